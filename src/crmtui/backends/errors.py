@@ -1,0 +1,76 @@
+"""Typed errors every backend raises. Screens show `user_message`; nothing else leaks."""
+
+from __future__ import annotations
+
+
+class BackendError(Exception):
+    """Base of every error a backend raises. `user_message` is safe to show to a person."""
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_name: str | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_name = error_name
+        self.errors: dict[str, str] = dict(errors or {})
+
+    @property
+    def user_message(self) -> str:
+        if self.errors:
+            detail = "; ".join(f"{k}: {v}" for k, v in self.errors.items())
+            return f"{self.message} ({detail})"
+        return self.message
+
+
+class AuthError(BackendError):
+    """401: wrong user id or API key."""
+
+
+class PermissionDenied(BackendError):
+    """403 with a JSON body: the user may not do this."""
+
+
+class RateLimited(BackendError):
+    """429, or 403 with a plain-text body (OnePageCRM's throttling)."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class NotFound(BackendError):
+    """404."""
+
+
+class Conflict(BackendError):
+    """409: server state does not allow the operation (e.g. promote with a next action)."""
+
+
+class ValidationFailed(BackendError):
+    """400/422 with field errors."""
+
+
+class ServerError(BackendError):
+    """5xx."""
+
+    retryable = True
+
+
+class Offline(BackendError):
+    """Could not reach the server: connect error, timeout, dropped connection."""
+
+    retryable = True
+
+
+class MalformedResponse(BackendError):
+    """The server answered something that does not parse as the API promises."""
