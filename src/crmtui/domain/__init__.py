@@ -1,0 +1,1 @@
+"""Backend-neutral models the UI works with. No backend's wire format leaks past the adapters."""

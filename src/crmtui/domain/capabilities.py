@@ -1,0 +1,22 @@
+"""What a backend can do. The app shows the screens its backend supports; no screen asks which backend it is."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Capability(str, Enum):
+    ACTION_STREAM = "action_stream"
+    TEAM_STREAM = "team_stream"
+    CONTACT_DETAIL = "contact_detail"
+    PIPELINES = "pipelines"
+    NOTIFICATIONS = "notifications"
+    PROMOTE_SWAP = "promote_swap"
+    UNDO_COMPLETION = "undo_completion"
+    NOTES = "notes"
+    CALLS = "calls"
+    MEETINGS = "meetings"
+    SALES_CYCLE = "sales_cycle"
+    LEADS = "leads"
+    RECORDS = "records"
+    CHARTS = "charts"

@@ -1,0 +1,312 @@
+"""Domain models: what the screens need, independent of any one CRM's JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="ignore")
+
+
+class ActionStatus(str, Enum):
+    ASAP = "asap"
+    DATE = "date"
+    DATE_TIME = "date_time"
+    WAITING = "waiting"
+    QUEUED = "queued"
+    QUEUED_WITH_DATE = "queued_with_date"
+    DONE = "done"
+    UNKNOWN = "unknown"
+
+
+class Urgency(str, Enum):
+    """The stream section a contact falls in, most urgent first; drives colour and grouping."""
+
+    ASAP = "asap"
+    OVERDUE = "overdue"
+    TODAY = "today"
+    FUTURE = "future"
+    WAITING = "waiting"
+    QUEUED = "queued"
+    CLOSED = "closed"
+    NONE = "none"
+
+
+class User(_Model):
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.id
+
+
+class Action(_Model):
+    id: str
+    contact_id: str
+    assignee_id: str = ""
+    text: str = ""
+    status: ActionStatus = ActionStatus.UNKNOWN
+    raw_status: str = ""
+    date: dt.date | None = None
+    exact_time: dt.datetime | None = None
+    done: bool = False
+    done_at: dt.datetime | None = None
+    position: int | None = None
+    modified_at: dt.datetime | None = None
+
+    @property
+    def is_queued(self) -> bool:
+        return self.status in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE)
+
+    @property
+    def is_dated(self) -> bool:
+        return self.date is not None and self.status in (
+            ActionStatus.DATE,
+            ActionStatus.DATE_TIME,
+            ActionStatus.QUEUED_WITH_DATE,
+            ActionStatus.WAITING,
+        )
+
+
+class Phone(_Model):
+    type: str = ""
+    value: str = ""
+
+
+class Email(_Model):
+    type: str = ""
+    value: str = ""
+
+
+class Address(_Model):
+    address: str = ""
+    city: str = ""
+    state: str = ""
+    zip_code: str = ""
+    country_code: str = ""
+    type: str = ""
+
+    def one_line(self) -> str:
+        parts = [self.address, self.city, self.state, self.zip_code, self.country_code]
+        return ", ".join(p for p in parts if p)
+
+
+class CustomValue(_Model):
+    field_id: str = ""
+    name: str = ""
+    value: str = ""
+
+
+class Contact(_Model):
+    id: str
+    title: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    job_title: str = ""
+    company_id: str = ""
+    company_name: str = ""
+    starred: bool = False
+    status: str = ""
+    status_id: str = ""
+    lead_source: str = ""
+    lead_source_id: str = ""
+    owner_id: str = ""
+    tags: list[str] = Field(default_factory=list)
+    phones: list[Phone] = Field(default_factory=list)
+    emails: list[Email] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+    addresses: list[Address] = Field(default_factory=list)
+    custom_fields: list[CustomValue] = Field(default_factory=list)
+    background: str = ""
+    pending_deal: bool = False
+    total_pending: float = 0.0
+    sales_closed: bool = False
+    modified_at: dt.datetime | None = None
+
+    @property
+    def name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.company_name or "(no name)"
+
+
+class Company(_Model):
+    id: str
+    name: str = ""
+    phone: str = ""
+    url: str = ""
+
+
+class Stage(_Model):
+    stage: int
+    label: str = ""
+
+    @property
+    def probability(self) -> float:
+        return self.stage / 100.0
+
+
+class Pipeline(_Model):
+    id: str
+    name: str = ""
+    default: bool = False
+    stages: list[Stage] = Field(default_factory=list)
+    won_column_enabled: bool = True
+    won_column_name: str = "Won"
+
+
+class DealStatus(str, Enum):
+    PENDING = "pending"
+    WON = "won"
+    LOST = "lost"
+    UNKNOWN = "unknown"
+
+
+class Deal(_Model):
+    id: str
+    contact_id: str = ""
+    owner_id: str = ""
+    pipeline_id: str = ""
+    name: str = ""
+    text: str = ""
+    stage: int | None = None
+    status: DealStatus = DealStatus.UNKNOWN
+    amount: float = 0.0
+    months: int = 1
+    total_amount: float = 0.0
+    expected_close_date: dt.date | None = None
+    close_date: dt.date | None = None
+    modified_at: dt.datetime | None = None
+
+
+class StreamEntry(_Model):
+    """One row of the action stream: a contact with its next action for the stream's user."""
+
+    contact: Contact
+    next_action: Action | None = None
+    queued_actions: list[Action] = Field(default_factory=list)
+    conflicts: list[Action] = Field(default_factory=list)
+    deals: list[Deal] = Field(default_factory=list)
+    company: Company | None = None
+
+    @property
+    def has_conflict(self) -> bool:
+        return bool(self.conflicts)
+
+    @property
+    def pending_value(self) -> float:
+        pending = [d.total_amount or d.amount for d in self.deals if d.status is DealStatus.PENDING]
+        return sum(pending) if pending else self.contact.total_pending
+
+
+class Note(_Model):
+    id: str
+    contact_id: str = ""
+    text: str = ""
+    date: dt.date | None = None
+    author: str = ""
+    created_at: dt.datetime | None = None
+
+
+class Call(_Model):
+    id: str
+    contact_id: str = ""
+    text: str = ""
+    call_result: str = ""
+    phone_number: str = ""
+    call_time: dt.datetime | None = None
+    author: str = ""
+    created_at: dt.datetime | None = None
+
+
+class Meeting(_Model):
+    id: str
+    contact_id: str = ""
+    text: str = ""
+    place: str = ""
+    meeting_time: dt.datetime | None = None
+    author: str = ""
+    created_at: dt.datetime | None = None
+
+
+class Notification(_Model):
+    id: str
+    type: str = ""
+    by: str = ""
+    read: bool = False
+    user_id: str = ""
+    contact_id: str = ""
+    text: str = ""
+    created_at: dt.datetime | None = None
+
+
+class QuickDate(_Model):
+    """A quick date offered when setting a next action ("in 3 days", "in 1 week")."""
+
+    number: int
+    period: str  # days | weeks | months
+
+    @property
+    def label(self) -> str:
+        unit = self.period.rstrip("s")
+        return f"in {self.number} {unit}{'' if self.number == 1 else 's'}"
+
+
+class PredefinedAction(_Model):
+    id: str
+    text: str
+    days: int | None = None
+
+
+class Choice(_Model):
+    id: str
+    text: str
+
+
+class CustomFieldDef(_Model):
+    id: str
+    name: str = ""
+    type: str = ""
+    choices: list[str] = Field(default_factory=list)
+
+
+class Account(_Model):
+    """What the app learns once per session (OnePageCRM's /bootstrap)."""
+
+    user: User
+    team: list[User] = Field(default_factory=list)
+    time_zone: str = "UTC"
+    date_format: str = "%d/%m/%Y"
+    time_with_ampm: bool = False
+    currency_symbol: str = "$"
+    quick_dates: list[QuickDate] = Field(default_factory=list)
+    predefined_actions: list[PredefinedAction] = Field(default_factory=list)
+    statuses: list[Choice] = Field(default_factory=list)
+    lead_sources: list[Choice] = Field(default_factory=list)
+    call_results: list[Choice] = Field(default_factory=list)
+    custom_fields: list[CustomFieldDef] = Field(default_factory=list)
+    pipelines: list[Pipeline] = Field(default_factory=list)
+
+    def user_name(self, user_id: str) -> str:
+        for u in [self.user, *self.team]:
+            if u.id == user_id:
+                return u.name
+        return user_id
+
+
+class TeamCounts(_Model):
+    all: int = 0
+    per_user: dict[str, int] = Field(default_factory=dict)
+
+
+class StreamPage(_Model):
+    entries: list[StreamEntry] = Field(default_factory=list)
+    total_count: int = 0
+    page: int = 1
+    max_page: int = 1
