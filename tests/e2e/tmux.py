@@ -1,0 +1,72 @@
+"""Drive a real terminal program in tmux: send keys, read the screen."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+
+class TmuxSession:
+    def __init__(self, command: list[str], *, width: int, height: int, env: dict[str, str], cwd: Path) -> None:
+        self.name = f"crmtui-e2e-{uuid.uuid4().hex[:8]}"
+        self.socket = f"crmtui-e2e-{os.getpid()}"
+        env_args: list[str] = []
+        for key, value in env.items():
+            env_args += ["-e", f"{key}={value}"]
+        self._tmux(
+            "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *env_args,
+            "-c", str(cwd), shlex.join(command),
+        )
+        self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args[:2])} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", self.name, "-l", text)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear within {timeout}s; screen was:\n{screen}")
+
+    def wait_until_gone(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text not in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} still on screen after {timeout}s:\n{screen}")
+
+    def pane_dead(self) -> bool:
+        return self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False)
+
+
+def tmux_available() -> bool:
+    return shutil.which("tmux") is not None
