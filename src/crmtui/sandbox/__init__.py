@@ -1,0 +1,1 @@
+"""Local servers that imitate CRM APIs, for the demo, tests and benchmarks."""

@@ -1,0 +1,327 @@
+"""Contacts, the action stream and the team stream."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from crmtui.sandbox.onepagecrm import rules
+from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, precondition
+
+router = Router()
+CONTACT_SORTS = ("created_at", "modified_at", "first_name", "last_name", "company_name", "name")
+PLAIN_FIELDS = ("title", "first_name", "last_name", "job_title", "background", "company_size")
+LIST_FIELDS = ("phones", "emails", "address_list", "tags")
+
+
+# -- filtering shared by /contacts, /action_stream and /team_stream ----------------------------------
+
+
+def _matches_search(contact: dict, needle: str) -> bool:
+    hay = [contact.get("first_name"), contact.get("last_name"), contact.get("company_name")]
+    hay.append(f"{contact.get('first_name', '')} {contact.get('last_name', '')}")
+    hay += [p.get("value") for p in contact.get("phones") or []]
+    hay += [e.get("value") for e in contact.get("emails") or []]
+    return any(needle in str(h or "").casefold() for h in hay)
+
+
+def _filter_conditions(state: SandboxState, filter_id: str) -> list[str]:
+    return state.get("filters", filter_id, "Filter").get("conditions") or []
+
+
+def contact_filter(req: Request):
+    """A predicate built from the query's filters (unknown filters are ignored, as the API does)."""
+    state, q = req.state, req.query
+    search = (q.get("search") or "").strip().casefold()
+    phone = (q.get("phone") or "").replace(" ", "")
+    email = (q.get("email") or "").strip().casefold()
+    tags = [q["tag"]] if q.get("tag") else []
+    if q.get("filter_id"):
+        tags += [c.split(":", 1)[1] for c in _filter_conditions(state, q["filter_id"]) if c.startswith("tag:")]
+    starred = req.flag("starred")
+    pending = req.flag("pending_deal")
+    since = parse_since(q["modified_since"]) if q.get("modified_since") else None
+    letter = (q.get("letter") or "").upper()
+    exact = {k: q[k] for k in ("status_id", "lead_source_id", "owner_id", "company_id") if q.get(k)}
+
+    def modified_since(contact: dict) -> bool:
+        if (contact.get("modified_at") or "") >= since:
+            return True
+        actions = state.tables["actions"]
+        return any((actions[a].get("modified_at") or "") >= since for a in state.actions_by_contact.get(contact["id"], ()))
+
+    def keep(contact: dict) -> bool:
+        if any(contact.get(k) != v for k, v in exact.items()):
+            return False
+        if search and not _matches_search(contact, search):
+            return False
+        if phone and not any(phone in (p.get("value") or "").replace(" ", "") for p in contact.get("phones") or []):
+            return False
+        if email and not any(email == (e.get("value") or "").casefold() for e in contact.get("emails") or []):
+            return False
+        if tags and not all(t in (contact.get("tags") or []) for t in tags):
+            return False
+        if starred is not None and bool(contact.get("starred")) != starred:
+            return False
+        if pending is not None and any(d.get("status") == "pending" for d in state.contact_deals(contact["id"])) != pending:
+            return False
+        if letter and rules.render_contact(state, contact)["letter"] != letter:
+            return False
+        return since is None or modified_since(contact)
+
+    return keep
+
+
+def _entries(req: Request, contact_ids: list[str], viewer: str | None) -> dict:
+    state = req.state
+    contacts = [state.tables["contacts"][cid] for cid in contact_ids]
+    keep = contact_filter(req)
+    contacts = sort_docs([c for c in contacts if keep(c)], req, CONTACT_SORTS)
+    return listing("contacts", contacts, req, lambda c: rules.render_entry(state, c, viewer))
+
+
+def _stream(req: Request, viewer: str | None) -> Reply:
+    with req.state.lock:
+        order = rules.stream_order(req.state, viewer)
+        data = _entries(req, [cid for _key, cid in order], viewer)
+        counts = rules.team_counts(req.state)
+    return Reply(data, extra={"team_stream": counts})
+
+
+@router.route("GET", "/action_stream")
+def action_stream(req: Request) -> Reply:
+    return _stream(req, None if req.flag("team") else req.user_id)
+
+
+@router.route("GET", "/team_stream")
+def team_stream(req: Request) -> Reply:
+    viewer = req.query.get("user_id") or None
+    if viewer is not None:
+        req.state.get("users", viewer, "User")
+    reply = _stream(req, viewer)
+    reply.data["team_stream"] = reply.extra["team_stream"]  # type: ignore[index]
+    return reply
+
+
+@router.route("GET", "/contacts")
+def list_contacts(req: Request) -> Reply:
+    state = req.state
+    with state.lock:
+        if req.flag("team") or req.query.get("owner_id"):
+            ids = list(state.tables["contacts"])
+        else:
+            ids = list(state.contacts_by_owner.get(req.user_id, ()))
+        contacts = state.tables["contacts"]
+        ids.sort(key=lambda cid: ((contacts[cid].get("last_name") or "").casefold(), (contacts[cid].get("first_name") or "").casefold(), cid))
+        data = _entries(req, ids, req.user_id)
+    return Reply(data)
+
+
+# -- single contacts ---------------------------------------------------------------------------------
+
+
+def entry(req: Request, contact: dict, status: int = 200) -> Reply:
+    return Reply(rules.render_entry(req.state, contact, req.user_id), status)
+
+
+def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, partial: bool) -> None:
+    """Copy writable fields from a request body; a full update clears what the body leaves out."""
+    errors = {}
+    if "status_id" in body and body["status_id"] not in state.tables["statuses"]:
+        errors["status_id"] = "status_id is invalid"
+    if body.get("lead_source_id") and body["lead_source_id"] not in state.tables["lead_sources"]:
+        errors["lead_source_id"] = "lead_source_id is invalid"
+    if body.get("owner_id") and body["owner_id"] not in state.tables["users"]:
+        errors["owner_id"] = "owner_id is invalid"
+    if body.get("company_id") and body["company_id"] not in state.tables["companies"]:
+        errors["company_id"] = "company_id is invalid"
+    for name in (*LIST_FIELDS, "urls", "custom_fields"):
+        if name in body and not isinstance(body[name], list):
+            errors[name] = f"{name} must be a list"
+    if not partial or "last_name" in body or "company_name" in body:
+        last = body.get("last_name", "" if not partial else contact.get("last_name"))
+        company = body.get("company_name", "" if not partial else contact.get("company_name"))
+        if not (last or company):
+            errors["last_name"] = "last_name or company_name is required"
+    if errors:
+        raise invalid(errors)
+    for name in PLAIN_FIELDS:
+        if name in body or not partial:
+            contact[name] = body.get(name) if body.get(name) is not None else ("" if name != "company_size" else None)
+    for name in LIST_FIELDS:
+        if name in body or not partial:
+            contact[name] = list(body.get(name) or [])
+    if "urls" in body or "url" in body or not partial:
+        contact["url"] = list(body.get("urls") or body.get("url") or [])
+    if "starred" in body or not partial:
+        contact["starred"] = bool(body.get("starred"))
+    if "status_id" in body:
+        contact["status_id"] = body["status_id"]
+        contact["status"] = state.tables["statuses"][body["status_id"]]["text"]
+    if "lead_source_id" in body or not partial:
+        source = state.tables["lead_sources"].get(body.get("lead_source_id") or "")
+        contact["lead_source_id"] = source["id"] if source else None
+        contact["lead_source"] = source["text"] if source else None
+    if body.get("owner_id"):
+        contact["owner_id"] = body["owner_id"]
+    if "custom_fields" in body or not partial:
+        contact["custom_fields"] = _custom_values(state, body.get("custom_fields") or [])
+    if "company_id" in body or "company_name" in body or not partial:
+        _link_company(state, contact, body.get("company_id"), body.get("company_name"))
+
+
+def _custom_values(state: SandboxState, raw: list) -> list[dict]:
+    defs = state.tables["custom_fields"]
+    by_name = {d["name"].casefold(): d for d in defs.values()}
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        ref = item.get("custom_field") if isinstance(item.get("custom_field"), dict) else item
+        found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
+        if found is None:
+            raise invalid({"custom_fields": "custom field id or name is invalid"})
+        out.append({"custom_field": dict(found), "value": "" if item.get("value") is None else str(item["value"])})
+    return out
+
+
+def _link_company(state: SandboxState, contact: dict, company_id: str | None, company_name: str | None) -> None:
+    if company_id:
+        company = state.tables["companies"][company_id]
+    elif company_name:
+        company = next((c for c in state.tables["companies"].values() if c.get("name") == company_name), None)
+        if company is None:
+            now = state.now_iso()
+            company = state.save("companies", {"id": state.new_id(), "name": company_name, "created_at": now, "modified_at": now})
+    else:
+        contact["company_id"], contact["company_name"] = None, ""
+        return
+    contact["company_id"], contact["company_name"] = company["id"], company["name"]
+
+
+@router.route("POST", "/contacts")
+def create_contact(req: Request) -> Reply:
+    state = req.state
+    with state.write():
+        now = state.now_iso()
+        first_status = next(iter(state.tables["statuses"]))
+        contact = {"id": state.new_id(), "owner_id": req.user_id, "status_id": first_status, "closed_sales": [], "created_at": now}
+        body = dict(req.body)
+        body.setdefault("status_id", first_status)
+        apply_contact_fields(state, contact, body, partial=False)
+        state.save("contacts", contact)
+        if contact["owner_id"] != req.user_id:
+            state.notify(contact["owner_id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned", f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip())
+        return entry(req, contact, 201)
+
+
+@router.route("GET", "/contacts/{contact_id}")
+def get_contact(req: Request) -> Reply:
+    with req.state.lock:
+        return entry(req, req.state.get("contacts", req.params["contact_id"], "Contact"))
+
+
+def _update(req: Request, partial: bool) -> Reply:
+    state = req.state
+    with state.write():
+        contact = dict(state.get("contacts", req.params["contact_id"], "Contact"))
+        apply_contact_fields(state, contact, req.body, partial=partial)
+        state.save("contacts", contact)
+        return entry(req, contact)
+
+
+@router.route("PUT", "/contacts/{contact_id}")
+def put_contact(req: Request) -> Reply:
+    return _update(req, partial=bool(req.flag("partial")))
+
+
+@router.route("PATCH", "/contacts/{contact_id}")
+def patch_contact(req: Request) -> Reply:
+    return _update(req, partial=True)
+
+
+@router.route("DELETE", "/contacts/{contact_id}")
+def delete_contact(req: Request) -> Reply:
+    state = req.state
+    with state.write():
+        contact_id = req.params["contact_id"]
+        state.get("contacts", contact_id, "Contact")
+        for kind in ("actions", "deals", "notes", "calls", "meetings"):
+            for doc_id in [d["id"] for d in state.tables[kind].values() if d.get("contact_id") == contact_id]:
+                state.remove(kind, doc_id)
+        state.remove("contacts", contact_id)
+    return Reply({})
+
+
+def _change(req: Request, change) -> Reply:
+    state = req.state
+    with state.write():
+        contact = dict(state.get("contacts", req.params["contact_id"], "Contact"))
+        change(state, contact)
+        state.save("contacts", contact)
+        return entry(req, contact)
+
+
+def _set_star(value: bool):
+    return lambda req: _change(req, lambda s, c: c.__setitem__("starred", value))
+
+
+router.add("PUT", "/contacts/{contact_id}/star", _set_star(True))
+router.add("PUT", "/contacts/{contact_id}/unstar", _set_star(False))
+
+
+@router.route("PUT", "/contacts/{contact_id}/assign_tag/{tag_name}")
+def assign_tag(req: Request) -> Reply:
+    tag = unquote(req.params["tag_name"]).strip()
+    if not tag:
+        raise invalid({"tag_name": "tag_name is invalid or missing"})
+    return _change(req, lambda s, c: c.__setitem__("tags", sorted({*(c.get("tags") or []), tag})))
+
+
+@router.route("PUT", "/contacts/{contact_id}/unassign_tag/{tag_name}")
+def unassign_tag(req: Request) -> Reply:
+    tag = unquote(req.params["tag_name"]).strip()
+    return _change(req, lambda s, c: c.__setitem__("tags", [t for t in c.get("tags") or [] if t != tag]))
+
+
+@router.route("PUT", "/contacts/{contact_id}/change_status/{status_id}")
+def change_status(req: Request) -> Reply:
+    status = req.state.get("statuses", req.params["status_id"], "Status")
+    return _change(req, lambda s, c: c.update(status_id=status["id"], status=status["text"]))
+
+
+@router.route("PUT", "/contacts/{contact_id}/change_owner/{owner_id}")
+def change_owner(req: Request) -> Reply:
+    owner = req.state.get("users", req.params["owner_id"], "User")
+
+    def change(state: SandboxState, contact: dict) -> None:
+        if contact.get("owner_id") != owner["id"]:
+            contact["owner_id"] = owner["id"]
+            name = f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip()
+            state.notify(owner["id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned to you", name)
+
+    return _change(req, change)
+
+
+@router.route("PUT", "/contacts/{contact_id}/close_sales_cycle")
+def close_sales_cycle(req: Request) -> Reply:
+    comment = str(req.body.get("comment") or "")
+    if len(comment) > 140:
+        raise invalid({"comment": "comment must be at most 140 characters"})
+
+    def change(state: SandboxState, contact: dict) -> None:
+        if state.open_actions(contact["id"], req.user_id):
+            raise precondition("contact_has_actions", "Cannot close the sales cycle while you have open actions on this contact")
+        closed = [c for c in contact.get("closed_sales") or [] if c.get("user_id") != req.user_id]
+        closed.append({"user_id": req.user_id, "closed_at": state.timestamp(), "comment": comment})
+        contact["closed_sales"] = closed
+
+    return _change(req, change)
+
+
+@router.route("PUT", "/contacts/{contact_id}/reopen_sales_cycle")
+def reopen_sales_cycle(req: Request) -> Reply:
+    return _change(req, lambda s, c: c.__setitem__("closed_sales", [x for x in c.get("closed_sales") or [] if x.get("user_id") != req.user_id]))
+
+
+__all__ = ["router", "require"]

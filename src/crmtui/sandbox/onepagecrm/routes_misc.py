@@ -1,0 +1,326 @@
+"""Account data (bootstrap, users, statuses, ...), deals and pipelines, notes/calls/meetings, notifications."""
+
+from __future__ import annotations
+
+from crmtui.sandbox.onepagecrm import rules
+from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, check_date, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, public
+
+router = Router()
+
+
+def _user(doc: dict) -> dict:
+    return public(doc)
+
+
+@router.route("GET", "/bootstrap")
+def bootstrap(req: Request) -> Reply:
+    state = req.state
+    with state.lock:
+        acc = state.account
+        pipelines = [public(p) for p in state.tables["pipelines"].values()]
+        settings = {**acc.get("settings", {}), "pipelines": [{"pipeline": p} for p in pipelines]}
+        default = next((p for p in pipelines if p.get("default")), pipelines[0] if pipelines else None)
+        if default:
+            settings["deal_stages"] = default["stages"]
+        lead_sources = [public(s) for s in state.tables["lead_sources"].values()]
+        statuses = [public(s) for s in state.tables["statuses"].values()]
+        data = {
+            "user_id": req.user_id,
+            "auth_key": state.api_keys[req.user_id],
+            "user": _user(req.user),
+            "team": [_user(u) for u in state.users() if u["id"] != req.user_id],
+            "account_type": acc.get("account_type", "pro"),
+            "settings": settings,
+            "custom_fields": [public(f) for f in state.tables["custom_fields"].values()],
+            "company_fields": [],
+            "deal_fields": [],
+            "filters": [public(f) for f in state.tables["filters"].values()],
+            "call_results": [c["result"] for c in acc.get("call_results", [])],
+            "call_results_order": [c["result"] for c in acc.get("call_results", [])],
+            "next_action_dates": acc.get("next_action_dates", []),
+            "predefined_actions": [public(p) for p in state.tables["predefined_actions"].values()],
+            "contact_titles": acc.get("contact_titles", []),
+            "lead_sources": lead_sources,
+            "statuses": statuses,
+            "team_stream": rules.team_counts(state),
+        }
+        tags = sorted({t for c in state.tables["contacts"].values() for t in c.get("tags") or []})
+        extra = {
+            "lead_sources": lead_sources,
+            "statuses": statuses,
+            "tags": {"tags": [{"name": t} for t in tags], "system_tags": []},
+            "team_stream": data["team_stream"],
+        }
+    return Reply(data, extra=extra)
+
+
+@router.route("GET", "/users")
+def users(req: Request) -> Reply:
+    return Reply([{"user": _user(u)} for u in req.state.users()])
+
+
+@router.route("GET", "/users/{user_id}")
+def user(req: Request) -> Reply:
+    return Reply({"user": _user(req.state.get("users", req.params["user_id"], "User"))})
+
+
+@router.route("GET", "/statuses")
+def statuses(req: Request) -> Reply:
+    return Reply([{"status": public(s)} for s in req.state.tables["statuses"].values()])
+
+
+@router.route("GET", "/lead_sources")
+def lead_sources(req: Request) -> Reply:
+    return Reply([public(s) for s in req.state.tables["lead_sources"].values()])
+
+
+@router.route("GET", "/predefined_actions")
+def predefined_actions(req: Request) -> Reply:
+    return Reply({"predefined_actions": [{"predefined_action": public(p)} for p in req.state.tables["predefined_actions"].values()]})
+
+
+@router.route("GET", "/call_results")
+def call_results(req: Request) -> Reply:
+    state = req.state
+    with state.lock:
+        calls = list(state.tables["calls"].values())
+        out = []
+        for result in state.account.get("call_results", []):
+            used = [c for c in calls if c.get("call_result") == result["result"]]
+            mine = sum(1 for c in used if c.get("_user_id", "") == req.user_id)
+            out.append({"call_result": {**result, "counts": mine, "total_counts": len(used), "team_counts": []}})
+    return Reply(out)
+
+
+@router.route("GET", "/custom_fields")
+def custom_fields(req: Request) -> Reply:
+    items = sorted(req.state.tables["custom_fields"].values(), key=lambda f: f.get("position") or 0)
+    return Reply(listing("custom_fields", items, req, lambda f: {"custom_field": public(f)}))
+
+
+@router.route("GET", "/filters")
+def filters(req: Request) -> Reply:
+    return Reply(listing("filters", list(req.state.tables["filters"].values()), req, lambda f: {"filter": public(f)}))
+
+
+@router.route("GET", "/companies/{company_id}")
+def company(req: Request) -> Reply:
+    return Reply({"company": public(req.state.get("companies", req.params["company_id"], "Company"))})
+
+
+# -- pipelines and deals ----------------------------------------------------------------------------
+
+
+@router.route("GET", "/pipelines")
+def pipelines(req: Request) -> Reply:
+    items = sorted(req.state.tables["pipelines"].values(), key=lambda p: (not p.get("default"), p.get("name", "")))
+    return Reply(listing("pipelines", items, req, lambda p: {"pipeline": public(p)}))
+
+
+@router.route("GET", "/pipelines/{pipeline_id}")
+def pipeline(req: Request) -> Reply:
+    return Reply({"pipeline": public(req.state.get("pipelines", req.params["pipeline_id"], "Pipeline"))})
+
+
+def _filtered(req: Request, kind: str, keys: tuple[str, ...]) -> list[dict]:
+    state, q = req.state, req.query
+    items = list(state.tables[kind].values())
+    for key in keys:
+        if q.get(key):
+            items = [d for d in items if str(d.get(key)) == q[key]]
+    if q.get("company_id"):
+        contacts = state.tables["contacts"]
+        items = [d for d in items if contacts.get(d.get("contact_id") or "", {}).get("company_id") == q["company_id"]]
+    if q.get("modified_since"):
+        since = parse_since(q["modified_since"])
+        items = [d for d in items if (d.get("modified_at") or "") >= since]
+    return items
+
+
+@router.route("GET", "/deals")
+def deals(req: Request) -> Reply:
+    state, q = req.state, req.query
+    with state.lock:
+        items = _filtered(req, "deals", ("status", "stage", "pipeline_id", "owner_id", "contact_id"))
+        if q.get("sales_pipeline_id"):
+            items = [d for d in items if d.get("pipeline_id") == q["sales_pipeline_id"]]
+        needle = (q.get("name") or q.get("search") or "").casefold()
+        if needle:
+            items = [d for d in items if needle in (d.get("name") or "").casefold()]
+        items.sort(key=lambda d: (d.get("created_at") or "", d["id"]), reverse=True)
+        items = sort_docs(items, req, ("created_at", "modified_at", "name", "amount", "date", "expected_close_date", "stage"))
+        return Reply(listing("deals", items, req, lambda d: {"deal": public(d)}))
+
+
+@router.route("GET", "/deals/{deal_id}")
+def deal(req: Request) -> Reply:
+    return Reply({"deal": public(req.state.get("deals", req.params["deal_id"], "Deal"))})
+
+
+DEAL_FIELDS = ("contact_id", "owner_id", "pipeline_id", "name", "text", "stage", "status", "expected_close_date", "close_date", "date", "amount", "months", "cost")
+
+
+def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
+    body = dict(body)
+    if body.get("sales_pipeline_id") and not body.get("pipeline_id"):
+        body["pipeline_id"] = body["sales_pipeline_id"]
+    merged = {**deal, **{k: body[k] for k in DEAL_FIELDS if k in body}}
+    errors = {}
+    if merged.get("contact_id") not in state.tables["contacts"]:
+        errors["contact_id"] = "contact_id is invalid or missing"
+    if merged.get("owner_id") not in state.tables["users"]:
+        errors["owner_id"] = "owner_id is invalid"
+    pipe = state.tables["pipelines"].get(merged.get("pipeline_id") or "")
+    if pipe is None:
+        errors["pipeline_id"] = "pipeline_id is invalid"
+    if not str(merged.get("name") or "").strip():
+        errors["name"] = "name is invalid or missing"
+    if merged.get("status") not in ("pending", "won", "lost"):
+        errors["status"] = "status must be pending, won or lost"
+    if pipe is not None and merged.get("status") == "pending" and merged.get("stage") not in [s["stage"] for s in pipe["stages"]]:
+        errors["stage"] = "stage is not a stage of the pipeline"
+    try:
+        merged["amount"] = float(merged.get("amount") or 0)
+        merged["months"] = int(merged.get("months") or 1)
+    except (TypeError, ValueError):
+        errors["amount"] = "amount and months must be numbers"
+    for name in ("expected_close_date", "close_date", "date"):
+        if merged.get(name):
+            merged[name] = check_date(merged[name], name)
+    if errors:
+        raise invalid(errors)
+    if merged["status"] != "pending" and not merged.get("close_date"):
+        merged["close_date"] = state.today().isoformat()
+    merged["sales_pipeline_id"] = merged["pipeline_id"]
+    merged["total_amount"] = merged["amount"] * merged["months"]
+    contact = state.tables["contacts"][merged["contact_id"]]
+    merged["contact_info"] = {"contact_name": f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip(), "company": contact.get("company_name") or ""}
+    deal.clear()
+    deal.update(merged)
+
+
+@router.route("POST", "/deals")
+def create_deal(req: Request) -> Reply:
+    state = req.state
+    with state.write():
+        default = next((p for p in state.tables["pipelines"].values() if p.get("default")), None)
+        deal = {"id": state.new_id(), "owner_id": req.user_id, "status": "pending", "created_at": state.now_iso(), "author": state.user_name(req.user_id), "date": state.today().isoformat()}
+        if default:
+            deal.update(pipeline_id=default["id"], stage=default["stages"][0]["stage"])
+        _apply_deal(state, deal, req.body)
+        state.save("deals", deal)
+        state.notify(deal["owner_id"], req.user_id, "assigned_action", deal["contact_id"], "Deal assigned to you", deal["name"])
+        return Reply({"deal": public(deal)}, 201)
+
+
+@router.route("PUT", "/deals/{deal_id}")
+def update_deal(req: Request) -> Reply:
+    state = req.state
+    with state.write():
+        deal = dict(state.get("deals", req.params["deal_id"], "Deal"))
+        _apply_deal(state, deal, req.body)
+        state.save("deals", deal)
+        return Reply({"deal": public(deal)})
+
+
+router.add("PATCH", "/deals/{deal_id}", update_deal)
+
+
+@router.route("DELETE", "/deals/{deal_id}")
+def delete_deal(req: Request) -> Reply:
+    with req.state.write():
+        req.state.get("deals", req.params["deal_id"], "Deal")
+        req.state.remove("deals", req.params["deal_id"])
+    return Reply({})
+
+
+# -- notes, calls, meetings -------------------------------------------------------------------------
+
+
+def _activity(kind: str, single: str, time_field: str | None) -> None:
+    def list_items(req: Request) -> Reply:
+        with req.state.lock:
+            items = _filtered(req, kind, ("contact_id",))
+            items.sort(key=lambda d: (d.get(time_field) or 0, d.get("created_at") or "") if time_field else (d.get("date") or "", d.get("created_at") or ""), reverse=True)
+            items = sort_docs(items, req, ("created_at", "modified_at", "date", time_field or "date"))
+            return Reply(listing(kind, items, req, lambda d: {single: public(d)}))
+
+    def get_item(req: Request) -> Reply:
+        return Reply({single: public(req.state.get(kind, req.params["item_id"], single.capitalize()))})
+
+    def create_item(req: Request) -> Reply:
+        state, body = req.state, req.body
+        with state.write():
+            require(body, "contact_id", *(("text",) if kind == "notes" else ()))
+            if body["contact_id"] not in state.tables["contacts"]:
+                raise invalid({"contact_id": "contact_id is invalid"})
+            now = state.now_iso()
+            doc = {"id": state.new_id(), "contact_id": body["contact_id"], "text": str(body.get("text") or ""), "author": state.user_name(req.user_id), "created_at": now, "_user_id": req.user_id}
+            if kind == "notes":
+                doc["date"] = check_date(body.get("date") or state.today().isoformat(), "date")
+                if body.get("linked_deal_id"):
+                    doc["linked_deal_id"] = body["linked_deal_id"]
+            elif kind == "calls":
+                doc.update(call_result=body.get("call_result") or "", call_time_int=int(body.get("call_time_int") or state.timestamp()), via=body.get("via") or "phone", phone_number=body.get("phone_number") or "")
+            else:
+                doc.update(meeting_time_int=int(body.get("meeting_time_int") or state.timestamp()), place=body.get("place") or "")
+            state.save(kind, doc)
+            for user_id in body.get("user_ids_to_notify") or []:
+                state.notify(user_id, req.user_id, single, doc["contact_id"], f"New {single}", doc["text"])
+            return Reply({single: public(doc)}, 201)
+
+    def contact_items(req: Request) -> Reply:
+        req.state.get("contacts", req.params["contact_id"], "Contact")
+        req.query["contact_id"] = req.params["contact_id"]
+        return list_items(req)
+
+    router.add("GET", f"/{kind}", list_items)
+    router.add("POST", f"/{kind}", create_item)
+    router.add("GET", f"/{kind}/{{item_id}}", get_item)
+    router.add("GET", f"/contacts/{{contact_id}}/{kind}", contact_items)
+
+
+_activity("notes", "note", None)
+_activity("calls", "call", "call_time_int")
+_activity("meetings", "meeting", "meeting_time_int")
+
+
+# -- notifications ----------------------------------------------------------------------------------
+
+
+@router.route("GET", "/notifications")
+def notifications(req: Request) -> Reply:
+    with req.state.lock:
+        items = [n for n in req.state.tables["notifications"].values() if n.get("user_id") == req.user_id]
+        items.sort(key=lambda n: (n.get("created_at") or "", n["id"]), reverse=True)
+        return Reply(listing("notifications", items, req, lambda n: {"notification": public(n)}))
+
+
+def _own_notification(req: Request) -> dict:
+    found = req.state.get("notifications", req.params["notification_id"], "Notification")
+    if found.get("user_id") != req.user_id:
+        req.state.get("notifications", "", "Notification")
+    return found
+
+
+@router.route("GET", "/notifications/{notification_id}")
+def notification(req: Request) -> Reply:
+    return Reply({"notification": public(_own_notification(req))})
+
+
+@router.route("POST", "/notifications/mark_all_as_read")
+def mark_all_read(req: Request) -> Reply:
+    with req.state.write():
+        for n in list(req.state.tables["notifications"].values()):
+            if n.get("user_id") == req.user_id and not n.get("read"):
+                req.state.save("notifications", {**n, "read": True})
+    return Reply({}, 201)
+
+
+@router.route("POST", "/notifications/{notification_id}/mark_as_read")
+def mark_read(req: Request) -> Reply:
+    with req.state.write():
+        found = {**_own_notification(req), "read": True}
+        req.state.save("notifications", found)
+    return Reply({"notification": public(found)}, 201)

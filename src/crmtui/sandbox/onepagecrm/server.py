@@ -1,0 +1,276 @@
+"""The OnePageCRM sandbox HTTP server: stdlib ThreadingHTTPServer, Basic auth, routing and chaos.
+
+Chaos (latency, failures, throttling, dropped connections) is decided before a request is handled,
+from its own random generator, so a write is never applied and then reported as failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from crmtui.sandbox.onepagecrm import routes_actions, routes_contacts, routes_misc
+from crmtui.sandbox.onepagecrm.api import Request, Router
+from crmtui.sandbox.onepagecrm.persist import KINDS, SCHEMA_VERSION, Store
+from crmtui.sandbox.onepagecrm.seed import seed_account
+from crmtui.sandbox.onepagecrm.state import ApiError, SandboxState
+
+API_PREFIX = "/api/v3"
+MAX_BODY = 5 * 1024 * 1024
+
+
+@dataclass
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Path | None = None
+    seed: int = 42
+    contacts: int = 300
+    today: dt.date | None = None
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    throttle_rate: float = 0.0
+    drop_rate: float = 0.0
+    retry_after: int = 1
+    reset: bool = False
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    user_id: str
+    api_key: str
+    first_name: str
+    last_name: str
+    email: str
+
+
+def open_state(options: SandboxOptions) -> SandboxState:
+    """Load the state from `options.data`, or seed it (fresh file, in-memory, or `reset`)."""
+    store = Store(options.data)
+    state = SandboxState(store, today=options.today)
+    if store.is_seeded() and not options.reset:
+        state.load({kind: store.load(kind) for kind in KINDS}, store.get_meta("account") or {})
+        return state
+    today = options.today or dt.date.today()
+    tables, account = seed_account(options.seed, options.contacts, today)
+    store.wipe()
+    with store.transaction():
+        for kind, docs in tables.items():
+            store.put_many(kind, docs.values())
+        store.set_meta("account", account)
+        store.set_meta("schema_version", SCHEMA_VERSION)
+        store.set_meta("seeded", True)
+    state.load(tables, account)
+    return state
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (routes_contacts, routes_actions, routes_misc):
+        router._routes.extend(module.router._routes)
+    return router
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, state: SandboxState, options: SandboxOptions) -> None:
+        super().__init__(address, handler)
+        self.state = state
+        self.options = options
+        self.router = build_router()
+        self.chaos = random.Random(options.seed ^ 0x5EED)
+        self.chaos_lock = threading.Lock()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: the demo's stdout carries only the start line
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ApiError(400, "Request too large", "request_too_large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        self._send(status, body, "application/json; charset=utf-8", headers)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _chaos(self) -> str | None:
+        """Decide this request's fate up front: None, "drop", "fail:<code>", "throttle403" or "throttle429"."""
+        opts = self.server.options
+        with self.server.chaos_lock:
+            rng = self.server.chaos
+            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
+                return "drop"
+            if opts.throttle_rate > 0 and rng.random() < opts.throttle_rate:
+                return "throttle403" if rng.random() < 0.5 else "throttle429"
+            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
+                return f"fail:{rng.choice((500, 502, 503))}"
+        return None
+
+    def _authenticate(self) -> dict:
+        header = self.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic" or not token:
+            raise ApiError(401, "Authorization data not found", "authorization_data_not_found", "Cannot find suitable authorization data or data provided is not complete.")
+        try:
+            user_id, sep, api_key = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            user_id, sep, api_key = "", "", ""
+        user = self.server.state.authenticate(user_id, api_key) if sep else None
+        if user is None:
+            raise ApiError(401, "Invalid authorization data", "invalid_auth_data", "The user ID or API key is wrong.")
+        return user
+
+    def _handle(self) -> None:
+        opts = self.server.options
+        try:
+            raw = self._read_body()
+        except (ApiError, ValueError):
+            self._send_json(400, ApiError(400, "Invalid request", "invalid_request").body())
+            self.close_connection = True
+            return
+        fate = self._chaos()
+        if opts.latency_ms > 0:
+            time.sleep(opts.latency_ms / 1000.0)
+        if fate == "drop":
+            self._drop()
+            return
+        if fate == "throttle403":
+            self._send(403, b"API rate limit exceeded", "text/plain; charset=utf-8")
+            return
+        if fate == "throttle429":
+            error = ApiError(429, "Too many requests", "too_many_requests", "API rate limit exceeded")
+            self._send_json(429, error.body(), {"Retry-After": str(opts.retry_after)})
+            return
+        if fate and fate.startswith("fail:"):
+            code = int(fate[5:])
+            names = {500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable"}
+            self._send_json(code, ApiError(code, names[code], names[code].lower().replace(" ", "_")).body())
+            return
+        try:
+            status, payload = self._dispatch(raw)
+        except ApiError as exc:
+            status, payload = exc.status, exc.body()
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
+            status, payload = 500, ApiError(500, "Internal server error", "internal_server_error", f"{type(exc).__name__}: {exc}").body()
+        self._send_json(status, payload)
+
+    def _dispatch(self, raw: bytes) -> tuple[int, dict]:
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/")
+        if not path.startswith(API_PREFIX):
+            raise ApiError(404, "Resource not found", "resource_not_found", f"No such endpoint: {parts.path}")
+        path = path[len(API_PREFIX) :] or "/"
+        if path.endswith(".json"):
+            path = path[: -len(".json")]
+        user = self._authenticate()
+        handler, params = self.server.router.match(self.command, path)
+        body: dict = {}
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ApiError(400, "Invalid JSON", "invalid_json", "The request body is not valid JSON.") from None
+            if not isinstance(body, dict):
+                raise ApiError(400, "Invalid JSON", "invalid_json", "The request body must be a JSON object.")
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        req = Request(self.command, path, query, body, user, self.server.state, params)
+        reply = handler(req)
+        state = self.server.state
+        payload = {"status": 0, "message": "OK", "timestamp": state.timestamp(), "data": reply.data, **reply.extra}
+        return reply.status, payload
+
+
+@dataclass
+class SandboxHandle:
+    options: SandboxOptions
+    state: SandboxState
+    server: _Server
+    thread: threading.Thread
+    users: list[SandboxUser] = field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        return self.server.server_address[0]
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
+
+    @property
+    def user_id(self) -> str:
+        return self.users[0].user_id
+
+    @property
+    def api_key(self) -> str:
+        return self.users[0].api_key
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(5)
+        self.server.server_close()
+        with self.state.lock:
+            self.state.store.close()
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
+    """Seed or load the state, bind, and serve in a background thread; returns once listening."""
+    options = options or SandboxOptions()
+    state = open_state(options)
+    server = _Server((options.host, options.port), _Handler, state, options)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="crmtui-sandbox", daemon=True)
+    thread.start()
+    users = [SandboxUser(u["id"], u["_api_key"], u["first_name"], u["last_name"], u["email"]) for u in state.users()]
+    return SandboxHandle(options, state, server, thread, users)

@@ -1,0 +1,430 @@
+"""The OnePageCRM sandbox over real loopback HTTP, with plain httpx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
+
+TODAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture
+def api(sandbox, sandbox_auth):
+    with httpx.Client(base_url=sandbox.base_url, auth=sandbox_auth, timeout=10) as client:
+        yield client
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status"] == 0 and body["message"] == "OK" and isinstance(body["timestamp"], int)
+    return body["data"]
+
+
+def error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status"] == status
+    assert {"message", "error_name", "error_message", "errors"} <= body.keys()
+    return body
+
+
+def new_contact(api, **fields) -> dict:
+    return ok(api.post("/contacts", json={"first_name": "Test", "last_name": "Person", **fields}), 201)["contact"]
+
+
+def new_action(api, contact_id: str, **fields) -> dict:
+    return ok(api.post("/actions", json={"contact_id": contact_id, "text": "Do it", **fields}), 201)["action"]
+
+
+def entry(api, contact_id: str) -> dict:
+    return ok(api.get(f"/contacts/{contact_id}"))
+
+
+# -- auth ---------------------------------------------------------------------------------------------
+
+
+def test_missing_or_wrong_auth_is_401(sandbox) -> None:
+    body = error(httpx.get(f"{sandbox.base_url}/bootstrap"), 401)
+    assert body["error_name"] == "authorization_data_not_found"
+    error(httpx.get(f"{sandbox.base_url}/contacts", auth=(sandbox.user_id, "wrong")), 401)
+    error(httpx.get(f"{sandbox.base_url}/contacts", auth=("nobody", sandbox.api_key)), 401)
+
+
+def test_every_seeded_user_can_sign_in_and_bootstrap_names_them(sandbox) -> None:
+    assert len(sandbox.users) == 5 and sandbox.users[0].user_id == sandbox.user_id
+    for user in sandbox.users:
+        data = ok(httpx.get(f"{sandbox.base_url}/bootstrap", auth=(user.user_id, user.api_key)))
+        assert data["user"]["id"] == user.user_id and data["user"]["first_name"] == user.first_name
+        assert len(data["team"]) == 4
+        assert data["next_action_dates"] and data["predefined_actions"]
+
+
+def test_seed_is_deterministic() -> None:
+    with start_sandbox(SandboxOptions(today=TODAY)) as a, start_sandbox(SandboxOptions(today=TODAY)) as b:
+        assert (a.user_id, a.api_key) == (b.user_id, b.api_key)
+        ids_a = ok(httpx.get(f"{a.base_url}/action_stream", auth=(a.user_id, a.api_key), params={"per_page": 100}))
+        ids_b = ok(httpx.get(f"{b.base_url}/action_stream", auth=(b.user_id, b.api_key), params={"per_page": 100}))
+        assert [e["contact"]["id"] for e in ids_a["contacts"]] == [e["contact"]["id"] for e in ids_b["contacts"]]
+
+
+# -- the action stream ----------------------------------------------------------------------------------
+
+
+def _section(e: dict, me: str) -> int:
+    nxt = e.get("next_action")
+    if nxt:
+        if nxt["status"] == "asap":
+            return 0
+        if nxt["status"] == "waiting":
+            return 4
+        day = dt.date.fromisoformat(nxt["date"])
+        return 1 if day < TODAY else 2 if day == TODAY else 3
+    if e["queued_actions"]:
+        return 5 if e["queued_actions"][0]["assignee_id"] == me else 6
+    closed = [c for c in e["contact"]["closed_sales"] if c["user_id"] == me]
+    if closed:
+        return 7 if closed[0]["comment"] else 8
+    return 9
+
+
+def all_entries(api, path: str = "/action_stream", **params) -> list[dict]:
+    first = ok(api.get(path, params={**params, "per_page": 100}))
+    entries = list(first["contacts"])
+    for page in range(2, first["max_page"] + 1):
+        entries += ok(api.get(path, params={**params, "per_page": 100, "page": page}))["contacts"]
+    assert len(entries) == first["total_count"]
+    return entries
+
+
+def test_stream_is_in_onepagecrm_order_and_covers_every_section(api, sandbox) -> None:
+    entries = all_entries(api)
+    sections = [_section(e, sandbox.user_id) for e in entries]
+    assert sections == sorted(sections)
+    assert set(sections) == set(range(10))
+    dated = [e["next_action"] for e, s in zip(entries, sections) if s in (1, 3)]
+    assert [a["date"] for a in dated if dt.date.fromisoformat(a["date"]) < TODAY] == sorted(
+        a["date"] for a in dated if dt.date.fromisoformat(a["date"]) < TODAY
+    )
+    asap = [e["next_action"]["text"].casefold() for e, s in zip(entries, sections) if s == 0]
+    assert asap == sorted(asap)
+    no_action = [e["contact"]["first_name"].casefold() for e, s in zip(entries, sections) if s == 9]
+    assert no_action == sorted(no_action)
+    for e in entries:
+        mine = [a for a in e["next_actions"] if a["assignee_id"] == sandbox.user_id]
+        assert len(mine) <= 1
+
+
+def test_seeded_conflicts_are_reported(api) -> None:
+    entries = all_entries(api)
+    conflicted = [e for e in entries if e["next_action_conflicts"]]
+    assert conflicted
+    for e in conflicted:
+        for c in e["next_action_conflicts"]:
+            assert c["status"] == "queued_with_date" and c["date"] < e["next_action"]["date"]
+
+
+def test_team_stream_counts_and_user_filter(api, sandbox) -> None:
+    data = ok(api.get("/team_stream", params={"per_page": 5}))
+    counts = data["team_stream"]
+    assert [u["user_id"] for u in counts["users"]] == [u.user_id for u in sandbox.users]
+    assert counts["all"] >= max(u["counts"] for u in counts["users"]) > 0
+    other = sandbox.users[1].user_id
+    theirs = all_entries(api, "/team_stream", user_id=other)
+    assert all(
+        e["contact"]["owner_id"] == other or any(a["assignee_id"] == other for a in e["next_actions"] + e["queued_actions"])
+        for e in theirs
+    )
+    error(api.get("/team_stream", params={"user_id": "0" * 24}), 404)
+
+
+def test_paging_and_max_page(api) -> None:
+    first = ok(api.get("/action_stream", params={"per_page": 7, "page": 1}))
+    assert first["per_page"] == 7 and len(first["contacts"]) == 7
+    assert first["max_page"] == -(-first["total_count"] // 7)
+    last = ok(api.get("/action_stream", params={"per_page": 7, "page": first["max_page"]}))
+    assert 1 <= len(last["contacts"]) <= 7
+    beyond = ok(api.get("/action_stream", params={"per_page": 7, "page": first["max_page"] + 1}))
+    assert beyond["contacts"] == []
+    assert ok(api.get("/action_stream", params={"per_page": 500}))["per_page"] == 100
+    error(api.get("/action_stream", params={"page": "x"}), 400)
+    error(api.get("/action_stream", params={"page": 0}), 400)
+
+
+def test_search_and_filters(api) -> None:
+    contact = new_contact(api, first_name="Zebedee", last_name="Quixote", tags=["custom-tag"], starred=True)
+    found = ok(api.get("/action_stream", params={"search": "zebedee"}))["contacts"]
+    assert [e["contact"]["id"] for e in found] == [contact["id"]]
+    assert [e["contact"]["id"] for e in ok(api.get("/contacts", params={"tag": "custom-tag"}))["contacts"]] == [contact["id"]]
+    starred = all_entries(api, starred="true")
+    assert starred and all(e["contact"]["starred"] for e in starred)
+    status_id = contact["status_id"]
+    assert all(e["contact"]["status_id"] == status_id for e in all_entries(api, status_id=status_id))
+
+
+def test_sort_by_and_order(api) -> None:
+    asc = all_entries(api, "/contacts", sort_by="first_name", order="asc")
+    names = [e["contact"]["first_name"].casefold() for e in asc]
+    assert names == sorted(names)
+    desc = all_entries(api, "/contacts", sort_by="first_name", order="desc")
+    assert [e["contact"]["first_name"].casefold() for e in desc] == sorted(names, reverse=True)
+    error(api.get("/contacts", params={"sort_by": "shoe_size"}), 400)
+
+
+def test_modified_since_date_and_timestamp(api) -> None:
+    stamp = ok(api.get("/bootstrap")) and api.get("/bootstrap").json()["timestamp"]
+    contact = new_contact(api, last_name="Fresh")
+    changed = all_entries(api, "/contacts", modified_since=str(stamp))
+    assert [e["contact"]["id"] for e in changed] == [contact["id"]]
+    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    assert ok(api.get("/contacts", params={"modified_since": tomorrow}))["total_count"] == 0
+    assert ok(api.get("/contacts", params={"modified_since": TODAY.isoformat()}))["total_count"] >= 1
+    error(api.get("/contacts", params={"modified_since": "last tuesday"}), 400)
+
+
+def test_json_suffix_routes_the_same(api) -> None:
+    plain = ok(api.get("/action_stream", params={"per_page": 3}))
+    suffixed = ok(api.get("/action_stream.json", params={"per_page": 3}))
+    assert [e["contact"]["id"] for e in plain["contacts"]] == [e["contact"]["id"] for e in suffixed["contacts"]]
+    error(api.get("/no_such_thing"), 404)
+
+
+# -- actions ---------------------------------------------------------------------------------------------
+
+
+def test_second_asap_becomes_next_and_the_first_is_queued(api) -> None:
+    contact = new_contact(api)
+    first = new_action(api, contact["id"], status="asap", text="First")
+    second = new_action(api, contact["id"], status="asap", text="Second")
+    e = entry(api, contact["id"])
+    assert e["next_action"]["id"] == second["id"]
+    assert [a["id"] for a in e["queued_actions"]] == [first["id"]]
+    assert e["queued_actions"][0]["status"] == "queued"
+
+
+def test_more_urgent_action_wins_and_later_one_is_queued_with_date(api) -> None:
+    contact = new_contact(api)
+    later = new_action(api, contact["id"], status="date", date="2026-03-20")
+    sooner = new_action(api, contact["id"], status="date", date="2026-03-12")
+    e = entry(api, contact["id"])
+    assert e["next_action"]["id"] == sooner["id"]
+    assert e["queued_actions"][0]["id"] == later["id"] and e["queued_actions"][0]["status"] == "queued_with_date"
+    assert e["next_action_conflicts"] == []
+
+
+def test_done_and_undo(api) -> None:
+    contact = new_contact(api)
+    action = new_action(api, contact["id"], status="date", date="2026-03-11")
+    done = ok(api.put(f"/actions/{action['id']}/mark_as_done"))["action"]
+    assert done["done"] is True and done["status"] == "done" and done["done_at"] == TODAY.isoformat()
+    assert "next_action" not in entry(api, contact["id"])
+    undone = ok(api.put(f"/actions/{action['id']}/undo_completion"))["action"]
+    assert undone["done"] is False and undone["status"] == "date" and "done_at" not in undone
+    assert entry(api, contact["id"])["next_action"]["id"] == action["id"]
+
+
+def test_promote_only_without_a_next_action(api) -> None:
+    contact = new_contact(api)
+    queued = new_action(api, contact["id"], status="queued", text="Later")
+    promoted = ok(api.put(f"/actions/{queued['id']}/promote"))["action"]
+    assert promoted["status"] == "asap"
+    assert entry(api, contact["id"])["next_action"]["id"] == queued["id"]
+    reverted = ok(api.put(f"/actions/{queued['id']}/revert_promotion"))["action"]
+    assert reverted["status"] == "queued"
+    new_action(api, contact["id"], status="date", date="2026-03-15")
+    body = error(api.put(f"/actions/{queued['id']}/promote"), 409)
+    assert body["error_name"] == "next_action_exists"
+    error(api.put("/actions/" + "0" * 24 + "/promote"), 404)
+
+
+def test_swap_resolves_a_conflict_and_refuses_otherwise(api, sandbox) -> None:
+    contact = new_contact(api)
+    nxt = new_action(api, contact["id"], status="date", date="2026-03-20", text="Next")
+    early = new_action(api, contact["id"], status="queued_with_date", date="2026-03-12", text="Early")
+    late = new_action(api, contact["id"], status="queued_with_date", date="2026-03-25", text="Late")
+    e = entry(api, contact["id"])
+    assert [c["id"] for c in e["next_action_conflicts"]] == [early["id"]]
+    assert error(api.put(f"/actions/{late['id']}/swap"), 409)["error_name"] == "swap_not_allowed"
+    swapped = ok(api.put(f"/actions/{early['id']}/swap"))["action"]
+    assert swapped["status"] == "date" and swapped["date"] == "2026-03-12"
+    e = entry(api, contact["id"])
+    assert e["next_action"]["id"] == early["id"] and e["next_action_conflicts"] == []
+    old = ok(api.get(f"/actions/{nxt['id']}"))["action"]
+    assert old["status"] == "queued_with_date" and old["date"] == "2026-03-20"
+    other = sandbox.users[1]
+    theirs = new_action(api, contact["id"], status="queued_with_date", date="2026-03-11", assignee_id=other.user_id)
+    error(api.put(f"/actions/{theirs['id']}/swap"), 409)
+
+
+def test_action_validation_and_crud(api) -> None:
+    contact = new_contact(api)
+    body = error(api.post("/actions", json={"contact_id": contact["id"]}), 400)
+    assert "text" in body["errors"]
+    error(api.post("/actions", json={"contact_id": contact["id"], "text": "x", "status": "someday"}), 400)
+    error(api.post("/actions", json={"contact_id": "nope", "text": "x"}), 400)
+    action = new_action(api, contact["id"], status="date_time", date="2026-03-10", exact_time=1773140400)
+    updated = ok(api.put(f"/actions/{action['id']}", json={"text": "Changed"}))["action"]
+    assert updated["text"] == "Changed" and updated["exact_time"] == 1773140400
+    listed = ok(api.get(f"/contacts/{contact['id']}/actions"))["actions"]
+    assert [a["action"]["id"] for a in listed] == [action["id"]]
+    ok(api.delete(f"/actions/{action['id']}"))
+    error(api.get(f"/actions/{action['id']}"), 404)
+
+
+def test_assigning_to_a_team_member_notifies_them(api, sandbox) -> None:
+    other = sandbox.users[2]
+    contact = new_contact(api)
+    new_action(api, contact["id"], assignee_id=other.user_id, status="asap", text="Over to you")
+    with httpx.Client(base_url=sandbox.base_url, auth=(other.user_id, other.api_key)) as theirs:
+        notes = ok(theirs.get("/notifications", params={"per_page": 100}))["notifications"]
+        mine = [n["notification"] for n in notes if n["notification"]["contact_id"] == contact["id"]]
+        assert mine and mine[0]["type"] == "assigned_action" and mine[0]["read"] is False
+        read = ok(theirs.post(f"/notifications/{mine[0]['id']}/mark_as_read"), 201)["notification"]
+        assert read["read"] is True
+        ok(theirs.post("/notifications/mark_all_as_read"), 201)
+        assert all(n["notification"]["read"] for n in ok(theirs.get("/notifications", params={"per_page": 100}))["notifications"])
+
+
+# -- contacts ---------------------------------------------------------------------------------------------
+
+
+def test_contact_updates(api, sandbox) -> None:
+    contact = new_contact(api, job_title="Buyer", emails=[{"type": "work", "value": "t@example.com"}])
+    patched = ok(api.patch(f"/contacts/{contact['id']}", json={"job_title": "CEO"}))["contact"]
+    assert patched["job_title"] == "CEO" and patched["emails"] == contact["emails"]
+    full = ok(api.put(f"/contacts/{contact['id']}", json={"last_name": "Replaced"}))["contact"]
+    assert full["last_name"] == "Replaced" and full["emails"] == [] and full["first_name"] == ""
+    cid = contact["id"]
+    assert ok(api.put(f"/contacts/{cid}/star"))["contact"]["starred"] is True
+    assert ok(api.put(f"/contacts/{cid}/unstar"))["contact"]["starred"] is False
+    assert "Hot lead" in ok(api.put(f"/contacts/{cid}/assign_tag/Hot%20lead"))["contact"]["tags"]
+    assert "Hot lead" not in ok(api.put(f"/contacts/{cid}/unassign_tag/Hot%20lead"))["contact"]["tags"]
+    status = ok(api.get("/statuses"))[2]["status"]
+    assert ok(api.put(f"/contacts/{cid}/change_status/{status['id']}"))["contact"]["status"] == status["text"]
+    owner = sandbox.users[3].user_id
+    assert ok(api.put(f"/contacts/{cid}/change_owner/{owner}"))["contact"]["owner_id"] == owner
+    error(api.put(f"/contacts/{cid}/change_owner/{'0' * 24}"), 404)
+    error(api.post("/contacts", json={"first_name": "No last name"}), 400)
+    ok(api.delete(f"/contacts/{cid}"))
+    error(api.get(f"/contacts/{cid}"), 404)
+
+
+def test_close_and_reopen_sales_cycle(api) -> None:
+    contact = new_contact(api)
+    action = new_action(api, contact["id"], status="asap")
+    error(api.put(f"/contacts/{contact['id']}/close_sales_cycle", json={"comment": "Lost"}), 409)
+    ok(api.delete(f"/actions/{action['id']}"))
+    closed = ok(api.put(f"/contacts/{contact['id']}/close_sales_cycle", json={"comment": "Lost"}))["contact"]
+    assert closed["closed_sales"][0]["comment"] == "Lost"
+    reopened = ok(api.put(f"/contacts/{contact['id']}/reopen_sales_cycle"))["contact"]
+    assert reopened["closed_sales"] == []
+
+
+def test_deals_pipelines_and_activities(api) -> None:
+    pipelines = [p["pipeline"] for p in ok(api.get("/pipelines"))["pipelines"]]
+    assert len(pipelines) == 2 and pipelines[0]["default"]
+    statuses = {d["deal"]["status"] for d in all_deals(api)}
+    assert statuses == {"pending", "won", "lost"}
+    contact = new_contact(api)
+    second = pipelines[1]
+    deal = ok(api.post("/deals", json={"contact_id": contact["id"], "name": "Big one", "amount": 500, "months": 12, "pipeline_id": second["id"], "stage": second["stages"][0]["stage"]}), 201)["deal"]
+    assert deal["total_amount"] == 6000 and deal["status"] == "pending"
+    assert entry(api, contact["id"])["contact"]["pending_deal"] is True
+    won = ok(api.put(f"/deals/{deal['id']}", json={"status": "won"}))["deal"]
+    assert won["status"] == "won" and won["close_date"] == TODAY.isoformat()
+    error(api.post("/deals", json={"contact_id": contact["id"]}), 400)
+    ok(api.delete(f"/deals/{deal['id']}"))
+    note = ok(api.post("/notes", json={"contact_id": contact["id"], "text": "Hello"}), 201)["note"]
+    assert ok(api.get(f"/notes/{note['id']}"))["note"]["text"] == "Hello"
+    ok(api.post("/calls", json={"contact_id": contact["id"], "text": "Rang", "call_result": "interested"}), 201)
+    ok(api.post("/meetings", json={"contact_id": contact["id"], "text": "Met", "place": "Cork"}), 201)
+    for kind in ("notes", "calls", "meetings"):
+        items = ok(api.get(f"/{kind}", params={"contact_id": contact["id"]}))[kind]
+        assert len(items) == 1 and items[0][kind[:-1]]["contact_id"] == contact["id"]
+
+
+def all_deals(api) -> list[dict]:
+    first = ok(api.get("/deals", params={"per_page": 100}))
+    deals = list(first["deals"])
+    for page in range(2, first["max_page"] + 1):
+        deals += ok(api.get("/deals", params={"per_page": 100, "page": page}))["deals"]
+    return deals
+
+
+# -- persistence and chaos ----------------------------------------------------------------------------------
+
+
+def test_data_survives_restart_and_reset_reseeds(tmp_path: Path) -> None:
+    data = tmp_path / "sandbox.sqlite3"
+    with start_sandbox(SandboxOptions(today=TODAY, data=data, contacts=50)) as first:
+        auth = (first.user_id, first.api_key)
+        created = ok(httpx.post(f"{first.base_url}/contacts", auth=auth, json={"last_name": "Persistent"}), 201)
+        cid = created["contact"]["id"]
+        ok(httpx.post(f"{first.base_url}/actions", auth=auth, json={"contact_id": cid, "text": "Keep me", "status": "asap"}), 201)
+    with start_sandbox(SandboxOptions(today=TODAY, data=data, contacts=50)) as second:
+        e = ok(httpx.get(f"{second.base_url}/contacts/{cid}", auth=auth))
+        assert e["contact"]["last_name"] == "Persistent" and e["next_action"]["text"] == "Keep me"
+    with start_sandbox(SandboxOptions(today=TODAY, data=data, contacts=50, reset=True)) as third:
+        error(httpx.get(f"{third.base_url}/contacts/{cid}", auth=auth), 404)
+
+
+def test_chaos_options(sandbox, sandbox_auth) -> None:
+    url = f"{sandbox.base_url}/bootstrap"
+    sandbox.options.throttle_rate = 1.0
+    sandbox.options.retry_after = 7
+    seen = set()
+    for _ in range(20):
+        r = httpx.get(url, auth=sandbox_auth)
+        seen.add(r.status_code)
+        if r.status_code == 403:
+            assert r.headers["content-type"].startswith("text/plain") and r.text == "API rate limit exceeded"
+        else:
+            assert r.status_code == 429 and r.headers["Retry-After"] == "7"
+    assert seen == {403, 429}
+    sandbox.options.throttle_rate = 0.0
+    sandbox.options.fail_rate = 1.0
+    codes = {httpx.get(url, auth=sandbox_auth).status_code for _ in range(20)}
+    assert codes <= {500, 502, 503} and len(codes) > 1
+    # A failed write is never applied.
+    r = httpx.post(f"{sandbox.base_url}/contacts", auth=sandbox_auth, json={"last_name": "Ghost"})
+    assert r.status_code >= 500
+    sandbox.options.fail_rate = 0.0
+    assert ok(httpx.get(f"{sandbox.base_url}/contacts", auth=sandbox_auth, params={"search": "Ghost"}))["total_count"] == 0
+    sandbox.options.drop_rate = 1.0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url, auth=sandbox_auth)
+    sandbox.options.drop_rate = 0.0
+    sandbox.options.latency_ms = 150
+    r = httpx.get(url, auth=sandbox_auth)
+    assert r.status_code == 200 and r.elapsed.total_seconds() >= 0.14
+
+
+def test_cli_prints_the_start_line(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmtui", "sandbox", "--port", "0", "--contacts", "30", "--today", "2026-03-10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        found = re.fullmatch(r"crmtui sandbox listening on (http://127\.0\.0\.1:\d+/api/v3) user_id=(\w+) api_key=(\w+)\n", line)
+        assert found, line
+        base, user_id, api_key = found.groups()
+        assert ok(httpx.get(f"{base}/bootstrap", auth=(user_id, api_key)))["user_id"] == user_id
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+        proc.stdout.close()
+        proc.stderr.close()
