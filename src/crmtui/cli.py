@@ -1,36 +1,139 @@
-"""Command-line entry points: `crmtui`, `crmtui --demo`, `crmtui sandbox ...`."""
+"""Command-line entry points: `crmtui`, `crmtui --demo`, `crmtui login`, `crmtui sandbox ...`.
+
+Every error meant for the user ends as one line on stderr and a non-zero exit code, never a
+traceback: 2 for settings/usage problems, 1 for server or demo problems, 130 for Ctrl+C.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+from collections.abc import Callable
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crmtui",
         description="A keyboard-driven terminal CRM client.",
     )
     parser.add_argument("--demo", action="store_true", help="run on the built-in sandbox with demo data")
     parser.add_argument("--reset", action="store_true", help="with --demo: re-seed the demo data")
-    sub = parser.add_subparsers(dest="command")
-    from crmtui.sandbox.onepagecrm.cli import add_sandbox_arguments
+    parser.add_argument("--profile", metavar="NAME", help="use this saved profile (default: the active one)")
+    parser.add_argument("--base-url", metavar="URL", help="API address (overrides the profile and CRMTUI_BASE_URL)")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme for this run")
+    sub = parser.add_subparsers(dest="command", metavar="{login,sandbox}")
+
+    login = sub.add_parser("login", help="sign in and save a profile")
+    # SUPPRESS keeps `crmtui --profile x login` working: the subcommand must not reset the value.
+    login.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to save (default: active)")
+    login.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API address to sign in to")
 
     sandbox = sub.add_parser("sandbox", help="run the OnePageCRM sandbox server")
-    add_sandbox_arguments(sandbox)
+    # The sandbox's options are only loaded when asked for, so the client starts without it.
+    args = sys.argv[1:] if argv is None else argv
+    if "sandbox" in args:
+        from crmtui.sandbox.onepagecrm.cli import add_sandbox_arguments
+
+        add_sandbox_arguments(sandbox)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _theme_saver(config_path=None) -> Callable[[str], None]:
+    def persist(theme: str) -> None:
+        from crmtui.config import ConfigError, load_config, save_config
+
+        try:
+            cfg = load_config(config_path)
+            cfg.theme = theme
+            save_config(cfg, config_path)
+        except (ConfigError, ValueError) as exc:
+            log.warning("could not save the theme: %s", exc)
+
+    return persist
+
+
+def _run_ui(connection, *, theme: str | None, refresh_seconds: int) -> int:
+    from crmtui.backends.registry import create_backend
+    from crmtui.ui.app import run_app
+
+    backend = create_backend(connection)
+    result = run_app(
+        backend,
+        theme=theme,
+        on_theme_change=_theme_saver(),
+        refresh_seconds=refresh_seconds,
+    )
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "sandbox":
         from crmtui.sandbox.onepagecrm.cli import run_sandbox
 
         return run_sandbox(args)
-    if args.demo:
-        from crmtui.sandbox.onepagecrm.cli import run_sandbox_from_demo
 
-        return run_sandbox_from_demo(reset=args.reset)
-    parser.print_help(sys.stderr)
-    return 2
+    from crmtui.config import load_config, resolve_connection
+
+    if args.command == "login":
+        from crmtui.login import run_login
+
+        return run_login(profile=args.profile, base_url=args.base_url)
+
+    cfg = load_config()
+    theme = args.theme or cfg.theme
+    if args.demo:
+        from crmtui.demo import demo_sandbox
+
+        with demo_sandbox(reset=args.reset) as connection:
+            return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds)
+    if args.reset:
+        raise _UsageError("--reset only applies with --demo")
+    connection = resolve_connection(cfg, profile=args.profile, base_url=args.base_url)
+    return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"crmtui: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    from crmtui.backends.errors import BackendError
+    from crmtui.config import ConfigError
+    from crmtui.demo import DemoError
+
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except _UsageError as exc:
+        parser.print_usage(sys.stderr)
+        return _fail(str(exc), EXIT_CONFIG)
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    except BackendError as exc:
+        return _fail(exc.user_message, EXIT_FAILURE)
+    except DemoError as exc:
+        return _fail(str(exc), EXIT_FAILURE)
+    except Exception as exc:  # noqa: BLE001 - a bug; keep the terminal readable, offer the trace
+        if os.environ.get("CRMTUI_DEBUG"):
+            raise
+        return _fail(
+            f"unexpected error: {type(exc).__name__}: {exc} (set CRMTUI_DEBUG=1 to see the traceback)",
+            EXIT_FAILURE,
+        )

@@ -1,0 +1,159 @@
+"""`crmtui --demo`: run the OnePageCRM sandbox in a child process and connect to it.
+
+A separate process keeps the sandbox's SQLite work and HTTP serving off the UI's event loop and
+lets the app exit cleanly even if the sandbox hangs (terminate, then kill).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from crmtui import paths
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0
+DEMO_DB_NAME = "demo.sqlite3"
+
+_START_LINE = re.compile(r"listening on (?P<base_url>\S+)\s+user_id=(?P<user_id>\S+)\s+api_key=(?P<api_key>\S+)")
+
+
+class DemoError(Exception):
+    """The demo sandbox could not be started; the message is meant for the user."""
+
+
+def demo_database(env: Mapping[str, str] | None = None) -> Path:
+    return paths.data_dir(env) / DEMO_DB_NAME
+
+
+def sandbox_command(data: Path, *, reset: bool = False, env: Mapping[str, str] | None = None) -> list[str]:
+    env = os.environ if env is None else env
+    command = [sys.executable, "-m", "crmtui", "sandbox", "--port", "0", "--data", str(data)]
+    if reset:
+        command.append("--reset")
+    if env.get("CRMTUI_DEMO_TODAY"):
+        command += ["--today", env["CRMTUI_DEMO_TODAY"]]
+    if env.get("CRMTUI_DEMO_SEED"):
+        command += ["--seed", env["CRMTUI_DEMO_SEED"]]
+    return command
+
+
+def _stderr_tail(handle, limit: int = 2000) -> str:
+    try:
+        handle.flush()
+        handle.seek(0)
+        text = handle.read().decode("utf-8", "replace").strip()
+    except (OSError, ValueError):
+        return ""
+    return text[-limit:]
+
+
+def _read_first_line(proc: subprocess.Popen, timeout: float) -> tuple[str | None, threading.Thread]:
+    """The child's first stdout line, or None if it did not come in time. Then keep draining."""
+    result: list[str] = []
+    got = threading.Event()
+
+    def reader() -> None:
+        stream = proc.stdout
+        assert stream is not None
+        try:
+            first = stream.readline()
+            result.append(first.decode("utf-8", "replace"))
+            got.set()
+            # The sandbox should print nothing more, but never let a full pipe block it.
+            while stream.read1(65536):
+                pass
+        except (OSError, ValueError):  # closed under us while stopping
+            got.set()
+
+    thread = threading.Thread(target=reader, name="crmtui-demo-stdout", daemon=True)
+    thread.start()
+    if not got.wait(timeout) or not result:
+        return None, thread
+    return result[0], thread
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def demo_sandbox(
+    reset: bool = False,
+    *,
+    data: Path | None = None,
+    timeout: float = START_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> Iterator:
+    """Start the sandbox subprocess and yield a Connection to it; stop it on exit."""
+    from crmtui.backends.registry import Connection
+
+    child_env = dict(os.environ if env is None else env)
+    data = data or demo_database(child_env)
+    try:
+        paths.ensure_dir(data.parent)
+    except OSError as exc:
+        raise DemoError(f"cannot create {data.parent}: {exc.strerror or exc}") from None
+    command = sandbox_command(data, reset=reset, env=child_env)
+    child_env.setdefault("PYTHONUNBUFFERED", "1")
+
+    with tempfile.TemporaryFile() as stderr_file:
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr_file,
+                env=child_env,
+            )
+        except OSError as exc:
+            raise DemoError(f"cannot start the demo sandbox: {exc.strerror or exc}") from None
+        drain: threading.Thread | None = None
+        try:
+            line, drain = _read_first_line(proc, timeout)
+            if line is None:
+                raise DemoError(
+                    f"the demo sandbox did not start within {timeout:g} s"
+                    + _tail_suffix(stderr_file)
+                )
+            match = _START_LINE.search(line)
+            if not match:
+                code = proc.poll()
+                if code is None and not line:  # stdout closed: the child is exiting
+                    try:
+                        code = proc.wait(STOP_TIMEOUT)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                why = f"exited with code {code}" if code is not None else "printed an unexpected first line"
+                raise DemoError(f"the demo sandbox {why}" + _tail_suffix(stderr_file))
+            yield Connection(
+                backend="onepagecrm",
+                base_url=match["base_url"],
+                user_id=match["user_id"],
+                api_key=match["api_key"],
+            )
+        finally:
+            _stop(proc)
+            if drain is not None:
+                drain.join(1.0)
+            if proc.stdout is not None and (drain is None or not drain.is_alive()):
+                proc.stdout.close()
+
+
+def _tail_suffix(stderr_file) -> str:
+    tail = _stderr_tail(stderr_file)
+    return f":\n{tail}" if tail else ""

@@ -1,0 +1,168 @@
+"""`crmtui login`: ask for a user id and API key, check them against /bootstrap, save a profile."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import SecretStr
+
+from crmtui import secrets
+from crmtui.backends.errors import (
+    AuthError,
+    BackendError,
+    MalformedResponse,
+    NotFound,
+    Offline,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+)
+from crmtui.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_PROFILE,
+    AppConfig,
+    ConfigError,
+    ProfileConfig,
+    load_config,
+    save_config,
+)
+
+API_KEY_HELP = "OnePageCRM: Apps > Configuration > API (the user id and API key are shown there)"
+
+
+class LoginFailed(Exception):
+    """The credentials could not be confirmed; the message is meant for the user."""
+
+
+def explain(error: BackendError, base_url: str) -> str:
+    """One sentence a person can act on, for each way checking the credentials can fail."""
+    if isinstance(error, AuthError):
+        return "wrong user id or API key: the server refused them (check " + API_KEY_HELP + ")"
+    if isinstance(error, RateLimited):
+        wait = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
+        return f"the server is throttling requests; try again{wait}"
+    if isinstance(error, PermissionDenied):
+        return f"this account may not use the API: {error.user_message}"
+    if isinstance(error, Offline):
+        return f"cannot reach {base_url}: {error.user_message} (check the address and your network)"
+    if isinstance(error, NotFound):
+        return f"no OnePageCRM API at {base_url} (the server answered 404); check --base-url"
+    if isinstance(error, ServerError):
+        return f"the server at {base_url} failed ({error.user_message}); try again later"
+    if isinstance(error, MalformedResponse):
+        return f"{base_url} did not answer like the OnePageCRM API ({error.user_message}); check --base-url"
+    return f"login failed: {error.user_message}"
+
+
+def display_name(bootstrap: Any, fallback: str) -> str:
+    """The signed-in user's name from a /bootstrap answer, tolerant of its exact shape."""
+    data: Any = bootstrap
+    if hasattr(data, "model_dump"):
+        data = data.model_dump()
+    if not isinstance(data, dict):
+        return fallback
+    user = data.get("user") or (data.get("data") or {}).get("user") or {}
+    if isinstance(user, dict) and isinstance(user.get("user"), dict):
+        user = user["user"]
+    if not isinstance(user, dict):
+        return fallback
+    name = " ".join(str(p) for p in (user.get("first_name"), user.get("last_name")) if p)
+    return name or str(user.get("email") or fallback)
+
+
+async def check_credentials(user_id: str, api_key: str, base_url: str, *, transport: Any = None) -> str:
+    """GET /bootstrap with the credentials; the user's display name, or LoginFailed.
+
+    `transport` (an httpx transport) is only for tests of answers the sandbox cannot give.
+    """
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    extra = {"transport": transport} if transport is not None else {}
+    try:
+        async with OnePageCRMClient(user_id, api_key, base_url=base_url, **extra) as client:
+            bootstrap = await client.bootstrap()
+    except BackendError as exc:
+        raise LoginFailed(explain(exc, base_url)) from None
+    return display_name(bootstrap, user_id)
+
+
+def remember(cfg: AppConfig, profile: str, user_id: str, api_key: str, base_url: str | None) -> bool:
+    """Put the profile in `cfg` and make it active; True if the key went to the OS keyring."""
+    previous = cfg.profiles.get(profile)
+    if previous is not None and previous.user_id != user_id:
+        secrets.delete_api_key(profile, previous.user_id)
+    in_keyring = secrets.store_api_key(profile, user_id, api_key)
+    profiles = dict(cfg.profiles)
+    profiles[profile] = ProfileConfig(
+        base_url=base_url,
+        user_id=user_id,
+        api_key=None if in_keyring else SecretStr(api_key),
+    )
+    cfg.profiles = profiles
+    cfg.active_profile = profile
+    return in_keyring
+
+
+def _ask(prompt: str, stdin: TextIO, stderr: TextIO, secret: bool) -> str:
+    if secret and stdin.isatty():
+        return getpass.getpass(prompt, stream=stderr)
+    if stdin.isatty():
+        stderr.write(prompt)
+        stderr.flush()
+    line = stdin.readline()
+    if not line:
+        raise LoginFailed("no input: expected a user id and an API key")
+    return line.strip()
+
+
+def run_login(
+    profile: str | None = None,
+    base_url: str | None = None,
+    *,
+    config_path: Path | None = None,
+    env: Mapping[str, str] = os.environ,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Interactive when stdin is a terminal; otherwise reads two lines: user id, then API key."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    cfg = load_config(config_path)
+    name = profile or cfg.active_profile or DEFAULT_PROFILE
+    existing = cfg.profiles.get(name)
+    chosen_url = base_url or env.get("CRMTUI_BASE_URL", "").strip() or (existing.base_url if existing else None)
+    url = chosen_url or DEFAULT_BASE_URL
+
+    if stdin.isatty():
+        stderr.write(f"Sign in to {url} (profile {name}). Find your keys in {API_KEY_HELP}.\n")
+    try:
+        if not url.startswith(("http://", "https://")):
+            raise LoginFailed(f"the API address must start with http:// or https:// (got {url!r})")
+        user_id = _ask("User id: ", stdin, stderr, secret=False)
+        api_key = _ask("API key: ", stdin, stderr, secret=True)
+        if not user_id or not api_key:
+            raise LoginFailed("both a user id and an API key are needed")
+        who = asyncio.run(check_credentials(user_id, api_key, url))
+    except LoginFailed as exc:
+        stderr.write(f"crmtui login: {exc}\n")
+        return 1
+
+    in_keyring = remember(cfg, name, user_id, api_key, chosen_url)
+    try:
+        written = save_config(cfg, config_path)
+    except ConfigError:
+        if in_keyring:
+            secrets.delete_api_key(name, user_id)
+        raise
+    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    stdout.write(f"Logged in as {who} (profile {name})\n")
+    stderr.write(f"API key saved in {where}.\n")
+    return 0

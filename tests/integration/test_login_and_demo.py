@@ -1,0 +1,161 @@
+"""`crmtui login` against the real sandbox, and the `--demo` launcher's sandbox subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import keyring
+import pytest
+from keyring.backends import fail
+
+from crmtui.config import load_config, resolve_connection
+from crmtui.demo import DemoError, demo_sandbox
+from crmtui.login import LoginFailed, check_credentials, run_login
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in ("ONEPAGECRM_USER_ID", "ONEPAGECRM_API_KEY", "CRMTUI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CRMTUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CRMTUI_DATA_DIR", str(tmp_path / "data"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def login(sandbox_url: str, text: str, profile: str | None = "work") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_login(profile=profile, base_url=sandbox_url, stdin=io.StringIO(text), stdout=out, stderr=err, env={})
+    return code, out.getvalue(), err.getvalue()
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+
+def test_login_success_saves_and_activates_the_profile(sandbox) -> None:
+    code, out, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
+    assert code == 0, err
+    assert out.startswith("Logged in as ") and out.rstrip().endswith("(profile work)")
+    assert sandbox.api_key not in out + err
+    cfg = load_config()
+    assert cfg.active_profile == "work"
+    assert cfg.profiles["work"].base_url == sandbox.base_url
+    connection = resolve_connection(cfg, env={})
+    assert (connection.user_id, connection.api_key, connection.base_url) == (
+        sandbox.user_id,
+        sandbox.api_key,
+        sandbox.base_url,
+    )
+    config_file = Path(os.environ["CRMTUI_CONFIG_DIR"]) / "config.toml"
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+
+
+def test_login_prints_the_users_name(sandbox) -> None:
+    main = next(u for u in sandbox.users if u.user_id == sandbox.user_id)
+    code, out, _ = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
+    assert code == 0
+    assert out == f"Logged in as {main.first_name} {main.last_name} (profile work)\n"
+
+
+def test_login_wrong_key_is_refused_and_nothing_saved(sandbox) -> None:
+    code, out, err = login(sandbox.base_url, f"{sandbox.user_id}\nnot-the-key\n")
+    assert code == 1
+    assert out == ""
+    assert "wrong user id or API key" in err
+    assert "Traceback" not in err
+    assert load_config().profiles == {}
+
+
+def test_login_unreachable_server() -> None:
+    code, _, err = login("http://127.0.0.1:9/api/v3", "u\nk\n")
+    assert code == 1
+    assert "cannot reach http://127.0.0.1:9/api/v3" in err
+
+
+def test_login_throttled(sandbox) -> None:
+    sandbox.options.throttle_rate = 1.0
+    sandbox.options.retry_after = 0
+    code, _, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
+    assert code == 1
+    assert "throttling" in err
+
+
+def test_login_malformed_answer() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>captive portal</html>", headers={"content-type": "text/html"})
+
+    with pytest.raises(LoginFailed, match="did not answer like the OnePageCRM API"):
+        asyncio.run(check_credentials("u", "k", "http://portal.test/api/v3", transport=httpx.MockTransport(handler)))
+
+
+def test_login_rejects_a_base_url_without_scheme() -> None:
+    code, _, err = login("localhost:8080/api/v3", "u\nk\n")
+    assert code == 1 and "http://" in err
+
+
+def test_login_command_reads_stdin(sandbox, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPAGECRM_")}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    result = subprocess.run(
+        [sys.executable, "-m", "crmtui", "login", "--profile", "cli", "--base-url", sandbox.base_url],
+        input=f"{sandbox.user_id}\n{sandbox.api_key}\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("(profile cli)\n")
+    assert sandbox.api_key not in result.stdout + result.stderr
+    assert load_config().active_profile == "cli"
+
+
+# -- demo launcher -------------------------------------------------------------------------------
+
+
+def demo_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(CRMTUI_DATA_DIR=str(tmp_path / "demo-data"), CRMTUI_DEMO_TODAY="2026-03-10", CRMTUI_DEMO_SEED="42")
+    env.update(extra)
+    return env
+
+
+def test_demo_sandbox_starts_serves_and_stops(tmp_path: Path) -> None:
+    with demo_sandbox(env=demo_env(tmp_path)) as connection:
+        assert connection.backend == "onepagecrm"
+        assert connection.base_url.startswith("http://127.0.0.1:")
+        response = httpx.get(
+            connection.base_url + "/bootstrap", auth=(connection.user_id, connection.api_key), timeout=10
+        )
+        assert response.status_code == 200
+        assert connection.api_key not in repr(connection)
+    assert (tmp_path / "demo-data" / "demo.sqlite3").exists()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(connection.base_url + "/bootstrap", timeout=2)
+
+
+def test_demo_sandbox_keeps_credentials_across_runs_and_reset(tmp_path: Path) -> None:
+    with demo_sandbox(env=demo_env(tmp_path)) as first:
+        pass
+    with demo_sandbox(reset=True, env=demo_env(tmp_path)) as second:
+        response = httpx.get(second.base_url + "/bootstrap", auth=(second.user_id, second.api_key), timeout=10)
+        assert response.status_code == 200
+    assert (first.user_id, first.api_key) == (second.user_id, second.api_key)
+
+
+def test_demo_sandbox_failure_reports_the_childs_stderr(tmp_path: Path) -> None:
+    with pytest.raises(DemoError) as info:
+        with demo_sandbox(env=demo_env(tmp_path, CRMTUI_DEMO_TODAY="not-a-date")):
+            pytest.fail("the sandbox should not have started")
+    message = str(info.value)
+    assert "exited with code" in message
+    assert "not-a-date" in message
