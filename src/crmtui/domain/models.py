@@ -128,6 +128,7 @@ class Contact(_Model):
     pending_deal: bool = False
     total_pending: float = 0.0
     sales_closed: bool = False
+    sales_closed_comment: str = ""
     modified_at: dt.datetime | None = None
 
     @property
