@@ -26,3 +26,37 @@ def sandbox() -> Iterator[SandboxHandle]:
 def sandbox_auth(sandbox: SandboxHandle) -> tuple[str, str]:
     """Basic auth (user_id, api_key) of the sandbox's main user."""
     return (sandbox.user_id, sandbox.api_key)
+
+
+# --- contract checking: every request the client sends is validated against the official spec ---
+
+
+@pytest.fixture(scope="session")
+def spec_recorder():
+    """Records every exchange of the `client` fixture; validates it when the official spec is present."""
+    from tests.support.openapi import SpecValidator, spec_available
+    from tests.support.recorder import SpecRecorder
+
+    return SpecRecorder(SpecValidator.load() if spec_available() else None)
+
+
+@pytest.fixture
+async def client(sandbox: SandboxHandle, spec_recorder):
+    """An OnePageCRMClient on the sandbox whose requests must all conform to the spec.
+
+    Non-conforming requests fail the test at teardown (each problem listed); when the spec is absent
+    the requests are recorded but not validated.
+    """
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    start = spec_recorder.mark()
+    async with OnePageCRMClient(
+        sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url, event_hooks=spec_recorder.hooks
+    ) as api:
+        yield api
+    problems = spec_recorder.request_problems(since=start)
+    if problems:
+        pytest.fail(
+            f"{len(problems)} request(s) did not conform to the OnePageCRM spec:\n  " + "\n  ".join(problems),
+            pytrace=False,
+        )

@@ -12,6 +12,7 @@ router = Router()
 CONTACT_SORTS = ("created_at", "modified_at", "first_name", "last_name", "company_name", "name")
 PLAIN_FIELDS = ("title", "first_name", "last_name", "job_title", "background", "company_size")
 LIST_FIELDS = ("phones", "emails", "address_list", "tags")
+TITLES = ("Mr", "Mrs", "Ms")
 
 
 # -- filtering shared by /contacts, /action_stream and /team_stream ----------------------------------
@@ -135,6 +136,8 @@ def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, part
         errors["owner_id"] = "owner_id is invalid"
     if body.get("company_id") and body["company_id"] not in state.tables["companies"]:
         errors["company_id"] = "company_id is invalid"
+    if body.get("title") not in (None, "", *TITLES):
+        errors["title"] = f"title must be one of {', '.join(TITLES)}"
     for name in (*LIST_FIELDS, "urls", "custom_fields"):
         if name in body and not isinstance(body[name], list):
             errors[name] = f"{name} must be a list"
@@ -148,6 +151,8 @@ def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, part
     for name in PLAIN_FIELDS:
         if name in body or not partial:
             contact[name] = body.get(name) if body.get(name) is not None else ("" if name != "company_size" else None)
+    if contact.get("title") not in TITLES:
+        contact["title"] = None  # no title: the spec's enum has no empty value, so leave it out
     for name in LIST_FIELDS:
         if name in body or not partial:
             contact[name] = list(body.get(name) or [])

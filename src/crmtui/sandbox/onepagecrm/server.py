@@ -92,6 +92,29 @@ class _Server(ThreadingHTTPServer):
         self.router = build_router()
         self.chaos = random.Random(options.seed ^ 0x5EED)
         self.chaos_lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    # Keep-alive connections outlive `shutdown()` (their handler threads keep serving), so a
+    # stopped sandbox would still answer old clients. Track them and cut them on `close_all`.
+    def process_request(self, request, client_address) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_all(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -255,6 +278,7 @@ class SandboxHandle:
             self.server.shutdown()
             self.thread.join(5)
         self.server.server_close()
+        self.server.close_all()
         with self.state.lock:
             self.state.store.close()
 

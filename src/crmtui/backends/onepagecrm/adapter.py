@@ -1,0 +1,321 @@
+"""OnePageCRM behind the Backend protocol: calls the client, maps wire models to domain models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from crmtui.backends.base import ProgressCallback
+from crmtui.backends.onepagecrm import adapter_map as m
+from crmtui.domain.capabilities import Capability
+from crmtui.domain.models import (
+    Account,
+    Action,
+    ActionStatus,
+    Call,
+    Contact,
+    Deal,
+    Meeting,
+    Note,
+    Notification,
+    Pipeline,
+    StreamEntry,
+    StreamPage,
+    TeamCounts,
+)
+
+_ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
+
+
+def _action_body(
+    *,
+    text: str | None = None,
+    status: ActionStatus | str | None = None,
+    date: dt.date | None = None,
+    exact_time: dt.datetime | None = None,
+    assignee_id: str | None = None,
+    contact_id: str | None = None,
+) -> dict[str, Any]:
+    """A wire request body for an action; dates as ISO strings, exact_time as epoch seconds."""
+    body: dict[str, Any] = {}
+    if contact_id is not None:
+        body["contact_id"] = contact_id
+    if assignee_id:
+        body["assignee_id"] = assignee_id
+    if text is not None:
+        body["text"] = text
+    if status is not None:
+        body["status"] = getattr(status, "value", status)
+    if date is not None:
+        body["date"] = date.isoformat()
+    if exact_time is not None:
+        aware = exact_time if exact_time.tzinfo else exact_time.replace(tzinfo=dt.timezone.utc)
+        body["exact_time"] = int(aware.timestamp())
+        if date is None:
+            body["date"] = aware.date().isoformat()
+    return body
+
+
+class OnePageCRMBackend:
+    name = "onepagecrm"
+    capabilities = frozenset(Capability)
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.account: Account | None = None
+
+    @property
+    def _me(self) -> str | None:
+        return self.account.user.id if self.account else getattr(self.client, "user_id", None)
+
+    # -- session -------------------------------------------------------------------------------
+    async def connect(self) -> Account:
+        boot = await self.client.bootstrap()
+        self.account = m.map_account(boot)
+        if not self.account.pipelines:
+            try:
+                self.account.pipelines = await self.pipelines()
+            except NotImplementedError:
+                pass
+        return self.account
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    # -- streams -------------------------------------------------------------------------------
+    def _stream_params(self, user_id: str | None, search: str | None, modified_since: dt.datetime | None) -> dict:
+        params: dict[str, Any] = {}
+        if search:
+            params["search"] = search
+        if modified_since is not None:
+            params["modified_since"] = modified_since
+        if user_id is not None and user_id != self._me:
+            params["user_id"] = user_id
+        return params
+
+    def _viewer(self, user_id: str | None) -> str | None:
+        return user_id or self._me
+
+    async def _stream_page(self, params: dict, page: int, per_page: int) -> Any:
+        if "user_id" in params:
+            return await self.client.team_stream(page=page, per_page=per_page, **params)
+        return await self.client.action_stream(page=page, per_page=per_page, **params)
+
+    async def action_stream(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        page: int = 1,
+        per_page: int = 100,
+        modified_since: dt.datetime | None = None,
+    ) -> StreamPage:
+        params = self._stream_params(user_id, search, modified_since)
+        wire = await self._stream_page(params, page, per_page)
+        viewer = self._viewer(user_id)
+        return StreamPage(
+            entries=[m.map_stream_item(item, viewer) for item in wire.items],
+            total_count=wire.total_count,
+            page=wire.page,
+            max_page=wire.max_page,
+        )
+
+    async def action_stream_all(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        modified_since: dt.datetime | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[StreamEntry]:
+        params = self._stream_params(user_id, search, modified_since)
+        if "user_id" in params:
+            items = await self.client.team_stream_all(on_progress=on_progress, **params)
+        else:
+            items = await self.client.action_stream_all(on_progress=on_progress, **params)
+        viewer = self._viewer(user_id)
+        entries: dict[str, StreamEntry] = {}
+        for item in items:
+            entry = m.map_stream_item(item, viewer)
+            entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
+        return list(entries.values())
+
+    async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        viewer = self._viewer(user_id)
+        wire = await self.client.get_contact(contact_id)
+        if m._get(wire, "contact") is not None and (user_id is None or user_id == self._me):
+            # GET /contacts/{id} answers with the same shape as an action stream item.
+            return m.map_stream_item(wire, viewer)
+        contact = m.map_contact(_unwrap_contact(wire), viewer)
+        actions = [a for a in await self.contact_actions(contact_id) if not a.done]
+        mine = [a for a in actions if viewer is None or a.assignee_id == viewer]
+        next_candidates = [a for a in mine if not a.is_queued]
+        queued = sorted(
+            (a for a in mine if a.is_queued), key=lambda a: (a.position if a.position is not None else 1 << 30)
+        )
+        next_action = next_candidates[0] if next_candidates else None
+        if len(next_candidates) > 1:
+            queued = [*next_candidates[1:], *queued]
+        company = None
+        if contact.company_id:
+            try:
+                company = m.map_company(await self.client.get_company(contact.company_id))
+            except (AttributeError, NotImplementedError):
+                company = None
+        return StreamEntry(
+            contact=contact,
+            next_action=next_action,
+            queued_actions=queued,
+            conflicts=m.conflicting_actions(next_action, queued),
+            company=company,
+        )
+
+    async def team_counts(self) -> TeamCounts:
+        boot = await self.client.bootstrap()
+        counts = m._get(boot, "team_stream", {})
+        per_user = {m._text(u, "user_id"): int(m._get(u, "counts", 0)) for u in m._list(counts, "users")}
+        return TeamCounts(all=int(m._get(counts, "all", 0) or 0), per_user=per_user)
+
+    # -- actions -------------------------------------------------------------------------------
+    async def contact_actions(self, contact_id: str) -> list[Action]:
+        items = await self.client.contact_actions_all(contact_id)
+        return [m.map_action(a) for a in items]
+
+    async def create_action(
+        self,
+        contact_id: str,
+        text: str,
+        status: ActionStatus,
+        *,
+        date: dt.date | None = None,
+        exact_time: dt.datetime | None = None,
+        assignee_id: str | None = None,
+    ) -> Action:
+        body = _action_body(
+            contact_id=contact_id,
+            text=text,
+            status=status,
+            date=date,
+            exact_time=exact_time,
+            assignee_id=assignee_id or self._me,
+        )
+        return m.map_action(await self.client.create_action(body))
+
+    async def update_action(self, action_id: str, **changes: Any) -> Action:
+        unknown = set(changes) - set(_ACTION_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown action fields: {sorted(unknown)}")
+        return m.map_action(await self.client.update_action(action_id, _action_body(**changes)))
+
+    async def delete_action(self, action_id: str) -> None:
+        await self.client.delete_action(action_id)
+
+    async def mark_done(self, action_id: str) -> Action:
+        return m.map_action(await self.client.mark_action_done(action_id))
+
+    async def undo_done(self, action_id: str) -> Action:
+        return m.map_action(await self.client.undo_action_completion(action_id))
+
+    async def promote(self, action_id: str) -> Action:
+        return m.map_action(await self.client.promote_action(action_id))
+
+    async def revert_promotion(self, action_id: str) -> Action:
+        return m.map_action(await self.client.revert_action_promotion(action_id))
+
+    async def swap(self, action_id: str) -> Action:
+        return m.map_action(await self.client.swap_action(action_id))
+
+    # -- contacts ------------------------------------------------------------------------------
+    def _contact(self, wire: Any) -> Contact:
+        return m.map_contact(_unwrap_contact(wire), self._me)
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        return self._contact(await self.client.get_contact(contact_id))
+
+    async def set_starred(self, contact_id: str, starred: bool) -> Contact:
+        call = self.client.star_contact if starred else self.client.unstar_contact
+        return self._contact(await call(contact_id))
+
+    async def add_tag(self, contact_id: str, tag: str) -> Contact:
+        return self._contact(await self.client.assign_tag(contact_id, tag))
+
+    async def remove_tag(self, contact_id: str, tag: str) -> Contact:
+        return self._contact(await self.client.unassign_tag(contact_id, tag))
+
+    async def change_status(self, contact_id: str, status_id: str) -> Contact:
+        return self._contact(await self.client.change_status(contact_id, status_id))
+
+    async def change_owner(self, contact_id: str, owner_id: str) -> Contact:
+        return self._contact(await self.client.change_owner(contact_id, owner_id))
+
+    async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
+        return self._contact(await self.client.close_sales_cycle(contact_id, comment))
+
+    async def reopen_sales_cycle(self, contact_id: str) -> Contact:
+        return self._contact(await self.client.reopen_sales_cycle(contact_id))
+
+    # -- deals ---------------------------------------------------------------------------------
+    async def pipelines(self) -> list[Pipeline]:
+        return [m.map_pipeline(p) for p in await self.client.pipelines_all()]
+
+    async def deals(self, *, pipeline_id: str | None = None, contact_id: str | None = None) -> list[Deal]:
+        params: dict[str, Any] = {}
+        if pipeline_id:
+            params["pipeline_id"] = pipeline_id
+        if contact_id:
+            params["contact_id"] = contact_id
+        return [m.map_deal(d) for d in await self.client.deals_all(**params)]
+
+    async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal:
+        body = {"contact_id": contact_id, "name": name, **_jsonable(fields)}
+        return m.map_deal(await self.client.create_deal(body))
+
+    async def update_deal(self, deal_id: str, **changes: Any) -> Deal:
+        return m.map_deal(await self.client.update_deal(deal_id, _jsonable(changes)))
+
+    # -- history -------------------------------------------------------------------------------
+    async def notes(self, contact_id: str) -> list[Note]:
+        return [m.map_note(n) for n in await self.client.notes_all(contact_id=contact_id)]
+
+    async def create_note(self, contact_id: str, text: str) -> Note:
+        return m.map_note(await self.client.create_note({"contact_id": contact_id, "text": text}))
+
+    async def calls(self, contact_id: str) -> list[Call]:
+        return [m.map_call(c) for c in await self.client.calls_all(contact_id=contact_id)]
+
+    async def create_call(self, contact_id: str, text: str, call_result: str) -> Call:
+        body = {"contact_id": contact_id, "text": text, "call_result": call_result}
+        return m.map_call(await self.client.create_call(body))
+
+    async def meetings(self, contact_id: str) -> list[Meeting]:
+        return [m.map_meeting(x) for x in await self.client.meetings_all(contact_id=contact_id)]
+
+    async def create_meeting(self, contact_id: str, text: str, when: dt.datetime, place: str = "") -> Meeting:
+        aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+        body = {"contact_id": contact_id, "text": text, "meeting_time_int": int(aware.timestamp()), "place": place}
+        return m.map_meeting(await self.client.create_meeting(body))
+
+    # -- notifications -------------------------------------------------------------------------
+    async def notifications(self) -> list[Notification]:
+        return [m.map_notification(n) for n in await self.client.notifications_all()]
+
+    async def mark_notification_read(self, notification_id: str) -> None:
+        await self.client.mark_notification_read(notification_id)
+
+    async def mark_all_notifications_read(self) -> None:
+        await self.client.mark_all_notifications_read()
+
+
+def _unwrap_contact(wire: Any) -> Any:
+    """Contact endpoints answer {contact, next_action, ...}; accept that or a bare contact."""
+    inner = m._get(wire, "contact")
+    return inner if inner is not None else wire
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()
+        out[key] = getattr(value, "value", value)
+    return out

@@ -1,0 +1,386 @@
+"""Pure mapping from OnePageCRM wire models to domain models.
+
+Functions read wire objects through `_get`, which accepts pydantic models and plain dicts alike, so
+a field the wire model keeps only as an extra (or a raw dict from a nested object) maps the same way.
+Unknown enum values become UNKNOWN with the raw value kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from crmtui.domain.models import (
+    Account,
+    Action,
+    ActionStatus,
+    Address,
+    Call,
+    Choice,
+    Company,
+    Contact,
+    CustomFieldDef,
+    CustomValue,
+    Deal,
+    DealStatus,
+    Email,
+    Meeting,
+    Note,
+    Notification,
+    Phone,
+    Pipeline,
+    PredefinedAction,
+    QuickDate,
+    Stage,
+    StreamEntry,
+    User,
+)
+from crmtui.domain.stream import conflicting_actions
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        value = obj.get(name, default)
+    else:
+        value = getattr(obj, name, None)
+        if value is None:
+            extra = getattr(obj, "model_extra", None) or {}
+            value = extra.get(name, default)
+    return default if value is None else value
+
+
+def _text(obj: Any, name: str) -> str:
+    value = _get(obj, name, "")
+    value = getattr(value, "value", value)  # enums
+    return "" if value is None else str(value)
+
+
+def _list(obj: Any, name: str) -> list[Any]:
+    value = _get(obj, name, None)
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return list(value.items())
+    return list(value) if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) else []
+
+
+def to_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def to_datetime(value: Any) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    text = str(value).strip()
+    if text.isdigit():
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc)
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def action_status(raw: Any) -> ActionStatus:
+    value = getattr(raw, "value", raw)
+    try:
+        status = ActionStatus(str(value))
+    except ValueError:
+        return ActionStatus.UNKNOWN
+    return status
+
+
+def map_user(wire: Any) -> User:
+    return User(
+        id=_text(wire, "id"),
+        first_name=_text(wire, "first_name"),
+        last_name=_text(wire, "last_name"),
+        email=_text(wire, "email"),
+    )
+
+
+def map_action(wire: Any) -> Action:
+    raw = _text(wire, "status")
+    done = bool(_get(wire, "done", False))
+    status = action_status(raw)
+    return Action(
+        id=_text(wire, "id"),
+        contact_id=_text(wire, "contact_id"),
+        assignee_id=_text(wire, "assignee_id"),
+        text=_text(wire, "text"),
+        status=status,
+        raw_status=raw,
+        date=to_date(_get(wire, "date")),
+        exact_time=to_datetime(_get(wire, "exact_time")),
+        done=done or status is ActionStatus.DONE,
+        done_at=to_datetime(_get(wire, "done_at")),
+        position=_get(wire, "position"),
+        modified_at=to_datetime(_get(wire, "modified_at")),
+    )
+
+
+def _typed_values(items: list[Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        if isinstance(item, str):
+            pairs.append(("", item))
+        else:
+            pairs.append((_text(item, "type"), _text(item, "value")))
+    return pairs
+
+
+def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
+    closed_for = [str(u) for u in _list(wire, "sales_closed_for")]
+    comment = ""
+    for closed in _list(wire, "closed_sales"):
+        if viewer_id is None or _text(closed, "user_id") == viewer_id:
+            comment = _text(closed, "comment")
+            break
+    closed = bool(closed_for) if viewer_id is None else viewer_id in closed_for
+    customs = []
+    for item in _list(wire, "custom_fields"):
+        field = _get(item, "custom_field", {})
+        value = _get(item, "value", "")
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        customs.append(CustomValue(field_id=_text(field, "id"), name=_text(field, "name"), value=str(value)))
+    return Contact(
+        id=_text(wire, "id"),
+        title=_text(wire, "title"),
+        first_name=_text(wire, "first_name"),
+        last_name=_text(wire, "last_name"),
+        job_title=_text(wire, "job_title"),
+        company_id=_text(wire, "company_id"),
+        company_name=_text(wire, "company_name"),
+        starred=bool(_get(wire, "starred", False)),
+        status=_text(wire, "status"),
+        status_id=_text(wire, "status_id"),
+        lead_source=_text(wire, "lead_source"),
+        lead_source_id=_text(wire, "lead_source_id"),
+        owner_id=_text(wire, "owner_id"),
+        tags=[str(t) for t in _list(wire, "tags")],
+        phones=[Phone(type=t, value=v) for t, v in _typed_values(_list(wire, "phones"))],
+        emails=[Email(type=t, value=v) for t, v in _typed_values(_list(wire, "emails"))],
+        urls=[v for _, v in _typed_values(_list(wire, "url") or _list(wire, "urls"))],
+        addresses=[
+            Address(
+                address=_text(a, "address"),
+                city=_text(a, "city"),
+                state=_text(a, "state"),
+                zip_code=_text(a, "zip_code"),
+                country_code=_text(a, "country_code"),
+                type=_text(a, "type"),
+            )
+            for a in _list(wire, "address_list")
+        ],
+        custom_fields=customs,
+        background=_text(wire, "background"),
+        pending_deal=bool(_get(wire, "pending_deal", False)),
+        total_pending=float(_get(wire, "total_pendings", 0) or 0),
+        sales_closed=closed,
+        sales_closed_comment=comment if closed else "",
+        modified_at=to_datetime(_get(wire, "modified_at")),
+    )
+
+
+def map_company(wire: Any) -> Company | None:
+    if wire is None or not _text(wire, "id"):
+        return None
+    return Company(id=_text(wire, "id"), name=_text(wire, "name"), phone=_text(wire, "phone"), url=_text(wire, "url"))
+
+
+def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
+    """One element of `data.contacts` of /action_stream (contact + its actions + company)."""
+    contact = map_contact(_get(item, "contact"), viewer_id)
+    next_wire = _get(item, "next_action")
+    if next_wire is None:
+        candidates = [map_action(a) for a in _list(item, "next_actions")]
+        mine = [a for a in candidates if viewer_id is None or a.assignee_id == viewer_id]
+        next_action = (mine or [None])[0]
+    else:
+        next_action = map_action(next_wire)
+    if next_action is not None and not next_action.id:
+        next_action = None
+    queued = [map_action(a) for a in _list(item, "queued_actions")]
+    wire_conflicts = [map_action(a) for a in _list(item, "next_action_conflicts") if _text(a, "id")]
+    conflicts = wire_conflicts or conflicting_actions(next_action, queued)
+    return StreamEntry(
+        contact=contact,
+        next_action=next_action,
+        queued_actions=queued,
+        conflicts=conflicts,
+        company=map_company(_get(item, "company")),
+    )
+
+
+def map_pipeline(wire: Any) -> Pipeline:
+    inner = _get(wire, "pipeline", None)
+    if inner is not None:
+        wire = inner
+    return Pipeline(
+        id=_text(wire, "id"),
+        name=_text(wire, "name"),
+        default=bool(_get(wire, "default", False)),
+        stages=[Stage(stage=int(_get(s, "stage", 0)), label=_text(s, "label")) for s in _list(wire, "stages")],
+        won_column_enabled=bool(_get(wire, "won_column_enabled", True)),
+        won_column_name=_text(wire, "won_column_name") or "Won",
+    )
+
+
+def deal_status(raw: Any) -> DealStatus:
+    try:
+        return DealStatus(str(getattr(raw, "value", raw)))
+    except ValueError:
+        return DealStatus.UNKNOWN
+
+
+def map_deal(wire: Any) -> Deal:
+    stage = _get(wire, "stage")
+    return Deal(
+        id=_text(wire, "id"),
+        contact_id=_text(wire, "contact_id"),
+        owner_id=_text(wire, "owner_id"),
+        pipeline_id=_text(wire, "pipeline_id") or _text(wire, "sales_pipeline_id"),
+        name=_text(wire, "name"),
+        text=_text(wire, "text"),
+        stage=int(stage) if stage is not None else None,
+        status=deal_status(_get(wire, "status", "")),
+        amount=float(_get(wire, "amount", 0) or 0),
+        months=int(_get(wire, "months", 1) or 1),
+        total_amount=float(_get(wire, "total_amount", 0) or 0),
+        expected_close_date=to_date(_get(wire, "expected_close_date")),
+        close_date=to_date(_get(wire, "close_date")),
+        modified_at=to_datetime(_get(wire, "modified_at")),
+    )
+
+
+def map_note(wire: Any) -> Note:
+    return Note(
+        id=_text(wire, "id"),
+        contact_id=_text(wire, "contact_id"),
+        text=_text(wire, "text"),
+        date=to_date(_get(wire, "date")),
+        author=_text(wire, "author"),
+        created_at=to_datetime(_get(wire, "created_at")),
+    )
+
+
+def map_call(wire: Any) -> Call:
+    return Call(
+        id=_text(wire, "id"),
+        contact_id=_text(wire, "contact_id"),
+        text=_text(wire, "text"),
+        call_result=_text(wire, "call_result"),
+        phone_number=_text(wire, "phone_number"),
+        call_time=to_datetime(_get(wire, "call_time_int")),
+        author=_text(wire, "author"),
+        created_at=to_datetime(_get(wire, "created_at")),
+    )
+
+
+def map_meeting(wire: Any) -> Meeting:
+    return Meeting(
+        id=_text(wire, "id"),
+        contact_id=_text(wire, "contact_id"),
+        text=_text(wire, "text"),
+        place=_text(wire, "place"),
+        meeting_time=to_datetime(_get(wire, "meeting_time_int")),
+        author=_text(wire, "author"),
+        created_at=to_datetime(_get(wire, "created_at")),
+    )
+
+
+def map_notification(wire: Any) -> Notification:
+    mobile = _get(wire, "mobile_data", {})
+    text = _text(wire, "text") or " ".join(p for p in (_text(mobile, "title"), _text(mobile, "body")) if p)
+    return Notification(
+        id=_text(wire, "id"),
+        type=_text(wire, "type"),
+        by=_text(wire, "by"),
+        read=bool(_get(wire, "read", False)),
+        user_id=_text(wire, "user_id"),
+        contact_id=_text(wire, "contact_id"),
+        text=text,
+        created_at=to_datetime(_get(wire, "created_at")),
+    )
+
+
+def _choices(items: list[Any]) -> list[Choice]:
+    out = []
+    for item in items:
+        if isinstance(item, tuple):  # {"id": "Text"} mappings, as call_results come
+            out.append(Choice(id=str(item[0]), text=str(item[1])))
+        elif isinstance(item, str):
+            out.append(Choice(id=item, text=item.replace("_", " ").capitalize()))
+        else:
+            if not _text(item, "id"):  # wrapped as {"status": {...}} / {"lead_source": {...}}
+                for key in ("status", "lead_source"):
+                    inner = _get(item, key)
+                    if inner is not None and not isinstance(inner, str):
+                        item = inner
+                        break
+            out.append(Choice(id=_text(item, "id"), text=_text(item, "text") or _text(item, "status")))
+    return out
+
+
+def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: list[Any] | None = None) -> Account:
+    user = map_user(_get(boot, "user"))
+    if not user.id:
+        user = user.model_copy(update={"id": _text(boot, "user_id")})
+    settings = _get(boot, "settings", {})
+    team = [map_user(u) for u in _list(boot, "team")]
+    team = [u for u in team if u.id and u.id != user.id]
+    call_results = _choices(_list(boot, "call_results"))
+    order = [str(x) for x in _list(boot, "call_results_order")]
+    if order:
+        rank = {key: i for i, key in enumerate(order)}
+        call_results.sort(key=lambda c: rank.get(c.id, len(rank)))
+    return Account(
+        user=user,
+        team=team,
+        time_zone=_text(settings, "time_zone") or "UTC",
+        date_format=_text(settings, "date_format") or "%d/%m/%Y",
+        time_with_ampm=bool(_get(settings, "time_with_ampm", False)),
+        currency_symbol=_text(settings, "currency_symbol") or "$",
+        quick_dates=[
+            QuickDate(number=int(_get(q, "number", 0)), period=_text(q, "period") or "days")
+            for q in _list(boot, "next_action_dates")
+        ],
+        predefined_actions=[
+            PredefinedAction(id=_text(p, "id"), text=_text(p, "text"), days=_get(p, "days"))
+            for p in _list(boot, "predefined_actions")
+        ],
+        statuses=_choices(statuses if statuses is not None else _list(boot, "statuses")),
+        lead_sources=_choices(lead_sources if lead_sources is not None else _list(boot, "lead_sources")),
+        call_results=call_results,
+        custom_fields=[
+            CustomFieldDef(
+                id=_text(f, "id"),
+                name=_text(f, "name"),
+                type=_text(f, "type"),
+                choices=[str(c) for c in _list(f, "choices")],
+            )
+            for f in _list(boot, "custom_fields")
+        ],
+        pipelines=[map_pipeline(p) for p in _list(settings, "pipelines")],
+    )

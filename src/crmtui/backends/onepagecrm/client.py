@@ -1,0 +1,569 @@
+"""The OnePageCRM API v3 client: one `httpx.AsyncClient` per session, typed answers, typed errors.
+
+    async with OnePageCRMClient(user_id, api_key) as api:
+        boot = await api.bootstrap()
+        page = await api.action_stream(per_page=100)
+        everything = await api.action_stream_all(on_progress=print)
+
+Methods mirror the API's operations and answer with the wire models of `wire`; the adapter maps
+those to domain models. Request bodies are plain dicts in the API's field names. Every request
+this client can send is one the official spec declares (a contract test checks that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from crmtui.backends.errors import (
+    AuthError,
+    BackendError,
+    Conflict,
+    MalformedResponse,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    ValidationFailed,
+)
+from crmtui.backends.http import (
+    DEFAULT_TIMEOUT,
+    ApiHttp,
+    ProgressCallback,
+    RetryPolicy,
+    fetch_all_pages,
+    parse_retry_after,
+)
+from crmtui.backends.onepagecrm import wire
+
+DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
+MAX_PER_PAGE = 100
+DEFAULT_CONCURRENCY = 6
+
+_PAGING = frozenset({"page", "per_page"})
+_TIME_FILTERS = frozenset({"date_filter", "since", "until", "modified_since", "unmodified_since", "sort_by", "order"})
+CONTACT_FILTERS = frozenset(
+    {
+        "team", "search", "phone", "url", "action_stream", "has_actions", "has_actions_for_me", "pending_deal",
+        "starred", "waiting", "email", "letter", "custom_field_id", "custom_field_value", "lead_source",
+        "lead_source_id", "status_id", "owner_id", "company_id", "tag", "filter_id",
+    }
+) | _TIME_FILTERS
+STREAM_FILTERS = CONTACT_FILTERS
+TEAM_STREAM_FILTERS = STREAM_FILTERS | {"user_id"}
+CONTACTS_LIST_FILTERS = CONTACT_FILTERS | {"has_actions_today", "not_linked_with"}
+ACTION_FILTERS = frozenset({"done", "status", "assignee_id", "contact_id", "company_id"}) | _TIME_FILTERS
+CONTACT_ACTION_FILTERS = ACTION_FILTERS - {"contact_id", "company_id"}
+DEAL_FILTERS = frozenset(
+    {"name", "search", "status", "stage", "pipeline_id", "sales_pipeline_id", "owner_id", "contact_id", "company_id",
+     "tag", "filter_id", "include_history"}
+) | _TIME_FILTERS
+HISTORY_FILTERS = frozenset({"contact_id", "company_id"}) | _TIME_FILTERS
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def _json_body(response: httpx.Response) -> Any:
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        return None
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def error_for(response: httpx.Response) -> BackendError:
+    """The typed error for a non-2xx OnePageCRM answer.
+
+    OnePageCRM throttles with 403 and a plain-text body as well as with 429: a 403 is a
+    permission error only when it carries the API's JSON error body.
+    """
+    status = response.status_code
+    body = _json_body(response)
+    fields: dict[str, str] = {}
+    message = error_name = ""
+    if isinstance(body, Mapping):
+        message = str(body.get("error_message") or body.get("message") or "").strip()
+        error_name = str(body.get("error_name") or "")
+        errors = body.get("errors")
+        if isinstance(errors, Mapping):
+            fields = {str(k): _error_text(v) for k, v in errors.items() if v not in (None, "", [], {})}
+    kw: dict[str, Any] = {"status": status, "error_name": error_name or None, "errors": fields}
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if status == 401:
+        return AuthError("Sign-in refused: wrong user id or API key", **kw)
+    if status == 429 or (status == 403 and not isinstance(body, Mapping)):
+        text = message or response.text.strip()[:120] or "too many requests"
+        return RateLimited(f"Throttled by the server ({text}); slowing down", retry_after=retry_after, **kw)
+    if status == 403:
+        return PermissionDenied(f"Not allowed: {message or 'the server refused this request'}", **kw)
+    if status == 404:
+        return NotFound(message or "Not found: it may have been deleted", **kw)
+    if status == 409:
+        return Conflict(message or "The server refused: the record changed meanwhile", **kw)
+    if status in (400, 422):
+        return ValidationFailed(message or "The server refused the data", **kw)
+    if status >= 500:
+        detail = f": {message}" if message else ""
+        return ServerError(f"Server error {status}{detail}; try again shortly", **kw)
+    return BackendError(message or f"Unexpected answer {status} from the server", **kw)
+
+
+def _error_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+# -- request encoding --------------------------------------------------------------------------
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return aware.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def query(filters: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, str]:
+    """Query parameters from keyword filters; None means "not given". Unknown names are a bug."""
+    unknown = set(filters) - allowed
+    if unknown:
+        raise TypeError(f"unsupported filter(s): {', '.join(sorted(unknown))}")
+    return {name: _param(value) for name, value in filters.items() if value is not None}
+
+
+def _segment(value: str) -> str:
+    text = str(value)
+    if not text:
+        raise ValueError("an id in the path must not be empty")
+    return quote(text, safe="")
+
+
+CONTACT_WRITABLE = (
+    "title", "first_name", "last_name", "job_title", "starred", "company_id", "company_name", "urls", "phones",
+    "emails", "address_list", "status_id", "tags", "lead_source_id", "background", "owner_id", "custom_fields",
+)
+CONTACT_TITLES = ("Mr", "Mrs", "Ms")
+URL_TYPES = ("website", "blog", "twitter", "linkedin", "xing", "facebook", "google_plus", "other")
+PHONE_TYPES = ("work", "mobile", "home", "direct", "fax", "skype", "company", "other")
+EMAIL_TYPES = ("work", "home", "other")
+ADDRESS_TYPES = ("work", "home", "billing", "delivery", "other")
+
+
+def _kind(value: str, allowed: tuple[str, ...]) -> str:
+    """A type the spec's enum allows: the value itself, else "other" (or the first when empty)."""
+    return value if value in allowed else ("other" if value else allowed[0])
+
+
+def contact_body(contact: wire.Contact) -> dict[str, Any]:
+    """A full PUT /contacts/{id} body that keeps the contact as it is."""
+    body: dict[str, Any] = {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "job_title": contact.job_title,
+        "starred": contact.starred,
+        "company_name": contact.company_name,
+        "urls": [{"type": _kind(u.type, URL_TYPES), "value": u.value} for u in contact.url if u.value],
+        "phones": [{"type": _kind(p.type, PHONE_TYPES), "value": p.value} for p in contact.phones if p.value],
+        "emails": [{"type": _kind(e.type, EMAIL_TYPES), "value": e.value} for e in contact.emails if e.value],
+        "address_list": [
+            {
+                **{k: getattr(a, k) for k in ("address", "city", "state", "zip_code", "country_code") if getattr(a, k)},
+                "type": _kind(a.type, ADDRESS_TYPES),
+            }
+            for a in contact.address_list[:2]
+        ],
+        "tags": list(contact.tags),
+        "background": contact.background,
+        "custom_fields": [
+            {"custom_field": {"id": v.custom_field.id}, "value": v.text} for v in contact.custom_fields if v.custom_field.id
+        ],
+    }
+    if contact.title in CONTACT_TITLES:
+        body["title"] = contact.title
+    for name in ("company_id", "status_id", "lead_source_id", "owner_id"):
+        value = getattr(contact, name)
+        if value:
+            body[name] = value
+    return body
+
+
+class OnePageCRMClient:
+    """Async client for one OnePageCRM user. Use as an async context manager, or call `aclose()`."""
+
+    def __init__(
+        self,
+        user_id: str,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+        transport: httpx.AsyncBaseTransport | None = None,
+        event_hooks: dict[str, list[Any]] | None = None,
+    ) -> None:
+        self.user_id = user_id
+        self.base_url = base_url.rstrip("/")
+        self.max_concurrency = max(1, max_concurrency)
+        self.http = ApiHttp(
+            self.base_url,
+            auth=httpx.BasicAuth(user_id, api_key),
+            error_for=error_for,
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": "crmtui"},
+            transport=transport,
+            event_hooks=event_hooks,
+        )
+
+    def __repr__(self) -> str:  # never the key
+        return f"OnePageCRMClient(user_id={self.user_id!r}, base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> OnePageCRMClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """(data, other top-level members) of a successful answer."""
+        response = await self.http.send(
+            method, path, params=params or None, json=dict(body) if body is not None else None, idempotent=idempotent
+        )
+        media = response.headers.get("content-type", "").split(";", 1)[0].strip() or "no content type"
+        try:
+            payload = json.loads(response.content) if response.content else None
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedResponse(
+                f"The server's answer is not JSON ({media}); is the address an OnePageCRM API?",
+                status=response.status_code,
+            ) from None
+        if not isinstance(payload, Mapping) or "data" not in payload:
+            raise MalformedResponse(
+                "The server's answer lacks the API's {status, data} envelope; is the address an OnePageCRM API?",
+                status=response.status_code,
+            )
+        others = {k: v for k, v in payload.items() if k not in ("status", "message", "timestamp", "data")}
+        return payload["data"], others
+
+    @staticmethod
+    def _parse(model: type[M], value: Any, what: str) -> M:
+        if not isinstance(value, Mapping):
+            raise MalformedResponse(f"The server's {what} is not an object")
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:  # lenient models make this rare: report, never crash
+            raise MalformedResponse(f"The server's {what} could not be read ({exc.error_count()} problem(s))") from None
+
+    async def _one(self, model: type[M], method: str, path: str, key: str | None, **kw: Any) -> M:
+        data, _ = await self._call(method, path, **kw)
+        value = data.get(key) if key is not None and isinstance(data, Mapping) else data
+        return self._parse(model, value, key or "answer")
+
+    async def _page(
+        self, model: type[M], path: str, list_key: str, filters: dict[str, Any], allowed: frozenset[str],
+        page: int, per_page: int,
+    ) -> wire.Page[M]:
+        params = query(filters, allowed)
+        params["page"] = str(max(1, page))
+        params["per_page"] = str(min(MAX_PER_PAGE, max(1, per_page)))
+        data, others = await self._call("GET", path, params=params)
+        try:
+            result = wire.parse_page(model, data, list_key, page=page)
+        except ValidationError as exc:
+            raise MalformedResponse(f"The server's {list_key} could not be read ({exc.error_count()} problem(s))") from None
+        result.extra.update(others)
+        return result
+
+    async def _all(
+        self, model: type[M], path: str, list_key: str, filters: dict[str, Any], allowed: frozenset[str],
+        on_progress: ProgressCallback | None = None,
+    ) -> list[M]:
+        async def fetch(number: int) -> wire.Page[M]:
+            return await self._page(model, path, list_key, filters, allowed, number, MAX_PER_PAGE)
+
+        pages = await fetch_all_pages(
+            fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress
+        )
+        return pages.items
+
+    async def _list(self, model: type[M], path: str, list_key: str) -> list[M]:
+        """An unpaged listing (users, statuses, ...): `data` is an array, or {list_key: [...]}."""
+        data, _ = await self._call("GET", path)
+        try:
+            return wire.parse_page(model, data, list_key).items
+        except ValidationError as exc:
+            raise MalformedResponse(f"The server's {list_key} could not be read ({exc.error_count()} problem(s))") from None
+
+    # -- account -----------------------------------------------------------------------------------
+
+    async def bootstrap(self) -> wire.Bootstrap:
+        data, others = await self._call("GET", "bootstrap")
+        if not isinstance(data, Mapping):
+            raise MalformedResponse("The server's bootstrap is not an object")
+        # Statuses, lead sources and team counters may come beside `data` rather than in it.
+        merged = {**{k: v for k, v in others.items() if isinstance(v, (list, Mapping))}, **data}
+        return self._parse(wire.Bootstrap, merged, "bootstrap")
+
+    async def users(self) -> list[wire.User]:
+        return await self._list(wire.User, "users", "users")
+
+    async def get_user(self, user_id: str) -> wire.User:
+        return await self._one(wire.User, "GET", f"users/{_segment(user_id)}", "user")
+
+    async def statuses(self) -> list[wire.Status]:
+        return await self._list(wire.Status, "statuses", "statuses")
+
+    async def lead_sources(self) -> list[wire.LeadSource]:
+        return await self._list(wire.LeadSource, "lead_sources", "lead_sources")
+
+    async def predefined_actions(self) -> list[wire.PredefinedAction]:
+        return await self._list(wire.PredefinedAction, "predefined_actions", "predefined_actions")
+
+    async def call_results(self) -> list[wire.CallResult]:
+        data, _ = await self._call("GET", "call_results")
+        return [wire.CallResult.model_validate(r) for r in wire._call_results(data)]
+
+    async def custom_fields(self) -> list[wire.CustomField]:
+        return await self._all(wire.CustomField, "custom_fields", "custom_fields", {}, frozenset())
+
+    async def filters(self) -> list[wire.Filter]:
+        return await self._all(wire.Filter, "filters", "filters", {}, frozenset())
+
+    # -- streams -----------------------------------------------------------------------------------
+
+    async def action_stream(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.StreamItem]:
+        """One page of the logged user's action stream (`team=True` for the whole account)."""
+        return await self._page(wire.StreamItem, "action_stream", "contacts", filters, STREAM_FILTERS, page, per_page)
+
+    async def action_stream_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.StreamItem]:
+        return await self._all(wire.StreamItem, "action_stream", "contacts", filters, STREAM_FILTERS, on_progress)
+
+    async def team_stream(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.StreamItem]:
+        """One page of a team member's stream (`user_id=`), or the whole team's without one."""
+        return await self._page(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, page, per_page)
+
+    async def team_stream_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.StreamItem]:
+        return await self._all(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, on_progress)
+
+    async def team_stream_counts(self) -> wire.TeamStreamCounts:
+        """Per-user and whole-account counters (from one small /team_stream page)."""
+        page = await self.team_stream(per_page=1)
+        counts = page.extra.get("team_stream")
+        return wire.TeamStreamCounts.model_validate(counts if isinstance(counts, Mapping) else {})
+
+    # -- contacts ----------------------------------------------------------------------------------
+
+    async def list_contacts(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.StreamItem]:
+        return await self._page(wire.StreamItem, "contacts", "contacts", filters, CONTACTS_LIST_FILTERS, page, per_page)
+
+    async def list_contacts_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.StreamItem]:
+        return await self._all(wire.StreamItem, "contacts", "contacts", filters, CONTACTS_LIST_FILTERS, on_progress)
+
+    async def get_contact(self, contact_id: str) -> wire.StreamItem:
+        """The contact with its next action, queued actions, conflicts and company."""
+        return await self._one(wire.StreamItem, "GET", f"contacts/{_segment(contact_id)}", None)
+
+    async def create_contact(self, body: Mapping[str, Any]) -> wire.StreamItem:
+        return await self._one(wire.StreamItem, "POST", "contacts", None, body=body)
+
+    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> wire.StreamItem:
+        """Change some fields of a contact, keeping the others.
+
+        PUT /contacts/{id} replaces every writable field, and the spec declares no partial-update
+        parameter, so this reads the contact, applies `changes` (request field names) and sends
+        the whole contact back.
+        """
+        unknown = set(changes) - set(CONTACT_WRITABLE)
+        if unknown:
+            raise TypeError(f"not writable contact field(s): {', '.join(sorted(unknown))}")
+        current = await self.get_contact(contact_id)
+        body = {**contact_body(current.contact), **changes}
+        return await self.replace_contact(contact_id, body)
+
+    async def replace_contact(self, contact_id: str, body: Mapping[str, Any]) -> wire.StreamItem:
+        """PUT /contacts/{id}: every writable field the body leaves out is cleared."""
+        return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}", None, body=body)
+
+    async def delete_contact(self, contact_id: str) -> None:
+        await self._call("DELETE", f"contacts/{_segment(contact_id)}")
+
+    async def _contact_op(self, contact_id: str, op: str, body: Mapping[str, Any] | None = None) -> wire.StreamItem:
+        return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}/{op}", None, body=body)
+
+    async def star_contact(self, contact_id: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, "star")
+
+    async def unstar_contact(self, contact_id: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, "unstar")
+
+    async def assign_tag(self, contact_id: str, tag: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, f"assign_tag/{_segment(tag)}")
+
+    async def unassign_tag(self, contact_id: str, tag: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, f"unassign_tag/{_segment(tag)}")
+
+    async def change_status(self, contact_id: str, status_id: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, f"change_status/{_segment(status_id)}")
+
+    async def change_owner(self, contact_id: str, owner_id: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, f"change_owner/{_segment(owner_id)}")
+
+    async def close_sales_cycle(self, contact_id: str, comment: str = "") -> wire.StreamItem:
+        return await self._contact_op(contact_id, "close_sales_cycle", {"comment": comment})
+
+    async def reopen_sales_cycle(self, contact_id: str) -> wire.StreamItem:
+        return await self._contact_op(contact_id, "reopen_sales_cycle")
+
+    async def get_company(self, company_id: str) -> wire.Company:
+        return await self._one(wire.Company, "GET", f"companies/{_segment(company_id)}", "company")
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    async def list_actions(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Action]:
+        return await self._page(wire.Action, "actions", "actions", filters, ACTION_FILTERS, page, per_page)
+
+    async def list_actions_all(self, **filters: Any) -> list[wire.Action]:
+        return await self._all(wire.Action, "actions", "actions", filters, ACTION_FILTERS)
+
+    async def contact_actions(
+        self, contact_id: str, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any
+    ) -> wire.Page[wire.Action]:
+        path = f"contacts/{_segment(contact_id)}/actions"
+        return await self._page(wire.Action, path, "actions", filters, CONTACT_ACTION_FILTERS, page, per_page)
+
+    async def contact_actions_all(self, contact_id: str, **filters: Any) -> list[wire.Action]:
+        path = f"contacts/{_segment(contact_id)}/actions"
+        return await self._all(wire.Action, path, "actions", filters, CONTACT_ACTION_FILTERS)
+
+    async def get_action(self, action_id: str) -> wire.Action:
+        return await self._one(wire.Action, "GET", f"actions/{_segment(action_id)}", "action")
+
+    async def create_action(self, body: Mapping[str, Any]) -> wire.Action:
+        """POST /actions; `body` has contact_id, text, status and (by status) date / exact_time."""
+        return await self._one(wire.Action, "POST", "actions", "action", body=body)
+
+    async def update_action(self, action_id: str, body: Mapping[str, Any]) -> wire.Action:
+        return await self._one(wire.Action, "PUT", f"actions/{_segment(action_id)}", "action", body=body)
+
+    async def delete_action(self, action_id: str) -> None:
+        await self._call("DELETE", f"actions/{_segment(action_id)}")
+
+    async def _action_op(self, action_id: str, op: str, *, idempotent: bool = True) -> wire.Action:
+        path = f"actions/{_segment(action_id)}/{op}"
+        return await self._one(wire.Action, "PUT", path, "action", idempotent=idempotent)
+
+    async def mark_action_done(self, action_id: str) -> wire.Action:
+        return await self._action_op(action_id, "mark_as_done")
+
+    async def undo_action_completion(self, action_id: str) -> wire.Action:
+        return await self._action_op(action_id, "undo_completion")
+
+    # Promote, revert and swap change which action is next: repeating one after a lost answer
+    # would fail (409) or undo it, so they are never retried blindly.
+    async def promote_action(self, action_id: str) -> wire.Action:
+        return await self._action_op(action_id, "promote", idempotent=False)
+
+    async def revert_action_promotion(self, action_id: str) -> wire.Action:
+        return await self._action_op(action_id, "revert_promotion", idempotent=False)
+
+    async def swap_action(self, action_id: str) -> wire.Action:
+        return await self._action_op(action_id, "swap", idempotent=False)
+
+    async def unassign_action(self, action_id: str) -> wire.Action:
+        """Take a team member's action back to the logged user."""
+        return await self._action_op(action_id, "unassign")
+
+    # -- deals and pipelines -----------------------------------------------------------------------
+
+    async def pipelines_all(self) -> list[wire.Pipeline]:
+        """Every pipeline with its stages (/pipelines takes no paging parameters)."""
+        return await self._list(wire.Pipeline, "pipelines", "pipelines")
+
+    async def get_pipeline(self, pipeline_id: str) -> wire.Pipeline:
+        return await self._one(wire.Pipeline, "GET", f"pipelines/{_segment(pipeline_id)}", "pipeline")
+
+    async def list_deals(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Deal]:
+        return await self._page(wire.Deal, "deals", "deals", filters, DEAL_FILTERS, page, per_page)
+
+    async def deals_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.Deal]:
+        return await self._all(wire.Deal, "deals", "deals", filters, DEAL_FILTERS, on_progress)
+
+    async def get_deal(self, deal_id: str) -> wire.Deal:
+        return await self._one(wire.Deal, "GET", f"deals/{_segment(deal_id)}", "deal")
+
+    async def create_deal(self, body: Mapping[str, Any]) -> wire.Deal:
+        return await self._one(wire.Deal, "POST", "deals", "deal", body=body)
+
+    async def update_deal(self, deal_id: str, body: Mapping[str, Any]) -> wire.Deal:
+        return await self._one(wire.Deal, "PUT", f"deals/{_segment(deal_id)}", "deal", body=body)
+
+    async def delete_deal(self, deal_id: str) -> None:
+        await self._call("DELETE", f"deals/{_segment(deal_id)}")
+
+    # -- notes, calls, meetings --------------------------------------------------------------------
+
+    async def notes_all(self, **filters: Any) -> list[wire.Note]:
+        return await self._all(wire.Note, "notes", "notes", filters, HISTORY_FILTERS)
+
+    async def create_note(self, body: Mapping[str, Any]) -> wire.Note:
+        return await self._one(wire.Note, "POST", "notes", "note", body=body)
+
+    async def calls_all(self, **filters: Any) -> list[wire.Call]:
+        return await self._all(wire.Call, "calls", "calls", filters, HISTORY_FILTERS)
+
+    async def create_call(self, body: Mapping[str, Any]) -> wire.Call:
+        return await self._one(wire.Call, "POST", "calls", "call", body=body)
+
+    async def meetings_all(self, **filters: Any) -> list[wire.Meeting]:
+        return await self._all(wire.Meeting, "meetings", "meetings", filters, HISTORY_FILTERS)
+
+    async def create_meeting(self, body: Mapping[str, Any]) -> wire.Meeting:
+        return await self._one(wire.Meeting, "POST", "meetings", "meeting", body=body)
+
+    # -- notifications -----------------------------------------------------------------------------
+
+    async def notifications(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> wire.Page[wire.Notification]:
+        return await self._page(wire.Notification, "notifications", "notifications", {}, frozenset(), page, per_page)
+
+    async def notifications_all(self) -> list[wire.Notification]:
+        return await self._all(wire.Notification, "notifications", "notifications", {}, frozenset())
+
+    async def get_notification(self, notification_id: str) -> wire.Notification:
+        return await self._one(wire.Notification, "GET", f"notifications/{_segment(notification_id)}", "notification")
+
+    async def mark_notification_read(self, notification_id: str) -> wire.Notification:
+        path = f"notifications/{_segment(notification_id)}/mark_as_read"
+        return await self._one(wire.Notification, "POST", path, "notification", idempotent=True)
+
+    async def mark_all_notifications_read(self) -> None:
+        await self._call("POST", "notifications/mark_all_as_read", idempotent=True)

@@ -1,0 +1,690 @@
+"""OnePageCRM's JSON as pydantic models, tolerant of real data of any age.
+
+Real answers do not always follow the spec: nulls where it says string or boolean, numbers sent as
+strings (and strings sent as numbers), custom field values that are lists or numbers, empty
+strings outside an enum, objects missing from older accounts. So every field has a default, the
+field types below coerce where the meaning is clear (None -> default, "12" -> 12, 5 -> "5",
+"true" -> True), enum fields keep values they do not know as plain strings, lists drop items
+that are not objects, and unknown fields are kept (`model_extra`). Parsing never fails on shape;
+only an answer that is not a JSON object at all is refused by the client.
+
+IDs are strings. `auth_key` (a credential the API returns in /bootstrap) is dropped on arrival.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+# -- lenient scalar types ----------------------------------------------------------------------
+
+
+def _to_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_to_str(v) for v in value if v is not None)
+    if isinstance(value, Mapping):
+        return ""
+    return str(value)
+
+
+_TRUE = {"1", "true", "yes", "on", "t", "y"}
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
+
+
+def _to_number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _to_float(value: Any) -> float:
+    number = _to_number(value)
+    return 0.0 if number is None else number
+
+
+def _to_int_or_none(value: Any) -> int | None:
+    number = _to_number(value)
+    return None if number is None else int(number)
+
+
+def _to_list(value: Any) -> list[Any]:
+    if value is None or isinstance(value, (str, bytes)):
+        return []
+    if isinstance(value, Mapping):
+        return [value]
+    try:
+        return [v for v in value if v is not None]
+    except TypeError:
+        return []
+
+
+def _to_objects(value: Any) -> list[Any]:
+    return [v for v in _to_list(value) if isinstance(v, Mapping)]
+
+
+def _to_strs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    return [_to_str(v) for v in _to_list(value) if not isinstance(v, Mapping)]
+
+
+def _to_object_or_none(value: Any) -> Any:
+    return value if isinstance(value, Mapping) else None
+
+
+Str = Annotated[str, BeforeValidator(_to_str)]
+Id = Str
+Bool = Annotated[bool, BeforeValidator(_to_bool)]
+Float = Annotated[float, BeforeValidator(_to_float)]
+OptInt = Annotated[int | None, BeforeValidator(_to_int_or_none)]
+StrList = Annotated[list[str], BeforeValidator(_to_strs)]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def Objects(model: type[M]) -> Any:  # noqa: N802 - reads as a type in annotations
+    """A list of `model`, dropping items that are not JSON objects."""
+    return Annotated[list[model], BeforeValidator(_to_objects)]  # type: ignore[valid-type]
+
+
+def Maybe(model: type[M]) -> Any:  # noqa: N802
+    """An optional `model`; anything that is not a JSON object becomes None."""
+    return Annotated[model | None, BeforeValidator(_to_object_or_none)]  # type: ignore[valid-type]
+
+
+def _open(enum: type[Enum]):
+    def convert(value: Any) -> Any:
+        text = _to_str(value).strip()
+        try:
+            return enum(text)
+        except ValueError:
+            return text  # unknown (or empty): preserved as the raw string
+
+    return convert
+
+
+def Open(enum: type[Enum]) -> Any:  # noqa: N802
+    """An enum field that keeps unknown values (as str) instead of failing."""
+    return Annotated[enum | str, BeforeValidator(_open(enum))]  # type: ignore[valid-type]
+
+
+class Wire(BaseModel):
+    """Base of every wire model: unknown fields kept, None means "use the default"."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tolerate(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return {}
+        return {key: value for key, value in data.items() if value is not None or key not in cls.model_fields}
+
+
+def unwrap(item: Any, key: str) -> Any:
+    """List items often come wrapped as {"action": {...}}; accept that or the bare object."""
+    if isinstance(item, Mapping) and isinstance(item.get(key), Mapping):
+        return item[key]
+    return item
+
+
+# -- enums -------------------------------------------------------------------------------------
+
+
+class ActionStatus(str, Enum):
+    ASAP = "asap"
+    DATE = "date"
+    DATE_TIME = "date_time"
+    WAITING = "waiting"
+    QUEUED = "queued"
+    QUEUED_WITH_DATE = "queued_with_date"
+    DONE = "done"
+
+
+class DealStatus(str, Enum):
+    PENDING = "pending"
+    WON = "won"
+    LOST = "lost"
+
+
+class NotificationType(str, Enum):
+    ASSIGNED_ACTION = "assigned_action"
+    ACTION_WITH_TIME = "action_with_time"
+    CONTACT_ASSIGNED = "contact_assigned"
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    LINK = "link"
+    NOTE = "note"
+
+
+class AccountType(str, Enum):
+    PRO = "pro"
+    TRIAL = "trial"
+    FREE = "free"
+
+
+# -- account -----------------------------------------------------------------------------------
+
+
+class User(Wire):
+    id: Id = ""
+    first_name: Str = ""
+    last_name: Str = ""
+    email: Str = ""
+    company_name: Str = ""
+    photo_url: Str = ""
+    country_code: Str = ""
+    account_rights: StrList = Field(default_factory=list)
+
+
+class DealStage(Wire):
+    stage: OptInt = None
+    label: Str = ""
+
+
+class Pipeline(Wire):
+    id: Id = ""
+    name: Str = ""
+    type: Str = ""
+    default: Bool = False
+    won_column_enabled: Bool = True
+    won_column_name: Str = ""
+    stages: Objects(DealStage) = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "pipeline")
+
+
+class NextActionDate(Wire):
+    number: OptInt = None
+    period: Str = ""
+
+
+class Reminder(Wire):
+    type: Str = ""
+    hour: OptInt = None
+
+
+class Settings(Wire):
+    time_zone: Str = ""
+    date_format: Str = ""
+    time_with_ampm: Bool = False
+    not_working_days: Str = ""
+    listing_size: OptInt = None
+    currency: Str = ""
+    currency_symbol: Str = ""
+    separator: Str = ""
+    delimiter: Str = ""
+    deal_stages: Objects(DealStage) = Field(default_factory=list)
+    pipelines: Objects(Pipeline) = Field(default_factory=list)
+    reminder: Maybe(Reminder) = None
+
+
+class Status(Wire):
+    id: Id = ""
+    status: Str = ""
+    text: Str = ""
+    description: Str = ""
+    color: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "status")
+
+
+class LeadSource(Wire):
+    id: Id = ""
+    text: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "lead_source")
+
+
+class PredefinedAction(Wire):
+    id: Id = ""
+    text: Str = ""
+    days: OptInt = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "predefined_action")
+
+
+class CustomField(Wire):
+    """A contact, company or deal field definition."""
+
+    id: Id = ""
+    name: Str = ""
+    type: Str = ""
+    position: OptInt = None
+    choices: StrList = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        for key in ("custom_field", "company_field", "deal_field"):
+            data = unwrap(data, key)
+        return data
+
+
+class Filter(Wire):
+    id: Id = ""
+    name: Str = ""
+    conditions: list[Any] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        data = unwrap(data, "filter")
+        if isinstance(data, Mapping) and not isinstance(data.get("conditions", []), list):
+            data = {**data, "conditions": []}
+        return data
+
+
+class CallResult(Wire):
+    id: Id = ""
+    text: Str = ""
+
+
+def _call_results(value: Any) -> list[dict[str, str]]:
+    """Call results come as {"key": "Text"} (what the API sends), ["key", ...] or [{...}]."""
+    if isinstance(value, Mapping):
+        return [{"id": _to_str(k), "text": _to_str(v)} for k, v in value.items()]
+    out = []
+    for item in _to_list(value):
+        if isinstance(item, Mapping):
+            item = unwrap(item, "call_result")
+            key = _to_str(item.get("id") or item.get("result") or item.get("key"))
+            out.append({"id": key, "text": _to_str(item.get("text")) or key})
+        else:
+            key = _to_str(item)
+            out.append({"id": key, "text": key.replace("_", " ").capitalize()})
+    return [r for r in out if r["id"]]
+
+
+class TeamCount(Wire):
+    user_id: Id = ""
+    counts: OptInt = None
+
+
+class TeamStreamCounts(Wire):
+    all: OptInt = None
+    users: Objects(TeamCount) = Field(default_factory=list)
+
+
+class Bootstrap(Wire):
+    user_id: Id = ""
+    user: Maybe(User) = None
+    team: Objects(User) = Field(default_factory=list)
+    account_type: Open(AccountType) = ""
+    settings: Settings = Field(default_factory=Settings)
+    custom_fields: Objects(CustomField) = Field(default_factory=list)
+    company_fields: Objects(CustomField) = Field(default_factory=list)
+    deal_fields: Objects(CustomField) = Field(default_factory=list)
+    filters: Objects(Filter) = Field(default_factory=list)
+    call_results: Annotated[list[CallResult], BeforeValidator(_call_results)] = Field(default_factory=list)
+    call_results_order: StrList = Field(default_factory=list)
+    next_action_dates: Objects(NextActionDate) = Field(default_factory=list)
+    predefined_actions: Objects(PredefinedAction) = Field(default_factory=list)
+    contact_titles: StrList = Field(default_factory=list)
+    statuses: Objects(Status) = Field(default_factory=list)
+    lead_sources: Objects(LeadSource) = Field(default_factory=list)
+    team_stream: Maybe(TeamStreamCounts) = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_secrets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "auth_key" in data:
+            data = {k: v for k, v in data.items() if k != "auth_key"}
+        if isinstance(data, Mapping) and not isinstance(data.get("settings"), Mapping):
+            data = {**data, "settings": {}}
+        return data
+
+    def ordered_call_results(self) -> list[CallResult]:
+        rank = {key: i for i, key in enumerate(self.call_results_order)}
+        return sorted(self.call_results, key=lambda r: rank.get(r.id, len(rank)))
+
+
+# -- contacts ----------------------------------------------------------------------------------
+
+
+class TypedValue(Wire):
+    type: Str = ""
+    value: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        return {"value": data} if isinstance(data, (str, int, float)) else data
+
+
+def _typed_values(value: Any) -> list[Any]:
+    return [v for v in _to_list(value) if isinstance(v, (Mapping, str, int, float))]
+
+
+TypedValues = Annotated[list[TypedValue], BeforeValidator(_typed_values)]
+
+
+class Address(Wire):
+    address: Str = ""
+    city: Str = ""
+    state: Str = ""
+    zip_code: Str = ""
+    country_code: Str = ""
+    type: Str = ""
+
+
+class CustomFieldRef(Wire):
+    id: Id = ""
+    name: Str = ""
+    type: Str = ""
+
+
+class CustomFieldValue(Wire):
+    custom_field: CustomFieldRef = Field(default_factory=CustomFieldRef)
+    value: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ref(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not isinstance(data.get("custom_field"), Mapping):
+            data = {k: v for k, v in data.items() if k != "custom_field"}
+        return data
+
+    @property
+    def text(self) -> str:
+        """The value as text: lists joined with ", ", numbers without a trailing .0."""
+        return _to_str(self.value)
+
+
+class ClosedSale(Wire):
+    user_id: Id = ""
+    closed_at: Any = None
+    comment: Str = ""
+
+
+class Contact(Wire):
+    id: Id = ""
+    title: Str = ""
+    first_name: Str = ""
+    last_name: Str = ""
+    job_title: Str = ""
+    starred: Bool = False
+    photo_url: Str = ""
+    company_id: Id = ""
+    company_name: Str = ""
+    url: TypedValues = Field(default_factory=list)
+    phones: TypedValues = Field(default_factory=list)
+    emails: TypedValues = Field(default_factory=list)
+    address_list: Objects(Address) = Field(default_factory=list)
+    status: Str = ""
+    status_id: Id = ""
+    tags: StrList = Field(default_factory=list)
+    lead_source_id: Id = ""
+    lead_source: Str = ""
+    background: Str = ""
+    owner_id: Id = ""
+    custom_fields: Objects(CustomFieldValue) = Field(default_factory=list)
+    letter: Str = ""
+    pending_deal: Bool = False
+    total_pendings: Float = 0.0
+    total_deals_count: OptInt = None
+    company_size: OptInt = None
+    sales_closed_for: StrList = Field(default_factory=list)
+    closed_sales: Objects(ClosedSale) = Field(default_factory=list)
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _urls(cls, data: Any) -> Any:
+        # Requests say `urls`, answers say `url`; accept either.
+        if isinstance(data, Mapping) and "url" not in data and "urls" in data:
+            data = {**data, "url": data["urls"]}
+        return data
+
+
+class Company(Wire):
+    id: Id = ""
+    name: Str = ""
+    description: Str = ""
+    phone: Str = ""
+    url: Str = ""
+    address: Maybe(Address) = None
+    contacts_count: OptInt = None
+    pending_deals_count: OptInt = None
+    total_pending_amount: Float = 0.0
+    won_deals_count: OptInt = None
+    total_won_amount: Float = 0.0
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "company")
+
+
+# -- actions, deals, history -------------------------------------------------------------------
+
+
+class Action(Wire):
+    id: Id = ""
+    contact_id: Id = ""
+    assignee_id: Id = ""
+    text: Str = ""
+    status: Open(ActionStatus) = ""
+    date: Str = ""
+    exact_time: OptInt = None
+    position: OptInt = None
+    done: Bool = False
+    done_at: Str = ""
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "action")
+
+
+class Deal(Wire):
+    id: Id = ""
+    contact_id: Id = ""
+    owner_id: Id = ""
+    pipeline_id: Id = ""
+    sales_pipeline_id: Id = ""
+    name: Str = ""
+    text: Str = ""
+    stage: OptInt = None
+    status: Open(DealStatus) = ""
+    expected_close_date: Str = ""
+    close_date: Str = ""
+    date: Str = ""
+    amount: Float = 0.0
+    months: OptInt = None
+    cost: Float = 0.0
+    margin: Float = 0.0
+    total_amount: Float = 0.0
+    author: Str = ""
+    contact_info: dict[str, Any] | None = None
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        data = unwrap(data, "deal")
+        if isinstance(data, Mapping) and not isinstance(data.get("contact_info", {}), (Mapping, type(None))):
+            data = {k: v for k, v in data.items() if k != "contact_info"}
+        return data
+
+
+class Note(Wire):
+    id: Id = ""
+    contact_id: Id = ""
+    text: Str = ""
+    date: Str = ""
+    linked_deal_id: Id = ""
+    author: Str = ""
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "note")
+
+
+class Call(Wire):
+    id: Id = ""
+    contact_id: Id = ""
+    text: Str = ""
+    call_result: Str = ""
+    call_time_int: OptInt = None
+    via: Str = ""
+    phone_number: Str = ""
+    author: Str = ""
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "call")
+
+
+class Meeting(Wire):
+    id: Id = ""
+    contact_id: Id = ""
+    text: Str = ""
+    meeting_time_int: OptInt = None
+    place: Str = ""
+    author: Str = ""
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "meeting")
+
+
+class Notification(Wire):
+    id: Id = ""
+    type: Open(NotificationType) = ""
+    by: Str = ""
+    read: Bool = False
+    user_id: Id = ""
+    contact_id: Id = ""
+    text: Str = ""
+    mobile_data: dict[str, Any] = Field(default_factory=dict)
+    created_at: Str = ""
+    modified_at: Str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        data = unwrap(data, "notification")
+        if isinstance(data, Mapping) and not isinstance(data.get("mobile_data", {}), (Mapping, type(None))):
+            data = {k: v for k, v in data.items() if k != "mobile_data"}
+        return data
+
+
+# -- streams and pages -------------------------------------------------------------------------
+
+
+class StreamItem(Wire):
+    """One contact of /action_stream, /team_stream or /contacts, or the answer of GET /contacts/{id}."""
+
+    contact: Contact = Field(default_factory=Contact)
+    next_action: Maybe(Action) = None
+    next_actions: Objects(Action) = Field(default_factory=list)
+    queued_actions: Objects(Action) = Field(default_factory=list)
+    next_action_conflicts: Objects(Action) = Field(default_factory=list)
+    deals: Objects(Deal) = Field(default_factory=list)
+    company: Maybe(Company) = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _contact(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not isinstance(data.get("contact"), Mapping):
+            # A bare contact (some endpoints answer that way): wrap it.
+            return {"contact": data} if "id" in data else {k: v for k, v in data.items() if k != "contact"}
+        return data
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing; `items` already unwrapped and parsed."""
+
+    items: list[T] = Field(default_factory=list)
+    total_count: int = 0
+    page: int = 1
+    per_page: int = 0
+    max_page: int = 0
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """The listing's other members of `data` (e.g. team_stream counters)."""
+
+
+def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Page[T]:
+    """A page from `data` of a listing answer: {list_key: [...], total_count, page, per_page, max_page}."""
+    if isinstance(data, list):  # some listings answer with a bare array
+        raw_items: Any = data
+        data = {}
+    elif isinstance(data, Mapping):
+        raw_items = data.get(list_key)
+    else:
+        raw_items, data = [], {}
+    items = [model.model_validate(item) for item in _to_objects(raw_items)]
+    meta = {k: v for k, v in data.items() if k not in (list_key, "total_count", "page", "per_page", "max_page")}
+    return Page[model](  # type: ignore[valid-type]
+        items=items,
+        total_count=_to_int_or_none(data.get("total_count")) or len(items),
+        page=_to_int_or_none(data.get("page")) or page,
+        per_page=_to_int_or_none(data.get("per_page")) or 0,
+        max_page=_to_int_or_none(data.get("max_page")) or 0,
+        extra=meta,
+    )
