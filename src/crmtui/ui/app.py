@@ -1,0 +1,203 @@
+"""The crmtui Textual app: modes for top-level screens, header state, loading and refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from crmtui.backends.base import Backend
+from crmtui.backends.errors import BackendError
+from crmtui.domain.capabilities import Capability
+from crmtui.service import Session
+from crmtui.ui.commands import CrmCommands
+from crmtui.ui.modals.next_action import NextActionModal
+from crmtui.ui.modals.pickers import ConfirmModal, PreviewModal, TeamPickerModal
+from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows
+from crmtui.ui.screens.stream import ActionStreamScreen
+from crmtui.ui.styles import stylesheets
+from crmtui.ui.widgets.stream_list import StreamList
+
+Clock = Callable[[], dt.datetime]
+
+# Top-level screens: mode name -> (title, screen class, capability the backend needs).
+TOP_LEVEL: dict[str, tuple[str, type, Capability | None]] = {
+    "stream": ("Action stream", ActionStreamScreen, None),
+}
+
+
+class CrmApp(App[int]):
+    """Keyboard-driven CRM client over one backend."""
+
+    TITLE = "crmtui"
+    CSS_PATH = stylesheets()
+    COMMANDS = App.COMMANDS | {CrmCommands}
+    MODES = {name: screen for name, (_, screen, _) in TOP_LEVEL.items()}
+    BINDINGS = [
+        Binding("1", "switch_mode('stream')", "Stream", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "change_theme", "Theme", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    account_label: reactive[str] = reactive("")
+    """Signed-in user's name, shown in the header."""
+    sync_status: reactive[str] = reactive("connecting…")
+    """"loading 200/900", "updated 12s ago"."""
+    sync_error: reactive[str] = reactive("")
+    """The last sync failure, shown in red until the next successful refresh."""
+    load_progress: reactive[tuple[int, int]] = reactive((0, 0))
+    """(fetched, total) while the stream loads; the stream screen shows it while empty."""
+    unread_count: reactive[int] = reactive(0)
+    """Unread notifications (0 until a notifications screen feeds it via `set_unread`)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        theme: str | None = None,
+        on_theme_change: Callable[[str], None] | None = None,
+        refresh_seconds: float = 60,
+        clock: Clock | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.cursor_blink = cursor_blink
+        self.clock: Clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.session = Session(backend, clock=self.clock)
+        self.refresh_seconds = refresh_seconds
+        self._on_theme_change = on_theme_change
+        self._initial_theme = theme
+        self.last_synced: dt.datetime | None = None
+        self.connected = False
+        self._loading = False
+        self.mode_titles = {
+            name: title
+            for name, (title, _, needs) in TOP_LEVEL.items()
+            if needs is None or needs in getattr(backend, "capabilities", ())
+        }
+
+    # -- startup -------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self._initial_theme and self._initial_theme in self.available_themes:
+            self.theme = self._initial_theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.switch_mode("stream")
+        self.set_interval(1, self._tick)
+        if self.refresh_seconds and self.refresh_seconds > 0:
+            self.set_interval(self.refresh_seconds, self._periodic_refresh)
+        self.load_stream(initial=True)
+
+    def _theme_changed(self, theme) -> None:
+        if self._on_theme_change is not None:
+            self._on_theme_change(theme.name)
+
+    def set_unread(self, count: int) -> None:
+        """Hook for the notifications screen: the header shows this count."""
+        self.unread_count = count
+
+    # -- loading -------------------------------------------------------------------------------
+    def _progress(self, done: int, total: int) -> None:
+        self.sync_status = f"loading {done:,}/{total:,}" if total else "loading…"
+        self.load_progress = (done, total)
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load_stream(self, *, initial: bool = False) -> None:
+        """Connect if needed, then (re)load the stream. Keeps the cursor on the same contact."""
+        session = self.session
+        self.sync_status = "connecting…" if session.account is None else "refreshing…"
+        self._loading = True
+        try:
+            if session.account is None:
+                account = await session.connect()
+                self.account_label = account.user.name
+            await session.load_stream(on_progress=self._progress)
+        except BackendError as exc:
+            self._loading = False
+            self._sync_failed(exc, initial=not self.connected)
+            return
+        self._loading = False
+        self.connected = True
+        self.sync_error = ""
+        self.last_synced = self.clock()
+        self._tick()
+        if isinstance(self.screen, ConnectionErrorScreen):
+            self.pop_screen()
+
+    def _sync_failed(self, exc: BackendError, *, initial: bool) -> None:
+        if initial:
+            self.sync_status = "not connected"
+            if isinstance(self.screen, ConnectionErrorScreen):
+                self.screen.show_error(exc)
+            else:
+                self.push_screen(ConnectionErrorScreen(exc))
+            return
+        self.sync_error = exc.user_message
+        self.notify(exc.user_message, title="Refresh failed", severity="error", timeout=6)
+
+    def refresh_stream(self) -> None:
+        self.load_stream(initial=not self.connected)
+
+    def action_retry_connect(self) -> None:
+        self.load_stream(initial=True)
+
+    def _periodic_refresh(self) -> None:
+        if self.connected:
+            self.load_stream()
+
+    def _tick(self) -> None:
+        if self.last_synced is None or self._loading:
+            return
+        seconds = max(int((self.clock() - self.last_synced).total_seconds()), 0)
+        if seconds < 60:
+            ago = f"{seconds}s"
+        elif seconds < 3600:
+            ago = f"{seconds // 60}m"
+        else:
+            ago = f"{seconds // 3600}h"
+        self.sync_status = f"updated {ago} ago"
+
+    # -- help ----------------------------------------------------------------------------------
+    def help_sections(self) -> HelpSections:
+        return [
+            ("Everywhere", binding_rows(type(self).BINDINGS)),
+            ("Action stream", binding_rows(ActionStreamScreen.BINDINGS)),
+            ("Moving in the list", binding_rows(StreamList.BINDINGS)),
+            ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
+            ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
+            ("Pickers and confirmations", binding_rows(TeamPickerModal.BINDINGS) + binding_rows(ConfirmModal.BINDINGS)),
+            ("Preview (narrow terminals)", binding_rows(PreviewModal.BINDINGS)),
+            ("Connection error", binding_rows(ConnectionErrorScreen.BINDINGS)),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        try:
+            await self.session.close()
+        except Exception:  # closing must never turn a clean exit into a traceback
+            pass
+
+
+def run_app(
+    backend: Backend,
+    *,
+    theme: str | None = None,
+    on_theme_change: Callable[[str], None] | None = None,
+    refresh_seconds: float = 60,
+) -> int:
+    """Run the UI until the user quits; returns the exit code."""
+    app = CrmApp(backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds)
+    result = app.run()
+    return result if isinstance(result, int) else 0

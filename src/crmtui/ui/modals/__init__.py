@@ -1,0 +1,1 @@
+"""Modal screens: next action, pickers, confirmations, preview."""

@@ -1,0 +1,177 @@
+"""The next-action modal: text, when (quick dates, status, date, time) and predefined actions.
+
+Fast path: type the text and press Enter; the action is saved due today. Esc returns None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from crmtui.ui.widgets.inputs import TextInput
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from crmtui.domain.formatting import format_date, format_time
+from crmtui.domain.models import Account, Action, ActionStatus
+from crmtui.ui.modals.dates import exact_time, parse_date, parse_time, quick_date_value
+
+# The statuses a person picks; QUEUED becomes QUEUED_WITH_DATE when a date is given.
+STATUS_CHOICES: list[tuple[ActionStatus, str]] = [
+    (ActionStatus.ASAP, "ASAP"),
+    (ActionStatus.DATE, "Date"),
+    (ActionStatus.DATE_TIME, "Date+time"),
+    (ActionStatus.WAITING, "Waiting"),
+    (ActionStatus.QUEUED, "Queued"),
+]
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """What the modal returns: enough to create or edit an action."""
+
+    text: str
+    status: ActionStatus
+    date: dt.date | None = None
+    exact_time: dt.datetime | None = None
+
+
+class NextActionModal(ModalScreen[ActionDraft | None]):
+    """Ask for a next action. Returns an ActionDraft, or None on Esc."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(
+        self,
+        account: Account,
+        today: dt.date,
+        *,
+        title: str,
+        action: Action | None = None,
+    ) -> None:
+        super().__init__()
+        self.account = account
+        self.today = today
+        self.heading = title
+        self.action = action
+
+    # -- layout --------------------------------------------------------------------------------
+    def _initial(self) -> tuple[str, ActionStatus, str, str]:
+        a = self.action
+        if a is None:
+            return "", ActionStatus.DATE, format_date(self.today, self.account.date_format), ""
+        status = ActionStatus.QUEUED if a.status is ActionStatus.QUEUED_WITH_DATE else a.status
+        if status not in dict(STATUS_CHOICES):
+            status = ActionStatus.DATE
+        day = format_date(a.date, self.account.date_format) if a.date else ""
+        clock = format_time(a.exact_time, self.account.time_zone) if a.exact_time else ""
+        return a.text, status, day, clock
+
+    def compose(self) -> ComposeResult:
+        text, status, day, clock = self._initial()
+        with Vertical(id="next-action-dialog", classes="dialog"):
+            yield Label(self.heading, classes="dialog-title")
+            yield TextInput(text, placeholder="What's next? (Enter saves, due today)", id="action-text", max_length=140, compact=True)
+            with RadioSet(id="action-status", compact=True):
+                for value, label in STATUS_CHOICES:
+                    yield RadioButton(label, value=value is status, name=value.value, compact=True)
+            with Horizontal(id="action-when"):
+                yield Label("Date", classes="field-label")
+                yield TextInput(day, placeholder=format_date(self.today, self.account.date_format), id="action-date", compact=True)
+                yield Label("Time", classes="field-label")
+                yield TextInput(clock, placeholder="14:30", id="action-time", compact=True)
+            with Horizontal(id="quick-dates"):
+                yield Button("Today", id="quick-0", compact=True)
+                yield Button("Tomorrow", id="quick-1", compact=True)
+                for i, quick in enumerate(self.account.quick_dates[:6]):
+                    yield Button(quick.label, id=f"quick-q{i}", compact=True)
+            if self.account.predefined_actions:
+                yield OptionList(
+                    *(Option(p.text, id=str(i)) for i, p in enumerate(self.account.predefined_actions)),
+                    id="predefined",
+                    compact=True,
+                )
+            yield Static("", id="action-error")
+            yield Static("Enter save · Esc cancel · Tab next field", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#action-text", Input).focus()
+
+    # -- quick picks ---------------------------------------------------------------------------
+    def _status(self) -> ActionStatus:
+        pressed = self.query_one("#action-status", RadioSet).pressed_button
+        return ActionStatus(pressed.name) if pressed is not None and pressed.name else ActionStatus.DATE
+
+    def _set_status(self, status: ActionStatus) -> None:
+        for button in self.query("#action-status RadioButton").results(RadioButton):
+            if button.name == status.value:
+                button.value = True
+
+    def _set_date(self, day: dt.date) -> None:
+        self.query_one("#action-date", Input).value = format_date(day, self.account.date_format)
+        if self._status() in (ActionStatus.ASAP, ActionStatus.WAITING):
+            self._set_status(ActionStatus.DATE)
+
+    @on(Button.Pressed, "#quick-dates Button")
+    def _quick_date(self, event: Button.Pressed) -> None:
+        key = (event.button.id or "").removeprefix("quick-")
+        if key in ("0", "1"):
+            self._set_date(self.today + dt.timedelta(days=int(key)))
+        else:
+            self._set_date(quick_date_value(self.account.quick_dates[int(key.removeprefix("q"))], self.today))
+
+    @on(OptionList.OptionSelected, "#predefined")
+    def _predefined(self, event: OptionList.OptionSelected) -> None:
+        chosen = self.account.predefined_actions[int(event.option.id or 0)]
+        self.query_one("#action-text", Input).value = chosen.text
+        if chosen.days is not None:
+            self._set_date(self.today + dt.timedelta(days=chosen.days))
+        self.query_one("#action-text", Input).focus()
+
+    # -- result --------------------------------------------------------------------------------
+    def draft(self) -> ActionDraft:
+        """The action as entered; raises ValueError with a message for the person."""
+        text = self.query_one("#action-text", Input).value.strip()
+        if not text:
+            raise ValueError("The action needs some text")
+        status = self._status()
+        date_text = self.query_one("#action-date", Input).value
+        time_text = self.query_one("#action-time", Input).value
+        if status is ActionStatus.ASAP:
+            return ActionDraft(text, status)
+        day = parse_date(date_text, self.account, self.today) if date_text.strip() else None
+        if status is ActionStatus.WAITING:
+            return ActionDraft(text, status, day)
+        if status is ActionStatus.QUEUED:
+            return ActionDraft(text, ActionStatus.QUEUED_WITH_DATE if day else ActionStatus.QUEUED, day)
+        if day is None:
+            day = self.today
+        if status is ActionStatus.DATE_TIME or time_text.strip():
+            clock = parse_time(time_text)
+            return ActionDraft(text, ActionStatus.DATE_TIME, day, exact_time(day, clock, self.account))
+        return ActionDraft(text, ActionStatus.DATE, day)
+
+    def action_save(self) -> None:
+        try:
+            result = self.draft()
+        except ValueError as exc:
+            self.query_one("#action-error", Static).update(str(exc))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+

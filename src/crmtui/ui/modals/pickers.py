@@ -1,0 +1,101 @@
+"""Small modals: yes/no confirmation, a team-member picker and the narrow-screen preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from crmtui.domain.models import Account, StreamEntry, User
+from crmtui.ui.widgets.preview import ContactPreview
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Ask a yes/no question; y/Enter confirm, n/Esc cancel."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self.heading = title
+        self.message = message
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog confirm-dialog"):
+            yield Label(self.heading, classes="dialog-title")
+            yield Static(self.message, classes="dialog-message", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm-yes", variant="warning", compact=True)
+                yield Button("Cancel", id="confirm-no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class TeamPickerModal(ModalScreen[str | None]):
+    """Pick a team member; returns their user id, or None on Esc."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, users: list[User], *, current: str | None = None) -> None:
+        super().__init__()
+        self.heading = title
+        self.users = users
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker-dialog"):
+            yield Label(self.heading, classes="dialog-title")
+            options = [
+                Option(u.name + ("  (current)" if u.id == self.current else ""), id=u.id) for u in self.users
+            ]
+            yield OptionList(*options, id="team-options")
+            yield Static("Enter pick · Esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.focus()
+        if options.option_count:
+            options.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PreviewModal(ModalScreen[None]):
+    """The contact preview full-screen, for terminals too narrow to show it beside the list."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Back")]
+
+    def __init__(self, entry: StreamEntry, account: Account | None, today: dt.date, now: dt.datetime | None) -> None:
+        super().__init__()
+        self.entry, self.account, self.today, self.now = entry, account, today, now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog preview-dialog"):
+            yield ContactPreview(id="preview-modal-body")
+            yield Static("Esc back", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,68 @@
+"""What the app shows when it cannot connect on start: the reason, retry (r) and quit (q)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from crmtui.backends.errors import AuthError, BackendError, MalformedResponse, Offline, RateLimited
+
+_HINTS: list[tuple[type[BackendError], str, str]] = [
+    (AuthError, "Sign-in failed", "Check the user id and API key (crmtui login), then retry."),
+    (Offline, "Cannot reach the server", "Check your connection or the server address, then retry."),
+    (RateLimited, "The server is throttling requests", "Wait a little, then retry."),
+    (MalformedResponse, "The server sent something unexpected", "The API may have changed; retry or report it."),
+]
+
+
+def describe_error(error: BaseException) -> tuple[str, str, str]:
+    """(title, message, hint) for a connection error, never a traceback."""
+    for kind, title, hint in _HINTS:
+        if isinstance(error, kind):
+            message = error.user_message
+            if isinstance(error, RateLimited) and error.retry_after:
+                hint = f"Wait {error.retry_after:g}s, then retry."
+            return title, message, hint
+    if isinstance(error, BackendError):
+        return "Could not load your CRM", error.user_message, "Retry, or quit and try again later."
+    return "Could not load your CRM", f"{type(error).__name__}: {error}", "Retry, or quit and report it."
+
+
+class ConnectionErrorScreen(Screen[None]):
+    """Full-screen explanation of why the first connection failed."""
+
+    BINDINGS = [
+        Binding("r", "retry", "Retry"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        title, message, hint = describe_error(self.error)
+        with Center(id="error-center"):
+            with Vertical(id="error-box", classes="dialog"):
+                yield Label(title, id="error-title", classes="dialog-title")
+                yield Static(message, id="error-message", markup=False)
+                yield Static(hint, id="error-hint", markup=False)
+                yield Static("r retry · q quit", classes="dialog-hint")
+        yield Footer(compact=True)
+
+    def show_error(self, error: BaseException) -> None:
+        self.error = error
+        title, message, hint = describe_error(error)
+        self.query_one("#error-title", Label).update(title)
+        self.query_one("#error-message", Static).update(message)
+        self.query_one("#error-hint", Static).update(hint)
+
+    def action_retry(self) -> None:
+        self.query_one("#error-hint", Static).update("Connecting…")
+        self.app.call_later(self.app.action_retry_connect)  # type: ignore[attr-defined]
+
+    def action_quit(self) -> None:
+        self.app.exit(1)

@@ -1,0 +1,161 @@
+"""The action stream screen: the list, a preview pane on wide terminals, a filter and triage keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from crmtui.ui.widgets.inputs import TextInput
+from textual.widgets import Footer, Input
+
+from crmtui.backends.errors import BackendError
+from crmtui.domain.models import StreamEntry
+from crmtui.ui.modals.pickers import PreviewModal
+from crmtui.ui.screens.triage import TriageMixin
+from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.preview import ContactPreview
+from crmtui.ui.widgets.stream_list import StreamList
+
+WIDE = 120
+"""From this many columns the preview sits beside the list; narrower terminals open it with Enter."""
+
+
+class ActionStreamScreen(TriageMixin):
+    """Top-level screen 1: the current user's action stream."""
+
+    BINDINGS = [
+        Binding("d", "done", "Done"),
+        Binding("n", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("a", "reassign", "Assign"),
+        Binding("p", "promote", "Promote"),
+        Binding("s", "swap", "Swap"),
+        Binding("u", "undo", "Undo"),
+        Binding("asterisk", "star", "Star"),
+        Binding("slash", "filter", "Filter"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._keep_row_depth = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="header")
+        with Horizontal(id="stream-body"):
+            yield StreamList(id="stream-list")
+            yield ContactPreview(id="stream-preview")
+        yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
+        yield Footer(compact=True)
+
+    @property
+    def stream_list(self) -> StreamList:
+        return self.query_one("#stream-list", StreamList)
+
+    def selected_entry(self) -> StreamEntry | None:
+        return self.stream_list.selected_entry
+
+    def _keep_row(self, keep: bool) -> None:
+        self._keep_row_depth += 1 if keep else -1
+        self.stream_list.follow_contact = self._keep_row_depth <= 0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._unsubscribe = self.session.subscribe(self._stream_changed)
+        self.query_one("#filter", Input).display = False
+        self.stream_list.focus()
+        self.watch(self.app, "load_progress", self._progress_changed, init=False)
+        if self.session.account is not None:
+            self._stream_changed(self.session.entries)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    @property
+    def is_wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def _stream_changed(self, entries: list[StreamEntry]) -> None:
+        session = self.session
+        lst = self.stream_list
+        lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
+        lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
+        lst.set_entries(entries)
+        self.query_one("#header", AppHeader).title = f"Action stream · {len(entries):,}"
+        self._show_preview(lst.selected_entry)
+
+    def _progress_changed(self, progress: tuple[int, int]) -> None:
+        done, total = progress
+        self.stream_list.empty_text = f"Loading stream… {done:,} / {total:,}" if total else "Loading stream…"
+        self.stream_list.refresh()
+
+    # -- preview -------------------------------------------------------------------------------
+    def _show_preview(self, entry: StreamEntry | None) -> None:
+        session = self.session
+        self.query_one("#stream-preview", ContactPreview).show(entry, session.account, session.today(), session.now())
+
+    @on(StreamList.Highlighted)
+    def _highlighted(self, event: StreamList.Highlighted) -> None:
+        self._show_preview(event.entry)
+
+    @on(StreamList.Selected)
+    def _selected(self, event: StreamList.Selected) -> None:
+        if not self.is_wide:
+            session = self.session
+            self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now()))
+
+    # -- filter --------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.display and not self.stream_list.filter_text:
+            return
+        box.value = ""
+        box.display = False
+        self.stream_list.set_filter("")
+        self.stream_list.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.stream_list.empty_text = "No contacts match the filter"
+        self.stream_list.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        self.stream_list.focus()
+        if query:
+            self.search_server(query)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search_server(self, query: str) -> None:
+        """Ask the server for matches that are not in the loaded stream and add them to the view."""
+        self.notify(f"Searching the server for “{query}”…", timeout=2)
+        try:
+            found = await self.session.backend.action_stream_all(user_id=self.session.stream_user_id, search=query)
+        except BackendError as exc:
+            self.notify(exc.user_message, title="Search failed", severity="error")
+            return
+        if self.stream_list.filter_text != query.casefold():
+            return  # the filter changed while the server answered
+        loaded = {e.contact.id for e in self.session.entries}
+        extra = [e for e in found if e.contact.id not in loaded]
+        self.stream_list.set_filter(query, extra=extra)
+        self.notify(f"{len(extra)} more from the server" if extra else "No more matches on the server", timeout=3)
+
+    # -- refresh -------------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.app.refresh_stream()  # type: ignore[attr-defined]

@@ -1,0 +1,223 @@
+"""Triage keys of the action stream: done, add, edit, reassign, promote, swap, undo, star.
+
+Every command goes through the Session, which shows its prediction at once and reverts on
+failure; here we only run it in a worker, one at a time, and turn refusals and server errors
+into notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from textual.screen import Screen
+from textual.worker import Worker
+
+from crmtui.backends.errors import BackendError, RateLimited
+from crmtui.domain.formatting import contact_name
+from crmtui.domain.models import Action, StreamEntry, User
+from crmtui.service import CommandRefused, NothingToUndo, Session
+from crmtui.service.commands import ALREADY_HAS_NEXT
+from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
+from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+
+
+class TriageMixin(Screen):
+    """Mixed into the action stream screen; needs `selected_entry()` and `stream_list`."""
+
+    _command_lock: asyncio.Lock | None = None
+
+    @property
+    def session(self) -> Session:
+        return self.app.session  # type: ignore[attr-defined]
+
+    def selected_entry(self) -> StreamEntry | None:  # pragma: no cover - provided by the screen
+        raise NotImplementedError
+
+    def _keep_row(self, keep: bool) -> None:  # pragma: no cover - provided by the screen
+        raise NotImplementedError
+
+    # -- running commands ----------------------------------------------------------------------
+    def run_command(self, make: Callable[[], Awaitable[object]], *, success: str | None = None) -> Worker[bool]:
+        """Run one session command in a worker; the result says whether it succeeded."""
+
+        async def guarded() -> bool:
+            if self._command_lock is None:
+                self._command_lock = asyncio.Lock()
+            async with self._command_lock:
+                self._keep_row(True)
+                try:
+                    await make()
+                except CommandRefused as exc:
+                    self.notify(str(exc), title="Not possible", severity="warning")
+                    return False
+                except BackendError as exc:
+                    title = "Throttled by the server" if isinstance(exc, RateLimited) else "The server refused"
+                    self.notify(exc.user_message, title=title, severity="error", timeout=8)
+                    return False
+                finally:
+                    self._keep_row(False)
+            if success:
+                self.notify(success, timeout=3)
+            return True
+
+        return self.run_worker(guarded(), group="triage", exit_on_error=False)
+
+    def _target(self, *, need_next: bool = False) -> StreamEntry | None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.notify("No contact selected", severity="warning")
+            return None
+        if need_next and (entry.next_action is None or entry.next_action.done):
+            self.notify(f"{contact_name(entry.contact)} has no next action (press n to add one)", severity="warning")
+            return None
+        return entry
+
+    def _account_today(self):
+        return self.session.account, self.session.today()
+
+    # -- d: done, then ask for the next one ----------------------------------------------------
+    def action_done(self) -> None:
+        entry = self._target(need_next=True)
+        if entry is None or entry.next_action is None:
+            return
+        contact_id, name = entry.contact.id, contact_name(entry.contact)
+        done = self.run_command(lambda: self.session.mark_done(contact_id))
+        account, today = self._account_today()
+        if account is None:
+            return
+        modal = NextActionModal(account, today, title=f"Done ✓  Next action for {name}")
+
+        def after(draft: ActionDraft | None) -> None:
+            if draft is None:
+                self.notify(f"{name} has no next action", severity="warning", timeout=4)
+                return
+
+            async def add() -> None:
+                if not await done.wait():
+                    raise CommandRefused("The next action was not saved because marking done failed")
+                await self._add(contact_id, draft)
+
+            self.run_command(add)
+
+        self.app.push_screen(modal, after)
+
+    async def _add(self, contact_id: str, draft: ActionDraft) -> None:
+        await self.session.add_action(contact_id, draft.text, draft.status, draft.date, draft.exact_time)
+
+    # -- n: add --------------------------------------------------------------------------------
+    def action_add(self) -> None:
+        entry = self._target()
+        account, today = self._account_today()
+        if entry is None or account is None:
+            return
+        contact_id, name = entry.contact.id, contact_name(entry.contact)
+
+        def after(draft: ActionDraft | None) -> None:
+            if draft is not None:
+                self.run_command(lambda: self._add(contact_id, draft))
+
+        self.app.push_screen(NextActionModal(account, today, title=f"New action for {name}"), after)
+
+    # -- e: edit -------------------------------------------------------------------------------
+    def action_edit(self) -> None:
+        entry = self._target(need_next=True)
+        account, today = self._account_today()
+        if entry is None or account is None or entry.next_action is None:
+            return
+        contact_id, action = entry.contact.id, entry.next_action
+
+        def after(draft: ActionDraft | None) -> None:
+            if draft is None:
+                return
+            changes = _changes(action, draft)
+            if not changes:
+                self.notify("Nothing changed", timeout=3)
+                return
+            self.run_command(lambda: self.session.edit_action(contact_id, action.id, **changes))
+
+        title = f"Edit next action for {contact_name(entry.contact)}"
+        self.app.push_screen(NextActionModal(account, today, title=title, action=action), after)
+
+    # -- a: reassign ---------------------------------------------------------------------------
+    def action_reassign(self) -> None:
+        entry = self._target()
+        account, _ = self._account_today()
+        if entry is None or account is None:
+            return
+        action = entry.next_action or next((a for a in entry.queued_actions if not a.done), None)
+        if action is None:
+            self.notify("No action to reassign", severity="warning")
+            return
+        users: list[User] = []
+        for user in [account.user, *account.team]:
+            if all(u.id != user.id for u in users):
+                users.append(user)
+        contact_id = entry.contact.id
+
+        def after(user_id: str | None) -> None:
+            if user_id:
+                name = account.user_name(user_id)
+                self.run_command(
+                    lambda: self.session.reassign(contact_id, action.id, user_id), success=f"Assigned to {name}"
+                )
+
+        title = f"Assign “{action.text}” to"
+        self.app.push_screen(TeamPickerModal(title, users, current=action.assignee_id), after)
+
+    # -- p: promote ----------------------------------------------------------------------------
+    def action_promote(self) -> None:
+        entry = self._target()
+        if entry is None:
+            return
+        if entry.next_action is not None and not entry.next_action.done:
+            self.notify(f"{ALREADY_HAS_NEXT}; only a contact without one can promote", severity="warning")
+            return
+        queued = [a for a in entry.queued_actions if not a.done]
+        if not queued:
+            self.notify("No queued action to promote", severity="warning")
+            return
+        action, contact_id = queued[0], entry.contact.id
+        message = (
+            f"Make “{action.text}” the next action for {contact_name(entry.contact)}?\n"
+            "Promoting may not be undone on the server."
+        )
+
+        def after(ok: bool | None) -> None:
+            if ok:
+                self.run_command(lambda: self.session.promote(contact_id, action.id), success="Promoted")
+
+        self.app.push_screen(ConfirmModal("Promote queued action", message, confirm_label="Promote"), after)
+
+    # -- s, u, * -------------------------------------------------------------------------------
+    def action_swap(self) -> None:
+        entry = self._target()
+        if entry is not None:
+            contact_id = entry.contact.id
+            self.run_command(lambda: self.session.swap(contact_id), success="Swapped")
+
+    def action_undo(self) -> None:
+        async def undo() -> None:
+            try:
+                command = await self.session.undo()
+            except NothingToUndo:
+                self.notify("Nothing to undo", severity="warning", timeout=3)
+                return
+            self.notify(f"Undone: {command.describe()}", timeout=3)
+
+        self.run_command(undo)
+
+    def action_star(self) -> None:
+        entry = self._target()
+        if entry is not None:
+            contact_id = entry.contact.id
+            self.run_command(lambda: self.session.toggle_star(contact_id))
+
+
+def _changes(action: Action, draft: ActionDraft) -> dict[str, object]:
+    """Only the fields the person changed, so the edit and its undo stay small."""
+    changes: dict[str, object] = {}
+    for field in ("text", "status", "date", "exact_time"):
+        if getattr(action, field) != getattr(draft, field):
+            changes[field] = getattr(draft, field)
+    return changes

@@ -1,0 +1,47 @@
+"""The app header: who is signed in, the current screen, sync state and unread notifications."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class AppHeader(Widget):
+    """One line; reads its state from the app's reactives so every screen's header agrees."""
+
+    DEFAULT_CSS = """
+    AppHeader { height: 1; background: $panel; color: $foreground; }
+    """
+
+    title: reactive[str] = reactive("")
+    """The screen's title, e.g. "Action stream · 312"."""
+
+    def on_mount(self) -> None:
+        app = self.app
+        for name in ("account_label", "sync_status", "sync_error", "unread_count"):
+            if hasattr(app, name):
+                self.watch(app, name, lambda _value: self.refresh(), init=False)
+
+    def render(self) -> Text:
+        app = self.app
+        user = getattr(app, "account_label", "") or "connecting…"
+        sync = getattr(app, "sync_status", "")
+        error = getattr(app, "sync_error", "")
+        unread = getattr(app, "unread_count", 0)
+        left = Text.assemble((" crmtui ", "bold reverse"), " ", (user, "bold"))
+        if self.title:
+            left.append(f"  {self.title}")
+        right = Text()
+        if error:
+            right.append(f"⚠ {error}", style="bold red")
+        else:
+            right.append(sync, style="italic")
+        right.append("  ")
+        right.append(f"✉ {unread}", style="bold" if unread else "dim")
+        right.append(" ")
+        width = self.size.width
+        gap = max(width - left.cell_len - right.cell_len, 1)
+        line = Text.assemble(left, " " * gap, right)
+        line.truncate(width, overflow="ellipsis")
+        return line

@@ -1,0 +1,346 @@
+"""The action stream as a virtual list: only the rows on screen are ever rendered.
+
+A ScrollView with `render_line` (Textual's Line API). The list keeps a flat sequence of rows
+(section headers and entries) and draws each visible line on demand, with an LRU cache of strips,
+so 20,000 contacts cost a list build, not 20,000 widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crmtui.domain.models import Account, StreamEntry
+from crmtui.domain.stream import Section
+from crmtui.ui.rows import (
+    CONFLICT_MARK,
+    SECTION_LABELS,
+    STAR_OFF,
+    STAR_ON,
+    columns_for,
+    entry_section,
+    haystack,
+    row_text,
+)
+
+
+@dataclass(frozen=True)
+class _Header:
+    section: Section
+    count: int
+
+
+def _fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    text = text.replace("\n", " ")
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class StreamList(ScrollView, can_focus=True):
+    """Contacts of the action stream, grouped by section, one line each."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "stream-list--header",
+        "stream-list--cursor",
+        "stream-list--urgent",
+        "stream-list--today",
+        "stream-list--future",
+        "stream-list--waiting",
+        "stream-list--queued",
+        "stream-list--closed",
+        "stream-list--none",
+        "stream-list--star",
+        "stream-list--conflict",
+        "stream-list--dim",
+        "stream-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    StreamList { overflow-x: hidden; }
+    StreamList > .stream-list--header { text-style: bold; color: $text-muted; background: $boost; }
+    StreamList > .stream-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    StreamList:blur > .stream-list--cursor { background: $block-cursor-blurred-background; }
+    StreamList > .stream-list--urgent { color: $error; }
+    StreamList > .stream-list--today { color: $warning; }
+    StreamList > .stream-list--future { color: $text-muted; }
+    StreamList > .stream-list--waiting { color: $secondary; }
+    StreamList > .stream-list--queued { color: $primary; }
+    StreamList > .stream-list--closed { color: $text-disabled; }
+    StreamList > .stream-list--none { color: $error; text-style: bold; }
+    StreamList > .stream-list--star { color: $warning; }
+    StreamList > .stream-list--conflict { color: $warning; text-style: bold; }
+    StreamList > .stream-list--dim { color: $text-muted; }
+    StreamList > .stream-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    """Index into the flat row list (never a header while there are entries)."""
+
+    empty_text: reactive[str] = reactive("Loading…")
+    """Shown when there are no rows."""
+
+    class Highlighted(Message):
+        """The cursor moved to another contact (or to none)."""
+
+        def __init__(self, entry: StreamEntry | None) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class Selected(Message):
+        """Enter was pressed on a contact."""
+
+        def __init__(self, entry: StreamEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._entries: list[StreamEntry] = []
+        self._rows: list[StreamEntry | _Header] = []
+        self._filter = ""
+        self._extra: list[StreamEntry] = []
+        self._haystacks: dict[int, str] = {}
+        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._account: Account | None = None
+        self._today = dt.date.today()
+        self._now: dt.datetime | None = None
+        self._user_id: str | None = None
+        self._last_highlighted: str | None = None
+        self.follow_contact = True
+        """After new entries arrive, keep the cursor on the same contact (else on the same row)."""
+
+    # -- data ----------------------------------------------------------------------------------
+    def set_context(self, account: Account | None, today: dt.date, now: dt.datetime | None, user_id: str | None) -> None:
+        self._account, self._today, self._now, self._user_id = account, today, now, user_id
+
+    def set_entries(self, entries: list[StreamEntry]) -> None:
+        """Show `entries` (already in stream order), keeping the cursor where the user expects it."""
+        self._entries = list(entries)
+        self._haystacks = {}
+        self._rebuild()
+
+    def set_filter(self, text: str, extra: list[StreamEntry] | None = None) -> None:
+        """Show only entries whose text contains `text`; `extra` adds server search results."""
+        self._filter = text.strip().casefold()
+        self._extra = list(extra or []) if self._filter else []
+        self._rebuild()
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
+
+    @property
+    def entries(self) -> list[StreamEntry]:
+        """The entries currently shown (after filtering), in order."""
+        return [r for r in self._rows if isinstance(r, StreamEntry)]
+
+    @property
+    def selected_entry(self) -> StreamEntry | None:
+        if 0 <= self.cursor < len(self._rows):
+            row = self._rows[self.cursor]
+            if isinstance(row, StreamEntry):
+                return row
+        return None
+
+    def _matches(self, entry: StreamEntry) -> bool:
+        key = id(entry)
+        text = self._haystacks.get(key)
+        if text is None:
+            text = self._haystacks[key] = haystack(entry)
+        return all(word in text for word in self._filter.split())
+
+    def _rebuild(self) -> None:
+        selected = self.selected_entry
+        selected_id = selected.contact.id if selected is not None else None
+        old_cursor = self.cursor
+        shown = [e for e in self._entries if self._matches(e)] if self._filter else self._entries
+        if self._extra:
+            have = {e.contact.id for e in shown}
+            shown = shown + [e for e in self._extra if e.contact.id not in have]
+        rows: list[StreamEntry | _Header] = []
+        sections = [entry_section(e, self._today, self._user_id) for e in shown]
+        counts: dict[Section, int] = {}
+        for sec in sections:
+            counts[sec] = counts.get(sec, 0) + 1
+        current: Section | None = None
+        for entry, sec in zip(shown, sections):
+            if sec != current:
+                rows.append(_Header(sec, counts[sec]))
+                current = sec
+            rows.append(entry)
+        self._rows = rows
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+        target = None
+        if selected_id is not None and self.follow_contact:
+            target = next(
+                (i for i, r in enumerate(rows) if isinstance(r, StreamEntry) and r.contact.id == selected_id), None
+            )
+        if target is None:
+            target = self._entry_row(min(old_cursor, max(len(rows) - 1, 0)), 1)
+        self.cursor = target
+        self.refresh()
+
+    def _entry_row(self, index: int, step: int) -> int:
+        """The nearest entry row from `index` in direction `step` (then the other way)."""
+        rows = self._rows
+        if not rows:
+            return 0
+        index = max(0, min(index, len(rows) - 1))
+        for direction in (step, -step):
+            i = index
+            while 0 <= i < len(rows):
+                if isinstance(rows[i], StreamEntry):
+                    return i
+                i += direction
+        return index
+
+    # -- cursor --------------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        if self._rows:
+            # Bring the section header into view too when the cursor lands on a section's first row.
+            top = new - 1 if new > 0 and isinstance(self._rows[new - 1], _Header) else new
+            if top == 0:
+                self.scroll_to(y=0, animate=False, force=True, immediate=True)
+            else:
+                self.scroll_to_region(Region(0, top, 1, new - top + 1), animate=False, force=True, immediate=True)
+        entry = self.selected_entry
+        key = None if entry is None else f"{entry.contact.id}:{id(entry)}"
+        if key != self._last_highlighted:
+            self._last_highlighted = key
+            self.post_message(self.Highlighted(entry))
+
+    def select_contact(self, contact_id: str) -> bool:
+        for i, row in enumerate(self._rows):
+            if isinstance(row, StreamEntry) and row.contact.id == contact_id:
+                self.cursor = i
+                return True
+        return False
+
+    def action_cursor_down(self) -> None:
+        nxt = self.cursor + 1
+        while nxt < len(self._rows) and not isinstance(self._rows[nxt], StreamEntry):
+            nxt += 1
+        if nxt < len(self._rows):
+            self.cursor = nxt
+
+    def action_cursor_up(self) -> None:
+        prev = self.cursor - 1
+        while prev >= 0 and not isinstance(self._rows[prev], StreamEntry):
+            prev -= 1
+        if prev >= 0:
+            self.cursor = prev
+        else:
+            self.scroll_to(y=0, animate=False)
+
+    def action_first(self) -> None:
+        self.cursor = self._entry_row(0, 1)
+        self.scroll_to(y=0, animate=False)
+
+    def action_last(self) -> None:
+        self.cursor = self._entry_row(len(self._rows) - 1, -1)
+
+    def action_page_down(self) -> None:
+        self.cursor = self._entry_row(self.cursor + max(self.scrollable_content_region.height - 1, 1), 1)
+
+    def action_page_up(self) -> None:
+        self.cursor = self._entry_row(self.cursor - max(self.scrollable_content_region.height - 1, 1), -1)
+
+    def action_select(self) -> None:
+        entry = self.selected_entry
+        if entry is not None:
+            self.post_message(self.Selected(entry))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = offset.y + self.scroll_offset.y
+        if 0 <= index < len(self._rows) and isinstance(self._rows[index], StreamEntry):
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.cursor = index
+
+    # -- rendering -----------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"stream-list--{name}")
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        base = self.rich_style
+        if not self._rows:
+            if y == 1:
+                return Strip([Segment(_fit("  " + self.empty_text, width), self._style("empty"))], width)
+            return Strip.blank(width, base)
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[index]
+        selected = index == self.cursor
+        key = (index, id(row), selected, width, self._today, self._now)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._render_row(row, width, selected)
+            self._cache[key] = cached
+        return cached
+
+    def _render_row(self, row: StreamEntry | _Header, width: int, selected: bool) -> Strip:
+        base = self.rich_style
+        if isinstance(row, _Header):
+            label = f" {SECTION_LABELS[row.section]} · {row.count}"
+            return Strip([Segment(_fit(label, width), base + self._style("header"))], width)
+        cells = row_text(row, self._account, self._today, self._now)
+        cols = columns_for(width)
+        line = base + self._style("cursor") if selected else base
+        flag = line + self._style(cells.role)
+        dim = line + self._style("dim")
+        segments = [
+            Segment("▌ ", flag),
+            Segment(STAR_ON if cells.starred else STAR_OFF, line + self._style("star") if cells.starred else dim),
+            Segment(" ", line),
+            Segment(_fit(cells.name, cols.name) + " ", line + Style(bold=True)),
+        ]
+        if cols.company:
+            segments.append(Segment(_fit(cells.company, cols.company) + " ", dim))
+        action_style = flag if cells.role == "none" else line
+        segments.append(Segment(_fit(cells.action, cols.action) + " ", action_style))
+        segments.append(Segment(_fit(cells.due, cols.due) + " ", flag))
+        segments.append(Segment(_fit(cells.value.rjust(cols.value), cols.value) + " ", line))
+        segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._style("conflict")))
+        strip = Strip(segments)
+        return strip.adjust_cell_length(width, line)

@@ -1,0 +1,86 @@
+"""UI fixtures: the real sandbox, a CrmApp on it with a frozen clock and no cursor blink."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from crmtui.backends.registry import Connection, create_backend
+from crmtui.sandbox.onepagecrm.server import SandboxHandle
+from crmtui.ui.app import CrmApp
+from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+
+NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
+NARROW = (80, 24)
+WIDE = (160, 45)
+
+
+def frozen_clock() -> dt.datetime:
+    return NOW
+
+
+def backend_for(sandbox: SandboxHandle, *, api_key: str | None = None):
+    return create_backend(
+        Connection(
+            backend="onepagecrm",
+            base_url=sandbox.base_url,
+            user_id=sandbox.user_id,
+            api_key=sandbox.api_key if api_key is None else api_key,
+        )
+    )
+
+
+AppFactory = Callable[..., CrmApp]
+
+
+@pytest.fixture
+def make_app(sandbox: SandboxHandle) -> AppFactory:
+    """Build a CrmApp on the sandbox: frozen clock, no periodic refresh, no cursor blink."""
+
+    def make(**kwargs) -> CrmApp:
+        api_key = kwargs.pop("api_key", None)
+        kwargs.setdefault("clock", frozen_clock)
+        kwargs.setdefault("refresh_seconds", 0)
+        kwargs.setdefault("cursor_blink", False)
+        return CrmApp(backend_for(sandbox, api_key=api_key), **kwargs)
+
+    return make
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    """Let the app run until `condition()` holds (workers finish, messages settle)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def loaded(pilot: Pilot) -> None:
+    """Wait until the app has connected and shown the stream (or the connection error screen)."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: (app.connected and not app.sync_status.startswith(("loading", "refreshing")))
+        or isinstance(app.screen, ConnectionErrorScreen),
+        what="the stream to load",
+    )
+
+
+async def settled(pilot: Pilot) -> None:
+    """Wait until no worker of the app or its screens is running."""
+    app = pilot.app
+    await wait_for(pilot, lambda: not any(w.is_running for w in app.workers), what="workers to finish")
+
+
+def snapshot_app(sandbox: SandboxHandle, **kwargs) -> CrmApp:
+    kwargs.setdefault("clock", frozen_clock)
+    kwargs.setdefault("refresh_seconds", 0)
+    kwargs.setdefault("cursor_blink", False)
+    return CrmApp(backend_for(sandbox), **kwargs)

@@ -1,0 +1,139 @@
+"""The app shell on the real sandbox: loading, header, help, palette, themes, modes, errors, quit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.command import CommandPalette
+
+from crmtui.ui.app import CrmApp
+from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+from crmtui.ui.screens.help import HelpScreen
+from crmtui.ui.screens.stream import ActionStreamScreen
+from crmtui.ui.widgets.stream_list import StreamList
+
+from .conftest import NARROW, NOW, WIDE, loaded, settled, wait_for
+
+
+async def test_loads_stream_in_session_order_and_shows_header(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, ActionStreamScreen)
+        account = app.session.account
+        assert account is not None and app.account_label == account.user.name
+        assert app.sync_status == "updated 0s ago"
+        shown = app.screen.query_one(StreamList).entries
+        assert [e.contact.id for e in shown] == [e.contact.id for e in app.session.entries]
+        assert len(shown) > 50
+
+
+async def test_header_counts_seconds_since_sync(make_app) -> None:
+    now = [NOW]
+    app: CrmApp = make_app(clock=lambda: now[0])
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        now[0] = now[0] + dt.timedelta(seconds=42)
+        app._tick()
+        assert app.sync_status == "updated 42s ago"
+        app.set_unread(3)
+        await pilot.pause()
+        assert app.unread_count == 3
+
+
+async def test_help_lists_bindings_by_screen_and_closes(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections]
+        assert "Action stream" in titles and "Next-action modal" in titles
+        stream_keys = dict(app.help_sections()[1][1])
+        for key in ("d", "n", "e", "a", "p", "s", "u", "*", "/", "r"):
+            assert key in stream_keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, ActionStreamScreen)
+
+
+async def test_command_palette_runs_screen_commands(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"Help")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help from the palette")
+
+
+async def test_theme_from_start_and_changes_are_persisted(make_app) -> None:
+    saved: list[str] = []
+    app: CrmApp = make_app(theme="nord", on_theme_change=saved.append)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert app.theme == "nord"
+        app.theme = "gruvbox"
+        await wait_for(pilot, lambda: saved and saved[-1] == "gruvbox", what="theme persistence")
+
+
+async def test_number_key_switches_mode_and_q_quits(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await pilot.press("1")
+        assert app.current_mode == "stream"
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_offline_on_start_shows_error_then_retry_and_quit(sandbox, make_app) -> None:
+    app: CrmApp = make_app()
+    sandbox.stop()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, ConnectionErrorScreen)
+        text = str(app.screen.query_one("#error-title").render())
+        assert "Cannot reach the server" in text
+        await pilot.press("r")
+        await settled(pilot)
+        assert isinstance(app.screen, ConnectionErrorScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 1
+
+
+async def test_wrong_api_key_shows_sign_in_failed(make_app) -> None:
+    app: CrmApp = make_app(api_key="not-the-key")
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, ConnectionErrorScreen)
+        assert "Sign-in failed" in str(app.screen.query_one("#error-title").render())
+
+
+async def test_retry_recovers_once_the_server_answers(sandbox, make_app) -> None:
+    sandbox.options.throttle_rate = 1.0
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, ConnectionErrorScreen)
+        sandbox.options.throttle_rate = 0.0
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.connected, what="reconnect")
+        await settled(pilot)
+        assert isinstance(app.screen, ActionStreamScreen)
+        assert app.screen.query_one(StreamList).entries
+
+
+async def test_refresh_failure_after_start_shows_in_header(sandbox, make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        sandbox.stop()
+        await pilot.press("r")
+        await settled(pilot)
+        assert isinstance(app.screen, ActionStreamScreen)
+        assert app.sync_error
+        assert app.screen.query_one(StreamList).entries  # the loaded stream stays usable
