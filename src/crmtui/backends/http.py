@@ -45,7 +45,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     budget: float = 30.0
-    """Total seconds a call may spend waiting between tries."""
+    """Seconds from the first try after which no further try starts (tries and waits together)."""
 
     def delay(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""

@@ -160,10 +160,11 @@ def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
     customs = []
     for item in _list(wire, "custom_fields"):
         field = _get(item, "custom_field", {})
-        value = _get(item, "value", "")
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        customs.append(CustomValue(field_id=_text(field, "id"), name=_text(field, "name"), value=str(value)))
+        text = getattr(item, "text", None)  # wire models know how to show lists and numbers
+        if text is None:
+            value = _get(item, "value", "")
+            text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        customs.append(CustomValue(field_id=_text(field, "id"), name=_text(field, "name"), value=text))
     return Contact(
         id=_text(wire, "id"),
         title=_text(wire, "title"),
@@ -229,6 +230,7 @@ def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
         next_action=next_action,
         queued_actions=queued,
         conflicts=conflicts,
+        deals=[map_deal(d) for d in _list(item, "deals")],
         company=map_company(_get(item, "company")),
     )
 

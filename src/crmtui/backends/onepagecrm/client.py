@@ -112,6 +112,9 @@ def error_for(response: httpx.Response) -> BackendError:
     if status == 409:
         return Conflict(message or "The server refused: the record changed meanwhile", **kw)
     if status in (400, 422):
+        if fields and all(text in message for text in fields.values()) and isinstance(body, Mapping):
+            # error_message only repeats the field errors, which user_message lists anyway.
+            message = str(body.get("message") or "").strip()
         return ValidationFailed(message or "The server refused the data", **kw)
     if status >= 500:
         detail = f": {message}" if message else ""
@@ -121,7 +124,7 @@ def error_for(response: httpx.Response) -> BackendError:
 
 def _error_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
@@ -151,6 +154,8 @@ def _segment(value: str) -> str:
     text = str(value)
     if not text:
         raise ValueError("an id in the path must not be empty")
+    if text in (".", ".."):  # dot segments would be resolved away by URL normalisation
+        return text.replace(".", "%2E")
     return quote(text, safe="")
 
 
@@ -259,9 +264,11 @@ class OnePageCRMClient:
         response = await self.http.send(
             method, path, params=params or None, json=dict(body) if body is not None else None, idempotent=idempotent
         )
+        if response.status_code == 204 or (method == "DELETE" and not response.content.strip()):
+            return {}, {}  # No Content: nothing to read
         media = response.headers.get("content-type", "").split(";", 1)[0].strip() or "no content type"
         try:
-            payload = json.loads(response.content) if response.content else None
+            payload = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
             raise MalformedResponse(
                 f"The server's answer is not JSON ({media}); is the address an OnePageCRM API?",

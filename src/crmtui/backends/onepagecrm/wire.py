@@ -24,6 +24,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 
 def _to_str(value: Any) -> str:
+    if value.__class__ is str:  # the common case, first: this runs for every string field
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -128,10 +130,12 @@ def Maybe(model: type[M]) -> Any:  # noqa: N802
 def _open(enum: type[Enum]):
     def convert(value: Any) -> Any:
         text = _to_str(value).strip()
-        try:
-            return enum(text)
-        except ValueError:
-            return text  # unknown (or empty): preserved as the raw string
+        for candidate in (text, text.lower()):
+            try:
+                return enum(candidate)
+            except ValueError:
+                continue
+        return text  # unknown (or empty): preserved as the raw string
 
     return convert
 
@@ -209,6 +213,11 @@ class User(Wire):
     photo_url: Str = ""
     country_code: Str = ""
     account_rights: StrList = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return unwrap(data, "user")  # GET /users answers [{"user": {...}}]
 
 
 class DealStage(Wire):

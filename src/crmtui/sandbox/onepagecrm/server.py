@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import random
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -106,6 +107,14 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that went away mid-answer (timeout, dropped connection) is normal here; any other
+        # failure of the plumbing is reported on one line, never as a traceback.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
+            return
+        print(f"crmtui sandbox: request from {client_address[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
 
     def close_all(self) -> None:
         with self._open_lock:
