@@ -8,7 +8,13 @@ ensure_venv() {
     local extra="$1"   # "" or "[test]"
     if [ ! -x "$VENV/bin/python" ]; then
         echo "crmtui: creating virtualenv in $VENV" >&2
-        "$PY" -m venv "$VENV"
+        if ! "$PY" -m venv "$VENV" >&2; then
+            # Some distributions ship Python without the venv module's pip (Debian: python3-venv).
+            echo "crmtui: python -m venv failed; trying virtualenv from PyPI" >&2
+            rm -rf "$VENV"
+            "$PY" -m pip install --quiet --user virtualenv >&2
+            "$PY" -m virtualenv --quiet "$VENV" >&2
+        fi
     fi
     local stamp="$VENV/.crmtui-installed$extra"
     if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
