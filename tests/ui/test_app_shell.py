@@ -21,7 +21,10 @@ async def test_loads_stream_in_session_order_and_shows_header(make_app) -> None:
         await loaded(pilot)
         assert isinstance(app.screen, ActionStreamScreen)
         account = app.session.account
-        assert account is not None and app.account_label == account.user.name
+        assert account is not None and app.account_label == f"{account.user.name} · {account.name}"
+        assert account.name == "Sandbox Trading Ltd"
+        await settled(pilot)
+        assert app.unread_count == 6  # the seeded account has six unread notifications
         assert app.sync_status == "updated 0s ago"
         shown = app.screen.query_one(StreamList).entries
         assert [e.contact.id for e in shown] == [e.contact.id for e in app.session.entries]

@@ -281,6 +281,8 @@ class Account(_Model):
     """What the app learns once per session (OnePageCRM's /bootstrap)."""
 
     user: User
+    name: str = ""
+    """The account (company) name, when the backend knows it."""
     team: list[User] = Field(default_factory=list)
     time_zone: str = "UTC"
     date_format: str = "%d/%m/%Y"
@@ -293,6 +295,11 @@ class Account(_Model):
     call_results: list[Choice] = Field(default_factory=list)
     custom_fields: list[CustomFieldDef] = Field(default_factory=list)
     pipelines: list[Pipeline] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """"Alex Morgan · Acme Ltd": who is signed in, and where."""
+        return f"{self.user.name} · {self.name}" if self.name else self.user.name
 
     def user_name(self, user_id: str) -> str:
         for u in [self.user, *self.team]:

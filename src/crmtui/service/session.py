@@ -10,7 +10,7 @@ from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import account_now
-from crmtui.domain.models import Account, Action, ActionStatus, Contact, StreamEntry
+from crmtui.domain.models import Account, Action, ActionStatus, Contact, Deal, DealStatus, StreamEntry
 from crmtui.domain.stream import conflicting_actions, sort_entries
 from crmtui.service.commands import (
     ALREADY_HAS_NEXT,
@@ -60,6 +60,7 @@ class Session:
         self.undo_stack: list[Command] = []
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._listeners: list[Listener] = []
+        self._pending_deals: dict[str, list[Deal]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def connect(self) -> Account:
@@ -118,6 +119,7 @@ class Session:
             user_id=self.stream_user_id, search=search, on_progress=on_progress
         )
         self.entries = entries
+        self._pending_deals.clear()  # amounts may have changed on the server too
         self.sort()
         self._changed()
         return self.entries
@@ -140,6 +142,26 @@ class Session:
         self._put(contact_id, fresh)
         self._changed()
         return fresh
+
+    # -- around the stream -----------------------------------------------------------------------
+    def cached_pending_deals(self, contact_id: str) -> list[Deal] | None:
+        """The contact's pending deals if already fetched since the last full load, else None."""
+        return self._pending_deals.get(contact_id)
+
+    async def pending_deals(self, contact_id: str) -> list[Deal]:
+        """The contact's pending deals (fetched once per full load of the stream)."""
+        cached = self._pending_deals.get(contact_id)
+        if cached is None:
+            deals = await self.backend.deals(contact_id=contact_id)
+            cached = [d for d in deals if d.status is DealStatus.PENDING]
+            self._pending_deals[contact_id] = cached
+        return cached
+
+    async def unread_notifications(self) -> int:
+        """Unread notifications of the signed-in user (0 when the backend has none)."""
+        if not self.supports(Capability.NOTIFICATIONS):
+            return 0
+        return await self.backend.unread_notifications()
 
     # -- the command pipeline ----------------------------------------------------------------------
     async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:

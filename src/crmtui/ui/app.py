@@ -55,7 +55,7 @@ class CrmApp(App[int]):
     load_progress: reactive[tuple[int, int]] = reactive((0, 0))
     """(fetched, total) while the stream loads; the stream screen shows it while empty."""
     unread_count: reactive[int] = reactive(0)
-    """Unread notifications (0 until a notifications screen feeds it via `set_unread`)."""
+    """Unread notifications, polled with every refresh (and set by the notifications screen)."""
 
     def __init__(
         self,
@@ -116,7 +116,7 @@ class CrmApp(App[int]):
         try:
             if session.account is None:
                 account = await session.connect()
-                self.account_label = account.user.name
+                self.account_label = account.label
             await session.load_stream(on_progress=self._progress)
         except BackendError as exc:
             self._loading = False
@@ -127,8 +127,17 @@ class CrmApp(App[int]):
         self.sync_error = ""
         self.last_synced = self.clock()
         self._tick()
+        self.poll_unread()
         if isinstance(self.screen, ConnectionErrorScreen):
             self.pop_screen()
+
+    @work(exclusive=True, group="unread", exit_on_error=False)
+    async def poll_unread(self) -> None:
+        """Keep the header's unread count current (runs after every successful refresh)."""
+        try:
+            self.unread_count = await self.session.unread_notifications()
+        except BackendError:
+            pass  # the header keeps the last count; a failing server already shows as a sync error
 
     def _sync_failed(self, exc: BackendError, *, initial: bool) -> None:
         if initial:

@@ -299,6 +299,9 @@ class OnePageCRMBackend:
     async def notifications(self) -> list[Notification]:
         return [m.map_notification(n) for n in await self.client.notifications_all()]
 
+    async def unread_notifications(self) -> int:
+        return sum(1 for n in await self.client.notifications_all() if not n.read)
+
     async def mark_notification_read(self, notification_id: str) -> None:
         await self.client.mark_notification_read(notification_id)
 

@@ -359,6 +359,7 @@ def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: l
         call_results.sort(key=lambda c: rank.get(c.id, len(rank)))
     return Account(
         user=user,
+        name=_text(_get(boot, "user"), "company_name"),
         team=team,
         time_zone=_text(settings, "time_zone") or "UTC",
         date_format=_text(settings, "date_format") or "%d/%m/%Y",

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmtui.domain.models import Account, StreamEntry, User
+from crmtui.domain.models import Account, Deal, StreamEntry, User
 from crmtui.ui.widgets.preview import ContactPreview
 
 
@@ -85,9 +85,16 @@ class PreviewModal(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", "Back")]
 
-    def __init__(self, entry: StreamEntry, account: Account | None, today: dt.date, now: dt.datetime | None) -> None:
+    def __init__(
+        self,
+        entry: StreamEntry,
+        account: Account | None,
+        today: dt.date,
+        now: dt.datetime | None,
+        deals: list[Deal] | None = None,
+    ) -> None:
         super().__init__()
-        self.entry, self.account, self.today, self.now = entry, account, today, now
+        self.entry, self.account, self.today, self.now, self.deals = entry, account, today, now, deals
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog preview-dialog"):
@@ -95,7 +102,12 @@ class PreviewModal(ModalScreen[None]):
             yield Static("Esc back", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now)
+        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now, self.deals)
+
+    def show_deals(self, deals: list[Deal]) -> None:
+        """The contact's pending deals arrived."""
+        self.deals = deals
+        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now, deals)
 
     def action_close(self) -> None:
         self.dismiss(None)

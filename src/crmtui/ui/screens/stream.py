@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from textual import events, on, work
@@ -18,6 +19,9 @@ from crmtui.ui.screens.triage import TriageMixin
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList
+
+DEALS_DELAY = 0.15
+"""Seconds the cursor must rest on a contact before its deals are fetched for the preview."""
 
 WIDE = 120
 """From this many columns the preview sits beside the list; narrower terminals open it with Enter."""
@@ -78,7 +82,10 @@ class ActionStreamScreen(TriageMixin):
             self._unsubscribe()
 
     def on_resize(self, event: events.Resize) -> None:
+        was_wide = self.is_wide
         self.set_class(event.size.width >= WIDE, "-wide")
+        if self.is_wide and not was_wide and self.session.account is not None:
+            self._show_preview(self.selected_entry())  # the pane appeared: fill it
 
     @property
     def is_wide(self) -> bool:
@@ -101,7 +108,26 @@ class ActionStreamScreen(TriageMixin):
     # -- preview -------------------------------------------------------------------------------
     def _show_preview(self, entry: StreamEntry | None) -> None:
         session = self.session
-        self.query_one("#stream-preview", ContactPreview).show(entry, session.account, session.today(), session.now())
+        deals = session.cached_pending_deals(entry.contact.id) if entry is not None else None
+        preview = self.query_one("#stream-preview", ContactPreview)
+        preview.show(entry, session.account, session.today(), session.now(), deals)
+        if entry is not None and deals is None and entry.contact.pending_deal and self.is_wide:
+            self.load_deals(entry.contact.id)
+
+    @work(exclusive=True, group="preview-deals", exit_on_error=False)
+    async def load_deals(self, contact_id: str) -> None:
+        """Fetch the previewed contact's pending deals; moving on cancels the fetch."""
+        await asyncio.sleep(DEALS_DELAY)  # holding j/k should not send a request per row
+        try:
+            deals = await self.session.pending_deals(contact_id)
+        except BackendError:
+            return  # the preview keeps showing the contact's pending total
+        entry = self.selected_entry()
+        if entry is not None and entry.contact.id == contact_id and self.is_wide:
+            self._show_preview(entry)
+        screen = self.app.screen
+        if isinstance(screen, PreviewModal) and screen.entry.contact.id == contact_id:
+            screen.show_deals(deals)
 
     @on(StreamList.Highlighted)
     def _highlighted(self, event: StreamList.Highlighted) -> None:
@@ -111,7 +137,11 @@ class ActionStreamScreen(TriageMixin):
     def _selected(self, event: StreamList.Selected) -> None:
         if not self.is_wide:
             session = self.session
-            self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now()))
+            contact_id = event.entry.contact.id
+            deals = session.cached_pending_deals(contact_id)
+            self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now(), deals))
+            if deals is None and event.entry.contact.pending_deal:
+                self.load_deals(contact_id)
 
     # -- filter --------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from crmtui.domain.formatting import contact_name, format_date, format_due, format_money
-from crmtui.domain.models import Account, Action, DealStatus, StreamEntry
+from crmtui.domain.models import Account, Action, Deal, DealStatus, StreamEntry
 from crmtui.ui.rows import ROLE_BY_URGENCY
 from crmtui.domain.stream import urgency
 
@@ -40,8 +40,17 @@ def _action_line(action: Action, account: Account, today: dt.date, now: dt.datet
     return line
 
 
-def render_preview(entry: StreamEntry | None, account: Account | None, today: dt.date, now: dt.datetime | None) -> RenderableType:
-    """The preview as a Rich renderable (plain Text pieces, so names never parse as markup)."""
+def render_preview(
+    entry: StreamEntry | None,
+    account: Account | None,
+    today: dt.date,
+    now: dt.datetime | None,
+    deals: list[Deal] | None = None,
+) -> RenderableType:
+    """The preview as a Rich renderable (plain Text pieces, so names never parse as markup).
+
+    `deals` are the contact's pending deals when fetched; None while they are not (yet) known.
+    """
     if entry is None or account is None:
         return Text("No contact selected", style="italic")
     c = entry.contact
@@ -86,10 +95,13 @@ def render_preview(entry: StreamEntry | None, account: Account | None, today: dt
         parts.append(_heading(f"Queued ({len(queued)})"))
         parts.extend(_action_line(a, account, today, now) for a in queued)
 
-    pending = [d for d in entry.deals if d.status is DealStatus.PENDING]
+    known = deals if deals is not None else (entry.deals or None)
+    pending = [d for d in known or [] if d.status is DealStatus.PENDING]
     parts.append(Text(""))
     parts.append(_heading("Pending deals"))
-    if pending:
+    if known is None and c.pending_deal:
+        parts.append(Text("  " + format_money(c.total_pending, account.currency_symbol) + "  loading…", style="italic"))
+    elif pending:
         for deal in pending:
             line = Text("  ")
             line.append(format_money(deal.total_amount or deal.amount, account.currency_symbol), style="bold")
@@ -121,9 +133,22 @@ class ContactPreview(VerticalScroll, can_focus=False):
     ContactPreview > Static { width: 1fr; }
     """
 
+    contact_id: str | None = None
+    """The contact shown."""
+
     def compose(self):
         yield Static(id="preview-body")
 
-    def show(self, entry: StreamEntry | None, account: Account | None, today: dt.date, now: dt.datetime | None) -> None:
-        self.query_one("#preview-body", Static).update(render_preview(entry, account, today, now))
-        self.scroll_home(animate=False)
+    def show(
+        self,
+        entry: StreamEntry | None,
+        account: Account | None,
+        today: dt.date,
+        now: dt.datetime | None,
+        deals: list[Deal] | None = None,
+    ) -> None:
+        contact_id = entry.contact.id if entry is not None else None
+        self.query_one("#preview-body", Static).update(render_preview(entry, account, today, now, deals))
+        if contact_id != self.contact_id:
+            self.scroll_home(animate=False)  # same contact (deals arrived, a refresh): keep the scroll
+        self.contact_id = contact_id
