@@ -13,6 +13,7 @@ from crmtui.domain.formatting import (
     format_date,
     format_datetime,
     format_due,
+    short_date_format,
     format_money,
     format_time,
     relative_label,
@@ -134,3 +135,24 @@ def test_names() -> None:
     assert contact_name(Contact(id="4", last_name=" Solo ")) == "Solo"
     assert user_initials(User(id="u", first_name="ann", last_name="lee")) == "AL"
     assert user_initials(User(id="u", email="zed@example.com")) == "ZE"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "short"),
+    [("%d/%m/%Y", "%d/%m"), ("%m/%d/%Y", "%m/%d"), ("%Y-%m-%d", "%m-%d"), ("%d %b %Y", "%d %b"),
+     ("%b %d, %Y", "%b %d"), ("%d.%m.%y", "%d.%m"), ("dd/mm/yyyy", "%d/%m"), ("%d/%m", "%d/%m")],
+)
+def test_short_date_format_drops_the_year(fmt: str, short: str) -> None:
+    assert short_date_format(fmt) == short
+
+
+def test_format_due_compact_for_narrow_columns() -> None:
+    acct = account(time_zone="UTC")
+    assert format_due(_action(ActionStatus.DATE, 7), acct, TODAY, compact=True) == "17/03"
+    assert format_due(_action(ActionStatus.QUEUED_WITH_DATE, 7), acct, TODAY, compact=True) == "Queued 17/03"
+    next_year = _action(ActionStatus.DATE, 400)
+    assert format_due(next_year, acct, TODAY, compact=True) == format_due(next_year, acct, TODAY)  # year kept
+    timed = _action(ActionStatus.DATE_TIME, 0)
+    timed.exact_time = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
+    assert format_due(timed, acct, TODAY, now, compact=True) == "Today 09:00"

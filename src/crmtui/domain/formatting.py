@@ -70,6 +70,13 @@ def format_date(value: dt.date, date_format: str | None = DEFAULT_DATE_FORMAT) -
         return value.strftime(DEFAULT_DATE_FORMAT)
 
 
+def short_date_format(date_format: str | None) -> str:
+    """The account's date format without the year: "%d/%m/%Y" -> "%d/%m", "%Y-%m-%d" -> "%m-%d"."""
+    fmt = strftime_format(date_format)
+    short = re.sub(r"[\s,./-]*%[Yy][\s,./-]*", lambda m: "" if m.start() == 0 or m.end() == len(fmt) else m.group(0)[0], fmt)
+    return short.strip(" ,./-") or fmt
+
+
 def format_time(value: dt.datetime, time_zone: str | None = "UTC", *, ampm: bool = False) -> str:
     """Clock time in the given zone: "14:05" or "2:05 PM"."""
     if value.tzinfo is None:
@@ -106,8 +113,11 @@ def format_due(
     account: Account,
     today: dt.date,
     now: dt.datetime | None = None,
+    *,
+    compact: bool = False,
 ) -> str:
-    """The short due text shown beside an action in the stream."""
+    """The due text shown beside an action. `compact` (narrow columns) leaves out the year of dates
+    in this year and words the colour already says ("overdue" on a timed action)."""
     if action is None:
         return ""
     status = action.status
@@ -115,23 +125,28 @@ def format_due(
         return "Done"
     if status is ActionStatus.ASAP:
         return "ASAP"
+    def day(value: dt.date) -> str:
+        if compact and value.year == today.year:
+            return format_date(value, short_date_format(account.date_format))
+        return format_date(value, account.date_format)
+
     if status is ActionStatus.WAITING:
         if action.date is not None:
-            return f"Waiting (since {format_date(action.date, account.date_format)})"
+            return f"Waiting {day(action.date)}" if compact else f"Waiting (since {day(action.date)})"
         return "Waiting"
     if status is ActionStatus.QUEUED:
         return "Queued"
     if action.date is None:
         return "" if status is ActionStatus.UNKNOWN else "No date"
-    label = relative_label(action.date, today) or format_date(action.date, account.date_format)
+    label = relative_label(action.date, today) or day(action.date)
     if status is ActionStatus.QUEUED_WITH_DATE:
-        return f"Queued: {label}"
+        return f"Queued {label}" if compact else f"Queued: {label}"
     if status is ActionStatus.DATE_TIME and action.exact_time is not None:
         time = format_time(action.exact_time, account.time_zone, ampm=account.time_with_ampm)
         if now is not None and action.date == today:
             current = account_now(account, now)
             exact = action.exact_time if action.exact_time.tzinfo else action.exact_time.replace(tzinfo=dt.timezone.utc)
-            if exact < current:
+            if exact < current and not compact:
                 return f"Today {time} (overdue)"
         return f"{label} {time}"
     return label

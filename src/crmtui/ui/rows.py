@@ -64,11 +64,13 @@ def shown_action(entry: StreamEntry) -> Action | None:
     return min(pending, key=lambda a: a.position or 0) if pending else None
 
 
-def row_text(entry: StreamEntry, account: Account | None, today: dt.date, now: dt.datetime | None) -> RowText:
+def row_text(
+    entry: StreamEntry, account: Account | None, today: dt.date, now: dt.datetime | None, *, compact: bool = False
+) -> RowText:
     action = shown_action(entry)
     value = entry.pending_value
     symbol = account.currency_symbol if account else "$"
-    due = format_due(action, account, today, now) if (action is not None and account is not None) else ""
+    due = format_due(action, account, today, now, compact=compact) if (action is not None and account is not None) else ""
     if action is None and entry.contact.sales_closed:
         text = entry.contact.sales_closed_comment or "(sales closed)"
     else:
@@ -99,6 +101,10 @@ def haystack(entry: StreamEntry) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
+DUE_WIDE = 22
+"""Due column width from which dates are written out in full ("Today 09:00 (overdue)")."""
+
+
 @dataclass(frozen=True)
 class Columns:
     """Cell widths of the row columns for a given total width."""
@@ -113,7 +119,7 @@ class Columns:
 def columns_for(width: int) -> Columns:
     # flag+space, star+space, conflict+space and the gaps between the five text columns
     fixed = 6 + 4
-    due = 18 if width >= 110 else 13
+    due = DUE_WIDE if width >= 110 else 14
     value = 10 if width >= 100 else 8
     rest = max(width - fixed - due - value, 12)
     if width < 70:

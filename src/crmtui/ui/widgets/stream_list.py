@@ -26,6 +26,7 @@ from crmtui.domain.models import Account, StreamEntry
 from crmtui.domain.stream import Section
 from crmtui.ui.rows import (
     CONFLICT_MARK,
+    DUE_WIDE,
     SECTION_LABELS,
     STAR_OFF,
     STAR_ON,
@@ -324,8 +325,8 @@ class StreamList(ScrollView, can_focus=True):
         if isinstance(row, _Header):
             label = f" {SECTION_LABELS[row.section]} · {row.count}"
             return Strip([Segment(_fit(label, width), base + self._style("header"))], width)
-        cells = row_text(row, self._account, self._today, self._now)
         cols = columns_for(width)
+        cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
         line = base + self._style("cursor") if selected else base
         flag = line + self._style(cells.role)
         dim = line + self._style("dim")
