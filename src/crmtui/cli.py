@@ -61,7 +61,7 @@ def _theme_saver(config_path=None) -> Callable[[str], None]:
     return persist
 
 
-def _run_ui(connection, *, theme: str | None, refresh_seconds: int) -> int:
+def _run_ui(connection, *, theme: str | None, refresh_seconds: int, clock=None) -> int:
     from crmtui.backends.registry import create_backend
     from crmtui.ui.app import run_app
 
@@ -71,6 +71,7 @@ def _run_ui(connection, *, theme: str | None, refresh_seconds: int) -> int:
         theme=theme,
         on_theme_change=_theme_saver(),
         refresh_seconds=refresh_seconds,
+        **({"clock": clock} if clock is not None else {}),
     )
     return result if isinstance(result, int) else EXIT_OK
 
@@ -91,10 +92,10 @@ def _run(args: argparse.Namespace) -> int:
     cfg = load_config()
     theme = args.theme or cfg.theme
     if args.demo:
-        from crmtui.demo import demo_sandbox
+        from crmtui.demo import demo_clock, demo_sandbox
 
         with demo_sandbox(reset=args.reset) as connection:
-            return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds)
+            return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds, clock=demo_clock())
     if args.reset:
         raise _UsageError("--reset only applies with --demo")
     connection = resolve_connection(cfg, profile=args.profile, base_url=args.base_url)

@@ -6,13 +6,14 @@ lets the app exit cleanly even if the sandbox hangs (terminate, then kill).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,6 +44,26 @@ def sandbox_command(data: Path, *, reset: bool = False, env: Mapping[str, str] |
     if env.get("CRMTUI_DEMO_SEED"):
         command += ["--seed", env["CRMTUI_DEMO_SEED"]]
     return command
+
+
+def demo_clock(env: Mapping[str, str] | None = None) -> Callable[[], dt.datetime] | None:
+    """With CRMTUI_DEMO_TODAY, a clock for the app that runs on that day as the sandbox's does.
+
+    The sandbox shifts its clock to the given day (keeping the time of day); the app must use the
+    same shift, or every seeded action shows months overdue and new actions are due on the real date.
+    None when the variable is unset (or not a date: the sandbox then refuses it with a clear message).
+    """
+    env = os.environ if env is None else env
+    text = env.get("CRMTUI_DEMO_TODAY", "").strip()
+    if not text:
+        return None
+    try:
+        today = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    real_now = dt.datetime.now(dt.timezone.utc)
+    offset = dt.datetime.combine(today, real_now.time(), tzinfo=dt.timezone.utc) - real_now
+    return lambda: dt.datetime.now(dt.timezone.utc) + offset
 
 
 def _stderr_tail(handle, limit: int = 2000) -> str:

@@ -14,7 +14,9 @@ from pathlib import Path
 class TmuxSession:
     def __init__(self, command: list[str], *, width: int, height: int, env: dict[str, str], cwd: Path) -> None:
         self.name = f"crmtui-e2e-{uuid.uuid4().hex[:8]}"
-        self.socket = f"crmtui-e2e-{os.getpid()}"
+        # A server per session: close() kills only it, and a new session never lands on a server that
+        # is still shutting down (seen as "tmux new-session failed: server exited unexpectedly").
+        self.socket = f"{self.name}-{os.getpid()}"
         env_args: list[str] = []
         for key, value in env.items():
             env_args += ["-e", f"{key}={value}"]
@@ -26,7 +28,7 @@ class TmuxSession:
 
     def _tmux(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=False
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=False, env=_env()
         )
         if result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args[:2])} failed: {result.stderr.strip()}")
@@ -65,7 +67,25 @@ class TmuxSession:
         return self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False)
+        try:
+            socket_path = Path(self._tmux("display-message", "-p", "#{socket_path}").strip())
+        except RuntimeError:  # the server is already gone
+            socket_path = None
+        subprocess.run(
+            ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False, env=_env()
+        )
+        if socket_path is not None and socket_path.name == self.socket:
+            socket_path.unlink(missing_ok=True)  # tmux leaves the socket file behind
+
+
+def _env() -> dict[str, str]:
+    """The environment for tmux (and so for its server and panes), without a terminal size.
+
+    Passed explicitly because the C-level environment can differ from os.environ: readline, once
+    imported (pytest does), exports COLUMNS=80 and LINES=24 when stdin is not a terminal, and a
+    program in a pane that sees them believes its terminal is 80x24 whatever the pane's size.
+    """
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
 def tmux_available() -> bool:

@@ -309,6 +309,8 @@ class Session:
             if not candidates:
                 if entry.next_action is None:
                     raise CommandRefused("Contact has no next action to swap with; promote the queued action instead")
+                if not any(not a.done for a in entry.queued_actions):
+                    raise CommandRefused("Nothing to swap: the contact has no queued action")
                 raise CommandRefused(NO_SWAP_CONFLICT)
             action = min(candidates, key=lambda a: a.date or dt.date.max)
         target = self._action(contact, action)

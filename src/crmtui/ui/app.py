@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
 from crmtui.backends.base import Backend
@@ -101,6 +102,23 @@ class CrmApp(App[int]):
     def set_unread(self, count: int) -> None:
         """Hook for the notifications screen: the header shows this count."""
         self.unread_count = count
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast; its text is always plain.
+
+        Messages carry contact names, action texts and server messages: read as markup, "[draft]"
+        vanished and a stray "[/x]" raised MarkupError while drawing the toast, ending the app.
+        Screens' notify passes markup=True by default, so the flag is ignored here.
+        """
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- loading -------------------------------------------------------------------------------
     def _progress(self, done: int, total: int) -> None:
@@ -205,8 +223,9 @@ def run_app(
     theme: str | None = None,
     on_theme_change: Callable[[str], None] | None = None,
     refresh_seconds: float = 60,
+    clock: Clock | None = None,
 ) -> int:
     """Run the UI until the user quits; returns the exit code."""
-    app = CrmApp(backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds)
+    app = CrmApp(backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock)
     result = app.run()
     return result if isinstance(result, int) else 0

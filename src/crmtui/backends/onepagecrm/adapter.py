@@ -27,6 +27,19 @@ from crmtui.domain.models import (
 _ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
 
 
+def _in_stream(entry: StreamEntry, viewer: str | None) -> bool:
+    """OnePageCRM's Action Stream holds the viewer's own contacts and those with an open action of theirs.
+
+    So a contact someone else owns leaves it once its last action for the viewer is done or reassigned.
+    """
+    owner = entry.contact.owner_id
+    if viewer is None or not owner or owner == viewer:
+        return True
+    if entry.next_action is not None and not entry.next_action.done:
+        return True
+    return any(not a.done and a.assignee_id in ("", viewer) for a in entry.queued_actions)
+
+
 def _action_body(
     *,
     text: str | None = None,
@@ -141,11 +154,13 @@ class OnePageCRMBackend:
         return list(entries.values())
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        """The contact as a row of `user_id`'s stream; None when it is no longer in that stream."""
         viewer = self._viewer(user_id)
         wire = await self.client.get_contact(contact_id)
         if m._get(wire, "contact") is not None and (user_id is None or user_id == self._me):
             # GET /contacts/{id} answers with the same shape as an action stream item.
-            return m.map_stream_item(wire, viewer)
+            entry = m.map_stream_item(wire, viewer)
+            return entry if _in_stream(entry, viewer) else None
         contact = m.map_contact(_unwrap_contact(wire), viewer)
         actions = [a for a in await self.contact_actions(contact_id) if not a.done]
         mine = [a for a in actions if viewer is None or a.assignee_id == viewer]
@@ -162,13 +177,14 @@ class OnePageCRMBackend:
                 company = m.map_company(await self.client.get_company(contact.company_id))
             except (AttributeError, NotImplementedError):
                 company = None
-        return StreamEntry(
+        entry = StreamEntry(
             contact=contact,
             next_action=next_action,
             queued_actions=queued,
             conflicts=m.conflicting_actions(next_action, queued),
             company=company,
         )
+        return entry if _in_stream(entry, viewer) else None
 
     async def team_counts(self) -> TeamCounts:
         boot = await self.client.bootstrap()

@@ -92,7 +92,8 @@ class NextActionModal(ModalScreen[ActionDraft | None]):
                 yield Button("Today", id="quick-0", compact=True)
                 yield Button("Tomorrow", id="quick-1", compact=True)
                 for i, quick in enumerate(self.account.quick_dates[:6]):
-                    yield Button(quick.label, id=f"quick-q{i}", compact=True)
+                    # "+1 week", not "in 1 week": the row must fit the dialog (the date field takes "+7" too)
+                    yield Button("+" + quick.label.removeprefix("in "), id=f"quick-q{i}", compact=True)
             if self.account.predefined_actions:
                 yield OptionList(
                     *(Option(p.text, id=str(i)) for i, p in enumerate(self.account.predefined_actions)),
@@ -104,6 +105,14 @@ class NextActionModal(ModalScreen[ActionDraft | None]):
 
     def on_mount(self) -> None:
         self.query_one("#action-text", Input).focus()
+        self.call_after_refresh(self._highlight_pressed_status)
+
+    def _highlight_pressed_status(self) -> None:
+        # Textual's RadioSet highlights its first button ("ASAP") whatever is pressed, so Tab then
+        # arrows started from ASAP and Enter there changed the status. Start from the status in force.
+        radios = self.query_one("#action-status", RadioSet)
+        if radios.pressed_index >= 0:
+            radios._selected = radios.pressed_index
 
     # -- quick picks ---------------------------------------------------------------------------
     def _status(self) -> ActionStatus:
@@ -119,6 +128,15 @@ class NextActionModal(ModalScreen[ActionDraft | None]):
         self.query_one("#action-date", Input).value = format_date(day, self.account.date_format)
         if self._status() in (ActionStatus.ASAP, ActionStatus.WAITING):
             self._set_status(ActionStatus.DATE)
+
+    @on(RadioSet.Changed, "#action-status")
+    def _status_changed(self, event: RadioSet.Changed) -> None:
+        # A new action's date field starts at today for the Date choice. Choosing Queued with it
+        # untouched meant "queued, dated today": often before the next action, so a conflict (⚠)
+        # the person never asked for. Queued starts undated; a date or quick date still dates it.
+        date_box = self.query_one("#action-date", Input)
+        if self.action is None and self._status() is ActionStatus.QUEUED and date_box.value == self._initial()[2]:
+            date_box.value = ""
 
     @on(Button.Pressed, "#quick-dates Button")
     def _quick_date(self, event: Button.Pressed) -> None:

@@ -36,6 +36,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm-yes", variant="warning", compact=True)
                 yield Button("Cancel", id="confirm-no", compact=True)
+            yield Static(f"y / Enter {self.confirm_label.lower()} · n / Esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-yes", Button).focus()

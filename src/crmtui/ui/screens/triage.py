@@ -177,7 +177,18 @@ class TriageMixin(Screen):
         if not queued:
             self.notify("No queued action to promote", severity="warning")
             return
-        action, contact_id = queued[0], entry.contact.id
+        # The server promotes only the signed-in user's own queued actions (409 otherwise): say so
+        # before asking for a confirmation that could only end in an error.
+        me = self.session.user_id
+        mine = [a for a in queued if not a.assignee_id or a.assignee_id == me]
+        if not mine:
+            account = self.session.account
+            owner = account.user_name(queued[0].assignee_id) if account is not None else "a team member"
+            self.notify(
+                f"The queued action is {owner}'s; only your own queued action can be promoted", severity="warning"
+            )
+            return
+        action, contact_id = mine[0], entry.contact.id
         message = (
             f"Make “{action.text}” the next action for {contact_name(entry.contact)}?\n"
             "Promoting may not be undone on the server."

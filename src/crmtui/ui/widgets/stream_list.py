@@ -301,6 +301,11 @@ class StreamList(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"stream-list--{name}")
 
+    def _fg(self, name: str) -> Style:
+        """Only the colour and text style of a component class, so the row's (cursor) background shows."""
+        style = self._style(name)
+        return Style(color=style.color, bold=style.bold, italic=style.italic)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
@@ -328,11 +333,11 @@ class StreamList(ScrollView, can_focus=True):
         cols = columns_for(width)
         cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
         line = base + self._style("cursor") if selected else base
-        flag = line + self._style(cells.role)
-        dim = line + self._style("dim")
+        flag = line + self._fg(cells.role)
+        dim = line + self._fg("dim")
         segments = [
             Segment("▌ ", flag),
-            Segment(STAR_ON if cells.starred else STAR_OFF, line + self._style("star") if cells.starred else dim),
+            Segment(STAR_ON if cells.starred else STAR_OFF, line + self._fg("star") if cells.starred else dim),
             Segment(" ", line),
             Segment(_fit(cells.name, cols.name) + " ", line + Style(bold=True)),
         ]
@@ -342,6 +347,6 @@ class StreamList(ScrollView, can_focus=True):
         segments.append(Segment(_fit(cells.action, cols.action) + " ", action_style))
         segments.append(Segment(_fit(cells.due, cols.due) + " ", flag))
         segments.append(Segment(_fit(cells.value.rjust(cols.value), cols.value) + " ", line))
-        segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._style("conflict")))
+        segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, line)

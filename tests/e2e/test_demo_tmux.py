@@ -1,0 +1,210 @@
+"""End to end: the installed `crmtui --demo` in a real terminal (tmux), driven by key presses.
+
+Everything the program writes goes to a tmp_path (CRMTUI_DATA_DIR, CRMTUI_CONFIG_DIR,
+CRMTUI_CACHE_DIR); the demo data is seeded (CRMTUI_DEMO_SEED=42) on a fixed day
+(CRMTUI_DEMO_TODAY=2026-03-10, which the app's clock follows too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .tmux import TmuxSession, tmux_available
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not tmux_available(), reason="tmux is not installed (the e2e tests drive crmtui in tmux)"),
+]
+
+CRMTUI = Path(sys.executable).parent / "crmtui"
+"""The console script pip installed next to this interpreter: the command a person runs."""
+
+DEMO_TODAY = "2026-03-10"
+ACTION = "E2E call back"
+"""Short enough to fit the action column at 80 columns."""
+
+LOADED = "ASAP · "
+"""The first section header: the stream has loaded."""
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    if not CRMTUI.exists():
+        pytest.fail(f"{CRMTUI} is missing: install the project into this environment (pip install -e .)")
+    return {
+        "CRMTUI_DATA_DIR": str(tmp_path / "data"),
+        "CRMTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CRMTUI_CACHE_DIR": str(tmp_path / "cache"),
+        "CRMTUI_DEMO_TODAY": DEMO_TODAY,
+        "CRMTUI_DEMO_SEED": "42",
+    }
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[TmuxSession]]:
+    """Every tmux session a test starts; all are closed (their server killed) at the end."""
+    started: list[TmuxSession] = []
+    yield started
+    for session in started:
+        session.close()
+
+
+@dataclass
+class Demo:
+    """`crmtui --demo` running in a tmux session."""
+
+    session: TmuxSession
+    status_file: Path
+    """Where the shell around crmtui writes its exit status (tmux does not always reap the pane in time)."""
+
+
+def start_demo(sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int]) -> Demo:
+    width, height = size
+    status_file = cwd / f"exit-status-{len(sessions)}"
+    script = '"$0" --demo; echo $? > "$1.tmp" && mv "$1.tmp" "$1"'
+    command = ["sh", "-c", script, str(CRMTUI), str(status_file)]
+    session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd)
+    sessions.append(session)
+    session.wait_for(LOADED, timeout=30)
+    return Demo(session, status_file)
+
+
+def wait_until(condition, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
+
+
+def quit_app(demo: Demo) -> None:
+    """q on the stream; crmtui must end, with exit status 0."""
+    demo.session.send("q")
+    try:
+        wait_until(demo.status_file.exists, "crmtui to exit after q")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; screen:\n{demo.session.screen()}") from None
+    status = demo.status_file.read_text().strip()
+    assert status == "0", f"crmtui exited with status {status!r}; screen:\n{demo.session.screen()}"
+    wait_until(demo.session.pane_dead, "the tmux pane to close")
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of running processes that contain `text` (zombies, already ended, excluded)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: ps (procps is not on every Linux image, /proc is)
+        out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True, check=True).stdout
+        return [line.strip() for line in out.splitlines() if text in line and "ps -ww" not in line]
+    found = []
+    for cmdline in proc.glob("[0-9]*/cmdline"):
+        if cmdline.parent.name == str(os.getpid()):
+            continue
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:  # ended while we looked
+            continue
+        if text in args:  # a zombie's cmdline is empty
+            found.append(f"{cmdline.parent.name} {args}")
+    return found
+
+
+def line_with(screen: str, text: str) -> str:
+    lines = [line for line in screen.splitlines() if text in line]
+    assert len(lines) == 1, f"expected one line with {text!r}, got {lines}; screen:\n{screen}"
+    return lines[0]
+
+
+def list_row(screen: str, text: str) -> str:
+    """The one contact row of the stream list (rows start with the flag ▌) that contains `text`."""
+    rows = [line for line in screen.splitlines() if line.startswith("▌") and text in line]
+    assert len(rows) == 1, f"expected one list row with {text!r}, got {rows}; screen:\n{screen}"
+    return rows[0]
+
+
+def find_with_filter(session: TmuxSession, text: str) -> str:
+    """`/` and type `text`: the list narrows to the matching contacts. Returns the screen."""
+    session.send("/")
+    session.wait_for("Filter: type to narrow")  # the filter box's placeholder
+    session.type(text)
+    return session.wait_for("Today · 1")
+
+
+def close_filter(session: TmuxSession) -> None:
+    """Esc clears the filter and gives the keys back to the list (its footer shows the triage keys)."""
+    session.send("Escape")
+    session.wait_for("d Done")
+
+
+def test_done_and_next_action_persist_across_restarts(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
+    database = Path(demo_env["CRMTUI_DATA_DIR"]) / "demo.sqlite3"
+    demo = start_demo(sessions, demo_env, tmp_path, (80, 24))
+    app = demo.session
+    assert ACTION not in app.screen()
+
+    # d on the first contact: marked done, then the modal asks for the next action.
+    app.send("d")
+    modal = app.wait_for("Next action for ")
+    title = line_with(modal, "Next action for ")
+    name = title.split("Next action for ", 1)[1].strip(" │")
+    assert name, title
+    assert "Date 10/03/2026" in modal  # the app's clock follows CRMTUI_DEMO_TODAY, as the sandbox's does
+    app.type(ACTION)
+    app.send("Enter")
+    app.wait_until_gone("Next action for ")
+
+    # The contact left ASAP for Today; the filter finds its row, now with the new action due today.
+    screen = find_with_filter(app, ACTION)
+    row = list_row(screen, ACTION)
+    assert name[:10] in row and "Today" in row, row
+    close_filter(app)
+
+    assert processes_mentioning(str(database)), "the demo sandbox should be running on the tmp data"
+    quit_app(demo)
+    wait_until(lambda: not processes_mentioning(str(database)), "the demo sandbox process to end")
+
+    # The sandbox wrote the change to its SQLite file: exactly one open action with that text, due today.
+    with sqlite3.connect(database) as db:
+        docs = [json.loads(doc) for (doc,) in db.execute("SELECT doc FROM actions")]
+        contacts = {c["id"]: c for c in (json.loads(doc) for (doc,) in db.execute("SELECT doc FROM contacts"))}
+    db.close()
+    saved = [a for a in docs if a["text"] == ACTION]
+    assert len(saved) == 1, saved
+    assert saved[0]["date"] == DEMO_TODAY and not saved[0]["done"], saved[0]
+    contact = contacts[saved[0]["contact_id"]]
+    assert f"{contact['first_name']} {contact['last_name']}" == name
+
+    # Started again on the same data, the demo still shows the new action.
+    demo = start_demo(sessions, demo_env, tmp_path, (80, 24))
+    row = list_row(find_with_filter(demo.session, ACTION), ACTION)
+    assert name[:10] in row and "Today" in row, row
+    close_filter(demo.session)
+    quit_app(demo)
+    wait_until(lambda: not processes_mentioning(str(database)), "the demo sandbox process to end")
+
+
+def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
+    demo = start_demo(sessions, demo_env, tmp_path, (160, 45))
+    app = demo.session
+    screen = app.wait_for("Pending deals")  # the preview pane beside the list
+    assert "Next action" in screen
+    header = screen.splitlines()[0]
+    assert "Action stream · " in header and "✉" in header, header
+
+    app.send("?")
+    help_screen = app.wait_for("Moving in the list")
+    assert "Keys" in help_screen and "Action stream" in help_screen
+    app.send("Escape")
+    after = app.wait_until_gone("Moving in the list")
+    assert "Pending deals" in after and LOADED in after
+
+    quit_app(demo)
