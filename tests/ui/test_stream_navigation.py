@@ -234,7 +234,10 @@ async def test_preview_pane_appears_from_120_columns(make_app) -> None:
         second = app.session.entries[1]
         assert contact_name(second.contact) in preview_text(app)  # filled with the selected contact at once
         assert stream_list(app).region.width < 120
-        await pilot.press("enter")  # wide: Enter opens no modal, the preview is already there
+        await pilot.press("enter")  # wide too: Enter opens the full-screen preview
+        assert isinstance(app.screen, PreviewModal)
+        assert contact_name(second.contact) in preview_text(app, "#preview-modal-body")
+        await pilot.press("escape")
         assert app.screen is screen
 
 

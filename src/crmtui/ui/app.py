@@ -55,6 +55,8 @@ class CrmApp(App[int]):
     """The last sync failure, shown in red until the next successful refresh."""
     load_progress: reactive[tuple[int, int]] = reactive((0, 0))
     """(fetched, total) while the stream loads; the stream screen shows it while empty."""
+    pending_changes: reactive[int] = reactive(0)
+    """Changes shown on screen whose server call has not finished yet ("saving…" in the header)."""
     unread_count: reactive[int] = reactive(0)
     """Unread notifications, polled with every refresh (and set by the notifications screen)."""
 

@@ -91,10 +91,13 @@ class NextActionModal(ModalScreen[ActionDraft | None]):
             with Horizontal(id="quick-dates"):
                 yield Button("Today", id="quick-0", compact=True)
                 yield Button("Tomorrow", id="quick-1", compact=True)
-                for i, quick in enumerate(self.account.quick_dates[:6]):
+                tomorrow = self.today + dt.timedelta(days=1)
+                shown = [(i, q) for i, q in enumerate(self.account.quick_dates) if quick_date_value(q, self.today) != tomorrow]
+                for i, quick in shown[:6]:
                     # "+1 week", not "in 1 week": the row must fit the dialog (the date field takes "+7" too)
                     yield Button("+" + quick.label.removeprefix("in "), id=f"quick-q{i}", compact=True)
             if self.account.predefined_actions:
+                yield Label("Saved actions (↑/↓, Enter picks the text and its date)", classes="field-label")
                 yield OptionList(
                     *(Option(p.text, id=str(i)) for i, p in enumerate(self.account.predefined_actions)),
                     id="predefined",

@@ -38,10 +38,10 @@ class ActionStreamScreen(TriageMixin):
         Binding("p", "promote", "Promote"),
         Binding("s", "swap", "Swap"),
         Binding("u", "undo", "Undo"),
-        Binding("asterisk", "star", "Star"),
+        Binding("asterisk", "star", "Star", show=False),  # the ★ column says it; listed in help
         Binding("slash", "filter", "Filter"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("r", "refresh", "Refresh", show=False),  # also refreshes by itself; listed in help
+        Binding("escape", "clear_filter", "Clear filter"),
     ]
 
     def __init__(self) -> None:
@@ -55,7 +55,8 @@ class ActionStreamScreen(TriageMixin):
             yield StreamList(id="stream-list")
             yield ContactPreview(id="stream-preview")
         yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
-        yield Footer(compact=True)
+        # The palette (ctrl+p) is in help; its footer label would push "? Help" off 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def stream_list(self) -> StreamList:
@@ -97,8 +98,17 @@ class ActionStreamScreen(TriageMixin):
         lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
         lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
         lst.set_entries(entries)
-        self.query_one("#header", AppHeader).title = f"Action stream · {len(entries):,}"
+        self._update_title()
         self._show_preview(lst.selected_entry)
+
+    def _update_title(self) -> None:
+        total = len(self.session.entries)
+        lst = self.stream_list
+        title = f"Action stream · {total:,}"
+        if lst.filter_text:
+            title = f"Action stream · {len(lst.entries):,} of {total:,} match"
+        self.query_one("#header", AppHeader).title = title
+        self.refresh_bindings()  # "Esc Clear filter" comes and goes with the filter
 
     def _progress_changed(self, progress: tuple[int, int]) -> None:
         done, total = progress
@@ -135,19 +145,25 @@ class ActionStreamScreen(TriageMixin):
 
     @on(StreamList.Selected)
     def _selected(self, event: StreamList.Selected) -> None:
-        if not self.is_wide:
-            session = self.session
-            contact_id = event.entry.contact.id
-            deals = session.cached_pending_deals(contact_id)
-            self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now(), deals))
-            if deals is None and event.entry.contact.pending_deal:
-                self.load_deals(contact_id)
+        # Full-screen preview on any width: on wide terminals it shows more than the side pane.
+        session = self.session
+        contact_id = event.entry.contact.id
+        deals = session.cached_pending_deals(contact_id)
+        self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now(), deals))
+        if deals is None and event.entry.contact.pending_deal:
+            self.load_deals(contact_id)
 
     # -- filter --------------------------------------------------------------------------------
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":  # in the footer (and active) only while there is a filter
+            return bool(self.stream_list.filter_text) or self.query_one("#filter", Input).display
+        return True
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -156,12 +172,14 @@ class ActionStreamScreen(TriageMixin):
         box.value = ""
         box.display = False
         self.stream_list.set_filter("")
+        self._update_title()
         self.stream_list.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.stream_list.empty_text = "No contacts match the filter"
         self.stream_list.set_filter(event.value)
+        self._update_title()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -173,7 +191,6 @@ class ActionStreamScreen(TriageMixin):
     @work(exclusive=True, group="search", exit_on_error=False)
     async def search_server(self, query: str) -> None:
         """Ask the server for matches that are not in the loaded stream and add them to the view."""
-        self.notify(f"Searching the server for “{query}”…", timeout=2)
         try:
             found = await self.session.backend.action_stream_all(user_id=self.session.stream_user_id, search=query)
         except BackendError as exc:
@@ -184,6 +201,7 @@ class ActionStreamScreen(TriageMixin):
         loaded = {e.contact.id for e in self.session.entries}
         extra = [e for e in found if e.contact.id not in loaded]
         self.stream_list.set_filter(query, extra=extra)
+        self._update_title()
         self.notify(f"{len(extra)} more from the server" if extra else "No more matches on the server", timeout=3)
 
     # -- refresh -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError, RateLimited
-from crmtui.domain.formatting import contact_name
+from crmtui.domain.formatting import contact_name, format_due
 from crmtui.domain.models import Action, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT
@@ -44,6 +44,8 @@ class TriageMixin(Screen):
         async def guarded() -> bool:
             if self._command_lock is None:
                 self._command_lock = asyncio.Lock()
+            app = self.app
+            app.pending_changes += 1  # type: ignore[attr-defined]
             async with self._command_lock:
                 self._keep_row(True)
                 try:
@@ -57,6 +59,7 @@ class TriageMixin(Screen):
                     return False
                 finally:
                     self._keep_row(False)
+                    app.pending_changes -= 1  # type: ignore[attr-defined]
             if success:
                 self.notify(success, timeout=3)
             return True
@@ -90,7 +93,7 @@ class TriageMixin(Screen):
 
         def after(draft: ActionDraft | None) -> None:
             if draft is None:
-                self.notify(f"{name} has no next action", severity="warning", timeout=4)
+                self.notify(f"{name} has no next action: n adds one, u undoes the done", severity="warning", timeout=5)
                 return
 
             async def add() -> None:
@@ -98,9 +101,18 @@ class TriageMixin(Screen):
                     raise CommandRefused("The next action was not saved because marking done failed")
                 await self._add(contact_id, draft)
 
-            self.run_command(add)
+            self.run_command(add, success=self._saved_message(name, draft))
 
         self.app.push_screen(modal, after)
+
+    def _saved_message(self, name: str, draft: ActionDraft) -> str:
+        """"Noah Jensen: Call back · Tomorrow" — says where the contact went in the stream."""
+        account, today = self._account_today()
+        due = ""
+        if account is not None:
+            planned = Action(id="", contact_id="", text=draft.text, status=draft.status, date=draft.date, exact_time=draft.exact_time)
+            due = format_due(planned, account, today)
+        return f"{name}: {draft.text}" + (f" · {due}" if due else "")
 
     async def _add(self, contact_id: str, draft: ActionDraft) -> None:
         await self.session.add_action(contact_id, draft.text, draft.status, draft.date, draft.exact_time)
@@ -115,7 +127,7 @@ class TriageMixin(Screen):
 
         def after(draft: ActionDraft | None) -> None:
             if draft is not None:
-                self.run_command(lambda: self._add(contact_id, draft))
+                self.run_command(lambda: self._add(contact_id, draft), success=self._saved_message(name, draft))
 
         self.app.push_screen(NextActionModal(account, today, title=f"New action for {name}"), after)
 

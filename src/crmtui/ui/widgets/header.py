@@ -19,13 +19,15 @@ class AppHeader(Widget):
 
     def on_mount(self) -> None:
         app = self.app
-        for name in ("account_label", "sync_status", "sync_error", "unread_count"):
+        for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes"):
             if hasattr(app, name):
                 self.watch(app, name, lambda _value: self.refresh(), init=False)
 
     def render(self) -> Text:
         app = self.app
         user = getattr(app, "account_label", "") or "connecting…"
+        session = getattr(app, "session", None)
+        account = getattr(session, "account", None)
         sync = getattr(app, "sync_status", "")
         error = getattr(app, "sync_error", "")
         unread = getattr(app, "unread_count", 0)
@@ -33,6 +35,10 @@ class AppHeader(Widget):
         if self.title:
             left.append(f"  {self.title}")
         right = Text()
+        saving = getattr(app, "pending_changes", 0)
+        if saving:
+            right.append("saving…" if saving == 1 else f"saving {saving}…", style="bold")
+            right.append("  ")
         if error:
             right.append(f"⚠ {error}", style="bold red")
         else:
@@ -41,6 +47,14 @@ class AppHeader(Widget):
         right.append(f"✉ {unread}", style="bold" if unread else "dim")
         right.append(" ")
         width = self.size.width
+        room = max(width - right.cell_len - 1, 8)
+        if left.cell_len > room and account is not None and account.name:
+            # Narrow: drop the account name before the screen title (the user name says enough).
+            left = Text.assemble((" crmtui ", "bold reverse"), " ", (account.user.name, "bold"))
+            if self.title:
+                left.append(f"  {self.title}")
+        if left.cell_len > room:
+            left.truncate(room, overflow="ellipsis")  # the sync state and unread count matter more
         gap = max(width - left.cell_len - right.cell_len, 1)
         line = Text.assemble(left, " " * gap, right)
         line.truncate(width, overflow="ellipsis")

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crmtui.domain.models import Account, StreamEntry
-from crmtui.domain.stream import Section
+from crmtui.domain.stream import Section, sort_entries
 from crmtui.ui.rows import (
     CONFLICT_MARK,
     DUE_WIDE,
@@ -90,8 +90,8 @@ class StreamList(ScrollView, can_focus=True):
     StreamList > .stream-list--urgent { color: $error; }
     StreamList > .stream-list--today { color: $warning; }
     StreamList > .stream-list--future { color: $text-muted; }
-    StreamList > .stream-list--waiting { color: $secondary; }
-    StreamList > .stream-list--queued { color: $primary; }
+    StreamList > .stream-list--waiting { color: $text-secondary; }
+    StreamList > .stream-list--queued { color: $text-primary; }
     StreamList > .stream-list--closed { color: $text-disabled; }
     StreamList > .stream-list--none { color: $error; text-style: bold; }
     StreamList > .stream-list--star { color: $warning; }
@@ -183,7 +183,9 @@ class StreamList(ScrollView, can_focus=True):
         shown = [e for e in self._entries if self._matches(e)] if self._filter else self._entries
         if self._extra:
             have = {e.contact.id for e in shown}
-            shown = shown + [e for e in self._extra if e.contact.id not in have]
+            added = [e for e in self._extra if e.contact.id not in have]
+            if added:  # server matches go where the stream's order puts them, not at the end
+                shown = sort_entries(shown + added, self._today, user_id=self._user_id, now=self._now)
         rows: list[StreamEntry | _Header] = []
         sections = [entry_section(e, self._today, self._user_id) for e in shown]
         counts: dict[Section, int] = {}
@@ -345,7 +347,8 @@ class StreamList(ScrollView, can_focus=True):
             segments.append(Segment(_fit(cells.company, cols.company) + " ", dim))
         action_style = flag if cells.role == "none" else line
         segments.append(Segment(_fit(cells.action, cols.action) + " ", action_style))
-        segments.append(Segment(_fit(cells.due, cols.due) + " ", flag))
+        # On the cursor row the due text takes the cursor's colours: red on blue is hard to read.
+        segments.append(Segment(_fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag))
         segments.append(Segment(_fit(cells.value.rjust(cols.value), cols.value) + " ", line))
         segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
         strip = Strip(segments)
