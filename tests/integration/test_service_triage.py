@@ -254,3 +254,21 @@ async def test_load_stream_reports_progress(session: Session) -> None:
     assert len(session.entries) > 0
     if calls:  # the client reports progress per page
         assert calls[-1][0] == calls[-1][1]
+
+
+async def test_first_load_shows_the_most_urgent_page_before_the_rest(sandbox) -> None:
+    backend = create_backend(
+        Connection(backend="onepagecrm", base_url=sandbox.base_url, user_id=sandbox.user_id, api_key=sandbox.api_key)
+    )
+    s = Session(backend, clock=clock)
+    shown: list[list[str]] = []
+    s.subscribe(lambda entries: shown.append([e.contact.id for e in entries]))
+    try:
+        await s.connect()
+        await s.load_stream()
+        assert len(shown) == 2 and len(shown[0]) == 100 < len(shown[1])  # page 1 at once, then all
+        assert set(shown[0]) <= set(shown[1])
+        await s.load_stream()  # a refresh replaces the list once, when all of it is in
+        assert len(shown) == 3 and shown[2] == shown[1]
+    finally:
+        await s.close()

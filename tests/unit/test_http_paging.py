@@ -78,6 +78,16 @@ async def test_progress_reports_items_so_far_and_the_total() -> None:
     assert seen == [(10, 35), (15, 35), (25, 35), (35, 35)]
 
 
+async def test_first_page_is_handed_over_before_the_rest_is_fetched() -> None:
+    listing = Listing(total=35, served=10)
+    handed: list[tuple[list[str], list[int]]] = []
+    result = await fetch_all_pages(
+        listing.fetch, per_page=10, concurrency=4, on_first=lambda items: handed.append((list(items), list(listing.calls)))
+    )
+    assert handed == [([f"item{i}" for i in range(10)], [1])]  # once, with page 1 only asked so far
+    assert len(result.items) == 35
+
+
 async def test_progress_never_reports_done_beyond_total() -> None:
     seen: list[tuple[int, int]] = []
 

@@ -232,9 +232,15 @@ async def fetch_all_pages(
     per_page: int,
     concurrency: int,
     on_progress: ProgressCallback | None = None,
+    on_first: Callable[[Sequence[Any]], None] | None = None,
 ) -> Pages[Any]:
-    """Page 1 first, then the rest with at most `concurrency` requests in flight, in page order."""
+    """Page 1 first, then the rest with at most `concurrency` requests in flight, in page order.
+
+    `on_first` gets page 1's items as soon as they arrive (a screen can show them meanwhile).
+    """
     first = await fetch(1)
+    if on_first is not None:
+        on_first(first.items)
     total = max(first.total_count, len(first.items))
     pages = last_page(first, per_page)
     fetched = len(first.items)

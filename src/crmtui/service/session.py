@@ -110,13 +110,19 @@ class Session:
     async def load_stream(
         self, *, user_id: str | None = None, search: str | None = None, on_progress: ProgressCallback | None = None
     ) -> list[StreamEntry]:
-        """(Re)load the whole stream for `user_id` (default: the logged-in user)."""
+        """(Re)load the whole stream for `user_id` (default: the logged-in user).
+
+        On a first load (or another user's stream) the most urgent page is shown as soon as it
+        arrives, while the rest loads; a refresh replaces the list once, when all of it is in.
+        """
         if self.account is None:
             await self.connect()
-        if user_id is not None:
+        if user_id is not None and user_id != self.stream_user_id:
             self.stream_user_id = user_id
+            self.entries = []
+        first_page = self._show_first_page if not self.entries else None
         entries = await self.backend.action_stream_all(
-            user_id=self.stream_user_id, search=search, on_progress=on_progress
+            user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
         self.entries = entries
         self._pending_deals.clear()  # amounts may have changed on the server too
@@ -125,6 +131,12 @@ class Session:
         return self.entries
 
     refresh = load_stream
+
+    def _show_first_page(self, entries: list[StreamEntry]) -> None:
+        if not self.entries:
+            self.entries = entries
+            self.sort()
+            self._changed()
 
     def entry(self, contact: ContactRef) -> StreamEntry | None:
         return find_entry(self.entries, _contact_id(contact))

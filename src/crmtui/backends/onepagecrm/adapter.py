@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from crmtui.backends.base import ProgressCallback
@@ -140,13 +141,17 @@ class OnePageCRMBackend:
         search: str | None = None,
         modified_since: dt.datetime | None = None,
         on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
     ) -> list[StreamEntry]:
         params = self._stream_params(user_id, search, modified_since)
-        if "user_id" in params:
-            items = await self.client.team_stream_all(on_progress=on_progress, **params)
-        else:
-            items = await self.client.action_stream_all(on_progress=on_progress, **params)
         viewer = self._viewer(user_id)
+        first = None
+        if on_first_page is not None:
+            first = lambda items: on_first_page([m.map_stream_item(i, viewer) for i in items])  # noqa: E731
+        if "user_id" in params:
+            items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
+        else:
+            items = await self.client.action_stream_all(on_progress=on_progress, on_first=first, **params)
         entries: dict[str, StreamEntry] = {}
         for item in items:
             entry = m.map_stream_item(item, viewer)

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from crmtui.domain.models import (
     Account,
     Action,
@@ -42,7 +44,8 @@ from crmtui.domain.stream import conflicting_actions
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
+    # Cheap type tests first: this runs for every field of every row of the stream.
+    if type(obj) is dict or (not isinstance(obj, BaseModel) and isinstance(obj, Mapping)):
         value = obj.get(name, default)
     else:
         value = getattr(obj, name, None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -314,12 +314,13 @@ class OnePageCRMClient:
     async def _all(
         self, model: type[M], path: str, list_key: str, filters: dict[str, Any], allowed: frozenset[str],
         on_progress: ProgressCallback | None = None,
+        on_first: Callable[[Sequence[M]], None] | None = None,
     ) -> list[M]:
         async def fetch(number: int) -> wire.Page[M]:
             return await self._page(model, path, list_key, filters, allowed, number, MAX_PER_PAGE)
 
         pages = await fetch_all_pages(
-            fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress
+            fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress, on_first=on_first
         )
         return pages.items
 
@@ -372,15 +373,28 @@ class OnePageCRMClient:
         """One page of the logged user's action stream (`team=True` for the whole account)."""
         return await self._page(wire.StreamItem, "action_stream", "contacts", filters, STREAM_FILTERS, page, per_page)
 
-    async def action_stream_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.StreamItem]:
-        return await self._all(wire.StreamItem, "action_stream", "contacts", filters, STREAM_FILTERS, on_progress)
+    async def action_stream_all(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        on_first: Callable[[Sequence[wire.StreamItem]], None] | None = None,
+        **filters: Any,
+    ) -> list[wire.StreamItem]:
+        """Every contact of the stream; `on_first` gets the first (most urgent) page early."""
+        return await self._all(wire.StreamItem, "action_stream", "contacts", filters, STREAM_FILTERS, on_progress, on_first)
 
     async def team_stream(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.StreamItem]:
         """One page of a team member's stream (`user_id=`), or the whole team's without one."""
         return await self._page(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, page, per_page)
 
-    async def team_stream_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.StreamItem]:
-        return await self._all(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, on_progress)
+    async def team_stream_all(
+        self,
+        *,
+        on_progress: ProgressCallback | None = None,
+        on_first: Callable[[Sequence[wire.StreamItem]], None] | None = None,
+        **filters: Any,
+    ) -> list[wire.StreamItem]:
+        return await self._all(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, on_progress, on_first)
 
     async def team_stream_counts(self) -> wire.TeamStreamCounts:
         """Per-user and whole-account counters (from one small /team_stream page)."""

@@ -23,6 +23,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 # -- lenient scalar types ----------------------------------------------------------------------
 
 
+def _is_obj(value: Any) -> bool:
+    """A JSON object? (`type is dict` first: ABC isinstance checks dominate parsing time otherwise)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _to_str(value: Any) -> str:
     if value.__class__ is str:  # the common case, first: this runs for every string field
         return value
@@ -34,7 +39,7 @@ def _to_str(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(_to_str(v) for v in value if v is not None)
-    if isinstance(value, Mapping):
+    if _is_obj(value):
         return ""
     return str(value)
 
@@ -83,9 +88,11 @@ def _to_int_or_none(value: Any) -> int | None:
 
 
 def _to_list(value: Any) -> list[Any]:
+    if type(value) is list:
+        return value if None not in value else [v for v in value if v is not None]
     if value is None or isinstance(value, (str, bytes)):
         return []
-    if isinstance(value, Mapping):
+    if _is_obj(value):
         return [value]
     try:
         return [v for v in value if v is not None]
@@ -94,17 +101,17 @@ def _to_list(value: Any) -> list[Any]:
 
 
 def _to_objects(value: Any) -> list[Any]:
-    return [v for v in _to_list(value) if isinstance(v, Mapping)]
+    return [v for v in _to_list(value) if _is_obj(v)]
 
 
 def _to_strs(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
-    return [_to_str(v) for v in _to_list(value) if not isinstance(v, Mapping)]
+    return [_to_str(v) for v in _to_list(value) if not _is_obj(v)]
 
 
 def _to_object_or_none(value: Any) -> Any:
-    return value if isinstance(value, Mapping) else None
+    return value if _is_obj(value) else None
 
 
 Str = Annotated[str, BeforeValidator(_to_str)]
@@ -153,14 +160,16 @@ class Wire(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _tolerate(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if not _is_obj(data):
             return {}
+        if None not in data.values():  # the usual case: nothing to drop, no copy
+            return data
         return {key: value for key, value in data.items() if value is not None or key not in cls.model_fields}
 
 
 def unwrap(item: Any, key: str) -> Any:
     """List items often come wrapped as {"action": {...}}; accept that or the bare object."""
-    if isinstance(item, Mapping) and isinstance(item.get(key), Mapping):
+    if _is_obj(item) and _is_obj(item.get(key)):
         return item[key]
     return item
 
@@ -325,7 +334,7 @@ class Filter(Wire):
     @classmethod
     def _unwrap(cls, data: Any) -> Any:
         data = unwrap(data, "filter")
-        if isinstance(data, Mapping) and not isinstance(data.get("conditions", []), list):
+        if _is_obj(data) and not isinstance(data.get("conditions", []), list):
             data = {**data, "conditions": []}
         return data
 
@@ -337,11 +346,11 @@ class CallResult(Wire):
 
 def _call_results(value: Any) -> list[dict[str, str]]:
     """Call results come as {"key": "Text"} (what the API sends), ["key", ...] or [{...}]."""
-    if isinstance(value, Mapping):
+    if _is_obj(value):
         return [{"id": _to_str(k), "text": _to_str(v)} for k, v in value.items()]
     out = []
     for item in _to_list(value):
-        if isinstance(item, Mapping):
+        if _is_obj(item):
             item = unwrap(item, "call_result")
             key = _to_str(item.get("id") or item.get("result") or item.get("key"))
             out.append({"id": key, "text": _to_str(item.get("text")) or key})
@@ -383,9 +392,9 @@ class Bootstrap(Wire):
     @model_validator(mode="before")
     @classmethod
     def _drop_secrets(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "auth_key" in data:
+        if _is_obj(data) and "auth_key" in data:
             data = {k: v for k, v in data.items() if k != "auth_key"}
-        if isinstance(data, Mapping) and not isinstance(data.get("settings"), Mapping):
+        if _is_obj(data) and not _is_obj(data.get("settings")):
             data = {**data, "settings": {}}
         return data
 
@@ -408,7 +417,7 @@ class TypedValue(Wire):
 
 
 def _typed_values(value: Any) -> list[Any]:
-    return [v for v in _to_list(value) if isinstance(v, (Mapping, str, int, float))]
+    return [v for v in _to_list(value) if isinstance(v, (dict, str, int, float)) or isinstance(v, Mapping)]
 
 
 TypedValues = Annotated[list[TypedValue], BeforeValidator(_typed_values)]
@@ -436,7 +445,7 @@ class CustomFieldValue(Wire):
     @model_validator(mode="before")
     @classmethod
     def _ref(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and not isinstance(data.get("custom_field"), Mapping):
+        if _is_obj(data) and not _is_obj(data.get("custom_field")):
             data = {k: v for k, v in data.items() if k != "custom_field"}
         return data
 
@@ -488,7 +497,7 @@ class Contact(Wire):
     @classmethod
     def _urls(cls, data: Any) -> Any:
         # Requests say `urls`, answers say `url`; accept either.
-        if isinstance(data, Mapping) and "url" not in data and "urls" in data:
+        if _is_obj(data) and "url" not in data and "urls" in data:
             data = {**data, "url": data["urls"]}
         return data
 
@@ -564,7 +573,7 @@ class Deal(Wire):
     @classmethod
     def _unwrap(cls, data: Any) -> Any:
         data = unwrap(data, "deal")
-        if isinstance(data, Mapping) and not isinstance(data.get("contact_info", {}), (Mapping, type(None))):
+        if _is_obj(data) and not isinstance(data.get("contact_info", {}), (Mapping, type(None))):
             data = {k: v for k, v in data.items() if k != "contact_info"}
         return data
 
@@ -635,7 +644,7 @@ class Notification(Wire):
     @classmethod
     def _unwrap(cls, data: Any) -> Any:
         data = unwrap(data, "notification")
-        if isinstance(data, Mapping) and not isinstance(data.get("mobile_data", {}), (Mapping, type(None))):
+        if _is_obj(data) and not isinstance(data.get("mobile_data", {}), (Mapping, type(None))):
             data = {k: v for k, v in data.items() if k != "mobile_data"}
         return data
 
@@ -657,7 +666,7 @@ class StreamItem(Wire):
     @model_validator(mode="before")
     @classmethod
     def _contact(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and not isinstance(data.get("contact"), Mapping):
+        if _is_obj(data) and not _is_obj(data.get("contact")):
             # A bare contact (some endpoints answer that way): wrap it.
             return {"contact": data} if "id" in data else {k: v for k, v in data.items() if k != "contact"}
         return data
@@ -683,7 +692,7 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
     if isinstance(data, list):  # some listings answer with a bare array
         raw_items: Any = data
         data = {}
-    elif isinstance(data, Mapping):
+    elif _is_obj(data):
         raw_items = data.get(list_key)
     else:
         raw_items, data = [], {}
