@@ -25,7 +25,7 @@ from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList, _Header
 
-from .conftest import backend_for, wait_for
+from .conftest import backend_for, loaded, settled, wait_for
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -250,3 +250,12 @@ class History:
             self.seen.append(view(next((e for e in entries if e.contact.id == contact_id), None)))
 
         app.session.subscribe(changed)
+
+
+async def start(pilot) -> tuple[Notes, Requests]:
+    """Record notifications and requests from now on, and wait until the stream is loaded and idle."""
+    app = pilot.app
+    notes, requests = Notes(app), Requests(app)
+    await loaded(pilot)
+    await settled(pilot)
+    return notes, requests

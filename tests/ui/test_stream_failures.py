@@ -13,11 +13,9 @@ from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 
-from .conftest import NARROW, loaded, settled
+from .conftest import NARROW, settled
 from .stream_support import (
     History,
-    Notes,
-    Requests,
     api,  # noqa: F401 - fixture
     entry_of,
     go_to,
@@ -30,15 +28,8 @@ from .stream_support import (
     stream_list,
     stream_screen,
     without_any_action,
+    start,
 )
-
-
-async def start(pilot) -> tuple[Notes, Requests]:
-    app = pilot.app
-    notes, requests = Notes(app), Requests(app)
-    await loaded(pilot)
-    await settled(pilot)
-    return notes, requests
 
 
 def triage_running(app: CrmApp) -> bool:

@@ -16,11 +16,9 @@ from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 from textual.widgets._toast import Toast
 
-from .conftest import NARROW, WIDE, loaded, settled, wait_for
+from .conftest import NARROW, WIDE, settled, wait_for
 from .stream_support import (
     TODAY,
-    Notes,
-    Requests,
     api,  # noqa: F401 - fixture
     entry_of,
     go_to,
@@ -37,15 +35,8 @@ from .stream_support import (
     stream_screen,
     with_conflict,
     without_any_action,
+    start,
 )
-
-
-async def start(pilot) -> tuple[Notes, Requests]:
-    app = pilot.app
-    notes, requests = Notes(app), Requests(app)
-    await loaded(pilot)
-    await settled(pilot)
-    return notes, requests
 
 
 def modal_field(app: CrmApp, selector: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -157,9 +157,14 @@ class Wire(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
 
+    WRAPPERS: ClassVar[tuple[str, ...]] = ()
+    """Keys this object may come wrapped in, as list items often do: {"action": {...}}."""
+
     @model_validator(mode="before")
     @classmethod
     def _tolerate(cls, data: Any) -> Any:
+        for key in cls.WRAPPERS:
+            data = unwrap(data, key)
         if not _is_obj(data):
             return {}
         if None not in data.values():  # the usual case: nothing to drop, no copy
@@ -214,6 +219,7 @@ class AccountType(str, Enum):
 
 
 class User(Wire):
+    WRAPPERS = ("user",)  # GET /users answers [{"user": {...}}]
     id: Id = ""
     first_name: Str = ""
     last_name: Str = ""
@@ -223,10 +229,6 @@ class User(Wire):
     country_code: Str = ""
     account_rights: StrList = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "user")  # GET /users answers [{"user": {...}}]
 
 
 class DealStage(Wire):
@@ -235,6 +237,7 @@ class DealStage(Wire):
 
 
 class Pipeline(Wire):
+    WRAPPERS = ("pipeline",)
     id: Id = ""
     name: Str = ""
     type: Str = ""
@@ -243,10 +246,6 @@ class Pipeline(Wire):
     won_column_name: Str = ""
     stages: Objects(DealStage) = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "pipeline")
 
 
 class NextActionDate(Wire):
@@ -275,54 +274,40 @@ class Settings(Wire):
 
 
 class Status(Wire):
+    WRAPPERS = ("status",)
     id: Id = ""
     status: Str = ""
     text: Str = ""
     description: Str = ""
     color: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "status")
 
 
 class LeadSource(Wire):
+    WRAPPERS = ("lead_source",)
     id: Id = ""
     text: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "lead_source")
 
 
 class PredefinedAction(Wire):
+    WRAPPERS = ("predefined_action",)
     id: Id = ""
     text: Str = ""
     days: OptInt = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "predefined_action")
 
 
 class CustomField(Wire):
     """A contact, company or deal field definition."""
 
+    WRAPPERS = ("custom_field", "company_field", "deal_field")
     id: Id = ""
     name: Str = ""
     type: Str = ""
     position: OptInt = None
     choices: StrList = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        for key in ("custom_field", "company_field", "deal_field"):
-            data = unwrap(data, key)
-        return data
 
 
 class Filter(Wire):
@@ -503,6 +488,7 @@ class Contact(Wire):
 
 
 class Company(Wire):
+    WRAPPERS = ("company",)
     id: Id = ""
     name: Str = ""
     description: Str = ""
@@ -517,16 +503,13 @@ class Company(Wire):
     created_at: Str = ""
     modified_at: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "company")
 
 
 # -- actions, deals, history -------------------------------------------------------------------
 
 
 class Action(Wire):
+    WRAPPERS = ("action",)
     id: Id = ""
     contact_id: Id = ""
     assignee_id: Id = ""
@@ -540,10 +523,6 @@ class Action(Wire):
     created_at: Str = ""
     modified_at: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "action")
 
 
 class Deal(Wire):
@@ -579,6 +558,7 @@ class Deal(Wire):
 
 
 class Note(Wire):
+    WRAPPERS = ("note",)
     id: Id = ""
     contact_id: Id = ""
     text: Str = ""
@@ -588,13 +568,10 @@ class Note(Wire):
     created_at: Str = ""
     modified_at: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "note")
 
 
 class Call(Wire):
+    WRAPPERS = ("call",)
     id: Id = ""
     contact_id: Id = ""
     text: Str = ""
@@ -606,13 +583,10 @@ class Call(Wire):
     created_at: Str = ""
     modified_at: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "call")
 
 
 class Meeting(Wire):
+    WRAPPERS = ("meeting",)
     id: Id = ""
     contact_id: Id = ""
     text: Str = ""
@@ -622,10 +596,6 @@ class Meeting(Wire):
     created_at: Str = ""
     modified_at: Str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _unwrap(cls, data: Any) -> Any:
-        return unwrap(data, "meeting")
 
 
 class Notification(Wire):

@@ -87,7 +87,7 @@ def render_preview(
     else:
         parts.append(Text("  none — press n to add one", style="bold red"))
     if entry.conflicts:
-        parts.append(Text(f"  ⚠ conflict: a queued action is due earlier (press s to swap)", style="bold yellow"))
+        parts.append(Text("  ⚠ conflict: a queued action is due earlier (press s to swap)", style="bold yellow"))
 
     queued = [a for a in entry.queued_actions if not a.done]
     if queued:
