@@ -307,6 +307,8 @@ def _activity_case(kind: str) -> Case:
         ctx.call("GET", f"/{kind}/{created[single]['id']}.json")
         ctx.call("GET", f"/{kind}.json", params={"contact_id": contact_id, "per_page": "5"})
         ctx.call("GET", f"/contacts/{contact_id}/{kind}.json")
+        ctx.call("DELETE", f"/{kind}/{created[single]['id']}.json")
+        ctx.call("GET", f"/{kind}/{created[single]['id']}.json", 404)
 
     return run
 

@@ -601,8 +601,12 @@ async def test_pipelines_and_deals(client: OnePageCRMClient, sandbox: SandboxHan
     assert (await client.get_contact(cid)).contact.pending_deal is True
     assert (await client.get_deal(deal.id)).amount == 500.0
 
-    staged = await client.update_deal(deal.id, {"stage": 60})
+    staged = await client.update_deal(deal.id, {"stage": 60, "expected_close_date": "2026-04-30", "text": "Two sites"})
     assert staged.stage == 60 and staged.status == wire.DealStatus.PENDING and staged.name == "Big one"
+    # a partial change keeps the rest: amount, months, pipeline, the close date and text set before
+    renamed = await client.update_deal(deal.id, {"name": "Bigger one"})
+    assert (renamed.name, renamed.amount, renamed.months, renamed.pipeline_id) == ("Bigger one", 500.0, 12, renewals.id)
+    assert (renamed.stage, renamed.expected_close_date, renamed.text) == (60, "2026-04-30", "Two sites")
     won = await client.update_deal(deal.id, {"status": "won"})
     assert won.status == wire.DealStatus.WON and won.close_date == TODAY_ISO
     assert (await client.get_contact(cid)).contact.pending_deal is False
@@ -702,10 +706,13 @@ CLIENT_OPERATIONS = {
     ("DELETE", "/deals/{deal_id}"),
     ("GET", "/notes"),
     ("POST", "/notes"),
+    ("DELETE", "/notes/{note_id}"),
     ("GET", "/calls"),
     ("POST", "/calls"),
+    ("DELETE", "/calls/{call_id}"),
     ("GET", "/meetings"),
     ("POST", "/meetings"),
+    ("DELETE", "/meetings/{meeting_id}"),
     ("GET", "/notifications"),
     ("GET", "/notifications/{notification_id}"),
     ("POST", "/notifications/{notification_id}/mark_as_read"),
@@ -787,14 +794,18 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     deal = await call("create_deal", {"contact_id": cid, "name": "Cover deal", "amount": 10})
     await call("get_deal", deal.id)
     await call("update_deal", deal.id, {"status": "lost"})
+    await call("replace_deal", deal.id, {"contact_id": cid, "name": "Cover deal", "status": "pending", "stage": 10})
     await call("delete_deal", deal.id)
 
-    await call("create_note", {"contact_id": cid, "text": "n"})
+    note = await call("create_note", {"contact_id": cid, "text": "n"})
     await call("notes_all", contact_id=cid)
-    await call("create_call", {"contact_id": cid, "call_result": "no_answer"})
+    await call("delete_note", note.id)
+    logged = await call("create_call", {"contact_id": cid, "call_result": "no_answer"})
     await call("calls_all", contact_id=cid)
-    await call("create_meeting", {"contact_id": cid, "text": "m"})
+    await call("delete_call", logged.id)
+    meeting = await call("create_meeting", {"contact_id": cid, "text": "m"})
     await call("meetings_all", contact_id=cid)
+    await call("delete_meeting", meeting.id)
 
     page = await call("notifications", per_page=3)
     await call("notifications_all")

@@ -184,6 +184,15 @@ class Deal(_Model):
     expected_close_date: dt.date | None = None
     close_date: dt.date | None = None
     modified_at: dt.datetime | None = None
+    contact_name: str = ""
+    """The contact's name as the deal listing carries it (OnePageCRM's `contact_info`)."""
+    company_name: str = ""
+    """The contact's company, from the same place."""
+
+    @property
+    def value(self) -> float:
+        """What the deal is worth: the total over all months for a multi-month deal."""
+        return self.total_amount or self.amount * max(self.months, 1)
 
 
 class StreamEntry(_Model):
@@ -195,6 +204,9 @@ class StreamEntry(_Model):
     conflicts: list[Action] = Field(default_factory=list)
     deals: list[Deal] = Field(default_factory=list)
     company: Company | None = None
+    in_stream: bool = True
+    """Whether the contact shows in the viewer's action stream; a contact opened from the pipeline
+    board or a notification may not (see `Backend.contact_entry`)."""
 
     @property
     def has_conflict(self) -> bool:
@@ -245,6 +257,10 @@ class Notification(_Model):
     contact_id: str = ""
     text: str = ""
     created_at: dt.datetime | None = None
+    title: str = ""
+    """The short headline, when the backend has one apart from `text` (OnePageCRM's mobile_data)."""
+    body: str = ""
+    """The detail under the headline, e.g. the text of the assigned action."""
 
 
 class QuickDate(_Model):

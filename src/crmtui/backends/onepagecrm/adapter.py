@@ -160,12 +160,18 @@ class OnePageCRMBackend:
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         """The contact as a row of `user_id`'s stream; None when it is no longer in that stream."""
+        entry = await self.contact_entry(contact_id, user_id=user_id)
+        return entry if entry.in_stream else None
+
+    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
+        """The contact with `user_id`'s actions, whether or not it is in their stream (`in_stream`)."""
         viewer = self._viewer(user_id)
         wire = await self.client.get_contact(contact_id)
         if m._get(wire, "contact") is not None and (user_id is None or user_id == self._me):
             # GET /contacts/{id} answers with the same shape as an action stream item.
             entry = m.map_stream_item(wire, viewer)
-            return entry if _in_stream(entry, viewer) else None
+            entry.in_stream = _in_stream(entry, viewer)
+            return entry
         contact = m.map_contact(_unwrap_contact(wire), viewer)
         actions = [a for a in await self.contact_actions(contact_id) if not a.done]
         mine = [a for a in actions if viewer is None or a.assignee_id == viewer]
@@ -189,13 +195,58 @@ class OnePageCRMBackend:
             conflicts=m.conflicting_actions(next_action, queued),
             company=company,
         )
-        return entry if _in_stream(entry, viewer) else None
+        entry.in_stream = _in_stream(entry, viewer)
+        return entry
 
     async def team_counts(self) -> TeamCounts:
-        boot = await self.client.bootstrap()
-        counts = m._get(boot, "team_stream", {})
-        per_user = {m._text(u, "user_id"): int(m._get(u, "counts", 0)) for u in m._list(counts, "users")}
+        """The team_stream counters. A one-contact /team_stream page carries them; an answer
+        without them falls back to bootstrap (some accounts send them there)."""
+        counts: Any = await self.client.team_stream_counts()
+        if m._get(counts, "all") is None and not m._list(counts, "users"):
+            counts = m._get(await self.client.bootstrap(), "team_stream", {})
+        per_user = {m._text(u, "user_id"): int(m._get(u, "counts", 0) or 0) for u in m._list(counts, "users")}
         return TeamCounts(all=int(m._get(counts, "all", 0) or 0), per_user=per_user)
+
+    async def team_stream_all(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
+    ) -> list[StreamEntry]:
+        if user_id is not None:
+            return await self.action_stream_all(
+                user_id=user_id, search=search, on_progress=on_progress, on_first_page=on_first_page
+            )
+        # GET /team_stream without user_id: the whole account, seen by no one in particular.
+        params: dict[str, Any] = {"search": search} if search else {}
+        first = None
+        if on_first_page is not None:
+            first = lambda items: on_first_page([m.map_stream_item(i, None) for i in items])  # noqa: E731
+        items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
+        entries = {}
+        for item in items:
+            entry = m.map_stream_item(item, None)
+            entries[entry.contact.id] = entry
+        return list(entries.values())
+
+    async def team_stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        if user_id is not None:
+            return await self.stream_entry(contact_id, user_id=user_id)
+        wire = await self.client.get_contact(contact_id)
+        contact = m.map_contact(_unwrap_contact(wire), None)
+        actions = [a for a in await self.contact_actions(contact_id) if not a.done]
+        nexts = sorted((a for a in actions if not a.is_queued), key=_urgency_key)
+        next_action = nexts[0] if nexts else None
+        queued = sorted((a for a in actions if a is not next_action), key=_urgency_key)
+        return StreamEntry(
+            contact=contact,
+            next_action=next_action,
+            queued_actions=queued,
+            conflicts=m.conflicting_actions(next_action, queued),
+            company=m.map_company(m._get(wire, "company")),
+        )
 
     # -- actions -------------------------------------------------------------------------------
     async def contact_actions(self, contact_id: str) -> list[Action]:
@@ -279,13 +330,19 @@ class OnePageCRMBackend:
     async def pipelines(self) -> list[Pipeline]:
         return [m.map_pipeline(p) for p in await self.client.pipelines_all()]
 
-    async def deals(self, *, pipeline_id: str | None = None, contact_id: str | None = None) -> list[Deal]:
+    async def deals(
+        self,
+        *,
+        pipeline_id: str | None = None,
+        contact_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Deal]:
         params: dict[str, Any] = {}
         if pipeline_id:
             params["pipeline_id"] = pipeline_id
         if contact_id:
             params["contact_id"] = contact_id
-        return [m.map_deal(d) for d in await self.client.deals_all(**params)]
+        return [m.map_deal(d) for d in await self.client.deals_all(on_progress=on_progress, **params)]
 
     async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal:
         body = {"contact_id": contact_id, "name": name, **_jsonable(fields)}
@@ -294,6 +351,9 @@ class OnePageCRMBackend:
     async def update_deal(self, deal_id: str, **changes: Any) -> Deal:
         return m.map_deal(await self.client.update_deal(deal_id, _jsonable(changes)))
 
+    async def delete_deal(self, deal_id: str) -> None:
+        await self.client.delete_deal(deal_id)
+
     # -- history -------------------------------------------------------------------------------
     async def notes(self, contact_id: str) -> list[Note]:
         return [m.map_note(n) for n in await self.client.notes_all(contact_id=contact_id)]
@@ -301,12 +361,20 @@ class OnePageCRMBackend:
     async def create_note(self, contact_id: str, text: str) -> Note:
         return m.map_note(await self.client.create_note({"contact_id": contact_id, "text": text}))
 
+    async def delete_note(self, note_id: str) -> None:
+        await self.client.delete_note(note_id)
+
     async def calls(self, contact_id: str) -> list[Call]:
         return [m.map_call(c) for c in await self.client.calls_all(contact_id=contact_id)]
 
-    async def create_call(self, contact_id: str, text: str, call_result: str) -> Call:
+    async def create_call(self, contact_id: str, text: str, call_result: str, *, phone_number: str = "") -> Call:
         body = {"contact_id": contact_id, "text": text, "call_result": call_result}
+        if phone_number:
+            body["phone_number"] = phone_number
         return m.map_call(await self.client.create_call(body))
+
+    async def delete_call(self, call_id: str) -> None:
+        await self.client.delete_call(call_id)
 
     async def meetings(self, contact_id: str) -> list[Meeting]:
         return [m.map_meeting(x) for x in await self.client.meetings_all(contact_id=contact_id)]
@@ -315,6 +383,9 @@ class OnePageCRMBackend:
         aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
         body = {"contact_id": contact_id, "text": text, "meeting_time_int": int(aware.timestamp()), "place": place}
         return m.map_meeting(await self.client.create_meeting(body))
+
+    async def delete_meeting(self, meeting_id: str) -> None:
+        await self.client.delete_meeting(meeting_id)
 
     # -- notifications -------------------------------------------------------------------------
     async def notifications(self) -> list[Notification]:
@@ -328,6 +399,20 @@ class OnePageCRMBackend:
 
     async def mark_all_notifications_read(self) -> None:
         await self.client.mark_all_notifications_read()
+
+
+def _urgency_key(action: Action) -> tuple:
+    """A contact's actions, most urgent first: ASAP, dated (by date and time), waiting, queued."""
+    rank = {
+        ActionStatus.ASAP: 0,
+        ActionStatus.DATE: 1,
+        ActionStatus.DATE_TIME: 1,
+        ActionStatus.WAITING: 2,
+        ActionStatus.QUEUED_WITH_DATE: 3,
+    }.get(action.status, 4)
+    day = action.date.toordinal() if action.date is not None and rank else 1 << 30
+    when = action.exact_time.timestamp() if action.exact_time is not None and rank == 1 else float("inf")
+    return (rank, day, when, action.position if action.position is not None else 1 << 30, action.text)
 
 
 def _unwrap_contact(wire: Any) -> Any:

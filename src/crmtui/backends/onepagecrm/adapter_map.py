@@ -261,6 +261,7 @@ def deal_status(raw: Any) -> DealStatus:
 
 def map_deal(wire: Any) -> Deal:
     stage = _get(wire, "stage")
+    info = _get(wire, "contact_info", {})
     return Deal(
         id=_text(wire, "id"),
         contact_id=_text(wire, "contact_id"),
@@ -276,6 +277,8 @@ def map_deal(wire: Any) -> Deal:
         expected_close_date=to_date(_get(wire, "expected_close_date")),
         close_date=to_date(_get(wire, "close_date")),
         modified_at=to_datetime(_get(wire, "modified_at")),
+        contact_name=_text(info, "contact_name"),
+        company_name=_text(info, "company"),
     )
 
 
@@ -327,6 +330,8 @@ def map_notification(wire: Any) -> Notification:
         contact_id=_text(wire, "contact_id"),
         text=text,
         created_at=to_datetime(_get(wire, "created_at")),
+        title=_text(mobile, "title"),
+        body=_text(mobile, "body"),
     )
 
 

@@ -208,6 +208,31 @@ def contact_body(contact: wire.Contact) -> dict[str, Any]:
     return body
 
 
+DEAL_STATUSES = ("pending", "won", "lost")
+
+
+def deal_body(deal: wire.Deal) -> dict[str, Any]:
+    """A full PUT /deals/{id} body that keeps the deal as it is."""
+    body: dict[str, Any] = {"name": deal.name, "text": deal.text, "amount": deal.amount}
+    if deal.months:
+        body["months"] = deal.months
+    if deal.cost:
+        body["cost"] = deal.cost
+    status = getattr(deal.status, "value", deal.status)
+    if status in DEAL_STATUSES:
+        body["status"] = status
+    if deal.stage is not None:
+        body["stage"] = deal.stage
+    for name in ("contact_id", "owner_id", "expected_close_date", "close_date", "date"):
+        value = getattr(deal, name)
+        if value:
+            body[name] = value
+    pipeline = deal.pipeline_id or deal.sales_pipeline_id
+    if pipeline:
+        body["pipeline_id"] = pipeline
+    return body
+
+
 class OnePageCRMClient:
     """Async client for one OnePageCRM user. Use as an async context manager, or call `aclose()`."""
 
@@ -545,7 +570,21 @@ class OnePageCRMClient:
     async def create_deal(self, body: Mapping[str, Any]) -> wire.Deal:
         return await self._one(wire.Deal, "POST", "deals", "deal", body=body)
 
-    async def update_deal(self, deal_id: str, body: Mapping[str, Any]) -> wire.Deal:
+    async def update_deal(self, deal_id: str, changes: Mapping[str, Any]) -> wire.Deal:
+        """Change some fields of a deal, keeping the others.
+
+        Like contacts, PUT /deals/{id} may replace every writable field and the spec declares no
+        partial update, so this reads the deal, applies `changes` (None clears a field) and sends
+        the whole deal back.
+        """
+        current = await self.get_deal(deal_id)
+        body = {**deal_body(current), **changes}
+        if body.get("status") == "pending" and "close_date" not in changes:
+            body.pop("close_date", None)  # reopened: a pending deal has no close date
+        return await self.replace_deal(deal_id, {k: v for k, v in body.items() if v is not None})
+
+    async def replace_deal(self, deal_id: str, body: Mapping[str, Any]) -> wire.Deal:
+        """PUT /deals/{id} with a whole deal."""
         return await self._one(wire.Deal, "PUT", f"deals/{_segment(deal_id)}", "deal", body=body)
 
     async def delete_deal(self, deal_id: str) -> None:
@@ -559,17 +598,26 @@ class OnePageCRMClient:
     async def create_note(self, body: Mapping[str, Any]) -> wire.Note:
         return await self._one(wire.Note, "POST", "notes", "note", body=body)
 
+    async def delete_note(self, note_id: str) -> None:
+        await self._call("DELETE", f"notes/{_segment(note_id)}")
+
     async def calls_all(self, **filters: Any) -> list[wire.Call]:
         return await self._all(wire.Call, "calls", "calls", filters, HISTORY_FILTERS)
 
     async def create_call(self, body: Mapping[str, Any]) -> wire.Call:
         return await self._one(wire.Call, "POST", "calls", "call", body=body)
 
+    async def delete_call(self, call_id: str) -> None:
+        await self._call("DELETE", f"calls/{_segment(call_id)}")
+
     async def meetings_all(self, **filters: Any) -> list[wire.Meeting]:
         return await self._all(wire.Meeting, "meetings", "meetings", filters, HISTORY_FILTERS)
 
     async def create_meeting(self, body: Mapping[str, Any]) -> wire.Meeting:
         return await self._one(wire.Meeting, "POST", "meetings", "meeting", body=body)
+
+    async def delete_meeting(self, meeting_id: str) -> None:
+        await self._call("DELETE", f"meetings/{_segment(meeting_id)}")
 
     # -- notifications -----------------------------------------------------------------------------
 

@@ -176,6 +176,8 @@ def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
         errors["pipeline_id"] = "pipeline_id is invalid"
     if not str(merged.get("name") or "").strip():
         errors["name"] = "name is invalid or missing"
+    elif len(str(merged["name"])) > 60:
+        errors["name"] = "name must be at most 60 characters"
     if merged.get("status") not in ("pending", "won", "lost"):
         errors["status"] = "status must be pending, won or lost"
     if pipe is not None and merged.get("status") == "pending" and merged.get("stage") not in [s["stage"] for s in pipe["stages"]]:
@@ -238,6 +240,17 @@ def delete_deal(req: Request) -> Reply:
 # -- notes, calls, meetings -------------------------------------------------------------------------
 
 
+def _check_lengths(body: dict, limits: dict[str, int]) -> None:
+    """The spec's maxLength of text fields, refused with 400 as the API does."""
+    errors = {
+        name: f"{name} must be at most {limit} characters"
+        for name, limit in limits.items()
+        if len(str(body.get(name) or "")) > limit
+    }
+    if errors:
+        raise invalid(errors)
+
+
 def _activity(kind: str, single: str, time_field: str | None) -> None:
     def list_items(req: Request) -> Reply:
         with req.state.lock:
@@ -255,6 +268,7 @@ def _activity(kind: str, single: str, time_field: str | None) -> None:
             require(body, "contact_id", *(("text",) if kind == "notes" else ()))
             if body["contact_id"] not in state.tables["contacts"]:
                 raise invalid({"contact_id": "contact_id is invalid"})
+            _check_lengths(body, {"text": 7168, "place": 100})
             now = state.now_iso()
             doc = {"id": state.new_id(), "contact_id": body["contact_id"], "text": str(body.get("text") or ""), "author": state.user_name(req.user_id), "created_at": now, "_user_id": req.user_id}
             if kind == "notes":
@@ -275,9 +289,16 @@ def _activity(kind: str, single: str, time_field: str | None) -> None:
         req.query["contact_id"] = req.params["contact_id"]
         return list_items(req)
 
+    def delete_item(req: Request) -> Reply:
+        with req.state.write():
+            req.state.get(kind, req.params["item_id"], single.capitalize())
+            req.state.remove(kind, req.params["item_id"])
+        return Reply({})
+
     router.add("GET", f"/{kind}", list_items)
     router.add("POST", f"/{kind}", create_item)
     router.add("GET", f"/{kind}/{{item_id}}", get_item)
+    router.add("DELETE", f"/{kind}/{{item_id}}", delete_item)
     router.add("GET", f"/contacts/{{contact_id}}/{kind}", contact_items)
 
 
