@@ -146,6 +146,13 @@ class Session:
         self.entries = kept if new is None else [*kept, new]
         self.sort()
 
+    def replace_entry(self, contact_id: str, new: StreamEntry | None) -> None:
+        """Show a contact as another view of it (the contact detail) now has it; None takes it out."""
+        if self.entry(contact_id) == new:
+            return
+        self._put(contact_id, new)
+        self._changed()
+
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
         fresh = await self.backend.stream_entry(contact_id, user_id=self.stream_user_id)

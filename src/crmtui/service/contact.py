@@ -1,0 +1,294 @@
+"""One contact as its detail screen sees it: a Session narrowed to that contact, plus its history.
+
+`ContactSession` is a `Session` whose stream is the one contact (so every triage command, its
+checks, optimistic prediction, revert and undo work exactly as in the action stream) and which also
+holds the contact's history: every action (done ones too), deals, notes, calls and meetings.
+
+It shares the backend, account and clock of the app's main session, keeps its own undo stack (`u`
+undoes the last change made on the detail screen) and copies every change of the contact into the
+main session's stream, so the stream is in step when the person goes back: the contact is updated,
+added (now in the user's stream) or removed (no longer in it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from crmtui.backends.errors import BackendError
+from crmtui.domain.capabilities import Capability
+from crmtui.domain.formatting import format_datetime
+from crmtui.domain.models import Action, Call, Deal, Meeting, Note, StreamEntry
+from crmtui.domain.stream import conflicting_actions
+from crmtui.service.commands import Command, ToggleStar
+from crmtui.service.contact_commands import (
+    OPEN_ACTIONS_REFUSAL,
+    AddTag,
+    ChangeOwner,
+    ChangeStatus,
+    CloseSalesCycle,
+    RemoveTag,
+    ReopenSalesCycle,
+)
+from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, HistoryCommand, LogCall
+from crmtui.service.errors import CommandRefused
+from crmtui.service.session import ContactRef, Session
+
+CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS = "contact", "actions", "deals", "notes", "calls", "meetings"
+SECTIONS = (CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS)
+NEEDS: dict[str, Capability] = {DEALS: Capability.PIPELINES, NOTES: Capability.NOTES, CALLS: Capability.CALLS, MEETINGS: Capability.MEETINGS}
+SectionListener = Callable[[str], None]
+_CONTACT_ONLY = (ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle, ToggleStar)
+_local_ids = itertools.count(1)
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class UnexpectedFailure(BackendError):
+    """Anything but a BackendError while loading a section: shown in the section, never as a traceback."""
+
+
+class ContactSession(Session):
+    """The contact `contact_id`, seen by the signed-in user; changes are mirrored into `parent`."""
+
+    def __init__(self, parent: Session, contact_id: str) -> None:
+        super().__init__(parent.backend, clock=parent._clock)
+        self.parent = parent
+        self.contact_id = contact_id
+        self.account = parent.account
+        self.stream_user_id = parent.user_id
+        known = parent.entry(contact_id)
+        if known is not None and parent.stream_user_id == self.stream_user_id:
+            self.entries = [known.model_copy(deep=True)]  # the header shows at once, then is re-read
+        self.actions: list[Action] | None = None
+        """Every action on the contact, of every user, done ones too (None until loaded)."""
+        self.history: dict[str, list[Any] | None] = {DEALS: None, NOTES: None, CALLS: None, MEETINGS: None}
+        self.errors: dict[str, BackendError] = {}
+        """The last loading failure of each section, until it loads."""
+        self._section_listeners: list[SectionListener] = []
+
+    # -- state -------------------------------------------------------------------------------------
+    @property
+    def current(self) -> StreamEntry | None:
+        return self.entry(self.contact_id)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The sections this backend can fill."""
+        return tuple(s for s in SECTIONS if s not in NEEDS or self.supports(NEEDS[s]))
+
+    @property
+    def deals(self) -> list[Deal] | None:
+        return self.history[DEALS]
+
+    @property
+    def notes(self) -> list[Note] | None:
+        return self.history[NOTES]
+
+    @property
+    def calls(self) -> list[Call] | None:
+        return self.history[CALLS]
+
+    @property
+    def meetings(self) -> list[Meeting] | None:
+        return self.history[MEETINGS]
+
+    def subscribe_sections(self, listener: SectionListener) -> Callable[[], None]:
+        """Call `listener(section)` whenever a section's data (or the contact, "contact") changes."""
+        self._section_listeners.append(listener)
+        return lambda: self._section_listeners.remove(listener) if listener in self._section_listeners else None
+
+    def _section_changed(self, section: str) -> None:
+        for listener in list(self._section_listeners):
+            listener(section)
+
+    def _changed(self) -> None:
+        super()._changed()
+        self._section_changed(CONTACT)
+        self._mirror()
+
+    def _mirror(self) -> None:
+        """Put the contact's entry into the main session's stream as it is now (or take it out)."""
+        parent, entry = self.parent, self.current
+        if entry is None or parent.account is None or parent.stream_user_id != self.stream_user_id:
+            return
+        parent.replace_entry(self.contact_id, entry.model_copy(deep=True) if entry.in_stream else None)
+
+    # -- loading -----------------------------------------------------------------------------------
+    async def load(
+        self, sections: Iterable[str] | None = None, on_loaded: SectionListener | None = None
+    ) -> None:
+        """Fetch the sections (default: all) concurrently; each is shown as soon as it arrives.
+
+        A section that fails keeps its error in `errors` (and its previous data); the others go on.
+        """
+        wanted = [s for s in (sections or self.sections) if s in self.sections]
+        if self.account is None:
+            self.account = self.parent.account or await self.parent.connect()
+            self.stream_user_id = self.account.user.id
+
+        async def one(section: str) -> None:
+            try:
+                await self._fetch(section)
+            except BackendError as exc:
+                self.errors[section] = exc
+            except Exception as exc:  # noqa: BLE001 - shown in the section; the other sections go on
+                self.errors[section] = UnexpectedFailure(f"Unexpected error: {exc}")
+            else:
+                self.errors.pop(section, None)
+            self._section_changed(section)
+            if on_loaded is not None:
+                on_loaded(section)
+
+        await asyncio.gather(*(one(s) for s in wanted))
+
+    async def _fetch(self, section: str) -> None:
+        backend, cid = self.backend, self.contact_id
+        if section == CONTACT:
+            await self.refresh_entry(cid)
+        elif section == ACTIONS:
+            self.actions = await backend.contact_actions(cid)
+        else:
+            fetch: dict[str, Callable[[], Awaitable[list[Any]]]] = {
+                DEALS: lambda: backend.deals(contact_id=cid),
+                NOTES: lambda: backend.notes(cid),
+                CALLS: lambda: backend.calls(cid),
+                MEETINGS: lambda: backend.meetings(cid),
+            }
+            self.history[section] = list(await fetch[section]())
+
+    async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry:
+        """Re-read the contact with the user's actions, in their stream or not."""
+        fresh = await self.backend.contact_entry(self.contact_id, user_id=self.stream_user_id)
+        fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
+        self.entries = [fresh]
+        self._changed()
+        return fresh
+
+    # -- the command pipeline, with history --------------------------------------------------------
+    async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
+        if isinstance(command, HistoryCommand):
+            return await self._run_history(command, record=record)
+        result = await super().run(command, record=record)
+        if not isinstance(command, _CONTACT_ONLY):
+            await self._quietly(ACTIONS)  # the done history and team members' actions follow triage
+        return result
+
+    async def _run_history(self, command: HistoryCommand, *, record: bool) -> StreamEntry | None:
+        command.check(self.entries)
+        section = command.section
+        before = self.history[section]
+        if before is not None:
+            self.history[section] = command.predict(list(before), f"local-{next(_local_ids)}", self.now())
+            self._section_changed(section)
+        try:
+            await command.execute(self.backend)
+        except BackendError:
+            self.history[section] = before
+            self._section_changed(section)
+            raise
+        if before is not None:
+            self.history[section] = command.settle(self.history[section] or [])
+            self._section_changed(section)
+        else:
+            await self._quietly(section)  # never loaded (it failed): now it can show the change
+        if record:
+            self.undo_stack.append(command)
+        if command.changes_contact:
+            await self._quietly(CONTACT)
+        return self.current
+
+    async def _quietly(self, section: str) -> None:
+        """Re-read a section after a change that succeeded; a failure keeps what is shown."""
+        try:
+            await self._fetch(section)
+        except BackendError:
+            return
+        self.errors.pop(section, None)
+        self._section_changed(section)
+
+    # -- contact commands --------------------------------------------------------------------------
+    def _require(self) -> StreamEntry:
+        entry = self.current
+        if entry is None:
+            raise CommandRefused("The contact is still loading; try again in a moment")
+        return entry
+
+    async def change_status(self, status_id: str) -> StreamEntry | None:
+        contact = self._require().contact
+        account = self.account
+        text = next((s.text for s in account.statuses if s.id == status_id), status_id) if account else status_id
+        return await self.run(ChangeStatus(
+            contact_id=self.contact_id, status_id=status_id, status=text,
+            previous_id=contact.status_id, previous=contact.status, label=f"Status: {text}",
+        ))
+
+    async def change_owner(self, owner_id: str) -> StreamEntry | None:
+        contact = self._require().contact
+        name = self.account.user_name(owner_id) if self.account else owner_id
+        return await self.run(ChangeOwner(
+            contact_id=self.contact_id, owner_id=owner_id, previous_id=contact.owner_id, label=f"Owner: {name}",
+        ))
+
+    async def add_tag(self, tag: str) -> StreamEntry | None:
+        self._require()
+        tag = tag.strip()
+        return await self.run(AddTag(contact_id=self.contact_id, tag=tag, label=f"Tag: {tag}"))
+
+    async def remove_tag(self, tag: str) -> StreamEntry | None:
+        self._require()
+        return await self.run(RemoveTag(contact_id=self.contact_id, tag=tag, label=f"Untag: {tag}"))
+
+    def open_actions_of_mine(self) -> list[Action]:
+        """The signed-in user's open actions on the contact (what keeps the sales cycle from closing)."""
+        me = self.user_id or ""
+        known = self.actions
+        if known is None:
+            entry = self.current
+            known = [a for a in [entry.next_action, *entry.queued_actions] if a is not None] if entry else []
+        return [a for a in known if not a.done and a.assignee_id in ("", me)]
+
+    async def close_sales_cycle(self, comment: str) -> StreamEntry | None:
+        self._require()
+        if self.open_actions_of_mine():
+            raise CommandRefused(OPEN_ACTIONS_REFUSAL)
+        return await self.run(CloseSalesCycle(
+            contact_id=self.contact_id, comment=comment.strip(), user_id=self.user_id or "", label="Close sales cycle",
+        ))
+
+    async def reopen_sales_cycle(self) -> StreamEntry | None:
+        contact = self._require().contact
+        return await self.run(ReopenSalesCycle(
+            contact_id=self.contact_id, comment=contact.sales_closed_comment, user_id=self.user_id or "",
+            label="Reopen sales cycle",
+        ))
+
+    # -- history commands --------------------------------------------------------------------------
+    async def add_note(self, text: str) -> StreamEntry | None:
+        return await self.run(AddNote(contact_id=self.contact_id, text=text.strip(), label=f"Note: {_short(text)}"))
+
+    async def log_call(self, call_result: str, text: str = "", phone_number: str = "") -> StreamEntry | None:
+        command = LogCall(
+            contact_id=self.contact_id, text=text.strip(), call_result=call_result, phone_number=phone_number,
+            label=f"Call: {self.call_result_text(call_result) if call_result else _short(text)}",
+        )
+        return await self.run(command)
+
+    async def add_meeting(self, text: str, when: dt.datetime, place: str = "") -> StreamEntry | None:
+        when_text = format_datetime(when, self.account) if self.account else ""
+        label = f"Meeting: {_short(text) or when_text}"
+        return await self.run(AddMeeting(contact_id=self.contact_id, text=text.strip(), when=when, place=place.strip(), label=label))
+
+    async def add_deal(self, name: str, **fields: Any) -> StreamEntry | None:
+        return await self.run(AddDeal(contact_id=self.contact_id, name=name.strip(), label=f"Deal: {name.strip()}", **fields))
+
+    def call_result_text(self, result_id: str) -> str:
+        account = self.account
+        found = next((c.text for c in account.call_results if c.id == result_id), None) if account else None
+        return found or result_id.replace("_", " ").capitalize()

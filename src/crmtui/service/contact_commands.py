@@ -1,0 +1,168 @@
+"""Contact changes of the contact detail screen: status, owner, tags, sales cycle.
+
+Beside the triage commands of `commands`, and like them: each predicts the new state of the stream
+entry (so the Session's pipeline shows it at once and puts it back on failure) and has an inverse
+so `u` can undo it. The history commands (note, call, meeting, deal) are in `contact_history`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crmtui.backends.base import Backend
+from crmtui.domain.models import StreamEntry
+from crmtui.service.commands import Command
+from crmtui.service.errors import CommandRefused
+
+OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
+COMMENT_LIMIT = 140
+
+
+# -- contact changes ---------------------------------------------------------------------------------
+
+
+class ChangeStatus(Command):
+    kind: str = "change_status"
+    status_id: str
+    status: str
+    previous_id: str = ""
+    previous: str = ""
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if self.status_id == self.previous_id:
+            raise CommandRefused(f"The status is already {self.status}")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.status_id, entry.contact.status = self.status_id, self.status
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.change_status(self.contact_id, self.status_id)
+
+    def inverse(self) -> Command:
+        if not self.previous_id:
+            raise CommandRefused("The contact had no status before, so there is nothing to go back to")
+        return ChangeStatus(
+            contact_id=self.contact_id, status_id=self.previous_id, status=self.previous,
+            previous_id=self.status_id, previous=self.status, label=f"Status: {self.previous}",
+        )
+
+
+class ChangeOwner(Command):
+    kind: str = "change_owner"
+    owner_id: str
+    previous_id: str = ""
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if self.owner_id == self.previous_id:
+            raise CommandRefused("The contact already belongs to that user")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.owner_id = self.owner_id
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.change_owner(self.contact_id, self.owner_id)
+
+    def inverse(self) -> Command:
+        if not self.previous_id:
+            raise CommandRefused("The contact had no owner before, so there is nothing to go back to")
+        return ChangeOwner(contact_id=self.contact_id, owner_id=self.previous_id, previous_id=self.owner_id, label="Owner back")
+
+
+class AddTag(Command):
+    kind: str = "add_tag"
+    tag: str
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if not self.tag.strip():
+            raise CommandRefused("The tag needs a name")
+        entry = _find(entries, self.contact_id)
+        if entry is not None and self.tag in entry.contact.tags:
+            raise CommandRefused(f"Already tagged “{self.tag}”")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.tags = sorted({*entry.contact.tags, self.tag})
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.add_tag(self.contact_id, self.tag)
+
+    def inverse(self) -> Command:
+        return RemoveTag(contact_id=self.contact_id, tag=self.tag, label=f"Untag: {self.tag}")
+
+
+class RemoveTag(Command):
+    kind: str = "remove_tag"
+    tag: str
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        entry = _find(entries, self.contact_id)
+        if entry is not None and self.tag not in entry.contact.tags:
+            raise CommandRefused(f"The contact has no tag “{self.tag}”")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.tags = [t for t in entry.contact.tags if t != self.tag]
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.remove_tag(self.contact_id, self.tag)
+
+    def inverse(self) -> Command:
+        return AddTag(contact_id=self.contact_id, tag=self.tag, label=f"Tag: {self.tag}")
+
+
+class CloseSalesCycle(Command):
+    """Close the sales cycle for the signed-in user; the server refuses (409) while they have open actions."""
+
+    kind: str = "close_sales_cycle"
+    comment: str = ""
+    user_id: str = ""
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if len(self.comment) > COMMENT_LIMIT:
+            raise CommandRefused(f"The comment is limited to {COMMENT_LIMIT} characters")
+        entry = _find(entries, self.contact_id)
+        if entry is None:
+            return
+        if entry.contact.sales_closed:
+            raise CommandRefused("The sales cycle is already closed (x reopens it)")
+        mine = [a for a in [entry.next_action, *entry.queued_actions] if a is not None and not a.done]
+        if any(a.assignee_id in ("", self.user_id) for a in mine):
+            raise CommandRefused(OPEN_ACTIONS_REFUSAL)
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.sales_closed, entry.contact.sales_closed_comment = True, self.comment
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.close_sales_cycle(self.contact_id, self.comment)
+
+    def inverse(self) -> Command:
+        return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
+
+
+class ReopenSalesCycle(Command):
+    kind: str = "reopen_sales_cycle"
+    comment: str = ""
+    """The closing comment, so an undo closes it again as it was."""
+    user_id: str = ""
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        entry = _find(entries, self.contact_id)
+        if entry is not None and not entry.contact.sales_closed:
+            raise CommandRefused("The sales cycle is open")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact.sales_closed, entry.contact.sales_closed_comment = False, ""
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.reopen_sales_cycle(self.contact_id)
+
+    def inverse(self) -> Command:
+        return CloseSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Close sales cycle")
+
+
+def _find(entries: Sequence[StreamEntry], contact_id: str) -> StreamEntry | None:
+    return next((e for e in entries if e.contact.id == contact_id), None)

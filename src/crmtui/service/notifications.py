@@ -1,0 +1,186 @@
+"""The signed-in user's notifications: newest first, marked read optimistically.
+
+A mark shows at once; on a BackendError it is put back and the error re-raised for the screen.
+Marks still on their way survive a reload that raced them, so a row never flickers back to unread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from crmtui.backends.errors import BackendError, NotFound
+from crmtui.domain.formatting import contact_name
+from crmtui.domain.models import Notification
+from crmtui.service.errors import CommandRefused
+from crmtui.service.session import Session
+
+Listener = Callable[[list[Notification]], None]
+
+TYPE_LABELS = {
+    "assigned_action": "Action assigned",
+    "action_with_time": "Timed action",
+    "contact_assigned": "Contact assigned",
+    "note": "Note",
+    "call": "Call",
+    "meeting": "Meeting",
+    "email": "Email",
+    "link": "Link",
+}
+"""Known notification types in words; any other type is shown as the server names it."""
+
+NAME_LOOKUPS = 4
+"""Contacts fetched at once when naming the contacts notifications are about."""
+
+_OLDEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def type_label(kind: str) -> str:
+    return TYPE_LABELS.get(kind, kind or "—")
+
+
+def detail(notification: Notification) -> str:
+    """What the notification says beyond its type: the detail when the text only repeats the headline."""
+    n = notification
+    combined = " ".join(p for p in (n.title, n.body) if p)
+    if n.title and n.text == combined:
+        return n.body or n.title
+    return n.text
+
+
+def full_text(notification: Notification) -> str:
+    """Everything the notification says: "Action assigned to you: Call back" for a headline and its detail."""
+    n = notification
+    if n.title and n.body and n.text == f"{n.title} {n.body}":
+        return f"{n.title}: {n.body}"
+    return n.text
+
+
+def _created(n: Notification) -> dt.datetime:
+    if n.created_at is None:
+        return _OLDEST
+    return n.created_at if n.created_at.tzinfo else n.created_at.replace(tzinfo=dt.timezone.utc)
+
+
+class Inbox:
+    """Notifications of the signed-in user, through the app's session backend."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.items: list[Notification] = []
+        self.loaded = False
+        self._names: dict[str, str] = {}
+        self._marking: set[str] = set()
+        self._marking_all = 0
+        self._listeners: list[Listener] = []
+
+    # -- listeners -----------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener(self.items)
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def unread(self) -> int:
+        return sum(1 for n in self.items if not n.read)
+
+    def find(self, notification_id: str) -> Notification | None:
+        return next((n for n in self.items if n.id == notification_id), None)
+
+    async def load(self) -> list[Notification]:
+        items = await self.session.backend.notifications()
+        for n in items:
+            if self._marking_all or n.id in self._marking:
+                n.read = True  # marked here, and the server's answer predates it
+        items.sort(key=lambda n: (_created(n), n.id), reverse=True)
+        self.items = items
+        self.loaded = True
+        self._changed()
+        return items
+
+    # -- marking read --------------------------------------------------------------------------
+    async def mark_read(self, notification_id: str) -> bool:
+        """Mark one read; False when it already was (nothing is sent)."""
+        found = self.find(notification_id)
+        if found is None:
+            raise CommandRefused("That notification is no longer there; press r to refresh")
+        if found.read:
+            return False
+        found.read = True
+        self._marking.add(notification_id)
+        self._changed()
+        try:
+            await self.session.backend.mark_notification_read(notification_id)
+        except BackendError:
+            current = self.find(notification_id)
+            if current is not None:
+                current.read = False
+            self._changed()
+            raise
+        finally:
+            self._marking.discard(notification_id)
+        return True
+
+    async def mark_all_read(self) -> int:
+        """Mark every notification read; how many were unread (0: nothing is sent)."""
+        unread = [n.id for n in self.items if not n.read]
+        if not unread:
+            return 0
+        for n in self.items:
+            n.read = True
+        self._marking_all += 1
+        self._changed()
+        try:
+            await self.session.backend.mark_all_notifications_read()
+        except BackendError:
+            for n in self.items:
+                if n.id in unread and n.id not in self._marking:
+                    n.read = False
+            self._changed()
+            raise
+        finally:
+            self._marking_all -= 1
+        return len(unread)
+
+    # -- the contacts they are about -----------------------------------------------------------
+    def contact_name(self, contact_id: str) -> str | None:
+        """The contact's name when known (from the loaded stream or an earlier lookup)."""
+        if not contact_id:
+            return None
+        name = self._names.get(contact_id)
+        if name is None:
+            entry = self.session.entry(contact_id)
+            if entry is not None:
+                name = self._names[contact_id] = contact_name(entry.contact)
+        return name
+
+    async def load_names(self, contact_ids: Iterable[str]) -> bool:
+        """Look up the names of contacts not known yet; True when any name was added."""
+        wanted = list(dict.fromkeys(cid for cid in contact_ids if cid and self.contact_name(cid) is None))
+        if not wanted:
+            return False
+        gate = asyncio.Semaphore(NAME_LOOKUPS)
+
+        async def one(contact_id: str) -> None:
+            async with gate:
+                try:
+                    contact = await self.session.backend.get_contact(contact_id)
+                except NotFound:
+                    self._names[contact_id] = "(deleted contact)"
+                    return
+            self._names[contact_id] = contact_name(contact)
+
+        results = await asyncio.gather(*(one(cid) for cid in wanted), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        added = len(errors) < len(wanted)
+        if added:
+            self._changed()
+        for error in errors:
+            if not isinstance(error, BackendError):
+                raise error
+        return added
