@@ -201,10 +201,10 @@ def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path
     assert "Action stream · " in header and "✉" in header, header
 
     app.send("?")
-    help_screen = app.wait_for("Moving in the list")
-    assert "Keys" in help_screen and "Action stream" in help_screen
+    help_screen = app.wait_for("Everywhere")  # help's first section
+    assert "Keys" in help_screen and "Action stream" in help_screen and "Esc close" in help_screen
     app.send("Escape")
-    after = app.wait_until_gone("Moving in the list")
+    after = app.wait_until_gone("Esc close")
     assert "Pending deals" in after and LOADED in after
 
     quit_app(demo)

@@ -22,7 +22,7 @@ from crmtui.domain.models import StreamEntry
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
 from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.next_action import NextActionModal
-from crmtui.ui.modals.pickers import ConfirmModal, PreviewModal
+from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 from crmtui.ui.screens.help import HelpScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
@@ -185,27 +185,11 @@ def test_help(snap_compare, sandbox, size) -> None:
     assert shot(snap_compare, sandbox, size, run_before)
 
 
-# -- the contact preview -----------------------------------------------------------------------
+# -- the contact preview pane ------------------------------------------------------------------
 
 
 def with_pending_deal(position: int, entry: StreamEntry) -> bool:
     return entry.contact.pending_deal
-
-
-def test_preview_modal_narrow(snap_compare, sandbox) -> None:
-    """80x24 has no room for the preview pane: Enter opens it full-screen, deals loaded."""
-
-    async def run_before(pilot: Pilot) -> None:
-        await ready(pilot)
-        await move_to(pilot, with_pending_deal, "with a pending deal")
-        await pilot.press("enter")
-        app = pilot.app
-        await wait_for(pilot, lambda: isinstance(app.screen, PreviewModal), what="the preview modal")
-        await wait_for(pilot, lambda: app.screen.deals is not None, what="the deals to load")
-        await quiet(pilot)
-        assert app.screen.deals, "the contact should have pending deals"
-
-    assert shot(snap_compare, sandbox, NARROW, run_before)
 
 
 def test_preview_pane_wide(snap_compare, sandbox) -> None:

@@ -61,8 +61,7 @@ async def test_slow_server_star_shows_at_once_and_the_cursor_still_moves(sandbox
         assert selected_id(app) == below
         await pilot.press("k")
         assert selected_id(app) == cid
-        assert loop.time() - pressed < 1.0  # all of that before the server could answer
-        assert triage_running(app)  # the request is still on its way
+        assert triage_running(app)  # all of that while the request is still on its way
 
         await settled(pilot)
         assert loop.time() - pressed >= 1.5
@@ -79,12 +78,10 @@ async def test_slow_server_done_opens_the_modal_at_once(sandbox, make_app, api) 
         cid = target.contact.id
         await go_to(pilot, cid)
         sandbox.options.latency_ms = 800  # four requests: done, re-read, add, re-read
-        loop = asyncio.get_running_loop()
-        pressed = loop.time()
         await pilot.press("d")
         assert isinstance(app.screen, NextActionModal)
         assert entry_of(app, cid).next_action is None  # shown done before the server answers
-        assert loop.time() - pressed < 0.5 and triage_running(app)
+        assert triage_running(app)  # the modal is up while "done" is still on its way
         await pilot.press(*"Call", "enter")
         assert isinstance(app.screen, ActionStreamScreen)
         assert triage_running(app)

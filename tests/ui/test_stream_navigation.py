@@ -6,7 +6,7 @@ from crmtui.domain.formatting import contact_name, format_money
 from crmtui.domain.models import ActionStatus, StreamEntry
 from crmtui.domain.stream import Section
 from crmtui.ui.app import CrmApp
-from crmtui.ui.modals.pickers import PreviewModal
+from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.rows import SECTION_LABELS, haystack
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.stream_list import _Header
@@ -234,11 +234,12 @@ async def test_preview_pane_appears_from_120_columns(make_app) -> None:
         second = app.session.entries[1]
         assert contact_name(second.contact) in preview_text(app)  # filled with the selected contact at once
         assert stream_list(app).region.width < 120
-        await pilot.press("enter")  # wide too: Enter opens the full-screen preview
-        assert isinstance(app.screen, PreviewModal)
-        assert contact_name(second.contact) in preview_text(app, "#preview-modal-body")
+        await pilot.press("enter")  # wide too: Enter opens the contact's detail screen
+        assert isinstance(app.screen, ContactDetailScreen) and app.screen.contact_id == second.contact.id
+        await settled(pilot)
         await pilot.press("escape")
-        assert app.screen is screen
+        assert app.screen is screen and selected_id(app) == second.contact.id
+        assert contact_name(second.contact) in preview_text(app)  # the pane still shows it
 
 
 async def test_wide_preview_fetches_pending_deals_lazily(make_app, api) -> None:
@@ -264,29 +265,43 @@ async def test_wide_preview_fetches_pending_deals_lazily(make_app, api) -> None:
         assert session.cached_pending_deals(first.contact.id) is None  # no deal, no request
 
 
-async def test_narrow_terminal_opens_preview_with_enter_and_esc_closes_it(make_app, api) -> None:
+async def test_enter_opens_the_contact_and_esc_or_backspace_come_back_to_the_same_row(make_app) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         await loaded(pilot)
+        await settled(pilot)
         screen = stream_screen(app)
-        assert not screen.is_wide and not screen.query_one("#stream-preview").display
-        target = next(e for e in app.session.entries if e.contact.pending_deal)
-        deals = [d for d in await api.deals(contact_id=target.contact.id) if d.status.value == "pending"]
+        lst = stream_list(app)
+        # well down the list, so a lost cursor or scroll position would show
+        target = app.session.entries[len(app.session.entries) // 2]
+        for _ in range(3):
+            await pilot.press("pagedown")
         await go_to(pilot, target.contact.id)
+        cursor, scroll = lst.cursor, lst.scroll_offset.y
+        assert scroll > 0
 
         await pilot.press("enter")
-        assert isinstance(app.screen, PreviewModal) and app.screen.entry.contact.id == target.contact.id
-        text = preview_text(app, "#preview-modal-body")
-        assert contact_name(target.contact) in text and target.next_action.text in text
-        await wait_for(pilot, lambda: deals[0].name in preview_text(app, "#preview-modal-body"), what="deals")
+        detail = app.screen
+        assert isinstance(detail, ContactDetailScreen) and detail.contact_id == target.contact.id
+        await settled(pilot)
+        header = detail.query_one("#header", AppHeader)
+        assert header.title == f"Contact · {contact_name(target.contact)}"
+        await pilot.press("j", "j")  # keys go to the detail screen, not to the list beneath
+        assert lst.cursor == cursor
 
         await pilot.press("escape")
         assert app.screen is screen and selected_id(app) == target.contact.id
+        assert (lst.cursor, lst.scroll_offset.y) == (cursor, scroll)
+        assert app.focused is lst
 
         await pilot.press("enter")
-        assert isinstance(app.screen, PreviewModal)
-        await pilot.press("q")  # q closes the preview, it does not quit the app
-        assert app.screen is screen and app.return_value is None
+        assert isinstance(app.screen, ContactDetailScreen)
+        await settled(pilot)
+        await pilot.press("backspace")
+        assert app.screen is screen and selected_id(app) == target.contact.id
+        assert (lst.cursor, lst.scroll_offset.y) == (cursor, scroll)
+        await pilot.press("j")  # the list answers again
+        assert selected_id(app) != target.contact.id
 
 
 # -- filter ------------------------------------------------------------------------------------------

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import BackendError
@@ -17,19 +19,39 @@ from crmtui.domain.capabilities import Capability
 from crmtui.service import Session
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
-from crmtui.ui.modals.pickers import ConfirmModal, PreviewModal, TeamPickerModal
+from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows
+from crmtui.ui.screens.contact import ContactDetailScreen
+from crmtui.ui.screens.notifications import NotificationsScreen
+from crmtui.ui.screens.pipeline import PipelineScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
+from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.styles import stylesheets
 from crmtui.ui.widgets.stream_list import StreamList
 
 Clock = Callable[[], dt.datetime]
 
-# Top-level screens: mode name -> (title, screen class, capability the backend needs).
-TOP_LEVEL: dict[str, tuple[str, type, Capability | None]] = {
-    "stream": ("Action stream", ActionStreamScreen, None),
-}
+
+
+@dataclass(frozen=True)
+class TopLevel:
+    """A top-level screen: its mode name, number key, title, class and the capability it needs."""
+
+    mode: str
+    key: str
+    title: str
+    screen: type[Screen]
+    needs: Capability
+
+
+# Fixed numbers, so muscle memory holds across backends; a screen the backend cannot feed is left out.
+TOP_LEVEL: tuple[TopLevel, ...] = (
+    TopLevel("stream", "1", "Action stream", ActionStreamScreen, Capability.ACTION_STREAM),
+    TopLevel("team", "2", "Team stream", TeamStreamScreen, Capability.TEAM_STREAM),
+    TopLevel("pipeline", "3", "Pipeline", PipelineScreen, Capability.PIPELINES),
+    TopLevel("notifications", "4", "Notifications", NotificationsScreen, Capability.NOTIFICATIONS),
+)
 
 
 class CrmApp(App[int]):
@@ -38,9 +60,8 @@ class CrmApp(App[int]):
     TITLE = "crmtui"
     CSS_PATH = stylesheets()
     COMMANDS = App.COMMANDS | {CrmCommands}
-    MODES = {name: screen for name, (_, screen, _) in TOP_LEVEL.items()}
     BINDINGS = [
-        Binding("1", "switch_mode('stream')", "Stream", show=False),
+        *(Binding(top.key, f"go('{top.mode}')", top.title, show=False) for top in TOP_LEVEL),
         Binding("question_mark", "help", "Help"),
         Binding("t", "change_theme", "Theme", show=False),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
@@ -59,6 +80,9 @@ class CrmApp(App[int]):
     """Changes shown on screen whose server call has not finished yet ("saving…" in the header)."""
     unread_count: reactive[int] = reactive(0)
     """Unread notifications, polled with every refresh (and set by the notifications screen)."""
+    unread_seconds: float = 30
+    """How often the unread count is polled on its own, so it stays current when refresh is off or slow."""
+    _unread_sets = 0
 
     def __init__(
         self,
@@ -80,29 +104,46 @@ class CrmApp(App[int]):
         self.last_synced: dt.datetime | None = None
         self.connected = False
         self._loading = False
-        self.mode_titles = {
-            name: title
-            for name, (title, _, needs) in TOP_LEVEL.items()
-            if needs is None or needs in getattr(backend, "capabilities", ())
-        }
+        capabilities = getattr(backend, "capabilities", frozenset())
+        self.top_level = [top for top in TOP_LEVEL if top.needs in capabilities]
+        """The top-level screens this backend supports, in key order."""
+        self.mode_titles = {top.mode: top.title for top in self.top_level}
+        for top in self.top_level:
+            self.add_mode(top.mode, top.screen)
 
     # -- startup -------------------------------------------------------------------------------
     def on_mount(self) -> None:
         if self._initial_theme and self._initial_theme in self.available_themes:
             self.theme = self._initial_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.switch_mode("stream")
+        self.switch_mode(self.top_level[0].mode)
         self.set_interval(1, self._tick)
         if self.refresh_seconds and self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self._periodic_refresh)
+        if self.unread_seconds and self.unread_seconds > 0:
+            self.set_interval(self.unread_seconds, self._periodic_unread)
         self.load_stream(initial=True)
 
     def _theme_changed(self, theme) -> None:
         if self._on_theme_change is not None:
             self._on_theme_change(theme.name)
 
+    # -- navigation ----------------------------------------------------------------------------
+    def action_go(self, mode: str) -> None:
+        """Number keys: switch to a top-level screen (a screen the backend lacks says so)."""
+        if mode not in self.mode_titles:
+            self.notify("This CRM has no such screen", severity="warning", timeout=3)
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def open_contact(self, contact_id: str) -> None:
+        """Enter on a contact anywhere: its detail screen; Esc comes back to where it was opened."""
+        self.push_screen(ContactDetailScreen(contact_id))
+
     def set_unread(self, count: int) -> None:
         """Hook for the notifications screen: the header shows this count."""
+        self._unread_sets += 1  # a poll already on its way predates this: it must not undo it
         self.unread_count = count
 
     def notify(
@@ -153,9 +194,12 @@ class CrmApp(App[int]):
 
     @work(exclusive=True, group="unread", exit_on_error=False)
     async def poll_unread(self) -> None:
-        """Keep the header's unread count current (runs after every successful refresh)."""
+        """Keep the header's unread count current (after every successful refresh and every `unread_seconds`)."""
+        sets = self._unread_sets
         try:
-            self.unread_count = await self.session.unread_notifications()
+            count = await self.session.unread_notifications()
+            if sets == self._unread_sets and not self.pending_changes:
+                self.unread_count = count  # else it may predate a change shown already; the next poll tells
         except BackendError:
             pass  # the header keeps the last count; a failing server already shows as a sync error
 
@@ -180,6 +224,10 @@ class CrmApp(App[int]):
         if self.connected:
             self.load_stream()
 
+    def _periodic_unread(self) -> None:
+        if self.connected:
+            self.poll_unread()
+
     def _tick(self) -> None:
         if self.last_synced is None or self._loading:
             return
@@ -194,14 +242,18 @@ class CrmApp(App[int]):
 
     # -- help ----------------------------------------------------------------------------------
     def help_sections(self) -> HelpSections:
+        screens = [(top.title, binding_rows(top.screen.BINDINGS)) for top in self.top_level]
+        numbers = {top.key for top in TOP_LEVEL}
+        everywhere = [(top.key, top.title) for top in self.top_level]
+        everywhere += [row for row in binding_rows(type(self).BINDINGS) if row[0] not in numbers]
         return [
-            ("Everywhere", binding_rows(type(self).BINDINGS)),
-            ("Action stream", binding_rows(ActionStreamScreen.BINDINGS)),
+            ("Everywhere", everywhere),
+            *screens,
+            ("Contact detail", binding_rows(ContactDetailScreen.BINDINGS)),
             ("Moving in the list", binding_rows(StreamList.BINDINGS)),
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
             ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
             ("Pickers and confirmations", binding_rows(TeamPickerModal.BINDINGS) + binding_rows(ConfirmModal.BINDINGS)),
-            ("Preview (narrow terminals)", binding_rows(PreviewModal.BINDINGS)),
             ("Connection error", binding_rows(ConnectionErrorScreen.BINDINGS)),
         ]
 

@@ -1,8 +1,6 @@
-"""Small modals: yes/no confirmation, a team-member picker and the narrow-screen preview."""
+"""Small modals: yes/no confirmation and a team-member picker."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmtui.domain.models import Account, Deal, StreamEntry, User
-from crmtui.ui.widgets.preview import ContactPreview
+from crmtui.domain.models import User
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -80,35 +77,3 @@ class TeamPickerModal(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-class PreviewModal(ModalScreen[None]):
-    """The contact preview full-screen, for terminals too narrow to show it beside the list."""
-
-    BINDINGS = [Binding("escape,enter,q", "close", "Back")]
-
-    def __init__(
-        self,
-        entry: StreamEntry,
-        account: Account | None,
-        today: dt.date,
-        now: dt.datetime | None,
-        deals: list[Deal] | None = None,
-    ) -> None:
-        super().__init__()
-        self.entry, self.account, self.today, self.now, self.deals = entry, account, today, now, deals
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog preview-dialog"):
-            yield ContactPreview(id="preview-modal-body")
-            yield Static("Esc back", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now, self.deals)
-
-    def show_deals(self, deals: list[Deal]) -> None:
-        """The contact's pending deals arrived."""
-        self.deals = deals
-        self.query_one(ContactPreview).show(self.entry, self.account, self.today, self.now, deals)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

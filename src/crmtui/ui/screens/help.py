@@ -14,6 +14,17 @@ from textual.widgets import Label, Static
 
 KEY_NAMES = {
     "asterisk": "*",
+    "plus": "+",
+    "minus": "-",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "space": "Space",
+    "backspace": "Backspace",
+    "shift+tab": "Shift+Tab",
+    "shift+left": "Shift+←",
+    "shift+right": "Shift+→",
+    "left": "←",
+    "right": "→",
     "slash": "/",
     "question_mark": "?",
     "escape": "Esc",

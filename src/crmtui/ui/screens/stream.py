@@ -14,7 +14,6 @@ from textual.widgets import Footer, Input
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
-from crmtui.ui.modals.pickers import PreviewModal
 from crmtui.ui.screens.triage import TriageMixin
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.preview import ContactPreview
@@ -129,15 +128,12 @@ class ActionStreamScreen(TriageMixin):
         """Fetch the previewed contact's pending deals; moving on cancels the fetch."""
         await asyncio.sleep(DEALS_DELAY)  # holding j/k should not send a request per row
         try:
-            deals = await self.session.pending_deals(contact_id)
+            await self.session.pending_deals(contact_id)  # cached: _show_preview reads them
         except BackendError:
             return  # the preview keeps showing the contact's pending total
         entry = self.selected_entry()
         if entry is not None and entry.contact.id == contact_id and self.is_wide:
             self._show_preview(entry)
-        screen = self.app.screen
-        if isinstance(screen, PreviewModal) and screen.entry.contact.id == contact_id:
-            screen.show_deals(deals)
 
     @on(StreamList.Highlighted)
     def _highlighted(self, event: StreamList.Highlighted) -> None:
@@ -145,13 +141,7 @@ class ActionStreamScreen(TriageMixin):
 
     @on(StreamList.Selected)
     def _selected(self, event: StreamList.Selected) -> None:
-        # Full-screen preview on any width: on wide terminals it shows more than the side pane.
-        session = self.session
-        contact_id = event.entry.contact.id
-        deals = session.cached_pending_deals(contact_id)
-        self.app.push_screen(PreviewModal(event.entry, session.account, session.today(), session.now(), deals))
-        if deals is None and event.entry.contact.pending_deal:
-            self.load_deals(contact_id)
+        self.app.open_contact(event.entry.contact.id)  # type: ignore[attr-defined]  # Esc comes back here
 
     # -- filter --------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -64,7 +65,11 @@ class TriageMixin(Screen):
                 self.notify(success, timeout=3)
             return True
 
-        return self.run_worker(guarded(), group="triage", exit_on_error=False)
+        return self._command_owner().run_worker(guarded(), group="triage", exit_on_error=False)
+
+    def _command_owner(self) -> DOMNode:
+        """Whose worker runs a command: a screen that can be closed mid-save hands it to the app."""
+        return self
 
     def _target(self, *, need_next: bool = False) -> StreamEntry | None:
         entry = self.selected_entry()
