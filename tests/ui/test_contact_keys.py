@@ -389,7 +389,7 @@ async def test_help_lists_the_contact_keys_and_the_footer_fits_80_columns(make_a
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         sections = dict(app.screen.sections)
         keys = dict(sections["Contact detail"])
-        for key in ("d", "n", "e", "a", "p", "s", "u", "*", "N", "c", "m", "D", "S", "plus", "minus", "o", "x", "y", "r"):
+        for key in ("d", "n", "e", "a", "p", "s", "u", "*", "N", "c", "m", "D", "S", "+", "-", "o", "x", "y", "r"):
             assert key in keys, key
         assert keys["N"] == "Note" and keys["x"] == "Close/reopen sales cycle" and keys["y"] == "Copy"
         everywhere = dict(sections["Everywhere"])

@@ -13,9 +13,7 @@ from typing import Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
@@ -24,6 +22,7 @@ from textual.widgets.option_list import Option
 from crmtui.domain.formatting import format_date, zone
 from crmtui.domain.models import Account, Phone
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time
+from crmtui.ui.modals.form import FormModal
 from crmtui.ui.widgets.inputs import TextInput
 
 T = TypeVar("T")
@@ -37,13 +36,9 @@ class FormError(ValueError):
         self.field = field
 
 
-class ContactFormModal(ModalScreen[T | None], Generic[T]):
+class ContactFormModal(FormModal[T], Generic[T]):
     """A titled form; subclasses yield `fields()` and turn them into a result with `result()`."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
     HINT = "Enter save · Esc cancel · Tab next field"
     DIALOG_ID = ""
 
@@ -84,22 +79,6 @@ class ContactFormModal(ModalScreen[T | None], Generic[T]):
         error.display = bool(message)
         if field:
             self.query_one(f"#{field}").focus()
-
-    def action_save(self) -> None:
-        try:
-            result = self.result()
-        except FormError as exc:
-            self.show_error(str(exc), exc.field)
-            return
-        self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
 
 
 def form_row(label: str, widget: Widget) -> Horizontal:

@@ -11,9 +11,7 @@ import re
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from crmtui.domain.formatting import format_date
@@ -21,6 +19,7 @@ from crmtui.domain.models import Account, Deal, DealStatus, Pipeline
 from crmtui.service.pipeline import DealChanges
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.modals.form import FormModal
 
 WON, LOST = "won", "lost"
 
@@ -61,13 +60,8 @@ def parse_months(text: str) -> int:
     return int(text)
 
 
-class DealEditModal(ModalScreen[DealChanges | None]):
+class DealEditModal(FormModal[DealChanges]):
     """Edit one deal; dismisses with the changes (possibly none), or None on Esc."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
 
     def __init__(self, deal: Deal, pipeline: Pipeline, account: Account, today: dt.date) -> None:
         super().__init__()
@@ -105,7 +99,10 @@ class DealEditModal(ModalScreen[DealChanges | None]):
     def _value(self, selector: str) -> str:
         return self.query_one(selector, Input).value
 
-    def changes(self) -> DealChanges:
+    def show_error(self, message: str, field: str | None = None) -> None:
+        self.query_one("#deal-error", Static).update(message)
+
+    def result(self) -> DealChanges:
         """What the form changes; raises ValueError with a message for the person."""
         d = self.deal
         name = self._value("#deal-name").strip()
@@ -135,22 +132,6 @@ class DealEditModal(ModalScreen[DealChanges | None]):
                 if d.status is not DealStatus.PENDING:
                     changes.status = DealStatus.PENDING
         return changes
-
-    def action_save(self) -> None:
-        try:
-            result = self.changes()
-        except ValueError as exc:
-            self.query_one("#deal-error", Static).update(str(exc))
-            return
-        self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
 
     @on(Input.Changed)
     def _edited(self) -> None:

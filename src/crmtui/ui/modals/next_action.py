@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from crmtui.ui.widgets.inputs import TextInput
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
@@ -20,6 +18,7 @@ from textual.widgets.option_list import Option
 from crmtui.domain.formatting import format_date, format_time
 from crmtui.domain.models import Account, Action, ActionStatus
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time, quick_date_value
+from crmtui.ui.modals.form import FormModal
 
 # The statuses a person picks; QUEUED becomes QUEUED_WITH_DATE when a date is given.
 STATUS_CHOICES: list[tuple[ActionStatus, str]] = [
@@ -41,13 +40,9 @@ class ActionDraft:
     exact_time: dt.datetime | None = None
 
 
-class NextActionModal(ModalScreen[ActionDraft | None]):
+class NextActionModal(FormModal[ActionDraft]):
     """Ask for a next action. Returns an ActionDraft, or None on Esc."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
-    ]
 
     def __init__(
         self,
@@ -180,19 +175,8 @@ class NextActionModal(ModalScreen[ActionDraft | None]):
             return ActionDraft(text, ActionStatus.DATE_TIME, day, exact_time(day, clock, self.account))
         return ActionDraft(text, ActionStatus.DATE, day)
 
-    def action_save(self) -> None:
-        try:
-            result = self.draft()
-        except ValueError as exc:
-            self.query_one("#action-error", Static).update(str(exc))
-            return
-        self.dismiss(result)
+    def result(self) -> ActionDraft:
+        return self.draft()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
+    def show_error(self, message: str, field: str | None = None) -> None:
+        self.query_one("#action-error", Static).update(message)
