@@ -9,7 +9,8 @@ from rich.cells import cell_len
 
 from crmtui.domain.models import Account, Deal, DealStatus, Pipeline, Stage, User
 from crmtui.service.pipeline_board import build_board
-from crmtui.ui.widgets.deal_card import card_lines, card_role, fit, header_lines, short_money, sums_text
+from crmtui.ui.cells import fit
+from crmtui.ui.widgets.deal_card import card_lines, card_role, header_lines, short_money, sums_text
 from crmtui.ui.widgets.pipeline_bar import pipeline_bar
 
 TODAY = dt.date(2026, 3, 10)

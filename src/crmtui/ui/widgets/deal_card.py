@@ -13,23 +13,10 @@ from rich.cells import cell_len
 from crmtui.domain.formatting import format_date, format_money, short_date_format
 from crmtui.domain.models import Account, Deal, DealStatus
 from crmtui.service.pipeline_board import Column, Totals
+from crmtui.ui.cells import fit
 
 Piece = tuple[str, str]
 Line = list[Piece]
-
-
-def fit(text: str, width: int) -> str:
-    """`text` cut (with …) or padded to exactly `width` cells."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
-    out = ""
-    for char in text:
-        if cell_len(out + char) > width - 1:
-            break
-        out += char
-    return out + "…" + " " * (width - 1 - cell_len(out))
 
 
 def short_money(amount: float, symbol: str) -> str:

@@ -19,7 +19,7 @@ from textual.strip import Strip
 from crmtui.domain.formatting import account_now, format_date, format_time, short_date_format
 from crmtui.domain.models import Account, Notification
 from crmtui.service.notifications import detail, full_text, type_label
-from crmtui.ui.widgets.stream_list import _fit
+from crmtui.ui.cells import fit
 
 UNREAD_MARK = "●"
 
@@ -93,7 +93,7 @@ def describe(n: Notification | None, contact: str, account: Account | None, now:
 def heading(width: int) -> str:
     cols = columns_for(width)
     parts = [("Type", cols.type), ("By", cols.by), ("When", cols.when), ("Contact", cols.contact), ("", cols.text)]
-    return "  " + " ".join(_fit(text, size) for text, size in parts if size)
+    return "  " + " ".join(fit(text, size) for text, size in parts if size)
 
 
 class NotificationList(ScrollView, can_focus=True):
@@ -212,7 +212,7 @@ class NotificationList(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y
         if not self.items:
             if y == 1:
-                return Strip([Segment(_fit("  " + self.empty_text, width), self._style("empty"))], width)
+                return Strip([Segment(fit("  " + self.empty_text, width), self._style("empty"))], width)
             return Strip.blank(width, self.rich_style)
         if index >= len(self.items):
             return Strip.blank(width, self.rich_style)
@@ -227,12 +227,12 @@ class NotificationList(ScrollView, can_focus=True):
         contact = self._names.get(n.contact_id, "") if n.contact_id else "—"
         segments = [
             Segment(f"{UNREAD_MARK} " if not n.read else "  ", line + self._fg("mark")),
-            Segment(_fit(type_label(n.type), cols.type) + " ", text),
-            Segment(_fit(n.by, cols.by) + " ", dim),
-            Segment(_fit(when, cols.when) + " ", dim),
+            Segment(fit(type_label(n.type), cols.type) + " ", text),
+            Segment(fit(n.by, cols.by) + " ", dim),
+            Segment(fit(when, cols.when) + " ", dim),
         ]
         if cols.contact:
-            segments.append(Segment(_fit(contact, cols.contact) + " ", text))
+            segments.append(Segment(fit(contact, cols.contact) + " ", text))
         if cols.text:
-            segments.append(Segment(_fit(detail(n), cols.text), dim))
+            segments.append(Segment(fit(detail(n), cols.text), dim))
         return Strip(segments).adjust_cell_length(width, line)

@@ -22,7 +22,8 @@ from textual.widget import Widget
 
 from crmtui.domain.models import Account, Deal
 from crmtui.service.pipeline_board import Board
-from crmtui.ui.widgets.deal_card import Line, card_lines, card_role, fit, header_lines, more_text, sums_level
+from crmtui.ui.cells import fit
+from crmtui.ui.widgets.deal_card import Line, card_lines, card_role, header_lines, more_text, sums_level
 
 MIN_WIDTH = 22
 GAP = 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crmtui.domain.models import Account, StreamEntry
+from crmtui.ui.cells import fit
 from crmtui.domain.stream import Section, sort_entries
 from crmtui.ui.rows import (
     CONFLICT_MARK,
@@ -41,16 +41,6 @@ from crmtui.ui.rows import (
 class _Header:
     section: Section
     count: int
-
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut `text` to exactly `width` cells, with an ellipsis when cut."""
-    if width <= 0:
-        return ""
-    text = text.replace("\n", " ")
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
 
 
 class StreamList(ScrollView, can_focus=True):
@@ -314,7 +304,7 @@ class StreamList(ScrollView, can_focus=True):
         base = self.rich_style
         if not self._rows:
             if y == 1:
-                return Strip([Segment(_fit("  " + self.empty_text, width), self._style("empty"))], width)
+                return Strip([Segment(fit("  " + self.empty_text, width), self._style("empty"))], width)
             return Strip.blank(width, base)
         if index >= len(self._rows):
             return Strip.blank(width, base)
@@ -331,7 +321,7 @@ class StreamList(ScrollView, can_focus=True):
         base = self.rich_style
         if isinstance(row, _Header):
             label = f" {SECTION_LABELS[row.section]} · {row.count}"
-            return Strip([Segment(_fit(label, width), base + self._style("header"))], width)
+            return Strip([Segment(fit(label, width), base + self._style("header"))], width)
         cols = columns_for(width)
         cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
         line = base + self._style("cursor") if selected else base
@@ -341,15 +331,15 @@ class StreamList(ScrollView, can_focus=True):
             Segment("▌ ", flag),
             Segment(STAR_ON if cells.starred else STAR_OFF, line + self._fg("star") if cells.starred else dim),
             Segment(" ", line),
-            Segment(_fit(cells.name, cols.name) + " ", line + Style(bold=True)),
+            Segment(fit(cells.name, cols.name) + " ", line + Style(bold=True)),
         ]
         if cols.company:
-            segments.append(Segment(_fit(cells.company, cols.company) + " ", dim))
+            segments.append(Segment(fit(cells.company, cols.company) + " ", dim))
         action_style = flag if cells.role == "none" else line
-        segments.append(Segment(_fit(cells.action, cols.action) + " ", action_style))
+        segments.append(Segment(fit(cells.action, cols.action) + " ", action_style))
         # On the cursor row the due text takes the cursor's colours: red on blue is hard to read.
-        segments.append(Segment(_fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag))
-        segments.append(Segment(_fit(cells.value.rjust(cols.value), cols.value) + " ", line))
+        segments.append(Segment(fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag))
+        segments.append(Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line))
         segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, line)

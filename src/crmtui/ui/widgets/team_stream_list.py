@@ -13,7 +13,8 @@ from textual.strip import Strip
 from crmtui.domain.models import Account, StreamEntry
 from crmtui.domain.stream import Section
 from crmtui.ui.rows import CONFLICT_MARK, DUE_WIDE, STAR_OFF, STAR_ON, columns_for, row_text, shown_action
-from crmtui.ui.widgets.stream_list import StreamList, _fit, _Header
+from crmtui.ui.cells import fit
+from crmtui.ui.widgets.stream_list import StreamList, _Header
 
 
 def short_name(account: Account | None, user_id: str) -> str:
@@ -45,7 +46,7 @@ class TeamStreamList(StreamList):
         if isinstance(row, _Header):
             if row.section is Section.QUEUED_FOR_ME and self.queued_for:
                 label = f" Queued for {self.queued_for} · {row.count}"
-                return Strip([Segment(_fit(label, width), self.rich_style + self._style("header"))], width)
+                return Strip([Segment(fit(label, width), self.rich_style + self._style("header"))], width)
             return super()._render_row(row, width, selected)
         cols = columns_for(width)
         if not self.show_assignee or (not cols.company and cols.name < 18):  # too narrow to say whose
@@ -69,11 +70,11 @@ class TeamStreamList(StreamList):
             Segment("▌ ", flag),
             Segment(STAR_ON if cells.starred else STAR_OFF, line + self._fg("star") if cells.starred else dim),
             Segment(" ", line),
-            Segment(_fit(cells.name, name_width) + " ", line + Style(bold=True)),
-            Segment(_fit(who, who_width) + " ", dim),
-            Segment(_fit(cells.action, cols.action) + " ", flag if cells.role == "none" else line),
-            Segment(_fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag),
-            Segment(_fit(cells.value.rjust(cols.value), cols.value) + " ", line),
+            Segment(fit(cells.name, name_width) + " ", line + Style(bold=True)),
+            Segment(fit(who, who_width) + " ", dim),
+            Segment(fit(cells.action, cols.action) + " ", flag if cells.role == "none" else line),
+            Segment(fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag),
+            Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line),
             Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")),
         ]
         return Strip(segments).adjust_cell_length(width, line)
