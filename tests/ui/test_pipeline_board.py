@@ -405,6 +405,6 @@ async def test_help_lists_the_board_keys(make_app) -> None:
         assert isinstance(app.screen, HelpScreen)
         sections = dict(app.help_sections())
         rows = dict(sections["Pipeline"])
-        assert rows["H / shift+left"].startswith("Move the deal a stage back")
+        assert rows["H / Shift+←"].startswith("Move the deal a stage back")
         assert rows["x"].startswith("Mark the deal lost")
         assert rows["]"] == "Next pipeline" and rows["["] == "Previous pipeline"

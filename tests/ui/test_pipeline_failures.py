@@ -55,7 +55,8 @@ async def test_a_move_of_a_deal_deleted_behind_the_apps_back_goes_back_with_the_
         assert "not found" in note.message.lower()
         assert column_of(app, deal.id) == "25" and selected(app).id == deal.id
         assert column(app, "25").totals.count == count_before
-        assert app.pending_changes == 0 and len(puts(requests)) == 1
+        # a deal update reads the deal before writing it whole: the read found it gone, so no PUT
+        assert app.pending_changes == 0 and puts(requests) == []
 
 
 async def test_a_server_error_reverts_won(sandbox, make_app, api) -> None:

@@ -171,6 +171,7 @@ async def test_offline_change_reverts_and_refresh_shows_the_error_in_the_header(
         note = await notes.wait(pilot, "Offline")
         await settled(pilot)
         assert note.severity == "error" and "could not connect" in note.message
+        assert note.title == "Could not reach the server"
         assert not entry_of(app, cid).contact.starred
         assert (await row_line(pilot, cid)).startswith("▌ ☆")
 

@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from crmtui.backends.errors import BackendError, RateLimited
+from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
 from crmtui.service.notifications import Inbox
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList, describe, heading
+from crmtui.ui.failures import failure_title
 
 NAME_MARGIN = 30
 """Rows above and below the screen whose contacts are named ahead of scrolling to them."""
@@ -200,8 +201,7 @@ class NotificationsScreen(Screen):
             except CommandRefused as exc:
                 self.notify(str(exc), title="Not possible", severity="warning")
             except BackendError as exc:
-                title = "Throttled by the server" if isinstance(exc, RateLimited) else "Not marked read"
-                self.notify(exc.user_message, title=title, severity="error", timeout=8)
+                self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=8)
             else:
                 if success:
                     self.notify(success, timeout=3)

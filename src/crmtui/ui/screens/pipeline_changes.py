@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from textual import on
 from textual.screen import Screen
 
-from crmtui.backends.errors import BackendError, Offline, RateLimited
+from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Deal, DealStatus
 from crmtui.service import CommandRefused, Session
 from crmtui.service.pipeline import DealChanges, PipelineService
@@ -21,6 +21,7 @@ from crmtui.ui.modals.deal_edit import DealEditModal
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.widgets.deal_card import money
 from crmtui.ui.widgets.pipeline_board import PipelineBoard
+from crmtui.ui.failures import failure_title
 
 
 class DealChangesMixin(Screen):
@@ -52,13 +53,8 @@ class DealChangesMixin(Screen):
                 self.notify(exc.user_message, title="Not possible", severity="warning")
                 return
             except BackendError as exc:
-                title = "The server refused"
-                if isinstance(exc, RateLimited):
-                    title = "Throttled by the server"
-                elif isinstance(exc, Offline):
-                    title = "Could not reach the server"
                 message = f"{exc.user_message} (the deal is back where it was)"
-                self.notify(message, title=title, severity="error", timeout=8)
+                self.notify(message, title=failure_title(exc), severity="error", timeout=8)
                 return
             finally:
                 app.pending_changes -= 1  # type: ignore[attr-defined]

@@ -14,13 +14,14 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker
 
-from crmtui.backends.errors import BackendError, RateLimited
+from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import contact_name, format_due
 from crmtui.domain.models import Action, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT
 from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+from crmtui.ui.failures import failure_title
 
 
 class TriageMixin(Screen):
@@ -55,8 +56,7 @@ class TriageMixin(Screen):
                     self.notify(str(exc), title="Not possible", severity="warning")
                     return False
                 except BackendError as exc:
-                    title = "Throttled by the server" if isinstance(exc, RateLimited) else "The server refused"
-                    self.notify(exc.user_message, title=title, severity="error", timeout=8)
+                    self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=8)
                     return False
                 finally:
                     self._keep_row(False)
