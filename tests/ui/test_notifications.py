@@ -203,7 +203,7 @@ async def test_a_mark_the_server_refuses_is_put_back_with_its_message(make_app, 
         note = await notes.wait(pilot, "Server error")
         await settled(pilot)
         sandbox.options.fail_rate = 0.0
-        assert note.title == "Not marked read" and note.severity == "error"
+        assert note.title == "The server refused" and note.severity == "error"
         assert lines(app)[0].startswith("● ") and app.unread_count == 6
         assert title(app) == "Notifications · 6 unread of 15"
         assert sandbox.state.tables["notifications"][first_id]["read"] is False
