@@ -11,12 +11,13 @@ import datetime as dt
 import httpx
 import pytest
 
-from crmtui.backends.errors import Conflict, ValidationFailed
 from crmtui.backends.http import RetryPolicy
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.models import ActionStatus
 from crmtui.service import CommandRefused, Session
 from crmtui.service.contact import CALLS, CONTACT, DEALS, MEETINGS, NOTES, ContactSession
+from crmtui.service.outbox import Outbox
+from crmtui.store import State
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -27,10 +28,20 @@ def backend(sandbox):
 
 @pytest.fixture
 async def session(sandbox):
-    s = Session(backend(sandbox), clock=lambda: NOW)
+    b = backend(sandbox)
+    s = Session(b, clock=lambda: NOW, outbox=Outbox(b, base_delay=0.05, max_delay=0.5))
     await s.load_stream()
     yield s
     await s.close()
+
+
+async def settle(session: Session) -> None:
+    assert await session.settled(20), "the outbox did not drain"
+
+
+def refused(session: Session) -> list[str]:
+    """The server's reasons of the changes it refused, kept for review."""
+    return [change.error for change, _ in session.outbox.review() if change.state is State.FAILED]
 
 
 @pytest.fixture
@@ -98,17 +109,19 @@ async def test_history_commands_show_at_once_revert_on_failure_and_undo_by_delet
     contact.subscribe_sections(lambda s: shown.append([n.id for n in contact.notes or []]) if s == NOTES else None)
 
     await contact.add_note("First")
+    await settle(session)
     assert shown[0][0].startswith("local-") and not shown[-1][0].startswith("local-")  # predicted, then the server's id
     note_id = shown[-1][0]
     assert any(n.id == note_id for n in await other.notes(cid))
 
-    sandbox.options.fail_rate = 1.0
-    with pytest.raises(Exception):
-        await contact.add_note("Second")
-    sandbox.options.fail_rate = 0.0
-    assert [n.text for n in contact.notes].count("Second") == 0 and len(contact.undo_stack) == 1
+    await contact.add_note("y" * 7169)  # longer than the API takes: refused with 400
+    assert "y" * 7169 in [n.text for n in contact.notes]  # shown at once
+    await settle(session)
+    assert [n.text for n in contact.notes].count("y" * 7169) == 0 and len(contact.undo_stack) == 1
+    assert refused(session) and "text" in refused(session)[0]
 
     await contact.undo()
+    await settle(session)
     assert all(n.id != note_id for n in await other.notes(cid)) and all(n.id != note_id for n in contact.notes)
     with pytest.raises(CommandRefused):
         await contact.add_note("   ")
@@ -127,11 +140,14 @@ async def test_contact_changes_are_mirrored_into_the_stream(session: Session, ot
     await contact.add_tag("Hot")
     assert session.entry(cid).contact.status == new_status.text and "Hot" in session.entry(cid).contact.tags
     assert changed  # the stream screen is told
+    await settle(session)
     server = await other.get_contact(cid)
     assert server.status == new_status.text and "Hot" in server.tags
+    assert session.entry(cid).contact.status == new_status.text and "Hot" in session.entry(cid).contact.tags
 
     await contact.undo()
     await contact.undo()
+    await settle(session)
     assert session.entry(cid).contact.status == entry.contact.status and "Hot" not in session.entry(cid).contact.tags
     assert session.undo_stack == []  # the stream's own undo history is untouched
 
@@ -143,8 +159,10 @@ async def test_giving_a_contact_away_takes_it_out_of_the_stream_and_undo_brings_
     await contact.load([CONTACT])
     teammate = session.account.team[0]
     await contact.change_owner(teammate.id)
+    await settle(session)
     assert session.entry(cid) is None and contact.current is not None and not contact.current.in_stream
     await contact.undo()
+    await settle(session)
     assert session.entry(cid) is not None and (await other.get_contact(cid)).owner_id == session.user_id
 
 
@@ -159,16 +177,19 @@ async def test_sales_cycle_refused_locally_then_by_the_server_then_closed(sessio
     bare = ContactSession(session, without_actions(session).contact.id)
     await bare.load()
     await other.create_action(bare.contact_id, "Sneaky", ActionStatus.ASAP)  # unknown to the session
-    with pytest.raises(Conflict):
-        await bare.close_sales_cycle("Lost")
-    assert not bare.current.contact.sales_closed and bare.undo_stack == []
+    await bare.close_sales_cycle("Lost")
+    assert bare.current.contact.sales_closed  # shown at once
+    await settle(session)
+    assert not bare.current.contact.sales_closed and bare.undo_stack == []  # refused (409): back as it was
+    assert len(refused(session)) == 1
 
     await other.mark_done(next(a for a in await other.contact_actions(bare.contact_id) if not a.done).id)
     await bare.load()
     await bare.close_sales_cycle("No budget")
     assert session.entry(bare.contact_id).contact.sales_closed_comment == "No budget"
     await bare.reopen_sales_cycle()
-    await bare.undo()  # closes again, with the comment it had
+    await bare.undo()  # takes the reopening back before it was sent: still closed, with its comment
+    await settle(session)
     assert (await other.get_contact(bare.contact_id)).sales_closed_comment == "No budget"
 
 
@@ -188,8 +209,10 @@ async def test_triage_on_a_contact_outside_the_stream(session: Session, other, s
     await contact.load()
     assert not contact.current.in_stream and session.entry(cid) is None
     await contact.add_action(cid, "Follow up", ActionStatus.ASAP)
+    await settle(session)
     assert session.entry(cid).next_action.text == "Follow up"  # now in the user's stream
     await contact.undo()
+    await settle(session)
     assert session.entry(cid) is None
 
 
@@ -229,6 +252,9 @@ def test_sandbox_refuses_text_longer_than_the_spec_allows(http) -> None:
 async def test_backend_reports_the_length_refusal_as_validation(session: Session) -> None:
     contact = ContactSession(session, with_next(session).contact.id)
     await contact.load([NOTES])
-    with pytest.raises(ValidationFailed):
-        await contact.add_note("y" * 7169)
+    failures = []
+    session.outbox.subscribe(lambda e: failures.append(e.error) if e.kind == "failed" else None)
+    await contact.add_note("y" * 7169)
+    await settle(session)
+    assert [type(f).__name__ for f in failures] == ["ValidationFailed"]
     assert all(not n.id.startswith("local-") for n in contact.notes)

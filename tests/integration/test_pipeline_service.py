@@ -1,4 +1,4 @@
-"""The pipeline service against the real sandbox: loading, optimistic changes, reverting on failure.
+"""The pipeline service against the real sandbox: loading, changes through the outbox, reverting on refusal.
 
 Requests go through the spec-checked `client` fixture, so every deal request must match the
 official OnePageCRM spec (when the spec is present).
@@ -11,12 +11,14 @@ import datetime as dt
 
 import pytest
 
-from crmtui.backends.errors import BackendError, NotFound
+from crmtui.backends.errors import NotFound, ServerError
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.domain.models import DealStatus
 from crmtui.service import CommandRefused, Session
+from crmtui.service.outbox import FAILED, RETRYING, Outbox
 from crmtui.service.pipeline import DealChanges, PipelineService
 from crmtui.service.pipeline_board import Place
+from crmtui.store import State
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -27,11 +29,17 @@ def clock() -> dt.datetime:
 
 @pytest.fixture
 async def service(client):
-    session = Session(OnePageCRMBackend(client), clock=clock)
+    backend = OnePageCRMBackend(client)
+    session = Session(backend, clock=clock, outbox=Outbox(backend, base_delay=0.05, max_delay=0.5))
     await session.connect()
     svc = PipelineService(session)
     await svc.load_pipelines()
     yield svc
+    await session.outbox.stop()
+
+
+async def settle(service: PipelineService) -> None:
+    assert await service.session.settled(20), "the outbox did not drain"
 
 
 def sales_id(service: PipelineService) -> str:
@@ -85,8 +93,10 @@ async def test_move_changes_stage_at_once_then_on_the_server(service: PipelineSe
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 25)
     heard: list[int | None] = []
     service.subscribe(lambda: heard.append(service.deal(deal.id).stage))
-    fresh = await service.move(deal.id, Place(DealStatus.PENDING, 50))
-    assert heard == [50, 50] and fresh.stage == 50
+    shown = await service.move(deal.id, Place(DealStatus.PENDING, 50))
+    assert heard == [50] and shown.stage == 50 and service.in_flight(deal.id)  # at once
+    await settle(service)
+    assert heard == [50, 50] and not service.in_flight(deal.id)  # then as the server answered
     assert sandbox.state.tables["deals"][deal.id]["stage"] == 50
 
 
@@ -94,12 +104,14 @@ async def test_won_then_reopened(service: PipelineService, sandbox) -> None:
     pid = await loaded(service)
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 75)
     await service.move(deal.id, Place(DealStatus.WON))
+    await settle(service)
     stored = sandbox.state.tables["deals"][deal.id]
     assert stored["status"] == "won" and stored["close_date"] == TODAY.isoformat()
     assert service.deal(deal.id).close_date == TODAY
     step = service.step(deal.id, -1)
     assert step.target == Place(DealStatus.PENDING, 75)  # the server kept the stage it had
     await service.move(deal.id, step.target)
+    await settle(service)
     assert (stored := sandbox.state.tables["deals"][deal.id])["status"] == "pending" and stored["stage"] == 75
 
 
@@ -111,22 +123,27 @@ async def test_edit_recomputes_the_total_locally_and_on_the_server(service: Pipe
     service.subscribe(lambda: heard.append(service.deal(deal.id).value))
     await service.edit(deal.id, changes)
     assert heard[0] == 3000  # the prediction already had the new total
+    await settle(service)
     stored = sandbox.state.tables["deals"][deal.id]
     assert (stored["amount"], stored["months"], stored["total_amount"], stored["name"]) == (250, 12, 3000, "Renamed")
     assert stored["expected_close_date"] == "2026-05-01"
 
 
-async def test_a_refused_change_reverts_and_raises(service: PipelineService, client) -> None:
+async def test_a_refused_change_reverts_and_is_kept_for_review(service: PipelineService, client) -> None:
     pid = await loaded(service)
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 10)
     await client.delete_deal(deal.id)
     heard: list[int | None] = []
+    failures = []
     service.subscribe(lambda: heard.append(service.deal(deal.id).stage))
-    with pytest.raises(NotFound) as caught:
-        await service.move(deal.id, Place(DealStatus.PENDING, 25))
+    service.session.outbox.subscribe(lambda e: failures.append(e.error) if e.kind == FAILED else None)
+    await service.move(deal.id, Place(DealStatus.PENDING, 25))
+    await settle(service)
     assert heard == [25, 10]
     assert service.deal(deal.id).stage == 10 and not service.in_flight(deal.id)
-    assert caught.value.user_message
+    assert len(failures) == 1 and isinstance(failures[0], NotFound) and failures[0].user_message
+    [(change, command)] = service.session.outbox.review()
+    assert change.state is State.FAILED and command.deal_id == deal.id
 
 
 @pytest.mark.parametrize(
@@ -159,24 +176,35 @@ async def test_changes_reach_the_server_in_order_and_a_reload_keeps_one_in_fligh
     pid = await loaded(service)
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 10)
     sandbox.options.latency_ms = 300
-    moves = [asyncio.create_task(service.move(deal.id, Place(DealStatus.PENDING, s))) for s in (25, 50, 75)]
-    await asyncio.sleep(0)
+    for stage in (25, 50, 75):
+        await service.move(deal.id, Place(DealStatus.PENDING, stage))
     assert service.deal(deal.id).stage == 75 and service.in_flight(deal.id)
     await service.load_deals(pid)  # a refresh while the changes are on their way
     assert service.deal(deal.id).stage == 75
-    await asyncio.gather(*moves)
+    await settle(service)
     sandbox.options.latency_ms = 0
     assert not service.in_flight(deal.id)
     assert sandbox.state.tables["deals"][deal.id]["stage"] == 75 == service.deal(deal.id).stage
 
 
-async def test_a_server_error_keeps_the_last_confirmed_state(service: PipelineService, sandbox) -> None:
+async def test_a_server_error_keeps_the_change_on_the_board_until_it_goes_through(service: PipelineService, sandbox) -> None:
     pid = await loaded(service)
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 10)
     await service.move(deal.id, Place(DealStatus.PENDING, 25))
+    await settle(service)
+    retries = []
+    service.session.outbox.subscribe(lambda e: retries.append(e.error) if e.kind == RETRYING else None)
     sandbox.options.fail_rate = 1.0
-    with pytest.raises(BackendError):
+    try:
         await service.move(deal.id, Place(DealStatus.LOST))
-    sandbox.options.fail_rate = 0.0
-    current = service.deal(deal.id)
-    assert (current.status, current.stage) == (DealStatus.PENDING, 25)
+        while not retries:
+            await asyncio.sleep(0.02)
+        assert isinstance(retries[0], ServerError)
+        current = service.deal(deal.id)
+        assert current.status is DealStatus.LOST and service.in_flight(deal.id)  # still shown as made
+        assert sandbox.state.tables["deals"][deal.id]["status"] == "pending"
+    finally:
+        sandbox.options.fail_rate = 0.0
+    await settle(service)
+    assert sandbox.state.tables["deals"][deal.id]["status"] == "lost"
+    assert service.deal(deal.id).status is DealStatus.LOST and not service.in_flight(deal.id)

@@ -1,16 +1,19 @@
-"""Session triage commands against the real OnePageCRM sandbox: optimistic, undoable, reverting."""
+"""Session triage commands against the real OnePageCRM sandbox: through the outbox, undoable, reverting."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
 
-from crmtui.backends.errors import BackendError
+from crmtui.backends.errors import ServerError
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.models import ActionStatus, StreamEntry
 from crmtui.domain.stream import section, sort_key
 from crmtui.service import CommandRefused, Session
+from crmtui.service.outbox import FAILED, RETRYING, Outbox, OutboxEvent
+from crmtui.store import State
 
 TODAY = dt.date(2026, 3, 10)  # the sandbox fixture's today
 
@@ -24,11 +27,15 @@ async def session(sandbox):
     backend = create_backend(
         Connection(backend="onepagecrm", base_url=sandbox.base_url, user_id=sandbox.user_id, api_key=sandbox.api_key)
     )
-    s = Session(backend, clock=clock)
+    s = Session(backend, clock=clock, outbox=Outbox(backend, base_delay=0.05, max_delay=0.5))
     await s.connect()
     await s.load_stream()
     yield s
     await s.close()
+
+
+async def settle(session: Session) -> None:
+    assert await session.settled(20), "the outbox did not drain"
 
 
 async def blank_contact(session: Session, index: int = 0) -> StreamEntry:
@@ -57,23 +64,30 @@ async def test_done_then_next_action_and_undo(session: Session) -> None:
     entry = await blank_contact(session)
     cid = entry.contact.id
     await session.add_action(cid, "Send proposal", ActionStatus.DATE, days(2))
+    shown = session.entry(cid).next_action
+    assert shown is not None and shown.text == "Send proposal" and shown.id.startswith("local-")  # at once
+    await settle(session)
     first = session.entry(cid).next_action
-    assert first is not None and first.text == "Send proposal" and not first.id.startswith("local-")
+    assert first is not None and first.text == "Send proposal" and not first.id.startswith("local-")  # re-read
 
     await session.mark_done(cid)
     assert session.entry(cid).next_action is None
     await session.add_action(cid, "Follow up on proposal", ActionStatus.DATE, days(7))
     assert session.entry(cid).next_action.text == "Follow up on proposal"
+    await settle(session)
 
     # undo the add, then undo the completion: the original action is back as next action
     await session.undo()
     assert session.entry(cid).next_action is None
+    await settle(session)
     await session.undo()
+    await settle(session)
     restored = session.entry(cid).next_action
     assert restored is not None and restored.id == first.id and not restored.done
     assert restored.status is ActionStatus.DATE and restored.date == days(2)
     await session.undo()  # the very first add: the action is deleted again
     assert session.entry(cid).next_action is None
+    await settle(session)
     assert all(a.id != first.id for a in await session.backend.contact_actions(cid))
     with pytest.raises(CommandRefused, match="Nothing to undo"):
         await session.undo()
@@ -136,8 +150,10 @@ async def test_toggle_star_and_undo(session: Session) -> None:
     cid, was = entry.contact.id, entry.contact.starred
     await session.toggle_star(cid)
     assert session.entry(cid).contact.starred is (not was)
+    await settle(session)
     assert (await session.backend.get_contact(cid)).starred is (not was)
     await session.undo()
+    await settle(session)
     assert (await session.backend.get_contact(cid)).starred is was
     assert session.entry(cid).contact.starred is was
 
@@ -148,9 +164,11 @@ async def test_reassign_moves_action_out_of_my_stream(session: Session) -> None:
     entry = await blank_contact(session)
     cid = entry.contact.id
     await session.add_action(cid, "Hand over", ActionStatus.ASAP)
+    await settle(session)
     action = session.entry(cid).next_action
     await session.reassign(cid, action, mate)
     assert session.entry(cid) is None or session.entry(cid).next_action is None
+    await settle(session)
     server = [a for a in await session.backend.contact_actions(cid) if a.id == action.id]
     assert server and server[0].assignee_id == mate
 
@@ -168,23 +186,50 @@ async def test_edit_action_text_and_undo(session: Session) -> None:
     assert (back.text, back.date) == ("Draft", days(4))
 
 
-async def test_server_failure_reverts_optimistic_change(session: Session, sandbox) -> None:
+async def test_a_server_error_keeps_the_change_and_sends_it_when_the_server_recovers(session: Session, sandbox) -> None:
     entry = session.entries[0]
-    cid = entry.contact.id
-    before = session.entry(cid).model_copy(deep=True)
+    cid, was = entry.contact.id, entry.contact.starred
     seen: list[bool] = []
+    events: list[OutboxEvent] = []
+    session.outbox.subscribe(events.append)
     session.subscribe(lambda entries: seen.append(next(e for e in entries if e.contact.id == cid).contact.starred))
     sandbox.options.fail_rate = 1.0
     try:
-        with pytest.raises(BackendError) as caught:
-            await session.toggle_star(cid)
+        await session.toggle_star(cid)
+        assert seen == [not was], "shown at once, once"
+        while not any(e.kind == RETRYING for e in events):
+            await asyncio.sleep(0.02)
+        assert isinstance(events[-1].error, ServerError)
+        assert session.entry(cid).contact.starred is (not was)  # still shown as made
+        assert session.outbox.pending == 1 and session.can_undo
     finally:
         sandbox.options.fail_rate = 0.0
-    assert caught.value.user_message
-    assert seen[0] is (not before.contact.starred), "the change was shown optimistically first"
-    assert session.entry(cid) == before
-    assert not session.can_undo
-    assert (await session.backend.get_contact(cid)).starred is before.contact.starred
+    await settle(session)
+    assert (await session.backend.get_contact(cid)).starred is (not was)
+    assert session.entry(cid).contact.starred is (not was) and session.outbox.pending == 0
+
+
+async def test_a_change_the_server_refuses_goes_back_and_waits_for_review(session: Session) -> None:
+    entry = await blank_contact(session)
+    cid = entry.contact.id
+    await session.add_action(cid, "Call back", ActionStatus.ASAP)
+    await settle(session)
+    before = session.entry(cid).model_copy(deep=True)
+    depth = len(session.undo_stack)
+    await session.backend.delete_action(before.next_action.id)  # gone behind the app's back
+    failures: list[OutboxEvent] = []
+    session.outbox.subscribe(lambda e: failures.append(e) if e.kind == FAILED else None)
+
+    await session.mark_done(cid)
+    assert session.entry(cid).next_action is None  # shown at once
+    await settle(session)
+    assert len(failures) == 1 and "not found" in failures[0].error.user_message.lower()
+    assert len(session.undo_stack) == depth  # a refused change is not undoable
+    [(change, command)] = session.outbox.review()
+    assert change.state is State.FAILED and change.error == failures[0].error.user_message
+    assert command.kind == "mark_done"
+    # the row shows the server's state again: re-read after the refusal (the action is gone)
+    assert session.entry(cid) is None or session.entry(cid).next_action is None
 
 
 async def test_sections_cover_the_seeded_stream(session: Session) -> None:
@@ -217,22 +262,38 @@ async def test_promote_undo_requeues(session: Session) -> None:
     assert [(a.text, a.status) for a in back.queued_actions] == [("Queued dated", ActionStatus.QUEUED_WITH_DATE)]
 
 
-async def test_failed_mark_done_reverts_and_server_unchanged(session: Session, sandbox) -> None:
+async def test_a_failed_promote_goes_back_at_once_and_keeps_the_servers_reason(session: Session) -> None:
     entry = await blank_contact(session)
     cid = entry.contact.id
-    await session.add_action(cid, "Call back", ActionStatus.ASAP)
-    before = session.entry(cid).model_copy(deep=True)
-    depth = len(session.undo_stack)
-    sandbox.options.fail_rate = 1.0
-    try:
-        with pytest.raises(BackendError):
-            await session.mark_done(cid)
-    finally:
-        sandbox.options.fail_rate = 0.0
-    assert session.entry(cid) == before
-    assert len(session.undo_stack) == depth
+    await session.add_action(cid, "Queued call", ActionStatus.QUEUED)
+    await settle(session)
+    queued = session.entry(cid).queued_actions[0]
+    await session.backend.create_action(cid, "Made in the web app", ActionStatus.ASAP)  # now it has a next action
+    shown: list[str | None] = []
+    session.subscribe(lambda entries: shown.append(next((e.next_action.text if e.next_action else None) for e in entries if e.contact.id == cid)))
+
+    await session.promote(cid, queued)
+    await settle(session)
+    assert shown[0] == "Queued call"  # the prediction showed first
+    [(change, _command)] = session.outbox.review()
+    assert change.state is State.FAILED and change.error
     server = await session.backend.stream_entry(cid)
-    assert server.next_action.id == before.next_action.id and not server.next_action.done
+    assert server.next_action.text == "Made in the web app"
+    assert session.entry(cid).next_action.text == "Made in the web app"  # the server's state is shown
+
+
+async def test_undo_before_sending_takes_the_change_back_without_a_request(session: Session, sandbox) -> None:
+    entry = session.entries[0]
+    cid, was = entry.contact.id, entry.contact.starred
+    session.outbox.pause("test")  # nothing leaves
+    await session.toggle_star(cid)
+    assert session.entry(cid).contact.starred is (not was) and session.outbox.pending == 1
+    await session.undo()
+    assert session.entry(cid).contact.starred is was and session.outbox.pending == 0
+    session.outbox.resume()
+    await settle(session)
+    assert (await session.backend.get_contact(cid)).starred is was
+    assert session.outbox.sent_count == 0
 
 
 async def test_refused_command_sends_nothing(session: Session, sandbox) -> None:

@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 
-from crmtui.backends.errors import BackendError, RateLimited
+from crmtui.backends.errors import RateLimited, ServerError
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.models import ActionStatus, Notification
 from crmtui.sandbox.onepagecrm import rules
 from crmtui.service import CommandRefused, Session
 from crmtui.service.notifications import Inbox, detail, type_label
+from crmtui.service.outbox import RETRYING, Outbox
 from crmtui.service.team import TeamStream
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
@@ -27,7 +28,8 @@ def backend_as(sandbox, index: int = 0):
 
 @pytest.fixture
 async def main(sandbox):
-    session = Session(backend_as(sandbox), clock=lambda: NOW)
+    backend = backend_as(sandbox)
+    session = Session(backend, clock=lambda: NOW, outbox=Outbox(backend, base_delay=0.05, max_delay=0.5))
     await session.connect()
     await session.load_stream()
     yield session
@@ -43,6 +45,17 @@ async def team(main):
 
 def colleague(sandbox, index: int = 1) -> str:
     return sandbox.users[index].user_id
+
+
+async def settle(session: Session) -> None:
+    assert await session.settled(20), "the outbox did not drain"
+
+
+async def retrying(session: Session) -> list:
+    """Collects the errors of attempts the outbox will repeat; returns once there is one."""
+    errors: list = []
+    session.outbox.subscribe(lambda e: errors.append(e.error) if e.kind == RETRYING else None)
+    return errors
 
 
 # -- the backend ---------------------------------------------------------------------------------
@@ -129,6 +142,7 @@ async def test_reassigning_on_the_team_stream_moves_counters_and_tells_the_new_a
     entry = next(e for e in team.entries if e.next_action is not None and e.next_action.assignee_id == me)
     before = team.counts.per_user[other]
     await team.reassign(entry.contact.id, entry.next_action.id, other)
+    await settle(team)
     assert sandbox.state.tables["actions"][entry.next_action.id]["assignee_id"] == other
     assert team.counts.per_user[other] >= before  # refreshed from the server after the change
     assert team.counts.per_user == {u["user_id"]: u["counts"] for u in rules.team_counts(sandbox.state)["users"]}
@@ -136,6 +150,7 @@ async def test_reassigning_on_the_team_stream_moves_counters_and_tells_the_new_a
     told = [n for n in sandbox.state.tables["notifications"].values() if n["user_id"] == other and n["contact_id"] == entry.contact.id]
     assert told and told[-1]["type"] == "assigned_action"
     await team.undo()
+    await settle(team)
     assert sandbox.state.tables["actions"][entry.next_action.id]["assignee_id"] == me
 
 
@@ -145,6 +160,7 @@ async def test_adding_on_a_colleagues_stream_makes_the_action_theirs(sandbox, te
     await team.load_stream()
     entry = team.entries[0]
     await team.add_action(entry.contact.id, "Bring samples", ActionStatus.ASAP, assignee_id=other)
+    await settle(team)
     created = [a for a in sandbox.state.tables["actions"].values() if a["text"] == "Bring samples"]
     assert len(created) == 1 and created[0]["assignee_id"] == other
 
@@ -172,6 +188,10 @@ async def inbox(main):
     return box
 
 
+async def settle_inbox(inbox: Inbox) -> None:
+    await settle(inbox.session)
+
+
 async def test_inbox_lists_newest_first_with_unread_count(inbox) -> None:
     assert len(inbox.items) == 15 and inbox.unread == 6
     times = [n.created_at for n in inbox.items]
@@ -185,28 +205,41 @@ async def test_mark_read_is_optimistic_and_reaches_the_server(sandbox, inbox) ->
     first = inbox.items[0]
     assert await inbox.mark_read(first.id) is True
     assert seen[0] == 5  # shown before the server answered
+    await settle_inbox(inbox)
     assert sandbox.state.tables["notifications"][first.id]["read"] is True
     assert await inbox.mark_read(first.id) is False
 
 
-async def test_mark_read_reverts_when_the_server_fails(sandbox, inbox) -> None:
+async def test_a_mark_the_server_cannot_take_now_stays_read_and_goes_through_later(sandbox, inbox) -> None:
+    errors = await retrying(inbox.session)
     sandbox.options.fail_rate = 1.0
     first = inbox.items[0]
-    with pytest.raises(BackendError):
+    try:
         await inbox.mark_read(first.id)
-    sandbox.options.fail_rate = 0.0
-    assert not inbox.find(first.id).read and inbox.unread == 6
-    assert sandbox.state.tables["notifications"][first.id]["read"] is False
+        while not errors:
+            await asyncio.sleep(0.02)
+        assert isinstance(errors[0], ServerError)
+        assert inbox.find(first.id).read and inbox.unread == 5  # still shown as made
+        assert sandbox.state.tables["notifications"][first.id]["read"] is False
+    finally:
+        sandbox.options.fail_rate = 0.0
+    await settle_inbox(inbox)
+    assert sandbox.state.tables["notifications"][first.id]["read"] is True and inbox.unread == 5
 
 
-async def test_mark_all_read_and_its_revert_when_throttled(sandbox, inbox) -> None:
+async def test_mark_all_read_waits_out_throttling(sandbox, inbox) -> None:
+    errors = await retrying(inbox.session)
     sandbox.options.throttle_rate = 1.0
     sandbox.options.retry_after = 0
-    with pytest.raises(RateLimited):
-        await inbox.mark_all_read()
-    sandbox.options.throttle_rate = 0.0
-    assert inbox.unread == 6
-    assert await inbox.mark_all_read() == 6
+    try:
+        assert await inbox.mark_all_read() == 6
+        assert inbox.unread == 0
+        while not errors:
+            await asyncio.sleep(0.02)
+        assert isinstance(errors[0], RateLimited)
+    finally:
+        sandbox.options.throttle_rate = 0.0
+    await settle_inbox(inbox)
     assert inbox.unread == 0
     assert not [n for n in sandbox.state.tables["notifications"].values() if n["user_id"] == sandbox.user_id and not n["read"]]
     assert await inbox.mark_all_read() == 0
@@ -215,12 +248,13 @@ async def test_mark_all_read_and_its_revert_when_throttled(sandbox, inbox) -> No
 async def test_a_reload_racing_a_mark_keeps_it_read(sandbox, inbox) -> None:
     first = inbox.items[0]
     sandbox.options.latency_ms = 300
-    marking = asyncio.ensure_future(inbox.mark_read(first.id))
-    await asyncio.sleep(0.05)
+    await inbox.mark_read(first.id)
+    await asyncio.sleep(0.05)  # on its way
     sandbox.options.latency_ms = 0
     await inbox.load()  # answered before the mark reached the server
     assert inbox.find(first.id).read
-    await marking
+    await settle_inbox(inbox)
+    assert inbox.find(first.id).read
 
 
 async def test_contact_names_are_looked_up_once(sandbox, inbox) -> None:

@@ -70,6 +70,8 @@ class Offline(BackendError):
     """Could not reach the server: connect error, timeout, dropped connection."""
 
     retryable = True
+    maybe_sent = True
+    """False when the request certainly never reached the server (the connection was refused)."""
 
 
 class MalformedResponse(BackendError):

@@ -169,6 +169,7 @@ class ApiHttp:
                 response = await self.client.request(method, url, params=params, json=json)
             except httpx.TransportError as exc:
                 error: BackendError = offline_error(exc, self.base_url)
+                error.maybe_sent = not _never_sent(exc)  # type: ignore[attr-defined]
                 retryable = idempotent or _never_sent(exc)
                 cause: BaseException = exc
             else:

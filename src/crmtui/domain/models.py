@@ -60,6 +60,7 @@ class Action(_Model):
     done_at: dt.datetime | None = None
     position: int | None = None
     modified_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
 
     @property
     def is_queued(self) -> bool:
@@ -184,6 +185,7 @@ class Deal(_Model):
     expected_close_date: dt.date | None = None
     close_date: dt.date | None = None
     modified_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
     contact_name: str = ""
     """The contact's name as the deal listing carries it (OnePageCRM's `contact_info`)."""
     company_name: str = ""

@@ -1,19 +1,25 @@
 """Triage commands: optimistic local prediction, server execution, and an inverse for undo.
 
-Every command is a pydantic model with a `kind`, so an outbox can store `model_dump(mode="json")`
-and rebuild it with `command_from_dict`. `apply_locally` never mutates its input: it returns the
+Every command is a pydantic model with a `kind`, so the outbox stores `model_dump(mode="json")`
+and rebuilds it with `command_from_dict`. `apply_locally` never mutates its input: it returns the
 predicted new state of the one affected stream entry (None when the contact is not loaded).
+
+For the outbox a command also says whether sending it twice is harmless (`idempotent`); if not,
+`reconcile` asks the server whether an attempt whose answer was lost already made the change.
+`conflict` tells whether the record changed on the server since the user read it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Union
+import uuid
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from crmtui.backends.base import Backend
+from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Action, ActionStatus, StreamEntry
 from crmtui.domain.stream import SWAPPABLE_NEXT, conflicting_actions
 from crmtui.service.errors import CommandRefused
@@ -37,6 +43,49 @@ def find_action(entry: StreamEntry, action_id: str) -> Action | None:
     return None
 
 
+async def server_action(backend: Backend, contact_id: str, action_id: str) -> Action | None:
+    """The action as the server has it now (None when it is gone)."""
+    try:
+        return await backend.get_action(action_id)
+    except NotFound:
+        return None
+
+
+def same_value(a: object, b: object) -> bool:
+    """Equal as a person would read them: None and "" alike, enums by value, instants by time."""
+    a = getattr(a, "value", a)
+    b = getattr(b, "value", b)
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b
+
+
+def shown(value: object) -> str:
+    value = getattr(value, "value", value)
+    if value in (None, ""):
+        return "(none)"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return f"“{value}”" if isinstance(value, str) else str(value)
+
+
+def clashes(fields: dict[str, tuple[object, object, object]]) -> str | None:
+    """`fields`: name -> (read, mine, server's now). A clash is a field someone else changed differently."""
+    found = [
+        f"{name.replace('_', ' ')} is {shown(theirs)} on the server (you read {shown(read)}, you set {shown(mine)})"
+        for name, (read, mine, theirs) in fields.items()
+        if not same_value(theirs, read) and not same_value(theirs, mine)
+    ]
+    return "; ".join(found) or None
+
+
+def changed_since(server_modified: dt.datetime | None, read_modified: dt.datetime | None) -> bool:
+    """Whether modified_at says the record changed since it was read (unknown: assume it may have)."""
+    if server_modified is None or read_modified is None:
+        return True
+    return server_modified > read_modified
+
+
 def _without(entry: StreamEntry, action_id: str) -> StreamEntry:
     if entry.next_action is not None and entry.next_action.id == action_id:
         entry.next_action = None
@@ -49,12 +98,70 @@ def _settle(entry: StreamEntry) -> StreamEntry:
     return entry
 
 
+LOCAL_PREFIX = "local-"
+"""Ids made on this machine for records the server has not created yet."""
+
+
+def new_local_id() -> str:
+    return f"{LOCAL_PREFIX}{uuid.uuid4().hex[:16]}"
+
+
+def is_local_id(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(LOCAL_PREFIX)
+
+
+def made_after(moment: dt.datetime | None, since: dt.datetime | None) -> bool:
+    """Whether a record the server stamped `moment` can be the one an attempt after `since` made."""
+    if since is None:
+        return True
+    if moment is None:
+        return False
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return aware >= since
+
+
+_KINDS: dict[str, type[Command]] = {}
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: str
     contact_id: str
     label: str = ""
+
+    idempotent: ClassVar[bool] = True
+    """Sending it again after an attempt with an unknown outcome leaves the server as sending it once."""
+    section: ClassVar[str] = "stream"
+    """What the command changes: the contact's stream entry, a history section, a deal, notifications."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        default = cls.model_fields["kind"].default
+        if isinstance(default, str) and default:
+            _KINDS[default] = cls
+
+    # -- the outbox's questions ------------------------------------------------------------------
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        """After an attempt whose answer was lost: True when the server already has the change.
+
+        Only asked of commands that are not idempotent. `since` is the server's clock before the
+        first attempt; `claimed` are ids of records earlier changes of this kind already matched.
+        """
+        return False
+
+    async def conflict(self, backend: Backend) -> str | None:
+        """What changed on the server since the user read the record, when that clashes with this change."""
+        return None
+
+    def made_ids(self) -> dict[str, str]:
+        """Local ids this command stood for, and the server's ids it got once sent."""
+        return {}
+
+    def result(self) -> dict[str, Any]:
+        """What to remember of a sent command (the id of what it created)."""
+        return {}
 
     def describe(self) -> str:
         return self.label or self.kind.replace("_", " ")
@@ -82,11 +189,17 @@ class MarkDone(Command):
     kind: Literal["mark_done"] = "mark_done"
     action: Action
 
+    idempotent: ClassVar[bool] = False
+
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         return _without(entry, self.action.id)
 
     async def execute(self, backend: Backend) -> None:
         await backend.mark_done(self.action.id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        found = await server_action(backend, self.contact_id, self.action.id)
+        return found is not None and found.done
 
     def inverse(self) -> Command:
         return UndoDone(contact_id=self.contact_id, action=self.action, label=f"Undo done: {self.action.text}")
@@ -105,8 +218,14 @@ class UndoDone(Command):
             entry.queued_actions = [restored, *entry.queued_actions]
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.undo_done(self.action.id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        found = await server_action(backend, self.contact_id, self.action.id)
+        return found is not None and not found.done
 
     def inverse(self) -> Command:
         return MarkDone(contact_id=self.contact_id, action=self.action, label=f"Done: {self.action.text}")
@@ -120,8 +239,10 @@ class AddAction(Command):
     exact_time: dt.datetime | None = None
     assignee_id: str | None = None
     stream_user_id: str | None = None
-    local_id: str = "local-action"
+    local_id: str = ""
     created: Action | None = None
+
+    idempotent: ClassVar[bool] = False
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if not self.text.strip():
@@ -166,10 +287,30 @@ class AddAction(Command):
             assignee_id=self.assignee_id,
         )
 
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        for action in await backend.contact_actions(self.contact_id):
+            if action.id in claimed or action.text != self.text or not made_after(action.created_at, since):
+                continue
+            if self.assignee_id and action.assignee_id != self.assignee_id:
+                continue
+            self.created = action
+            return True
+        return False
+
+    def made_ids(self) -> dict[str, str]:
+        return {self.local_id: self.created.id} if self.created is not None and self.local_id else {}
+
+    def result(self) -> dict[str, Any]:
+        return {"created": self.created.id} if self.created is not None else {}
+
     def inverse(self) -> Command:
-        if self.created is None:
-            raise CommandRefused("The action was never created, so there is nothing to undo")
-        return DeleteAction(contact_id=self.contact_id, action=self.created, label=f"Delete: {self.text}")
+        action = self.created
+        if action is None:
+            if not self.local_id:
+                raise CommandRefused("The action was never created, so there is nothing to undo")
+            # Not sent yet (or its answer not seen here): the outbox sends the delete with the real id.
+            action = Action(id=self.local_id, contact_id=self.contact_id, text=self.text, status=self.status)
+        return DeleteAction(contact_id=self.contact_id, action=action, label=f"Delete: {self.text}")
 
 
 class DeleteAction(Command):
@@ -180,7 +321,10 @@ class DeleteAction(Command):
         return _without(entry, self.action.id)
 
     async def execute(self, backend: Backend) -> None:
-        await backend.delete_action(self.action.id)
+        try:
+            await backend.delete_action(self.action.id)
+        except NotFound:
+            return  # already gone: what the delete was for
 
     def inverse(self) -> Command:
         a = self.action
@@ -191,6 +335,7 @@ class DeleteAction(Command):
             date=a.date,
             exact_time=a.exact_time,
             assignee_id=a.assignee_id or None,
+            local_id=new_local_id(),
             label=f"Re-add: {a.text}",
         )
 
@@ -220,6 +365,8 @@ class EditAction(Command):
     changes: ActionChanges
     previous: ActionChanges
     stream_user_id: str | None = None
+    read_at: dt.datetime | None = None
+    """The action's modified_at when the user read it."""
 
     @field_serializer("changes", "previous")
     def _only_set_fields(self, value: ActionChanges, info: Any) -> dict[str, Any]:
@@ -249,6 +396,18 @@ class EditAction(Command):
 
     async def execute(self, backend: Backend) -> None:
         await backend.update_action(self.action_id, **self.changes.as_kwargs())
+
+    async def conflict(self, backend: Backend) -> str | None:
+        if is_local_id(self.action_id):
+            return None
+        server = await server_action(backend, self.contact_id, self.action_id)
+        if server is None or not changed_since(server.modified_at, self.read_at):
+            return None  # gone: sending says so; unchanged: nothing to clash with
+        fields = {
+            name: (getattr(self.previous, name, None), getattr(self.changes, name), getattr(server, name))
+            for name in self.changes.model_fields_set
+        }
+        return clashes(fields)
 
     def inverse(self) -> Command:
         return EditAction(
@@ -281,8 +440,14 @@ class Promote(Command):
         entry.next_action = self.action.model_copy(update={"status": status, "position": None})
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.promote(self.action.id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        found = await server_action(backend, self.contact_id, self.action.id)
+        return found is not None and not found.is_queued
 
     def inverse(self) -> Command:
         return RevertPromotion(contact_id=self.contact_id, action=self.action, label=f"Unpromote: {self.action.text}")
@@ -297,8 +462,14 @@ class RevertPromotion(Command):
         entry.queued_actions = [self.action, *entry.queued_actions]
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.revert_promotion(self.action.id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        found = await server_action(backend, self.contact_id, self.action.id)
+        return found is not None and found.is_queued
 
     def inverse(self) -> Command:
         return Promote(contact_id=self.contact_id, action=self.action, label=f"Promote: {self.action.text}")
@@ -333,8 +504,14 @@ class Swap(Command):
             entry.queued_actions = [demoted, *entry.queued_actions]
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.swap(self.action.id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        found = await server_action(backend, self.contact_id, self.action.id)
+        return found is not None and not found.is_queued
 
     def inverse(self) -> Command:
         if self.next_action is None:
@@ -383,13 +560,18 @@ class ToggleStar(Command):
         )
 
 
-AnyCommand = Annotated[
-    Union[MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar],
-    Field(discriminator="kind"),
-]
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
-
-
 def command_from_dict(data: dict[str, Any]) -> Command:
     """Rebuild a command stored with `command.model_dump(mode="json")`."""
-    return _ADAPTER.validate_python(data)
+    import crmtui.service.kinds  # noqa: F401 - registers every kind of command
+
+    kind = data.get("kind")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown kind of change: {kind!r}")
+    return cls.model_validate(data)
+
+
+def command_kinds() -> dict[str, type[Command]]:
+    import crmtui.service.kinds  # noqa: F401
+
+    return dict(_KINDS)

@@ -4,17 +4,20 @@
 checks, optimistic prediction, revert and undo work exactly as in the action stream) and which also
 holds the contact's history: every action (done ones too), deals, notes, calls and meetings.
 
-It shares the backend, account and clock of the app's main session, keeps its own undo stack (`u`
-undoes the last change made on the detail screen) and copies every change of the contact into the
-main session's stream, so the stream is in step when the person goes back: the contact is updated,
-added (now in the user's stream) or removed (no longer in it).
+It shares the backend, account, clock and outbox of the app's main session and keeps its own undo
+stack (`u` undoes the last change made on the detail screen). Both views follow the outbox, so a
+change made here shows in the stream too; every copy of the contact read from the server here is
+handed to the main session as well, so the stream is in step when the person goes back: the
+contact is updated, added (now in the user's stream) or removed (no longer in it).
+
+History sections work like the stream: the server's list, with the notes, calls, meetings and
+deals still on their way overlaid on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -23,7 +26,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import format_datetime
 from crmtui.domain.models import Action, Call, Deal, Meeting, Note, StreamEntry
 from crmtui.domain.stream import conflicting_actions
-from crmtui.service.commands import Command, ToggleStar
+from crmtui.service.commands import ToggleStar
 from crmtui.service.contact_commands import (
     OPEN_ACTIONS_REFUSAL,
     AddTag,
@@ -33,16 +36,16 @@ from crmtui.service.contact_commands import (
     RemoveTag,
     ReopenSalesCycle,
 )
-from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, HistoryCommand, LogCall
+from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, LogCall
 from crmtui.service.errors import CommandRefused
-from crmtui.service.session import ContactRef, Session
+from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
+from crmtui.service.session import STREAM, ContactRef, Session
 
 CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS = "contact", "actions", "deals", "notes", "calls", "meetings"
 SECTIONS = (CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS)
 NEEDS: dict[str, Capability] = {DEALS: Capability.PIPELINES, NOTES: Capability.NOTES, CALLS: Capability.CALLS, MEETINGS: Capability.MEETINGS}
 SectionListener = Callable[[str], None]
 _CONTACT_ONLY = (ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle, ToggleStar)
-_local_ids = itertools.count(1)
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -58,20 +61,25 @@ class ContactSession(Session):
     """The contact `contact_id`, seen by the signed-in user; changes are mirrored into `parent`."""
 
     def __init__(self, parent: Session, contact_id: str) -> None:
-        super().__init__(parent.backend, clock=parent._clock)
+        super().__init__(parent.backend, clock=parent._clock, outbox=parent.outbox)
         self.parent = parent
         self.contact_id = contact_id
         self.account = parent.account
         self.stream_user_id = parent.user_id
-        known = parent.entry(contact_id)
-        if known is not None and parent.stream_user_id == self.stream_user_id:
-            self.entries = [known.model_copy(deep=True)]  # the header shows at once, then is re-read
         self.actions: list[Action] | None = None
         """Every action on the contact, of every user, done ones too (None until loaded)."""
         self.history: dict[str, list[Any] | None] = {DEALS: None, NOTES: None, CALLS: None, MEETINGS: None}
+        """Each section as shown: the server's list with the changes on their way overlaid."""
+        self._history_base: dict[str, list[Any]] = {}
+        """The server's list of each section that has changes overlaid on it."""
         self.errors: dict[str, BackendError] = {}
         """The last loading failure of each section, until it loads."""
         self._section_listeners: list[SectionListener] = []
+        if parent.stream_user_id == self.stream_user_id:
+            known = parent.server_copy(contact_id)
+            if known is not None:  # the header shows at once, then is re-read
+                self.entries = [known.model_copy(deep=True)]
+                self._overlay(contact_id)
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -111,14 +119,13 @@ class ContactSession(Session):
     def _changed(self) -> None:
         super()._changed()
         self._section_changed(CONTACT)
-        self._mirror()
 
-    def _mirror(self) -> None:
-        """Put the contact's entry into the main session's stream as it is now (or take it out)."""
-        parent, entry = self.parent, self.current
-        if entry is None or parent.account is None or parent.stream_user_id != self.stream_user_id:
+    def _mirror(self, fresh: StreamEntry) -> None:
+        """Hand the server's copy of the contact to the main session's stream (or take it out)."""
+        parent = self.parent
+        if parent.account is None or parent.stream_user_id != self.stream_user_id:
             return
-        parent.replace_entry(self.contact_id, entry.model_copy(deep=True) if entry.in_stream else None)
+        parent.replace_entry(self.contact_id, fresh.model_copy(deep=True) if fresh.in_stream else None)
 
     # -- loading -----------------------------------------------------------------------------------
     async def load(
@@ -161,57 +168,89 @@ class ContactSession(Session):
                 CALLS: lambda: backend.calls(cid),
                 MEETINGS: lambda: backend.meetings(cid),
             }
-            self.history[section] = list(await fetch[section]())
+            self._take_section(section, list(await fetch[section]()))
 
-    async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry:
+    def _take_section(self, section: str, items: list[Any]) -> None:
+        """A section read from the server: shown with what is still on its way overlaid."""
+        if self.outbox.unsettled(contact_id=self.contact_id, section=section):
+            self._history_base[section] = items
+            self._overlay_section(section)
+        else:
+            self._history_base.pop(section, None)
+            self.history[section] = items
+
+    def _overlay_section(self, section: str) -> None:
+        pending = self.outbox.unsettled(contact_id=self.contact_id, section=section)
+        if section not in self._history_base:
+            if not pending or self.history[section] is None:
+                return
+            self._history_base[section] = list(self.history[section] or [])
+        base = self._history_base[section]
+        if not pending:
+            self.history[section] = self._history_base.pop(section)
+            return
+        now = self.now()
+        items = list(base)
+        for command in pending:
+            items = command.predict(items, now)  # type: ignore[attr-defined]
+        self.history[section] = items
+
+    async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry | None:
         """Re-read the contact with the user's actions, in their stream or not."""
         fresh = await self.backend.contact_entry(self.contact_id, user_id=self.stream_user_id)
         fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
-        self.entries = [fresh]
-        self._changed()
-        return fresh
-
-    # -- the command pipeline, with history --------------------------------------------------------
-    async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
-        if isinstance(command, HistoryCommand):
-            return await self._run_history(command, record=record)
-        result = await super().run(command, record=record)
-        if not isinstance(command, _CONTACT_ONLY):
-            await self._quietly(ACTIONS)  # the done history and team members' actions follow triage
-        return result
-
-    async def _run_history(self, command: HistoryCommand, *, record: bool) -> StreamEntry | None:
-        command.check(self.entries)
-        section = command.section
-        before = self.history[section]
-        if before is not None:
-            self.history[section] = command.predict(list(before), f"local-{next(_local_ids)}", self.now())
-            self._section_changed(section)
-        try:
-            await command.execute(self.backend)
-        except BackendError:
-            self.history[section] = before
-            self._section_changed(section)
-            raise
-        if before is not None:
-            self.history[section] = command.settle(self.history[section] or [])
-            self._section_changed(section)
-        else:
-            await self._quietly(section)  # never loaded (it failed): now it can show the change
-        if record:
-            self.undo_stack.append(command)
-        if command.changes_contact:
-            await self._quietly(CONTACT)
+        self._take_fresh(self.contact_id, fresh)
+        self._mirror(fresh)
         return self.current
 
+    # -- following the outbox ----------------------------------------------------------------------
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        command = event.command
+        if command.contact_id != self.contact_id:
+            return
+        if command.section == STREAM:
+            super()._on_outbox(event)
+            return
+        if command.section not in self.history:
+            return
+        section = command.section
+        if event.kind == SENT and section in self._history_base:
+            history = command  # a HistoryCommand: confirmed, so part of the server's list now
+            self._history_base[section] = history.settle(history.predict(self._history_base[section], self.now()))  # type: ignore[attr-defined]
+        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
+            self._overlay_section(section)
+            self._section_changed(section)
+        if event.kind in (FAILED, DISCARDED):
+            self._forget_undo(command)
+        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.unsettled(
+            contact_id=self.contact_id, section=section
+        ):
+            self._spawn(self._after_history(section, bool(getattr(command, "changes_contact", False)), event.kind == SENT))
+
+    async def _after_history(self, section: str, changes_contact: bool, sent: bool) -> None:
+        await self._quietly(section)  # exact ids and server fields (or what the server kept)
+        if changes_contact and sent:
+            await self._quietly(CONTACT)
+
+    def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
+        self._spawn(self._after_triage(not isinstance(event.command, _CONTACT_ONLY)))
+
+    async def _after_triage(self, with_actions: bool) -> None:
+        await self._quiet_refresh(self.contact_id)
+        if with_actions:
+            await self._quietly(ACTIONS)  # the done history and team members' actions follow triage
+
     async def _quietly(self, section: str) -> None:
-        """Re-read a section after a change that succeeded; a failure keeps what is shown."""
+        """Re-read a section after a change settled; a failure keeps what is shown."""
         try:
             await self._fetch(section)
         except BackendError:
             return
         self.errors.pop(section, None)
         self._section_changed(section)
+
+    def _holds(self, contact_id: str) -> bool:
+        return contact_id == self.contact_id
 
     # -- contact commands --------------------------------------------------------------------------
     def _require(self) -> StreamEntry:
@@ -226,14 +265,15 @@ class ContactSession(Session):
         text = next((s.text for s in account.statuses if s.id == status_id), status_id) if account else status_id
         return await self.run(ChangeStatus(
             contact_id=self.contact_id, status_id=status_id, status=text,
-            previous_id=contact.status_id, previous=contact.status, label=f"Status: {text}",
+            previous_id=contact.status_id, previous=contact.status, read_at=contact.modified_at, label=f"Status: {text}",
         ))
 
     async def change_owner(self, owner_id: str) -> StreamEntry | None:
         contact = self._require().contact
         name = self.account.user_name(owner_id) if self.account else owner_id
         return await self.run(ChangeOwner(
-            contact_id=self.contact_id, owner_id=owner_id, previous_id=contact.owner_id, label=f"Owner: {name}",
+            contact_id=self.contact_id, owner_id=owner_id, previous_id=contact.owner_id, read_at=contact.modified_at,
+            label=f"Owner: {name}",
         ))
 
     async def add_tag(self, tag: str) -> StreamEntry | None:

@@ -7,11 +7,13 @@ so `u` can undo it. The history commands (note, call, meeting, deal) are in `con
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import ClassVar
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
-from crmtui.service.commands import Command
+from crmtui.service.commands import Command, changed_since, clashes
 from crmtui.service.errors import CommandRefused
 
 OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
@@ -27,6 +29,8 @@ class ChangeStatus(Command):
     status: str
     previous_id: str = ""
     previous: str = ""
+    read_at: dt.datetime | None = None
+    """The contact's modified_at when the user read it."""
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if self.status_id == self.previous_id:
@@ -38,6 +42,14 @@ class ChangeStatus(Command):
 
     async def execute(self, backend: Backend) -> None:
         await backend.change_status(self.contact_id, self.status_id)
+
+    async def conflict(self, backend: Backend) -> str | None:
+        server = await backend.get_contact(self.contact_id)
+        if not changed_since(server.modified_at, self.read_at):
+            return None
+        if server.status_id in (self.previous_id, self.status_id):
+            return None
+        return clashes({"status": (self.previous or self.previous_id, self.status, server.status or server.status_id)})
 
     def inverse(self) -> Command:
         if not self.previous_id:
@@ -52,6 +64,7 @@ class ChangeOwner(Command):
     kind: str = "change_owner"
     owner_id: str
     previous_id: str = ""
+    read_at: dt.datetime | None = None
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if self.owner_id == self.previous_id:
@@ -63,6 +76,12 @@ class ChangeOwner(Command):
 
     async def execute(self, backend: Backend) -> None:
         await backend.change_owner(self.contact_id, self.owner_id)
+
+    async def conflict(self, backend: Backend) -> str | None:
+        server = await backend.get_contact(self.contact_id)
+        if not changed_since(server.modified_at, self.read_at):
+            return None
+        return clashes({"owner": (self.previous_id, self.owner_id, server.owner_id)})
 
     def inverse(self) -> Command:
         if not self.previous_id:
@@ -135,8 +154,13 @@ class CloseSalesCycle(Command):
         entry.contact.sales_closed, entry.contact.sales_closed_comment = True, self.comment
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.close_sales_cycle(self.contact_id, self.comment)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        return (await backend.get_contact(self.contact_id)).sales_closed
 
     def inverse(self) -> Command:
         return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
@@ -157,8 +181,13 @@ class ReopenSalesCycle(Command):
         entry.contact.sales_closed, entry.contact.sales_closed_comment = False, ""
         return entry
 
+    idempotent: ClassVar[bool] = False
+
     async def execute(self, backend: Backend) -> None:
         await backend.reopen_sales_cycle(self.contact_id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        return not (await backend.get_contact(self.contact_id)).sales_closed
 
     def inverse(self) -> Command:
         return CloseSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Close sales cycle")

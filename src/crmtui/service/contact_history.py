@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from crmtui.backends.base import Backend
+from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Call, Deal, DealStatus, Meeting, Note, StreamEntry
-from crmtui.service.commands import Command
+from crmtui.service.commands import Command, made_after
 from crmtui.service.errors import CommandRefused
 
 
@@ -24,7 +25,7 @@ class HistoryCommand(Command):
     changes_contact: ClassVar[bool] = False
     """Whether the contact's own fields change too (a deal changes its pending total)."""
 
-    def predict(self, items: list[Any], local_id: str, now: dt.datetime) -> list[Any]:
+    def predict(self, items: list[Any], now: dt.datetime) -> list[Any]:
         return items
 
     def settle(self, items: list[Any]) -> list[Any]:
@@ -35,30 +36,68 @@ class HistoryCommand(Command):
 class _Create(HistoryCommand):
     created: Any = None
     local_id: str = ""
+    made_at: dt.datetime | None = None
+    """When the person made it (the local item shows this time until the server's arrives)."""
+
+    idempotent: ClassVar[bool] = False
 
     def _local(self, local_id: str, now: dt.datetime) -> Any:
         raise NotImplementedError
 
-    def predict(self, items: list[Any], local_id: str, now: dt.datetime) -> list[Any]:
-        self.local_id = local_id
-        return [self._local(local_id, now), *items]
+    def predict(self, items: list[Any], now: dt.datetime) -> list[Any]:
+        if any(getattr(i, "id", None) == self.local_id for i in items):
+            return items
+        return [self._local(self.local_id, self.made_at or now), *items]
 
     def settle(self, items: list[Any]) -> list[Any]:
         if self.created is None:
             return items
+        if not any(getattr(i, "id", None) == self.local_id for i in items):
+            return [self.created, *[i for i in items if getattr(i, "id", None) != self.created.id]]
         return [self.created if getattr(i, "id", None) == self.local_id else i for i in items]
 
     def _created(self) -> Any:
-        if self.created is None:
-            raise CommandRefused("It was never saved, so there is nothing to undo")
-        return self.created
+        if self.created is not None:
+            return self.created
+        if self.local_id:
+            # Not sent yet (or its answer not seen here): the outbox sends the delete with the real id.
+            return self._local(self.local_id, self.made_at or dt.datetime.now(dt.timezone.utc))
+        raise CommandRefused("It was never saved, so there is nothing to undo")
+
+    def made_ids(self) -> dict[str, str]:
+        return {self.local_id: self.created.id} if self.created is not None and self.local_id else {}
+
+    def result(self) -> dict[str, Any]:
+        return {"created": self.created.id} if self.created is not None else {}
+
+    def _matches(self, item: Any) -> bool:
+        raise NotImplementedError
+
+    async def _listing(self, backend: Backend) -> list[Any]:
+        raise NotImplementedError
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        for item in await self._listing(backend):
+            if item.id not in claimed and self._matches(item) and made_after(getattr(item, "created_at", None), since):
+                self.created = item
+                return True
+        return False
 
 
 class _Delete(HistoryCommand):
     item: Any
 
-    def predict(self, items: list[Any], local_id: str, now: dt.datetime) -> list[Any]:
+    def predict(self, items: list[Any], now: dt.datetime) -> list[Any]:
         return [i for i in items if i.id != self.item.id]
+
+    async def _delete(self, backend: Backend) -> None:
+        raise NotImplementedError
+
+    async def execute(self, backend: Backend) -> None:
+        try:
+            await self._delete(backend)
+        except NotFound:
+            return  # already gone: what the delete was for
 
 
 class AddNote(_Create):
@@ -77,6 +116,12 @@ class AddNote(_Create):
     async def execute(self, backend: Backend) -> None:
         self.created = await backend.create_note(self.contact_id, self.text)
 
+    async def _listing(self, backend: Backend) -> list[Any]:
+        return await backend.notes(self.contact_id)
+
+    def _matches(self, item: Any) -> bool:
+        return item.text == self.text
+
     def inverse(self) -> Command:
         return DeleteNote(contact_id=self.contact_id, item=self._created(), label="Delete note")
 
@@ -86,7 +131,7 @@ class DeleteNote(_Delete):
     section: ClassVar[str] = "notes"
     item: Note
 
-    async def execute(self, backend: Backend) -> None:
+    async def _delete(self, backend: Backend) -> None:
         await backend.delete_note(self.item.id)
 
     def inverse(self) -> Command:
@@ -112,6 +157,12 @@ class LogCall(_Create):
             self.contact_id, self.text, self.call_result, phone_number=self.phone_number
         )
 
+    async def _listing(self, backend: Backend) -> list[Any]:
+        return await backend.calls(self.contact_id)
+
+    def _matches(self, item: Any) -> bool:
+        return item.text == self.text and item.call_result == self.call_result
+
     def inverse(self) -> Command:
         return DeleteCall(contact_id=self.contact_id, item=self._created(), label="Delete call")
 
@@ -121,7 +172,7 @@ class DeleteCall(_Delete):
     section: ClassVar[str] = "calls"
     item: Call
 
-    async def execute(self, backend: Backend) -> None:
+    async def _delete(self, backend: Backend) -> None:
         await backend.delete_call(self.item.id)
 
     def inverse(self) -> Command:
@@ -147,6 +198,12 @@ class AddMeeting(_Create):
     async def execute(self, backend: Backend) -> None:
         self.created = await backend.create_meeting(self.contact_id, self.text, self.when, self.place)
 
+    async def _listing(self, backend: Backend) -> list[Any]:
+        return await backend.meetings(self.contact_id)
+
+    def _matches(self, item: Any) -> bool:
+        return item.text == self.text and item.place == self.place
+
     def inverse(self) -> Command:
         return DeleteMeeting(contact_id=self.contact_id, item=self._created(), label="Delete meeting")
 
@@ -156,7 +213,7 @@ class DeleteMeeting(_Delete):
     section: ClassVar[str] = "meetings"
     item: Meeting
 
-    async def execute(self, backend: Backend) -> None:
+    async def _delete(self, backend: Backend) -> None:
         await backend.delete_meeting(self.item.id)
 
     def inverse(self) -> Command:
@@ -202,6 +259,12 @@ class AddDeal(_Create):
             fields["expected_close_date"] = self.expected_close_date
         self.created = await backend.create_deal(self.contact_id, self.name, **fields)
 
+    async def _listing(self, backend: Backend) -> list[Any]:
+        return await backend.deals(contact_id=self.contact_id)
+
+    def _matches(self, item: Any) -> bool:
+        return item.name == self.name and abs(item.amount - self.amount) < 0.005
+
     def inverse(self) -> Command:
         return DeleteDeal(contact_id=self.contact_id, item=self._created(), label=f"Delete deal: {self.name}")
 
@@ -212,7 +275,7 @@ class DeleteDeal(_Delete):
     changes_contact: ClassVar[bool] = True
     item: Deal
 
-    async def execute(self, backend: Backend) -> None:
+    async def _delete(self, backend: Backend) -> None:
         await backend.delete_deal(self.item.id)
 
     def inverse(self) -> Command:

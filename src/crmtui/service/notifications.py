@@ -1,7 +1,8 @@
-"""The signed-in user's notifications: newest first, marked read optimistically.
+"""The signed-in user's notifications: newest first, marked read through the outbox.
 
-A mark shows at once; on a BackendError it is put back and the error re-raised for the screen.
-Marks still on their way survive a reload that raced them, so a row never flickers back to unread.
+A mark is written to the outbox and shows at once; the list is the server's with the marks still
+on their way overlaid, so a reload that races a mark never flickers the row back to unread, and a
+mark the server refuses simply drops out (the row is unread again).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from crmtui.backends.errors import BackendError, NotFound
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
-from crmtui.service.session import Session
+from crmtui.service.notification_commands import NOTIFICATIONS, MarkAllRead, MarkRead
+from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
+from crmtui.service.session import Session, stamp
 
 Listener = Callable[[list[Notification]], None]
 
@@ -69,11 +72,15 @@ class Inbox:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.items: list[Notification] = []
+        """As shown: the server's list with the marks on their way applied."""
+        self._server: list[Notification] = []
         self.loaded = False
         self._names: dict[str, str] = {}
-        self._marking: set[str] = set()
-        self._marking_all = 0
         self._listeners: list[Listener] = []
+        self._unsubscribe = session.outbox.subscribe(self._on_outbox)
+
+    def detach(self) -> None:
+        self._unsubscribe()
 
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -93,17 +100,46 @@ class Inbox:
         return next((n for n in self.items if n.id == notification_id), None)
 
     async def load(self) -> list[Notification]:
-        items = await self.session.backend.notifications()
-        for n in items:
-            if self._marking_all or n.id in self._marking:
-                n.read = True  # marked here, and the server's answer predates it
+        self.show_server_list(await self.session.backend.notifications())
+        return self.items
+
+    def show_server_list(self, items: list[Notification]) -> None:
         items.sort(key=lambda n: (_created(n), n.id), reverse=True)
-        self.items = items
+        self._server = items
         self.loaded = True
+        self._overlay()
         self._changed()
-        return items
+
+    def _overlay(self) -> None:
+        pending = self.session.outbox.unsettled(section=NOTIFICATIONS)
+        everything = any(isinstance(c, MarkAllRead) for c in pending)
+        marked = {c.notification_id for c in pending if isinstance(c, MarkRead)}
+        self.items = [
+            n.model_copy(update={"read": True}) if not n.read and (everything or n.id in marked) else n
+            for n in self._server
+        ]
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        command = event.command
+        if command.section != NOTIFICATIONS:
+            return
+        if event.kind == SENT:  # confirmed: the server's list has it now
+            if isinstance(command, MarkAllRead):
+                self._server = [n.model_copy(update={"read": True}) if not n.read else n for n in self._server]
+            elif isinstance(command, MarkRead):
+                self._server = [
+                    n.model_copy(update={"read": True}) if n.id == command.notification_id else n for n in self._server
+                ]
+        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
+            self._overlay()
+            self._changed()
 
     # -- marking read --------------------------------------------------------------------------
+    async def _send(self, command: MarkRead | MarkAllRead) -> None:
+        stamp(command, self.session._clock())
+        self.session.outbox.start()
+        await self.session.outbox.enqueue(command)
+
     async def mark_read(self, notification_id: str) -> bool:
         """Mark one read; False when it already was (nothing is sent)."""
         found = self.find(notification_id)
@@ -111,19 +147,8 @@ class Inbox:
             raise CommandRefused("That notification is no longer there; press r to refresh")
         if found.read:
             return False
-        found.read = True
-        self._marking.add(notification_id)
-        self._changed()
-        try:
-            await self.session.backend.mark_notification_read(notification_id)
-        except BackendError:
-            current = self.find(notification_id)
-            if current is not None:
-                current.read = False
-            self._changed()
-            raise
-        finally:
-            self._marking.discard(notification_id)
+        label = f"Read: {type_label(found.type)}" + (f" ({found.by})" if found.by else "")
+        await self._send(MarkRead(contact_id="", notification_id=notification_id, label=label))
         return True
 
     async def mark_all_read(self) -> int:
@@ -131,20 +156,7 @@ class Inbox:
         unread = [n.id for n in self.items if not n.read]
         if not unread:
             return 0
-        for n in self.items:
-            n.read = True
-        self._marking_all += 1
-        self._changed()
-        try:
-            await self.session.backend.mark_all_notifications_read()
-        except BackendError:
-            for n in self.items:
-                if n.id in unread and n.id not in self._marking:
-                    n.read = False
-            self._changed()
-            raise
-        finally:
-            self._marking_all -= 1
+        await self._send(MarkAllRead(contact_id="", notification_ids=unread, label=f"Mark {len(unread)} notifications read"))
         return len(unread)
 
     # -- the contacts they are about -----------------------------------------------------------

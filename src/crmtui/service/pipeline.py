@@ -1,46 +1,28 @@
-"""Deals for the pipeline board: loading them, and changes shown at once that revert on failure.
+"""Deals for the pipeline board: loading them, and changes shown at once through the outbox.
 
-A change (a move to another stage, won, lost, an edit) is predicted locally and listeners hear of
-it at once; then it goes to the server. Server calls run one at a time in the order they were
-made, each sending absolute values, so pressing L three times quickly sends three stages in order.
-When a call fails, the deal goes back to what the server last confirmed - unless a later change
-of the same deal is still on its way, which will settle it.
+A change (a move to another stage, won, lost, an edit) is written to the outbox and listeners hear
+of it at once; the outbox sends changes one at a time in the order they were made, each with
+absolute values, so pressing L three times quickly sends three stages in order. The board shows
+each deal as the server last said plus the changes still on their way; when the server answers,
+its deal becomes the new copy, and a refused change simply drops out (the card goes back).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from crmtui.backends.base import ProgressCallback
-from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Deal, DealStatus, Pipeline
+from crmtui.service.deal_commands import DEAL, DealChanges, UpdateDeal
 from crmtui.service.errors import CommandRefused
+from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
-from crmtui.service.session import Session
+from crmtui.service.session import Session, stamp
 
 Listener = Callable[[], None]
 
-
-class DealChanges(BaseModel):
-    """Fields of a deal to change; only the fields explicitly set are sent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = None
-    amount: float | None = None
-    months: int | None = None
-    expected_close_date: dt.date | None = None
-    status: DealStatus | None = None
-    stage: int | None = None
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
+__all__ = ["DealChanges", "PipelineService"]
 
 
 class PipelineService:
@@ -51,9 +33,12 @@ class PipelineService:
         self.pipelines: list[Pipeline] = []
         self._deals: dict[str, dict[str, Deal]] = {}
         self._confirmed: dict[str, Deal] = {}
-        self._in_flight: Counter[str] = Counter()
-        self._lock = asyncio.Lock()
+        """The server's copy of each deal that has changes overlaid on it."""
         self._listeners: list[Listener] = []
+        self._unsubscribe = session.outbox.subscribe(self._on_outbox)
+
+    def detach(self) -> None:
+        self._unsubscribe()
 
     @property
     def backend(self):
@@ -87,13 +72,18 @@ class PipelineService:
             if not deal.pipeline_id:
                 deal.pipeline_id = pipeline_id
             deals[deal.id] = deal
-        for deal_id, count in self._in_flight.items():
-            local = self.deal(deal_id)
-            if count and local is not None and local.pipeline_id == pipeline_id:
-                deals[deal_id] = local
         self._deals[pipeline_id] = deals
+        busy = self._busy()
+        for deal_id in list(self._confirmed):
+            if deal_id not in busy:
+                del self._confirmed[deal_id]  # confirmed and now re-read with the rest
+        for deal_id in busy:
+            if deal_id in deals and deal_id not in self._confirmed:
+                self._confirmed[deal_id] = deals[deal_id]
+            if deal_id in self._confirmed:
+                self._overlay(deal_id)
         self._changed()
-        return list(deals.values())
+        return self.deals(pipeline_id)
 
     def loaded(self, pipeline_id: str) -> bool:
         return pipeline_id in self._deals
@@ -117,7 +107,45 @@ class PipelineService:
         return build_board(pipeline, self.deals(pipeline_id), owner_id=owner_id, closed_since=closed_since)
 
     def in_flight(self, deal_id: str) -> bool:
-        return self._in_flight[deal_id] > 0
+        return deal_id in self._busy()
+
+    def _pending(self, deal_id: str) -> list[UpdateDeal]:
+        return [c for c in self.session.outbox.unsettled(section=DEAL) if isinstance(c, UpdateDeal) and c.deal_id == deal_id]
+
+    def _busy(self) -> set[str]:
+        return {c.deal_id for c in self.session.outbox.unsettled(section=DEAL) if isinstance(c, UpdateDeal)}
+
+    def _overlay(self, deal_id: str) -> None:
+        """Show the deal as the server's copy plus the changes on their way."""
+        pending = self._pending(deal_id)
+        if deal_id not in self._confirmed:
+            current = self.deal(deal_id)
+            if not pending or current is None:
+                return
+            self._confirmed[deal_id] = current
+        shown = self._confirmed[deal_id]
+        if pending:
+            for command in pending:
+                shown = command.apply_to(shown)
+        else:
+            del self._confirmed[deal_id]
+        self._put(shown)
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        command = event.command
+        if not isinstance(command, UpdateDeal):
+            return
+        deal_id = command.deal_id
+        if self.deal(deal_id) is None and deal_id not in self._confirmed:
+            return
+        if event.kind == SENT and deal_id in self._confirmed:
+            fresh = command.updated or command.apply_to(self._confirmed[deal_id])
+            if not fresh.pipeline_id:
+                fresh.pipeline_id = self._confirmed[deal_id].pipeline_id
+            self._confirmed[deal_id] = fresh
+        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
+            self._overlay(deal_id)
+            self._changed()
 
     # -- changes -----------------------------------------------------------------------------------
     def _require(self, deal_id: str) -> tuple[Deal, Pipeline]:
@@ -144,6 +172,7 @@ class PipelineService:
         return await self.edit(deal_id, changes)
 
     async def edit(self, deal_id: str, changes: DealChanges) -> Deal:
+        """Queue a change of the deal; returns the deal as now shown."""
         deal, pipeline = self._require(deal_id)
         fields = changes.as_kwargs()
         if not fields:
@@ -158,43 +187,35 @@ class PipelineService:
         stage = changes.stage if "stage" in fields else deal.stage
         if status is DealStatus.PENDING and stage not in [s.stage for s in pipeline.stages]:
             raise CommandRefused(f"Pick one of the stages of {pipeline.name}")
-        body = dict(fields)
+        body = changes.model_copy()
         if changes.status in (DealStatus.WON, DealStatus.LOST) and deal.status is not changes.status:
-            body["close_date"] = self.today()
-        predicted = deal.model_copy(update=body)
-        predicted.total_amount = predicted.amount * max(predicted.months, 1)
-        if predicted.status is DealStatus.PENDING:
-            predicted.close_date = None
-        return await self._apply(deal, predicted, body)
-
-    async def _apply(self, before: Deal, predicted: Deal, body: dict[str, Any]) -> Deal:
-        deal_id = before.id
-        self._confirmed.setdefault(deal_id, before)
-        self._put(predicted)
-        self._in_flight[deal_id] += 1
-        self._changed()
-        try:
-            async with self._lock:
-                fresh = await self.backend.update_deal(deal_id, **body)
-        except BackendError:
-            self._settle(deal_id, None)
-            raise
-        if not fresh.pipeline_id:
-            fresh.pipeline_id = before.pipeline_id
-        self._settle(deal_id, fresh)
-        return fresh
-
-    def _settle(self, deal_id: str, fresh: Deal | None) -> None:
-        """One call finished: `fresh` is the server's deal, None when the call failed."""
-        self._in_flight[deal_id] -= 1
-        if fresh is not None:
-            self._confirmed[deal_id] = fresh
-        if self._in_flight[deal_id] <= 0:
-            del self._in_flight[deal_id]
-            self._put(self._confirmed.pop(deal_id))
-        self._changed()
+            body.close_date = self.today()
+        command = UpdateDeal(
+            contact_id=deal.contact_id,
+            deal_id=deal_id,
+            pipeline_id=deal.pipeline_id,
+            changes=body,
+            previous=DealChanges.snapshot(deal, set(body.model_fields_set)),
+            read_at=deal.modified_at,
+            label=_label(deal, body, pipeline),
+        )
+        stamp(command, self.session._clock())
+        self.session.outbox.start()
+        await self.session.outbox.enqueue(command)
+        return self.deal(deal_id) or deal
 
     def _put(self, deal: Deal) -> None:
         for deals in self._deals.values():
             deals.pop(deal.id, None)
         self._deals.setdefault(deal.pipeline_id, {})[deal.id] = deal
+
+
+def _label(deal: Deal, changes: DealChanges, pipeline: Pipeline) -> str:
+    """"Acme licences → 75%" — what the change does, for the pending-changes list."""
+    fields = changes.model_fields_set
+    if changes.status in (DealStatus.WON, DealStatus.LOST):
+        return f"{deal.name} → {changes.status.value}"
+    if "stage" in fields:
+        label = next((s.label for s in pipeline.stages if s.stage == changes.stage), "")
+        return f"{deal.name} → {label or f'{changes.stage}%'}"
+    return f"Edit deal: {deal.name}"

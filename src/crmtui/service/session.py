@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import itertools
+import logging
 from collections.abc import Callable
 
 from crmtui.backends.base import Backend, ProgressCallback
@@ -25,14 +26,18 @@ from crmtui.service.commands import (
     ToggleStar,
     find_action,
     find_entry,
+    new_local_id,
 )
 from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, Outbox, OutboxEvent
+
+log = logging.getLogger(__name__)
 
 ContactRef = Contact | StreamEntry | str
 ActionRef = Action | str
 Listener = Callable[[list[StreamEntry]], None]
 UNDO_DEPTH = 50
-_local_ids = itertools.count(1)
+STREAM = "stream"
 
 
 def _contact_id(ref: ContactRef) -> str:
@@ -43,24 +48,57 @@ def _contact_id(ref: ContactRef) -> str:
     return ref
 
 
-class Session:
-    """Holds the account and the current user's stream; runs commands optimistically.
+_running: set[asyncio.Task[object]] = set()
+"""Re-reads started by any view after a change settled (tests wait for them)."""
 
-    A command first passes its precondition check (CommandRefused, nothing sent), then its
-    predicted state is shown at once, then it runs on the server. On a BackendError the entry is
-    put back as it was and the error re-raised for the screen. On success the entry is re-read from
-    the server so local ids and server-computed fields (dates of promoted actions) are exact.
+
+def busy_views() -> bool:
+    """Whether a view is still re-reading something after a change settled."""
+    return any(not t.done() for t in _running)
+
+
+def stamp(command: Command, now: dt.datetime) -> Command:
+    """Give a new command what it must carry from the moment it is made: its local id and time."""
+    fields = type(command).model_fields
+    if "local_id" in fields and not getattr(command, "local_id", ""):
+        command.local_id = new_local_id()  # type: ignore[attr-defined]
+    if "made_at" in fields and getattr(command, "made_at", None) is None:
+        command.made_at = now  # type: ignore[attr-defined]
+    return command
+
+
+class Session:
+    """Holds the account and the current user's stream; runs commands through the outbox.
+
+    A command first passes its precondition check (CommandRefused, nothing written), then is
+    written to the outbox (durable), and only then shown: every view overlays the changes still
+    on their way on what the server last said about the contact. When the server confirms one,
+    its effect is folded into that copy and, once the contact has nothing left on its way, the
+    contact is re-read so local ids and server-computed fields (dates of promoted actions) are
+    exact. When the server refuses one, it drops out of the overlay (the row goes back) and the
+    change waits in the outbox for the person's review.
     """
 
-    def __init__(self, backend: Backend, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.backend = backend
         self.account: Account | None = None
         self.entries: list[StreamEntry] = []
         self.stream_user_id: str | None = None
         self.undo_stack: list[Command] = []
+        self.outbox = outbox if outbox is not None else Outbox(backend)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._listeners: list[Listener] = []
         self._pending_deals: dict[str, list[Deal]] = {}
+        self._base: dict[str, StreamEntry | None] = {}
+        """The server's copy of each contact that has changes overlaid on it (None: not in the stream)."""
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def connect(self) -> Account:
@@ -70,7 +108,15 @@ class Session:
         return self.account
 
     async def close(self) -> None:
+        self.detach()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.outbox.stop()
         await self.backend.close()
+
+    def detach(self) -> None:
+        """Stop following the outbox (a view that closes; re-reads already started finish)."""
+        self._unsubscribe_outbox()
 
     async def __aenter__(self) -> Session:
         await self.connect()
@@ -114,32 +160,57 @@ class Session:
 
         On a first load (or another user's stream) the most urgent page is shown as soon as it
         arrives, while the rest loads; a refresh replaces the list once, when all of it is in.
+        Contacts with changes on their way keep showing them.
         """
         if self.account is None:
             await self.connect()
         if user_id is not None and user_id != self.stream_user_id:
             self.stream_user_id = user_id
             self.entries = []
+            self._base.clear()
         first_page = self._show_first_page if not self.entries else None
         entries = await self.backend.action_stream_all(
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
-        self.entries = entries
-        self._pending_deals.clear()  # amounts may have changed on the server too
-        self.sort()
-        self._changed()
+        self.show_server_stream(entries)
         return self.entries
 
     refresh = load_stream
 
+    def show_server_stream(self, entries: list[StreamEntry]) -> None:
+        """Take a whole stream from the server (or the cache), keeping changes on their way overlaid."""
+        fresh = {e.contact.id: e for e in entries}
+        busy = self.outbox.busy_contacts()
+        for cid in list(self._base):
+            if cid not in busy:
+                del self._base[cid]  # confirmed and now re-read with the rest
+        current = {e.contact.id: e for e in self.entries}
+        for cid in busy:
+            if cid in self._base:
+                continue  # keeps the copy the changes on their way were made on
+            if cid in current or cid in fresh:
+                self._base[cid] = fresh.get(cid)
+        for cid in self._base:
+            fresh.pop(cid, None)
+        self.entries = list(fresh.values())
+        self._pending_deals.clear()  # amounts may have changed on the server too
+        for cid in list(self._base):
+            self._overlay(cid)
+        self.sort()
+        self._changed()
+
     def _show_first_page(self, entries: list[StreamEntry]) -> None:
         if not self.entries:
-            self.entries = entries
-            self.sort()
-            self._changed()
+            self.show_server_stream(entries)
 
     def entry(self, contact: ContactRef) -> StreamEntry | None:
         return find_entry(self.entries, _contact_id(contact))
+
+    def server_copy(self, contact_id: str) -> StreamEntry | None:
+        """The contact as the server last said, without the changes on their way."""
+        if contact_id in self._base:
+            return self._base[contact_id]
+        return self.entry(contact_id)
 
     def _put(self, contact_id: str, new: StreamEntry | None) -> None:
         kept = [e for e in self.entries if e.contact.id != contact_id]
@@ -147,7 +218,13 @@ class Session:
         self.sort()
 
     def replace_entry(self, contact_id: str, new: StreamEntry | None) -> None:
-        """Show a contact as another view of it (the contact detail) now has it; None takes it out."""
+        """Take the server's copy of a contact another view just read (None: not in this stream)."""
+        if contact_id in self._base:
+            self._base[contact_id] = new
+            self._overlay(contact_id)
+            self.sort()
+            self._changed()
+            return
         if self.entry(contact_id) == new:
             return
         self._put(contact_id, new)
@@ -158,9 +235,111 @@ class Session:
         fresh = await self.backend.stream_entry(contact_id, user_id=self.stream_user_id)
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
+        self._take_fresh(contact_id, fresh)
+        return self.entry(contact_id)
+
+    def _take_fresh(self, contact_id: str, fresh: StreamEntry | None) -> None:
+        """A contact re-read from the server: the new copy under whatever is still on its way."""
+        if contact_id in self._base:
+            if self.outbox.busy(contact_id):
+                self._base[contact_id] = fresh
+                self._overlay(contact_id)
+                self.sort()
+                self._changed()
+                return
+            del self._base[contact_id]
         self._put(contact_id, fresh)
         self._changed()
-        return fresh
+
+    # -- the overlay of changes on their way ---------------------------------------------------------
+    def _own(self, command: Command) -> Command:
+        """The command as this view predicts it (whose stream decides where an action shows)."""
+        if "stream_user_id" in type(command).model_fields and getattr(command, "stream_user_id", None) != self.stream_user_id:
+            return command.model_copy(update={"stream_user_id": self.stream_user_id})
+        return command
+
+    def _predict(self, entry: StreamEntry | None, commands: list[Command]) -> StreamEntry | None:
+        for command in commands:
+            if entry is None:
+                break
+            predicted = self._own(command).apply_locally([entry])
+            entry = predicted if predicted is not None else entry
+        return entry
+
+    def _overlay(self, contact_id: str) -> None:
+        """Show the contact as the server's copy plus the changes on their way (not sorted)."""
+        pending = self.outbox.unsettled(contact_id=contact_id, section=STREAM)
+        if contact_id not in self._base:
+            if not pending:
+                return
+            self._base[contact_id] = self.entry(contact_id)
+        base = self._base[contact_id]
+        if pending:
+            shown = self._predict(base.model_copy(deep=True) if base is not None else None, pending)
+        else:
+            shown = self._base.pop(contact_id)  # nothing on its way: the server's copy as it is
+        kept = [e for e in self.entries if e.contact.id != contact_id]
+        self.entries = kept if shown is None else [*kept, shown]
+
+    def _holds(self, contact_id: str) -> bool:
+        return contact_id in self._base or self.entry(contact_id) is not None
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        command = event.command
+        if command.section != STREAM:
+            return
+        cid = command.contact_id
+        if not self._holds(cid):
+            if event.kind == SENT and self.entries and not self.outbox.busy(cid):
+                self._after_settled(cid, event)  # it may have entered this stream (made from a contact's page)
+            return
+        if event.kind == SENT and cid in self._base:
+            base = self._base[cid]
+            self._base[cid] = self._predict(base, [command]) if base is not None else None  # confirmed: part of the copy
+        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
+            self._overlay(cid)
+            self.sort()
+            self._changed()
+        if event.kind in (FAILED, DISCARDED):
+            self._forget_undo(command)
+        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.busy(cid):
+            self._after_settled(cid, event)
+
+    def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
+        """The contact has nothing left on its way: re-read it so ids and server-made fields are exact."""
+        self._spawn(self._quiet_refresh(contact_id))
+
+    async def _quiet_refresh(self, contact_id: str) -> None:
+        try:
+            await self.refresh_entry(contact_id)
+        except BackendError:
+            return  # the confirmed prediction stays until the next refresh
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    async def settled(self, timeout: float | None = 30) -> bool:
+        """Wait until every change is sent (or set aside) and the re-reads after them are done."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            left = None if deadline is None else max(deadline - loop.time(), 0)
+            if not await self.outbox.drain(left):
+                return False
+            tasks = [t for t in self._tasks if not t.done()]
+            if not tasks:
+                return True
+            await asyncio.wait(tasks, timeout=None if deadline is None else max(deadline - loop.time(), 0.01))
+            if deadline is not None and loop.time() >= deadline:
+                return False
+
+    def _forget_undo(self, command: Command) -> None:
+        if command in self.undo_stack:
+            self.undo_stack.remove(command)
 
     # -- around the stream -----------------------------------------------------------------------
     def cached_pending_deals(self, contact_id: str) -> list[Deal] | None:
@@ -184,40 +363,35 @@ class Session:
 
     # -- the command pipeline ----------------------------------------------------------------------
     async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
+        """Check, write to the outbox, show. Returns the contact as now shown.
+
+        Raises CommandRefused when the command cannot succeed (nothing is written then). The
+        server's verdict comes later, through the outbox's events.
+        """
         command.check(self.entries)
-        before = self.entry(command.contact_id)
-        predicted = command.apply_locally(self.entries)
-        if predicted is not None:
-            self._put(command.contact_id, predicted)
-            self._changed()
-        try:
-            await command.execute(self.backend)
-        except BackendError:
-            if before is not None:
-                self._put(command.contact_id, before)
-                self._changed()
-            raise
+        stamp(command, self._clock())
+        self.outbox.start()
+        await self.outbox.enqueue(command)  # durable before anything shows it as made
         if record:
             self.undo_stack.append(command)
             del self.undo_stack[:-UNDO_DEPTH]
-        try:
-            return await self.refresh_entry(command.contact_id)
-        except BackendError:
-            return self.entry(command.contact_id)  # the command itself succeeded; keep the prediction
+        return self.entry(command.contact_id)
 
     @property
     def can_undo(self) -> bool:
         return bool(self.undo_stack)
 
     async def undo(self) -> Command:
-        """Run the inverse of the last executed command; returns the command that was undone."""
+        """Undo the last change: take it back if it has not left yet, else send its inverse."""
         if not self.undo_stack:
             raise NothingToUndo()
         command = self.undo_stack.pop()
+        if await self.outbox.cancel(command):
+            return command
         try:
             await self.run(command.inverse(), record=False)
-        except BackendError:
-            self.undo_stack.append(command)  # still undoable after a transient failure
+        except CommandRefused:
+            self.undo_stack.append(command)
             raise
         return command
 
@@ -264,7 +438,6 @@ class Session:
             exact_time=exact_time,
             assignee_id=assignee_id,
             stream_user_id=self.stream_user_id,
-            local_id=f"local-{next(_local_ids)}",
             label=f"Add: {text}",
         )
         return await self.run(command)
@@ -288,6 +461,7 @@ class Session:
             changes=new,
             previous=previous,
             stream_user_id=self.stream_user_id,
+            read_at=target.modified_at,
             label=f"Edit: {target.text}",
         )
         return await self.run(command)
@@ -303,6 +477,7 @@ class Session:
             changes=ActionChanges(assignee_id=user_id),
             previous=ActionChanges(assignee_id=target.assignee_id),
             stream_user_id=self.stream_user_id,
+            read_at=target.modified_at,
             label=f"Reassign to {name}: {target.text}",
         )
         return await self.run(command)

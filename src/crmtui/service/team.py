@@ -12,7 +12,7 @@ from crmtui.backends.base import ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Account, StreamEntry, TeamCounts
 from crmtui.domain.stream import conflicting_actions, sort_entries
-from crmtui.service.commands import Command
+from crmtui.service.outbox import OutboxEvent
 from crmtui.service.errors import CommandRefused
 from crmtui.service.session import ActionRef, ContactRef, Session, _contact_id
 
@@ -30,7 +30,7 @@ class TeamStream(Session):
     """The stream of `viewing` (a user id, or None for the whole account) and the team counters."""
 
     def __init__(self, main: Session) -> None:
-        super().__init__(main.backend, clock=main._clock)
+        super().__init__(main.backend, clock=main._clock, outbox=main.outbox)
         self.main = main
         self.account = main.account
         self.viewing: str | None = None
@@ -78,6 +78,7 @@ class TeamStream(Session):
         self.viewing = user_id
         self.stream_user_id = user_id
         self.entries = []
+        self._base.clear()
         self.undo_stack = []  # undoing a change made on another stream would surprise
         self.loaded = False
         self._changed()
@@ -101,20 +102,15 @@ class TeamStream(Session):
 
         def first_page(entries: list[StreamEntry]) -> None:
             if self.viewing == viewing and not self.entries:
-                self.entries = entries
-                self.sort()
-                self._changed()
+                self.show_server_stream(entries)
 
         entries = await self.backend.team_stream_all(
             user_id=viewing, on_progress=on_progress, on_first_page=None if self.entries else first_page
         )
         if self.viewing != viewing:
             return self.entries  # the person picked someone else meanwhile
-        self.entries = entries
         self.loaded = True
-        self._pending_deals.clear()
-        self.sort()
-        self._changed()
+        self.show_server_stream(entries)
         return self.entries
 
     refresh = load_stream
@@ -135,9 +131,8 @@ class TeamStream(Session):
             return fresh
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
-        self._put(contact_id, fresh)
-        self._changed()
-        return fresh
+        self._take_fresh(contact_id, fresh)
+        return self.entry(contact_id)
 
     # -- commands ------------------------------------------------------------------------------
     def owner_of(self, action_assignee: str) -> str:
@@ -167,21 +162,15 @@ class TeamStream(Session):
             self.require_own(entry, "swap")
         return await super().swap(contact, action)
 
-    async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
-        result = await super().run(command, record=record)
-        await self._after_change(command.contact_id)
-        return result
+    def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
+        super()._after_settled(contact_id, event)
+        self._spawn(self._recount())
 
-    async def _after_change(self, contact_id: str) -> None:
-        """Counters move, and the contact may have entered or left the signed-in user's own stream."""
+    async def _recount(self) -> None:
+        """Counters move with every change (the main stream follows the outbox on its own)."""
         try:
             await self.load_counts()
-            self._changed()
         except BackendError:
-            pass  # the counters stay as they were until the next refresh
-        if self.main.account is not None and self.main.entries:
-            try:
-                await self.main.refresh_entry(contact_id)
-            except BackendError:
-                pass
+            return  # the counters stay as they were until the next refresh
+        self._changed()
 

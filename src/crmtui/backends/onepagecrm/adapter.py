@@ -96,6 +96,22 @@ class OnePageCRMBackend:
     async def close(self) -> None:
         await self.client.aclose()
 
+    def server_time(self) -> dt.datetime:
+        now = getattr(self.client, "server_now", None)
+        return now() if callable(now) else dt.datetime.now(dt.timezone.utc)
+
+    # -- what changed --------------------------------------------------------------------------
+    async def changed_contact_ids(self, since: dt.datetime) -> set[str]:
+        """Every contact of the account modified since `since` (its actions included)."""
+        items = await self.client.list_contacts_all(modified_since=since)
+        return {c.id for c in (self._contact(item) for item in items) if c.id}
+
+    async def stream_size(self, *, user_id: str | None = None) -> int:
+        """How many contacts the stream has now (one tiny page)."""
+        params = self._stream_params(user_id, None, None)
+        page = await self._stream_page(params, 1, 1)
+        return int(page.total_count or len(page.items))
+
     # -- streams -------------------------------------------------------------------------------
     def _stream_params(self, user_id: str | None, search: str | None, modified_since: dt.datetime | None) -> dict:
         params: dict[str, Any] = {}
@@ -279,6 +295,9 @@ class OnePageCRMBackend:
             raise TypeError(f"unknown action fields: {sorted(unknown)}")
         return m.map_action(await self.client.update_action(action_id, _action_body(**changes)))
 
+    async def get_action(self, action_id: str) -> Action:
+        return m.map_action(await self.client.get_action(action_id))
+
     async def delete_action(self, action_id: str) -> None:
         await self.client.delete_action(action_id)
 
@@ -347,6 +366,9 @@ class OnePageCRMBackend:
     async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal:
         body = {"contact_id": contact_id, "name": name, **_jsonable(fields)}
         return m.map_deal(await self.client.create_deal(body))
+
+    async def get_deal(self, deal_id: str) -> Deal:
+        return m.map_deal(await self.client.get_deal(deal_id))
 
     async def update_deal(self, deal_id: str, **changes: Any) -> Deal:
         return m.map_deal(await self.client.update_deal(deal_id, _jsonable(changes)))

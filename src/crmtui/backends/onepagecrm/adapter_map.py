@@ -139,6 +139,7 @@ def map_action(wire: Any) -> Action:
         done_at=to_datetime(_get(wire, "done_at")),
         position=_get(wire, "position"),
         modified_at=to_datetime(_get(wire, "modified_at")),
+        created_at=to_datetime(_get(wire, "created_at")),
     )
 
 
@@ -277,6 +278,7 @@ def map_deal(wire: Any) -> Deal:
         expected_close_date=to_date(_get(wire, "expected_close_date")),
         close_date=to_date(_get(wire, "close_date")),
         modified_at=to_datetime(_get(wire, "modified_at")),
+        created_at=to_datetime(_get(wire, "created_at")),
         contact_name=_text(info, "contact_name"),
         company_name=_text(info, "company"),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -250,6 +251,8 @@ class OnePageCRMClient:
     ) -> None:
         self.user_id = user_id
         self.base_url = base_url.rstrip("/")
+        self.server_offset = 0.0
+        """Seconds the server's clock is ahead of this machine's (from the envelopes' `timestamp`)."""
         self.max_concurrency = max(1, max_concurrency)
         self.http = ApiHttp(
             self.base_url,
@@ -304,8 +307,15 @@ class OnePageCRMClient:
                 "The server's answer lacks the API's {status, data} envelope; is the address an OnePageCRM API?",
                 status=response.status_code,
             )
+        stamp = payload.get("timestamp")
+        if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp > 0:
+            self.server_offset = float(stamp) - time.time()
         others = {k: v for k, v in payload.items() if k not in ("status", "message", "timestamp", "data")}
         return payload["data"], others
+
+    def server_now(self) -> dt.datetime:
+        """The server's clock, as its last answer's `timestamp` said (the local clock before any answer)."""
+        return dt.datetime.fromtimestamp(time.time() + self.server_offset, dt.timezone.utc)
 
     @staticmethod
     def _parse(model: type[M], value: Any, what: str) -> M:

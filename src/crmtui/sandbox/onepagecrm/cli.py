@@ -40,6 +40,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-rate", type=_rate, default=0.0, help="share of requests answered 500/502/503")
     parser.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of requests throttled (403 text / 429)")
     parser.add_argument("--drop-rate", type=_rate, default=0.0, help="share of connections closed without an answer")
+    parser.add_argument(
+        "--lose-rate", type=_rate, default=0.0,
+        help="share of requests handled (writes applied) whose answer is then lost",
+    )
     parser.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After on 429 answers")
     parser.add_argument("--reset", action="store_true", help="throw away the data in --data and seed again")
 
@@ -56,6 +60,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         fail_rate=args.fail_rate,
         throttle_rate=args.throttle_rate,
         drop_rate=args.drop_rate,
+        lose_rate=args.lose_rate,
         retry_after=max(0, args.retry_after),
         reset=args.reset,
     )

@@ -1,7 +1,9 @@
 """The OnePageCRM sandbox HTTP server: stdlib ThreadingHTTPServer, Basic auth, routing and chaos.
 
 Chaos (latency, failures, throttling, dropped connections) is decided before a request is handled,
-from its own random generator, so a write is never applied and then reported as failed.
+from its own random generator, so a write is never applied and then reported as failed. The one
+exception is on purpose: `lose_rate` handles the request and then drops the connection instead of
+answering, as when a network fails on the way back (a client must not repeat such a write blindly).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class SandboxOptions:
     fail_rate: float = 0.0
     throttle_rate: float = 0.0
     drop_rate: float = 0.0
+    lose_rate: float = 0.0
+    """Share of requests handled (writes applied) whose answer is then lost (connection dropped)."""
     retry_after: int = 1
     reset: bool = False
 
@@ -178,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return "throttle403" if rng.random() < 0.5 else "throttle429"
             if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
                 return f"fail:{rng.choice((500, 502, 503))}"
+            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
+                return "lose"
         return None
 
     def _authenticate(self) -> dict:
@@ -203,8 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         fate = self._chaos()
-        if opts.latency_ms > 0:
-            time.sleep(opts.latency_ms / 1000.0)
+        if fate is not None and opts.latency_ms > 0:
+            time.sleep(opts.latency_ms / 1000.0)  # a failure takes as long to arrive as an answer
         if fate == "drop":
             self._drop()
             return
@@ -226,6 +232,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = exc.status, exc.body()
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
             status, payload = 500, ApiError(500, "Internal server error", "internal_server_error", f"{type(exc).__name__}: {exc}").body()
+        if opts.latency_ms > 0:
+            time.sleep(opts.latency_ms / 1000.0)  # on the way back: the write is applied, the answer not yet seen
+        if fate == "lose":
+            self._drop()  # handled, but the answer never arrives
+            return
         self._send_json(status, payload)
 
     def _dispatch(self, raw: bytes) -> tuple[int, dict]:

@@ -1,0 +1,87 @@
+"""Changes of a deal on the pipeline board: a move to another stage, won, lost, an edit.
+
+Each sends absolute values (the stage, the status, the amount), so sending one twice leaves the
+deal as sending it once; pressing L three times quickly queues three stages, sent in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from crmtui.backends.base import Backend
+from crmtui.domain.models import Deal, DealStatus
+from crmtui.service.commands import Command, changed_since, clashes
+
+DEAL = "deal"
+
+
+class DealChanges(BaseModel):
+    """Fields of a deal to change; only the fields explicitly set are sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    amount: float | None = None
+    months: int | None = None
+    expected_close_date: dt.date | None = None
+    status: DealStatus | None = None
+    stage: int | None = None
+    close_date: dt.date | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+    @classmethod
+    def snapshot(cls, deal: Deal, fields: set[str]) -> DealChanges:
+        return cls(**{name: getattr(deal, name) for name in fields})
+
+
+class UpdateDeal(Command):
+    """Set some fields of a deal (a stage move is `stage`, won/lost is `status` with a close date)."""
+
+    kind: str = "update_deal"
+    deal_id: str
+    pipeline_id: str = ""
+    changes: DealChanges
+    previous: DealChanges
+    read_at: dt.datetime | None = None
+    """The deal's modified_at when the person read it."""
+    updated: Deal | None = None
+    """The deal as the server answered."""
+
+    section: ClassVar[str] = DEAL
+
+    @field_serializer("changes", "previous")
+    def _only_set_fields(self, value: DealChanges, info: Any) -> dict[str, Any]:
+        return value.model_dump(mode=info.mode, exclude_unset=True)
+
+    def apply_to(self, deal: Deal) -> Deal:
+        """The deal as it will be once the server has the change."""
+        predicted = deal.model_copy(update=self.changes.as_kwargs())
+        predicted.total_amount = predicted.amount * max(predicted.months, 1)
+        if predicted.status is DealStatus.PENDING:
+            predicted.close_date = None
+        return predicted
+
+    async def execute(self, backend: Backend) -> None:
+        self.updated = await backend.update_deal(self.deal_id, **self.changes.as_kwargs())
+
+    async def conflict(self, backend: Backend) -> str | None:
+        server = await backend.get_deal(self.deal_id)
+        if not changed_since(server.modified_at, self.read_at):
+            return None
+        fields = {
+            name: (getattr(self.previous, name, None), getattr(self.changes, name), getattr(server, name))
+            for name in self.changes.model_fields_set
+            if name != "close_date"  # follows the status; the server sets its own
+        }
+        return clashes(fields)
+
+    def inverse(self) -> Command:
+        return UpdateDeal(
+            contact_id=self.contact_id, deal_id=self.deal_id, pipeline_id=self.pipeline_id,
+            changes=self.previous, previous=self.changes, label=f"Undo: {self.describe()}",
+        )

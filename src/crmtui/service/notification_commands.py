@@ -1,0 +1,35 @@
+"""Marking notifications read: one, or all of them. Both are safe to send twice."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from crmtui.backends.base import Backend
+from crmtui.backends.errors import NotFound
+from crmtui.service.commands import Command
+
+NOTIFICATIONS = "notifications"
+
+
+class MarkRead(Command):
+    kind: str = "mark_notification_read"
+    notification_id: str
+
+    section: ClassVar[str] = NOTIFICATIONS
+
+    async def execute(self, backend: Backend) -> None:
+        try:
+            await backend.mark_notification_read(self.notification_id)
+        except NotFound:
+            return  # deleted meanwhile: nothing is left unread
+
+
+class MarkAllRead(Command):
+    kind: str = "mark_all_notifications_read"
+    notification_ids: list[str] = []
+    """The unread ones when it was asked (what the screen shows read at once)."""
+
+    section: ClassVar[str] = NOTIFICATIONS
+
+    async def execute(self, backend: Backend) -> None:
+        await backend.mark_all_notifications_read()

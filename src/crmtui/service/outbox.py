@@ -1,0 +1,482 @@
+"""The outbox's sender: every change, durable first, then sent in order by one background task.
+
+`Outbox.enqueue` writes the command to the outbox file and returns; only then does the view show
+the change as made. The sender takes the oldest unsettled change and:
+
+1. puts local ids it names (an action created offline) in terms of the server's ids; a change
+   that names a record whose creation failed fails too, saying so;
+2. if an earlier attempt may have reached the server (`sending`) and the command is not
+   idempotent, asks the server whether the change is already there (`Command.reconcile`), so a
+   create whose answer was lost is never made twice;
+3. unless the person chose "mine wins", checks that the record was not changed on the server
+   since it was read (`Command.conflict`); a clash waits for the person's choice;
+4. marks it `sending` on disk, sends it, and marks it done with what the server made.
+
+Throttling, 5xx, malformed answers and a dropped network keep the change and retry it with
+exponential backoff (jittered, honouring Retry-After); the sender goes strictly in order, so a
+later change never overtakes an earlier one. A 4xx is final: the change is kept for review with
+the server's reason. Wrong credentials pause the sender until the next start or a retry.
+
+Views (the stream, the contact, the board, the inbox) listen to the events and overlay the
+unsettled changes on what the server last said; see `Session`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crmtui.backends.base import Backend
+from crmtui.backends.errors import (
+    AuthError,
+    BackendError,
+    MalformedResponse,
+    Offline,
+    RateLimited,
+    ServerError,
+)
+from crmtui.service.commands import Command, command_from_dict, is_local_id
+from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, State
+
+log = logging.getLogger(__name__)
+
+CLOCK_MARGIN = dt.timedelta(seconds=60)
+"""How far before an attempt a record it created may be stamped (clock steps, rounding)."""
+
+SENT = "sent"
+QUEUED = "queued"
+RETRYING = "retrying"
+FAILED = "failed"
+CONFLICT = "conflict"
+DISCARDED = "discarded"
+PAUSED = "paused"
+
+
+@dataclass
+class OutboxEvent:
+    """Something happened to a change: queued, sent, retrying, failed, conflict, discarded, paused."""
+
+    kind: str
+    change: Change
+    command: Command
+    error: BackendError | None = None
+
+
+Listener = Callable[[OutboxEvent], None]
+
+
+class DependencyFailed(BackendError):
+    """The change names a record whose creation did not go through."""
+
+
+def _substitute(value: Any, ids: dict[str, str], missing: set[str], *, key: str = "") -> Any:
+    """`value` with local ids replaced by the server's; local ids with no server id go in `missing`."""
+    if isinstance(value, dict):
+        return {k: _substitute(v, ids, missing, key=k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, ids, missing, key=key) for v in value]
+    if key != "local_id" and is_local_id(value):
+        if value in ids:
+            return ids[value]
+        missing.add(value)
+    return value
+
+
+class Outbox:
+    """The durable queue of one session's changes and the task that sends them."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        store: OutboxStore | None = None,
+        *,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.backend = backend
+        self.store = store or OutboxStore(None)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._rng = rng or random.Random()
+        self._unsettled: list[tuple[Change, Command]] = []
+        self._review: list[tuple[Change, Command | None]] = []
+        self._ids: dict[str, str] = {}
+        self._listeners: list[Listener] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self._opened = False
+        self.paused = False
+        self.pause_reason = ""
+        self.sending: Change | None = None
+        self.last_error: BackendError | None = None
+        """The last reason a change had to wait (cleared when one goes through)."""
+        self.offline_since: dt.datetime | None = None
+        self.sent_count = 0
+        """Changes the server confirmed since the app started (for the header and tests)."""
+        self.retried = 0
+        """Attempts that failed for a passing reason and were scheduled again."""
+        self.reconciled = 0
+        """Changes an attempt with a lost answer had already made (found on the server, not repeated)."""
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def open(self) -> Outbox:
+        """Read what the last run left (unsent, failed, conflicting changes) from disk."""
+        if self._opened:
+            return self
+        await self.store.db.run(lambda _c: self.store.open())
+        await self.store.db.run(lambda _c: self.store.prune())
+        changes = await self.store.db.run(lambda _c: self.store.changes())
+        self._ids = await self.store.db.run(lambda _c: self.store.local_ids())
+        for change in changes:
+            try:
+                command: Command | None = command_from_dict(change.command)
+            except (ValueError, TypeError) as exc:  # a kind this version does not know: keep it for review
+                log.warning("outbox change %s cannot be read: %s", change.id, exc)
+                command = None
+            if change.unsettled and command is not None:
+                self._unsettled.append((change, command))
+            else:
+                self._review.append((change, command))
+        self._opened = True
+        if self._unsettled:
+            self._idle.clear()
+        return self
+
+    def start(self) -> None:
+        """Start the sender (needs a running event loop); idempotent."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping must not fail
+                pass
+
+    def close(self) -> None:
+        self.store.close()
+
+    def pause(self, reason: str) -> None:
+        self.paused, self.pause_reason = True, reason
+
+    def resume(self) -> None:
+        self.paused, self.pause_reason = False, ""
+        self._wake.set()
+
+    # -- listeners ---------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, kind: str, change: Change, command: Command, error: BackendError | None = None) -> None:
+        event = OutboxEvent(kind, change, command, error)
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - one view's bug must not stop the sender
+                log.exception("outbox listener failed")
+
+    # -- reading -----------------------------------------------------------------------------------
+    def unsettled(self, contact_id: str | None = None, section: str | None = None) -> list[Command]:
+        """Commands still to be confirmed by the server, oldest first (optionally of one contact/section)."""
+        return [
+            command for _change, command in self._unsettled
+            if (contact_id is None or command.contact_id == contact_id)
+            and (section is None or command.section == section)
+        ]
+
+    def unsettled_changes(self) -> list[tuple[Change, Command]]:
+        return list(self._unsettled)
+
+    def review(self) -> list[tuple[Change, Command | None]]:
+        """Failed and conflicting changes, waiting for the person's choice."""
+        return list(self._review)
+
+    def busy(self, contact_id: str) -> bool:
+        return any(command.contact_id == contact_id for _c, command in self._unsettled)
+
+    def busy_contacts(self) -> set[str]:
+        return {command.contact_id for _c, command in self._unsettled}
+
+    @property
+    def pending(self) -> int:
+        return len(self._unsettled)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing is being sent and nothing is due now (all sent, paused, or waiting out a backoff)."""
+        if self.sending is not None:
+            return False
+        if not self._unsettled or self.paused:
+            return True
+        return self._unsettled[0][0].next_try > time.time()
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for change, _ in self._review if change.state is State.FAILED)
+
+    @property
+    def conflicts(self) -> int:
+        return sum(1 for change, _ in self._review if change.state is State.CONFLICT)
+
+    def change_of(self, command: Command) -> Change | None:
+        for change, known in [*self._unsettled, *self._review]:
+            if known is command:
+                return change
+        return None
+
+    # -- writing -----------------------------------------------------------------------------------
+    async def enqueue(self, command: Command) -> Change:
+        """Write the change to disk; when this returns it survives a crash and will be sent."""
+        if not self._opened:
+            await self.open()
+        data = command.model_dump(mode="json")
+        change = await self.store.db.run(
+            lambda _c: self.store.append(command.kind, data, contact_id=command.contact_id, label=command.describe())
+        )
+        self._unsettled.append((change, command))
+        self._idle.clear()
+        self._emit(QUEUED, change, command)
+        self._wake.set()
+        return change
+
+    async def cancel(self, command: Command) -> bool:
+        """Take back a change that has not left yet (undo before sending); True when it was taken back."""
+        change = self.change_of(command)
+        if change is None or change.state is not State.QUEUED or change is self.sending:
+            return False
+        removed = await self.store.db.run(lambda _c: self.store.discard(change.id))
+        if removed is None:
+            return False
+        self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+        self._idle_check()
+        self._emit(DISCARDED, change, command)
+        return True
+
+    async def discard(self, change_id: int) -> bool:
+        """Drop a failed, conflicting or not yet sent change for good."""
+        for bucket in (self._review, self._unsettled):
+            for change, command in bucket:
+                if change.id != change_id or change is self.sending:
+                    continue
+                removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
+                if removed is None:
+                    return False
+                bucket.remove((change, command))
+                self._idle_check()
+                if command is not None:
+                    self._emit(DISCARDED, change, command)
+                return True
+        return False
+
+    async def retry(self, change_id: int, *, force: bool = False) -> bool:
+        """Send a failed or conflicting change again (`force`: even though the record changed)."""
+        for change, command in list(self._review):
+            if change.id != change_id or command is None:
+                continue
+            await self.store.db.run(lambda _c: self.store.retry(change_id, force=force))
+            self._review.remove((change, command))
+            fresh = await self.store.db.run(lambda _c: self.store.get(change_id))
+            if fresh is None:
+                return False
+            # Back in line by its original place: the sender goes in id order.
+            self._unsettled.append((fresh, command))
+            self._unsettled.sort(key=lambda pair: pair[0].id)
+            self._idle.clear()
+            self.resume()
+            self._emit(QUEUED, fresh, command)
+            return True
+        return False
+
+    async def wake(self) -> None:
+        """Send what waits for a retry now (the network is back, or the person asked)."""
+        if not self._unsettled:
+            return
+        await self.store.db.run(lambda _c: self.store.wake())
+        for change, _command in self._unsettled:
+            change.next_try = 0.0
+        self._wake.set()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until nothing is left to send (failed and conflicting changes do not count)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def _idle_check(self) -> None:
+        if not self._unsettled:
+            self._idle.set()
+
+    # -- the sender --------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        if not self._opened:
+            await self.open()
+        while True:
+            self._wake.clear()
+            if self.paused or not self._unsettled:
+                await self._wake.wait()
+                continue
+            change, command = self._unsettled[0]
+            wait = change.next_try - time.time()
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            await self._attempt(change, command)
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> float:
+        backoff = min(self.max_delay, self.base_delay * (2 ** min(attempts, 20)))
+        delay = self._rng.uniform(backoff / 2, backoff)
+        return max(delay, retry_after or 0.0)
+
+    def _resolved(self, command: Command) -> Command:
+        """The command as it is sent: local ids replaced by the server's."""
+        data = command.model_dump(mode="json")
+        missing: set[str] = set()
+        sendable = _substitute(data, self._ids, missing)
+        if missing:
+            creator = next(
+                (c.label for c, k in self._review if k is not None and getattr(k, "local_id", None) in missing), ""
+            )
+            what = f" (“{creator}”)" if creator else ""
+            raise DependencyFailed(f"It depends on a record whose creation did not go through{what}")
+        return command if sendable == data else command_from_dict(sendable)
+
+    async def _attempt(self, change: Change, command: Command) -> None:
+        self.sending = change
+        was_sending = change.state is State.SENDING
+        reached_server = False
+        try:
+            sendable = self._resolved(command)
+            if was_sending and not command.idempotent:
+                claimed = await self.store.db.run(lambda _c: self.store.claimed(command.kind))
+                if await sendable.reconcile(self.backend, change.sent_after, claimed):
+                    self.reconciled += 1
+                    await self._done(change, command, sendable)
+                    return
+            if not change.force:
+                detail = await sendable.conflict(self.backend)
+                if detail:
+                    await self._conflict(change, command, detail)
+                    return
+            sent_after = self._server_time() - CLOCK_MARGIN
+            stored = sendable.model_dump(mode="json") if sendable is not command else None
+            await self.store.db.run(
+                lambda _c: self.store.mark_sending(change.id, sent_after=sent_after, command=stored)
+            )
+            change.state = State.SENDING
+            change.sent_after = change.sent_after or sent_after
+            reached_server = True
+            await sendable.execute(self.backend)
+        except asyncio.CancelledError:
+            raise
+        except BackendError as exc:
+            await self._failed_attempt(change, command, exc, maybe_applied=was_sending or (reached_server and _may_have_applied(exc)))
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the sender or lose the change
+            log.exception("sending change %s failed unexpectedly", change.id)
+            await self._final(change, command, BackendError(f"Unexpected error while sending: {exc}"))
+        else:
+            await self._done(change, command, sendable)
+        finally:
+            self.sending = None
+
+    def _server_time(self) -> dt.datetime:
+        server_time = getattr(self.backend, "server_time", None)
+        try:
+            moment = server_time() if callable(server_time) else None
+        except Exception:  # noqa: BLE001
+            moment = None
+        return moment if isinstance(moment, dt.datetime) else dt.datetime.now(dt.timezone.utc)
+
+    async def _done(self, change: Change, command: Command, sendable: Command) -> None:
+        if sendable is not command:
+            for name in ("created", "next_action"):
+                if name in type(sendable).model_fields and getattr(sendable, name, None) is not None:
+                    setattr(command, name, getattr(sendable, name))
+        made = command.made_ids()
+        result = command.result()
+        await self.store.db.run(lambda _c: self.store.mark_done(change.id, result, made))
+        self._ids.update(made)
+        change.state, change.result, change.error = State.DONE, result, ""
+        self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+        self.last_error = None
+        self.offline_since = None
+        self.sent_count += 1
+        self._idle_check()
+        self._emit(SENT, change, command)
+
+    async def _conflict(self, change: Change, command: Command, detail: str) -> None:
+        await self.store.db.run(lambda _c: self.store.mark_conflict(change.id, detail))
+        change.state, change.detail = State.CONFLICT, detail
+        change.error = "Changed on the server since you read it"
+        self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+        self._review.append((change, command))
+        self._idle_check()
+        self._emit(CONFLICT, change, command)
+
+    async def _final(self, change: Change, command: Command, error: BackendError) -> None:
+        await self.store.db.run(lambda _c: self.store.mark_failed(change.id, error.user_message))
+        change.state, change.error = State.FAILED, error.user_message
+        self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+        self._review.append((change, command))
+        self._idle_check()
+        self._emit(FAILED, change, command, error)
+
+    async def _failed_attempt(self, change: Change, command: Command, error: BackendError, *, maybe_applied: bool) -> None:
+        if not _transient(error):
+            await self._final(change, command, error)
+            return
+        retry_after = error.retry_after if isinstance(error, RateLimited) else None
+        delay = self._backoff(change.attempts, retry_after)
+        if isinstance(error, AuthError):
+            self.pause("Sign-in refused: your changes are kept and sent once you sign in again")
+        next_try = await self.store.db.run(
+            lambda _c: self.store.requeue(change.id, error=error.user_message, delay=delay, maybe_applied=maybe_applied)
+        )
+        change.state = State.SENDING if maybe_applied else State.QUEUED
+        change.attempts += 1
+        change.next_try = next_try
+        change.error = error.user_message
+        self.retried += 1
+        self.last_error = error
+        if isinstance(error, Offline) and self.offline_since is None:
+            self.offline_since = dt.datetime.now(dt.timezone.utc)
+        self._emit(PAUSED if isinstance(error, AuthError) else RETRYING, change, command, error)
+
+
+def _transient(error: BackendError) -> bool:
+    """Worth trying again later: the server could not or would not answer now."""
+    if isinstance(error, (Offline, RateLimited, ServerError, MalformedResponse, AuthError)):
+        return True
+    return error.status is not None and error.status >= 500
+
+
+def _may_have_applied(error: BackendError) -> bool:
+    """Whether a failed request may still have changed the server."""
+    if isinstance(error, RateLimited):
+        return False
+    if isinstance(error, Offline):
+        return bool(getattr(error, "maybe_sent", True))
+    return True
+
+
+__all__ = [
+    "CONFLICT", "DISCARDED", "FAILED", "PAUSED", "QUEUED", "RETRYING", "SENT", "UNSETTLED",
+    "DependencyFailed", "Outbox", "OutboxEvent",
+]

@@ -1,0 +1,10 @@
+"""What crmtui keeps on disk besides its settings: the cache of API data and the outbox of changes.
+
+Nothing here imports textual or talks to a server; the service layer drives both.
+"""
+
+from crmtui.store.cache import Cache, SyncRecord, identity
+from crmtui.store.db import Database
+from crmtui.store.outbox import Change, OutboxStore, State
+
+__all__ = ["Cache", "Change", "Database", "OutboxStore", "State", "SyncRecord", "identity"]

@@ -1,0 +1,297 @@
+"""The local cache: the last known API data of one profile, so the app paints before the network.
+
+It holds API data only (domain models as JSON), never credentials. Two shapes:
+
+- lists replaced whole (a contact's notes, the pipelines, the notifications): one row each;
+- keyed collections updated piece by piece (a stream: one row per contact), so an incremental
+  refresh or a single re-read contact rewrites only what changed.
+
+Each stored collection has a sync record: when it was fetched (the client's clock, for "updated 3
+min ago") and the server's time then (where the next incremental refresh starts).
+
+The schema is versioned; a cache from an older crmtui is dropped and refilled by a full sync
+(`needs_full_sync`), and a damaged file is rebuilt (`notice` says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from crmtui.store.db import Database, transaction
+
+M = TypeVar("M", bound=BaseModel)
+UTC = dt.timezone.utc
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE rows (kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,"
+        " PRIMARY KEY (kind, scope, id)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE TABLE synced (kind TEXT NOT NULL, scope TEXT NOT NULL, synced_at TEXT NOT NULL,"
+        " server_time TEXT, PRIMARY KEY (kind, scope)) WITHOUT ROWID"
+    )
+
+
+MIGRATIONS = [_create_v1]
+"""Schema versions of the cache. A cache is only a copy: a new version may drop and recreate."""
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    synced_at: dt.datetime
+    """When the collection was last fetched, by the client's clock."""
+    server_time: dt.datetime | None
+    """The server's clock when that fetch started: where an incremental refresh starts from."""
+
+
+def identity(base_url: str, user_id: str) -> str:
+    """Which account a cache belongs to, without keeping the user id or address in clear."""
+    return hashlib.sha256(f"{base_url.rstrip('/')}\n{user_id}".encode()).hexdigest()[:32]
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_adapters: dict[type, TypeAdapter[Any]] = {}
+
+
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    adapter = _adapters.get(model)
+    if adapter is None:
+        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
+
+class Cache:
+    """One profile's cache file. Methods are synchronous; call them through `Database.run`."""
+
+    def __init__(self, path: Path | None, *, owner: str) -> None:
+        self.db = Database(path, MIGRATIONS)
+        self.owner = owner
+        self.notice: str | None = None
+        """A message for the user about the cache itself (rebuilt after damage), once."""
+        self.needs_full_sync = False
+        """True after the cache was emptied (new schema, other account, rebuilt): refresh everything."""
+
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
+
+    def open(self) -> Cache:
+        """Open the file, rebuilding a damaged one and emptying one of another account or schema."""
+        self.db.open()
+        if self.db.rebuilt:
+            self.notice = f"The local cache was damaged and has been rebuilt: {self.db.rebuilt}"
+            self.needs_full_sync = True
+        if self.db.migrated_from is not None:
+            self.needs_full_sync = True
+        owner = self.db.call(lambda c: _get_meta(c, "owner"))
+        if owner != self.owner:
+            if owner is not None:
+                self.needs_full_sync = True
+            self.db.call(lambda c: transaction(c, self._reset))
+        return self
+
+    def _reset(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM rows")
+        conn.execute("DELETE FROM synced")
+        conn.execute("DELETE FROM meta")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('owner', ?)", (self.owner,))
+
+    def clear(self) -> None:
+        """Forget everything (a full resync on demand starts from nothing)."""
+        self.db.call(lambda c: transaction(c, self._reset))
+
+    def close(self) -> None:
+        self.db.close()
+
+    async def run(self, fn):
+        """Run `fn()` (a method of this cache, or a lambda using them) off the event loop."""
+        return await self.db.run(lambda _conn: fn())
+
+    # -- sync records --------------------------------------------------------------------------------
+    def synced(self, kind: str, scope: str = "") -> SyncRecord | None:
+        row = self.db.call(
+            lambda c: c.execute("SELECT synced_at, server_time FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone()
+        )
+        if row is None:
+            return None
+        synced_at = _moment(row[0])
+        return SyncRecord(synced_at, _moment(row[1])) if synced_at else None
+
+    @staticmethod
+    def _mark(conn: sqlite3.Connection, kind: str, scope: str, synced_at: dt.datetime, server_time: dt.datetime | None) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO synced (kind, scope, synced_at, server_time) VALUES (?, ?, ?, ?)",
+            (kind, scope, _iso(synced_at), _iso(server_time)),
+        )
+
+    def last_synced(self) -> dt.datetime | None:
+        """The latest fetch of anything: how fresh the cache is as a whole."""
+        row = self.db.call(lambda c: c.execute("SELECT max(synced_at) FROM synced").fetchone())
+        return _moment(row[0]) if row else None
+
+    # -- whole lists ---------------------------------------------------------------------------------
+    def put_list(
+        self, kind: str, scope: str, items: Sequence[BaseModel], *, synced_at: dt.datetime,
+        server_time: dt.datetime | None = None,
+    ) -> None:
+        data = b"[" + b",".join(item.model_dump_json().encode() for item in items) + b"]"
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, '', ?)", (kind, scope, data))
+            self._mark(conn, kind, scope, synced_at, server_time)
+
+        self.db.call(lambda c: transaction(c, write))
+
+    def get_list(self, kind: str, model: type[M], scope: str = "") -> list[M] | None:
+        """The stored list, or None when never stored (or unreadable: then it is dropped)."""
+        row = self.db.call(
+            lambda c: c.execute("SELECT data FROM rows WHERE kind=? AND scope=? AND id=''", (kind, scope)).fetchone()
+        )
+        if row is None:
+            return None
+        try:
+            return _list_adapter(model).validate_json(row[0])
+        except ValidationError:
+            self.drop(kind, scope)
+            return None
+
+    # -- one item --------------------------------------------------------------------------------------
+    def put_one(self, kind: str, scope: str, item: BaseModel, *, synced_at: dt.datetime,
+                server_time: dt.datetime | None = None) -> None:
+        self.put_list(kind, scope, [item], synced_at=synced_at, server_time=server_time)
+
+    def get_one(self, kind: str, model: type[M], scope: str = "") -> M | None:
+        items = self.get_list(kind, model, scope)
+        return items[0] if items else None
+
+    # -- keyed collections -----------------------------------------------------------------------------
+    def put_rows(
+        self, kind: str, scope: str, items: Mapping[str, BaseModel], *, synced_at: dt.datetime,
+        server_time: dt.datetime | None = None,
+    ) -> None:
+        """Replace the whole collection."""
+        rows = [(kind, scope, key, item.model_dump_json().encode()) for key, item in items.items() if key]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM rows WHERE kind=? AND scope=?", (kind, scope))
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, ?, ?)", rows)
+            self._mark(conn, kind, scope, synced_at, server_time)
+
+        self.db.call(lambda c: transaction(c, write))
+
+    def merge_rows(
+        self, kind: str, scope: str, upserts: Mapping[str, BaseModel], removals: Iterable[str] = (), *,
+        synced_at: dt.datetime | None = None, server_time: dt.datetime | None = None,
+    ) -> None:
+        """Change part of a collection; with `synced_at`, it also counts as a (incremental) sync."""
+        rows = [(kind, scope, key, item.model_dump_json().encode()) for key, item in upserts.items() if key]
+        gone = [(kind, scope, key) for key in removals if key not in upserts]
+
+        def write(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
+                if synced_at is None:
+                    return  # never fully fetched: a piece alone would pass for the whole
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, ?, ?)", rows)
+            conn.executemany("DELETE FROM rows WHERE kind=? AND scope=? AND id=?", gone)
+            if synced_at is not None:
+                self._mark(conn, kind, scope, synced_at, server_time)
+
+        self.db.call(lambda c: transaction(c, write))
+
+    def get_rows(self, kind: str, model: type[M], scope: str = "") -> list[M] | None:
+        """Every item of the collection, or None when it was never fetched whole."""
+
+        def read(conn: sqlite3.Connection) -> list[bytes] | None:
+            if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
+                return None
+            return [r[0] for r in conn.execute("SELECT data FROM rows WHERE kind=? AND scope=? AND id!=''", (kind, scope))]
+
+        rows = self.db.call(read)
+        if rows is None:
+            return None
+        try:
+            return _list_adapter(model).validate_json(b"[" + b",".join(bytes(r) for r in rows) + b"]")
+        except ValidationError:
+            return self._salvage(kind, scope, model, rows)
+
+    def _salvage(self, kind: str, scope: str, model: type[M], rows: list[bytes]) -> list[M] | None:
+        """Rows one by one when the batch failed: bad rows are dropped and the collection marked stale."""
+        good: list[M] = []
+        for raw in rows:
+            try:
+                good.append(model.model_validate_json(raw))
+            except ValidationError:
+                continue
+        self.drop(kind, scope)  # partial: the next start does a full sync of it
+        return good
+
+    def get_row(self, kind: str, model: type[M], key: str, scope: str = "") -> M | None:
+        row = self.db.call(
+            lambda c: c.execute("SELECT data FROM rows WHERE kind=? AND scope=? AND id=?", (kind, scope, key)).fetchone()
+        )
+        if row is None:
+            return None
+        try:
+            return model.model_validate_json(row[0])
+        except ValidationError:
+            return None
+
+    def drop(self, kind: str, scope: str | None = None) -> None:
+        """Forget a collection (every scope of `kind` when scope is None)."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            if scope is None:
+                conn.execute("DELETE FROM rows WHERE kind=?", (kind,))
+                conn.execute("DELETE FROM synced WHERE kind=?", (kind,))
+            else:
+                conn.execute("DELETE FROM rows WHERE kind=? AND scope=?", (kind, scope))
+                conn.execute("DELETE FROM synced WHERE kind=? AND scope=?", (kind, scope))
+
+        self.db.call(lambda c: transaction(c, write))
+
+    # -- small values ------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> Any:
+        raw = self.db.call(lambda c: _get_meta(c, key))
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        text = json.dumps(value)
+        self.db.call(lambda c: c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, text)))
+
+
+def _get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return row[0] if row else None

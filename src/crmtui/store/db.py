@@ -1,0 +1,157 @@
+"""SQLite files crmtui keeps beside the server's data: opening, migrating, repairing.
+
+`Database` owns one connection, used from one worker thread so disk work never runs on the
+event loop (`await db.run(fn)`); synchronous `db.call(fn)` is there for scripts and tests.
+
+A file that is not a database, is truncated or fails SQLite's quick check is moved aside (kept as
+`<name>.damaged-<time>` for a bug report) and a fresh one made in its place; `rebuilt` then says
+why, so the app can tell the user. A file written by a newer crmtui (a schema version this one
+does not know) is treated the same way rather than misread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+Migration = Callable[[sqlite3.Connection], None]
+"""Brings the schema from version N to N+1 (index N of the list), inside one transaction."""
+
+
+class Database:
+    """One SQLite file with a schema version (`PRAGMA user_version`) and its migrations."""
+
+    def __init__(self, path: Path | None, migrations: Sequence[Migration], *, durable: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        """None: a database in memory, for a session that keeps nothing on disk."""
+        self.migrations = list(migrations)
+        self.durable = durable
+        """FULL synchronous writes: a change the app called saved survives a crash of the machine too."""
+        self.rebuilt: str | None = None
+        """Why the file was replaced by an empty one on opening (None: it opened as it was)."""
+        self.migrated_from: int | None = None
+        """The schema version found on opening when it was older than this crmtui's (None: current or new)."""
+        name = self.path.stem if self.path is not None else "memory"
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{name}")
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+
+    @property
+    def version(self) -> int:
+        return len(self.migrations)
+
+    # -- opening -----------------------------------------------------------------------------------
+    def open(self) -> Database:
+        """Open (creating, migrating or rebuilding as needed). Safe to call more than once."""
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._open()
+        return self
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            return self._connect_and_migrate()
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            return self._connect_and_migrate()
+        except sqlite3.DatabaseError as exc:  # not a database, truncated, malformed, or from the future
+            self._move_aside(str(exc))
+            return self._connect_and_migrate()
+
+    def _connect_and_migrate(self) -> sqlite3.Connection:
+        target = str(self.path) if self.path is not None else ":memory:"
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=10)
+        try:
+            if self.path is not None:
+                self.path.chmod(0o600)
+            check = conn.execute("PRAGMA quick_check").fetchone()
+            if not check or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else 'no answer'}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found > self.version:
+                raise sqlite3.DatabaseError(f"schema version {found} is newer than this crmtui's ({self.version})")
+            if found < self.version:
+                if found > 0:
+                    self.migrated_from = found
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for migrate in self.migrations[found:]:
+                        migrate(conn)
+                    conn.execute(f"PRAGMA user_version={self.version}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _move_aside(self, reason: str) -> None:
+        assert self.path is not None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            part = Path(f"{self.path}{suffix}")
+            if part.exists():
+                try:
+                    part.replace(Path(f"{kept}{suffix}"))
+                except OSError:
+                    part.unlink(missing_ok=True)
+        self.rebuilt = f"{reason} (the old file is kept as {kept.name})"
+
+    # -- running -----------------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.open()
+        assert self._conn is not None
+        return self._conn
+
+    def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` here and now, serialised with the worker thread."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self.path or 'the database'} is closed")
+            if self._conn is None:
+                self._conn = self._open()
+            return fn(self._conn)
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database's own thread, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.call, fn)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None
+        self._executor.shutdown(wait=False)
+
+
+def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """`fn` inside BEGIN IMMEDIATE ... COMMIT (rolled back on any exception)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result

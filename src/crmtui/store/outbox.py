@@ -1,0 +1,320 @@
+"""The outbox: every change the user made, written to disk before the screen shows it as made.
+
+A change is a serialised service command. It moves through these states:
+
+    queued ──send──▶ sending ──answer──▶ done
+      ▲                 │ │
+      └─ not applied ───┘ └─ 4xx ──▶ failed (kept for review: retry or discard)
+         (refused, throttled:      conflict (changed on the server since read: the user chooses)
+          certainly not applied)
+
+`sending` is written before a request leaves and stays when the outcome is unknown (a dropped
+connection, a timeout, a 5xx, the app killed mid-request), so the next attempt first asks the
+server whether the change is already there. The file is written with FULL synchronous mode: what
+`append` returned survives even a crash of the machine.
+
+Local ids: an action, note or deal created offline gets a local id at once; when the server answers
+with the real id the pair is kept here, so later queued changes that name the local id are sent
+with the real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from crmtui.store.db import Database, transaction
+
+UTC = dt.timezone.utc
+
+
+class State(str, Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    DONE = "done"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+
+
+UNSETTLED = (State.QUEUED, State.SENDING)
+"""States the sender still has to act on."""
+REVIEW = (State.FAILED, State.CONFLICT)
+"""States that wait for the user."""
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            contact_id TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT '',
+            command TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try REAL NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL DEFAULT '{}',
+            force INTEGER NOT NULL DEFAULT 0,
+            sent_after TEXT,
+            settled_at TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX changes_state ON changes (state, id)")
+    conn.execute("CREATE TABLE local_ids (local_id TEXT PRIMARY KEY, server_id TEXT NOT NULL) WITHOUT ROWID")
+
+
+MIGRATIONS = [_create_v1]
+
+
+@dataclass
+class Change:
+    """One row of the outbox."""
+
+    id: int
+    created_at: dt.datetime
+    kind: str
+    contact_id: str
+    label: str
+    command: dict[str, Any]
+    state: State
+    attempts: int = 0
+    next_try: float = 0.0
+    error: str = ""
+    """The last failure in words (the server's reason for a failed change)."""
+    detail: str = ""
+    """For a conflict: what changed on the server."""
+    result: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+    """The user chose to apply it although the record changed on the server."""
+    sent_after: dt.datetime | None = None
+    """The server's clock just before the first attempt: anything the change created is newer."""
+    settled_at: dt.datetime | None = None
+
+    @property
+    def unsettled(self) -> bool:
+        return self.state in UNSETTLED
+
+
+_COLUMNS = "id, created_at, kind, contact_id, label, command, state, attempts, next_try, error, detail, result, force, sent_after, settled_at"
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def _row(row: tuple) -> Change:
+    try:
+        state = State(row[6])
+    except ValueError:
+        state = State.FAILED
+    return Change(
+        id=row[0], created_at=_moment(row[1]) or dt.datetime.now(UTC), kind=row[2], contact_id=row[3], label=row[4],
+        command=json.loads(row[5]), state=state, attempts=row[7], next_try=row[8], error=row[9], detail=row[10],
+        result=json.loads(row[11] or "{}"), force=bool(row[12]), sent_after=_moment(row[13]), settled_at=_moment(row[14]),
+    )
+
+
+class OutboxStore:
+    """The outbox file of one profile. Synchronous methods; the service runs them via `db.run`."""
+
+    def __init__(self, path: Path | None) -> None:
+        """`path` None keeps the outbox in memory (a session that must leave nothing on disk)."""
+        self.db = Database(path, MIGRATIONS, durable=True)
+
+    @property
+    def path(self) -> Path | None:
+        return self.db.path
+
+    @property
+    def notice(self) -> str | None:
+        if self.db.rebuilt:
+            return f"The file of unsent changes could not be read and was set aside: {self.db.rebuilt}"
+        return None
+
+    def open(self) -> OutboxStore:
+        self.db.open()
+        return self
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing -----------------------------------------------------------------------------------
+    def append(self, kind: str, command: dict[str, Any], *, contact_id: str = "", label: str = "",
+               created_at: dt.datetime | None = None) -> Change:
+        created = created_at or dt.datetime.now(UTC)
+        text = json.dumps(command, separators=(",", ":"))
+
+        def write(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO changes (created_at, kind, contact_id, label, command, state) VALUES (?, ?, ?, ?, ?, ?)",
+                (_iso(created), kind, contact_id, label, text, State.QUEUED.value),
+            )
+            return int(cur.lastrowid)
+
+        change_id = self.db.call(lambda c: transaction(c, write))
+        return Change(change_id, created, kind, contact_id, label, command, State.QUEUED)
+
+    def _update(self, change_id: int, **values: Any) -> None:
+        names = ", ".join(f"{k}=?" for k in values)
+        params = [v.value if isinstance(v, Enum) else v for v in values.values()]
+        self.db.call(lambda c: c.execute(f"UPDATE changes SET {names} WHERE id=?", (*params, change_id)))
+
+    def mark_sending(self, change_id: int, *, sent_after: dt.datetime | None, command: dict[str, Any] | None = None) -> None:
+        """Written before the request leaves: from now on the change may be on the server.
+
+        `sent_after` is kept from the first attempt on (later attempts do not move it); `command`
+        replaces the stored one when local ids were resolved to the server's.
+        """
+        text = json.dumps(command, separators=(",", ":")) if command is not None else None
+        self.db.call(
+            lambda c: c.execute(
+                "UPDATE changes SET state=?, sent_after=COALESCE(sent_after, ?), command=COALESCE(?, command) WHERE id=?",
+                (State.SENDING.value, _iso(sent_after), text, change_id),
+            )
+        )
+
+    def mark_done(self, change_id: int, result: dict[str, Any] | None = None, local_ids: dict[str, str] | None = None) -> None:
+        """The server has it; `local_ids` maps the local ids it made to the server's, in the same transaction."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE changes SET state=?, result=?, error='', detail='', settled_at=? WHERE id=?",
+                (State.DONE.value, json.dumps(result or {}), _iso(dt.datetime.now(UTC)), change_id),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO local_ids (local_id, server_id) VALUES (?, ?)", list((local_ids or {}).items())
+            )
+
+        self.db.call(lambda c: transaction(c, write))
+
+    def requeue(self, change_id: int, *, error: str, delay: float, maybe_applied: bool) -> float:
+        """Try again after `delay` seconds; `maybe_applied` makes it `sending`, so the server is asked first.
+
+        Returns the time (time.time()) of the next try.
+        """
+        state = State.SENDING if maybe_applied else State.QUEUED
+        next_try = time.time() + max(delay, 0.0)
+        self.db.call(
+            lambda c: c.execute(
+                "UPDATE changes SET state=?, attempts=attempts+1, next_try=?, error=? WHERE id=?",
+                (state.value, next_try, error, change_id),
+            )
+        )
+        return next_try
+
+    def mark_failed(self, change_id: int, error: str) -> None:
+        self.db.call(
+            lambda c: c.execute(
+                "UPDATE changes SET state=?, error=?, attempts=attempts+1, settled_at=? WHERE id=?",
+                (State.FAILED.value, error, _iso(dt.datetime.now(UTC)), change_id),
+            )
+        )
+
+    def mark_conflict(self, change_id: int, detail: str) -> None:
+        self._update(change_id, state=State.CONFLICT, detail=detail, error="Changed on the server since you read it")
+
+    def retry(self, change_id: int, *, force: bool = False) -> None:
+        """Send a failed or conflicting change again (first in line); `force` skips the conflict check."""
+        self.db.call(
+            lambda c: c.execute(
+                "UPDATE changes SET state=CASE WHEN sent_after IS NULL THEN ? ELSE ? END, next_try=0, force=?,"
+                " settled_at=NULL WHERE id=? AND state IN (?, ?)",
+                (State.QUEUED.value, State.SENDING.value, int(force), change_id, State.FAILED.value, State.CONFLICT.value),
+            )
+        )
+
+    def wake(self) -> None:
+        """Everything waiting for a retry may go now (the network is back, or the user asked)."""
+        self.db.call(lambda c: c.execute("UPDATE changes SET next_try=0 WHERE state IN (?, ?)", (State.QUEUED.value, State.SENDING.value)))
+
+    def discard(self, change_id: int) -> Change | None:
+        """Drop a change the server has not confirmed; returns it (None: unknown or done)."""
+
+        def write(conn: sqlite3.Connection) -> Change | None:
+            row = conn.execute(f"SELECT {_COLUMNS} FROM changes WHERE id=?", (change_id,)).fetchone()
+            if row is None or row[6] == State.DONE.value:
+                return None
+            conn.execute("DELETE FROM changes WHERE id=?", (change_id,))
+            return _row(row)
+
+        return self.db.call(lambda c: transaction(c, write))
+
+    def prune(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+        """Forget changes the server confirmed long ago (and their local ids)."""
+        cutoff = _iso(dt.datetime.now(UTC) - older_than)
+
+        def write(conn: sqlite3.Connection) -> int:
+            cur = conn.execute("DELETE FROM changes WHERE state=? AND settled_at < ?", (State.DONE.value, cutoff))
+            if conn.execute("SELECT count(*) FROM changes WHERE state!=?", (State.DONE.value,)).fetchone()[0] == 0:
+                recent = conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+                if recent == 0:
+                    conn.execute("DELETE FROM local_ids")
+            return cur.rowcount
+
+        return self.db.call(lambda c: transaction(c, write))
+
+    # -- reading -----------------------------------------------------------------------------------
+    def get(self, change_id: int) -> Change | None:
+        row = self.db.call(lambda c: c.execute(f"SELECT {_COLUMNS} FROM changes WHERE id=?", (change_id,)).fetchone())
+        return _row(row) if row else None
+
+    def changes(self, states: Iterable[State] = (*UNSETTLED, *REVIEW)) -> list[Change]:
+        wanted = [s.value for s in states]
+        marks = ", ".join("?" for _ in wanted)
+        rows = self.db.call(
+            lambda c: c.execute(f"SELECT {_COLUMNS} FROM changes WHERE state IN ({marks}) ORDER BY id", wanted).fetchall()
+        )
+        return [_row(r) for r in rows]
+
+    def head(self) -> Change | None:
+        """The oldest change still to send (the sender goes strictly in order)."""
+        row = self.db.call(
+            lambda c: c.execute(
+                f"SELECT {_COLUMNS} FROM changes WHERE state IN (?, ?) ORDER BY id LIMIT 1",
+                (State.QUEUED.value, State.SENDING.value),
+            ).fetchone()
+        )
+        return _row(row) if row else None
+
+    def counts(self) -> dict[State, int]:
+        rows = self.db.call(lambda c: c.execute("SELECT state, count(*) FROM changes GROUP BY state").fetchall())
+        found = {State(s): n for s, n in rows if s in State._value2member_map_}
+        return {state: found.get(state, 0) for state in State}
+
+    def server_id(self, local_id: str) -> str | None:
+        row = self.db.call(lambda c: c.execute("SELECT server_id FROM local_ids WHERE local_id=?", (local_id,)).fetchone())
+        return row[0] if row else None
+
+    def local_ids(self) -> dict[str, str]:
+        return dict(self.db.call(lambda c: c.execute("SELECT local_id, server_id FROM local_ids").fetchall()))
+
+    def claimed(self, kind: str) -> set[str]:
+        """Server ids already matched to changes of `kind` (so two equal notes each find their own)."""
+        rows = self.db.call(
+            lambda c: c.execute("SELECT result FROM changes WHERE kind=? AND state=?", (kind, State.DONE.value)).fetchall()
+        )
+        found: set[str] = set()
+        for (text,) in rows:
+            created = json.loads(text or "{}").get("created")
+            if created:
+                found.add(str(created))
+        return found

@@ -1,0 +1,281 @@
+"""The outbox against the real sandbox: chaos, lost answers, conflicts, dependencies, restarts.
+
+Every change ends applied exactly once on the server, however the network misbehaves; a change
+to a record someone else changed meanwhile waits for the person's choice. Requests go through
+the spec recorder, so the outbox's own checks (reconcile, conflict) must conform too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections import Counter
+
+import pytest
+
+from crmtui.backends.errors import Offline
+from crmtui.backends.http import RetryPolicy
+from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from crmtui.domain.models import ActionStatus
+from crmtui.service import Session
+from crmtui.service.commands import AddAction, EditAction, ActionChanges, MarkDone, ToggleStar
+from crmtui.service.contact_commands import AddTag
+from crmtui.service.contact_history import AddNote, LogCall
+from crmtui.service.deal_commands import DealChanges, UpdateDeal
+from crmtui.service.notification_commands import MarkAllRead
+from crmtui.service.outbox import CONFLICT, Outbox
+from crmtui.store import OutboxStore, State
+
+NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
+FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0)
+
+
+def make_backend(sandbox, spec_recorder) -> OnePageCRMBackend:
+    client = OnePageCRMClient(
+        sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url, retry=FAST, event_hooks=spec_recorder.hooks
+    )
+    return OnePageCRMBackend(client)
+
+
+async def open_session(sandbox, spec_recorder, path=None) -> Session:
+    backend = make_backend(sandbox, spec_recorder)
+    outbox = Outbox(backend, OutboxStore(path), base_delay=0.01, max_delay=0.2, rng=random.Random(7))
+    session = Session(backend, clock=lambda: NOW, outbox=outbox)
+    await session.connect()
+    await session.load_stream()
+    return session
+
+
+@pytest.fixture
+async def checked(spec_recorder):
+    """Fails the test when a request the outbox sent does not conform to the spec."""
+    start = spec_recorder.mark()
+    yield
+    problems = spec_recorder.request_problems(since=start)
+    assert not problems, "requests not in the spec:\n  " + "\n  ".join(problems)
+
+
+def chaos(sandbox, on: bool) -> None:
+    o = sandbox.options
+    o.fail_rate, o.throttle_rate, o.drop_rate, o.lose_rate = (0.12, 0.06, 0.06, 0.06) if on else (0, 0, 0, 0)
+    o.latency_ms = 3 if on else 0
+    o.retry_after = 0
+
+
+async def test_hundreds_of_mixed_changes_under_chaos_are_applied_exactly_once(sandbox, spec_recorder, checked, tmp_path) -> None:
+    session = await open_session(sandbox, spec_recorder, tmp_path / "outbox.sqlite3")
+    state = sandbox.state
+    contacts = [e.contact.id for e in session.entries]
+    with_next = [e for e in session.entries if e.next_action is not None][:30]
+    deals = [d for d in state.tables["deals"].values() if d["status"] == "pending" and d["owner_id"] == session.user_id][:20]
+    starred_before = {cid: state.tables["contacts"][cid].get("starred", False) for cid in contacts[:40]}
+    notes_before = len(state.tables["notes"])
+
+    commands = []
+    for i in range(90):
+        commands.append(AddNote(contact_id=contacts[i % len(contacts)], text=f"chaos note {i}"))
+    for i in range(40):
+        commands.append(LogCall(contact_id=contacts[(i * 7) % len(contacts)], text=f"chaos call {i}", call_result="interested"))
+    for i in range(40):
+        commands.append(AddAction(contact_id=contacts[(i * 3) % len(contacts)], text=f"chaos action {i}", status=ActionStatus.QUEUED))
+    for cid, was in starred_before.items():
+        commands.append(ToggleStar(contact_id=cid, starred=not was))
+    for i, cid in enumerate(contacts[:40]):
+        commands.append(AddTag(contact_id=cid, tag=f"chaos{i}"))
+    for entry in with_next:
+        commands.append(MarkDone(contact_id=entry.contact.id, action=entry.next_action))
+    stages = {p.id: [s.stage for s in p.stages] for p in session.account.pipelines}
+    targets = {d["id"]: next(s for s in reversed(stages[d["pipeline_id"]]) if s != d["stage"]) for d in deals}
+    for deal in deals:
+        target = targets[deal["id"]]
+        commands.append(UpdateDeal(
+            contact_id=deal["contact_id"], deal_id=deal["id"], changes=DealChanges(stage=target),
+            previous=DealChanges(stage=deal["stage"]),
+        ))
+    commands.append(MarkAllRead(contact_id=""))
+    random.Random(3).shuffle(commands)
+    assert len(commands) >= 300
+
+    chaos(sandbox, True)
+    try:
+        for command in commands:
+            await session.run(command, record=False)
+        assert await session.settled(240), f"{session.outbox.pending} changes still waiting"
+    finally:
+        chaos(sandbox, False)
+    await session.settled(30)
+
+    assert session.outbox.failed == 0 and session.outbox.conflicts == 0, [c.error for c, _ in session.outbox.review()]
+    assert session.outbox.retried > 20 and session.outbox.reconciled > 0  # chaos did hit, and answers were lost
+    texts = Counter(n["text"] for n in state.tables["notes"].values())
+    assert all(texts[f"chaos note {i}"] == 1 for i in range(90)), "a note was lost or made twice"
+    assert len(state.tables["notes"]) == notes_before + 90
+    calls = Counter(c["text"] for c in state.tables["calls"].values())
+    assert all(calls[f"chaos call {i}"] == 1 for i in range(40))
+    actions = Counter(a["text"] for a in state.tables["actions"].values())
+    assert all(actions[f"chaos action {i}"] == 1 for i in range(40))
+    for cid, was in starred_before.items():
+        assert state.tables["contacts"][cid].get("starred", False) is (not was)
+    for i, cid in enumerate(contacts[:40]):
+        assert state.tables["contacts"][cid]["tags"].count(f"chaos{i}") == 1
+    for entry in with_next:
+        assert state.tables["actions"][entry.next_action.id]["done"] is True
+    for deal in deals:
+        assert state.tables["deals"][deal["id"]]["stage"] == targets[deal["id"]]
+    assert not [n for n in state.tables["notifications"].values() if n["user_id"] == session.user_id and not n["read"]]
+    done = OutboxStore(tmp_path / "outbox.sqlite3").open()
+    assert done.counts()[State.DONE] == len(commands) and done.head() is None
+    done.close()
+    await session.close()
+
+
+async def test_a_create_whose_answer_is_lost_is_found_not_repeated(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    cid = session.entries[0].contact.id
+    sandbox.options.lose_rate = 1.0  # every answer is lost, the writes are applied
+    try:
+        await session.run(AddNote(contact_id=cid, text="Only once"))
+        while session.outbox.retried < 1:
+            await asyncio.sleep(0.01)
+    finally:
+        sandbox.options.lose_rate = 0.0
+    assert await session.settled(20)
+    notes = [n for n in sandbox.state.tables["notes"].values() if n["text"] == "Only once"]
+    assert len(notes) == 1 and session.outbox.reconciled == 1
+    await session.close()
+
+
+async def test_two_equal_notes_each_find_their_own_after_lost_answers(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    cid = session.entries[0].contact.id
+    sandbox.options.lose_rate = 1.0
+    try:
+        await session.run(AddNote(contact_id=cid, text="Twice on purpose"))
+        await session.run(AddNote(contact_id=cid, text="Twice on purpose"))
+        while session.outbox.retried < 1:
+            await asyncio.sleep(0.01)
+    finally:
+        sandbox.options.lose_rate = 0.0
+    assert await session.settled(20)
+    notes = [n for n in sandbox.state.tables["notes"].values() if n["text"] == "Twice on purpose"]
+    assert len(notes) == 2
+    await session.close()
+
+
+async def test_offline_changes_wait_then_go_in_order_when_the_server_is_back(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    entry = next(e for e in session.entries if e.next_action is None and not e.queued_actions)
+    cid = entry.contact.id
+    errors: list = []
+    session.outbox.subscribe(lambda e: errors.append(e.error) if e.error else None)
+    sandbox.options.drop_rate = 1.0  # the network is gone
+    try:
+        await session.add_action(cid, "First", ActionStatus.ASAP)
+        await session.mark_done(cid)
+        await session.add_action(cid, "Second", ActionStatus.ASAP)
+        while not errors:
+            await asyncio.sleep(0.01)
+        assert isinstance(errors[0], Offline)
+        assert session.entry(cid).next_action.text == "Second" and session.outbox.pending == 3
+    finally:
+        sandbox.options.drop_rate = 0.0
+    await session.outbox.wake()
+    assert await session.settled(20)
+    mine = [a for a in sandbox.state.tables["actions"].values() if a["contact_id"] == cid]
+    first = next(a for a in mine if a["text"] == "First")
+    second = next(a for a in mine if a["text"] == "Second")
+    assert first["done"] and not second["done"]  # the done reached "First" through its local id
+    assert session.entry(cid).next_action.id == second["id"]
+    await session.close()
+
+
+async def test_a_change_naming_a_record_whose_creation_failed_fails_too(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    made = await session.backend.client.create_contact({"last_name": "Soon gone"})
+    cid = made.contact.id
+    session.outbox.pause("test")
+    await session.add_action(cid, "Call", ActionStatus.QUEUED)
+    await session.backend.client.delete_contact(cid)  # deleted in the web app meanwhile: the add is refused
+    local = session.outbox.unsettled()[-1]
+    await session.run(
+        EditAction(contact_id=cid, action_id=local.local_id, changes=ActionChanges(text="Renamed"), previous=ActionChanges(text="x"))
+    )
+    session.outbox.resume()
+    await session.settled(20)
+    reasons = [c.error for c, _ in session.outbox.review()]
+    assert len(reasons) == 2 and "creation did not go through" in reasons[1]
+    await session.close()
+
+
+async def test_an_edit_of_a_record_changed_on_the_server_waits_for_a_choice(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    entry = next(e for e in session.entries if e.next_action is not None)
+    cid, action = entry.contact.id, entry.next_action
+    conflicts: list = []
+    session.outbox.subscribe(lambda e: conflicts.append(e) if e.kind == CONFLICT else None)
+    session.outbox.pause("offline for the test")
+    await session.edit_action(cid, action, text="Mine")
+    await session.backend.update_action(action.id, text="Theirs")  # someone edits it in the web app meanwhile
+    session.outbox.resume()
+    await session.settled(20)
+    assert len(conflicts) == 1 and "Theirs" in conflicts[0].change.detail and "Mine" in conflicts[0].change.detail
+    assert sandbox.state.tables["actions"][action.id]["text"] == "Theirs"  # nothing overwritten yet
+    assert session.entry(cid).next_action.text == "Theirs"  # the row shows the server's version meanwhile
+
+    await session.outbox.retry(conflicts[0].change.id, force=True)  # "keep mine"
+    await session.settled(20)
+    assert sandbox.state.tables["actions"][action.id]["text"] == "Mine"
+    assert session.entry(cid).next_action.text == "Mine"
+    await session.close()
+
+
+async def test_keeping_the_servers_version_drops_mine(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    deal = next(d for d in sandbox.state.tables["deals"].values() if d["status"] == "pending" and d["stage"] == 25)
+    session.outbox.pause("offline for the test")
+    await session.run(UpdateDeal(
+        contact_id=deal["contact_id"], deal_id=deal["id"], changes=DealChanges(stage=50), previous=DealChanges(stage=25),
+        read_at=dt.datetime.fromisoformat(deal["modified_at"].replace("Z", "+00:00")),
+    ))
+    await session.backend.update_deal(deal["id"], stage=75)  # moved by a colleague meanwhile
+    session.outbox.resume()
+    await session.settled(20)
+    [(change, _command)] = session.outbox.review()
+    assert change.state is State.CONFLICT and "75" in change.detail
+    assert await session.outbox.discard(change.id)
+    assert sandbox.state.tables["deals"][deal["id"]]["stage"] == 75 and not session.outbox.review()
+    await session.close()
+
+
+async def test_a_change_nobody_else_touched_is_not_a_conflict(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    entry = next(e for e in session.entries if e.next_action is not None)
+    await session.edit_action(entry.contact.id, entry.next_action, text="First edit")
+    await session.edit_action(entry.contact.id, entry.next_action.model_copy(update={"text": "First edit"}), text="Second edit")
+    await session.settled(20)
+    assert not session.outbox.review()
+    assert sandbox.state.tables["actions"][entry.next_action.id]["text"] == "Second edit"
+    await session.close()
+
+
+async def test_unsent_changes_survive_a_restart_and_show_again(sandbox, spec_recorder, tmp_path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    first = await open_session(sandbox, spec_recorder, path)
+    first.outbox.pause("offline")
+    entry = first.entries[0]
+    cid, was = entry.contact.id, entry.contact.starred
+    await first.toggle_star(cid)
+    await first.close()  # quits with the change unsent
+
+    second = await open_session(sandbox, spec_recorder, path)
+    second.outbox.pause("still offline")
+    await second.outbox.open()
+    second.show_server_stream(list(second.entries))  # what a restart shows: the server's copy plus the change
+    assert second.entry(cid).contact.starred is (not was) and second.outbox.pending == 1
+    second.outbox.resume()
+    second.outbox.start()
+    assert await second.settled(20)
+    assert sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
+    await second.close()

@@ -1,0 +1,56 @@
+"""A crmtui session in its own process, for the SIGKILL test: queue notes and send them.
+
+    python -m tests.support.outbox_worker queue CONTACT_ID COUNT   # prints "QUEUED i" as each is durable
+    python -m tests.support.outbox_worker drain                    # sends what is left, prints a JSON summary
+
+The sandbox address, credentials and outbox file come from CRMTUI_TEST_BASE_URL, CRMTUI_TEST_USER,
+CRMTUI_TEST_KEY and CRMTUI_TEST_OUTBOX.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from crmtui.backends.http import RetryPolicy
+from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from crmtui.service import Session
+from crmtui.service.contact_history import AddNote
+from crmtui.service.outbox import Outbox
+from crmtui.store import OutboxStore
+
+
+async def main(argv: list[str]) -> int:
+    env = os.environ
+    client = OnePageCRMClient(
+        env["CRMTUI_TEST_USER"], env["CRMTUI_TEST_KEY"], base_url=env["CRMTUI_TEST_BASE_URL"],
+        retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0),
+    )
+    backend = OnePageCRMBackend(client)
+    outbox = Outbox(backend, OutboxStore(Path(env["CRMTUI_TEST_OUTBOX"])), base_delay=0.01, max_delay=0.2)
+    session = Session(backend, outbox=outbox)
+    await session.connect()
+    await outbox.open()
+    outbox.start()
+    if argv[0] == "queue":
+        contact_id, count = argv[1], int(argv[2])
+        for i in range(count):
+            await session.run(AddNote(contact_id=contact_id, text=f"kill note {i}"), record=False)
+            print(f"QUEUED {i}", flush=True)  # only now is it shown as made
+        await session.settled(None)
+        print("DRAINED", flush=True)
+    else:
+        await session.settled(60)
+        summary = {"reconciled": outbox.reconciled, "sent": outbox.sent_count, "pending": outbox.pending,
+                   "failed": outbox.failed}
+        print(json.dumps(summary), flush=True)
+    await session.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
