@@ -30,6 +30,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", help="use this saved profile (default: the active one)")
     parser.add_argument("--base-url", metavar="URL", help="API address (overrides the profile and CRMTUI_BASE_URL)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme for this run")
+    parser.add_argument(
+        "--offline", action="store_true",
+        help="work from the local cache only; changes wait in the outbox until an online start",
+    )
+    parser.add_argument("--resync", action="store_true", help="drop the local cache and fetch everything again")
     sub = parser.add_subparsers(dest="command", metavar="{login,sandbox}")
 
     login = sub.add_parser("login", help="sign in and save a profile")
@@ -61,18 +66,39 @@ def _theme_saver(config_path=None) -> Callable[[str], None]:
     return persist
 
 
-def _run_ui(connection, *, theme: str | None, refresh_seconds: int, clock=None) -> int:
+def _run_ui(
+    connection, *, theme: str | None, refresh_seconds: int, clock=None, profile: str | None = None,
+    demo: bool = False, offline: bool = False, resync: bool = False, forget_local: bool = False,
+) -> int:
     from crmtui.backends.registry import create_backend
+    from crmtui.service.cached import CachedBackend
+    from crmtui.service.local import local_files
+    from crmtui.service.outbox import Outbox
     from crmtui.ui.app import run_app
 
-    backend = create_backend(connection)
-    result = run_app(
-        backend,
-        theme=theme,
-        on_theme_change=_theme_saver(),
-        refresh_seconds=refresh_seconds,
-        **({"clock": clock} if clock is not None else {}),
-    )
+    files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo)
+    if forget_local:
+        files.forget()  # the demo was seeded afresh: its cache and unsent changes no longer apply
+    inner = create_backend(connection)
+    cache = files.open_cache()
+    if resync:
+        cache.clear()
+        cache.needs_full_sync = True
+    backend = CachedBackend(inner, cache, offline=offline)
+    outbox = Outbox(inner, files.outbox_store())
+    try:
+        result = run_app(
+            backend,
+            theme=theme,
+            on_theme_change=_theme_saver(),
+            refresh_seconds=refresh_seconds,
+            outbox=outbox,
+            offline=offline,
+            **({"clock": clock} if clock is not None else {}),
+        )
+    finally:
+        cache.close()
+        outbox.close()
     return result if isinstance(result, int) else EXIT_OK
 
 
@@ -95,11 +121,18 @@ def _run(args: argparse.Namespace) -> int:
         from crmtui.demo import demo_clock, demo_sandbox
 
         with demo_sandbox(reset=args.reset) as connection:
-            return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds, clock=demo_clock())
+            return _run_ui(
+                connection, theme=theme, refresh_seconds=cfg.refresh_seconds, clock=demo_clock(), demo=True,
+                offline=args.offline, resync=args.resync, forget_local=args.reset,
+            )
     if args.reset:
         raise _UsageError("--reset only applies with --demo")
     connection = resolve_connection(cfg, profile=args.profile, base_url=args.base_url)
-    return _run_ui(connection, theme=theme, refresh_seconds=cfg.refresh_seconds)
+    profile = None if os.environ.get("ONEPAGECRM_USER_ID", "").strip() else (args.profile or cfg.active_profile)
+    return _run_ui(
+        connection, theme=theme, refresh_seconds=cfg.refresh_seconds, profile=profile,
+        offline=args.offline, resync=args.resync,
+    )
 
 
 class _UsageError(Exception):

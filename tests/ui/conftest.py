@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
+from crmtui.service.outbox import Outbox
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 
@@ -46,7 +47,9 @@ def make_app(sandbox: SandboxHandle) -> AppFactory:
         kwargs.setdefault("clock", frozen_clock)
         kwargs.setdefault("refresh_seconds", 0)
         kwargs.setdefault("cursor_blink", False)
-        return CrmApp(backend_for(sandbox, api_key=api_key), **kwargs)
+        backend = backend_for(sandbox, api_key=api_key)
+        kwargs.setdefault("outbox", Outbox(backend, base_delay=0.05, max_delay=0.5))
+        return CrmApp(backend, **kwargs)
 
     return make
 
@@ -74,9 +77,17 @@ async def loaded(pilot: Pilot) -> None:
 
 
 async def settled(pilot: Pilot) -> None:
-    """Wait until no worker of the app or its screens is running."""
+    """Wait until no worker runs, the outbox has sent what it can now, and the views re-read after it."""
+    from crmtui.service.session import busy_views
+
     app = pilot.app
-    await wait_for(pilot, lambda: not any(w.is_running for w in app.workers), what="workers to finish")
+
+    def quiet() -> bool:
+        outbox = app.session.outbox  # type: ignore[attr-defined]
+        return not any(w.is_running for w in app.workers) and outbox.quiet and not busy_views()
+
+    await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")
+    await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")  # and what they started
 
 
 def snapshot_app(sandbox: SandboxHandle, **kwargs) -> CrmApp:

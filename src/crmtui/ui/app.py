@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -14,12 +15,15 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from crmtui.backends.base import Backend
-from crmtui.backends.errors import BackendError
+from crmtui.backends.errors import BackendError, Offline
 from crmtui.domain.capabilities import Capability
 from crmtui.service import Session
+from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
+from crmtui.ui.failures import failure_title
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+from crmtui.ui.screens.changes import ChangesScreen
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows
 from crmtui.ui.screens.contact import ContactDetailScreen
@@ -42,7 +46,8 @@ class TopLevel:
     key: str
     title: str
     screen: type[Screen]
-    needs: Capability
+    needs: Capability | None
+    """The capability the backend must have (None: every backend)."""
 
 
 # Fixed numbers, so muscle memory holds across backends; a screen the backend cannot feed is left out.
@@ -51,6 +56,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("team", "2", "Team stream", TeamStreamScreen, Capability.TEAM_STREAM),
     TopLevel("pipeline", "3", "Pipeline", PipelineScreen, Capability.PIPELINES),
     TopLevel("notifications", "4", "Notifications", NotificationsScreen, Capability.NOTIFICATIONS),
+    TopLevel("changes", "5", "Pending changes", ChangesScreen, None),
 )
 
 
@@ -77,7 +83,11 @@ class CrmApp(App[int]):
     load_progress: reactive[tuple[int, int]] = reactive((0, 0))
     """(fetched, total) while the stream loads; the stream screen shows it while empty."""
     pending_changes: reactive[int] = reactive(0)
-    """Changes shown on screen whose server call has not finished yet ("saving…" in the header)."""
+    """Changes shown as made that the server has not confirmed yet ("saving…" in the header)."""
+    review_changes: reactive[int] = reactive(0)
+    """Changes the server refused or that clash with a change made there (screen 5)."""
+    offline_since: reactive[dt.datetime | None] = reactive(None)
+    """When the server stopped answering (None: it answers)."""
     unread_count: reactive[int] = reactive(0)
     """Unread notifications, polled with every refresh (and set by the notifications screen)."""
     unread_seconds: float = 30
@@ -93,11 +103,20 @@ class CrmApp(App[int]):
         refresh_seconds: float = 60,
         clock: Clock | None = None,
         cursor_blink: bool = True,
+        outbox: Outbox | None = None,
+        offline: bool = False,
     ) -> None:
         super().__init__()
+        self.offline_mode = offline
+        """crmtui --offline: the cache only; changes wait in the outbox for an online start."""
         self.cursor_blink = cursor_blink
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        self.session = Session(backend, clock=self.clock)
+        self.session = Session(backend, clock=self.clock, outbox=outbox or Outbox(getattr(backend, "inner", backend)))
+        self.session.outbox.subscribe(self._outbox_event)
+        if offline:
+            self.session.outbox.pause("Offline mode: your changes are kept and sent when you start crmtui online")
+        self.cache_notice: str | None = None
+        """Said once on start: the cache was damaged and rebuilt."""
         self.refresh_seconds = refresh_seconds
         self._on_theme_change = on_theme_change
         self._initial_theme = theme
@@ -105,7 +124,7 @@ class CrmApp(App[int]):
         self.connected = False
         self._loading = False
         capabilities = getattr(backend, "capabilities", frozenset())
-        self.top_level = [top for top in TOP_LEVEL if top.needs in capabilities]
+        self.top_level = [top for top in TOP_LEVEL if top.needs is None or top.needs in capabilities]
         """The top-level screens this backend supports, in key order."""
         self.mode_titles = {top.mode: top.title for top in self.top_level}
         for top in self.top_level:
@@ -123,6 +142,69 @@ class CrmApp(App[int]):
         if self.unread_seconds and self.unread_seconds > 0:
             self.set_interval(self.unread_seconds, self._periodic_unread)
         self.load_stream(initial=True)
+        self.start_outbox()
+
+    @work(group="outbox", exit_on_error=False)
+    async def start_outbox(self) -> None:
+        """Read what the last run left unsent from disk and start sending it."""
+        outbox = self.session.outbox
+        try:
+            await outbox.open()
+        except Exception as exc:  # noqa: BLE001 - an unreadable outbox must not stop the app
+            self.notify(f"The unsent changes could not be read: {exc}", title="Outbox", severity="error", timeout=10)
+            return
+        notice = outbox.store.notice
+        if notice:
+            self.notify(notice, title="Unsent changes", severity="error", timeout=15)
+        self._count_changes()
+        if outbox.pending:
+            self.notify(f"{outbox.pending} change(s) from last time are being sent", timeout=4)
+        outbox.start()
+
+    # -- the outbox ------------------------------------------------------------------------------
+    def _count_changes(self) -> None:
+        outbox = self.session.outbox
+        self.pending_changes = outbox.pending
+        self.review_changes = outbox.failed + outbox.conflicts
+
+    def _outbox_event(self, event: OutboxEvent) -> None:
+        self._count_changes()
+        change, error = event.change, event.error
+        label = change.label or event.command.describe()
+        if event.kind == FAILED and error is not None:
+            self.notify(
+                f"“{label}” was not saved: {error.user_message}. It is shown as it was; 5 lists it to retry or discard.",
+                title=failure_title(error), severity="error", timeout=10,
+            )
+        elif event.kind == CONFLICT:
+            self.notify(
+                f"“{label}”: {change.detail}. Press 5 to keep yours or the server's.",
+                title="Changed on the server meanwhile", severity="warning", timeout=12,
+            )
+        elif event.kind == PAUSED and error is not None:
+            self.notify(self.session.outbox.pause_reason, title=failure_title(error), severity="error", timeout=10)
+        elif event.kind == RETRYING and isinstance(error, Offline):
+            self._went_offline()
+        elif event.kind == SENT and self.offline_since is not None:
+            self._back_online()
+
+    def _went_offline(self) -> None:
+        if self.offline_mode:
+            return  # the header says "offline mode"; nothing to warn about
+        if self.offline_since is None:
+            self.offline_since = self.clock()
+            self.notify(
+                "No connection: you are working on the last known data; your changes are kept and sent when it is back.",
+                title="Offline", severity="warning", timeout=6,
+            )
+
+    def _back_online(self) -> None:
+        mark_online = getattr(self.session.backend, "mark_online", None)
+        if callable(mark_online):
+            mark_online()
+        if self.offline_since is not None:
+            self.offline_since = None
+            self.run_worker(self.session.outbox.wake(), group="outbox-wake", exit_on_error=False)
 
     def _theme_changed(self, theme) -> None:
         if self._on_theme_change is not None:
@@ -170,27 +252,96 @@ class CrmApp(App[int]):
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load_stream(self, *, initial: bool = False) -> None:
-        """Connect if needed, then (re)load the stream. Keeps the cursor on the same contact."""
+        """Show the cached stream at once (on start), then connect and refresh it from the server.
+
+        Keeps the cursor on the same contact. Offline with a cache, the cached stream stays and the
+        header says since when; with nothing cached, the connection error screen explains.
+        """
         session = self.session
-        self.sync_status = "connecting…" if session.account is None else "refreshing…"
+        backend = session.backend
         self._loading = True
         try:
-            if session.account is None:
+            await session.outbox.open()  # what is still unsent shows over what the server says
+            if initial and not self.connected:
+                await self._paint_from_cache()
+            self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
+            if session.account is None or not self.connected:
                 account = await session.connect()
                 self.account_label = account.label
             await session.load_stream(on_progress=self._progress)
         except BackendError as exc:
             self._loading = False
+            self.load_progress = (0, 0)
+            if isinstance(exc, Offline):
+                self._went_offline()
+            if self.connected and isinstance(exc, Offline):
+                self.sync_status = "offline"  # the cached stream stays; the header says since when
+                return
             self._sync_failed(exc, initial=not self.connected)
             return
         self._loading = False
+        self.load_progress = (0, 0)
         self.connected = True
-        self.sync_error = ""
-        self.last_synced = self.clock()
+        stale = bool(getattr(backend, "stale", False))
+        if stale:
+            self._went_offline()
+            cached = getattr(backend, "cache", None)
+            record = await cached.run(cached.last_synced) if cached is not None else None
+            self.last_synced = record or self.last_synced
+        else:
+            self._back_online()
+            self.sync_error = ""
+            self.last_synced = self.clock()
         self._tick()
-        self.poll_unread()
+        if not stale:
+            self.poll_unread()
         if isinstance(self.screen, ConnectionErrorScreen):
             self.pop_screen()
+
+    async def _paint_from_cache(self) -> None:
+        """The last known account and stream, before any network call (when there is a cache)."""
+        backend = self.session.backend
+        cached_account = getattr(backend, "cached_account", None)
+        cached_stream = getattr(backend, "cached_stream", None)
+        cache = getattr(backend, "cache", None)
+        if cache is not None and cache.notice and self.cache_notice is None:
+            self.cache_notice = cache.notice
+            self.notify(cache.notice, title="Local cache", severity="warning", timeout=12)
+        if cached_account is None or cached_stream is None:
+            return
+        account = await cached_account()
+        if account is None:
+            return
+        found = await cached_stream(account.user.id)
+        if found is None:
+            return
+        entries, synced_at = found
+        session = self.session
+        session.account = account
+        session.stream_user_id = session.stream_user_id or account.user.id
+        self.account_label = account.label
+        session.show_server_stream(entries)
+        self.connected = True  # there is something to work on: no error screen if the network is gone
+        self.last_synced = synced_at
+        self._tick()
+
+    def resync(self) -> None:
+        """R: drop the cached stream and fetch everything again."""
+        if self.offline_mode:
+            self.notify("Offline mode: a resync needs a connection", severity="warning", timeout=4)
+            return
+        self.full_resync()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def full_resync(self) -> None:
+        cache = getattr(self.session.backend, "cache", None)
+        if cache is not None:
+            await cache.run(cache.clear)
+            cache.needs_full_sync = True
+        self.notify("Fetching the whole stream again", timeout=3)
+        self.session.entries = []
+        self.session._changed()
+        self.load_stream()
 
     @work(exclusive=True, group="unread", exit_on_error=False)
     async def poll_unread(self) -> None:
@@ -230,6 +381,9 @@ class CrmApp(App[int]):
 
     def _tick(self) -> None:
         if self.last_synced is None or self._loading:
+            return
+        if self.offline_mode:
+            self.sync_status = "offline mode"
             return
         seconds = max(int((self.clock() - self.last_synced).total_seconds()), 0)
         if seconds < 60:
@@ -278,8 +432,11 @@ def run_app(
     on_theme_change: Callable[[str], None] | None = None,
     refresh_seconds: float = 60,
     clock: Clock | None = None,
+    **options: Any,
 ) -> int:
-    """Run the UI until the user quits; returns the exit code."""
-    app = CrmApp(backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock)
+    """Run the UI until the user quits; returns the exit code. `options`: outbox, offline."""
+    app = CrmApp(
+        backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock, **options
+    )
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -137,6 +137,7 @@ class ContactDetailScreen(ContactEditsMixin):
         self._drawn = False
         if self._unsubscribe is not None:
             self._unsubscribe()
+        self.contact.detach()
 
     def on_resize(self, event: events.Resize) -> None:
         wide = event.size.width >= WIDE

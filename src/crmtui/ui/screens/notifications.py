@@ -1,7 +1,7 @@
 """Top-level screen 4: notifications. What happened, who did it, when, and whether it was seen.
 
 Enter opens the contact a notification is about and marks it read; `m` marks one read, `M` all.
-Marks show at once (and in the header's unread count) and are put back if the server refuses.
+Marks go to the outbox and show at once (and in the header's unread count).
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class NotificationsScreen(Screen):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self.inbox is not None:
+            self.inbox.detach()
 
     def on_screen_resume(self) -> None:
         self.load()  # on every visit (and back from a contact): the list is short to fetch
@@ -191,11 +193,9 @@ class NotificationsScreen(Screen):
         return self.inbox
 
     def _mark(self, make: Callable[[], Awaitable[object]], *, success: str | None = None) -> None:
-        """Run one mark in a worker: counted as pending, header updated at once, reverted on failure."""
-        app = self.app
+        """Run one mark in a worker: written to the outbox, shown (and the header updated) at once."""
 
         async def run() -> None:
-            app.pending_changes += 1  # type: ignore[attr-defined]
             try:
                 await make()  # the mark shows (and the header follows) before the request goes out
             except CommandRefused as exc:
@@ -206,7 +206,6 @@ class NotificationsScreen(Screen):
                 if success:
                     self.notify(success, timeout=3)
             finally:
-                app.pending_changes -= 1  # type: ignore[attr-defined]
                 self._set_unread()  # a poll that answered meanwhile predates the mark
 
         self.run_worker(run(), group="notification-marks", exit_on_error=False)

@@ -107,6 +107,8 @@ class PipelineScreen(DealChangesMixin):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self.service is not None:
+            self.service.detach()
 
     def on_resize(self) -> None:
         self._show_bar()

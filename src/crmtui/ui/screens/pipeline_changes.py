@@ -42,22 +42,17 @@ class DealChangesMixin(Screen):
         return self.board.selected_deal
 
     def run_change(self, make: Callable[[], Awaitable[object]], *, success: str | None = None) -> None:
-        """Run one change in a worker, counted in the header's "saving…"; failures become notifications."""
+        """Run one change in a worker (it goes to the outbox); refusals become notifications."""
 
         async def guarded() -> None:
-            app = self.app
-            app.pending_changes += 1  # type: ignore[attr-defined]
             try:
                 await make()
             except CommandRefused as exc:
                 self.notify(exc.user_message, title="Not possible", severity="warning")
                 return
             except BackendError as exc:
-                message = f"{exc.user_message} (the deal is back where it was)"
-                self.notify(message, title=failure_title(exc), severity="error", timeout=8)
+                self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=8)
                 return
-            finally:
-                app.pending_changes -= 1  # type: ignore[attr-defined]
             if success:
                 self.notify(success, timeout=3)
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from crmtui.ui.widgets.inputs import TextInput
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
@@ -40,6 +40,7 @@ class ActionStreamScreen(TriageMixin):
         Binding("asterisk", "star", "Star", show=False),  # the ★ column says it; listed in help
         Binding("slash", "filter", "Filter"),
         Binding("r", "refresh", "Refresh", show=False),  # also refreshes by itself; listed in help
+        Binding("R", "resync", "Full resync", show=False, tooltip="Fetch the whole stream again, not only what changed"),
         Binding("escape", "clear_filter", "Clear filter"),
     ]
 
@@ -53,6 +54,7 @@ class ActionStreamScreen(TriageMixin):
         with Horizontal(id="stream-body"):
             yield StreamList(id="stream-list")
             yield ContactPreview(id="stream-preview")
+        yield ProgressBar(id="sync-progress", show_eta=False)
         yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
         # The palette (ctrl+p) is in help; its footer label would push "? Help" off 80 columns.
         yield Footer(compact=True, show_command_palette=False)
@@ -72,6 +74,7 @@ class ActionStreamScreen(TriageMixin):
     def on_mount(self) -> None:
         self._unsubscribe = self.session.subscribe(self._stream_changed)
         self.query_one("#filter", Input).display = False
+        self.query_one("#sync-progress", ProgressBar).display = False
         self.stream_list.focus()
         self.watch(self.app, "load_progress", self._progress_changed, init=False)
         if self.session.account is not None:
@@ -113,6 +116,14 @@ class ActionStreamScreen(TriageMixin):
         done, total = progress
         self.stream_list.empty_text = f"Loading stream… {done:,} / {total:,}" if total else "Loading stream…"
         self.stream_list.refresh()
+        bar = self.query_one("#sync-progress", ProgressBar)
+        syncing = bool(total) and done < total
+        bar.display = syncing  # a whole-stream fetch (the first of an account, or a resync): how far
+        if syncing:
+            bar.update(total=total, progress=done)
+            self.query_one("#header", AppHeader).title = f"Action stream · syncing {done:,} of {total:,} contacts"
+        else:
+            self._update_title()
 
     # -- preview -------------------------------------------------------------------------------
     def _show_preview(self, entry: StreamEntry | None) -> None:
@@ -197,3 +208,6 @@ class ActionStreamScreen(TriageMixin):
     # -- refresh -------------------------------------------------------------------------------
     def action_refresh(self) -> None:
         self.app.refresh_stream()  # type: ignore[attr-defined]
+
+    def action_resync(self) -> None:
+        self.app.resync()  # type: ignore[attr-defined]

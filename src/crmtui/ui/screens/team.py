@@ -100,6 +100,8 @@ class TeamStreamScreen(TeamKeysMixin):
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        if getattr(self, "team", None) is not None:
+            self.team.detach()
 
     def on_resize(self, event: events.Resize) -> None:
         was_wide = self.is_wide

@@ -1,8 +1,8 @@
 """Triage keys of the action stream: done, add, edit, reassign, promote, swap, undo, star.
 
-Every command goes through the Session, which shows its prediction at once and reverts on
-failure; here we only run it in a worker, one at a time, and turn refusals and server errors
-into notifications.
+Every command goes through the Session, which writes it to the outbox and shows it at once; the
+server's verdict comes later (the app tells of refusals). Here we only run each command in a
+worker, one at a time, and turn refusals into notifications.
 """
 
 from __future__ import annotations
@@ -46,8 +46,6 @@ class TriageMixin(Screen):
         async def guarded() -> bool:
             if self._command_lock is None:
                 self._command_lock = asyncio.Lock()
-            app = self.app
-            app.pending_changes += 1  # type: ignore[attr-defined]
             async with self._command_lock:
                 self._keep_row(True)
                 try:
@@ -60,7 +58,6 @@ class TriageMixin(Screen):
                     return False
                 finally:
                     self._keep_row(False)
-                    app.pending_changes -= 1  # type: ignore[attr-defined]
             if success:
                 self.notify(success, timeout=3)
             return True

@@ -19,7 +19,7 @@ class AppHeader(Widget):
 
     def on_mount(self) -> None:
         app = self.app
-        for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes"):
+        for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes", "review_changes", "offline_since"):
             if hasattr(app, name):
                 self.watch(app, name, lambda _value: self.refresh(), init=False)
 
@@ -36,13 +36,27 @@ class AppHeader(Widget):
             left.append(f"  {self.title}")
         right = Text()
         saving = getattr(app, "pending_changes", 0)
-        if saving:
-            right.append("saving…" if saving == 1 else f"saving {saving}…", style="bold")
+        review = getattr(app, "review_changes", 0)
+        offline = getattr(app, "offline_since", None)
+        if review:
+            right.append(f"⚠ {review} to review", style="bold red")
             right.append("  ")
-        if error:
-            right.append(f"⚠ {error}", style="bold red")
+        if getattr(app, "offline_mode", False):
+            right.append("offline mode", style="bold yellow")
+            if saving:
+                right.append(f" · {saving} unsent", style="bold")
+        elif offline is not None:
+            right.append(f"offline since {offline.astimezone().strftime('%H:%M')}", style="bold yellow")
+            if saving:
+                right.append(f" · {saving} unsent", style="bold")
         else:
-            right.append(sync, style="italic")
+            if saving:
+                right.append("saving…" if saving == 1 else f"saving {saving}…", style="bold")
+                right.append("  ")
+            if error:
+                right.append(f"⚠ {error}", style="bold red")
+            else:
+                right.append(sync, style="italic")
         right.append("  ")
         right.append(f"✉ {unread}", style="bold" if unread else "dim")
         right.append(" ")

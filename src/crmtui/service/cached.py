@@ -1,0 +1,447 @@
+"""A backend that remembers: every read goes through the local cache, and the cache answers offline.
+
+`CachedBackend` wraps the real backend behind the same `Backend` interface, so the session and the
+screens do not change:
+
+- what the server answers is written to the cache (in the cache's own thread);
+- when the server cannot be reached, the last known answer is given instead (and for a short
+  while after, without waiting for the network to time out again), and `stale` says so;
+- in offline mode (`crmtui --offline`) the network is never used;
+- the whole stream is refreshed incrementally once it has been fetched whole: what changed since
+  the last sync (`modified_since`), which contacts changed at all (to see the ones that left the
+  stream), and the stream's size as a check; any doubt falls back to a full fetch.
+
+Writes pass straight through to the real backend (the outbox sends them; it uses the real
+backend for its own checks too, so it never mistakes the cache for the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from crmtui.backends.base import Backend, ProgressCallback
+from crmtui.backends.errors import Offline
+from crmtui.domain.models import (
+    Account,
+    Action,
+    Call,
+    Contact,
+    Deal,
+    Meeting,
+    Note,
+    Notification,
+    Pipeline,
+    StreamEntry,
+    TeamCounts,
+)
+from crmtui.store.cache import Cache
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+OFFLINE_GRACE = 20.0
+"""Seconds after a failed request during which reads come from the cache without trying the network."""
+SINCE_MARGIN = dt.timedelta(minutes=2)
+"""An incremental refresh asks for a little more than strictly changed (clock steps, in-flight writes)."""
+
+STREAM = "stream"
+TEAM = "team"
+ACCOUNT = "account"
+
+
+class OfflineMode(Offline):
+    """Offline mode (or no network) and nothing cached for what was asked."""
+
+    maybe_sent = False
+
+
+class CachedBackend:
+    """`inner` with a cache in front for reads; see the module docstring."""
+
+    def __init__(
+        self,
+        inner: Backend,
+        cache: Cache | None,
+        *,
+        offline: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.offline = offline
+        """Never use the network (crmtui --offline)."""
+        self.name = inner.name
+        self.capabilities = inner.capabilities
+        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._offline_until = 0.0
+        self.offline_since: dt.datetime | None = None
+        """When the network stopped answering (None: it answers)."""
+        self.stale = False
+        """Whether the last read came from the cache because the server could not be reached."""
+        self.last_sync: dict[str, Any] = {}
+        """How the last whole-stream read went: mode (full/incremental/cache), requests, contacts changed."""
+        self._user_id: str | None = None
+
+    def __getattr__(self, name: str) -> Any:  # writes and anything not cached: the real backend
+        return getattr(self.inner, name)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+    def mark_online(self) -> None:
+        """The server answered (here or to the outbox): stop serving from the cache."""
+        self._offline_until = 0.0
+        self.offline_since = None
+
+    def _went_offline(self) -> None:
+        self._offline_until = time.monotonic() + OFFLINE_GRACE
+        if self.offline_since is None:
+            self.offline_since = self._clock()
+
+    def _skip_network(self) -> bool:
+        return self.offline or time.monotonic() < self._offline_until
+
+    async def _cache(self, fn: Callable[[], T]) -> T | None:
+        """Run a cache operation off the loop; a broken cache never breaks a read."""
+        if self.cache is None:
+            return None
+        try:
+            return await self.cache.run(fn)
+        except Exception as exc:  # noqa: BLE001 - the cache is a copy: carry on without it
+            log.warning("cache operation failed: %s", exc)
+            return None
+
+    def _save(self, fn: Callable[[], object]) -> None:
+        """Write to the cache in the background: the answer is not kept waiting for the disk."""
+        if self.cache is None:
+            return
+        task = asyncio.ensure_future(self._cache(fn))
+        _pending_writes.add(task)
+        task.add_done_callback(_pending_writes.discard)
+
+    async def _read(
+        self,
+        fetch: Callable[[], Awaitable[T]],
+        cached: Callable[[], T | None],
+        save: Callable[[T], Callable[[], object]] | None,
+        what: str,
+    ) -> T:
+        """The server's answer (saved to the cache), or the cache's when the server is out of reach."""
+        if not self._skip_network():
+            try:
+                value = await fetch()
+            except Offline:
+                self._went_offline()
+            else:
+                self.mark_online()
+                self.stale = False
+                if save is not None:
+                    self._save(save(value))
+                return value
+        found = await self._cache(cached)
+        if found is None:
+            if self.offline:
+                raise OfflineMode(f"Offline mode: {what} is not in the local cache")
+            raise OfflineMode(f"Offline: {what} could not be fetched and is not in the local cache")
+        self.stale = True
+        return found
+
+    def _me(self, user_id: str | None) -> str:
+        return user_id or self._user_id or ""
+
+    def _stamp(self) -> dict[str, Any]:
+        return {"synced_at": self._clock()}
+
+    # -- session -----------------------------------------------------------------------------------
+    async def connect(self) -> Account:
+        cache = self.cache
+        account = await self._read(
+            self.inner.connect,
+            lambda: cache.get_one(ACCOUNT, Account) if cache else None,
+            lambda a: lambda: cache.put_one(ACCOUNT, "", a, **self._stamp()) if cache else None,
+            "the account",
+        )
+        self._user_id = account.user.id
+        return account
+
+    async def cached_account(self) -> Account | None:
+        """The account as last fetched (no network)."""
+        cache = self.cache
+        account = await self._cache(lambda: cache.get_one(ACCOUNT, Account)) if cache else None
+        if account is not None:
+            self._user_id = account.user.id
+        return account
+
+    async def cached_stream(self, user_id: str | None = None) -> tuple[list[StreamEntry], dt.datetime | None] | None:
+        """The stream as last fetched and when (no network); None when never fetched."""
+        cache = self.cache
+        if cache is None:
+            return None
+        scope = self._me(user_id)
+
+        def read() -> tuple[list[StreamEntry], dt.datetime | None] | None:
+            entries = cache.get_rows(STREAM, StreamEntry, scope)
+            if entries is None:
+                return None
+            record = cache.synced(STREAM, scope)
+            return entries, record.synced_at if record else None
+
+        return await self._cache(read)
+
+    async def close(self) -> None:
+        if _pending_writes:
+            await asyncio.gather(*list(_pending_writes), return_exceptions=True)
+        await self.inner.close()
+
+    # -- the stream ------------------------------------------------------------------------------------
+    async def action_stream_all(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        modified_since: dt.datetime | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
+    ) -> list[StreamEntry]:
+        if search or modified_since is not None:
+            if self._skip_network():
+                raise OfflineMode("Offline: searching the server needs a connection")
+            return await self.inner.action_stream_all(
+                user_id=user_id, search=search, modified_since=modified_since,
+                on_progress=on_progress, on_first_page=on_first_page,
+            )
+        scope = self._me(user_id)
+        cache = self.cache
+
+        async def fetch() -> list[StreamEntry]:
+            return await self._sync_stream(user_id, scope, on_progress, on_first_page)
+
+        def cached() -> list[StreamEntry] | None:
+            return cache.get_rows(STREAM, StreamEntry, scope) if cache else None
+
+        entries = await self._read(fetch, cached, None, "the action stream")
+        if self.stale:
+            self.last_sync = {"mode": "cache", "requests": 0, "changed": 0}
+        return entries
+
+    async def _sync_stream(
+        self,
+        user_id: str | None,
+        scope: str,
+        on_progress: ProgressCallback | None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None,
+    ) -> list[StreamEntry]:
+        cache = self.cache
+        record = await self._cache(lambda: cache.synced(STREAM, scope)) if cache else None
+        started = self.inner.server_time()
+        if record is not None and record.server_time is not None and not (cache and cache.needs_full_sync):
+            merged = await self._incremental(user_id, scope, record.server_time - SINCE_MARGIN, started)
+            if merged is not None:
+                return merged
+        entries = await self.inner.action_stream_all(user_id=user_id, on_progress=on_progress, on_first_page=on_first_page)
+        self.last_sync = {"mode": "full", "changed": len(entries)}
+        if cache is not None:
+            rows = {e.contact.id: e for e in entries}
+            synced_at = self._clock()
+            self._save(lambda: cache.put_rows(STREAM, scope, rows, synced_at=synced_at, server_time=started))
+            cache.needs_full_sync = False
+        return entries
+
+    async def _incremental(
+        self, user_id: str | None, scope: str, since: dt.datetime, started: dt.datetime
+    ) -> list[StreamEntry] | None:
+        """The stream from the cache plus what changed since `since`; None when a full fetch is needed."""
+        cache = self.cache
+        assert cache is not None
+        current = await self._cache(lambda: cache.get_rows(STREAM, StreamEntry, scope))
+        if current is None:
+            return None
+        changed, touched, size = await asyncio.gather(
+            self.inner.action_stream_all(user_id=user_id, modified_since=since),
+            self.inner.changed_contact_ids(since),
+            self.inner.stream_size(user_id=user_id),
+        )
+        rows = {e.contact.id: e for e in current}
+        upserts = {e.contact.id: e for e in changed}
+        # A contact that changed but is not among the stream's changes has left the stream.
+        removals = [cid for cid in touched if cid not in upserts and cid in rows]
+        for cid in removals:
+            rows.pop(cid, None)
+        rows.update(upserts)
+        if len(rows) != size:
+            log.info("incremental refresh disagrees with the server (%d vs %d): full fetch", len(rows), size)
+            return None
+        synced_at = self._clock()
+        self._save(
+            lambda: cache.merge_rows(STREAM, scope, upserts, removals, synced_at=synced_at, server_time=started)
+        )
+        self.last_sync = {"mode": "incremental", "changed": len(upserts) + len(removals)}
+        return list(rows.values())
+
+    async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        if self._skip_network():
+            raise OfflineMode("Offline: the contact could not be re-read")
+        try:
+            entry = await self.inner.stream_entry(contact_id, user_id=user_id)
+        except Offline:
+            self._went_offline()
+            raise
+        self.mark_online()
+        cache, scope = self.cache, self._me(user_id)
+        if cache is not None:
+            upserts = {contact_id: entry} if entry is not None else {}
+            removals = [] if entry is not None else [contact_id]
+            self._save(lambda: cache.merge_rows(STREAM, scope, upserts, removals))
+        return entry
+
+    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
+        cache, scope = self.cache, self._me(user_id)
+
+        def cached() -> StreamEntry | None:
+            if cache is None:
+                return None
+            found = cache.get_one("contact_entry", StreamEntry, f"{scope}:{contact_id}")
+            return found or cache.get_row(STREAM, StreamEntry, contact_id, scope)
+
+        def save(entry: StreamEntry) -> Callable[[], object]:
+            def write() -> None:
+                assert cache is not None
+                cache.put_one("contact_entry", f"{scope}:{contact_id}", entry, **self._stamp())
+                if entry.in_stream:
+                    cache.merge_rows(STREAM, scope, {contact_id: entry})
+                else:
+                    cache.merge_rows(STREAM, scope, {}, [contact_id])
+
+            return write
+
+        return await self._read(
+            lambda: self.inner.contact_entry(contact_id, user_id=user_id), cached, save, "the contact"
+        )
+
+    async def team_counts(self) -> TeamCounts:
+        return await self._list_or_one("team_counts", "", TeamCounts, self.inner.team_counts, "the team counters", one=True)
+
+    async def team_stream_all(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
+    ) -> list[StreamEntry]:
+        if search:
+            if self._skip_network():
+                raise OfflineMode("Offline: searching the server needs a connection")
+            return await self.inner.team_stream_all(user_id=user_id, search=search, on_progress=on_progress)
+        cache, scope = self.cache, f"{TEAM}:{user_id or '*'}"
+
+        def save(entries: list[StreamEntry]) -> Callable[[], object]:
+            rows = {e.contact.id: e for e in entries}
+            return lambda: cache.put_rows(STREAM, scope, rows, **self._stamp()) if cache else None
+
+        return await self._read(
+            lambda: self.inner.team_stream_all(
+                user_id=user_id, on_progress=on_progress, on_first_page=on_first_page
+            ),
+            lambda: cache.get_rows(STREAM, StreamEntry, scope) if cache else None,
+            save,
+            "the team stream",
+        )
+
+    # -- lists of one contact, deals, notifications -------------------------------------------------
+    async def _list_or_one(
+        self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[Any]], what: str, *, one: bool = False
+    ) -> Any:
+        cache = self.cache
+
+        def cached() -> Any:
+            if cache is None:
+                return None
+            return cache.get_one(kind, model, scope) if one else cache.get_list(kind, model, scope)
+
+        def save(value: Any) -> Callable[[], object]:
+            if cache is None:
+                return lambda: None
+            stamp = self._stamp()
+            if one:
+                return lambda: cache.put_one(kind, scope, value, **stamp)
+            items = list(value)
+            return lambda: cache.put_list(kind, scope, items, **stamp)
+
+        return await self._read(fetch, cached, save, what)
+
+    async def contact_actions(self, contact_id: str) -> list[Action]:
+        return await self._list_or_one(
+            "actions", contact_id, Action, lambda: self.inner.contact_actions(contact_id), "the contact's actions"
+        )
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        return await self._list_or_one(
+            "contact", contact_id, Contact, lambda: self.inner.get_contact(contact_id), "the contact", one=True
+        )
+
+    async def pipelines(self) -> list[Pipeline]:
+        return await self._list_or_one("pipelines", "", Pipeline, self.inner.pipelines, "the pipelines")
+
+    async def deals(
+        self,
+        *,
+        pipeline_id: str | None = None,
+        contact_id: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Deal]:
+        scope = f"pipeline:{pipeline_id or ''}|contact:{contact_id or ''}"
+        return await self._list_or_one(
+            "deals", scope, Deal,
+            lambda: self.inner.deals(pipeline_id=pipeline_id, contact_id=contact_id, on_progress=on_progress),
+            "the deals",
+        )
+
+    async def notes(self, contact_id: str) -> list[Note]:
+        return await self._list_or_one("notes", contact_id, Note, lambda: self.inner.notes(contact_id), "the notes")
+
+    async def calls(self, contact_id: str) -> list[Call]:
+        return await self._list_or_one("calls", contact_id, Call, lambda: self.inner.calls(contact_id), "the calls")
+
+    async def meetings(self, contact_id: str) -> list[Meeting]:
+        return await self._list_or_one(
+            "meetings", contact_id, Meeting, lambda: self.inner.meetings(contact_id), "the meetings"
+        )
+
+    async def notifications(self) -> list[Notification]:
+        return await self._list_or_one("notifications", "", Notification, self.inner.notifications, "the notifications")
+
+    async def unread_notifications(self) -> int:
+        if self._skip_network():
+            cache = self.cache
+            items = await self._cache(lambda: cache.get_list("notifications", Notification)) if cache else None
+            if items is None:
+                raise OfflineMode("Offline: the notifications are not in the local cache")
+            return sum(1 for n in items if not n.read)
+        try:
+            count = await self.inner.unread_notifications()
+        except Offline:
+            self._went_offline()
+            raise
+        self.mark_online()
+        return count
+
+
+_pending_writes: set[asyncio.Task[object]] = set()
+"""Cache writes still running (awaited on close so nothing fetched is lost)."""
+
+
+async def flush_cache_writes() -> None:
+    """Wait for the cache writes started so far (tests, benchmarks, closing)."""
+    while _pending_writes:
+        await asyncio.gather(*list(_pending_writes), return_exceptions=True)

@@ -1,0 +1,67 @@
+"""Where one account's cache and outbox live, and how a session is built over them.
+
+Each profile gets its own folder: the cache under the user cache directory (a copy of API data,
+rebuilt at will) and the outbox under the user data directory (changes not yet on the server:
+precious, so not where cache cleaners look). The demo gets a folder of its own; credentials from the
+environment get one named after the account. Neither file holds a credential.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from crmtui import paths
+from crmtui.store.cache import Cache, identity
+from crmtui.store.outbox import OutboxStore
+
+CACHE_FILE = "cache.sqlite3"
+OUTBOX_FILE = "outbox.sqlite3"
+
+
+@dataclass(frozen=True)
+class LocalFiles:
+    """The cache and outbox files of one account."""
+
+    folder: str
+    cache_path: Path
+    outbox_path: Path
+    owner: str
+    """Which account the files belong to (a hash of the address and user id, not the id itself)."""
+
+    def open_cache(self) -> Cache:
+        return Cache(self.cache_path, owner=self.owner).open()
+
+    def outbox_store(self) -> OutboxStore:
+        return OutboxStore(self.outbox_path)
+
+    def forget(self) -> None:
+        """Delete both files (the demo's after its data is seeded afresh)."""
+        for path in (self.cache_path, self.outbox_path):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def remove_cache(self) -> None:
+        shutil.rmtree(self.cache_path.parent, ignore_errors=True)
+
+
+def _safe(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
+    return cleaned[:64] or "default"
+
+
+def local_files(base_url: str, user_id: str, *, profile: str | None = None, demo: bool = False) -> LocalFiles:
+    """The files of the account at `base_url` signed in as `user_id`."""
+    if demo:
+        folder, owner = "demo", identity("demo", user_id)  # the demo's port changes with every start
+    else:
+        owner = identity(base_url, user_id)
+        folder = f"profile-{_safe(profile)}" if profile else f"account-{owner[:12]}"
+    return LocalFiles(
+        folder=folder,
+        cache_path=paths.cache_dir() / folder / CACHE_FILE,
+        outbox_path=paths.data_dir() / folder / OUTBOX_FILE,
+        owner=owner,
+    )

@@ -1,0 +1,237 @@
+"""Top-level screen 5: the changes on their way, and those the server refused or that clash.
+
+Every change the person made is in the outbox until the server confirms it. This screen lists
+what is still there: queued and being sent (with the last reason it had to wait), refused (with
+the server's reason) and conflicting (what changed on the server meanwhile). The person retries,
+sends now, keeps their version or the server's, or discards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from crmtui.service.outbox import Outbox, OutboxEvent
+from crmtui.store.outbox import Change, State
+from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.widgets.header import AppHeader
+
+STATE_LABELS = {
+    State.QUEUED: ("waiting", "bold"),
+    State.SENDING: ("sending", "bold"),
+    State.FAILED: ("refused", "bold red"),
+    State.CONFLICT: ("conflict", "bold yellow"),
+}
+
+
+def when(moment: dt.datetime, now: dt.datetime) -> str:
+    local = moment.astimezone()
+    return local.strftime("%H:%M") if local.date() == now.astimezone().date() else local.strftime("%d %b %H:%M")
+
+
+def status_text(change: Change, outbox: Outbox) -> str:
+    """What the change waits for, in words."""
+    if change.state is State.CONFLICT:
+        return change.detail or change.error
+    if change.state is State.FAILED:
+        return change.error
+    if change is outbox.sending:
+        return "sending now…"
+    if outbox.paused:
+        return outbox.pause_reason or "paused"
+    if change.error:
+        wait = change.next_try - time.time()
+        again = f"; again in {int(wait) + 1}s" if wait > 0 else ""
+        return f"{change.error}{again}"
+    return "next in line" if change.attempts == 0 else "waiting"
+
+
+class ChangesScreen(Screen):
+    """The outbox as a table: one row per change not yet confirmed by the server."""
+
+    BINDINGS = [
+        Binding("r", "retry", "Retry", tooltip="Send the selected change again (a refused one), or send now"),
+        Binding("m", "keep_mine", "Keep mine", tooltip="A conflict: apply your change over the server's"),
+        Binding("t", "keep_theirs", "Keep theirs", tooltip="A conflict: drop your change and keep the server's"),
+        Binding("x,delete", "discard", "Discard", tooltip="Drop the selected change for good (asks first)"),
+        Binding("R", "send_all", "Send all now", tooltip="Try everything that waits now, without waiting out the backoff"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._rows: list[Change] = []
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.app.session.outbox  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="header")
+        yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="change-detail", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("#", key="id", width=5)
+        table.add_column("made", key="made", width=12)
+        table.add_column("state", key="state", width=9)
+        table.add_column("change", key="change", width=36)
+        table.add_column("why it waits", key="why")
+        self._unsubscribe = self.outbox.subscribe(self._outbox_event)
+        self.set_interval(1, self._show)  # "again in 12s" counts down
+        table.focus()
+        self._show()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_screen_resume(self) -> None:
+        self._show()
+
+    def _outbox_event(self, _event: OutboxEvent) -> None:
+        self._show()
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _changes(self) -> list[Change]:
+        rows = [change for change, _ in self.outbox.unsettled_changes()]
+        rows += [change for change, _ in self.outbox.review()]
+        return sorted(rows, key=lambda c: c.id)
+
+    def _show(self) -> None:
+        if not self.is_mounted:
+            return
+        table = self.query_one(DataTable)
+        selected = self.selected
+        now = dt.datetime.now(dt.timezone.utc)
+        rows = self._changes()
+        outbox = self.outbox
+        if [c.id for c in rows] != [c.id for c in self._rows] or table.row_count != len(rows):
+            table.clear()
+            for change in rows:
+                table.add_row(*self._cells(change, outbox, now), key=str(change.id))
+        else:
+            for change in rows:
+                for column, cell in zip(("id", "made", "state", "change", "why"), self._cells(change, outbox, now)):
+                    table.update_cell(str(change.id), column, cell)
+        self._rows = rows
+        if selected is not None and any(c.id == selected.id for c in rows):
+            table.move_cursor(row=next(i for i, c in enumerate(rows) if c.id == selected.id))
+        self._update_title()
+        self._show_detail()
+
+    @staticmethod
+    def _cells(change: Change, outbox: Outbox, now: dt.datetime) -> tuple[Text, ...]:
+        label, style = STATE_LABELS.get(change.state, (change.state.value, ""))
+        if change is outbox.sending:
+            label, style = "sending", "bold"
+        return (
+            Text(str(change.id), style="dim"),
+            Text(when(change.created_at, now)),
+            Text(label, style=style),
+            Text(change.label or change.kind),
+            Text(status_text(change, outbox), style="red" if change.state is State.FAILED else ""),
+        )
+
+    def _update_title(self) -> None:
+        outbox = self.outbox
+        parts = [f"{outbox.pending} to send"]
+        if outbox.failed:
+            parts.append(f"{outbox.failed} refused")
+        if outbox.conflicts:
+            parts.append(f"{outbox.conflicts} in conflict")
+        self.query_one("#header", AppHeader).title = "Pending changes · " + ", ".join(parts)
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#change-detail", Static)
+        change = self.selected
+        if change is None:
+            detail.update("Nothing waits: every change you made is on the server." if not self._rows else "")
+            return
+        if change.state is State.CONFLICT:
+            text = f"{change.label}: {change.detail}\nm keeps yours (sent over the server's) · t keeps the server's · x discards"
+        elif change.state is State.FAILED:
+            text = f"{change.label}: the server refused it — {change.error}\nr sends it again · x discards it"
+        else:
+            tries = f"{change.attempts} failed attempt(s); " if change.attempts else ""
+            text = f"{change.label}: {tries}{status_text(change, self.outbox)}\nR sends everything waiting now"
+        detail.update(text)
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    @property
+    def selected(self) -> Change | None:
+        table = self.query_one(DataTable)
+        if not self._rows or table.cursor_row is None or not 0 <= table.cursor_row < len(self._rows):
+            return None
+        return self._rows[table.cursor_row]
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _run(self, make: Callable[[], Awaitable[object]], success: str) -> None:
+        self._act(make, success)
+
+    @work(group="outbox-actions", exit_on_error=False)
+    async def _act(self, make: Callable[[], Awaitable[object]], success: str) -> None:
+        done = await make()
+        if done is False:
+            self.notify("That change is on its way already", severity="warning", timeout=3)
+        elif success:
+            self.notify(success, timeout=3)
+        self._show()
+
+    def action_retry(self) -> None:
+        change = self.selected
+        if change is None:
+            return
+        if change.state is State.FAILED:
+            self._run(lambda: self.outbox.retry(change.id), f"Sending again: {change.label}")
+        elif change.state is State.CONFLICT:
+            self.notify("A conflict: m keeps yours, t keeps the server's", severity="warning", timeout=4)
+        else:
+            self._run(self.outbox.wake, "Sending now")
+
+    def action_send_all(self) -> None:
+        self.outbox.resume()
+        self._run(self.outbox.wake, "Sending everything that waits now")
+
+    def action_keep_mine(self) -> None:
+        change = self.selected
+        if change is None or change.state is not State.CONFLICT:
+            self.notify("Only a conflict has two versions to choose from", severity="warning", timeout=3)
+            return
+        self._run(lambda: self.outbox.retry(change.id, force=True), f"Sending yours: {change.label}")
+
+    def action_keep_theirs(self) -> None:
+        change = self.selected
+        if change is None or change.state is not State.CONFLICT:
+            self.notify("Only a conflict has two versions to choose from", severity="warning", timeout=3)
+            return
+        self._run(lambda: self.outbox.discard(change.id), "Kept the server's version")
+
+    def action_discard(self) -> None:
+        change = self.selected
+        if change is None:
+            return
+        if change is self.outbox.sending:
+            self.notify("It is being sent right now; try again in a moment", severity="warning", timeout=3)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: self.outbox.discard(change.id), f"Discarded: {change.label}")
+
+        question = f"Drop “{change.label}” for good? It will not be sent again."
+        if change.state is State.SENDING:
+            question += " An earlier attempt may have reached the server: check the record there."
+        self.app.push_screen(ConfirmModal("Discard the change?", question, confirm_label="Discard"), answered)

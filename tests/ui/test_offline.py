@@ -1,0 +1,221 @@
+"""Start from the cache, work offline, never lose a change: the app over a cache and an outbox.
+
+The sandbox is real; "offline" is the sandbox dropping every connection (or an address nothing
+listens on), and the cache and outbox are real files in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from textual.widgets import DataTable, ProgressBar
+
+from crmtui.backends.http import RetryPolicy
+from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from crmtui.service.cached import CachedBackend, flush_cache_writes
+from crmtui.service.outbox import Outbox
+from crmtui.store import Cache, OutboxStore, identity
+from crmtui.ui.app import CrmApp
+from crmtui.ui.screens.changes import ChangesScreen
+from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+from crmtui.ui.widgets.header import AppHeader
+
+from .conftest import NARROW, WIDE, frozen_clock, loaded, wait_for
+from .stream_support import Notes, go_to, row_line, stream_list
+
+FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02, budget=0.5)
+DEAD = "http://127.0.0.1:9/api/v3"  # nothing listens there
+
+
+class Files:
+    def __init__(self, tmp_path, sandbox) -> None:
+        self.cache = tmp_path / "cache.sqlite3"
+        self.outbox = tmp_path / "outbox.sqlite3"
+        self.owner = identity("demo", sandbox.user_id)
+
+
+@pytest.fixture
+def files(tmp_path, sandbox) -> Files:
+    return Files(tmp_path, sandbox)
+
+
+def cached_app(sandbox, files: Files, *, base_url: str | None = None, offline: bool = False, requests: list | None = None) -> CrmApp:
+    hooks = {"request": [lambda r: _count(requests, r)]} if requests is not None else None
+    client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=base_url or sandbox.base_url, retry=FAST, event_hooks=hooks)
+    inner = OnePageCRMBackend(client)
+    cache = Cache(files.cache, owner=files.owner).open()
+    backend = CachedBackend(inner, cache, offline=offline, clock=frozen_clock)
+    outbox = Outbox(inner, OutboxStore(files.outbox), base_delay=0.05, max_delay=0.3)
+    return CrmApp(
+        backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False, outbox=outbox, offline=offline,
+    )
+
+
+async def _count(requests: list | None, request: httpx.Request) -> None:
+    if requests is not None:
+        requests.append(request.url.path)
+
+
+def header_text(app: CrmApp) -> str:
+    return str(app.screen.query_one(AppHeader).render())
+
+
+async def warm_up(sandbox, files: Files) -> list[str]:
+    """Run the app once online so the cache holds the account and stream; returns the stream's ids."""
+    app = cached_app(sandbox, files)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        ids = [e.contact.id for e in app.session.entries]
+        await flush_cache_writes()
+    app.session.backend.cache.close()  # as the command does on quitting
+    return ids
+
+
+async def test_a_warm_start_paints_the_cached_stream_before_any_request(sandbox, files) -> None:
+    ids = await warm_up(sandbox, files)
+    requests: list[str] = []
+    at_first_paint: list[int] = []
+    app = cached_app(sandbox, files, requests=requests)
+    app.session.subscribe(lambda entries: at_first_paint.append(len(requests)) if entries and not at_first_paint else None)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert at_first_paint == [0]  # the rows were on screen before the first request left
+        assert [e.contact.id for e in app.session.entries] == ids
+        assert app.session.backend.last_sync["mode"] == "incremental"  # then only what changed was fetched
+        assert not any(path.endswith("/bootstrap") for path in requests[1:])
+
+
+async def test_with_no_network_the_cached_stream_stays_and_the_header_says_since_when(sandbox, files) -> None:
+    ids = await warm_up(sandbox, files)
+    app = cached_app(sandbox, files, base_url=DEAD)
+    notes = Notes(app)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_for(pilot, lambda: app.offline_since is not None, what="the app to notice it is offline")
+        assert not isinstance(app.screen, ConnectionErrorScreen)
+        assert [e.contact.id for e in app.session.entries] == ids
+        assert "offline since" in header_text(app)
+        assert notes.find("last known data")
+
+
+async def test_changes_made_offline_are_kept_listed_and_sent_when_the_network_is_back(sandbox, files) -> None:
+    await warm_up(sandbox, files)
+    app = cached_app(sandbox, files)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        entry = app.session.entries[0]
+        cid, was = entry.contact.id, entry.contact.starred
+        sandbox.options.drop_rate = 1.0  # the network goes
+        try:
+            await go_to(pilot, cid)
+            await pilot.press("asterisk")
+            await wait_for(pilot, lambda: app.offline_since is not None, what="offline")
+            assert (await row_line(pilot, cid)).startswith("▌ ★" if not was else "▌ ☆")  # shown as made
+            assert app.pending_changes == 1 and "1 unsent" in header_text(app)
+            await pilot.press("5")
+            assert isinstance(app.screen, ChangesScreen)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == 1 and str(table.get_row_at(0)[3]) == ("Unstar" if was else "Star")
+            assert sandbox.state.tables["contacts"][cid].get("starred", False) is was
+        finally:
+            sandbox.options.drop_rate = 0.0
+        await pilot.press("R")  # send now
+        await wait_for(pilot, lambda: app.pending_changes == 0, what="the change to go")
+        assert sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 0, what="the list to empty")
+
+
+async def test_a_refused_change_is_listed_with_the_servers_reason_and_can_be_discarded(sandbox, files) -> None:
+    app = cached_app(sandbox, files)
+    notes = Notes(app)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        entry = next(e for e in app.session.entries if e.next_action is not None)
+        await app.session.backend.inner.delete_action(entry.next_action.id)  # gone behind the app's back
+        await go_to(pilot, entry.contact.id)
+        await pilot.press("d", "escape")
+        note = await notes.wait(pilot, "was not saved")
+        assert note.severity == "error" and "not found" in note.message.lower()
+        assert app.review_changes == 1 and "1 to review" in header_text(app)
+        await pilot.press("5")
+        table = app.screen.query_one(DataTable)
+        assert "refused" in str(table.get_row_at(0)[2])
+        await pilot.press("x")
+        await pilot.press("enter")  # confirm
+        await wait_for(pilot, lambda: app.review_changes == 0, what="the discard")
+        assert table.row_count == 0
+
+
+async def test_a_conflict_offers_mine_or_theirs(sandbox, files) -> None:
+    app = cached_app(sandbox, files)
+    notes = Notes(app)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        entry = next(e for e in app.session.entries if e.next_action is not None)
+        app.session.outbox.pause("offline for the test")
+        await app.session.edit_action(entry.contact.id, entry.next_action, text="Mine")
+        await app.session.backend.inner.update_action(entry.next_action.id, text="Theirs")
+        app.session.outbox.resume()
+        note = await notes.wait(pilot, "Press 5")
+        assert note.title == "Changed on the server meanwhile" and "Theirs" in note.message
+        await pilot.press("5")
+        assert "conflict" in str(app.screen.query_one(DataTable).get_row_at(0)[2])
+        await pilot.press("m")  # keep mine
+        await wait_for(pilot, lambda: app.review_changes == 0 and app.pending_changes == 0, what="mine to be sent")
+        assert sandbox.state.tables["actions"][entry.next_action.id]["text"] == "Mine"
+
+
+async def test_offline_mode_works_from_the_cache_and_sends_nothing(sandbox, files) -> None:
+    ids = await warm_up(sandbox, files)
+    requests: list[str] = []
+    app = cached_app(sandbox, files, offline=True, requests=requests)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_for(pilot, lambda: bool(app.session.entries), what="the cached stream")
+        await pilot.pause(0.2)
+        assert [e.contact.id for e in app.session.entries] == ids
+        await go_to(pilot, ids[0])
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: app.pending_changes == 1, what="the change to be kept")
+        assert "offline mode" in header_text(app) and requests == []
+    store = OutboxStore(files.outbox).open()
+    assert len(store.changes()) == 1  # sent on the next online start
+    store.close()
+
+
+async def test_a_damaged_cache_is_rebuilt_and_the_app_says_so(sandbox, files) -> None:
+    await warm_up(sandbox, files)
+    files.cache.write_bytes(b"\x00garbage" * 4000)
+    app = cached_app(sandbox, files)
+    notes = Notes(app)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        note = await notes.wait(pilot, "damaged")
+        assert note.title == "Local cache" and "rebuilt" in note.message
+        assert app.session.entries and app.session.backend.last_sync["mode"] == "full"
+
+
+async def test_the_first_sync_shows_a_progress_bar_with_counts(sandbox, files) -> None:
+    sandbox.options.latency_ms = 300
+    app = cached_app(sandbox, files)
+    seen: list[str] = []
+    async with app.run_test(size=NARROW) as pilot:
+        screen = app.screen
+        bar = screen.query_one("#sync-progress", ProgressBar)
+        await wait_for(pilot, lambda: bar.display, what="the progress bar")
+        seen.append(str(screen.query_one(AppHeader).title))
+        assert bar.total and bar.progress < bar.total
+        sandbox.options.latency_ms = 0
+        await loaded(pilot)
+        assert not bar.display
+    assert "syncing" in seen[0] and " of " in seen[0]
+
+
+async def test_full_resync_on_demand(sandbox, files) -> None:
+    await warm_up(sandbox, files)
+    app = cached_app(sandbox, files)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert app.session.backend.last_sync["mode"] == "incremental"
+        await pilot.press("R")
+        await wait_for(pilot, lambda: app.session.backend.last_sync["mode"] == "full" and not app._loading, what="the resync")
+        assert stream_list(app).entries
