@@ -191,6 +191,15 @@ def test_modified_since_date_and_timestamp(api) -> None:
     error(api.get("/contacts", params={"modified_since": "last tuesday"}), 400)
 
 
+@pytest.mark.parametrize("path", ["/contacts", "/action_stream", "/actions", "/deals"])
+@pytest.mark.parametrize("value", ["2026-03-10T00:00:00Z", "2026-03-10T00:00:00", "2026-03-10T01:00:00+01:00", "1e9", "-5"])
+def test_modified_since_refuses_iso_date_times(api, path: str, value: str) -> None:
+    # the spec: "date must be in format YYYY-MM-DD or UNIX timestamp"
+    body = error(api.get(path, params={"modified_since": value}), 400)
+    assert set(body) >= {"status", "message", "error_name", "error_message", "errors"}
+    assert body["error_name"] == "invalid_request_data" and "modified_since" in body["errors"]
+
+
 def test_json_suffix_routes_the_same(api) -> None:
     plain = ok(api.get("/action_stream", params={"per_page": 3}))
     suffixed = ok(api.get("/action_stream.json", params={"per_page": 3}))

@@ -84,6 +84,22 @@ def _describe(error: Any) -> str:
     return f"{where}: {message}"
 
 
+# since/until/modified_since/unmodified_since declare `format: date-time` with a date as example, so
+# the converter drops the contradicted format and the schema alone would admit any string; their
+# descriptions say what the API takes: "date must be in format `YYYY-MM-DD` or UNIX timestamp".
+_DATE_OR_UNIX_TEXT = re.compile(r"YYYY-MM-DD`?\s+or\s+UNIX timestamp", re.IGNORECASE)
+_DATE_OR_UNIX = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d+)$")
+
+
+def _described_form_problems(param: dict[str, Any], raw: str, label: str) -> list[str]:
+    """Check a parameter whose description (not its schema) fixes the form of its value."""
+    if not _DATE_OR_UNIX_TEXT.search(str(param.get("description") or "")):
+        return []
+    if _DATE_OR_UNIX.match(raw) and (raw.isdigit() or FORMAT_CHECKER.conforms(raw, "date")):
+        return []
+    return [f"{label}: must be a date (YYYY-MM-DD) or a UNIX timestamp, as the parameter's description says"]
+
+
 @dataclass(frozen=True)
 class Operation:
     template: str
@@ -223,6 +239,7 @@ class SpecValidator:
             pointer = self._param_schema_pointer(op, param, index)
             value = self._coerce(raw, self.deref(param).get("schema", {}))
             problems += self._schema_problems(RESPONSE_BASE, pointer, value, f"{label}: {location} {name}={raw!r}")
+            problems += _described_form_problems(self.deref(param), raw, f"{label}: {location} {name}={raw!r}")
         for name, param in declared.items():
             if param.get("required") and name not in values:
                 problems.append(f"{label}: required {location} parameter {name!r} is missing")

@@ -86,9 +86,26 @@ def test_literal_segments_win_over_templates(validator: SpecValidator) -> None:
 def test_accepts_declared_query_params(validator: SpecValidator) -> None:
     url = (
         f"{BASE}/action_stream.json?team=true&search=acme&starred=false&status_id={ID}&tag=VIP"
-        "&sort_by=modified_at&order=desc&page=2&per_page=100&since=2026-03-01T00:00:00Z"
+        "&sort_by=modified_at&order=desc&page=2&per_page=100&since=2026-03-01&until=1772668800"
     )
     assert_conforms(validator.validate_request("GET", url))
+
+
+@pytest.mark.parametrize("name", ["since", "until", "modified_since", "unmodified_since"])
+@pytest.mark.parametrize("value", ["2026-03-01", "1772668800", "0"])
+def test_time_filters_accept_a_date_or_a_unix_timestamp(validator: SpecValidator, name: str, value: str) -> None:
+    assert_conforms(validator.validate_request("GET", f"{BASE}/contacts.json?{name}={value}"))
+
+
+@pytest.mark.parametrize("name", ["since", "until", "modified_since", "unmodified_since"])
+@pytest.mark.parametrize(
+    "value", ["2026-03-01T00:00:00Z", "2026-03-01T10:00:00+02:00", "2026-02-30", "1772668800.5", "yesterday", ""]
+)
+def test_time_filters_refuse_other_forms(validator: SpecValidator, name: str, value: str) -> None:
+    # the spec's schema says format date-time but its description (and the API) want YYYY-MM-DD or
+    # a UNIX timestamp: an ISO date-time must be caught.
+    problems = validator.validate_request("GET", f"{BASE}/contacts.json?{name}={value}")
+    assert any("YYYY-MM-DD" in p and name in p for p in problems), problems
 
 
 @pytest.mark.parametrize(

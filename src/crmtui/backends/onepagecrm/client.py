@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -131,6 +132,10 @@ def _error_text(value: Any) -> str:
 # -- request encoding --------------------------------------------------------------------------
 
 
+TIME_VALUES = frozenset({"since", "until", "modified_since", "unmodified_since"})
+"""Filters the spec wants as `YYYY-MM-DD` or a UNIX timestamp (never an ISO date-time)."""
+
+
 def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -142,12 +147,37 @@ def _param(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
+def _time_param(name: str, value: Any) -> str:
+    """A time filter as the spec has it: a datetime as whole UNIX seconds (naive means UTC, floored
+    so the instant itself is included), a date as YYYY-MM-DD, a number as whole seconds."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return str(int(aware.timestamp() // 1))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value // 1))
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return text
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date, a datetime, a UNIX timestamp or YYYY-MM-DD text, not {value!r}")
+
+
 def query(filters: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, str]:
     """Query parameters from keyword filters; None means "not given". Unknown names are a bug."""
     unknown = set(filters) - allowed
     if unknown:
         raise TypeError(f"unsupported filter(s): {', '.join(sorted(unknown))}")
-    return {name: _param(value) for name, value in filters.items() if value is not None}
+    return {
+        name: _time_param(name, value) if name in TIME_VALUES else _param(value)
+        for name, value in filters.items()
+        if value is not None
+    }
 
 
 def _segment(value: str) -> str:
