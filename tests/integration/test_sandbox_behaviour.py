@@ -361,6 +361,51 @@ def test_deals_pipelines_and_activities(api) -> None:
         assert len(items) == 1 and items[0][kind[:-1]]["contact_id"] == contact["id"]
 
 
+def test_deal_commission_fields_and_items_are_kept_only_when_sent(api) -> None:
+    boot = ok(api.get("/bootstrap"))
+    fields = {f["name"]: f for f in boot["deal_fields"]}
+    assert fields["Products"]["type"] == "multiple_choice" and fields["Deal size"]["type"] == "select_box"
+    contact = new_contact(api)
+    extras = {
+        "commission_base": "margin", "commission_type": "percentage", "commission": 20, "commission_percentage": 10,
+        "deal_fields": [
+            {"deal_field": {"id": fields["Products"]["id"]}, "value": ["Licences", "Support"]},
+            {"deal_field": {"id": fields["Deal size"]["id"]}, "value": "Large"},
+        ],
+        "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "", "cost": 50, "price": 150, "qty": 2}],
+    }
+    deal = ok(api.post("/deals", json={"contact_id": contact["id"], "name": "Extras", **extras}), 201)["deal"]
+    assert (deal["commission_type"], deal["commission"], deal["commission_percentage"]) == ("percentage", 20.0, 10.0)
+    assert [(v["deal_field"]["name"], v["value"]) for v in deal["deal_fields"]] == [("Products", ["Licences", "Support"]), ("Deal size", "Large")]
+    assert deal["has_deal_items"] is True and [(i["name"], i["qty"], i["amount"]) for i in deal["deal_items"]] == [("Panel", 2, 300.0)]
+    # has_deal_items alone keeps the items; the other extras are replaced as a whole
+    kept = ok(api.put(f"/deals/{deal['id']}", json={k: v for k, v in extras.items() if k != "deal_items"}))["deal"]
+    assert kept["deal_items"] == deal["deal_items"] and kept["commission"] == 20.0
+    # a PUT that leaves them out loses them, as PUT /deals/{id} does for deal items on a real account
+    bare = ok(api.put(f"/deals/{deal['id']}", json={"text": "Only text"}))["deal"]
+    assert bare["text"] == "Only text" and bare["name"] == "Extras" and bare["has_deal_items"] is False
+    assert not {"commission", "commission_type", "commission_base", "commission_percentage", "deal_fields", "deal_items"} & set(bare)
+    for bad in ({"commission_type": "lots"}, {"commission": "20"}, {"deal_fields": [{"deal_field": {"id": "nope"}, "value": "x"}]},
+                {"deal_fields": [{"deal_field": {"id": fields["Products"]["id"]}, "value": {"a": 1}}]},
+                {"has_deal_items": True, "deal_items": [{"name": "No price"}]}):
+        error(api.put(f"/deals/{deal['id']}", json=bad), 400)
+
+
+def test_custom_field_values_keep_their_shape(api) -> None:
+    fields = {f["name"]: f["id"] for f in ok(api.get("/bootstrap"))["custom_fields"]}
+    values = [
+        {"custom_field": {"id": fields["Budget"]}, "value": 25000},
+        {"custom_field": {"id": fields["Industry"]}, "value": "Energy"},
+        {"custom_field": {"id": fields["Account notes"]}, "value": ["two", "parts"]},
+    ]
+    contact = new_contact(api, custom_fields=values)
+    assert [v["value"] for v in contact["custom_fields"]] == [25000, "Energy", ["two", "parts"]]
+    for bad in ({"a": 1}, True, [1, 2]):
+        body = {"last_name": "Bad", "custom_fields": [{"custom_field": {"id": fields["Budget"]}, "value": bad}]}
+        error(api.put(f"/contacts/{contact['id']}", json=body), 400)
+
+
 def all_deals(api) -> list[dict]:
     first = ok(api.get("/deals", params={"per_page": 100}))
     deals = list(first["deals"])

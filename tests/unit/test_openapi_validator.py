@@ -143,6 +143,33 @@ def test_accepts_good_bodies(validator: SpecValidator) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["Large", 12000, 12.5, ["Licences", "Support"], []])
+def test_field_values_may_be_numbers_or_lists_of_strings(validator: SpecValidator, value: object) -> None:
+    # the spec says string; real answers (and OnePageCRM's own client) use numbers and lists
+    contact = {"last_name": "Lovelace", "custom_fields": [{"custom_field": {"id": ID}, "value": value}]}
+    deal = {"contact_id": ID, "owner_id": ID, "name": "D", "deal_fields": [{"deal_field": {"id": ID}, "value": value}]}
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/contacts/{ID}.json", body(contact), "application/json"))
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(deal), "application/json"))
+
+
+@pytest.mark.parametrize("value", [True, {"a": 1}, [1, 2], [["x"]]])
+def test_field_values_of_other_shapes_are_refused(validator: SpecValidator, value: object) -> None:
+    contact = {"last_name": "Lovelace", "custom_fields": [{"custom_field": {"id": ID}, "value": value}]}
+    problems = validator.validate_request("PUT", f"{BASE}/contacts/{ID}.json", body(contact), "application/json")
+    assert any("custom_fields[0].value" in p for p in problems), problems
+
+
+def test_deal_bodies_take_commission_deal_fields_and_items(validator: SpecValidator) -> None:
+    deal = {
+        "contact_id": ID, "owner_id": ID, "name": "D", "commission_base": "margin", "commission_type": "percentage",
+        "commission": 12.5, "commission_percentage": 10.0, "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "", "cost": 1.0, "price": 2.0, "qty": 3}],
+    }
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(deal), "application/json"))
+    bad = {**deal, "commission_type": "some"}
+    assert any("is not one of" in p for p in validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(bad), "application/json"))
+
+
 @pytest.mark.parametrize(
     "method,path,payload,fragment",
     [

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from crmtui.sandbox.onepagecrm.state import UTC, ApiError, SandboxState, invalid
+from crmtui.sandbox.onepagecrm.state import UTC, ApiError, SandboxState, invalid, public
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
@@ -161,3 +161,31 @@ def check_date(value: object, name: str) -> str:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError:
         raise invalid({name: f"{name} must be a date (YYYY-MM-DD)"}) from None
+
+
+def field_values(state: SandboxState, table: str, ref_key: str, raw: object) -> list[dict]:
+    """Custom or deal field values from a request (`table` custom_fields or deal_fields, each item
+    {ref_key: {id or name}, value}), the value kept in the shape it came in: text, a number or a
+    list of texts (multiple choice), as real answers carry them. Anything else is a 400."""
+    if not isinstance(raw, list):
+        raise invalid({table: f"{table} must be a list"})
+    defs = state.tables[table]
+    by_name = {d["name"].casefold(): d for d in defs.values()}
+    what = ref_key.replace("_", " ")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        ref = item.get(ref_key) if isinstance(item.get(ref_key), dict) else item
+        found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
+        if found is None:
+            raise invalid({table: f"{what} id or name is invalid"})
+        value = item.get("value")
+        if value is None:
+            value = ""
+        elif isinstance(value, bool) or not (
+            isinstance(value, (str, int, float)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
+            raise invalid({table: f"a {what} value must be text, a number or a list of texts"})
+        out.append({ref_key: public(found), "value": list(value) if isinstance(value, list) else value})
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from crmtui.sandbox.onepagecrm import rules
-from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, field_values, listing, parse_since, require, sort_docs
 from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, precondition
 
 router = Router()
@@ -182,24 +182,9 @@ def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, part
     if body.get("owner_id"):
         contact["owner_id"] = body["owner_id"]
     if "custom_fields" in body or not partial:
-        contact["custom_fields"] = _custom_values(state, body.get("custom_fields") or [])
+        contact["custom_fields"] = field_values(state, "custom_fields", "custom_field", body.get("custom_fields") or [])
     if "company_id" in body or "company_name" in body or not partial:
         _link_company(state, contact, body.get("company_id"), body.get("company_name"))
-
-
-def _custom_values(state: SandboxState, raw: list) -> list[dict]:
-    defs = state.tables["custom_fields"]
-    by_name = {d["name"].casefold(): d for d in defs.values()}
-    out = []
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
-        ref = item.get("custom_field") if isinstance(item.get("custom_field"), dict) else item
-        found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
-        if found is None:
-            raise invalid({"custom_fields": "custom field id or name is invalid"})
-        out.append({"custom_field": dict(found), "value": "" if item.get("value") is None else str(item["value"])})
-    return out
 
 
 def _link_company(state: SandboxState, contact: dict, company_id: str | None, company_name: str | None) -> None:

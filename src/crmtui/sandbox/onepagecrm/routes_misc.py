@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from crmtui.sandbox.onepagecrm import rules
-from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, check_date, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.api import (
+    Reply,
+    Request,
+    Router,
+    check_date,
+    field_values,
+    listing,
+    parse_since,
+    require,
+    sort_docs,
+)
 from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, public
 
 router = Router()
@@ -34,7 +44,7 @@ def bootstrap(req: Request) -> Reply:
             "settings": settings,
             "custom_fields": [public(f) for f in state.tables["custom_fields"].values()],
             "company_fields": [],
-            "deal_fields": [],
+            "deal_fields": [public(f) for f in state.tables["deal_fields"].values()],
             "filters": [public(f) for f in state.tables["filters"].values()],
             "call_results": [c["result"] for c in acc.get("call_results", [])],
             "call_results_order": [c["result"] for c in acc.get("call_results", [])],
@@ -159,14 +169,20 @@ def deal(req: Request) -> Reply:
 
 
 DEAL_FIELDS = ("contact_id", "owner_id", "pipeline_id", "name", "text", "stage", "status", "expected_close_date", "close_date", "date", "amount", "months", "cost")
+COMMISSION_FIELDS = ("commission_base", "commission_type", "commission", "commission_percentage")
+DEAL_ITEM_FIELDS = ("name", "description", "cost", "price", "qty", "predefined_item_id")
 
 
 def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
+    """Apply a POST/PUT body. The plain fields a body leaves out are kept; the optional parts
+    (commission, deal fields, deal items) are replaced as a whole: left out means gone, as the spec
+    says of deal items ("has_deal_items" must be true to keep them). So a client that drops them on
+    a read-modify-write loses them here, as it would on a real account."""
     body = dict(body)
     if body.get("sales_pipeline_id") and not body.get("pipeline_id"):
         body["pipeline_id"] = body["sales_pipeline_id"]
     merged = {**deal, **{k: body[k] for k in DEAL_FIELDS if k in body}}
-    errors = {}
+    errors = _deal_extras(state, merged, body)
     if merged.get("contact_id") not in state.tables["contacts"]:
         errors["contact_id"] = "contact_id is invalid or missing"
     if merged.get("owner_id") not in state.tables["users"]:
@@ -200,6 +216,56 @@ def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
     merged["contact_info"] = {"contact_name": f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip(), "company": contact.get("company_name") or ""}
     deal.clear()
     deal.update(merged)
+
+
+def _deal_extras(state: SandboxState, merged: dict, body: dict) -> dict[str, str]:
+    """Commission, deal field values and deal items from `body` into `merged`; the errors found."""
+    errors: dict[str, str] = {}
+    for name in COMMISSION_FIELDS:
+        merged.pop(name, None)
+    for name, allowed in (("commission_base", ("amount", "margin")), ("commission_type", ("none", "percentage", "absolute"))):
+        if name in body:
+            if body[name] in allowed:
+                merged[name] = body[name]
+            else:
+                errors[name] = f"{name} must be one of {', '.join(allowed)}"
+    for name in ("commission", "commission_percentage"):
+        if name in body:
+            if _is_number(body[name]):
+                merged[name] = float(body[name])
+            else:
+                errors[name] = f"{name} must be a number"
+    merged.pop("deal_fields", None)
+    if body.get("deal_fields"):
+        merged["deal_fields"] = field_values(state, "deal_fields", "deal_field", body["deal_fields"])
+    keep_items = bool(body.get("has_deal_items"))
+    items = body.get("deal_items", merged.get("deal_items")) if keep_items else []
+    merged.pop("deal_items", None)
+    try:
+        merged["deal_items"] = [_deal_item(item, merged.get("id") or "") for item in items or []]
+    except ValueError as exc:
+        errors["deal_items"] = str(exc)
+    merged["has_deal_items"] = bool(merged.get("deal_items"))
+    if not merged["has_deal_items"]:
+        merged.pop("deal_items", None)
+    return errors
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _deal_item(item: object, deal_id: str) -> dict:
+    if not isinstance(item, dict) or any(k not in item for k in ("name", "description", "cost", "price", "qty")):
+        raise ValueError("each deal item needs name, description, cost, price and qty")
+    if not str(item["name"] or "").strip():
+        raise ValueError("a deal item needs a name")
+    if not all(_is_number(item[k]) for k in ("cost", "price", "qty")) or int(item["qty"]) != item["qty"]:
+        raise ValueError("deal item cost and price must be numbers and qty a whole number")
+    out = {k: item[k] for k in DEAL_ITEM_FIELDS if item.get(k) is not None}
+    out.update(id=item.get("id") or SandboxState.new_id(), deal_id=deal_id, qty=int(item["qty"]))
+    out["amount"] = float(item["price"]) * out["qty"]
+    return out
 
 
 @router.route("POST", "/deals")
