@@ -327,6 +327,81 @@ def test_contact_updates(api, sandbox) -> None:
     error(api.get(f"/contacts/{cid}"), 404)
 
 
+def _notifications(sandbox, user, contact_id: str) -> list[dict]:
+    with httpx.Client(base_url=sandbox.base_url, auth=(user.user_id, user.api_key)) as theirs:
+        notes = ok(theirs.get("/notifications", params={"per_page": 100}))["notifications"]
+    return [n["notification"] for n in notes if n["notification"]["contact_id"] == contact_id]
+
+
+def _entry_for(sandbox, user, contact_id: str) -> dict:
+    with httpx.Client(base_url=sandbox.base_url, auth=(user.user_id, user.api_key)) as theirs:
+        return ok(theirs.get(f"/contacts/{contact_id}"))
+
+
+def test_change_owner_moves_open_actions_and_queues_behind_the_new_owners_next(api, sandbox) -> None:
+    me, new, bystander = sandbox.users[0], sandbox.users[1], sandbox.users[2]
+    contact = new_contact(api)
+    cid = contact["id"]
+    mine_next = new_action(api, cid, status="date", date="2026-03-15", text="My next")
+    mine_dated = new_action(api, cid, status="queued_with_date", date="2026-03-12", text="My dated queued")
+    mine_queued = new_action(api, cid, status="queued", text="My queued")
+    mine_done = new_action(api, cid, status="asap", text="Done already")
+    ok(api.put(f"/actions/{mine_done['id']}/mark_as_done"))
+    theirs_next = new_action(api, cid, status="date", date="2026-03-20", text="Their next", assignee_id=new.user_id)
+    theirs_queued = new_action(api, cid, status="queued", text="Their queued", assignee_id=new.user_id)
+    other = new_action(api, cid, status="asap", text="Bystander's", assignee_id=bystander.user_id)
+    before = {n["id"] for n in _notifications(sandbox, new, cid)}
+
+    changed = ok(api.put(f"/contacts/{cid}/change_owner/{new.user_id}"))["contact"]
+    assert changed["owner_id"] == new.user_id
+
+    def action(a: dict) -> dict:
+        return ok(api.get(f"/actions/{a['id']}"))["action"]
+
+    # the old owner's open actions are the new owner's now; done ones and other members' stay
+    for a in (mine_next, mine_dated, mine_queued):
+        assert action(a)["assignee_id"] == new.user_id, a["text"]
+    assert action(mine_done)["assignee_id"] == me.user_id and action(mine_done)["done"] is True
+    assert action(other)["assignee_id"] == bystander.user_id and action(other)["status"] == "asap"
+    # the new owner's next action stays next; the moved one is queued with its date
+    assert action(theirs_next)["status"] == "date"
+    moved = action(mine_next)
+    assert (moved["status"], moved["date"]) == ("queued_with_date", "2026-03-15") and "exact_time" not in moved
+    assert action(mine_dated)["status"] == "queued_with_date" and action(mine_queued)["status"] == "queued"
+    # queued after the new owner's own queued action
+    assert action(mine_queued)["position"] > action(theirs_queued)["position"]
+
+    seen = _entry_for(sandbox, new, cid)
+    assert seen["next_action"]["id"] == theirs_next["id"]
+    assert {a["id"] for a in seen["next_action_conflicts"]} == {mine_next["id"], mine_dated["id"]}
+    assert {a["id"] for a in seen["queued_actions"]} == {mine_next["id"], mine_dated["id"], mine_queued["id"], theirs_queued["id"]}
+    mine_now = entry(api, cid)  # the old owner has nothing open here: team members' actions show as queued
+    assert "next_action" not in mine_now
+    assert all(a["assignee_id"] != me.user_id for a in mine_now["queued_actions"])
+
+    fresh = [n for n in _notifications(sandbox, new, cid) if n["id"] not in before]
+    assert sorted(n["type"] for n in fresh) == ["assigned_action"] * 3 + ["contact_assigned"]
+    assert {n["mobile_data"]["body"] for n in fresh if n["type"] == "assigned_action"} == {
+        "My next", "My dated queued", "My queued",
+    }
+    # a change to the same owner moves nothing and notifies no one
+    ok(api.put(f"/contacts/{cid}/change_owner/{new.user_id}"))
+    assert len(_notifications(sandbox, new, cid)) == len(before) + 4
+
+
+def test_change_owner_to_someone_without_a_next_action_keeps_it_next(api, sandbox) -> None:
+    new = sandbox.users[3]
+    contact = new_contact(api)
+    nxt = new_action(api, contact["id"], status="date_time", date="2026-03-11", exact_time=1773230400, text="Call")
+    queued = new_action(api, contact["id"], status="queued", text="Then this")
+    ok(api.put(f"/contacts/{contact['id']}/change_owner/{new.user_id}"))
+    seen = _entry_for(sandbox, new, contact["id"])
+    assert seen["next_action"]["id"] == nxt["id"] and seen["next_action"]["status"] == "date_time"
+    assert seen["next_action"]["exact_time"] == 1773230400 and seen["next_action"]["assignee_id"] == new.user_id
+    assert [a["id"] for a in seen["queued_actions"]] == [queued["id"]] and seen["next_action_conflicts"] == []
+    assert contact["id"] in [e["contact"]["id"] for e in all_entries(api, "/team_stream", user_id=new.user_id)]
+
+
 def test_close_and_reopen_sales_cycle(api) -> None:
     contact = new_contact(api)
     action = new_action(api, contact["id"], status="asap")

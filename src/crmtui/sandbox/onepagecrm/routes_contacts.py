@@ -297,12 +297,34 @@ def change_owner(req: Request) -> Reply:
     owner = req.state.get("users", req.params["owner_id"], "User")
 
     def change(state: SandboxState, contact: dict) -> None:
-        if contact.get("owner_id") != owner["id"]:
-            contact["owner_id"] = owner["id"]
-            name = f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip()
-            state.notify(owner["id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned to you", name)
+        previous = contact.get("owner_id")
+        if previous == owner["id"]:
+            return
+        contact["owner_id"] = owner["id"]
+        name = f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip()
+        state.notify(owner["id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned to you", name)
+        if previous:
+            _move_open_actions(state, req, contact["id"], previous, owner["id"])
 
     return _change(req, change)
+
+
+def _move_open_actions(state: SandboxState, req: Request, contact_id: str, old: str, new: str) -> None:
+    """As OnePageCRM does on a change of owner, the old owner's open actions on the contact go to the
+    new owner. If the new owner already has a next action there, it stays next and the moved one is
+    queued (keeping its date, so a dated one before the next action shows as a conflict); queued
+    actions keep their order, after the new owner's own."""
+    had_next = any(a.get("status") in rules.NEXT_STATUSES for a in state.open_actions(contact_id, new))
+    moving = sorted(state.open_actions(contact_id, old), key=rules.action_key)
+    for current in moving:
+        action = {**current, "assignee_id": new}
+        if action.get("status") in rules.NEXT_STATUSES and had_next:
+            rules.queue(state, action)
+        elif action.get("status") in rules.QUEUED_STATUSES:
+            action["position"] = rules.next_position(state, contact_id, new)
+        state.save("actions", action)
+        state.notify(new, req.user_id, "assigned_action", contact_id, "Action assigned to you", action.get("text", ""))
+    rules.normalise(state, contact_id, new)
 
 
 @router.route("PUT", "/contacts/{contact_id}/close_sales_cycle")
