@@ -200,6 +200,15 @@ def test_modified_since_refuses_iso_date_times(api, path: str, value: str) -> No
     assert body["error_name"] == "invalid_request_data" and "modified_since" in body["errors"]
 
 
+def test_bootstrap_sends_statuses_and_lead_sources_in_data_only(api, sandbox) -> None:
+    body = api.get("/bootstrap").json()
+    assert "statuses" not in body and "lead_sources" not in body  # the spec types them as one object there
+    data = body["data"]
+    assert {s["id"] for s in data["statuses"]} == set(sandbox.state.tables["statuses"])
+    assert {s["id"] for s in data["lead_sources"]} == set(sandbox.state.tables["lead_sources"])
+    assert set(body) >= {"tags", "team_stream"}
+
+
 def test_json_suffix_routes_the_same(api) -> None:
     plain = ok(api.get("/action_stream", params={"per_page": 3}))
     suffixed = ok(api.get("/action_stream.json", params={"per_page": 3}))

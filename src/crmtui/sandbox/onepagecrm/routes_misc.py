@@ -33,8 +33,6 @@ def bootstrap(req: Request) -> Reply:
         default = next((p for p in pipelines if p.get("default")), pipelines[0] if pipelines else None)
         if default:
             settings["deal_stages"] = default["stages"]
-        lead_sources = [public(s) for s in state.tables["lead_sources"].values()]
-        statuses = [public(s) for s in state.tables["statuses"].values()]
         data = {
             "user_id": req.user_id,
             "auth_key": state.api_keys[req.user_id],
@@ -51,14 +49,14 @@ def bootstrap(req: Request) -> Reply:
             "next_action_dates": acc.get("next_action_dates", []),
             "predefined_actions": [public(p) for p in state.tables["predefined_actions"].values()],
             "contact_titles": acc.get("contact_titles", []),
-            "lead_sources": lead_sources,
-            "statuses": statuses,
+            # In `data`, where clients read them: the spec also lists lead_sources and statuses beside
+            # `data`, but as one object each (not the lists they are), so no copy is sent there.
+            "lead_sources": [public(s) for s in state.tables["lead_sources"].values()],
+            "statuses": [public(s) for s in state.tables["statuses"].values()],
             "team_stream": rules.team_counts(state),
         }
         tags = sorted({t for c in state.tables["contacts"].values() for t in c.get("tags") or []})
         extra = {
-            "lead_sources": lead_sources,
-            "statuses": statuses,
             "tags": {"tags": [{"name": t} for t in tags], "system_tags": []},
             "team_stream": data["team_stream"],
         }
