@@ -290,8 +290,6 @@ def update_deal(req: Request) -> Reply:
         return Reply({"deal": public(deal)})
 
 
-router.add("PATCH", "/deals/{deal_id}", update_deal)
-
 
 @router.route("DELETE", "/deals/{deal_id}")
 def delete_deal(req: Request) -> Reply:
