@@ -492,6 +492,18 @@ def test_custom_field_values_keep_their_shape(api) -> None:
         error(api.put(f"/contacts/{contact['id']}", json=body), 400)
 
 
+def test_a_deal_for_a_team_member_notifies_them_with_a_type_the_spec_lists(api, sandbox) -> None:
+    other = sandbox.users[2]
+    contact = new_contact(api)
+    ok(api.post("/deals", json={"contact_id": contact["id"], "name": "Yours now", "owner_id": other.user_id}), 201)
+    told = _notifications(sandbox, other, contact["id"])
+    assert [(n["type"], n["mobile_data"]["title"], n["mobile_data"]["body"]) for n in told] == [
+        ("note", "Deal assigned to you", "Yours now"),
+    ]
+    # the spec's enum, less the two kinds GET /notifications never lists
+    assert told[0]["type"] in {"assigned_action", "action_with_time", "contact_assigned", "call", "meeting", "note"}
+
+
 def all_deals(api) -> list[dict]:
     first = ok(api.get("/deals", params={"per_page": 100}))
     deals = list(first["deals"])

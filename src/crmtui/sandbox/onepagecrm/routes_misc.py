@@ -276,7 +276,9 @@ def create_deal(req: Request) -> Reply:
             deal.update(pipeline_id=default["id"], stage=default["stages"][0]["stage"])
         _apply_deal(state, deal, req.body)
         state.save("deals", deal)
-        state.notify(deal["owner_id"], req.user_id, "assigned_action", deal["contact_id"], "Deal assigned to you", deal["name"])
+        # The spec's notification types have none for deals, and GET /notifications never lists
+        # "email" or "link" ones: a new deal is told as a "note" on the contact, titled as a deal.
+        state.notify(deal["owner_id"], req.user_id, "note", deal["contact_id"], "Deal assigned to you", deal["name"])
         return Reply({"deal": public(deal)}, 201)
 
 
