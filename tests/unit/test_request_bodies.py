@@ -74,6 +74,7 @@ def test_contact_body_keeps_every_enum_type_and_maps_only_unknown_ones() -> None
         ([], []),
         (None, ""),
         ([1, "x", None], ["1", "x"]),
+        (True, "true"),  # no such field type: sent as text, the spec's type
     ],
 )
 def test_custom_field_values_keep_their_shape(value: object, sent: object) -> None:

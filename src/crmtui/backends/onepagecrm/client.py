@@ -217,7 +217,7 @@ def field_value(value: Any) -> Any:
     and lists, and flattening a list to "a, b" would turn two choices into one unknown choice."""
     if value is None:
         return ""
-    if isinstance(value, (str, int, float)):  # bool is an int: kept as is too
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
     if isinstance(value, (list, tuple)):
         return [wire._to_str(v) for v in value if v is not None]
