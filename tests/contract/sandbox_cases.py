@@ -289,6 +289,25 @@ def _(ctx: Ctx) -> None:
     ctx.call("DELETE", f"/deals/{deal['id']}.json")
 
 
+@case("deal_with_commission_fields_and_items")
+def _(ctx: Ctx) -> None:
+    fields = ctx.data("GET", "/bootstrap.json")["deal_fields"]
+    body = {
+        "contact_id": ctx.new_contact(), "name": "Contract extras", "amount": 300.0, "cost": 100.0,
+        "commission_base": "amount", "commission_type": "absolute", "commission": 30.0, "commission_percentage": 0.0,
+        "deal_fields": [
+            {"deal_field": {"id": f["id"]}, "value": f["choices"][:2] if f["type"] == "multiple_choice" else f["choices"][0]}
+            for f in fields
+        ],
+        "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "", "cost": 50.0, "price": 150.0, "qty": 2}],
+    }
+    deal = ctx.data("POST", "/deals.json", 201, json=body)["deal"]
+    ctx.call("GET", f"/deals/{deal['id']}.json")
+    ctx.call("PUT", f"/deals/{deal['id']}.json", json={**body, "stage": 50})
+    ctx.call("PUT", f"/deals/{deal['id']}.json", 400, json={**body, "commission_type": "lots"})
+
+
 # --- notes, calls, meetings ----------------------------------------------------------------
 
 ACTIVITY_BODIES = {

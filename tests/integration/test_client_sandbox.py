@@ -239,12 +239,13 @@ async def test_team_stream_for_another_user_and_counters(client: OnePageCRMClien
     counts = await client.team_stream_counts()
     assert [u.user_id for u in counts.users] == [u.user_id for u in sandbox.users]
     per_user = {u.user_id: u.counts for u in counts.users}
-    # Independently: the contacts in a user's stream that have a next action of theirs.
-    assert per_user[other] == sum(1 for item in theirs if item.next_action is not None) > 0
+    # The spec: "the number of entries in the action stream", for each user and for the account.
+    assert per_user[other] == len(theirs) == page.total_count > 0
     mine = await client.action_stream_all()
-    assert per_user[sandbox.user_id] == sum(1 for item in mine if item.next_action is not None) > 0
+    assert per_user[sandbox.user_id] == len(mine) == (await client.team_stream(user_id=sandbox.user_id)).total_count
+    assert len(mine) > sum(1 for item in mine if item.next_action is not None)  # not only those with a next action
     everyone = await client.team_stream_all()
-    assert counts.all == sum(1 for item in everyone if item.next_action is not None)
+    assert counts.all == len(everyone) == (await client.action_stream(team=True)).total_count
     assert counts.all >= max(per_user.values())
 
 
@@ -480,6 +481,90 @@ async def test_create_and_partial_update_keep_the_other_fields(client: OnePageCR
 
     with pytest.raises(TypeError):
         await client.update_contact(before.id, {"shoe_size": 42})
+
+
+def add_custom_field(sandbox: SandboxHandle, table: str, name: str, kind: str, choices: list[str]) -> str:
+    """A field definition the seed lacks, put straight into the sandbox's state."""
+    state = sandbox.state
+    with state.write():
+        doc = state.save(table, {"id": state.new_id(), "name": name, "type": kind, "position": 9, "choices": choices})
+    return doc["id"]
+
+
+async def test_update_contact_keeps_field_values_and_types_as_they_are(
+    client: OnePageCRMClient, sandbox: SandboxHandle
+) -> None:
+    fields = {f.name: f.id for f in (await client.bootstrap()).custom_fields}
+    products = add_custom_field(sandbox, "custom_fields", "Products", "multiple_choice", ["Licences", "Support", "Training"])
+    created = await new_contact(client, last_name="Shapes", **{
+        "phones": [{"type": "fax", "value": "+353 1 555 0199"}, {"type": "skype", "value": "ada.l"}],
+        "emails": [{"type": "home", "value": "ada@home.example.com"}],
+        "urls": [{"type": "linkedin", "value": "https://li.example.com/ada"}, {"type": "xing", "value": "https://x.example.com"}],
+        "address_list": [{"city": "Cork", "type": "billing"}, {"city": "Kerry", "type": "delivery"}],
+        "custom_fields": [
+            {"custom_field": {"id": fields["Budget"]}, "value": 25000},
+            {"custom_field": {"id": products}, "value": ["Licences", "Training"]},
+            {"custom_field": {"id": fields["Industry"]}, "value": "Energy"},
+        ],
+    })
+    values = [(v.custom_field.id, v.value) for v in created.contact.custom_fields]
+    assert values == [(fields["Budget"], 25000), (products, ["Licences", "Training"]), (fields["Industry"], "Energy")]
+
+    updated = (await client.update_contact(created.contact.id, {"job_title": "Typist"})).contact
+    assert updated.job_title == "Typist"
+    assert [(v.custom_field.id, v.value) for v in updated.custom_fields] == values
+    assert [(p.type, p.value) for p in updated.phones] == [("fax", "+353 1 555 0199"), ("skype", "ada.l")]
+    assert [e.type for e in updated.emails] == ["home"]
+    assert [u.type for u in updated.url] == ["linkedin", "xing"]
+    assert [(a.city, a.type) for a in updated.address_list] == [("Cork", "billing"), ("Kerry", "delivery")]
+
+    # Types outside the spec's enums (older data) become the enum's spelling or "other"; nothing else moves.
+    with sandbox.state.write():
+        doc = dict(sandbox.state.tables["contacts"][created.contact.id])
+        doc["phones"] = [{"type": "Mobile", "value": "+353 87 1"}, {"type": "pager", "value": "+353 87 2"}]
+        sandbox.state.save("contacts", doc)
+    again = (await client.update_contact(created.contact.id, {"background": "Old data"})).contact
+    assert [(p.type, p.value) for p in again.phones] == [("mobile", "+353 87 1"), ("other", "+353 87 2")]
+    assert [(v.custom_field.id, v.value) for v in again.custom_fields] == values
+
+
+async def test_update_deal_keeps_commission_deal_fields_and_items(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
+    boot = await client.bootstrap()
+    size, products = (next(f.id for f in boot.deal_fields if f.name == name) for name in ("Deal size", "Products"))
+    cid = (await new_contact(client, last_name="Commissioned")).contact.id
+    deal = await client.create_deal({
+        "contact_id": cid, "name": "Panels", "amount": 300, "cost": 100,
+        "commission_base": "margin", "commission_type": "percentage", "commission": 20.0, "commission_percentage": 10.0,
+        "deal_fields": [
+            {"deal_field": {"id": size}, "value": "Large"},
+            {"deal_field": {"id": products}, "value": ["Licences", "Training"]},
+        ],
+        "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "2019 model", "cost": 50.0, "price": 150.0, "qty": 2}],
+    })
+
+    def kept(d: wire.Deal) -> tuple:
+        return (
+            d.commission_base, d.commission_type, d.commission, d.commission_percentage,
+            [(v.deal_field.id, v.value) for v in d.deal_fields],
+            d.has_deal_items, [(i.name, i.description, i.cost, i.price, i.qty, i.amount) for i in d.deal_items],
+        )
+
+    expected = (
+        "margin", "percentage", 20.0, 10.0, [(size, "Large"), (products, ["Licences", "Training"])],
+        True, [("Panel", "2019 model", 50.0, 150.0, 2, 300.0)],
+    )
+    assert kept(deal) == expected
+    staged = await client.update_deal(deal.id, {"stage": 50, "text": "Two roofs"})
+    assert (staged.stage, staged.text) == (50, "Two roofs") and kept(staged) == expected
+    won = await client.update_deal(deal.id, {"status": "won"})
+    assert won.status == wire.DealStatus.WON and kept(won) == expected
+    assert kept(await client.get_deal(deal.id)) == expected
+
+    # and a change to them goes through
+    cleared = await client.update_deal(deal.id, {"commission_type": "none", "commission": 0, "deal_fields": []})
+    assert (cleared.commission_type, cleared.commission, cleared.deal_fields) == ("none", 0.0, [])
+    assert kept(cleared)[5:] == expected[5:]
 
 
 async def test_contact_operations(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:

@@ -191,6 +191,24 @@ def test_modified_since_date_and_timestamp(api) -> None:
     error(api.get("/contacts", params={"modified_since": "last tuesday"}), 400)
 
 
+@pytest.mark.parametrize("path", ["/contacts", "/action_stream", "/actions", "/deals"])
+@pytest.mark.parametrize("value", ["2026-03-10T00:00:00Z", "2026-03-10T00:00:00", "2026-03-10T01:00:00+01:00", "1e9", "-5"])
+def test_modified_since_refuses_iso_date_times(api, path: str, value: str) -> None:
+    # the spec: "date must be in format YYYY-MM-DD or UNIX timestamp"
+    body = error(api.get(path, params={"modified_since": value}), 400)
+    assert set(body) >= {"status", "message", "error_name", "error_message", "errors"}
+    assert body["error_name"] == "invalid_request_data" and "modified_since" in body["errors"]
+
+
+def test_bootstrap_sends_statuses_and_lead_sources_in_data_only(api, sandbox) -> None:
+    body = api.get("/bootstrap").json()
+    assert "statuses" not in body and "lead_sources" not in body  # the spec types them as one object there
+    data = body["data"]
+    assert {s["id"] for s in data["statuses"]} == set(sandbox.state.tables["statuses"])
+    assert {s["id"] for s in data["lead_sources"]} == set(sandbox.state.tables["lead_sources"])
+    assert set(body) >= {"tags", "team_stream"}
+
+
 def test_json_suffix_routes_the_same(api) -> None:
     plain = ok(api.get("/action_stream", params={"per_page": 3}))
     suffixed = ok(api.get("/action_stream.json", params={"per_page": 3}))
@@ -299,10 +317,12 @@ def test_assigning_to_a_team_member_notifies_them(api, sandbox) -> None:
 
 def test_contact_updates(api, sandbox) -> None:
     contact = new_contact(api, job_title="Buyer", emails=[{"type": "work", "value": "t@example.com"}])
-    patched = ok(api.patch(f"/contacts/{contact['id']}", json={"job_title": "CEO"}))["contact"]
-    assert patched["job_title"] == "CEO" and patched["emails"] == contact["emails"]
-    full = ok(api.put(f"/contacts/{contact['id']}", json={"last_name": "Replaced"}))["contact"]
-    assert full["last_name"] == "Replaced" and full["emails"] == [] and full["first_name"] == ""
+    # only what the spec declares: no PATCH, and PUT has no partial mode (it replaces every writable field)
+    for kind, doc in (("contacts", contact), ("actions", new_action(api, contact["id"])),
+                      ("deals", ok(api.post("/deals", json={"contact_id": contact["id"], "name": "D"}), 201)["deal"])):
+        assert error(api.patch(f"/{kind}/{doc['id']}", json={"text": "x"}), 400)["error_name"] == "method_not_allowed"
+    full = ok(api.put(f"/contacts/{contact['id']}", params={"partial": "true"}, json={"last_name": "Replaced"}))["contact"]
+    assert full["last_name"] == "Replaced" and full["emails"] == [] and full["first_name"] == "" and full["job_title"] == ""
     cid = contact["id"]
     assert ok(api.put(f"/contacts/{cid}/star"))["contact"]["starred"] is True
     assert ok(api.put(f"/contacts/{cid}/unstar"))["contact"]["starred"] is False
@@ -316,6 +336,81 @@ def test_contact_updates(api, sandbox) -> None:
     error(api.post("/contacts", json={"first_name": "No last name"}), 400)
     ok(api.delete(f"/contacts/{cid}"))
     error(api.get(f"/contacts/{cid}"), 404)
+
+
+def _notifications(sandbox, user, contact_id: str) -> list[dict]:
+    with httpx.Client(base_url=sandbox.base_url, auth=(user.user_id, user.api_key)) as theirs:
+        notes = ok(theirs.get("/notifications", params={"per_page": 100}))["notifications"]
+    return [n["notification"] for n in notes if n["notification"]["contact_id"] == contact_id]
+
+
+def _entry_for(sandbox, user, contact_id: str) -> dict:
+    with httpx.Client(base_url=sandbox.base_url, auth=(user.user_id, user.api_key)) as theirs:
+        return ok(theirs.get(f"/contacts/{contact_id}"))
+
+
+def test_change_owner_moves_open_actions_and_queues_behind_the_new_owners_next(api, sandbox) -> None:
+    me, new, bystander = sandbox.users[0], sandbox.users[1], sandbox.users[2]
+    contact = new_contact(api)
+    cid = contact["id"]
+    mine_next = new_action(api, cid, status="date", date="2026-03-15", text="My next")
+    mine_dated = new_action(api, cid, status="queued_with_date", date="2026-03-12", text="My dated queued")
+    mine_queued = new_action(api, cid, status="queued", text="My queued")
+    mine_done = new_action(api, cid, status="asap", text="Done already")
+    ok(api.put(f"/actions/{mine_done['id']}/mark_as_done"))
+    theirs_next = new_action(api, cid, status="date", date="2026-03-20", text="Their next", assignee_id=new.user_id)
+    theirs_queued = new_action(api, cid, status="queued", text="Their queued", assignee_id=new.user_id)
+    other = new_action(api, cid, status="asap", text="Bystander's", assignee_id=bystander.user_id)
+    before = {n["id"] for n in _notifications(sandbox, new, cid)}
+
+    changed = ok(api.put(f"/contacts/{cid}/change_owner/{new.user_id}"))["contact"]
+    assert changed["owner_id"] == new.user_id
+
+    def action(a: dict) -> dict:
+        return ok(api.get(f"/actions/{a['id']}"))["action"]
+
+    # the old owner's open actions are the new owner's now; done ones and other members' stay
+    for a in (mine_next, mine_dated, mine_queued):
+        assert action(a)["assignee_id"] == new.user_id, a["text"]
+    assert action(mine_done)["assignee_id"] == me.user_id and action(mine_done)["done"] is True
+    assert action(other)["assignee_id"] == bystander.user_id and action(other)["status"] == "asap"
+    # the new owner's next action stays next; the moved one is queued with its date
+    assert action(theirs_next)["status"] == "date"
+    moved = action(mine_next)
+    assert (moved["status"], moved["date"]) == ("queued_with_date", "2026-03-15") and "exact_time" not in moved
+    assert action(mine_dated)["status"] == "queued_with_date" and action(mine_queued)["status"] == "queued"
+    # queued after the new owner's own queued action
+    assert action(mine_queued)["position"] > action(theirs_queued)["position"]
+
+    seen = _entry_for(sandbox, new, cid)
+    assert seen["next_action"]["id"] == theirs_next["id"]
+    assert {a["id"] for a in seen["next_action_conflicts"]} == {mine_next["id"], mine_dated["id"]}
+    assert {a["id"] for a in seen["queued_actions"]} == {mine_next["id"], mine_dated["id"], mine_queued["id"], theirs_queued["id"]}
+    mine_now = entry(api, cid)  # the old owner has nothing open here: team members' actions show as queued
+    assert "next_action" not in mine_now
+    assert all(a["assignee_id"] != me.user_id for a in mine_now["queued_actions"])
+
+    fresh = [n for n in _notifications(sandbox, new, cid) if n["id"] not in before]
+    assert sorted(n["type"] for n in fresh) == ["assigned_action"] * 3 + ["contact_assigned"]
+    assert {n["mobile_data"]["body"] for n in fresh if n["type"] == "assigned_action"} == {
+        "My next", "My dated queued", "My queued",
+    }
+    # a change to the same owner moves nothing and notifies no one
+    ok(api.put(f"/contacts/{cid}/change_owner/{new.user_id}"))
+    assert len(_notifications(sandbox, new, cid)) == len(before) + 4
+
+
+def test_change_owner_to_someone_without_a_next_action_keeps_it_next(api, sandbox) -> None:
+    new = sandbox.users[3]
+    contact = new_contact(api)
+    nxt = new_action(api, contact["id"], status="date_time", date="2026-03-11", exact_time=1773230400, text="Call")
+    queued = new_action(api, contact["id"], status="queued", text="Then this")
+    ok(api.put(f"/contacts/{contact['id']}/change_owner/{new.user_id}"))
+    seen = _entry_for(sandbox, new, contact["id"])
+    assert seen["next_action"]["id"] == nxt["id"] and seen["next_action"]["status"] == "date_time"
+    assert seen["next_action"]["exact_time"] == 1773230400 and seen["next_action"]["assignee_id"] == new.user_id
+    assert [a["id"] for a in seen["queued_actions"]] == [queued["id"]] and seen["next_action_conflicts"] == []
+    assert contact["id"] in [e["contact"]["id"] for e in all_entries(api, "/team_stream", user_id=new.user_id)]
 
 
 def test_close_and_reopen_sales_cycle(api) -> None:
@@ -350,6 +445,63 @@ def test_deals_pipelines_and_activities(api) -> None:
     for kind in ("notes", "calls", "meetings"):
         items = ok(api.get(f"/{kind}", params={"contact_id": contact["id"]}))[kind]
         assert len(items) == 1 and items[0][kind[:-1]]["contact_id"] == contact["id"]
+
+
+def test_deal_commission_fields_and_items_are_kept_only_when_sent(api) -> None:
+    boot = ok(api.get("/bootstrap"))
+    fields = {f["name"]: f for f in boot["deal_fields"]}
+    assert fields["Products"]["type"] == "multiple_choice" and fields["Deal size"]["type"] == "select_box"
+    contact = new_contact(api)
+    extras = {
+        "commission_base": "margin", "commission_type": "percentage", "commission": 20, "commission_percentage": 10,
+        "deal_fields": [
+            {"deal_field": {"id": fields["Products"]["id"]}, "value": ["Licences", "Support"]},
+            {"deal_field": {"id": fields["Deal size"]["id"]}, "value": "Large"},
+        ],
+        "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "", "cost": 50, "price": 150, "qty": 2}],
+    }
+    deal = ok(api.post("/deals", json={"contact_id": contact["id"], "name": "Extras", **extras}), 201)["deal"]
+    assert (deal["commission_type"], deal["commission"], deal["commission_percentage"]) == ("percentage", 20.0, 10.0)
+    assert [(v["deal_field"]["name"], v["value"]) for v in deal["deal_fields"]] == [("Products", ["Licences", "Support"]), ("Deal size", "Large")]
+    assert deal["has_deal_items"] is True and [(i["name"], i["qty"], i["amount"]) for i in deal["deal_items"]] == [("Panel", 2, 300.0)]
+    # has_deal_items alone keeps the items; the other extras are replaced as a whole
+    kept = ok(api.put(f"/deals/{deal['id']}", json={k: v for k, v in extras.items() if k != "deal_items"}))["deal"]
+    assert kept["deal_items"] == deal["deal_items"] and kept["commission"] == 20.0
+    # a PUT that leaves them out loses them, as PUT /deals/{id} does for deal items on a real account
+    bare = ok(api.put(f"/deals/{deal['id']}", json={"text": "Only text"}))["deal"]
+    assert bare["text"] == "Only text" and bare["name"] == "Extras" and bare["has_deal_items"] is False
+    assert not {"commission", "commission_type", "commission_base", "commission_percentage", "deal_fields", "deal_items"} & set(bare)
+    for bad in ({"commission_type": "lots"}, {"commission": "20"}, {"deal_fields": [{"deal_field": {"id": "nope"}, "value": "x"}]},
+                {"deal_fields": [{"deal_field": {"id": fields["Products"]["id"]}, "value": {"a": 1}}]},
+                {"has_deal_items": True, "deal_items": [{"name": "No price"}]}):
+        error(api.put(f"/deals/{deal['id']}", json=bad), 400)
+
+
+def test_custom_field_values_keep_their_shape(api) -> None:
+    fields = {f["name"]: f["id"] for f in ok(api.get("/bootstrap"))["custom_fields"]}
+    values = [
+        {"custom_field": {"id": fields["Budget"]}, "value": 25000},
+        {"custom_field": {"id": fields["Industry"]}, "value": "Energy"},
+        {"custom_field": {"id": fields["Account notes"]}, "value": ["two", "parts"]},
+    ]
+    contact = new_contact(api, custom_fields=values)
+    assert [v["value"] for v in contact["custom_fields"]] == [25000, "Energy", ["two", "parts"]]
+    for bad in ({"a": 1}, True, [1, 2]):
+        body = {"last_name": "Bad", "custom_fields": [{"custom_field": {"id": fields["Budget"]}, "value": bad}]}
+        error(api.put(f"/contacts/{contact['id']}", json=body), 400)
+
+
+def test_a_deal_for_a_team_member_notifies_them_with_a_type_the_spec_lists(api, sandbox) -> None:
+    other = sandbox.users[2]
+    contact = new_contact(api)
+    ok(api.post("/deals", json={"contact_id": contact["id"], "name": "Yours now", "owner_id": other.user_id}), 201)
+    told = _notifications(sandbox, other, contact["id"])
+    assert [(n["type"], n["mobile_data"]["title"], n["mobile_data"]["body"]) for n in told] == [
+        ("note", "Deal assigned to you", "Yours now"),
+    ]
+    # the spec's enum, less the two kinds GET /notifications never lists
+    assert told[0]["type"] in {"assigned_action", "action_with_time", "contact_assigned", "call", "meeting", "note"}
 
 
 def all_deals(api) -> list[dict]:

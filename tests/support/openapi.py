@@ -84,6 +84,38 @@ def _describe(error: Any) -> str:
     return f"{where}: {message}"
 
 
+# since/until/modified_since/unmodified_since declare `format: date-time` with a date as example, so
+# the converter drops the contradicted format and the schema alone would admit any string; their
+# descriptions say what the API takes: "date must be in format `YYYY-MM-DD` or UNIX timestamp".
+_DATE_OR_UNIX_TEXT = re.compile(r"YYYY-MM-DD`?\s+or\s+UNIX timestamp", re.IGNORECASE)
+_DATE_OR_UNIX = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d+)$")
+
+
+def _described_form_problems(param: dict[str, Any], raw: str, label: str) -> list[str]:
+    """Check a parameter whose description (not its schema) fixes the form of its value."""
+    if not _DATE_OR_UNIX_TEXT.search(str(param.get("description") or "")):
+        return []
+    if _DATE_OR_UNIX.match(raw) and (raw.isdigit() or FORMAT_CHECKER.conforms(raw, "date")):
+        return []
+    return [f"{label}: must be a date (YYYY-MM-DD) or a UNIX timestamp, as the parameter's description says"]
+
+
+# Custom, company and deal field values: the spec types `value` as a string, but real answers carry
+# numbers (number fields) and lists of strings (multiple choice), and OnePageCRM's own Java client
+# sends them back in that shape; flattening a list to "a, b" would corrupt the value. So a number or
+# a list of strings is accepted there, in requests and responses; anything else is still a problem.
+_FIELD_VALUE_PATH = re.compile(r"(^|\.)(custom_fields|company_fields|deal_fields)\[\d+\]\.value$")
+
+
+def _typed_field_value(error: Any) -> bool:
+    if error.validator != "type" or not _FIELD_VALUE_PATH.search(error.json_path):
+        return False
+    value = error.instance
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
 @dataclass(frozen=True)
 class Operation:
     template: str
@@ -194,6 +226,7 @@ class SpecValidator:
     def _schema_problems(self, base: str, pointer: str, instance: Any, label: str) -> list[str]:
         validator = self._validator(base, pointer)
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        errors = [e for e in errors if not _typed_field_value(e)]
         problems = [f"{label} {_describe(e)}" for e in errors[:MAX_ERRORS_PER_CHECK]]
         if len(errors) > MAX_ERRORS_PER_CHECK:
             problems.append(f"{label} ... and {len(errors) - MAX_ERRORS_PER_CHECK} more")
@@ -223,6 +256,7 @@ class SpecValidator:
             pointer = self._param_schema_pointer(op, param, index)
             value = self._coerce(raw, self.deref(param).get("schema", {}))
             problems += self._schema_problems(RESPONSE_BASE, pointer, value, f"{label}: {location} {name}={raw!r}")
+            problems += _described_form_problems(self.deref(param), raw, f"{label}: {location} {name}={raw!r}")
         for name, param in declared.items():
             if param.get("required") and name not in values:
                 problems.append(f"{label}: required {location} parameter {name!r} is missing")

@@ -536,6 +536,24 @@ async def test_data_not_an_object_is_malformed(call, data: Any, what: str) -> No
     assert len(rec.requests) == 1
 
 
+@pytest.mark.parametrize("where", ["beside data", "in data"])
+async def test_bootstrap_reads_statuses_and_lead_sources_beside_or_in_data(where: str) -> None:
+    # The spec puts them beside `data` (the real API); the sandbox sends them in `data` only.
+    lists = {
+        "statuses": [{"id": "s1", "status": "lead", "text": "Lead"}],
+        "lead_sources": [{"id": "l1", "text": "Web"}],
+        "team_stream": {"all": 3, "users": [{"user_id": "u1", "counts": 3}]},
+    }
+    data = {"user_id": "u1", "settings": {}}
+    payload = {"status": 0, "message": "OK", "timestamp": 1, "data": data, **lists}
+    if where == "in data":
+        payload = {"status": 0, "message": "OK", "timestamp": 1, "data": {**data, **lists}}
+    async with on_mock(Recorder(), lambda: httpx.Response(200, json=payload)) as api:
+        boot = await api.bootstrap()
+    assert [s.text for s in boot.statuses] == ["Lead"] and [s.text for s in boot.lead_sources] == ["Web"]
+    assert boot.team_stream is not None and boot.team_stream.all == 3
+
+
 async def test_empty_success_body_is_malformed_except_for_delete() -> None:
     async with on_mock(Recorder(), lambda: httpx.Response(200, content=b"")) as api:
         with pytest.raises(MalformedResponse):

@@ -286,11 +286,33 @@ def test_query_encodes_values() -> None:
     assert params == {
         "team": "true",
         "starred": "false",
-        "since": "2026-03-10T12:30:05Z",
-        "until": "2026-03-10T09:00:00Z",
+        "since": "1773145805",  # 2026-03-10T12:30:05Z as UNIX seconds
+        "until": "1773133200",  # naive: taken as UTC, 2026-03-10T09:00:00Z
         "modified_since": "2026-01-02",
         "owner_id": "12",
     }
+
+
+@pytest.mark.parametrize(
+    "value,sent",
+    [
+        (dt.datetime(2026, 3, 10, 9, 0, 0, 999_999, tzinfo=dt.timezone.utc), "1773133200"),  # floored: included
+        (dt.date(2026, 3, 10), "2026-03-10"),
+        (1773133200, "1773133200"),
+        (1773133200.7, "1773133200"),
+        ("1773133200", "1773133200"),
+        ("2026-03-10", "2026-03-10"),
+    ],
+)
+def test_time_filters_are_dates_or_unix_seconds(value: object, sent: str) -> None:
+    for name in ("since", "until", "modified_since", "unmodified_since"):
+        assert query({name: value}, STREAM_FILTERS) == {name: sent}
+
+
+@pytest.mark.parametrize("value", ["2026-03-10T09:00:00Z", "yesterday", "2026-02-30", True])
+def test_time_filters_refuse_other_forms_before_sending(value: object) -> None:
+    with pytest.raises(ValueError, match="modified_since"):
+        query({"modified_since": value}, STREAM_FILTERS)
 
 
 def test_query_encodes_enum_members_by_value() -> None:

@@ -86,9 +86,26 @@ def test_literal_segments_win_over_templates(validator: SpecValidator) -> None:
 def test_accepts_declared_query_params(validator: SpecValidator) -> None:
     url = (
         f"{BASE}/action_stream.json?team=true&search=acme&starred=false&status_id={ID}&tag=VIP"
-        "&sort_by=modified_at&order=desc&page=2&per_page=100&since=2026-03-01T00:00:00Z"
+        "&sort_by=modified_at&order=desc&page=2&per_page=100&since=2026-03-01&until=1772668800"
     )
     assert_conforms(validator.validate_request("GET", url))
+
+
+@pytest.mark.parametrize("name", ["since", "until", "modified_since", "unmodified_since"])
+@pytest.mark.parametrize("value", ["2026-03-01", "1772668800", "0"])
+def test_time_filters_accept_a_date_or_a_unix_timestamp(validator: SpecValidator, name: str, value: str) -> None:
+    assert_conforms(validator.validate_request("GET", f"{BASE}/contacts.json?{name}={value}"))
+
+
+@pytest.mark.parametrize("name", ["since", "until", "modified_since", "unmodified_since"])
+@pytest.mark.parametrize(
+    "value", ["2026-03-01T00:00:00Z", "2026-03-01T10:00:00+02:00", "2026-02-30", "1772668800.5", "yesterday", ""]
+)
+def test_time_filters_refuse_other_forms(validator: SpecValidator, name: str, value: str) -> None:
+    # the spec's schema says format date-time but its description (and the API) want YYYY-MM-DD or
+    # a UNIX timestamp: an ISO date-time must be caught.
+    problems = validator.validate_request("GET", f"{BASE}/contacts.json?{name}={value}")
+    assert any("YYYY-MM-DD" in p and name in p for p in problems), problems
 
 
 @pytest.mark.parametrize(
@@ -124,6 +141,33 @@ def test_accepts_good_bodies(validator: SpecValidator) -> None:
     assert_conforms(
         validator.validate_request("POST", f"{BASE}/contacts.json", body(contact), "application/json; charset=utf-8")
     )
+
+
+@pytest.mark.parametrize("value", ["Large", 12000, 12.5, ["Licences", "Support"], []])
+def test_field_values_may_be_numbers_or_lists_of_strings(validator: SpecValidator, value: object) -> None:
+    # the spec says string; real answers (and OnePageCRM's own client) use numbers and lists
+    contact = {"last_name": "Lovelace", "custom_fields": [{"custom_field": {"id": ID}, "value": value}]}
+    deal = {"contact_id": ID, "owner_id": ID, "name": "D", "deal_fields": [{"deal_field": {"id": ID}, "value": value}]}
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/contacts/{ID}.json", body(contact), "application/json"))
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(deal), "application/json"))
+
+
+@pytest.mark.parametrize("value", [True, {"a": 1}, [1, 2], [["x"]]])
+def test_field_values_of_other_shapes_are_refused(validator: SpecValidator, value: object) -> None:
+    contact = {"last_name": "Lovelace", "custom_fields": [{"custom_field": {"id": ID}, "value": value}]}
+    problems = validator.validate_request("PUT", f"{BASE}/contacts/{ID}.json", body(contact), "application/json")
+    assert any("custom_fields[0].value" in p for p in problems), problems
+
+
+def test_deal_bodies_take_commission_deal_fields_and_items(validator: SpecValidator) -> None:
+    deal = {
+        "contact_id": ID, "owner_id": ID, "name": "D", "commission_base": "margin", "commission_type": "percentage",
+        "commission": 12.5, "commission_percentage": 10.0, "has_deal_items": True,
+        "deal_items": [{"name": "Panel", "description": "", "cost": 1.0, "price": 2.0, "qty": 3}],
+    }
+    assert_conforms(validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(deal), "application/json"))
+    bad = {**deal, "commission_type": "some"}
+    assert any("is not one of" in p for p in validator.validate_request("PUT", f"{BASE}/deals/{ID}.json", body(bad), "application/json"))
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ is safe to retry:
 - 5xx answers, timeouts and dropped connections are retried only for idempotent requests, because
   the server may have acted before failing (a POST that created a note must not create two).
 
-Waits grow exponentially with full jitter, honour Retry-After, and stop after `attempts` tries or
-`budget` seconds, whichever comes first; then the last typed error is raised.
+Waits grow exponentially, each drawn between half and all of the backoff ("equal jitter", so never
+near zero), honour Retry-After, and stop after `attempts` tries or `budget` seconds, whichever comes
+first; then the last typed error is raised.
 """
 
 from __future__ import annotations

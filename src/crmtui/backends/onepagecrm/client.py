@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -132,6 +133,10 @@ def _error_text(value: Any) -> str:
 # -- request encoding --------------------------------------------------------------------------
 
 
+TIME_VALUES = frozenset({"since", "until", "modified_since", "unmodified_since"})
+"""Filters the spec wants as `YYYY-MM-DD` or a UNIX timestamp (never an ISO date-time)."""
+
+
 def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -143,12 +148,37 @@ def _param(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
+def _time_param(name: str, value: Any) -> str:
+    """A time filter as the spec has it: a datetime as whole UNIX seconds (naive means UTC, floored
+    so the instant itself is included), a date as YYYY-MM-DD, a number as whole seconds."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return str(int(aware.timestamp() // 1))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value // 1))
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return text
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date, a datetime, a UNIX timestamp or YYYY-MM-DD text, not {value!r}")
+
+
 def query(filters: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, str]:
     """Query parameters from keyword filters; None means "not given". Unknown names are a bug."""
     unknown = set(filters) - allowed
     if unknown:
         raise TypeError(f"unsupported filter(s): {', '.join(sorted(unknown))}")
-    return {name: _param(value) for name, value in filters.items() if value is not None}
+    return {
+        name: _time_param(name, value) if name in TIME_VALUES else _param(value)
+        for name, value in filters.items()
+        if value is not None
+    }
 
 
 def _segment(value: str) -> str:
@@ -172,8 +202,27 @@ ADDRESS_TYPES = ("work", "home", "billing", "delivery", "other")
 
 
 def _kind(value: str, allowed: tuple[str, ...]) -> str:
-    """A type the spec's enum allows: the value itself, else "other" (or the first when empty)."""
-    return value if value in allowed else ("other" if value else allowed[0])
+    """A type the spec's enum allows: the value itself (in the enum's spelling, so "Mobile" is
+    "mobile"); only a type the enum lacks becomes "other" (an empty one the enum's first)."""
+    if value in allowed:
+        return value
+    spelled = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if spelled in allowed:
+        return spelled
+    return "other" if spelled else allowed[0]
+
+
+def field_value(value: Any) -> Any:
+    """A custom/deal field value to send back in the shape the server gave it: text, a number or a
+    list of strings (multiple choice). The spec types it as a string, but real answers carry numbers
+    and lists, and flattening a list to "a, b" would turn two choices into one unknown choice."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [wire._to_str(v) for v in value if v is not None]
+    return wire._to_str(value)
 
 
 def contact_body(contact: wire.Contact) -> dict[str, Any]:
@@ -197,7 +246,9 @@ def contact_body(contact: wire.Contact) -> dict[str, Any]:
         "tags": list(contact.tags),
         "background": contact.background,
         "custom_fields": [
-            {"custom_field": {"id": v.custom_field.id}, "value": v.text} for v in contact.custom_fields if v.custom_field.id
+            {"custom_field": {"id": v.custom_field.id}, "value": field_value(v.value)}
+            for v in contact.custom_fields
+            if v.custom_field.id
         ],
     }
     if contact.title in CONTACT_TITLES:
@@ -210,10 +261,18 @@ def contact_body(contact: wire.Contact) -> dict[str, Any]:
 
 
 DEAL_STATUSES = ("pending", "won", "lost")
+COMMISSION_BASES = ("amount", "margin")
+COMMISSION_TYPES = ("none", "percentage", "absolute")
+DEAL_ITEM_WRITABLE = ("name", "description", "cost", "price", "qty")
 
 
 def deal_body(deal: wire.Deal) -> dict[str, Any]:
-    """A full PUT /deals/{id} body that keeps the deal as it is."""
+    """A full PUT /deals/{id} body that keeps the deal as it is.
+
+    Every writable field of the spec's PUT /deals/{id} is carried: besides the plain ones, the
+    commission, the deal fields (values in the shape the server sent) and the deal items, which
+    the API removes unless `has_deal_items` is true.
+    """
     body: dict[str, Any] = {"name": deal.name, "text": deal.text, "amount": deal.amount}
     if deal.months:
         body["months"] = deal.months
@@ -231,7 +290,31 @@ def deal_body(deal: wire.Deal) -> dict[str, Any]:
     pipeline = deal.pipeline_id or deal.sales_pipeline_id
     if pipeline:
         body["pipeline_id"] = pipeline
+    if deal.commission_base in COMMISSION_BASES:
+        body["commission_base"] = deal.commission_base
+    if deal.commission_type in COMMISSION_TYPES:
+        body["commission_type"] = deal.commission_type
+    for name in ("commission", "commission_percentage"):
+        value = getattr(deal, name)
+        if value is not None:
+            body[name] = value
+    if deal.deal_fields:
+        body["deal_fields"] = [
+            {"deal_field": {"id": v.deal_field.id}, "value": field_value(v.value)} for v in deal.deal_fields if v.deal_field.id
+        ]
+    if deal.has_deal_items or deal.deal_items:
+        body["has_deal_items"] = True  # "must be true to create or keep deal items"
+        if deal.deal_items:  # items the answer left out are kept by has_deal_items alone
+            body["deal_items"] = [_deal_item(item) for item in deal.deal_items]
     return body
+
+
+def _deal_item(item: wire.DealItem) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(item, name) for name in DEAL_ITEM_WRITABLE}
+    out["qty"] = item.qty if item.qty is not None else 1
+    if item.predefined_item_id:
+        out["predefined_item_id"] = item.predefined_item_id
+    return out
 
 
 class OnePageCRMClient:

@@ -118,6 +118,7 @@ Str = Annotated[str, BeforeValidator(_to_str)]
 Id = Str
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Float = Annotated[float, BeforeValidator(_to_float)]
+OptFloat = Annotated[float | None, BeforeValidator(_to_number)]
 OptInt = Annotated[int | None, BeforeValidator(_to_int_or_none)]
 StrList = Annotated[list[str], BeforeValidator(_to_strs)]
 
@@ -424,6 +425,9 @@ class CustomFieldRef(Wire):
 
 
 class CustomFieldValue(Wire):
+    """A contact's value of a custom field. `value` keeps the shape the server sent: a string, a
+    number (number fields) or a list of strings (multiple-choice fields)."""
+
     custom_field: CustomFieldRef = Field(default_factory=CustomFieldRef)
     value: Any = None
 
@@ -437,6 +441,24 @@ class CustomFieldValue(Wire):
     @property
     def text(self) -> str:
         """The value as text: lists joined with ", ", numbers without a trailing .0."""
+        return _to_str(self.value)
+
+
+class DealFieldValue(Wire):
+    """A deal's value of a deal field (`value` as the server sent it, like CustomFieldValue)."""
+
+    deal_field: CustomFieldRef = Field(default_factory=CustomFieldRef)
+    value: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ref(cls, data: Any) -> Any:
+        if _is_obj(data) and not _is_obj(data.get("deal_field")):
+            data = {k: v for k, v in data.items() if k != "deal_field"}
+        return data
+
+    @property
+    def text(self) -> str:
         return _to_str(self.value)
 
 
@@ -525,6 +547,20 @@ class Action(Wire):
 
 
 
+class DealItem(Wire):
+    """A product or service line of a deal."""
+
+    WRAPPERS = ("deal_item",)
+    id: Id = ""
+    name: Str = ""
+    description: Str = ""
+    cost: Float = 0.0
+    price: Float = 0.0
+    qty: OptInt = None
+    amount: Float = 0.0
+    predefined_item_id: Id = ""
+
+
 class Deal(Wire):
     id: Id = ""
     contact_id: Id = ""
@@ -543,6 +579,13 @@ class Deal(Wire):
     cost: Float = 0.0
     margin: Float = 0.0
     total_amount: Float = 0.0
+    commission_base: Str = ""
+    commission_type: Str = ""
+    commission: OptFloat = None
+    commission_percentage: OptFloat = None
+    deal_fields: Objects(DealFieldValue) = Field(default_factory=list)
+    has_deal_items: Bool = False
+    deal_items: Objects(DealItem) = Field(default_factory=list)
     author: Str = ""
     contact_info: dict[str, Any] | None = None
     created_at: Str = ""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from crmtui.sandbox.onepagecrm.state import UTC, ApiError, SandboxState, invalid
+from crmtui.sandbox.onepagecrm.state import UTC, ApiError, SandboxState, invalid, public
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
@@ -113,16 +113,19 @@ def listing(key: str, items: list, req: Request, render: Callable[[object], obje
 
 
 def parse_since(value: str, name: str = "modified_since") -> str:
-    """A YYYY-MM-DD date or a UNIX timestamp, as an ISO instant comparable with `modified_at`."""
+    """A YYYY-MM-DD date or a UNIX timestamp, as an ISO instant comparable with `modified_at`.
+
+    The spec allows only those two forms for since/until/modified_since/unmodified_since; an ISO
+    date-time (or anything else) is refused with a 400, as a client that sends one has a bug.
+    """
     value = value.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(0), tzinfo=UTC)
-        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?", value):
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        else:
+        elif re.fullmatch(r"\d+(\.\d+)?", value):
             moment = dt.datetime.fromtimestamp(float(value), UTC)
+        else:
+            raise ValueError(value)
     except (ValueError, OverflowError, OSError):
         raise invalid({name: f"{name} must be a date (YYYY-MM-DD) or a UNIX timestamp"}) from None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -158,3 +161,31 @@ def check_date(value: object, name: str) -> str:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError:
         raise invalid({name: f"{name} must be a date (YYYY-MM-DD)"}) from None
+
+
+def field_values(state: SandboxState, table: str, ref_key: str, raw: object) -> list[dict]:
+    """Custom or deal field values from a request (`table` custom_fields or deal_fields, each item
+    {ref_key: {id or name}, value}), the value kept in the shape it came in: text, a number or a
+    list of texts (multiple choice), as real answers carry them. Anything else is a 400."""
+    if not isinstance(raw, list):
+        raise invalid({table: f"{table} must be a list"})
+    defs = state.tables[table]
+    by_name = {d["name"].casefold(): d for d in defs.values()}
+    what = ref_key.replace("_", " ")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        ref = item.get(ref_key) if isinstance(item.get(ref_key), dict) else item
+        found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
+        if found is None:
+            raise invalid({table: f"{what} id or name is invalid"})
+        value = item.get("value")
+        if value is None:
+            value = ""
+        elif isinstance(value, bool) or not (
+            isinstance(value, (str, int, float)) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
+            raise invalid({table: f"a {what} value must be text, a number or a list of texts"})
+        out.append({ref_key: public(found), "value": list(value) if isinstance(value, list) else value})
+    return out

@@ -27,6 +27,7 @@ KINDS = (
     "statuses",
     "lead_sources",
     "custom_fields",
+    "deal_fields",
     "predefined_actions",
     "filters",
 )

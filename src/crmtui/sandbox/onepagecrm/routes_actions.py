@@ -144,8 +144,6 @@ def update_action(req: Request) -> Reply:
         return _action_reply(state.tables["actions"][action["id"]])
 
 
-router.add("PATCH", "/actions/{action_id}", update_action)
-
 
 @router.route("DELETE", "/actions/{action_id}")
 def delete_action(req: Request) -> Reply:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from crmtui.sandbox.onepagecrm import rules
-from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, field_values, listing, parse_since, require, sort_docs
 from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, precondition
 
 router = Router()
@@ -137,8 +137,8 @@ def entry(req: Request, contact: dict, status: int = 200) -> Reply:
     return Reply(rules.render_entry(req.state, contact, req.user_id), status)
 
 
-def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, partial: bool) -> None:
-    """Copy writable fields from a request body; a full update clears what the body leaves out."""
+def apply_contact_fields(state: SandboxState, contact: dict, body: dict) -> None:
+    """Copy the writable fields from a request body; those it leaves out are cleared."""
     errors = {}
     if "status_id" in body and body["status_id"] not in state.tables["statuses"]:
         errors["status_id"] = "status_id is invalid"
@@ -153,53 +153,28 @@ def apply_contact_fields(state: SandboxState, contact: dict, body: dict, *, part
     for name in (*LIST_FIELDS, "urls", "custom_fields"):
         if name in body and not isinstance(body[name], list):
             errors[name] = f"{name} must be a list"
-    if not partial or "last_name" in body or "company_name" in body:
-        last = body.get("last_name", "" if not partial else contact.get("last_name"))
-        company = body.get("company_name", "" if not partial else contact.get("company_name"))
-        if not (last or company):
-            errors["last_name"] = "last_name or company_name is required"
+    if not (body.get("last_name") or body.get("company_name")):
+        errors["last_name"] = "last_name or company_name is required"
     if errors:
         raise invalid(errors)
     for name in PLAIN_FIELDS:
-        if name in body or not partial:
-            contact[name] = body.get(name) if body.get(name) is not None else ""
+        contact[name] = body.get(name) if body.get(name) is not None else ""
     if contact.get("title") not in TITLES:
         contact["title"] = None  # no title: the spec's enum has no empty value, so leave it out
     for name in LIST_FIELDS:
-        if name in body or not partial:
-            contact[name] = list(body.get(name) or [])
-    if "urls" in body or "url" in body or not partial:
-        contact["url"] = list(body.get("urls") or body.get("url") or [])
-    if "starred" in body or not partial:
-        contact["starred"] = bool(body.get("starred"))
+        contact[name] = list(body.get(name) or [])
+    contact["url"] = list(body.get("urls") or body.get("url") or [])
+    contact["starred"] = bool(body.get("starred"))
     if "status_id" in body:
         contact["status_id"] = body["status_id"]
         contact["status"] = state.tables["statuses"][body["status_id"]]["text"]
-    if "lead_source_id" in body or not partial:
-        source = state.tables["lead_sources"].get(body.get("lead_source_id") or "")
-        contact["lead_source_id"] = source["id"] if source else None
-        contact["lead_source"] = source["text"] if source else None
+    source = state.tables["lead_sources"].get(body.get("lead_source_id") or "")
+    contact["lead_source_id"] = source["id"] if source else None
+    contact["lead_source"] = source["text"] if source else None
     if body.get("owner_id"):
         contact["owner_id"] = body["owner_id"]
-    if "custom_fields" in body or not partial:
-        contact["custom_fields"] = _custom_values(state, body.get("custom_fields") or [])
-    if "company_id" in body or "company_name" in body or not partial:
-        _link_company(state, contact, body.get("company_id"), body.get("company_name"))
-
-
-def _custom_values(state: SandboxState, raw: list) -> list[dict]:
-    defs = state.tables["custom_fields"]
-    by_name = {d["name"].casefold(): d for d in defs.values()}
-    out = []
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
-        ref = item.get("custom_field") if isinstance(item.get("custom_field"), dict) else item
-        found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
-        if found is None:
-            raise invalid({"custom_fields": "custom field id or name is invalid"})
-        out.append({"custom_field": dict(found), "value": "" if item.get("value") is None else str(item["value"])})
-    return out
+    contact["custom_fields"] = field_values(state, "custom_fields", "custom_field", body.get("custom_fields") or [])
+    _link_company(state, contact, body.get("company_id"), body.get("company_name"))
 
 
 def _link_company(state: SandboxState, contact: dict, company_id: str | None, company_name: str | None) -> None:
@@ -225,7 +200,7 @@ def create_contact(req: Request) -> Reply:
         contact = {"id": state.new_id(), "owner_id": req.user_id, "status_id": first_status, "closed_sales": [], "created_at": now}
         body = dict(req.body)
         body.setdefault("status_id", first_status)
-        apply_contact_fields(state, contact, body, partial=False)
+        apply_contact_fields(state, contact, body)
         state.save("contacts", contact)
         if contact["owner_id"] != req.user_id:
             state.notify(contact["owner_id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned", f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip())
@@ -238,23 +213,16 @@ def get_contact(req: Request) -> Reply:
         return entry(req, req.state.get("contacts", req.params["contact_id"], "Contact"))
 
 
-def _update(req: Request, partial: bool) -> Reply:
+@router.route("PUT", "/contacts/{contact_id}")
+def put_contact(req: Request) -> Reply:
+    """Replace the contact's writable fields: what the body leaves out is cleared (the spec declares
+    no partial update; the client reads the contact and sends all of it back)."""
     state = req.state
     with state.write():
         contact = dict(state.get("contacts", req.params["contact_id"], "Contact"))
-        apply_contact_fields(state, contact, req.body, partial=partial)
+        apply_contact_fields(state, contact, req.body)
         state.save("contacts", contact)
         return entry(req, contact)
-
-
-@router.route("PUT", "/contacts/{contact_id}")
-def put_contact(req: Request) -> Reply:
-    return _update(req, partial=bool(req.flag("partial")))
-
-
-@router.route("PATCH", "/contacts/{contact_id}")
-def patch_contact(req: Request) -> Reply:
-    return _update(req, partial=True)
 
 
 @router.route("DELETE", "/contacts/{contact_id}")
@@ -312,12 +280,34 @@ def change_owner(req: Request) -> Reply:
     owner = req.state.get("users", req.params["owner_id"], "User")
 
     def change(state: SandboxState, contact: dict) -> None:
-        if contact.get("owner_id") != owner["id"]:
-            contact["owner_id"] = owner["id"]
-            name = f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip()
-            state.notify(owner["id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned to you", name)
+        previous = contact.get("owner_id")
+        if previous == owner["id"]:
+            return
+        contact["owner_id"] = owner["id"]
+        name = f"{contact.get('first_name', '')} {contact.get('last_name', '')}".strip()
+        state.notify(owner["id"], req.user_id, "contact_assigned", contact["id"], "Contact assigned to you", name)
+        if previous:
+            _move_open_actions(state, req, contact["id"], previous, owner["id"])
 
     return _change(req, change)
+
+
+def _move_open_actions(state: SandboxState, req: Request, contact_id: str, old: str, new: str) -> None:
+    """As OnePageCRM does on a change of owner, the old owner's open actions on the contact go to the
+    new owner. If the new owner already has a next action there, it stays next and the moved one is
+    queued (keeping its date, so a dated one before the next action shows as a conflict); queued
+    actions keep their order, after the new owner's own."""
+    had_next = any(a.get("status") in rules.NEXT_STATUSES for a in state.open_actions(contact_id, new))
+    moving = sorted(state.open_actions(contact_id, old), key=rules.action_key)
+    for current in moving:
+        action = {**current, "assignee_id": new}
+        if action.get("status") in rules.NEXT_STATUSES and had_next:
+            rules.queue(state, action)
+        elif action.get("status") in rules.QUEUED_STATUSES:
+            action["position"] = rules.next_position(state, contact_id, new)
+        state.save("actions", action)
+        state.notify(new, req.user_id, "assigned_action", contact_id, "Action assigned to you", action.get("text", ""))
+    rules.normalise(state, contact_id, new)
 
 
 @router.route("PUT", "/contacts/{contact_id}/close_sales_cycle")

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from crmtui.sandbox.onepagecrm import rules
-from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, check_date, listing, parse_since, require, sort_docs
+from crmtui.sandbox.onepagecrm.api import (
+    Reply,
+    Request,
+    Router,
+    check_date,
+    field_values,
+    listing,
+    parse_since,
+    require,
+    sort_docs,
+)
 from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, public
 
 router = Router()
@@ -23,8 +33,6 @@ def bootstrap(req: Request) -> Reply:
         default = next((p for p in pipelines if p.get("default")), pipelines[0] if pipelines else None)
         if default:
             settings["deal_stages"] = default["stages"]
-        lead_sources = [public(s) for s in state.tables["lead_sources"].values()]
-        statuses = [public(s) for s in state.tables["statuses"].values()]
         data = {
             "user_id": req.user_id,
             "auth_key": state.api_keys[req.user_id],
@@ -34,21 +42,21 @@ def bootstrap(req: Request) -> Reply:
             "settings": settings,
             "custom_fields": [public(f) for f in state.tables["custom_fields"].values()],
             "company_fields": [],
-            "deal_fields": [],
+            "deal_fields": [public(f) for f in state.tables["deal_fields"].values()],
             "filters": [public(f) for f in state.tables["filters"].values()],
             "call_results": [c["result"] for c in acc.get("call_results", [])],
             "call_results_order": [c["result"] for c in acc.get("call_results", [])],
             "next_action_dates": acc.get("next_action_dates", []),
             "predefined_actions": [public(p) for p in state.tables["predefined_actions"].values()],
             "contact_titles": acc.get("contact_titles", []),
-            "lead_sources": lead_sources,
-            "statuses": statuses,
+            # In `data`, where clients read them: the spec also lists lead_sources and statuses beside
+            # `data`, but as one object each (not the lists they are), so no copy is sent there.
+            "lead_sources": [public(s) for s in state.tables["lead_sources"].values()],
+            "statuses": [public(s) for s in state.tables["statuses"].values()],
             "team_stream": rules.team_counts(state),
         }
         tags = sorted({t for c in state.tables["contacts"].values() for t in c.get("tags") or []})
         extra = {
-            "lead_sources": lead_sources,
-            "statuses": statuses,
             "tags": {"tags": [{"name": t} for t in tags], "system_tags": []},
             "team_stream": data["team_stream"],
         }
@@ -159,14 +167,20 @@ def deal(req: Request) -> Reply:
 
 
 DEAL_FIELDS = ("contact_id", "owner_id", "pipeline_id", "name", "text", "stage", "status", "expected_close_date", "close_date", "date", "amount", "months", "cost")
+COMMISSION_FIELDS = ("commission_base", "commission_type", "commission", "commission_percentage")
+DEAL_ITEM_FIELDS = ("name", "description", "cost", "price", "qty", "predefined_item_id")
 
 
 def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
+    """Apply a POST/PUT body. The plain fields a body leaves out are kept; the optional parts
+    (commission, deal fields, deal items) are replaced as a whole: left out means gone, as the spec
+    says of deal items ("has_deal_items" must be true to keep them). So a client that drops them on
+    a read-modify-write loses them here, as it would on a real account."""
     body = dict(body)
     if body.get("sales_pipeline_id") and not body.get("pipeline_id"):
         body["pipeline_id"] = body["sales_pipeline_id"]
     merged = {**deal, **{k: body[k] for k in DEAL_FIELDS if k in body}}
-    errors = {}
+    errors = _deal_extras(state, merged, body)
     if merged.get("contact_id") not in state.tables["contacts"]:
         errors["contact_id"] = "contact_id is invalid or missing"
     if merged.get("owner_id") not in state.tables["users"]:
@@ -202,6 +216,56 @@ def _apply_deal(state: SandboxState, deal: dict, body: dict) -> None:
     deal.update(merged)
 
 
+def _deal_extras(state: SandboxState, merged: dict, body: dict) -> dict[str, str]:
+    """Commission, deal field values and deal items from `body` into `merged`; the errors found."""
+    errors: dict[str, str] = {}
+    for name in COMMISSION_FIELDS:
+        merged.pop(name, None)
+    for name, allowed in (("commission_base", ("amount", "margin")), ("commission_type", ("none", "percentage", "absolute"))):
+        if name in body:
+            if body[name] in allowed:
+                merged[name] = body[name]
+            else:
+                errors[name] = f"{name} must be one of {', '.join(allowed)}"
+    for name in ("commission", "commission_percentage"):
+        if name in body:
+            if _is_number(body[name]):
+                merged[name] = float(body[name])
+            else:
+                errors[name] = f"{name} must be a number"
+    merged.pop("deal_fields", None)
+    if body.get("deal_fields"):
+        merged["deal_fields"] = field_values(state, "deal_fields", "deal_field", body["deal_fields"])
+    keep_items = bool(body.get("has_deal_items"))
+    items = body.get("deal_items", merged.get("deal_items")) if keep_items else []
+    merged.pop("deal_items", None)
+    try:
+        merged["deal_items"] = [_deal_item(item, merged.get("id") or "") for item in items or []]
+    except ValueError as exc:
+        errors["deal_items"] = str(exc)
+    merged["has_deal_items"] = bool(merged.get("deal_items"))
+    if not merged["has_deal_items"]:
+        merged.pop("deal_items", None)
+    return errors
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _deal_item(item: object, deal_id: str) -> dict:
+    if not isinstance(item, dict) or any(k not in item for k in ("name", "description", "cost", "price", "qty")):
+        raise ValueError("each deal item needs name, description, cost, price and qty")
+    if not str(item["name"] or "").strip():
+        raise ValueError("a deal item needs a name")
+    if not all(_is_number(item[k]) for k in ("cost", "price", "qty")) or int(item["qty"]) != item["qty"]:
+        raise ValueError("deal item cost and price must be numbers and qty a whole number")
+    out = {k: item[k] for k in DEAL_ITEM_FIELDS if item.get(k) is not None}
+    out.update(id=item.get("id") or SandboxState.new_id(), deal_id=deal_id, qty=int(item["qty"]))
+    out["amount"] = float(item["price"]) * out["qty"]
+    return out
+
+
 @router.route("POST", "/deals")
 def create_deal(req: Request) -> Reply:
     state = req.state
@@ -212,7 +276,9 @@ def create_deal(req: Request) -> Reply:
             deal.update(pipeline_id=default["id"], stage=default["stages"][0]["stage"])
         _apply_deal(state, deal, req.body)
         state.save("deals", deal)
-        state.notify(deal["owner_id"], req.user_id, "assigned_action", deal["contact_id"], "Deal assigned to you", deal["name"])
+        # The spec's notification types have none for deals, and GET /notifications never lists
+        # "email" or "link" ones: a new deal is told as a "note" on the contact, titled as a deal.
+        state.notify(deal["owner_id"], req.user_id, "note", deal["contact_id"], "Deal assigned to you", deal["name"])
         return Reply({"deal": public(deal)}, 201)
 
 
@@ -225,8 +291,6 @@ def update_deal(req: Request) -> Reply:
         state.save("deals", deal)
         return Reply({"deal": public(deal)})
 
-
-router.add("PATCH", "/deals/{deal_id}", update_deal)
 
 
 @router.route("DELETE", "/deals/{deal_id}")

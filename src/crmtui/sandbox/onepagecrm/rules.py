@@ -189,19 +189,15 @@ def stream_order(state: SandboxState, viewer: str | None) -> list[tuple[tuple, s
 
 
 def team_counts(state: SandboxState) -> dict:
-    """Team_stream counters: contacts with a next action, per user and for the whole account."""
+    """Team_stream counters as the spec defines them, "the number of entries in the action stream":
+    per user the length of their stream (`team_stream?user_id=`), and for the whole account the
+    length of the account's (`team_stream` / `action_stream?team=true`)."""
     cache_key = ("team_counts", state.today(), state.version)
     cached = state.cache.get(cache_key)
     if cached is None:
-        per_user: dict[str, set[str]] = {u["id"]: set() for u in state.users()}
-        everyone: set[str] = set()
-        for action in state.tables["actions"].values():
-            if not action.get("done") and action.get("status") in NEXT_STATUSES:
-                per_user.setdefault(action.get("assignee_id", ""), set()).add(action["contact_id"])
-                everyone.add(action["contact_id"])
         cached = {
-            "all": len(everyone),
-            "users": [{"user_id": u["id"], "counts": len(per_user.get(u["id"], ()))} for u in state.users()],
+            "all": len(stream_members(state, None)),
+            "users": [{"user_id": u["id"], "counts": len(stream_members(state, u["id"]))} for u in state.users()],
         }
         state.cache[cache_key] = cached
     return cached

@@ -40,7 +40,7 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
     rng = random.Random(seed)
     today = today or dt.date.today()
     base = dt.datetime.combine(today, dt.time(9, 0), tzinfo=UTC)
-    t: dict[str, dict[str, dict]] = {k: {} for k in ("users", "contacts", "companies", "actions", "deals", "pipelines", "notes", "calls", "meetings", "notifications", "statuses", "lead_sources", "custom_fields", "predefined_actions", "filters")}
+    t: dict[str, dict[str, dict]] = {k: {} for k in ("users", "contacts", "companies", "actions", "deals", "pipelines", "notes", "calls", "meetings", "notifications", "statuses", "lead_sources", "custom_fields", "deal_fields", "predefined_actions", "filters")}
 
     def ago(days: float) -> str:
         return iso(base - dt.timedelta(days=days))
@@ -172,6 +172,10 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
         kind = rng.choice(["assigned_action", "contact_assigned", "note", "call"])
         created = ago(n * 0.7 + 0.1)
         add("notifications", {"type": kind, "by": next(f"{u['first_name']} {u['last_name']}" for u in users if u["id"] == by), "read": n >= 6, "user_id": me, "contact_id": rng.choice(contact_ids), "created_at": created, "modified_at": created, "mobile_data": {"title": kind.replace("_", " ").capitalize(), "body": "Demo notification", "action_type": kind}})
+
+    # Deal field definitions come last so the ids drawn above stay what they were.
+    add("deal_fields", {"name": "Deal size", "type": "select_box", "position": 1, "choices": ["Small", "Medium", "Large"]})
+    add("deal_fields", {"name": "Products", "type": "multiple_choice", "position": 2, "choices": ["Licences", "Support", "Training"]})
 
     account = {
         "settings": {"reminder": {"type": "every_day", "hour": 8}, "time_zone": "UTC", "not_working_days": "weekend", "date_format": "%d/%m/%Y", "time_with_ampm": False, "listing_size": 25, "currency": "EUR", "currency_symbol": "€", "separator": ".", "delimiter": ",", "popular_countries": ["IE", "GB", "US"], "default_contact_type": "individual", "show_tidy_stream": False},

@@ -140,7 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._handle()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+    do_POST = do_PUT = do_DELETE = do_GET
+    do_PATCH = do_GET  # no route takes PATCH (the spec has none): refused in the API's error shape
 
     # -- plumbing ---------------------------------------------------------------------------------
 
