@@ -12,6 +12,14 @@ from crmtui.sandbox.onepagecrm.server import SandboxHandle, SandboxOptions, star
 SANDBOX_TODAY = dt.date(2026, 3, 10)
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's real settings, cache or outbox."""
+    home = tmp_path_factory.mktemp("home")
+    for name, sub in (("CRMTUI_CONFIG_DIR", "config"), ("CRMTUI_DATA_DIR", "data"), ("CRMTUI_CACHE_DIR", "cache")):
+        monkeypatch.setenv(name, str(home / sub))
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxHandle]:
     """An in-memory sandbox seeded with seed 42, `today` fixed at 2026-03-10."""

@@ -808,7 +808,7 @@ CLIENT_OPERATIONS = {
 def public_client_methods() -> set[str]:
     return {
         name for name, value in vars(OnePageCRMClient).items()
-        if not name.startswith("_") and callable(value) and name != "aclose"
+        if not name.startswith("_") and callable(value) and name not in ("aclose", "server_now")  # server_now sends nothing
     }
 
 

@@ -24,6 +24,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CRMTUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CRMTUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CRMTUI_CACHE_DIR", str(tmp_path / "cache"))
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     yield tmp_path
@@ -109,15 +110,19 @@ def fake_ui(monkeypatch: pytest.MonkeyPatch):
     """Stand-ins for the Textual app and the backend factory: this test is about the wiring."""
     calls: dict = {}
 
-    def run_app(backend, *, theme, on_theme_change, refresh_seconds):
-        calls.update(backend=backend, theme=theme, refresh_seconds=refresh_seconds)
+    def run_app(backend, *, theme, on_theme_change, refresh_seconds, **options):
+        calls.update(backend=backend.inner, cached=backend, theme=theme, refresh_seconds=refresh_seconds, **options)
         on_theme_change("dracula")
         return 0
+
+    class FakeBackend(tuple):
+        name = "fake"
+        capabilities = frozenset()
 
     module = types.ModuleType("crmtui.ui.app")
     module.run_app = run_app
     monkeypatch.setitem(sys.modules, "crmtui.ui.app", module)
-    monkeypatch.setattr(registry, "create_backend", lambda connection: ("backend-for", connection))
+    monkeypatch.setattr(registry, "create_backend", lambda connection: FakeBackend(("backend-for", connection)))
     return calls
 
 
@@ -133,6 +138,15 @@ def test_normal_run_resolves_the_connection_and_persists_theme_changes(
     assert (connection.user_id, connection.api_key, connection.base_url) == ("u1", "k1", "http://127.0.0.1:9/api/v3")
     assert (fake_ui["theme"], fake_ui["refresh_seconds"]) == ("nord", 15)
     assert load_config().theme == "dracula"
+    assert fake_ui["offline"] is False and fake_ui["cached"].cache is not None  # reads go through the cache
+    assert fake_ui["outbox"].backend is fake_ui["backend"]  # the outbox talks to the server itself
+
+
+def test_offline_flag_reaches_the_app(fake_ui: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEPAGECRM_USER_ID", "u1")
+    monkeypatch.setenv("ONEPAGECRM_API_KEY", "k1")
+    assert cli.main(["--offline"]) == 0
+    assert fake_ui["offline"] is True and fake_ui["cached"].offline is True
 
 
 def test_theme_flag_overrides_the_saved_theme(fake_ui: dict, monkeypatch: pytest.MonkeyPatch) -> None:

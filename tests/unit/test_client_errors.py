@@ -568,3 +568,26 @@ async def test_validation_message_does_not_repeat_the_field_errors() -> None:
         with pytest.raises(ValidationFailed) as caught:
             await api.create_note({"contact_id": "c"})
     assert caught.value.user_message == "Invalid request data (text: text is invalid or missing)"
+
+
+async def test_the_servers_clock_is_read_from_the_envelopes_timestamp() -> None:
+    import datetime as dt
+
+    import httpx
+
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    ahead = 86_400 * 30  # a server a month ahead of this machine (the sandbox with --today does that)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        import time
+
+        return httpx.Response(200, json={"status": 0, "message": "OK", "timestamp": int(time.time()) + ahead, "data": {}})
+
+    client = OnePageCRMClient("u", "k", transport=httpx.MockTransport(answer))
+    before = client.server_now()
+    await client._call("GET", "users")
+    after = client.server_now()
+    await client.aclose()
+    assert abs((before - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 5  # no answer yet: this machine's clock
+    assert abs((after - before).total_seconds() - ahead) < 5
