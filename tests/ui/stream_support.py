@@ -247,7 +247,9 @@ class History:
         self.seen: list[object] = []
 
         def changed(entries: list[StreamEntry]) -> None:
-            self.seen.append(view(next((e for e in entries if e.contact.id == contact_id), None)))
+            value = view(next((e for e in entries if e.contact.id == contact_id), None))
+            if not self.seen or self.seen[-1] != value:  # what the person saw change, not every redraw
+                self.seen.append(value)
 
         app.session.subscribe(changed)
 

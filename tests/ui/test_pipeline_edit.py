@@ -11,8 +11,9 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.deal_edit import DealEditModal
 from crmtui.ui.screens.pipeline import PipelineScreen
 
+from .test_pipeline_failures import drop_stage_on_the_server
 from .conftest import NARROW, WIDE, settled
-from .pipeline_support import board_text, column_of, first_in, go_to, open_board, puts, selected, server_deal
+from .pipeline_support import board_text, column_of, first_in, go_to, open_board, pipeline_screen, puts, selected, server_deal
 from .stream_support import api  # noqa: F401 - fixture
 
 
@@ -148,11 +149,14 @@ async def test_a_refused_edit_puts_the_old_values_back(sandbox, make_app, api) -
         await go_to(pilot, deal.id)
         await pilot.press("e")
         await replace(pilot, "#deal-amount", "99999")
-        sandbox.options.fail_rate = 1.0
+        drop_stage_on_the_server(sandbox, deal.pipeline_id, 10)  # edited in the web app meanwhile
+        amounts: list[float] = []
+        service = pipeline_screen(app).service
+        service.subscribe(lambda: amounts.append(service.deal(deal.id).amount))
         await pilot.press("enter")
-        assert selected(app).amount == 99999
-        await notes.wait(pilot, "back where it was")
+        note = await notes.wait(pilot, "was not saved")
+        assert amounts[0] == 99999  # shown at once
         await settled(pilot)
-        sandbox.options.fail_rate = 0.0
+        assert note.title == "The server refused" and "stage" in note.message
         assert selected(app).amount == deal.amount
         assert (await server_deal(api, deal)).amount == deal.amount

@@ -27,7 +27,8 @@ from .stream_support import TODAY, api  # noqa: F401 - fixture
 
 
 def changing(app: CrmApp) -> bool:
-    return any(w.is_running and w.group == "pipeline-change" for w in pipeline_screen(app).workers)
+    """A change of the board is shown and not yet confirmed by the server."""
+    return app.pending_changes > 0
 
 
 async def test_L_moves_the_deal_a_stage_on_at_once_and_the_server_follows(sandbox, make_app, api) -> None:

@@ -173,7 +173,7 @@ class CrmApp(App[int]):
         label = change.label or event.command.describe()
         if event.kind == FAILED and error is not None:
             self.notify(
-                f"“{label}” was not saved: {error.user_message}. It is shown as it was; 5 lists it to retry or discard.",
+                f"{error.user_message} — “{label}” was not saved and is shown as it was; 5 lists it to retry or discard.",
                 title=failure_title(error), severity="error", timeout=10,
             )
         elif event.kind == CONFLICT:
