@@ -13,6 +13,7 @@ from crmtui.service.pipeline_board import CLOSED_DAYS
 from crmtui.ui.app import CrmApp
 from crmtui.ui.widgets.deal_card import short_money
 from crmtui.ui.modals.deal_choice import DealChoiceModal
+from crmtui.ui.modals.deal_edit import DealEditModal
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.screens.help import HelpScreen
 from crmtui.ui.screens.pipeline import STALE_SECONDS, PipelineScreen
@@ -282,6 +283,67 @@ async def test_coming_back_after_a_while_reloads_the_deals_and_keeps_the_card(ma
         await settled(pilot)
         assert len(deal_gets(requests)) == gets + 1
         assert selected(app).id == deal.id and selected(app).name == "Renamed elsewhere"
+
+
+async def test_a_stale_reload_when_a_dialog_closes_keeps_the_board_drawn(make_app) -> None:
+    """Reviewer's crash: at 160x45, a reload on closing a dialog drew past the last column."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        _, requests = await open_board(pilot)
+        await pilot.press("l")  # not the first column
+        deal = selected(app)
+        gets = len(deal_gets(requests))
+        pipeline_screen(app).loaded_at -= STALE_SECONDS + 1
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, DealEditModal), what="the edit dialog")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen), what="the board again")
+        await settled(pilot)
+        assert len(deal_gets(requests)) == gets + 1  # it did reload
+        widget = board_widget(app)
+        assert widget.size.width == WIDE[0]
+        assert [c for c, _, _ in widget.visible_columns()] == list(range(7))
+        assert selected(app).id == deal.id and widget.column == 1
+        lines = board_text(app)
+        assert lines[0].startswith(" Lead in 10%") and "Lost · 30d" in lines[0]
+
+
+async def test_a_board_settled_without_a_size_draws_every_column_once_it_has_one(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        widget = board_widget(app)
+        widget.display = False  # no size: one column "fits"
+        await pilot.pause()
+        assert widget.size.width == 0
+        await pilot.press("l", "l")
+        widget.display = True
+        await pilot.pause()
+        assert widget.column == 2 and [c for c, _, _ in widget.visible_columns()] == list(range(7))
+        assert "Lost · 30d" in board_text(app)[0]
+        widget.left = 5  # settled for a narrower board than the one drawn now
+        assert [c for c, _, _ in widget.visible_columns()] == list(range(7))
+        assert "Lost · 30d" in board_text(app)[0]
+
+
+async def test_r_reloads_with_the_header_footer_and_keys_still_there(sandbox, make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        screen = pipeline_screen(app)
+        sandbox.options.latency_ms = 1500
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Loading deals" in bar_text(app), what="the reload to start")
+        await pilot.pause(0.1)
+        # Textual's own loading spinner would cover the whole screen: no header, footer or keys
+        header, footer = screen.query_one("#header", AppHeader), screen.query_one(Footer)
+        assert header.region.height > 0 and footer.region.height > 0
+        assert board_widget(app).size.width == WIDE[0] and board_text(app)[0].startswith(" Lead in 10%")
+        await pilot.press("l")  # keys still work while it loads
+        assert board_widget(app).column == 1
+        await settled(pilot)
+        sandbox.options.latency_ms = 0
+        assert "Loading deals" not in bar_text(app)
 
 
 # -- owner filter ---------------------------------------------------------------------------------------
