@@ -279,7 +279,8 @@ def run_app(
     refresh_seconds: float = 60,
     clock: Clock | None = None,
 ) -> int:
-    """Run the UI until the user quits; returns the exit code."""
+    """Run the UI until the user quits; returns the exit code (1, with one line on stderr, after a bug)."""
+    from crmtui.ui.crash import run_guarded
+
     app = CrmApp(backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock)
-    result = app.run()
-    return result if isinstance(result, int) else 0
+    return run_guarded(app)
