@@ -46,7 +46,6 @@ class ActionStreamScreen(TriageMixin):
     def __init__(self) -> None:
         super().__init__()
         self._unsubscribe: Callable[[], None] | None = None
-        self._keep_row_depth = 0
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -64,9 +63,8 @@ class ActionStreamScreen(TriageMixin):
     def selected_entry(self) -> StreamEntry | None:
         return self.stream_list.selected_entry
 
-    def _keep_row(self, keep: bool) -> None:
-        self._keep_row_depth += 1 if keep else -1
-        self.stream_list.follow_contact = self._keep_row_depth <= 0
+    def _move_past(self, contact_id: str) -> None:
+        self.stream_list.move_past(contact_id)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -57,7 +57,6 @@ class TeamStreamScreen(TeamKeysMixin):
         super().__init__()
         self.team: TeamStream | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._keep_row_depth = 0
         self._stale = False
 
     def compose(self) -> ComposeResult:
@@ -81,9 +80,8 @@ class TeamStreamScreen(TeamKeysMixin):
     def selected_entry(self) -> StreamEntry | None:
         return self.stream_list.selected_entry
 
-    def _keep_row(self, keep: bool) -> None:
-        self._keep_row_depth += 1 if keep else -1
-        self.stream_list.follow_contact = self._keep_row_depth <= 0
+    def _move_past(self, contact_id: str) -> None:
+        self.stream_list.move_past(contact_id)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -36,7 +36,8 @@ class TriageMixin(Screen):
     def selected_entry(self) -> StreamEntry | None:  # pragma: no cover - provided by the screen
         raise NotImplementedError
 
-    def _keep_row(self, keep: bool) -> None:  # pragma: no cover - provided by the screen
+    def _move_past(self, contact_id: str) -> None:  # pragma: no cover - provided by the screen
+        """Triage moves on: the cursor goes to the contact that followed `contact_id`."""
         raise NotImplementedError
 
     # -- running commands ----------------------------------------------------------------------
@@ -49,7 +50,6 @@ class TriageMixin(Screen):
             app = self.app
             app.pending_changes += 1  # type: ignore[attr-defined]
             async with self._command_lock:
-                self._keep_row(True)
                 try:
                     await make()
                 except CommandRefused as exc:
@@ -59,7 +59,6 @@ class TriageMixin(Screen):
                     self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=8)
                     return False
                 finally:
-                    self._keep_row(False)
                     app.pending_changes -= 1  # type: ignore[attr-defined]
             if success:
                 self.notify(success, timeout=3)
@@ -90,6 +89,9 @@ class TriageMixin(Screen):
         if entry is None or entry.next_action is None:
             return
         contact_id, name = entry.contact.id, contact_name(entry.contact)
+        # Every other key leaves the cursor on its contact wherever it goes; done moves on to the
+        # next one (the notification after saving says where this one went).
+        self._move_past(contact_id)
         done = self.run_command(lambda: self.session.mark_done(contact_id))
         account, today = self._account_today()
         if account is None:
