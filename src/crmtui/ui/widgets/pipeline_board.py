@@ -25,7 +25,8 @@ from crmtui.service.pipeline_board import Board
 from crmtui.ui.cells import fit
 from crmtui.ui.widgets.deal_card import Line, card_lines, card_role, header_lines, more_text, sums_level
 
-MIN_WIDTH = 22
+MIN_WIDTH = 26
+"""Narrower cards lose the owner and cut names: wide terminals scroll sideways rather than cramp."""
 GAP = 1
 HEADER = 2
 CARD = 3
