@@ -175,7 +175,7 @@ class TriageMixin(Screen):
         contact_id = entry.contact.id
 
         def after(user_id: str | None) -> None:
-            if user_id:
+            if user_id and user_id != action.assignee_id:  # the current assignee: nothing to do
                 name = account.user_name(user_id)
                 self.run_command(
                     lambda: self.session.reassign(contact_id, action.id, user_id), success=f"Assigned to {name}"
