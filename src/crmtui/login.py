@@ -120,6 +120,9 @@ def run_login(
         api_key = _ask("API key: ", stdin, stderr, secret=True)
         if not user_id or not api_key:
             raise LoginFailed("both a user id and an API key are needed")
+        # A throttled or slow server can take half a minute (retries with backoff): say what is going on.
+        stderr.write(f"Checking the credentials at {url}…\n")
+        stderr.flush()
         who = asyncio.run(check_credentials(user_id, api_key, url))
     except LoginFailed as exc:
         stderr.write(f"crmtui login: {exc}\n")
