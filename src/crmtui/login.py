@@ -13,16 +13,7 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from crmtui import secrets
-from crmtui.backends.errors import (
-    AuthError,
-    BackendError,
-    MalformedResponse,
-    NotFound,
-    Offline,
-    PermissionDenied,
-    RateLimited,
-    ServerError,
-)
+from crmtui.backends.errors import BackendError
 from crmtui.config import (
     DEFAULT_BASE_URL,
     DEFAULT_PROFILE,
@@ -32,32 +23,11 @@ from crmtui.config import (
     load_config,
     save_config,
 )
-
-API_KEY_HELP = "OnePageCRM: Apps > Configuration > API (the user id and API key are shown there)"
+from crmtui.connection_help import API_KEY_HELP, explain
 
 
 class LoginFailed(Exception):
     """The credentials could not be confirmed; the message is meant for the user."""
-
-
-def explain(error: BackendError, base_url: str) -> str:
-    """One sentence a person can act on, for each way checking the credentials can fail."""
-    if isinstance(error, AuthError):
-        return "wrong user id or API key: the server refused them (check " + API_KEY_HELP + ")"
-    if isinstance(error, RateLimited):
-        wait = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-        return f"the server is throttling requests; try again{wait}"
-    if isinstance(error, PermissionDenied):
-        return f"this account may not use the API: {error.user_message}"
-    if isinstance(error, Offline):
-        return f"cannot reach {base_url}: {error.user_message} (check the address and your network)"
-    if isinstance(error, NotFound):
-        return f"no OnePageCRM API at {base_url} (the server answered 404); check --base-url"
-    if isinstance(error, ServerError):
-        return f"the server at {base_url} failed ({error.user_message}); try again later"
-    if isinstance(error, MalformedResponse):
-        return f"{base_url} did not answer like the OnePageCRM API ({error.user_message}); check --base-url"
-    return f"login failed: {error.user_message}"
 
 
 def display_name(bootstrap: Any, fallback: str) -> str:
@@ -150,6 +120,9 @@ def run_login(
         api_key = _ask("API key: ", stdin, stderr, secret=True)
         if not user_id or not api_key:
             raise LoginFailed("both a user id and an API key are needed")
+        # A throttled or slow server can take half a minute (retries with backoff): say what is going on.
+        stderr.write(f"Checking the credentials at {url}…\n")
+        stderr.flush()
         who = asyncio.run(check_credentials(user_id, api_key, url))
     except LoginFailed as exc:
         stderr.write(f"crmtui login: {exc}\n")

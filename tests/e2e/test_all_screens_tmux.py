@@ -67,6 +67,7 @@ def test_walk_every_screen_and_change_something_on_each(demo_env: dict[str, str]
     # 2 -- the team stream: Tom Byrne's stream, his first action assigned to me.
     app.send("2")
     app.wait_for("Team · Everyone")
+    app.send("Tab")  # 80 columns: the list first, Tab shows the picker
     app.wait_for("Tom Byrne")
     for _ in range(3):  # Everyone, Alex, Priya, Tom
         app.send("j")

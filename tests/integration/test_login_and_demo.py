@@ -44,6 +44,7 @@ def login(sandbox_url: str, text: str, profile: str | None = "work") -> tuple[in
 def test_login_success_saves_and_activates_the_profile(sandbox) -> None:
     code, out, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
     assert code == 0, err
+    assert err.startswith(f"Checking the credentials at {sandbox.base_url}…\n")
     assert out.startswith("Logged in as ") and out.rstrip().endswith("(profile work)")
     assert sandbox.api_key not in out + err
     cfg = load_config()
@@ -86,7 +87,9 @@ def test_login_throttled(sandbox) -> None:
     sandbox.options.retry_after = 0
     code, _, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
     assert code == 1
-    assert "throttling" in err
+    lines = err.splitlines()
+    assert lines[0] == f"Checking the credentials at {sandbox.base_url}…"  # said before the wait
+    assert "throttling" in lines[-1]
 
 
 def test_login_malformed_answer() -> None:

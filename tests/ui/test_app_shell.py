@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from textual.command import CommandPalette
 
+from crmtui.backends.errors import MalformedResponse, NotFound, PermissionDenied
+from crmtui.backends.registry import Connection, create_backend
+from crmtui.connection_help import explain
+
 from crmtui.ui.app import CrmApp
-from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+from crmtui.ui.screens.connection_error import ConnectionErrorScreen, describe_error
 from crmtui.ui.screens.help import HelpScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.stream_list import StreamList
 
-from .conftest import NARROW, NOW, WIDE, loaded, settled, wait_for
+from .conftest import NARROW, NOW, WIDE, frozen_clock, loaded, settled, wait_for
 
 
 async def test_loads_stream_in_session_order_and_shows_header(make_app) -> None:
@@ -114,6 +119,40 @@ async def test_wrong_api_key_shows_sign_in_failed(make_app) -> None:
         await loaded(pilot)
         assert isinstance(app.screen, ConnectionErrorScreen)
         assert "Sign-in failed" in str(app.screen.query_one("#error-title").render())
+
+
+async def test_a_wrong_base_url_says_there_is_no_api_there_not_that_something_was_deleted(sandbox) -> None:
+    wrong = sandbox.base_url.replace("/api/v3", "/crm/api/v3")
+    backend = create_backend(Connection("onepagecrm", wrong, sandbox.user_id, sandbox.api_key))
+    app = CrmApp(backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert isinstance(app.screen, ConnectionErrorScreen)
+        title = str(app.screen.query_one("#error-title").render())
+        message = str(app.screen.query_one("#error-message").render())
+        hint = str(app.screen.query_one("#error-hint").render())
+        assert title == "No CRM API at this address"
+        assert f"No OnePageCRM API at {wrong}" in message and "check --base-url" in message
+        assert "deleted" not in message + hint and "--base-url" in hint
+        await pilot.press("r")  # retrying says the same
+        await settled(pilot)
+        assert str(app.screen.query_one("#error-title").render()) == title
+
+
+@pytest.mark.parametrize(
+    ("error", "title", "says"),
+    [
+        (NotFound("No such endpoint: /x/bootstrap", status=404), "No CRM API at this address",
+         "No OnePageCRM API at http://crm.example/api/v3 (the server answered 404); check --base-url."),
+        (MalformedResponse("not JSON"), "The server sent something unexpected",
+         "http://crm.example/api/v3 did not answer like the OnePageCRM API (not JSON); check --base-url."),
+        (PermissionDenied("API access is off for this account", status=403), "This account may not use the API",
+         "This account may not use the API: API access is off for this account."),
+    ],
+)
+def test_first_connection_errors_get_the_explanation_crmtui_login_gives(error, title, says) -> None:
+    assert describe_error(error, "http://crm.example/api/v3")[:2] == (title, says)
+    assert says.lower() == explain(error, "http://crm.example/api/v3").lower() + "."  # crmtui login's sentence
 
 
 async def test_retry_recovers_once_the_server_answers(sandbox, make_app) -> None:

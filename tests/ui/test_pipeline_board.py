@@ -11,8 +11,8 @@ from crmtui.domain.formatting import format_money
 from crmtui.domain.models import DealStatus
 from crmtui.service.pipeline_board import CLOSED_DAYS
 from crmtui.ui.app import CrmApp
-from crmtui.ui.widgets.deal_card import short_money
 from crmtui.ui.modals.deal_choice import DealChoiceModal
+from crmtui.ui.modals.deal_edit import DealEditModal
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.screens.help import HelpScreen
 from crmtui.ui.screens.pipeline import STALE_SECONDS, PipelineScreen
@@ -63,7 +63,8 @@ async def test_board_shows_the_default_pipeline_with_a_column_per_stage_then_won
 
         lines = board_text(app)
         assert lines[0].startswith(" Lead in 10%") and "Negotiation 90%" in lines[0]
-        assert "Won · 30d" in lines[0] and "Lost · 30d" in lines[0]
+        await pilot.press(*"l" * 6)  # won and lost are off to the right
+        assert "Won · 30d" in board_text(app)[0] and "Lost · 30d" in board_text(app)[0]
         server = await api.deals(pipeline_id=sales.id)
         for col in board.columns[:5]:
             expected = [d for d in pending_of(server) if d.stage == col.place.stage]
@@ -108,12 +109,12 @@ async def test_pipeline_totals_in_the_bar_and_sums_in_each_column_header(make_ap
         qualified = column(app, "25")
         col_worth = sum(d.amount * d.months for d in qualified.deals)
         header = board_text(app)[1]
-        if size == NARROW:  # three columns of 26: room for whole amounts
-            assert f"{euros(col_worth)} · wtd {euros(col_worth * 0.25)}" in header
-        else:  # seven columns of 22: every column in thousands, alike
-            assert f"{short_money(col_worth, '€')} · wtd {short_money(col_worth * 0.25, '€')}" in header
-            assert "€16.8k · +6 older" in header
+        # columns of at least 26 cells (three at 80, five at 160): room for whole amounts
+        assert f"{euros(col_worth)} · wtd {euros(col_worth * 0.25)}" in header
         assert board_text(app)[0].split("Qualified 25%")[1].split()[0] == str(len(qualified.deals))
+        await pilot.press(*"l" * 5)
+        won = column(app, "won")
+        assert f"{euros(won.totals.amount)} · +{won.hidden} older" in board_text(app)[1]
 
 
 async def test_cards_show_name_contact_company_total_close_date_and_owner(make_app, api) -> None:
@@ -229,12 +230,22 @@ async def test_at_80_columns_the_board_scrolls_sideways_to_the_selected_column(m
         assert [c for c, _, _ in widget.visible_columns()] == [0, 1, 2]
 
 
-async def test_at_160_columns_every_column_of_sales_fits(make_app) -> None:
+async def test_at_160_columns_cards_are_wider_than_at_80_and_the_board_scrolls_to_the_rest(make_app) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await open_board(pilot)
-        assert [c for c, _, _ in board_widget(app).visible_columns()] == list(range(7))
-        assert "◀" not in board_text(app)[0] and "▶" not in board_text(app)[0]
+        widget = board_widget(app)
+        shown = widget.visible_columns()
+        assert [c for c, _, _ in shown] == [0, 1, 2, 3, 4]  # not all seven squeezed in
+        assert all(w >= 26 for _, _, w in shown)  # at least as wide as at 80 columns
+        assert "◀" not in board_text(app)[0] and board_text(app)[0].rstrip().endswith("▶")
+        first_column = [line[: shown[0][2]].rstrip() for line in board_text(app)]
+        for k, deal in enumerate(column(app, "10").deals[:3]):  # cards of 3 lines from line 2, a gap between
+            owner = app.session.account.user_name(deal.owner_id).split()[0]
+            assert first_column[2 + 4 * k + 2].endswith(owner), first_column[2 + 4 * k + 2]  # the owner stays
+        await pilot.press(*"l" * 6)
+        assert [c for c, _, _ in widget.visible_columns()] == [2, 3, 4, 5, 6]
+        assert "Lost · 30d" in board_text(app)[0]
 
 
 async def test_clicking_a_card_selects_it(make_app) -> None:
@@ -282,6 +293,67 @@ async def test_coming_back_after_a_while_reloads_the_deals_and_keeps_the_card(ma
         await settled(pilot)
         assert len(deal_gets(requests)) == gets + 1
         assert selected(app).id == deal.id and selected(app).name == "Renamed elsewhere"
+
+
+async def test_a_stale_reload_when_a_dialog_closes_keeps_the_board_drawn(make_app) -> None:
+    """Reviewer's crash: at 160x45, a reload on closing a dialog drew past the last column."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        _, requests = await open_board(pilot)
+        await pilot.press("l")  # not the first column
+        deal = selected(app)
+        gets = len(deal_gets(requests))
+        pipeline_screen(app).loaded_at -= STALE_SECONDS + 1
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, DealEditModal), what="the edit dialog")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen), what="the board again")
+        await settled(pilot)
+        assert len(deal_gets(requests)) == gets + 1  # it did reload
+        widget = board_widget(app)
+        assert widget.size.width == WIDE[0]
+        assert [c for c, _, _ in widget.visible_columns()] == [0, 1, 2, 3, 4]
+        assert selected(app).id == deal.id and widget.column == 1
+        lines = board_text(app)
+        assert lines[0].startswith(" Lead in 10%") and "Proposal 75%" in lines[0]
+
+
+async def test_a_board_settled_without_a_size_draws_every_column_once_it_has_one(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        widget = board_widget(app)
+        widget.display = False  # no size: one column "fits"
+        await pilot.pause()
+        assert widget.size.width == 0
+        await pilot.press("l", "l")
+        widget.display = True
+        await pilot.pause()
+        assert widget.column == 2 and [c for c, _, _ in widget.visible_columns()] == [0, 1, 2, 3, 4]
+        assert board_text(app)[0].startswith(" Lead in 10%")
+        widget.left = 6  # settled for a narrower board than the one drawn now
+        assert [c for c, _, _ in widget.visible_columns()] == [2, 3, 4, 5, 6]  # never past the last
+        assert "Lost · 30d" in board_text(app)[0]
+
+
+async def test_r_reloads_with_the_header_footer_and_keys_still_there(sandbox, make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        screen = pipeline_screen(app)
+        sandbox.options.latency_ms = 1500
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Loading deals" in bar_text(app), what="the reload to start")
+        await pilot.pause(0.1)
+        # Textual's own loading spinner would cover the whole screen: no header, footer or keys
+        header, footer = screen.query_one("#header", AppHeader), screen.query_one(Footer)
+        assert header.region.height > 0 and footer.region.height > 0
+        assert board_widget(app).size.width == WIDE[0] and board_text(app)[0].startswith(" Lead in 10%")
+        await pilot.press("l")  # keys still work while it loads
+        assert board_widget(app).column == 1
+        await settled(pilot)
+        sandbox.options.latency_ms = 0
+        assert "Loading deals" not in bar_text(app)
 
 
 # -- owner filter ---------------------------------------------------------------------------------------

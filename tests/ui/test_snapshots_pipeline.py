@@ -68,7 +68,7 @@ def test_pipeline_board(snap_compare, sandbox, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_pipeline_won_column(snap_compare, sandbox, size) -> None:
-    """`l` to the won column (80 columns scroll sideways: ◀ in the first title), a card down."""
+    """`l` to the won column (the board scrolls sideways at both sizes: ◀ in the first title), a card down."""
 
     async def run_before(pilot: Pilot) -> None:
         await on_board(pilot)

@@ -41,13 +41,26 @@ def shot(snap_compare, sandbox: SandboxHandle, size: tuple[int, int], run_before
 
 @pytest.mark.parametrize("size", SIZES)
 def test_team_everyone_with_counters(snap_compare, sandbox, size) -> None:
-    """Key 2: the picker (focused) with everyone's and each member's counters; the whole account's stream."""
+    """The picker (focused; Tab at 80 columns) with everyone's and each member's next-action counters."""
 
     async def run_before(pilot: Pilot) -> None:
         screen = await team_ready(pilot)
+        if not screen.members.has_focus:  # narrow: the screen opens on the list
+            await pilot.press("tab")
+            await quiet(pilot)
         assert screen.members.has_focus and screen.stream.viewing is None
 
     assert shot(snap_compare, sandbox, size, run_before)
+
+
+def test_team_opens_on_the_list_at_80_columns(snap_compare, sandbox) -> None:
+    """Key 2 at 80x24: everyone's stream at full width, the list focused; Tab shows the picker."""
+
+    async def run_before(pilot: Pilot) -> None:
+        screen = await team_ready(pilot)
+        assert screen.stream_list.has_focus and not screen.query_one("#team-side").display
+
+    assert shot(snap_compare, sandbox, NARROW, run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -56,6 +69,8 @@ def test_team_colleague_stream(snap_compare, sandbox, size) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         screen = await team_ready(pilot)
+        if not screen.members.has_focus:
+            await pilot.press("tab")
         await pilot.press("j", "j", "j", "enter")
         await wait_for(pilot, lambda: screen.stream.loaded and screen.stream.viewing == sandbox.users[2].user_id)
         await pilot.press("j", "j")

@@ -8,7 +8,6 @@ the row back as the server has it, says why, and keeps the change for review (sc
 from __future__ import annotations
 
 import asyncio
-import re
 
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import ActionStatus

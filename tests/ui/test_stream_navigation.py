@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Footer
+
 from crmtui.domain.formatting import contact_name, format_money
 from crmtui.domain.models import ActionStatus, StreamEntry
 from crmtui.domain.stream import Section
@@ -354,6 +356,30 @@ async def test_filter_keeps_moving_within_the_matches(make_app) -> None:
         assert selected_id(app) == matches[1]
         await pilot.press("G")
         assert selected_id(app) == matches[-1]
+
+
+def footer_labels(app: CrmApp) -> list[str]:
+    footer = stream_screen(app).query_one(Footer)
+    keys = list(footer.query("FooterKey"))
+    assert max(k.region.right for k in keys) <= NARROW[0], "the footer runs off the screen"
+    return [f"{k.key_display} {k.description}" for k in keys]
+
+
+async def test_with_a_filter_on_the_footer_still_fits_help_and_quit_at_80_columns(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        assert footer_labels(app)[-3:] == ["/ Filter", "? Help", "q Quit"]
+        await pilot.press("slash", *"jensen", "enter")
+        await settled(pilot)
+        assert app.focused is stream_list(app) and stream_list(app).filter_text == "jensen"
+        labels = footer_labels(app)
+        assert labels[-3:] == ["esc Clear", "? Help", "q Quit"] and "/ Filter" not in labels
+        await pilot.press("slash")  # / still changes the filter
+        box = stream_screen(app).query_one("#filter")
+        assert app.focused is box and box.value == "jensen"
+        await pilot.press("enter", "escape")
+        assert stream_list(app).filter_text == "" and footer_labels(app)[-3:] == ["/ Filter", "? Help", "q Quit"]
 
 
 async def test_enter_in_filter_asks_the_server_for_contacts_not_loaded(make_app, api) -> None:

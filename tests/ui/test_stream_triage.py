@@ -22,6 +22,7 @@ from .stream_support import (
     api,  # noqa: F401 - fixture
     entry_of,
     go_to,
+    has_next,
     plain_with_next,
     preview_text,
     queued_for_me,
@@ -37,6 +38,10 @@ from .stream_support import (
     without_any_action,
     start,
 )
+
+
+def stream_list_entries(app: CrmApp):
+    return stream_screen(app).stream_list.entries
 
 
 def modal_field(app: CrmApp, selector: str) -> str:
@@ -79,6 +84,24 @@ async def test_d_marks_done_and_enter_saves_the_next_action_due_today(make_app, 
         done = next(a for a in await api.contact_actions(cid) if a.id == done_id)
         assert done.done
         assert not [n for n in notes.all if n.severity != "information"]
+
+
+async def test_d_moves_on_to_the_contact_that_followed_even_when_the_contact_moves_up(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        notes, _ = await start(pilot)
+        target = next(e for e in stream_list_entries(app) if has_next(e) and section_in_app(app, e) is Section.FUTURE)
+        cid, name = target.contact.id, contact_name(target.contact)
+        await go_to(pilot, cid)
+        ids = shown_ids(app)
+        following = ids[ids.index(cid) + 1]
+        await pilot.press("d", *"Call now", "tab", "left", "enter")  # the next action is ASAP: it goes to the top
+        assert app.screen._status() is ActionStatus.ASAP
+        await pilot.press("ctrl+s")
+        await notes.wait(pilot, f"{name}: Call now")  # says where it went
+        await settled(pilot)
+        assert section_of(app, cid) is Section.ASAP
+        assert selected_id(app) == following
 
 
 async def test_d_then_esc_leaves_the_contact_without_a_next_action(make_app, api) -> None:
@@ -317,10 +340,33 @@ async def test_e_edits_the_next_action(make_app, api) -> None:
         edited = entry_of(app, cid).next_action
         assert (edited.id, edited.text, edited.status) == (action.id, "Chase PO", ActionStatus.DATE)
         assert section_of(app, cid) is Section.TODAY
-        await go_to(pilot, cid)  # it moved to Today; the cursor stayed on its row, on the next contact
+        assert selected_id(app) == cid  # it moved to Today; the cursor went with it
         assert "Chase PO" in preview_text(app)
         server = (await server_entry(api, cid)).next_action
         assert (server.id, server.text, server.status, server.date) == (action.id, "Chase PO", ActionStatus.DATE, TODAY)
+
+
+async def test_e_that_moves_the_contact_keeps_the_cursor_on_it(make_app, api) -> None:
+    """Reviewer's case: the contact moved down and the cursor stayed on its row, on another contact."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await start(pilot)
+        target = plain_with_next(app)
+        cid = target.contact.id
+        assert section_of(app, cid) is Section.ASAP
+        await go_to(pilot, cid)
+        neighbours = shown_ids(app)[shown_ids(app).index(cid) - 1 : shown_ids(app).index(cid) + 2]
+        # ASAP -> Date+time, tomorrow 15:00
+        await pilot.press("e", "tab", "right", "right", "enter", "tab", "ctrl+a", "ctrl+k", *"11/03/2026")
+        await pilot.press("tab", *"15:00", "ctrl+s")
+        assert isinstance(app.screen, ActionStreamScreen)
+        assert selected_id(app) == cid  # at once, while the change is on its way
+        await settled(pilot)
+        moved = entry_of(app, cid).next_action
+        assert moved.status is ActionStatus.DATE_TIME and moved.date == TODAY + dt.timedelta(days=1)
+        assert section_of(app, cid) is Section.FUTURE and shown_ids(app).index(cid) > len(neighbours)
+        assert selected_id(app) == cid
+        assert (await server_entry(api, cid)).next_action.date == TODAY + dt.timedelta(days=1)
 
 
 async def test_e_without_a_next_action_says_so(make_app) -> None:
@@ -373,7 +419,7 @@ async def test_a_reassigns_and_the_contact_leaves_the_stream_then_u_brings_it_ba
         assert cid in await server_stream_ids(api)
 
 
-async def test_a_keeps_an_owned_contact_and_esc_or_same_person_changes_nothing(make_app, api) -> None:
+async def test_a_keeps_an_owned_contact_and_esc_or_the_current_assignee_silently_change_nothing(make_app, api) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, requests = await start(pilot)
@@ -384,10 +430,10 @@ async def test_a_keeps_an_owned_contact_and_esc_or_same_person_changes_nothing(m
 
         await pilot.press("a", "escape")
         assert isinstance(app.screen, ActionStreamScreen)
-        await pilot.press("a", "enter")  # the first choice is the current assignee
-        note = await notes.wait(pilot, "already assigned to that user")
-        assert note.title == "Not possible"
-        assert requests.writes() == []
+        await pilot.press("a", "enter")  # the first choice is the current assignee: nothing to do, nothing said
+        assert isinstance(app.screen, ActionStreamScreen)
+        await settled(pilot)
+        assert requests.writes() == [] and notes.all == []
 
         await pilot.press("a", "down", "down", "enter")
         teammate = app.session.account.team[1]
@@ -396,6 +442,7 @@ async def test_a_keeps_an_owned_contact_and_esc_or_same_person_changes_nothing(m
         # the user owns the contact: it stays, without a next action of theirs, the action queued for the teammate
         assert cid in shown_ids(app) and entry_of(app, cid).next_action is None
         assert section_of(app, cid) is Section.QUEUED_FOR_TEAM
+        assert selected_id(app) == cid  # it moved down a section; the cursor went with it
         server = await server_entry(api, cid)
         assert server.next_action is None and server.queued_actions[0].assignee_id == teammate.id
 
@@ -565,7 +612,7 @@ async def test_u_undoes_an_edit_and_a_star_in_reverse_order(make_app, api) -> No
         await go_to(pilot, cid)
         await pilot.press("e", "ctrl+a", "ctrl+k", *"Renamed", "enter")
         await settled(pilot)
-        await go_to(pilot, cid)
+        assert selected_id(app) == cid  # the edit moved it; the cursor went with it
         await pilot.press("asterisk")
         await settled(pilot)
         assert entry_of(app, cid).contact.starred and entry_of(app, cid).next_action.text == "Renamed"

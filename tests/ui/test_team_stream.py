@@ -90,10 +90,11 @@ async def test_counters_for_everyone_and_each_member_and_everyones_stream(make_a
         assert lines[0].split() == ["▸", "Everyone", str(counts["all"])]
         for user, line, count in zip(sandbox.users, lines[1:], counts["users"]):
             assert line.split() == [user.first_name, user.last_name, str(count["counts"])]
-        assert screen.members.has_focus and screen.has_class("-members")  # the picker shows at 80 columns
+        assert screen.stream_list.has_focus and not screen.query_one("#team-side").display  # 80 columns: list first
+        assert screen.stream_list.region.width == NARROW[0]  # rows at full width, as in the action stream
         assert requests.gets(TEAM_STREAM)[-1].get("user_id") is None  # the whole account
         assert len(shown(screen)) == len(sandbox.state.tables["contacts"])
-        assert title(app) == f"Team · Everyone · {len(sandbox.state.tables['contacts'])}"
+        assert title(app) == f"Team · Everyone · {len(sandbox.state.tables['contacts'])} contacts"
         assert [e.contact.id for e in app.session.entries] == main_before  # the action stream is untouched
         assert app.session.stream_user_id == sandbox.user_id
 
@@ -107,7 +108,7 @@ async def test_enter_on_a_member_loads_their_stream_and_moves_to_the_list(make_a
         assert requests.gets(TEAM_STREAM)[-1]["user_id"] == priya.user_id
         expected = {e.contact.id for e in await api.team_stream_all(user_id=priya.user_id)}
         assert set(shown(screen)) == expected
-        assert title(app) == f"Team · Priya Shah · {len(expected)}"
+        assert title(app) == f"Team · Priya Shah · {len(expected)} contacts"
         assert screen.stream_list.has_focus and not screen.has_class("-members")
         assert not screen.query_one("#team-side").display  # 80 columns: the list gets the width back
         assert picker_lines(app)[2].startswith("▸ Priya Shah")
@@ -122,7 +123,7 @@ async def test_browsing_the_picker_loads_after_a_pause_and_brackets_step(make_ap
     async with app.run_test(size=NARROW) as pilot:
         _, requests, screen = await open_team(pilot)
         loads = len(requests.gets(TEAM_STREAM))
-        await pilot.press("j", "j", "j")  # passing members quickly loads only where it rests
+        await pilot.press("tab", "j", "j", "j")  # passing members quickly loads only where it rests
         await wait_for(pilot, lambda: screen.stream.viewing == sandbox.users[2].user_id and screen.stream.loaded)
         await settled(pilot)
         assert [q.get("user_id") for q in requests.gets(TEAM_STREAM)[loads:]] == [sandbox.users[2].user_id]
@@ -139,11 +140,12 @@ async def test_tab_moves_between_picker_and_list(make_app) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         _, _, screen = await open_team(pilot)
-        assert screen.members.has_focus
-        await pilot.press("tab")
-        assert screen.stream_list.has_focus and not screen.has_class("-members")
+        assert screen.stream_list.has_focus and not screen.query_one("#team-side").display
         await pilot.press("tab")
         assert screen.members.has_focus and screen.query_one("#team-side").display
+        await pilot.press("tab")
+        assert screen.stream_list.has_focus and not screen.has_class("-members")
+        assert not screen.query_one("#team-side").display
 
 
 async def test_the_chosen_member_and_cursor_survive_switching_screens(make_app, sandbox) -> None:
@@ -168,7 +170,6 @@ async def test_a_change_in_the_action_stream_shows_when_coming_back(make_app) ->
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         _, requests, screen = await open_team(pilot)
-        await pilot.press("tab")
         loads = len(requests.gets(TEAM_STREAM))
         await pilot.press("1")
         cid = app.screen.selected_entry().contact.id
@@ -215,7 +216,6 @@ async def test_done_on_my_own_action_in_everyones_stream_asks_for_the_next(make_
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, requests, screen = await open_team(pilot)
-        await pilot.press("tab")
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         cid, done_id = entry.contact.id, entry.next_action.id
         await go_to(pilot, screen, cid)
@@ -234,7 +234,6 @@ async def test_a_assigns_to_a_team_member_who_is_told_and_counters_follow(make_a
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, requests, screen = await open_team(pilot)
-        await pilot.press("tab")
         me, priya = sandbox.user_id, sandbox.users[1]
         entry = first(screen, next_of(me), "with my next action")
         cid, action_id = entry.contact.id, entry.next_action.id
@@ -318,7 +317,7 @@ async def test_filter_narrows_and_enter_searches_everyones_stream(make_app, sand
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         _, requests, screen = await open_team(pilot)
-        await pilot.press("tab", "slash", *"garcia")
+        await pilot.press("slash", *"garcia")
         total = len(screen.stream.entries)
         assert 0 < len(shown(screen)) < total
         assert title(app) == f"Team · Everyone · {len(shown(screen))} of {total} match"
@@ -327,7 +326,7 @@ async def test_filter_narrows_and_enter_searches_everyones_stream(make_app, sand
         search = [q for q in requests.gets(TEAM_STREAM) if q.get("search") == "garcia"]
         assert search and "user_id" not in search[-1]
         await pilot.press("escape")
-        assert len(shown(screen)) == total and title(app) == f"Team · Everyone · {total}"
+        assert len(shown(screen)) == total and title(app) == f"Team · Everyone · {total} contacts"
 
 
 async def test_r_reloads_counters_and_stream(make_app, sandbox, api) -> None:
@@ -351,7 +350,9 @@ async def test_wide_shows_picker_and_preview_beside_the_list(make_app, sandbox) 
     app: CrmApp = make_app()
     async with app.run_test(size=WIDE) as pilot:
         _, _, screen = await open_team(pilot)
+        assert screen.members.has_focus  # beside the list, the picker is where to start
         await pilot.press("tab")
+        assert screen.stream_list.has_focus
         assert screen.query_one("#team-side").display and screen.query_one("#team-preview").display
         entry = screen.stream_list.selected_entry
         assert screen.query_one("#team-preview").contact_id == entry.contact.id
@@ -366,7 +367,6 @@ async def test_assign_refused_by_the_server_reverts_with_its_message(make_app, s
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, _, screen = await open_team(pilot)
-        await pilot.press("tab")
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         await go_to(pilot, screen, entry.contact.id)
         gone = httpx.delete(  # deleted in the web app meanwhile
@@ -386,7 +386,6 @@ async def test_a_throttled_assign_waits_and_goes_through(make_app, sandbox) -> N
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, _, screen = await open_team(pilot)
-        await pilot.press("tab")
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         await go_to(pilot, screen, entry.contact.id)
         sandbox.options.throttle_rate = 1.0

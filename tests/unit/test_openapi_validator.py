@@ -55,7 +55,7 @@ def test_accepts_declared_paths(validator: SpecValidator, method: str, url: str)
         ("GET", f"{BASE}/contact.json", "no path in the spec matches"),
         ("GET", f"{BASE}/contacts/{ID}/everything", "no path in the spec matches"),
         ("GET", "http://127.0.0.1:8000/api/v2/contacts.json", "not under the API base path"),
-        ("GET", f"http://127.0.0.1:8000/contacts.json", "not under the API base path"),
+        ("GET", "http://127.0.0.1:8000/contacts.json", "not under the API base path"),
         ("PATCH", f"{BASE}/contacts/{ID}.json", "method not in the spec"),
         ("DELETE", f"{BASE}/pipelines/{ID}.json", "method not in the spec"),
         ("POST", f"{BASE}/actions/{ID}/mark_as_done.json", "method not in the spec"),

@@ -67,11 +67,12 @@ def test_card_shows_name_contact_company_total_months_date_and_owner() -> None:
     assert lines[2].startswith(" €18,000 (12 mo) 29/04") and lines[2].rstrip().endswith("Priya Shah")
 
 
-def test_narrow_card_shortens_months_then_the_owner_then_drops_them() -> None:
+def test_narrow_card_shortens_months_then_the_owner_to_initials_then_drops_them() -> None:
     multi = deal(amount=1500, months=12, total_amount=18000)
     assert text(card_lines(multi, 36, ACCOUNT, TODAY)[2]) == " €18,000 (12 mo) 29/04   Priya Shah"
     assert text(card_lines(multi, 26, ACCOUNT, TODAY)[2]) == " €18,000 12mo 29/04 Priya"
     assert text(card_lines(multi, 22, ACCOUNT, TODAY)[2]) == " €18,000 29/04  Priya"
+    assert text(card_lines(multi, 19, ACCOUNT, TODAY)[2]) == " €18,000 29/04  PS"  # initials before nothing
     assert text(card_lines(multi, 16, ACCOUNT, TODAY)[2]) == " €18,000 29/04 "
 
 

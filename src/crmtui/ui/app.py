@@ -434,9 +434,13 @@ def run_app(
     clock: Clock | None = None,
     **options: Any,
 ) -> int:
-    """Run the UI until the user quits; returns the exit code. `options`: outbox, offline."""
+    """Run the UI until the user quits; returns the exit code (1, with one line on stderr, after a bug).
+
+    `options`: outbox, offline (see CrmApp).
+    """
+    from crmtui.ui.crash import run_guarded
+
     app = CrmApp(
         backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock, **options
     )
-    result = app.run()
-    return result if isinstance(result, int) else 0
+    return run_guarded(app)

@@ -14,6 +14,9 @@ import random
 from crmtui.sandbox.onepagecrm.state import UTC, iso
 
 FIRST = "Aoife Ben Carla Dara Emeka Fiona Gareth Hana Ivan Jia Karim Lena Maya Niall Olga Pedro Quinn Rosa Sean Tara Uma Victor Wanda Xavier Yusuf Zoe Ana Bruno Chloe Diego Erin Felix Grace Hugo Iris Jonas Kate Liam Mina Noah".split()
+# Titles follow the first name (no "Mr Olga"); Dara and Quinn keep whichever title was drawn.
+FEMALE = set("Aoife Carla Fiona Hana Jia Lena Maya Olga Rosa Tara Uma Wanda Zoe Ana Chloe Erin Grace Iris Kate Mina".split())
+MALE = set("Ben Emeka Gareth Ivan Karim Niall Pedro Sean Victor Xavier Yusuf Bruno Diego Felix Hugo Jonas Liam Noah".split())
 LAST = "Adams Byrne Chen Doyle Evans Fischer Garcia Hughes Ivanova Jensen Kelly Lopez Murphy Nakamura Okafor Patel Quinn Rossi Schmidt Tanaka Ueda Varga Walsh Xu Young Zimmer Brennan Costa Dubois Esposito Farrell Gallagher Horvat Ito Kowalski Larsen Moreau Novak O'Brien Price".split()
 COMPANY_A = "Acme Blue Bright Cedar Delta Ember Fern Granite Harbor Iron Juniper Kestrel Lumen Maple Nova Oak Pine Quartz River Summit Tidal Urban Vertex Willow Zenith".split()
 COMPANY_B = "Labs Logistics Foods Solar Systems Partners Dental Studio Analytics Builders Media Robotics Travel Health Capital".split()
@@ -23,6 +26,19 @@ TAGS = ["VIP", "newsletter", "partner", "trade-show", "referral", "enterprise", 
 ACTION_TEXTS = ["Call to discuss proposal", "Send pricing sheet", "Follow up on demo", "Email contract draft", "Book onsite visit", "Check in after trial", "Confirm delivery date", "Introduce account manager", "Ask for referral", "Review quote changes", "Schedule quarterly review", "Send case study", "Chase signed order", "Prepare renewal offer"]
 WAITING_TEXTS = ["Waiting for budget approval", "Waiting for signed NDA", "Waiting for their IT review"]
 USERS = [("Alex", "Morgan"), ("Priya", "Shah"), ("Tom", "Byrne"), ("Sofia", "Lindqvist"), ("Marcus", "Reed")]
+
+
+def title_for(first_name: str, drawn: str) -> str:
+    """The drawn title ("Mr", "Mrs", "Ms"), made to agree with the first name.
+
+    The title is still drawn (and then corrected) so that every later draw, and so the rest of the
+    seeded data, stays the same for a given seed.
+    """
+    if first_name in MALE:
+        return "Mr"
+    if first_name in FEMALE and drawn == "Mr":
+        return "Ms"
+    return drawn
 
 
 def _hex(rng: random.Random) -> str:
@@ -101,7 +117,7 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
         source = rng.choice(sources)
         created = ago(rng.uniform(30, 700))
         contact = add("contacts", {
-            "title": rng.choice(["Mr", "Mrs", "Ms"]), "first_name": first, "last_name": last, "job_title": rng.choice(JOBS),
+            "title": title_for(first, rng.choice(["Mr", "Mrs", "Ms"])), "first_name": first, "last_name": last, "job_title": rng.choice(JOBS),
             "starred": rng.random() < 0.1, "photo_url": "", "company_id": company["id"], "company_name": company["name"],
             "url": [{"type": "website", "value": company["url"]}],
             "phones": [{"type": "work", "value": f"+353 1 {rng.randint(200, 999)} {rng.randint(1000, 9999)}"}] + ([{"type": "mobile", "value": f"+353 8{rng.randint(3, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"}] if rng.random() < 0.6 else []),

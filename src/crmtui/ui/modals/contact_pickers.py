@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from crmtui.ui.modals.pickers import PickerModal
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,8 @@ class Choice:
     label: str
 
 
-class ChoiceModal(ModalScreen[str | None]):
+class ChoiceModal(PickerModal):
     """A list to pick from: Enter picks, Esc cancels; the current value is marked and highlighted."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, choices: list[Choice], *, current: str | None = None, hint: str = "Enter pick · Esc cancel") -> None:
         super().__init__()
@@ -51,6 +49,3 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id or 0)].value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

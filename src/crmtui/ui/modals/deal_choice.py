@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from crmtui.ui.modals.pickers import PickerModal
 
-class DealChoiceModal(ModalScreen[str | None]):
+
+class DealChoiceModal(PickerModal):
     """Pick one of `choices` ((id, label) pairs); returns its id, or None on Esc."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], *, current: str | None = None) -> None:
         super().__init__()
@@ -37,6 +35,3 @@ class DealChoiceModal(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

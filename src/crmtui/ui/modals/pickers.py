@@ -1,4 +1,4 @@
-"""Small modals: yes/no confirmation and a team-member picker."""
+"""Small modals: yes/no confirmation, the base of the pick-one-from-a-list modals, a team-member picker."""
 
 from __future__ import annotations
 
@@ -45,10 +45,28 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class TeamPickerModal(ModalScreen[str | None]):
-    """Pick a team member; returns their user id, or None on Esc."""
+class PickerModal(ModalScreen[str | None]):
+    """A modal around one OptionList: j/k move as in every list of the app, Enter picks, Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("j", "move(1)", "Next choice", show=False),
+        Binding("k", "move(-1)", "Previous choice", show=False),
+    ]
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TeamPickerModal(PickerModal):
+    """Pick a team member; returns their user id, or None on Esc."""
 
     def __init__(self, title: str, users: list[User], *, current: str | None = None) -> None:
         super().__init__()
@@ -73,7 +91,4 @@ class TeamPickerModal(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 

@@ -8,7 +8,26 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from crmtui.backends.errors import AuthError, BackendError, MalformedResponse, Offline, RateLimited
+from crmtui.backends.errors import (
+    AuthError,
+    BackendError,
+    MalformedResponse,
+    NotFound,
+    Offline,
+    PermissionDenied,
+    RateLimited,
+)
+from crmtui.connection_help import explain
+
+_ADDRESS_HINT = "The address comes from --base-url, CRMTUI_BASE_URL or the profile; fix it, then retry."
+
+# On the first connection these mean the address (or the account) is wrong, not that a record is
+# gone: they get the sentence `crmtui login` prints for the same answer.
+_EXPLAINED: list[tuple[type[BackendError], str, str]] = [
+    (NotFound, "No CRM API at this address", _ADDRESS_HINT),
+    (MalformedResponse, "The server sent something unexpected", _ADDRESS_HINT),
+    (PermissionDenied, "This account may not use the API", "Ask your account's administrator, then retry."),
+]
 
 _HINTS: list[tuple[type[BackendError], str, str]] = [
     (AuthError, "Sign-in failed", "Check the user id and API key (crmtui login), then retry."),
@@ -18,8 +37,15 @@ _HINTS: list[tuple[type[BackendError], str, str]] = [
 ]
 
 
-def describe_error(error: BaseException) -> tuple[str, str, str]:
-    """(title, message, hint) for a connection error, never a traceback."""
+def describe_error(error: BaseException, base_url: str | None = None) -> tuple[str, str, str]:
+    """(title, message, hint) for an error of the first connection to `base_url`, never a traceback."""
+    for kind, title, hint in _EXPLAINED:
+        if isinstance(error, kind):
+            address = base_url or "this address"
+            sentence = explain(error, address)
+            if not sentence.startswith(address):  # a URL keeps its case
+                sentence = sentence[:1].upper() + sentence[1:]
+            return title, sentence + ".", hint
     for kind, title, hint in _HINTS:
         if isinstance(error, kind):
             message = error.user_message
@@ -29,6 +55,15 @@ def describe_error(error: BaseException) -> tuple[str, str, str]:
     if isinstance(error, BackendError):
         return "Could not load your CRM", error.user_message, "Retry, or quit and try again later."
     return "Could not load your CRM", f"{type(error).__name__}: {error}", "Retry, or quit and report it."
+
+
+def api_address(backend: object) -> str | None:
+    """The API address `backend` talks to, when it tells (the OnePageCRM backend's client does)."""
+    for holder in (backend, getattr(backend, "client", None)):
+        url = getattr(holder, "base_url", None)
+        if isinstance(url, str) and url:
+            return url
+    return None
 
 
 class ConnectionErrorScreen(Screen[None]):
@@ -43,8 +78,12 @@ class ConnectionErrorScreen(Screen[None]):
         super().__init__()
         self.error = error
 
+    def _describe(self, error: BaseException) -> tuple[str, str, str]:
+        session = getattr(self.app, "session", None)
+        return describe_error(error, api_address(getattr(session, "backend", None)))
+
     def compose(self) -> ComposeResult:
-        title, message, hint = describe_error(self.error)
+        title, message, hint = self._describe(self.error)
         with Center(id="error-center"):
             with Vertical(id="error-box", classes="dialog"):
                 yield Label(title, id="error-title", classes="dialog-title")
@@ -55,7 +94,7 @@ class ConnectionErrorScreen(Screen[None]):
 
     def show_error(self, error: BaseException) -> None:
         self.error = error
-        title, message, hint = describe_error(error)
+        title, message, hint = self._describe(error)
         self.query_one("#error-title", Label).update(title)
         self.query_one("#error-message", Static).update(message)
         self.query_one("#error-hint", Static).update(hint)

@@ -112,8 +112,8 @@ class ContactDetailScreen(ContactEditsMixin):
     def selected_entry(self) -> StreamEntry | None:
         return self.contact.current
 
-    def _keep_row(self, keep: bool) -> None:
-        """One contact: no row to keep."""
+    def _move_past(self, contact_id: str) -> None:
+        """One contact: nowhere to move on to."""
 
     def _command_owner(self) -> DOMNode:
         """The app: Esc right after saving closes this screen, and must not cancel the save."""

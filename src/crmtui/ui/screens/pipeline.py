@@ -73,7 +73,9 @@ class PipelineScreen(DealChangesMixin):
         self.pipeline_id: str | None = None
         self.owner_id: str | None = None
         self.show_all_closed = False
-        self.loading = ""
+        self.loading_text = ""
+        """What the bar says while deals load ("" when they are not). Not `loading`: that is Textual's
+        own reactive, which would cover the whole screen (header, footer, keys) with a spinner."""
         self.loaded_at: float | None = None
         """time.monotonic() of the last complete load of the shown pipeline's deals."""
         self._unsubscribe: Callable[[], None] | None = None
@@ -115,8 +117,8 @@ class PipelineScreen(DealChangesMixin):
 
     # -- loading -------------------------------------------------------------------------------
     def _progress(self, done: int, total: int) -> None:
-        self.loading = f"Loading deals… {done:,} / {total:,}" if total else "Loading deals…"
-        self.board.empty_text = self.loading
+        self.loading_text = f"Loading deals… {done:,} / {total:,}" if total else "Loading deals…"
+        self.board.empty_text = self.loading_text
         self._show_bar()
 
     @work(exclusive=True, group="pipeline-load", exit_on_error=False)
@@ -129,7 +131,7 @@ class PipelineScreen(DealChangesMixin):
             if pipelines or not service.pipelines:
                 await service.load_pipelines()
             if not service.pipelines:
-                self.loading = ""
+                self.loading_text = ""
                 self.board.empty_text = "This account has no pipelines"
                 self._show_bar()
                 return
@@ -139,12 +141,12 @@ class PipelineScreen(DealChangesMixin):
             self._show()  # a pipeline seen before shows at once while it reloads
             await service.load_deals(chosen.id, on_progress=self._progress)
         except BackendError as exc:
-            self.loading = ""
+            self.loading_text = ""
             self.board.empty_text = f"Could not load deals: {exc.user_message} (r retries)"
             self._show_bar()
             self.notify(exc.user_message, title="Loading deals failed", severity="error", timeout=8)
             return
-        self.loading = ""
+        self.loading_text = ""
         self.loaded_at = time.monotonic()
         self._show()
 
@@ -179,7 +181,7 @@ class PipelineScreen(DealChangesMixin):
                 pipeline,
                 self.board.board if self.board.board is not None and pipeline is not None else None,
                 owner=owner,
-                loading=self.loading,
+                loading=self.loading_text,
                 symbol=account.currency_symbol if account is not None else "$",
                 closed_days=None if self.show_all_closed else CLOSED_DAYS,
                 width=max(self.size.width, 20),

@@ -1,7 +1,8 @@
 """Top-level screen 2: the team stream. Counters per member; any member's (or everyone's) stream.
 
 The stream sits where the action stream's does, with the same rows, preview and triage keys; the
-team picker sits above the preview (on narrow terminals it shows while it has the focus). The
+team picker sits above the preview (on narrow terminals it shows while it has the focus, and the
+screen opens on the list, at full width: Tab shows the picker). The
 stream comes from its own `TeamStream`, so the signed-in user's action stream is never disturbed.
 """
 
@@ -57,7 +58,6 @@ class TeamStreamScreen(TeamKeysMixin):
         super().__init__()
         self.team: TeamStream | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._keep_row_depth = 0
         self._stale = False
 
     def compose(self) -> ComposeResult:
@@ -81,9 +81,8 @@ class TeamStreamScreen(TeamKeysMixin):
     def selected_entry(self) -> StreamEntry | None:
         return self.stream_list.selected_entry
 
-    def _keep_row(self, keep: bool) -> None:
-        self._keep_row_depth += 1 if keep else -1
-        self.stream_list.follow_contact = self._keep_row_depth <= 0
+    def _move_past(self, contact_id: str) -> None:
+        self.stream_list.move_past(contact_id)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -93,7 +92,10 @@ class TeamStreamScreen(TeamKeysMixin):
         self.query_one("#team-filter", Input).display = False
         self.members.border_title = "Next actions"
         self._show_members()
-        self.action_members()
+        if self.app.size.width >= WIDE:
+            self.action_members()  # beside the list: choose whose stream
+        else:
+            self.stream_list.focus()  # the picker would take the rows' width; Tab shows it
         self.load_counts()
         self.load_view(stream.viewing)
 
@@ -224,7 +226,8 @@ class TeamStreamScreen(TeamKeysMixin):
         total = len(stream.entries)
         title = f"Team · {stream.viewing_name()}"
         if stream.loaded or total:
-            title += f" · {len(lst.entries):,} of {total:,} match" if lst.filter_text else f" · {total:,}"
+            # "contacts": the picker's counters beside it are next actions, a different number
+            title += f" · {len(lst.entries):,} of {total:,} match" if lst.filter_text else f" · {total:,} contacts"
         self.query_one("#header", AppHeader).title = title
         self.refresh_bindings()
 

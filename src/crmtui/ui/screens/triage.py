@@ -36,7 +36,8 @@ class TriageMixin(Screen):
     def selected_entry(self) -> StreamEntry | None:  # pragma: no cover - provided by the screen
         raise NotImplementedError
 
-    def _keep_row(self, keep: bool) -> None:  # pragma: no cover - provided by the screen
+    def _move_past(self, contact_id: str) -> None:  # pragma: no cover - provided by the screen
+        """Triage moves on: the cursor goes to the contact that followed `contact_id`."""
         raise NotImplementedError
 
     # -- running commands ----------------------------------------------------------------------
@@ -47,7 +48,6 @@ class TriageMixin(Screen):
             if self._command_lock is None:
                 self._command_lock = asyncio.Lock()
             async with self._command_lock:
-                self._keep_row(True)
                 try:
                     await make()
                 except CommandRefused as exc:
@@ -56,8 +56,6 @@ class TriageMixin(Screen):
                 except BackendError as exc:
                     self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=8)
                     return False
-                finally:
-                    self._keep_row(False)
             if success:
                 self.notify(success, timeout=3)
             return True
@@ -87,6 +85,9 @@ class TriageMixin(Screen):
         if entry is None or entry.next_action is None:
             return
         contact_id, name = entry.contact.id, contact_name(entry.contact)
+        # Every other key leaves the cursor on its contact wherever it goes; done moves on to the
+        # next one (the notification after saving says where this one went).
+        self._move_past(contact_id)
         done = self.run_command(lambda: self.session.mark_done(contact_id))
         account, today = self._account_today()
         if account is None:
@@ -170,7 +171,7 @@ class TriageMixin(Screen):
         contact_id = entry.contact.id
 
         def after(user_id: str | None) -> None:
-            if user_id:
+            if user_id and user_id != action.assignee_id:  # the current assignee: nothing to do
                 name = account.user_name(user_id)
                 self.run_command(
                     lambda: self.session.reassign(contact_id, action.id, user_id), success=f"Assigned to {name}"

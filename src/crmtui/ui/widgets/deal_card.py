@@ -49,6 +49,11 @@ def owner_text(deal: Deal, account: Account | None, *, short: bool) -> str:
     return parts[0] if parts else name
 
 
+def initials(name: str) -> str:
+    """"Priya Shah" -> "PS": the owner when not even a first name fits."""
+    return "".join(part[0] for part in name.split() if part[:1].isalpha()).upper()[:3]
+
+
 def card_role(deal: Deal, today: dt.date) -> str:
     """The colour of the card's edge: won, lost, overdue (expected to close before today) or open."""
     if deal.status is DealStatus.WON:
@@ -76,10 +81,14 @@ def card_lines(deal: Deal, width: int, account: Account | None, today: dt.date) 
     date_role = "overdue" if card_role(deal, today) == "overdue" else "dim"
     owner = owner_text(deal, account, short=inner < 34)
     first = owner.split()[0] if owner else ""
+    letters = initials(owner_text(deal, account, short=False)) if owner else ""
     line3: Line = [(fit(f" {worth} {date}", inner), "amount")]  # when nothing else fits
     middle = f" {date}" if date else ""  # the date's colour sets it apart; no room for more
     short = f" {deal.months}mo" if deal.months > 1 else ""
-    tries = ((worth + months, owner), (worth + short, owner), (worth + short, first), (worth, first), (worth, ""))
+    tries = (
+        (worth + months, owner), (worth + short, owner), (worth + short, first), (worth, first), (worth, letters),
+        (worth, ""),
+    )
     for left, right in tries:
         left = " " + left
         gap = inner - cell_len(left) - cell_len(middle) - cell_len(right)

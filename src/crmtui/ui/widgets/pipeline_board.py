@@ -25,7 +25,8 @@ from crmtui.service.pipeline_board import Board
 from crmtui.ui.cells import fit
 from crmtui.ui.widgets.deal_card import Line, card_lines, card_role, header_lines, more_text, sums_level
 
-MIN_WIDTH = 22
+MIN_WIDTH = 26
+"""Narrower cards lose the owner and cut names: wide terminals scroll sideways rather than cramp."""
 GAP = 1
 HEADER = 2
 CARD = 3
@@ -149,6 +150,9 @@ class PipelineBoard(Widget, can_focus=True):
                 self._rows[c] = max(0, min(self._rows[c], len(column.deals) - 1))
             deal = self.selected_deal
             self._selected_id = deal.id if deal is not None else None
+        # Without a size (hidden, or covered while the screen lays out) one column would seem to fit
+        # and the window would jump to the selected column: scroll once there is one (on_resize).
+        if board is not None and board.columns and self.size.width > 0 and self.size.height > 0:
             fit_count = self._fit_count()
             if self.column < self.left:
                 self.left = self.column
@@ -172,13 +176,17 @@ class PipelineBoard(Widget, can_focus=True):
         """(column index, x, width) of each column on screen."""
         if self.board is None or not self.board.columns:
             return []
+        count = len(self.board.columns)
         shown = self._fit_count()
+        # `left` was settled for the width of the time; the widget may have been resized since (the
+        # Resize event comes after a first draw at the new size): never draw past the last column.
+        left = max(0, min(self.left, count - shown))
         room = self.size.width - GAP * (shown - 1)
         base, extra = divmod(max(room, shown), shown)
         out, x = [], 0
         for i in range(shown):
             width = base + (1 if i < extra else 0)
-            out.append((self.left + i, x, width))
+            out.append((left + i, x, width))
             x += width + GAP
         return out
 

@@ -123,15 +123,16 @@ class StreamList(ScrollView, can_focus=True):
         self._now: dt.datetime | None = None
         self._user_id: str | None = None
         self._last_highlighted: str | None = None
-        self.follow_contact = True
-        """After new entries arrive, keep the cursor on the same contact (else on the same row)."""
 
     # -- data ----------------------------------------------------------------------------------
     def set_context(self, account: Account | None, today: dt.date, now: dt.datetime | None, user_id: str | None) -> None:
         self._account, self._today, self._now, self._user_id = account, today, now, user_id
 
     def set_entries(self, entries: list[StreamEntry]) -> None:
-        """Show `entries` (already in stream order), keeping the cursor where the user expects it."""
+        """Show `entries` (already in stream order), the cursor on the same contact wherever it went.
+
+        When that contact has left the list, the cursor keeps its row: on the contact that followed.
+        """
         self._entries = list(entries)
         self._haystacks = {}
         self._rebuild()
@@ -191,7 +192,7 @@ class StreamList(ScrollView, can_focus=True):
         self._cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
         target = None
-        if selected_id is not None and self.follow_contact:
+        if selected_id is not None:
             target = next(
                 (i for i, r in enumerate(rows) if isinstance(r, StreamEntry) and r.contact.id == selected_id), None
             )
@@ -236,6 +237,16 @@ class StreamList(ScrollView, can_focus=True):
                 self.cursor = i
                 return True
         return False
+
+    def move_past(self, contact_id: str) -> None:
+        """Put the cursor on the contact after `contact_id` (the one before, when it is the last)."""
+        ids = [e.contact.id for e in self.entries]
+        if contact_id not in ids:
+            return
+        index = ids.index(contact_id)
+        neighbour = ids[index + 1] if index + 1 < len(ids) else ids[index - 1] if index > 0 else None
+        if neighbour is not None:
+            self.select_contact(neighbour)
 
     def action_cursor_down(self) -> None:
         nxt = self.cursor + 1
