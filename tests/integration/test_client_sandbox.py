@@ -216,7 +216,7 @@ async def test_action_stream_modified_since(client: OnePageCRMClient, sandbox: S
     since = sandbox.state.now()  # the sandbox's clock (its `today` is fixed); seeded data is older
     assert (await client.action_stream(modified_since=since)).total_count == 0
     await client.star_contact(starred_one.id)
-    await new_action(client, with_action.id, status="date", date=day(3), text="Freshly added")
+    await new_action(client, with_action.id, status="queued_with_date", date=day(3), text="Freshly added")
     changed = await client.action_stream_all(modified_since=since)
     assert set(ids(changed)) == {starred_one.id, with_action.id}
     assert untouched.id not in ids(changed)
@@ -353,17 +353,17 @@ async def test_swap(client: OnePageCRMClient) -> None:
     assert no_next.value.message == "There is no next action to swap with; promote instead"
 
 
-async def test_second_asap_leaves_one_next_action(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
+async def test_a_second_next_action_is_a_conflict_and_a_queued_one_is_not(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
     cid = (await new_contact(client)).contact.id
     first = await new_action(client, cid, status="asap", text="First")
-    second = await new_action(client, cid, status="asap", text="Second")
+    with pytest.raises(Conflict) as second:
+        await new_action(client, cid, status="asap", text="Second")
+    assert second.value.status == 409 and second.value.error_name == "next_action_exists"
+    queued = await new_action(client, cid, status="queued", text="Second")
     entry = await client.get_contact(cid)
-    assert entry.next_action.id == second.id
-    assert [a.id for a in entry.next_actions] == [second.id]
-    assert [(a.id, a.status) for a in entry.queued_actions] == [(first.id, wire.ActionStatus.QUEUED)]
-    assert (await client.get_action(first.id)).status == wire.ActionStatus.QUEUED
+    assert entry.next_action.id == first.id
+    assert [(a.id, a.status) for a in entry.queued_actions] == [(queued.id, wire.ActionStatus.QUEUED)]
     open_actions = (await client.list_actions(contact_id=cid, done=False)).items
-    assert {a.id for a in open_actions} == {first.id, second.id}
     assert sum(1 for a in open_actions if a.status in rules.NEXT_STATUSES) == 1
 
 

@@ -219,24 +219,28 @@ def test_json_suffix_routes_the_same(api) -> None:
 # -- actions ---------------------------------------------------------------------------------------------
 
 
-def test_second_asap_becomes_next_and_the_first_is_queued(api) -> None:
+def test_a_second_next_action_is_refused_with_the_specs_409(api) -> None:
     contact = new_contact(api)
     first = new_action(api, contact["id"], status="asap", text="First")
-    second = new_action(api, contact["id"], status="asap", text="Second")
+    refused = api.post("/actions", json={"contact_id": contact["id"], "status": "asap", "text": "Second"})
+    assert refused.status_code == 409 and refused.json()["error_name"] == "next_action_exists"
+    dated = api.post("/actions", json={"contact_id": contact["id"], "status": "date", "date": "2026-03-12", "text": "Dated"})
+    assert dated.status_code == 409
+    queued = new_action(api, contact["id"], status="queued_with_date", date="2026-03-12", text="Queued")
     e = entry(api, contact["id"])
-    assert e["next_action"]["id"] == second["id"]
-    assert [a["id"] for a in e["queued_actions"]] == [first["id"]]
-    assert e["queued_actions"][0]["status"] == "queued"
+    assert e["next_action"]["id"] == first["id"] and [a["id"] for a in e["queued_actions"]] == [queued["id"]]
+    assert [a["id"] for a in e["next_action_conflicts"]] == [] or e["next_action"]["status"] == "asap"
+    to_next = api.put(f"/actions/{queued['id']}", json={"status": "asap"})  # a queued one cannot jump the line
+    assert to_next.status_code == 409
+    again = api.put(f"/actions/{first['id']}", json={"status": "date", "date": "2026-03-20", "text": "First"})
+    assert again.status_code == 200  # the next action itself may change
 
 
-def test_more_urgent_action_wins_and_later_one_is_queued_with_date(api) -> None:
+def test_a_teammates_next_action_does_not_block_mine(api, sandbox) -> None:
     contact = new_contact(api)
-    later = new_action(api, contact["id"], status="date", date="2026-03-20")
-    sooner = new_action(api, contact["id"], status="date", date="2026-03-12")
-    e = entry(api, contact["id"])
-    assert e["next_action"]["id"] == sooner["id"]
-    assert e["queued_actions"][0]["id"] == later["id"] and e["queued_actions"][0]["status"] == "queued_with_date"
-    assert e["next_action_conflicts"] == []
+    new_action(api, contact["id"], status="asap", text="Theirs", assignee_id=sandbox.users[1].user_id)
+    mine = new_action(api, contact["id"], status="asap", text="Mine")
+    assert entry(api, contact["id"])["next_action"]["id"] == mine["id"]
 
 
 def test_done_and_undo(api) -> None:
@@ -356,7 +360,7 @@ def test_change_owner_moves_open_actions_and_queues_behind_the_new_owners_next(a
     mine_next = new_action(api, cid, status="date", date="2026-03-15", text="My next")
     mine_dated = new_action(api, cid, status="queued_with_date", date="2026-03-12", text="My dated queued")
     mine_queued = new_action(api, cid, status="queued", text="My queued")
-    mine_done = new_action(api, cid, status="asap", text="Done already")
+    mine_done = new_action(api, cid, status="queued", text="Done already")
     ok(api.put(f"/actions/{mine_done['id']}/mark_as_done"))
     theirs_next = new_action(api, cid, status="date", date="2026-03-20", text="Their next", assignee_id=new.user_id)
     theirs_queued = new_action(api, cid, status="queued", text="Their queued", assignee_id=new.user_id)

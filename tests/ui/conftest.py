@@ -94,4 +94,6 @@ def snapshot_app(sandbox: SandboxHandle, **kwargs) -> CrmApp:
     kwargs.setdefault("clock", frozen_clock)
     kwargs.setdefault("refresh_seconds", 0)
     kwargs.setdefault("cursor_blink", False)
-    return CrmApp(backend_for(sandbox), **kwargs)
+    backend = backend_for(sandbox)
+    kwargs.setdefault("outbox", Outbox(backend, base_delay=0.05, max_delay=0.5))
+    return CrmApp(backend, **kwargs)

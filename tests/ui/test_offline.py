@@ -115,7 +115,7 @@ async def test_changes_made_offline_are_kept_listed_and_sent_when_the_network_is
             await pilot.press("5")
             assert isinstance(app.screen, ChangesScreen)
             table = app.screen.query_one(DataTable)
-            assert table.row_count == 1 and str(table.get_row_at(0)[3]) == ("Unstar" if was else "Star")
+            assert table.row_count == 1 and str(table.get_row_at(0)[4]) == ("Unstar" if was else "Star")
             assert sandbox.state.tables["contacts"][cid].get("starred", False) is was
         finally:
             sandbox.options.drop_rate = 0.0

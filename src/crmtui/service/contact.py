@@ -72,6 +72,8 @@ class ContactSession(Session):
         """Each section as shown: the server's list with the changes on their way overlaid."""
         self._history_base: dict[str, list[Any]] = {}
         """The server's list of each section that has changes overlaid on it."""
+        self._section_events: dict[str, int] = {}
+        """Outbox events heard per section: a read that started before the last one is stale."""
         self.errors: dict[str, BackendError] = {}
         """The last loading failure of each section, until it loads."""
         self._section_listeners: list[SectionListener] = []
@@ -168,7 +170,11 @@ class ContactSession(Session):
                 CALLS: lambda: backend.calls(cid),
                 MEETINGS: lambda: backend.meetings(cid),
             }
-            self._take_section(section, list(await fetch[section]()))
+            started = self._section_events.get(section, 0)
+            items = list(await fetch[section]())
+            if self._section_events.get(section, 0) != started and self.history[section] is not None:
+                return  # read before a change of the section settled: the re-read after it will show it
+            self._take_section(section, items)
 
     def _take_section(self, section: str, items: list[Any]) -> None:
         """A section read from the server: shown with what is still on its way overlaid."""
@@ -214,6 +220,7 @@ class ContactSession(Session):
         if command.section not in self.history:
             return
         section = command.section
+        self._section_events[section] = self._section_events.get(section, 0) + 1
         if event.kind == SENT and section in self._history_base:
             history = command  # a HistoryCommand: confirmed, so part of the server's list now
             self._history_base[section] = history.settle(history.predict(self._history_base[section], self.now()))  # type: ignore[attr-defined]

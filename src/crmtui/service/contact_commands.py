@@ -65,6 +65,8 @@ class ChangeOwner(Command):
     owner_id: str
     previous_id: str = ""
     read_at: dt.datetime | None = None
+    stream_user_id: str | None = None
+    """Whose stream predicts it (the session sets it per view)."""
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if self.owner_id == self.previous_id:
@@ -72,6 +74,14 @@ class ChangeOwner(Command):
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         entry.contact.owner_id = self.owner_id
+        if self.previous_id and self.stream_user_id == self.previous_id:
+            # The old owner's open actions go with the contact: they leave this person's stream.
+            def moving(action) -> bool:
+                return action is not None and action.assignee_id == self.previous_id
+
+            if moving(entry.next_action):
+                entry.next_action = None
+            entry.queued_actions = [a for a in entry.queued_actions if not moving(a)]
         return entry
 
     async def execute(self, backend: Backend) -> None:

@@ -77,6 +77,7 @@ class Inbox:
         self.loaded = False
         self._names: dict[str, str] = {}
         self._listeners: list[Listener] = []
+        self._events = 0
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
 
     def detach(self) -> None:
@@ -100,7 +101,13 @@ class Inbox:
         return next((n for n in self.items if n.id == notification_id), None)
 
     async def load(self) -> list[Notification]:
-        self.show_server_list(await self.session.backend.notifications())
+        started = self._events
+        items = await self.session.backend.notifications()
+        if self._events != started and self.loaded:
+            # A mark settled while the list was read: the list may predate it; keep the marks shown.
+            marked = {n.id for n in self._server if n.read}
+            items = [n.model_copy(update={"read": True}) if n.id in marked and not n.read else n for n in items]
+        self.show_server_list(items)
         return self.items
 
     def show_server_list(self, items: list[Notification]) -> None:
@@ -123,6 +130,7 @@ class Inbox:
         command = event.command
         if command.section != NOTIFICATIONS:
             return
+        self._events += 1
         if event.kind == SENT:  # confirmed: the server's list has it now
             if isinstance(command, MarkAllRead):
                 self._server = [n.model_copy(update={"read": True}) if not n.read else n for n in self._server]

@@ -99,8 +99,11 @@ class Outbox:
         base_delay: float = 1.0,
         max_delay: float = 300.0,
         rng: random.Random | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.backend = backend
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        """When a change is made, by the app's clock (shown in the pending-changes list)."""
         self.store = store or OutboxStore(None)
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -243,8 +246,11 @@ class Outbox:
         if not self._opened:
             await self.open()
         data = command.model_dump(mode="json")
+        made = self.clock()
         change = await self.store.db.run(
-            lambda _c: self.store.append(command.kind, data, contact_id=command.contact_id, label=command.describe())
+            lambda _c: self.store.append(
+                command.kind, data, contact_id=command.contact_id, label=command.describe(), created_at=made
+            )
         )
         self._unsettled.append((change, command))
         self._idle.clear()
@@ -456,7 +462,7 @@ class Outbox:
         self.retried += 1
         self.last_error = error
         if isinstance(error, Offline) and self.offline_since is None:
-            self.offline_since = dt.datetime.now(dt.timezone.utc)
+            self.offline_since = self.clock()
         self._emit(PAUSED if isinstance(error, AuthError) else RETRYING, change, command, error)
 
 

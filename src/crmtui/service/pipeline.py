@@ -35,6 +35,9 @@ class PipelineService:
         self._confirmed: dict[str, Deal] = {}
         """The server's copy of each deal that has changes overlaid on it."""
         self._listeners: list[Listener] = []
+        self._events = 0
+        self._touched: dict[str, int] = {}
+        """The count of outbox events at the last one about each deal (a read started before it is stale)."""
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
 
     def detach(self) -> None:
@@ -66,12 +69,18 @@ class PipelineService:
 
     async def load_deals(self, pipeline_id: str, *, on_progress: ProgressCallback | None = None) -> list[Deal]:
         """All deals of the pipeline (every page); deals with a change on its way keep the prediction."""
+        started = self._events
         fetched = await self.backend.deals(pipeline_id=pipeline_id, on_progress=on_progress)
         deals: dict[str, Deal] = {}
         for deal in fetched:
             if not deal.pipeline_id:
                 deal.pipeline_id = pipeline_id
             deals[deal.id] = deal
+        for deal_id, at in self._touched.items():
+            if at > started:  # changed (here) after the read started: the read may predate it
+                mine = self._confirmed.get(deal_id) or self.deal(deal_id)
+                if mine is not None and mine.pipeline_id == pipeline_id:
+                    deals[deal_id] = mine
         self._deals[pipeline_id] = deals
         busy = self._busy()
         for deal_id in list(self._confirmed):
@@ -136,6 +145,8 @@ class PipelineService:
         if not isinstance(command, UpdateDeal):
             return
         deal_id = command.deal_id
+        self._events += 1
+        self._touched[deal_id] = self._events
         if self.deal(deal_id) is None and deal_id not in self._confirmed:
             return
         if event.kind == SENT and deal_id in self._confirmed:

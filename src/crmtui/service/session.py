@@ -98,6 +98,10 @@ class Session:
         self._base: dict[str, StreamEntry | None] = {}
         """The server's copy of each contact that has changes overlaid on it (None: not in the stream)."""
         self._tasks: set[asyncio.Task[object]] = set()
+        self._events = 0
+        """Counts the outbox events this view heard; a read started before one about its contact is stale."""
+        self._touched: dict[str, int] = {}
+        """The count at the last outbox event about each contact."""
         self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -169,23 +173,41 @@ class Session:
             self.entries = []
             self._base.clear()
         first_page = self._show_first_page if not self.entries else None
+        started = self._events
         entries = await self.backend.action_stream_all(
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
-        self.show_server_stream(entries)
+        self.show_server_stream(entries, started=started)
         return self.entries
 
     refresh = load_stream
 
-    def show_server_stream(self, entries: list[StreamEntry]) -> None:
-        """Take a whole stream from the server (or the cache), keeping changes on their way overlaid."""
+    def _newer_than(self, started: int | None) -> set[str]:
+        """Contacts something happened to (in the outbox) after a read that started at `started`."""
+        if started is None:
+            return set()
+        return {cid for cid, at in self._touched.items() if at > started}
+
+    def show_server_stream(self, entries: list[StreamEntry], *, started: int | None = None) -> None:
+        """Take a whole stream from the server (or the cache), keeping changes on their way overlaid.
+
+        A contact a change reached the outbox or the server for after the read started keeps what
+        is shown: the read may predate that change (a re-read of the contact follows it anyway).
+        """
         fresh = {e.contact.id: e for e in entries}
-        busy = self.outbox.busy_contacts()
-        for cid in list(self._base):
-            if cid not in busy:
-                del self._base[cid]  # confirmed and now re-read with the rest
         current = {e.contact.id: e for e in self.entries}
-        for cid in busy:
+        for cid in self._newer_than(started):
+            if cid not in self._base:
+                if cid in current:
+                    fresh[cid] = current[cid]
+                else:
+                    fresh.pop(cid, None)
+        busy = self.outbox.busy_contacts()
+        newer = self._newer_than(started)
+        for cid in list(self._base):
+            if cid not in busy and cid not in newer:
+                del self._base[cid]  # confirmed and now re-read with the rest
+        for cid in busy | (newer & set(self._base)):
             if cid in self._base:
                 continue  # keeps the copy the changes on their way were made on
             if cid in current or cid in fresh:
@@ -232,14 +254,21 @@ class Session:
 
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
+        started = self._events
         fresh = await self.backend.stream_entry(contact_id, user_id=self.stream_user_id)
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
-        self._take_fresh(contact_id, fresh)
+        self._take_fresh(contact_id, fresh, started)
         return self.entry(contact_id)
 
-    def _take_fresh(self, contact_id: str, fresh: StreamEntry | None) -> None:
-        """A contact re-read from the server: the new copy under whatever is still on its way."""
+    def _take_fresh(self, contact_id: str, fresh: StreamEntry | None, started: int | None = None) -> None:
+        """A contact re-read from the server: the new copy under whatever is still on its way.
+
+        A copy read before the last outbox event about the contact is dropped: it may not have
+        the change yet, and the re-read that follows that event will have it.
+        """
+        if started is not None and self._touched.get(contact_id, 0) > started:
+            return
         if contact_id in self._base:
             if self.outbox.busy(contact_id):
                 self._base[contact_id] = fresh
@@ -289,6 +318,8 @@ class Session:
         if command.section != STREAM:
             return
         cid = command.contact_id
+        self._events += 1
+        self._touched[cid] = self._events
         if not self._holds(cid):
             if event.kind == SENT and self.entries and not self.outbox.busy(cid):
                 self._after_settled(cid, event)  # it may have entered this stream (made from a contact's page)
@@ -323,14 +354,14 @@ class Session:
         task.add_done_callback(_running.discard)
 
     async def settled(self, timeout: float | None = 30) -> bool:
-        """Wait until every change is sent (or set aside) and the re-reads after them are done."""
+        """Wait until every change is sent (or set aside) and every view's re-reads after them are done."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             left = None if deadline is None else max(deadline - loop.time(), 0)
             if not await self.outbox.drain(left):
                 return False
-            tasks = [t for t in self._tasks if not t.done()]
+            tasks = [t for t in _running if not t.done()]
             if not tasks:
                 return True
             await asyncio.wait(tasks, timeout=None if deadline is None else max(deadline - loop.time(), 0.01))
@@ -430,6 +461,7 @@ class Session:
         *,
         assignee_id: str | None = None,
     ) -> StreamEntry | None:
+        status = self._queued_if_taken(contact, status, date, assignee_id)
         command = AddAction(
             contact_id=_contact_id(contact),
             text=text,
@@ -441,6 +473,18 @@ class Session:
             label=f"Add: {text}",
         )
         return await self.run(command)
+
+    def _queued_if_taken(
+        self, contact: ContactRef, status: ActionStatus, date: dt.date | None, assignee_id: str | None
+    ) -> ActionStatus:
+        """A second next action for the same person goes in as a queued one (the API refuses it otherwise)."""
+        entry = self.entry(contact)
+        current = entry.next_action if entry is not None else None
+        if current is None or current.done or status in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
+            return status
+        if assignee_id and current.assignee_id and assignee_id != current.assignee_id:
+            return status  # someone else's next action does not block this one
+        return ActionStatus.QUEUED_WITH_DATE if date is not None else ActionStatus.QUEUED
 
     async def done_and_next(
         self, contact: ContactRef, text: str, status: ActionStatus, date: dt.date | None = None,

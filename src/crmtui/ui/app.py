@@ -17,6 +17,7 @@ from textual.screen import Screen
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import BackendError, Offline
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.formatting import contact_name
 from crmtui.service import Session
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
 from crmtui.ui.failures import failure_title
@@ -112,6 +113,7 @@ class CrmApp(App[int]):
         self.cursor_blink = cursor_blink
         self.clock: Clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.session = Session(backend, clock=self.clock, outbox=outbox or Outbox(getattr(backend, "inner", backend)))
+        self.session.outbox.clock = self.clock
         self.session.outbox.subscribe(self._outbox_event)
         if offline:
             self.session.outbox.pause("Offline mode: your changes are kept and sent when you start crmtui online")
@@ -171,6 +173,9 @@ class CrmApp(App[int]):
         self._count_changes()
         change, error = event.change, event.error
         label = change.label or event.command.describe()
+        entry = self.session.entry(change.contact_id) if change.contact_id else None
+        if entry is not None:
+            label = f"{label} ({contact_name(entry.contact)})"
         if event.kind == FAILED and error is not None:
             self.notify(
                 f"{error.user_message} — “{label}” was not saved and is shown as it was; 5 lists it to retry or discard.",
@@ -272,10 +277,9 @@ class CrmApp(App[int]):
         except BackendError as exc:
             self._loading = False
             self.load_progress = (0, 0)
-            if isinstance(exc, Offline):
-                self._went_offline()
             if self.connected and isinstance(exc, Offline):
-                self.sync_status = "offline"  # the cached stream stays; the header says since when
+                self._went_offline()
+                self.sync_status = "offline"  # the stream shown stays; the header says since when
                 return
             self._sync_failed(exc, initial=not self.connected)
             return

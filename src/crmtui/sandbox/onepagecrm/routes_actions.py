@@ -51,11 +51,28 @@ def _action_reply(action: dict, status: int = 200) -> Reply:
     return Reply({"action": public(action)}, status)
 
 
+def _refuse_second_next(state: SandboxState, action: dict) -> None:
+    """One next action per contact and user: the spec's 409 for "an assigned next action to a contact
+    which already has one assigned for a user". A second one must come as a queued action."""
+    if action.get("status") not in rules.NEXT_STATUSES:
+        return
+    others = [
+        a for a in state.open_actions(action["contact_id"], action["assignee_id"])
+        if a["id"] != action.get("id") and a.get("status") in rules.NEXT_STATUSES
+    ]
+    if others:
+        raise precondition(
+            "next_action_exists",
+            "This contact already has a next action for that user; add this one as a queued action, or swap",
+        )
+
+
 def _create(req: Request, body: dict) -> Reply:
     state = req.state
     with state.write():
         body = {"assignee_id": req.user_id, **body}
         fields = _validate(state, body, None)
+        _refuse_second_next(state, fields)
         now = state.now_iso()
         action = {"id": state.new_id(), **fields, "done": False, "created_at": now}
         if action["status"] in rules.QUEUED_STATUSES and not action.get("position"):
@@ -134,6 +151,7 @@ def update_action(req: Request) -> Reply:
             raise precondition("action_completed", "A completed action cannot be edited; undo its completion first")
         fields = _validate(state, req.body, {k: v for k, v in current.items() if k != "done"})
         action = {**current, **fields}
+        _refuse_second_next(state, action)
         old_key = (current["contact_id"], current["assignee_id"])
         if action["status"] in rules.QUEUED_STATUSES and current.get("status") not in rules.QUEUED_STATUSES and not req.body.get("position"):
             action["position"] = rules.next_position(state, action["contact_id"], action["assignee_id"])

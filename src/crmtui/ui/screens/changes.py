@@ -19,6 +19,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from crmtui.domain.formatting import account_now, contact_name
+from crmtui.domain.models import Account
 from crmtui.service.outbox import Outbox, OutboxEvent
 from crmtui.store.outbox import Change, State
 from crmtui.ui.modals.pickers import ConfirmModal
@@ -32,9 +34,10 @@ STATE_LABELS = {
 }
 
 
-def when(moment: dt.datetime, now: dt.datetime) -> str:
-    local = moment.astimezone()
-    return local.strftime("%H:%M") if local.date() == now.astimezone().date() else local.strftime("%d %b %H:%M")
+def when(moment: dt.datetime, now: dt.datetime, account: Account | None) -> str:
+    """"14:05" today, "28 Nov" before: in the account's time zone."""
+    local, today = account_now(account, moment), account_now(account, now).date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b")
 
 
 def status_text(change: Change, outbox: Outbox) -> str:
@@ -58,6 +61,8 @@ class ChangesScreen(Screen):
     """The outbox as a table: one row per change not yet confirmed by the server."""
 
     BINDINGS = [
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
         Binding("r", "retry", "Retry", tooltip="Send the selected change again (a refused one), or send now"),
         Binding("m", "keep_mine", "Keep mine", tooltip="A conflict: apply your change over the server's"),
         Binding("t", "keep_theirs", "Keep theirs", tooltip="A conflict: drop your change and keep the server's"),
@@ -81,15 +86,10 @@ class ChangesScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("#", key="id", width=5)
-        table.add_column("made", key="made", width=12)
-        table.add_column("state", key="state", width=9)
-        table.add_column("change", key="change", width=36)
-        table.add_column("why it waits", key="why")
+        self._layout(self.size.width)
         self._unsubscribe = self.outbox.subscribe(self._outbox_event)
         self.set_interval(1, self._show)  # "again in 12s" counts down
-        table.focus()
+        self.query_one(DataTable).focus()
         self._show()
 
     def on_unmount(self) -> None:
@@ -98,6 +98,34 @@ class ChangesScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self._show()
+
+    def on_resize(self, event) -> None:
+        self._layout(event.size.width)
+        self._show()
+
+    def _layout(self, width: int) -> None:
+        """Columns that fit the terminal: the contact and the change share what the fixed ones leave."""
+        table = self.query_one(DataTable)
+        fixed = 3 + 6 + 9 + 6 * 2  # #, made, state, and the cells' padding
+        room = max(width - fixed - 2, 30)
+        contact = max(12, min(24, room // 4))
+        change = max(16, min(40, room // 3))
+        why = max(room - contact - change, 10)
+        table.clear(columns=True)
+        table.add_column("#", key="id", width=3)
+        table.add_column("made", key="made", width=6)
+        table.add_column("state", key="state", width=9)
+        table.add_column("contact", key="contact", width=contact)
+        table.add_column("change", key="change", width=change)
+        table.add_column("why it waits", key="why", width=why)
+        self._rows = []
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if step > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def _outbox_event(self, _event: OutboxEvent) -> None:
         self._show()
@@ -113,7 +141,7 @@ class ChangesScreen(Screen):
             return
         table = self.query_one(DataTable)
         selected = self.selected
-        now = dt.datetime.now(dt.timezone.utc)
+        now = self.app.clock()  # type: ignore[attr-defined]
         rows = self._changes()
         outbox = self.outbox
         if [c.id for c in rows] != [c.id for c in self._rows] or table.row_count != len(rows):
@@ -122,7 +150,7 @@ class ChangesScreen(Screen):
                 table.add_row(*self._cells(change, outbox, now), key=str(change.id))
         else:
             for change in rows:
-                for column, cell in zip(("id", "made", "state", "change", "why"), self._cells(change, outbox, now)):
+                for column, cell in zip(("id", "made", "state", "contact", "change", "why"), self._cells(change, outbox, now)):
                     table.update_cell(str(change.id), column, cell)
         self._rows = rows
         if selected is not None and any(c.id == selected.id for c in rows):
@@ -130,18 +158,27 @@ class ChangesScreen(Screen):
         self._update_title()
         self._show_detail()
 
-    @staticmethod
-    def _cells(change: Change, outbox: Outbox, now: dt.datetime) -> tuple[Text, ...]:
+    def _cells(self, change: Change, outbox: Outbox, now: dt.datetime) -> tuple[Text, ...]:
         label, style = STATE_LABELS.get(change.state, (change.state.value, ""))
         if change is outbox.sending:
             label, style = "sending", "bold"
         return (
             Text(str(change.id), style="dim"),
-            Text(when(change.created_at, now)),
+            Text(when(change.created_at, now, self.app.session.account)),  # type: ignore[attr-defined]
             Text(label, style=style),
+            Text(self._contact(change)),
             Text(change.label or change.kind),
             Text(status_text(change, outbox), style="red" if change.state is State.FAILED else ""),
         )
+
+    def _contact(self, change: Change) -> str:
+        """Who the change is about: the contact's name as the app knows it."""
+        if not change.contact_id:
+            return ""
+        entry = self.app.session.entry(change.contact_id)  # type: ignore[attr-defined]
+        if entry is not None:
+            return contact_name(entry.contact)
+        return str(change.command.get("contact_name", "")) or "—"
 
     def _update_title(self) -> None:
         outbox = self.outbox
@@ -158,13 +195,15 @@ class ChangesScreen(Screen):
         if change is None:
             detail.update("Nothing waits: every change you made is on the server." if not self._rows else "")
             return
+        who = self._contact(change)
+        what = f"{change.label} ({who})" if who and who != "—" else change.label
         if change.state is State.CONFLICT:
-            text = f"{change.label}: {change.detail}\nm keeps yours (sent over the server's) · t keeps the server's · x discards"
+            text = f"{what}: {change.detail}\nm keeps yours (sent over the server's) · t keeps the server's · x discards"
         elif change.state is State.FAILED:
-            text = f"{change.label}: the server refused it — {change.error}\nr sends it again · x discards it"
+            text = f"{what}: the server refused it — {change.error}\nr sends it again · x discards it"
         else:
             tries = f"{change.attempts} failed attempt(s); " if change.attempts else ""
-            text = f"{change.label}: {tries}{status_text(change, self.outbox)}\nR sends everything waiting now"
+            text = f"{what}: {tries}{status_text(change, self.outbox)}\nR sends everything waiting now"
         detail.update(text)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from crmtui.domain.formatting import format_time
+
 
 class AppHeader(Widget):
     """One line; reads its state from the app's reactives so every screen's header agrees."""
@@ -46,11 +48,16 @@ class AppHeader(Widget):
             if saving:
                 right.append(f" · {saving} unsent", style="bold")
         elif offline is not None:
-            right.append(f"offline since {offline.astimezone().strftime('%H:%M')}", style="bold yellow")
+            since = format_time(offline, account.time_zone if account else "UTC", ampm=bool(account and account.time_with_ampm))
+            right.append(f"offline since {since}", style="bold yellow")
             if saving:
                 right.append(f" · {saving} unsent", style="bold")
         else:
-            if saving:
+            outbox = getattr(session, "outbox", None)
+            if saving and outbox is not None and outbox.paused:
+                right.append(f"{saving} unsent", style="bold yellow")  # nothing goes out: say so, not "saving"
+                right.append("  ")
+            elif saving:
                 right.append("saving…" if saving == 1 else f"saving {saving}…", style="bold")
                 right.append("  ")
             if error:
