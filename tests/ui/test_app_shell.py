@@ -177,5 +177,6 @@ async def test_refresh_failure_after_start_shows_in_header(sandbox, make_app) ->
         await pilot.press("r")
         await settled(pilot)
         assert isinstance(app.screen, ActionStreamScreen)
-        assert app.sync_error
+        assert app.offline_since is not None and app.sync_status == "offline"
+        assert "offline since 09:00" in str(app.screen.query_one("#header").render())
         assert app.screen.query_one(StreamList).entries  # the loaded stream stays usable

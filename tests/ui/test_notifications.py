@@ -59,7 +59,7 @@ async def assign_to_me_as(sandbox, index: int, text: str) -> str:
     try:
         await colleague.connect()
         contact_id = next(iter(sandbox.state.tables["contacts"]))
-        await colleague.create_action(contact_id, text, ActionStatus.ASAP, assignee_id=sandbox.user_id)
+        await colleague.create_action(contact_id, text, ActionStatus.QUEUED, assignee_id=sandbox.user_id)
     finally:
         await colleague.close()
     return contact_id

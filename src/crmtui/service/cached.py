@@ -182,15 +182,20 @@ class CachedBackend:
             self._user_id = account.user.id
         return account
 
-    async def cached_stream(self, user_id: str | None = None) -> tuple[list[StreamEntry], dt.datetime | None] | None:
-        """The stream as last fetched and when (no network); None when never fetched."""
+    async def cached_stream(
+        self, user_id: str | None = None, *, limit: int | None = None
+    ) -> tuple[list[StreamEntry], dt.datetime | None] | None:
+        """The stream as last fetched (the first `limit` rows, most urgent first) and when; no network.
+
+        None when never fetched.
+        """
         cache = self.cache
         if cache is None:
             return None
         scope = self._me(user_id)
 
         def read() -> tuple[list[StreamEntry], dt.datetime | None] | None:
-            entries = cache.get_rows(STREAM, StreamEntry, scope)
+            entries = cache.get_rows(STREAM, StreamEntry, scope, limit=limit)
             if entries is None:
                 return None
             record = cache.synced(STREAM, scope)

@@ -44,7 +44,19 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [_create_v1]
+def _v2_row_order(conn: sqlite3.Connection) -> None:
+    """Rows keep the order the server gave (a stream: most urgent first), so a start can read the
+    first screenful before the rest. A cache is a copy: the old rows go, a full sync refills them."""
+    conn.execute("DROP TABLE rows")
+    conn.execute("DELETE FROM synced")
+    conn.execute(
+        "CREATE TABLE rows (kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, pos INTEGER NOT NULL DEFAULT 0,"
+        " data BLOB NOT NULL, PRIMARY KEY (kind, scope, id)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX rows_order ON rows (kind, scope, pos)")
+
+
+MIGRATIONS = [_create_v1, _v2_row_order]
 """Schema versions of the cache. A cache is only a copy: a new version may drop and recreate."""
 
 
@@ -165,7 +177,7 @@ class Cache:
         data = b"[" + b",".join(item.model_dump_json().encode() for item in items) + b"]"
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, '', ?)", (kind, scope, data))
+            conn.execute("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, '', 0, ?)", (kind, scope, data))
             self._mark(conn, kind, scope, synced_at, server_time)
 
         self.db.call(lambda c: transaction(c, write))
@@ -197,12 +209,15 @@ class Cache:
         self, kind: str, scope: str, items: Mapping[str, BaseModel], *, synced_at: dt.datetime,
         server_time: dt.datetime | None = None,
     ) -> None:
-        """Replace the whole collection."""
-        rows = [(kind, scope, key, item.model_dump_json().encode()) for key, item in items.items() if key]
+        """Replace the whole collection (kept in the order of `items`)."""
+        rows = [
+            (kind, scope, key, pos, item.model_dump_json().encode())
+            for pos, (key, item) in enumerate(items.items()) if key
+        ]
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM rows WHERE kind=? AND scope=?", (kind, scope))
-            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, ?, ?)", rows)
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, ?, ?)", rows)
             self._mark(conn, kind, scope, synced_at, server_time)
 
         self.db.call(lambda c: transaction(c, write))
@@ -211,28 +226,45 @@ class Cache:
         self, kind: str, scope: str, upserts: Mapping[str, BaseModel], removals: Iterable[str] = (), *,
         synced_at: dt.datetime | None = None, server_time: dt.datetime | None = None,
     ) -> None:
-        """Change part of a collection; with `synced_at`, it also counts as a (incremental) sync."""
-        rows = [(kind, scope, key, item.model_dump_json().encode()) for key, item in upserts.items() if key]
+        """Change part of a collection; with `synced_at`, it also counts as a (incremental) sync.
+
+        A changed row keeps its place; a new one goes first (a change is usually what matters now).
+        """
+        payload = [(key, item.model_dump_json().encode()) for key, item in upserts.items() if key]
         gone = [(kind, scope, key) for key in removals if key not in upserts]
 
         def write(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
                 if synced_at is None:
                     return  # never fully fetched: a piece alone would pass for the whole
-            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, data) VALUES (?, ?, ?, ?)", rows)
+            first = conn.execute("SELECT min(pos) FROM rows WHERE kind=? AND scope=?", (kind, scope)).fetchone()[0] or 0
+            for key, data in payload:
+                updated = conn.execute(
+                    "UPDATE rows SET data=? WHERE kind=? AND scope=? AND id=?", (data, kind, scope, key)
+                ).rowcount
+                if not updated:
+                    first -= 1
+                    conn.execute(
+                        "INSERT INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, ?, ?)", (kind, scope, key, first, data)
+                    )
             conn.executemany("DELETE FROM rows WHERE kind=? AND scope=? AND id=?", gone)
             if synced_at is not None:
                 self._mark(conn, kind, scope, synced_at, server_time)
 
         self.db.call(lambda c: transaction(c, write))
 
-    def get_rows(self, kind: str, model: type[M], scope: str = "") -> list[M] | None:
-        """Every item of the collection, or None when it was never fetched whole."""
+    def get_rows(self, kind: str, model: type[M], scope: str = "", *, limit: int | None = None) -> list[M] | None:
+        """The collection in its stored order (the first `limit` only, when given); None when never fetched whole."""
 
         def read(conn: sqlite3.Connection) -> list[bytes] | None:
             if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
                 return None
-            return [r[0] for r in conn.execute("SELECT data FROM rows WHERE kind=? AND scope=? AND id!=''", (kind, scope))]
+            query = "SELECT data FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
+            params: tuple = (kind, scope)
+            if limit is not None:
+                query += " LIMIT ?"
+                params = (kind, scope, limit)
+            return [r[0] for r in conn.execute(query, params)]
 
         rows = self.db.call(read)
         if rows is None:

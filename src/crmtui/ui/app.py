@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,41 +25,58 @@ from crmtui.ui.failures import failure_title
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
-from crmtui.ui.screens.changes import ChangesScreen
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows
-from crmtui.ui.screens.contact import ContactDetailScreen
-from crmtui.ui.screens.notifications import NotificationsScreen
-from crmtui.ui.screens.pipeline import PipelineScreen
-from crmtui.ui.screens.stream import ActionStreamScreen
-from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.styles import stylesheets
 from crmtui.ui.widgets.stream_list import StreamList
 
 Clock = Callable[[], dt.datetime]
+FIRST_ROWS = 200
+"""Rows of the cached stream read before the first paint (more than a tall terminal shows)."""
 
 
 
 @dataclass(frozen=True)
 class TopLevel:
-    """A top-level screen: its mode name, number key, title, class and the capability it needs."""
+    """A top-level screen: its mode name, number key, title, class and the capability it needs.
+
+    The class is named ("module:Class") and imported the first time it is needed, so a start pays
+    only for the action stream's code; the others load when their key is first pressed.
+    """
 
     mode: str
     key: str
     title: str
-    screen: type[Screen]
+    path: str
     needs: Capability | None
     """The capability the backend must have (None: every backend)."""
+
+    @property
+    def screen(self) -> type[Screen]:
+        module, _, name = self.path.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def make(self) -> Screen:
+        return self.screen()
 
 
 # Fixed numbers, so muscle memory holds across backends; a screen the backend cannot feed is left out.
 TOP_LEVEL: tuple[TopLevel, ...] = (
-    TopLevel("stream", "1", "Action stream", ActionStreamScreen, Capability.ACTION_STREAM),
-    TopLevel("team", "2", "Team stream", TeamStreamScreen, Capability.TEAM_STREAM),
-    TopLevel("pipeline", "3", "Pipeline", PipelineScreen, Capability.PIPELINES),
-    TopLevel("notifications", "4", "Notifications", NotificationsScreen, Capability.NOTIFICATIONS),
-    TopLevel("changes", "5", "Pending changes", ChangesScreen, None),
+    TopLevel("stream", "1", "Action stream", "crmtui.ui.screens.stream:ActionStreamScreen", Capability.ACTION_STREAM),
+    TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
+    TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
+    TopLevel(
+        "notifications", "4", "Notifications", "crmtui.ui.screens.notifications:NotificationsScreen",
+        Capability.NOTIFICATIONS,
+    ),
+    TopLevel("changes", "5", "Pending changes", "crmtui.ui.screens.changes:ChangesScreen", None),
 )
+
+
+def contact_screen() -> type[Screen]:
+    from crmtui.ui.screens.contact import ContactDetailScreen
+
+    return ContactDetailScreen
 
 
 class CrmApp(App[int]):
@@ -130,7 +148,7 @@ class CrmApp(App[int]):
         """The top-level screens this backend supports, in key order."""
         self.mode_titles = {top.mode: top.title for top in self.top_level}
         for top in self.top_level:
-            self.add_mode(top.mode, top.screen)
+            self.add_mode(top.mode, top.make)
 
     # -- startup -------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -226,7 +244,7 @@ class CrmApp(App[int]):
 
     def open_contact(self, contact_id: str) -> None:
         """Enter on a contact anywhere: its detail screen; Esc comes back to where it was opened."""
-        self.push_screen(ContactDetailScreen(contact_id))
+        self.push_screen(contact_screen()(contact_id))
 
     def set_unread(self, count: int) -> None:
         """Hook for the notifications screen: the header shows this count."""
@@ -316,18 +334,23 @@ class CrmApp(App[int]):
         account = await cached_account()
         if account is None:
             return
-        found = await cached_stream(account.user.id)
-        if found is None:
-            return
-        entries, synced_at = found
         session = self.session
-        session.account = account
-        session.stream_user_id = session.stream_user_id or account.user.id
-        self.account_label = account.label
-        session.show_server_stream(entries)
-        self.connected = True  # there is something to work on: no error screen if the network is gone
-        self.last_synced = synced_at
-        self._tick()
+        # The most urgent screenful first (a large stream takes a second to read whole), then all.
+        for limit in (FIRST_ROWS, None):
+            found = await cached_stream(account.user.id, limit=limit)
+            if found is None:
+                return
+            entries, synced_at = found
+            if session.account is None:
+                session.account = account
+                session.stream_user_id = session.stream_user_id or account.user.id
+                self.account_label = account.label
+            session.show_server_stream(entries)
+            self.connected = True  # there is something to work on: no error screen if the network is gone
+            self.last_synced = synced_at
+            self._tick()
+            if len(entries) < FIRST_ROWS:
+                break
 
     def resync(self) -> None:
         """R: drop the cached stream and fetch everything again."""
@@ -407,7 +430,7 @@ class CrmApp(App[int]):
         return [
             ("Everywhere", everywhere),
             *screens,
-            ("Contact detail", binding_rows(ContactDetailScreen.BINDINGS)),
+            ("Contact detail", binding_rows(contact_screen().BINDINGS)),
             ("Moving in the list", binding_rows(StreamList.BINDINGS)),
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
             ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
