@@ -427,19 +427,21 @@ class CachedBackend:
         return await self._list_or_one("notifications", "", Notification, self.inner.notifications, "the notifications")
 
     async def unread_notifications(self) -> int:
-        if self._skip_network():
-            cache = self.cache
-            items = await self._cache(lambda: cache.get_list("notifications", Notification)) if cache else None
-            if items is None:
-                raise OfflineMode("Offline: the notifications are not in the local cache")
-            return sum(1 for n in items if not n.read)
-        try:
-            count = await self.inner.unread_notifications()
-        except Offline:
-            self._went_offline()
-            raise
-        self.mark_online()
-        return count
+        cache = self.cache
+        if not self._skip_network():
+            try:
+                count = await self.inner.unread_notifications()
+            except Offline:
+                self._went_offline()
+            else:
+                self.mark_online()
+                if cache is not None:
+                    self._save(lambda: cache.set_meta("unread_notifications", count))
+                return count
+        found = await self._cache(lambda: cache.get_meta("unread_notifications")) if cache else None
+        if not isinstance(found, int):
+            raise OfflineMode("Offline: the unread count is not in the local cache")
+        return found
 
 
 _pending_writes: set[asyncio.Task[object]] = set()

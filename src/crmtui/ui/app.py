@@ -315,8 +315,7 @@ class CrmApp(App[int]):
             self.sync_error = ""
             self.last_synced = self.clock()
         self._tick()
-        if not stale:
-            self.poll_unread()
+        self.poll_unread()  # offline, the last count known
         if isinstance(self.screen, ConnectionErrorScreen):
             self.pop_screen()
 
@@ -376,8 +375,9 @@ class CrmApp(App[int]):
         sets = self._unread_sets
         try:
             count = await self.session.unread_notifications()
-            if sets == self._unread_sets and not self.pending_changes:
-                self.unread_count = count  # else it may predate a change shown already; the next poll tells
+            marking = self.session.outbox.unsettled(section="notifications")
+            if sets == self._unread_sets and not marking:
+                self.unread_count = count  # else it may predate a mark shown already; the next poll tells
         except BackendError:
             pass  # the header keeps the last count; a failing server already shows as a sync error
 
