@@ -90,6 +90,9 @@ class CachedBackend:
         self.last_sync: dict[str, Any] = {}
         """How the last whole-stream read went: mode (full/incremental/cache), requests, contacts changed."""
         self._user_id: str | None = None
+        self._known: dict[str, list[StreamEntry]] = {}
+        """The stream as last read whole (from the cache or the server): an incremental refresh starts
+        from it instead of reading the cache again."""
 
     def __getattr__(self, name: str) -> Any:  # writes and anything not cached: the real backend
         return getattr(self.inner, name)
@@ -201,7 +204,10 @@ class CachedBackend:
             record = cache.synced(STREAM, scope)
             return entries, record.synced_at if record else None
 
-        return await self._cache(read)
+        found = await self._cache(read)
+        if found is not None and limit is None:
+            self._known[scope] = list(found[0])
+        return found
 
     async def close(self) -> None:
         if _pending_writes:
@@ -255,6 +261,7 @@ class CachedBackend:
                 return merged
         entries = await self.inner.action_stream_all(user_id=user_id, on_progress=on_progress, on_first_page=on_first_page)
         self.last_sync = {"mode": "full", "changed": len(entries)}
+        self._known[scope] = list(entries)
         if cache is not None:
             rows = {e.contact.id: e for e in entries}
             synced_at = self._clock()
@@ -268,7 +275,9 @@ class CachedBackend:
         """The stream from the cache plus what changed since `since`; None when a full fetch is needed."""
         cache = self.cache
         assert cache is not None
-        current = await self._cache(lambda: cache.get_rows(STREAM, StreamEntry, scope))
+        current = self._known.get(scope)
+        if current is None:
+            current = await self._cache(lambda: cache.get_rows(STREAM, StreamEntry, scope))
         if current is None:
             return None
         changed, touched, size = await asyncio.gather(
@@ -291,7 +300,9 @@ class CachedBackend:
             lambda: cache.merge_rows(STREAM, scope, upserts, removals, synced_at=synced_at, server_time=started)
         )
         self.last_sync = {"mode": "incremental", "changed": len(upserts) + len(removals)}
-        return list(rows.values())
+        merged = list(rows.values())
+        self._known[scope] = merged
+        return merged
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         if self._skip_network():
