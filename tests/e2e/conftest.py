@@ -53,11 +53,13 @@ class Demo:
     """Where the shell around crmtui writes its exit status (tmux does not always reap the pane in time)."""
 
 
-def start_demo(sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int]) -> Demo:
+def start_demo(
+    sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int], *args: str
+) -> Demo:
     width, height = size
     status_file = cwd / f"exit-status-{len(sessions)}"
-    script = '"$0" --demo; echo $? > "$1.tmp" && mv "$1.tmp" "$1"'
-    command = ["sh", "-c", script, str(CRMTUI), str(status_file)]
+    script = 'file="$1"; shift; "$0" --demo "$@"; echo $? > "$file.tmp" && mv "$file.tmp" "$file"'
+    command = ["sh", "-c", script, str(CRMTUI), str(status_file), *args]
     session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd)
     sessions.append(session)
     session.wait_for(LOADED, timeout=30)

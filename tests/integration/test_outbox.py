@@ -279,3 +279,15 @@ async def test_unsent_changes_survive_a_restart_and_show_again(sandbox, spec_rec
     assert await second.settled(20)
     assert sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
     await second.close()
+
+
+async def test_opening_twice_at_once_reads_the_unsent_changes_once(sandbox, spec_recorder, tmp_path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    first = await open_session(sandbox, spec_recorder, path)
+    first.outbox.pause("offline")
+    await first.toggle_star(first.entries[0].contact.id)
+    await first.close()
+    second = await open_session(sandbox, spec_recorder, path)
+    await asyncio.gather(second.outbox.open(), second.outbox.open(), second.outbox.open())  # the app's start does
+    assert second.outbox.pending == 1
+    await second.close()

@@ -117,6 +117,7 @@ class Outbox:
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._opened = False
+        self._opening: asyncio.Future[None] | None = None
         self.paused = False
         self.pause_reason = ""
         self.sending: Change | None = None
@@ -132,9 +133,15 @@ class Outbox:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def open(self) -> Outbox:
-        """Read what the last run left (unsent, failed, conflicting changes) from disk."""
+        """Read what the last run left (unsent, failed, conflicting changes) from disk (once)."""
         if self._opened:
             return self
+        if self._opening is None:  # callers racing to open share one read
+            self._opening = asyncio.ensure_future(self._open())
+        await asyncio.shield(self._opening)
+        return self
+
+    async def _open(self) -> None:
         await self.store.db.run(lambda _c: self.store.open())
         await self.store.db.run(lambda _c: self.store.prune())
         changes = await self.store.db.run(lambda _c: self.store.changes())
@@ -152,7 +159,6 @@ class Outbox:
         self._opened = True
         if self._unsettled:
             self._idle.clear()
-        return self
 
     def start(self) -> None:
         """Start the sender (needs a running event loop); idempotent."""
