@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -30,25 +29,17 @@ import tempfile
 import time
 from pathlib import Path
 
-LINE = re.compile(r"listening on (?P<url>\S+) user_id=(?P<user>\S+) api_key=(?P<key>\S+)")
 HERE = Path(__file__).resolve()
-
-
-# -- the sandbox -----------------------------------------------------------------------------------
+sys.path.insert(0, str(HERE.parent))
+from paging import start_sandbox as _start  # noqa: E402 - the benchmarks share one way to start the sandbox
 
 
 def start_sandbox(contacts: int, latency: float, data: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [
-        sys.executable, "-m", "crmtui", "sandbox", "--port", "0", "--contacts", str(contacts),
-        "--latency", str(latency), "--data", str(data), "--today", "2026-03-10",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    match = LINE.search(process.stdout.readline())
-    if not match:
-        process.kill()
-        raise SystemExit("sandbox did not start")
-    return process, {"url": match["url"], "user": match["user"], "key": match["key"]}
+    process, url, user, key = _start(contacts, latency, data)
+    return process, {"url": url, "user": user, "key": key}
+
+
+# -- the sandbox -----------------------------------------------------------------------------------
 
 
 def child(*args: str, env: dict[str, str] | None = None) -> dict:

@@ -90,6 +90,17 @@ async def settled(pilot: Pilot) -> None:
     await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")  # and what they started
 
 
+async def retried(pilot: Pilot) -> None:
+    """Wait until the outbox has had to try a change again (the server failed, throttled or was gone)."""
+    await wait_for(pilot, lambda: pilot.app.session.outbox.retried > 0, what="a failed attempt")  # type: ignore[attr-defined]
+
+
+async def all_sent(pilot: Pilot) -> None:
+    """Wait until every change shown has reached the server, then until the app is idle."""
+    await wait_for(pilot, lambda: pilot.app.pending_changes == 0, timeout=20, what="the changes to go")  # type: ignore[attr-defined]
+    await settled(pilot)
+
+
 def snapshot_app(sandbox: SandboxHandle, **kwargs) -> CrmApp:
     kwargs.setdefault("clock", frozen_clock)
     kwargs.setdefault("refresh_seconds", 0)

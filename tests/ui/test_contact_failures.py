@@ -14,7 +14,7 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.widgets.header import AppHeader
 
-from .conftest import NARROW, settled, wait_for
+from .conftest import all_sent, NARROW, retried, settled, wait_for
 from .contact_support import (
     contact_entry,
     detail,
@@ -148,14 +148,13 @@ async def test_a_throttled_status_change_stays_and_goes_through_later(sandbox, m
         sandbox.options.throttle_rate = 1.0
         sandbox.options.retry_after = 0
         await pilot.press("S", "end", "enter")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a throttled attempt")
+        await retried(pilot)
         new = contact_entry(app).contact.status
         assert new != old and f"Status {new}" in summary_text(app)  # shown as made, kept
         assert app.session.entry(cid).contact.status == new
         assert sandbox.state.tables["contacts"][cid].get("status_id") == entry.contact.status_id
         sandbox.options.throttle_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the change to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert (await api.get_contact(cid)).status == new and not notes.find("not saved")
 
 
@@ -174,8 +173,7 @@ async def test_an_offline_note_is_kept_and_shown_until_the_network_is_back(sandb
         finally:
             sandbox.options.drop_rate = 0.0
         await app.session.outbox.wake()
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the note to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert "saving…" not in rows(app, "notes")[0] and "Written on the train" in rows(app, "notes")[0]
         assert [n.text for n in await api.notes(cid)].count("Written on the train") == 1
 
@@ -211,12 +209,11 @@ async def test_undo_of_a_sent_note_deletes_it_even_after_a_failed_try(sandbox, m
         sandbox.options.fail_rate = 1.0
         await pilot.press("u")
         await notes.wait(pilot, "Undone: Note: Keep me")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a failed try")
+        await retried(pilot)
         assert "Keep me" not in section_text(app, "notes")  # gone at once, kept gone while retrying
         assert any(n["text"] == "Keep me" for n in sandbox.state.tables["notes"].values())
         sandbox.options.fail_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the delete to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert "Keep me" not in section_text(app, "notes")
         assert all(n.text != "Keep me" for n in await api.notes(cid))
 
@@ -233,8 +230,7 @@ async def test_going_back_while_a_change_is_saving_does_not_lose_it(sandbox, mak
         assert not isinstance(app.screen, ContactDetailScreen)
         await notes.wait(pilot, "Tagged “Leaving”")
         assert "Leaving" in app.session.entry(cid).contact.tags and app.pending_changes >= 1  # shown at once
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="both changes to go")
-        await settled(pilot)
+        await all_sent(pilot)
         sandbox.options.latency_ms = 0
         assert any(n.text == "Said on the way out" for n in await api.notes(cid))
         assert "Leaving" in (await api.get_contact(cid)).tags and "Leaving" in app.session.entry(cid).contact.tags

@@ -12,7 +12,7 @@ from crmtui.ui.screens.notifications import NotificationsScreen
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList
 
-from .conftest import NARROW, WIDE, settled, wait_for
+from .conftest import all_sent, NARROW, retried, settled, wait_for, WIDE
 from .stream_support import start
 
 MARK_ALL = "/api/v3/notifications/mark_all_as_read"
@@ -200,12 +200,11 @@ async def test_a_mark_the_server_cannot_take_now_stays_read_and_goes_through_lat
         first_id = screen.inbox.items[0].id
         sandbox.options.fail_rate = 1.0
         await pilot.press("m")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a failed attempt")
+        await retried(pilot)
         assert lines(app)[0].startswith("  ") and app.unread_count == 5  # still shown read
         assert sandbox.state.tables["notifications"][first_id]["read"] is False
         sandbox.options.fail_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the mark to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert sandbox.state.tables["notifications"][first_id]["read"] is True
         assert title(app) == "Notifications · 5 unread of 15" and not notes.find("not saved")
 
@@ -217,11 +216,10 @@ async def test_a_throttled_mark_all_waits_and_goes_through(make_app, sandbox) ->
         sandbox.options.throttle_rate = 1.0
         sandbox.options.retry_after = 0
         await pilot.press("M")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a throttled attempt")
+        await retried(pilot)
         assert app.unread_count == 0 and not any(line.startswith("●") for line in lines(app))
         sandbox.options.throttle_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the mark to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert requests.writes().count(("POST", MARK_ALL)) > 1  # retried
         assert not [n for n in mine(sandbox) if not n["read"]] and app.unread_count == 0
 

@@ -10,7 +10,7 @@ from crmtui.domain.models import DealStatus
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.pipeline import PipelineScreen
 
-from .conftest import NARROW, settled, wait_for
+from .conftest import all_sent, NARROW, retried, settled, wait_for
 from .pipeline_support import (
     board_widget,
     column,
@@ -74,12 +74,11 @@ async def test_a_server_error_only_delays_won(sandbox, make_app, api) -> None:
         sandbox.options.fail_rate = 1.0
         places = Places(app, deal.id)
         await pilot.press("w")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a failed attempt")
+        await retried(pilot)
         assert places.seen == ["won"] and column_of(app, deal.id) == "won"
         assert sandbox.state.tables["deals"][deal.id]["status"] == "pending"
         sandbox.options.fail_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the change to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert places.seen == ["won"] and not notes.find("was not saved")
         assert (await server_deal(api, deal)).status is DealStatus.WON
 
@@ -94,11 +93,10 @@ async def test_a_throttled_move_waits_and_goes_through(sandbox, make_app, api) -
         sandbox.options.retry_after = 0
         await pilot.press("L")
         assert column_of(app, deal.id) == "25"
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a throttled attempt")
+        await retried(pilot)
         assert column_of(app, deal.id) == "25" and app.pending_changes == 1
         sandbox.options.throttle_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the move to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert column_of(app, deal.id) == "25" and (await server_deal(api, deal)).stage == 25
 
 

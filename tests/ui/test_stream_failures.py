@@ -17,7 +17,7 @@ from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 
-from .conftest import NARROW, settled, wait_for
+from .conftest import all_sent, NARROW, retried, settled
 from .stream_support import (
     History,
     api,  # noqa: F401 - fixture
@@ -153,15 +153,14 @@ async def test_a_throttled_change_stays_and_goes_through_when_the_server_lets_it
 
         await pilot.press("asterisk")
         assert entry_of(app, cid).contact.starred
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a throttled attempt")
+        await retried(pilot)
         assert entry_of(app, cid).contact.starred and (await row_line(pilot, cid)).startswith("▌ ★")  # still as made
         assert "saving…" in header(app) and not notes.find("not saved")
         assert len(requests.writes()) > 1  # throttling is retried
         assert not sandbox.state.tables["contacts"][cid].get("starred", False)
 
         sandbox.options.throttle_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the change to go through")
-        await settled(pilot)
+        await all_sent(pilot)
         assert (await api.get_contact(cid)).starred and entry_of(app, cid).contact.starred
         assert "saving" not in header(app)
 
@@ -210,13 +209,12 @@ async def test_server_errors_on_done_only_delay_it_and_the_next_action(sandbox, 
         await pilot.press("d")
         assert entry_of(app, cid).next_action is None
         await pilot.press(*"Next", "enter")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a failed attempt")
+        await retried(pilot)
         assert entry_of(app, cid).next_action.text == "Next" and app.pending_changes == 2
         assert not sandbox.state.tables["actions"][action.id]["done"]
 
         sandbox.options.fail_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="both changes to go")
-        await settled(pilot)
+        await all_sent(pilot)
         server = await server_entry(api, cid)
         assert server.next_action.text == "Next"
         assert [a for a in await api.contact_actions(cid) if a.id == action.id][0].done
@@ -234,12 +232,11 @@ async def test_a_server_error_on_add_is_checked_before_sending_again(sandbox, ma
         await go_to(pilot, cid)
         sandbox.options.fail_rate = 1.0
         await pilot.press("n", *"Call", "enter")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a failed attempt")
+        await retried(pilot)
         assert requests.writes() == [("POST", "/api/v3/actions")]  # a POST is never repeated blindly...
         assert entry_of(app, cid).next_action.text == "Call"
         sandbox.options.fail_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the add to go")
-        await settled(pilot)
+        await all_sent(pilot)
         # ...the server is asked first whether the action is there (a 5xx may come after the write)
         reads = [path for method, path in requests.sent if method == "GET" and path == f"/api/v3/contacts/{cid}/actions"]
         assert reads and requests.writes().count(("POST", "/api/v3/actions")) == 2

@@ -15,7 +15,7 @@ from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 
-from .conftest import NARROW, WIDE, settled, wait_for
+from .conftest import all_sent, NARROW, retried, settled, wait_for, WIDE
 from .stream_support import api, start, visible_lines  # noqa: F401 - api is a fixture
 
 TEAM_STREAM = "/api/v3/team_stream"
@@ -391,11 +391,10 @@ async def test_a_throttled_assign_waits_and_goes_through(make_app, sandbox) -> N
         sandbox.options.throttle_rate = 1.0
         sandbox.options.retry_after = 0
         await pilot.press("a", "down", "enter")
-        await wait_for(pilot, lambda: app.session.outbox.retried > 0, what="a throttled attempt")
+        await retried(pilot)
         assert sandbox.state.tables["actions"][entry.next_action.id]["assignee_id"] == sandbox.user_id
         sandbox.options.throttle_rate = 0.0
-        await wait_for(pilot, lambda: app.pending_changes == 0, timeout=20, what="the assign to go")
-        await settled(pilot)
+        await all_sent(pilot)
         assert sandbox.state.tables["actions"][entry.next_action.id]["assignee_id"] != sandbox.user_id
         assert not notes.find("was not saved")
 

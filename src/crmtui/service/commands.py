@@ -340,23 +340,28 @@ class DeleteAction(Command):
         )
 
 
-class ActionChanges(BaseModel):
-    """Fields of an action to change; only the fields explicitly set are sent."""
+class FieldChanges(BaseModel):
+    """Fields of a record to change; only the fields explicitly set are sent (None clears one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+    @classmethod
+    def snapshot(cls, record: BaseModel, fields: set[str]):  # -> Self
+        """The record's current values of `fields` (what an undo goes back to)."""
+        return cls(**{name: getattr(record, name) for name in fields})
+
+
+class ActionChanges(FieldChanges):
+    """Fields of an action to change."""
 
     text: str | None = None
     status: ActionStatus | None = None
     date: dt.date | None = None
     exact_time: dt.datetime | None = None
     assignee_id: str | None = None
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
-    @classmethod
-    def snapshot(cls, action: Action, fields: set[str]) -> ActionChanges:
-        return cls(**{name: getattr(action, name) for name in fields})
 
 
 class EditAction(Command):

@@ -9,19 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import field_serializer
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import Deal, DealStatus
-from crmtui.service.commands import Command, changed_since, clashes
+from crmtui.service.commands import Command, FieldChanges, changed_since, clashes
 
 DEAL = "deal"
 
 
-class DealChanges(BaseModel):
-    """Fields of a deal to change; only the fields explicitly set are sent."""
-
-    model_config = ConfigDict(extra="forbid")
+class DealChanges(FieldChanges):
+    """Fields of a deal to change."""
 
     name: str | None = None
     amount: float | None = None
@@ -30,13 +28,6 @@ class DealChanges(BaseModel):
     status: DealStatus | None = None
     stage: int | None = None
     close_date: dt.date | None = None
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
-
-    @classmethod
-    def snapshot(cls, deal: Deal, fields: set[str]) -> DealChanges:
-        return cls(**{name: getattr(deal, name) for name in fields})
 
 
 class UpdateDeal(Command):
