@@ -79,9 +79,15 @@ def _run_ui(
     files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo)
     if forget_local:
         files.forget()  # the demo was seeded afresh: its cache and unsent changes no longer apply
+    from crmtui.store.db import StoreUnavailable
+
     inner = create_backend(connection)
-    cache = files.open_cache()
-    if resync:
+    cache = None
+    try:
+        cache = files.open_cache()
+    except StoreUnavailable as exc:  # a cache is a copy: run without one rather than not at all
+        print(f"crmtui: the local cache cannot be used ({exc}); starting without it", file=sys.stderr)
+    if resync and cache is not None:
         cache.clear()
         cache.needs_full_sync = True
     backend = CachedBackend(inner, cache, offline=offline)
@@ -97,7 +103,8 @@ def _run_ui(
             **({"clock": clock} if clock is not None else {}),
         )
     finally:
-        cache.close()
+        if cache is not None:
+            cache.close()
         outbox.close()
     return result if isinstance(result, int) else EXIT_OK
 

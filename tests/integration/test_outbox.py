@@ -94,7 +94,8 @@ async def test_hundreds_of_mixed_changes_under_chaos_are_applied_exactly_once(sa
             contact_id=deal["contact_id"], deal_id=deal["id"], changes=DealChanges(stage=target),
             previous=DealChanges(stage=deal["stage"]),
         ))
-    commands.append(MarkAllRead(contact_id=""))
+    unread = [n["id"] for n in state.tables["notifications"].values() if n["user_id"] == session.user_id and not n["read"]]
+    commands.append(MarkAllRead(contact_id="", notification_ids=unread))
     random.Random(3).shuffle(commands)
     assert len(commands) >= 300
 
@@ -291,3 +292,84 @@ async def test_opening_twice_at_once_reads_the_unsent_changes_once(sandbox, spec
     await asyncio.gather(second.outbox.open(), second.outbox.open(), second.outbox.open())  # the app's start does
     assert second.outbox.pending == 1
     await second.close()
+
+
+async def test_undo_racing_the_sender_either_takes_the_change_back_or_lets_it_go_never_both(sandbox, spec_recorder) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    sandbox.options.latency_ms = 5
+    outcomes = set()
+    for i, entry in enumerate(session.entries[:12]):
+        cid, was = entry.contact.id, entry.contact.starred
+        command = ToggleStar(contact_id=cid, starred=not was)
+        await session.run(command, record=False)
+        await asyncio.sleep(0.002 * (i % 4))  # the sender is somewhere between picking it and sending it
+        taken_back = await session.outbox.cancel(command)
+        await session.settled(20)
+        on_server = sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
+        assert taken_back is not on_server, f"cancel said {taken_back} but the server has it: {on_server}"
+        outcomes.add(taken_back)
+    await session.close()
+
+
+async def test_text_that_looks_like_a_local_id_is_sent_as_it_is(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    cid = session.entries[0].contact.id
+    await session.run(AddTag(contact_id=cid, tag="local-leads"))
+    await session.run(AddNote(contact_id=cid, text="local-first, then the rest"))
+    assert await session.settled(20) and not session.outbox.review()
+    assert "local-leads" in sandbox.state.tables["contacts"][cid]["tags"]
+    assert any(n["text"] == "local-first, then the rest" for n in sandbox.state.tables["notes"].values())
+    await session.close()
+
+
+async def test_two_apps_on_one_profile_send_each_change_once(sandbox, spec_recorder, tmp_path, monkeypatch) -> None:
+    import crmtui.service.outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "CLAIM_RETRY", 0.05)
+    path = tmp_path / "outbox.sqlite3"
+    first = await open_session(sandbox, spec_recorder, path)
+    second = await open_session(sandbox, spec_recorder, path)
+    cid = first.entries[0].contact.id
+    await first.run(AddNote(contact_id=cid, text="from the first"))
+    await first.settled(20)
+    await second.run(AddNote(contact_id=cid, text="from the second"))
+    await asyncio.sleep(0.3)
+    assert not second.outbox.claimed and second.outbox.pending == 1  # the first one sends this profile
+    assert "Another crmtui" in second.outbox.pause_reason
+    await first.close()  # quits: the second takes over
+    assert await second.settled(20)
+    texts = Counter(n["text"] for n in sandbox.state.tables["notes"].values())
+    assert texts["from the first"] == 1 and texts["from the second"] == 1
+    await second.close()
+
+
+async def test_mark_all_read_asked_offline_leaves_what_arrived_since_unread(sandbox, spec_recorder) -> None:
+    from crmtui.service.notifications import Inbox
+
+    session = await open_session(sandbox, spec_recorder)
+    inbox = Inbox(session)
+    await inbox.load()
+    session.outbox.pause("offline")
+    assert await inbox.mark_all_read() == 6
+    colleague = sandbox.users[1]
+    client = OnePageCRMClient(colleague.user_id, colleague.api_key, base_url=sandbox.base_url, retry=FAST)
+    cid = session.entries[0].contact.id
+    await client.create_action({"contact_id": cid, "assignee_id": sandbox.user_id, "status": "queued", "text": "Later news"})
+    await client.aclose()
+    session.outbox.resume()
+    assert await session.settled(20)
+    mine = [n for n in sandbox.state.tables["notifications"].values() if n["user_id"] == sandbox.user_id]
+    unread = [n for n in mine if not n["read"]]
+    assert len(unread) == 1 and "Later news" in str(unread[0])
+    await session.close()
+
+
+async def test_a_file_of_another_accounts_changes_is_set_aside_not_sent(sandbox, spec_recorder, tmp_path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    store = OutboxStore(path, owner="account-a").open()
+    store.append("add_note", {"kind": "add_note", "contact_id": "x", "text": "for account a"}, contact_id="x")
+    store.close()
+    again = OutboxStore(path, owner="account-b").open()
+    assert again.changes() == [] and again.notice and "another account" in again.notice
+    again.close()
+    assert list(tmp_path.glob("outbox.sqlite3.damaged-*"))

@@ -53,6 +53,10 @@ OFFLINE_GRACE = 20.0
 SINCE_MARGIN = dt.timedelta(minutes=2)
 """An incremental refresh asks for a little more than strictly changed (clock steps, in-flight writes)."""
 
+FULL_SYNC_EVERY = dt.timedelta(hours=12)
+"""An incremental refresh cannot see everything (a contact deleted, an action deleted without its
+contact counting as modified): a full fetch at least this often puts any such drift right."""
+
 STREAM = "stream"
 TEAM = "team"
 ACCOUNT = "account"
@@ -255,7 +259,9 @@ class CachedBackend:
         cache = self.cache
         record = await self._cache(lambda: cache.synced(STREAM, scope)) if cache else None
         started = self.inner.server_time()
-        if record is not None and record.server_time is not None and not (cache and cache.needs_full_sync):
+        full_at = await self._cache(lambda: record_full(cache, scope)) if cache else None
+        fresh_enough = full_at is not None and self._clock() - full_at < FULL_SYNC_EVERY
+        if record is not None and record.server_time is not None and fresh_enough and not (cache and cache.needs_full_sync):
             merged = await self._incremental(user_id, scope, record.server_time - SINCE_MARGIN, started)
             if merged is not None:
                 return merged
@@ -265,7 +271,12 @@ class CachedBackend:
         if cache is not None:
             rows = {e.contact.id: e for e in entries}
             synced_at = self._clock()
-            self._save(lambda: cache.put_rows(STREAM, scope, rows, synced_at=synced_at, server_time=started))
+
+            def write() -> None:
+                cache.put_rows(STREAM, scope, rows, synced_at=synced_at, server_time=started)
+                cache.set_meta(f"full_sync:{scope}", synced_at.isoformat())
+
+            self._save(write)
             cache.needs_full_sync = False
         return entries
 
@@ -313,12 +324,32 @@ class CachedBackend:
             self._went_offline()
             raise
         self.mark_online()
-        cache, scope = self.cache, self._me(user_id)
-        if cache is not None:
-            upserts = {contact_id: entry} if entry is not None else {}
-            removals = [] if entry is not None else [contact_id]
-            self._save(lambda: cache.merge_rows(STREAM, scope, upserts, removals))
+        scope = self._me(user_id)
+        self._remember(scope, contact_id, entry)
         return entry
+
+    def _remember(self, scope: str, contact_id: str, entry: StreamEntry | None) -> None:
+        """A contact just read from the server: in the stream as known here and in the cache."""
+        known = self._known.get(scope)
+        if known is not None:
+            kept = [e for e in known if e.contact.id != contact_id]
+            self._known[scope] = kept if entry is None or not entry.in_stream else [*kept, entry]
+        cache = self.cache
+        if cache is None:
+            return
+        stamp = self._stamp()
+
+        def write() -> None:
+            if entry is not None and entry.in_stream:
+                cache.merge_rows(STREAM, scope, {contact_id: entry})
+            else:
+                cache.merge_rows(STREAM, scope, {}, [contact_id])
+            if entry is not None:
+                cache.put_one("contact_entry", f"{scope}:{contact_id}", entry, **stamp)
+            else:
+                cache.drop("contact_entry", f"{scope}:{contact_id}")
+
+        self._save(write)
 
     async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
         cache, scope = self.cache, self._me(user_id)
@@ -329,20 +360,12 @@ class CachedBackend:
             found = cache.get_one("contact_entry", StreamEntry, f"{scope}:{contact_id}")
             return found or cache.get_row(STREAM, StreamEntry, contact_id, scope)
 
-        def save(entry: StreamEntry) -> Callable[[], object]:
-            def write() -> None:
-                assert cache is not None
-                cache.put_one("contact_entry", f"{scope}:{contact_id}", entry, **self._stamp())
-                if entry.in_stream:
-                    cache.merge_rows(STREAM, scope, {contact_id: entry})
-                else:
-                    cache.merge_rows(STREAM, scope, {}, [contact_id])
+        async def fetch() -> StreamEntry:
+            entry = await self.inner.contact_entry(contact_id, user_id=user_id)
+            self._remember(scope, contact_id, entry)
+            return entry
 
-            return write
-
-        return await self._read(
-            lambda: self.inner.contact_entry(contact_id, user_id=user_id), cached, save, "the contact"
-        )
+        return await self._read(fetch, cached, None, "the contact")
 
     async def team_counts(self) -> TeamCounts:
         return await self._list_or_one("team_counts", "", TeamCounts, self.inner.team_counts, "the team counters", one=True)
@@ -453,6 +476,18 @@ class CachedBackend:
         if not isinstance(found, int):
             raise OfflineMode("Offline: the unread count is not in the local cache")
         return found
+
+
+def record_full(cache: Cache | None, scope: str) -> dt.datetime:
+    """When the stream of `scope` was last fetched whole (long ago when unknown)."""
+    text = cache.get_meta(f"full_sync:{scope}") if cache is not None else None
+    try:
+        moment = dt.datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 _pending_writes: set[asyncio.Task[object]] = set()

@@ -203,10 +203,14 @@ class ContactSession(Session):
 
     async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry | None:
         """Re-read the contact with the user's actions, in their stream or not."""
+        started = self._events
         fresh = await self.backend.contact_entry(self.contact_id, user_id=self.stream_user_id)
         fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
+        if self._touched.get(self.contact_id, 0) > started:
+            return self.current  # read before a change settled: the re-read after it follows
         self._take_fresh(self.contact_id, fresh)
-        self._mirror(fresh)
+        if not getattr(self.backend, "stale", False):
+            self._mirror(fresh)  # only what the server said now; a copy from the cache could be older
         return self.current
 
     # -- following the outbox ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ environment get one named after the account. Neither file holds a credential.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,16 +34,13 @@ class LocalFiles:
         return Cache(self.cache_path, owner=self.owner).open()
 
     def outbox_store(self) -> OutboxStore:
-        return OutboxStore(self.outbox_path)
+        return OutboxStore(self.outbox_path, owner=self.owner)
 
     def forget(self) -> None:
         """Delete both files (the demo's after its data is seeded afresh)."""
         for path in (self.cache_path, self.outbox_path):
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-    def remove_cache(self) -> None:
-        shutil.rmtree(self.cache_path.parent, ignore_errors=True)
 
 
 def _safe(name: str) -> str:

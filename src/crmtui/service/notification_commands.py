@@ -25,6 +25,8 @@ class MarkRead(Command):
 
 
 class MarkAllRead(Command):
+    """Mark read what was unread when the person asked: not what arrived since (it may be sent hours later)."""
+
     kind: str = "mark_all_notifications_read"
     notification_ids: list[str] = []
     """The unread ones when it was asked (what the screen shows read at once)."""
@@ -32,4 +34,13 @@ class MarkAllRead(Command):
     section: ClassVar[str] = NOTIFICATIONS
 
     async def execute(self, backend: Backend) -> None:
-        await backend.mark_all_notifications_read()
+        asked = set(self.notification_ids)
+        unread = {n.id for n in await backend.notifications() if not n.read}
+        if unread <= asked:
+            await backend.mark_all_notifications_read()  # one request: nothing new would be swept up
+            return
+        for notification_id in sorted(unread & asked):
+            try:
+                await backend.mark_notification_read(notification_id)
+            except NotFound:
+                continue

@@ -119,12 +119,11 @@ class Inbox:
 
     def _overlay(self) -> None:
         pending = self.session.outbox.unsettled(section=NOTIFICATIONS)
-        everything = any(isinstance(c, MarkAllRead) for c in pending)
         marked = {c.notification_id for c in pending if isinstance(c, MarkRead)}
-        self.items = [
-            n.model_copy(update={"read": True}) if not n.read and (everything or n.id in marked) else n
-            for n in self._server
-        ]
+        for command in pending:
+            if isinstance(command, MarkAllRead):
+                marked.update(command.notification_ids)
+        self.items = [n.model_copy(update={"read": True}) if not n.read and n.id in marked else n for n in self._server]
 
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
@@ -133,7 +132,8 @@ class Inbox:
         self._events += 1
         if event.kind == SENT:  # confirmed: the server's list has it now
             if isinstance(command, MarkAllRead):
-                self._server = [n.model_copy(update={"read": True}) if not n.read else n for n in self._server]
+                ids = set(command.notification_ids)
+                self._server = [n.model_copy(update={"read": True}) if n.id in ids else n for n in self._server]
             elif isinstance(command, MarkRead):
                 self._server = [
                     n.model_copy(update={"read": True}) if n.id == command.notification_id else n for n in self._server

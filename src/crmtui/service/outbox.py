@@ -27,6 +27,8 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import re
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,13 +43,20 @@ from crmtui.backends.errors import (
     RateLimited,
     ServerError,
 )
-from crmtui.service.commands import Command, command_from_dict, is_local_id
+from crmtui.service.commands import Command, command_from_dict
+from crmtui.service.errors import CommandRefused
+from crmtui.store.db import StoreUnavailable
 from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, State
 
 log = logging.getLogger(__name__)
 
 CLOCK_MARGIN = dt.timedelta(seconds=60)
 """How far before an attempt a record it created may be stamped (clock steps, rounding)."""
+
+ANOTHER_SENDER = "Another crmtui is running on this profile and sends its changes; quit it to send from here"
+
+CLAIM_RETRY = 15.0
+"""Seconds between tries to become the sender while another crmtui on the profile is."""
 
 SENT = "sent"
 QUEUED = "queued"
@@ -75,13 +84,17 @@ class DependencyFailed(BackendError):
     """The change names a record whose creation did not go through."""
 
 
+LOCAL_ID = re.compile(r"local-[0-9a-f]{16}")
+"""How `new_local_id` ids look: nothing a person types (a tag "local-leads") is taken for one."""
+
+
 def _substitute(value: Any, ids: dict[str, str], missing: set[str], *, key: str = "") -> Any:
     """`value` with local ids replaced by the server's; local ids with no server id go in `missing`."""
     if isinstance(value, dict):
         return {k: _substitute(v, ids, missing, key=k) for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, ids, missing, key=key) for v in value]
-    if key != "local_id" and is_local_id(value):
+    if key != "local_id" and isinstance(value, str) and (value in ids or LOCAL_ID.fullmatch(value)):
         if value in ids:
             return ids[value]
         missing.add(value)
@@ -118,8 +131,15 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._opened = False
         self._opening: asyncio.Future[None] | None = None
+        self._gate = asyncio.Lock()
+        """Held from picking a change to marking it `sending`, and by cancel/discard: a change taken
+        back is never sent, a change on its way is never taken back."""
         self.paused = False
         self.pause_reason = ""
+        self.held = ""
+        """Why nothing may be sent at all this run (offline mode); `resume` does not lift it."""
+        self.claimed = True
+        """Whether this process is the one sending this outbox (another crmtui on the profile may be)."""
         self.sending: Change | None = None
         self.last_error: BackendError | None = None
         """The last reason a change had to wait (cleared when one goes through)."""
@@ -173,6 +193,7 @@ class Outbox:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping must not fail
                 pass
+        self.store.release()  # another crmtui on the profile may send from now on
 
     def close(self) -> None:
         self.store.close()
@@ -180,7 +201,17 @@ class Outbox:
     def pause(self, reason: str) -> None:
         self.paused, self.pause_reason = True, reason
 
+    def hold(self, reason: str) -> None:
+        """Send nothing this run (offline mode): unlike a pause, retrying does not lift it."""
+        self.held = reason
+        self.pause(reason)
+
     def resume(self) -> None:
+        if self.held:
+            return
+        if not self.claimed:
+            self.pause_reason = ANOTHER_SENDER
+            return
         self.paused, self.pause_reason = False, ""
         self._wake.set()
 
@@ -253,11 +284,15 @@ class Outbox:
             await self.open()
         data = command.model_dump(mode="json")
         made = self.clock()
-        change = await self.store.db.run(
-            lambda _c: self.store.append(
-                command.kind, data, contact_id=command.contact_id, label=command.describe(), created_at=made
+        try:
+            change = await self.store.db.run(
+                lambda _c: self.store.append(
+                    command.kind, data, contact_id=command.contact_id, label=command.describe(), created_at=made
+                )
             )
-        )
+        except (OSError, sqlite3.Error, StoreUnavailable) as exc:
+            # Not written, so not shown either: say so rather than show a change that could be lost.
+            raise CommandRefused(f"The change could not be saved on this machine ({exc}); nothing was changed") from exc
         self._unsettled.append((change, command))
         self._idle.clear()
         self._emit(QUEUED, change, command)
@@ -265,33 +300,44 @@ class Outbox:
         return change
 
     async def cancel(self, command: Command) -> bool:
-        """Take back a change that has not left yet (undo before sending); True when it was taken back."""
-        change = self.change_of(command)
-        if change is None or change.state is not State.QUEUED or change is self.sending:
-            return False
-        removed = await self.store.db.run(lambda _c: self.store.discard(change.id))
-        if removed is None:
-            return False
-        self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
-        self._idle_check()
+        """Take back a change that has not left yet, or waits for a choice; True when taken back.
+
+        Undo of a change still queued, or in conflict, drops it rather than sending its inverse.
+        """
+        async with self._gate:
+            change = self.change_of(command)
+            if change is None or change.state not in (State.QUEUED, State.CONFLICT) or change is self.sending:
+                return False
+            removed = await self.store.db.run(lambda _c: self.store.discard(change.id))
+            if removed is None:
+                return False
+            self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+            self._review = [(c, k) for c, k in self._review if c.id != change.id]
+            self._idle_check()
         self._emit(DISCARDED, change, command)
         return True
 
     async def discard(self, change_id: int) -> bool:
         """Drop a failed, conflicting or not yet sent change for good."""
-        for bucket in (self._review, self._unsettled):
-            for change, command in bucket:
-                if change.id != change_id or change is self.sending:
+        async with self._gate:
+            for bucket in (self._review, self._unsettled):
+                for change, command in bucket:
+                    if change.id != change_id or change is self.sending:
+                        continue
+                    removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
+                    if removed is None:
+                        return False
+                    bucket.remove((change, command))
+                    self._idle_check()
+                    break
+                else:
                     continue
-                removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
-                if removed is None:
-                    return False
-                bucket.remove((change, command))
-                self._idle_check()
-                if command is not None:
-                    self._emit(DISCARDED, change, command)
-                return True
-        return False
+                break
+            else:
+                return False
+        if command is not None:
+            self._emit(DISCARDED, change, command)
+        return True
 
     async def retry(self, change_id: int, *, force: bool = False) -> bool:
         """Send a failed or conflicting change again (`force`: even though the record changed)."""
@@ -337,6 +383,8 @@ class Outbox:
     async def _run(self) -> None:
         if not self._opened:
             await self.open()
+        while not await self._claim():
+            await asyncio.sleep(CLAIM_RETRY)  # the other crmtui may quit: then this one sends
         while True:
             self._wake.clear()
             if self.paused or not self._unsettled:
@@ -350,7 +398,46 @@ class Outbox:
                 except asyncio.TimeoutError:
                     pass
                 continue
-            await self._attempt(change, command)
+            try:
+                await self._attempt(change, command)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - e.g. the disk failed while recording: keep the sender alive
+                log.exception("the outbox could not record the outcome of change %s", change.id)
+                self.sending = None
+                await asyncio.sleep(self.max_delay / 10)
+
+    async def _claim(self) -> bool:
+        """Only one crmtui process sends a profile's outbox; the others wait (and say so)."""
+        # On the loop, not the file's thread: a non-blocking lock call, and a stop() that cancels
+        # this task must never leave a claim taken behind its back.
+        claimed = self.store.claim()
+        if claimed and not self.claimed:
+            await self._reload()  # the other process may have sent (or added) changes meanwhile
+        self.claimed = claimed
+        if not claimed and not self.paused:
+            self.pause(ANOTHER_SENDER)
+            for change, command in self._unsettled[:1]:
+                self._emit(PAUSED, change, command)
+        elif claimed and self.pause_reason == ANOTHER_SENDER:
+            self.resume()
+        return claimed
+
+    async def _reload(self) -> None:
+        """Take the file's unsettled changes as they are now (after another process had the claim)."""
+        fresh = await self.store.db.run(lambda _c: self.store.changes(UNSETTLED))
+        known = {change.id: command for change, command in self._unsettled}
+        reloaded: list[tuple[Change, Command]] = []
+        for change in fresh:
+            command = known.get(change.id)
+            if command is None:
+                try:
+                    command = command_from_dict(change.command)
+                except (ValueError, TypeError):
+                    continue
+            reloaded.append((change, command))
+        self._unsettled = reloaded
+        self._idle_check()
 
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
         backoff = min(self.max_delay, self.base_delay * (2 ** min(attempts, 20)))
@@ -371,7 +458,10 @@ class Outbox:
         return command if sendable == data else command_from_dict(sendable)
 
     async def _attempt(self, change: Change, command: Command) -> None:
-        self.sending = change
+        async with self._gate:
+            if not self._unsettled or self._unsettled[0][0] is not change:
+                return  # taken back (undo, discard) while it waited its turn
+            self.sending = change
         was_sending = change.state is State.SENDING
         reached_server = False
         try:
@@ -389,9 +479,11 @@ class Outbox:
                     return
             sent_after = self._server_time() - CLOCK_MARGIN
             stored = sendable.model_dump(mode="json") if sendable is not command else None
-            await self.store.db.run(
+            still_there = await self.store.db.run(
                 lambda _c: self.store.mark_sending(change.id, sent_after=sent_after, command=stored)
             )
+            if not still_there:
+                return  # discarded while it was being checked: it must not leave
             change.state = State.SENDING
             change.sent_after = change.sent_after or sent_after
             reached_server = True
@@ -418,7 +510,7 @@ class Outbox:
 
     async def _done(self, change: Change, command: Command, sendable: Command) -> None:
         if sendable is not command:
-            for name in ("created", "next_action"):
+            for name in ("created", "next_action", "updated"):
                 if name in type(sendable).model_fields and getattr(sendable, name, None) is not None:
                     setattr(command, name, getattr(sendable, name))
         made = command.made_ids()
@@ -481,8 +573,8 @@ def _transient(error: BackendError) -> bool:
 
 def _may_have_applied(error: BackendError) -> bool:
     """Whether a failed request may still have changed the server."""
-    if isinstance(error, RateLimited):
-        return False
+    if isinstance(error, (RateLimited, AuthError)):
+        return False  # refused before anything was done
     if isinstance(error, Offline):
         return bool(getattr(error, "maybe_sent", True))
     return True

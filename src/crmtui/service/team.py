@@ -104,13 +104,14 @@ class TeamStream(Session):
             if self.viewing == viewing and not self.entries:
                 self.show_server_stream(entries)
 
+        started = self._events
         entries = await self.backend.team_stream_all(
             user_id=viewing, on_progress=on_progress, on_first_page=None if self.entries else first_page
         )
         if self.viewing != viewing:
             return self.entries  # the person picked someone else meanwhile
         self.loaded = True
-        self.show_server_stream(entries)
+        self.show_server_stream(entries, started=started)
         return self.entries
 
     refresh = load_stream
@@ -126,12 +127,13 @@ class TeamStream(Session):
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
         viewing = self.viewing
+        started = self._events
         fresh = await self.backend.team_stream_entry(contact_id, user_id=viewing)
         if self.viewing != viewing:
             return fresh
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
-        self._take_fresh(contact_id, fresh)
+        self._take_fresh(contact_id, fresh, started)
         return self.entry(contact_id)
 
     # -- commands ------------------------------------------------------------------------------

@@ -25,6 +25,24 @@ T = TypeVar("T")
 Migration = Callable[[sqlite3.Connection], None]
 """Brings the schema from version N to N+1 (index N of the list), inside one transaction."""
 
+DAMAGE_CODES = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+"""SQLite's answers that mean the file itself is unreadable (not "locked", "full" or "cannot open")."""
+
+
+class Unreadable(sqlite3.DatabaseError):
+    """The file opened, but its contents cannot be used: failed integrity check, unknown schema."""
+
+
+class StoreUnavailable(Exception):
+    """The file could not be opened or written (permissions, a full disk, another process's lock).
+
+    Unlike damage, nothing is moved aside: the data in it is still good and needed.
+    """
+
+
+def damaged(exc: sqlite3.DatabaseError) -> bool:
+    return isinstance(exc, Unreadable) or getattr(exc, "sqlite_errorname", "") in DAMAGE_CODES
+
 
 class Database:
     """One SQLite file with a schema version (`PRAGMA user_version`) and its migrations."""
@@ -60,12 +78,17 @@ class Database:
     def _open(self) -> sqlite3.Connection:
         if self.path is None:
             return self._connect_and_migrate()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            return self._connect_and_migrate()
-        except sqlite3.DatabaseError as exc:  # not a database, truncated, malformed, or from the future
-            self._move_aside(str(exc))
-            return self._connect_and_migrate()
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                return self._connect_and_migrate()
+            except sqlite3.DatabaseError as exc:
+                if not damaged(exc):  # locked, read-only, disk full: the file is fine, it cannot be used now
+                    raise
+                self._move_aside(str(exc))  # not a database, truncated, malformed, or from the future
+                return self._connect_and_migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
 
     def _connect_and_migrate(self) -> sqlite3.Connection:
         target = str(self.path) if self.path is not None else ":memory:"
@@ -75,13 +98,13 @@ class Database:
                 self.path.chmod(0o600)
             check = conn.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else 'no answer'}")
+                raise Unreadable(f"integrity check failed: {check[0] if check else 'no answer'}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys=ON")
             found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found > self.version:
-                raise sqlite3.DatabaseError(f"schema version {found} is newer than this crmtui's ({self.version})")
+                raise Unreadable(f"schema version {found} is newer than this crmtui's ({self.version})")
             if found < self.version:
                 if found > 0:
                     self.migrated_from = found

@@ -28,9 +28,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from crmtui.store.db import Database, transaction
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: one process per profile is then up to the person
+    fcntl = None  # type: ignore[assignment]
 
 UTC = dt.timezone.utc
 
@@ -73,7 +78,12 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE local_ids (local_id TEXT PRIMARY KEY, server_id TEXT NOT NULL) WITHOUT ROWID")
 
 
-MIGRATIONS = [_create_v1]
+def _v2_owner(conn: sqlite3.Connection) -> None:
+    """Which account the changes are for (a profile may be pointed at another account)."""
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+
+
+MIGRATIONS = [_create_v1, _v2_owner]
 
 
 @dataclass
@@ -136,9 +146,17 @@ def _row(row: tuple) -> Change:
 class OutboxStore:
     """The outbox file of one profile. Synchronous methods; the service runs them via `db.run`."""
 
-    def __init__(self, path: Path | None) -> None:
-        """`path` None keeps the outbox in memory (a session that must leave nothing on disk)."""
+    def __init__(self, path: Path | None, *, owner: str = "") -> None:
+        """`path` None keeps the outbox in memory (a session that must leave nothing on disk).
+
+        `owner` names the account the changes are for: a file of another account's unsent changes
+        is set aside, never sent to this one.
+        """
         self.db = Database(path, MIGRATIONS, durable=True)
+        self.owner = owner
+        self.set_aside: str | None = None
+        """Why the file found on opening was set aside (another account's), if it was."""
+        self._lock_file: IO[bytes] | None = None
 
     @property
     def path(self) -> Path | None:
@@ -148,14 +166,59 @@ class OutboxStore:
     def notice(self) -> str | None:
         if self.db.rebuilt:
             return f"The file of unsent changes could not be read and was set aside: {self.db.rebuilt}"
-        return None
+        return self.set_aside
 
     def open(self) -> OutboxStore:
         self.db.open()
+        if not self.owner:
+            return self
+        found = self.db.call(lambda c: c.execute("SELECT value FROM meta WHERE key='owner'").fetchone())
+        if found is not None and found[0] != self.owner:
+            left = self.db.call(lambda c: c.execute("SELECT count(*) FROM changes WHERE state!='done'").fetchone()[0])
+            if left:
+                self.db.close()
+                self.db = Database(self.path, MIGRATIONS, durable=True)
+                self.db._move_aside("they were made on another account")
+                self.set_aside = f"{left} unsent change(s) of another account were set aside, not sent: {self.db.rebuilt}"
+                self.db.rebuilt = None
+                self.db.open()
+            else:
+                self.db.call(lambda c: c.execute("DELETE FROM changes"))
+        self.db.call(lambda c: c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner', ?)", (self.owner,)))
         return self
 
     def close(self) -> None:
+        self.release()
         self.db.close()
+
+    # -- one sender at a time ------------------------------------------------------------------------
+    def claim(self) -> bool:
+        """Become the one process that sends this outbox (False: another crmtui already does).
+
+        Two crmtui on one profile would otherwise both send every change. The claim is an
+        exclusive lock on a file beside the outbox; the system drops it when the process ends,
+        however it ends.
+        """
+        if self._lock_file is not None:
+            return True
+        if self.path is None or fcntl is None:
+            return True
+        handle = open(f"{self.path}.lock", "ab")  # noqa: SIM115 - held open for the life of the claim
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
+    def release(self) -> None:
+        if self._lock_file is not None:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            finally:
+                self._lock_file.close()
+                self._lock_file = None
 
     # -- writing -----------------------------------------------------------------------------------
     def append(self, kind: str, command: dict[str, Any], *, contact_id: str = "", label: str = "",
@@ -178,17 +241,21 @@ class OutboxStore:
         params = [v.value if isinstance(v, Enum) else v for v in values.values()]
         self.db.call(lambda c: c.execute(f"UPDATE changes SET {names} WHERE id=?", (*params, change_id)))
 
-    def mark_sending(self, change_id: int, *, sent_after: dt.datetime | None, command: dict[str, Any] | None = None) -> None:
+    def mark_sending(self, change_id: int, *, sent_after: dt.datetime | None, command: dict[str, Any] | None = None) -> bool:
         """Written before the request leaves: from now on the change may be on the server.
 
         `sent_after` is kept from the first attempt on (later attempts do not move it); `command`
-        replaces the stored one when local ids were resolved to the server's.
+        replaces the stored one when local ids were resolved to the server's. False when the change
+        is no longer there to send (discarded meanwhile): then it must not be sent.
         """
         text = json.dumps(command, separators=(",", ":")) if command is not None else None
-        self.db.call(
-            lambda c: c.execute(
-                "UPDATE changes SET state=?, sent_after=COALESCE(sent_after, ?), command=COALESCE(?, command) WHERE id=?",
-                (State.SENDING.value, _iso(sent_after), text, change_id),
+        return bool(
+            self.db.call(
+                lambda c: c.execute(
+                    "UPDATE changes SET state=?, sent_after=COALESCE(sent_after, ?), command=COALESCE(?, command)"
+                    " WHERE id=? AND state IN (?, ?)",
+                    (State.SENDING.value, _iso(sent_after), text, change_id, State.QUEUED.value, State.SENDING.value),
+                ).rowcount
             )
         )
 

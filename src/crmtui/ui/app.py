@@ -21,6 +21,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.service import Session
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
+from crmtui.store.db import StoreUnavailable
 from crmtui.ui.failures import failure_title
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
@@ -134,7 +135,7 @@ class CrmApp(App[int]):
         self.session.outbox.clock = self.clock
         self.session.outbox.subscribe(self._outbox_event)
         if offline:
-            self.session.outbox.pause("Offline mode: your changes are kept and sent when you start crmtui online")
+            self.session.outbox.hold("Offline mode: your changes are kept and sent when you start crmtui online")
         self.cache_notice: str | None = None
         """Said once on start: the cache was damaged and rebuilt."""
         self.refresh_seconds = refresh_seconds
@@ -171,7 +172,7 @@ class CrmApp(App[int]):
         try:
             await outbox.open()
         except Exception as exc:  # noqa: BLE001 - an unreadable outbox must not stop the app
-            self.notify(f"The unsent changes could not be read: {exc}", title="Outbox", severity="error", timeout=10)
+            self.notify(f"The unsent changes could not be read: {exc}", title="Outbox", severity="error", timeout=30)
             return
         notice = outbox.store.notice
         if notice:
@@ -292,6 +293,14 @@ class CrmApp(App[int]):
                 account = await session.connect()
                 self.account_label = account.label
             await session.load_stream(on_progress=self._progress)
+        except StoreUnavailable as exc:
+            self._loading = False
+            self.sync_status = "local files unavailable"
+            self.notify(
+                f"crmtui cannot use its local files ({exc}); changes cannot be kept safely. Check the disk and restart.",
+                title="Local files", severity="error", timeout=30,
+            )
+            return
         except BackendError as exc:
             self._loading = False
             self.load_progress = (0, 0)
@@ -352,21 +361,14 @@ class CrmApp(App[int]):
                 break
 
     def resync(self) -> None:
-        """R: drop the cached stream and fetch everything again."""
-        if self.offline_mode:
-            self.notify("Offline mode: a resync needs a connection", severity="warning", timeout=4)
+        """R: fetch the whole stream again, not only what changed (the cache is replaced once it is in)."""
+        if self.offline_mode or self.offline_since is not None:
+            self.notify("Offline: a full resync needs a connection; the data shown stays", severity="warning", timeout=4)
             return
-        self.full_resync()
-
-    @work(exclusive=True, group="load", exit_on_error=False)
-    async def full_resync(self) -> None:
         cache = getattr(self.session.backend, "cache", None)
         if cache is not None:
-            await cache.run(cache.clear)
             cache.needs_full_sync = True
         self.notify("Fetching the whole stream again", timeout=3)
-        self.session.entries = []
-        self.session._changed()
         self.load_stream()
 
     @work(exclusive=True, group="unread", exit_on_error=False)

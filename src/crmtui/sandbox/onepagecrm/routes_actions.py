@@ -165,9 +165,13 @@ def update_action(req: Request) -> Reply:
 
 @router.route("DELETE", "/actions/{action_id}")
 def delete_action(req: Request) -> Reply:
-    with req.state.write():
-        req.state.get("actions", req.params["action_id"], "Action")
-        req.state.remove("actions", req.params["action_id"])
+    state = req.state
+    with state.write():
+        action = state.get("actions", req.params["action_id"], "Action")
+        state.remove("actions", req.params["action_id"])
+        contact = state.tables["contacts"].get(action.get("contact_id", ""))
+        if contact is not None:  # the contact's actions changed: it counts as modified (modified_since)
+            state.save("contacts", dict(contact))
     return Reply({})
 
 

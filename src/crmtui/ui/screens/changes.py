@@ -178,7 +178,7 @@ class ChangesScreen(Screen):
         entry = self.app.session.entry(change.contact_id)  # type: ignore[attr-defined]
         if entry is not None:
             return contact_name(entry.contact)
-        return str(change.command.get("contact_name", "")) or "—"
+        return "—"  # not in the stream shown (opened from the board, a notification or a search)
 
     def _update_title(self) -> None:
         outbox = self.outbox
@@ -225,6 +225,8 @@ class ChangesScreen(Screen):
         done = await make()
         if done is False:
             self.notify("That change is on its way already", severity="warning", timeout=3)
+        elif self.outbox.paused and success.startswith("Send"):
+            self.notify(f"Kept to send later: {self.outbox.pause_reason}", severity="warning", timeout=6)
         elif success:
             self.notify(success, timeout=3)
         self._show()
@@ -241,8 +243,12 @@ class ChangesScreen(Screen):
             self._run(self.outbox.wake, "Sending now")
 
     def action_send_all(self) -> None:
-        self.outbox.resume()
-        self._run(self.outbox.wake, "Sending everything that waits now")
+        outbox = self.outbox
+        outbox.resume()
+        if outbox.paused:
+            self.notify(outbox.pause_reason, severity="warning", timeout=6)  # offline mode, another crmtui
+            return
+        self._run(outbox.wake, "Sending everything that waits now")
 
     def action_keep_mine(self) -> None:
         change = self.selected
