@@ -50,6 +50,7 @@ class ActionStreamScreen(TriageMixin):
     def __init__(self) -> None:
         super().__init__()
         self._unsubscribe: Callable[[], None] | None = None
+        self._sync_progress: tuple[int, int] = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -108,6 +109,9 @@ class ActionStreamScreen(TriageMixin):
         total = len(self.session.entries)
         lst = self.stream_list
         title = f"Action stream · {total:,}"
+        done, expected = self._sync_progress
+        if expected and done < expected:  # rows painted mid-sync do not hide how far the sync is
+            title = f"Action stream · syncing {done:,} of {expected:,} contacts"
         if lst.filter_text:
             title = f"Action stream · {len(lst.entries):,} of {total:,} match"
         self.query_one("#header", AppHeader).title = title
@@ -115,6 +119,7 @@ class ActionStreamScreen(TriageMixin):
 
     def _progress_changed(self, progress: tuple[int, int]) -> None:
         done, total = progress
+        self._sync_progress = progress
         self.stream_list.empty_text = f"Loading stream… {done:,} / {total:,}" if total else "Loading stream…"
         self.stream_list.refresh()
         bar = self.query_one("#sync-progress", ProgressBar)
@@ -122,9 +127,7 @@ class ActionStreamScreen(TriageMixin):
         bar.display = syncing  # a whole-stream fetch (the first of an account, or a resync): how far
         if syncing:
             bar.update(total=total, progress=done)
-            self.query_one("#header", AppHeader).title = f"Action stream · syncing {done:,} of {total:,} contacts"
-        else:
-            self._update_title()
+        self._update_title()
 
     # -- preview -------------------------------------------------------------------------------
     def _show_preview(self, entry: StreamEntry | None) -> None:
