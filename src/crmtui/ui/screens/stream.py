@@ -110,8 +110,8 @@ class ActionStreamScreen(TriageMixin):
         lst = self.stream_list
         title = f"Action stream · {total:,}"
         done, expected = self._sync_progress
-        if expected and done < expected:  # rows painted mid-sync do not hide how far the sync is
-            title = f"Action stream · syncing {done:,} of {expected:,} contacts"
+        if expected and done < expected:  # rows painted mid-sync are not the whole stream yet
+            title = "Action stream · syncing…"  # the counts: the header's "loading N/M" and the bar
         if lst.filter_text:
             title = f"Action stream · {len(lst.entries):,} of {total:,} match"
         self.query_one("#header", AppHeader).title = title
