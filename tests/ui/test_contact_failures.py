@@ -225,7 +225,7 @@ async def test_going_back_while_a_change_is_saving_does_not_lose_it(sandbox, mak
         entry = plain_with_next(app)
         cid = entry.contact.id
         await open_contact(pilot, cid)
-        sandbox.options.latency_ms = 800
+        sandbox.options.latency_ms = 1500
         await pilot.press("N", *"Said on the way out", "enter", "plus", *"Leaving", "enter", "escape")
         assert not isinstance(app.screen, ContactDetailScreen)
         await notes.wait(pilot, "Tagged “Leaving”")

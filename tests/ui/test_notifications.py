@@ -113,7 +113,7 @@ async def test_m_marks_one_read_at_once_and_moves_on(make_app, sandbox) -> None:
     async with app.run_test(size=NARROW) as pilot:
         notes, requests, screen = await open_notifications(pilot)
         first_id = screen.inbox.items[0].id
-        sandbox.options.latency_ms = 400
+        sandbox.options.latency_ms = 1500
         await pilot.press("m")
         await pilot.pause()
         assert lines(app)[0].startswith("  ")  # shown read before the server answered
@@ -282,8 +282,8 @@ async def test_a_poll_never_undoes_a_mark_on_its_way(make_app, sandbox) -> None:
         _, _, screen = await open_notifications(pilot)
         seen: list[int] = []
         app.watch(app, "unread_count", lambda count: seen.append(count), init=False)
-        sandbox.options.latency_ms = 600
-        await pilot.press("m")  # shown read at once; the server hears of it 600 ms later
+        sandbox.options.latency_ms = 1500
+        await pilot.press("m")  # shown read at once; the server hears of it 1.5 s later
         await pilot.pause(0.1)
         sandbox.options.latency_ms = 0
         app.poll_unread()  # the server still counts 6 and says so at once

@@ -38,7 +38,7 @@ async def test_L_moves_the_deal_a_stage_on_at_once_and_the_server_follows(sandbo
         deal = first_in(app, "25")
         await go_to(pilot, deal.id)
         before = (column(app, "25").totals, column(app, "50").totals)
-        sandbox.options.latency_ms = 800
+        sandbox.options.latency_ms = 2000
 
         await pilot.press("L")
         # shown before the server answers: the card, the sums and the selection moved
@@ -187,7 +187,7 @@ async def test_three_quick_moves_reach_the_server_in_order(sandbox, make_app, ap
         _, requests = await open_board(pilot)
         deal = first_in(app, "10")
         await go_to(pilot, deal.id)
-        sandbox.options.latency_ms = 700
+        sandbox.options.latency_ms = 700  # each move reads the deal, then writes it: the first settles after 1.4 s
         await pilot.press("L", "L", "L")
         assert column_of(app, deal.id) == "75" and app.pending_changes == 3
         await settled(pilot)

@@ -86,11 +86,12 @@ async def test_slow_server_done_opens_the_modal_at_once(sandbox, make_app, api) 
         target = plain_with_next(app)
         cid = target.contact.id
         await go_to(pilot, cid)
-        sandbox.options.latency_ms = 800  # done, add, re-read
+        sandbox.options.latency_ms = 2500  # "done" answers after 2.5 s: a busy CI runner's key press stays well inside it
         await pilot.press("d")
         assert isinstance(app.screen, NextActionModal)
         assert entry_of(app, cid).next_action is None  # shown done before the server answers
         assert saving(app)  # the modal is up while "done" is still on its way
+        sandbox.options.latency_ms = 800  # add, re-read
         await pilot.press(*"Call", "enter")
         assert isinstance(app.screen, ActionStreamScreen)
         assert entry_of(app, cid).next_action.text == "Call" and saving(app)
