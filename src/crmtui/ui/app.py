@@ -414,6 +414,9 @@ class CrmApp(App[int]):
         if self.offline_mode:
             self.sync_status = "offline mode"
             return
+        if self.offline_since is not None:
+            self.sync_status = "offline"  # the header says since when; the clock ticking does not make it fresh
+            return
         seconds = max(int((self.clock() - self.last_synced).total_seconds()), 0)
         if seconds < 60:
             ago = f"{seconds}s"
