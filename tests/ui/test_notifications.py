@@ -93,7 +93,7 @@ async def test_lists_type_who_when_contact_and_unread(make_app, sandbox) -> None
         detail = screen.query_one("#notification-detail").render().plain.splitlines()
         assert detail[0] == f"{labels[first['type']]} by {first['by']} · Today 06:36"
         name = f"{contacts[first['contact_id']]['first_name']} {contacts[first['contact_id']]['last_name']}"
-        assert detail[1] == f"{name}: {first['mobile_data']['title']}: Demo notification"
+        assert detail[1] == f"{name}: {first['mobile_data']['title']}: {first['mobile_data']['body']}"
         await pilot.press("j")
         assert screen.query_one("#notification-detail").render().plain.startswith(f"{labels[server[1]['type']]} by")
 
@@ -103,7 +103,7 @@ async def test_wide_shows_dates_and_times_and_the_detail(make_app, sandbox) -> N
     async with app.run_test(size=WIDE) as pilot:
         await open_notifications(pilot)
         shown = lines(app)
-        assert "Today 06:36" in shown[0] and "Demo notification" in shown[0]
+        assert "Today 06:36" in shown[0] and mine(sandbox)[0]["mobile_data"]["body"] in shown[0]
         assert "Yesterday" in shown[1]
         assert "08/03/2026" in shown[2]  # the account's date format
 

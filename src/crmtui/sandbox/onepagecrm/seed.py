@@ -26,6 +26,23 @@ TAGS = ["VIP", "newsletter", "partner", "trade-show", "referral", "enterprise", 
 ACTION_TEXTS = ["Call to discuss proposal", "Send pricing sheet", "Follow up on demo", "Email contract draft", "Book onsite visit", "Check in after trial", "Confirm delivery date", "Introduce account manager", "Ask for referral", "Review quote changes", "Schedule quarterly review", "Send case study", "Chase signed order", "Prepare renewal offer"]
 WAITING_TEXTS = ["Waiting for budget approval", "Waiting for signed NDA", "Waiting for their IT review"]
 USERS = [("Alex", "Morgan"), ("Priya", "Shah"), ("Tom", "Byrne"), ("Sofia", "Lindqvist"), ("Marcus", "Reed")]
+NOTIFICATION_NOTES = ["Budget confirmed for Q3.", "Prefers email over calls.", "Asked for references.", "Discussed roll-out timeline."]
+NOTIFICATION_CALLS = ["Pricing questions", "Quick intro call", "Left a voicemail"]
+
+
+def notification_text(kind: str, contact: dict, n: int) -> tuple[str, str]:
+    """The title and body a seeded notification shows, worded like the ones the sandbox makes live.
+
+    Picked by position, not drawn from the seed's random stream, so the rest of the data stays as it was.
+    """
+    name = f"{contact['first_name']} {contact['last_name']}"
+    if kind == "assigned_action":
+        return "Action assigned to you", ACTION_TEXTS[n % len(ACTION_TEXTS)]
+    if kind == "contact_assigned":
+        return "Contact assigned to you", name
+    if kind == "note":
+        return "New note", NOTIFICATION_NOTES[n % len(NOTIFICATION_NOTES)]
+    return "New call", NOTIFICATION_CALLS[n % len(NOTIFICATION_CALLS)]
 
 
 def title_for(first_name: str, drawn: str) -> str:
@@ -187,7 +204,9 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
         by = rng.choice(user_ids[1:])
         kind = rng.choice(["assigned_action", "contact_assigned", "note", "call"])
         created = ago(n * 0.7 + 0.1)
-        add("notifications", {"type": kind, "by": next(f"{u['first_name']} {u['last_name']}" for u in users if u["id"] == by), "read": n >= 6, "user_id": me, "contact_id": rng.choice(contact_ids), "created_at": created, "modified_at": created, "mobile_data": {"title": kind.replace("_", " ").capitalize(), "body": "Demo notification", "action_type": kind}})
+        contact_id = rng.choice(contact_ids)
+        title, body = notification_text(kind, t["contacts"][contact_id], n)
+        add("notifications", {"type": kind, "by": next(f"{u['first_name']} {u['last_name']}" for u in users if u["id"] == by), "read": n >= 6, "user_id": me, "contact_id": contact_id, "created_at": created, "modified_at": created, "mobile_data": {"title": title, "body": body, "action_type": kind}})
 
     # Deal field definitions come last so the ids drawn above stay what they were.
     add("deal_fields", {"name": "Deal size", "type": "select_box", "position": 1, "choices": ["Small", "Medium", "Large"]})
