@@ -107,6 +107,7 @@ async def test_changes_made_offline_are_kept_listed_and_sent_when_the_network_is
         await loaded(pilot)
         entry = app.session.entries[0]
         cid, was = entry.contact.id, entry.contact.starred
+        went = app.session.backend.last_sync
         sandbox.options.drop_rate = 1.0  # the network goes
         try:
             await go_to(pilot, cid)
@@ -124,6 +125,12 @@ async def test_changes_made_offline_are_kept_listed_and_sent_when_the_network_is
         await pilot.press("R")  # send now
         await wait_for(pilot, lambda: app.pending_changes == 0, what="the change to go")
         assert sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
+        backend = app.session.backend
+        await wait_for(
+            pilot, lambda: backend.last_sync is not went and backend.last_sync.get("mode") == "incremental",
+            what="the stream to catch up once the server is back",  # periodic refreshes are off in these tests
+        )
+        assert app.offline_since is None and "updated" in header_text(app)
         await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 0, what="the list to empty")
 
 

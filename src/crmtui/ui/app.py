@@ -21,6 +21,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.service import Session
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
+from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
 from crmtui.ui.failures import failure_title
 from crmtui.ui.commands import CrmCommands
@@ -211,6 +212,8 @@ class CrmApp(App[int]):
             self._went_offline()
         elif event.kind == SENT and self.offline_since is not None:
             self._back_online()
+            if not self._loading:
+                self.load_stream()  # the data shown is as old as the outage: catch up now, not at the next tick
 
     def _went_offline(self) -> None:
         if self.offline_mode:
@@ -377,7 +380,7 @@ class CrmApp(App[int]):
         sets = self._unread_sets
         try:
             count = await self.session.unread_notifications()
-            marking = self.session.outbox.unsettled(section="notifications")
+            marking = self.session.outbox.unsettled(section=NOTIFICATIONS)
             if sets == self._unread_sets and not marking:
                 self.unread_count = count  # else it may predate a mark shown already; the next poll tells
         except BackendError:
