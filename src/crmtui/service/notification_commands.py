@@ -11,6 +11,13 @@ from crmtui.service.commands import Command
 NOTIFICATIONS = "notifications"
 
 
+async def mark_read(backend: Backend, notification_id: str) -> None:
+    try:
+        await backend.mark_notification_read(notification_id)
+    except NotFound:
+        return  # deleted meanwhile: nothing is left unread
+
+
 class MarkRead(Command):
     kind: str = "mark_notification_read"
     notification_id: str
@@ -18,10 +25,7 @@ class MarkRead(Command):
     section: ClassVar[str] = NOTIFICATIONS
 
     async def execute(self, backend: Backend) -> None:
-        try:
-            await backend.mark_notification_read(self.notification_id)
-        except NotFound:
-            return  # deleted meanwhile: nothing is left unread
+        await mark_read(backend, self.notification_id)
 
 
 class MarkAllRead(Command):
@@ -40,7 +44,4 @@ class MarkAllRead(Command):
             await backend.mark_all_notifications_read()  # one request: nothing new would be swept up
             return
         for notification_id in sorted(unread & asked):
-            try:
-                await backend.mark_notification_read(notification_id)
-            except NotFound:
-                continue
+            await mark_read(backend, notification_id)

@@ -50,7 +50,6 @@ class ActionStreamScreen(TriageMixin):
     def __init__(self) -> None:
         super().__init__()
         self._unsubscribe: Callable[[], None] | None = None
-        self._sync_progress: tuple[int, int] = (0, 0)
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -109,7 +108,7 @@ class ActionStreamScreen(TriageMixin):
         total = len(self.session.entries)
         lst = self.stream_list
         title = f"Action stream · {total:,}"
-        done, expected = self._sync_progress
+        done, expected = getattr(self.app, "load_progress", (0, 0))
         if expected and done < expected:  # rows painted mid-sync are not the whole stream yet
             title = "Action stream · syncing…"  # the counts: the header's "loading N/M" and the bar
         if lst.filter_text:
@@ -119,7 +118,6 @@ class ActionStreamScreen(TriageMixin):
 
     def _progress_changed(self, progress: tuple[int, int]) -> None:
         done, total = progress
-        self._sync_progress = progress
         self.stream_list.empty_text = f"Loading stream… {done:,} / {total:,}" if total else "Loading stream…"
         self.stream_list.refresh()
         bar = self.query_one("#sync-progress", ProgressBar)
