@@ -101,6 +101,15 @@ def _substitute(value: Any, ids: dict[str, str], missing: set[str], *, key: str 
     return value
 
 
+def _readable(change: Change) -> Command | None:
+    """The change's command, or None for a kind this version does not know (it is kept for review)."""
+    try:
+        return command_from_dict(change.command)
+    except (ValueError, TypeError) as exc:
+        log.warning("outbox change %s cannot be read: %s", change.id, exc)
+        return None
+
+
 class Outbox:
     """The durable queue of one session's changes and the task that sends them."""
 
@@ -167,11 +176,7 @@ class Outbox:
         changes = await self.store.db.run(lambda _c: self.store.changes())
         self._ids = await self.store.db.run(lambda _c: self.store.local_ids())
         for change in changes:
-            try:
-                command: Command | None = command_from_dict(change.command)
-            except (ValueError, TypeError) as exc:  # a kind this version does not know: keep it for review
-                log.warning("outbox change %s cannot be read: %s", change.id, exc)
-                command = None
+            command = _readable(change)
             if change.unsettled and command is not None:
                 self._unsettled.append((change, command))
             else:
@@ -428,14 +433,13 @@ class Outbox:
         fresh = await self.store.db.run(lambda _c: self.store.changes(UNSETTLED))
         known = {change.id: command for change, command in self._unsettled}
         reloaded: list[tuple[Change, Command]] = []
+        in_review = {change.id for change, _command in self._review}
         for change in fresh:
-            command = known.get(change.id)
-            if command is None:
-                try:
-                    command = command_from_dict(change.command)
-                except (ValueError, TypeError):
-                    continue
-            reloaded.append((change, command))
+            command = known.get(change.id) or _readable(change)
+            if command is not None:
+                reloaded.append((change, command))
+            elif change.id not in in_review:
+                self._review.append((change, None))  # like on open: kept for review, not skipped
         self._unsettled = reloaded
         self._idle_check()
 
