@@ -43,13 +43,17 @@ def type_label(kind: str) -> str:
     return TYPE_LABELS.get(kind, kind or "—")
 
 
-def detail(notification: Notification) -> str:
-    """What the notification says beyond its type: the detail when the text only repeats the headline."""
+def detail(notification: Notification, contact_name: str = "") -> str:
+    """What the notification says beyond its type: the detail when the text only repeats the headline.
+
+    A detail that is only the contact's name (shown beside it already) gives way to the headline.
+    """
     n = notification
     combined = " ".join(p for p in (n.title, n.body) if p)
-    if n.title and n.text == combined:
-        return n.body or n.title
-    return n.text
+    said = (n.body or n.title) if n.title and n.text == combined else n.text
+    if contact_name and said.strip() == contact_name and n.title:
+        return n.title
+    return said
 
 
 def full_text(notification: Notification) -> str:

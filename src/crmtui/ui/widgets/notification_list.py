@@ -234,5 +234,5 @@ class NotificationList(ScrollView, can_focus=True):
         if cols.contact:
             segments.append(Segment(fit(contact, cols.contact) + " ", text))
         if cols.text:
-            segments.append(Segment(fit(detail(n), cols.text), dim))
+            segments.append(Segment(fit(detail(n, contact), cols.text), dim))
         return Strip(segments).adjust_cell_length(width, line)
