@@ -160,7 +160,7 @@ class ActionStreamScreen(TriageMixin):
     def action_filter(self, _again: str = "") -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the keys already typed behind "/" (they belong in the box)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -44,7 +44,7 @@ class TeamKeysMixin(TriageMixin):
     def action_filter(self) -> None:
         box = self.query_one("#team-filter", Input)
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)  # now: keys typed right behind "/" belong in the box
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
