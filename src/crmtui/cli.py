@@ -86,7 +86,7 @@ def _run_ui(
     try:
         cache = files.open_cache()
     except StoreUnavailable as exc:  # a cache is a copy: run without one rather than not at all
-        print(f"crmtui: the local cache cannot be used ({exc}); starting without it", file=sys.stderr)
+        _say(f"the local cache cannot be used ({exc}); starting without it")
     if resync and cache is not None:
         cache.clear()
         cache.needs_full_sync = True
@@ -146,8 +146,15 @@ class _UsageError(Exception):
     pass
 
 
+def _say(message: str) -> None:
+    """One line on stderr; it may quote a server or a file, so it is drawn, never obeyed."""
+    from crmtui.domain.text import inert_text
+
+    print(inert_text(f"crmtui: {message}"), file=sys.stderr)
+
+
 def _fail(message: str, code: int) -> int:
-    print(f"crmtui: {message}", file=sys.stderr)
+    _say(message)
     return code
 
 

@@ -24,6 +24,7 @@ from crmtui.config import (
     save_config,
 )
 from crmtui.connection_help import API_KEY_HELP, explain
+from crmtui.domain.text import inert_line, inert_text
 
 
 class LoginFailed(Exception):
@@ -125,7 +126,7 @@ def run_login(
         stderr.flush()
         who = asyncio.run(check_credentials(user_id, api_key, url))
     except LoginFailed as exc:
-        stderr.write(f"crmtui login: {exc}\n")
+        stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
         return 1
 
     in_keyring = remember(cfg, name, user_id, api_key, chosen_url)
@@ -136,6 +137,6 @@ def run_login(
             secrets.delete_api_key(name, user_id)
         raise
     where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
-    stdout.write(f"Logged in as {who} (profile {name})\n")
+    stdout.write(inert_line(f"Logged in as {who} (profile {name})") + "\n")
     stderr.write(f"API key saved in {where}.\n")
     return 0

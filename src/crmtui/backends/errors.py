@@ -1,6 +1,12 @@
-"""Typed errors every backend raises. Screens show `user_message`; nothing else leaks."""
+"""Typed errors every backend raises. Screens show `user_message`; nothing else leaks.
+
+A message often quotes the server (its error text, a field's complaint), so it is made inert on
+the way in: whatever shows or logs an error draws it, never obeys it.
+"""
 
 from __future__ import annotations
+
+from crmtui.domain.text import inert_line, inert_text
 
 
 class BackendError(Exception):
@@ -16,11 +22,12 @@ class BackendError(Exception):
         error_name: str | None = None,
         errors: dict[str, str] | None = None,
     ) -> None:
+        message = inert_text(message)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.error_name = error_name
-        self.errors: dict[str, str] = dict(errors or {})
+        self.error_name = inert_line(error_name) if error_name is not None else None
+        self.errors: dict[str, str] = {inert_line(str(k)): inert_line(str(v)) for k, v in (errors or {}).items()}
 
     @property
     def user_message(self) -> str:

@@ -7,6 +7,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmtui.domain.text import Line, Paragraph, inert_line
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=False, extra="ignore")
@@ -38,22 +40,22 @@ class Urgency(str, Enum):
 
 class User(_Model):
     id: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
+    first_name: Line = ""
+    last_name: Line = ""
+    email: Line = ""
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email or self.id
+        return f"{self.first_name} {self.last_name}".strip() or self.email or inert_line(self.id)
 
 
 class Action(_Model):
     id: str
     contact_id: str
     assignee_id: str = ""
-    text: str = ""
+    text: Line = ""
     status: ActionStatus = ActionStatus.UNKNOWN
-    raw_status: str = ""
+    raw_status: Line = ""
     date: dt.date | None = None
     exact_time: dt.datetime | None = None
     done: bool = False
@@ -77,22 +79,22 @@ class Action(_Model):
 
 
 class Phone(_Model):
-    type: str = ""
-    value: str = ""
+    type: Line = ""
+    value: Line = ""
 
 
 class Email(_Model):
-    type: str = ""
-    value: str = ""
+    type: Line = ""
+    value: Line = ""
 
 
 class Address(_Model):
-    address: str = ""
-    city: str = ""
-    state: str = ""
-    zip_code: str = ""
-    country_code: str = ""
-    type: str = ""
+    address: Line = ""
+    city: Line = ""
+    state: Line = ""
+    zip_code: Line = ""
+    country_code: Line = ""
+    type: Line = ""
 
     def one_line(self) -> str:
         parts = [self.address, self.city, self.state, self.zip_code, self.country_code]
@@ -101,35 +103,35 @@ class Address(_Model):
 
 class CustomValue(_Model):
     field_id: str = ""
-    name: str = ""
-    value: str = ""
+    name: Line = ""
+    value: Line = ""
 
 
 class Contact(_Model):
     id: str
-    title: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    job_title: str = ""
+    title: Line = ""
+    first_name: Line = ""
+    last_name: Line = ""
+    job_title: Line = ""
     company_id: str = ""
-    company_name: str = ""
+    company_name: Line = ""
     starred: bool = False
-    status: str = ""
+    status: Line = ""
     status_id: str = ""
-    lead_source: str = ""
+    lead_source: Line = ""
     lead_source_id: str = ""
     owner_id: str = ""
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Line] = Field(default_factory=list)
     phones: list[Phone] = Field(default_factory=list)
     emails: list[Email] = Field(default_factory=list)
-    urls: list[str] = Field(default_factory=list)
+    urls: list[Line] = Field(default_factory=list)
     addresses: list[Address] = Field(default_factory=list)
     custom_fields: list[CustomValue] = Field(default_factory=list)
-    background: str = ""
+    background: Paragraph = ""
     pending_deal: bool = False
     total_pending: float = 0.0
     sales_closed: bool = False
-    sales_closed_comment: str = ""
+    sales_closed_comment: Line = ""
     modified_at: dt.datetime | None = None
 
     @property
@@ -140,14 +142,14 @@ class Contact(_Model):
 
 class Company(_Model):
     id: str
-    name: str = ""
-    phone: str = ""
-    url: str = ""
+    name: Line = ""
+    phone: Line = ""
+    url: Line = ""
 
 
 class Stage(_Model):
     stage: int
-    label: str = ""
+    label: Line = ""
 
     @property
     def probability(self) -> float:
@@ -156,11 +158,11 @@ class Stage(_Model):
 
 class Pipeline(_Model):
     id: str
-    name: str = ""
+    name: Line = ""
     default: bool = False
     stages: list[Stage] = Field(default_factory=list)
     won_column_enabled: bool = True
-    won_column_name: str = "Won"
+    won_column_name: Line = "Won"
 
 
 class DealStatus(str, Enum):
@@ -175,8 +177,8 @@ class Deal(_Model):
     contact_id: str = ""
     owner_id: str = ""
     pipeline_id: str = ""
-    name: str = ""
-    text: str = ""
+    name: Line = ""
+    text: Paragraph = ""
     stage: int | None = None
     status: DealStatus = DealStatus.UNKNOWN
     amount: float = 0.0
@@ -186,9 +188,9 @@ class Deal(_Model):
     close_date: dt.date | None = None
     modified_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
-    contact_name: str = ""
+    contact_name: Line = ""
     """The contact's name as the deal listing carries it (OnePageCRM's `contact_info`)."""
-    company_name: str = ""
+    company_name: Line = ""
     """The contact's company, from the same place."""
 
     @property
@@ -223,45 +225,45 @@ class StreamEntry(_Model):
 class Note(_Model):
     id: str
     contact_id: str = ""
-    text: str = ""
+    text: Paragraph = ""
     date: dt.date | None = None
-    author: str = ""
+    author: Line = ""
     created_at: dt.datetime | None = None
 
 
 class Call(_Model):
     id: str
     contact_id: str = ""
-    text: str = ""
-    call_result: str = ""
-    phone_number: str = ""
+    text: Paragraph = ""
+    call_result: Line = ""
+    phone_number: Line = ""
     call_time: dt.datetime | None = None
-    author: str = ""
+    author: Line = ""
     created_at: dt.datetime | None = None
 
 
 class Meeting(_Model):
     id: str
     contact_id: str = ""
-    text: str = ""
-    place: str = ""
+    text: Paragraph = ""
+    place: Line = ""
     meeting_time: dt.datetime | None = None
-    author: str = ""
+    author: Line = ""
     created_at: dt.datetime | None = None
 
 
 class Notification(_Model):
     id: str
-    type: str = ""
-    by: str = ""
+    type: Line = ""
+    by: Line = ""
     read: bool = False
     user_id: str = ""
     contact_id: str = ""
-    text: str = ""
+    text: Paragraph = ""
     created_at: dt.datetime | None = None
-    title: str = ""
+    title: Line = ""
     """The short headline, when the backend has one apart from `text` (OnePageCRM's mobile_data)."""
-    body: str = ""
+    body: Paragraph = ""
     """The detail under the headline, e.g. the text of the assigned action."""
 
 
@@ -269,7 +271,7 @@ class QuickDate(_Model):
     """A quick date offered when setting a next action ("in 3 days", "in 1 week")."""
 
     number: int
-    period: str  # days | weeks | months
+    period: Line  # days | weeks | months
 
     @property
     def label(self) -> str:
@@ -279,33 +281,33 @@ class QuickDate(_Model):
 
 class PredefinedAction(_Model):
     id: str
-    text: str
+    text: Line
     days: int | None = None
 
 
 class Choice(_Model):
     id: str
-    text: str
+    text: Line
 
 
 class CustomFieldDef(_Model):
     id: str
-    name: str = ""
-    type: str = ""
-    choices: list[str] = Field(default_factory=list)
+    name: Line = ""
+    type: Line = ""
+    choices: list[Line] = Field(default_factory=list)
 
 
 class Account(_Model):
     """What the app learns once per session (OnePageCRM's /bootstrap)."""
 
     user: User
-    name: str = ""
+    name: Line = ""
     """The account (company) name, when the backend knows it."""
     team: list[User] = Field(default_factory=list)
-    time_zone: str = "UTC"
-    date_format: str = "%d/%m/%Y"
+    time_zone: Line = "UTC"
+    date_format: Line = "%d/%m/%Y"
     time_with_ampm: bool = False
-    currency_symbol: str = "$"
+    currency_symbol: Line = "$"
     quick_dates: list[QuickDate] = Field(default_factory=list)
     predefined_actions: list[PredefinedAction] = Field(default_factory=list)
     statuses: list[Choice] = Field(default_factory=list)
@@ -323,7 +325,7 @@ class Account(_Model):
         for u in [self.user, *self.team]:
             if u.id == user_id:
                 return u.name
-        return user_id
+        return inert_line(user_id)
 
 
 class TeamCounts(_Model):

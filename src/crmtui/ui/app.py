@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -19,11 +20,13 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import BackendError, Offline
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
+from crmtui.domain.text import inert_line, inert_text
 from crmtui.service import Session
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
 from crmtui.ui.failures import failure_title
+from crmtui.ui.inert import DropControlCharacters
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
@@ -128,6 +131,7 @@ class CrmApp(App[int]):
         offline: bool = False,
     ) -> None:
         super().__init__()
+        self._drop_controls = DropControlCharacters()
         self.offline_mode = offline
         """crmtui --offline: the cache only; changes wait in the outbox for an online start."""
         self.cursor_blink = cursor_blink
@@ -268,9 +272,18 @@ class CrmApp(App[int]):
 
         Messages carry contact names, action texts and server messages: read as markup, "[draft]"
         vanished and a stray "[/x]" raised MarkupError while drawing the toast, ending the app.
-        Screens' notify passes markup=True by default, so the flag is ignored here.
+        Screens' notify passes markup=True by default, so the flag is ignored here. Control
+        characters (an exception's text, a server's reason) are shown, not obeyed.
         """
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        super().notify(inert_text(message), title=inert_line(title), severity=severity, timeout=timeout, markup=False)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the guard that no control character of drawn text reaches the terminal."""
+        return [*super().get_line_filters(), self._drop_controls]
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy `text` (OSC 52): what is pasted later is what was shown, never a hidden escape sequence."""
+        super().copy_to_clipboard(inert_text(text))
 
     # -- loading -------------------------------------------------------------------------------
     def _progress(self, done: int, total: int) -> None:

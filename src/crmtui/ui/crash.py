@@ -21,6 +21,7 @@ from rich.console import Console
 from textual.app import App
 
 from crmtui import paths
+from crmtui.domain.text import inert_line, inert_text
 
 CRASH_FILE = "crash.log"
 EXIT_CRASH = 1
@@ -51,13 +52,13 @@ def run_guarded(app: App[Any], *, stderr: TextIO | None = None, **run_options: A
 
 def report_crash(error: BaseException, err: TextIO) -> None:
     """One line about `error` on `err`; the traceback too with CRMTUI_DEBUG=1, and in the crash file."""
-    trace = "".join(traceback.format_exception(error))
+    trace = inert_text("".join(traceback.format_exception(error)))  # messages may quote a server
     if os.environ.get("CRMTUI_DEBUG"):
         err.write(trace)
     saved = _save(trace)
     where = f", or read {saved}" if saved is not None else ""
     lines = str(error).strip().splitlines() or [""]
-    message = lines[0] + (" …" if len(lines) > 1 else "")
+    message = inert_line(lines[0]) + (" …" if len(lines) > 1 else "")
     err.write(
         f"crmtui: unexpected error: {type(error).__name__}: {message} (set CRMTUI_DEBUG=1 to see the traceback{where})\n"
     )
