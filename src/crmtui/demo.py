@@ -46,6 +46,27 @@ def sandbox_command(data: Path, *, reset: bool = False, env: Mapping[str, str] |
     return command
 
 
+SANDBOX_ENVIRONMENT = frozenset(
+    {
+        "PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING",
+        "PYTHONUTF8", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT",
+        "COVERAGE_PROCESS_START",
+    }
+)
+"""What the sandbox child may see of the environment: what Python needs to start, nothing else.
+
+The rest (ONEPAGECRM_API_KEY, tokens, a real profile's settings) stays with the app: the sandbox
+is told its data file, day and seed on its command line.
+"""
+
+
+def sandbox_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment for the sandbox child: the allowed names of `env`, unbuffered output."""
+    child = {name: value for name, value in env.items() if name in SANDBOX_ENVIRONMENT}
+    child["PYTHONUNBUFFERED"] = "1"
+    return child
+
+
 def demo_clock(env: Mapping[str, str] | None = None) -> Callable[[], dt.datetime] | None:
     """With CRMTUI_DEMO_TODAY, a clock for the app that runs on that day as the sandbox's does.
 
@@ -123,14 +144,14 @@ def demo_sandbox(
     """Start the sandbox subprocess and yield a Connection to it; stop it on exit."""
     from crmtui.backends.registry import Connection
 
-    child_env = dict(os.environ if env is None else env)
-    data = data or demo_database(child_env)
+    source = os.environ if env is None else env
+    data = data or demo_database(source)
     try:
         paths.ensure_dir(data.parent)
     except OSError as exc:
         raise DemoError(f"cannot create {data.parent}: {exc.strerror or exc}") from None
-    command = sandbox_command(data, reset=reset, env=child_env)
-    child_env.setdefault("PYTHONUNBUFFERED", "1")
+    command = sandbox_command(data, reset=reset, env=source)
+    child_env = sandbox_environment(source)
 
     with tempfile.TemporaryFile() as stderr_file:
         try:

@@ -162,3 +162,46 @@ def test_demo_sandbox_failure_reports_the_childs_stderr(tmp_path: Path) -> None:
     message = str(info.value)
     assert "exited with code" in message
     assert "not-a-date" in message
+
+
+def _children_with(marker: str) -> list[int]:
+    """Pids of this machine's processes whose command line holds `marker` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the child's environment from Linux /proc")
+def test_demo_sandbox_child_gets_no_credentials(tmp_path: Path) -> None:
+    """The sandbox child sees what Python needs, never the keys of real profiles."""
+    env = demo_env(
+        tmp_path, ONEPAGECRM_API_KEY="real-key-0123456789", ONEPAGECRM_USER_ID="real-user", GITHUB_TOKEN="ghp_secret"
+    )
+    with demo_sandbox(env=env):
+        pids = _children_with(str(tmp_path / "demo-data" / "demo.sqlite3"))
+        assert pids, "the sandbox child was not found"
+        child = (Path("/proc") / str(pids[0]) / "environ").read_bytes()
+    names = {item.split(b"=", 1)[0].decode() for item in child.split(b"\0") if item}
+    assert b"real-key-0123456789" not in child and b"ghp_secret" not in child and b"real-user" not in child
+    assert not {"ONEPAGECRM_API_KEY", "ONEPAGECRM_USER_ID", "GITHUB_TOKEN", "CRMTUI_DATA_DIR"} & names
+    assert "PATH" in names and "PYTHONUNBUFFERED" in names
+
+
+def test_demo_data_file_is_private(tmp_path: Path) -> None:
+    """The demo's data file holds the sandbox users' API keys: 0600, like every file with a secret."""
+    data = tmp_path / "demo-data" / "demo.sqlite3"
+    data.parent.mkdir()
+    data.touch(mode=0o644)  # as an older crmtui left it
+    os.chmod(data, 0o644)
+    with demo_sandbox(env=demo_env(tmp_path)):
+        pass
+    for part in data.parent.iterdir():
+        assert stat.S_IMODE(part.stat().st_mode) == 0o600, part.name

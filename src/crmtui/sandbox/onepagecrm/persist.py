@@ -7,6 +7,7 @@ one transaction, so a sandbox started again on the same file carries on where it
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +34,20 @@ KINDS = (
 )
 
 
+def _private_file(path: Path) -> None:
+    """Make `path` (and its folder) readable by the user only: it holds the sandbox users' API keys.
+
+    SQLite gives the -wal and -shm files it makes beside it the same mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)  # a file made by an older crmtui was 0644
+    for suffix in ("-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            os.chmod(part, 0o600)
+
+
 class Store:
     """A JSON document store on SQLite. Not thread-safe by itself: the state's lock guards it."""
 
@@ -40,7 +55,7 @@ class Store:
         self.path = path
         target = ":memory:" if path is None else str(path)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(path)
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         if path is not None:
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -89,6 +89,10 @@ def build_router() -> Router:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024
+    """The listen backlog (socketserver's default is 5): a benchmark's 200 clients, each opening a
+    connection per request, must wait in the queue, not be refused or reset (the kernel caps it at
+    net.core.somaxconn)."""
 
     def __init__(self, address, handler, state: SandboxState, options: SandboxOptions) -> None:
         super().__init__(address, handler)
@@ -136,6 +140,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: the demo's stdout carries only the start line
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header by the sandbox's clock (shifted with --today), like its answers' timestamps."""
+        if timestamp is None:
+            timestamp = self.server.state.now().timestamp()
+        return super().date_time_string(timestamp)
 
     def do_GET(self) -> None:
         self._handle()
