@@ -54,13 +54,14 @@ class Demo:
 
 
 def start_demo(
-    sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int], *args: str
+    sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int], *args: str,
+    server_options: dict[str, str] | None = None,
 ) -> Demo:
     width, height = size
     status_file = cwd / f"exit-status-{len(sessions)}"
     script = 'file="$1"; shift; "$0" --demo "$@"; echo $? > "$file.tmp" && mv "$file.tmp" "$file"'
     command = ["sh", "-c", script, str(CRMTUI), str(status_file), *args]
-    session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd)
+    session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd, server_options=server_options)
     sessions.append(session)
     session.wait_for(LOADED, timeout=30)
     return Demo(session, status_file)

@@ -12,7 +12,11 @@ from pathlib import Path
 
 
 class TmuxSession:
-    def __init__(self, command: list[str], *, width: int, height: int, env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, command: list[str], *, width: int, height: int, env: dict[str, str], cwd: Path,
+        server_options: dict[str, str] | None = None,
+    ) -> None:
+        """`server_options` are set on the new tmux server before the command starts (one tmux call)."""
         self.name = f"crmtui-e2e-{uuid.uuid4().hex[:8]}"
         # A server per session: close() kills only it, and a new session never lands on a server that
         # is still shutting down (seen as "tmux new-session failed: server exited unexpectedly").
@@ -20,8 +24,11 @@ class TmuxSession:
         env_args: list[str] = []
         for key, value in env.items():
             env_args += ["-e", f"{key}={value}"]
+        settings: list[str] = []
+        for option, value in (server_options or {}).items():
+            settings += ["set-option", "-s", option, value, ";"]
         self._tmux(
-            "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *env_args,
+            *settings, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *env_args,
             "-c", str(cwd), shlex.join(command),
         )
         self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
@@ -62,6 +69,13 @@ class TmuxSession:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"{text!r} still on screen after {timeout}s:\n{screen}")
+
+    def pane_title(self) -> str:
+        return self._tmux("display-message", "-p", "-t", self.name, "#{pane_title}").strip()
+
+    def buffers(self) -> str:
+        """tmux's paste buffers (an application's OSC 52 makes one when set-clipboard is on)."""
+        return self._tmux("list-buffers")
 
     def pane_dead(self) -> bool:
         return self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
