@@ -126,3 +126,25 @@ async def test_a_contact_opened_directly_is_inert(sandbox, make_app) -> None:
         await open_contact(pilot, contact_id)
         shown = assert_inert(app, "contact opened directly")
         assert "Alice␛]0;PWNED␛\\ Bob␛]52;c;" in shown
+
+
+async def test_a_paste_carries_no_control_characters_to_the_server() -> None:
+    """A paste from a web page can hide escape sequences: what gets into a field is only what shows."""
+    from textual import events
+    from textual.app import App, ComposeResult
+
+    from crmtui.ui.widgets.inputs import TextInput
+
+    class Form(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TextInput(id="text")
+
+    app = Form()
+    async with app.run_test() as pilot:
+        field = app.query_one(TextInput)
+        field.focus()
+        field.post_message(events.Paste("Call\x1b]52;c;ZXZpbA==\x07 back\tsoon"))
+        await pilot.pause()
+        assert field.value == "Call]52;c;ZXZpbA== back soon"
+        await pilot.press("x")
+        assert field.value.endswith("soonx")

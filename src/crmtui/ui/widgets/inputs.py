@@ -1,10 +1,25 @@
-"""An Input that follows the app's cursor-blink setting (tests switch blinking off)."""
+"""An Input that follows the app's cursor-blink setting (tests switch blinking off) and takes no
+control characters: a paste from a web page can carry hidden escape sequences, which would go to
+the server in a note or an action and reach every other client that draws it."""
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Input
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def typeable(text: str) -> str:
+    """`text` as a person could have typed it: a tab is a space, other control characters are gone."""
+    return _CONTROL.sub("", text.replace("\t", " "))
 
 
 class TextInput(Input):
     def on_mount(self) -> None:
         self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every way text gets in (typing, paste, insert) comes through here."""
+        super().replace(typeable(text), start, end)
