@@ -36,7 +36,9 @@ def worker(sandbox, outbox: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def states(outbox: Path) -> Counter[str]:
-    conn = sqlite3.connect(f"file:{outbox}?mode=ro", uri=True, timeout=5)
+    # Not read-only: the outbox keeps a rollback journal, and a write cut short by the kill leaves a
+    # hot journal that the next reader rolls back (as the next crmtui does on opening).
+    conn = sqlite3.connect(outbox, timeout=5)
     try:
         return Counter(state for (state,) in conn.execute("SELECT state FROM changes"))
     finally:

@@ -7,14 +7,23 @@ frozen clock's.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from crmtui.domain.models import ActionStatus
+from crmtui.service.commands import ToggleStar
+from crmtui.store import OutboxStore
+from crmtui.store.outbox_files import Mark, write_mark
+from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.changes import ChangesScreen
+from tests.support.outbox_files import NOW, make_set_aside, note, queue, set_column
 
 from .conftest import settled, wait_for
+from .local_files_support import files_app, owner, stream_contacts
 from .test_snapshots import SIZES, ready, shot
 
 
@@ -69,3 +78,37 @@ def test_pending_changes_screen(snap_compare, sandbox, size) -> None:
         await clear_toasts(pilot)
 
     assert shot(snap_compare, sandbox, size, run_before)
+
+
+def damaged_files_app(sandbox, folder: Path) -> CrmApp:
+    """An outbox holding one waiting and one damaged change, a mark that says more was there (lost),
+    and two set-aside files beside it: this account's (two changes) and another account's (one)."""
+    path = folder / "outbox.sqlite3"
+    first, second, third = stream_contacts(sandbox, 3)
+    store = OutboxStore(path, owner=owner(sandbox)).open()
+    queue(store, ToggleStar(contact_id=first, starred=True, label="Star"))
+    bad = note(store, second, "Quote sent, call back Friday")
+    store.close()
+    set_column(path, bad.id, "command", "{damaged")
+    write_mark(path, Mark(last_id=9, unsent=5, first=NOW - dt.timedelta(minutes=20), last=NOW - dt.timedelta(minutes=5)))
+    make_set_aside(path, owner(sandbox), [(third, "Asked for the price list"), (first, "Wants a demo in May")])
+    make_set_aside(path, "another-account", [(second, "Not for this account")], stamp="20260309-170000")
+    app = files_app(sandbox, path)
+    app.session.outbox.pause("paused for the shot")  # before the start: the star stays waiting
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pending_changes_with_damaged_and_set_aside_files(snap_compare, sandbox, tmp_path, size) -> None:
+    """Screen 5 after a bad start: what may be lost above the list, a damaged change, set-aside ones."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        await ready(pilot)
+        await pilot.press("5")
+        assert isinstance(app.screen, ChangesScreen)
+        assert app.screen.query_one(DataTable).row_count == 5
+        await pilot.press("j", "j")  # the first set-aside change: its detail below the table
+        await clear_toasts(pilot)
+
+    assert snap_compare(damaged_files_app(sandbox, tmp_path), terminal_size=size, run_before=run_before)

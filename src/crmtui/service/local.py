@@ -15,6 +15,7 @@ from pathlib import Path
 from crmtui import paths
 from crmtui.store.cache import Cache, identity
 from crmtui.store.outbox import OutboxStore
+from crmtui.store.outbox_files import mark_path, remove_file, set_aside_paths
 
 CACHE_FILE = "cache.sqlite3"
 OUTBOX_FILE = "outbox.sqlite3"
@@ -37,10 +38,11 @@ class LocalFiles:
         return OutboxStore(self.outbox_path, owner=self.owner)
 
     def forget(self) -> None:
-        """Delete both files (the demo's after its data is seeded afresh)."""
-        for path in (self.cache_path, self.outbox_path):
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        """Delete both files (the demo's after its data is seeded afresh), with the outbox's mark and
+        set-aside copies: changes to data that no longer exists must not be offered, nor missed."""
+        for path in (self.cache_path, self.outbox_path, *set_aside_paths(self.outbox_path)):
+            remove_file(path)
+        mark_path(self.outbox_path).unlink(missing_ok=True)
 
 
 def _safe(name: str) -> str:

@@ -45,8 +45,9 @@ from crmtui.backends.errors import (
 )
 from crmtui.service.commands import Command, command_from_dict
 from crmtui.service.errors import CommandRefused
-from crmtui.store.db import StoreUnavailable
-from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, State
+from crmtui.service.outbox_review import SetAsideReview
+from crmtui.store.db import StoreUnavailable, damaged
+from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, SetAside, State
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,25 @@ def _substitute(value: Any, ids: dict[str, str], missing: set[str], *, key: str 
     return value
 
 
+NOT_THIS_VERSION = "it was made by another version of crmtui and cannot be read here"
+
+
 def _readable(change: Change) -> Command | None:
-    """The change's command, or None for a kind this version does not know (it is kept for review)."""
+    """The change's command, or None when it cannot be read (kept for review, never sent).
+
+    Damaged in the file (`change.problem` says how), or of a kind this version does not know.
+    """
+    if change.problem:
+        return None
     try:
         return command_from_dict(change.command)
     except (ValueError, TypeError) as exc:
         log.warning("outbox change %s cannot be read: %s", change.id, exc)
+        change.problem = NOT_THIS_VERSION
         return None
 
 
-class Outbox:
+class Outbox(SetAsideReview):
     """The durable queue of one session's changes and the task that sends them."""
 
     def __init__(
@@ -159,6 +169,11 @@ class Outbox:
         """Attempts that failed for a passing reason and were scheduled again."""
         self.reconciled = 0
         """Changes an attempt with a lost answer had already made (found on the server, not repeated)."""
+        self.open_error = ""
+        """Why the outbox could not be opened at all ('' when it could)."""
+        self.set_aside: list[SetAside] = []
+        """Set-aside outbox files with changes to review (see `SetAsideReview`)."""
+        self._file_listeners: list[Callable[[], None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def open(self) -> Outbox:
@@ -171,10 +186,14 @@ class Outbox:
         return self
 
     async def _open(self) -> None:
-        await self.store.db.run(lambda _c: self.store.open())
-        await self.store.db.run(lambda _c: self.store.prune())
-        changes = await self.store.db.run(lambda _c: self.store.changes())
-        self._ids = await self.store.db.run(lambda _c: self.store.local_ids())
+        try:
+            changes = await self.store.db.run(lambda _c: self._read())
+        except Exception as exc:  # noqa: BLE001 - never a hang at "connecting…": say why, stop there
+            self.open_error = str(exc)
+            if isinstance(exc, StoreUnavailable):
+                raise
+            log.exception("the outbox could not be read")
+            raise StoreUnavailable(f"{self.store.path}: {exc}") from exc
         for change in changes:
             command = _readable(change)
             if change.unsettled and command is not None:
@@ -184,6 +203,22 @@ class Outbox:
         self._opened = True
         if self._unsettled:
             self._idle.clear()
+        await self.refresh_set_aside()
+
+    def _read(self) -> list[Change]:
+        """Open the file and read what the last run left (on the file's thread)."""
+        store = self.store
+        store.open()
+        try:
+            store.prune()
+            changes = store.changes()
+            self._ids = store.local_ids()
+        except sqlite3.DatabaseError as exc:
+            if not damaged(exc):
+                raise
+            store._start_afresh(str(exc))  # damaged where the quick check did not look: set aside
+            changes, self._ids = [], {}
+        return changes
 
     def start(self) -> None:
         """Start the sender (needs a running event loop); idempotent."""
@@ -270,11 +305,21 @@ class Outbox:
 
     @property
     def failed(self) -> int:
-        return sum(1 for change, _ in self._review if change.state is State.FAILED)
+        return sum(1 for change, _ in self._review if change.state is State.FAILED and not change.problem)
 
     @property
     def conflicts(self) -> int:
-        return sum(1 for change, _ in self._review if change.state is State.CONFLICT)
+        return sum(1 for change, _ in self._review if change.state is State.CONFLICT and not change.problem)
+
+    @property
+    def unreadable(self) -> int:
+        """Changes in the file that cannot be read: kept for review, never sent."""
+        return sum(1 for change, _ in self._review if change.problem)
+
+    @property
+    def to_review(self) -> int:
+        """Everything that waits for the person: refused, in conflict, unreadable, set aside."""
+        return len(self._review) + self.set_aside_count
 
     def change_of(self, command: Command) -> Change | None:
         for change, known in [*self._unsettled, *self._review]:
@@ -342,6 +387,8 @@ class Outbox:
                 return False
         if command is not None:
             self._emit(DISCARDED, change, command)
+        else:
+            self._files_changed()
         return True
 
     async def retry(self, change_id: int, *, force: bool = False) -> bool:
@@ -383,6 +430,24 @@ class Outbox:
     def _idle_check(self) -> None:
         if not self._unsettled:
             self._idle.set()
+
+    def _take_in(self, changes: list[Change], local_ids: dict[str, str]) -> None:
+        """Changes just written to the file (set-aside ones taken in): in line by their place, or to review.
+
+        `local_ids` are the server's ids of records their file had created: changes naming them resolve.
+        """
+        for local_id, server_id in local_ids.items():
+            self._ids.setdefault(local_id, server_id)
+        for change in changes:
+            command = _readable(change)
+            if change.unsettled and command is not None:
+                self._unsettled.append((change, command))
+                self._idle.clear()
+                self._emit(QUEUED, change, command)
+            else:
+                self._review.append((change, command))
+        self._unsettled.sort(key=lambda pair: pair[0].id)
+        self._wake.set()
 
     # -- the sender --------------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -435,7 +500,7 @@ class Outbox:
         reloaded: list[tuple[Change, Command]] = []
         in_review = {change.id for change, _command in self._review}
         for change in fresh:
-            command = known.get(change.id) or _readable(change)
+            command = None if change.problem else known.get(change.id) or _readable(change)
             if command is not None:
                 reloaded.append((change, command))
             elif change.id not in in_review:

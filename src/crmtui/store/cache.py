@@ -10,7 +10,8 @@ Each stored collection has a sync record: when it was fetched (the client's cloc
 min ago") and the server's time then (where the next incremental refresh starts).
 
 The schema is versioned; a cache from an older crmtui is dropped and refilled by a full sync
-(`needs_full_sync`), and a damaged file is rebuilt (`notice` says so).
+(`needs_full_sync`), and a damaged file, or one whose tables are not the ones this version makes,
+is rebuilt (`notice` says so).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from crmtui.store.db import Database, transaction
+from crmtui.store.db import Database, StoreUnavailable, transaction
 
 M = TypeVar("M", bound=BaseModel)
 UTC = dt.timezone.utc
@@ -104,7 +105,7 @@ class Cache:
     """One profile's cache file. Methods are synchronous; call them through `Database.run`."""
 
     def __init__(self, path: Path | None, *, owner: str) -> None:
-        self.db = Database(path, MIGRATIONS)
+        self.db = Database(path, MIGRATIONS, checked=True)  # wrong tables: rebuilt, as a damaged file is
         self.owner = owner
         self.notice: str | None = None
         """A message for the user about the cache itself (rebuilt after damage), once."""
@@ -123,7 +124,11 @@ class Cache:
             self.needs_full_sync = True
         if self.db.migrated_from is not None:
             self.needs_full_sync = True
-        owner = self.db.call(lambda c: _get_meta(c, "owner"))
+        try:
+            owner = self.db.call(lambda c: _get_meta(c, "owner"))
+        except sqlite3.Error as exc:  # the schema was checked: whatever this is, start without a cache
+            self.db.close()
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
         if owner != self.owner:
             if owner is not None:
                 self.needs_full_sync = True

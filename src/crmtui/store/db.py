@@ -6,7 +6,9 @@ event loop (`await db.run(fn)`); synchronous `db.call(fn)` is there for scripts 
 A file that is not a database, is truncated or fails SQLite's quick check is moved aside (kept as
 `<name>.damaged-<time>` for a bug report) and a fresh one made in its place; `rebuilt` then says
 why, so the app can tell the user. A file written by a newer crmtui (a schema version this one
-does not know) is treated the same way rather than misread.
+does not know) is treated the same way rather than misread, and so is one whose version is right
+but whose tables are not the ones its migrations make (`checked`): a hand-edited or half-written
+file would otherwise fail at the first query, on every start.
 """
 
 from __future__ import annotations
@@ -47,12 +49,17 @@ def damaged(exc: sqlite3.DatabaseError) -> bool:
 class Database:
     """One SQLite file with a schema version (`PRAGMA user_version`) and its migrations."""
 
-    def __init__(self, path: Path | None, migrations: Sequence[Migration], *, durable: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, migrations: Sequence[Migration], *, durable: bool = False, checked: bool = False,
+    ) -> None:
         self.path = Path(path) if path is not None else None
         """None: a database in memory, for a session that keeps nothing on disk."""
         self.migrations = list(migrations)
         self.durable = durable
-        """FULL synchronous writes: a change the app called saved survives a crash of the machine too."""
+        """A rollback journal and FULL synchronous writes: a change the app called saved survives a
+        crash of the machine too, and lives in the one file (see `_connect_and_migrate`)."""
+        self.checked = checked
+        """Compare the tables and columns found with those the migrations make, on every open."""
         self.rebuilt: str | None = None
         """Why the file was replaced by an empty one on opening (None: it opened as it was)."""
         self.migrated_from: int | None = None
@@ -62,6 +69,7 @@ class Database:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._closed = False
+        self._expected: dict[str, frozenset[str]] | None = None
 
     @property
     def version(self) -> int:
@@ -99,7 +107,15 @@ class Database:
             check = conn.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
                 raise Unreadable(f"integrity check failed: {check[0] if check else 'no answer'}")
-            conn.execute("PRAGMA journal_mode=WAL")
+            # A durable file (the outbox) keeps a rollback journal rather than WAL: with WAL, what
+            # was committed since the last checkpoint lives only in the `-wal` file, and a `-wal`
+            # lost after a kill (deleted, not copied along, left behind by a move) takes committed
+            # changes with it, silently. With a rollback journal and FULL sync every commit is in
+            # the main file once it returns, so "what `append` returned survives a crash" holds for
+            # the file alone. It costs an extra sync per write, a few per change a person makes.
+            # Switching an existing WAL file checkpoints it first, so nothing in its -wal is lost.
+            # The cache is a copy, written often and in bulk: WAL and NORMAL sync suit it.
+            self._journal(conn, "DELETE" if self.durable else "WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys=ON")
             found = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -114,18 +130,54 @@ class Database:
                         migrate(conn)
                     conn.execute(f"PRAGMA user_version={self.version}")
                     conn.execute("COMMIT")
-                except BaseException:
+                except BaseException as exc:
                     conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorname", "") == "SQLITE_ERROR":
+                        # "no such table", "duplicate column": the file is not what its version says
+                        raise Unreadable(f"it could not be brought up to date ({exc})") from exc
                     raise
+            if self.checked:
+                mismatch = _mismatch(_schema(conn), self.expected_schema())
+                if mismatch:
+                    raise Unreadable(f"its tables are not the ones crmtui writes ({mismatch})")
         except BaseException:
             conn.close()
             raise
         return conn
 
+    @staticmethod
+    def _journal(conn: sqlite3.Connection, mode: str) -> None:
+        """Set the journal mode; while another process holds the file in WAL mode (an older crmtui
+        still running) it cannot change: keep WAL for this run rather than not open at all."""
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.execute(f"PRAGMA journal_mode={mode}")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise
+        finally:
+            conn.execute("PRAGMA busy_timeout=10000")  # as `timeout=10` on connecting
+
+    def expected_schema(self) -> dict[str, frozenset[str]]:
+        """The tables and columns the migrations make: run once on an empty database in memory."""
+        if self._expected is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            try:
+                for migrate in self.migrations:
+                    migrate(conn)
+                self._expected = _schema(conn)
+            finally:
+                conn.close()
+        return self._expected
+
     def _move_aside(self, reason: str) -> None:
         assert self.path is not None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        n = 1
+        while any(Path(f"{kept}{suffix}").exists() for suffix in ("", "-wal", "-journal")):
+            n += 1  # set aside twice in one second: never overwrite the first
+            kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
         for suffix in ("", "-wal", "-shm", "-journal"):
             part = Path(f"{self.path}{suffix}")
             if part.exists():
@@ -166,6 +218,25 @@ class Database:
                 finally:
                     self._conn = None
         self._executor.shutdown(wait=False)
+
+
+def _schema(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
+    names = [
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+    ]
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
+    return {name: frozenset(row[1] for row in conn.execute(f"PRAGMA table_info({quoted[name]})")) for name in names}
+
+
+def _mismatch(found: dict[str, frozenset[str]], expected: dict[str, frozenset[str]]) -> str:
+    """What differs, in a few words ('' when every expected table has exactly its columns)."""
+    missing = sorted(name for name in expected if name not in found)
+    if missing:
+        return "no table " + ", ".join(missing)
+    for name, columns in sorted(expected.items()):
+        if found[name] != columns:
+            return f"table {name} has other columns"
+    return ""
 
 
 def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:

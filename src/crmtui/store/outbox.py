@@ -10,8 +10,15 @@ A change is a serialised service command. It moves through these states:
 
 `sending` is written before a request leaves and stays when the outcome is unknown (a dropped
 connection, a timeout, a 5xx, the app killed mid-request), so the next attempt first asks the
-server whether the change is already there. The file is written with FULL synchronous mode: what
-`append` returned survives even a crash of the machine.
+server whether the change is already there. The file keeps a rollback journal and is written
+with FULL synchronous mode (see `Database`): what `append` returned survives even a crash of the
+machine, and lives in the one file.
+
+A row that cannot be read (damaged in the file, a state this version does not know) is returned
+with its `problem`, never skipped and never the reason the app cannot start. The file's schema is
+checked on opening: one with other tables is set aside whole, as a damaged one is, and its
+readable changes are offered for review (`outbox_files`). A mark beside the file tells when it
+holds less than it did (emptied, deleted, rolled back): `lost` then says how many changes at most.
 
 Local ids: an action, note or deal created offline gets a local id at once; when the server answers
 with the real id the pair is kept here, so later queued changes that name the local id are sent
@@ -22,15 +29,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
-from crmtui.store.db import Database, transaction
+from crmtui.store.db import Database, damaged, transaction
+from crmtui.store.outbox_files import (
+    Lost,
+    SetAside,
+    current_mark,
+    lost_since,
+    read_mark,
+    remove_file,
+    take_in,
+    write_mark,
+)
+from crmtui.store.outbox_rows import COLUMNS as _COLUMNS
+from crmtui.store.outbox_rows import REVIEW, UNSETTLED, Change, State, iso, parse_row
 
 try:
     import fcntl
@@ -38,20 +57,12 @@ except ImportError:  # not a POSIX system: one process per profile is then up to
     fcntl = None  # type: ignore[assignment]
 
 UTC = dt.timezone.utc
+log = logging.getLogger(__name__)
+_iso = iso
+_row = parse_row
 
-
-class State(str, Enum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    DONE = "done"
-    FAILED = "failed"
-    CONFLICT = "conflict"
-
-
-UNSETTLED = (State.QUEUED, State.SENDING)
-"""States the sender still has to act on."""
-REVIEW = (State.FAILED, State.CONFLICT)
-"""States that wait for the user."""
+IMPORTED = "imported:"
+"""meta keys naming set-aside files whose changes were moved into this outbox (never twice)."""
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
@@ -85,62 +96,7 @@ def _v2_owner(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS = [_create_v1, _v2_owner]
 
-
-@dataclass
-class Change:
-    """One row of the outbox."""
-
-    id: int
-    created_at: dt.datetime
-    kind: str
-    contact_id: str
-    label: str
-    command: dict[str, Any]
-    state: State
-    attempts: int = 0
-    next_try: float = 0.0
-    error: str = ""
-    """The last failure in words (the server's reason for a failed change)."""
-    detail: str = ""
-    """For a conflict: what changed on the server."""
-    result: dict[str, Any] = field(default_factory=dict)
-    force: bool = False
-    """The user chose to apply it although the record changed on the server."""
-    sent_after: dt.datetime | None = None
-    """The server's clock just before the first attempt: anything the change created is newer."""
-    settled_at: dt.datetime | None = None
-
-    @property
-    def unsettled(self) -> bool:
-        return self.state in UNSETTLED
-
-
-_COLUMNS = "id, created_at, kind, contact_id, label, command, state, attempts, next_try, error, detail, result, force, sent_after, settled_at"
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    moment = dt.datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
-def _row(row: tuple) -> Change:
-    try:
-        state = State(row[6])
-    except ValueError:
-        state = State.FAILED
-    return Change(
-        id=row[0], created_at=_moment(row[1]) or dt.datetime.now(UTC), kind=row[2], contact_id=row[3], label=row[4],
-        command=json.loads(row[5]), state=state, attempts=row[7], next_try=row[8], error=row[9], detail=row[10],
-        result=json.loads(row[11] or "{}"), force=bool(row[12]), sent_after=_moment(row[13]), settled_at=_moment(row[14]),
-    )
+__all__ = ["MIGRATIONS", "REVIEW", "UNSETTLED", "Change", "Lost", "OutboxStore", "SetAside", "State"]
 
 
 class OutboxStore:
@@ -152,10 +108,12 @@ class OutboxStore:
         `owner` names the account the changes are for: a file of another account's unsent changes
         is set aside, never sent to this one.
         """
-        self.db = Database(path, MIGRATIONS, durable=True)
+        self.db = Database(path, MIGRATIONS, durable=True, checked=True)
         self.owner = owner
         self.set_aside: str | None = None
         """Why the file found on opening was set aside (another account's), if it was."""
+        self.lost: Lost | None = None
+        """The file held less than its mark says on opening: unsent changes may have been lost."""
         self._lock_file: IO[bytes] | None = None
 
     @property
@@ -170,22 +128,46 @@ class OutboxStore:
 
     def open(self) -> OutboxStore:
         self.db.open()
+        mark = read_mark(self.path) if self.path is not None else None
+        try:
+            self._check_owner()
+        except sqlite3.DatabaseError as exc:
+            if not damaged(exc):
+                raise
+            self._start_afresh(str(exc))  # damage the quick check did not see, met on the first read
+        if self.path is not None:
+            now = self.db.call(current_mark)
+            if not self.db.rebuilt and not self.set_aside:  # else its changes are in the set-aside file
+                self.lost = self.lost or lost_since(mark, now)
+            write_mark(self.path, now)
+        return self
+
+    def _check_owner(self) -> None:
         if not self.owner:
-            return self
+            return
         found = self.db.call(lambda c: c.execute("SELECT value FROM meta WHERE key='owner'").fetchone())
         if found is not None and found[0] != self.owner:
             left = self.db.call(lambda c: c.execute("SELECT count(*) FROM changes WHERE state!='done'").fetchone()[0])
             if left:
-                self.db.close()
-                self.db = Database(self.path, MIGRATIONS, durable=True)
-                self.db._move_aside("they were made on another account")
+                self._start_afresh("they were made on another account")
                 self.set_aside = f"{left} unsent change(s) of another account were set aside, not sent: {self.db.rebuilt}"
                 self.db.rebuilt = None
-                self.db.open()
             else:
                 self.db.call(lambda c: c.execute("DELETE FROM changes"))
         self.db.call(lambda c: c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('owner', ?)", (self.owner,)))
-        return self
+
+    def _start_afresh(self, reason: str) -> None:
+        """Set the file aside (kept for review) and start an empty one in its place."""
+        self.db.close()
+        self.db = Database(self.path, MIGRATIONS, durable=True, checked=True)
+        self.db._move_aside(reason)
+        self.db.open()
+        self._remember()  # the mark now describes the new, empty file: its emptiness is no loss
+
+    def _remember(self) -> None:
+        """Rewrite the mark after a write that added or settled a change (cheap: no sync of its own)."""
+        if self.path is not None:
+            write_mark(self.path, self.db.call(current_mark))
 
     def close(self) -> None:
         self.release()
@@ -234,6 +216,7 @@ class OutboxStore:
             return int(cur.lastrowid)
 
         change_id = self.db.call(lambda c: transaction(c, write))
+        self._remember()
         return Change(change_id, created, kind, contact_id, label, command, State.QUEUED)
 
     def _update(self, change_id: int, **values: Any) -> None:
@@ -272,6 +255,7 @@ class OutboxStore:
             )
 
         self.db.call(lambda c: transaction(c, write))
+        self._remember()
 
     def requeue(self, change_id: int, *, error: str, delay: float, maybe_applied: bool) -> float:
         """Try again after `delay` seconds; `maybe_applied` makes it `sending`, so the server is asked first.
@@ -323,7 +307,9 @@ class OutboxStore:
             conn.execute("DELETE FROM changes WHERE id=?", (change_id,))
             return _row(row)
 
-        return self.db.call(lambda c: transaction(c, write))
+        dropped = self.db.call(lambda c: transaction(c, write))
+        self._remember()
+        return dropped
 
     def prune(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
         """Forget changes the server confirmed long ago (and their local ids)."""
@@ -344,13 +330,15 @@ class OutboxStore:
         row = self.db.call(lambda c: c.execute(f"SELECT {_COLUMNS} FROM changes WHERE id=?", (change_id,)).fetchone())
         return _row(row) if row else None
 
-    def changes(self, states: Iterable[State] = (*UNSETTLED, *REVIEW)) -> list[Change]:
-        wanted = [s.value for s in states]
-        marks = ", ".join("?" for _ in wanted)
-        rows = self.db.call(
-            lambda c: c.execute(f"SELECT {_COLUMNS} FROM changes WHERE state IN ({marks}) ORDER BY id", wanted).fetchall()
-        )
-        return [_row(r) for r in rows]
+    def changes(self, states: Iterable[State] | None = None) -> list[Change]:
+        """Changes in `states`, oldest first; by default every one not confirmed by the server,
+        including those in a state this version does not know (returned with their `problem`)."""
+        if states is None:
+            query, params = f"SELECT {_COLUMNS} FROM changes WHERE state IS NOT ? ORDER BY id", [State.DONE.value]
+        else:
+            params = [s.value for s in states]
+            query = f"SELECT {_COLUMNS} FROM changes WHERE state IN ({', '.join('?' for _ in params)}) ORDER BY id"
+        return [_row(r) for r in self.db.call(lambda c: c.execute(query, params).fetchall())]
 
     def head(self) -> Change | None:
         """The oldest change still to send (the sender goes strictly in order)."""
@@ -381,7 +369,34 @@ class OutboxStore:
         )
         found: set[str] = set()
         for (text,) in rows:
-            created = json.loads(text or "{}").get("created")
+            try:
+                result = json.loads(text or "{}")
+            except (TypeError, ValueError):
+                continue  # a damaged result names nothing
+            created = result.get("created") if isinstance(result, dict) else None
             if created:
                 found.add(str(created))
         return found
+
+    # -- set-aside files ------------------------------------------------------------------------------
+    def imported(self) -> set[str]:
+        """Names of set-aside files whose changes this outbox took in already."""
+        rows = self.db.call(lambda c: c.execute("SELECT key FROM meta WHERE key LIKE ?", (f"{IMPORTED}%",)).fetchall())
+        return {key[len(IMPORTED):] for (key,) in rows}
+
+    def adopt(self, found: SetAside) -> list[int]:
+        """Take a set-aside file's readable unsent changes in, after this outbox's, in their order.
+
+        Once only: see `outbox_files.take_in`. Returns the new numbers (empty when taken in before).
+        """
+        ids = self.db.call(lambda c: transaction(c, lambda conn: take_in(conn, found, IMPORTED + found.name)))
+        self._remember()
+        return ids
+
+    @staticmethod
+    def remove_set_aside(found: SetAside) -> None:
+        """Delete the file once its changes were taken in or discarded (left behind: tried again on start)."""
+        try:
+            remove_file(found.path)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", found.path, exc)
