@@ -15,6 +15,7 @@ from crmtui.backends.errors import (
     PermissionDenied,
     RateLimited,
     ServerError,
+    TooSlow,
 )
 
 API_KEY_HELP = "OnePageCRM: Apps > Configuration > API (the user id and API key are shown there)"
@@ -29,6 +30,8 @@ def explain(error: BackendError, base_url: str) -> str:
         return f"the server is throttling requests; try again{wait}"
     if isinstance(error, PermissionDenied):
         return f"this account may not use the API: {error.user_message}"
+    if isinstance(error, TooSlow):
+        return f"the server at {base_url} is too slow (no complete answer in time); check your network, then try again"
     if isinstance(error, Offline):
         return f"cannot reach {base_url}: {error.user_message} (check the address and your network)"
     if isinstance(error, NotFound):

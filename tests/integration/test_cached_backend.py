@@ -159,7 +159,7 @@ async def test_modified_since_asks_the_server_with_its_own_clock(sandbox, cache)
     """The sandbox runs on another day than this machine: the refresh must use the server's time."""
     backend = CachedBackend(inner_backend(sandbox), cache)
     await backend.connect()
-    server_now = backend.inner.server_time()
+    server_now = await backend.inner.server_time()
     assert abs((server_now.date() - dt.date(2026, 3, 10)).days) <= 1
     await backend.close()
 

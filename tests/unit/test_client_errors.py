@@ -589,5 +589,179 @@ async def test_the_servers_clock_is_read_from_the_envelopes_timestamp() -> None:
     await client._call("GET", "users")
     after = client.server_now()
     await client.aclose()
-    assert abs((before - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 5  # no answer yet: this machine's clock
-    assert abs((after - before).total_seconds() - ahead) < 5
+    assert before is None  # no answer yet: unknown, never this machine's clock taken for the server's
+    assert after is not None
+    assert abs((after - dt.datetime.now(dt.timezone.utc)).total_seconds() - ahead) < 5
+
+
+async def test_the_servers_clock_is_read_from_the_date_header_of_any_answer() -> None:
+    """Every HTTP server sends Date (errors too): the clock is known for any backend, body or not."""
+    import datetime as dt
+    import email.utils
+    import time
+
+    import httpx
+
+    from crmtui.backends.errors import NotFound
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    behind = 86_400 * 200
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        date = email.utils.formatdate(time.time() - behind, usegmt=True)
+        return httpx.Response(404, json={"status": 404, "message": "Not found"}, headers={"Date": date})
+
+    client = OnePageCRMClient("u", "k", transport=httpx.MockTransport(answer))
+    with pytest.raises(NotFound):
+        await client.get_user("nobody")
+    now = client.server_now()
+    await client.aclose()
+    assert now is not None
+    assert abs((dt.datetime.now(dt.timezone.utc) - now).total_seconds() - behind) < 5
+
+
+async def test_the_servers_clock_is_asked_for_when_no_answer_told_it() -> None:
+    """Before the first answer, server_clock() makes one small request rather than use this machine's clock."""
+    import datetime as dt
+    import time
+
+    import httpx
+
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    seen: list[str] = []
+    ahead = 86_400 * 3
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        payload = {"status": 0, "message": "OK", "timestamp": int(time.time()) + ahead, "data": {"statuses": []}}
+        return httpx.Response(200, json=payload)
+
+    client = OnePageCRMClient("u", "k", transport=httpx.MockTransport(answer))
+    first = await client.server_clock()
+    second = await client.server_clock()
+    await client.aclose()
+    assert seen == ["/api/v3/statuses"]  # asked once, then known
+    assert abs((first - dt.datetime.now(dt.timezone.utc)).total_seconds() - ahead) < 5
+    assert second >= first
+
+
+# -- broken and hostile answers: an error, never an empty or merged listing, never a crash ----------
+
+
+def stream_page(contacts: list[dict], *, page: int = 1, total: int | None = None, max_page: int = 1) -> dict:
+    return {"contacts": contacts, "total_count": len(contacts) if total is None else total, "page": page,
+            "per_page": 100, "max_page": max_page}
+
+
+def contact(cid: Any) -> dict:
+    return {"contact": {"id": cid, "first_name": f"n{cid}"}}
+
+
+LISTINGS = {
+    "action_stream_all": lambda api: api.action_stream_all(),
+    "users": lambda api: api.users(),
+    "deals_all": lambda api: api.deals_all(),
+    "notifications_all": lambda api: api.notifications_all(),
+    "action_stream": lambda api: api.action_stream(),
+}
+
+
+@pytest.mark.parametrize("listing", sorted(LISTINGS))
+@pytest.mark.parametrize(
+    "answer",
+    [lambda: httpx.Response(204), lambda: httpx.Response(200, content=b""), lambda: httpx.Response(200, content=b"  \n")],
+    ids=["204", "empty", "blank"],
+)
+async def test_no_content_to_a_read_is_malformed_not_an_empty_listing(listing: str, answer) -> None:
+    async with on_mock(Recorder(), answer) as api:
+        with pytest.raises(MalformedResponse, match="no content"):
+            await LISTINGS[listing](api)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(500, ServerError), (503, ServerError), ("502", ServerError), (401, AuthError), (403, PermissionDenied),
+     (404, NotFound), (429, RateLimited), (400, ValidationFailed)],
+)
+async def test_an_error_status_in_the_envelope_of_a_200_is_that_error(status: Any, expected: type[BackendError]) -> None:
+    body = {"status": status, "message": "Internal Server Error", "error_name": "internal", "error_message": "it broke", "data": None}
+    rec = Recorder()
+    async with on_mock(rec, lambda: httpx.Response(200, json=body), attempts=2) as api:
+        with pytest.raises(expected):
+            await api.action_stream_all()
+    assert len(rec.requests) == (2 if expected in (ServerError, RateLimited) else 1)  # retried like the real status
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "ok", 7, {}, {"contacts": None}, {"contacts": "x"}, {"contacts": {"id": "c1"}},
+     {"contacts": ["junk", 1]}, {"total_count": 121, "page": 1}, []],
+    ids=["null", "string", "number", "no-key", "list-null", "list-string", "list-object", "junk-rows", "only-meta", "bare-array"],
+)
+async def test_a_listing_whose_data_is_unusable_is_malformed_not_empty(data: Any) -> None:
+    async with on_mock(Recorder(), lambda: envelope(data)) as api:
+        with pytest.raises(MalformedResponse):
+            await api.action_stream_all()
+        with pytest.raises(MalformedResponse):
+            await api.action_stream()
+
+
+async def test_unpaged_listings_may_be_a_bare_array_or_keyed() -> None:
+    users = [{"user": {"id": "u1"}}, {"user": {"id": "u2"}}]
+    async with on_mock(Recorder(), lambda: envelope(users)) as api:
+        assert [u.id for u in await api.users()] == ["u1", "u2"]
+    async with on_mock(Recorder(), lambda: envelope({"users": users})) as api:
+        assert [u.id for u in await api.users()] == ["u1", "u2"]
+    async with on_mock(Recorder(), lambda: envelope({"users": []})) as api:
+        assert await api.users() == []  # truly empty is fine
+    async with on_mock(Recorder(), lambda: envelope(None)) as api:
+        with pytest.raises(MalformedResponse):
+            await api.users()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["c1", "c2", "c1"], ["c1", None, "c3"], ["c1", "", "c3"], ["c1", "MISSING", "c3"], ["c1", "c1", "c1"]],
+    ids=["equal", "null", "empty", "missing", "all-equal"],
+)
+async def test_records_on_one_page_without_an_id_or_sharing_one_are_malformed(ids: list) -> None:
+    rows = [{"contact": {"first_name": "x"}} if cid == "MISSING" else contact(cid) for cid in ids]
+    async with on_mock(Recorder(), lambda: envelope(stream_page(rows))) as api:
+        with pytest.raises(MalformedResponse, match="id|twice"):
+            await api.action_stream_all()
+
+
+async def test_equal_ids_across_two_pages_are_kept_for_the_adapter_to_merge() -> None:
+    from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("page") == "1":
+            rows = [contact(f"c{i}") for i in range(100)]
+        else:  # c99 moved down while the pages were read
+            rows = [contact("c99"), contact("c100")]
+        return envelope(stream_page(rows, page=int(request.url.params["page"]), total=102, max_page=2))
+
+    api = make_client(MOCK_URL, MOCK_USER, MOCK_KEY, Recorder(), transport=httpx.MockTransport(answer))
+    async with api:
+        assert len(await api.action_stream_all()) == 102
+        entries = await OnePageCRMBackend(api).action_stream_all()
+    assert len(entries) == 101 and len({e.contact.id for e in entries}) == 101
+
+
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+async def test_very_deeply_nested_json_is_malformed_not_a_recursion_error(depth: int) -> None:
+    body = b'{"status": 0, "data": {"contacts": ' + b"[" * depth + b"]" * depth + b"}}"
+    answer = lambda: httpx.Response(200, content=body, headers={"content-type": "application/json"})  # noqa: E731
+    async with on_mock(Recorder(), answer) as api:
+        with pytest.raises(MalformedResponse):
+            await api.action_stream_all()
+
+
+async def test_a_wild_envelope_timestamp_leaves_the_server_clock_usable() -> None:
+    import datetime as dt
+
+    payload = {"status": 0, "message": "OK", "timestamp": 1e300, "data": {"users": []}}
+    async with on_mock(Recorder(), lambda: httpx.Response(200, json=payload)) as api:
+        await api.users()
+        assert api.server_now() is None  # a timestamp no clock can show tells nothing

@@ -476,3 +476,41 @@ def test_map_notification_on_awkward_notifications() -> None:
     assert (odd.id, odd.type, odd.read, odd.text, odd.created_at) == ("1", "webhook", True, "T B", None)
     known = map_notification(wire.Notification.model_validate({"id": 2, "type": "note", "text": "Hi", "mobile_data": None}))
     assert (known.type, known.text, known.read) == ("note", "Hi", False)
+
+
+# -- dates no datetime can hold: None, never an exception ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["99999999999999", 99999999999999, 1e15, -1e15, 1e308, float("nan"), float("inf"), 10**30, "²³", "٣٤٥",
+     "9" * 5000, "10000-01-01", "2026-13-45"],
+    ids=lambda raw: repr(raw)[:20],
+)
+def test_out_of_range_or_unicode_digit_dates_map_to_none(raw: object) -> None:
+    from crmtui.backends.onepagecrm.adapter_map import to_date, to_datetime
+
+    assert to_datetime(raw) is None
+    assert to_date(raw) is None
+
+
+def test_an_action_with_a_wild_exact_time_maps_without_it() -> None:
+    item = wire.StreamItem.model_validate(
+        {
+            "contact": {"id": "c1", "modified_at": "99999999999999"},
+            "next_action": {"id": "a1", "status": "date_time", "date": "²³", "exact_time": 1e15, "done_at": "²³"},
+            "deals": [{"id": "d1", "expected_close_date": 1e20, "modified_at": -1e15}],
+        }
+    )
+    entry = map_stream_item(item)
+    assert entry.contact.modified_at is None
+    assert entry.next_action is not None and (entry.next_action.exact_time, entry.next_action.date) == (None, None)
+    assert entry.deals[0].expected_close_date is None and entry.deals[0].modified_at is None
+
+
+def test_a_mapping_that_cannot_use_the_data_raises_malformed_response_not_a_value_error() -> None:
+    from crmtui.backends.errors import MalformedResponse
+    from crmtui.backends.onepagecrm.adapter_map import map_pipeline
+
+    with pytest.raises(MalformedResponse, match="pipeline could not be read"):
+        map_pipeline({"id": "p1", "stages": [{"stage": "ten", "label": "Lead in"}]})  # a raw dict, not a wire model

@@ -38,8 +38,10 @@ class Backend(Protocol):
 
     async def connect(self) -> Account: ...
     async def close(self) -> None: ...
-    def server_time(self) -> dt.datetime:
-        """The server's clock now, as well as the backend knows it (for `modified_since` and matching)."""
+    async def server_time(self) -> dt.datetime:
+        """The server's clock now, by the server's own answers, never by this machine's clock (for
+        `modified_since` and for matching what an attempt created); one small request when no answer
+        has told it yet."""
         ...
 
     # -- what changed (incremental refresh) ------------------------------------------------------

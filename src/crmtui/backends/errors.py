@@ -83,3 +83,14 @@ class Offline(BackendError):
 
 class MalformedResponse(BackendError):
     """The server answered something that does not parse as the API promises."""
+
+
+class TooSlow(Offline):
+    """The server did not finish answering within the request's deadline (headers or body trickled in).
+
+    An Offline: the request may have reached the server, and the answer is lost.
+    """
+
+
+class ListingTooLarge(MalformedResponse):
+    """A listing claims or sends more pages or records than a client reads."""

@@ -12,30 +12,54 @@ is safe to retry:
 Waits grow exponentially, each drawn between half and all of the backoff ("equal jitter", so never
 near zero), honour Retry-After, and stop after `attempts` tries or `budget` seconds, whichever comes
 first; then the last typed error is raised.
+
+Whatever a server does, a request ends: every try has a total deadline (connecting, sending and
+reading the whole body; a server trickling a byte a second resets httpx's read timeout forever), its
+body is read up to `max_body` bytes, and every failure of the transport or the HTTP parser becomes a
+typed error (`TooSlow`, `Offline`, `MalformedResponse`). An `unwrap` function can turn a success
+answer into a value, or into an error (an API that answers errors with HTTP 200), under the same
+retry rules. Paging helpers live in `crmtui.backends.paging` (re-exported here).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
+import h11
 import httpx
 
-from crmtui.backends.errors import BackendError, Offline, RateLimited
+from crmtui.backends.errors import BackendError, MalformedResponse, Offline, RateLimited, TooSlow
+from crmtui.backends.paging import (  # noqa: F401 - re-exported: the paging helpers of this layer
+    PageLike,
+    Pages,
+    PagingLimits,
+    ProgressCallback,
+    fetch_all_pages,
+    fetch_cursor_pages,
+    fetch_offset_pages,
+    last_page,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=8, keepalive_expiry=30.0)
+DEFAULT_DEADLINE = 60.0
+"""Seconds one try may take from start to the last byte of the body (waiting for a pool slot included)."""
+MAX_BODY = 64 * 1024 * 1024
+"""Bytes of an answer's body (after decompression) a client reads; a larger one is refused."""
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
-T = TypeVar("T")
-ProgressCallback = Callable[[int, int], None]
 ErrorMapper = Callable[[httpx.Response], BackendError]
+Unwrap = Callable[[httpx.Response], Any]
+PROTOCOL_ERRORS: tuple[type[BaseException], ...] = (h11.ProtocolError,)
+"""Parser errors httpx may let through unwrapped (it maps most to httpx.RemoteProtocolError)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,10 @@ def offline_error(exc: httpx.TransportError, url: str) -> Offline:
     return Offline(f"Offline: {reason} ({_host(url)})")
 
 
+def too_slow(deadline: float, url: str) -> TooSlow:
+    return TooSlow(f"The server is too slow: no complete answer within {deadline:g} s ({_host(url)})")
+
+
 def _host(url: str) -> str:
     try:
         parsed = httpx.URL(url)
@@ -101,13 +129,29 @@ def _host(url: str) -> str:
     return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
 
 
-def _never_sent(exc: httpx.TransportError) -> bool:
+def _never_sent(exc: BaseException) -> bool:
     """True when the request certainly did not reach the server, so even a POST may be repeated."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
+class _TooLarge(Exception):
+    """An answer's body passed `max_body` while it was read."""
+
+
+async def _read_body(response: httpx.Response, limit: int) -> None:
+    """Read the (decoded) body into `response`, refusing more than `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge()
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what Response.aread() keeps; read with a cap instead
+
+
 class ApiHttp:
-    """One configured `httpx.AsyncClient` with typed errors and retries."""
+    """One configured `httpx.AsyncClient` with typed errors, retries and a deadline per try."""
 
     def __init__(
         self,
@@ -117,6 +161,8 @@ class ApiHttp:
         error_for: ErrorMapper,
         retry: RetryPolicy = RetryPolicy(),
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body: int = MAX_BODY,
         headers: dict[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         event_hooks: dict[str, list[Callable[..., Any]]] | None = None,
@@ -125,6 +171,11 @@ class ApiHttp:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry
+        self.server_offset: float | None = None
+        """Seconds the server's clock is ahead of this machine's, by its last answer (None: no answer yet)."""
+        self.deadline = deadline
+        """Seconds one try may take in all (retries have their own budget in `retry`)."""
+        self.max_body = max_body
         self._error_for = error_for
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -147,6 +198,34 @@ class ApiHttp:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def note_server_time(self, epoch: float) -> None:
+        """The server's clock read `epoch` (UNIX seconds) just now: keep its offset from this machine's."""
+        if 0 < epoch < 1e11:  # a sane moment (before the year 5138); anything else says nothing
+            self.server_offset = epoch - time.time()
+
+    def server_now(self) -> dt.datetime | None:
+        """The server's clock now, as its answers tell it (None before the first answer).
+
+        Independent of whether the two clocks agree: only the offset measured from the server's own
+        answers is used, so a stamp the server puts on a record can be compared with it.
+        """
+        if self.server_offset is None:
+            return None
+        return dt.datetime.fromtimestamp(time.time() + self.server_offset, dt.timezone.utc)
+
+    def _note_date(self, response: httpx.Response) -> None:
+        """Every HTTP answer carries the server's clock in its Date header (RFC 9110), whatever the API."""
+        value = response.headers.get("date")
+        if not value:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        if when is not None:
+            aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+            self.note_server_time(aware.timestamp() + 0.5)  # whole seconds: on average half a second behind
+
     async def send(
         self,
         method: str,
@@ -155,8 +234,13 @@ class ApiHttp:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
-    ) -> httpx.Response:
-        """Send until a success answer, or raise the typed error of the last try."""
+        unwrap: Unwrap | None = None,
+    ) -> Any:
+        """Send until a success answer, or raise the typed error of the last try.
+
+        Returns the response, or `unwrap(response)` when given; a `BackendError` that `unwrap`
+        raises is handled like an error answer (retried when the rules allow).
+        """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
@@ -166,24 +250,27 @@ class ApiHttp:
         while True:
             attempt += 1
             retry_after: float | None = None
-            try:
-                response = await self.client.request(method, url, params=params, json=json)
-            except httpx.TransportError as exc:
-                error: BackendError = offline_error(exc, self.base_url)
-                error.maybe_sent = not _never_sent(exc)  # type: ignore[attr-defined]
-                retryable = idempotent or _never_sent(exc)
-                cause: BaseException = exc
-            else:
+            error, cause, response = await self._try(method, url, params, json)
+            if response is not None:
                 if response.is_success:
-                    return response
-                await response.aread()
-                error = self._error_for(response)
-                cause = error
-                if isinstance(error, RateLimited):
-                    retry_after = error.retry_after
-                    retryable = True
+                    if unwrap is None:
+                        return response
+                    try:
+                        return unwrap(response)
+                    except BackendError as exc:
+                        error = cause = exc
+                    except Exception as exc:  # noqa: BLE001 - an answer nobody can use is a typed error
+                        error, cause = MalformedResponse("The server's answer could not be read"), exc
                 else:
-                    retryable = error.retryable and idempotent
+                    error = cause = self._error_for(response)
+            assert error is not None
+            if response is None:
+                retryable = isinstance(error, Offline) and (idempotent or _never_sent(cause))
+            elif isinstance(error, RateLimited):
+                retry_after = error.retry_after
+                retryable = True
+            else:
+                retryable = error.retryable and idempotent
             if not retryable or attempt >= self.retry.attempts:
                 raise error from (cause if cause is not error else None)
             wait = self.retry.delay(attempt, retry_after, self._rng)
@@ -192,82 +279,32 @@ class ApiHttp:
             self.retries += 1
             await self._sleep(wait)
 
-
-class PageLike(Protocol[T]):
-    items: Sequence[T]
-    total_count: int
-    page: int
-    per_page: int
-    max_page: int
-
-
-P = TypeVar("P", bound=PageLike)
-
-
-@dataclass
-class Pages(Generic[T]):
-    """Every item of a paged listing, plus what the server said about its size."""
-
-    items: list[T]
-    total_count: int
-    pages: int
-
-
-def last_page(first: PageLike, asked_per_page: int) -> int:
-    """The number of pages to fetch, trusting max_page and total_count over short pages.
-
-    A server may return fewer items per page than asked (it caps per_page); max_page and
-    total_count still say how much there is. When max_page is missing, derive it from
-    total_count and the page size the server really used.
-    """
-    if first.max_page and first.max_page > 0:
-        return first.max_page
-    size = first.per_page or len(first.items) or asked_per_page
-    if first.total_count and size:
-        return max(1, math.ceil(first.total_count / size))
-    return 1
-
-
-async def fetch_all_pages(
-    fetch: Callable[[int], Awaitable[PageLike]],
-    *,
-    per_page: int,
-    concurrency: int,
-    on_progress: ProgressCallback | None = None,
-    on_first: Callable[[Sequence[Any]], None] | None = None,
-) -> Pages[Any]:
-    """Page 1 first, then the rest with at most `concurrency` requests in flight, in page order.
-
-    `on_first` gets page 1's items as soon as they arrive (a screen can show them meanwhile).
-    """
-    first = await fetch(1)
-    if on_first is not None:
-        on_first(first.items)
-    total = max(first.total_count, len(first.items))
-    pages = last_page(first, per_page)
-    fetched = len(first.items)
-    if on_progress is not None:
-        on_progress(fetched, total)
-    results: dict[int, Sequence[Any]] = {1: first.items}
-    if pages > 1:
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(number: int) -> None:
-            nonlocal fetched
-            async with gate:
-                page = await fetch(number)
-            results[number] = page.items
-            fetched += len(page.items)
-            if on_progress is not None:
-                on_progress(min(fetched, max(total, fetched)), max(total, fetched))
-
-        tasks = [asyncio.ensure_future(one(n)) for n in range(2, pages + 1)]
+    async def _try(
+        self, method: str, url: str, params: dict[str, Any] | None, json: Any
+    ) -> tuple[BackendError | None, BaseException | None, httpx.Response | None]:
+        """One try: (None, None, the answer with its body read) or (the typed error, its cause, None)."""
         try:
-            await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-    items = [item for number in sorted(results) for item in results[number]]
-    return Pages(items=items, total_count=total, pages=pages)
+            async with asyncio.timeout(self.deadline):
+                request = self.client.build_request(method, url, params=params, json=json)
+                response = await self.client.send(request, stream=True)
+                try:
+                    await _read_body(response, self.max_body)
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:  # the deadline, not httpx's own timeouts (those are TransportErrors)
+            return too_slow(self.deadline, self.base_url), exc, None
+        except httpx.TransportError as exc:
+            error = offline_error(exc, self.base_url)
+            error.maybe_sent = not _never_sent(exc)  # type: ignore[attr-defined]
+            return error, exc, None
+        except httpx.DecodingError as exc:
+            return MalformedResponse("The server's answer could not be decoded (bad compressed data)"), exc, None
+        except _TooLarge as exc:
+            size = f"{self.max_body / 1024 / 1024:g} MB"
+            return MalformedResponse(f"The server's answer is larger than crmtui reads ({size})"), exc, None
+        except (httpx.HTTPError, *PROTOCOL_ERRORS) as exc:
+            # Anything else the client or its HTTP parser raises about this exchange: the answer is lost.
+            return Offline(f"Offline: the connection failed ({_host(self.base_url)})"), exc, None
+        self._note_date(response)
+        return None, None, response
+

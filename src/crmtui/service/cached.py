@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from crmtui.backends.base import Backend, ProgressCallback
-from crmtui.backends.errors import Offline
+from crmtui.backends.errors import Offline, TooSlow
 from crmtui.domain.models import (
     Account,
     Action,
@@ -91,6 +91,8 @@ class CachedBackend:
         """When the network stopped answering (None: it answers)."""
         self.stale = False
         """Whether the last read came from the cache because the server could not be reached."""
+        self.offline_error: Offline | None = None
+        """Why the server could not be used last (an Offline, or TooSlow), until it answers again."""
         self.last_sync: dict[str, Any] = {}
         """How the last whole-stream read went: mode (full/incremental/cache), requests, contacts changed."""
         self._user_id: str | None = None
@@ -109,6 +111,7 @@ class CachedBackend:
         """The server answered (here or to the outbox): stop serving from the cache."""
         self._offline_until = 0.0
         self.offline_since = None
+        self.offline_error = None
 
     def _went_offline(self) -> None:
         self._offline_until = time.monotonic() + OFFLINE_GRACE
@@ -147,8 +150,9 @@ class CachedBackend:
         if not self._skip_network():
             try:
                 value = await fetch()
-            except Offline:
+            except Offline as exc:
                 self._went_offline()
+                self.offline_error = exc
             else:
                 self.mark_online()
                 self.stale = False
@@ -157,6 +161,8 @@ class CachedBackend:
                 return value
         found = await self._cache(cached)
         if found is None:
+            if isinstance(self.offline_error, TooSlow) and not self.offline:
+                raise self.offline_error  # "too slow" says more than "not in the cache"
             if self.offline:
                 raise OfflineMode(f"Offline mode: {what} is not in the local cache")
             raise OfflineMode(f"Offline: {what} could not be fetched and is not in the local cache")
@@ -258,7 +264,7 @@ class CachedBackend:
     ) -> list[StreamEntry]:
         cache = self.cache
         record = await self._cache(lambda: cache.synced(STREAM, scope)) if cache else None
-        started = self.inner.server_time()
+        started = await self.inner.server_time()
         full_at = await self._cache(lambda: record_full(cache, scope)) if cache else None
         fresh_enough = full_at is not None and self._clock() - full_at < FULL_SYNC_EVERY
         if record is not None and record.server_time is not None and fresh_enough and not (cache and cache.needs_full_sync):

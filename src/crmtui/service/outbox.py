@@ -52,7 +52,8 @@ from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, SetAside, State
 log = logging.getLogger(__name__)
 
 CLOCK_MARGIN = dt.timedelta(seconds=60)
-"""How far before an attempt a record it created may be stamped (clock steps, rounding)."""
+"""How far before an attempt a record it created may be stamped (the server's clock read from its
+answers in whole seconds, a step of this machine's clock between that reading and the attempt)."""
 
 ANOTHER_SENDER = "Another crmtui is running on this profile and sends its changes; quit it to send from here"
 
@@ -546,7 +547,9 @@ class Outbox(SetAsideReview):
                 if detail:
                     await self._conflict(change, command, detail)
                     return
-            sent_after = self._server_time() - CLOCK_MARGIN
+            # By the server's clock (never this machine's: they may disagree by minutes or months),
+            # so the records this attempt may create are stamped after it, whatever happens next.
+            sent_after = await self.backend.server_time() - CLOCK_MARGIN
             stored = sendable.model_dump(mode="json") if sendable is not command else None
             still_there = await self.store.db.run(
                 lambda _c: self.store.mark_sending(change.id, sent_after=sent_after, command=stored)
@@ -568,14 +571,6 @@ class Outbox(SetAsideReview):
             await self._done(change, command, sendable)
         finally:
             self.sending = None
-
-    def _server_time(self) -> dt.datetime:
-        server_time = getattr(self.backend, "server_time", None)
-        try:
-            moment = server_time() if callable(server_time) else None
-        except Exception:  # noqa: BLE001
-            moment = None
-        return moment if isinstance(moment, dt.datetime) else dt.datetime.now(dt.timezone.utc)
 
     async def _done(self, change: Change, command: Command, sendable: Command) -> None:
         if sendable is not command:

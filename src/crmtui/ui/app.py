@@ -17,15 +17,16 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from crmtui.backends.base import Backend
-from crmtui.backends.errors import BackendError, Offline
+from crmtui.backends.errors import BackendError, Offline, TooSlow
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.text import inert_line, inert_text
 from crmtui.service import Session
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
+from crmtui.service.outbox_review import start_notices
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
-from crmtui.ui.failures import failure_title
+from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
 from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
@@ -179,9 +180,10 @@ class CrmApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - an unreadable outbox must not stop the app
             self.notify(f"The unsent changes could not be read: {exc}", title="Outbox", severity="error", timeout=30)
             return
-        notice = outbox.store.notice
-        if notice:
-            self.notify(notice, title="Unsent changes", severity="error", timeout=15)
+        for notice in start_notices(outbox, self.session.account):  # losses, set-aside files, unreadable rows
+            timeout = 30 if notice.severity == "error" else 15
+            self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=timeout)  # type: ignore[arg-type]
+        outbox.subscribe_files(self._count_changes)
         self._count_changes()
         if outbox.pending:
             self.notify(f"{outbox.pending} change(s) from last time are being sent", timeout=4)
@@ -191,7 +193,7 @@ class CrmApp(App[int]):
     def _count_changes(self) -> None:
         outbox = self.session.outbox
         self.pending_changes = outbox.pending
-        self.review_changes = outbox.failed + outbox.conflicts
+        self.review_changes = outbox.to_review
 
     def _outbox_event(self, event: OutboxEvent) -> None:
         self._count_changes()
@@ -320,10 +322,15 @@ class CrmApp(App[int]):
         except BackendError as exc:
             self._loading = False
             self.load_progress = (0, 0)
-            if self.connected and isinstance(exc, Offline):
+            if self.connected and isinstance(exc, Offline) and not isinstance(exc, TooSlow):
                 self._went_offline()
                 self.sync_status = "offline"  # the stream shown stays; the header says since when
                 return
+            self._sync_failed(exc, initial=not self.connected)
+            return
+        except Exception as exc:  # noqa: BLE001 - last resort: say so (r retries) rather than sit at "connecting…"
+            self._loading = False
+            self.load_progress = (0, 0)
             self._sync_failed(exc, initial=not self.connected)
             return
         self._loading = False
@@ -331,7 +338,11 @@ class CrmApp(App[int]):
         self.connected = True
         stale = bool(getattr(backend, "stale", False))
         if stale:
-            self._went_offline()
+            slow = getattr(backend, "offline_error", None)
+            if isinstance(slow, TooSlow):
+                self._sync_failed(slow, initial=False)  # the cached stream stays; the header says why
+            else:
+                self._went_offline()
             cached = getattr(backend, "cache", None)
             record = await cached.run(cached.last_synced) if cached is not None else None
             self.last_synced = record or self.last_synced
@@ -396,10 +407,11 @@ class CrmApp(App[int]):
             marking = self.session.outbox.unsettled(section=NOTIFICATIONS)
             if sets == self._unread_sets and not marking:
                 self.unread_count = count  # else it may predate a mark shown already; the next poll tells
-        except BackendError:
-            pass  # the header keeps the last count; a failing server already shows as a sync error
+        except Exception:  # noqa: BLE001 - a BackendError or worse: the header keeps the last count
+            pass  # a failing server already shows as a sync error
 
-    def _sync_failed(self, exc: BackendError, *, initial: bool) -> None:
+    def _sync_failed(self, exc: BaseException, *, initial: bool) -> None:
+        """The first connection failed: the connection error screen (r retries); a refresh: header and toast."""
         if initial:
             self.sync_status = "not connected"
             if isinstance(self.screen, ConnectionErrorScreen):
@@ -407,8 +419,9 @@ class CrmApp(App[int]):
             else:
                 self.push_screen(ConnectionErrorScreen(exc))
             return
-        self.sync_error = exc.user_message
-        self.notify(exc.user_message, title="Refresh failed", severity="error", timeout=6)
+        message = refresh_failure(exc)
+        self.sync_error = message
+        self.notify(message, title="Refresh failed", severity="error", timeout=6)
 
     def refresh_stream(self) -> None:
         self.load_stream(initial=not self.connected)

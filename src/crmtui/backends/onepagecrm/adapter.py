@@ -96,9 +96,8 @@ class OnePageCRMBackend:
     async def close(self) -> None:
         await self.client.aclose()
 
-    def server_time(self) -> dt.datetime:
-        now = getattr(self.client, "server_now", None)
-        return now() if callable(now) else dt.datetime.now(dt.timezone.utc)
+    async def server_time(self) -> dt.datetime:
+        return await self.client.server_clock()
 
     # -- what changed --------------------------------------------------------------------------
     async def changed_contact_ids(self, since: dt.datetime) -> set[str]:

@@ -8,10 +8,13 @@ Unknown enum values become UNKNOWN with the raw value kept.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+
+from crmtui.backends.errors import MalformedResponse
 
 from crmtui.domain.models import (
     Account,
@@ -39,6 +42,28 @@ from crmtui.domain.models import (
     User,
 )
 from crmtui.domain.stream import conflicting_actions
+
+F = TypeVar("F", bound=Callable[..., Any])
+DATA_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError, AttributeError, LookupError)
+"""What odd data can make a mapping raise (pydantic's ValidationError is a ValueError)."""
+
+
+def reading(what: str) -> Callable[[F], F]:
+    """Map a wire object, or raise MalformedResponse: data the mapping cannot use is the server's fault."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except MalformedResponse:
+                raise
+            except DATA_ERRORS as exc:
+                raise MalformedResponse(f"The server's {what} could not be read ({type(exc).__name__})") from exc
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -70,15 +95,25 @@ def _list(obj: Any, name: str) -> list[Any]:
     return list(value) if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) else []
 
 
+def _from_timestamp(seconds: int | float) -> dt.datetime | None:
+    """A UNIX timestamp as an aware datetime; None when no datetime can hold it (year 99999, NaN, ...)."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def to_date(value: Any) -> dt.date | None:
+    """A date from a date, a datetime, a UNIX timestamp or ISO text; None when there is no such date."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).date()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = _from_timestamp(value)
+        return moment.date() if moment is not None else None
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
@@ -86,6 +121,8 @@ def to_date(value: Any) -> dt.date | None:
 
 
 def to_datetime(value: Any) -> dt.datetime | None:
+    """An aware datetime (naive means UTC) from a datetime, a date, a UNIX timestamp (number or ASCII
+    digits) or ISO text; None when the value names no representable moment."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -93,10 +130,10 @@ def to_datetime(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return _from_timestamp(value)
     text = str(value).strip()
-    if text.isdigit():
-        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc)
+    if text.isascii() and text.isdigit():  # "²³" is a digit to isdigit(), not to int()
+        return _from_timestamp(int(text)) if len(text) <= 12 else None
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -122,6 +159,7 @@ def map_user(wire: Any) -> User:
     )
 
 
+@reading("action")
 def map_action(wire: Any) -> Action:
     raw = _text(wire, "status")
     done = bool(_get(wire, "done", False))
@@ -153,6 +191,7 @@ def _typed_values(items: list[Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+@reading("contact")
 def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
     closed_for = [str(u) for u in _list(wire, "sales_closed_for")]
     comment = ""
@@ -208,12 +247,14 @@ def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
     )
 
 
+@reading("company")
 def map_company(wire: Any) -> Company | None:
     if wire is None or not _text(wire, "id"):
         return None
     return Company(id=_text(wire, "id"), name=_text(wire, "name"), phone=_text(wire, "phone"), url=_text(wire, "url"))
 
 
+@reading("contact")
 def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
     """One element of `data.contacts` of /action_stream (contact + its actions + company)."""
     contact = map_contact(_get(item, "contact"), viewer_id)
@@ -239,6 +280,7 @@ def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
     )
 
 
+@reading("pipeline")
 def map_pipeline(wire: Any) -> Pipeline:
     inner = _get(wire, "pipeline", None)
     if inner is not None:
@@ -260,6 +302,7 @@ def deal_status(raw: Any) -> DealStatus:
         return DealStatus.UNKNOWN
 
 
+@reading("deal")
 def map_deal(wire: Any) -> Deal:
     stage = _get(wire, "stage")
     info = _get(wire, "contact_info", {})
@@ -284,6 +327,7 @@ def map_deal(wire: Any) -> Deal:
     )
 
 
+@reading("note")
 def map_note(wire: Any) -> Note:
     return Note(
         id=_text(wire, "id"),
@@ -295,6 +339,7 @@ def map_note(wire: Any) -> Note:
     )
 
 
+@reading("call")
 def map_call(wire: Any) -> Call:
     return Call(
         id=_text(wire, "id"),
@@ -308,6 +353,7 @@ def map_call(wire: Any) -> Call:
     )
 
 
+@reading("meeting")
 def map_meeting(wire: Any) -> Meeting:
     return Meeting(
         id=_text(wire, "id"),
@@ -320,6 +366,7 @@ def map_meeting(wire: Any) -> Meeting:
     )
 
 
+@reading("notification")
 def map_notification(wire: Any) -> Notification:
     mobile = _get(wire, "mobile_data", {})
     text = _text(wire, "text") or " ".join(p for p in (_text(mobile, "title"), _text(mobile, "body")) if p)
@@ -355,6 +402,7 @@ def _choices(items: list[Any]) -> list[Choice]:
     return out
 
 
+@reading("account")
 def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: list[Any] | None = None) -> Account:
     user = map_user(_get(boot, "user"))
     if not user.id:

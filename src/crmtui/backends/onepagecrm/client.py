@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -35,6 +35,7 @@ from crmtui.backends.errors import (
     ValidationFailed,
 )
 from crmtui.backends.http import (
+    DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     ApiHttp,
     ProgressCallback,
@@ -43,6 +44,7 @@ from crmtui.backends.http import (
     parse_retry_after,
 )
 from crmtui.backends.onepagecrm import wire
+from crmtui.backends.paging import check_ids
 
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 MAX_PER_PAGE = 100
@@ -90,8 +92,24 @@ def error_for(response: httpx.Response) -> BackendError:
     OnePageCRM throttles with 403 and a plain-text body as well as with 429: a 403 is a
     permission error only when it carries the API's JSON error body.
     """
-    status = response.status_code
-    body = _json_body(response)
+    return _error(response.status_code, _json_body(response), response)
+
+
+def envelope_status(payload: Mapping[str, Any]) -> int | None:
+    """The error status an answer's {status, message, ...} envelope carries (None: it says success).
+
+    Success envelopes say `"status": 0`; an error envelope repeats the HTTP status, and a server (or
+    a proxy in front of it) may send one with HTTP 200.
+    """
+    status = payload.get("status")
+    if isinstance(status, str) and status.isascii() and status.strip().isdigit():
+        status = int(status)
+    if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+        return status
+    return None
+
+
+def _error(status: int, body: Any, response: httpx.Response) -> BackendError:
     fields: dict[str, str] = {}
     message = error_name = ""
     if isinstance(body, Mapping):
@@ -317,6 +335,19 @@ def _deal_item(item: wire.DealItem) -> dict[str, Any]:
     return out
 
 
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Whatever goes wrong while reading an answer into models is a MalformedResponse, never a crash."""
+    try:
+        yield
+    except BackendError:
+        raise
+    except ValidationError as exc:  # lenient models make this rare: report, never crash
+        raise MalformedResponse(f"The server's {what} could not be read ({exc.error_count()} problem(s))") from None
+    except Exception as exc:  # noqa: BLE001 - deep nesting, huge numbers, ...: the answer is unusable
+        raise MalformedResponse(f"The server's {what} could not be read ({type(exc).__name__})") from exc
+
+
 class OnePageCRMClient:
     """Async client for one OnePageCRM user. Use as an async context manager, or call `aclose()`."""
 
@@ -327,6 +358,7 @@ class OnePageCRMClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
         retry: RetryPolicy | None = None,
         max_concurrency: int = DEFAULT_CONCURRENCY,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -334,8 +366,6 @@ class OnePageCRMClient:
     ) -> None:
         self.user_id = user_id
         self.base_url = base_url.rstrip("/")
-        self.server_offset = 0.0
-        """Seconds the server's clock is ahead of this machine's (from the envelopes' `timestamp`)."""
         self.max_concurrency = max(1, max_concurrency)
         self.http = ApiHttp(
             self.base_url,
@@ -343,6 +373,7 @@ class OnePageCRMClient:
             error_for=error_for,
             retry=retry or RetryPolicy(),
             timeout=timeout,
+            deadline=deadline,
             headers={"Accept": "application/json", "User-Agent": "crmtui"},
             transport=transport,
             event_hooks=event_hooks,
@@ -372,42 +403,60 @@ class OnePageCRMClient:
         idempotent: bool | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """(data, other top-level members) of a successful answer."""
-        response = await self.http.send(
-            method, path, params=params or None, json=dict(body) if body is not None else None, idempotent=idempotent
+        return await self.http.send(
+            method, path, params=params or None, json=dict(body) if body is not None else None, idempotent=idempotent,
+            unwrap=lambda response: self._envelope(method, response),
         )
-        if response.status_code == 204 or (method == "DELETE" and not response.content.strip()):
-            return {}, {}  # No Content: nothing to read
+
+    def _envelope(self, method: str, response: httpx.Response) -> tuple[Any, dict[str, Any]]:
+        """(data, others) of a 2xx answer; a typed error when it has none, or its envelope says it failed."""
+        if response.status_code == 204 or not response.content.strip():
+            if method == "DELETE" or (response.status_code == 204 and method != "GET"):
+                return {}, {}  # No Content: nothing to read
+            raise MalformedResponse("The server answered with no content where the API sends data", status=response.status_code)
         media = response.headers.get("content-type", "").split(";", 1)[0].strip() or "no content type"
         try:
             payload = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise MalformedResponse(
                 f"The server's answer is not JSON ({media}); is the address an OnePageCRM API?",
                 status=response.status_code,
             ) from None
+        if isinstance(payload, Mapping):
+            failed = envelope_status(payload)
+            if failed is not None:
+                raise _error(failed, payload, response)
         if not isinstance(payload, Mapping) or "data" not in payload:
             raise MalformedResponse(
                 "The server's answer lacks the API's {status, data} envelope; is the address an OnePageCRM API?",
                 status=response.status_code,
             )
         stamp = payload.get("timestamp")
-        if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp > 0:
-            self.server_offset = float(stamp) - time.time()
+        if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+            self.http.note_server_time(float(stamp))  # the envelope's clock, besides the Date header's
         others = {k: v for k, v in payload.items() if k not in ("status", "message", "timestamp", "data")}
         return payload["data"], others
 
-    def server_now(self) -> dt.datetime:
-        """The server's clock, as its last answer's `timestamp` said (the local clock before any answer)."""
-        return dt.datetime.fromtimestamp(time.time() + self.server_offset, dt.timezone.utc)
+    def server_now(self) -> dt.datetime | None:
+        """The server's clock, as its answers said (None before the first answer)."""
+        return self.http.server_now()
+
+    async def server_clock(self) -> dt.datetime:
+        """The server's clock now; asks the server (one small request) when no answer has told it yet."""
+        now = self.http.server_now()
+        if now is None:
+            await self._call("GET", "statuses")
+            now = self.http.server_now()
+        if now is None:  # an answer without a Date header or a timestamp: nothing better to go on
+            return dt.datetime.now(dt.timezone.utc)
+        return now
 
     @staticmethod
     def _parse(model: type[M], value: Any, what: str) -> M:
         if not isinstance(value, Mapping):
             raise MalformedResponse(f"The server's {what} is not an object")
-        try:
+        with _reading(what):
             return model.model_validate(value)
-        except ValidationError as exc:  # lenient models make this rare: report, never crash
-            raise MalformedResponse(f"The server's {what} could not be read ({exc.error_count()} problem(s))") from None
 
     async def _one(self, model: type[M], method: str, path: str, key: str | None, **kw: Any) -> M:
         data, _ = await self._call(method, path, **kw)
@@ -422,10 +471,9 @@ class OnePageCRMClient:
         params["page"] = str(max(1, page))
         params["per_page"] = str(min(MAX_PER_PAGE, max(1, per_page)))
         data, others = await self._call("GET", path, params=params)
-        try:
-            result = wire.parse_page(model, data, list_key, page=page)
-        except ValidationError as exc:
-            raise MalformedResponse(f"The server's {list_key} could not be read ({exc.error_count()} problem(s))") from None
+        with _reading(list_key):
+            result = wire.parse_listing(model, data, list_key, page=page, paged=True)
+            check_ids(result.items, wire.record_id, list_key)
         result.extra.update(others)
         return result
 
@@ -438,17 +486,18 @@ class OnePageCRMClient:
             return await self._page(model, path, list_key, filters, allowed, number, MAX_PER_PAGE)
 
         pages = await fetch_all_pages(
-            fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress, on_first=on_first
+            fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress, on_first=on_first,
+            key=wire.record_id, what=list_key,
         )
         return pages.items
 
     async def _list(self, model: type[M], path: str, list_key: str) -> list[M]:
         """An unpaged listing (users, statuses, ...): `data` is an array, or {list_key: [...]}."""
         data, _ = await self._call("GET", path)
-        try:
-            return wire.parse_page(model, data, list_key).items
-        except ValidationError as exc:
-            raise MalformedResponse(f"The server's {list_key} could not be read ({exc.error_count()} problem(s))") from None
+        with _reading(list_key):
+            items = wire.parse_listing(model, data, list_key, paged=False).items
+            check_ids(items, wire.record_id, list_key)
+        return items
 
     # -- account -----------------------------------------------------------------------------------
 
@@ -477,7 +526,10 @@ class OnePageCRMClient:
 
     async def call_results(self) -> list[wire.CallResult]:
         data, _ = await self._call("GET", "call_results")
-        return [wire.CallResult.model_validate(r) for r in wire._call_results(data)]
+        if not isinstance(data, (list, Mapping)):
+            raise MalformedResponse("The server's call results are not a list")
+        with _reading("call results"):
+            return [wire.CallResult.model_validate(r) for r in wire._call_results(data)]
 
     async def custom_fields(self) -> list[wire.CustomField]:
         return await self._all(wire.CustomField, "custom_fields", "custom_fields", {}, frozenset())

@@ -20,6 +20,8 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from crmtui.backends.errors import MalformedResponse
+
 # -- lenient scalar types ----------------------------------------------------------------------
 
 
@@ -719,3 +721,31 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
         max_page=_to_int_or_none(data.get("max_page")) or 0,
         extra=meta,
     )
+
+
+def parse_listing(model: type[T], data: Any, list_key: str, *, page: int = 1, paged: bool) -> Page[T]:
+    """A listing's page, refusing shapes that would read as an empty or shorter listing.
+
+    A paged listing's `data` is {list_key: [...], total_count, ...}; an unpaged one (users, statuses)
+    may also be a bare array. Every row must be an object. `parse_page` is the lenient reader for
+    nested lists; here a null, a string or a missing key means the answer is broken, not empty.
+    """
+    if isinstance(data, list) and not paged:
+        rows: Any = data
+    elif _is_obj(data) and list_key in data:
+        rows = data[list_key]
+    else:
+        raise MalformedResponse(f"The server's answer lacks the {list_key} list")
+    if not isinstance(rows, list):
+        raise MalformedResponse(f"The server's {list_key} are not a list")
+    junk = sum(1 for row in rows if not _is_obj(row))
+    if junk:
+        raise MalformedResponse(f"The server's {list_key} include {junk} row(s) that are not records")
+    return parse_page(model, data, list_key, page=page)
+
+
+def record_id(item: BaseModel) -> str:
+    """The id a listing's row is known by (a stream row's contact id)."""
+    if isinstance(item, StreamItem):
+        return item.contact.id
+    return getattr(item, "id", "")

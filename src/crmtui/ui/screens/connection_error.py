@@ -16,6 +16,7 @@ from crmtui.backends.errors import (
     Offline,
     PermissionDenied,
     RateLimited,
+    TooSlow,
 )
 from crmtui.connection_help import explain
 
@@ -31,6 +32,7 @@ _EXPLAINED: list[tuple[type[BackendError], str, str]] = [
 
 _HINTS: list[tuple[type[BackendError], str, str]] = [
     (AuthError, "Sign-in failed", "Check the user id and API key (crmtui login), then retry."),
+    (TooSlow, "The server is too slow", "It did not finish answering in time; check your connection, then retry."),
     (Offline, "Cannot reach the server", "Check your connection or the server address, then retry."),
     (RateLimited, "The server is throttling requests", "Wait a little, then retry."),
     (MalformedResponse, "The server sent something unexpected", "The API may have changed; retry or report it."),
@@ -54,7 +56,7 @@ def describe_error(error: BaseException, base_url: str | None = None) -> tuple[s
             return title, message, hint
     if isinstance(error, BackendError):
         return "Could not load your CRM", error.user_message, "Retry, or quit and try again later."
-    return "Could not load your CRM", f"{type(error).__name__}: {error}", "Retry, or quit and report it."
+    return "Could not load your CRM", f"Unexpected problem ({type(error).__name__}).", "Retry, or quit and report it."
 
 
 def api_address(backend: object) -> str | None:

@@ -1,0 +1,273 @@
+"""Paging helpers for every backend, bounded by what has actually arrived.
+
+Three styles: page numbers (OnePageCRM 1-based, Crust 0-based; concurrent), offsets (Pipedrive's
+start/limit with more_items_in_collection; sequential) and cursors (page tokens; sequential).
+
+A server's own claims (max_page, total_count, "more items") only ever *limit* what is fetched; they
+never make it fetch more than the answers bear out. Every helper goes through a `PageGuard`:
+
+- a hard cap on pages and on items (`PagingLimits`): a listing beyond it is `ListingTooLarge`;
+- a page that comes back empty or short (fewer items than the first page had) is the last one;
+- page numbers are launched lazily, at most `concurrency` in flight, so an absurd `max_page` costs at
+  most one window of requests, not one task per claimed page;
+- a repeated offset or cursor, or a page that repeats records already seen, is `MalformedResponse`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from crmtui.backends.errors import ListingTooLarge, MalformedResponse
+
+T = TypeVar("T")
+ProgressCallback = Callable[[int, int], None]
+KeyOf = Callable[[Any], Hashable]
+
+
+@dataclass(frozen=True)
+class PagingLimits:
+    """Hard caps on one listing, whatever the server claims."""
+
+    max_pages: int = 2_000
+    max_items: int = 200_000
+
+
+DEFAULT_LIMITS = PagingLimits()
+
+
+@dataclass
+class Pages(Generic[T]):
+    """Every item of a paged listing, plus what the server said about its size."""
+
+    items: list[T]
+    total_count: int
+    pages: int
+
+
+class PageLike(Protocol[T]):
+    items: Sequence[T]
+    total_count: int
+    page: int
+    per_page: int
+    max_page: int
+
+
+class OffsetPageLike(Protocol[T]):
+    items: Sequence[T]
+    more: bool
+    """The server says more items follow (Pipedrive: additional_data.pagination.more_items_in_collection)."""
+    next_start: int | None
+    """Where the next page starts, when the server says (None: this start plus the items received)."""
+
+
+class CursorPageLike(Protocol[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+    """The token of the next page (None or empty: this is the last page)."""
+
+
+def check_ids(items: Sequence[Any], key: KeyOf, what: str) -> None:
+    """Refuse one page whose records lack an id or share one: merged by id, they would vanish."""
+    seen: set[Hashable] = set()
+    for item in items:
+        ident = key(item)
+        if ident is None or ident == "":
+            raise MalformedResponse(f"The server's {what} include a record without an id")
+        if ident in seen:
+            raise MalformedResponse(f"The server's {what} list the same record twice on one page")
+        seen.add(ident)
+
+
+class PageGuard:
+    """What every paging helper goes through: caps, repeated positions, repeated pages."""
+
+    def __init__(self, limits: PagingLimits = DEFAULT_LIMITS, *, what: str = "listing", key: KeyOf | None = None) -> None:
+        self.limits = limits
+        self.what = what
+        self.key = key
+        self.pages = 0
+        self.items = 0
+        self._positions: set[Hashable] = set()
+        self._keys: set[Hashable] = set()
+
+    def admit(self, items: Sequence[Any], where: Hashable) -> None:
+        """Count one page that arrived; refuse it when the listing outgrows the caps or repeats itself."""
+        self.pages += 1
+        self.items += len(items)
+        if not items:
+            return  # an empty page ends a listing; it never makes one too large
+        if self.pages > self.limits.max_pages or self.items > self.limits.max_items:
+            raise self.too_large()
+        if self.key is None:
+            return
+        keys = {self.key(item) for item in items}
+        if len(items) > 1 and keys <= self._keys:
+            raise MalformedResponse(f"The server's {self.what} repeat themselves (page {where} brings nothing new)")
+        self._keys |= keys
+
+    def position(self, where: Hashable) -> None:
+        """Refuse an offset or cursor already asked for: the listing would never end."""
+        if where in self._positions:
+            raise MalformedResponse(f"The server's {self.what} do not move forward (page {where!s:.40} again)")
+        self._positions.add(where)
+
+    def too_large(self) -> ListingTooLarge:
+        return ListingTooLarge(
+            f"The server's {self.what} are larger than crmtui reads "
+            f"({self.limits.max_pages:,} pages or {self.limits.max_items:,} records)"
+        )
+
+
+def last_page(first: PageLike, asked_per_page: int, limits: PagingLimits = DEFAULT_LIMITS) -> int:
+    """The last page number worth asking for (1-based count), from what the first page claims.
+
+    max_page and total_count each bound it (the smaller wins: a wild max_page does not beat a sane
+    total); per_page falls back to the first page's size, then the size asked. At most one page beyond
+    the cap, so that a listing larger than the cap is noticed (the guard refuses that page).
+    """
+    claims: list[int] = []
+    if first.max_page and first.max_page > 0:
+        claims.append(first.max_page)
+    size = first.per_page if first.per_page and first.per_page > 0 else len(first.items) or asked_per_page
+    if first.total_count and first.total_count > 0 and size:
+        claims.append(math.ceil(first.total_count / size))
+    return max(1, min([*claims, limits.max_pages + 1])) if claims else 1
+
+
+async def fetch_all_pages(
+    fetch: Callable[[int], Awaitable[PageLike]],
+    *,
+    per_page: int,
+    concurrency: int,
+    on_progress: ProgressCallback | None = None,
+    on_first: Callable[[Sequence[Any]], None] | None = None,
+    first_page: int = 1,
+    key: KeyOf | None = None,
+    limits: PagingLimits = DEFAULT_LIMITS,
+    what: str = "listing",
+) -> Pages[Any]:
+    """The first page, then the rest with at most `concurrency` requests in flight, in page order.
+
+    `on_first` gets the first page's items as soon as they arrive (a screen can show them meanwhile).
+    `first_page` is 1 for 1-based APIs, 0 for 0-based ones; `key` (a record's id) lets a page that
+    only repeats earlier records be refused.
+    """
+    guard = PageGuard(limits, what=what, key=key)
+    first = await fetch(first_page)
+    guard.admit(first.items, first_page)
+    if on_first is not None:
+        on_first(first.items)
+    size = len(first.items)
+    count = last_page(first, per_page, limits) if size else 1
+    total = min(max(first.total_count, size), count * size)
+    fetched = size
+    if on_progress is not None:
+        on_progress(fetched, total)
+    results: dict[int, Sequence[Any]] = {1: first.items}
+    stop_at = count  # the last page (1-based position) still wanted; shrinks when a page ends short
+    running: dict[asyncio.Task, int] = {}
+    landed: asyncio.Queue[asyncio.Task] = asyncio.Queue()  # in the order pages arrive
+    following = 2
+    width = max(1, concurrency)
+    try:
+        while following <= stop_at or running:
+            while following <= stop_at and len(running) < width:
+                task = asyncio.ensure_future(fetch(first_page + following - 1))
+                task.add_done_callback(landed.put_nowait)
+                running[task] = following
+                following += 1
+            task = await landed.get()
+            number = running.pop(task)
+            if number > stop_at:  # launched before an earlier page turned out to be the last
+                if not task.cancelled():
+                    task.exception()  # not needed, whatever it was
+                continue
+            page = task.result()
+            guard.admit(page.items, first_page + number - 1)
+            results[number] = page.items
+            fetched += len(page.items)
+            if len(page.items) < size:
+                stop_at = number
+                for other, other_number in running.items():
+                    if other_number > number:
+                        other.cancel()
+            if on_progress is not None:
+                on_progress(min(fetched, max(total, fetched)), max(total, fetched))
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    kept = [number for number in sorted(results) if number <= stop_at]
+    items = [item for number in kept for item in results[number]]
+    return Pages(items=items, total_count=max(total, len(items)), pages=len(kept))
+
+
+async def fetch_offset_pages(
+    fetch: Callable[[int], Awaitable[OffsetPageLike]],
+    *,
+    start: int = 0,
+    on_progress: ProgressCallback | None = None,
+    on_first: Callable[[Sequence[Any]], None] | None = None,
+    key: KeyOf | None = None,
+    limits: PagingLimits = DEFAULT_LIMITS,
+    what: str = "listing",
+) -> Pages[Any]:
+    """Offset paging, one page at a time (`fetch(start)`), until the server says there is no more.
+
+    Ends on an empty page too; an offset that does not move forward is refused.
+    """
+    guard = PageGuard(limits, what=what, key=key)
+    items: list[Any] = []
+    offset = start
+    while True:
+        guard.position(offset)
+        page = await fetch(offset)
+        guard.admit(page.items, offset)
+        if guard.pages == 1 and on_first is not None:
+            on_first(page.items)
+        items.extend(page.items)
+        if on_progress is not None:
+            on_progress(len(items), len(items))
+        if not page.more or not page.items:
+            break
+        following = page.next_start if page.next_start is not None else offset + len(page.items)
+        if following <= offset:
+            raise MalformedResponse(f"The server's {what} do not move forward (next start {following} after {offset})")
+        offset = following
+    return Pages(items=items, total_count=len(items), pages=guard.pages)
+
+
+async def fetch_cursor_pages(
+    fetch: Callable[[str | None], Awaitable[CursorPageLike]],
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_first: Callable[[Sequence[Any]], None] | None = None,
+    key: KeyOf | None = None,
+    limits: PagingLimits = DEFAULT_LIMITS,
+    what: str = "listing",
+) -> Pages[Any]:
+    """Cursor paging, one page at a time (`fetch(None)` first, then each page's `next_cursor`).
+
+    Ends when a page has no next cursor or no items; a cursor seen before is refused.
+    """
+    guard = PageGuard(limits, what=what, key=key)
+    items: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = await fetch(cursor)
+        guard.admit(page.items, cursor or "first")
+        if guard.pages == 1 and on_first is not None:
+            on_first(page.items)
+        items.extend(page.items)
+        if on_progress is not None:
+            on_progress(len(items), len(items))
+        if not page.next_cursor or not page.items:
+            break
+        cursor = page.next_cursor
+        guard.position(cursor)
+    return Pages(items=items, total_count=len(items), pages=guard.pages)
