@@ -35,12 +35,20 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         help="work from the local cache only; changes wait in the outbox until an online start",
     )
     parser.add_argument("--resync", action="store_true", help="drop the local cache and fetch everything again")
+    parser.add_argument(
+        "--allow-insecure-http", action="store_true",
+        help="send the API key over plain http:// to another machine (refused otherwise; the app warns on every screen)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="{login,sandbox}")
 
     login = sub.add_parser("login", help="sign in and save a profile")
     # SUPPRESS keeps `crmtui --profile x login` working: the subcommand must not reset the value.
     login.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to save (default: active)")
     login.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API address to sign in to")
+    login.add_argument(
+        "--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
+        help="allow a plain http:// address on another machine (saved in the profile)",
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the OnePageCRM sandbox server")
     # The sandbox's options are only loaded when asked for, so the client starts without it.
@@ -70,6 +78,7 @@ def _run_ui(
     connection, *, theme: str | None, refresh_seconds: int, clock=None, profile: str | None = None,
     demo: bool = False, offline: bool = False, resync: bool = False, forget_local: bool = False,
 ) -> int:
+    from crmtui.backends.address import unencrypted
     from crmtui.backends.registry import create_backend
     from crmtui.service.cached import CachedBackend
     from crmtui.service.local import local_files
@@ -100,6 +109,7 @@ def _run_ui(
             refresh_seconds=refresh_seconds,
             outbox=outbox,
             offline=offline,
+            unencrypted=unencrypted(connection.base_url),
             **({"clock": clock} if clock is not None else {}),
         )
     finally:
@@ -120,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "login":
         from crmtui.login import run_login
 
-        return run_login(profile=args.profile, base_url=args.base_url)
+        return run_login(profile=args.profile, base_url=args.base_url, allow_insecure_http=args.allow_insecure_http)
 
     cfg = load_config()
     theme = args.theme or cfg.theme
@@ -134,7 +144,9 @@ def _run(args: argparse.Namespace) -> int:
             )
     if args.reset:
         raise _UsageError("--reset only applies with --demo")
-    connection = resolve_connection(cfg, profile=args.profile, base_url=args.base_url)
+    connection = resolve_connection(
+        cfg, profile=args.profile, base_url=args.base_url, allow_insecure_http=args.allow_insecure_http
+    )
     profile = None if os.environ.get("ONEPAGECRM_USER_ID", "").strip() else (args.profile or cfg.active_profile)
     return _run_ui(
         connection, theme=theme, refresh_seconds=cfg.refresh_seconds, profile=profile,
@@ -161,6 +173,7 @@ def _fail(message: str, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    from crmtui.backends.address import InsecureAddress
     from crmtui.backends.errors import BackendError
     from crmtui.config import ConfigError
     from crmtui.demo import DemoError
@@ -174,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_CONFIG)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_CONFIG)
+    except InsecureAddress as exc:  # a setting to change (the address), not a server's failure
+        return _fail(exc.user_message, EXIT_CONFIG)
     except BackendError as exc:
         return _fail(exc.user_message, EXIT_FAILURE)
     except DemoError as exc:

@@ -40,6 +40,8 @@ class ProfileConfig(BaseModel):
     base_url: str | None = None
     user_id: str
     api_key: SecretStr | None = None
+    allow_insecure_http: bool = False
+    """Send the credentials over plain http to another machine (the app warns on every screen)."""
 
 
 class AppConfig(BaseModel):
@@ -154,6 +156,8 @@ def config_to_toml(cfg: AppConfig) -> str:
         if profile.base_url is not None:
             entry["base_url"] = profile.base_url
         entry["user_id"] = profile.user_id
+        if profile.allow_insecure_http:
+            entry["allow_insecure_http"] = True
         if profile.api_key is not None:
             entry["api_key"] = profile.api_key.get_secret_value()
         profiles[name] = entry
@@ -194,13 +198,23 @@ def save_config(cfg: AppConfig, path: Path | None = None) -> Path:
 # -- choosing a connection -----------------------------------------------------------------------
 
 
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def resolve_connection(
     cfg: AppConfig,
     profile: str | None = None,
     base_url: str | None = None,
     env: Mapping[str, str] = os.environ,
+    *,
+    allow_insecure_http: bool = False,
 ):
-    """The Connection to use, from (in order) the environment, the command line and the profile."""
+    """The Connection to use, from (in order) the environment, the command line and the profile.
+
+    Plain http to another machine is allowed by `allow_insecure_http` (the command line),
+    CRMTUI_ALLOW_INSECURE_HTTP=1 or the profile's `allow_insecure_http`; the client refuses it otherwise.
+    """
     Connection = _connection_class()
     env_user = env.get("ONEPAGECRM_USER_ID", "").strip()
     env_key = env.get("ONEPAGECRM_API_KEY", "").strip()
@@ -218,9 +232,14 @@ def resolve_connection(
 
     url = base_url or env_url or (chosen.base_url if chosen else None) or DEFAULT_BASE_URL
     backend = chosen.backend if chosen else "onepagecrm"
+    insecure = allow_insecure_http or _yes(env.get("CRMTUI_ALLOW_INSECURE_HTTP")) or bool(
+        chosen is not None and chosen.allow_insecure_http
+    )
 
     if env_user:
-        return Connection(backend=backend, base_url=url, user_id=env_user, api_key=env_key)
+        return Connection(
+            backend=backend, base_url=url, user_id=env_user, api_key=env_key, allow_insecure_http=insecure
+        )
     if chosen is None:
         raise ConfigError(f"no OnePageCRM credentials: {LOGIN_HINT}")
 
@@ -231,4 +250,6 @@ def resolve_connection(
         api_key = chosen.api_key.get_secret_value()
     if not api_key:
         raise ConfigError(f"no API key stored for profile {name!r}: run `crmtui login --profile {name}`")
-    return Connection(backend=backend, base_url=url, user_id=chosen.user_id, api_key=api_key)
+    return Connection(
+        backend=backend, base_url=url, user_id=chosen.user_id, api_key=api_key, allow_insecure_http=insecure
+    )

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from crmtui import secrets
+from crmtui.backends.address import InsecureAddress, check_address, unencrypted
 from crmtui.backends.errors import BackendError
 from crmtui.config import (
     DEFAULT_BASE_URL,
@@ -47,7 +48,9 @@ def display_name(bootstrap: Any, fallback: str) -> str:
     return name or str(user.get("email") or fallback)
 
 
-async def check_credentials(user_id: str, api_key: str, base_url: str, *, transport: Any = None) -> str:
+async def check_credentials(
+    user_id: str, api_key: str, base_url: str, *, transport: Any = None, allow_insecure_http: bool = False
+) -> str:
     """GET /bootstrap with the credentials; the user's display name, or LoginFailed.
 
     `transport` (an httpx transport) is only for tests of answers the sandbox cannot give.
@@ -56,14 +59,18 @@ async def check_credentials(user_id: str, api_key: str, base_url: str, *, transp
 
     extra = {"transport": transport} if transport is not None else {}
     try:
-        async with OnePageCRMClient(user_id, api_key, base_url=base_url, **extra) as client:
+        async with OnePageCRMClient(
+            user_id, api_key, base_url=base_url, allow_insecure_http=allow_insecure_http, **extra
+        ) as client:
             bootstrap = await client.bootstrap()
     except BackendError as exc:
         raise LoginFailed(explain(exc, base_url)) from None
     return display_name(bootstrap, user_id)
 
 
-def remember(cfg: AppConfig, profile: str, user_id: str, api_key: str, base_url: str | None) -> bool:
+def remember(
+    cfg: AppConfig, profile: str, user_id: str, api_key: str, base_url: str | None, *, allow_insecure_http: bool = False
+) -> bool:
     """Put the profile in `cfg` and make it active; True if the key went to the OS keyring."""
     previous = cfg.profiles.get(profile)
     if previous is not None and previous.user_id != user_id:
@@ -74,6 +81,7 @@ def remember(cfg: AppConfig, profile: str, user_id: str, api_key: str, base_url:
         base_url=base_url,
         user_id=user_id,
         api_key=None if in_keyring else SecretStr(api_key),
+        allow_insecure_http=allow_insecure_http,
     )
     cfg.profiles = profiles
     cfg.active_profile = profile
@@ -101,6 +109,7 @@ def run_login(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    allow_insecure_http: bool = False,
 ) -> int:
     """Interactive when stdin is a terminal; otherwise reads two lines: user id, then API key."""
     stdin = stdin or sys.stdin
@@ -115,8 +124,13 @@ def run_login(
     if stdin.isatty():
         stderr.write(f"Sign in to {url} (profile {name}). Find your keys in {API_KEY_HELP}.\n")
     try:
-        if not url.startswith(("http://", "https://")):
-            raise LoginFailed(f"the API address must start with http:// or https:// (got {url!r})")
+        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http)
+        try:
+            check_address(url, allow_insecure_http=insecure)
+        except InsecureAddress as exc:
+            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        if unencrypted(url):
+            stderr.write(inert_line(f"Warning: {url} is plain http: the API key will cross the network unencrypted") + "\n")
         user_id = _ask("User id: ", stdin, stderr, secret=False)
         api_key = _ask("API key: ", stdin, stderr, secret=True)
         if not user_id or not api_key:
@@ -124,12 +138,12 @@ def run_login(
         # A throttled or slow server can take half a minute (retries with backoff): say what is going on.
         stderr.write(f"Checking the credentials at {url}…\n")
         stderr.flush()
-        who = asyncio.run(check_credentials(user_id, api_key, url))
+        who = asyncio.run(check_credentials(user_id, api_key, url, allow_insecure_http=insecure))
     except LoginFailed as exc:
         stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
         return 1
 
-    in_keyring = remember(cfg, name, user_id, api_key, chosen_url)
+    in_keyring = remember(cfg, name, user_id, api_key, chosen_url, allow_insecure_http=insecure and unencrypted(url))
     try:
         written = save_config(cfg, config_path)
     except ConfigError:

@@ -97,12 +97,36 @@ def test_login_malformed_answer() -> None:
         return httpx.Response(200, text="<html>captive portal</html>", headers={"content-type": "text/html"})
 
     with pytest.raises(LoginFailed, match="did not answer like the OnePageCRM API"):
-        asyncio.run(check_credentials("u", "k", "http://portal.test/api/v3", transport=httpx.MockTransport(handler)))
+        asyncio.run(check_credentials("u", "k", "https://portal.test/api/v3", transport=httpx.MockTransport(handler)))
+
+
+def test_login_refuses_plain_http_to_another_machine() -> None:
+    """The key would cross the network in clear: refused before it is even asked for."""
+    code, _, err = login("http://crm.example.test/api/v3", "u\nk\n")
+    assert code == 1
+    assert "unencrypted to crm.example.test" in err and "--allow-insecure-http" in err
+    assert load_config().profiles == {}
+
+
+def test_plain_http_to_another_machine_only_when_asked_for() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(401, json={"status": 401, "message": "Unauthorized"})
+
+    url = "http://crm.example.test/api/v3"
+    with pytest.raises(LoginFailed, match="unencrypted"):
+        asyncio.run(check_credentials("u", "k", url, transport=httpx.MockTransport(handler)))
+    assert seen == []  # nothing was sent
+    with pytest.raises(LoginFailed, match="wrong user id or API key"):
+        asyncio.run(check_credentials("u", "k", url, transport=httpx.MockTransport(handler), allow_insecure_http=True))
+    assert len(seen) == 1
 
 
 def test_login_rejects_a_base_url_without_scheme() -> None:
     code, _, err = login("localhost:8080/api/v3", "u\nk\n")
-    assert code == 1 and "http://" in err
+    assert code == 1 and "https://" in err
 
 
 def test_login_command_reads_stdin(sandbox, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen, describe_error
 from crmtui.ui.screens.help import HelpScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
+from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.stream_list import StreamList
 
 from .conftest import NARROW, NOW, WIDE, frozen_clock, loaded, settled, wait_for
@@ -181,3 +182,19 @@ async def test_refresh_failure_after_start_shows_in_header(sandbox, make_app) ->
         assert app.offline_since is not None and app.sync_status == "offline"
         assert "offline since 09:00" in str(app.screen.query_one("#header").render())
         assert app.screen.query_one(StreamList).entries  # the loaded stream stays usable
+
+
+async def test_plain_http_to_another_machine_is_shown_on_every_screen(make_app) -> None:
+    """--allow-insecure-http: the person chose it, and the header keeps saying so."""
+    app = make_app(unencrypted=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        for key in ("1", "3", "5"):
+            await pilot.press(key)
+            await pilot.pause()
+            header = app.screen.query_one(AppHeader).render().plain
+            assert header.startswith(" crmtui  ⚠ http "), header
+    plain = make_app()
+    async with plain.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert "⚠ http" not in plain.screen.query_one(AppHeader).render().plain

@@ -36,6 +36,7 @@ from typing import Any
 import h11
 import httpx
 
+from crmtui.backends.address import check_address
 from crmtui.backends.errors import BackendError, MalformedResponse, Offline, RateLimited, TooSlow
 from crmtui.backends.paging import (  # noqa: F401 - re-exported: the paging helpers of this layer
     PageLike,
@@ -168,7 +169,10 @@ class ApiHttp:
         event_hooks: dict[str, list[Callable[..., Any]]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        if auth is not None:  # credentials go over https, or plain http to this machine only
+            check_address(base_url, allow_insecure_http=allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         self.retry = retry
         self.server_offset: float | None = None

@@ -1,7 +1,4 @@
-"""Which Backend to build for a Connection.
-
-(Written by the login/profiles helper as a stand-in; the backend helper may extend it.)
-"""
+"""Which Backend to build for a Connection."""
 
 from __future__ import annotations
 
@@ -18,6 +15,8 @@ class Connection:
     base_url: str
     user_id: str
     api_key: str = field(repr=False)
+    allow_insecure_http: bool = False
+    """The person chose to send the credentials over plain http to another machine."""
 
 
 def create_backend(connection: Connection) -> Backend:
@@ -25,6 +24,9 @@ def create_backend(connection: Connection) -> Backend:
         from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
         from crmtui.backends.onepagecrm.client import OnePageCRMClient
 
-        client = OnePageCRMClient(connection.user_id, connection.api_key, base_url=connection.base_url)
+        client = OnePageCRMClient(
+            connection.user_id, connection.api_key, base_url=connection.base_url,
+            allow_insecure_http=connection.allow_insecure_http,
+        )
         return OnePageCRMBackend(client)
     raise ValueError(f"unknown backend {connection.backend!r}")

@@ -130,8 +130,11 @@ class CrmApp(App[int]):
         cursor_blink: bool = True,
         outbox: Outbox | None = None,
         offline: bool = False,
+        unencrypted: bool = False,
     ) -> None:
         super().__init__()
+        self.unencrypted = unencrypted
+        """The person allowed plain http to another machine: the header warns on every screen."""
         self._drop_controls = DropControlCharacters()
         self.offline_mode = offline
         """crmtui --offline: the cache only; changes wait in the outbox for an online start."""
@@ -170,6 +173,11 @@ class CrmApp(App[int]):
             self.set_interval(self.unread_seconds, self._periodic_unread)
         self.load_stream(initial=True)
         self.start_outbox()
+        if self.unencrypted:
+            self.notify(
+                "Plain http: your API key and your data cross the network unencrypted (--allow-insecure-http).",
+                title="Unencrypted connection", severity="warning", timeout=10,
+            )
 
     @work(group="outbox", exit_on_error=False)
     async def start_outbox(self) -> None:
@@ -497,7 +505,7 @@ def run_app(
 ) -> int:
     """Run the UI until the user quits; returns the exit code (1, with one line on stderr, after a bug).
 
-    `options`: outbox, offline (see CrmApp).
+    `options`: outbox, offline, unencrypted (see CrmApp).
     """
     from crmtui.ui.crash import run_guarded
 

@@ -363,7 +363,9 @@ class OnePageCRMClient:
         max_concurrency: int = DEFAULT_CONCURRENCY,
         transport: httpx.AsyncBaseTransport | None = None,
         event_hooks: dict[str, list[Any]] | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        """Raises InsecureAddress for plain http to another machine unless `allow_insecure_http`."""
         self.user_id = user_id
         self.base_url = base_url.rstrip("/")
         self.max_concurrency = max(1, max_concurrency)
@@ -377,6 +379,7 @@ class OnePageCRMClient:
             headers={"Accept": "application/json", "User-Agent": "crmtui"},
             transport=transport,
             event_hooks=event_hooks,
+            allow_insecure_http=allow_insecure_http,
         )
 
     def __repr__(self) -> str:  # never the key

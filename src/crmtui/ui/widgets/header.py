@@ -33,7 +33,10 @@ class AppHeader(Widget):
         sync = getattr(app, "sync_status", "")
         error = getattr(app, "sync_error", "")
         unread = getattr(app, "unread_count", 0)
-        left = Text.assemble((" crmtui ", "bold reverse"), " ", (user, "bold"))
+        badge = Text(" crmtui ", "bold reverse")
+        if getattr(app, "unencrypted", False):
+            badge.append(" ⚠ http ", "bold white on red")  # the key crosses the network in clear: always in sight
+        left = Text.assemble(badge, " ", (user, "bold"))
         if self.title:
             left.append(f"  {self.title}")
         right = Text()
@@ -71,7 +74,7 @@ class AppHeader(Widget):
         room = max(width - right.cell_len - 1, 8)
         if left.cell_len > room and account is not None and account.name:
             # Narrow: drop the account name before the screen title (the user name says enough).
-            left = Text.assemble((" crmtui ", "bold reverse"), " ", (account.user.name, "bold"))
+            left = Text.assemble(badge, " ", (account.user.name, "bold"))
             if self.title:
                 left.append(f"  {self.title}")
         if left.cell_len > room:
