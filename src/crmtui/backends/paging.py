@@ -207,6 +207,32 @@ async def fetch_all_pages(
     return Pages(items=items, total_count=max(total, len(items)), pages=len(kept))
 
 
+async def _one_at_a_time(
+    fetch: Callable[[Any], Awaitable[Any]],
+    first: Hashable,
+    following: Callable[[Any, Any], Hashable | None],
+    guard: PageGuard,
+    on_progress: ProgressCallback | None,
+    on_first: Callable[[Sequence[Any]], None] | None,
+) -> Pages[Any]:
+    """Pages one after another from `first`, each next position given by `following(page, position)`
+    (None: that was the last page); an empty page ends too, a position seen before is refused."""
+    items: list[Any] = []
+    position: Any = first
+    while True:
+        guard.position(position)
+        page = await fetch(position)
+        guard.admit(page.items, position if position is not None else "first")
+        if guard.pages == 1 and on_first is not None:
+            on_first(page.items)
+        items.extend(page.items)
+        if on_progress is not None:
+            on_progress(len(items), len(items))
+        position = following(page, position) if page.items else None
+        if position is None:
+            return Pages(items=items, total_count=len(items), pages=guard.pages)
+
+
 async def fetch_offset_pages(
     fetch: Callable[[int], Awaitable[OffsetPageLike]],
     *,
@@ -221,25 +247,17 @@ async def fetch_offset_pages(
 
     Ends on an empty page too; an offset that does not move forward is refused.
     """
+
+    def following(page: OffsetPageLike, offset: int) -> int | None:
+        if not page.more:
+            return None
+        after = page.next_start if page.next_start is not None else offset + len(page.items)
+        if after <= offset:
+            raise MalformedResponse(f"The server's {what} do not move forward (next start {after} after {offset})")
+        return after
+
     guard = PageGuard(limits, what=what, key=key)
-    items: list[Any] = []
-    offset = start
-    while True:
-        guard.position(offset)
-        page = await fetch(offset)
-        guard.admit(page.items, offset)
-        if guard.pages == 1 and on_first is not None:
-            on_first(page.items)
-        items.extend(page.items)
-        if on_progress is not None:
-            on_progress(len(items), len(items))
-        if not page.more or not page.items:
-            break
-        following = page.next_start if page.next_start is not None else offset + len(page.items)
-        if following <= offset:
-            raise MalformedResponse(f"The server's {what} do not move forward (next start {following} after {offset})")
-        offset = following
-    return Pages(items=items, total_count=len(items), pages=guard.pages)
+    return await _one_at_a_time(fetch, start, following, guard, on_progress, on_first)
 
 
 async def fetch_cursor_pages(
@@ -256,18 +274,4 @@ async def fetch_cursor_pages(
     Ends when a page has no next cursor or no items; a cursor seen before is refused.
     """
     guard = PageGuard(limits, what=what, key=key)
-    items: list[Any] = []
-    cursor: str | None = None
-    while True:
-        page = await fetch(cursor)
-        guard.admit(page.items, cursor or "first")
-        if guard.pages == 1 and on_first is not None:
-            on_first(page.items)
-        items.extend(page.items)
-        if on_progress is not None:
-            on_progress(len(items), len(items))
-        if not page.next_cursor or not page.items:
-            break
-        cursor = page.next_cursor
-        guard.position(cursor)
-    return Pages(items=items, total_count=len(items), pages=guard.pages)
+    return await _one_at_a_time(fetch, None, lambda page, _cursor: page.next_cursor or None, guard, on_progress, on_first)
