@@ -14,6 +14,7 @@ import re
 
 from rich.segment import Segment
 from textual.color import Color
+from textual.content import Content
 from textual.filter import LineFilter
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -31,3 +32,10 @@ class DropControlCharacters(LineFilter):
             else segment
             for segment in segments
         ]
+
+
+def plain(text: str) -> Content:
+    """`text` (a name, a stage, a saved action: someone else's words) as it is, never read as Textual
+    markup: a name like "Ann [/x]" raised MarkupError in a dialog's title and ended the app, and
+    "[@click=app.quit]…" would have been a link to an action."""
+    return Content(text)

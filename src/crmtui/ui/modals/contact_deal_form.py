@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from textual import on
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Select
 
@@ -15,6 +16,7 @@ from crmtui.domain.models import Account
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.inert import plain
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,11 @@ class DealModal(ContactFormModal[DealDraft]):
     def _pipeline(self, pipeline_id: object):
         return next((p for p in self.account.pipelines if p.id == pipeline_id), None)
 
-    def _stage_options(self, pipeline_id: object) -> list[tuple[str, int]]:
+    def _stage_options(self, pipeline_id: object) -> list[tuple[Content, int]]:
         pipeline = self._pipeline(pipeline_id)
-        return [(f"{s.label} ({s.stage}%)" if s.label else f"{s.stage}%", s.stage) for s in (pipeline.stages if pipeline else [])]
+        return [
+            (plain(f"{s.label} ({s.stage}%)" if s.label else f"{s.stage}%"), s.stage) for s in (pipeline.stages if pipeline else [])
+        ]
 
     def fields(self) -> Iterable[Widget]:
         pipelines = self.account.pipelines
@@ -51,7 +55,7 @@ class DealModal(ContactFormModal[DealDraft]):
         yield form_row("Amount", TextInput(placeholder=f"{self.account.currency_symbol} per month", id="deal-amount", compact=True))
         yield form_row("Months", TextInput("1", id="deal-months", compact=True))
         if pipelines:
-            yield form_row("Pipeline", Select([(p.name, p.id) for p in pipelines], value=default.id if default else Select.NULL, allow_blank=False, id="deal-pipeline", compact=True))
+            yield form_row("Pipeline", Select([(plain(p.name), p.id) for p in pipelines], value=default.id if default else Select.NULL, allow_blank=False, id="deal-pipeline", compact=True))
             stages = self._stage_options(default.id if default else None)
             yield form_row("Stage", Select(stages, value=stages[0][1] if stages else Select.NULL, allow_blank=not stages, id="deal-stage", compact=True))
         close = format_date(self.today + dt.timedelta(days=30), self.account.date_format)

@@ -24,6 +24,7 @@ from crmtui.domain.models import Account, Phone
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time
 from crmtui.ui.modals.form import FormModal
 from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.inert import plain
 
 T = TypeVar("T")
 
@@ -48,9 +49,9 @@ class ContactFormModal(FormModal[T], Generic[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog contact-form", id=self.DIALOG_ID or None):
-            yield Label(self.heading, classes="dialog-title")
+            yield Label(plain(self.heading), classes="dialog-title")
             yield from self.fields()
-            yield Static("", classes="form-error")
+            yield Static("", classes="form-error", markup=False)
             yield Static(self.HINT, classes="dialog-hint")
 
     def fields(self) -> Iterable[Widget]:  # pragma: no cover - every form has fields
@@ -126,7 +127,7 @@ class CallModal(ContactFormModal[CallDraft]):
         results = self.account.call_results
         if results:
             yield Label("Result", classes="field-label")
-            yield OptionList(*(Option(r.text, id=r.id) for r in results), id="call-result", compact=True)
+            yield OptionList(*(Option(plain(r.text), id=r.id) for r in results), id="call-result", compact=True)
         yield form_row("Notes", TextInput(placeholder="What was said (optional)", id="call-text", max_length=7168, compact=True))
         phone = self.phones[0].value if self.phones else ""
         yield form_row("Phone", TextInput(phone, placeholder="number called (optional)", id="call-phone", compact=True))

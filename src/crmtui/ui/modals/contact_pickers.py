@@ -10,6 +10,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmtui.ui.modals.pickers import PickerModal
+from crmtui.ui.inert import plain
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,9 @@ class ChoiceModal(PickerModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog contact-picker"):
-            yield Label(self.heading, classes="dialog-title")
+            yield Label(plain(self.heading), classes="dialog-title")
             options = [
-                Option(c.label + ("  (current)" if c.value == self.current else ""), id=str(i))
+                Option(plain(c.label + ("  (current)" if c.value == self.current else "")), id=str(i))
                 for i, c in enumerate(self.choices)
             ]
             yield OptionList(*options, id="choice-options")

@@ -8,6 +8,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmtui.ui.modals.pickers import PickerModal
+from crmtui.ui.inert import plain
 
 
 class DealChoiceModal(PickerModal):
@@ -21,8 +22,8 @@ class DealChoiceModal(PickerModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog deal-choice-dialog"):
-            yield Label(self.heading, classes="dialog-title")
-            options = [Option(label + ("  ✓" if key == self.current else ""), id=key) for key, label in self.choices]
+            yield Label(plain(self.heading), classes="dialog-title")
+            options = [Option(plain(label + ("  ✓" if key == self.current else "")), id=key) for key, label in self.choices]
             yield OptionList(*options, id="deal-choices")
             yield Static("Enter pick · Esc cancel", classes="dialog-hint")
 

@@ -20,6 +20,7 @@ from crmtui.service.pipeline import DealChanges
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.modals.form import FormModal
+from crmtui.ui.inert import plain
 
 WON, LOST = "won", "lost"
 
@@ -73,7 +74,7 @@ class DealEditModal(FormModal[DealChanges]):
         amount = f"{d.amount:.2f}".removesuffix(".00")
         with Vertical(id="deal-edit-dialog", classes="dialog"):
             title = " · ".join(["Edit deal", *(p for p in (d.contact_name, d.company_name) if p)])
-            yield Label(title, classes="dialog-title")
+            yield Label(plain(title), classes="dialog-title")
             with Horizontal(classes="deal-field"):
                 yield Label("Name", classes="deal-label")
                 yield TextInput(d.name, id="deal-name", compact=True)
@@ -89,8 +90,8 @@ class DealEditModal(FormModal[DealChanges]):
             with Horizontal(classes="deal-field"):
                 yield Label("Stage", classes="deal-label")
                 choices = place_choices(self.pipeline)
-                yield Select(choices, value=place_value(d), allow_blank=False, id="deal-place", compact=True)
-            yield Static("", id="deal-error")
+                yield Select([(plain(label), value) for label, value in choices], value=place_value(d), allow_blank=False, id="deal-place", compact=True)
+            yield Static("", id="deal-error", markup=False)
             yield Static("Enter save · Esc cancel · Tab next · amount is per month", classes="dialog-hint")
 
     def on_mount(self) -> None:

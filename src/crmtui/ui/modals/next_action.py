@@ -19,6 +19,7 @@ from crmtui.domain.formatting import format_date, format_time
 from crmtui.domain.models import Account, Action, ActionStatus
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time, quick_date_value
 from crmtui.ui.modals.form import FormModal
+from crmtui.ui.inert import plain
 
 # The statuses a person picks; QUEUED becomes QUEUED_WITH_DATE when a date is given.
 STATUS_CHOICES: list[tuple[ActionStatus, str]] = [
@@ -73,7 +74,7 @@ class NextActionModal(FormModal[ActionDraft]):
     def compose(self) -> ComposeResult:
         text, status, day, clock = self._initial()
         with Vertical(id="next-action-dialog", classes="dialog"):
-            yield Label(self.heading, classes="dialog-title")
+            yield Label(plain(self.heading), classes="dialog-title")
             yield TextInput(text, placeholder="What's next? (Enter saves, due today)", id="action-text", max_length=140, compact=True)
             with RadioSet(id="action-status", compact=True):
                 for value, label in STATUS_CHOICES:
@@ -90,15 +91,15 @@ class NextActionModal(FormModal[ActionDraft]):
                 shown = [(i, q) for i, q in enumerate(self.account.quick_dates) if quick_date_value(q, self.today) != tomorrow]
                 for i, quick in shown[:6]:
                     # "+1 week", not "in 1 week": the row must fit the dialog (the date field takes "+7" too)
-                    yield Button("+" + quick.label.removeprefix("in "), id=f"quick-q{i}", compact=True)
+                    yield Button(plain("+" + quick.label.removeprefix("in ")), id=f"quick-q{i}", compact=True)
             if self.account.predefined_actions:
                 yield Label("Saved actions (↑/↓, Enter picks the text and its date)", classes="field-label")
                 yield OptionList(
-                    *(Option(p.text, id=str(i)) for i, p in enumerate(self.account.predefined_actions)),
+                    *(Option(plain(p.text), id=str(i)) for i, p in enumerate(self.account.predefined_actions)),
                     id="predefined",
                     compact=True,
                 )
-            yield Static("", id="action-error")
+            yield Static("", id="action-error", markup=False)
             yield Static("Enter save · Esc cancel · Tab next field", classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmtui.domain.models import User
+from crmtui.ui.inert import plain
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -28,10 +29,10 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm-dialog"):
-            yield Label(self.heading, classes="dialog-title")
+            yield Label(plain(self.heading), classes="dialog-title")
             yield Static(self.message, classes="dialog-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, id="confirm-yes", variant="warning", compact=True)
+                yield Button(plain(self.confirm_label), id="confirm-yes", variant="warning", compact=True)
                 yield Button("Cancel", id="confirm-no", compact=True)
             yield Static(f"y / Enter {self.confirm_label.lower()} · n / Esc cancel", classes="dialog-hint")
 
@@ -76,9 +77,9 @@ class TeamPickerModal(PickerModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
-            yield Label(self.heading, classes="dialog-title")
+            yield Label(plain(self.heading), classes="dialog-title")
             options = [
-                Option(u.name + ("  (current)" if u.id == self.current else ""), id=u.id) for u in self.users
+                Option(plain(u.name + ("  (current)" if u.id == self.current else "")), id=u.id) for u in self.users
             ]
             yield OptionList(*options, id="team-options")
             yield Static("Enter pick · Esc cancel", classes="dialog-hint")
