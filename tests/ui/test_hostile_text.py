@@ -148,3 +148,65 @@ async def test_a_paste_carries_no_control_characters_to_the_server() -> None:
         assert field.value == "Call]52;c;ZXZpbA== back soon"
         await pilot.press("x")
         assert field.value.endswith("soonx")
+
+
+MARKUP_NAME = ("Ann [/x]", "[@click=app.quit]Quit[/] [b]")
+MARKUP_TAG = "[red]alarm[/red] [/oops]"
+
+
+async def test_square_brackets_from_the_server_are_text_not_markup(sandbox, make_app) -> None:
+    """A name like "Ann [/x]" ended the app (MarkupError) in a dialog's title; "[@click=…]" would be a link."""
+    async with OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url) as api:
+        first = (await api.action_stream(per_page=1)).items[0]
+        contact_id = first.contact.id
+        first_name, last_name = MARKUP_NAME
+        await api.update_contact(contact_id, {"first_name": first_name, "last_name": last_name})
+        await api.assign_tag(contact_id, MARKUP_TAG)
+    app = make_app()
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        assert stream_list(app).select_contact(contact_id)
+        await pilot.pause()
+        for key, dialog in (("n", "New action"), ("a", "Assign")):  # the next-action form, the team picker
+            await pilot.press(key)
+            await wait_for(pilot, lambda: len(app.screen_stack) > 2 or "Ann [/x]" in terminal_text(app), what=dialog)
+            await pilot.pause()
+            assert "Ann [/x] [@click=app.quit]Quit[/] [b]" in terminal_text(app), f"{dialog}: the name as it is"
+            await pilot.press("escape")
+            await settled(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactDetailScreen), what="the contact detail")
+        await settled(pilot)
+        for key in ("N", "minus", "S"):  # a note's form, the tag remover, the status picker
+            await pilot.press(key)
+            await pilot.pause()
+            await settled(pilot)
+            shown = terminal_text(app)
+            if key == "minus":
+                assert MARKUP_TAG in shown, "the tag as it is, in the picker"
+            assert app.is_running
+            await pilot.press("escape")
+            await settled(pilot)
+        assert app.is_running and app.return_code is None
+
+
+def terminal_text(app: CrmApp) -> str:
+    return TEXTUAL_CSI.sub("", terminal_output(app))
+
+
+async def test_a_tag_holding_control_characters_can_still_be_removed(sandbox, make_app) -> None:
+    """The tag is drawn inert but sent back as the server has it: it is its own id."""
+    contact_id = await make_hostile(sandbox)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await open_contact(pilot, contact_id)
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: "␛[31mred" in TEXTUAL_CSI.sub("", terminal_output(app)), what="the tag picker")
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: "\x1b[31mred" not in sandbox.state.tables["contacts"][contact_id]["tags"], what="the tag to go"
+        )
+        await settled(pilot)
+        assert app.session.outbox.failed == 0

@@ -51,7 +51,8 @@ def test_idempotent(raw: str, _shown: str) -> None:
 def test_domain_models_hold_inert_text_whatever_the_backend() -> None:
     contact = Contact(id="c1", first_name="Alice\x1b]0;PWNED\x1b\\", tags=["\x1b[31mred"], background="a\n\x1b[2Jb")
     assert contact.name == "Alice␛]0;PWNED␛\\"
-    assert contact.tags == ["␛[31mred"]
+    assert contact.tags == ["\x1b[31mred"]  # a tag is its own id: kept, to be removed by it
+    assert contact.shown_tags == ["␛[31mred"]
     assert contact.background == "a\n␛[2Jb"
     action = Action(id="a1", contact_id="c1", text="Call\x1b[2J")
     entry = StreamEntry(contact=contact, next_action=action)
@@ -90,3 +91,11 @@ def test_the_line_filter_drops_what_is_left_and_keeps_the_width() -> None:
     assert [s.text for s in out] == ["A]0;TB", "2J", "ok"]
     assert [s.style for s in out] == [style, None, None]
     assert sum(s.cell_length for s in out) == sum(s.cell_length for s in dirty)
+
+
+def test_a_street_address_on_two_lines() -> None:
+    from crmtui.domain.models import Address
+
+    address = Address(address="12 Main St\r\nApt 4", city="Cork")
+    assert address.address == "12 Main St\nApt 4"
+    assert address.one_line() == "12 Main St, Apt 4, Cork"

@@ -89,7 +89,8 @@ class Email(_Model):
 
 
 class Address(_Model):
-    address: Line = ""
+    address: Paragraph = ""
+    """The street part, which may take two lines (line breaks kept)."""
     city: Line = ""
     state: Line = ""
     zip_code: Line = ""
@@ -97,7 +98,7 @@ class Address(_Model):
     type: Line = ""
 
     def one_line(self) -> str:
-        parts = [self.address, self.city, self.state, self.zip_code, self.country_code]
+        parts = [", ".join(self.address.splitlines()), self.city, self.state, self.zip_code, self.country_code]
         return ", ".join(p for p in parts if p)
 
 
@@ -121,7 +122,9 @@ class Contact(_Model):
     lead_source: Line = ""
     lead_source_id: str = ""
     owner_id: str = ""
-    tags: list[Line] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    """As the server has them, control characters and all: a tag is its own id (removing one sends
+    its text back), so it is made inert only where it is drawn (`shown_tags`)."""
     phones: list[Phone] = Field(default_factory=list)
     emails: list[Email] = Field(default_factory=list)
     urls: list[Line] = Field(default_factory=list)
@@ -138,6 +141,11 @@ class Contact(_Model):
     def name(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
         return full or self.company_name or "(no name)"
+
+    @property
+    def shown_tags(self) -> list[str]:
+        """The tags as they are drawn."""
+        return [inert_line(tag) for tag in self.tags]
 
 
 class Company(_Model):

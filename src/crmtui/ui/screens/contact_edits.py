@@ -10,6 +10,7 @@ from __future__ import annotations
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name, format_datetime
 from crmtui.domain.models import Account, StreamEntry, User
+from crmtui.domain.text import inert_line
 from crmtui.service.contact import ContactSession
 from crmtui.ui.modals.contact_forms import (
     CallDraft,
@@ -133,13 +134,13 @@ class ContactEditsMixin(TriageMixin):
         if ready is None:
             return
         entry, _ = ready
-        known = sorted({t for e in self.app.session.entries for t in e.contact.tags}, key=str.casefold)  # type: ignore[attr-defined]
+        known = sorted({t for e in self.app.session.entries for t in e.contact.shown_tags}, key=str.casefold)  # type: ignore[attr-defined]
 
         def after(tag: str | None) -> None:
             if tag:
                 self.run_command(lambda: self.contact.add_tag(tag), success=f"Tagged “{tag}”")
 
-        self.app.push_screen(TagModal(f"Tag {self._who()}", known, entry.contact.tags), after)
+        self.app.push_screen(TagModal(f"Tag {self._who()}", known, entry.contact.shown_tags), after)
 
     def action_untag(self) -> None:
         ready = self._ready()
@@ -154,7 +155,7 @@ class ContactEditsMixin(TriageMixin):
             if tag:
                 self.run_command(lambda: self.contact.remove_tag(tag), success=f"Tag “{tag}” removed")
 
-        self.app.push_screen(ChoiceModal("Remove which tag?", [Choice(t, t) for t in tags], hint="Enter remove · Esc cancel"), after)
+        self.app.push_screen(ChoiceModal("Remove which tag?", [Choice(t, inert_line(t)) for t in tags], hint="Enter remove · Esc cancel"), after)
 
     def action_owner(self) -> None:
         ready = self._ready()

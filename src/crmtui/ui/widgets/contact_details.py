@@ -49,7 +49,7 @@ def render_summary(entry: StreamEntry | None, account: Account | None, *, loadin
     _field(standing, "Status", c.status, "bold")
     _field(standing, "Source", c.lead_source)
     _field(standing, "Owner", account.user_name(c.owner_id) if c.owner_id else "")
-    _field(standing, "Tags", ", ".join(c.tags), "bold")
+    _field(standing, "Tags", ", ".join(c.shown_tags), "bold")
     if standing.plain:
         text.append("\n")
         text.append_text(standing)
@@ -104,7 +104,7 @@ def render_details(entry: StreamEntry | None, account: Account | None) -> Render
     lines = [Text.assemble("  ", (full_name(c), "bold"))]
     for label, value in (("Job title", c.job_title), ("Company", c.company_name), ("Status", c.status),
                          ("Lead source", c.lead_source), ("Owner", account.user_name(c.owner_id) if c.owner_id else ""),
-                         ("Tags", ", ".join(c.tags))):
+                         ("Tags", ", ".join(c.shown_tags))):
         if value:
             lines.append(_labelled(label, value))
     if c.pending_deal or c.total_pending:

@@ -72,7 +72,7 @@ def render_preview(
     if c.owner_id:
         details.append(f"Owner: {account.user_name(c.owner_id)}\n")
     if c.tags:
-        details.append("Tags: " + ", ".join(c.tags) + "\n")
+        details.append("Tags: " + ", ".join(c.shown_tags) + "\n")
     for address in c.addresses:
         if address.one_line():
             details.append(f"⌂ {address.one_line()}\n")
