@@ -139,6 +139,29 @@ async def test_a_set_aside_change_that_may_have_reached_the_server_is_not_made_t
     await session.close()
 
 
+async def test_a_set_aside_change_does_not_take_a_record_an_earlier_change_of_its_file_made(
+    sandbox, spec_recorder, tmp_path, contact_id,
+) -> None:
+    """Two equal notes in a set-aside file: the first was sent, the second's answer was lost. The
+    first one's note on the server is not the second's: the second is sent."""
+    path = tmp_path / "outbox.sqlite3"
+    kept = make_set_aside(
+        path, owner_of(sandbox), [(contact_id, "files: twice"), (contact_id, "files: twice")],
+        states={0: State.DONE, 1: State.SENDING},
+    )
+    session = await open_session(sandbox, spec_recorder, path)
+    made = await session.backend.client.create_note({"contact_id": contact_id, "text": "files: twice"})  # the first
+    set_column(kept, 1, "result", f'{{"created": "{made.id}"}}')
+    set_column(kept, 2, "sent_after", "2000-01-01T00:00:00+00:00")
+    await session.outbox.refresh_set_aside()
+    [found] = session.outbox.set_aside
+    await session.outbox.send_set_aside(found.path)
+    assert await session.settled(20)
+    assert notes_on_server(sandbox, "files:") == Counter({"files: twice": 2})
+    assert session.outbox.reconciled == 0
+    await session.close()
+
+
 async def test_another_accounts_set_aside_changes_are_never_sent_only_discarded(
     sandbox, spec_recorder, tmp_path, contact_id,
 ) -> None:

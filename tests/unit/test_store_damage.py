@@ -312,3 +312,31 @@ def test_forgetting_an_accounts_files_forgets_the_mark_and_set_aside_copies(tmp_
     fresh = files.outbox_store().open()
     assert fresh.lost is None and find_set_aside(fresh) == []  # the reseeded demo starts clean, without alarm
     fresh.close()
+
+
+def test_the_outbox_commits_survive_a_power_cut(tmp_path) -> None:
+    """A rollback journal (a lost -wal cannot take commits) with EXTRA sync: the folder is synced
+    after the journal's deletion, which is the commit; FULL would leave it to the file system."""
+    store = OutboxStore(tmp_path / "outbox.sqlite3").open()
+    try:
+        mode = store.db.call(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0])
+        sync = store.db.call(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
+    finally:
+        store.close()
+    assert (mode, sync) == ("delete", 3)  # 3: EXTRA
+
+
+def test_words_read_from_the_outbox_file_are_drawn_not_obeyed(tmp_path) -> None:
+    """A hand-edited or hostile outbox file: its labels and reasons show ␛ where ESC was."""
+    path = tmp_path / "outbox.sqlite3"
+    store = OutboxStore(path).open()
+    change = note(store, "c1", "hello")
+    store.close()
+    set_column(path, change.id, "label", "Note\x1b]0;PWNED\x07")
+    set_column(path, change.id, "error", "refused\x1b[2J")
+    store = OutboxStore(path).open()
+    try:
+        [read] = store.changes()
+    finally:
+        store.close()
+    assert (read.label, read.error) == ("Note␛]0;PWNED␇", "refused␛[2J")

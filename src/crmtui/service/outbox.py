@@ -174,6 +174,7 @@ class Outbox(SetAsideReview):
         """Why the outbox could not be opened at all ('' when it could)."""
         self.set_aside: list[SetAside] = []
         """Set-aside outbox files with changes to review (see `SetAsideReview`)."""
+        self.set_aside_error = ""
         self._file_listeners: list[Callable[[], None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -270,6 +271,11 @@ class Outbox(SetAsideReview):
                 log.exception("outbox listener failed")
 
     # -- reading -----------------------------------------------------------------------------------
+    @property
+    def opened(self) -> bool:
+        """The file has been read: what waits is known."""
+        return self._opened
+
     def unsettled(self, contact_id: str | None = None, section: str | None = None) -> list[Command]:
         """Commands still to be confirmed by the server, oldest first (optionally of one contact/section)."""
         return [

@@ -119,6 +119,8 @@ class SetAsideReview:
 
     store: OutboxStore
     set_aside: list[SetAside]
+    set_aside_error: str
+    """Why the set-aside files could not be listed ('' when they could): then nothing is known of them."""
     _file_listeners: list[Callable[[], None]]
     _take_in: Callable[[list[Change], dict[str, str]], None]
     """The outbox puts changes just written to its file in line (or up for review)."""
@@ -144,8 +146,11 @@ class SetAsideReview:
         """Read the set-aside files beside the outbox again (each from a copy: they are not changed)."""
         try:
             self.set_aside = await self.store.db.run(lambda _c: find_set_aside(self.store))
-        except Exception:  # noqa: BLE001 - reviewing old files must never stop the outbox itself
+        except Exception as exc:  # noqa: BLE001 - reviewing old files must never stop the outbox itself
             log.exception("the set-aside outbox files could not be listed")
+            self.set_aside_error = f"The set-aside files of unsent changes could not be read ({exc})."
+        else:
+            self.set_aside_error = ""
         self._files_changed()
 
     def _found(self, path: Path) -> SetAside:

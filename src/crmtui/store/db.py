@@ -56,7 +56,7 @@ class Database:
         """None: a database in memory, for a session that keeps nothing on disk."""
         self.migrations = list(migrations)
         self.durable = durable
-        """A rollback journal and FULL synchronous writes: a change the app called saved survives a
+        """A rollback journal and EXTRA synchronous writes: a change the app called saved survives a
         crash of the machine too, and lives in the one file (see `_connect_and_migrate`)."""
         self.checked = checked
         """Compare the tables and columns found with those the migrations make, on every open."""
@@ -110,13 +110,15 @@ class Database:
             # A durable file (the outbox) keeps a rollback journal rather than WAL: with WAL, what
             # was committed since the last checkpoint lives only in the `-wal` file, and a `-wal`
             # lost after a kill (deleted, not copied along, left behind by a move) takes committed
-            # changes with it, silently. With a rollback journal and FULL sync every commit is in
-            # the main file once it returns, so "what `append` returned survives a crash" holds for
-            # the file alone. It costs an extra sync per write, a few per change a person makes.
+            # changes with it, silently. With a rollback journal every commit is in the main file
+            # once it returns, so "what `append` returned survives a crash" holds for the file alone.
+            # EXTRA, not FULL: in DELETE mode a commit is the journal's deletion, and only EXTRA syncs
+            # the folder after it, so a power cut right after a commit cannot roll it back. It costs
+            # a few syncs per write, per change a person makes.
             # Switching an existing WAL file checkpoints it first, so nothing in its -wal is lost.
             # The cache is a copy, written often and in bulk: WAL and NORMAL sync suit it.
             self._journal(conn, "DELETE" if self.durable else "WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            conn.execute(f"PRAGMA synchronous={'EXTRA' if self.durable else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys=ON")
             found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found > self.version:

@@ -11,7 +11,7 @@ A change is a serialised service command. It moves through these states:
 `sending` is written before a request leaves and stays when the outcome is unknown (a dropped
 connection, a timeout, a 5xx, the app killed mid-request), so the next attempt first asks the
 server whether the change is already there. The file keeps a rollback journal and is written
-with FULL synchronous mode (see `Database`): what `append` returned survives even a crash of the
+with EXTRA synchronous mode (see `Database`): what `append` returned survives even a crash of the
 machine, and lives in the one file.
 
 A row that cannot be read (damaged in the file, a state this version does not know) is returned

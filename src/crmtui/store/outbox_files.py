@@ -132,6 +132,9 @@ class SetAside:
     owner: str | None = None
     """The account it was written for (None: it does not say)."""
     local_ids: dict[str, str] = field(default_factory=dict)
+    created: list[Change] = field(default_factory=list)
+    """Its changes the server confirmed that made a record: taken in with the rest, so that asking the
+    server about one of them later does not take a record they made for its own."""
     foreign: bool = False
     """Another account's: shown, never sent to this one."""
 
@@ -198,6 +201,8 @@ def _read_copy(copy: Path, found: SetAside) -> None:
         for row in cursor:
             change = parse(dict(zip(names, row)))
             if change.state is State.DONE:
+                if change.result.get("created"):
+                    found.created.append(change)
                 continue  # on the server already
             if change.problem:
                 found.unreadable += 1
@@ -239,6 +244,15 @@ def take_in(conn: sqlite3.Connection, found: SetAside, key: str) -> list[int]:
             ),
         )
         ids.append(int(cur.lastrowid))
+    conn.executemany(
+        "INSERT INTO changes (created_at, kind, contact_id, label, command, state, result, settled_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (iso(done.created_at), done.kind, done.contact_id, done.label, json.dumps(done.command, separators=(",", ":")),
+             State.DONE.value, json.dumps(done.result), iso(done.settled_at or dt.datetime.now(UTC)))
+            for done in found.created
+        ],
+    )  # what they made is claimed (see OutboxStore.claimed); pruned with the other confirmed changes
     conn.executemany("INSERT OR IGNORE INTO local_ids (local_id, server_id) VALUES (?, ?)", list(found.local_ids.items()))
     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, iso(dt.datetime.now(UTC))))
     return ids

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from crmtui.domain.text import inert_line, inert_text
+
 UTC = dt.timezone.utc
 
 
@@ -127,11 +129,11 @@ def parse(values: Mapping[str, Any]) -> Change:
         created_at=dt.datetime.fromtimestamp(0, UTC),
         kind=_text(values.get("kind")),
         contact_id=_text(values.get("contact_id")),
-        label=_text(values.get("label")),
+        label=inert_line(_text(values.get("label"))),  # a file's words: drawn, never obeyed
         command={},
         state=State.FAILED,
-        error=_text(values.get("error")),
-        detail=_text(values.get("detail")),
+        error=inert_text(_text(values.get("error"))),
+        detail=inert_text(_text(values.get("detail"))),
     )
     problems: list[str] = []
 

@@ -237,6 +237,8 @@ class ChangesScreen(SetAsideActions, Screen):
         lost = outbox.store.lost
         if lost is not None:
             lines.append(lost_text(lost, self.app.session.account))  # type: ignore[attr-defined]
+        if outbox.set_aside_error:
+            lines.append(outbox.set_aside_error)
         notice = self.query_one("#changes-notice", Static)
         notice.update("\n".join(lines))
         notice.display = bool(lines)
@@ -245,9 +247,13 @@ class ChangesScreen(SetAsideActions, Screen):
         detail = self.query_one("#change-detail", Static)
         row = self.selected_row
         if row is None:
-            outbox = self.outbox  # unknown (unreadable file) or maybe lost is not "nothing"
-            nothing = not self._rows and not outbox.open_error and outbox.store.lost is None
-            detail.update("Nothing waits: every change you made is on the server." if nothing else "")
+            outbox = self.outbox  # not read yet, unreadable, set-aside files unknown or maybe lost: not "nothing"
+            known = outbox.opened and not outbox.open_error and not outbox.set_aside_error
+            nothing = known and not self._rows and outbox.store.lost is None
+            detail.update(
+                "Nothing waits: every change you made is on the server." if nothing
+                else "" if outbox.opened else "Reading the unsent changes…"
+            )
             return
         change = row.change
         who = self._contact(change)
