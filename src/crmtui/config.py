@@ -232,9 +232,10 @@ def resolve_connection(
 
     url = base_url or env_url or (chosen.base_url if chosen else None) or DEFAULT_BASE_URL
     backend = chosen.backend if chosen else "onepagecrm"
-    insecure = allow_insecure_http or _yes(env.get("CRMTUI_ALLOW_INSECURE_HTTP")) or bool(
-        chosen is not None and chosen.allow_insecure_http
-    )
+    # A profile's opt-in is for its own address and its own key: not for another --base-url, nor
+    # for credentials from the environment.
+    saved_opt_in = chosen is not None and chosen.allow_insecure_http and url == chosen.base_url and not env_user
+    insecure = allow_insecure_http or _yes(env.get("CRMTUI_ALLOW_INSECURE_HTTP")) or saved_opt_in
 
     if env_user:
         return Connection(

@@ -124,7 +124,8 @@ def run_login(
     if stdin.isatty():
         stderr.write(f"Sign in to {url} (profile {name}). Find your keys in {API_KEY_HELP}.\n")
     try:
-        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http)
+        # The profile's earlier opt-in holds for the address it was given for, not a new one.
+        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
         try:
             check_address(url, allow_insecure_http=insecure)
         except InsecureAddress as exc:

@@ -189,11 +189,15 @@ async def test_plain_http_to_another_machine_is_shown_on_every_screen(make_app) 
     app = make_app(unencrypted=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        for key in ("1", "3", "5"):
+        for key in ("1", "2", "3", "4", "5"):
             await pilot.press(key)
             await pilot.pause()
             header = app.screen.query_one(AppHeader).render().plain
             assert header.startswith(" crmtui  ⚠ http "), header
+        app.sync_error = "The server is too slow: no complete answer within 60 s (crm.example.com:443)"
+        await pilot.pause()
+        header = app.screen.query_one(AppHeader).render().plain
+        assert header.startswith(" crmtui  ⚠ http ") and "⚠ The server is too slow" in header, header  # both in sight
     plain = make_app()
     async with plain.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)

@@ -9,12 +9,14 @@ from crmtui.backends.address import InsecureAddress, check_address, is_loopback,
 from crmtui.config import AppConfig, ProfileConfig, config_to_toml, resolve_connection
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.9.9.9", "localhost", "LOCALHOST", "[::1]", "::1", "app.localhost"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.9.9.9", "localhost", "LOCALHOST", "[::1]", "::1"])
 def test_loopback_hosts(host: str) -> None:
     assert is_loopback(host)
 
 
-@pytest.mark.parametrize("host", ["example.com", "10.0.0.1", "192.168.1.2", "127.0.0.1.nip.io", "localhost.evil.com", ""])
+@pytest.mark.parametrize(
+    "host", ["example.com", "10.0.0.1", "192.168.1.2", "127.0.0.1.nip.io", "localhost.evil.com", "app.localhost", ""]
+)
 def test_other_hosts(host: str) -> None:
     assert not is_loopback(host)
 
@@ -53,6 +55,11 @@ def test_opting_in_from_the_command_line_the_environment_or_the_profile(monkeypa
     assert resolve_connection(_cfg(base_url=url), env={"CRMTUI_ALLOW_INSECURE_HTTP": "1"}).allow_insecure_http
     saved = _cfg(base_url=url, allow_insecure_http=True)
     assert resolve_connection(saved, env={}).allow_insecure_http
+    # the profile's opt-in is for its own address and key only
+    assert not resolve_connection(saved, base_url="http://elsewhere.example/api/v3", env={}).allow_insecure_http
+    assert not resolve_connection(saved, env={"CRMTUI_BASE_URL": "http://elsewhere.example/api/v3"}).allow_insecure_http
+    env_key = {"ONEPAGECRM_USER_ID": "u2", "ONEPAGECRM_API_KEY": "k2"}
+    assert not resolve_connection(saved, env=env_key).allow_insecure_http
     assert "allow_insecure_http = true" in config_to_toml(saved)
     assert "allow_insecure_http" not in config_to_toml(_cfg(base_url=url))
 

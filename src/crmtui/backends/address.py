@@ -30,7 +30,7 @@ def _host(url: str) -> str:
 def is_loopback(host: str) -> bool:
     """This machine: localhost or a loopback address (127.0.0.0/8, ::1)."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not *.localhost: without nss-myhostname such names may go to DNS
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

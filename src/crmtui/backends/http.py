@@ -171,8 +171,9 @@ class ApiHttp:
         rng: random.Random | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        if auth is not None:  # credentials go over https, or plain http to this machine only
-            check_address(base_url, allow_insecure_http=allow_insecure_http)
+        # Credentials go over https, or plain http to this machine only, however a backend sends
+        # them (Basic auth, a token header, a query parameter): checked for every API client.
+        check_address(base_url, allow_insecure_http=allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         self.retry = retry
         self.server_offset: float | None = None

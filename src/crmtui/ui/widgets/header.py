@@ -64,14 +64,16 @@ class AppHeader(Widget):
                 right.append("saving…" if saving == 1 else f"saving {saving}…", style="bold")
                 right.append("  ")
             if error:
-                right.append(f"⚠ {error}", style="bold red")
+                shown = Text(f"⚠ {error}", style="bold red")  # the toast has it whole; the badge must stay
+                shown.truncate(max(self.size.width // 2 - 10, 16), overflow="ellipsis")
+                right.append(shown)
             else:
                 right.append(sync, style="italic")
         right.append("  ")
         right.append(f"✉ {unread}", style="bold" if unread else "dim")
         right.append(" ")
         width = self.size.width
-        room = max(width - right.cell_len - 1, 8)
+        room = max(width - right.cell_len - 1, badge.cell_len)
         if left.cell_len > room and account is not None and account.name:
             # Narrow: drop the account name before the screen title (the user name says enough).
             left = Text.assemble(badge, " ", (account.user.name, "bold"))
