@@ -107,6 +107,26 @@ async def test_an_empty_page_ends_the_listing_even_if_more_are_claimed() -> None
     assert len(result.items) == 250 and result.pages == 3 and max(server.calls) <= 5
 
 
+@pytest.mark.parametrize("slow_short_page", [False, True], ids=["in order", "the short page lands last"])
+async def test_a_short_page_in_the_middle_does_not_cut_the_listing(slow_short_page: bool) -> None:
+    """Page 3 of 6 comes back short (a server's quirk, or records deleted meanwhile): the pages after it,
+    already on their way, bring records, so it was not the end and nothing is dropped."""
+    gate = asyncio.Event()
+
+    async def fetch(number: int) -> Page:
+        count = 60 if number == 3 else 100 if number < 6 else 40
+        if number == 3 and slow_short_page:
+            await gate.wait()  # released once the later pages are in
+        elif number == 6:
+            gate.set()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return Page([f"{number}-{i}" for i in range(count)], total_count=540, page=number, per_page=100, max_page=6)
+
+    result = await asyncio.wait_for(fetch_all_pages(fetch, per_page=100, concurrency=6), SAFETY)
+    assert len(result.items) == 500 and result.pages == 6
+
+
 async def test_zero_based_page_numbers() -> None:
     asked: list[int] = []
 

@@ -7,7 +7,8 @@ A server's own claims (max_page, total_count, "more items") only ever *limit* wh
 never make it fetch more than the answers bear out. Every helper goes through a `PageGuard`:
 
 - a hard cap on pages and on items (`PagingLimits`): a listing beyond it is `ListingTooLarge`;
-- a page that comes back empty or short (fewer items than the first page had) is the last one;
+- a page that comes back empty or short (fewer items than the first page had) is the last one,
+  unless a page already on its way when it came brings records after it;
 - page numbers are launched lazily, at most `concurrency` in flight, so an absurd `max_page` costs at
   most one window of requests, not one task per claimed page;
 - a repeated offset or cursor, or a page that repeats records already seen, is `MalformedResponse`.
@@ -169,6 +170,7 @@ async def fetch_all_pages(
         on_progress(fetched, total)
     results: dict[int, Sequence[Any]] = {1: first.items}
     stop_at = count  # the last page (1-based position) still wanted; shrinks when a page ends short
+    beyond: dict[int, BaseException] = {}  # pages past a short one that failed: needed only if it was not the end
     running: dict[asyncio.Task, int] = {}
     landed: asyncio.Queue[asyncio.Task] = asyncio.Queue()  # in the order pages arrive
     following = 2
@@ -182,19 +184,27 @@ async def fetch_all_pages(
                 following += 1
             task = await landed.get()
             number = running.pop(task)
-            if number > stop_at:  # launched before an earlier page turned out to be the last
-                if not task.cancelled():
-                    task.exception()  # not needed, whatever it was
-                continue
+            error = task.exception()
+            if number > stop_at:  # launched before an earlier page came back short
+                if error is not None:
+                    beyond[number] = error
+                    continue
+                if not task.result().items:
+                    continue  # empty: the short page was the end
+                # Records after the short page: it was not the end (a server may send a short page
+                # in the middle); fetch on up to what the first page claimed, within the caps.
+                stop_at = count
+                missed = [n for n in sorted(beyond) if n <= stop_at]
+                if missed:
+                    raise beyond[missed[0]]
+            elif error is not None:
+                raise error
             page = task.result()
             guard.admit(page.items, first_page + number - 1)
             results[number] = page.items
             fetched += len(page.items)
-            if len(page.items) < size:
-                stop_at = number
-                for other, other_number in running.items():
-                    if other_number > number:
-                        other.cancel()
+            if len(page.items) < size and not any(results[n] for n in results if n > number):
+                stop_at = min(stop_at, number)  # the end, unless a later page says otherwise (above)
             if on_progress is not None:
                 on_progress(min(fetched, max(total, fetched)), max(total, fetched))
     finally:
