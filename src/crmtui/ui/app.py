@@ -415,8 +415,8 @@ class CrmApp(App[int]):
             marking = self.session.outbox.unsettled(section=NOTIFICATIONS)
             if sets == self._unread_sets and not marking:
                 self.unread_count = count  # else it may predate a mark shown already; the next poll tells
-        except Exception:  # noqa: BLE001 - a BackendError or worse: the header keeps the last count
-            pass  # a failing server already shows as a sync error
+        except BackendError:
+            pass  # the header keeps the last count; a failing server already shows as a sync error
 
     def _sync_failed(self, exc: BaseException, *, initial: bool) -> None:
         """The first connection failed: the connection error screen (r retries); a refresh: header and toast."""

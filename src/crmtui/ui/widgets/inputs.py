@@ -8,12 +8,14 @@ import re
 
 from textual.widgets import Input
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SPACES = re.compile("\r\n|[\t\n\r]")
 
 
 def typeable(text: str) -> str:
-    """`text` as a person could have typed it: a tab is a space, other control characters are gone."""
-    return _CONTROL.sub("", text.replace("\t", " "))
+    """`text` as a person could have typed it on one line: a tab or a line break is a space (words
+    stay apart), other control characters are gone."""
+    return _CONTROL.sub("", _SPACES.sub(" ", text))
 
 
 class TextInput(Input):
