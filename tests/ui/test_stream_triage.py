@@ -660,8 +660,11 @@ async def test_notifications_show_action_text_verbatim(make_app) -> None:
         assert "[draft] [/x]" in await row_line(pilot, target.contact.id)
         await pilot.press("u")
         await notes.wait(pilot, "Undone: Add: [draft] [/x]")
+
+        def toasts() -> list[str]:
+            return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+        # drawn as a toast (it goes after a few seconds: wait for it to show, not for a time)
+        await wait_for(pilot, lambda: "Undone: Add: [draft] [/x]" in toasts(), what="the undo toast")
         await settled(pilot)
-        await pilot.pause(0.1)
-        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
-        assert "Undone: Add: [draft] [/x]" in toasts
     assert app.return_value is None  # still running until the test ended it: no MarkupError
