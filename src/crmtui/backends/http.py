@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import functools
 import math
 import random
 import time
@@ -33,7 +34,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import h11
 import httpx
 
 from crmtui.backends.address import check_address
@@ -59,8 +59,16 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 ErrorMapper = Callable[[httpx.Response], BackendError]
 Unwrap = Callable[[httpx.Response], Any]
-PROTOCOL_ERRORS: tuple[type[BaseException], ...] = (h11.ProtocolError,)
-"""Parser errors httpx may let through unwrapped (it maps most to httpx.RemoteProtocolError)."""
+@functools.cache
+def protocol_errors() -> tuple[type[BaseException], ...]:
+    """Parser errors httpx may let through unwrapped (it maps most to httpx.RemoteProtocolError).
+
+    Imported when an exception is being matched, not at start: h11 is otherwise loaded with the first
+    connection, and the first frame from the cache comes before any.
+    """
+    import h11
+
+    return (h11.ProtocolError,)
 
 
 @dataclass(frozen=True)
@@ -307,7 +315,7 @@ class ApiHttp:
         except _TooLarge as exc:
             size = f"{self.max_body / 1024 / 1024:g} MB"
             return MalformedResponse(f"The server's answer is larger than crmtui reads ({size})"), exc, None
-        except (httpx.HTTPError, *PROTOCOL_ERRORS) as exc:
+        except (httpx.HTTPError, *protocol_errors()) as exc:
             # Anything else the client or its HTTP parser raises about this exchange: the answer is lost.
             return Offline(f"Offline: the connection failed ({_host(self.base_url)})"), exc, None
         self._note_date(response)
