@@ -44,6 +44,13 @@ async def open_session(sandbox, spec_recorder, path: Path) -> Session:
     return session
 
 
+async def send_the_set_aside_file(session: Session) -> None:
+    """`r` on screen 5: the one set-aside file's changes are taken in; wait until they are sent."""
+    [found] = session.outbox.set_aside
+    await session.outbox.send_set_aside(found.path)
+    assert await session.settled(20)
+
+
 def notes_on_server(sandbox, prefix: str) -> Counter[str]:
     return Counter(n["text"] for n in sandbox.state.tables["notes"].values() if n["text"].startswith(prefix))
 
@@ -131,9 +138,7 @@ async def test_a_set_aside_change_that_may_have_reached_the_server_is_not_made_t
     set_column(kept, 1, "sent_after", "2000-01-01T00:00:00+00:00")
     session = await open_session(sandbox, spec_recorder, path)
     await session.backend.client.create_note({"contact_id": contact_id, "text": "files: on its way"})  # it had arrived
-    [found] = session.outbox.set_aside
-    await session.outbox.send_set_aside(found.path)
-    assert await session.settled(20)
+    await send_the_set_aside_file(session)
     assert notes_on_server(sandbox, "files:") == Counter({"files: on its way": 1})
     assert session.outbox.reconciled == 1
     await session.close()
@@ -154,9 +159,7 @@ async def test_a_set_aside_change_does_not_take_a_record_an_earlier_change_of_it
     set_column(kept, 1, "result", f'{{"created": "{made.id}"}}')
     set_column(kept, 2, "sent_after", "2000-01-01T00:00:00+00:00")
     await session.outbox.refresh_set_aside()
-    [found] = session.outbox.set_aside
-    await session.outbox.send_set_aside(found.path)
-    assert await session.settled(20)
+    await send_the_set_aside_file(session)
     assert notes_on_server(sandbox, "files:") == Counter({"files: twice": 2})
     assert session.outbox.reconciled == 0
     await session.close()

@@ -61,13 +61,18 @@ TEXTUAL_CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 """The app's own sequences: colours, styles and cursor moves."""
 
 
+def terminal_text(app: CrmApp) -> str:
+    """The screen's text as written to the terminal, without the app's own sequences."""
+    return TEXTUAL_CSI.sub("", terminal_output(app))
+
+
 def assert_inert(app: CrmApp, where: str) -> str:
     """No escape sequence of the data's reaches the terminal, nor the screenshot; returns the screen's text."""
     written = terminal_output(app)
     for payload in PAYLOADS:
         assert "\x1b" + payload not in written, f"{where}: {payload!r} reached the terminal"
     assert not CONTROL.search(app.export_screenshot()), f"{where}: a control character is in the screenshot"
-    text = TEXTUAL_CSI.sub("", written)
+    text = TEXTUAL_CSI.sub("", written)  # the app's own sequences go; anything left is the data's
     assert not CONTROL.search(text), f"{where}: a control character other than the app's own reached the terminal"
     return text
 
@@ -103,7 +108,7 @@ async def test_escape_sequences_from_the_server_are_shown_not_obeyed(sandbox, ma
             assert_inert(app, name)
 
         app.notify(f"Server said{CLEAR}{TITLE}", title=f"Refused{CLIPBOARD}")
-        await wait_for(pilot, lambda: "Server said" in TEXTUAL_CSI.sub("", terminal_output(app)), what="the toast")
+        await wait_for(pilot, lambda: "Server said" in terminal_text(app), what="the toast")
         shown = assert_inert(app, "a toast")
         assert "Server said␛[2J␛]0;PWNED" in shown
 
@@ -191,10 +196,6 @@ async def test_square_brackets_from_the_server_are_text_not_markup(sandbox, make
         assert app.is_running and app.return_code is None
 
 
-def terminal_text(app: CrmApp) -> str:
-    return TEXTUAL_CSI.sub("", terminal_output(app))
-
-
 async def test_a_tag_holding_control_characters_can_still_be_removed(sandbox, make_app) -> None:
     """The tag is drawn inert but sent back as the server has it: it is its own id."""
     contact_id = await make_hostile(sandbox)
@@ -203,7 +204,7 @@ async def test_a_tag_holding_control_characters_can_still_be_removed(sandbox, ma
         await loaded(pilot)
         await open_contact(pilot, contact_id)
         await pilot.press("minus")
-        await wait_for(pilot, lambda: "␛[31mred" in TEXTUAL_CSI.sub("", terminal_output(app)), what="the tag picker")
+        await wait_for(pilot, lambda: "␛[31mred" in terminal_text(app), what="the tag picker")
         await pilot.press("enter")
         await wait_for(
             pilot, lambda: "\x1b[31mred" not in sandbox.state.tables["contacts"][contact_id]["tags"], what="the tag to go"

@@ -58,8 +58,6 @@ except ImportError:  # not a POSIX system: one process per profile is then up to
 
 UTC = dt.timezone.utc
 log = logging.getLogger(__name__)
-_iso = iso
-_row = parse_row
 
 IMPORTED = "imported:"
 """meta keys naming set-aside files whose changes were moved into this outbox (never twice)."""
@@ -211,7 +209,7 @@ class OutboxStore:
         def write(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
                 "INSERT INTO changes (created_at, kind, contact_id, label, command, state) VALUES (?, ?, ?, ?, ?, ?)",
-                (_iso(created), kind, contact_id, label, text, State.QUEUED.value),
+                (iso(created), kind, contact_id, label, text, State.QUEUED.value),
             )
             return int(cur.lastrowid)
 
@@ -237,7 +235,7 @@ class OutboxStore:
                 lambda c: c.execute(
                     "UPDATE changes SET state=?, sent_after=COALESCE(sent_after, ?), command=COALESCE(?, command)"
                     " WHERE id=? AND state IN (?, ?)",
-                    (State.SENDING.value, _iso(sent_after), text, change_id, State.QUEUED.value, State.SENDING.value),
+                    (State.SENDING.value, iso(sent_after), text, change_id, State.QUEUED.value, State.SENDING.value),
                 ).rowcount
             )
         )
@@ -248,7 +246,7 @@ class OutboxStore:
         def write(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE changes SET state=?, result=?, error='', detail='', settled_at=? WHERE id=?",
-                (State.DONE.value, json.dumps(result or {}), _iso(dt.datetime.now(UTC)), change_id),
+                (State.DONE.value, json.dumps(result or {}), iso(dt.datetime.now(UTC)), change_id),
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO local_ids (local_id, server_id) VALUES (?, ?)", list((local_ids or {}).items())
@@ -276,7 +274,7 @@ class OutboxStore:
         self.db.call(
             lambda c: c.execute(
                 "UPDATE changes SET state=?, error=?, attempts=attempts+1, settled_at=? WHERE id=?",
-                (State.FAILED.value, error, _iso(dt.datetime.now(UTC)), change_id),
+                (State.FAILED.value, error, iso(dt.datetime.now(UTC)), change_id),
             )
         )
 
@@ -305,7 +303,7 @@ class OutboxStore:
             if row is None or row[6] == State.DONE.value:
                 return None
             conn.execute("DELETE FROM changes WHERE id=?", (change_id,))
-            return _row(row)
+            return parse_row(row)
 
         dropped = self.db.call(lambda c: transaction(c, write))
         self._remember()
@@ -313,7 +311,7 @@ class OutboxStore:
 
     def prune(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
         """Forget changes the server confirmed long ago (and their local ids)."""
-        cutoff = _iso(dt.datetime.now(UTC) - older_than)
+        cutoff = iso(dt.datetime.now(UTC) - older_than)
 
         def write(conn: sqlite3.Connection) -> int:
             cur = conn.execute("DELETE FROM changes WHERE state=? AND settled_at < ?", (State.DONE.value, cutoff))
@@ -328,7 +326,7 @@ class OutboxStore:
     # -- reading -----------------------------------------------------------------------------------
     def get(self, change_id: int) -> Change | None:
         row = self.db.call(lambda c: c.execute(f"SELECT {_COLUMNS} FROM changes WHERE id=?", (change_id,)).fetchone())
-        return _row(row) if row else None
+        return parse_row(row) if row else None
 
     def changes(self, states: Iterable[State] | None = None) -> list[Change]:
         """Changes in `states`, oldest first; by default every one not confirmed by the server,
@@ -338,7 +336,7 @@ class OutboxStore:
         else:
             params = [s.value for s in states]
             query = f"SELECT {_COLUMNS} FROM changes WHERE state IN ({', '.join('?' for _ in params)}) ORDER BY id"
-        return [_row(r) for r in self.db.call(lambda c: c.execute(query, params).fetchall())]
+        return [parse_row(r) for r in self.db.call(lambda c: c.execute(query, params).fetchall())]
 
     def head(self) -> Change | None:
         """The oldest change still to send (the sender goes strictly in order)."""
@@ -348,7 +346,7 @@ class OutboxStore:
                 (State.QUEUED.value, State.SENDING.value),
             ).fetchone()
         )
-        return _row(row) if row else None
+        return parse_row(row) if row else None
 
     def counts(self) -> dict[State, int]:
         rows = self.db.call(lambda c: c.execute("SELECT state, count(*) FROM changes GROUP BY state").fetchall())

@@ -297,18 +297,15 @@ class ChangesScreen(SetAsideActions, Screen):
             done = await make()
         except CommandRefused as exc:
             self.notify(str(exc), severity="error", timeout=8)
-            done = None
         except Exception as exc:  # noqa: BLE001 - a disk error must reach the person as words, not a trace
             self.notify(f"That did not work: {exc}", severity="error", timeout=8)
-            done = None
-        if done is None:
-            pass
-        elif done is False:
-            self.notify("That change is on its way already", severity="warning", timeout=3)
-        elif self.outbox.paused and success.startswith("Send"):
-            self.notify(f"Kept to send later: {self.outbox.pause_reason}", severity="warning", timeout=6)
-        elif success:
-            self.notify(success, timeout=3)
+        else:
+            if done is False:
+                self.notify("That change is on its way already", severity="warning", timeout=3)
+            elif self.outbox.paused and success.startswith("Send"):
+                self.notify(f"Kept to send later: {self.outbox.pause_reason}", severity="warning", timeout=6)
+            elif success:
+                self.notify(success, timeout=3)
         self._show()
 
     def action_retry(self) -> None:
