@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from crmtui.domain.models import ActionStatus
 from crmtui.service.commands import ToggleStar
@@ -68,6 +68,7 @@ def test_pending_changes_screen(snap_compare, sandbox, size) -> None:
         session.outbox.resume()
         await wait_for(pilot, lambda: session.outbox.failed == 1 and session.outbox.conflicts == 1, what="both")
         session.outbox.pause("Offline mode: your changes are kept and sent when you start crmtui online")
+        await settled(pilot)  # the re-reads after the refusal and the conflict have landed: the order is final
         third = next(e for e in session.entries[5:] if not e.contact.starred)
         await session.toggle_star(third.contact.id)
         await settled(pilot)
@@ -75,6 +76,9 @@ def test_pending_changes_screen(snap_compare, sandbox, size) -> None:
         assert isinstance(app.screen, ChangesScreen)
         assert app.screen.query_one(DataTable).row_count == 3
         await pilot.press("j")  # the conflict: its detail below the table
+        detail = app.screen.query_one("#change-detail", Static)
+        await wait_for(pilot, lambda: str(detail.render()).startswith("Edit: "), what="the conflict's detail")
+        await settled(pilot)
         await clear_toasts(pilot)
 
     assert shot(snap_compare, sandbox, size, run_before)
