@@ -171,6 +171,19 @@ def sort_entries(
     return sorted(entries, key=lambda e: sort_key(e, today, user_id=user_id, now=now))
 
 
+def in_stream(entry: StreamEntry, viewer: str | None) -> bool:
+    """OnePageCRM's Action Stream holds the viewer's own contacts and those with an open action of theirs.
+
+    So a contact someone else owns leaves it once its last action for the viewer is done or reassigned.
+    """
+    owner = entry.contact.owner_id
+    if viewer is None or not owner or owner == viewer:
+        return True
+    if entry.next_action is not None and not entry.next_action.done:
+        return True
+    return any(not a.done and a.assignee_id in ("", viewer) for a in entry.queued_actions)
+
+
 SWAPPABLE_NEXT = (ActionStatus.DATE, ActionStatus.DATE_TIME, ActionStatus.WAITING)
 
 

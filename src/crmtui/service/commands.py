@@ -131,6 +131,10 @@ class Command(BaseModel):
     label: str = ""
 
     idempotent: ClassVar[bool] = True
+    answered: ClassVar[bool] = False
+    """Whether the server's answer to this command tells all it changed, so that, once confirmed,
+    the prediction (with what the answer brought: real ids, server fields) is shown as the server's
+    copy without reading the contact again."""
     """Sending it again after an attempt with an unknown outcome leaves the server as sending it once."""
     section: ClassVar[str] = "stream"
     """What the command changes: the contact's stream entry, a history section, a deal, notifications."""
@@ -190,6 +194,7 @@ class MarkDone(Command):
     action: Action
 
     idempotent: ClassVar[bool] = False
+    answered: ClassVar[bool] = True
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         return _without(entry, self.action.id)
@@ -243,6 +248,7 @@ class AddAction(Command):
     created: Action | None = None
 
     idempotent: ClassVar[bool] = False
+    answered: ClassVar[bool] = True
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if not self.text.strip():
@@ -260,7 +266,7 @@ class AddAction(Command):
         assignee = self.assignee_id or self.stream_user_id or ""
         if self.stream_user_id and assignee != self.stream_user_id:
             return entry  # someone else's action does not show in this user's stream
-        action = Action(
+        action = self.created or Action(  # the server's answer once confirmed: its id and fields
             id=self.local_id,
             contact_id=self.contact_id,
             assignee_id=assignee,
@@ -270,10 +276,12 @@ class AddAction(Command):
             date=self.date,
             exact_time=self.exact_time,
         )
-        if entry.next_action is None and self.status not in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
+        if entry.next_action is None and action.status not in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
             entry.next_action = action
+        elif action.status in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
+            entry.queued_actions = [*entry.queued_actions, action]
         else:
-            queued_status = ActionStatus.QUEUED_WITH_DATE if self.date else ActionStatus.QUEUED
+            queued_status = ActionStatus.QUEUED_WITH_DATE if action.date else ActionStatus.QUEUED
             entry.queued_actions = [*entry.queued_actions, action.model_copy(update={"status": queued_status})]
         return entry
 
@@ -316,6 +324,8 @@ class AddAction(Command):
 class DeleteAction(Command):
     kind: Literal["delete_action"] = "delete_action"
     action: Action
+
+    answered: ClassVar[bool] = True
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         return _without(entry, self.action.id)
@@ -551,6 +561,8 @@ class Unswap(Command):
 class ToggleStar(Command):
     kind: Literal["toggle_star"] = "toggle_star"
     starred: bool
+
+    answered: ClassVar[bool] = True
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         entry.contact.starred = self.starred

@@ -36,9 +36,11 @@ from crmtui.service.contact_commands import (
     RemoveTag,
     ReopenSalesCycle,
 )
-from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, LogCall
+from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, HistoryCommand, LogCall
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
+from crmtui.service.commands import Command
+from crmtui.service.outbox import DISCARDED, FAILED, SENT, OutboxEvent
+from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.session import STREAM, ContactRef, Session
 
 CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS = "contact", "actions", "deals", "notes", "calls", "meetings"
@@ -70,10 +72,10 @@ class ContactSession(Session):
         """Every action on the contact, of every user, done ones too (None until loaded)."""
         self.history: dict[str, list[Any] | None] = {DEALS: None, NOTES: None, CALLS: None, MEETINGS: None}
         """Each section as shown: the server's list with the changes on their way overlaid."""
-        self._history_base: dict[str, list[Any]] = {}
-        """The server's list of each section that has changes overlaid on it."""
-        self._section_events: dict[str, int] = {}
-        """Outbox events heard per section: a read that started before the last one is stale."""
+        self.sections_overlay: Overlay[str, list[Any]] = Overlay(
+            self.outbox, key=self._section_key, predict=self._predict_items, confirm=self._confirm_items
+        )
+        """The server's list of each history section that has changes overlaid on it."""
         self.errors: dict[str, BackendError] = {}
         """The last loading failure of each section, until it loads."""
         self._section_listeners: list[SectionListener] = []
@@ -81,7 +83,8 @@ class ContactSession(Session):
             known = parent.server_copy(contact_id)
             if known is not None:  # the header shows at once, then is re-read
                 self.entries = [known.model_copy(deep=True)]
-                self._overlay(contact_id)
+                self.sort()
+                self._show(contact_id)
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -118,8 +121,8 @@ class ContactSession(Session):
         for listener in list(self._section_listeners):
             listener(section)
 
-    def _changed(self) -> None:
-        super()._changed()
+    def _changed(self, contacts: frozenset[str] | None = None) -> None:
+        super()._changed(contacts)
         self._section_changed(CONTACT)
 
     def _mirror(self, fresh: StreamEntry) -> None:
@@ -170,43 +173,36 @@ class ContactSession(Session):
                 CALLS: lambda: backend.calls(cid),
                 MEETINGS: lambda: backend.meetings(cid),
             }
-            started = self._section_events.get(section, 0)
+            started = self.sections_overlay.mark()
             items = list(await fetch[section]())
-            if self._section_events.get(section, 0) != started and self.history[section] is not None:
+            if self.sections_overlay.stale(section, started) and self.history[section] is not None:
                 return  # read before a change of the section settled: the re-read after it will show it
-            self._take_section(section, items)
+            _taken, self.history[section] = self.sections_overlay.take(section, items)
 
-    def _take_section(self, section: str, items: list[Any]) -> None:
-        """A section read from the server: shown with what is still on its way overlaid."""
-        if self.outbox.unsettled(contact_id=self.contact_id, section=section):
-            self._history_base[section] = items
-            self._overlay_section(section)
-        else:
-            self._history_base.pop(section, None)
-            self.history[section] = items
+    def _section_key(self, command: Command) -> str | None:
+        if command.contact_id != self.contact_id or not isinstance(command, HistoryCommand):
+            return None
+        return command.section if command.section in self.history else None
 
-    def _overlay_section(self, section: str) -> None:
-        pending = self.outbox.unsettled(contact_id=self.contact_id, section=section)
-        if section not in self._history_base:
-            if not pending or self.history[section] is None:
-                return
-            self._history_base[section] = list(self.history[section] or [])
-        base = self._history_base[section]
-        if not pending:
-            self.history[section] = self._history_base.pop(section)
-            return
-        now = self.now()
-        items = list(base)
-        for command in pending:
-            items = command.predict(items, now)  # type: ignore[attr-defined]
-        self.history[section] = items
+    def _predict_items(self, items: list[Any], command: Command) -> list[Any]:
+        return command.predict(list(items), self.now()) if isinstance(command, HistoryCommand) else items
+
+    def _confirm_items(self, items: list[Any], command: Command) -> list[Any]:
+        """Confirmed: part of the server's list now, with the item the server made."""
+        return command.settle(self._predict_items(items, command)) if isinstance(command, HistoryCommand) else items
+
+    def _show_section(self, section: str) -> None:
+        current = self.history[section]
+        if current is None and section not in self.sections_overlay.server:
+            return  # not loaded yet: the load shows it with what is on its way
+        self.history[section] = self.sections_overlay.shown(section, list(current or []))
 
     async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry | None:
         """Re-read the contact with the user's actions, in their stream or not."""
-        started = self._events
+        started = self.overlay.mark()
         fresh = await self.backend.contact_entry(self.contact_id, user_id=self.stream_user_id)
         fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
-        if self._touched.get(self.contact_id, 0) > started:
+        if self.overlay.stale(self.contact_id, started):
             return self.current  # read before a change settled: the re-read after it follows
         self._take_fresh(self.contact_id, fresh)
         if not getattr(self.backend, "stale", False):
@@ -221,22 +217,16 @@ class ContactSession(Session):
         if command.section == STREAM:
             super()._on_outbox(event)
             return
-        if command.section not in self.history:
+        section = self.sections_overlay.hear(event)
+        if section is None or not isinstance(command, HistoryCommand):
             return
-        section = command.section
-        self._section_events[section] = self._section_events.get(section, 0) + 1
-        if event.kind == SENT and section in self._history_base:
-            history = command  # a HistoryCommand: confirmed, so part of the server's list now
-            self._history_base[section] = history.settle(history.predict(self._history_base[section], self.now()))  # type: ignore[attr-defined]
-        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
-            self._overlay_section(section)
+        if event.kind in SHOWN_CHANGES:
+            self._show_section(section)
             self._section_changed(section)
         if event.kind in (FAILED, DISCARDED):
             self._forget_undo(command)
-        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.unsettled(
-            contact_id=self.contact_id, section=section
-        ):
-            self._spawn(self._after_history(section, bool(getattr(command, "changes_contact", False)), event.kind == SENT))
+        if event.kind in SETTLING and not self.sections_overlay.is_busy(section):
+            self._spawn(self._after_history(section, command.changes_contact, event.kind == SENT))
 
     async def _after_history(self, section: str, changes_contact: bool, sent: bool) -> None:
         await self._quietly(section)  # exact ids and server fields (or what the server kept)
@@ -262,6 +252,9 @@ class ContactSession(Session):
 
     def _holds(self, contact_id: str) -> bool:
         return contact_id == self.contact_id
+
+    drops_outsiders = False
+    rereads_answered = True  # the history (done actions, colleagues' actions) follows triage
 
     # -- contact commands --------------------------------------------------------------------------
     def _require(self) -> StreamEntry:

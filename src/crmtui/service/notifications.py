@@ -16,8 +16,11 @@ from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
 from crmtui.service.notification_commands import NOTIFICATIONS, MarkAllRead, MarkRead
-from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
+from crmtui.service.commands import Command
+from crmtui.service.outbox import SENT, OutboxEvent
+from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.session import Session, stamp
+from crmtui.service.signals import Signal
 
 Listener = Callable[[list[Notification]], None]
 
@@ -64,6 +67,24 @@ def full_text(notification: Notification) -> str:
     return n.text
 
 
+ALL = "all"
+"""The one key of the inbox's overlay: marks change the whole list."""
+
+
+def _marks(command: Command) -> str | None:
+    return ALL if command.section == NOTIFICATIONS else None
+
+
+def _mark_read(items: list[Notification], command: Command) -> list[Notification]:
+    if isinstance(command, MarkAllRead):
+        ids = set(command.notification_ids)
+    elif isinstance(command, MarkRead):
+        ids = {command.notification_id}
+    else:
+        return items
+    return [n.model_copy(update={"read": True}) if not n.read and n.id in ids else n for n in items]
+
+
 def _created(n: Notification) -> dt.datetime:
     if n.created_at is None:
         return _OLDEST
@@ -77,11 +98,14 @@ class Inbox:
         self.session = session
         self.items: list[Notification] = []
         """As shown: the server's list with the marks on their way applied."""
-        self._server: list[Notification] = []
         self.loaded = False
         self._names: dict[str, str] = {}
-        self._listeners: list[Listener] = []
-        self._events = 0
+        self.overlay: Overlay[str, list[Notification]] = Overlay(session.outbox, key=_marks, predict=_mark_read)
+        """The server's list (one key, ALL) while marks are on their way; a mark the server
+        confirmed is part of it (the same change as predicted: the row is read)."""
+        self._server: list[Notification] = []
+        self.changes: Signal[frozenset[str] | None] = Signal()
+        """Emitted after the list shown changes."""
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
 
     def detach(self) -> None:
@@ -89,12 +113,10 @@ class Inbox:
 
     # -- listeners -----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self.changes.subscribe(lambda _changed: listener(self.items))
 
     def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener(self.items)
+        self.changes.emit(None)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -105,9 +127,9 @@ class Inbox:
         return next((n for n in self.items if n.id == notification_id), None)
 
     async def load(self) -> list[Notification]:
-        started = self._events
+        started = self.overlay.mark()
         items = await self.session.backend.notifications()
-        if self._events != started and self.loaded:
+        if self.overlay.stale(ALL, started) and self.loaded:
             # A mark settled while the list was read: the list may predate it; keep the marks shown.
             marked = {n.id for n in self._server if n.read}
             items = [n.model_copy(update={"read": True}) if n.id in marked and not n.read else n for n in items]
@@ -122,27 +144,14 @@ class Inbox:
         self._changed()
 
     def _overlay(self) -> None:
-        pending = self.session.outbox.unsettled(section=NOTIFICATIONS)
-        marked = {c.notification_id for c in pending if isinstance(c, MarkRead)}
-        for command in pending:
-            if isinstance(command, MarkAllRead):
-                marked.update(command.notification_ids)
-        self.items = [n.model_copy(update={"read": True}) if not n.read and n.id in marked else n for n in self._server]
+        _taken, self.items = self.overlay.take(ALL, self._server)
 
     def _on_outbox(self, event: OutboxEvent) -> None:
-        command = event.command
-        if command.section != NOTIFICATIONS:
+        if self.overlay.hear(event) is None:
             return
-        self._events += 1
         if event.kind == SENT:  # confirmed: the server's list has it now
-            if isinstance(command, MarkAllRead):
-                ids = set(command.notification_ids)
-                self._server = [n.model_copy(update={"read": True}) if n.id in ids else n for n in self._server]
-            elif isinstance(command, MarkRead):
-                self._server = [
-                    n.model_copy(update={"read": True}) if n.id == command.notification_id else n for n in self._server
-                ]
-        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
+            self._server = _mark_read(self._server, event.command)
+        if event.kind in SHOWN_CHANGES:
             self._overlay()
             self._changed()
 

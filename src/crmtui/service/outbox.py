@@ -520,6 +520,14 @@ class Outbox(SetAsideReview):
         delay = self._rng.uniform(backoff / 2, backoff)
         return max(delay, retry_after or 0.0)
 
+    def with_server_ids(self, command: Command) -> Command:
+        """The command with the local ids the server has given ids for replaced (others kept)."""
+        if not self._ids:
+            return command
+        data = command.model_dump(mode="json")
+        resolved = _substitute(data, self._ids, set())
+        return command if resolved == data else command_from_dict(resolved)
+
     def _resolved(self, command: Command) -> Command:
         """The command as it is sent: local ids replaced by the server's."""
         data = command.model_dump(mode="json")

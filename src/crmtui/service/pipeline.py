@@ -14,11 +14,14 @@ from collections.abc import Callable
 
 from crmtui.backends.base import ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
-from crmtui.service.deal_commands import DEAL, DealChanges, UpdateDeal
+from crmtui.service.deal_commands import DealChanges, UpdateDeal
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, OutboxEvent
+from crmtui.service.commands import Command
+from crmtui.service.outbox import OutboxEvent
+from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
 from crmtui.service.session import Session, stamp
+from crmtui.service.signals import Signal
 
 Listener = Callable[[], None]
 
@@ -32,12 +35,10 @@ class PipelineService:
         self.session = session
         self.pipelines: list[Pipeline] = []
         self._deals: dict[str, dict[str, Deal]] = {}
-        self._confirmed: dict[str, Deal] = {}
+        self.overlay: Overlay[str, Deal] = Overlay(session.outbox, key=_deal_key, predict=_apply, confirm=_confirm)
         """The server's copy of each deal that has changes overlaid on it."""
-        self._listeners: list[Listener] = []
-        self._events = 0
-        self._touched: dict[str, int] = {}
-        """The count of outbox events at the last one about each deal (a read started before it is stale)."""
+        self.changes: Signal[frozenset[str] | None] = Signal()
+        """Emitted after the deals shown change, with the deals that did (None: any may have)."""
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
 
     def detach(self) -> None:
@@ -52,12 +53,10 @@ class PipelineService:
 
     # -- listeners ---------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self.changes.subscribe(lambda _deals: listener())
 
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+    def _changed(self, deals: frozenset[str] | None = None) -> None:
+        self.changes.emit(deals)
 
     # -- loading -----------------------------------------------------------------------------------
     async def load_pipelines(self) -> list[Pipeline]:
@@ -69,28 +68,16 @@ class PipelineService:
 
     async def load_deals(self, pipeline_id: str, *, on_progress: ProgressCallback | None = None) -> list[Deal]:
         """All deals of the pipeline (every page); deals with a change on its way keep the prediction."""
-        started = self._events
+        started = self.overlay.mark()
         fetched = await self.backend.deals(pipeline_id=pipeline_id, on_progress=on_progress)
         deals: dict[str, Deal] = {}
         for deal in fetched:
             if not deal.pipeline_id:
                 deal.pipeline_id = pipeline_id
             deals[deal.id] = deal
-        for deal_id, at in self._touched.items():
-            if at > started:  # changed (here) after the read started: the read may predate it
-                mine = self._confirmed.get(deal_id) or self.deal(deal_id)
-                if mine is not None and mine.pipeline_id == pipeline_id:
-                    deals[deal_id] = mine
-        self._deals[pipeline_id] = deals
-        busy = self._busy()
-        for deal_id in list(self._confirmed):
-            if deal_id not in busy:
-                del self._confirmed[deal_id]  # confirmed and now re-read with the rest
-        for deal_id in busy:
-            if deal_id in deals and deal_id not in self._confirmed:
-                self._confirmed[deal_id] = deals[deal_id]
-            if deal_id in self._confirmed:
-                self._overlay(deal_id)
+        current = self._deals.get(pipeline_id, {})
+        shown = self.overlay.take_all(deals, current, started)
+        self._deals[pipeline_id] = {k: v for k, v in shown.items() if v.pipeline_id == pipeline_id or k in deals}
         self._changed()
         return self.deals(pipeline_id)
 
@@ -116,47 +103,18 @@ class PipelineService:
         return build_board(pipeline, self.deals(pipeline_id), owner_id=owner_id, closed_since=closed_since)
 
     def in_flight(self, deal_id: str) -> bool:
-        return deal_id in self._busy()
-
-    def _pending(self, deal_id: str) -> list[UpdateDeal]:
-        return [c for c in self.session.outbox.unsettled(section=DEAL) if isinstance(c, UpdateDeal) and c.deal_id == deal_id]
-
-    def _busy(self) -> set[str]:
-        return {c.deal_id for c in self.session.outbox.unsettled(section=DEAL) if isinstance(c, UpdateDeal)}
-
-    def _overlay(self, deal_id: str) -> None:
-        """Show the deal as the server's copy plus the changes on their way."""
-        pending = self._pending(deal_id)
-        if deal_id not in self._confirmed:
-            current = self.deal(deal_id)
-            if not pending or current is None:
-                return
-            self._confirmed[deal_id] = current
-        shown = self._confirmed[deal_id]
-        if pending:
-            for command in pending:
-                shown = command.apply_to(shown)
-        else:
-            del self._confirmed[deal_id]
-        self._put(shown)
+        return self.overlay.is_busy(deal_id)
 
     def _on_outbox(self, event: OutboxEvent) -> None:
-        command = event.command
-        if not isinstance(command, UpdateDeal):
+        deal_id = self.overlay.hear(event)
+        if deal_id is None:
             return
-        deal_id = command.deal_id
-        self._events += 1
-        self._touched[deal_id] = self._events
-        if self.deal(deal_id) is None and deal_id not in self._confirmed:
+        current = self.deal(deal_id)
+        if current is None and deal_id not in self.overlay.server:
             return
-        if event.kind == SENT and deal_id in self._confirmed:
-            fresh = command.updated or command.apply_to(self._confirmed[deal_id])
-            if not fresh.pipeline_id:
-                fresh.pipeline_id = self._confirmed[deal_id].pipeline_id
-            self._confirmed[deal_id] = fresh
-        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
-            self._overlay(deal_id)
-            self._changed()
+        if event.kind in SHOWN_CHANGES:
+            self._put(self.overlay.shown(deal_id, current or self.overlay.server[deal_id]))
+            self._changed(frozenset((deal_id,)))
 
     # -- changes -----------------------------------------------------------------------------------
     def _require(self, deal_id: str) -> tuple[Deal, Pipeline]:
@@ -219,6 +177,24 @@ class PipelineService:
         for deals in self._deals.values():
             deals.pop(deal.id, None)
         self._deals.setdefault(deal.pipeline_id, {})[deal.id] = deal
+
+
+def _deal_key(command: Command) -> str | None:
+    return command.deal_id if isinstance(command, UpdateDeal) else None
+
+
+def _apply(deal: Deal, command: Command) -> Deal:
+    return command.apply_to(deal) if isinstance(command, UpdateDeal) else deal
+
+
+def _confirm(deal: Deal, command: Command) -> Deal:
+    """Confirmed: the server's answer (the deal as it now is), or the change applied when there was none."""
+    if not isinstance(command, UpdateDeal):
+        return deal
+    fresh = command.updated or command.apply_to(deal)
+    if not fresh.pipeline_id:
+        fresh.pipeline_id = deal.pipeline_id
+    return fresh
 
 
 def _label(deal: Deal, changes: DealChanges, pipeline: Pipeline) -> str:

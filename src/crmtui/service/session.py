@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import account_now
 from crmtui.domain.models import Account, Action, ActionStatus, Contact, Deal, DealStatus, StreamEntry
-from crmtui.domain.stream import conflicting_actions, sort_entries
+from crmtui.domain.stream import conflicting_actions, in_stream, sort_key
 from crmtui.service.commands import (
     ALREADY_HAS_NEXT,
     NO_SWAP_CONFLICT,
@@ -29,13 +31,17 @@ from crmtui.service.commands import (
     new_local_id,
 )
 from crmtui.service.errors import CommandRefused, NothingToUndo
-from crmtui.service.outbox import CONFLICT, DISCARDED, FAILED, QUEUED, SENT, Outbox, OutboxEvent
+from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
+from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
+from crmtui.service.signals import Signal
 
 log = logging.getLogger(__name__)
 
 ContactRef = Contact | StreamEntry | str
 ActionRef = Action | str
 Listener = Callable[[list[StreamEntry]], None]
+Changed = frozenset[str] | None
+"""Which contacts changed in the stream (None: the whole stream, e.g. a new load)."""
 UNDO_DEPTH = 50
 STREAM = "stream"
 
@@ -93,15 +99,22 @@ class Session:
         self.undo_stack: list[Command] = []
         self.outbox = outbox if outbox is not None else Outbox(backend)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        self._listeners: list[Listener] = []
+        self.changes: Signal[Changed] = Signal()
+        """Emitted after every change of `entries`, with the contacts that changed."""
         self._pending_deals: dict[str, list[Deal]] = {}
-        self._base: dict[str, StreamEntry | None] = {}
-        """The server's copy of each contact that has changes overlaid on it (None: not in the stream)."""
+        self.overlay: Overlay[str, StreamEntry | None] = Overlay(
+            self.outbox, key=self._key, predict=self._predict_one, confirm=self._confirm_one
+        )
+        """The server's copy of the contacts with changes on their way (None: not in the stream)."""
+        self._order: list[tuple[Any, ...]] = []
+        """The sort key of each entry, in the order of `entries` (kept so one row moves without a sort)."""
+        self._order_of: dict[str, tuple[Any, ...]] = {}
+        self._order_day: dt.date | None = None
+        self.full_sorts = 0
+        """How often the whole stream was sorted (a measure of work: bench/triage_cost.py)."""
+        self._unanswered: set[str] = set()
+        """Contacts a confirmed change left in a state its answer does not fully tell (re-read once settled)."""
         self._tasks: set[asyncio.Task[object]] = set()
-        self._events = 0
-        """Counts the outbox events this view heard; a read started before one about its contact is stale."""
-        self._touched: dict[str, int] = {}
-        """The count at the last outbox event about each contact."""
         self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -146,16 +159,53 @@ class Session:
     # -- listeners ---------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(entries)` after every change; returns an unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self.changes.subscribe(lambda _changed: listener(self.entries))
 
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener(self.entries)
+    def _changed(self, contacts: Changed = None) -> None:
+        self.changes.emit(contacts)
 
     # -- stream ------------------------------------------------------------------------------------
+    @property
+    def order_user_id(self) -> str | None:
+        """Whose queued actions count as "queued for me" in the order of this stream."""
+        return self.stream_user_id
+
+    def order_key(self, entry: StreamEntry) -> tuple[Any, ...]:
+        return sort_key(entry, self.today(), user_id=self.order_user_id, now=self.now())
+
     def sort(self) -> None:
-        self.entries = sort_entries(self.entries, self.today(), user_id=self.stream_user_id, now=self.now())
+        """Sort the whole stream (a new load, or a new day: everything may move)."""
+        self.full_sorts += 1
+        keyed = sorted(((self.order_key(e), e) for e in self.entries), key=lambda pair: pair[0])
+        self.entries = [e for _k, e in keyed]
+        self._order = [k for k, _e in keyed]
+        self._order_of = {e.contact.id: k for k, e in keyed}
+        self._order_day = self.today()
+
+    def _in_order(self) -> bool:
+        return self._order_day == self.today() and len(self._order) == len(self.entries)
+
+    def _place(self, contact_id: str, new: StreamEntry | None) -> None:
+        """Put the contact's row where the order wants it (None: take it out), without a sort."""
+        if not self._in_order():
+            self.entries = [e for e in self.entries if e.contact.id != contact_id] + ([new] if new else [])
+            self.sort()
+            return
+        old = self._order_of.pop(contact_id, None)
+        if old is not None:
+            at = bisect.bisect_left(self._order, old)
+            if at < len(self.entries) and self.entries[at].contact.id == contact_id:
+                del self.entries[at], self._order[at]
+            else:  # not where its key says: the list was changed behind the order's back
+                self.entries = [e for e in self.entries if e.contact.id != contact_id] + ([new] if new else [])
+                self.sort()
+                return
+        if new is not None:
+            key = self.order_key(new)
+            at = bisect.bisect_left(self._order, key)
+            self.entries.insert(at, new)
+            self._order.insert(at, key)
+            self._order_of[contact_id] = key
 
     async def load_stream(
         self, *, user_id: str | None = None, search: str | None = None, on_progress: ProgressCallback | None = None
@@ -171,9 +221,9 @@ class Session:
         if user_id is not None and user_id != self.stream_user_id:
             self.stream_user_id = user_id
             self.entries = []
-            self._base.clear()
+            self.overlay.forget()
         first_page = self._show_first_page if not self.entries else None
-        started = self._events
+        started = self.overlay.mark()
         entries = await self.backend.action_stream_all(
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
@@ -181,12 +231,6 @@ class Session:
         return self.entries
 
     refresh = load_stream
-
-    def _newer_than(self, started: int | None) -> set[str]:
-        """Contacts something happened to (in the outbox) after a read that started at `started`."""
-        if started is None:
-            return set()
-        return {cid for cid, at in self._touched.items() if at > started}
 
     def show_server_stream(self, entries: list[StreamEntry], *, started: int | None = None) -> None:
         """Take a whole stream from the server (or the cache), keeping changes on their way overlaid.
@@ -196,28 +240,9 @@ class Session:
         """
         fresh = {e.contact.id: e for e in entries}
         current = {e.contact.id: e for e in self.entries}
-        for cid in self._newer_than(started):
-            if cid not in self._base:
-                if cid in current:
-                    fresh[cid] = current[cid]
-                else:
-                    fresh.pop(cid, None)
-        busy = self.outbox.busy_contacts()
-        newer = self._newer_than(started)
-        for cid in list(self._base):
-            if cid not in busy and cid not in newer:
-                del self._base[cid]  # confirmed and now re-read with the rest
-        for cid in busy | (newer & set(self._base)):
-            if cid in self._base:
-                continue  # keeps the copy the changes on their way were made on
-            if cid in current or cid in fresh:
-                self._base[cid] = fresh.get(cid)
-        for cid in self._base:
-            fresh.pop(cid, None)
-        self.entries = list(fresh.values())
+        shown = self.overlay.take_all(fresh, current, started, absent=lambda: None)
+        self.entries = [e for e in shown.values() if e is not None]
         self._pending_deals.clear()  # amounts may have changed on the server too
-        for cid in list(self._base):
-            self._overlay(cid)
         self.sort()
         self._changed()
 
@@ -230,31 +255,28 @@ class Session:
 
     def server_copy(self, contact_id: str) -> StreamEntry | None:
         """The contact as the server last said, without the changes on their way."""
-        if contact_id in self._base:
-            return self._base[contact_id]
+        if contact_id in self.overlay.server:
+            return self.overlay.server[contact_id]
         return self.entry(contact_id)
 
     def _put(self, contact_id: str, new: StreamEntry | None) -> None:
-        kept = [e for e in self.entries if e.contact.id != contact_id]
-        self.entries = kept if new is None else [*kept, new]
-        self.sort()
+        """Show `new` for the contact (None: not in this stream) and tell the followers."""
+        if self.entry(contact_id) == new:
+            return
+        self._place(contact_id, new)
+        self._changed(frozenset((contact_id,)))
 
     def replace_entry(self, contact_id: str, new: StreamEntry | None) -> None:
         """Take the server's copy of a contact another view just read (None: not in this stream)."""
-        if contact_id in self._base:
-            self._base[contact_id] = new
-            self._overlay(contact_id)
-            self.sort()
-            self._changed()
-            return
-        if self.entry(contact_id) == new:
+        if contact_id in self.overlay.server:
+            self.overlay.server[contact_id] = new
+            self._show(contact_id)
             return
         self._put(contact_id, new)
-        self._changed()
 
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
-        started = self._events
+        started = self.overlay.mark()
         fresh = await self.backend.stream_entry(contact_id, user_id=self.stream_user_id)
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
@@ -267,74 +289,66 @@ class Session:
         A copy read before the last outbox event about the contact is dropped: it may not have
         the change yet, and the re-read that follows that event will have it.
         """
-        if started is not None and self._touched.get(contact_id, 0) > started:
-            return
-        if contact_id in self._base:
-            if self.outbox.busy(contact_id):
-                self._base[contact_id] = fresh
-                self._overlay(contact_id)
-                self.sort()
-                self._changed()
-                return
-            del self._base[contact_id]
-        self._put(contact_id, fresh)
-        self._changed()
+        taken, shown = self.overlay.take(contact_id, fresh, started)
+        if taken:
+            self._put(contact_id, shown)
 
     # -- the overlay of changes on their way ---------------------------------------------------------
+    def _key(self, command: Command) -> str | None:
+        return command.contact_id if command.section == STREAM else None
+
     def _own(self, command: Command) -> Command:
         """The command as this view predicts it (whose stream decides where an action shows)."""
         if "stream_user_id" in type(command).model_fields and getattr(command, "stream_user_id", None) != self.stream_user_id:
             return command.model_copy(update={"stream_user_id": self.stream_user_id})
         return command
 
-    def _predict(self, entry: StreamEntry | None, commands: list[Command]) -> StreamEntry | None:
-        for command in commands:
-            if entry is None:
-                break
-            predicted = self._own(command).apply_locally([entry])
-            entry = predicted if predicted is not None else entry
-        return entry
+    def _predict_one(self, entry: StreamEntry | None, command: Command) -> StreamEntry | None:
+        if entry is None:
+            return None
+        predicted = self._own(command).apply_locally([entry])
+        return predicted if predicted is not None else entry
 
-    def _overlay(self, contact_id: str) -> None:
-        """Show the contact as the server's copy plus the changes on their way (not sorted)."""
-        pending = self.outbox.unsettled(contact_id=contact_id, section=STREAM)
-        if contact_id not in self._base:
-            if not pending:
-                return
-            self._base[contact_id] = self.entry(contact_id)
-        base = self._base[contact_id]
-        if pending:
-            shown = self._predict(base.model_copy(deep=True) if base is not None else None, pending)
-        else:
-            shown = self._base.pop(contact_id)  # nothing on its way: the server's copy as it is
-        kept = [e for e in self.entries if e.contact.id != contact_id]
-        self.entries = kept if shown is None else [*kept, shown]
+    def _confirm_one(self, entry: StreamEntry | None, command: Command) -> StreamEntry | None:
+        """Confirmed by the server: part of its copy, which leaves this stream when the change took
+        the contact out of it (someone else's contact with no open action of this user left)."""
+        confirmed = self._predict_one(entry, command)
+        if confirmed is not None and not in_stream(confirmed, self.stream_user_id):
+            return None if self.drops_outsiders else confirmed.model_copy(update={"in_stream": False})
+        return confirmed
+
+    rereads_answered = False
+    """Whether a contact is read again after changes whose answers told all (the stream: no)."""
+
+    drops_outsiders = True
+    """A stream shows only its members; the contact's own view shows it either way."""
+
+    def _show(self, contact_id: str) -> None:
+        """Show the contact as the server's copy plus the changes on their way."""
+        self._put(contact_id, self.overlay.shown(contact_id, self.entry(contact_id)))
 
     def _holds(self, contact_id: str) -> bool:
-        return contact_id in self._base or self.entry(contact_id) is not None
+        return contact_id in self.overlay.server or self.entry(contact_id) is not None
 
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
-        if command.section != STREAM:
+        cid = self.overlay.hear(event)
+        if cid is None:
             return
-        cid = command.contact_id
-        self._events += 1
-        self._touched[cid] = self._events
         if not self._holds(cid):
-            if event.kind == SENT and self.entries and not self.outbox.busy(cid):
+            if event.kind == SENT and self.entries and not self.overlay.is_busy(cid):
                 self._after_settled(cid, event)  # it may have entered this stream (made from a contact's page)
             return
-        if event.kind == SENT and cid in self._base:
-            base = self._base[cid]
-            self._base[cid] = self._predict(base, [command]) if base is not None else None  # confirmed: part of the copy
-        if event.kind in (QUEUED, SENT, FAILED, CONFLICT, DISCARDED):
-            self._overlay(cid)
-            self.sort()
-            self._changed()
+        if event.kind in SHOWN_CHANGES:
+            self._show(cid)
         if event.kind in (FAILED, DISCARDED):
             self._forget_undo(command)
-        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.busy(cid):
-            self._after_settled(cid, event)
+        if event.kind == SENT and not command.answered:
+            self._unanswered.add(cid)
+        if event.kind in SETTLING and not self.overlay.is_busy(cid):
+            if event.kind != SENT or cid in self._unanswered or self.rereads_answered:
+                self._after_settled(cid, event)
+            self._unanswered.discard(cid)
 
     def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
         """The contact has nothing left on its way: re-read it so ids and server-made fields are exact."""
@@ -346,7 +360,7 @@ class Session:
         except BackendError:
             return  # the confirmed prediction stays until the next refresh
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Account, StreamEntry, TeamCounts
-from crmtui.domain.stream import conflicting_actions, sort_entries
+from crmtui.domain.stream import conflicting_actions
 from crmtui.service.outbox import OutboxEvent
 from crmtui.service.errors import CommandRefused
 from crmtui.service.session import ActionRef, ContactRef, Session, _contact_id
@@ -78,15 +78,16 @@ class TeamStream(Session):
         self.viewing = user_id
         self.stream_user_id = user_id
         self.entries = []
-        self._base.clear()
+        self.overlay.forget()
         self.undo_stack = []  # undoing a change made on another stream would surprise
         self.loaded = False
         self._changed()
         return True
 
-    def sort(self) -> None:
+    @property
+    def order_user_id(self) -> str | None:
         # On the whole account, "queued for me" means the signed-in user's, as in their own stream.
-        self.entries = sort_entries(self.entries, self.today(), user_id=self.section_user_id, now=self.now())
+        return self.section_user_id
 
     @property
     def section_user_id(self) -> str | None:
@@ -104,7 +105,7 @@ class TeamStream(Session):
             if self.viewing == viewing and not self.entries:
                 self.show_server_stream(entries)
 
-        started = self._events
+        started = self.overlay.mark()
         entries = await self.backend.team_stream_all(
             user_id=viewing, on_progress=on_progress, on_first_page=None if self.entries else first_page
         )
@@ -127,7 +128,7 @@ class TeamStream(Session):
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
         viewing = self.viewing
-        started = self._events
+        started = self.overlay.mark()
         fresh = await self.backend.team_stream_entry(contact_id, user_id=viewing)
         if self.viewing != viewing:
             return fresh

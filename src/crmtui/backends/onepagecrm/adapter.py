@@ -9,6 +9,7 @@ from typing import Any
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.onepagecrm import adapter_map as m
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.stream import in_stream
 from crmtui.domain.models import (
     Account,
     Action,
@@ -26,19 +27,6 @@ from crmtui.domain.models import (
 )
 
 _ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
-
-
-def _in_stream(entry: StreamEntry, viewer: str | None) -> bool:
-    """OnePageCRM's Action Stream holds the viewer's own contacts and those with an open action of theirs.
-
-    So a contact someone else owns leaves it once its last action for the viewer is done or reassigned.
-    """
-    owner = entry.contact.owner_id
-    if viewer is None or not owner or owner == viewer:
-        return True
-    if entry.next_action is not None and not entry.next_action.done:
-        return True
-    return any(not a.done and a.assignee_id in ("", viewer) for a in entry.queued_actions)
 
 
 def _action_body(
@@ -185,7 +173,7 @@ class OnePageCRMBackend:
         if m._get(wire, "contact") is not None and (user_id is None or user_id == self._me):
             # GET /contacts/{id} answers with the same shape as an action stream item.
             entry = m.map_stream_item(wire, viewer)
-            entry.in_stream = _in_stream(entry, viewer)
+            entry.in_stream = in_stream(entry, viewer)
             return entry
         contact = m.map_contact(_unwrap_contact(wire), viewer)
         actions = [a for a in await self.contact_actions(contact_id) if not a.done]
@@ -210,7 +198,7 @@ class OnePageCRMBackend:
             conflicts=m.conflicting_actions(next_action, queued),
             company=company,
         )
-        entry.in_stream = _in_stream(entry, viewer)
+        entry.in_stream = in_stream(entry, viewer)
         return entry
 
     async def team_counts(self) -> TeamCounts:

@@ -21,12 +21,13 @@ from crmtui.service.notifications import Inbox
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList, describe, heading
 from crmtui.ui.failures import failure_title
+from crmtui.ui.follow import FollowsServices, follow
 
 NAME_MARGIN = 30
 """Rows above and below the screen whose contacts are named ahead of scrolling to them."""
 
 
-class NotificationsScreen(Screen):
+class NotificationsScreen(FollowsServices, Screen):
     """Top-level screen 4: the signed-in user's notifications, newest first."""
 
     BINDINGS = [
@@ -55,7 +56,7 @@ class NotificationsScreen(Screen):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.inbox = Inbox(self.app.session)  # type: ignore[attr-defined]
-        self._unsubscribe = self.inbox.subscribe(lambda _items: self._show())
+        self._unsubscribe = follow(self, self.inbox.changes, lambda _changed: self._show())
         self.watch(self.app, "unread_count", self._unread_polled, init=False)
         self.notification_list.focus()
         self.query_one("#notification-detail", Static).display = False

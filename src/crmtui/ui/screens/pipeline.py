@@ -22,6 +22,7 @@ from crmtui.backends.errors import BackendError
 from crmtui.service.pipeline import PipelineService
 from crmtui.service.pipeline_board import CLOSED_DAYS, Board
 from crmtui.ui.modals.deal_choice import DealChoiceModal
+from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.screens.pipeline_changes import DealChangesMixin
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.pipeline_board import PipelineBoard
@@ -33,7 +34,7 @@ STALE_SECONDS = 60.0
 MOVE = Binding.Group("Move")
 
 
-class PipelineScreen(DealChangesMixin):
+class PipelineScreen(FollowsServices, DealChangesMixin):
     """Deals of one pipeline as a board; every key acts on the selected card."""
 
     BINDINGS = [
@@ -89,7 +90,7 @@ class PipelineScreen(DealChangesMixin):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.service = PipelineService(self.session)
-        self._unsubscribe = self.service.subscribe(self._show)
+        self._unsubscribe = follow(self, self.service.changes, lambda _deals: self._show())
         self.query_one("#header", AppHeader).title = "Pipeline"
         self.board.focus()
         if self.session.account is not None:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
+from crmtui.ui.follow import follow
 from crmtui.ui.screens.triage import TriageMixin
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.preview import ContactPreview
@@ -73,13 +74,13 @@ class ActionStreamScreen(TriageMixin):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self._unsubscribe = self.session.subscribe(self._stream_changed)
+        self._unsubscribe = follow(self, self.session.changes, self._stream_changed)
         self.query_one("#filter", Input).display = False
         self.query_one("#sync-progress", ProgressBar).display = False
         self.stream_list.focus()
         self.watch(self.app, "load_progress", self._progress_changed, init=False)
         if self.session.account is not None:
-            self._stream_changed(self.session.entries)
+            self._stream_changed(None)
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -95,12 +96,13 @@ class ActionStreamScreen(TriageMixin):
     def is_wide(self) -> bool:
         return self.has_class("-wide")
 
-    def _stream_changed(self, entries: list[StreamEntry]) -> None:
+    def _stream_changed(self, changed: frozenset[str] | None) -> None:
+        """The stream changed: only the rows of `changed` contacts move (None: all may have)."""
         session = self.session
         lst = self.stream_list
         lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
         lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
-        lst.set_entries(entries)
+        lst.update_entries(session.entries, changed)
         self._update_title()
         self._show_preview(lst.selected_entry)
 

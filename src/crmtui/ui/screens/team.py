@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, OptionList
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
 from crmtui.service.team import TeamStream
+from crmtui.ui.follow import follow
 from crmtui.ui.screens.team_keys import TeamKeysMixin
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
@@ -87,8 +88,8 @@ class TeamStreamScreen(TeamKeysMixin):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         stream = self.stream
-        self._unsubscribe.append(stream.subscribe(self._stream_changed))
-        self._unsubscribe.append(stream.main.subscribe(self._main_changed))
+        self._unsubscribe.append(follow(self, stream.changes, self._stream_changed))
+        self._unsubscribe.append(follow(self, stream.main.changes, self._main_changed))
         self.query_one("#team-filter", Input).display = False
         self.members.border_title = "Next actions"
         self._show_members()
@@ -121,7 +122,7 @@ class TeamStreamScreen(TeamKeysMixin):
             self.load_counts()
             self.load_view(self.stream.viewing)  # refresh in place: the cursor stays on its contact
 
-    def _main_changed(self, _entries: list[StreamEntry]) -> None:
+    def _main_changed(self, _changed: frozenset[str] | None) -> None:
         if not self.is_current:
             self._stale = True  # changed elsewhere (the action stream, a contact): reload on return
 
@@ -207,7 +208,8 @@ class TeamStreamScreen(TeamKeysMixin):
         self.load_view(self.stream.viewing)
 
     # -- the stream ----------------------------------------------------------------------------
-    def _stream_changed(self, entries: list[StreamEntry]) -> None:
+    def _stream_changed(self, changed: frozenset[str] | None) -> None:
+        """The stream shown changed: only the rows of `changed` contacts move (None: all may have)."""
         stream = self.stream
         lst = self.stream_list
         lst.set_context(stream.account, stream.today(), stream.now(), stream.section_user_id)
@@ -215,7 +217,7 @@ class TeamStreamScreen(TeamKeysMixin):
         lst.set_whose(queued_for=stream.viewing_name() if colleague else "", show_assignee=stream.viewing is None)
         if stream.loaded:
             lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
-        lst.set_entries(entries)
+        lst.update_entries(stream.entries, changed)
         self._update_title()
         self._show_preview(lst.selected_entry)
         self._show_members()  # the counters move with every change

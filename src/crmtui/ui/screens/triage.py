@@ -22,9 +22,10 @@ from crmtui.service.commands import ALREADY_HAS_NEXT
 from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.failures import failure_title
+from crmtui.ui.follow import FollowsServices
 
 
-class TriageMixin(Screen):
+class TriageMixin(FollowsServices, Screen):
     """Mixed into the action stream screen; needs `selected_entry()` and `stream_list`."""
 
     _command_lock: asyncio.Lock | None = None

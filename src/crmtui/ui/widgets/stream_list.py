@@ -7,8 +7,10 @@ so 20,000 contacts cost a list build, not 20,000 widgets.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,7 +25,7 @@ from textual.strip import Strip
 
 from crmtui.domain.models import Account, StreamEntry
 from crmtui.ui.cells import fit
-from crmtui.domain.stream import Section, sort_entries
+from crmtui.domain.stream import Section, sort_entries, sort_key
 from crmtui.ui.rows import (
     CONFLICT_MARK,
     DUE_WIDE,
@@ -31,7 +33,6 @@ from crmtui.ui.rows import (
     STAR_OFF,
     STAR_ON,
     columns_for,
-    entry_section,
     haystack,
     row_text,
 )
@@ -114,6 +115,12 @@ class StreamList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._entries: list[StreamEntry] = []
         self._rows: list[StreamEntry | _Header] = []
+        self._row_keys: list[tuple[Any, ...]] | None = None
+        """The stream-order key of each row (a header's is its section alone, before its rows);
+        None while a filter or search results are shown (then a change rebuilds the rows)."""
+        self._key_of: dict[str, tuple[Any, ...]] = {}
+        self.rebuilds = 0
+        """Full rebuilds of the rows (a measure of work: bench/triage_cost.py)."""
         self._filter = ""
         self._extra: list[StreamEntry] = []
         self._haystacks: dict[int, str] = {}
@@ -136,6 +143,70 @@ class StreamList(ScrollView, can_focus=True):
         self._entries = list(entries)
         self._haystacks = {}
         self._rebuild()
+
+    PATCH_LIMIT = 64
+    """More changed contacts than this at once: rebuilding the rows is as cheap as moving them."""
+
+    def update_entries(self, entries: list[StreamEntry], changed: frozenset[str] | None) -> None:
+        """Show `entries` (in stream order) when only the contacts `changed` (None: any) differ from
+        the rows shown: their rows move to their place, the rest stay, the cursor stays on its contact."""
+        if changed is None or self._row_keys is None or len(changed) > self.PATCH_LIMIT:
+            self.set_entries(entries)
+            return
+        self._entries = list(entries)
+        new = {e.contact.id: e for e in entries if e.contact.id in changed}
+        selected = self.selected_entry
+        selected_id = selected.contact.id if selected is not None else None
+        old_cursor = self.cursor
+        for contact_id in changed:
+            self._take_row(contact_id)
+            if contact_id in new:
+                self._put_row(new[contact_id])
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+        target = self._row_of(selected_id) if selected_id is not None else None
+        self.cursor = target if target is not None else self._entry_row(min(old_cursor, max(len(self._rows) - 1, 0)), 1)
+        self.refresh()
+
+    def _key(self, entry: StreamEntry) -> tuple[Any, ...]:
+        return sort_key(entry, self._today, user_id=self._user_id, now=self._now)
+
+    def _row_of(self, contact_id: str) -> int | None:
+        key = self._key_of.get(contact_id)
+        if key is None or self._row_keys is None:
+            return None
+        at = bisect.bisect_left(self._row_keys, key)
+        return at if at < len(self._rows) and self._row_keys[at] == key else None
+
+    def _take_row(self, contact_id: str) -> None:
+        at = self._row_of(contact_id)
+        if at is None or self._row_keys is None:
+            return
+        key = self._key_of.pop(contact_id)
+        del self._rows[at], self._row_keys[at]
+        head = bisect.bisect_left(self._row_keys, key[:1])
+        header = self._rows[head]
+        assert isinstance(header, _Header), "a row's section header comes before it"
+        if header.count > 1:
+            self._rows[head] = _Header(header.section, header.count - 1)
+        else:
+            del self._rows[head], self._row_keys[head]
+
+    def _put_row(self, entry: StreamEntry) -> None:
+        assert self._row_keys is not None
+        key = self._key(entry)
+        head = bisect.bisect_left(self._row_keys, key[:1])
+        if head < len(self._rows) and self._row_keys[head] == key[:1]:
+            header = self._rows[head]
+            assert isinstance(header, _Header)
+            self._rows[head] = _Header(header.section, header.count + 1)
+        else:
+            self._rows.insert(head, _Header(Section(key[0]), 1))
+            self._row_keys.insert(head, key[:1])
+        at = bisect.bisect_left(self._row_keys, key)
+        self._rows.insert(at, entry)
+        self._row_keys.insert(at, key)
+        self._key_of[entry.contact.id] = key
 
     def set_filter(self, text: str, extra: list[StreamEntry] | None = None) -> None:
         """Show only entries whose text contains `text`; `extra` adds server search results."""
@@ -168,6 +239,7 @@ class StreamList(ScrollView, can_focus=True):
         return all(word in text for word in self._filter.split())
 
     def _rebuild(self) -> None:
+        self.rebuilds += 1
         selected = self.selected_entry
         selected_id = selected.contact.id if selected is not None else None
         old_cursor = self.cursor
@@ -178,17 +250,23 @@ class StreamList(ScrollView, can_focus=True):
             if added:  # server matches go where the stream's order puts them, not at the end
                 shown = sort_entries(shown + added, self._today, user_id=self._user_id, now=self._now)
         rows: list[StreamEntry | _Header] = []
-        sections = [entry_section(e, self._today, self._user_id) for e in shown]
-        counts: dict[Section, int] = {}
-        for sec in sections:
-            counts[sec] = counts.get(sec, 0) + 1
-        current: Section | None = None
-        for entry, sec in zip(shown, sections):
-            if sec != current:
-                rows.append(_Header(sec, counts[sec]))
-                current = sec
+        keys = [self._key(e) for e in shown]
+        counts: dict[int, int] = {}
+        for key in keys:
+            counts[key[0]] = counts.get(key[0], 0) + 1
+        row_keys: list[tuple[Any, ...]] = []
+        current: int | None = None
+        for entry, key in zip(shown, keys):
+            if key[0] != current:
+                rows.append(_Header(Section(key[0]), counts[key[0]]))
+                row_keys.append(key[:1])
+                current = key[0]
             rows.append(entry)
+            row_keys.append(key)
         self._rows = rows
+        patchable = not self._filter and not self._extra and all(a <= b for a, b in zip(row_keys, row_keys[1:]))
+        self._row_keys = row_keys if patchable else None
+        self._key_of = {e.contact.id: k for e, k in zip(shown, keys)} if patchable else {}
         self._cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
         target = None
