@@ -500,14 +500,6 @@ class Session:
             return status  # someone else's next action does not block this one
         return ActionStatus.QUEUED_WITH_DATE if date is not None else ActionStatus.QUEUED
 
-    async def done_and_next(
-        self, contact: ContactRef, text: str, status: ActionStatus, date: dt.date | None = None,
-        exact_time: dt.datetime | None = None,
-    ) -> StreamEntry | None:
-        """Complete the next action and set the following one, so nothing drops off the stream."""
-        await self.mark_done(contact)
-        return await self.add_action(contact, text, status, date, exact_time)
-
     async def edit_action(self, contact: ContactRef, action: ActionRef, **changes: object) -> StreamEntry | None:
         """Change text/status/date/exact_time/assignee_id of an action."""
         target = self._action(contact, action)
