@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.user_message, EXIT_FAILURE)
     except DemoError as exc:
         return _fail(str(exc), EXIT_FAILURE)
-    except Exception as exc:  # noqa: BLE001 - a bug; keep the terminal readable, offer the trace
+    except Exception as exc:  # a bug; keep the terminal readable, offer the trace
         if os.environ.get("CRMTUI_DEBUG"):
             raise
         return _fail(

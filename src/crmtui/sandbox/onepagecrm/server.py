@@ -138,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:  # `format` shadows the builtin: the stdlib's signature
         pass  # quiet: the demo's stdout carries only the start line
 
     def date_time_string(self, timestamp: float | None = None) -> str:
