@@ -721,7 +721,7 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
         raw_items, data = [], {}
     items = [model.model_validate(item) for item in _to_objects(raw_items)]
     meta = {k: v for k, v in data.items() if k not in (list_key, "total_count", "page", "per_page", "max_page")}
-    return Page[model](  # type: ignore[valid-type]
+    return Page[model](  # type: ignore[valid-type]  # parametrised by a class in a variable, at run time
         items=items,
         total_count=_to_int_or_none(data.get("total_count")) or len(items),
         page=_to_int_or_none(data.get("page")) or page,
