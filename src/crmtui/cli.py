@@ -11,6 +11,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for annotations: the entry point imports what a command needs, when it runs
+    import datetime as dt
+    from pathlib import Path
+
+    from crmtui.backends.registry import Connection
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -60,7 +67,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _theme_saver(config_path=None) -> Callable[[str], None]:
+def _theme_saver(config_path: Path | None = None) -> Callable[[str], None]:
     def persist(theme: str) -> None:
         from crmtui.config import ConfigError, load_config, save_config
 
@@ -75,7 +82,8 @@ def _theme_saver(config_path=None) -> Callable[[str], None]:
 
 
 def _run_ui(
-    connection, *, theme: str | None, refresh_seconds: int, clock=None, profile: str | None = None,
+    connection: Connection, *, theme: str | None, refresh_seconds: int,
+    clock: Callable[[], dt.datetime] | None = None, profile: str | None = None,
     demo: bool = False, offline: bool = False, resync: bool = False, forget_local: bool = False,
 ) -> int:
     from crmtui.backends.address import unencrypted
@@ -193,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.user_message, EXIT_FAILURE)
     except DemoError as exc:
         return _fail(str(exc), EXIT_FAILURE)
-    except Exception as exc:  # noqa: BLE001 - a bug; keep the terminal readable, offer the trace
+    except Exception as exc:  # a bug; keep the terminal readable, offer the trace
         if os.environ.get("CRMTUI_DEBUG"):
             raise
         return _fail(

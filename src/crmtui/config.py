@@ -13,12 +13,15 @@ import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from crmtui import paths
+
+if TYPE_CHECKING:
+    from crmtui.backends.registry import Connection
 
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 DEFAULT_PROFILE = "default"
@@ -53,7 +56,7 @@ class AppConfig(BaseModel):
     profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
 
 
-def _connection_class():
+def _connection_class() -> type[Connection]:
     from crmtui.backends.registry import Connection
 
     return Connection
@@ -209,7 +212,7 @@ def resolve_connection(
     env: Mapping[str, str] = os.environ,
     *,
     allow_insecure_http: bool = False,
-):
+) -> Connection:
     """The Connection to use, from (in order) the environment, the command line and the profile.
 
     Plain http to another machine is allowed by `allow_insecure_http` (the command line),
@@ -241,7 +244,7 @@ def resolve_connection(
         return Connection(
             backend=backend, base_url=url, user_id=env_user, api_key=env_key, allow_insecure_http=insecure
         )
-    if chosen is None:
+    if chosen is None or name is None:  # (a profile is always chosen by its name)
         raise ConfigError(f"no OnePageCRM credentials: {LOGIN_HINT}")
 
     from crmtui import secrets

@@ -7,6 +7,7 @@ lets the app exit cleanly even if the sandbox hangs (terminate, then kill).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import subprocess
@@ -16,8 +17,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from crmtui import paths
+
+if TYPE_CHECKING:
+    from crmtui.backends.registry import Connection
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
@@ -87,7 +92,7 @@ def demo_clock(env: Mapping[str, str] | None = None) -> Callable[[], dt.datetime
     return lambda: dt.datetime.now(dt.timezone.utc) + offset
 
 
-def _stderr_tail(handle, limit: int = 2000) -> str:
+def _stderr_tail(handle: IO[bytes], limit: int = 2000) -> str:
     try:
         handle.flush()
         handle.seek(0)
@@ -97,14 +102,14 @@ def _stderr_tail(handle, limit: int = 2000) -> str:
     return text[-limit:]
 
 
-def _read_first_line(proc: subprocess.Popen, timeout: float) -> tuple[str | None, threading.Thread]:
+def _read_first_line(proc: subprocess.Popen[bytes], timeout: float) -> tuple[str | None, threading.Thread]:
     """The child's first stdout line, or None if it did not come in time. Then keep draining."""
     result: list[str] = []
     got = threading.Event()
 
     def reader() -> None:
         stream = proc.stdout
-        assert stream is not None
+        assert isinstance(stream, io.BufferedReader)  # a buffered binary pipe (Popen's default): it has read1
         try:
             first = stream.readline()
             result.append(first.decode("utf-8", "replace"))
@@ -122,7 +127,7 @@ def _read_first_line(proc: subprocess.Popen, timeout: float) -> tuple[str | None
     return result[0], thread
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     proc.terminate()
@@ -140,7 +145,7 @@ def demo_sandbox(
     data: Path | None = None,
     timeout: float = START_TIMEOUT,
     env: Mapping[str, str] | None = None,
-) -> Iterator:
+) -> Iterator[Connection]:
     """Start the sandbox subprocess and yield a Connection to it; stop it on exit."""
     from crmtui.backends.registry import Connection
 
@@ -196,6 +201,6 @@ def demo_sandbox(
                 proc.stdout.close()
 
 
-def _tail_suffix(stderr_file) -> str:
+def _tail_suffix(stderr_file: IO[bytes]) -> str:
     tail = _stderr_tail(stderr_file)
     return f":\n{tail}" if tail else ""

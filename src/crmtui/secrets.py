@@ -7,9 +7,13 @@ Every call here catches everything and reports "not available" instead of crashi
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 SERVICE = "crmtui"
 _PROBE_USER = "__crmtui_probe__"
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,7 @@ def _username(profile: str, user_id: str) -> str:
     return f"{profile}:{user_id}"
 
 
-def usable_keyring():
+def usable_keyring() -> KeyringBackend | None:
     """The active keyring backend if it can really be used, else None."""
     try:
         import keyring

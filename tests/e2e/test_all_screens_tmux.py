@@ -28,7 +28,7 @@ NOTE = "E2E walked here"
 
 def rows(database: Path, table: str) -> list[dict]:
     with sqlite3.connect(database) as db:
-        found = [json.loads(doc) for (doc,) in db.execute(f"SELECT doc FROM {table}")]  # noqa: S608 - fixed names
+        found = [json.loads(doc) for (doc,) in db.execute(f"SELECT doc FROM {table}")]  # fixed table names
     db.close()
     return found
 

@@ -119,7 +119,7 @@ async def test_mixed_calls_under_chaos_end_typed_and_leave_consistent_state(
     for i, e in enumerate(deal_targets):
         ops.append(("deal", f"chaos deal {i}", lambda c, cid=e.contact.id, i=i: c.create_deal(
             {"contact_id": cid, "name": f"chaos deal {i}", "amount": 100})))
-    for cid, aid in queued_ids.items():
+    for aid in queued_ids.values():
         ops.append(("promote", aid, lambda c, aid=aid: c.promote_action(aid)))
     readers = [
         lambda c: c.bootstrap(),

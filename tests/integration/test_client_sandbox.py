@@ -927,7 +927,7 @@ async def test_paging_is_the_same_at_any_concurrency() -> None:
             in_flight = 0
             top = 0
 
-            async def on_request(request: httpx.Request) -> None:
+            async def on_request(request: httpx.Request, sent: list[str] = sent) -> None:
                 nonlocal in_flight, top
                 sent.append(str(request.url))
                 in_flight += 1

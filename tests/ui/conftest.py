@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from textual.pilot import Pilot
 
+from crmtui.backends.base import Backend
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
 from crmtui.service.outbox import Outbox
@@ -52,6 +53,15 @@ def make_app(sandbox: SandboxHandle) -> AppFactory:
         return CrmApp(backend, **kwargs)
 
     return make
+
+
+@pytest.fixture
+async def api(sandbox: SandboxHandle) -> AsyncIterator[Backend]:
+    """A second client on the sandbox, to change or check the server behind the app's back."""
+    backend = backend_for(sandbox)
+    await backend.connect()
+    yield backend
+    await backend.close()
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:

@@ -10,7 +10,6 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -18,14 +17,13 @@ from textual.widgets import Static
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
 from crmtui.domain.stream import Section
-from crmtui.sandbox.onepagecrm.server import SandboxHandle
 from crmtui.ui.app import CrmApp
 from crmtui.ui.rows import entry_section
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList, _Header
 
-from .conftest import backend_for, loaded, settled, wait_for
+from .conftest import loaded, settled, wait_for
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -185,13 +183,6 @@ def section_in_app(app: CrmApp, entry: StreamEntry) -> Section:
 # -- the server, seen through a second client ------------------------------------------------------
 
 
-async def server_api(sandbox: SandboxHandle) -> Backend:
-    """A second, independent backend on the same sandbox (the app knows nothing of its changes)."""
-    api = backend_for(sandbox)
-    await api.connect()
-    return api
-
-
 async def server_entry(api: Backend, contact_id: str) -> StreamEntry | None:
     """The contact as the server holds it now (None when it is not in the user's stream)."""
     return await api.stream_entry(contact_id)
@@ -200,14 +191,6 @@ async def server_entry(api: Backend, contact_id: str) -> StreamEntry | None:
 async def server_stream_ids(api: Backend) -> list[str]:
     """Contact ids of the signed-in user's action stream on the server, in the server's order."""
     return [e.contact.id for e in await api.action_stream_all()]
-
-
-@pytest.fixture
-async def api(sandbox: SandboxHandle):
-    """A second client on the sandbox, to change or check the server behind the app's back."""
-    backend = await server_api(sandbox)
-    yield backend
-    await backend.close()
 
 
 def preview_text(app: CrmApp, selector: str = "#stream-preview") -> str:

@@ -26,7 +26,6 @@ from .contact_support import (
     tab_label,
 )
 from .stream_support import (
-    api,  # noqa: F401 - fixture
     plain_with_next,
     start,
 )

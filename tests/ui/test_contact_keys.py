@@ -20,7 +20,6 @@ from crmtui.ui.screens.help import HelpScreen
 from .conftest import NARROW, settled, wait_for
 from .contact_support import contact_entry, detail, open_contact, rows, section_text, summary_text
 from .stream_support import (
-    api,  # noqa: F401 - fixture
     plain_with_next,
     start,
     without_any_action,

@@ -14,7 +14,6 @@ from crmtui.ui.screens.contact import ContactDetailScreen
 from .conftest import NARROW, settled
 from .contact_support import contact_entry, detail, not_in_my_stream, open_contact, rows, section_text, summary_text
 from .stream_support import (
-    api,  # noqa: F401 - fixture
     entry_of,
     go_to,
     plain_with_next,

@@ -22,7 +22,7 @@ class BrokenScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "x":
-            {}["contact-42"]  # noqa: B018 - the bug
+            {}["contact-42"]  # the bug
 
 
 class BrokenApp(App[int]):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from textual.pilot import Pilot
 
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.sandbox.onepagecrm.server import SandboxHandle

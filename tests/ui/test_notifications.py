@@ -212,7 +212,7 @@ async def test_a_mark_the_server_cannot_take_now_stays_read_and_goes_through_lat
 async def test_a_throttled_mark_all_waits_and_goes_through(make_app, sandbox) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        notes, requests, _ = await open_notifications(pilot)
+        _, requests, _ = await open_notifications(pilot)
         sandbox.options.throttle_rate = 1.0
         sandbox.options.retry_after = 0
         await pilot.press("M")

@@ -32,7 +32,7 @@ from .pipeline_support import (
     selected,
     shown,
 )
-from .stream_support import TODAY, api  # noqa: F401 - fixture
+from .stream_support import TODAY
 
 
 def euros(amount: float) -> str:

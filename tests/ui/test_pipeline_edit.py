@@ -14,7 +14,6 @@ from crmtui.ui.screens.pipeline import PipelineScreen
 from .test_pipeline_failures import drop_stage_on_the_server
 from .conftest import NARROW, WIDE, settled
 from .pipeline_support import board_text, column_of, first_in, go_to, open_board, pipeline_screen, puts, selected, server_deal
-from .stream_support import api  # noqa: F401 - fixture
 
 
 def field(app: CrmApp, selector: str) -> Input:

@@ -24,7 +24,6 @@ from .pipeline_support import (
     server_deal,
     shown,
 )
-from .stream_support import api  # noqa: F401 - fixture
 
 
 class Places:
@@ -86,7 +85,7 @@ async def test_a_server_error_only_delays_won(sandbox, make_app, api) -> None:
 async def test_a_throttled_move_waits_and_goes_through(sandbox, make_app, api) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        notes, _ = await open_board(pilot)
+        await open_board(pilot)
         deal = first_in(app, "10")
         await go_to(pilot, deal.id)
         sandbox.options.throttle_rate = 1.0

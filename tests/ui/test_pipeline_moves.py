@@ -23,7 +23,7 @@ from .pipeline_support import (
     server_deal,
     shown,
 )
-from .stream_support import TODAY, api  # noqa: F401 - fixture
+from .stream_support import TODAY
 
 
 def changing(app: CrmApp) -> bool:

@@ -20,7 +20,6 @@ from crmtui.ui.widgets.header import AppHeader
 from .conftest import all_sent, NARROW, retried, settled
 from .stream_support import (
     History,
-    api,  # noqa: F401 - fixture
     entry_of,
     go_to,
     plain_with_next,
@@ -227,7 +226,7 @@ async def test_server_errors_on_done_only_delay_it_and_the_next_action(sandbox, 
 async def test_a_server_error_on_add_is_checked_before_sending_again(sandbox, make_app, api) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        notes, requests = await start(pilot)
+        _, requests = await start(pilot)
         target = without_any_action(app)
         cid = target.contact.id
         await go_to(pilot, cid)

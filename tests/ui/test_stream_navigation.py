@@ -18,7 +18,6 @@ from .stream_support import (
     TODAY,
     Notes,
     Requests,
-    api,  # noqa: F401 - fixture
     entry_of,
     go_to,
     preview_text,

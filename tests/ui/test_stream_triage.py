@@ -19,7 +19,6 @@ from textual.widgets._toast import Toast
 from .conftest import NARROW, WIDE, settled, wait_for
 from .stream_support import (
     TODAY,
-    api,  # noqa: F401 - fixture
     entry_of,
     go_to,
     has_next,

@@ -16,7 +16,7 @@ from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 
 from .conftest import all_sent, NARROW, retried, settled, wait_for, WIDE
-from .stream_support import api, start, visible_lines  # noqa: F401 - api is a fixture
+from .stream_support import start, visible_lines
 
 TEAM_STREAM = "/api/v3/team_stream"
 
@@ -78,7 +78,7 @@ def next_of(user_id: str):
 async def test_counters_for_everyone_and_each_member_and_everyones_stream(make_app, sandbox) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        notes, requests = await start(pilot)
+        _, requests = await start(pilot)
         main_before = [e.contact.id for e in app.session.entries]
         assert main_before
         await pilot.press("2")
@@ -215,7 +215,7 @@ async def test_done_swap_and_promote_on_a_colleagues_actions_say_why_and_send_no
 async def test_done_on_my_own_action_in_everyones_stream_asks_for_the_next(make_app, sandbox) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        notes, requests, screen = await open_team(pilot)
+        _, requests, screen = await open_team(pilot)
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         cid, done_id = entry.contact.id, entry.next_action.id
         await go_to(pilot, screen, cid)
@@ -369,7 +369,7 @@ async def test_assign_refused_by_the_server_reverts_with_its_message(make_app, s
         notes, _, screen = await open_team(pilot)
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         await go_to(pilot, screen, entry.contact.id)
-        gone = httpx.delete(  # deleted in the web app meanwhile
+        gone = httpx.delete(  # noqa: ASYNC210 - deleted in the web app meanwhile (the sandbox answers from its own thread)
             f"{sandbox.base_url}/actions/{entry.next_action.id}", auth=(sandbox.user_id, sandbox.api_key), timeout=10
         )
         assert gone.status_code == 200

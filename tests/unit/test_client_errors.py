@@ -728,7 +728,7 @@ async def test_unpaged_listings_may_be_a_bare_array_or_keyed() -> None:
 async def test_records_on_one_page_without_an_id_or_sharing_one_are_malformed(ids: list) -> None:
     rows = [{"contact": {"first_name": "x"}} if cid == "MISSING" else contact(cid) for cid in ids]
     async with on_mock(Recorder(), lambda: envelope(stream_page(rows))) as api:
-        with pytest.raises(MalformedResponse, match="id|twice"):
+        with pytest.raises(MalformedResponse, match=r"id|twice"):
             await api.action_stream_all()
 
 
@@ -759,8 +759,6 @@ async def test_very_deeply_nested_json_is_malformed_not_a_recursion_error(depth:
 
 
 async def test_a_wild_envelope_timestamp_leaves_the_server_clock_usable() -> None:
-    import datetime as dt
-
     payload = {"status": 0, "message": "OK", "timestamp": 1e300, "data": {"users": []}}
     async with on_mock(Recorder(), lambda: httpx.Response(200, json=payload)) as api:
         await api.users()

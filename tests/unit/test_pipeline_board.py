@@ -13,7 +13,7 @@ TODAY = dt.date(2026, 3, 10)
 
 
 def pipeline(*, won: bool = True) -> Pipeline:
-    stages = [Stage(stage=s, label=l) for s, l in ((10, "Lead"), (50, "Demo"), (90, "Deal"))]
+    stages = [Stage(stage=s, label=label) for s, label in ((10, "Lead"), (50, "Demo"), (90, "Deal"))]
     return Pipeline(id="p1", name="Sales", default=True, stages=stages, won_column_enabled=won, won_column_name="Won")
 
 

@@ -50,8 +50,16 @@ class RateLimited(BackendError):
 
     retryable = True
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        error_name: str | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, error_name=error_name, errors=errors)
         self.retry_after = retry_after
 
 

@@ -25,6 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from crmtui.backends.errors import ListingTooLarge, MalformedResponse
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 ProgressCallback = Callable[[int, int], None]
 KeyOf = Callable[[Any], Hashable]
 
@@ -49,26 +50,41 @@ class Pages(Generic[T]):
     pages: int
 
 
-class PageLike(Protocol[T]):
-    items: Sequence[T]
-    total_count: int
-    page: int
-    per_page: int
-    max_page: int
+# Read-only members (properties), so that a page holding `items: list[Contact]` is a PageLike[Contact]:
+# a plain attribute of a protocol must match its type exactly, list is not Sequence.
+class PageLike(Protocol[T_co]):
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def total_count(self) -> int: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def per_page(self) -> int: ...
+    @property
+    def max_page(self) -> int: ...
 
 
-class OffsetPageLike(Protocol[T]):
-    items: Sequence[T]
-    more: bool
-    """The server says more items follow (Pipedrive: additional_data.pagination.more_items_in_collection)."""
-    next_start: int | None
-    """Where the next page starts, when the server says (None: this start plus the items received)."""
+class OffsetPageLike(Protocol[T_co]):
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def more(self) -> bool:
+        """The server says more items follow (Pipedrive: additional_data.pagination.more_items_in_collection)."""
+        ...
+    @property
+    def next_start(self) -> int | None:
+        """Where the next page starts, when the server says (None: this start plus the items received)."""
+        ...
 
 
-class CursorPageLike(Protocol[T]):
-    items: Sequence[T]
-    next_cursor: str | None
-    """The token of the next page (None or empty: this is the last page)."""
+class CursorPageLike(Protocol[T_co]):
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def next_cursor(self) -> str | None:
+        """The token of the next page (None or empty: this is the last page)."""
+        ...
 
 
 def check_ids(items: Sequence[Any], key: KeyOf, what: str) -> None:
@@ -123,7 +139,7 @@ class PageGuard:
         )
 
 
-def last_page(first: PageLike, asked_per_page: int, limits: PagingLimits = DEFAULT_LIMITS) -> int:
+def last_page(first: PageLike[Any], asked_per_page: int, limits: PagingLimits = DEFAULT_LIMITS) -> int:
     """The last page number worth asking for (1-based count), from what the first page claims.
 
     max_page and total_count each bound it (the smaller wins: a wild max_page does not beat a sane
@@ -140,17 +156,17 @@ def last_page(first: PageLike, asked_per_page: int, limits: PagingLimits = DEFAU
 
 
 async def fetch_all_pages(
-    fetch: Callable[[int], Awaitable[PageLike]],
+    fetch: Callable[[int], Awaitable[PageLike[T]]],
     *,
     per_page: int,
     concurrency: int,
     on_progress: ProgressCallback | None = None,
-    on_first: Callable[[Sequence[Any]], None] | None = None,
+    on_first: Callable[[Sequence[T]], None] | None = None,
     first_page: int = 1,
     key: KeyOf | None = None,
     limits: PagingLimits = DEFAULT_LIMITS,
     what: str = "listing",
-) -> Pages[Any]:
+) -> Pages[T]:
     """The first page, then the rest with at most `concurrency` requests in flight, in page order.
 
     `on_first` gets the first page's items as soon as they arrive (a screen can show them meanwhile).
@@ -168,11 +184,11 @@ async def fetch_all_pages(
     fetched = size
     if on_progress is not None:
         on_progress(fetched, total)
-    results: dict[int, Sequence[Any]] = {1: first.items}
+    results: dict[int, Sequence[T]] = {1: first.items}
     stop_at = count  # the last page (1-based position) still wanted; shrinks when a page ends short
     beyond: dict[int, BaseException] = {}  # pages past a short one that failed: needed only if it was not the end
-    running: dict[asyncio.Task, int] = {}
-    landed: asyncio.Queue[asyncio.Task] = asyncio.Queue()  # in the order pages arrive
+    running: dict[asyncio.Task[PageLike[T]], int] = {}
+    landed: asyncio.Queue[asyncio.Task[PageLike[T]]] = asyncio.Queue()  # in the order pages arrive
     following = 2
     width = max(1, concurrency)
     try:
@@ -244,21 +260,21 @@ async def _one_at_a_time(
 
 
 async def fetch_offset_pages(
-    fetch: Callable[[int], Awaitable[OffsetPageLike]],
+    fetch: Callable[[int], Awaitable[OffsetPageLike[T]]],
     *,
     start: int = 0,
     on_progress: ProgressCallback | None = None,
-    on_first: Callable[[Sequence[Any]], None] | None = None,
+    on_first: Callable[[Sequence[T]], None] | None = None,
     key: KeyOf | None = None,
     limits: PagingLimits = DEFAULT_LIMITS,
     what: str = "listing",
-) -> Pages[Any]:
+) -> Pages[T]:
     """Offset paging, one page at a time (`fetch(start)`), until the server says there is no more.
 
     Ends on an empty page too; an offset that does not move forward is refused.
     """
 
-    def following(page: OffsetPageLike, offset: int) -> int | None:
+    def following(page: OffsetPageLike[T], offset: int) -> int | None:
         if not page.more:
             return None
         after = page.next_start if page.next_start is not None else offset + len(page.items)
@@ -271,14 +287,14 @@ async def fetch_offset_pages(
 
 
 async def fetch_cursor_pages(
-    fetch: Callable[[str | None], Awaitable[CursorPageLike]],
+    fetch: Callable[[str | None], Awaitable[CursorPageLike[T]]],
     *,
     on_progress: ProgressCallback | None = None,
-    on_first: Callable[[Sequence[Any]], None] | None = None,
+    on_first: Callable[[Sequence[T]], None] | None = None,
     key: KeyOf | None = None,
     limits: PagingLimits = DEFAULT_LIMITS,
     what: str = "listing",
-) -> Pages[Any]:
+) -> Pages[T]:
     """Cursor paging, one page at a time (`fetch(None)` first, then each page's `next_cursor`).
 
     Ends when a page has no next cursor or no items; a cursor seen before is refused.

@@ -143,7 +143,7 @@ def _name_key(entry: StreamEntry) -> tuple[str, str, str]:
 
 def sort_key(
     entry: StreamEntry, today: dt.date, *, user_id: str | None = None, now: dt.datetime | None = None
-) -> tuple:
+) -> tuple[int, float, float, str, str, str, str]:
     """A key that sorts stream entries the way OnePageCRM's Action Stream does.
 
     Sections here are by date only: a timed action whose time passed today is coloured overdue

@@ -119,7 +119,7 @@ class AddNote(_Create):
     async def _listing(self, backend: Backend) -> list[Any]:
         return await backend.notes(self.contact_id)
 
-    def _matches(self, item: Any) -> bool:
+    def _matches(self, item: Note) -> bool:
         return item.text == self.text
 
     def inverse(self) -> Command:
@@ -160,7 +160,7 @@ class LogCall(_Create):
     async def _listing(self, backend: Backend) -> list[Any]:
         return await backend.calls(self.contact_id)
 
-    def _matches(self, item: Any) -> bool:
+    def _matches(self, item: Call) -> bool:
         return item.text == self.text and item.call_result == self.call_result
 
     def inverse(self) -> Command:
@@ -201,7 +201,7 @@ class AddMeeting(_Create):
     async def _listing(self, backend: Backend) -> list[Any]:
         return await backend.meetings(self.contact_id)
 
-    def _matches(self, item: Any) -> bool:
+    def _matches(self, item: Meeting) -> bool:
         return item.text == self.text and item.place == self.place
 
     def inverse(self) -> Command:
@@ -262,7 +262,7 @@ class AddDeal(_Create):
     async def _listing(self, backend: Backend) -> list[Any]:
         return await backend.deals(contact_id=self.contact_id)
 
-    def _matches(self, item: Any) -> bool:
+    def _matches(self, item: Deal) -> bool:
         return item.name == self.name and abs(item.amount - self.amount) < 0.005
 
     def inverse(self) -> Command:

@@ -108,11 +108,11 @@ def place_of(pipeline: Pipeline, deal: Deal) -> Place | None:
     return None
 
 
-def _open_order(deal: Deal) -> tuple:
+def _open_order(deal: Deal) -> tuple[dt.date, str, str]:
     return (deal.expected_close_date or dt.date.max, deal.name.casefold(), deal.id)
 
 
-def _closed_order(deal: Deal) -> tuple:
+def _closed_order(deal: Deal) -> tuple[int, str, str]:
     # Most recently closed first; undated ones last.
     return (-(deal.close_date or dt.date.min).toordinal(), deal.name.casefold(), deal.id)
 

@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from crmtui.store.db import Database, StoreUnavailable, transaction
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 UTC = dt.timezone.utc
 
 
@@ -97,7 +98,7 @@ _adapters: dict[type, TypeAdapter[Any]] = {}
 def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
     adapter = _adapters.get(model)
     if adapter is None:
-        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter = _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]  # a class in a variable
     return adapter
 
 
@@ -148,7 +149,7 @@ class Cache:
     def close(self) -> None:
         self.db.close()
 
-    async def run(self, fn):
+    async def run(self, fn: Callable[[], T]) -> T:
         """Run `fn()` (a method of this cache, or a lambda using them) off the event loop."""
         return await self.db.run(lambda _conn: fn())
 
@@ -265,7 +266,7 @@ class Cache:
             if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
                 return None
             query = "SELECT data FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
-            params: tuple = (kind, scope)
+            params: tuple[str | int, ...] = (kind, scope)
             if limit is not None:
                 query += " LIMIT ?"
                 params = (kind, scope, limit)

@@ -6,6 +6,7 @@ from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.types import IgnoreReturnCallbackType
 
 from crmtui.ui.screens.help import key_label
 
@@ -13,10 +14,10 @@ from crmtui.ui.screens.help import key_label
 class CrmCommands(Provider):
     """Commands of the screen the palette was opened from, and of the app."""
 
-    def _commands(self) -> list[tuple[str, str, object]]:
+    def _commands(self) -> list[tuple[str, str, IgnoreReturnCallbackType]]:
         screen = self.screen
         app = self.app
-        found: list[tuple[str, str, object]] = []
+        found: list[tuple[str, str, IgnoreReturnCallbackType]] = []
         seen: set[str] = set()
         for node, bindings in ((screen, type(screen).BINDINGS), (app, type(app).BINDINGS)):
             for item in bindings:
@@ -33,11 +34,11 @@ class CrmCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -8,6 +8,8 @@ from typing import Any
 
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.onepagecrm import adapter_map as m
+from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.stream import in_stream
 from crmtui.domain.models import (
@@ -25,6 +27,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.stream import conflicting_actions
 
 _ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
 
@@ -62,7 +65,7 @@ class OnePageCRMBackend:
     name = "onepagecrm"
     capabilities = frozenset(Capability)
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: OnePageCRMClient) -> None:
         self.client = client
         self.account: Account | None = None
 
@@ -100,7 +103,7 @@ class OnePageCRMBackend:
         return int(page.total_count or len(page.items))
 
     # -- streams -------------------------------------------------------------------------------
-    def _stream_params(self, user_id: str | None, search: str | None, modified_since: dt.datetime | None) -> dict:
+    def _stream_params(self, user_id: str | None, search: str | None, modified_since: dt.datetime | None) -> dict[str, Any]:
         params: dict[str, Any] = {}
         if search:
             params["search"] = search
@@ -113,7 +116,7 @@ class OnePageCRMBackend:
     def _viewer(self, user_id: str | None) -> str | None:
         return user_id or self._me
 
-    async def _stream_page(self, params: dict, page: int, per_page: int) -> Any:
+    async def _stream_page(self, params: dict[str, Any], page: int, per_page: int) -> Page[StreamItem]:
         if "user_id" in params:
             return await self.client.team_stream(page=page, per_page=per_page, **params)
         return await self.client.action_stream(page=page, per_page=per_page, **params)
@@ -195,7 +198,7 @@ class OnePageCRMBackend:
             contact=contact,
             next_action=next_action,
             queued_actions=queued,
-            conflicts=m.conflicting_actions(next_action, queued),
+            conflicts=conflicting_actions(next_action, queued),
             company=company,
         )
         entry.in_stream = in_stream(entry, viewer)
@@ -247,7 +250,7 @@ class OnePageCRMBackend:
             contact=contact,
             next_action=next_action,
             queued_actions=queued,
-            conflicts=m.conflicting_actions(next_action, queued),
+            conflicts=conflicting_actions(next_action, queued),
             company=m.map_company(m._get(wire, "company")),
         )
 
@@ -410,7 +413,7 @@ class OnePageCRMBackend:
         await self.client.mark_all_notifications_read()
 
 
-def _urgency_key(action: Action) -> tuple:
+def _urgency_key(action: Action) -> tuple[int, int, float, int, str]:
     """A contact's actions, most urgent first: ASAP, dated (by date and time), waiting, queued."""
     rank = {
         ActionStatus.ASAP: 0,

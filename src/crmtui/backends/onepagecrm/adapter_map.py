@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,17 +43,18 @@ from crmtui.domain.models import (
 )
 from crmtui.domain.stream import conflicting_actions
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 DATA_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError, AttributeError, LookupError)
 """What odd data can make a mapping raise (pydantic's ValidationError is a ValueError)."""
 
 
-def reading(what: str) -> Callable[[F], F]:
+def reading(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Map a wire object, or raise MalformedResponse: data the mapping cannot use is the server's fault."""
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return fn(*args, **kwargs)
             except MalformedResponse:
@@ -61,7 +62,7 @@ def reading(what: str) -> Callable[[F], F]:
             except DATA_ERRORS as exc:
                 raise MalformedResponse(f"The server's {what} could not be read ({type(exc).__name__})") from exc
 
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return decorate
 
@@ -259,10 +260,11 @@ def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
     """One element of `data.contacts` of /action_stream (contact + its actions + company)."""
     contact = map_contact(_get(item, "contact"), viewer_id)
     next_wire = _get(item, "next_action")
+    next_action: Action | None
     if next_wire is None:
         candidates = [map_action(a) for a in _list(item, "next_actions")]
         mine = [a for a in candidates if viewer_id is None or a.assignee_id == viewer_id]
-        next_action = (mine or [None])[0]
+        next_action = mine[0] if mine else None
     else:
         next_action = map_action(next_wire)
     if next_action is not None and not next_action.id:

@@ -14,11 +14,12 @@ IDs are strings. `auth_key` (a credential the API returns in /bootstrap) is drop
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic_core import CoreSchema
 
 from crmtui.backends.errors import MalformedResponse
 
@@ -127,17 +128,17 @@ StrList = Annotated[list[str], BeforeValidator(_to_strs)]
 M = TypeVar("M", bound=BaseModel)
 
 
-def Objects(model: type[M]) -> Any:  # noqa: N802 - reads as a type in annotations
-    """A list of `model`, dropping items that are not JSON objects."""
-    return Annotated[list[model], BeforeValidator(_to_objects)]  # type: ignore[valid-type]
+E = TypeVar("E", bound=Enum)
+
+# Generic aliases, so a field reads `Objects[Contact]` to type checkers and pydantic alike.
+Objects = Annotated[list[M], BeforeValidator(_to_objects)]
+"""A list of `M`, dropping items that are not JSON objects."""
+
+Maybe = Annotated[M | None, BeforeValidator(_to_object_or_none)]
+"""An optional `M`; anything that is not a JSON object becomes None."""
 
 
-def Maybe(model: type[M]) -> Any:  # noqa: N802
-    """An optional `model`; anything that is not a JSON object becomes None."""
-    return Annotated[model | None, BeforeValidator(_to_object_or_none)]  # type: ignore[valid-type]
-
-
-def _open(enum: type[Enum]):
+def _open(enum: type[Enum]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         text = _to_str(value).strip()
         for candidate in (text, text.lower()):
@@ -150,9 +151,16 @@ def _open(enum: type[Enum]):
     return convert
 
 
-def Open(enum: type[Enum]) -> Any:  # noqa: N802
-    """An enum field that keeps unknown values (as str) instead of failing."""
-    return Annotated[enum | str, BeforeValidator(_open(enum))]  # type: ignore[valid-type]
+class _KeepUnknown:
+    """Marker for `Open`: the enum comes from the annotated `E | str`, so the alias stays generic."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        enum = next(arg for arg in get_args(source) if isinstance(arg, type) and issubclass(arg, Enum))
+        return BeforeValidator(_open(enum)).__get_pydantic_core_schema__(source, handler)
+
+
+Open = Annotated[E | str, _KeepUnknown()]
+"""An enum field that keeps unknown values (as str) instead of failing."""
 
 
 class Wire(BaseModel):
@@ -247,7 +255,7 @@ class Pipeline(Wire):
     default: Bool = False
     won_column_enabled: Bool = True
     won_column_name: Str = ""
-    stages: Objects(DealStage) = Field(default_factory=list)
+    stages: Objects[DealStage] = Field(default_factory=list)
 
 
 
@@ -271,9 +279,9 @@ class Settings(Wire):
     currency_symbol: Str = ""
     separator: Str = ""
     delimiter: Str = ""
-    deal_stages: Objects(DealStage) = Field(default_factory=list)
-    pipelines: Objects(Pipeline) = Field(default_factory=list)
-    reminder: Maybe(Reminder) = None
+    deal_stages: Objects[DealStage] = Field(default_factory=list)
+    pipelines: Objects[Pipeline] = Field(default_factory=list)
+    reminder: Maybe[Reminder] = None
 
 
 class Status(Wire):
@@ -355,27 +363,27 @@ class TeamCount(Wire):
 
 class TeamStreamCounts(Wire):
     all: OptInt = None
-    users: Objects(TeamCount) = Field(default_factory=list)
+    users: Objects[TeamCount] = Field(default_factory=list)
 
 
 class Bootstrap(Wire):
     user_id: Id = ""
-    user: Maybe(User) = None
-    team: Objects(User) = Field(default_factory=list)
-    account_type: Open(AccountType) = ""
+    user: Maybe[User] = None
+    team: Objects[User] = Field(default_factory=list)
+    account_type: Open[AccountType] = ""
     settings: Settings = Field(default_factory=Settings)
-    custom_fields: Objects(CustomField) = Field(default_factory=list)
-    company_fields: Objects(CustomField) = Field(default_factory=list)
-    deal_fields: Objects(CustomField) = Field(default_factory=list)
-    filters: Objects(Filter) = Field(default_factory=list)
+    custom_fields: Objects[CustomField] = Field(default_factory=list)
+    company_fields: Objects[CustomField] = Field(default_factory=list)
+    deal_fields: Objects[CustomField] = Field(default_factory=list)
+    filters: Objects[Filter] = Field(default_factory=list)
     call_results: Annotated[list[CallResult], BeforeValidator(_call_results)] = Field(default_factory=list)
     call_results_order: StrList = Field(default_factory=list)
-    next_action_dates: Objects(NextActionDate) = Field(default_factory=list)
-    predefined_actions: Objects(PredefinedAction) = Field(default_factory=list)
+    next_action_dates: Objects[NextActionDate] = Field(default_factory=list)
+    predefined_actions: Objects[PredefinedAction] = Field(default_factory=list)
     contact_titles: StrList = Field(default_factory=list)
-    statuses: Objects(Status) = Field(default_factory=list)
-    lead_sources: Objects(LeadSource) = Field(default_factory=list)
-    team_stream: Maybe(TeamStreamCounts) = None
+    statuses: Objects[Status] = Field(default_factory=list)
+    lead_sources: Objects[LeadSource] = Field(default_factory=list)
+    team_stream: Maybe[TeamStreamCounts] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -483,7 +491,7 @@ class Contact(Wire):
     url: TypedValues = Field(default_factory=list)
     phones: TypedValues = Field(default_factory=list)
     emails: TypedValues = Field(default_factory=list)
-    address_list: Objects(Address) = Field(default_factory=list)
+    address_list: Objects[Address] = Field(default_factory=list)
     status: Str = ""
     status_id: Id = ""
     tags: StrList = Field(default_factory=list)
@@ -491,14 +499,14 @@ class Contact(Wire):
     lead_source: Str = ""
     background: Str = ""
     owner_id: Id = ""
-    custom_fields: Objects(CustomFieldValue) = Field(default_factory=list)
+    custom_fields: Objects[CustomFieldValue] = Field(default_factory=list)
     letter: Str = ""
     pending_deal: Bool = False
     total_pendings: Float = 0.0
     total_deals_count: OptInt = None
     company_size: OptInt = None
     sales_closed_for: StrList = Field(default_factory=list)
-    closed_sales: Objects(ClosedSale) = Field(default_factory=list)
+    closed_sales: Objects[ClosedSale] = Field(default_factory=list)
     created_at: Str = ""
     modified_at: Str = ""
 
@@ -518,7 +526,7 @@ class Company(Wire):
     description: Str = ""
     phone: Str = ""
     url: Str = ""
-    address: Maybe(Address) = None
+    address: Maybe[Address] = None
     contacts_count: OptInt = None
     pending_deals_count: OptInt = None
     total_pending_amount: Float = 0.0
@@ -538,7 +546,7 @@ class Action(Wire):
     contact_id: Id = ""
     assignee_id: Id = ""
     text: Str = ""
-    status: Open(ActionStatus) = ""
+    status: Open[ActionStatus] = ""
     date: Str = ""
     exact_time: OptInt = None
     position: OptInt = None
@@ -572,7 +580,7 @@ class Deal(Wire):
     name: Str = ""
     text: Str = ""
     stage: OptInt = None
-    status: Open(DealStatus) = ""
+    status: Open[DealStatus] = ""
     expected_close_date: Str = ""
     close_date: Str = ""
     date: Str = ""
@@ -585,9 +593,9 @@ class Deal(Wire):
     commission_type: Str = ""
     commission: OptFloat = None
     commission_percentage: OptFloat = None
-    deal_fields: Objects(DealFieldValue) = Field(default_factory=list)
+    deal_fields: Objects[DealFieldValue] = Field(default_factory=list)
     has_deal_items: Bool = False
-    deal_items: Objects(DealItem) = Field(default_factory=list)
+    deal_items: Objects[DealItem] = Field(default_factory=list)
     author: Str = ""
     contact_info: dict[str, Any] | None = None
     created_at: Str = ""
@@ -645,7 +653,7 @@ class Meeting(Wire):
 
 class Notification(Wire):
     id: Id = ""
-    type: Open(NotificationType) = ""
+    type: Open[NotificationType] = ""
     by: Str = ""
     read: Bool = False
     user_id: Id = ""
@@ -671,12 +679,12 @@ class StreamItem(Wire):
     """One contact of /action_stream, /team_stream or /contacts, or the answer of GET /contacts/{id}."""
 
     contact: Contact = Field(default_factory=Contact)
-    next_action: Maybe(Action) = None
-    next_actions: Objects(Action) = Field(default_factory=list)
-    queued_actions: Objects(Action) = Field(default_factory=list)
-    next_action_conflicts: Objects(Action) = Field(default_factory=list)
-    deals: Objects(Deal) = Field(default_factory=list)
-    company: Maybe(Company) = None
+    next_action: Maybe[Action] = None
+    next_actions: Objects[Action] = Field(default_factory=list)
+    queued_actions: Objects[Action] = Field(default_factory=list)
+    next_action_conflicts: Objects[Action] = Field(default_factory=list)
+    deals: Objects[Deal] = Field(default_factory=list)
+    company: Maybe[Company] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -713,7 +721,7 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
         raw_items, data = [], {}
     items = [model.model_validate(item) for item in _to_objects(raw_items)]
     meta = {k: v for k, v in data.items() if k not in (list_key, "total_count", "page", "per_page", "max_page")}
-    return Page[model](  # type: ignore[valid-type]
+    return Page[model](  # type: ignore[valid-type]  # parametrised by a class in a variable, at run time
         items=items,
         total_count=_to_int_or_none(data.get("total_count")) or len(items),
         page=_to_int_or_none(data.get("page")) or page,

@@ -93,7 +93,7 @@ class Router:
         raise ApiError(404, "Resource not found", "resource_not_found", f"No such endpoint: {path}")
 
 
-def paginate(items: list, req: Request, render: Callable[[object], object]) -> dict:
+def paginate(items: list, req: Request, render: Callable[[dict], object]) -> dict:
     page, per_page = req.page_args()
     total = len(items)
     start = (page - 1) * per_page
@@ -106,7 +106,7 @@ def paginate(items: list, req: Request, render: Callable[[object], object]) -> d
     }
 
 
-def listing(key: str, items: list, req: Request, render: Callable[[object], object]) -> dict:
+def listing(key: str, items: list, req: Request, render: Callable[[dict], object]) -> dict:
     data = paginate(items, req, render)
     data[key] = data.pop("_items")
     return {key: data[key], **{k: v for k, v in data.items() if k != key}}
@@ -142,10 +142,10 @@ def sort_docs(items: list[dict], req: Request, allowed: tuple[str, ...]) -> list
     if sort_by not in allowed:
         raise invalid({"sort_by": f"sort_by must be one of {', '.join(allowed)}"})
 
-    def key(doc: dict) -> object:
+    def key(doc: dict) -> tuple[str, ...]:
         if sort_by == "name":
             return (str(doc.get("first_name") or doc.get("name") or "").casefold(), str(doc.get("last_name") or "").casefold())
-        return str(doc.get(sort_by) or "").casefold()
+        return (str(doc.get(sort_by) or "").casefold(),)
 
     return sorted(items, key=key, reverse=order == "desc")
 
@@ -176,7 +176,8 @@ def field_values(state: SandboxState, table: str, ref_key: str, raw: object) -> 
     for item in raw:
         if not isinstance(item, dict):
             continue
-        ref = item.get(ref_key) if isinstance(item.get(ref_key), dict) else item
+        nested = item.get(ref_key)
+        ref = nested if isinstance(nested, dict) else item
         found = defs.get(ref.get("id") or "") or by_name.get(str(ref.get("name") or "").casefold())
         if found is None:
             raise invalid({table: f"{what} id or name is invalid"})

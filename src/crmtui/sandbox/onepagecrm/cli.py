@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 
 from crmtui import paths
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
@@ -69,7 +70,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
 def serve(options: SandboxOptions) -> int:
     stop = threading.Event()
 
-    def on_signal(signum, frame) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -11,6 +11,8 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -67,7 +69,8 @@ class Store:
 
     # -- meta -------------------------------------------------------------------------------------
 
-    def get_meta(self, key: str) -> object | None:
+    def get_meta(self, key: str) -> Any:
+        """The JSON value stored under `key` (None when absent)."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
 
@@ -141,7 +144,9 @@ class _Transaction:
         self.store.begin()
         return self.store
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.store.commit()
         else:

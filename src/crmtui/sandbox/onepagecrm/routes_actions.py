@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from crmtui.sandbox.onepagecrm import rules
 from crmtui.sandbox.onepagecrm.api import Reply, Request, Router, check_date, listing, parse_since, sort_docs
 from crmtui.sandbox.onepagecrm.state import SandboxState, invalid, precondition, public
@@ -175,7 +177,7 @@ def delete_action(req: Request) -> Reply:
     return Reply({})
 
 
-def _mutate(req: Request, change) -> Reply:
+def _mutate(req: Request, change: Callable[[SandboxState, dict], str | None]) -> Reply:
     state = req.state
     with state.write():
         action = dict(state.get("actions", req.params["action_id"], "Action"))
@@ -263,6 +265,7 @@ def swap(req: Request) -> Reply:
             problem = "The queued action must be due before the next action"
         if problem:
             raise precondition("swap_not_allowed", problem)
+        assert current is not None  # (no next action is a problem above)
         current = dict(current)
         queued["status"] = "date"
         queued.pop("position", None)

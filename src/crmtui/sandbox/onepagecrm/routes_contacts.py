@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from crmtui.sandbox.onepagecrm import rules
@@ -30,7 +32,7 @@ def _filter_conditions(state: SandboxState, filter_id: str) -> list[str]:
     return state.get("filters", filter_id, "Filter").get("conditions") or []
 
 
-def contact_filter(req: Request):
+def contact_filter(req: Request) -> Callable[[dict], bool] | None:
     """A predicate built from the query's filters (unknown filters are ignored, as the API does)."""
     state, q = req.state, req.query
     search = (q.get("search") or "").strip().casefold()
@@ -45,7 +47,7 @@ def contact_filter(req: Request):
     letter = (q.get("letter") or "").upper()
     exact = {k: q[k] for k in ("status_id", "lead_source_id", "owner_id", "company_id") if q.get(k)}
 
-    def modified_since(contact: dict) -> bool:
+    def modified_since(contact: dict, since: str) -> bool:
         if (contact.get("modified_at") or "") >= since:
             return True
         actions = state.tables["actions"]
@@ -71,7 +73,7 @@ def contact_filter(req: Request):
             return False
         if letter and rules.render_contact(state, contact)["letter"] != letter:
             return False
-        return since is None or modified_since(contact)
+        return since is None or modified_since(contact, since)
 
     return keep
 
@@ -86,11 +88,13 @@ def _entries(req: Request, contact_ids: list[str], viewer: str | None) -> dict:
     return listing("contacts", contacts, req, lambda c: rules.render_entry(state, c, viewer))
 
 
-def _stream(req: Request, viewer: str | None) -> Reply:
+def _stream(req: Request, viewer: str | None, *, counts_in_data: bool = False) -> Reply:
     with req.state.lock:
         order = rules.stream_order(req.state, viewer)
         data = _entries(req, [cid for _key, cid in order], viewer)
         counts = rules.team_counts(req.state)
+    if counts_in_data:
+        data["team_stream"] = counts
     return Reply(data, extra={"team_stream": counts})
 
 
@@ -104,9 +108,7 @@ def team_stream(req: Request) -> Reply:
     viewer = req.query.get("user_id") or None
     if viewer is not None:
         req.state.get("users", viewer, "User")
-    reply = _stream(req, viewer)
-    reply.data["team_stream"] = reply.extra["team_stream"]  # type: ignore[index]
-    return reply
+    return _stream(req, viewer, counts_in_data=True)
 
 
 def _by_name(state: SandboxState, owner: str | None) -> list[str]:
@@ -178,6 +180,7 @@ def apply_contact_fields(state: SandboxState, contact: dict, body: dict) -> None
 
 
 def _link_company(state: SandboxState, contact: dict, company_id: str | None, company_name: str | None) -> None:
+    company: dict | None
     if company_id:
         company = state.tables["companies"][company_id]
     elif company_name:
@@ -197,7 +200,7 @@ def create_contact(req: Request) -> Reply:
     with state.write():
         now = state.now_iso()
         first_status = next(iter(state.tables["statuses"]))
-        contact = {"id": state.new_id(), "owner_id": req.user_id, "status_id": first_status, "closed_sales": [], "created_at": now}
+        contact: dict[str, Any] = {"id": state.new_id(), "owner_id": req.user_id, "status_id": first_status, "closed_sales": [], "created_at": now}
         body = dict(req.body)
         body.setdefault("status_id", first_status)
         apply_contact_fields(state, contact, body)
@@ -238,7 +241,7 @@ def delete_contact(req: Request) -> Reply:
     return Reply({})
 
 
-def _change(req: Request, change) -> Reply:
+def _change(req: Request, change: Callable[[SandboxState, dict], object]) -> Reply:
     state = req.state
     with state.write():
         contact = dict(state.get("contacts", req.params["contact_id"], "Contact"))
@@ -247,7 +250,7 @@ def _change(req: Request, change) -> Reply:
         return entry(req, contact)
 
 
-def _set_star(value: bool):
+def _set_star(value: bool) -> Callable[[Request], Reply]:
     return lambda req: _change(req, lambda s, c: c.__setitem__("starred", value))
 
 

@@ -105,8 +105,8 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
         add("predefined_actions", {"text": text, "days": days})
     add("filters", {"name": "My VIPs", "conditions": ["tag:VIP"]})
     pipelines = [
-        add("pipelines", {"name": "Sales", "type": "sales", "default": True, "won_column_enabled": True, "won_column_name": "Won", "stages": [{"stage": s, "label": l} for s, l in ((10, "Lead in"), (25, "Qualified"), (50, "Demo"), (75, "Proposal"), (90, "Negotiation"))]}),
-        add("pipelines", {"name": "Renewals", "type": "renewals", "default": False, "won_column_enabled": True, "won_column_name": "Renewed", "stages": [{"stage": s, "label": l} for s, l in ((20, "Upcoming"), (60, "Offer sent"), (90, "Verbal yes"))]}),
+        add("pipelines", {"name": "Sales", "type": "sales", "default": True, "won_column_enabled": True, "won_column_name": "Won", "stages": [{"stage": s, "label": label} for s, label in ((10, "Lead in"), (25, "Qualified"), (50, "Demo"), (75, "Proposal"), (90, "Negotiation"))]}),
+        add("pipelines", {"name": "Renewals", "type": "renewals", "default": False, "won_column_enabled": True, "won_column_name": "Renewed", "stages": [{"stage": s, "label": label} for s, label in ((20, "Upcoming"), (60, "Offer sent"), (90, "Verbal yes"))]}),
     ]
 
     companies = []

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from crmtui.sandbox.onepagecrm import routes_actions, routes_contacts, routes_misc
@@ -86,6 +87,10 @@ def build_router() -> Router:
     return router
 
 
+_Incoming = socket.socket | tuple[bytes, socket.socket]
+"""What socketserver hands over per request (a TCP server's is always a connected socket)."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -94,7 +99,9 @@ class _Server(ThreadingHTTPServer):
     connection per request, must wait in the queue, not be refused or reset (the kernel caps it at
     net.core.somaxconn)."""
 
-    def __init__(self, address, handler, state: SandboxState, options: SandboxOptions) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], state: SandboxState, options: SandboxOptions
+    ) -> None:
         super().__init__(address, handler)
         self.state = state
         self.options = options
@@ -106,17 +113,19 @@ class _Server(ThreadingHTTPServer):
 
     # Keep-alive connections outlive `shutdown()` (their handler threads keep serving), so a
     # stopped sandbox would still answer old clients. Track them and cut them on `close_all`.
-    def process_request(self, request, client_address) -> None:
-        with self._open_lock:
-            self._open.add(request)
+    def process_request(self, request: _Incoming, client_address: Any) -> None:
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self._open_lock:
+                self._open.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:
-        with self._open_lock:
-            self._open.discard(request)
+    def shutdown_request(self, request: _Incoming) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: _Incoming, client_address: Any) -> None:
         # A client that went away mid-answer (timeout, dropped connection) is normal here; any other
         # failure of the plumbing is reported on one line, never as a traceback.
         exc = sys.exc_info()[1]
@@ -138,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:  # `format` shadows the builtin: the stdlib's signature
         pass  # quiet: the demo's stdout carries only the start line
 
     def date_time_string(self, timestamp: float | None = None) -> str:
@@ -286,7 +295,8 @@ class SandboxHandle:
 
     @property
     def host(self) -> str:
-        return self.server.server_address[0]
+        host = self.server.server_address[0]
+        return host if isinstance(host, str) else bytes(host).decode()  # (always a str for AF_INET)
 
     @property
     def port(self) -> int:

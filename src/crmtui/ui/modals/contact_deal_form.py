@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 from crmtui.domain.formatting import format_date
-from crmtui.domain.models import Account
+from crmtui.domain.models import Account, Pipeline
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.widgets.inputs import TextInput
@@ -39,7 +39,7 @@ class DealModal(ContactFormModal[DealDraft]):
         self.today = today
         self.suggested_name = name
 
-    def _pipeline(self, pipeline_id: object):
+    def _pipeline(self, pipeline_id: object) -> Pipeline | None:
         return next((p for p in self.account.pipelines if p.id == pipeline_id), None)
 
     def _stage_options(self, pipeline_id: object) -> list[tuple[Content, int]]:

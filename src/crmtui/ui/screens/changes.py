@@ -18,10 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from crmtui.domain.formatting import account_now, contact_name
@@ -72,7 +71,7 @@ def status_text(change: Change, outbox: Outbox, group: SetAside | None = None) -
     return "next in line" if change.attempts == 0 else "waiting"
 
 
-class ChangesScreen(SetAsideActions, Screen):
+class ChangesScreen(SetAsideActions):
     """The outbox as a table: one row per change not yet confirmed by the server."""
 
     BINDINGS = [
@@ -98,7 +97,7 @@ class ChangesScreen(SetAsideActions, Screen):
 
     @property
     def outbox(self) -> Outbox:
-        return self.app.session.outbox  # type: ignore[attr-defined]
+        return self.app.session.outbox
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -121,7 +120,7 @@ class ChangesScreen(SetAsideActions, Screen):
     def on_screen_resume(self) -> None:
         self._show()
 
-    def on_resize(self, event) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
         self._show()
 
@@ -166,7 +165,7 @@ class ChangesScreen(SetAsideActions, Screen):
             return
         table = self.query_one(DataTable)
         selected = self.selected_row
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.app.clock()
         rows = self._changes()
         outbox = self.outbox
         if [r.key for r in rows] != [r.key for r in self._rows] or table.row_count != len(rows):
@@ -196,7 +195,7 @@ class ChangesScreen(SetAsideActions, Screen):
         refused = change.state is State.FAILED or bool(change.problem) or (row.group is not None and row.group.foreign)
         return (
             Text(str(change.id) if row.group is None else "–", style="dim"),
-            Text(when(change.created_at, now, self.app.session.account)),  # type: ignore[attr-defined]
+            Text(when(change.created_at, now, self.app.session.account)),
             Text(label, style=style),
             Text(self._contact(change)),
             Text(change.label or change.kind),
@@ -207,7 +206,7 @@ class ChangesScreen(SetAsideActions, Screen):
         """Who the change is about: the contact's name as the app knows it."""
         if not change.contact_id:
             return ""
-        entry = self.app.session.entry(change.contact_id)  # type: ignore[attr-defined]
+        entry = self.app.session.entry(change.contact_id)
         if entry is not None:
             return contact_name(entry.contact)
         return "—"  # not in the stream shown (opened from the board, a notification or a search)
@@ -236,7 +235,7 @@ class ChangesScreen(SetAsideActions, Screen):
             )
         lost = outbox.store.lost
         if lost is not None:
-            lines.append(lost_text(lost, self.app.session.account))  # type: ignore[attr-defined]
+            lines.append(lost_text(lost, self.app.session.account))
         if outbox.set_aside_error:
             lines.append(outbox.set_aside_error)
         notice = self.query_one("#changes-notice", Static)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from textual.screen import Screen
 
 from crmtui.service.outbox import Outbox
 from crmtui.service.outbox_review import set_aside_summary
 from crmtui.store.outbox import Change, SetAside, State
 from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.screens.base import CrmScreen
 
 SET_ASIDE_LABEL = ("set aside", "bold magenta")
 
@@ -52,11 +52,14 @@ def set_aside_detail(what: str, found: SetAside) -> str:
     return f"{what}: {summary}.\nr sends them, in the order they were made · x discards them"
 
 
-class SetAsideActions(Screen):
+class SetAsideActions(CrmScreen[None]):
     """Mixed into the pending-changes screen, which provides `outbox` and `_run`."""
 
-    outbox: Outbox
     _run: Callable[[Callable[[], Awaitable[object]], str], None]
+
+    @property
+    def outbox(self) -> Outbox:  # pragma: no cover - provided by the screen
+        raise NotImplementedError
 
     def _send_set_aside(self, found: SetAside) -> None:
         if found.foreign:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from crmtui.backends.errors import (
@@ -19,6 +18,7 @@ from crmtui.backends.errors import (
     TooSlow,
 )
 from crmtui.connection_help import explain
+from crmtui.ui.screens.base import CrmScreen
 
 _ADDRESS_HINT = "The address comes from --base-url, CRMTUI_BASE_URL or the profile; fix it, then retry."
 
@@ -68,7 +68,7 @@ def api_address(backend: object) -> str | None:
     return None
 
 
-class ConnectionErrorScreen(Screen[None]):
+class ConnectionErrorScreen(CrmScreen[None]):
     """Full-screen explanation of why the first connection failed."""
 
     BINDINGS = [
@@ -103,7 +103,7 @@ class ConnectionErrorScreen(Screen[None]):
 
     def action_retry(self) -> None:
         self.query_one("#error-hint", Static).update("Connecting…")
-        self.app.call_later(self.app.action_retry_connect)  # type: ignore[attr-defined]
+        self.app.call_later(self.app.action_retry_connect)
 
     def action_quit(self) -> None:
         self.app.exit(1)

@@ -86,12 +86,12 @@ class ContactDetailScreen(ContactEditsMixin):
         """Set once mounted: section changes before that have nothing to draw on."""
 
     @property
-    def session(self) -> ContactSession:  # type: ignore[override]
+    def session(self) -> ContactSession:
         """Triage keys run on this contact's session (see ContactSession)."""
         return self.contact
 
     def compose(self) -> ComposeResult:
-        self.contact = ContactSession(self.app.session, self.contact_id)  # type: ignore[attr-defined]
+        self.contact = ContactSession(self.app.session, self.contact_id)
         sections = self.contact.sections
         yield AppHeader(id="header")
         yield Static(id="contact-summary")

@@ -134,7 +134,7 @@ class ContactEditsMixin(TriageMixin):
         if ready is None:
             return
         entry, _ = ready
-        known = sorted({t for e in self.app.session.entries for t in e.contact.shown_tags}, key=str.casefold)  # type: ignore[attr-defined]
+        known = sorted({t for e in self.app.session.entries for t in e.contact.shown_tags}, key=str.casefold)
 
         def after(tag: str | None) -> None:
             if tag:

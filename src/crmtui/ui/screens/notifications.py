@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
 from crmtui.service.notifications import Inbox
+from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList, describe, heading
 from crmtui.ui.failures import failure_title
@@ -27,7 +27,7 @@ NAME_MARGIN = 30
 """Rows above and below the screen whose contacts are named ahead of scrolling to them."""
 
 
-class NotificationsScreen(FollowsServices, Screen):
+class NotificationsScreen(FollowsServices, CrmScreen[None]):
     """Top-level screen 4: the signed-in user's notifications, newest first."""
 
     BINDINGS = [
@@ -55,7 +55,7 @@ class NotificationsScreen(FollowsServices, Screen):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.inbox = Inbox(self.app.session)  # type: ignore[attr-defined]
+        self.inbox = Inbox(self.app.session)
         self._unsubscribe = follow(self, self.inbox.changes, lambda _changed: self._show())
         self.watch(self.app, "unread_count", self._unread_polled, init=False)
         self.notification_list.focus()
@@ -119,7 +119,7 @@ class NotificationsScreen(FollowsServices, Screen):
         inbox = self.inbox
         if inbox is None:
             return
-        session = self.app.session  # type: ignore[attr-defined]
+        session = self.app.session
         names = {n.contact_id: inbox.contact_name(n.contact_id) or "" for n in inbox.items if n.contact_id}
         self.notification_list.set_items(inbox.items, names, session.account, session.now())
         self._update_title()
@@ -130,7 +130,7 @@ class NotificationsScreen(FollowsServices, Screen):
         selected = self.notification_list.selected
         inbox = self.inbox
         name = inbox.contact_name(selected.contact_id) or "" if inbox is not None and selected is not None else ""
-        session = self.app.session  # type: ignore[attr-defined]
+        session = self.app.session
         detail = self.query_one("#notification-detail", Static)
         detail.update(describe(selected, name, session.account, session.now()))
         detail.display = selected is not None
@@ -144,7 +144,7 @@ class NotificationsScreen(FollowsServices, Screen):
 
     def _set_unread(self) -> None:
         if self.inbox is not None and self.inbox.loaded:
-            self.app.set_unread(self.inbox.unread)  # type: ignore[attr-defined]
+            self.app.set_unread(self.inbox.unread)
 
     @on(NotificationList.Highlighted)
     def _highlighted(self, event: NotificationList.Highlighted) -> None:
@@ -170,7 +170,7 @@ class NotificationsScreen(FollowsServices, Screen):
         if not selected.contact_id:
             self.notify("This notification is not about a contact", severity="warning", timeout=4)
             return
-        self.app.open_contact(selected.contact_id)  # type: ignore[attr-defined]
+        self.app.open_contact(selected.contact_id)
 
     def action_mark_read(self) -> None:
         selected = self._selected()

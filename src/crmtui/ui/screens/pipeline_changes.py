@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual import on
-from textual.screen import Screen
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Deal, DealStatus
@@ -19,19 +18,20 @@ from crmtui.service.pipeline import DealChanges, PipelineService
 from crmtui.service.pipeline_board import Place
 from crmtui.ui.modals.deal_edit import DealEditModal
 from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.deal_card import money
 from crmtui.ui.widgets.pipeline_board import PipelineBoard
 from crmtui.ui.failures import failure_title
 
 
-class DealChangesMixin(Screen):
+class DealChangesMixin(CrmScreen[None]):
     """Mixed into the pipeline screen, which provides `service`, `session` and `board`."""
 
     service: PipelineService | None = None
 
     @property
     def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined]
+        return self.app.session
 
     @property
     def board(self) -> PipelineBoard:
@@ -155,5 +155,5 @@ class DealChangesMixin(Screen):
         if not deal.contact_id:
             self.notify("This deal has no contact", severity="warning", timeout=3)
             return
-        self.app.open_contact(deal.contact_id)  # type: ignore[attr-defined]
+        self.app.open_contact(deal.contact_id)
 

@@ -156,7 +156,7 @@ class ActionStreamScreen(TriageMixin):
 
     @on(StreamList.Selected)
     def _selected(self, event: StreamList.Selected) -> None:
-        self.app.open_contact(event.entry.contact.id)  # type: ignore[attr-defined]  # Esc comes back here
+        self.app.open_contact(event.entry.contact.id)  # Esc comes back here
 
     # -- filter --------------------------------------------------------------------------------
     def action_filter(self, _again: str = "") -> None:
@@ -214,7 +214,7 @@ class ActionStreamScreen(TriageMixin):
 
     # -- refresh -------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        self.app.refresh_stream()  # type: ignore[attr-defined]
+        self.app.refresh_stream()
 
     def action_resync(self) -> None:
-        self.app.resync()  # type: ignore[attr-defined]
+        self.app.resync()

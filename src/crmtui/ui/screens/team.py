@@ -103,7 +103,7 @@ class TeamStreamScreen(TeamKeysMixin):
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        if getattr(self, "team", None) is not None:
+        if self.team is not None:
             self.team.detach()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -257,4 +257,4 @@ class TeamStreamScreen(TeamKeysMixin):
 
     @on(TeamStreamList.Selected)
     def _selected(self, event: TeamStreamList.Selected) -> None:
-        self.app.open_contact(event.entry.contact.id)  # type: ignore[attr-defined]
+        self.app.open_contact(event.entry.contact.id)

@@ -11,10 +11,10 @@ from textual.widgets import Input
 
 from crmtui.backends.errors import BackendError
 from crmtui.service.errors import CommandRefused
-from crmtui.service.session import Session
 from crmtui.service.team import TeamStream
 from crmtui.ui.modals.next_action import ActionDraft
 from crmtui.ui.screens.triage import TriageMixin
+from crmtui.ui.widgets.team_members import TeamMemberList
 from crmtui.ui.widgets.team_stream_list import TeamStreamList
 
 
@@ -24,17 +24,21 @@ class TeamKeysMixin(TriageMixin):
     team: TeamStream | None = None
 
     @property
-    def session(self) -> Session:  # the triage keys act on the stream shown here
+    def session(self) -> TeamStream:  # the triage keys act on the stream shown here
         if self.team is None:
-            self.team = TeamStream(self.app.session)  # type: ignore[attr-defined]
+            self.team = TeamStream(self.app.session)
         return self.team
 
     @property
     def stream(self) -> TeamStream:
-        return self.session  # type: ignore[return-value]
+        return self.session
 
     @property
     def stream_list(self) -> TeamStreamList:  # pragma: no cover - provided by the screen
+        raise NotImplementedError
+
+    @property
+    def members(self) -> TeamMemberList:  # pragma: no cover - provided by the screen
         raise NotImplementedError
 
     def _update_title(self) -> None:  # pragma: no cover - provided by the screen
@@ -50,7 +54,7 @@ class TeamKeysMixin(TriageMixin):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # in the footer only while there is something to go back from
             box = self.query_one("#team-filter", Input)
-            return bool(self.stream_list.filter_text) or box.display or self.members.has_focus  # type: ignore[attr-defined]
+            return bool(self.stream_list.filter_text) or box.display or self.members.has_focus
         return True
 
     def action_back(self) -> None:

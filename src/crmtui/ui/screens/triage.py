@@ -8,31 +8,32 @@ worker, one at a time, and turn refusals into notifications.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from textual.dom import DOMNode
-from textual.screen import Screen
 from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import contact_name, format_due
-from crmtui.domain.models import Action, StreamEntry, User
+from crmtui.domain.models import Account, Action, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT
 from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices
 
 
-class TriageMixin(FollowsServices, Screen):
+class TriageMixin(FollowsServices, CrmScreen[None]):
     """Mixed into the action stream screen; needs `selected_entry()` and `stream_list`."""
 
     _command_lock: asyncio.Lock | None = None
 
     @property
     def session(self) -> Session:
-        return self.app.session  # type: ignore[attr-defined]
+        return self.app.session
 
     def selected_entry(self) -> StreamEntry | None:  # pragma: no cover - provided by the screen
         raise NotImplementedError
@@ -77,7 +78,7 @@ class TriageMixin(FollowsServices, Screen):
             return None
         return entry
 
-    def _account_today(self):
+    def _account_today(self) -> tuple[Account | None, dt.date]:
         return self.session.account, self.session.today()
 
     # -- d: done, then ask for the next one ----------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -146,7 +147,7 @@ class ContactDetails(VerticalScroll):
     ContactDetails > Static { width: 1fr; }
     """
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("Loading the contact…", style="italic"), classes="details-body")
 
     def show(self, entry: StreamEntry | None, account: Account | None) -> None:

@@ -8,7 +8,7 @@ objects into options; they are pure, so tests and the screen agree on what a row
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -119,7 +119,8 @@ def action_rows(
     for action in done:
         line = Text()
         line.append("✓ ", style="green")
-        when = format_date(action.done_at.date() if action.done_at else action.date, account.date_format) if (action.done_at or action.date) else ""
+        day = action.done_at.date() if action.done_at else action.date
+        when = format_date(day, account.date_format) if day else ""
         line.append(f"{when:<10} ", style="dim")
         line.append(action.text)
         who = _who(action.assignee_id, account)
@@ -136,7 +137,7 @@ def deal_rows(deals: list[Deal], account: Account) -> list[Option]:
     pipelines = {p.id: p for p in account.pipelines}
     order = {DealStatus.PENDING: 0, DealStatus.WON: 1, DealStatus.LOST: 2}
 
-    def key(d: Deal) -> tuple:
+    def key(d: Deal) -> tuple[int, int]:
         day = d.expected_close_date if d.status is DealStatus.PENDING else d.close_date
         return (order.get(d.status, 3), (day or dt.date.max).toordinal() * (1 if d.status is DealStatus.PENDING else -1))
 
@@ -189,7 +190,7 @@ def note_rows(notes: list[Note], account: Account) -> list[Option]:
     return rows
 
 
-def call_rows(calls: list[Call], account: Account, result_text) -> list[Option]:
+def call_rows(calls: list[Call], account: Account, result_text: Callable[[str], str]) -> list[Option]:
     if not calls:
         return [placeholder("No calls yet: c logs one")]
     rows = []

@@ -140,8 +140,13 @@ def sums_options(column: Column, account: Account | None) -> list[str]:
     lost: "€42,600 · +3 older"), then with short money, then the sum alone."""
     symbol = account.currency_symbol if account else "$"
     t: Totals = column.totals
-    full = lambda a: format_money(a, symbol, decimals=0)  # noqa: E731
-    short = lambda a: short_money(a, symbol)  # noqa: E731
+
+    def full(amount: float) -> str:
+        return format_money(amount, symbol, decimals=0)
+
+    def short(amount: float) -> str:
+        return short_money(amount, symbol)
+
     if column.place.status is DealStatus.PENDING:
         options = [f"{f(t.amount)} · wtd {f(t.weighted)}" for f in (full, short)]
     else:

@@ -23,7 +23,10 @@ class AppHeader(Widget):
         app = self.app
         for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes", "review_changes", "offline_since"):
             if hasattr(app, name):
-                self.watch(app, name, lambda _value: self.refresh(), init=False)
+                self.watch(app, name, self._redraw, init=False)
+
+    def _redraw(self, _value: object) -> None:
+        self.refresh()
 
     def render(self) -> Text:
         app = self.app

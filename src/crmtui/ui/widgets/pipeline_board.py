@@ -78,7 +78,7 @@ class PipelineBoard(Widget, can_focus=True):
         self._selected_id: str | None = None
         self._account: Account | None = None
         self._today = dt.date.today()
-        self._cache: LRUCache[tuple, list[Line]] = LRUCache(512)
+        self._cache: LRUCache[tuple[int, str, int, dt.date], list[Line]] = LRUCache(512)
 
     # -- data ----------------------------------------------------------------------------------
     def set_board(self, board: Board, account: Account | None, today: dt.date, *, closed_days: int | None) -> None:
@@ -200,13 +200,16 @@ class PipelineBoard(Widget, can_focus=True):
 
     # -- mouse ---------------------------------------------------------------------------------
     def _hit(self, x: int, y: int) -> tuple[int, int | None] | None:
+        board = self.board
+        if board is None:
+            return None
         for c, left, width in self.visible_columns():
             if left <= x < left + width:
                 if y < HEADER:
                     return c, None
                 line = self._offsets[c] + y - HEADER
                 row, part = divmod(line, PITCH)
-                on_card = part < CARD and row < len(self.board.columns[c].deals)  # type: ignore[union-attr]
+                on_card = part < CARD and row < len(board.columns[c].deals)
                 return c, row if on_card else None
         return None
 
@@ -274,13 +277,13 @@ class PipelineBoard(Widget, can_focus=True):
         base = self.rich_style
         if y < HEADER:
             right = more_right and c < len(board.columns) - 1
-            lines = header_lines(
+            header = header_lines(
                 column, width, self._account, closed_days=self.closed_days, more_left=more_left, more_right=right,
                 level=level,
             )
             role = "title-selected" if c == self.column else "title"
             style = base + self._style(role) if y == 0 else base + self._style("stats")
-            return [Segment(text, style) for text, _ in lines[y]]
+            return [Segment(text, style) for text, _ in header[y]]
         line = self._offsets[c] + y - HEADER
         row, part = divmod(line, PITCH)
         if not column.deals:

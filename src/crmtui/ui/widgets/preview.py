@@ -6,6 +6,7 @@ import datetime as dt
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -136,7 +137,7 @@ class ContactPreview(VerticalScroll, can_focus=False):
     contact_id: str | None = None
     """The contact shown."""
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(id="preview-body")
 
     def show(
