@@ -157,7 +157,7 @@ def child_paint(server: dict, cache_path: Path, bare: bool) -> dict:
         app.run(headless=True, size=(160, 45))
         return {"painted_at": app.painted, "rows": 0}
 
-    from crmtui.service.cached import CachedBackend
+    from crmtui.service.compose import compose
     from crmtui.service.outbox import Outbox
     from crmtui.store import Cache, identity
     from crmtui.ui.app import CrmApp
@@ -165,7 +165,7 @@ def child_paint(server: dict, cache_path: Path, bare: bool) -> dict:
     meter = Meter()
     inner = backend(server, meter)
     cache = Cache(cache_path, owner=identity("bench", server["user"])).open()
-    crm = CrmApp(CachedBackend(inner, cache), refresh_seconds=0, outbox=Outbox(inner))
+    crm = CrmApp(compose(inner, cache=cache, outbox=Outbox(inner)), refresh_seconds=0)
     seen: dict[str, float] = {}
 
     def shown(entries) -> None:

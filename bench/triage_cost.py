@@ -31,6 +31,7 @@ import crmtui.domain.stream as stream_module
 from crmtui.backends.http import ApiHttp
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.service.session import Session
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.widgets.stream_list import StreamList
 
@@ -90,7 +91,7 @@ async def idle(app: CrmApp, pilot: Any) -> None:
 
 async def measure(url: str, user: str, key: str, repeats: int) -> list[dict[str, float]]:
     backend = create_backend(Connection(backend="onepagecrm", base_url=url, user_id=user, api_key=key))
-    app = CrmApp(backend, refresh_seconds=0, cursor_blink=False)
+    app = CrmApp(compose(backend, local_copy=False), refresh_seconds=0, cursor_blink=False)
     runs: list[dict[str, float]] = []
     async with app.run_test(size=(160, 45)) as pilot:
         while not (app.connected and app.sync_status.startswith("updated")):

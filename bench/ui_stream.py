@@ -23,13 +23,14 @@ from pathlib import Path
 from paging import start_sandbox
 
 from crmtui.backends.registry import Connection, create_backend
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.widgets.stream_list import StreamList
 
 
 async def measure(url: str, user: str, key: str, repeats: int) -> dict[str, list[float]]:
     backend = create_backend(Connection(backend="onepagecrm", base_url=url, user_id=user, api_key=key))
-    app = CrmApp(backend, refresh_seconds=0, cursor_blink=False)
+    app = CrmApp(compose(backend, local_copy=False), refresh_seconds=0, cursor_blink=False)
     times: dict[str, list[float]] = {}
     started = time.perf_counter()
     async with app.run_test(size=(160, 45)) as pilot:

@@ -88,9 +88,8 @@ def _run_ui(
 ) -> int:
     from crmtui.backends.address import unencrypted
     from crmtui.backends.registry import create_backend
-    from crmtui.service.cached import CachedBackend
+    from crmtui.service.compose import compose
     from crmtui.service.local import local_files
-    from crmtui.service.outbox import Outbox
     from crmtui.ui.app import run_app
 
     files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo)
@@ -107,15 +106,14 @@ def _run_ui(
     if resync and cache is not None:
         cache.clear()
         cache.needs_full_sync = True
-    backend = CachedBackend(inner, cache, offline=offline)
-    outbox = Outbox(inner, files.outbox_store())
+    session = compose(inner, cache=cache, outbox_store=files.outbox_store(), offline=offline, clock=clock)
+    outbox = session.outbox
     try:
         result = run_app(
-            backend,
+            session,
             theme=theme,
             on_theme_change=_theme_saver(),
             refresh_seconds=refresh_seconds,
-            outbox=outbox,
             offline=offline,
             unencrypted=unencrypted(connection.base_url),
             **({"clock": clock} if clock is not None else {}),

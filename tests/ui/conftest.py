@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from crmtui.backends.base import Backend
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
+from crmtui.service.compose import compose
 from crmtui.service.outbox import Outbox
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
@@ -45,12 +46,7 @@ def make_app(sandbox: SandboxHandle) -> AppFactory:
 
     def make(**kwargs) -> CrmApp:
         api_key = kwargs.pop("api_key", None)
-        kwargs.setdefault("clock", frozen_clock)
-        kwargs.setdefault("refresh_seconds", 0)
-        kwargs.setdefault("cursor_blink", False)
-        backend = backend_for(sandbox, api_key=api_key)
-        kwargs.setdefault("outbox", Outbox(backend, base_delay=0.05, max_delay=0.5))
-        return CrmApp(backend, **kwargs)
+        return on_backend(backend_for(sandbox, api_key=api_key), **kwargs)
 
     return make
 
@@ -112,9 +108,17 @@ async def all_sent(pilot: Pilot) -> None:
 
 
 def snapshot_app(sandbox: SandboxHandle, **kwargs) -> CrmApp:
-    kwargs.setdefault("clock", frozen_clock)
+    return on_backend(backend_for(sandbox), **kwargs)
+
+
+def on_backend(backend, **kwargs) -> CrmApp:
+    """A CrmApp on the bare backend (no cache): frozen clock, no periodic refresh, no cursor blink.
+
+    `outbox` (default: one in memory with short backoff) and `offline` go to the composition root.
+    """
+    clock = kwargs.setdefault("clock", frozen_clock)
     kwargs.setdefault("refresh_seconds", 0)
     kwargs.setdefault("cursor_blink", False)
-    backend = backend_for(sandbox)
-    kwargs.setdefault("outbox", Outbox(backend, base_delay=0.05, max_delay=0.5))
-    return CrmApp(backend, **kwargs)
+    outbox = kwargs.pop("outbox", None) or Outbox(backend, base_delay=0.05, max_delay=0.5)
+    session = compose(backend, outbox=outbox, local_copy=False, offline=kwargs.get("offline", False), clock=clock)
+    return CrmApp(session, **kwargs)

@@ -14,9 +14,10 @@ from crmtui.backends.http import RetryPolicy
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
-from crmtui.service.cached import CachedBackend
+
 from crmtui.service.outbox import Outbox
 from crmtui.store import Cache, OutboxStore, identity
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.widgets.header import AppHeader
 
@@ -33,9 +34,10 @@ def files_app(sandbox: SandboxHandle, outbox: Path, cache: Path | None = None) -
     """A CrmApp whose outbox (and cache, when given) are the files at these paths."""
     client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url, retry=FAST)
     inner = OnePageCRMBackend(client)
-    backend = CachedBackend(inner, Cache(cache, owner=owner(sandbox)).open(), clock=frozen_clock) if cache else inner
     sender = Outbox(inner, OutboxStore(outbox, owner=owner(sandbox)), base_delay=0.05, max_delay=0.3)
-    return CrmApp(backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False, outbox=sender)
+    local = Cache(cache, owner=owner(sandbox)).open() if cache else None
+    session = compose(inner, cache=local, outbox=sender, local_copy=cache is not None, clock=frozen_clock)
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False)
 
 
 def header_text(app: CrmApp) -> str:

@@ -11,6 +11,7 @@ from crmtui.backends.errors import MalformedResponse, NotFound, PermissionDenied
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.connection_help import explain
 
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen, describe_error
 from crmtui.ui.screens.help import HelpScreen
@@ -125,7 +126,7 @@ async def test_wrong_api_key_shows_sign_in_failed(make_app) -> None:
 async def test_a_wrong_base_url_says_there_is_no_api_there_not_that_something_was_deleted(sandbox) -> None:
     wrong = sandbox.base_url.replace("/api/v3", "/crm/api/v3")
     backend = create_backend(Connection("onepagecrm", wrong, sandbox.user_id, sandbox.api_key))
-    app = CrmApp(backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False)
+    app = CrmApp(compose(backend, local_copy=False, clock=frozen_clock), refresh_seconds=0, cursor_blink=False)
     async with app.run_test(size=NARROW) as pilot:
         await loaded(pilot)
         assert isinstance(app.screen, ConnectionErrorScreen)

@@ -16,9 +16,10 @@ import pytest
 from crmtui.backends.http import RetryPolicy
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
-from crmtui.service.cached import CachedBackend, flush_cache_writes
+from crmtui.service.cached import flush_cache_writes
 from crmtui.service.outbox import Outbox
 from crmtui.store import Cache, OutboxStore, identity
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
 from crmtui.ui.widgets.header import AppHeader
@@ -42,13 +43,14 @@ async def proxy(sandbox):
 def app_on(sandbox, base_url: str, tmp_path=None, *, deadline: float = 60.0, backend_class=OnePageCRMBackend) -> CrmApp:
     client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=base_url, retry=FAST, deadline=deadline)
     inner = backend_class(client)
-    backend = inner
-    outbox = Outbox(inner, base_delay=0.05, max_delay=0.3)
-    if tmp_path is not None:
+    if tmp_path is None:
+        session = compose(inner, outbox=Outbox(inner, base_delay=0.05, max_delay=0.3), local_copy=False, clock=frozen_clock)
+    else:
         owner = identity("demo", sandbox.user_id)
-        backend = CachedBackend(inner, Cache(tmp_path / "cache.sqlite3", owner=owner).open(), clock=frozen_clock)
+        cache = Cache(tmp_path / "cache.sqlite3", owner=owner).open()
         outbox = Outbox(inner, OutboxStore(tmp_path / "outbox.sqlite3"), base_delay=0.05, max_delay=0.3)
-    return CrmApp(backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False, outbox=outbox)
+        session = compose(inner, cache=cache, outbox=outbox, clock=frozen_clock)
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False)
 
 
 async def warm_up(sandbox, tmp_path) -> list[str]:

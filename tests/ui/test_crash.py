@@ -93,6 +93,7 @@ def test_an_exit_on_purpose_keeps_its_code_and_message(cache: Path) -> None:
 def test_run_app_of_crmtui_returns_1_after_a_bug_in_a_screen(
     sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from crmtui.service.compose import compose
     from crmtui.ui.app import CrmApp, run_app
     from crmtui.ui.screens.stream import ActionStreamScreen
 
@@ -108,7 +109,7 @@ def test_run_app_of_crmtui_returns_1_after_a_bug_in_a_screen(
     monkeypatch.setattr(CrmApp, "on_ready", ready, raising=False)
     headless_run = CrmApp.run
     monkeypatch.setattr(CrmApp, "run", lambda self, **kw: headless_run(self, headless=True, size=(80, 24), **kw))
-    code = run_app(backend_for(sandbox), refresh_seconds=0, clock=frozen_clock)
+    code = run_app(compose(backend_for(sandbox), local_copy=False, clock=frozen_clock), refresh_seconds=0)
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("crmtui: unexpected error: RuntimeError: stream row out of step (set CRMTUI_DEBUG=1")

@@ -15,9 +15,10 @@ from textual.widgets import DataTable, ProgressBar
 from crmtui.backends.http import RetryPolicy
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
-from crmtui.service.cached import CachedBackend, flush_cache_writes
+from crmtui.service.cached import flush_cache_writes
 from crmtui.service.outbox import Outbox
 from crmtui.store import Cache, OutboxStore, identity
+from crmtui.service.compose import compose
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.changes import ChangesScreen
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
@@ -47,11 +48,9 @@ def cached_app(sandbox, files: Files, *, base_url: str | None = None, offline: b
     client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=base_url or sandbox.base_url, retry=FAST, event_hooks=hooks)
     inner = OnePageCRMBackend(client)
     cache = Cache(files.cache, owner=files.owner).open()
-    backend = CachedBackend(inner, cache, offline=offline, clock=frozen_clock)
     outbox = Outbox(inner, OutboxStore(files.outbox), base_delay=0.05, max_delay=0.3)
-    return CrmApp(
-        backend, clock=frozen_clock, refresh_seconds=0, cursor_blink=False, outbox=outbox, offline=offline,
-    )
+    session = compose(inner, cache=cache, outbox=outbox, offline=offline, clock=frozen_clock)
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False, offline=offline)
 
 
 async def _count(requests: list | None, request: httpx.Request) -> None:

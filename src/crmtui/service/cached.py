@@ -107,6 +107,22 @@ class CachedBackend:
     def _now(self) -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
 
+    # -- the local copy, as the app sees it (LocalCopy) ---------------------------------------------
+    @property
+    def notice(self) -> str | None:
+        """Said once on start: the cache file was damaged and has been rebuilt."""
+        return self.cache.notice if self.cache is not None else None
+
+    async def last_synced(self) -> dt.datetime | None:
+        """When the stream was last read whole from the server (None: never, or no cache)."""
+        cache = self.cache
+        return await self._cache(cache.last_synced) if cache is not None else None
+
+    def request_full_sync(self) -> None:
+        """The next stream read fetches everything, not only what changed (R)."""
+        if self.cache is not None:
+            self.cache.needs_full_sync = True
+
     def mark_online(self) -> None:
         """The server answered (here or to the outbox): stop serving from the cache."""
         self._offline_until = 0.0

@@ -33,6 +33,7 @@ from crmtui.service.commands import (
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
+from crmtui.service.local_copy import LocalCopy
 from crmtui.service.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ class Session:
         self.undo_stack: list[Command] = []
         self.outbox = outbox if outbox is not None else Outbox(backend)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.local: LocalCopy | None = None
+        """The local copy reads fall back on (set by the composition root, `service.compose`)."""
         self.changes: Signal[Changed] = Signal()
         """Emitted after every change of `entries`, with the contacts that changed."""
         self._pending_deals: dict[str, list[Deal]] = {}
@@ -150,6 +153,11 @@ class Session:
         return self.account.user.id if self.account else None
 
     # -- time --------------------------------------------------------------------------------------
+    @property
+    def clock(self) -> Callable[[], dt.datetime]:
+        """The clock changes are stamped with (frozen in tests, shifted in the demo)."""
+        return self._clock
+
     def now(self) -> dt.datetime:
         return account_now(self.account, self._clock())
 

@@ -16,13 +16,12 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from crmtui.backends.base import Backend
 from crmtui.backends.errors import BackendError, Offline, TooSlow
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.text import inert_line, inert_text
 from crmtui.service import Session
-from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outbox, OutboxEvent
+from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, OutboxEvent
 from crmtui.service.outbox_review import start_notices
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
@@ -121,17 +120,17 @@ class CrmApp(App[int]):
 
     def __init__(
         self,
-        backend: Backend,
+        session: Session,
         *,
         theme: str | None = None,
         on_theme_change: Callable[[str], None] | None = None,
         refresh_seconds: float = 60,
         clock: Clock | None = None,
         cursor_blink: bool = True,
-        outbox: Outbox | None = None,
         offline: bool = False,
         unencrypted: bool = False,
     ) -> None:
+        """`session`: the finished service from the composition root (`crmtui.service.compose`)."""
         super().__init__()
         self.unencrypted = unencrypted
         """The person allowed plain http to another machine: the header warns on every screen."""
@@ -139,8 +138,8 @@ class CrmApp(App[int]):
         self.offline_mode = offline
         """crmtui --offline: the cache only; changes wait in the outbox for an online start."""
         self.cursor_blink = cursor_blink
-        self.clock: Clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        self.session = Session(backend, clock=self.clock, outbox=outbox or Outbox(getattr(backend, "inner", backend)))
+        self.clock: Clock = clock or session.clock
+        self.session = session
         self.session.outbox.clock = self.clock
         self.session.outbox.subscribe(self._outbox_event)
         if offline:
@@ -153,7 +152,7 @@ class CrmApp(App[int]):
         self.last_synced: dt.datetime | None = None
         self.connected = False
         self._loading = False
-        capabilities = getattr(backend, "capabilities", frozenset())
+        capabilities = session.backend.capabilities
         self.top_level = [top for top in TOP_LEVEL if top.needs is None or top.needs in capabilities]
         """The top-level screens this backend supports, in key order."""
         self.mode_titles = {top.mode: top.title for top in self.top_level}
@@ -240,9 +239,8 @@ class CrmApp(App[int]):
             )
 
     def _back_online(self) -> None:
-        mark_online = getattr(self.session.backend, "mark_online", None)
-        if callable(mark_online):
-            mark_online()
+        if self.session.local is not None:
+            self.session.local.mark_online()
         if self.offline_since is not None:
             self.offline_since = None
             self.run_worker(self.session.outbox.wake(), group="outbox-wake", exit_on_error=False)
@@ -308,7 +306,7 @@ class CrmApp(App[int]):
         header says since when; with nothing cached, the connection error screen explains.
         """
         session = self.session
-        backend = session.backend
+        local = session.local
         self._loading = True
         try:
             await session.outbox.open()  # what is still unsent shows over what the server says
@@ -344,16 +342,13 @@ class CrmApp(App[int]):
         self._loading = False
         self.load_progress = (0, 0)
         self.connected = True
-        stale = bool(getattr(backend, "stale", False))
-        if stale:
-            slow = getattr(backend, "offline_error", None)
+        if local is not None and local.stale:
+            slow = local.offline_error
             if isinstance(slow, TooSlow):
                 self._sync_failed(slow, initial=False)  # the cached stream stays; the header says why
             else:
                 self._went_offline()
-            cached = getattr(backend, "cache", None)
-            record = await cached.run(cached.last_synced) if cached is not None else None
-            self.last_synced = record or self.last_synced
+            self.last_synced = await local.last_synced() or self.last_synced
         else:
             self._back_online()
             self.sync_error = ""
@@ -365,22 +360,20 @@ class CrmApp(App[int]):
 
     async def _paint_from_cache(self) -> None:
         """The last known account and stream, before any network call (when there is a cache)."""
-        backend = self.session.backend
-        cached_account = getattr(backend, "cached_account", None)
-        cached_stream = getattr(backend, "cached_stream", None)
-        cache = getattr(backend, "cache", None)
-        if cache is not None and cache.notice and self.cache_notice is None:
-            self.cache_notice = cache.notice
-            self.notify(cache.notice, title="Local cache", severity="warning", timeout=12)
-        if cached_account is None or cached_stream is None:
+        local = self.session.local
+        if local is None:
             return
-        account = await cached_account()
+        notice = local.notice
+        if notice and self.cache_notice is None:
+            self.cache_notice = notice
+            self.notify(notice, title="Local cache", severity="warning", timeout=12)
+        account = await local.cached_account()
         if account is None:
             return
         session = self.session
         # The most urgent screenful first (a large stream takes a second to read whole), then all.
         for limit in (FIRST_ROWS, None):
-            found = await cached_stream(account.user.id, limit=limit)
+            found = await local.cached_stream(account.user.id, limit=limit)
             if found is None:
                 return
             entries, synced_at = found
@@ -400,9 +393,8 @@ class CrmApp(App[int]):
         if self.offline_mode or self.offline_since is not None:
             self.notify("Offline: a full resync needs a connection; the data shown stays", severity="warning", timeout=4)
             return
-        cache = getattr(self.session.backend, "cache", None)
-        if cache is not None:
-            cache.needs_full_sync = True
+        if self.session.local is not None:
+            self.session.local.request_full_sync()
         self.notify("Fetching the whole stream again", timeout=3)
         self.load_stream()
 
@@ -495,7 +487,7 @@ class CrmApp(App[int]):
 
 
 def run_app(
-    backend: Backend,
+    session: Session,
     *,
     theme: str | None = None,
     on_theme_change: Callable[[str], None] | None = None,
@@ -505,11 +497,11 @@ def run_app(
 ) -> int:
     """Run the UI until the user quits; returns the exit code (1, with one line on stderr, after a bug).
 
-    `options`: outbox, offline, unencrypted (see CrmApp).
+    `session`: from the composition root (`crmtui.service.compose`); `options`: offline, unencrypted (see CrmApp).
     """
     from crmtui.ui.crash import run_guarded
 
     app = CrmApp(
-        backend, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock, **options
+        session, theme=theme, on_theme_change=on_theme_change, refresh_seconds=refresh_seconds, clock=clock, **options
     )
     return run_guarded(app)

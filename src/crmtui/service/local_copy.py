@@ -1,0 +1,34 @@
+"""What the app needs of the local copy of the server's data (the cache in front of the backend)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from crmtui.backends.errors import Offline
+from crmtui.domain.models import Account, StreamEntry
+
+
+class LocalCopy(Protocol):
+    """The cache as the app sees it: the first paint before any request, and whether what is shown is stale."""
+
+    stale: bool
+    """Whether the last read came from the cache because the server could not be reached."""
+    offline_error: Offline | None
+    """Why the server could not be used last, until it answers again."""
+
+    @property
+    def notice(self) -> str | None:
+        """Said once on start: the cache file was damaged and has been rebuilt."""
+
+    async def cached_account(self) -> Account | None: ...
+
+    async def cached_stream(
+        self, user_id: str | None = None, *, limit: int | None = None
+    ) -> tuple[list[StreamEntry], dt.datetime | None] | None: ...
+
+    async def last_synced(self) -> dt.datetime | None: ...
+
+    def request_full_sync(self) -> None: ...
+
+    def mark_online(self) -> None: ...
