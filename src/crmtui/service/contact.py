@@ -42,6 +42,7 @@ from crmtui.service.commands import Command
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.session import STREAM, ContactRef, Session
+from crmtui.service.signals import Signal
 
 CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS = "contact", "actions", "deals", "notes", "calls", "meetings"
 SECTIONS = (CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS)
@@ -78,7 +79,8 @@ class ContactSession(Session):
         """The server's list of each history section that has changes overlaid on it."""
         self.errors: dict[str, BackendError] = {}
         """The last loading failure of each section, until it loads."""
-        self._section_listeners: list[SectionListener] = []
+        self.section_changes: Signal[frozenset[str] | None] = Signal()
+        """Emitted after a section's data (or the contact, "contact") changes, with the sections."""
         if parent.stream_user_id == self.stream_user_id:
             known = parent.server_copy(contact_id)
             if known is not None:  # the header shows at once, then is re-read
@@ -114,12 +116,15 @@ class ContactSession(Session):
 
     def subscribe_sections(self, listener: SectionListener) -> Callable[[], None]:
         """Call `listener(section)` whenever a section's data (or the contact, "contact") changes."""
-        self._section_listeners.append(listener)
-        return lambda: self._section_listeners.remove(listener) if listener in self._section_listeners else None
+        def each(sections: frozenset[str] | None) -> None:
+            for section in SECTIONS:
+                if sections is None or section in sections:
+                    listener(section)
+
+        return self.section_changes.subscribe(each)
 
     def _section_changed(self, section: str) -> None:
-        for listener in list(self._section_listeners):
-            listener(section)
+        self.section_changes.emit(frozenset((section,)))
 
     def _changed(self, contacts: frozenset[str] | None = None) -> None:
         super()._changed(contacts)

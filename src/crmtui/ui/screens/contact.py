@@ -22,7 +22,8 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import StreamEntry
-from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOTES, ContactSession
+from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOTES, SECTIONS, ContactSession
+from crmtui.ui.follow import follow
 from crmtui.ui.screens.contact_edits import ContactEditsMixin
 from crmtui.ui.widgets.contact_details import ContactDetails, render_summary
 from crmtui.ui.widgets.contact_sections import (
@@ -127,7 +128,7 @@ class ContactDetailScreen(ContactEditsMixin):
     # -- lifecycle ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._drawn = True
-        self._unsubscribe = self.contact.subscribe_sections(self._section_changed)
+        self._unsubscribe = follow(self, self.contact.section_changes, self._sections_changed)
         for section in (CONTACT, *self.contact.sections):
             self._section_changed(section)
         self.call_after_refresh(self._focus_section)
@@ -163,6 +164,12 @@ class ContactDetailScreen(ContactEditsMixin):
         self.app.pop_screen()
 
     # -- drawing -----------------------------------------------------------------------------------
+    def _sections_changed(self, sections: frozenset[str] | None) -> None:
+        """Sections of the contact changed (None: any may have): draw them again, the contact first."""
+        for section in SECTIONS:
+            if sections is None or section in sections:
+                self._section_changed(section)
+
     def _section_changed(self, section: str) -> None:
         if not self._drawn:
             return
