@@ -25,6 +25,7 @@ from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, Outb
 from crmtui.service.outbox_review import start_notices
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
+from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
 from crmtui.ui.commands import CrmCommands
@@ -141,7 +142,9 @@ class CrmApp(App[int]):
         self.clock: Clock = clock or session.clock
         self.session = session
         self.session.outbox.clock = self.clock
-        self.session.outbox.subscribe(self._outbox_event)
+        # Through the message loop: a bug in what the app does with an event is a crash the person
+        # sees (one line and crash.log), not a line in a log nobody reads.
+        self.session.outbox.subscribe(lambda event: self.post_message(OutboxHeard(event)))
         if offline:
             self.session.outbox.hold("Offline mode: your changes are kept and sent when you start crmtui online")
         self.cache_notice: str | None = None
@@ -201,6 +204,9 @@ class CrmApp(App[int]):
         outbox = self.session.outbox
         self.pending_changes = outbox.pending
         self.review_changes = outbox.to_review
+
+    def on_outbox_heard(self, message: OutboxHeard) -> None:
+        self._outbox_event(message.event)
 
     def _outbox_event(self, event: OutboxEvent) -> None:
         self._count_changes()

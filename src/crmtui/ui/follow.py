@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
+from crmtui.service.outbox import OutboxEvent
 from crmtui.service.signals import Signal
 
 K = TypeVar("K")
@@ -55,7 +56,20 @@ class _Follower(Generic[K]):
 
 def follow(node: MessagePump, signal: Signal[Changed[K]], handler: Callable[[Changed[K]], None]) -> Callable[[], None]:
     """Call `handler(changed)` in `node`'s message loop after the view changes; returns the unfollow."""
-    return signal.subscribe(_Follower(node, handler).heard)
+    return signal.subscribe(follower(node, handler))
+
+
+def follower(node: MessagePump, handler: Callable[[Changed[K]], None]) -> Callable[[Changed[K]], None]:
+    """The listener `follow` subscribes: call it with what changed, `handler` runs once per burst in `node`."""
+    return _Follower(node, handler).heard
+
+
+class OutboxHeard(Message, bubble=False):
+    """An outbox event (sent, refused, retrying…) on its way to the app's message loop."""
+
+    def __init__(self, event: OutboxEvent) -> None:
+        super().__init__()
+        self.event = event
 
 
 class FollowsServices:

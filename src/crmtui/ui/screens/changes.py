@@ -26,9 +26,10 @@ from textual.widgets import DataTable, Footer, Static
 from crmtui.domain.formatting import account_now, contact_name
 from crmtui.domain.models import Account
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox import Outbox, OutboxEvent
+from crmtui.service.outbox import Outbox
 from crmtui.service.outbox_review import lost_text
 from crmtui.store.outbox import Change, SetAside, State
+from crmtui.ui.follow import FollowsServices, follower
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.changes_set_aside import SET_ASIDE_LABEL, Row, SetAsideActions, set_aside_detail, set_aside_rows
 from crmtui.ui.widgets.header import AppHeader
@@ -71,7 +72,7 @@ def status_text(change: Change, outbox: Outbox, group: SetAside | None = None) -
     return "next in line" if change.attempts == 0 else "waiting"
 
 
-class ChangesScreen(SetAsideActions):
+class ChangesScreen(FollowsServices, SetAsideActions):
     """The outbox as a table: one row per change not yet confirmed by the server."""
 
     BINDINGS = [
@@ -108,7 +109,8 @@ class ChangesScreen(SetAsideActions):
 
     def on_mount(self) -> None:
         self._layout(self.size.width)
-        self._unsubscribe = [self.outbox.subscribe(self._outbox_event), self.outbox.subscribe_files(self._show)]
+        changed = follower(self, lambda _changed: self._show())  # a burst of outbox events: one redraw
+        self._unsubscribe = [self.outbox.subscribe(lambda _event: changed(None)), self.outbox.subscribe_files(self._show)]
         self.set_interval(1, self._show)  # "again in 12s" counts down
         self.query_one(DataTable).focus()
         self._show()
@@ -147,9 +149,6 @@ class ChangesScreen(SetAsideActions):
             table.action_cursor_down()
         else:
             table.action_cursor_up()
-
-    def _outbox_event(self, _event: OutboxEvent) -> None:
-        self._show()
 
     # -- drawing ----------------------------------------------------------------------------------
     def _changes(self) -> list[Row]:
