@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
@@ -24,7 +24,7 @@ COMMENT_LIMIT = 140
 
 
 class ChangeStatus(Command):
-    kind: str = "change_status"
+    kind: Literal["change_status"] = "change_status"
     status_id: str
     status: str
     previous_id: str = ""
@@ -61,7 +61,7 @@ class ChangeStatus(Command):
 
 
 class ChangeOwner(Command):
-    kind: str = "change_owner"
+    kind: Literal["change_owner"] = "change_owner"
     owner_id: str
     previous_id: str = ""
     read_at: dt.datetime | None = None
@@ -100,7 +100,7 @@ class ChangeOwner(Command):
 
 
 class AddTag(Command):
-    kind: str = "add_tag"
+    kind: Literal["add_tag"] = "add_tag"
     tag: str
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
@@ -122,7 +122,7 @@ class AddTag(Command):
 
 
 class RemoveTag(Command):
-    kind: str = "remove_tag"
+    kind: Literal["remove_tag"] = "remove_tag"
     tag: str
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
@@ -144,7 +144,7 @@ class RemoveTag(Command):
 class CloseSalesCycle(Command):
     """Close the sales cycle for the signed-in user; the server refuses (409) while they have open actions."""
 
-    kind: str = "close_sales_cycle"
+    kind: Literal["close_sales_cycle"] = "close_sales_cycle"
     comment: str = ""
     user_id: str = ""
 
@@ -177,7 +177,7 @@ class CloseSalesCycle(Command):
 
 
 class ReopenSalesCycle(Command):
-    kind: str = "reopen_sales_cycle"
+    kind: Literal["reopen_sales_cycle"] = "reopen_sales_cycle"
     comment: str = ""
     """The closing comment, so an undo closes it again as it was."""
     user_id: str = ""

@@ -43,7 +43,8 @@ from crmtui.backends.errors import (
     RateLimited,
     ServerError,
 )
-from crmtui.service.commands import Command, command_from_dict
+from crmtui.service.command_registry import command_from_dict
+from crmtui.service.commands import Command
 from crmtui.service.errors import CommandRefused
 from crmtui.service.outbox_review import SetAsideReview
 from crmtui.store.db import StoreUnavailable, damaged
