@@ -43,6 +43,7 @@ from crmtui.backends.errors import (
     RateLimited,
     ServerError,
 )
+from crmtui.domain.subjects import contact_of, contact_subject, is_subject
 from crmtui.service.command_registry import command_from_dict
 from crmtui.service.commands import Command
 from crmtui.service.errors import CommandRefused
@@ -277,11 +278,18 @@ class Outbox(SetAsideReview):
         """The file has been read: what waits is known."""
         return self._opened
 
-    def unsettled(self, contact_id: str | None = None, section: str | None = None) -> list[Command]:
-        """Commands still to be confirmed by the server, oldest first (optionally of one contact/section)."""
+    def unsettled(
+        self, subject: str | None = None, section: str | None = None, *, contact_id: str | None = None
+    ) -> list[Command]:
+        """Commands still to be confirmed by the server, oldest first (optionally of one subject/section).
+
+        `contact_id` is short for `subject=contact_subject(contact_id)`.
+        """
+        if contact_id is not None:
+            subject = contact_subject(contact_id)
         return [
             command for _change, command in self._unsettled
-            if (contact_id is None or command.contact_id == contact_id)
+            if (subject is None or command.subject == subject)
             and (section is None or command.section == section)
         ]
 
@@ -292,11 +300,21 @@ class Outbox(SetAsideReview):
         """Failed and conflicting changes, waiting for the person's choice."""
         return list(self._review)
 
-    def busy(self, contact_id: str) -> bool:
-        return any(command.contact_id == contact_id for _c, command in self._unsettled)
+    def busy(self, subject: str) -> bool:
+        """Whether changes of `subject` (`contact:<id>`, ...) are still on their way to the server."""
+        if not is_subject(subject):
+            raise ValueError(f"{subject!r} is not a subject such as contact:<id> (busy_contact takes a contact id)")
+        return any(command.subject == subject for _c, command in self._unsettled)
+
+    def busy_subjects(self) -> set[str]:
+        return {command.subject for _c, command in self._unsettled}
+
+    def busy_contact(self, contact_id: str) -> bool:
+        return self.busy(contact_subject(contact_id))
 
     def busy_contacts(self) -> set[str]:
-        return {command.contact_id for _c, command in self._unsettled}
+        """The contacts with changes on their way (ids, not subjects)."""
+        return {cid for cid in map(contact_of, self.busy_subjects()) if cid}
 
     @property
     def pending(self) -> int:
@@ -345,7 +363,7 @@ class Outbox(SetAsideReview):
         try:
             change = await self.store.db.run(
                 lambda _c: self.store.append(
-                    command.kind, data, contact_id=command.contact_id, label=command.describe(), created_at=made
+                    command.kind, data, subject=command.subject, label=command.describe(), created_at=made
                 )
             )
         except (OSError, sqlite3.Error, StoreUnavailable) as exc:

@@ -270,7 +270,7 @@ class Session:
         if started is not None and self._touched.get(contact_id, 0) > started:
             return
         if contact_id in self._base:
-            if self.outbox.busy(contact_id):
+            if self.outbox.busy_contact(contact_id):
                 self._base[contact_id] = fresh
                 self._overlay(contact_id)
                 self.sort()
@@ -321,7 +321,7 @@ class Session:
         self._events += 1
         self._touched[cid] = self._events
         if not self._holds(cid):
-            if event.kind == SENT and self.entries and not self.outbox.busy(cid):
+            if event.kind == SENT and self.entries and not self.outbox.busy_contact(cid):
                 self._after_settled(cid, event)  # it may have entered this stream (made from a contact's page)
             return
         if event.kind == SENT and cid in self._base:
@@ -333,7 +333,7 @@ class Session:
             self._changed()
         if event.kind in (FAILED, DISCARDED):
             self._forget_undo(command)
-        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.busy(cid):
+        if event.kind in (SENT, FAILED, CONFLICT, DISCARDED) and not self.outbox.busy_contact(cid):
             self._after_settled(cid, event)
 
     def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
