@@ -14,7 +14,9 @@ the change as made. The sender takes the oldest unsettled change and:
 
 Throttling, 5xx, malformed answers and a dropped network keep the change and retry it with
 exponential backoff (jittered, honouring Retry-After); the sender goes strictly in order, so a
-later change never overtakes an earlier one. A 4xx is final: the change is kept for review with
+later change never overtakes an earlier one. This is the one layer that repeats a change: each
+attempt runs inside `one_try()`, so the client sends each of its requests once (no HTTP-level
+retry of a write whose outcome is unknown, no client backoff to wait out before this one). A 4xx is final: the change is kept for review with
 the server's reason. Wrong credentials pause the sender until the next start or a retry.
 
 Views (the stream, the contact, the board, the inbox) listen to the events and overlay the
@@ -34,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crmtui.backends.base import Backend
+from crmtui.backends.base import Backend, one_try
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -495,7 +497,8 @@ class Outbox(SetAsideReview):
                     pass
                 continue
             try:
-                await self._attempt(change, command)
+                with one_try():  # the requests of an attempt go once: this loop is their retry layer
+                    await self._attempt(change, command)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - e.g. the disk failed while recording: keep the sender alive
