@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
-from crmtui.service.commands import Command, changed_since, clashes
+from crmtui.service.commands import Command, changed_since, clashes, find_entry
 from crmtui.service.errors import CommandRefused
 
 OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
@@ -106,7 +106,7 @@ class AddTag(Command):
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if not self.tag.strip():
             raise CommandRefused("The tag needs a name")
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and self.tag in entry.contact.tags:
             raise CommandRefused(f"Already tagged “{self.tag}”")
 
@@ -126,7 +126,7 @@ class RemoveTag(Command):
     tag: str
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and self.tag not in entry.contact.tags:
             raise CommandRefused(f"The contact has no tag “{self.tag}”")
 
@@ -151,7 +151,7 @@ class CloseSalesCycle(Command):
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if len(self.comment) > COMMENT_LIMIT:
             raise CommandRefused(f"The comment is limited to {COMMENT_LIMIT} characters")
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is None:
             return
         if entry.contact.sales_closed:
@@ -183,7 +183,7 @@ class ReopenSalesCycle(Command):
     user_id: str = ""
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and not entry.contact.sales_closed:
             raise CommandRefused("The sales cycle is open")
 
@@ -201,7 +201,3 @@ class ReopenSalesCycle(Command):
 
     def inverse(self) -> Command:
         return CloseSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Close sales cycle")
-
-
-def _find(entries: Sequence[StreamEntry], contact_id: str) -> StreamEntry | None:
-    return next((e for e in entries if e.contact.id == contact_id), None)

@@ -50,7 +50,6 @@ DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 MAX_PER_PAGE = 100
 DEFAULT_CONCURRENCY = 6
 
-_PAGING = frozenset({"page", "per_page"})
 _TIME_FILTERS = frozenset({"date_filter", "since", "until", "modified_since", "unmodified_since", "sort_by", "order"})
 CONTACT_FILTERS = frozenset(
     {
