@@ -115,14 +115,16 @@ async def test_every_outbox_attempt_offline_sends_each_request_once(sandbox) -> 
     sandbox.options.drop_rate = 1.0
     counted = Counted(sandbox)
     outbox, _events = make_outbox(counted, base_delay=0.002)
+    outbox.subscribe(lambda event: outbox.pause("counted") if outbox.retried >= 5 else None)  # before a 6th
     await outbox.enqueue(a_change(sandbox, "toggle_star"))
     outbox.start()
-    await until(lambda: outbox.retried >= 5)
+    await until(lambda: outbox.paused)
     await outbox.stop()
     [call] = counted.calls
     assert call.startswith("PUT contacts/") and counted.calls[call] == outbox.retried  # one per attempt
     assert counted.sleeps == [] and counted.client.http.retries == 0
     sandbox.options.drop_rate = 0.0
+    outbox.resume()
     outbox.start()
     assert await outbox.drain(20)
     await outbox.stop()
