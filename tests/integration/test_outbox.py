@@ -367,7 +367,7 @@ async def test_mark_all_read_asked_offline_leaves_what_arrived_since_unread(sand
 async def test_a_file_of_another_accounts_changes_is_set_aside_not_sent(sandbox, spec_recorder, tmp_path) -> None:
     path = tmp_path / "outbox.sqlite3"
     store = OutboxStore(path, owner="account-a").open()
-    store.append("add_note", {"kind": "add_note", "contact_id": "x", "text": "for account a"}, contact_id="x")
+    store.append("add_note", {"kind": "add_note", "contact_id": "x", "text": "for account a"}, subject="contact:x")
     store.close()
     again = OutboxStore(path, owner="account-b").open()
     assert again.changes() == [] and again.notice and "another account" in again.notice

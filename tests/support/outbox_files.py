@@ -22,7 +22,7 @@ STAMP = "20260310-090000"
 def queue(store: OutboxStore, command: Command, *, created_at: dt.datetime = NOW) -> Change:
     """Write a command as the app does (`Outbox.enqueue`), without sending it."""
     return store.append(
-        command.kind, command.model_dump(mode="json"), contact_id=command.contact_id, label=command.describe(),
+        command.kind, command.model_dump(mode="json"), subject=command.subject, label=command.describe(),
         created_at=created_at,
     )
 

@@ -110,8 +110,11 @@ def fake_ui(monkeypatch: pytest.MonkeyPatch):
     """Stand-ins for the Textual app and the backend factory: this test is about the wiring."""
     calls: dict = {}
 
-    def run_app(backend, *, theme, on_theme_change, refresh_seconds, **options):
-        calls.update(backend=backend.inner, cached=backend, theme=theme, refresh_seconds=refresh_seconds, **options)
+    def run_app(session, *, theme, on_theme_change, refresh_seconds, **options):
+        calls.update(
+            backend=session.backend.inner, cached=session.backend, outbox=session.outbox, local=session.local,
+            theme=theme, refresh_seconds=refresh_seconds, **options,
+        )
         on_theme_change("dracula")
         return 0
 
@@ -139,6 +142,7 @@ def test_normal_run_resolves_the_connection_and_persists_theme_changes(
     assert (fake_ui["theme"], fake_ui["refresh_seconds"]) == ("nord", 15)
     assert load_config().theme == "dracula"
     assert fake_ui["offline"] is False and fake_ui["cached"].cache is not None  # reads go through the cache
+    assert fake_ui["local"] is fake_ui["cached"]  # what the app knows of the cache: session.local
     assert fake_ui["outbox"].backend is fake_ui["backend"]  # the outbox talks to the server itself
 
 

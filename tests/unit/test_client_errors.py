@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from crmtui.backends import http as http_module
+from crmtui.backends.base import one_try
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -312,18 +313,42 @@ async def test_server_error_on_post_is_not_retried(sandbox) -> None:
     assert notes_with_text(sandbox, "Only once") == 0
 
 
-async def test_non_idempotent_put_not_retried_but_idempotent_ones_are(sandbox) -> None:
+async def test_no_write_is_repeated_after_a_server_error_whatever_its_method(sandbox) -> None:
+    """Whether a write may be sent twice is the change's to say (Command.idempotent); the outbox repeats it."""
     sandbox.options.fail_rate = 1.0
     rec = Recorder()
     async with on_sandbox(sandbox, rec, attempts=3) as api:
         with pytest.raises(ServerError):
             await api.promote_action("a1")
-        assert rec.calls() == ["PUT actions/a1/promote"]
         with pytest.raises(ServerError):
-            await api.mark_action_done("a2")
+            await api.mark_action_done("a2")  # a PUT: once too
         with pytest.raises(ServerError):
-            await api.mark_notification_read("n1")  # a POST marked idempotent
-    assert rec.calls()[1:] == ["PUT actions/a2/mark_as_done"] * 3 + ["POST notifications/n1/mark_as_read"] * 3
+            await api.mark_notification_read("n1")
+        retries = api.http.retries
+    assert rec.calls() == ["PUT actions/a1/promote", "PUT actions/a2/mark_as_done", "POST notifications/n1/mark_as_read"]
+    assert retries == 0 and rec.sleeps == []
+
+
+async def test_inside_one_try_nothing_is_retried_not_even_a_throttled_read() -> None:
+    rec = Recorder()
+    throttle = lambda: api_error(429, **{"Retry-After": "2"})  # noqa: E731
+    async with on_mock(rec, throttle, attempts=3) as api:
+        with one_try(), pytest.raises(RateLimited) as caught:
+            await api.get_deal("d1")
+        assert caught.value.retry_after == 2.0 and len(rec.requests) == 1 and rec.sleeps == []
+        with pytest.raises(RateLimited):
+            await api.get_deal("d1")  # outside it: retried as ever
+    assert len(rec.requests) == 1 + 3 and rec.sleeps == [2.0, 2.0]
+
+
+async def test_inside_one_try_a_refused_write_is_not_retried() -> None:
+    port = closed_port()
+    rec = Recorder()
+    async with make_client(f"http://127.0.0.1:{port}/api/v3", MOCK_USER, MOCK_KEY, rec, attempts=3) as api:
+        with one_try(), pytest.raises(Offline) as caught:
+            await api.create_note({"contact_id": "c", "text": "x"})
+    assert caught.value.maybe_sent is False  # the outbox knows it never left
+    assert rec.calls() == ["POST notes"] and rec.sleeps == []
 
 
 # -- transport failures --------------------------------------------------------------------------

@@ -150,8 +150,8 @@ def outbox(tmp_path):
 def test_changes_come_out_in_order_and_survive_reopening(tmp_path) -> None:
     path = tmp_path / "outbox.sqlite3"
     store = OutboxStore(path).open()
-    first = store.append("toggle_star", {"kind": "toggle_star", "contact_id": "c1", "starred": True}, contact_id="c1", label="Star")
-    second = store.append("add_note", {"kind": "add_note", "contact_id": "c1", "text": "Hi"}, contact_id="c1", label="Note")
+    first = store.append("toggle_star", {"kind": "toggle_star", "contact_id": "c1", "starred": True}, subject="contact:c1", label="Star")
+    second = store.append("add_note", {"kind": "add_note", "contact_id": "c1", "text": "Hi"}, subject="contact:c1", label="Note")
     store.close()
     again = OutboxStore(path).open()
     assert [c.id for c in again.changes()] == [first.id, second.id]
@@ -161,7 +161,7 @@ def test_changes_come_out_in_order_and_survive_reopening(tmp_path) -> None:
 
 
 def test_a_change_moves_through_its_states(outbox: OutboxStore) -> None:
-    change = outbox.append("add_note", {"kind": "add_note"}, contact_id="c1")
+    change = outbox.append("add_note", {"kind": "add_note"}, subject="contact:c1")
     outbox.mark_sending(change.id, sent_after=NOW)
     outbox.mark_sending(change.id, sent_after=NOW + dt.timedelta(hours=1))  # the first attempt's time stays
     got = outbox.get(change.id)

@@ -23,6 +23,7 @@ import pytest
 from crmtui.domain.models import StreamEntry
 from crmtui.service.outbox_review import find_set_aside, lost_text
 from crmtui.store import Cache, OutboxStore, State, identity
+from crmtui.store.outbox import MIGRATIONS
 from crmtui.store.outbox_files import read_set_aside, set_aside_paths
 from tests.support.outbox_files import NOW, make_set_aside, note, set_column
 
@@ -103,7 +104,7 @@ def foreign_tables(path: Path, version: int, *statements: str) -> None:
 )
 def test_an_outbox_with_its_version_but_other_tables_is_set_aside_and_a_new_one_works(tmp_path, statements) -> None:
     path = tmp_path / "outbox.sqlite3"
-    foreign_tables(path, 2, *statements)
+    foreign_tables(path, len(MIGRATIONS), *statements)
     store = OutboxStore(path, owner=OWNER).open()
     assert store.notice and "set aside" in store.notice and "tables" in store.notice
     assert store.changes() == []
@@ -282,8 +283,8 @@ def test_an_outbox_left_in_wal_mode_by_an_older_crmtui_keeps_what_its_wal_held(t
     assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
     conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute(
-        "INSERT INTO changes (created_at, kind, contact_id, label, command, state)"
-        " SELECT created_at, kind, contact_id, label, replace(command, 'In the file', 'In the wal'), state FROM changes"
+        "INSERT INTO changes (created_at, kind, subject, label, command, state)"
+        " SELECT created_at, kind, subject, label, replace(command, 'In the file', 'In the wal'), state FROM changes"
     )
     killed = tmp_path / "killed"
     killed.mkdir()

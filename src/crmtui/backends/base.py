@@ -2,12 +2,20 @@
 
 Screens and the service layer only see this protocol and the typed errors in `errors`. A backend
 declares its `capabilities`; operations outside them raise `NotImplementedError`.
+
+Write methods send their request as asked: a backend never decides that a write may be repeated.
+Whether repeating one is harmless is the change's to say (`Command.idempotent`), and the outbox,
+which sends every change, is the one layer that repeats it. It runs each attempt inside
+`one_try()`, where a backend makes each request once (reads too: the outbox retries the whole
+attempt, with its own backoff), so an offline change waits out one backoff, not two.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 from crmtui.domain.capabilities import Capability
@@ -29,6 +37,27 @@ from crmtui.domain.models import (
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (items fetched so far, total items) while paging."""
+
+_ONE_TRY: contextvars.ContextVar[bool] = contextvars.ContextVar("crmtui_one_try", default=False)
+
+
+@contextmanager
+def one_try() -> Iterator[None]:
+    """Requests made inside (by this task, and tasks it starts) are tried once, never retried.
+
+    For a caller that is itself the retry layer of what it does: the outbox's attempts. Other
+    tasks (the screens' reads) keep their retries meanwhile: the setting is per task.
+    """
+    token = _ONE_TRY.set(True)
+    try:
+        yield
+    finally:
+        _ONE_TRY.reset(token)
+
+
+def trying_once() -> bool:
+    """Whether requests made now are to be tried once (inside `one_try()`)."""
+    return _ONE_TRY.get()
 
 
 @runtime_checkable

@@ -6,8 +6,13 @@ is safe to retry:
 
 - throttling (429, or whatever the backend maps to `RateLimited`) and refused connections are
   retried for every request: the server did not act on them;
-- 5xx answers, timeouts and dropped connections are retried only for idempotent requests, because
-  the server may have acted before failing (a POST that created a note must not create two).
+- 5xx answers, timeouts and dropped connections are retried only for safe requests (reads: GET,
+  HEAD, OPTIONS, or a request the caller declares `safe`), because the server may have acted on a
+  write before failing. Whether repeating a write would be harmless is not the HTTP method's to
+  say: the change that sends it knows (`Command.idempotent`), and its sender, the outbox, decides.
+- inside `one_try()` (see `crmtui.backends.base`: the outbox's attempts) nothing is retried: the
+  caller retries the whole of what it did, with its own backoff, asking the server first when an
+  earlier attempt may have reached it.
 
 Waits grow exponentially, each drawn between half and all of the backoff ("equal jitter", so never
 near zero), honour Retry-After, and stop after `attempts` tries or `budget` seconds, whichever comes
@@ -37,6 +42,7 @@ from typing import Any
 import httpx
 
 from crmtui.backends.address import check_address
+from crmtui.backends.base import trying_once
 from crmtui.backends.errors import BackendError, MalformedResponse, Offline, RateLimited, TooSlow
 from crmtui.backends.paging import (  # noqa: F401 - re-exported: the paging helpers of this layer
     PageLike,
@@ -55,7 +61,8 @@ DEFAULT_DEADLINE = 60.0
 """Seconds one try may take from start to the last byte of the body (waiting for a pool slot included)."""
 MAX_BODY = 64 * 1024 * 1024
 """Bytes of an answer's body (after decompression) a client reads; a larger one is refused."""
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that only read (RFC 9110 §9.2.1): repeating such a request changes nothing on the server."""
 
 ErrorMapper = Callable[[httpx.Response], BackendError]
 Unwrap = Callable[[httpx.Response], Any]
@@ -88,9 +95,6 @@ class RetryPolicy:
         if retry_after is not None:
             return max(retry_after, jittered) if retry_after > 0 else jittered
         return jittered
-
-
-NO_RETRY = RetryPolicy(attempts=1, budget=0.0)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -139,7 +143,7 @@ def _host(url: str) -> str:
 
 
 def _never_sent(exc: BaseException) -> bool:
-    """True when the request certainly did not reach the server, so even a POST may be repeated."""
+    """True when the request certainly did not reach the server, so even a write may be repeated."""
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
@@ -246,17 +250,21 @@ class ApiHttp:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
-        idempotent: bool | None = None,
+        safe: bool | None = None,
         unwrap: Unwrap | None = None,
     ) -> Any:
         """Send until a success answer, or raise the typed error of the last try.
 
+        `safe`: the request changes nothing on the server (by default: its method is GET, HEAD or
+        OPTIONS), so it is repeated after any passing failure; any other request is repeated only
+        when the server certainly did not act on it. Inside `one_try()` it is tried once.
         Returns the response, or `unwrap(response)` when given; a `BackendError` that `unwrap`
         raises is handled like an error answer (retried when the rules allow).
         """
         method = method.upper()
-        if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
+        if safe is None:
+            safe = method in SAFE_METHODS
+        attempts = 1 if trying_once() else self.retry.attempts
         url = path.lstrip("/")
         started = time.monotonic()
         attempt = 0
@@ -278,13 +286,13 @@ class ApiHttp:
                     error = cause = self._error_for(response)
             assert error is not None
             if response is None:
-                retryable = isinstance(error, Offline) and (idempotent or _never_sent(cause))
+                retryable = isinstance(error, Offline) and (safe or _never_sent(cause))
             elif isinstance(error, RateLimited):
                 retry_after = error.retry_after
                 retryable = True
             else:
-                retryable = error.retryable and idempotent
-            if not retryable or attempt >= self.retry.attempts:
+                retryable = error.retryable and safe
+            if not retryable or attempt >= attempts:
                 raise error from (cause if cause is not error else None)
             wait = self.retry.delay(attempt, retry_after, self._rng)
             if time.monotonic() - started + wait > self.retry.budget:

@@ -13,8 +13,8 @@ from crmtui.service.commands import (
     ToggleStar,
     UndoDone,
     Unswap,
-    command_from_dict,
 )
+from crmtui.service.command_registry import command_from_dict
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.session import Session
 

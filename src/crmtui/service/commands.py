@@ -1,12 +1,14 @@
 """Triage commands: optimistic local prediction, server execution, and an inverse for undo.
 
 Every command is a pydantic model with a `kind`, so the outbox stores `model_dump(mode="json")`
-and rebuilds it with `command_from_dict`. `apply_locally` never mutates its input: it returns the
+and rebuilds it with `command_registry.command_from_dict` (the one place that knows every kind;
+no module defining commands imports it). `apply_locally` never mutates its input: it returns the
 predicted new state of the one affected stream entry (None when the contact is not loaded).
 
 For the outbox a command also says whether sending it twice is harmless (`idempotent`); if not,
 `reconcile` asks the server whether an attempt whose answer was lost already made the change.
-`conflict` tells whether the record changed on the server since the user read it.
+`conflict` tells whether the record changed on the server since the user read it. The outbox
+keys a command by its `subject` (`contact:<id>`): what it is about.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Action, ActionStatus, StreamEntry
+from crmtui.domain.subjects import contact_subject
 from crmtui.domain.stream import SWAPPABLE_NEXT, conflicting_actions
 from crmtui.service.errors import CommandRefused
 
@@ -43,7 +46,7 @@ def find_action(entry: StreamEntry, action_id: str) -> Action | None:
     return None
 
 
-async def server_action(backend: Backend, contact_id: str, action_id: str) -> Action | None:
+async def server_action(backend: Backend, action_id: str) -> Action | None:
     """The action as the server has it now (None when it is gone)."""
     try:
         return await backend.get_action(action_id)
@@ -120,31 +123,31 @@ def made_after(moment: dt.datetime | None, since: dt.datetime | None) -> bool:
     return aware >= since
 
 
-_KINDS: dict[str, type[Command]] = {}
-
-
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: str
+    """Names the class in the outbox file; each concrete command fixes it with a `Literal`."""
     contact_id: str
+    """The contact the change is about ('' for changes about no contact: notifications)."""
     label: str = ""
 
     idempotent: ClassVar[bool] = True
+    """Sending it again after an attempt with an unknown outcome leaves the server as sending it once.
+
+    The outbox is the one layer that repeats a change: it asks `reconcile` first when this is False.
+    """
     answered: ClassVar[bool] = False
     """Whether the server's answer to this command tells all it changed, so that, once confirmed,
     the prediction (with what the answer brought: real ids, server fields) is shown as the server's
     copy without reading the contact again."""
-    """Sending it again after an attempt with an unknown outcome leaves the server as sending it once."""
     section: ClassVar[str] = "stream"
     """What the command changes: the contact's stream entry, a history section, a deal, notifications."""
 
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        default = cls.model_fields["kind"].default
-        if isinstance(default, str) and default:
-            _KINDS[default] = cls
+    @property
+    def subject(self) -> str:
+        """What the change is about, as the outbox keys it: `contact:<id>` (see `crmtui.domain.subjects`)."""
+        return contact_subject(self.contact_id) if self.contact_id else ""
 
     # -- the outbox's questions ------------------------------------------------------------------
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
@@ -203,7 +206,7 @@ class MarkDone(Command):
         await backend.mark_done(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        found = await server_action(backend, self.contact_id, self.action.id)
+        found = await server_action(backend, self.action.id)
         return found is not None and found.done
 
     def inverse(self) -> Command:
@@ -229,7 +232,7 @@ class UndoDone(Command):
         await backend.undo_done(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        found = await server_action(backend, self.contact_id, self.action.id)
+        found = await server_action(backend, self.action.id)
         return found is not None and not found.done
 
     def inverse(self) -> Command:
@@ -415,7 +418,7 @@ class EditAction(Command):
     async def conflict(self, backend: Backend) -> str | None:
         if is_local_id(self.action_id):
             return None
-        server = await server_action(backend, self.contact_id, self.action_id)
+        server = await server_action(backend, self.action_id)
         if server is None or not changed_since(server.modified_at, self.read_at):
             return None  # gone: sending says so; unchanged: nothing to clash with
         fields = {
@@ -461,7 +464,7 @@ class Promote(Command):
         await backend.promote(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        found = await server_action(backend, self.contact_id, self.action.id)
+        found = await server_action(backend, self.action.id)
         return found is not None and not found.is_queued
 
     def inverse(self) -> Command:
@@ -483,7 +486,7 @@ class RevertPromotion(Command):
         await backend.revert_promotion(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        found = await server_action(backend, self.contact_id, self.action.id)
+        found = await server_action(backend, self.action.id)
         return found is not None and found.is_queued
 
     def inverse(self) -> Command:
@@ -525,7 +528,7 @@ class Swap(Command):
         await backend.swap(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        found = await server_action(backend, self.contact_id, self.action.id)
+        found = await server_action(backend, self.action.id)
         return found is not None and not found.is_queued
 
     def inverse(self) -> Command:
@@ -575,20 +578,3 @@ class ToggleStar(Command):
         return ToggleStar(
             contact_id=self.contact_id, starred=not self.starred, label="Unstar" if self.starred else "Star"
         )
-
-
-def command_from_dict(data: dict[str, Any]) -> Command:
-    """Rebuild a command stored with `command.model_dump(mode="json")`."""
-    import crmtui.service.kinds  # noqa: F401 - registers every kind of command
-
-    kind = data.get("kind")
-    cls = _KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise ValueError(f"unknown kind of change: {kind!r}")
-    return cls.model_validate(data)
-
-
-def command_kinds() -> dict[str, type[Command]]:
-    import crmtui.service.kinds  # noqa: F401
-
-    return dict(_KINDS)

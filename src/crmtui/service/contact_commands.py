@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
-from crmtui.service.commands import Command, changed_since, clashes
+from crmtui.service.commands import Command, changed_since, clashes, find_entry
 from crmtui.service.errors import CommandRefused
 
 OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
@@ -24,7 +24,7 @@ COMMENT_LIMIT = 140
 
 
 class ChangeStatus(Command):
-    kind: str = "change_status"
+    kind: Literal["change_status"] = "change_status"
     status_id: str
     status: str
     previous_id: str = ""
@@ -61,7 +61,7 @@ class ChangeStatus(Command):
 
 
 class ChangeOwner(Command):
-    kind: str = "change_owner"
+    kind: Literal["change_owner"] = "change_owner"
     owner_id: str
     previous_id: str = ""
     read_at: dt.datetime | None = None
@@ -100,13 +100,13 @@ class ChangeOwner(Command):
 
 
 class AddTag(Command):
-    kind: str = "add_tag"
+    kind: Literal["add_tag"] = "add_tag"
     tag: str
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if not self.tag.strip():
             raise CommandRefused("The tag needs a name")
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and self.tag in entry.contact.tags:
             raise CommandRefused(f"Already tagged “{self.tag}”")
 
@@ -122,11 +122,11 @@ class AddTag(Command):
 
 
 class RemoveTag(Command):
-    kind: str = "remove_tag"
+    kind: Literal["remove_tag"] = "remove_tag"
     tag: str
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and self.tag not in entry.contact.tags:
             raise CommandRefused(f"The contact has no tag “{self.tag}”")
 
@@ -144,14 +144,14 @@ class RemoveTag(Command):
 class CloseSalesCycle(Command):
     """Close the sales cycle for the signed-in user; the server refuses (409) while they have open actions."""
 
-    kind: str = "close_sales_cycle"
+    kind: Literal["close_sales_cycle"] = "close_sales_cycle"
     comment: str = ""
     user_id: str = ""
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if len(self.comment) > COMMENT_LIMIT:
             raise CommandRefused(f"The comment is limited to {COMMENT_LIMIT} characters")
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is None:
             return
         if entry.contact.sales_closed:
@@ -177,13 +177,13 @@ class CloseSalesCycle(Command):
 
 
 class ReopenSalesCycle(Command):
-    kind: str = "reopen_sales_cycle"
+    kind: Literal["reopen_sales_cycle"] = "reopen_sales_cycle"
     comment: str = ""
     """The closing comment, so an undo closes it again as it was."""
     user_id: str = ""
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
-        entry = _find(entries, self.contact_id)
+        entry = find_entry(entries, self.contact_id)
         if entry is not None and not entry.contact.sales_closed:
             raise CommandRefused("The sales cycle is open")
 
@@ -201,7 +201,3 @@ class ReopenSalesCycle(Command):
 
     def inverse(self) -> Command:
         return CloseSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Close sales cycle")
-
-
-def _find(entries: Sequence[StreamEntry], contact_id: str) -> StreamEntry | None:
-    return next((e for e in entries if e.contact.id == contact_id), None)

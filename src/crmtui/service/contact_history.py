@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
@@ -101,7 +101,7 @@ class _Delete(HistoryCommand):
 
 
 class AddNote(_Create):
-    kind: str = "add_note"
+    kind: Literal["add_note"] = "add_note"
     section: ClassVar[str] = "notes"
     text: str
     created: Note | None = None
@@ -127,7 +127,7 @@ class AddNote(_Create):
 
 
 class DeleteNote(_Delete):
-    kind: str = "delete_note"
+    kind: Literal["delete_note"] = "delete_note"
     section: ClassVar[str] = "notes"
     item: Note
 
@@ -139,7 +139,7 @@ class DeleteNote(_Delete):
 
 
 class LogCall(_Create):
-    kind: str = "log_call"
+    kind: Literal["log_call"] = "log_call"
     section: ClassVar[str] = "calls"
     text: str = ""
     call_result: str = ""
@@ -168,7 +168,7 @@ class LogCall(_Create):
 
 
 class DeleteCall(_Delete):
-    kind: str = "delete_call"
+    kind: Literal["delete_call"] = "delete_call"
     section: ClassVar[str] = "calls"
     item: Call
 
@@ -181,7 +181,7 @@ class DeleteCall(_Delete):
 
 
 class AddMeeting(_Create):
-    kind: str = "add_meeting"
+    kind: Literal["add_meeting"] = "add_meeting"
     section: ClassVar[str] = "meetings"
     text: str = ""
     when: dt.datetime
@@ -209,7 +209,7 @@ class AddMeeting(_Create):
 
 
 class DeleteMeeting(_Delete):
-    kind: str = "delete_meeting"
+    kind: Literal["delete_meeting"] = "delete_meeting"
     section: ClassVar[str] = "meetings"
     item: Meeting
 
@@ -223,7 +223,7 @@ class DeleteMeeting(_Delete):
 
 
 class AddDeal(_Create):
-    kind: str = "add_deal"
+    kind: Literal["add_deal"] = "add_deal"
     section: ClassVar[str] = "deals"
     changes_contact: ClassVar[bool] = True
     name: str
@@ -270,7 +270,7 @@ class AddDeal(_Create):
 
 
 class DeleteDeal(_Delete):
-    kind: str = "delete_deal"
+    kind: Literal["delete_deal"] = "delete_deal"
     section: ClassVar[str] = "deals"
     changes_contact: ClassVar[bool] = True
     item: Deal

@@ -7,7 +7,7 @@ deal as sending it once; pressing L three times quickly queues three stages, sen
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import field_serializer
 
@@ -33,7 +33,7 @@ class DealChanges(FieldChanges):
 class UpdateDeal(Command):
     """Set some fields of a deal (a stage move is `stage`, won/lost is `status` with a close date)."""
 
-    kind: str = "update_deal"
+    kind: Literal["update_deal"] = "update_deal"
     deal_id: str
     pipeline_id: str = ""
     changes: DealChanges

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
+from crmtui.domain.subjects import subject
 from crmtui.service.commands import Command
 
 NOTIFICATIONS = "notifications"
+NOTIFICATION = "notification"
 
 
 async def mark_read(backend: Backend, notification_id: str) -> None:
@@ -19,10 +21,14 @@ async def mark_read(backend: Backend, notification_id: str) -> None:
 
 
 class MarkRead(Command):
-    kind: str = "mark_notification_read"
+    kind: Literal["mark_notification_read"] = "mark_notification_read"
     notification_id: str
 
     section: ClassVar[str] = NOTIFICATIONS
+
+    @property
+    def subject(self) -> str:
+        return subject(NOTIFICATION, self.notification_id)
 
     async def execute(self, backend: Backend) -> None:
         await mark_read(backend, self.notification_id)
@@ -31,11 +37,15 @@ class MarkRead(Command):
 class MarkAllRead(Command):
     """Mark read what was unread when the person asked: not what arrived since (it may be sent hours later)."""
 
-    kind: str = "mark_all_notifications_read"
+    kind: Literal["mark_all_notifications_read"] = "mark_all_notifications_read"
     notification_ids: list[str] = []
     """The unread ones when it was asked (what the screen shows read at once)."""
 
     section: ClassVar[str] = NOTIFICATIONS
+
+    @property
+    def subject(self) -> str:
+        return subject(NOTIFICATIONS, "all")
 
     async def execute(self, backend: Backend) -> None:
         asked = set(self.notification_ids)

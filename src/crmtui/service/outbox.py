@@ -14,7 +14,9 @@ the change as made. The sender takes the oldest unsettled change and:
 
 Throttling, 5xx, malformed answers and a dropped network keep the change and retry it with
 exponential backoff (jittered, honouring Retry-After); the sender goes strictly in order, so a
-later change never overtakes an earlier one. A 4xx is final: the change is kept for review with
+later change never overtakes an earlier one. This is the one layer that repeats a change: each
+attempt runs inside `one_try()`, so the client sends each of its requests once (no HTTP-level
+retry of a write whose outcome is unknown, no client backoff to wait out before this one). A 4xx is final: the change is kept for review with
 the server's reason. Wrong credentials pause the sender until the next start or a retry.
 
 Views (the stream, the contact, the board, the inbox) listen to the events and overlay the
@@ -34,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crmtui.backends.base import Backend
+from crmtui.backends.base import Backend, one_try
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -43,7 +45,9 @@ from crmtui.backends.errors import (
     RateLimited,
     ServerError,
 )
-from crmtui.service.commands import Command, command_from_dict
+from crmtui.domain.subjects import is_subject
+from crmtui.service.command_registry import command_from_dict
+from crmtui.service.commands import Command
 from crmtui.service.errors import CommandRefused
 from crmtui.service.outbox_review import SetAsideReview
 from crmtui.store.db import StoreUnavailable, damaged
@@ -276,11 +280,11 @@ class Outbox(SetAsideReview):
         """The file has been read: what waits is known."""
         return self._opened
 
-    def unsettled(self, contact_id: str | None = None, section: str | None = None) -> list[Command]:
-        """Commands still to be confirmed by the server, oldest first (optionally of one contact/section)."""
+    def unsettled(self, subject: str | None = None, section: str | None = None) -> list[Command]:
+        """Commands still to be confirmed by the server, oldest first (optionally of one subject/section)."""
         return [
             command for _change, command in self._unsettled
-            if (contact_id is None or command.contact_id == contact_id)
+            if (subject is None or command.subject == subject)
             and (section is None or command.section == section)
         ]
 
@@ -291,11 +295,14 @@ class Outbox(SetAsideReview):
         """Failed and conflicting changes, waiting for the person's choice."""
         return list(self._review)
 
-    def busy(self, contact_id: str) -> bool:
-        return any(command.contact_id == contact_id for _c, command in self._unsettled)
+    def busy(self, subject: str) -> bool:
+        """Whether changes of `subject` (`contact:<id>`, ...) are still on their way to the server."""
+        if not is_subject(subject):
+            raise ValueError(f"{subject!r} is not a subject such as contact:<id> (contact_subject makes one of a contact id)")
+        return any(command.subject == subject for _c, command in self._unsettled)
 
-    def busy_contacts(self) -> set[str]:
-        return {command.contact_id for _c, command in self._unsettled}
+    def busy_subjects(self) -> set[str]:
+        return {command.subject for _c, command in self._unsettled}
 
     @property
     def pending(self) -> int:
@@ -344,7 +351,7 @@ class Outbox(SetAsideReview):
         try:
             change = await self.store.db.run(
                 lambda _c: self.store.append(
-                    command.kind, data, contact_id=command.contact_id, label=command.describe(), created_at=made
+                    command.kind, data, subject=command.subject, label=command.describe(), created_at=made
                 )
             )
         except (OSError, sqlite3.Error, StoreUnavailable) as exc:
@@ -476,7 +483,8 @@ class Outbox(SetAsideReview):
                     pass
                 continue
             try:
-                await self._attempt(change, command)
+                with one_try():  # the requests of an attempt go once: this loop is their retry layer
+                    await self._attempt(change, command)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - e.g. the disk failed while recording: keep the sender alive

@@ -23,6 +23,10 @@ holds less than it did (emptied, deleted, rolled back): `lost` then says how man
 Local ids: an action, note or deal created offline gets a local id at once; when the server answers
 with the real id the pair is kept here, so later queued changes that name the local id are sent
 with the real one.
+
+Each change is stored with its subject, the record it is about (`contact:<id>`; see
+`crmtui.domain.subjects`). Files of schema 2 named the contact instead: opening one renames the
+column and rewrites its rows in the same transaction as the version bump (`_v3_subjects`).
 """
 
 from __future__ import annotations
@@ -92,7 +96,17 @@ def _v2_owner(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
 
 
-MIGRATIONS = [_create_v1, _v2_owner]
+def _v3_subjects(conn: sqlite3.Connection) -> None:
+    """Changes are keyed by subject (`contact:<id>`, later `lead:<id>`, ...), not by contact id.
+
+    A row about no contact (marking notifications read) keeps an empty subject: the command itself
+    says what it is about when it is read back.
+    """
+    conn.execute("ALTER TABLE changes RENAME COLUMN contact_id TO subject")
+    conn.execute("UPDATE changes SET subject = 'contact:' || subject WHERE subject != ''")
+
+
+MIGRATIONS = [_create_v1, _v2_owner, _v3_subjects]
 
 __all__ = ["MIGRATIONS", "REVIEW", "UNSETTLED", "Change", "Lost", "OutboxStore", "SetAside", "State"]
 
@@ -201,21 +215,21 @@ class OutboxStore:
                 self._lock_file = None
 
     # -- writing -----------------------------------------------------------------------------------
-    def append(self, kind: str, command: dict[str, Any], *, contact_id: str = "", label: str = "",
+    def append(self, kind: str, command: dict[str, Any], *, subject: str = "", label: str = "",
                created_at: dt.datetime | None = None) -> Change:
         created = created_at or dt.datetime.now(UTC)
         text = json.dumps(command, separators=(",", ":"))
 
         def write(conn: sqlite3.Connection) -> int:
             cur = conn.execute(
-                "INSERT INTO changes (created_at, kind, contact_id, label, command, state) VALUES (?, ?, ?, ?, ?, ?)",
-                (iso(created), kind, contact_id, label, text, State.QUEUED.value),
+                "INSERT INTO changes (created_at, kind, subject, label, command, state) VALUES (?, ?, ?, ?, ?, ?)",
+                (iso(created), kind, subject, label, text, State.QUEUED.value),
             )
             return int(cur.lastrowid)
 
         change_id = self.db.call(lambda c: transaction(c, write))
         self._remember()
-        return Change(change_id, created, kind, contact_id, label, command, State.QUEUED)
+        return Change(change_id, created, kind, subject, label, command, State.QUEUED)
 
     def _update(self, change_id: int, **values: Any) -> None:
         names = ", ".join(f"{k}=?" for k in values)

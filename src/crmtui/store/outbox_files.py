@@ -235,20 +235,20 @@ def take_in(conn: sqlite3.Connection, found: SetAside, key: str) -> list[int]:
     ids: list[int] = []
     for change in found.changes:
         cur = conn.execute(
-            "INSERT INTO changes (created_at, kind, contact_id, label, command, state, attempts, error, detail,"
+            "INSERT INTO changes (created_at, kind, subject, label, command, state, attempts, error, detail,"
             " force, sent_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                iso(change.created_at), change.kind, change.contact_id, change.label,
+                iso(change.created_at), change.kind, change.subject, change.label,
                 json.dumps(change.command, separators=(",", ":")), change.state.value, change.attempts,
                 change.error, change.detail, int(change.force), iso(change.sent_after),
             ),
         )
         ids.append(int(cur.lastrowid))
     conn.executemany(
-        "INSERT INTO changes (created_at, kind, contact_id, label, command, state, result, settled_at)"
+        "INSERT INTO changes (created_at, kind, subject, label, command, state, result, settled_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (iso(done.created_at), done.kind, done.contact_id, done.label, json.dumps(done.command, separators=(",", ":")),
+            (iso(done.created_at), done.kind, done.subject, done.label, json.dumps(done.command, separators=(",", ":")),
              State.DONE.value, json.dumps(done.result), iso(done.settled_at or dt.datetime.now(UTC)))
             for done in found.created
         ],

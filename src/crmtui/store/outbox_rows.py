@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from crmtui.domain.subjects import contact_of, contact_subject
 from crmtui.domain.text import inert_line, inert_text
 
 UTC = dt.timezone.utc
@@ -40,7 +41,8 @@ class Change:
     id: int
     created_at: dt.datetime
     kind: str
-    contact_id: str
+    subject: str
+    """What the change is about (`contact:<id>`; '' for a change about no record in particular)."""
     label: str
     command: dict[str, Any]
     state: State
@@ -63,9 +65,14 @@ class Change:
     def unsettled(self) -> bool:
         return self.state in UNSETTLED
 
+    @property
+    def contact_id(self) -> str:
+        """The contact the change is about ('' when its subject is not a contact)."""
+        return contact_of(self.subject)
+
 
 COLUMN_NAMES = (
-    "id", "created_at", "kind", "contact_id", "label", "command", "state", "attempts", "next_try", "error",
+    "id", "created_at", "kind", "subject", "label", "command", "state", "attempts", "next_try", "error",
     "detail", "result", "force", "sent_after", "settled_at",
 )
 COLUMNS = ", ".join(COLUMN_NAMES)
@@ -119,6 +126,14 @@ def _json(value: Any, what: str) -> dict[str, Any]:
     return data
 
 
+def _subject(values: Mapping[str, Any]) -> str:
+    """The row's subject; a row of a file from before subjects (schema 2) names its contact instead."""
+    if "subject" in values:
+        return _text(values.get("subject"))
+    contact_id = _text(values.get("contact_id"))
+    return contact_subject(contact_id) if contact_id else ""
+
+
 def parse(values: Mapping[str, Any]) -> Change:
     """A Change from a row's columns (by name); a column missing from `values` takes its default.
 
@@ -128,7 +143,7 @@ def parse(values: Mapping[str, Any]) -> Change:
         id=values["id"] if isinstance(values.get("id"), int) else 0,
         created_at=dt.datetime.fromtimestamp(0, UTC),
         kind=_text(values.get("kind")),
-        contact_id=_text(values.get("contact_id")),
+        subject=_subject(values),
         label=inert_line(_text(values.get("label"))),  # a file's words: drawn, never obeyed
         command={},
         state=State.FAILED,

@@ -50,7 +50,6 @@ DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 MAX_PER_PAGE = 100
 DEFAULT_CONCURRENCY = 6
 
-_PAGING = frozenset({"page", "per_page"})
 _TIME_FILTERS = frozenset({"date_filter", "since", "until", "modified_since", "unmodified_since", "sort_by", "order"})
 CONTACT_FILTERS = frozenset(
     {
@@ -403,11 +402,14 @@ class OnePageCRMClient:
         *,
         params: dict[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
-        idempotent: bool | None = None,
     ) -> tuple[Any, dict[str, Any]]:
-        """(data, other top-level members) of a successful answer."""
+        """(data, other top-level members) of a successful answer.
+
+        A write (any method but GET) is repeated by `ApiHttp` only when the server certainly did not
+        act on it: whether repeating it would be harmless is for the change that sends it to say.
+        """
         return await self.http.send(
-            method, path, params=params or None, json=dict(body) if body is not None else None, idempotent=idempotent,
+            method, path, params=params or None, json=dict(body) if body is not None else None,
             unwrap=lambda response: self._envelope(method, response),
         )
 
@@ -672,9 +674,9 @@ class OnePageCRMClient:
     async def delete_action(self, action_id: str) -> None:
         await self._call("DELETE", f"actions/{_segment(action_id)}")
 
-    async def _action_op(self, action_id: str, op: str, *, idempotent: bool = True) -> wire.Action:
+    async def _action_op(self, action_id: str, op: str) -> wire.Action:
         path = f"actions/{_segment(action_id)}/{op}"
-        return await self._one(wire.Action, "PUT", path, "action", idempotent=idempotent)
+        return await self._one(wire.Action, "PUT", path, "action")
 
     async def mark_action_done(self, action_id: str) -> wire.Action:
         return await self._action_op(action_id, "mark_as_done")
@@ -682,16 +684,14 @@ class OnePageCRMClient:
     async def undo_action_completion(self, action_id: str) -> wire.Action:
         return await self._action_op(action_id, "undo_completion")
 
-    # Promote, revert and swap change which action is next: repeating one after a lost answer
-    # would fail (409) or undo it, so they are never retried blindly.
     async def promote_action(self, action_id: str) -> wire.Action:
-        return await self._action_op(action_id, "promote", idempotent=False)
+        return await self._action_op(action_id, "promote")
 
     async def revert_action_promotion(self, action_id: str) -> wire.Action:
-        return await self._action_op(action_id, "revert_promotion", idempotent=False)
+        return await self._action_op(action_id, "revert_promotion")
 
     async def swap_action(self, action_id: str) -> wire.Action:
-        return await self._action_op(action_id, "swap", idempotent=False)
+        return await self._action_op(action_id, "swap")
 
     async def unassign_action(self, action_id: str) -> wire.Action:
         """Take a team member's action back to the logged user."""
@@ -780,7 +780,7 @@ class OnePageCRMClient:
 
     async def mark_notification_read(self, notification_id: str) -> wire.Notification:
         path = f"notifications/{_segment(notification_id)}/mark_as_read"
-        return await self._one(wire.Notification, "POST", path, "notification", idempotent=True)
+        return await self._one(wire.Notification, "POST", path, "notification")
 
     async def mark_all_notifications_read(self) -> None:
-        await self._call("POST", "notifications/mark_all_as_read", idempotent=True)
+        await self._call("POST", "notifications/mark_all_as_read")

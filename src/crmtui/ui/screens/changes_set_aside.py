@@ -36,7 +36,7 @@ def set_aside_rows(found: SetAside) -> list[Row]:
         return [Row(f"{found.name}#{c.id}", c, found) for c in found.changes]
     problem = found.problem or f"{found.unreadable} change(s) in it could not be read"
     placeholder = Change(
-        id=0, created_at=found.made_at, kind="", contact_id="", label="(nothing readable)", command={},
+        id=0, created_at=found.made_at, kind="", subject="", label="(nothing readable)", command={},
         state=State.FAILED, problem=problem,
     )
     return [Row(f"{found.name}#0", placeholder, found)]
