@@ -109,8 +109,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when is None:
-            return None
         seconds = when.timestamp() - (time.time() if now is None else now)
     if math.isnan(seconds) or math.isinf(seconds):
         return None
@@ -140,6 +138,11 @@ def _host(url: str) -> str:
     except (httpx.InvalidURL, TypeError):
         return url
     return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
+
+
+def _exchange_errors() -> tuple[type[BaseException], ...]:
+    """What httpx or its HTTP parser may raise about one exchange (matched last, after the typed cases)."""
+    return (httpx.HTTPError, *protocol_errors())
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -286,7 +289,7 @@ class ApiHttp:
                     error = cause = self._error_for(response)
             assert error is not None
             if response is None:
-                retryable = isinstance(error, Offline) and (safe or _never_sent(cause))
+                retryable = isinstance(error, Offline) and (safe or (cause is not None and _never_sent(cause)))
             elif isinstance(error, RateLimited):
                 retry_after = error.retry_after
                 retryable = True
@@ -316,14 +319,14 @@ class ApiHttp:
             return too_slow(self.deadline, self.base_url), exc, None
         except httpx.TransportError as exc:
             error = offline_error(exc, self.base_url)
-            error.maybe_sent = not _never_sent(exc)  # type: ignore[attr-defined]
+            error.maybe_sent = not _never_sent(exc)
             return error, exc, None
         except httpx.DecodingError as exc:
             return MalformedResponse("The server's answer could not be decoded (bad compressed data)"), exc, None
         except _TooLarge as exc:
             size = f"{self.max_body / 1024 / 1024:g} MB"
             return MalformedResponse(f"The server's answer is larger than crmtui reads ({size})"), exc, None
-        except (httpx.HTTPError, *protocol_errors()) as exc:
+        except _exchange_errors() as exc:
             # Anything else the client or its HTTP parser raises about this exchange: the answer is lost.
             return Offline(f"Offline: the connection failed ({_host(self.base_url)})"), exc, None
         self._note_date(response)

@@ -194,7 +194,7 @@ class Outbox(SetAsideReview):
     async def _open(self) -> None:
         try:
             changes = await self.store.db.run(lambda _c: self._read())
-        except Exception as exc:  # noqa: BLE001 - never a hang at "connecting…": say why, stop there
+        except Exception as exc:
             self.open_error = str(exc)
             if isinstance(exc, StoreUnavailable):
                 raise
@@ -271,7 +271,7 @@ class Outbox(SetAsideReview):
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - one view's bug must not stop the sender
+            except Exception:
                 log.exception("outbox listener failed")
 
     # -- reading -----------------------------------------------------------------------------------
@@ -384,21 +384,19 @@ class Outbox(SetAsideReview):
     async def discard(self, change_id: int) -> bool:
         """Drop a failed, conflicting or not yet sent change for good."""
         async with self._gate:
-            for bucket in (self._review, self._unsettled):
-                for change, command in bucket:
-                    if change.id != change_id or change is self.sending:
-                        continue
-                    removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
-                    if removed is None:
-                        return False
-                    bucket.remove((change, command))
-                    self._idle_check()
-                    break
-                else:
-                    continue
-                break
-            else:
+            found = next(
+                (pair for pair in [*self._review, *self._unsettled] if pair[0].id == change_id and pair[0] is not self.sending),
+                None,
+            )
+            if found is None:
                 return False
+            change, command = found
+            removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
+            if removed is None:
+                return False
+            self._review = [pair for pair in self._review if pair[0] is not change]
+            self._unsettled = [pair for pair in self._unsettled if pair[0] is not change]
+            self._idle_check()
         if command is not None:
             self._emit(DISCARDED, change, command)
         else:
@@ -437,7 +435,7 @@ class Outbox(SetAsideReview):
         """Wait until nothing is left to send (failed and conflicting changes do not count)."""
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 
@@ -467,7 +465,7 @@ class Outbox(SetAsideReview):
     async def _run(self) -> None:
         if not self._opened:
             await self.open()
-        while not await self._claim():
+        while not await self._claim():  # noqa: ASYNC110 - the lock is another process's: no event to wait on
             await asyncio.sleep(CLAIM_RETRY)  # the other crmtui may quit: then this one sends
         while True:
             self._wake.clear()
@@ -479,7 +477,7 @@ class Outbox(SetAsideReview):
             if wait > 0:
                 try:
                     await asyncio.wait_for(self._wake.wait(), wait)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 continue
             try:
@@ -487,7 +485,7 @@ class Outbox(SetAsideReview):
                     await self._attempt(change, command)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - e.g. the disk failed while recording: keep the sender alive
+            except Exception:
                 log.exception("the outbox could not record the outcome of change %s", change.id)
                 self.sending = None
                 await asyncio.sleep(self.max_delay / 10)
@@ -586,7 +584,7 @@ class Outbox(SetAsideReview):
             raise
         except BackendError as exc:
             await self._failed_attempt(change, command, exc, maybe_applied=was_sending or (reached_server and _may_have_applied(exc)))
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the sender or lose the change
+        except Exception as exc:
             log.exception("sending change %s failed unexpectedly", change.id)
             await self._final(change, command, BackendError(f"Unexpected error while sending: {exc}"))
         else:

@@ -139,14 +139,14 @@ class SetAsideReview:
         for listener in list(self._file_listeners):
             try:
                 listener()
-            except Exception:  # noqa: BLE001 - one view's bug must not stop the others
+            except Exception:
                 log.exception("outbox file listener failed")
 
     async def refresh_set_aside(self) -> None:
         """Read the set-aside files beside the outbox again (each from a copy: they are not changed)."""
         try:
             self.set_aside = await self.store.db.run(lambda _c: find_set_aside(self.store))
-        except Exception as exc:  # noqa: BLE001 - reviewing old files must never stop the outbox itself
+        except Exception as exc:
             log.exception("the set-aside outbox files could not be listed")
             self.set_aside_error = f"The set-aside files of unsent changes could not be read ({exc})."
         else:

@@ -197,7 +197,7 @@ class OutboxStore:
             return True
         if self.path is None or fcntl is None:
             return True
-        handle = open(f"{self.path}.lock", "ab")  # noqa: SIM115 - held open for the life of the claim
+        handle = open(f"{self.path}.lock", "ab")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -225,7 +225,8 @@ class OutboxStore:
                 "INSERT INTO changes (created_at, kind, subject, label, command, state) VALUES (?, ?, ?, ?, ?, ?)",
                 (iso(created), kind, subject, label, text, State.QUEUED.value),
             )
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None, "an INSERT gives the row an id"
+            return cur.lastrowid
 
         change_id = self.db.call(lambda c: transaction(c, write))
         self._remember()

@@ -243,7 +243,8 @@ def take_in(conn: sqlite3.Connection, found: SetAside, key: str) -> list[int]:
                 change.error, change.detail, int(change.force), iso(change.sent_after),
             ),
         )
-        ids.append(int(cur.lastrowid))
+        assert cur.lastrowid is not None, "an INSERT gives the row an id"
+        ids.append(cur.lastrowid)
     conn.executemany(
         "INSERT INTO changes (created_at, kind, subject, label, command, state, result, settled_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -152,7 +152,7 @@ def parse(values: Mapping[str, Any]) -> Change:
     )
     problems: list[str] = []
 
-    def read(step) -> None:  # each field on its own: one damaged field does not hide the others
+    def read(step: Callable[[], None]) -> None:  # each field on its own: one damaged field does not hide the others
         try:
             step()
         except _Damaged as exc:
@@ -201,6 +201,6 @@ def parse(values: Mapping[str, Any]) -> Change:
     return change
 
 
-def parse_row(row: tuple) -> Change:
+def parse_row(row: tuple[object, ...]) -> Change:
     """A Change from a `SELECT {COLUMNS}` row."""
     return parse(dict(zip(COLUMN_NAMES, row)))

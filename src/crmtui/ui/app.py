@@ -15,6 +15,7 @@ from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 
 from crmtui.backends.errors import BackendError, Offline, TooSlow
 from crmtui.domain.capabilities import Capability
@@ -58,11 +59,12 @@ class TopLevel:
     """The capability the backend must have (None: every backend)."""
 
     @property
-    def screen(self) -> type[Screen]:
+    def screen(self) -> type[Screen[None]]:
         module, _, name = self.path.partition(":")
-        return getattr(importlib.import_module(module), name)
+        screen: type[Screen[None]] = getattr(importlib.import_module(module), name)
+        return screen
 
-    def make(self) -> Screen:
+    def make(self) -> Screen[None]:
         return self.screen()
 
 
@@ -79,7 +81,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
 )
 
 
-def contact_screen() -> type[Screen]:
+def contact_screen() -> type[Screen[None]]:
     from crmtui.ui.screens.contact import ContactDetailScreen
 
     return ContactDetailScreen
@@ -144,7 +146,7 @@ class CrmApp(App[int]):
         self.session.outbox.clock = self.clock
         # Through the message loop: a bug in what the app does with an event is a crash the person
         # sees (one line and crash.log), not a line in a log nobody reads.
-        self.session.outbox.subscribe(lambda event: self.post_message(OutboxHeard(event)))
+        self.session.outbox.subscribe(self._heard)
         if offline:
             self.session.outbox.hold("Offline mode: your changes are kept and sent when you start crmtui online")
         self.cache_notice: str | None = None
@@ -205,6 +207,9 @@ class CrmApp(App[int]):
         self.pending_changes = outbox.pending
         self.review_changes = outbox.to_review
 
+    def _heard(self, event: OutboxEvent) -> None:
+        self.post_message(OutboxHeard(event))
+
     def on_outbox_heard(self, message: OutboxHeard) -> None:
         self._outbox_event(message.event)
 
@@ -251,7 +256,7 @@ class CrmApp(App[int]):
             self.offline_since = None
             self.run_worker(self.session.outbox.wake(), group="outbox-wake", exit_on_error=False)
 
-    def _theme_changed(self, theme) -> None:
+    def _theme_changed(self, theme: Theme) -> None:
         if self._on_theme_change is not None:
             self._on_theme_change(theme.name)
 
@@ -488,7 +493,7 @@ class CrmApp(App[int]):
     async def on_unmount(self) -> None:
         try:
             await self.session.close()
-        except Exception:  # closing must never turn a clean exit into a traceback
+        except Exception:  # noqa: BLE001 - closing must never turn a clean exit into a traceback
             pass
 
 

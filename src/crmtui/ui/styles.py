@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # src/crmtui or site-packages/crmtui
 
@@ -15,7 +15,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("crmtui styles (app.tcss) not found next to the package or in the checkout")
 
 
-def stylesheets() -> list[Path]:
+def stylesheets() -> list[str | PurePath]:
     """All stylesheets, app.tcss first so screen sheets can refine it."""
     folder = styles_dir()
     rest = sorted(p for p in folder.glob("*.tcss") if p.name != "app.tcss")

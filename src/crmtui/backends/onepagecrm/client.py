@@ -38,13 +38,11 @@ from crmtui.backends.http import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     ApiHttp,
-    ProgressCallback,
     RetryPolicy,
-    fetch_all_pages,
     parse_retry_after,
 )
 from crmtui.backends.onepagecrm import wire
-from crmtui.backends.paging import check_ids
+from crmtui.backends.paging import ProgressCallback, check_ids, fetch_all_pages
 
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 MAX_PER_PAGE = 100
@@ -343,7 +341,7 @@ def _reading(what: str) -> Iterator[None]:
         raise
     except ValidationError as exc:  # lenient models make this rare: report, never crash
         raise MalformedResponse(f"The server's {what} could not be read ({exc.error_count()} problem(s))") from None
-    except Exception as exc:  # noqa: BLE001 - deep nesting, huge numbers, ...: the answer is unusable
+    except Exception as exc:
         raise MalformedResponse(f"The server's {what} could not be read ({type(exc).__name__})") from exc
 
 
@@ -408,10 +406,11 @@ class OnePageCRMClient:
         A write (any method but GET) is repeated by `ApiHttp` only when the server certainly did not
         act on it: whether repeating it would be harmless is for the change that sends it to say.
         """
-        return await self.http.send(
+        answer: tuple[Any, dict[str, Any]] = await self.http.send(
             method, path, params=params or None, json=dict(body) if body is not None else None,
             unwrap=lambda response: self._envelope(method, response),
         )
+        return answer
 
     def _envelope(self, method: str, response: httpx.Response) -> tuple[Any, dict[str, Any]]:
         """(data, others) of a 2xx answer; a typed error when it has none, or its envelope says it failed."""
