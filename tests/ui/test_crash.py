@@ -114,3 +114,16 @@ def test_run_app_of_crmtui_returns_1_after_a_bug_in_a_screen(
     assert code == 1
     assert err.startswith("crmtui: unexpected error: RuntimeError: stream row out of step (set CRMTUI_DEBUG=1")
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+async def test_a_bug_in_a_view_that_follows_the_outbox_is_a_crash_not_a_log_line(make_app) -> None:
+    """The sender goes on, but the app ends the way a bug ends it: the error is raised in its loop."""
+    from .conftest import NARROW, loaded, wait_for
+
+    app = make_app()
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=NARROW) as pilot:
+            await loaded(pilot)
+            app.session.outbox.subscribe(lambda event: 1 / 0)  # a view with a bug
+            await pilot.press("asterisk")
+            await wait_for(pilot, lambda: not app.is_running, what="the app to end on the bug")

@@ -49,7 +49,7 @@ from crmtui.domain.subjects import is_subject
 from crmtui.service.command_registry import command_from_dict
 from crmtui.service.commands import Command
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox_review import SetAsideReview
+from crmtui.service.outbox_review import SetAsideReview, log_listener_failure
 from crmtui.store.db import StoreUnavailable, damaged
 from crmtui.store.outbox import UNSETTLED, Change, OutboxStore, SetAside, State
 
@@ -139,6 +139,7 @@ class Outbox(SetAsideReview):
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.backend = backend
+        self.listener_failed: Callable[[Exception], None] = log_listener_failure
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         """When a change is made, by the app's clock (shown in the pending-changes list)."""
         self.store = store or OutboxStore(None)
@@ -271,8 +272,8 @@ class Outbox(SetAsideReview):
         for listener in list(self._listeners):
             try:
                 listener(event)
-            except Exception:
-                log.exception("outbox listener failed")
+            except Exception as exc:  # noqa: BLE001 - handed on: the sender goes on, the bug is shown
+                self.listener_failed(exc)
 
     # -- reading -----------------------------------------------------------------------------------
     @property

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def log_listener_failure(error: Exception) -> None:
+    """A view's bug while following the outbox, without an app to show it (a script): logged."""
+    log.error("a view failed while following the outbox", exc_info=error)
+
+
 def find_set_aside(store: OutboxStore) -> list[SetAside]:
     """The set-aside files beside the outbox that hold something to review, oldest first.
 
@@ -122,6 +127,9 @@ class SetAsideReview:
     set_aside_error: str
     """Why the set-aside files could not be listed ('' when they could): then nothing is known of them."""
     _file_listeners: list[Callable[[], None]]
+    listener_failed: Callable[[Exception], None]
+    """What becomes of a view's bug while following the outbox (the sender goes on either way): the
+    app shows it as the crash it is; without an app it is logged (`log_listener_failure`)."""
     _take_in: Callable[[list[Change], dict[str, str]], None]
     """The outbox puts changes just written to its file in line (or up for review)."""
 
@@ -139,8 +147,8 @@ class SetAsideReview:
         for listener in list(self._file_listeners):
             try:
                 listener()
-            except Exception:
-                log.exception("outbox file listener failed")
+            except Exception as exc:  # noqa: BLE001 - handed on: the sender goes on, the bug is shown
+                self.listener_failed(exc)
 
     async def refresh_set_aside(self) -> None:
         """Read the set-aside files beside the outbox again (each from a copy: they are not changed)."""

@@ -147,6 +147,7 @@ class CrmApp(App[int]):
         # Through the message loop: a bug in what the app does with an event is a crash the person
         # sees (one line and crash.log), not a line in a log nobody reads.
         self.session.outbox.subscribe(self._heard)
+        self.session.outbox.listener_failed = self._view_failed
         if offline:
             self.session.outbox.hold("Offline mode: your changes are kept and sent when you start crmtui online")
         self.cache_notice: str | None = None
@@ -206,6 +207,13 @@ class CrmApp(App[int]):
         outbox = self.session.outbox
         self.pending_changes = outbox.pending
         self.review_changes = outbox.to_review
+
+    def _view_failed(self, error: Exception) -> None:
+        """A service view failed while following the outbox: a bug, shown as one (crash line and crash.log)."""
+        self.call_later(self._raise, error)
+
+    def _raise(self, error: Exception) -> None:
+        raise error
 
     def _heard(self, event: OutboxEvent) -> None:
         self.post_message(OutboxHeard(event))
