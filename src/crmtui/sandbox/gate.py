@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Self
 
 STAGES = ("request", "answer")
 
@@ -95,7 +96,7 @@ class Hold:
         """Let the `n` oldest parked requests go on; None: all of them, and hold no more."""
         self._gate._release(self, n)
 
-    def __enter__(self) -> Hold:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
