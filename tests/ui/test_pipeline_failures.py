@@ -109,7 +109,7 @@ async def test_an_offline_move_stays_on_the_board_and_waits(sandbox, make_app) -
         sandbox.stop()
         await pilot.press("H")
         assert column_of(app, deal.id) == "75"
-        note = await notes.wait(pilot, "No connection", timeout=20)
+        note = await notes.wait(pilot, "No connection")
         await settled(pilot)
         assert note.severity == "warning" and note.title == "Offline"
         assert column_of(app, deal.id) == "75" and selected(app).id == deal.id and app.pending_changes == 1
@@ -165,7 +165,7 @@ async def test_loading_failure_says_so_and_r_retries(sandbox, make_app) -> None:
         sandbox.options.fail_rate = 1.0
         await pilot.press("3")
         await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen), what="the pipeline screen")
-        note = await notes.wait(pilot, "Server error", timeout=20)
+        note = await notes.wait(pilot, "Server error")
         await settled(pilot)
         assert note.title == "Loading deals failed"
         widget = board_widget(app)
