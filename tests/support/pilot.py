@@ -2,17 +2,15 @@
 
 Every `pilot.press(...)` and `pilot.pause()` ends in `Pilot._wait_for_screen`: it queues a callback
 on the app and on every widget of the current screen, then waits until all of them have run it,
-for at most 30 s, and raises WaitForScreenTimeout after that. Two things made that fail in CI:
+for at most 30 s, and raises WaitForScreenTimeout after that (seen in CI). 30 s is a fixed time: a
+press may set off a lot of work on the app's one event loop (a stream of 300 contacts re-read and
+re-drawn, a screen composed, the footer's keys rebuilt) and on a machine running other test
+processes beside this one the loop gets a small share of a core; the work is not stuck, only slow.
+Here the limit is the tests' hang guard (tests.support.waits.HANG_GUARD).
 
-- 30 s is a fixed time. A press may set off a lot of work on the app's one event loop (a stream of
-  300 contacts re-read and re-drawn, a screen composed) and on a machine running other test
-  processes beside this one the loop gets a small share of a core; the work is not stuck, only
-  slow. Here the limit is the tests' hang guard (tests.support.waits.HANG_GUARD).
-- A widget removed before it got to its queued callback never runs it (the footer rebuilds its
-  keys when the bindings change, a toast goes when it times out, a modal closes), so the count
-  Textual waits on never reaches zero: that wait could only end by its timeout. A busy machine
-  makes it likelier, as more happens between queuing the callbacks and running them. Here a
-  widget that has left the screen (closing, closed or detached) is no longer waited for.
+A widget whose message loop has already ended (closed) will never run a callback queued on it, so
+it is not waited for (Textual's count would never reach zero). Widgets being removed still run what
+was queued before their removal, and are waited for as before.
 
 On a real hang the error names the widgets that had not run their callback, and their state.
 """
@@ -26,29 +24,28 @@ from textual.pilot import Pilot, WaitForScreenTimeout
 from tests.support.waits import HANG_GUARD
 
 RECHECK = 0.5
-"""Seconds between looks for widgets that left the screen while waited for (not a schedule: the
-wait ends as soon as the last callback runs)."""
+"""Seconds between looks for widgets closed while waited for (not a schedule: the wait ends as soon
+as the last callback runs)."""
 
 
 def _gone(node) -> bool:
-    """The node will never run a callback queued on it: its message loop is ending or over, or it
-    is no longer in the DOM."""
-    if node._closing or node._closed or getattr(node, "_pruning", False):
-        return True
-    return node is not node.app and not node.is_attached
+    """The node will never run a callback queued on it: its message loop is over."""
+    return bool(node._closed)
 
 
 def _describe(node) -> str:
     state = [f"queued={node._message_queue.qsize()}"]
     if not node.is_running:
         state.append("not running")
+    if node._closing or getattr(node, "_pruning", False):
+        state.append("being removed")
     return f"{node!r} ({', '.join(state)})"
 
 
 async def wait_for_screen(self: Pilot, timeout: float | None = None) -> bool:
-    """Pilot._wait_for_screen with a hang guard for a limit, and not waiting on removed widgets.
+    """Pilot._wait_for_screen with the hang guard for a limit, and not waiting on closed widgets.
 
-    Returns True when every widget ran its callback (or left the screen), False if the app raised.
+    Returns True when every widget ran its callback (or was closed), False if the app raised.
     """
     try:
         screen = self.app.screen
