@@ -19,6 +19,7 @@ from crmtui.service.outbox import FAILED, RETRYING, Outbox
 from crmtui.service.pipeline import DealChanges, PipelineService
 from crmtui.service.pipeline_board import Place
 from crmtui.store import State
+from tests.support.waits import HANG_GUARD
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -39,7 +40,7 @@ async def service(client):
 
 
 async def settle(service: PipelineService) -> None:
-    assert await service.session.settled(20), "the outbox did not drain"
+    assert await service.session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 def sales_id(service: PipelineService) -> str:

@@ -14,6 +14,7 @@ from crmtui.domain.stream import section, sort_key
 from crmtui.service import CommandRefused, Session
 from crmtui.service.outbox import FAILED, RETRYING, Outbox, OutboxEvent
 from crmtui.store import State
+from tests.support.waits import HANG_GUARD
 
 TODAY = dt.date(2026, 3, 10)  # the sandbox fixture's today
 
@@ -35,7 +36,7 @@ async def session(sandbox):
 
 
 async def settle(session: Session) -> None:
-    assert await session.settled(20), "the outbox did not drain"
+    assert await session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 async def blank_contact(session: Session, index: int = 0) -> StreamEntry:

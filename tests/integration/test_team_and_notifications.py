@@ -15,6 +15,7 @@ from crmtui.service import CommandRefused, Session
 from crmtui.service.notifications import Inbox, detail, type_label
 from crmtui.service.outbox import RETRYING, Outbox
 from crmtui.service.team import TeamStream
+from tests.support.waits import HANG_GUARD
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -48,7 +49,7 @@ def colleague(sandbox, index: int = 1) -> str:
 
 
 async def settle(session: Session) -> None:
-    assert await session.settled(20), "the outbox did not drain"
+    assert await session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 async def retrying(session: Session) -> list:

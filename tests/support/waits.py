@@ -9,7 +9,10 @@ e.g. lower while debugging a hang.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
+from collections.abc import Callable
 
 
 def _seconds(name: str, default: float) -> float:
@@ -27,3 +30,28 @@ def _seconds(name: str, default: float) -> float:
 
 HANG_GUARD = _seconds("CRMTUI_TEST_HANG_GUARD", 120.0)
 """Seconds any condition wait in the tests lasts at most."""
+
+
+async def until(condition: Callable[[], object], what: str = "a condition", guard: float | None = None) -> None:
+    """Let other tasks run until `condition()` holds (checked every few milliseconds).
+
+    For asyncio tests without a Pilot (UI tests use tests/ui/conftest.py's `wait_for`). The guard
+    (default HANG_GUARD) only turns a hang into a failure.
+    """
+    loop = asyncio.get_running_loop()
+    limit = HANG_GUARD if guard is None else guard
+    deadline = loop.time() + limit
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {limit:g} s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def wait_until(condition: Callable[[], object], what: str = "a condition", guard: float | None = None) -> None:
+    """As `until`, for code outside an event loop (checked every 50 ms)."""
+    limit = HANG_GUARD if guard is None else guard
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {limit:g} s waiting for {what}")
+        time.sleep(0.05)
