@@ -222,7 +222,7 @@ async def test_triage_on_a_contact_outside_the_stream(session: Session, other, s
 
 @pytest.fixture
 def http(sandbox):
-    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10) as client:
+    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD) as client:
         yield client
 
 
