@@ -8,9 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from crmtui.sandbox.onepagecrm.server import SandboxHandle, SandboxOptions, start_sandbox
+from tests.support import unused_snapshots
 from tests.support.waits import HANG_GUARD
 
 SANDBOX_TODAY = dt.date(2026, 3, 10)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    unused_snapshots.register(config)  # under pytest-xdist, where syrupy does not check
 
 
 @pytest.fixture(autouse=True)
