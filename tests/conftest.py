@@ -8,8 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from crmtui.sandbox.onepagecrm.server import SandboxHandle, SandboxOptions, start_sandbox
+from tests.support import unused_snapshots
+from tests.support.waits import HANG_GUARD
 
 SANDBOX_TODAY = dt.date(2026, 3, 10)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    unused_snapshots.register(config)  # under pytest-xdist, where syrupy does not check
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +28,12 @@ def private_dirs(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxHandle]:
-    """An in-memory sandbox seeded with seed 42, `today` fixed at 2026-03-10."""
+    """An in-memory sandbox seeded with seed 42, `today` fixed at 2026-03-10.
+
+    `sandbox.gate` holds requests on their way for as long as a test needs (crmtui.sandbox.gate).
+    """
     handle = start_sandbox(SandboxOptions(today=SANDBOX_TODAY, seed=42))
+    handle.gate.timeout = HANG_GUARD
     try:
         yield handle
     finally:

@@ -15,6 +15,7 @@ import pytest
 from crmtui.sandbox.onepagecrm.server import build_router
 from tests.contract.sandbox_cases import CASES, Ctx
 from tests.support.openapi import SpecValidator, assert_conforms, require_spec
+from tests.support.waits import HANG_GUARD
 
 # Places where the spec contradicts itself, so no server could satisfy both readings. Each entry is
 # (operation template, problem substring); keep it short and explain every line. None at present:
@@ -35,7 +36,7 @@ def validator() -> SpecValidator:
 
 @pytest.fixture
 def ctx(sandbox, validator: SpecValidator):
-    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10) as http:
+    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD) as http:
         yield Ctx(http, validator, sandbox)
 
 
@@ -50,7 +51,7 @@ def test_every_sandbox_route_is_walked(sandbox, validator: SpecValidator) -> Non
     """Run all cases on one sandbox and check that each route of the sandbox's router was hit."""
     router = build_router()
     hit: set[tuple[str, str]] = set()
-    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10) as http:
+    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD) as http:
         for name in sorted(CASES):
             ctx = Ctx(http, validator, sandbox)
             CASES[name](ctx)

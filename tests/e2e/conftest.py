@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.waits import HANG_GUARD
+
 from .tmux import TmuxSession
 
 CRMTUI = Path(sys.executable).parent / "crmtui"
@@ -63,11 +65,11 @@ def start_demo(
     command = ["sh", "-c", script, str(CRMTUI), str(status_file), *args]
     session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd, server_options=server_options)
     sessions.append(session)
-    session.wait_for(LOADED, timeout=30)
+    session.wait_for(LOADED)
     return Demo(session, status_file)
 
 
-def wait_until(condition, what: str, timeout: float = 15.0) -> None:
+def wait_until(condition, what: str, timeout: float = HANG_GUARD) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

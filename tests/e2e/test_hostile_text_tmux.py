@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
+from tests.support.waits import HANG_GUARD
 
 from .conftest import DEMO_TODAY, quit_app, start_demo
 from .tmux import tmux_available
@@ -36,7 +37,7 @@ def rename_through_the_sandbox(database: Path) -> None:
 
     options = SandboxOptions(data=database, today=dt.date.fromisoformat(DEMO_TODAY), seed=42)
     with start_sandbox(options) as sandbox, httpx.Client(
-        base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10
+        base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD
     ) as api:
         stream = api.get("action_stream", params={"per_page": 2}).json()["data"]["contacts"]
         for item, names in zip(stream, (HOSTILE, CLEARING), strict=True):

@@ -58,7 +58,7 @@ def test_offline_start_and_a_change_kept_until_the_next_online_start(demo_env: d
         now = starred(database)
         return any(n.startswith(name) and s != was_starred for n, s in now.values())
 
-    wait_until(sent, "the change made offline to reach the sandbox", timeout=20)
+    wait_until(sent, "the change made offline to reach the sandbox")
     header = lambda: demo.session.screen().splitlines()[0]  # noqa: E731
     wait_until(lambda: "saving" not in header() and "unsent" not in header(), "the header to say all is sent")
     quit_app(demo)

@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.support.waits import HANG_GUARD
+
 
 class TmuxSession:
     def __init__(
@@ -35,7 +37,7 @@ class TmuxSession:
 
     def _tmux(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=False, env=_env()
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=HANG_GUARD, check=False, env=_env()
         )
         if result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args[:2])} failed: {result.stderr.strip()}")
@@ -50,7 +52,7 @@ class TmuxSession:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, text: str, timeout: float = HANG_GUARD) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -60,7 +62,7 @@ class TmuxSession:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} did not appear within {timeout}s; screen was:\n{screen}")
 
-    def wait_until_gone(self, text: str, timeout: float = 30.0) -> str:
+    def wait_until_gone(self, text: str, timeout: float = HANG_GUARD) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -86,7 +88,7 @@ class TmuxSession:
         except RuntimeError:  # the server is already gone
             socket_path = None
         subprocess.run(
-            ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=20, check=False, env=_env()
+            ["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=HANG_GUARD, check=False, env=_env()
         )
         if socket_path is not None and socket_path.name == self.socket:
             socket_path.unlink(missing_ok=True)  # tmux leaves the socket file behind

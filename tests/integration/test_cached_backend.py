@@ -182,8 +182,11 @@ async def test_a_contact_re_read_here_is_kept_for_the_next_refresh(sandbox, cach
     await backend.connect()
     first = await backend.action_stream_all()
     entry = next(e for e in first if e.next_action is not None and not e.queued_actions)
+    assert entry.contact.owner_id == sandbox.user_id  # the user's own contact: it stays in their stream
     await backend.inner.mark_done(entry.next_action.id)
-    assert await backend.stream_entry(entry.contact.id) is None or True  # re-read after a change made here
+    reread = await backend.stream_entry(entry.contact.id)  # re-read after a change made here
+    assert reread is not None and reread.contact.id == entry.contact.id and reread.in_stream
+    assert reread.next_action is None and reread.queued_actions == []  # now under "No action"
     again = {e.contact.id: e for e in await backend.action_stream_all()}
     same(again, await full_stream(sandbox))
     await backend.close()

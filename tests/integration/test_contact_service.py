@@ -18,6 +18,7 @@ from crmtui.service import CommandRefused, Session
 from crmtui.service.contact import CALLS, CONTACT, DEALS, MEETINGS, NOTES, ContactSession
 from crmtui.service.outbox import Outbox
 from crmtui.store import State
+from tests.support.waits import HANG_GUARD
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -36,7 +37,7 @@ async def session(sandbox):
 
 
 async def settle(session: Session) -> None:
-    assert await session.settled(20), "the outbox did not drain"
+    assert await session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 def refused(session: Session) -> list[str]:
@@ -221,7 +222,7 @@ async def test_triage_on_a_contact_outside_the_stream(session: Session, other, s
 
 @pytest.fixture
 def http(sandbox):
-    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10) as client:
+    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD) as client:
         yield client
 
 

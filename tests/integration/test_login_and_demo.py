@@ -18,6 +18,7 @@ from keyring.backends import fail
 from crmtui.config import load_config, resolve_connection
 from crmtui.demo import DemoError, demo_sandbox
 from crmtui.login import LoginFailed, check_credentials, run_login
+from tests.support.waits import HANG_GUARD
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +139,7 @@ def test_login_command_reads_stdin(sandbox, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=HANG_GUARD,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("(profile cli)\n")
@@ -161,7 +162,7 @@ def test_demo_sandbox_starts_serves_and_stops(tmp_path: Path) -> None:
         assert connection.backend == "onepagecrm"
         assert connection.base_url.startswith("http://127.0.0.1:")
         response = httpx.get(
-            connection.base_url + "/bootstrap", auth=(connection.user_id, connection.api_key), timeout=10
+            connection.base_url + "/bootstrap", auth=(connection.user_id, connection.api_key), timeout=HANG_GUARD
         )
         assert response.status_code == 200
         assert connection.api_key not in repr(connection)
@@ -174,7 +175,7 @@ def test_demo_sandbox_keeps_credentials_across_runs_and_reset(tmp_path: Path) ->
     with demo_sandbox(env=demo_env(tmp_path)) as first:
         pass
     with demo_sandbox(reset=True, env=demo_env(tmp_path)) as second:
-        response = httpx.get(second.base_url + "/bootstrap", auth=(second.user_id, second.api_key), timeout=10)
+        response = httpx.get(second.base_url + "/bootstrap", auth=(second.user_id, second.api_key), timeout=HANG_GUARD)
         assert response.status_code == 200
     assert (first.user_id, first.api_key) == (second.user_id, second.api_key)
 

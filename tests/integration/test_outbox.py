@@ -27,6 +27,7 @@ from crmtui.service.deal_commands import DealChanges, UpdateDeal
 from crmtui.service.notification_commands import MarkAllRead
 from crmtui.service.outbox import CONFLICT, Outbox
 from crmtui.store import OutboxStore, State
+from tests.support.waits import HANG_GUARD, until
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0)
@@ -103,10 +104,10 @@ async def test_hundreds_of_mixed_changes_under_chaos_are_applied_exactly_once(sa
     try:
         for command in commands:
             await session.run(command, record=False)
-        assert await session.settled(240), f"{session.outbox.pending} changes still waiting"
+        assert await session.settled(max(240, 2 * HANG_GUARD)), f"{session.outbox.pending} changes still waiting"
     finally:
         chaos(sandbox, False)
-    await session.settled(30)
+    await session.settled(HANG_GUARD)
 
     assert session.outbox.failed == 0 and session.outbox.conflicts == 0, [c.error for c, _ in session.outbox.review()]
     assert session.outbox.retried > 20 and session.outbox.reconciled > 0  # chaos did hit, and answers were lost
@@ -138,11 +139,10 @@ async def test_a_create_whose_answer_is_lost_is_found_not_repeated(sandbox, spec
     sandbox.options.lose_rate = 1.0  # every answer is lost, the writes are applied
     try:
         await session.run(AddNote(contact_id=cid, text="Only once"))
-        while session.outbox.retried < 1:
-            await asyncio.sleep(0.01)
+        await until(lambda: session.outbox.retried >= 1, "a retry after the lost answer")
     finally:
         sandbox.options.lose_rate = 0.0
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     notes = [n for n in sandbox.state.tables["notes"].values() if n["text"] == "Only once"]
     assert len(notes) == 1 and session.outbox.reconciled == 1
     await session.close()
@@ -155,11 +155,10 @@ async def test_two_equal_notes_each_find_their_own_after_lost_answers(sandbox, s
     try:
         await session.run(AddNote(contact_id=cid, text="Twice on purpose"))
         await session.run(AddNote(contact_id=cid, text="Twice on purpose"))
-        while session.outbox.retried < 1:
-            await asyncio.sleep(0.01)
+        await until(lambda: session.outbox.retried >= 1, "a retry after the lost answer")
     finally:
         sandbox.options.lose_rate = 0.0
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     notes = [n for n in sandbox.state.tables["notes"].values() if n["text"] == "Twice on purpose"]
     assert len(notes) == 2
     await session.close()
@@ -176,14 +175,13 @@ async def test_offline_changes_wait_then_go_in_order_when_the_server_is_back(san
         await session.add_action(cid, "First", ActionStatus.ASAP)
         await session.mark_done(cid)
         await session.add_action(cid, "Second", ActionStatus.ASAP)
-        while not errors:
-            await asyncio.sleep(0.01)
+        await until(lambda: errors, "the first failed attempt")
         assert isinstance(errors[0], Offline)
         assert session.entry(cid).next_action.text == "Second" and session.outbox.pending == 3
     finally:
         sandbox.options.drop_rate = 0.0
     await session.outbox.wake()
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     mine = [a for a in sandbox.state.tables["actions"].values() if a["contact_id"] == cid]
     first = next(a for a in mine if a["text"] == "First")
     second = next(a for a in mine if a["text"] == "Second")
@@ -204,7 +202,7 @@ async def test_a_change_naming_a_record_whose_creation_failed_fails_too(sandbox,
         EditAction(contact_id=cid, action_id=local.local_id, changes=ActionChanges(text="Renamed"), previous=ActionChanges(text="x"))
     )
     session.outbox.resume()
-    await session.settled(20)
+    await session.settled(HANG_GUARD)
     reasons = [c.error for c, _ in session.outbox.review()]
     assert len(reasons) == 2 and "creation did not go through" in reasons[1]
     await session.close()
@@ -220,13 +218,13 @@ async def test_an_edit_of_a_record_changed_on_the_server_waits_for_a_choice(sand
     await session.edit_action(cid, action, text="Mine")
     await session.backend.update_action(action.id, text="Theirs")  # someone edits it in the web app meanwhile
     session.outbox.resume()
-    await session.settled(20)
+    await session.settled(HANG_GUARD)
     assert len(conflicts) == 1 and "Theirs" in conflicts[0].change.detail and "Mine" in conflicts[0].change.detail
     assert sandbox.state.tables["actions"][action.id]["text"] == "Theirs"  # nothing overwritten yet
     assert session.entry(cid).next_action.text == "Theirs"  # the row shows the server's version meanwhile
 
     await session.outbox.retry(conflicts[0].change.id, force=True)  # "keep mine"
-    await session.settled(20)
+    await session.settled(HANG_GUARD)
     assert sandbox.state.tables["actions"][action.id]["text"] == "Mine"
     assert session.entry(cid).next_action.text == "Mine"
     await session.close()
@@ -242,7 +240,7 @@ async def test_keeping_the_servers_version_drops_mine(sandbox, spec_recorder, ch
     ))
     await session.backend.update_deal(deal["id"], stage=75)  # moved by a colleague meanwhile
     session.outbox.resume()
-    await session.settled(20)
+    await session.settled(HANG_GUARD)
     [(change, _command)] = session.outbox.review()
     assert change.state is State.CONFLICT and "75" in change.detail
     assert await session.outbox.discard(change.id)
@@ -255,7 +253,7 @@ async def test_a_change_nobody_else_touched_is_not_a_conflict(sandbox, spec_reco
     entry = next(e for e in session.entries if e.next_action is not None)
     await session.edit_action(entry.contact.id, entry.next_action, text="First edit")
     await session.edit_action(entry.contact.id, entry.next_action.model_copy(update={"text": "First edit"}), text="Second edit")
-    await session.settled(20)
+    await session.settled(HANG_GUARD)
     assert not session.outbox.review()
     assert sandbox.state.tables["actions"][entry.next_action.id]["text"] == "Second edit"
     await session.close()
@@ -277,7 +275,7 @@ async def test_unsent_changes_survive_a_restart_and_show_again(sandbox, spec_rec
     assert second.entry(cid).contact.starred is (not was) and second.outbox.pending == 1
     second.outbox.resume()
     second.outbox.start()
-    assert await second.settled(20)
+    assert await second.settled(HANG_GUARD)
     assert sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
     await second.close()
 
@@ -304,7 +302,7 @@ async def test_undo_racing_the_sender_either_takes_the_change_back_or_lets_it_go
         await session.run(command, record=False)
         await asyncio.sleep(0.002 * (i % 4))  # the sender is somewhere between picking it and sending it
         taken_back = await session.outbox.cancel(command)
-        await session.settled(20)
+        await session.settled(HANG_GUARD)
         on_server = sandbox.state.tables["contacts"][cid].get("starred", False) is (not was)
         assert taken_back is not on_server, f"cancel said {taken_back} but the server has it: {on_server}"
         outcomes.add(taken_back)
@@ -316,7 +314,7 @@ async def test_text_that_looks_like_a_local_id_is_sent_as_it_is(sandbox, spec_re
     cid = session.entries[0].contact.id
     await session.run(AddTag(contact_id=cid, tag="local-leads"))
     await session.run(AddNote(contact_id=cid, text="local-first, then the rest"))
-    assert await session.settled(20) and not session.outbox.review()
+    assert await session.settled(HANG_GUARD) and not session.outbox.review()
     assert "local-leads" in sandbox.state.tables["contacts"][cid]["tags"]
     assert any(n["text"] == "local-first, then the rest" for n in sandbox.state.tables["notes"].values())
     await session.close()
@@ -331,13 +329,22 @@ async def test_two_apps_on_one_profile_send_each_change_once(sandbox, spec_recor
     second = await open_session(sandbox, spec_recorder, path)
     cid = first.entries[0].contact.id
     await first.run(AddNote(contact_id=cid, text="from the first"))
-    await first.settled(20)
+    await first.settled(HANG_GUARD)
+    claims = [0]
+    claim = second.outbox._claim
+
+    async def counted() -> bool:
+        claims[0] += 1
+        return await claim()
+
+    monkeypatch.setattr(second.outbox, "_claim", counted)  # the sender asks for the profile every CLAIM_RETRY
     await second.run(AddNote(contact_id=cid, text="from the second"))
-    await asyncio.sleep(0.3)
+    # the second has asked twice more since its change was made, and was refused each time
+    await until(lambda: claims[0] >= 2, "the second to try to take the profile twice")
     assert not second.outbox.claimed and second.outbox.pending == 1  # the first one sends this profile
     assert "Another crmtui" in second.outbox.pause_reason
     await first.close()  # quits: the second takes over
-    assert await second.settled(20)
+    assert await second.settled(HANG_GUARD)
     texts = Counter(n["text"] for n in sandbox.state.tables["notes"].values())
     assert texts["from the first"] == 1 and texts["from the second"] == 1
     await second.close()
@@ -357,7 +364,7 @@ async def test_mark_all_read_asked_offline_leaves_what_arrived_since_unread(sand
     await client.create_action({"contact_id": cid, "assignee_id": sandbox.user_id, "status": "queued", "text": "Later news"})
     await client.aclose()
     session.outbox.resume()
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     mine = [n for n in sandbox.state.tables["notifications"].values() if n["user_id"] == sandbox.user_id]
     unread = [n for n in mine if not n["read"]]
     assert len(unread) == 1 and "Later news" in str(unread[0])

@@ -22,6 +22,7 @@ from crmtui.service.errors import CommandRefused
 from crmtui.service.outbox import Outbox
 from crmtui.store import OutboxStore, State, identity
 from tests.support.outbox_files import NOW, make_set_aside, note, set_column
+from tests.support.waits import HANG_GUARD
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, budget=1.0)
 
@@ -48,7 +49,7 @@ async def send_the_set_aside_file(session: Session) -> None:
     """`r` on screen 5: the one set-aside file's changes are taken in; wait until they are sent."""
     [found] = session.outbox.set_aside
     await session.outbox.send_set_aside(found.path)
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
 
 
 def notes_on_server(sandbox, prefix: str) -> Counter[str]:
@@ -72,7 +73,7 @@ async def test_a_damaged_outbox_sends_the_good_change_once_and_keeps_the_bad_one
 
     session = await open_session(sandbox, spec_recorder, path)
     outbox = session.outbox
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter({"files: good": 1})
     [(kept, command)] = outbox.review()
     assert command is None and kept.id == bad.id and "content is damaged" in kept.problem
@@ -80,7 +81,7 @@ async def test_a_damaged_outbox_sends_the_good_change_once_and_keeps_the_bad_one
     await session.close()
 
     again = await open_session(sandbox, spec_recorder, path)  # the next start: not sent again, still shown
-    assert await again.settled(20)
+    assert await again.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter({"files: good": 1})
     assert [c.id for c, _ in again.outbox.review()] == [bad.id]
     assert await again.outbox.discard(bad.id)
@@ -98,7 +99,7 @@ async def test_an_outbox_with_other_tables_does_not_stop_the_session(sandbox, sp
     session = await open_session(sandbox, spec_recorder, path)
     assert session.outbox.store.notice and "set aside" in session.outbox.store.notice
     await session.run(AddNote(contact_id=contact_id, text="files: after"))
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter({"files: after": 1})
     [found] = session.outbox.set_aside  # offered for review, though nothing in it can be read
     assert found.problem and not found.changes
@@ -110,14 +111,14 @@ async def test_set_aside_changes_are_sent_once_in_order_when_the_person_asks(san
     kept = make_set_aside(path, owner_of(sandbox), [(contact_id, "files: first"), (contact_id, "files: second")])
     session = await open_session(sandbox, spec_recorder, path)
     outbox = session.outbox
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter()  # nothing goes out before the person asks
     [found] = outbox.set_aside
     assert [c.command["text"] for c in found.changes] == ["files: first", "files: second"] and not found.foreign
     assert outbox.to_review == 2
 
     assert await outbox.send_set_aside(found.path) == 2
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter({"files: first": 1, "files: second": 1})
     made = [n["text"] for n in sandbox.state.tables["notes"].values() if n["text"].startswith("files:")]
     assert made == ["files: first", "files: second"]  # in their order (the sandbox keeps creation order)
@@ -125,7 +126,7 @@ async def test_set_aside_changes_are_sent_once_in_order_when_the_person_asks(san
     await session.close()
 
     again = await open_session(sandbox, spec_recorder, path)
-    assert await again.settled(20) and again.outbox.set_aside == []
+    assert await again.settled(HANG_GUARD) and again.outbox.set_aside == []
     assert notes_on_server(sandbox, "files:") == Counter({"files: first": 1, "files: second": 1})
     await again.close()
 
@@ -179,6 +180,6 @@ async def test_another_accounts_set_aside_changes_are_never_sent_only_discarded(
     assert kept.exists() and outbox.pending == 0
     assert await outbox.discard_set_aside(found.path) == 1
     assert not kept.exists() and outbox.set_aside == []
-    assert await session.settled(20)
+    assert await session.settled(HANG_GUARD)
     assert notes_on_server(sandbox, "files:") == Counter()
     await session.close()

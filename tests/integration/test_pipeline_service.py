@@ -6,7 +6,6 @@ official OnePageCRM spec (when the spec is present).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -19,6 +18,7 @@ from crmtui.service.outbox import FAILED, RETRYING, Outbox
 from crmtui.service.pipeline import DealChanges, PipelineService
 from crmtui.service.pipeline_board import Place
 from crmtui.store import State
+from tests.support.waits import HANG_GUARD, until
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -39,7 +39,7 @@ async def service(client):
 
 
 async def settle(service: PipelineService) -> None:
-    assert await service.session.settled(20), "the outbox did not drain"
+    assert await service.session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 def sales_id(service: PipelineService) -> str:
@@ -175,14 +175,16 @@ async def test_unknown_deal_is_refused(service: PipelineService) -> None:
 async def test_changes_reach_the_server_in_order_and_a_reload_keeps_one_in_flight(service: PipelineService, sandbox) -> None:
     pid = await loaded(service)
     deal = next(d for d in service.deals(pid) if d.status is DealStatus.PENDING and d.stage == 10)
-    sandbox.options.latency_ms = 300
+    held = sandbox.gate.hold("PUT", "/api/v3/deals/*")  # the first write waits at the server until released
     for stage in (25, 50, 75):
         await service.move(deal.id, Place(DealStatus.PENDING, stage))
     assert service.deal(deal.id).stage == 75 and service.in_flight(deal.id)
+    await held.parked(1)
     await service.load_deals(pid)  # a refresh while the changes are on their way
-    assert service.deal(deal.id).stage == 75
+    assert sandbox.state.tables["deals"][deal.id]["stage"] == 10  # the refresh read the server's old stage
+    assert service.deal(deal.id).stage == 75 and service.in_flight(deal.id)
+    held.release()
     await settle(service)
-    sandbox.options.latency_ms = 0
     assert not service.in_flight(deal.id)
     assert sandbox.state.tables["deals"][deal.id]["stage"] == 75 == service.deal(deal.id).stage
 
@@ -197,8 +199,7 @@ async def test_a_server_error_keeps_the_change_on_the_board_until_it_goes_throug
     sandbox.options.fail_rate = 1.0
     try:
         await service.move(deal.id, Place(DealStatus.LOST))
-        while not retries:
-            await asyncio.sleep(0.02)
+        await until(lambda: retries, "a failed attempt")
         assert isinstance(retries[0], ServerError)
         current = service.deal(deal.id)
         assert current.status is DealStatus.LOST and service.in_flight(deal.id)  # still shown as made

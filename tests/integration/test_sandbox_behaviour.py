@@ -13,13 +13,14 @@ import httpx
 import pytest
 
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
+from tests.support.waits import HANG_GUARD
 
 TODAY = dt.date(2026, 3, 10)
 
 
 @pytest.fixture
 def api(sandbox, sandbox_auth):
-    with httpx.Client(base_url=sandbox.base_url, auth=sandbox_auth, timeout=10) as client:
+    with httpx.Client(base_url=sandbox.base_url, auth=sandbox_auth, timeout=HANG_GUARD) as client:
         yield client
 
 

@@ -10,6 +10,7 @@ import time
 import httpx
 
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, _Handler, _Server, open_state
+from tests.support.waits import HANG_GUARD
 
 BURST = 300
 
@@ -43,7 +44,7 @@ def test_a_burst_of_connections_is_queued_not_dropped() -> None:
 
 def test_the_date_header_follows_the_sandbox_clock(sandbox, sandbox_auth) -> None:
     """A sandbox run with --today answers with that day in its Date header, as in its timestamps."""
-    response = httpx.get(f"{sandbox.base_url}/bootstrap", auth=sandbox_auth, timeout=10)
+    response = httpx.get(f"{sandbox.base_url}/bootstrap", auth=sandbox_auth, timeout=HANG_GUARD)
     when = email.utils.parsedate_to_datetime(response.headers["Date"])
     assert when.date() == sandbox.state.today()
     assert abs(when.timestamp() - response.json()["timestamp"]) <= 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import pytest
@@ -14,6 +13,7 @@ from crmtui.domain.stream import section, sort_key
 from crmtui.service import CommandRefused, Session
 from crmtui.service.outbox import FAILED, RETRYING, Outbox, OutboxEvent
 from crmtui.store import State
+from tests.support.waits import HANG_GUARD, until
 
 TODAY = dt.date(2026, 3, 10)  # the sandbox fixture's today
 
@@ -35,7 +35,7 @@ async def session(sandbox):
 
 
 async def settle(session: Session) -> None:
-    assert await session.settled(20), "the outbox did not drain"
+    assert await session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 async def blank_contact(session: Session, index: int = 0) -> StreamEntry:
@@ -197,8 +197,7 @@ async def test_a_server_error_keeps_the_change_and_sends_it_when_the_server_reco
     try:
         await session.toggle_star(cid)
         assert seen == [not was], "shown at once, once"
-        while not any(e.kind == RETRYING for e in events):
-            await asyncio.sleep(0.02)
+        await until(lambda: any(e.kind == RETRYING for e in events), "a failed attempt")
         assert isinstance(events[-1].error, ServerError)
         assert session.entry(cid).contact.starred is (not was)  # still shown as made
         assert session.outbox.pending == 1 and session.can_undo

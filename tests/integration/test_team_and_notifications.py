@@ -15,6 +15,7 @@ from crmtui.service import CommandRefused, Session
 from crmtui.service.notifications import Inbox, detail, type_label
 from crmtui.service.outbox import RETRYING, Outbox
 from crmtui.service.team import TeamStream
+from tests.support.waits import HANG_GUARD, until
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -48,7 +49,7 @@ def colleague(sandbox, index: int = 1) -> str:
 
 
 async def settle(session: Session) -> None:
-    assert await session.settled(20), "the outbox did not drain"
+    assert await session.settled(HANG_GUARD), "the outbox did not drain"
 
 
 async def retrying(session: Session) -> list:
@@ -167,12 +168,12 @@ async def test_adding_on_a_colleagues_stream_makes_the_action_theirs(sandbox, te
 
 async def test_switching_streams_while_one_loads_keeps_the_newest_choice(sandbox, team) -> None:
     team.view(colleague(sandbox, 1))
-    sandbox.options.latency_ms = 200
+    held = sandbox.gate.hold("GET", "/api/v3/team_stream")
     first = asyncio.ensure_future(team.load_stream())
-    await asyncio.sleep(0.05)  # the first request is on its way
+    await held.parked(1)  # the first request is on its way
     team.view(colleague(sandbox, 2))
+    held.release()
     await first  # answered for the first choice after the second was made
-    sandbox.options.latency_ms = 0
     assert not team.loaded and team.entries == []
     await team.load_stream()
     assert team.loaded and team.viewing == colleague(sandbox, 2)
@@ -216,8 +217,7 @@ async def test_a_mark_the_server_cannot_take_now_stays_read_and_goes_through_lat
     first = inbox.items[0]
     try:
         await inbox.mark_read(first.id)
-        while not errors:
-            await asyncio.sleep(0.02)
+        await until(lambda: errors, "a failed attempt")
         assert isinstance(errors[0], ServerError)
         assert inbox.find(first.id).read and inbox.unread == 5  # still shown as made
         assert sandbox.state.tables["notifications"][first.id]["read"] is False
@@ -234,8 +234,7 @@ async def test_mark_all_read_waits_out_throttling(sandbox, inbox) -> None:
     try:
         assert await inbox.mark_all_read() == 6
         assert inbox.unread == 0
-        while not errors:
-            await asyncio.sleep(0.02)
+        await until(lambda: errors, "a failed attempt")
         assert isinstance(errors[0], RateLimited)
     finally:
         sandbox.options.throttle_rate = 0.0
@@ -247,12 +246,13 @@ async def test_mark_all_read_waits_out_throttling(sandbox, inbox) -> None:
 
 async def test_a_reload_racing_a_mark_keeps_it_read(sandbox, inbox) -> None:
     first = inbox.items[0]
-    sandbox.options.latency_ms = 300
+    held = sandbox.gate.hold("POST", "/api/v3/notifications/*/mark_as_read")
     await inbox.mark_read(first.id)
-    await asyncio.sleep(0.05)  # on its way
-    sandbox.options.latency_ms = 0
+    await held.parked(1)  # on its way
     await inbox.load()  # answered before the mark reached the server
+    assert sandbox.state.tables["notifications"][first.id]["read"] is False
     assert inbox.find(first.id).read
+    held.release()
     await settle_inbox(inbox)
     assert inbox.find(first.id).read
 

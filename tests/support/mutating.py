@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
+from tests.support.waits import HANG_GUARD
+
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
@@ -89,7 +91,7 @@ class MutatingProxy:
         return f"http://{host}:{port}{self.prefix}"
 
     async def start(self) -> None:
-        self._http = httpx.AsyncClient(base_url=self.upstream, timeout=30)
+        self._http = httpx.AsyncClient(base_url=self.upstream, timeout=HANG_GUARD)
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
 
     async def stop(self) -> None:

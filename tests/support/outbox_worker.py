@@ -22,6 +22,7 @@ from crmtui.service import Session
 from crmtui.service.contact_history import AddNote
 from crmtui.service.outbox import Outbox
 from crmtui.store import OutboxStore
+from tests.support.waits import HANG_GUARD
 
 
 async def main(argv: list[str]) -> int:
@@ -44,7 +45,7 @@ async def main(argv: list[str]) -> int:
         await session.settled(None)
         print("DRAINED", flush=True)
     else:
-        await session.settled(60)
+        await session.settled(HANG_GUARD)
         summary = {"reconciled": outbox.reconciled, "sent": outbox.sent_count, "pending": outbox.pending,
                    "failed": outbox.failed}
         print(json.dumps(summary), flush=True)

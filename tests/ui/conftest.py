@@ -16,6 +16,8 @@ from crmtui.service.compose import compose
 from crmtui.service.outbox import Outbox
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+from tests.support import pilot as pilot_waits
+from tests.support.waits import HANG_GUARD
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 NARROW = (80, 24)
@@ -40,6 +42,12 @@ def backend_for(sandbox: SandboxHandle, *, api_key: str | None = None):
 AppFactory = Callable[..., CrmApp]
 
 
+@pytest.fixture(autouse=True)
+def patient_pilot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot's waits after each key press and pause: a hang guard, not 30 s (tests/support/pilot.py)."""
+    pilot_waits.install(monkeypatch)
+
+
 @pytest.fixture
 def make_app(sandbox: SandboxHandle) -> AppFactory:
     """Build a CrmApp on the sandbox: frozen clock, no periodic refresh, no cursor blink."""
@@ -60,13 +68,18 @@ async def api(sandbox: SandboxHandle) -> AsyncIterator[Backend]:
     await backend.close()
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Let the app run until `condition()` holds (workers finish, messages settle)."""
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float | None = None, what: str = "condition") -> None:
+    """Let the app run until `condition()` holds (workers finish, messages settle).
+
+    `timeout` (default: the hang guard, tests/support/waits.py) only turns a hang into a failure: a
+    test never relies on a condition failing to hold within some time.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    limit = HANG_GUARD if timeout is None else timeout
+    deadline = loop.time() + limit
     while not condition():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out after {limit:g} s waiting for {what}")
         await pilot.pause(0.02)
     await pilot.pause()
 
@@ -103,7 +116,7 @@ async def retried(pilot: Pilot) -> None:
 
 async def all_sent(pilot: Pilot) -> None:
     """Wait until every change shown has reached the server, then until the app is idle."""
-    await wait_for(pilot, lambda: pilot.app.pending_changes == 0, timeout=20, what="the changes to go")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: pilot.app.pending_changes == 0, what="the changes to go")  # type: ignore[attr-defined]
     await settled(pilot)
 
 

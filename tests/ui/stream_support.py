@@ -58,8 +58,8 @@ class Notes:
         """The last notification whose message contains `text`."""
         return next((n for n in reversed(self.all) if text in n.message), None)
 
-    async def wait(self, pilot: Pilot, text: str, timeout: float = 10.0) -> Note:
-        await wait_for(pilot, lambda: self.find(text) is not None, timeout=timeout, what=f"a notification with {text!r}")
+    async def wait(self, pilot: Pilot, text: str) -> Note:
+        await wait_for(pilot, lambda: self.find(text) is not None, what=f"a notification with {text!r}")
         found = self.find(text)
         assert found is not None
         return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 
 from crmtui.backends.errors import MalformedResponse, NotFound, PermissionDenied
 from crmtui.backends.registry import Connection, create_backend
@@ -73,7 +73,13 @@ async def test_command_palette_runs_screen_commands(make_app) -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"Help")
-        await pilot.pause(0.3)
+        palette = app.screen
+
+        def found() -> bool:  # the search for what was typed has finished and found something
+            searching = any(not w.is_finished for w in app.workers if w.node is palette)
+            return not searching and palette.query_one(CommandList).option_count > 0
+
+        await wait_for(pilot, found, what="the palette's matches")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help from the palette")
 
@@ -171,14 +177,30 @@ async def test_retry_recovers_once_the_server_answers(sandbox, make_app) -> None
         assert app.screen.query_one(StreamList).entries
 
 
+def count_ticks(app: CrmApp) -> list[int]:
+    """Count the header clock's ticks (the app's one-second interval calls `_tick`, looked up on mount)."""
+    ticks = [0]
+    tick = app._tick
+
+    def counted() -> None:
+        tick()
+        ticks[0] += 1
+
+    app._tick = counted  # type: ignore[method-assign]
+    return ticks
+
+
 async def test_refresh_failure_after_start_shows_in_header(sandbox, make_app) -> None:
     app: CrmApp = make_app()
+    ticks = count_ticks(app)
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
         sandbox.stop()
         await pilot.press("r")
         await settled(pilot)
-        await pilot.pause(1.2)  # the header's clock ticks once a second: it must not say "updated 1s ago" now
+        seen = ticks[0]
+        # the header's clock ticks once a second: after its next tick it must not say "updated 1s ago"
+        await wait_for(pilot, lambda: ticks[0] > seen, what="the header's clock to tick")
         assert isinstance(app.screen, ActionStreamScreen)
         assert app.offline_since is not None and app.sync_status == "offline"
         assert "offline since 09:00" in str(app.screen.query_one("#header").render())

@@ -122,17 +122,19 @@ async def test_slow_server_shows_a_note_at_once_marked_saving(sandbox, make_app,
         await start(pilot)
         cid = plain_with_next(app).contact.id
         await open_contact(pilot, cid)
-        sandbox.options.latency_ms = 2000
+        held = sandbox.gate.hold("POST", "/api/v3/notes")  # answered only when released
         await pilot.press("N", *"Quick one", "enter")
         await wait_for(pilot, lambda: "Quick one" in rows(app, "notes")[0], what="the note")
         first = rows(app, "notes")[0]
         assert "Quick one" in first and "saving…" in first  # shown while the request is still on its way
         header = detail(app).query_one("#header", AppHeader)
         assert app.pending_changes == 1 and "saving…" in str(header.render())
+        await held.parked(1)
         await pilot.press("l")  # the screen answers meanwhile
+        assert "saving…" in rows(app, "notes")[0] and app.pending_changes == 1
+        held.release()
         await settled(pilot)
         assert "saving…" not in rows(app, "notes")[0] and app.pending_changes == 0
-        sandbox.options.latency_ms = 0
         assert any(n.text == "Quick one" for n in await api.notes(cid))
 
 
@@ -224,12 +226,14 @@ async def test_going_back_while_a_change_is_saving_does_not_lose_it(sandbox, mak
         entry = plain_with_next(app)
         cid = entry.contact.id
         await open_contact(pilot, cid)
-        sandbox.options.latency_ms = 1500
+        held = sandbox.gate.hold("POST", "/api/v3/notes")  # the note is on its way until released
         await pilot.press("N", *"Said on the way out", "enter", "plus", *"Leaving", "enter", "escape")
         assert not isinstance(app.screen, ContactDetailScreen)
         await notes.wait(pilot, "Tagged “Leaving”")
         assert "Leaving" in app.session.entry(cid).contact.tags and app.pending_changes >= 1  # shown at once
+        await held.parked(1)
+        assert not isinstance(app.screen, ContactDetailScreen) and app.pending_changes >= 1
+        held.release()
         await all_sent(pilot)
-        sandbox.options.latency_ms = 0
         assert any(n.text == "Said on the way out" for n in await api.notes(cid))
         assert "Leaving" in (await api.get_contact(cid)).tags and "Leaving" in app.session.entry(cid).contact.tags

@@ -16,6 +16,7 @@ from .conftest import all_sent, NARROW, retried, settled, wait_for, WIDE
 from .stream_support import start
 
 MARK_ALL = "/api/v3/notifications/mark_all_as_read"
+MARKS = "/api/v3/notifications/*/mark_as_read"
 
 
 def screen_of(app: CrmApp) -> NotificationsScreen:
@@ -113,14 +114,16 @@ async def test_m_marks_one_read_at_once_and_moves_on(make_app, sandbox) -> None:
     async with app.run_test(size=NARROW) as pilot:
         notes, requests, screen = await open_notifications(pilot)
         first_id = screen.inbox.items[0].id
-        sandbox.options.latency_ms = 1500
+        held = sandbox.gate.hold("POST", MARKS)  # answered only when released
         await pilot.press("m")
         await pilot.pause()
         assert lines(app)[0].startswith("  ")  # shown read before the server answered
         assert app.unread_count == 5 and app.pending_changes == 1
         assert screen.notification_list.cursor == 1
+        await held.parked(1)
+        assert sandbox.state.tables["notifications"][first_id]["read"] is False  # not applied yet
+        held.release()
         await settled(pilot)
-        sandbox.options.latency_ms = 0
         assert app.pending_changes == 0
         assert sandbox.state.tables["notifications"][first_id]["read"] is True
         assert ("POST", f"/api/v3/notifications/{first_id}/mark_as_read") in requests.writes()
@@ -282,13 +285,14 @@ async def test_a_poll_never_undoes_a_mark_on_its_way(make_app, sandbox) -> None:
         _, _, screen = await open_notifications(pilot)
         seen: list[int] = []
         app.watch(app, "unread_count", lambda count: seen.append(count), init=False)
-        sandbox.options.latency_ms = 1500
-        await pilot.press("m")  # shown read at once; the server hears of it 1.5 s later
-        await pilot.pause(0.1)
-        sandbox.options.latency_ms = 0
-        app.poll_unread()  # the server still counts 6 and says so at once
-        await pilot.pause(0.2)
+        held = sandbox.gate.hold("POST", MARKS)
+        await pilot.press("m")  # shown read at once; the server hears of it once released
+        await held.parked(1)
+        poll = app.poll_unread()  # the server still counts 6 and says so at once
+        await poll.wait()
+        await pilot.pause()
         assert app.pending_changes == 1 and app.unread_count == 5
+        held.release()
         await settled(pilot)
         assert seen == [5]  # never back to 6, not even for a moment
         assert app.unread_count == 5 == screen.inbox.unread
@@ -300,11 +304,11 @@ async def test_a_poll_on_its_way_cannot_undo_a_count_set_meanwhile(make_app, san
         await start(pilot)  # on the action stream: only the header shows the count
         seen: list[int] = []
         app.watch(app, "unread_count", lambda count: seen.append(count), init=False)
-        sandbox.options.latency_ms = 300
+        held = sandbox.gate.hold("GET", "/api/v3/notifications")
         worker = app.poll_unread()
-        await pilot.pause(0.1)  # on its way (the server will still count 6) when the mark is made
-        sandbox.options.latency_ms = 0
+        await held.parked(1)  # on its way (the server will still count 6) when the mark is made
         app.set_unread(5)
+        held.release()
         await worker.wait()
         assert app.unread_count == 5 and seen == [5]
 

@@ -179,7 +179,7 @@ async def test_offline_mode_works_from_the_cache_and_sends_nothing(sandbox, file
     app = cached_app(sandbox, files, offline=True, requests=requests)
     async with app.run_test(size=NARROW) as pilot:
         await wait_for(pilot, lambda: bool(app.session.entries), what="the cached stream")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: not any(w.is_running for w in app.workers), what="the start to finish")
         assert [e.contact.id for e in app.session.entries] == ids
         await go_to(pilot, ids[0])
         await pilot.press("asterisk")
@@ -203,7 +203,8 @@ async def test_a_damaged_cache_is_rebuilt_and_the_app_says_so(sandbox, files) ->
 
 
 async def test_the_first_sync_shows_a_progress_bar_with_counts(sandbox, files) -> None:
-    sandbox.options.latency_ms = 300
+    # the stream's first page arrives; the second stays on its way until released
+    held = sandbox.gate.hold("GET", "/api/v3/action_stream", query={"page": "2"})
     app = cached_app(sandbox, files)
     seen: list[str] = []
     async with app.run_test(size=NARROW) as pilot:
@@ -212,10 +213,12 @@ async def test_the_first_sync_shows_a_progress_bar_with_counts(sandbox, files) -
         await wait_for(pilot, lambda: bar.display, what="the progress bar")
         seen.append(f"{screen.query_one(AppHeader).title} | {app.sync_status}")
         assert bar.total and bar.progress < bar.total
-        await wait_for(pilot, lambda: app.session.entries or not bar.display, what="rows painted mid-sync")
-        if bar.display:  # rows already on screen are not the whole stream: the header still says so
-            seen.append(f"{screen.query_one(AppHeader).title} | {app.sync_status}")
-        sandbox.options.latency_ms = 0
+        await held.parked(1)
+        await wait_for(pilot, lambda: bool(app.session.entries), what="rows painted mid-sync")
+        assert bar.display and bar.progress < bar.total
+        # rows already on screen are not the whole stream: the header still says so
+        seen.append(f"{screen.query_one(AppHeader).title} | {app.sync_status}")
+        held.release()
         await loaded(pilot)
         assert not bar.display
     assert all(re.fullmatch(r"Action stream · syncing… \| loading [\d,]+/[\d,]+", line) for line in seen), seen

@@ -82,13 +82,15 @@ async def test_board_shows_the_default_pipeline_with_a_column_per_stage_then_won
 
 
 async def test_3_before_the_app_has_connected_loads_the_board_once_it_has(sandbox, make_app) -> None:
-    sandbox.options.latency_ms = 1500
+    held = sandbox.gate.hold()  # the sign-in stays on its way until released
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         await pilot.press("3")
         assert isinstance(app.screen, PipelineScreen) and app.session.account is None
         assert "Loading deals…" in board_text(app)[2]
-        sandbox.options.latency_ms = 0  # the sign-in already on its way still takes its time
+        await held.parked(1)
+        assert app.session.account is None and "Loading deals…" in board_text(app)[2]
+        held.release()
         await wait_for(pilot, lambda: board_widget(app).board is not None, what="the board")
         assert shown(app).pipeline.name == "Sales"
 
@@ -341,18 +343,19 @@ async def test_r_reloads_with_the_header_footer_and_keys_still_there(sandbox, ma
     async with app.run_test(size=WIDE) as pilot:
         await open_board(pilot)
         screen = pipeline_screen(app)
-        sandbox.options.latency_ms = 1500
-        await pilot.press("r")
-        await wait_for(pilot, lambda: "Loading deals" in bar_text(app), what="the reload to start")
-        await pilot.pause(0.1)
-        # Textual's own loading spinner would cover the whole screen: no header, footer or keys
-        header, footer = screen.query_one("#header", AppHeader), screen.query_one(Footer)
-        assert header.region.height > 0 and footer.region.height > 0
-        assert board_widget(app).size.width == WIDE[0] and board_text(app)[0].startswith(" Lead in 10%")
-        await pilot.press("l")  # keys still work while it loads
-        assert board_widget(app).column == 1
+        with sandbox.gate.hold("GET") as reload:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "Loading deals" in bar_text(app), what="the reload to start")
+            await reload.parked(1)  # on its way, and stays so until released
+            await pilot.pause()
+            # Textual's own loading spinner would cover the whole screen: no header, footer or keys
+            header, footer = screen.query_one("#header", AppHeader), screen.query_one(Footer)
+            assert header.region.height > 0 and footer.region.height > 0
+            assert board_widget(app).size.width == WIDE[0] and board_text(app)[0].startswith(" Lead in 10%")
+            await pilot.press("l")  # keys still work while it loads
+            assert board_widget(app).column == 1
+            assert "Loading deals" in bar_text(app)
         await settled(pilot)
-        sandbox.options.latency_ms = 0
         assert "Loading deals" not in bar_text(app)
 
 

@@ -26,6 +26,9 @@ from .pipeline_support import (
 from .stream_support import TODAY
 
 
+DEAL_WRITES = "/api/v3/deals/*"
+
+
 def changing(app: CrmApp) -> bool:
     """A change of the board is shown and not yet confirmed by the server."""
     return app.pending_changes > 0
@@ -38,7 +41,7 @@ async def test_L_moves_the_deal_a_stage_on_at_once_and_the_server_follows(sandbo
         deal = first_in(app, "25")
         await go_to(pilot, deal.id)
         before = (column(app, "25").totals, column(app, "50").totals)
-        sandbox.options.latency_ms = 2000
+        held = sandbox.gate.hold("PUT", DEAL_WRITES)
 
         await pilot.press("L")
         # shown before the server answers: the card, the sums and the selection moved
@@ -48,9 +51,11 @@ async def test_L_moves_the_deal_a_stage_on_at_once_and_the_server_follows(sandbo
         assert column(app, "50").totals.weighted == before[1].weighted + deal.value * 0.5
         assert changing(app) and app.pending_changes == 1
         assert "saving…" in pipeline_screen(app).query_one("#header", AppHeader).render().plain
+        await held.parked(1)  # the write reached the server, which has not answered
+        assert changing(app) and "saving…" in pipeline_screen(app).query_one("#header", AppHeader).render().plain
 
+        held.release()
         await settled(pilot)
-        sandbox.options.latency_ms = 0
         assert app.pending_changes == 0
         assert puts(requests) == [f"/api/v3/deals/{deal.id}"]
         server = await server_deal(api, deal)
@@ -187,11 +192,13 @@ async def test_three_quick_moves_reach_the_server_in_order(sandbox, make_app, ap
         _, requests = await open_board(pilot)
         deal = first_in(app, "10")
         await go_to(pilot, deal.id)
-        sandbox.options.latency_ms = 700  # each move reads the deal, then writes it: the first settles after 1.4 s
+        held = sandbox.gate.hold("PUT", DEAL_WRITES)  # the first write waits at the server until released
         await pilot.press("L", "L", "L")
         assert column_of(app, deal.id) == "75" and app.pending_changes == 3
+        await held.parked(1)
+        assert column_of(app, deal.id) == "75" and app.pending_changes == 3
+        held.release()
         await settled(pilot)
-        sandbox.options.latency_ms = 0
         assert app.pending_changes == 0 and column_of(app, deal.id) == "75"
         assert len(puts(requests)) == 3
         assert (await server_deal(api, deal)).stage == 75
@@ -203,12 +210,15 @@ async def test_moves_keep_the_cursor_moving_while_the_server_is_slow(sandbox, ma
         await open_board(pilot)
         deal = first_in(app, "25")
         await go_to(pilot, deal.id)
-        sandbox.options.latency_ms = 1500
+        held = sandbox.gate.hold("PUT", DEAL_WRITES)
         await pilot.press("L", "h", "j")
         assert pipeline_screen(app).board.column == 1
         assert changing(app)  # the cursor moved while the move is still on its way
+        await held.parked(1)
+        await pilot.press("l", "h")
+        assert pipeline_screen(app).board.column == 1 and changing(app)  # and still moves with the write held
+        held.release()
         await settled(pilot)
-        sandbox.options.latency_ms = 0
         assert column_of(app, deal.id) == "50"
 
 

@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from crmtui.sandbox.onepagecrm.server import SandboxHandle
+from tests.support.waits import HANG_GUARD
 
 from .test_snapshots import SIZES, ready, shot
 
@@ -21,7 +22,7 @@ NAMES = [
 
 
 def rename_first_contacts(sandbox: SandboxHandle) -> None:
-    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=10) as api:
+    with httpx.Client(base_url=sandbox.base_url, auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD) as api:
         stream = api.get("action_stream", params={"per_page": len(NAMES)}).json()["data"]["contacts"]
         for item, (first, last) in zip(stream, NAMES, strict=True):
             contact = item["contact"]

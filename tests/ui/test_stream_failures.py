@@ -7,8 +7,6 @@ the row back as the server has it, says why, and keeps the change for review (sc
 
 from __future__ import annotations
 
-import asyncio
-
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import ActionStatus
 from crmtui.ui.app import CrmApp
@@ -59,10 +57,8 @@ async def test_slow_server_star_shows_at_once_and_the_cursor_still_moves(sandbox
         cid = target.contact.id
         await go_to(pilot, cid)
         below = shown_ids(app)[shown_ids(app).index(cid) + 1]
-        sandbox.options.latency_ms = 1500
+        held = sandbox.gate.hold("PUT", f"/api/v3/contacts/{cid}/star")
 
-        loop = asyncio.get_running_loop()
-        pressed = loop.time()
         await pilot.press("asterisk")
         assert (await row_line(pilot, cid)).startswith("▌ ★")
         await pilot.press("j")
@@ -70,11 +66,13 @@ async def test_slow_server_star_shows_at_once_and_the_cursor_still_moves(sandbox
         await pilot.press("k")
         assert selected_id(app) == cid
         assert saving(app) and "saving…" in header(app)  # all of that while the request is still on its way
+        await held.parked(1)  # it has reached the server, which holds it unapplied
+        assert not sandbox.state.tables["contacts"][cid].get("starred")
+        assert saving(app) and "saving…" in header(app) and entry_of(app, cid).contact.starred
 
+        held.release()
         await settled(pilot)
-        assert loop.time() - pressed >= 1.5
         assert entry_of(app, cid).contact.starred and selected_id(app) == cid
-        sandbox.options.latency_ms = 0
         assert (await api.get_contact(cid)).starred
 
 
@@ -85,19 +83,21 @@ async def test_slow_server_done_opens_the_modal_at_once(sandbox, make_app, api) 
         target = plain_with_next(app)
         cid = target.contact.id
         await go_to(pilot, cid)
-        sandbox.options.latency_ms = 2500  # "done" answers after 2.5 s: a busy CI runner's key press stays well inside it
+        done = sandbox.gate.hold("PUT", "/api/v3/actions/*/mark_as_done")  # answered only when released
         await pilot.press("d")
         assert isinstance(app.screen, NextActionModal)
         assert entry_of(app, cid).next_action is None  # shown done before the server answers
         assert saving(app)  # the modal is up while "done" is still on its way
-        sandbox.options.latency_ms = 800  # add, re-read
-        await pilot.press(*"Call", "enter")
+        await done.parked(1)
+        assert isinstance(app.screen, NextActionModal) and saving(app)
+        await pilot.press(*"Call", "enter")  # the new action waits for "done" to be answered
         assert isinstance(app.screen, ActionStreamScreen)
         assert entry_of(app, cid).next_action.text == "Call" and saving(app)
         await pilot.press("j", "k")  # the list answers meanwhile
+        assert entry_of(app, cid).next_action.text == "Call" and saving(app)
+        done.release()
         await settled(pilot)
         assert entry_of(app, cid).next_action.text == "Call"
-        sandbox.options.latency_ms = 0
         assert (await server_entry(api, cid)).next_action.text == "Call"
 
 

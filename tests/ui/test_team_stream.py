@@ -14,6 +14,7 @@ from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.widgets.header import AppHeader
+from tests.support.waits import HANG_GUARD
 
 from .conftest import all_sent, NARROW, retried, settled, wait_for, WIDE
 from .stream_support import start, visible_lines
@@ -370,7 +371,7 @@ async def test_assign_refused_by_the_server_reverts_with_its_message(make_app, s
         entry = first(screen, next_of(sandbox.user_id), "with my next action")
         await go_to(pilot, screen, entry.contact.id)
         gone = httpx.delete(  # noqa: ASYNC210 - deleted in the web app meanwhile (the sandbox answers from its own thread)
-            f"{sandbox.base_url}/actions/{entry.next_action.id}", auth=(sandbox.user_id, sandbox.api_key), timeout=10
+            f"{sandbox.base_url}/actions/{entry.next_action.id}", auth=(sandbox.user_id, sandbox.api_key), timeout=HANG_GUARD
         )
         assert gone.status_code == 200
         await pilot.press("a", "down", "enter")

@@ -16,6 +16,7 @@ from crmtui import cli
 from crmtui.backends import registry
 from crmtui.backends.errors import AuthError
 from crmtui.config import AppConfig, ConfigError, load_config, save_config
+from tests.support.waits import HANG_GUARD
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +45,7 @@ def run_crmtui(*args: str, config_dir: Path, extra_env: dict[str, str] | None = 
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=HANG_GUARD,
         stdin=subprocess.DEVNULL,
     )
 

@@ -21,8 +21,9 @@ from crmtui.backends.errors import BackendError, ListingTooLarge, MalformedRespo
 from crmtui.backends.http import ApiHttp, RetryPolicy, fetch_all_pages
 from crmtui.backends.paging import PagingLimits, check_ids, fetch_cursor_pages, fetch_offset_pages
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from tests.support.waits import HANG_GUARD
 
-SAFETY = 20.0
+SAFETY = HANG_GUARD
 """Seconds after which a test gives up on a call that should have ended long before (a bound, not a wait)."""
 
 

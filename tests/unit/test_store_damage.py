@@ -26,6 +26,7 @@ from crmtui.store import Cache, OutboxStore, State, identity
 from crmtui.store.outbox import MIGRATIONS
 from crmtui.store.outbox_files import read_set_aside, set_aside_paths
 from tests.support.outbox_files import NOW, make_set_aside, note, set_column
+from tests.support.waits import HANG_GUARD
 
 OWNER = identity("https://example.test/api/v3", "user-1")
 OTHER = identity("https://example.test/api/v3", "user-2")
@@ -215,7 +216,7 @@ def test_a_kill_then_a_removed_wal_loses_no_change_append_returned(tmp_path) -> 
         """
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH", ""))))}
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert done.returncode == -signal.SIGKILL and "appended" in done.stdout, done.stderr
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

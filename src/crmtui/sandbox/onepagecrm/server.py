@@ -4,6 +4,10 @@ Chaos (latency, failures, throttling, dropped connections) is decided before a r
 from its own random generator, so a write is never applied and then reported as failed. The one
 exception is on purpose: `lose_rate` handles the request and then drops the connection instead of
 answering, as when a network fails on the way back (a client must not repeat such a write blindly).
+
+Tests hold requests at the server's gate (`SandboxHandle.gate`, see crmtui.sandbox.gate) to keep
+them on their way for as long as they need; latency is a chaos switch, not a lock. Stopping the
+sandbox is immediate: nothing parked or slowed down is waited for.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ import binascii
 import datetime as dt
 import json
 import random
+import selectors
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from crmtui.sandbox.gate import RequestGate
 from crmtui.sandbox.onepagecrm import routes_actions, routes_contacts, routes_misc
 from crmtui.sandbox.onepagecrm.api import Request, Router
 from crmtui.sandbox.onepagecrm.persist import KINDS, SCHEMA_VERSION, Store
@@ -102,6 +107,10 @@ class _Server(ThreadingHTTPServer):
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], state: SandboxState, options: SandboxOptions
     ) -> None:
+        self.gate = RequestGate()
+        self.stopping = threading.Event()
+        """Set by `stop_serving`: the loop ends, and handlers parked or slowed down drop their connection."""
+        self._wake_r, self._wake_w = socket.socketpair()  # before binding: a failed bind closes them
         super().__init__(address, handler)
         self.state = state
         self.options = options
@@ -111,7 +120,37 @@ class _Server(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
-    # Keep-alive connections outlive `shutdown()` (their handler threads keep serving), so a
+    def serve(self) -> None:
+        """Accept connections until `stop_serving` (socketserver's serve_forever only notices a
+        shutdown at its next poll, a fifth of a second or more, and every test stops a sandbox)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self and not self.stopping.is_set():
+                        self.handle_request()  # readable: it accepts and handles at once
+                self.service_actions()
+
+    def stop_serving(self) -> None:
+        """End the loop now and let go of every request parked at the gate or waiting out latency."""
+        self.stopping.set()
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+        self.gate.close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def pause(self, seconds: float) -> bool:
+        """Chaos latency: wait `seconds`, cut short when the sandbox stops; False if it did."""
+        return not self.stopping.wait(seconds)
+
+    # Keep-alive connections outlive the accepting loop (their handler threads keep serving), so a
     # stopped sandbox would still answer old clients. Track them and cut them on `close_all`.
     def process_request(self, request: _Incoming, client_address: Any) -> None:
         if isinstance(request, socket.socket):  # always, for a TCP server
@@ -220,6 +259,12 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(401, "Invalid authorization data", "invalid_auth_data", "The user ID or API key is wrong.")
         return user
 
+    def _gate(self, raw: bytes, stage: str) -> bool:
+        """Pass the server's gate (parked while a test holds this request); False: the sandbox stopped."""
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        return self.server.gate.enter(self.command, parts.path, query, raw, stage)
+
     def _handle(self) -> None:
         opts = self.server.options
         try:
@@ -228,9 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, ApiError(400, "Invalid request", "invalid_request").body())
             self.close_connection = True
             return
+        if not self._gate(raw, "request"):
+            self._drop()  # the sandbox stopped while the request was held
+            return
         fate = self._chaos()
-        if fate is not None and opts.latency_ms > 0:
-            time.sleep(opts.latency_ms / 1000.0)  # a failure takes as long to arrive as an answer
+        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            fate = "drop"  # a failure takes as long to arrive as an answer; a stopped sandbox never answers
         if fate == "drop":
             self._drop()
             return
@@ -252,8 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = exc.status, exc.body()
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
             status, payload = 500, ApiError(500, "Internal server error", "internal_server_error", f"{type(exc).__name__}: {exc}").body()
-        if opts.latency_ms > 0:
-            time.sleep(opts.latency_ms / 1000.0)  # on the way back: the write is applied, the answer not yet seen
+        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            fate = "lose"  # on the way back: the write is applied, the answer not yet seen
+        if not self._gate(raw, "answer"):
+            fate = "lose"  # held after handling; the sandbox stopped meanwhile
         if fate == "lose":
             self._drop()  # handled, but the answer never arrives
             return
@@ -294,6 +344,11 @@ class SandboxHandle:
     users: list[SandboxUser] = field(default_factory=list)
 
     @property
+    def gate(self) -> RequestGate:
+        """Where tests hold requests on their way (see crmtui.sandbox.gate)."""
+        return self.server.gate
+
+    @property
     def host(self) -> str:
         host = self.server.server_address[0]
         return host if isinstance(host, str) else bytes(host).decode()  # (always a str for AF_INET)
@@ -315,8 +370,9 @@ class SandboxHandle:
         return self.users[0].api_key
 
     def stop(self) -> None:
+        """Stop at once: requests parked at the gate or slowed by latency are let go and dropped."""
+        self.server.stop_serving()
         if self.thread.is_alive():
-            self.server.shutdown()
             self.thread.join(5)
         self.server.server_close()
         self.server.close_all()
@@ -335,7 +391,7 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     options = options or SandboxOptions()
     state = open_state(options)
     server = _Server((options.host, options.port), _Handler, state, options)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="crmtui-sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve, name="crmtui-sandbox", daemon=True)
     thread.start()
     users = [SandboxUser(u["id"], u["_api_key"], u["first_name"], u["last_name"], u["email"]) for u in state.users()]
     return SandboxHandle(options, state, server, thread, users)
