@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
@@ -363,7 +363,7 @@ class FieldChanges(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
     @classmethod
-    def snapshot(cls, record: BaseModel, fields: set[str]):  # -> Self
+    def snapshot(cls, record: BaseModel, fields: set[str]) -> Self:
         """The record's current values of `fields` (what an undo goes back to)."""
         return cls(**{name: getattr(record, name) for name in fields})
 

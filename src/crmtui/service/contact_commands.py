@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
-from crmtui.domain.models import StreamEntry
+from crmtui.domain.models import Action, StreamEntry
 from crmtui.service.commands import Command, changed_since, clashes, find_entry
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import contacts_api
@@ -77,7 +77,7 @@ class ChangeOwner(Command):
         entry.contact.owner_id = self.owner_id
         if self.previous_id and self.stream_user_id == self.previous_id:
             # The old owner's open actions go with the contact: they leave this person's stream.
-            def moving(action) -> bool:
+            def moving(action: Action | None) -> bool:
                 return action is not None and action.assignee_id == self.previous_id
 
             if moving(entry.next_action):

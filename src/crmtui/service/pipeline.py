@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from crmtui.backends.base import ProgressCallback
+from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
 from crmtui.service.deal_commands import DealChanges, UpdateDeal
 from crmtui.service.errors import CommandRefused
@@ -46,7 +46,7 @@ class PipelineService:
         self._unsubscribe()
 
     @property
-    def backend(self):
+    def backend(self) -> Backend:
         return self.session.backend
 
     def today(self) -> dt.date:
