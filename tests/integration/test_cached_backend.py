@@ -59,7 +59,7 @@ def cache(tmp_path, sandbox):
 async def full_stream(sandbox) -> dict[str, StreamEntry]:
     backend = inner_backend(sandbox)
     await backend.connect()
-    entries = await backend.action_stream_all()
+    entries = await backend.features.action_stream.action_stream_all()
     await backend.close()
     return {e.contact.id: e for e in entries}
 
@@ -75,7 +75,7 @@ async def test_incremental_refresh_ends_with_what_a_full_fetch_gives(sandbox, ca
     backend = CachedBackend(inner_backend(sandbox, counter), cache)
     await backend.connect()
     counter.requests = counter.bytes = 0
-    first = await backend.action_stream_all()
+    first = await backend.features.action_stream.action_stream_all()
     assert backend.last_sync["mode"] == "full"
     await flush_cache_writes()
     full_bytes = counter.bytes
@@ -92,7 +92,7 @@ async def test_incremental_refresh_ends_with_what_a_full_fetch_gives(sandbox, ca
     await other.close()
 
     counter.requests = counter.bytes = 0
-    again = await backend.action_stream_all()
+    again = await backend.features.action_stream.action_stream_all()
     assert backend.last_sync["mode"] == "incremental"
     fresh = await full_stream(sandbox)
     same({e.contact.id: e for e in again}, fresh)
@@ -108,11 +108,11 @@ async def test_incremental_refresh_ends_with_what_a_full_fetch_gives(sandbox, ca
 async def test_a_deleted_contact_makes_the_refresh_fall_back_to_a_full_fetch(sandbox, cache) -> None:
     backend = CachedBackend(inner_backend(sandbox), cache)
     await backend.connect()
-    first = await backend.action_stream_all()
+    first = await backend.features.action_stream.action_stream_all()
     await flush_cache_writes()
     gone = first[0].contact.id
     await backend.inner.client.delete_contact(gone)  # deleted contacts are not in modified_since answers
-    again = await backend.action_stream_all()
+    again = await backend.features.action_stream.action_stream_all()
     assert backend.last_sync["mode"] == "full"
     assert gone not in {e.contact.id for e in again}
     await backend.close()
@@ -121,36 +121,36 @@ async def test_a_deleted_contact_makes_the_refresh_fall_back_to_a_full_fetch(san
 async def test_offline_reads_come_from_the_cache_and_say_so(sandbox, cache) -> None:
     backend = CachedBackend(inner_backend(sandbox), cache)
     account = await backend.connect()
-    stream = await backend.action_stream_all()
+    stream = await backend.features.action_stream.action_stream_all()
     cid = stream[0].contact.id
-    notes = await backend.notes(cid)
+    notes = await backend.features.history.notes(cid)
     await flush_cache_writes()
     await backend.close()
 
     dead = CachedBackend(inner_backend(sandbox, base_url="http://127.0.0.1:9/api/v3"), cache)
     assert (await dead.connect()).user.id == account.user.id
     assert dead.stale and dead.offline_since is not None
-    assert [e.contact.id for e in await dead.action_stream_all()] == [e.contact.id for e in stream] or \
-        {e.contact.id for e in await dead.action_stream_all()} == {e.contact.id for e in stream}
-    assert await dead.notes(cid) == notes
+    assert [e.contact.id for e in await dead.features.action_stream.action_stream_all()] == [e.contact.id for e in stream] or \
+        {e.contact.id for e in await dead.features.action_stream.action_stream_all()} == {e.contact.id for e in stream}
+    assert await dead.features.history.notes(cid) == notes
     with pytest.raises(Offline, match="not in the local cache"):
-        await dead.calls(cid)  # never fetched
+        await dead.features.history.calls(cid)  # never fetched
     await dead.close()
 
 
 async def test_offline_mode_never_touches_the_network(sandbox, cache) -> None:
     backend = CachedBackend(inner_backend(sandbox), cache)
     await backend.connect()
-    await backend.action_stream_all()
+    await backend.features.action_stream.action_stream_all()
     await flush_cache_writes()
     await backend.close()
 
     counter = Counting()
     offline = CachedBackend(inner_backend(sandbox, counter), cache, offline=True)
     await offline.connect()
-    assert await offline.action_stream_all()
+    assert await offline.features.action_stream.action_stream_all()
     with pytest.raises(Offline, match="Offline mode"):
-        await offline.pipelines()
+        await offline.features.deals.pipelines()
     assert counter.requests == 0
     await offline.close()
 
@@ -167,11 +167,11 @@ async def test_modified_since_asks_the_server_with_its_own_clock(sandbox, cache)
 async def test_an_action_deleted_elsewhere_is_gone_after_an_incremental_refresh(sandbox, cache) -> None:
     backend = CachedBackend(inner_backend(sandbox), cache)
     await backend.connect()
-    first = await backend.action_stream_all()
+    first = await backend.features.action_stream.action_stream_all()
     await flush_cache_writes()
     entry = next(e for e in first if e.next_action is not None and e.queued_actions)
     await backend.inner.delete_action(entry.next_action.id)  # in the web app
-    again = {e.contact.id: e for e in await backend.action_stream_all()}
+    again = {e.contact.id: e for e in await backend.features.action_stream.action_stream_all()}
     assert backend.last_sync["mode"] == "incremental"
     same(again, await full_stream(sandbox))
     await backend.close()
@@ -180,13 +180,13 @@ async def test_an_action_deleted_elsewhere_is_gone_after_an_incremental_refresh(
 async def test_a_contact_re_read_here_is_kept_for_the_next_refresh(sandbox, cache) -> None:
     backend = CachedBackend(inner_backend(sandbox), cache)
     await backend.connect()
-    first = await backend.action_stream_all()
+    first = await backend.features.action_stream.action_stream_all()
     entry = next(e for e in first if e.next_action is not None and not e.queued_actions)
     assert entry.contact.owner_id == sandbox.user_id  # the user's own contact: it stays in their stream
     await backend.inner.mark_done(entry.next_action.id)
-    reread = await backend.stream_entry(entry.contact.id)  # re-read after a change made here
+    reread = await backend.features.action_stream.stream_entry(entry.contact.id)  # re-read after a change made here
     assert reread is not None and reread.contact.id == entry.contact.id and reread.in_stream
     assert reread.next_action is None and reread.queued_actions == []  # now under "No action"
-    again = {e.contact.id: e for e in await backend.action_stream_all()}
+    again = {e.contact.id: e for e in await backend.features.action_stream.action_stream_all()}
     same(again, await full_stream(sandbox))
     await backend.close()

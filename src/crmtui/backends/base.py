@@ -1,7 +1,13 @@
-"""The interface every CRM backend implements, in domain terms.
+"""The interface every CRM backend implements, in domain terms: a small core plus feature families.
 
-Screens and the service layer only see this protocol and the typed errors in `errors`. A backend
-declares its `capabilities`; operations outside them raise `NotImplementedError`.
+The core (`Backend`) is what every backend has: a name, connect/close, the server's clock, its
+`capabilities` and its `features`. Each feature family (`ActionStreamApi`, `TeamStreamApi`,
+`ContactsApi`, `DealsApi`, `HistoryApi`, `NotificationsApi`) is its own Protocol; a backend provides
+one only if it implements it (`features.<family>` is None otherwise: no stubs). Capabilities are
+derived from the families present plus finer flags (`PROMOTE_SWAP`, ...), settled at `connect()`
+and carried by the `Account` (so the local copy can restore them for an offline start).
+
+The service layer asks for a family (`backend.features.contacts`); a screen never imports one.
 
 Write methods send their request as asked: a backend never decides that a write may be repeated.
 Whether repeating one is harmless is the change's to say (`Command.idempotent`), and the outbox,
@@ -16,8 +22,10 @@ import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, fields
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import (
     Account,
@@ -34,6 +42,8 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+
+T = TypeVar("T")
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (items fetched so far, total items) while paging."""
@@ -60,28 +70,20 @@ def trying_once() -> bool:
     return _ONE_TRY.get()
 
 
-@runtime_checkable
-class Backend(Protocol):
-    name: str
-    capabilities: frozenset[Capability]
+# -- feature families ----------------------------------------------------------------------------
 
-    async def connect(self) -> Account: ...
-    async def close(self) -> None: ...
-    async def server_time(self) -> dt.datetime:
-        """The server's clock now, by the server's own answers, never by this machine's clock (for
-        `modified_since` and for matching what an attempt created); one small request when no answer
-        has told it yet."""
-        ...
 
-    # -- what changed (incremental refresh) ------------------------------------------------------
+class ActionStreamApi(Protocol):
+    """A user's action stream (each contact with its next and queued actions) and the action writes."""
+
     async def changed_contact_ids(self, since: dt.datetime) -> set[str]:
         """Contacts modified since `since`, in any stream or none."""
         ...
+
     async def stream_size(self, *, user_id: str | None = None) -> int:
         """How many contacts `user_id`'s stream holds now."""
         ...
 
-    # -- streams -------------------------------------------------------------------------------
     async def action_stream(
         self,
         *,
@@ -91,6 +93,7 @@ class Backend(Protocol):
         per_page: int = 100,
         modified_since: dt.datetime | None = None,
     ) -> StreamPage: ...
+
     async def action_stream_all(
         self,
         *,
@@ -100,11 +103,38 @@ class Backend(Protocol):
         on_progress: ProgressCallback | None = None,
         on_first_page: Callable[[list[StreamEntry]], None] | None = None,
     ) -> list[StreamEntry]: ...
+
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None: ...
-    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
-        """The contact with `user_id`'s next and queued actions, in their stream or not (`in_stream` says)."""
-        ...
+
+    async def contact_actions(self, contact_id: str) -> list[Action]: ...
+
+    async def get_action(self, action_id: str) -> Action: ...
+
+    async def create_action(
+        self,
+        contact_id: str,
+        text: str,
+        status: ActionStatus,
+        *,
+        date: dt.date | None = None,
+        exact_time: dt.datetime | None = None,
+        assignee_id: str | None = None,
+    ) -> Action: ...
+
+    async def update_action(self, action_id: str, **changes: Any) -> Action: ...
+    async def delete_action(self, action_id: str) -> None: ...
+    async def mark_done(self, action_id: str) -> Action: ...
+    async def undo_done(self, action_id: str) -> Action: ...
+    async def promote(self, action_id: str) -> Action: ...
+    async def revert_promotion(self, action_id: str) -> Action: ...
+    async def swap(self, action_id: str) -> Action: ...
+
+
+class TeamStreamApi(Protocol):
+    """Other users' streams and the whole account's, with the per-user counters."""
+
     async def team_counts(self) -> TeamCounts: ...
+
     async def team_stream_all(
         self,
         *,
@@ -116,33 +146,21 @@ class Backend(Protocol):
         """A team member's stream as they see it, or with `user_id` None the whole account's
         (each contact's most urgent next action of any user is its next action)."""
         ...
+
     async def team_stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         """The contact as a row of `team_stream_all(user_id=...)` (None: the whole account's)."""
         ...
 
-    # -- actions -------------------------------------------------------------------------------
-    async def contact_actions(self, contact_id: str) -> list[Action]: ...
-    async def create_action(
-        self,
-        contact_id: str,
-        text: str,
-        status: ActionStatus,
-        *,
-        date: dt.date | None = None,
-        exact_time: dt.datetime | None = None,
-        assignee_id: str | None = None,
-    ) -> Action: ...
-    async def get_action(self, action_id: str) -> Action: ...
-    async def update_action(self, action_id: str, **changes: Any) -> Action: ...
-    async def delete_action(self, action_id: str) -> None: ...
-    async def mark_done(self, action_id: str) -> Action: ...
-    async def undo_done(self, action_id: str) -> Action: ...
-    async def promote(self, action_id: str) -> Action: ...
-    async def revert_promotion(self, action_id: str) -> Action: ...
-    async def swap(self, action_id: str) -> Action: ...
 
-    # -- contacts ------------------------------------------------------------------------------
+class ContactsApi(Protocol):
+    """One contact: read it (alone, or with a user's actions) and change it."""
+
     async def get_contact(self, contact_id: str) -> Contact: ...
+
+    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
+        """The contact with `user_id`'s next and queued actions, in their stream or not (`in_stream` says)."""
+        ...
+
     async def set_starred(self, contact_id: str, starred: bool) -> Contact: ...
     async def add_tag(self, contact_id: str, tag: str) -> Contact: ...
     async def remove_tag(self, contact_id: str, tag: str) -> Contact: ...
@@ -151,8 +169,12 @@ class Backend(Protocol):
     async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact: ...
     async def reopen_sales_cycle(self, contact_id: str) -> Contact: ...
 
-    # -- deals ---------------------------------------------------------------------------------
+
+class DealsApi(Protocol):
+    """Pipelines and their deals."""
+
     async def pipelines(self) -> list[Pipeline]: ...
+
     async def deals(
         self,
         *,
@@ -160,24 +182,161 @@ class Backend(Protocol):
         contact_id: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> list[Deal]: ...
-    async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal: ...
+
     async def get_deal(self, deal_id: str) -> Deal: ...
+    async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal: ...
     async def update_deal(self, deal_id: str, **changes: Any) -> Deal: ...
     async def delete_deal(self, deal_id: str) -> None: ...
 
-    # -- history -------------------------------------------------------------------------------
+
+class HistoryApi(Protocol):
+    """A contact's notes, calls and meetings."""
+
     async def notes(self, contact_id: str) -> list[Note]: ...
+    async def calls(self, contact_id: str) -> list[Call]: ...
+    async def meetings(self, contact_id: str) -> list[Meeting]: ...
     async def create_note(self, contact_id: str, text: str) -> Note: ...
     async def delete_note(self, note_id: str) -> None: ...
-    async def calls(self, contact_id: str) -> list[Call]: ...
     async def create_call(self, contact_id: str, text: str, call_result: str, *, phone_number: str = "") -> Call: ...
     async def delete_call(self, call_id: str) -> None: ...
-    async def meetings(self, contact_id: str) -> list[Meeting]: ...
     async def create_meeting(self, contact_id: str, text: str, when: dt.datetime, place: str = "") -> Meeting: ...
     async def delete_meeting(self, meeting_id: str) -> None: ...
 
-    # -- notifications -------------------------------------------------------------------------
+
+class NotificationsApi(Protocol):
+    """The user's notifications."""
+
     async def notifications(self) -> list[Notification]: ...
     async def unread_notifications(self) -> int: ...
     async def mark_notification_read(self, notification_id: str) -> None: ...
     async def mark_all_notifications_read(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Features:
+    """The feature families a backend provides (None: not provided). A new family is a new field
+    defaulting to None, so no backend has to say what it lacks."""
+
+    action_stream: ActionStreamApi | None = None
+    team_stream: TeamStreamApi | None = None
+    contacts: ContactsApi | None = None
+    deals: DealsApi | None = None
+    history: HistoryApi | None = None
+    notifications: NotificationsApi | None = None
+
+    def present(self) -> frozenset[str]:
+        """The names of the families provided."""
+        return frozenset(f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def capabilities(self) -> frozenset[Capability]:
+        """What the families provided make possible (finer flags are the backend's to add)."""
+        present = self.present()
+        return frozenset(c for family in FAMILIES if family.name in present for c in family.capabilities)
+
+
+@dataclass(frozen=True)
+class Family:
+    """What the rest of the code needs to know of a feature family: its Protocol, the capabilities it
+    brings, the finer flags that only make sense with it, and which of its methods write."""
+
+    name: str
+    """The `Features` field."""
+    protocol: type
+    capabilities: frozenset[Capability]
+    writes: frozenset[str]
+    flags: frozenset[Capability] = frozenset()
+    """Finer capabilities a backend may claim on top, only when it provides this family."""
+
+    def methods(self) -> frozenset[str]:
+        return frozenset(n for n, v in vars(self.protocol).items() if not n.startswith("_") and callable(v))
+
+    def reads(self) -> frozenset[str]:
+        return self.methods() - self.writes
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "action_stream",
+        ActionStreamApi,
+        frozenset({Capability.ACTION_STREAM}),
+        frozenset(
+            {"create_action", "update_action", "delete_action", "mark_done", "undo_done", "promote",
+             "revert_promotion", "swap"}
+        ),
+        frozenset({Capability.PROMOTE_SWAP, Capability.UNDO_COMPLETION}),
+    ),
+    Family("team_stream", TeamStreamApi, frozenset({Capability.TEAM_STREAM}), frozenset()),
+    Family(
+        "contacts",
+        ContactsApi,
+        frozenset({Capability.CONTACT_DETAIL}),
+        frozenset(
+            {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
+             "reopen_sales_cycle"}
+        ),
+        frozenset({Capability.SALES_CYCLE}),
+    ),
+    Family(
+        "deals", DealsApi, frozenset({Capability.PIPELINES}), frozenset({"create_deal", "update_deal", "delete_deal"})
+    ),
+    Family(
+        "history",
+        HistoryApi,
+        frozenset({Capability.NOTES, Capability.CALLS, Capability.MEETINGS}),
+        frozenset({"create_note", "delete_note", "create_call", "delete_call", "create_meeting", "delete_meeting"}),
+    ),
+    Family(
+        "notifications",
+        NotificationsApi,
+        frozenset({Capability.NOTIFICATIONS}),
+        frozenset({"mark_notification_read", "mark_all_notifications_read"}),
+    ),
+)
+"""Every feature family, in `Features` order."""
+
+
+def settled_capabilities(features: Features, flags: frozenset[Capability]) -> frozenset[Capability]:
+    """The capabilities of a backend with `features` and the finer `flags` it claims: a flag counts only
+    with the family it refines (no claim without the methods behind it)."""
+    present = features.present()
+    allowed = frozenset(f for family in FAMILIES if family.name in present for f in family.flags)
+    return features.capabilities() | (flags & allowed)
+
+
+def need(feature: T | None, what: str) -> T:
+    """`feature`, or `Unsupported` when the backend does not provide it (`what`: the family, in words)."""
+    if feature is None:
+        raise Unsupported(f"This CRM has no {what}")
+    return feature
+
+
+# -- the core ------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every backend has. The rest is in `features`, one family at a time."""
+
+    name: str
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this backend serves: before `connect()` what it expects to, settled by `connect()`."""
+        ...
+
+    @property
+    def features(self) -> Features:
+        """The feature families this backend implements."""
+        ...
+
+    async def connect(self) -> Account:
+        """Sign in and learn the account; settles `capabilities` (also written to `Account.capabilities`)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def server_time(self) -> dt.datetime:
+        """The server's clock now, by the server's own answers, never by this machine's clock (for
+        `modified_since` and for matching what an attempt created); one small request when no answer
+        has told it yet."""
+        ...

@@ -102,3 +102,7 @@ class TooSlow(Offline):
 
 class ListingTooLarge(MalformedResponse):
     """A listing claims or sends more pages or records than a client reads."""
+
+
+class Unsupported(BackendError):
+    """The backend does not provide what was asked (a feature family it lacks). Never retried."""

@@ -7,6 +7,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmtui.domain.capabilities import Capability
 from crmtui.domain.text import Line, Paragraph, inert_line
 
 
@@ -323,6 +324,9 @@ class Account(_Model):
     call_results: list[Choice] = Field(default_factory=list)
     custom_fields: list[CustomFieldDef] = Field(default_factory=list)
     pipelines: list[Pipeline] = Field(default_factory=list)
+    capabilities: frozenset[Capability] = frozenset()
+    """What the backend serves this account, as settled at connect (kept with the account in the local
+    copy, for a start without the network); empty when not known."""
 
     @property
     def label(self) -> str:

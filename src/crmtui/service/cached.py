@@ -1,7 +1,8 @@
 """A backend that remembers: every read goes through the local cache, and the cache answers offline.
 
-`CachedBackend` wraps the real backend behind the same `Backend` interface, so the session and the
-screens do not change:
+`CachedBackend` wraps the real backend behind the same `Backend` interface, one feature family at a
+time (`features`): every read of every family is either cached or declared network only (`WRAPPERS`,
+checked by a test), and writes are forwarded as they are. So the session and the screens do not change:
 
 - what the server answers is written to the cache (in the cache's own thread);
 - when the server cannot be reached, the last known answer is given instead (and for a short
@@ -19,18 +20,31 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from crmtui.backends.base import Backend, ProgressCallback
+from crmtui.backends.base import (
+    ActionStreamApi,
+    Backend,
+    ContactsApi,
+    DealsApi,
+    Features,
+    HistoryApi,
+    NotificationsApi,
+    ProgressCallback,
+    TeamStreamApi,
+)
 from crmtui.backends.errors import Offline, TooSlow
+from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import (
     Account,
     Action,
+    ActionStatus,
     Call,
     Contact,
     Deal,
@@ -39,6 +53,7 @@ from crmtui.domain.models import (
     Notification,
     Pipeline,
     StreamEntry,
+    StreamPage,
     TeamCounts,
 )
 from crmtui.store.cache import Cache
@@ -84,7 +99,8 @@ class CachedBackend:
         self.offline = offline
         """Never use the network (crmtui --offline)."""
         self.name = inner.name
-        self.capabilities = inner.capabilities
+        self._capabilities: frozenset[Capability] = frozenset()
+        """Restored with the account from the cache (empty: the backend's own are the ones)."""
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._offline_until = 0.0
         self.offline_since: dt.datetime | None = None
@@ -100,8 +116,26 @@ class CachedBackend:
         """The stream as last read whole (from the cache or the server): an incremental refresh starts
         from it instead of reading the cache again."""
 
-    def __getattr__(self, name: str) -> Any:  # writes and anything not cached: the real backend
-        return getattr(self.inner, name)
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """The backend's, or those the account was cached with when it was read from the cache."""
+        return self._capabilities if self._capabilities else self.inner.capabilities
+
+    @functools.cached_property
+    def features(self) -> Features:
+        """Each of the backend's feature families with the cache in front of its reads."""
+        inner = self.inner.features
+        return Features(
+            action_stream=_ActionStream(self, inner.action_stream) if inner.action_stream else None,
+            team_stream=_TeamStream(self, inner.team_stream) if inner.team_stream else None,
+            contacts=_Contacts(self, inner.contacts) if inner.contacts else None,
+            deals=_Deals(self, inner.deals) if inner.deals else None,
+            history=_History(self, inner.history) if inner.history else None,
+            notifications=_Notifications(self, inner.notifications) if inner.notifications else None,
+        )
+
+    async def server_time(self) -> dt.datetime:
+        return await self.inner.server_time()
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _now(self) -> dt.datetime:
@@ -201,6 +235,7 @@ class CachedBackend:
             "the account",
         )
         self._user_id = account.user.id
+        self._capabilities = account.capabilities if self.stale else frozenset()
         return account
 
     async def cached_account(self) -> Account | None:
@@ -209,6 +244,7 @@ class CachedBackend:
         account = await self._cache(lambda: cache.get_one(ACCOUNT, Account)) if cache else None
         if account is not None:
             self._user_id = account.user.id
+            self._capabilities = account.capabilities
         return account
 
     async def cached_stream(
@@ -241,27 +277,19 @@ class CachedBackend:
         await self.inner.close()
 
     # -- the stream ------------------------------------------------------------------------------------
-    async def action_stream_all(
+    async def _stream_read(
         self,
-        *,
-        user_id: str | None = None,
-        search: str | None = None,
-        modified_since: dt.datetime | None = None,
-        on_progress: ProgressCallback | None = None,
-        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
+        api: ActionStreamApi,
+        user_id: str | None,
+        on_progress: ProgressCallback | None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None,
     ) -> list[StreamEntry]:
-        if search or modified_since is not None:
-            if self._skip_network():
-                raise OfflineMode("Offline: searching the server needs a connection")
-            return await self.inner.action_stream_all(
-                user_id=user_id, search=search, modified_since=modified_since,
-                on_progress=on_progress, on_first_page=on_first_page,
-            )
+        """The whole stream of `user_id`: refreshed (incrementally when it can be) and cached."""
         scope = self._me(user_id)
         cache = self.cache
 
         async def fetch() -> list[StreamEntry]:
-            return await self._sync_stream(user_id, scope, on_progress, on_first_page)
+            return await self._sync_stream(api, user_id, scope, on_progress, on_first_page)
 
         def cached() -> list[StreamEntry] | None:
             return cache.get_rows(STREAM, StreamEntry, scope) if cache else None
@@ -273,6 +301,7 @@ class CachedBackend:
 
     async def _sync_stream(
         self,
+        api: ActionStreamApi,
         user_id: str | None,
         scope: str,
         on_progress: ProgressCallback | None,
@@ -284,10 +313,10 @@ class CachedBackend:
         full_at = await self._cache(lambda: record_full(cache, scope)) if cache else None
         fresh_enough = full_at is not None and self._clock() - full_at < FULL_SYNC_EVERY
         if record is not None and record.server_time is not None and fresh_enough and not (cache and cache.needs_full_sync):
-            merged = await self._incremental(user_id, scope, record.server_time - SINCE_MARGIN, started)
+            merged = await self._incremental(api, user_id, scope, record.server_time - SINCE_MARGIN, started)
             if merged is not None:
                 return merged
-        entries = await self.inner.action_stream_all(user_id=user_id, on_progress=on_progress, on_first_page=on_first_page)
+        entries = await api.action_stream_all(user_id=user_id, on_progress=on_progress, on_first_page=on_first_page)
         self.last_sync = {"mode": "full", "changed": len(entries)}
         self._known[scope] = list(entries)
         if cache is not None:
@@ -303,7 +332,7 @@ class CachedBackend:
         return entries
 
     async def _incremental(
-        self, user_id: str | None, scope: str, since: dt.datetime, started: dt.datetime
+        self, api: ActionStreamApi, user_id: str | None, scope: str, since: dt.datetime, started: dt.datetime
     ) -> list[StreamEntry] | None:
         """The stream from the cache plus what changed since `since`; None when a full fetch is needed."""
         cache = self.cache
@@ -314,9 +343,9 @@ class CachedBackend:
         if current is None:
             return None
         changed, touched, size = await asyncio.gather(
-            self.inner.action_stream_all(user_id=user_id, modified_since=since),
-            self.inner.changed_contact_ids(since),
-            self.inner.stream_size(user_id=user_id),
+            api.action_stream_all(user_id=user_id, modified_since=since),
+            api.changed_contact_ids(since),
+            api.stream_size(user_id=user_id),
         )
         rows = {e.contact.id: e for e in current}
         upserts = {e.contact.id: e for e in changed}
@@ -336,19 +365,6 @@ class CachedBackend:
         merged = list(rows.values())
         self._known[scope] = merged
         return merged
-
-    async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
-        if self._skip_network():
-            raise OfflineMode("Offline: the contact could not be re-read")
-        try:
-            entry = await self.inner.stream_entry(contact_id, user_id=user_id)
-        except Offline:
-            self._went_offline()
-            raise
-        self.mark_online()
-        scope = self._me(user_id)
-        self._remember(scope, contact_id, entry)
-        return entry
 
     def _remember(self, scope: str, contact_id: str, entry: StreamEntry | None) -> None:
         """A contact just read from the server: in the stream as known here and in the cache."""
@@ -373,24 +389,161 @@ class CachedBackend:
 
         self._save(write)
 
-    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
-        cache, scope = self.cache, self._me(user_id)
+    def _network_only(self, what: str) -> None:
+        """Before a read that has no cached answer (a search): refuse at once when the network is off."""
+        if self._skip_network():
+            raise OfflineMode(f"Offline: {what} needs a connection")
 
-        def cached() -> StreamEntry | None:
-            if cache is None:
-                return None
-            found = cache.get_one("contact_entry", StreamEntry, f"{scope}:{contact_id}")
-            return found or cache.get_row(STREAM, StreamEntry, contact_id, scope)
+    # -- lists and single records ----------------------------------------------------------------------
+    async def _list(
+        self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[list[M]]], what: str
+    ) -> list[M]:
+        cache = self.cache
 
-        async def fetch() -> StreamEntry:
-            entry = await self.inner.contact_entry(contact_id, user_id=user_id)
-            self._remember(scope, contact_id, entry)
-            return entry
+        def cached() -> list[M] | None:
+            return cache.get_list(kind, model, scope) if cache is not None else None
 
-        return await self._read(fetch, cached, None, "the contact")
+        def save(value: list[M]) -> Callable[[], object]:
+            stamp, items = self._stamp(), list(value)
+            return lambda: cache.put_list(kind, scope, items, **stamp) if cache is not None else None
+
+        return await self._read(fetch, cached, save, what)
+
+    async def _one(self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[M]], what: str) -> M:
+        cache = self.cache
+
+        def cached() -> M | None:
+            return cache.get_one(kind, model, scope) if cache is not None else None
+
+        def save(value: M) -> Callable[[], object]:
+            stamp = self._stamp()
+            return lambda: cache.put_one(kind, scope, value, **stamp) if cache is not None else None
+
+        return await self._read(fetch, cached, save, what)
+
+
+# -- the feature families, with the cache in front ----------------------------------------------------
+#
+# Each wrapper says, for every read of its family, whether it is cached (answered from the local copy
+# when the server is out of reach) or network only (no cached answer makes sense: a search, one page,
+# a check against the server's own state). Writes are forwarded as they are: the outbox sends them.
+# tests/unit/test_feature_cache.py checks that every read of every family is one or the other.
+
+
+class _ActionStream:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"action_stream_all", "stream_entry", "contact_actions"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"action_stream", "changed_contact_ids", "stream_size", "get_action"}
+    )
+
+    def __init__(self, local: CachedBackend, inner: ActionStreamApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def action_stream_all(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        modified_since: dt.datetime | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None = None,
+    ) -> list[StreamEntry]:
+        if search or modified_since is not None:
+            self.local._network_only("searching the server")
+            return await self.inner.action_stream_all(
+                user_id=user_id, search=search, modified_since=modified_since,
+                on_progress=on_progress, on_first_page=on_first_page,
+            )
+        return await self.local._stream_read(self.inner, user_id, on_progress, on_first_page)
+
+    async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        """Always the server's (a re-read after a change), written to the cache."""
+        local = self.local
+        if local._skip_network():
+            raise OfflineMode("Offline: the contact could not be re-read")
+        try:
+            entry = await self.inner.stream_entry(contact_id, user_id=user_id)
+        except Offline:
+            local._went_offline()
+            raise
+        local.mark_online()
+        local._remember(local._me(user_id), contact_id, entry)
+        return entry
+
+    async def contact_actions(self, contact_id: str) -> list[Action]:
+        return await self.local._list(
+            "actions", contact_id, Action, lambda: self.inner.contact_actions(contact_id), "the contact's actions"
+        )
+
+    async def action_stream(
+        self,
+        *,
+        user_id: str | None = None,
+        search: str | None = None,
+        page: int = 1,
+        per_page: int = 100,
+        modified_since: dt.datetime | None = None,
+    ) -> StreamPage:
+        return await self.inner.action_stream(
+            user_id=user_id, search=search, page=page, per_page=per_page, modified_since=modified_since
+        )
+
+    async def changed_contact_ids(self, since: dt.datetime) -> set[str]:
+        return await self.inner.changed_contact_ids(since)
+
+    async def stream_size(self, *, user_id: str | None = None) -> int:
+        return await self.inner.stream_size(user_id=user_id)
+
+    async def get_action(self, action_id: str) -> Action:
+        return await self.inner.get_action(action_id)
+
+    async def create_action(
+        self,
+        contact_id: str,
+        text: str,
+        status: ActionStatus,
+        *,
+        date: dt.date | None = None,
+        exact_time: dt.datetime | None = None,
+        assignee_id: str | None = None,
+    ) -> Action:
+        return await self.inner.create_action(
+            contact_id, text, status, date=date, exact_time=exact_time, assignee_id=assignee_id
+        )
+
+    async def update_action(self, action_id: str, **changes: Any) -> Action:
+        return await self.inner.update_action(action_id, **changes)
+
+    async def delete_action(self, action_id: str) -> None:
+        await self.inner.delete_action(action_id)
+
+    async def mark_done(self, action_id: str) -> Action:
+        return await self.inner.mark_done(action_id)
+
+    async def undo_done(self, action_id: str) -> Action:
+        return await self.inner.undo_done(action_id)
+
+    async def promote(self, action_id: str) -> Action:
+        return await self.inner.promote(action_id)
+
+    async def revert_promotion(self, action_id: str) -> Action:
+        return await self.inner.revert_promotion(action_id)
+
+    async def swap(self, action_id: str) -> Action:
+        return await self.inner.swap(action_id)
+
+
+class _TeamStream:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"team_counts", "team_stream_all"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"team_stream_entry"})
+
+    def __init__(self, local: CachedBackend, inner: TeamStreamApi) -> None:
+        self.local = local
+        self.inner = inner
 
     async def team_counts(self) -> TeamCounts:
-        return await self._list_or_one("team_counts", "", TeamCounts, self.inner.team_counts, "the team counters", one=True)
+        return await self.local._one("team_counts", "", TeamCounts, self.inner.team_counts, "the team counters")
 
     async def team_stream_all(
         self,
@@ -400,59 +553,89 @@ class CachedBackend:
         on_progress: ProgressCallback | None = None,
         on_first_page: Callable[[list[StreamEntry]], None] | None = None,
     ) -> list[StreamEntry]:
+        local, inner = self.local, self.inner
         if search:
-            if self._skip_network():
-                raise OfflineMode("Offline: searching the server needs a connection")
-            return await self.inner.team_stream_all(user_id=user_id, search=search, on_progress=on_progress)
-        cache, scope = self.cache, f"{TEAM}:{user_id or '*'}"
+            local._network_only("searching the server")
+            return await inner.team_stream_all(user_id=user_id, search=search, on_progress=on_progress)
+        cache, scope = local.cache, f"{TEAM}:{user_id or '*'}"
 
         def save(entries: list[StreamEntry]) -> Callable[[], object]:
-            rows = {e.contact.id: e for e in entries}
-            return lambda: cache.put_rows(STREAM, scope, rows, **self._stamp()) if cache else None
+            rows, stamp = {e.contact.id: e for e in entries}, local._stamp()
+            return lambda: cache.put_rows(STREAM, scope, rows, **stamp) if cache else None
 
-        return await self._read(
-            lambda: self.inner.team_stream_all(
-                user_id=user_id, on_progress=on_progress, on_first_page=on_first_page
-            ),
+        return await local._read(
+            lambda: inner.team_stream_all(user_id=user_id, on_progress=on_progress, on_first_page=on_first_page),
             lambda: cache.get_rows(STREAM, StreamEntry, scope) if cache else None,
             save,
             "the team stream",
         )
 
-    # -- lists of one contact, deals, notifications -------------------------------------------------
-    async def _list_or_one(
-        self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[Any]], what: str, *, one: bool = False
-    ) -> Any:
-        cache = self.cache
+    async def team_stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
+        return await self.inner.team_stream_entry(contact_id, user_id=user_id)
 
-        def cached() -> Any:
-            if cache is None:
-                return None
-            return cache.get_one(kind, model, scope) if one else cache.get_list(kind, model, scope)
 
-        def save(value: Any) -> Callable[[], object]:
-            if cache is None:
-                return lambda: None
-            stamp = self._stamp()
-            if one:
-                return lambda: cache.put_one(kind, scope, value, **stamp)
-            items = list(value)
-            return lambda: cache.put_list(kind, scope, items, **stamp)
+class _Contacts:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"get_contact", "contact_entry"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
 
-        return await self._read(fetch, cached, save, what)
-
-    async def contact_actions(self, contact_id: str) -> list[Action]:
-        return await self._list_or_one(
-            "actions", contact_id, Action, lambda: self.inner.contact_actions(contact_id), "the contact's actions"
-        )
+    def __init__(self, local: CachedBackend, inner: ContactsApi) -> None:
+        self.local = local
+        self.inner = inner
 
     async def get_contact(self, contact_id: str) -> Contact:
-        return await self._list_or_one(
-            "contact", contact_id, Contact, lambda: self.inner.get_contact(contact_id), "the contact", one=True
+        return await self.local._one(
+            "contact", contact_id, Contact, lambda: self.inner.get_contact(contact_id), "the contact"
         )
 
+    async def contact_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry:
+        local = self.local
+        cache, scope = local.cache, local._me(user_id)
+
+        def cached() -> StreamEntry | None:
+            if cache is None:
+                return None
+            found = cache.get_one("contact_entry", StreamEntry, f"{scope}:{contact_id}")
+            return found or cache.get_row(STREAM, StreamEntry, contact_id, scope)
+
+        async def fetch() -> StreamEntry:
+            entry = await self.inner.contact_entry(contact_id, user_id=user_id)
+            local._remember(scope, contact_id, entry)
+            return entry
+
+        return await local._read(fetch, cached, None, "the contact")
+
+    async def set_starred(self, contact_id: str, starred: bool) -> Contact:
+        return await self.inner.set_starred(contact_id, starred)
+
+    async def add_tag(self, contact_id: str, tag: str) -> Contact:
+        return await self.inner.add_tag(contact_id, tag)
+
+    async def remove_tag(self, contact_id: str, tag: str) -> Contact:
+        return await self.inner.remove_tag(contact_id, tag)
+
+    async def change_status(self, contact_id: str, status_id: str) -> Contact:
+        return await self.inner.change_status(contact_id, status_id)
+
+    async def change_owner(self, contact_id: str, owner_id: str) -> Contact:
+        return await self.inner.change_owner(contact_id, owner_id)
+
+    async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
+        return await self.inner.close_sales_cycle(contact_id, comment)
+
+    async def reopen_sales_cycle(self, contact_id: str) -> Contact:
+        return await self.inner.reopen_sales_cycle(contact_id)
+
+
+class _Deals:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"pipelines", "deals"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"get_deal"})
+
+    def __init__(self, local: CachedBackend, inner: DealsApi) -> None:
+        self.local = local
+        self.inner = inner
+
     async def pipelines(self) -> list[Pipeline]:
-        return await self._list_or_one("pipelines", "", Pipeline, self.inner.pipelines, "the pipelines")
+        return await self.local._list("pipelines", "", Pipeline, self.inner.pipelines, "the pipelines")
 
     async def deals(
         self,
@@ -462,42 +645,110 @@ class CachedBackend:
         on_progress: ProgressCallback | None = None,
     ) -> list[Deal]:
         scope = f"pipeline:{pipeline_id or ''}|contact:{contact_id or ''}"
-        return await self._list_or_one(
+        return await self.local._list(
             "deals", scope, Deal,
             lambda: self.inner.deals(pipeline_id=pipeline_id, contact_id=contact_id, on_progress=on_progress),
             "the deals",
         )
 
+    async def get_deal(self, deal_id: str) -> Deal:
+        return await self.inner.get_deal(deal_id)
+
+    async def create_deal(self, contact_id: str, name: str, **fields: Any) -> Deal:
+        return await self.inner.create_deal(contact_id, name, **fields)
+
+    async def update_deal(self, deal_id: str, **changes: Any) -> Deal:
+        return await self.inner.update_deal(deal_id, **changes)
+
+    async def delete_deal(self, deal_id: str) -> None:
+        await self.inner.delete_deal(deal_id)
+
+
+class _History:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"notes", "calls", "meetings"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: HistoryApi) -> None:
+        self.local = local
+        self.inner = inner
+
     async def notes(self, contact_id: str) -> list[Note]:
-        return await self._list_or_one("notes", contact_id, Note, lambda: self.inner.notes(contact_id), "the notes")
+        return await self.local._list("notes", contact_id, Note, lambda: self.inner.notes(contact_id), "the notes")
 
     async def calls(self, contact_id: str) -> list[Call]:
-        return await self._list_or_one("calls", contact_id, Call, lambda: self.inner.calls(contact_id), "the calls")
+        return await self.local._list("calls", contact_id, Call, lambda: self.inner.calls(contact_id), "the calls")
 
     async def meetings(self, contact_id: str) -> list[Meeting]:
-        return await self._list_or_one(
+        return await self.local._list(
             "meetings", contact_id, Meeting, lambda: self.inner.meetings(contact_id), "the meetings"
         )
 
+    async def create_note(self, contact_id: str, text: str) -> Note:
+        return await self.inner.create_note(contact_id, text)
+
+    async def delete_note(self, note_id: str) -> None:
+        await self.inner.delete_note(note_id)
+
+    async def create_call(self, contact_id: str, text: str, call_result: str, *, phone_number: str = "") -> Call:
+        return await self.inner.create_call(contact_id, text, call_result, phone_number=phone_number)
+
+    async def delete_call(self, call_id: str) -> None:
+        await self.inner.delete_call(call_id)
+
+    async def create_meeting(self, contact_id: str, text: str, when: dt.datetime, place: str = "") -> Meeting:
+        return await self.inner.create_meeting(contact_id, text, when, place)
+
+    async def delete_meeting(self, meeting_id: str) -> None:
+        await self.inner.delete_meeting(meeting_id)
+
+
+class _Notifications:
+    CACHED: ClassVar[frozenset[str]] = frozenset({"notifications", "unread_notifications"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: NotificationsApi) -> None:
+        self.local = local
+        self.inner = inner
+
     async def notifications(self) -> list[Notification]:
-        return await self._list_or_one("notifications", "", Notification, self.inner.notifications, "the notifications")
+        return await self.local._list(
+            "notifications", "", Notification, self.inner.notifications, "the notifications"
+        )
 
     async def unread_notifications(self) -> int:
-        cache = self.cache
-        if not self._skip_network():
+        local = self.local
+        cache = local.cache
+        if not local._skip_network():
             try:
                 count = await self.inner.unread_notifications()
             except Offline:
-                self._went_offline()
+                local._went_offline()
             else:
-                self.mark_online()
+                local.mark_online()
                 if cache is not None:
-                    self._save(lambda: cache.set_meta("unread_notifications", count))
+                    local._save(lambda: cache.set_meta("unread_notifications", count))
                 return count
-        found = await self._cache(lambda: cache.get_meta("unread_notifications")) if cache else None
+        found = await local._cache(lambda: cache.get_meta("unread_notifications")) if cache else None
         if not isinstance(found, int):
             raise OfflineMode("Offline: the unread count is not in the local cache")
         return found
+
+    async def mark_notification_read(self, notification_id: str) -> None:
+        await self.inner.mark_notification_read(notification_id)
+
+    async def mark_all_notifications_read(self) -> None:
+        await self.inner.mark_all_notifications_read()
+
+
+WRAPPERS: dict[str, type] = {
+    "action_stream": _ActionStream,
+    "team_stream": _TeamStream,
+    "contacts": _Contacts,
+    "deals": _Deals,
+    "history": _History,
+    "notifications": _Notifications,
+}
+"""The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 
 
 def record_full(cache: Cache | None, scope: str) -> dt.datetime:

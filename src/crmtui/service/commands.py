@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
@@ -26,6 +26,7 @@ from crmtui.domain.models import Action, ActionStatus, StreamEntry
 from crmtui.domain.subjects import contact_subject
 from crmtui.domain.stream import SWAPPABLE_NEXT, conflicting_actions
 from crmtui.service.errors import CommandRefused
+from crmtui.service.features import contacts_api, stream_api
 
 NO_SWAP_CONFLICT = "No conflict: the queued action is not dated before the next action"
 ALREADY_HAS_NEXT = "Contact already has a next action"
@@ -49,7 +50,7 @@ def find_action(entry: StreamEntry, action_id: str) -> Action | None:
 async def server_action(backend: Backend, action_id: str) -> Action | None:
     """The action as the server has it now (None when it is gone)."""
     try:
-        return await backend.get_action(action_id)
+        return await stream_api(backend).get_action(action_id)
     except NotFound:
         return None
 
@@ -203,7 +204,7 @@ class MarkDone(Command):
         return _without(entry, self.action.id)
 
     async def execute(self, backend: Backend) -> None:
-        await backend.mark_done(self.action.id)
+        await stream_api(backend).mark_done(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         found = await server_action(backend, self.action.id)
@@ -229,7 +230,7 @@ class UndoDone(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.undo_done(self.action.id)
+        await stream_api(backend).undo_done(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         found = await server_action(backend, self.action.id)
@@ -289,7 +290,7 @@ class AddAction(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        self.created = await backend.create_action(
+        self.created = await stream_api(backend).create_action(
             self.contact_id,
             self.text,
             self.status,
@@ -299,7 +300,7 @@ class AddAction(Command):
         )
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        for action in await backend.contact_actions(self.contact_id):
+        for action in await stream_api(backend).contact_actions(self.contact_id):
             if action.id in claimed or action.text != self.text or not made_after(action.created_at, since):
                 continue
             if self.assignee_id and action.assignee_id != self.assignee_id:
@@ -335,7 +336,7 @@ class DeleteAction(Command):
 
     async def execute(self, backend: Backend) -> None:
         try:
-            await backend.delete_action(self.action.id)
+            await stream_api(backend).delete_action(self.action.id)
         except NotFound:
             return  # already gone: what the delete was for
 
@@ -362,7 +363,7 @@ class FieldChanges(BaseModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
     @classmethod
-    def snapshot(cls, record: BaseModel, fields: set[str]):  # -> Self
+    def snapshot(cls, record: BaseModel, fields: set[str]) -> Self:
         """The record's current values of `fields` (what an undo goes back to)."""
         return cls(**{name: getattr(record, name) for name in fields})
 
@@ -413,7 +414,7 @@ class EditAction(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.update_action(self.action_id, **self.changes.as_kwargs())
+        await stream_api(backend).update_action(self.action_id, **self.changes.as_kwargs())
 
     async def conflict(self, backend: Backend) -> str | None:
         if is_local_id(self.action_id):
@@ -461,7 +462,7 @@ class Promote(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.promote(self.action.id)
+        await stream_api(backend).promote(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         found = await server_action(backend, self.action.id)
@@ -483,7 +484,7 @@ class RevertPromotion(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.revert_promotion(self.action.id)
+        await stream_api(backend).revert_promotion(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         found = await server_action(backend, self.action.id)
@@ -525,7 +526,7 @@ class Swap(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.swap(self.action.id)
+        await stream_api(backend).swap(self.action.id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         found = await server_action(backend, self.action.id)
@@ -551,11 +552,11 @@ class Unswap(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.update_action(self.promoted.id, status=ActionStatus.QUEUED_WITH_DATE, date=self.promoted.date)
+        await stream_api(backend).update_action(self.promoted.id, status=ActionStatus.QUEUED_WITH_DATE, date=self.promoted.date)
         changes: dict[str, Any] = {"status": self.demoted.status, "date": self.demoted.date}
         if self.demoted.exact_time is not None:
             changes["exact_time"] = self.demoted.exact_time
-        await backend.update_action(self.demoted.id, **changes)
+        await stream_api(backend).update_action(self.demoted.id, **changes)
 
     def inverse(self) -> Command:
         return Swap(contact_id=self.contact_id, action=self.promoted, next_action=self.demoted, label="Swap")
@@ -572,7 +573,7 @@ class ToggleStar(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.set_starred(self.contact_id, self.starred)
+        await contacts_api(backend).set_starred(self.contact_id, self.starred)
 
     def inverse(self) -> Command:
         return ToggleStar(

@@ -43,6 +43,7 @@ from crmtui.service.outbox import DISCARDED, FAILED, SENT, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.session import STREAM, ContactRef, Session
 from crmtui.service.signals import Signal
+from crmtui.service.features import contacts_api, deals_api, history_api, stream_api
 
 CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS = "contact", "actions", "deals", "notes", "calls", "meetings"
 SECTIONS = (CONTACT, ACTIONS, DEALS, NOTES, CALLS, MEETINGS)
@@ -170,13 +171,13 @@ class ContactSession(Session):
         if section == CONTACT:
             await self.refresh_entry(cid)
         elif section == ACTIONS:
-            self.actions = await backend.contact_actions(cid)
+            self.actions = await stream_api(backend).contact_actions(cid)
         else:
             fetch: dict[str, Callable[[], Awaitable[list[Any]]]] = {
-                DEALS: lambda: backend.deals(contact_id=cid),
-                NOTES: lambda: backend.notes(cid),
-                CALLS: lambda: backend.calls(cid),
-                MEETINGS: lambda: backend.meetings(cid),
+                DEALS: lambda: deals_api(backend).deals(contact_id=cid),
+                NOTES: lambda: history_api(backend).notes(cid),
+                CALLS: lambda: history_api(backend).calls(cid),
+                MEETINGS: lambda: history_api(backend).meetings(cid),
             }
             started = self.sections_overlay.mark()
             items = list(await fetch[section]())
@@ -205,7 +206,7 @@ class ContactSession(Session):
     async def refresh_entry(self, contact: ContactRef | None = None) -> StreamEntry | None:
         """Re-read the contact with the user's actions, in their stream or not."""
         started = self.overlay.mark()
-        fresh = await self.backend.contact_entry(self.contact_id, user_id=self.stream_user_id)
+        fresh = await contacts_api(self.backend).contact_entry(self.contact_id, user_id=self.stream_user_id)
         fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
         if self.overlay.stale(self.contact_id, started):
             return self.current  # read before a change settled: the re-read after it follows

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
-from crmtui.domain.models import StreamEntry
+from crmtui.domain.models import Action, StreamEntry
 from crmtui.service.commands import Command, changed_since, clashes, find_entry
 from crmtui.service.errors import CommandRefused
+from crmtui.service.features import contacts_api
 
 OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
 COMMENT_LIMIT = 140
@@ -41,10 +42,10 @@ class ChangeStatus(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.change_status(self.contact_id, self.status_id)
+        await contacts_api(backend).change_status(self.contact_id, self.status_id)
 
     async def conflict(self, backend: Backend) -> str | None:
-        server = await backend.get_contact(self.contact_id)
+        server = await contacts_api(backend).get_contact(self.contact_id)
         if not changed_since(server.modified_at, self.read_at):
             return None
         if server.status_id in (self.previous_id, self.status_id):
@@ -76,7 +77,7 @@ class ChangeOwner(Command):
         entry.contact.owner_id = self.owner_id
         if self.previous_id and self.stream_user_id == self.previous_id:
             # The old owner's open actions go with the contact: they leave this person's stream.
-            def moving(action) -> bool:
+            def moving(action: Action | None) -> bool:
                 return action is not None and action.assignee_id == self.previous_id
 
             if moving(entry.next_action):
@@ -85,10 +86,10 @@ class ChangeOwner(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.change_owner(self.contact_id, self.owner_id)
+        await contacts_api(backend).change_owner(self.contact_id, self.owner_id)
 
     async def conflict(self, backend: Backend) -> str | None:
-        server = await backend.get_contact(self.contact_id)
+        server = await contacts_api(backend).get_contact(self.contact_id)
         if not changed_since(server.modified_at, self.read_at):
             return None
         return clashes({"owner": (self.previous_id, self.owner_id, server.owner_id)})
@@ -115,7 +116,7 @@ class AddTag(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.add_tag(self.contact_id, self.tag)
+        await contacts_api(backend).add_tag(self.contact_id, self.tag)
 
     def inverse(self) -> Command:
         return RemoveTag(contact_id=self.contact_id, tag=self.tag, label=f"Untag: {self.tag}")
@@ -135,7 +136,7 @@ class RemoveTag(Command):
         return entry
 
     async def execute(self, backend: Backend) -> None:
-        await backend.remove_tag(self.contact_id, self.tag)
+        await contacts_api(backend).remove_tag(self.contact_id, self.tag)
 
     def inverse(self) -> Command:
         return AddTag(contact_id=self.contact_id, tag=self.tag, label=f"Tag: {self.tag}")
@@ -167,10 +168,10 @@ class CloseSalesCycle(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.close_sales_cycle(self.contact_id, self.comment)
+        await contacts_api(backend).close_sales_cycle(self.contact_id, self.comment)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        return (await backend.get_contact(self.contact_id)).sales_closed
+        return (await contacts_api(backend).get_contact(self.contact_id)).sales_closed
 
     def inverse(self) -> Command:
         return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
@@ -194,10 +195,10 @@ class ReopenSalesCycle(Command):
     idempotent: ClassVar[bool] = False
 
     async def execute(self, backend: Backend) -> None:
-        await backend.reopen_sales_cycle(self.contact_id)
+        await contacts_api(backend).reopen_sales_cycle(self.contact_id)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        return not (await backend.get_contact(self.contact_id)).sales_closed
+        return not (await contacts_api(backend).get_contact(self.contact_id)).sales_closed
 
     def inverse(self) -> Command:
         return CloseSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Close sales cycle")

@@ -16,6 +16,7 @@ from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Call, Deal, DealStatus, Meeting, Note, StreamEntry
 from crmtui.service.commands import Command, made_after
 from crmtui.service.errors import CommandRefused
+from crmtui.service.features import deals_api, history_api
 
 
 class HistoryCommand(Command):
@@ -114,10 +115,10 @@ class AddNote(_Create):
         return Note(id=local_id, contact_id=self.contact_id, text=self.text, date=now.date(), created_at=now)
 
     async def execute(self, backend: Backend) -> None:
-        self.created = await backend.create_note(self.contact_id, self.text)
+        self.created = await history_api(backend).create_note(self.contact_id, self.text)
 
     async def _listing(self, backend: Backend) -> list[Any]:
-        return await backend.notes(self.contact_id)
+        return await history_api(backend).notes(self.contact_id)
 
     def _matches(self, item: Note) -> bool:
         return item.text == self.text
@@ -132,7 +133,7 @@ class DeleteNote(_Delete):
     item: Note
 
     async def _delete(self, backend: Backend) -> None:
-        await backend.delete_note(self.item.id)
+        await history_api(backend).delete_note(self.item.id)
 
     def inverse(self) -> Command:
         return AddNote(contact_id=self.contact_id, text=self.item.text, label="Note")
@@ -153,12 +154,12 @@ class LogCall(_Create):
         )
 
     async def execute(self, backend: Backend) -> None:
-        self.created = await backend.create_call(
+        self.created = await history_api(backend).create_call(
             self.contact_id, self.text, self.call_result, phone_number=self.phone_number
         )
 
     async def _listing(self, backend: Backend) -> list[Any]:
-        return await backend.calls(self.contact_id)
+        return await history_api(backend).calls(self.contact_id)
 
     def _matches(self, item: Call) -> bool:
         return item.text == self.text and item.call_result == self.call_result
@@ -173,7 +174,7 @@ class DeleteCall(_Delete):
     item: Call
 
     async def _delete(self, backend: Backend) -> None:
-        await backend.delete_call(self.item.id)
+        await history_api(backend).delete_call(self.item.id)
 
     def inverse(self) -> Command:
         c = self.item
@@ -196,10 +197,10 @@ class AddMeeting(_Create):
         return Meeting(id=local_id, contact_id=self.contact_id, text=self.text, place=self.place, meeting_time=self.when, created_at=now)
 
     async def execute(self, backend: Backend) -> None:
-        self.created = await backend.create_meeting(self.contact_id, self.text, self.when, self.place)
+        self.created = await history_api(backend).create_meeting(self.contact_id, self.text, self.when, self.place)
 
     async def _listing(self, backend: Backend) -> list[Any]:
-        return await backend.meetings(self.contact_id)
+        return await history_api(backend).meetings(self.contact_id)
 
     def _matches(self, item: Meeting) -> bool:
         return item.text == self.text and item.place == self.place
@@ -214,7 +215,7 @@ class DeleteMeeting(_Delete):
     item: Meeting
 
     async def _delete(self, backend: Backend) -> None:
-        await backend.delete_meeting(self.item.id)
+        await history_api(backend).delete_meeting(self.item.id)
 
     def inverse(self) -> Command:
         m = self.item
@@ -257,10 +258,10 @@ class AddDeal(_Create):
             fields["stage"] = self.stage
         if self.expected_close_date is not None:
             fields["expected_close_date"] = self.expected_close_date
-        self.created = await backend.create_deal(self.contact_id, self.name, **fields)
+        self.created = await deals_api(backend).create_deal(self.contact_id, self.name, **fields)
 
     async def _listing(self, backend: Backend) -> list[Any]:
-        return await backend.deals(contact_id=self.contact_id)
+        return await deals_api(backend).deals(contact_id=self.contact_id)
 
     def _matches(self, item: Deal) -> bool:
         return item.name == self.name and abs(item.amount - self.amount) < 0.005
@@ -276,7 +277,7 @@ class DeleteDeal(_Delete):
     item: Deal
 
     async def _delete(self, backend: Backend) -> None:
-        await backend.delete_deal(self.item.id)
+        await deals_api(backend).delete_deal(self.item.id)
 
     def inverse(self) -> Command:
         d = self.item

@@ -14,6 +14,7 @@ from pydantic import field_serializer
 from crmtui.backends.base import Backend
 from crmtui.domain.models import Deal, DealStatus
 from crmtui.service.commands import Command, FieldChanges, changed_since, clashes
+from crmtui.service.features import deals_api
 
 DEAL = "deal"
 
@@ -58,10 +59,10 @@ class UpdateDeal(Command):
         return predicted
 
     async def execute(self, backend: Backend) -> None:
-        self.updated = await backend.update_deal(self.deal_id, **self.changes.as_kwargs())
+        self.updated = await deals_api(backend).update_deal(self.deal_id, **self.changes.as_kwargs())
 
     async def conflict(self, backend: Backend) -> str | None:
-        server = await backend.get_deal(self.deal_id)
+        server = await deals_api(backend).get_deal(self.deal_id)
         if not changed_since(server.modified_at, self.read_at):
             return None
         fields = {

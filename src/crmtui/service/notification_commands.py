@@ -8,6 +8,7 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.subjects import subject
 from crmtui.service.commands import Command
+from crmtui.service.features import notifications_api
 
 NOTIFICATIONS = "notifications"
 NOTIFICATION = "notification"
@@ -15,7 +16,7 @@ NOTIFICATION = "notification"
 
 async def mark_read(backend: Backend, notification_id: str) -> None:
     try:
-        await backend.mark_notification_read(notification_id)
+        await notifications_api(backend).mark_notification_read(notification_id)
     except NotFound:
         return  # deleted meanwhile: nothing is left unread
 
@@ -49,9 +50,9 @@ class MarkAllRead(Command):
 
     async def execute(self, backend: Backend) -> None:
         asked = set(self.notification_ids)
-        unread = {n.id for n in await backend.notifications() if not n.read}
+        unread = {n.id for n in await notifications_api(backend).notifications() if not n.read}
         if unread <= asked:
-            await backend.mark_all_notifications_read()  # one request: nothing new would be swept up
+            await notifications_api(backend).mark_all_notifications_read()  # one request: nothing new would be swept up
             return
         for notification_id in sorted(unread & asked):
             await mark_read(backend, notification_id)

@@ -21,6 +21,7 @@ from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.session import Session, stamp
 from crmtui.service.signals import Signal
+from crmtui.service.features import contacts_api, notifications_api
 
 Listener = Callable[[list[Notification]], None]
 
@@ -128,7 +129,7 @@ class Inbox:
 
     async def load(self) -> list[Notification]:
         started = self.overlay.mark()
-        items = await self.session.backend.notifications()
+        items = await notifications_api(self.session.backend).notifications()
         if self.overlay.stale(ALL, started) and self.loaded:
             # A mark settled while the list was read: the list may predate it; keep the marks shown.
             marked = {n.id for n in self._server if n.read}
@@ -202,7 +203,7 @@ class Inbox:
         async def one(contact_id: str) -> None:
             async with gate:
                 try:
-                    contact = await self.session.backend.get_contact(contact_id)
+                    contact = await contacts_api(self.session.backend).get_contact(contact_id)
                 except NotFound:
                     self._names[contact_id] = "(deleted contact)"
                     return

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from crmtui.backends.base import ProgressCallback
+from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
 from crmtui.service.deal_commands import DealChanges, UpdateDeal
 from crmtui.service.errors import CommandRefused
@@ -22,6 +22,7 @@ from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
 from crmtui.service.session import Session, stamp
 from crmtui.service.signals import Signal
+from crmtui.service.features import deals_api
 
 Listener = Callable[[], None]
 
@@ -45,7 +46,7 @@ class PipelineService:
         self._unsubscribe()
 
     @property
-    def backend(self):
+    def backend(self) -> Backend:
         return self.session.backend
 
     def today(self) -> dt.date:
@@ -61,7 +62,7 @@ class PipelineService:
     # -- loading -----------------------------------------------------------------------------------
     async def load_pipelines(self) -> list[Pipeline]:
         """Every pipeline of the account, the default one first."""
-        pipelines = await self.backend.pipelines()
+        pipelines = await deals_api(self.backend).pipelines()
         pipelines.sort(key=lambda p: not p.default)  # stable: the server's order otherwise
         self.pipelines = pipelines
         return pipelines
@@ -69,7 +70,7 @@ class PipelineService:
     async def load_deals(self, pipeline_id: str, *, on_progress: ProgressCallback | None = None) -> list[Deal]:
         """All deals of the pipeline (every page); deals with a change on its way keep the prediction."""
         started = self.overlay.mark()
-        fetched = await self.backend.deals(pipeline_id=pipeline_id, on_progress=on_progress)
+        fetched = await deals_api(self.backend).deals(pipeline_id=pipeline_id, on_progress=on_progress)
         deals: dict[str, Deal] = {}
         for deal in fetched:
             if not deal.pipeline_id:

@@ -35,6 +35,7 @@ from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.local_copy import LocalCopy
 from crmtui.service.signals import Signal
+from crmtui.service.features import contacts_api, deals_api, notifications_api, stream_api
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +233,17 @@ class Session:
             self.overlay.forget()
         first_page = self._show_first_page if not self.entries else None
         started = self.overlay.mark()
-        entries = await self.backend.action_stream_all(
+        entries = await stream_api(self.backend).action_stream_all(
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
         self.show_server_stream(entries, started=started)
         return self.entries
 
     refresh = load_stream
+
+    async def search_stream(self, query: str) -> list[StreamEntry]:
+        """The server's matches for `query` in the stream shown (the loaded stream is left as it is)."""
+        return await stream_api(self.backend).action_stream_all(user_id=self.stream_user_id, search=query)
 
     def show_server_stream(self, entries: list[StreamEntry], *, started: int | None = None) -> None:
         """Take a whole stream from the server (or the cache), keeping changes on their way overlaid.
@@ -285,7 +290,7 @@ class Session:
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
         started = self.overlay.mark()
-        fresh = await self.backend.stream_entry(contact_id, user_id=self.stream_user_id)
+        fresh = await stream_api(self.backend).stream_entry(contact_id, user_id=self.stream_user_id)
         if fresh is not None:
             fresh.conflicts = fresh.conflicts or conflicting_actions(fresh.next_action, fresh.queued_actions)
         self._take_fresh(contact_id, fresh, started)
@@ -403,7 +408,7 @@ class Session:
         """The contact's pending deals (fetched once per full load of the stream)."""
         cached = self._pending_deals.get(contact_id)
         if cached is None:
-            deals = await self.backend.deals(contact_id=contact_id)
+            deals = await deals_api(self.backend).deals(contact_id=contact_id)
             cached = [d for d in deals if d.status is DealStatus.PENDING]
             self._pending_deals[contact_id] = cached
         return cached
@@ -412,7 +417,7 @@ class Session:
         """Unread notifications of the signed-in user (0 when the backend has none)."""
         if not self.supports(Capability.NOTIFICATIONS):
             return 0
-        return await self.backend.unread_notifications()
+        return await notifications_api(self.backend).unread_notifications()
 
     # -- the command pipeline ----------------------------------------------------------------------
     async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
@@ -575,6 +580,6 @@ class Session:
         elif isinstance(contact, Contact):
             starred = contact.starred
         else:
-            starred = (await self.backend.get_contact(_contact_id(contact))).starred
+            starred = (await contacts_api(self.backend).get_contact(_contact_id(contact))).starred
         label = "Unstar" if starred else "Star"
         return await self.run(ToggleStar(contact_id=_contact_id(contact), starred=not starred, label=label))

@@ -15,6 +15,7 @@ from crmtui.domain.stream import conflicting_actions
 from crmtui.service.outbox import OutboxEvent
 from crmtui.service.errors import CommandRefused
 from crmtui.service.session import ActionRef, ContactRef, Session, _contact_id
+from crmtui.service.features import team_api
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class TeamStream(Session):
                 self.show_server_stream(entries)
 
         started = self.overlay.mark()
-        entries = await self.backend.team_stream_all(
+        entries = await team_api(self.backend).team_stream_all(
             user_id=viewing, on_progress=on_progress, on_first_page=None if self.entries else first_page
         )
         if self.viewing != viewing:
@@ -118,18 +119,18 @@ class TeamStream(Session):
     refresh = load_stream
 
     async def load_counts(self) -> TeamCounts:
-        self.counts = await self.backend.team_counts()
+        self.counts = await team_api(self.backend).team_counts()
         return self.counts
 
     async def search(self, query: str) -> list[StreamEntry]:
         """Contacts of this stream on the server matching `query`."""
-        return await self.backend.team_stream_all(user_id=self.viewing, search=query)
+        return await team_api(self.backend).team_stream_all(user_id=self.viewing, search=query)
 
     async def refresh_entry(self, contact: ContactRef) -> StreamEntry | None:
         contact_id = _contact_id(contact)
         viewing = self.viewing
         started = self.overlay.mark()
-        fresh = await self.backend.team_stream_entry(contact_id, user_id=viewing)
+        fresh = await team_api(self.backend).team_stream_entry(contact_id, user_id=viewing)
         if self.viewing != viewing:
             return fresh
         if fresh is not None:

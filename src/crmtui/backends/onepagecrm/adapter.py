@@ -1,4 +1,9 @@
-"""OnePageCRM behind the Backend protocol: calls the client, maps wire models to domain models."""
+"""OnePageCRM behind the Backend protocol: calls the client, maps wire models to domain models.
+
+It provides every feature family of `backends.base` (one object implements them all) and the finer
+flags OnePageCRM has (promote/swap, undo of a completion, sales cycles); nothing else (no leads,
+records or charts).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from crmtui.backends.base import ProgressCallback
+from crmtui.backends.base import Features, ProgressCallback, settled_capabilities
 from crmtui.backends.onepagecrm import adapter_map as m
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
@@ -61,13 +66,22 @@ def _action_body(
     return body
 
 
+_FLAGS = frozenset({Capability.PROMOTE_SWAP, Capability.UNDO_COMPLETION, Capability.SALES_CYCLE})
+"""The finer capabilities OnePageCRM has on top of its feature families."""
+
+
 class OnePageCRMBackend:
     name = "onepagecrm"
-    capabilities = frozenset(Capability)
 
     def __init__(self, client: OnePageCRMClient) -> None:
         self.client = client
         self.account: Account | None = None
+        self.features = Features(
+            action_stream=self, team_stream=self, contacts=self, deals=self, history=self, notifications=self
+        )
+        self.capabilities = settled_capabilities(self.features, _FLAGS)
+        """Every OnePageCRM account has the same; `connect()` settles them all the same (and says so in
+        the account)."""
 
     @property
     def _me(self) -> str | None:
@@ -82,6 +96,8 @@ class OnePageCRMBackend:
                 self.account.pipelines = await self.pipelines()
             except NotImplementedError:
                 pass
+        self.capabilities = settled_capabilities(self.features, _FLAGS)
+        self.account.capabilities = self.capabilities
         return self.account
 
     async def close(self) -> None:

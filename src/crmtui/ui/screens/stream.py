@@ -200,7 +200,7 @@ class ActionStreamScreen(TriageMixin):
     async def search_server(self, query: str) -> None:
         """Ask the server for matches that are not in the loaded stream and add them to the view."""
         try:
-            found = await self.session.backend.action_stream_all(user_id=self.session.stream_user_id, search=query)
+            found = await self.session.search_stream(query)
         except BackendError as exc:
             self.notify(exc.user_message, title="Search failed", severity="error")
             return

@@ -1,0 +1,42 @@
+"""The service layer's way to a backend's feature families: each accessor answers the family, or raises
+`Unsupported` (a BackendError, shown like any other) when the backend does not provide it.
+
+Screens never reach a family: they call the service objects, which call these.
+"""
+
+from __future__ import annotations
+
+from crmtui.backends.base import (
+    ActionStreamApi,
+    Backend,
+    ContactsApi,
+    DealsApi,
+    HistoryApi,
+    NotificationsApi,
+    TeamStreamApi,
+    need,
+)
+
+
+def stream_api(backend: Backend) -> ActionStreamApi:
+    return need(backend.features.action_stream, "action stream")
+
+
+def team_api(backend: Backend) -> TeamStreamApi:
+    return need(backend.features.team_stream, "team stream")
+
+
+def contacts_api(backend: Backend) -> ContactsApi:
+    return need(backend.features.contacts, "contacts")
+
+
+def deals_api(backend: Backend) -> DealsApi:
+    return need(backend.features.deals, "pipelines or deals")
+
+
+def history_api(backend: Backend) -> HistoryApi:
+    return need(backend.features.history, "notes, calls or meetings")
+
+
+def notifications_api(backend: Backend) -> NotificationsApi:
+    return need(backend.features.notifications, "notifications")

@@ -1,0 +1,161 @@
+"""Capabilities are honest: what a backend claims after connect, it serves; what it does not, it lacks.
+
+For every capability claimed, the family behind it is provided and each of its reads answers against
+the sandbox; for every capability a family would bring but is not claimed, the family is None. The
+capabilities travel with the account, so an offline start knows them too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from crmtui.backends.base import FAMILIES, Features, settled_capabilities
+from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+from crmtui.backends.onepagecrm.client import OnePageCRMClient
+from crmtui.backends.http import RetryPolicy
+from crmtui.domain.capabilities import Capability
+from crmtui.service.cached import CachedBackend, flush_cache_writes
+from crmtui.store import Cache, identity
+
+FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02, budget=0.5)
+
+
+def onepagecrm(sandbox, *, base_url: str | None = None) -> OnePageCRMBackend:
+    client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=base_url or sandbox.base_url, retry=FAST)
+    return OnePageCRMBackend(client)
+
+
+Read = Callable[[Any, dict[str, str]], Awaitable[object]]
+
+READS: dict[str, dict[str, Read]] = {
+    "action_stream": {
+        "changed_contact_ids": lambda api, ids: api.changed_contact_ids(ids["since"]),
+        "stream_size": lambda api, ids: api.stream_size(),
+        "action_stream": lambda api, ids: api.action_stream(per_page=5),
+        "action_stream_all": lambda api, ids: api.action_stream_all(),
+        "stream_entry": lambda api, ids: api.stream_entry(ids["contact"]),
+        "contact_actions": lambda api, ids: api.contact_actions(ids["contact"]),
+        "get_action": lambda api, ids: api.get_action(ids["action"]),
+    },
+    "team_stream": {
+        "team_counts": lambda api, ids: api.team_counts(),
+        "team_stream_all": lambda api, ids: api.team_stream_all(),
+        "team_stream_entry": lambda api, ids: api.team_stream_entry(ids["contact"]),
+    },
+    "contacts": {
+        "get_contact": lambda api, ids: api.get_contact(ids["contact"]),
+        "contact_entry": lambda api, ids: api.contact_entry(ids["contact"]),
+    },
+    "deals": {
+        "pipelines": lambda api, ids: api.pipelines(),
+        "deals": lambda api, ids: api.deals(),
+        "get_deal": lambda api, ids: api.get_deal(ids["deal"]),
+    },
+    "history": {
+        "notes": lambda api, ids: api.notes(ids["contact"]),
+        "calls": lambda api, ids: api.calls(ids["contact"]),
+        "meetings": lambda api, ids: api.meetings(ids["contact"]),
+    },
+    "notifications": {
+        "notifications": lambda api, ids: api.notifications(),
+        "unread_notifications": lambda api, ids: api.unread_notifications(),
+    },
+}
+
+
+def test_every_read_of_every_family_is_exercised_here() -> None:
+    assert {family.name: set(READS.get(family.name, {})) for family in FAMILIES} == {
+        family.name: set(family.reads()) for family in FAMILIES
+    }
+
+
+async def some_ids(backend: OnePageCRMBackend) -> dict[str, str]:
+    stream = await backend.action_stream_all()
+    entry = next(e for e in stream if e.next_action is not None)
+    deal = (await backend.deals())[0]
+    return {
+        "contact": entry.contact.id,
+        "action": entry.next_action.id,
+        "deal": deal.id,
+        "since": (await backend.server_time()).replace(year=2020),
+    }
+
+
+async def check_served(backend, features: Features, ids: dict[str, str]) -> None:
+    claimed = backend.capabilities
+    for family in FAMILIES:
+        api = getattr(features, family.name)
+        if family.capabilities <= claimed:
+            assert api is not None, f"{family.name}: claimed {sorted(family.capabilities)} but not provided"
+            for read in READS[family.name].values():
+                await read(api, ids)  # answers (an error fails the test)
+        else:
+            assert api is None, f"{family.name}: provided but {sorted(family.capabilities - claimed)} not claimed"
+            assert not (family.flags & claimed), f"{family.name}: finer flags claimed without the family"
+    brought = {c for family in FAMILIES for c in family.capabilities | family.flags}
+    assert claimed <= brought, f"claimed with nothing behind them: {sorted(claimed - brought)}"
+
+
+async def test_onepagecrm_claims_what_it_serves_and_nothing_else(sandbox) -> None:
+    backend = onepagecrm(sandbox)
+    try:
+        account = await backend.connect()
+        assert account.capabilities == backend.capabilities
+        assert not {Capability.LEADS, Capability.RECORDS, Capability.CHARTS} & backend.capabilities
+        await check_served(backend, backend.features, await some_ids(backend))
+    finally:
+        await backend.close()
+
+
+async def test_through_the_cache_the_same_holds(sandbox, tmp_path) -> None:
+    inner = onepagecrm(sandbox)
+    cache = Cache(tmp_path / "cache.sqlite3", owner=identity(sandbox.base_url, sandbox.user_id)).open()
+    local = CachedBackend(inner, cache)
+    try:
+        await local.connect()
+        assert local.capabilities == inner.capabilities
+        await check_served(local, local.features, await some_ids(inner))
+    finally:
+        await local.close()
+        cache.close()
+
+
+class WithoutHistory(OnePageCRMBackend):
+    """A backend that lacks one family (as a plan or a server might): it must not claim what it brings."""
+
+    def __init__(self, client: OnePageCRMClient) -> None:
+        super().__init__(client)
+        self.features = dataclasses.replace(self.features, history=None)
+        self.capabilities = settled_capabilities(self.features, self.capabilities)
+
+
+async def test_a_backend_without_a_family_claims_none_of_it(sandbox) -> None:
+    client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url, retry=FAST)
+    backend = WithoutHistory(client)
+    try:
+        await backend.connect()
+        assert not {Capability.NOTES, Capability.CALLS, Capability.MEETINGS} & backend.capabilities
+        await check_served(backend, backend.features, await some_ids(backend))
+        assert CachedBackend(backend, None).features.history is None
+    finally:
+        await backend.close()
+
+
+async def test_capabilities_are_kept_with_the_account_for_an_offline_start(sandbox, tmp_path) -> None:
+    owner = identity(sandbox.base_url, sandbox.user_id)
+    cache = Cache(tmp_path / "cache.sqlite3", owner=owner).open()
+    online = CachedBackend(WithoutHistory(OnePageCRMClient(
+        sandbox.user_id, sandbox.api_key, base_url=sandbox.base_url, retry=FAST)), cache)
+    settled = (await online.connect()).capabilities
+    await flush_cache_writes()
+    await online.close()
+
+    offline = CachedBackend(onepagecrm(sandbox), cache, offline=True)  # the cached account says what was settled
+    try:
+        assert (await offline.connect()).capabilities == settled
+        assert offline.stale and offline.capabilities == settled
+    finally:
+        await offline.close()
+        cache.close()
