@@ -171,6 +171,9 @@ class Command(BaseModel):
         """What to remember of a sent command (the id of what it created)."""
         return {}
 
+    def stamp(self, now: dt.datetime) -> None:
+        """Take what a new command must carry from the moment it is made (a local id, the time)."""
+
     def describe(self) -> str:
         return self.label or self.kind.replace("_", " ")
 
@@ -253,6 +256,10 @@ class AddAction(Command):
 
     idempotent: ClassVar[bool] = False
     answered: ClassVar[bool] = True
+
+    def stamp(self, now: dt.datetime) -> None:
+        if not self.local_id:
+            self.local_id = new_local_id()
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
         if not self.text.strip():

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Call, Deal, DealStatus, Meeting, Note, StreamEntry
-from crmtui.service.commands import Command, made_after
+from crmtui.service.commands import Command, made_after, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import deals_api, history_api
 
@@ -41,6 +41,12 @@ class _Create(HistoryCommand):
     """When the person made it (the local item shows this time until the server's arrives)."""
 
     idempotent: ClassVar[bool] = False
+
+    def stamp(self, now: dt.datetime) -> None:
+        if not self.local_id:
+            self.local_id = new_local_id()
+        if self.made_at is None:
+            self.made_at = now
 
     def _local(self, local_id: str, now: dt.datetime) -> Any:
         raise NotImplementedError

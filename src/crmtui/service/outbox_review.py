@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from crmtui.domain.formatting import account_now
 from crmtui.domain.models import Account
@@ -84,7 +84,8 @@ def lost_text(lost: Lost, account: Account | None) -> str:
 class Notice:
     title: str
     message: str
-    severity: str
+    severity: Literal["information", "warning", "error"]
+    """As a toast's severity (Textual's SeverityLevel)."""
 
 
 def start_notices(outbox: Outbox, account: Account | None) -> list[Notice]:

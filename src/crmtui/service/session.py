@@ -28,7 +28,6 @@ from crmtui.service.commands import (
     ToggleStar,
     find_action,
     find_entry,
-    new_local_id,
 )
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
@@ -67,11 +66,7 @@ def busy_views() -> bool:
 
 def stamp(command: Command, now: dt.datetime) -> Command:
     """Give a new command what it must carry from the moment it is made: its local id and time."""
-    fields = type(command).model_fields
-    if "local_id" in fields and not getattr(command, "local_id", ""):
-        command.local_id = new_local_id()  # type: ignore[attr-defined]
-    if "made_at" in fields and getattr(command, "made_at", None) is None:
-        command.made_at = now  # type: ignore[attr-defined]
+    command.stamp(now)
     return command
 
 
@@ -516,7 +511,7 @@ class Session:
     async def edit_action(self, contact: ContactRef, action: ActionRef, **changes: object) -> StreamEntry | None:
         """Change text/status/date/exact_time/assignee_id of an action."""
         target = self._action(contact, action)
-        new = ActionChanges(**changes)  # type: ignore[arg-type]
+        new = ActionChanges.model_validate(changes)
         previous = ActionChanges.snapshot(target, set(new.model_fields_set))
         command = EditAction(
             contact_id=_contact_id(contact),

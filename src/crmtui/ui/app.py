@@ -195,7 +195,7 @@ class CrmApp(App[int]):
             return
         for notice in start_notices(outbox, self.session.account):  # losses, set-aside files, unreadable rows
             timeout = 30 if notice.severity == "error" else 15
-            self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=timeout)  # type: ignore[arg-type]
+            self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=timeout)
         outbox.subscribe_files(self._count_changes)
         self._count_changes()
         if outbox.pending:
