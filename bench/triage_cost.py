@@ -77,10 +77,8 @@ def count_sorts() -> None:
 
 
 async def idle(app: CrmApp, pilot: Any) -> None:
-    from crmtui.service.session import busy_views
-
     def quiet() -> bool:
-        return not any(w.is_running for w in app.workers) and app.session.outbox.quiet and not busy_views()
+        return not any(w.is_running for w in app.workers) and app.session.outbox.quiet and not app.session.rereading()
 
     while not quiet():
         await pilot.pause(0.01)

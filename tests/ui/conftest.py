@@ -97,13 +97,11 @@ async def loaded(pilot: Pilot) -> None:
 
 async def settled(pilot: Pilot) -> None:
     """Wait until no worker runs, the outbox has sent what it can now, and the views re-read after it."""
-    from crmtui.service.session import busy_views
-
     app = pilot.app
 
     def quiet() -> bool:
         outbox = app.session.outbox  # type: ignore[attr-defined]
-        return not any(w.is_running for w in app.workers) and outbox.quiet and not busy_views()
+        return not any(w.is_running for w in app.workers) and outbox.quiet and not app.session.rereading()
 
     await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")
     await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")  # and what they started

@@ -65,7 +65,7 @@ class ContactSession(Session):
     """The contact `contact_id`, seen by the signed-in user; changes are mirrored into `parent`."""
 
     def __init__(self, parent: Session, contact_id: str) -> None:
-        super().__init__(parent.backend, clock=parent._clock, outbox=parent.outbox)
+        super().__init__(parent.backend, clock=parent._clock, outbox=parent.outbox, rereads=parent.rereads)
         self.parent = parent
         self.contact_id = contact_id
         self.account = parent.account

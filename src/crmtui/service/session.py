@@ -55,15 +55,6 @@ def _contact_id(ref: ContactRef) -> str:
     return ref
 
 
-_running: set[asyncio.Task[object]] = set()
-"""Re-reads started by any view after a change settled (tests wait for them)."""
-
-
-def busy_views() -> bool:
-    """Whether a view is still re-reading something after a change settled."""
-    return any(not t.done() for t in _running)
-
-
 def stamp(command: Command, now: dt.datetime) -> Command:
     """Give a new command what it must carry from the moment it is made: its local id and time."""
     command.stamp(now)
@@ -88,8 +79,12 @@ class Session:
         *,
         clock: Callable[[], dt.datetime] | None = None,
         outbox: Outbox | None = None,
+        rereads: set[asyncio.Task[object]] | None = None,
     ) -> None:
+        """`rereads`: shared by the views of one app (a view made from another passes its set), so
+        `settled` and `rereading` see every view's re-reads after changes."""
         self.backend = backend
+        self.rereads: set[asyncio.Task[object]] = rereads if rereads is not None else set()
         self.account: Account | None = None
         self.entries: list[StreamEntry] = []
         self.stream_user_id: str | None = None
@@ -372,8 +367,12 @@ class Session:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        _running.add(task)
-        task.add_done_callback(_running.discard)
+        self.rereads.add(task)
+        task.add_done_callback(self.rereads.discard)
+
+    def rereading(self) -> bool:
+        """Whether a view of this app is still re-reading something after a change settled."""
+        return any(not t.done() for t in self.rereads)
 
     async def settled(self, timeout: float | None = 30) -> bool:
         """Wait until every change is sent (or set aside) and every view's re-reads after them are done."""
@@ -383,7 +382,7 @@ class Session:
             left = None if deadline is None else max(deadline - loop.time(), 0)
             if not await self.outbox.drain(left):
                 return False
-            tasks = [t for t in _running if not t.done()]
+            tasks = [t for t in self.rereads if not t.done()]
             if not tasks:
                 return True
             await asyncio.wait(tasks, timeout=None if deadline is None else max(deadline - loop.time(), 0.01))

@@ -31,7 +31,7 @@ class TeamStream(Session):
     """The stream of `viewing` (a user id, or None for the whole account) and the team counters."""
 
     def __init__(self, main: Session) -> None:
-        super().__init__(main.backend, clock=main._clock, outbox=main.outbox)
+        super().__init__(main.backend, clock=main._clock, outbox=main.outbox, rereads=main.rereads)
         self.main = main
         self.account = main.account
         self.viewing: str | None = None
