@@ -243,7 +243,7 @@ async def test_preview_pane_appears_from_120_columns(make_app) -> None:
         assert contact_name(second.contact) in preview_text(app)  # the pane still shows it
 
 
-async def test_wide_preview_fetches_pending_deals_lazily(make_app, api) -> None:
+async def test_wide_preview_fetches_pending_deals_lazily(make_app, api, sandbox) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
@@ -256,9 +256,13 @@ async def test_wide_preview_fetches_pending_deals_lazily(make_app, api) -> None:
         deals = [d for d in await api.deals(contact_id=target.contact.id) if d.status.value == "pending"]
         assert deals and deals[0].name
 
+        fetch = sandbox.gate.hold("GET", "/api/v3/deals", query={"contact_id": target.contact.id})
         await go_to(pilot, target.contact.id)
         assert "loading…" in preview_text(app)  # at once: the total, while the deals are fetched
         assert deals[0].name not in preview_text(app)
+        await fetch.parked(1)  # the fetch is on its way, held until released
+        assert "loading…" in preview_text(app) and deals[0].name not in preview_text(app)
+        fetch.release()
         await wait_for(pilot, lambda: session.cached_pending_deals(target.contact.id) is not None, what="deals")
         await wait_for(pilot, lambda: deals[0].name in preview_text(app), what="deals in the preview")
         assert "loading…" not in preview_text(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from crmtui.domain.formatting import contact_name
@@ -12,6 +14,7 @@ from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
+from crmtui.ui.screens import team as team_screen
 from crmtui.ui.screens.team import TeamStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 from tests.support.waits import HANG_GUARD
@@ -119,12 +122,32 @@ async def test_enter_on_a_member_loads_their_stream_and_moves_to_the_list(make_a
         )
 
 
-async def test_browsing_the_picker_loads_after_a_pause_and_brackets_step(make_app, sandbox) -> None:
+class HeldPause:
+    """Stands in for the team screen's `asyncio`: its browsing pause lasts until the test ends it.
+
+    "Quickly" then means "before the pause is over", whatever a busy machine makes of 250 ms.
+    """
+
+    def __init__(self) -> None:
+        self.over = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.over.wait()
+
+    def __getattr__(self, name: str):
+        return getattr(asyncio, name)
+
+
+async def test_browsing_the_picker_loads_after_a_pause_and_brackets_step(make_app, sandbox, monkeypatch) -> None:
+    pause = HeldPause()
+    monkeypatch.setattr(team_screen, "asyncio", pause)
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         _, requests, screen = await open_team(pilot)
         loads = len(requests.gets(TEAM_STREAM))
         await pilot.press("tab", "j", "j", "j")  # passing members quickly loads only where it rests
+        assert len(requests.gets(TEAM_STREAM)) == loads  # nothing yet: the pause is not over
+        pause.over.set()
         await wait_for(pilot, lambda: screen.stream.viewing == sandbox.users[2].user_id and screen.stream.loaded)
         await settled(pilot)
         assert [q.get("user_id") for q in requests.gets(TEAM_STREAM)[loads:]] == [sandbox.users[2].user_id]
