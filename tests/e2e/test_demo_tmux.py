@@ -43,7 +43,13 @@ def find_with_filter(session: TmuxSession, text: str) -> str:
     session.send("/")
     session.wait_for("Filter: type to narrow")  # the filter box's placeholder
     session.type(text)
-    return session.wait_for("Today · 1")
+    # The list has narrowed once a row holds the text (the box alone shows it as it is typed; and
+    # "Today · 12" of the whole stream must not pass for "Today · 1").
+    return session.wait_until(
+        lambda screen: any(line.strip() == "Today · 1" for line in screen.splitlines())
+        and any(line.startswith("▌") and text in line for line in screen.splitlines()),
+        f"the list narrowed to {text!r}",
+    )
 
 
 def close_filter(session: TmuxSession) -> None:
@@ -108,7 +114,7 @@ def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path
     assert "Action stream · " in header and "✉" in header, header
 
     app.send("?")
-    help_screen = app.wait_for("Everywhere")  # help's first section
+    help_screen = app.wait_for("Everywhere", "Esc close")  # help's first section, and its footer
     assert "Keys" in help_screen and "Action stream" in help_screen and "Esc close" in help_screen
     app.send("Escape")
     after = app.wait_until_gone("Esc close")

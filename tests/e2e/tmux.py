@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.waits import HANG_GUARD
@@ -52,15 +53,21 @@ class TmuxSession:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
-    def wait_for(self, text: str, timeout: float = HANG_GUARD) -> str:
+    def wait_for(self, text: str, *more: str, timeout: float = HANG_GUARD) -> str:
+        """The screen once `text` (and every one of `more`) is on it: on a busy machine a capture can
+        catch a frame half drawn, so a test waits for everything it then looks at."""
+        return self.wait_until(lambda screen: all(t in screen for t in (text, *more)), repr((text, *more)), timeout)
+
+    def wait_until(self, ready: Callable[[str], bool], what: str, timeout: float = HANG_GUARD) -> str:
+        """The screen once `ready(screen)` holds."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if ready(screen):
                 return screen
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} did not appear within {timeout}s; screen was:\n{screen}")
+        raise AssertionError(f"{what} did not appear within {timeout}s; screen was:\n{screen}")
 
     def wait_until_gone(self, text: str, timeout: float = HANG_GUARD) -> str:
         deadline = time.monotonic() + timeout
