@@ -13,11 +13,28 @@ it is not waited for (Textual's count would never reach zero). Widgets being rem
 was queued before their removal, and are waited for as before.
 
 On a real hang the error names the widgets that had not run their callback, and their state.
+
+After a key press Textual also sleeps in `wait_for_idle`: 20 ms slices until the *process* used
+less than 1 ms of CPU in one (so the sandbox's server thread, answering the app, counts as the app
+being busy), at least twice per key. That is a guess from time, and most of a UI test's wall time.
+Here a press ends when it is done instead: the app and every widget of the screen have run all the
+messages queued on them, including those the press set off (`settle`, rounds of the wait above until
+no queue holds anything); the idle guess left before it only uses this thread's CPU in 5 ms slices.
+
+Each App parses the same CSS (every widget's DEFAULT_CSS and styles/) again; `shared_css` keeps the
+parsed rules for the whole test process (rules are not changed after parsing; the key has the theme's
+variables, so a theme change still parses anew).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+
+import textual.app
+import textual.pilot
+from textual.css.stylesheet import Stylesheet
+from textual.message_pump import MessagePump
 
 from textual.pilot import Pilot, WaitForScreenTimeout
 
@@ -92,5 +109,80 @@ async def wait_for_screen(self: Pilot, timeout: float | None = None) -> bool:
         failed.cancel()
 
 
+SETTLE_ROUNDS = 50
+"""Rounds of waiting after which a screen that keeps itself busy (a spinner's timer) counts as settled."""
+
+
+_handling = 0
+"""Messages being handled right now, on any node (a handler may await: the queue is empty meanwhile)."""
+
+
+def counting(original):
+    async def dispatch(self, message) -> None:
+        global _handling
+        _handling += 1
+        try:
+            await original(self, message)
+        finally:
+            _handling -= 1
+
+    return dispatch
+
+
+def _queued(node) -> bool:
+    """The node has messages queued, or callbacks waiting for its next idle."""
+    return bool(node._message_queue.qsize() or node._pending_message or node._next_callbacks) and not _gone(node)
+
+
+async def settle(self: Pilot, timeout: float | None = None) -> bool:
+    """`wait_for_screen` until the app and every widget of the screen have nothing left to handle."""
+    for _ in range(SETTLE_ROUNDS):
+        if not await wait_for_screen(self, timeout):
+            return False
+        await asyncio.sleep(0)
+        try:
+            nodes = [self.app, *self.app.screen.walk_children(with_self=True)]
+        except Exception:  # noqa: BLE001 - no screen: the app has ended
+            return False
+        if not _handling and not any(_queued(node) for node in nodes):
+            return True
+    return True
+
+
+IDLE_SLICE = 0.005
+IDLE_CPU = 0.0005
+
+
+async def wait_for_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+    """Textual's wait_for_idle measured on this thread (the app's), in 5 ms slices."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while True:
+        cpu = time.thread_time()
+        await asyncio.sleep(IDLE_SLICE)
+        elapsed = loop.time() - start
+        if elapsed >= max_sleep or (elapsed > min_sleep and time.thread_time() - cpu < IDLE_CPU):
+            return
+
+
+_PARSED: dict[tuple, list] = {}
+
+
+def shared_css(original):
+    def parse_rules(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+        rules = _PARSED.get(key)
+        if rules is None:
+            rules = original(self, css, read_from, is_default_rules, tie_breaker, scope)
+            _PARSED[key] = rules
+        return rules
+
+    return parse_rules
+
+
 def install(monkeypatch) -> None:
-    monkeypatch.setattr(Pilot, "_wait_for_screen", wait_for_screen)
+    monkeypatch.setattr(Pilot, "_wait_for_screen", settle)
+    monkeypatch.setattr(MessagePump, "_dispatch_message", counting(MessagePump._dispatch_message))
+    monkeypatch.setattr(textual.app, "wait_for_idle", wait_for_idle)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", wait_for_idle)
+    monkeypatch.setattr(Stylesheet, "_parse_rules", shared_css(Stylesheet._parse_rules))

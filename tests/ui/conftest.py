@@ -22,6 +22,8 @@ from tests.support.waits import HANG_GUARD
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 NARROW = (80, 24)
 WIDE = (160, 45)
+POLL = 0.005
+"""Seconds between looks at a condition being waited for (not a schedule: each look is cheap)."""
 
 
 def frozen_clock() -> dt.datetime:
@@ -80,7 +82,7 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float |
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {limit:g} s waiting for {what}")
-        await pilot.pause(0.02)
+        await asyncio.sleep(POLL)  # the app runs meanwhile (same loop); the check itself is cheap
     await pilot.pause()
 
 
