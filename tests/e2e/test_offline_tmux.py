@@ -34,6 +34,7 @@ def first_row(screen: str) -> str:
 def test_offline_start_and_a_change_kept_until_the_next_online_start(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
     database = Path(demo_env["CRMTUI_DATA_DIR"]) / "demo.sqlite3"
     demo = start_demo(sessions, demo_env, tmp_path, (80, 24))  # online: fills the cache
+    demo.session.wait_for("updated ")  # the whole stream is in (the first rows show before it is)
     quit_app(demo)
     wait_until(lambda: not processes_mentioning(str(database)), "the demo sandbox process to end")
     before = starred(database)
