@@ -385,6 +385,33 @@ async def test_with_a_filter_on_the_footer_still_fits_help_and_quit_at_80_column
         assert stream_list(app).filter_text == "" and footer_labels(app)[-3:] == ["/ Filter", "? Help", "q Quit"]
 
 
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(make_app) -> None:
+    """Moving, typing in the filter or opening a dialog keeps the same key widgets; the filter's keys swap."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+
+        def keys() -> list[object]:
+            return list(stream_screen(app).query_one(Footer).query("FooterKey"))
+
+        before = keys()
+        await pilot.press("j", "j", "k", "d")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert keys() == before and all(a is b for a, b in zip(keys(), before, strict=True))
+        await pilot.press("slash", "j")
+        await settled(pilot)
+        filtering = keys()
+        assert "esc Clear" in footer_labels(app) and not any(k in before for k in filtering)
+        await pilot.press(*"ensen")
+        await settled(pilot)
+        assert all(a is b for a, b in zip(keys(), filtering, strict=True)), "rebuilt for a character typed"
+        await pilot.press("enter", "escape")
+        await settled(pilot)
+        assert footer_labels(app)[-3:] == ["/ Filter", "? Help", "q Quit"]
+
+
 async def test_enter_in_filter_asks_the_server_for_contacts_not_loaded(make_app, api) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:

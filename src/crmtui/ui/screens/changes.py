@@ -21,7 +21,7 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from crmtui.domain.formatting import account_now, contact_name
 from crmtui.domain.models import Account
@@ -32,6 +32,7 @@ from crmtui.store.outbox import Change, SetAside, State
 from crmtui.ui.follow import FollowsServices, follower
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.changes_set_aside import SET_ASIDE_LABEL, Row, SetAsideActions, set_aside_detail, set_aside_rows
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 
 STATE_LABELS = {
@@ -105,7 +106,7 @@ class ChangesScreen(FollowsServices, SetAsideActions):
         yield Static("", id="changes-notice", markup=False)
         yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="change-detail", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._layout(self.size.width)

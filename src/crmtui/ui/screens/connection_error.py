@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from crmtui.backends.errors import (
     AuthError,
@@ -19,6 +19,7 @@ from crmtui.backends.errors import (
 )
 from crmtui.connection_help import explain
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.footer import KeyFooter
 
 _ADDRESS_HINT = "The address comes from --base-url, CRMTUI_BASE_URL or the profile; fix it, then retry."
 
@@ -92,7 +93,7 @@ class ConnectionErrorScreen(CrmScreen[None]):
                 yield Static(message, id="error-message", markup=False)
                 yield Static(hint, id="error-hint", markup=False)
                 yield Static("r retry · q quit", classes="dialog-hint")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def show_error(self, error: BaseException) -> None:
         self.error = error

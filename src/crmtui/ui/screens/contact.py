@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.dom import DOMNode
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import StreamEntry
 from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOTES, SECTIONS, ContactSession
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.contact_edits import ContactEditsMixin
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.contact_details import ContactDetails, render_summary
 from crmtui.ui.widgets.contact_sections import (
     SectionList,
@@ -107,7 +108,7 @@ class ContactDetailScreen(ContactEditsMixin):
                             yield ContactDetails(id="contact-details")
                         else:
                             yield SectionList(id=f"list-{key}")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     # -- triage hooks ------------------------------------------------------------------------------
     def selected_entry(self) -> StreamEntry | None:

@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
 from crmtui.service.notifications import Inbox
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList, describe, heading
 from crmtui.ui.failures import failure_title
@@ -47,7 +48,7 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
         yield Static("", id="notifications-heading")
         yield NotificationList(id="notifications-list")
         yield Static("", id="notification-detail", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
     def notification_list(self) -> NotificationList:

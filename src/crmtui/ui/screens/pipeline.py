@@ -16,7 +16,7 @@ from collections.abc import Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.service.pipeline import PipelineService
@@ -24,6 +24,7 @@ from crmtui.service.pipeline_board import CLOSED_DAYS, Board
 from crmtui.ui.modals.deal_choice import DealChoiceModal
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.screens.pipeline_changes import DealChangesMixin
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.pipeline_board import PipelineBoard
 from crmtui.ui.widgets.pipeline_bar import pipeline_bar
@@ -85,7 +86,7 @@ class PipelineScreen(FollowsServices, DealChangesMixin):
         yield AppHeader(id="header")
         yield Static("", id="pipeline-bar", markup=False)
         yield PipelineBoard(id="pipeline-board")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -9,8 +9,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.inputs import TextInput
-from textual.widgets import Footer, Input, ProgressBar
+from textual.widgets import Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
@@ -60,7 +61,7 @@ class ActionStreamScreen(TriageMixin):
         yield ProgressBar(id="sync-progress", show_eta=False)
         yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
         # The palette (ctrl+p) is in help; its footer label would push "? Help" off 80 columns.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
     def stream_list(self) -> StreamList:

@@ -15,13 +15,14 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Input, OptionList
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
 from crmtui.service.team import TeamStream
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.team_keys import TeamKeysMixin
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.preview import ContactPreview
@@ -69,7 +70,7 @@ class TeamStreamScreen(TeamKeysMixin):
                 yield TeamMemberList(id="team-members")
                 yield ContactPreview(id="team-preview")
         yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="team-filter")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
     def stream_list(self) -> TeamStreamList:
