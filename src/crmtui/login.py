@@ -53,7 +53,7 @@ async def check_credentials(
 ) -> str:
     """GET /bootstrap with the credentials; the user's display name, or LoginFailed.
 
-    `transport` (an httpx transport) is only for tests of answers the sandbox cannot give.
+    `transport`: an httpx transport to use instead of the network (as `OnePageCRMClient` takes one).
     """
     from crmtui.backends.onepagecrm.client import OnePageCRMClient
 

@@ -25,6 +25,7 @@ from crmtui.backends.onepagecrm import wire
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.sandbox.onepagecrm.server import SandboxHandle, SandboxOptions, start_sandbox
 from tests.support.waits import HANG_GUARD
+from tests.support.server_edits import edit_contact
 
 TODAY = dt.date(2026, 3, 10)
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5)
@@ -104,7 +105,7 @@ async def test_mixed_calls_under_chaos_end_typed_and_leave_consistent_state(
     for e in star_targets:
         ops.append(("star", e.contact.id, lambda c, cid=e.contact.id: c.star_contact(cid)))
     for i, e in enumerate(title_targets):
-        ops.append(("title", e.contact.id, lambda c, cid=e.contact.id, i=i: c.update_contact(cid, {"job_title": f"Chaos title {i}"})))
+        ops.append(("title", e.contact.id, lambda c, cid=e.contact.id, i=i: edit_contact(c, cid, {"job_title": f"Chaos title {i}"})))
     for e in with_next:
         ops.append(("done", e.next_action.id, lambda c, aid=e.next_action.id: c.mark_action_done(aid)))
     for i, e in enumerate(deal_targets):

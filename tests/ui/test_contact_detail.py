@@ -10,6 +10,7 @@ from crmtui.domain.models import ActionStatus
 from crmtui.service.contact import ContactSession
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.contact import ContactDetailScreen
+from tests.support.server_edits import edit_contact
 
 from .conftest import NARROW, WIDE, settled, wait_for
 from .contact_support import (
@@ -99,7 +100,7 @@ async def test_details_tab_has_phones_emails_web_addresses_and_custom_fields_by_
         await start(pilot)
         cid = plain_with_next(app).contact.id
         contact = await api.get_contact(cid)
-        await api.client.update_contact(cid, {"background": "Met at the spring expo."})
+        await edit_contact(api.client, cid, {"background": "Met at the spring expo."})
         screen = await open_contact(pilot, cid)
         await pilot.press("tab")  # Actions -> Details
         assert screen.active_section == "details"

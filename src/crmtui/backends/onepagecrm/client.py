@@ -591,20 +591,6 @@ class OnePageCRMClient:
     async def create_contact(self, body: Mapping[str, Any]) -> wire.StreamItem:
         return await self._one(wire.StreamItem, "POST", "contacts", None, body=body)
 
-    async def update_contact(self, contact_id: str, changes: Mapping[str, Any]) -> wire.StreamItem:
-        """Change some fields of a contact, keeping the others.
-
-        PUT /contacts/{id} replaces every writable field, and the spec declares no partial-update
-        parameter, so this reads the contact, applies `changes` (request field names) and sends
-        the whole contact back.
-        """
-        unknown = set(changes) - set(CONTACT_WRITABLE)
-        if unknown:
-            raise TypeError(f"not writable contact field(s): {', '.join(sorted(unknown))}")
-        current = await self.get_contact(contact_id)
-        body = {**contact_body(current.contact), **changes}
-        return await self.replace_contact(contact_id, body)
-
     async def replace_contact(self, contact_id: str, body: Mapping[str, Any]) -> wire.StreamItem:
         """PUT /contacts/{id}: every writable field the body leaves out is cleared."""
         return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}", None, body=body)
