@@ -24,7 +24,9 @@ from crmtui import paths
 if TYPE_CHECKING:
     from crmtui.backends.registry import Connection
 
-START_TIMEOUT = 20.0
+SLOW_START = 5.0
+"""Seconds after which the launcher says it is still starting the sandbox (it keeps waiting: on a busy
+machine a start may take long, and a child that fails ends the wait by exiting)."""
 STOP_TIMEOUT = 5.0
 DEMO_DB_NAME = "demo.sqlite3"
 
@@ -102,8 +104,11 @@ def _stderr_tail(handle: IO[bytes], limit: int = 2000) -> str:
     return text[-limit:]
 
 
-def _read_first_line(proc: subprocess.Popen[bytes], timeout: float) -> tuple[str | None, threading.Thread]:
-    """The child's first stdout line, or None if it did not come in time. Then keep draining."""
+def _read_first_line(
+    proc: subprocess.Popen[bytes], timeout: float | None, on_slow: Callable[[], None] | None = None
+) -> tuple[str | None, threading.Thread]:
+    """The child's first stdout line ("" if it exited first), or None if `timeout` passed first (None:
+    no limit; `on_slow` is called once after SLOW_START seconds). Then keep draining."""
     result: list[str] = []
     got = threading.Event()
 
@@ -122,6 +127,8 @@ def _read_first_line(proc: subprocess.Popen[bytes], timeout: float) -> tuple[str
 
     thread = threading.Thread(target=reader, name="crmtui-demo-stdout", daemon=True)
     thread.start()
+    if on_slow is not None and (timeout is None or timeout > SLOW_START) and not got.wait(SLOW_START):
+        on_slow()
     if not got.wait(timeout) or not result:
         return None, thread
     return result[0], thread
@@ -143,10 +150,14 @@ def demo_sandbox(
     reset: bool = False,
     *,
     data: Path | None = None,
-    timeout: float = START_TIMEOUT,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Connection]:
-    """Start the sandbox subprocess and yield a Connection to it; stop it on exit."""
+    """Start the sandbox subprocess and yield a Connection to it; stop it on exit.
+
+    Waits for the sandbox as long as it is starting (`timeout`: at most that many seconds), saying so
+    on stderr after a few seconds; Ctrl+C stops the wait.
+    """
     from crmtui.backends.registry import Connection
 
     source = os.environ if env is None else env
@@ -171,7 +182,7 @@ def demo_sandbox(
             raise DemoError(f"cannot start the demo sandbox: {exc.strerror or exc}") from None
         drain: threading.Thread | None = None
         try:
-            line, drain = _read_first_line(proc, timeout)
+            line, drain = _read_first_line(proc, timeout, _say_still_starting)
             if line is None:
                 raise DemoError(
                     f"the demo sandbox did not start within {timeout:g} s"
@@ -199,6 +210,10 @@ def demo_sandbox(
                 drain.join(1.0)
             if proc.stdout is not None and (drain is None or not drain.is_alive()):
                 proc.stdout.close()
+
+
+def _say_still_starting() -> None:
+    print("Still starting the demo sandbox (Ctrl+C stops)…", file=sys.stderr, flush=True)
 
 
 def _tail_suffix(stderr_file: IO[bytes]) -> str:

@@ -16,6 +16,7 @@ import pytest
 from keyring.backends import fail
 
 from crmtui.config import load_config, resolve_connection
+from crmtui import demo
 from crmtui.demo import DemoError, demo_sandbox
 from crmtui.login import LoginFailed, check_credentials, run_login
 from tests.support.waits import HANG_GUARD
@@ -230,3 +231,36 @@ def test_demo_data_file_is_private(tmp_path: Path) -> None:
         pass
     for part in data.parent.iterdir():
         assert stat.S_IMODE(part.stat().st_mode) == 0o600, part.name
+
+
+def test_a_slow_sandbox_start_is_waited_for_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fixed start deadline: a busy machine may take long; the launcher says it is still starting."""
+    monkeypatch.setattr(demo, "SLOW_START", 0.01)
+    said: list[str] = []
+    child = subprocess.Popen(  # prints its line only once told to, long after the slow-start mark
+        [sys.executable, "-c", "import sys; sys.stdin.readline(); print('listening on http://x user_id=u api_key=k')"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    try:
+        def slow() -> None:
+            said.append("slow")
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            child.stdin.flush()
+
+        line, drain = demo._read_first_line(child, None, slow)
+        assert said == ["slow"] and line is not None and line.startswith("listening on http://x")
+    finally:
+        child.kill()
+        child.wait()
+    drain.join(HANG_GUARD)
+
+
+def test_a_sandbox_that_exits_before_starting_ends_the_wait() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"], stdout=subprocess.PIPE)
+    try:
+        line, drain = demo._read_first_line(child, None, None)
+    finally:
+        child.wait()
+    assert line == ""
+    drain.join(HANG_GUARD)
