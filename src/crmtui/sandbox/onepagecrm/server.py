@@ -245,20 +245,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return "lose"
         return None
 
-    def _authenticate(self) -> dict:
-        header = self.headers.get("Authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "basic" or not token:
-            raise ApiError(401, "Authorization data not found", "authorization_data_not_found", "Cannot find suitable authorization data or data provided is not complete.")
-        try:
-            user_id, sep, api_key = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            user_id, sep, api_key = "", "", ""
-        user = self.server.state.authenticate(user_id, api_key) if sep else None
-        if user is None:
-            raise ApiError(401, "Invalid authorization data", "invalid_auth_data", "The user ID or API key is wrong.")
-        return user
-
     def _gate(self, raw: bytes, stage: str) -> bool:
         """Pass the server's gate (parked while a test holds this request); False: the sandbox stopped."""
         parts = urlsplit(self.path)
@@ -310,29 +296,50 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, payload)
 
     def _dispatch(self, raw: bytes) -> tuple[int, dict]:
-        parts = urlsplit(self.path)
-        path = parts.path.rstrip("/")
-        if not path.startswith(API_PREFIX):
-            raise ApiError(404, "Resource not found", "resource_not_found", f"No such endpoint: {parts.path}")
-        path = path[len(API_PREFIX) :] or "/"
-        if path.endswith(".json"):
-            path = path[: -len(".json")]
-        user = self._authenticate()
-        handler, params = self.server.router.match(self.command, path)
-        body: dict = {}
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise ApiError(400, "Invalid JSON", "invalid_json", "The request body is not valid JSON.") from None
-            if not isinstance(body, dict):
-                raise ApiError(400, "Invalid JSON", "invalid_json", "The request body must be a JSON object.")
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        req = Request(self.command, path, query, body, user, self.server.state, params)
-        reply = handler(req)
-        state = self.server.state
-        payload = {"status": 0, "message": "OK", "timestamp": state.timestamp(), "data": reply.data, **reply.extra}
-        return reply.status, payload
+        return dispatch(self.server.router, self.server.state, self.command, self.path, self.headers.get("Authorization"), raw)
+
+
+def authenticate(state: SandboxState, header: str | None) -> dict:
+    """The user of a Basic Authorization header, or the API's 401."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic" or not token:
+        raise ApiError(401, "Authorization data not found", "authorization_data_not_found", "Cannot find suitable authorization data or data provided is not complete.")
+    try:
+        user_id, sep, api_key = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        user_id, sep, api_key = "", "", ""
+    user = state.authenticate(user_id, api_key) if sep else None
+    if user is None:
+        raise ApiError(401, "Invalid authorization data", "invalid_auth_data", "The user ID or API key is wrong.")
+    return user
+
+
+def dispatch(router: Router, state: SandboxState, method: str, target: str, authorization: str | None, raw: bytes) -> tuple[int, dict]:
+    """One API call, past the gate and chaos: (status, the JSON envelope), or ApiError.
+
+    What the HTTP handler calls for each request; `bench/test_costs.py` calls it without HTTP.
+    """
+    parts = urlsplit(target)
+    path = parts.path.rstrip("/")
+    if not path.startswith(API_PREFIX):
+        raise ApiError(404, "Resource not found", "resource_not_found", f"No such endpoint: {parts.path}")
+    path = path[len(API_PREFIX) :] or "/"
+    if path.endswith(".json"):
+        path = path[: -len(".json")]
+    user = authenticate(state, authorization)
+    handler, params = router.match(method, path)
+    body: dict = {}
+    if raw.strip():
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ApiError(400, "Invalid JSON", "invalid_json", "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid JSON", "invalid_json", "The request body must be a JSON object.")
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    reply = handler(Request(method, path, query, body, user, state, params))
+    payload = {"status": 0, "message": "OK", "timestamp": state.timestamp(), "data": reply.data, **reply.extra}
+    return reply.status, payload
 
 
 @dataclass
