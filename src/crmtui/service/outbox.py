@@ -149,6 +149,8 @@ class Outbox(SetAsideReview):
         self._unsettled: list[tuple[Change, Command]] = []
         self._review: list[tuple[Change, Command | None]] = []
         self._ids: dict[str, str] = {}
+        self._with_ids: dict[int, tuple[Command, int, Command]] = {}
+        """with_server_ids' answers: id(command) -> (command, len(self._ids) then, answer)."""
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -220,11 +222,13 @@ class Outbox(SetAsideReview):
             store.prune()
             changes = store.changes()
             self._ids = store.local_ids()
+            self._with_ids.clear()
         except sqlite3.DatabaseError as exc:
             if not damaged(exc):
                 raise
             store._start_afresh(str(exc))  # damaged where the quick check did not look: set aside
             changes, self._ids = [], {}
+            self._with_ids.clear()
         return changes
 
     def start(self) -> None:
@@ -531,9 +535,16 @@ class Outbox(SetAsideReview):
         """The command with the local ids the server has given ids for replaced (others kept)."""
         if not self._ids:
             return command
+        known = self._with_ids.get(id(command))  # every view redraw asks again for each change shown
+        if known is not None and known[0] is command and known[1] == len(self._ids):  # ids are only added
+            return known[2]
         data = command.model_dump(mode="json")
         resolved = _substitute(data, self._ids, set())
-        return command if resolved == data else command_from_dict(resolved)
+        answer = command if resolved == data else command_from_dict(resolved)
+        if len(self._with_ids) >= 4096:
+            self._with_ids.clear()
+        self._with_ids[id(command)] = (command, len(self._ids), answer)
+        return answer
 
     def _resolved(self, command: Command) -> Command:
         """The command as it is sent: local ids replaced by the server's."""

@@ -254,7 +254,19 @@ class Session:
             self.show_server_stream(entries)
 
     def entry(self, contact: ContactRef) -> StreamEntry | None:
-        return find_entry(self.entries, _contact_id(contact))
+        """The contact's row: found by its sort key while the list is in order (every outbox event
+        asks, so this must not walk thousands of rows), else by looking through the list."""
+        contact_id = _contact_id(contact)
+        if self._in_order():
+            key = self._order_of.get(contact_id)
+            if key is None:
+                return None  # in order, every row has its key: not in this stream
+            at = bisect.bisect_left(self._order, key)
+            while at < len(self.entries) and self._order[at] == key:  # equal keys: look among them
+                if self.entries[at].contact.id == contact_id:
+                    return self.entries[at]
+                at += 1
+        return find_entry(self.entries, contact_id)
 
     def server_copy(self, contact_id: str) -> StreamEntry | None:
         """The contact as the server last said, without the changes on their way."""
