@@ -121,6 +121,7 @@ def fake_ui(monkeypatch: pytest.MonkeyPatch):
 
     class FakeBackend(tuple):
         name = "fake"
+        address = "http://fake.invalid/api"
         capabilities = frozenset()
 
     module = types.ModuleType("crmtui.ui.app")

@@ -318,6 +318,8 @@ class Backend(Protocol):
     """What every backend has. The rest is in `features`, one family at a time."""
 
     name: str
+    address: str
+    """The server's API address, as the person configured it (for messages such as "cannot reach …")."""
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -99,6 +99,7 @@ class CachedBackend:
         self.offline = offline
         """Never use the network (crmtui --offline)."""
         self.name = inner.name
+        self.address = inner.address
         self._capabilities: frozenset[Capability] = frozenset()
         """Restored with the account from the cache (empty: the backend's own are the ones)."""
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))

@@ -75,6 +75,7 @@ class OnePageCRMBackend:
 
     def __init__(self, client: OnePageCRMClient) -> None:
         self.client = client
+        self.address = client.base_url
         self.account: Account | None = None
         self.features = Features(
             action_stream=self, team_stream=self, contacts=self, deals=self, history=self, notifications=self

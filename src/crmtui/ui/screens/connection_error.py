@@ -60,15 +60,6 @@ def describe_error(error: BaseException, base_url: str | None = None) -> tuple[s
     return "Could not load your CRM", f"Unexpected problem ({type(error).__name__}).", "Retry, or quit and report it."
 
 
-def api_address(backend: object) -> str | None:
-    """The API address `backend` talks to, when it tells (the OnePageCRM backend's client does)."""
-    for holder in (backend, getattr(backend, "client", None)):
-        url = getattr(holder, "base_url", None)
-        if isinstance(url, str) and url:
-            return url
-    return None
-
-
 class ConnectionErrorScreen(CrmScreen[None]):
     """Full-screen explanation of why the first connection failed."""
 
@@ -82,8 +73,7 @@ class ConnectionErrorScreen(CrmScreen[None]):
         self.error = error
 
     def _describe(self, error: BaseException) -> tuple[str, str, str]:
-        session = getattr(self.app, "session", None)
-        return describe_error(error, api_address(getattr(session, "backend", None)))
+        return describe_error(error, self.app.session.backend.address or None)
 
     def compose(self) -> ComposeResult:
         title, message, hint = self._describe(self.error)
