@@ -111,7 +111,7 @@ class ActionStreamScreen(TriageMixin):
         total = len(self.session.entries)
         lst = self.stream_list
         title = f"Action stream · {total:,}"
-        done, expected = getattr(self.app, "load_progress", (0, 0))
+        done, expected = self.app.load_progress
         if expected and done < expected:  # rows painted mid-sync are not the whole stream yet
             title = "Action stream · syncing…"  # the counts: the header's "loading N/M" and the bar
         if lst.filter_text:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from crmtui.domain.formatting import format_time
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from crmtui.ui.app import CrmApp
 
 
 class AppHeader(Widget):
@@ -16,40 +23,42 @@ class AppHeader(Widget):
     AppHeader { height: 1; background: $panel; color: $foreground; }
     """
 
+    if TYPE_CHECKING:  # at run time Textual's own `app` property answers, unchanged
+        app = getters.app(CrmApp)
+
     title: reactive[str] = reactive("")
     """The screen's title, e.g. "Action stream · 312"."""
 
     def on_mount(self) -> None:
         app = self.app
         for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes", "review_changes", "offline_since"):
-            if hasattr(app, name):
-                self.watch(app, name, self._redraw, init=False)
+            self.watch(app, name, self._redraw, init=False)
 
     def _redraw(self, _value: object) -> None:
         self.refresh()
 
     def render(self) -> Text:
         app = self.app
-        user = getattr(app, "account_label", "") or "connecting…"
-        session = getattr(app, "session", None)
-        account = getattr(session, "account", None)
-        sync = getattr(app, "sync_status", "")
-        error = getattr(app, "sync_error", "")
-        unread = getattr(app, "unread_count", 0)
+        user = app.account_label or "connecting…"
+        session = app.session
+        account = session.account
+        sync = app.sync_status
+        error = app.sync_error
+        unread = app.unread_count
         badge = Text(" crmtui ", "bold reverse")
-        if getattr(app, "unencrypted", False):
+        if app.unencrypted:
             badge.append(" ⚠ http ", "bold white on red")  # the key crosses the network in clear: always in sight
         left = Text.assemble(badge, " ", (user, "bold"))
         if self.title:
             left.append(f"  {self.title}")
         right = Text()
-        saving = getattr(app, "pending_changes", 0)
-        review = getattr(app, "review_changes", 0)
-        offline = getattr(app, "offline_since", None)
+        saving = app.pending_changes
+        review = app.review_changes
+        offline = app.offline_since
         if review:
             right.append(f"⚠ {review} to review", style="bold red")
             right.append("  ")
-        if getattr(app, "offline_mode", False):
+        if app.offline_mode:
             right.append("offline mode", style="bold yellow")
             if saving:
                 right.append(f" · {saving} unsent", style="bold")
@@ -59,8 +68,7 @@ class AppHeader(Widget):
             if saving:
                 right.append(f" · {saving} unsent", style="bold")
         else:
-            outbox = getattr(session, "outbox", None)
-            if saving and outbox is not None and outbox.paused:
+            if saving and session.outbox.paused:
                 right.append(f"{saving} unsent", style="bold yellow")  # nothing goes out: say so, not "saving"
                 right.append("  ")
             elif saving:
