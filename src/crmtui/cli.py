@@ -114,7 +114,6 @@ def _run_ui(
             theme=theme,
             on_theme_change=_theme_saver(),
             refresh_seconds=refresh_seconds,
-            offline=offline,
             unencrypted=unencrypted(connection.base_url),
             **({"clock": clock} if clock is not None else {}),
         )

@@ -133,5 +133,5 @@ def on_backend(backend, **kwargs) -> CrmApp:
     kwargs.setdefault("refresh_seconds", 0)
     kwargs.setdefault("cursor_blink", False)
     outbox = kwargs.pop("outbox", None) or Outbox(backend, base_delay=0.05, max_delay=0.5)
-    session = compose(backend, outbox=outbox, local_copy=False, offline=kwargs.get("offline", False), clock=clock)
+    session = compose(backend, outbox=outbox, local_copy=False, offline=kwargs.pop("offline", False), clock=clock)
     return CrmApp(session, **kwargs)

@@ -50,7 +50,7 @@ def cached_app(sandbox, files: Files, *, base_url: str | None = None, offline: b
     cache = Cache(files.cache, owner=files.owner).open()
     outbox = Outbox(inner, OutboxStore(files.outbox), base_delay=0.05, max_delay=0.3)
     session = compose(inner, cache=cache, outbox=outbox, offline=offline, clock=frozen_clock)
-    return CrmApp(session, refresh_seconds=0, cursor_blink=False, offline=offline)
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False)
 
 
 async def _count(requests: list | None, request: httpx.Request) -> None:

@@ -114,7 +114,7 @@ def fake_ui(monkeypatch: pytest.MonkeyPatch):
     def run_app(session, *, theme, on_theme_change, refresh_seconds, **options):
         calls.update(
             backend=session.backend.inner, cached=session.backend, outbox=session.outbox, local=session.local,
-            theme=theme, refresh_seconds=refresh_seconds, **options,
+            offline=session.offline, theme=theme, refresh_seconds=refresh_seconds, **options,
         )
         on_theme_change("dracula")
         return 0
@@ -153,6 +153,7 @@ def test_offline_flag_reaches_the_app(fake_ui: dict, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ONEPAGECRM_API_KEY", "k1")
     assert cli.main(["--offline"]) == 0
     assert fake_ui["offline"] is True and fake_ui["cached"].offline is True
+    assert fake_ui["outbox"].paused  # held: nothing is sent in offline mode
 
 
 def test_theme_flag_overrides_the_saved_theme(fake_ui: dict, monkeypatch: pytest.MonkeyPatch) -> None:

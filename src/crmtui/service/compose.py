@@ -48,4 +48,7 @@ def compose(
         sender.clock = clock
     session = Session(reads, clock=clock, outbox=sender)
     session.local = local
+    session.offline = offline
+    if offline:
+        sender.hold("Offline mode: your changes are kept and sent when you start crmtui online")
     return session

@@ -93,6 +93,8 @@ class Session:
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.local: LocalCopy | None = None
         """The local copy reads fall back on (set by the composition root, `service.compose`)."""
+        self.offline = False
+        """crmtui --offline: reads never use the network; changes wait in the (held) outbox."""
         self.changes: Signal[Changed] = Signal()
         """Emitted after every change of `entries`, with the contacts that changed."""
         self._pending_deals: dict[str, list[Deal]] = {}

@@ -130,7 +130,6 @@ class CrmApp(App[int]):
         refresh_seconds: float = 60,
         clock: Clock | None = None,
         cursor_blink: bool = True,
-        offline: bool = False,
         unencrypted: bool = False,
     ) -> None:
         """`session`: the finished service from the composition root (`crmtui.service.compose`)."""
@@ -138,8 +137,8 @@ class CrmApp(App[int]):
         self.unencrypted = unencrypted
         """The person allowed plain http to another machine: the header warns on every screen."""
         self._drop_controls = DropControlCharacters()
-        self.offline_mode = offline
-        """crmtui --offline: the cache only; changes wait in the outbox for an online start."""
+        self.offline_mode = session.offline
+        """crmtui --offline (the composition root's): the cache only; changes wait in the outbox."""
         self.cursor_blink = cursor_blink
         self.clock: Clock = clock or session.clock
         self.session = session
@@ -148,8 +147,6 @@ class CrmApp(App[int]):
         # sees (one line and crash.log), not a line in a log nobody reads.
         self.session.outbox.subscribe(self._heard)
         self.session.outbox.listener_failed = self._view_failed
-        if offline:
-            self.session.outbox.hold("Offline mode: your changes are kept and sent when you start crmtui online")
         self.cache_notice: str | None = None
         """Said once on start: the cache was damaged and rebuilt."""
         self.refresh_seconds = refresh_seconds
@@ -516,7 +513,7 @@ def run_app(
 ) -> int:
     """Run the UI until the user quits; returns the exit code (1, with one line on stderr, after a bug).
 
-    `session`: from the composition root (`crmtui.service.compose`); `options`: offline, unencrypted (see CrmApp).
+    `session`: from the composition root (`crmtui.service.compose`); `options`: unencrypted, cursor_blink (see CrmApp).
     """
     from crmtui.ui.crash import run_guarded
 
