@@ -43,14 +43,15 @@ def test_every_method_is_written_out_on_the_wrapper(family) -> None:
 def test_nothing_reaches_the_backend_behind_the_cache_unnamed() -> None:
     assert not hasattr(CachedBackend, "__getattr__")
     assert not hasattr(CachedBackend, "__getattribute__") or CachedBackend.__getattribute__ is object.__getattribute__
-    core = {"connect", "close", "server_time", "capabilities", "features", "name"}
-    assert core <= set(dir(CachedBackend)) | {"name"}
+    core = {"connect", "close", "server_time", "capabilities", "features", "name", "address"}
+    assert core <= set(dir(CachedBackend)) | {"name", "address"}
 
 
 class _Partial:
     """A backend with only some families: the cache offers exactly those."""
 
     name = "partial"
+    address = "https://partial.invalid/api"
     capabilities = frozenset()
 
     def __init__(self) -> None:

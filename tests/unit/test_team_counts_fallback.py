@@ -9,6 +9,8 @@ from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 class _Client:
     """Answers the two calls `team_counts` may make; records which ones it made."""
 
+    base_url = "https://team.invalid/api/v3"
+
     def __init__(self, listing: dict, boot: dict) -> None:
         self.listing, self.boot, self.calls = listing, boot, []
 
