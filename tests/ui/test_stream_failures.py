@@ -15,7 +15,7 @@ from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.header import AppHeader
 
-from .conftest import all_sent, NARROW, retried, settled
+from .conftest import NARROW, all_sent, retried, settled, wait_for
 from .stream_support import (
     History,
     entry_of,
@@ -156,7 +156,8 @@ async def test_a_throttled_change_stays_and_goes_through_when_the_server_lets_it
         await retried(pilot)
         assert entry_of(app, cid).contact.starred and (await row_line(pilot, cid)).startswith("▌ ★")  # still as made
         assert "saving…" in header(app) and not notes.find("not saved")
-        assert len(requests.writes()) > 1  # throttling is retried
+        await wait_for(pilot, lambda: len(requests.writes()) > 1, what="the throttled change tried again")
+        assert entry_of(app, cid).contact.starred and not notes.find("not saved")  # still as made, nothing lost
         assert not sandbox.state.tables["contacts"][cid].get("starred", False)
 
         sandbox.options.throttle_rate = 0.0
