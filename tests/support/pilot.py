@@ -18,8 +18,9 @@ After a key press Textual also sleeps in `wait_for_idle`: 20 ms slices until the
 less than 1 ms of CPU in one (so the sandbox's server thread, answering the app, counts as the app
 being busy), at least twice per key. That is a guess from time, and most of a UI test's wall time.
 Here a press ends when it is done instead: the app and every widget of the screen have run all the
-messages queued on them, including those the press set off (`settle`, rounds of the wait above until
-no queue holds anything); the idle guess left before it only uses this thread's CPU in 5 ms slices.
+messages queued on them, including those the press set off, and the screen has run the callbacks
+waiting for its next refresh (`settle`, rounds of the wait above until nothing is left); the idle
+guess left before it only uses this thread's CPU in 5 ms slices.
 
 Each App parses the same CSS (every widget's DEFAULT_CSS and styles/) again; `shared_css` keeps the
 parsed rules for the whole test process (rules are not changed after parsing; the key has the theme's
@@ -134,16 +135,61 @@ def _queued(node) -> bool:
     return bool(node._message_queue.qsize() or node._pending_message or node._next_callbacks) and not _gone(node)
 
 
+NUDGE = 0.05
+"""Seconds between prompts to a screen whose after-refresh callbacks have not run (not a schedule:
+the wait ends as soon as they have)."""
+
+
+async def after_refresh(self: Pilot, screen) -> bool:
+    """Wait until the screen has run the callbacks queued to run after its next refresh.
+
+    `call_after_refresh` (the footer rebuilding its keys, a list scrolling to its cursor) does not
+    queue a message: the callback waits in the screen's own list until the screen's update timer
+    has repainted, a frame later. Ours goes at the end of that list, so it runs after all of them.
+    Returns False if the app raised meanwhile.
+    """
+    ran = asyncio.Event()
+    screen._invoke_later(ran.set, screen)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HANG_GUARD
+    failed = asyncio.ensure_future(self.app._exception_event.wait())
+    try:
+        while not ran.is_set():
+            if _gone(screen):
+                return True
+            left = deadline - loop.time()
+            if left <= 0:
+                raise WaitForScreenTimeout(f"Waited {HANG_GUARD:g} s for {screen!r} to refresh")
+            waiting = asyncio.ensure_future(ran.wait())
+            done, _ = await asyncio.wait({waiting, failed}, timeout=min(NUDGE, left), return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            if failed in done:
+                return False
+            # The list runs on the screen's next idle, or on its update timer when it has something
+            # to repaint; a screen that lost its place or had its timer paused by a layout pass gets
+            # neither until a message comes. Prompting idle brings that message.
+            screen.check_idle()
+        return True
+    finally:
+        failed.cancel()
+
+
 async def settle(self: Pilot, timeout: float | None = None) -> bool:
-    """`wait_for_screen` until the app and every widget of the screen have nothing left to handle."""
+    """`wait_for_screen` until the app and every widget of the screen have nothing left to handle,
+    and the screen has run what was waiting for its next refresh."""
     for _ in range(SETTLE_ROUNDS):
         if not await wait_for_screen(self, timeout):
             return False
         await asyncio.sleep(0)
         try:
-            nodes = [self.app, *self.app.screen.walk_children(with_self=True)]
+            screen = self.app.screen
+            nodes = [self.app, *screen.walk_children(with_self=True)]
         except Exception:  # noqa: BLE001 - no screen: the app has ended
             return False
+        if screen._callbacks:
+            if not await after_refresh(self, screen):
+                return False
+            continue  # what those callbacks did (a footer rebuilt) may have queued more
         if not _handling and not any(_queued(node) for node in nodes):
             return True
     return True
