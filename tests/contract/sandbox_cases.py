@@ -153,6 +153,57 @@ def _(ctx: Ctx) -> None:
     ctx.new_contact(emails=emails, phones=[{"type": "mobile", "value": "+353 1 234"}], company_name="Acme")
 
 
+@case("contact_create_every_field")
+def _(ctx: Ctx) -> None:
+    boot = ctx.data("GET", "/bootstrap.json")
+    field = boot["custom_fields"][0]
+    body = {
+        "title": "Ms", "first_name": "Zoë", "last_name": "Quinlan", "job_title": "Head of Ops", "starred": True,
+        "company_name": "Quinlan Freight", "background": "Called about rates.", "tags": ["Inbound"],
+        "phones": [{"type": "mobile", "value": "+353 87 555 0101"}], "emails": [{"type": "work", "value": "zoe@q.example"}],
+        "urls": [{"type": "linkedin", "value": "https://www.linkedin.com/in/zq"}],
+        "address_list": [{"address": "1 Dock Road", "city": "Cork", "country_code": "IE", "type": "work"}],
+        "status_id": boot["statuses"][1]["id"], "lead_source_id": boot["lead_sources"][0]["id"],
+        "owner_id": ctx.handle.users[1].user_id,
+        "custom_fields": [{"custom_field": {"id": field["id"]}, "value": field["choices"][0]}],
+    }
+    made = ctx.data("POST", "/contacts.json", 201, json=body)
+    assert made["contact"]["company_id"] == made["company"]["id"]
+    company = ctx.data("GET", "/companies.json", params={"name": "quinlan"})["companies"]
+    ctx.data("POST", "/contacts.json", 201, json={"first_name": "By", "company_id": company[0]["company"]["id"]})
+
+
+@case("contact_create_400_validation")
+def _(ctx: Ctx) -> None:
+    for body in (
+        {"first_name": "No last name"},
+        {"last_name": "Mail", "emails": [{"type": "work", "value": "not-an-email"}]},
+        {"last_name": "Phone", "phones": [{"type": "pager", "value": "123"}]},
+        {"last_name": "L" * 26},
+        {"last_name": "Too many", "address_list": [{"city": "A"}, {"city": "B"}, {"city": "C"}]},
+        {"last_name": "Firm", "company_id": NO_ID},
+    ):
+        error = ctx.call("POST", "/contacts.json", 400, json=body).json()
+        assert error["error_name"] == "invalid_request_data" and error["errors"], error
+
+
+@case("companies_list")
+def _(ctx: Ctx) -> None:
+    ctx.call("GET", "/companies.json")
+    ctx.call("GET", "/companies.json", params={"name": "a", "page": "2", "per_page": "3"})
+    ctx.call("GET", "/companies.json", params={"sort_by": "name", "order": "desc", "letter": "b", "phone": "353"})
+    ctx.call("GET", "/companies.json", 400, params={"sort_by": "shoe_size"})
+
+
+@case("contacts_list_search_email_phone")
+def _(ctx: Ctx) -> None:
+    ctx.new_contact(last_name="Searchable", emails=[{"type": "work", "value": "find@me.example"}],
+                    phones=[{"type": "work", "value": "+353 1 555 0199"}])
+    for params in ({"search": "searchable"}, {"email": "find@me.example"}, {"phone": "555 0199"}):
+        found = ctx.data("GET", "/contacts.json", params={"team": "true", **params})["contacts"]
+        assert [c["contact"]["last_name"] for c in found] == ["Searchable"], params
+
+
 @case("contact_get")
 def _(ctx: Ctx) -> None:
     ctx.call("GET", f"/contacts/{ctx.new_contact()}.json")

@@ -15,7 +15,7 @@ from crmtui.backends.errors import Offline
 from crmtui.backends.http import RetryPolicy
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
-from crmtui.domain.models import ActionStatus, StreamEntry
+from crmtui.domain.models import ActionStatus, Contact, StreamEntry
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.store import Cache, identity
 
@@ -190,3 +190,43 @@ async def test_a_contact_re_read_here_is_kept_for_the_next_refresh(sandbox, cach
     again = {e.contact.id: e for e in await backend.features.action_stream.action_stream_all()}
     same(again, await full_stream(sandbox))
     await backend.close()
+
+
+async def test_companies_are_served_offline_from_the_cache_after_one_online_read(sandbox, cache) -> None:
+    backend = CachedBackend(inner_backend(sandbox), cache)
+    await backend.connect()
+    contacts = backend.features.contacts
+    made = await contacts.create_contact(Contact(id="", last_name="Cached", company_name="Cachet Couriers"))  # a write: sent
+    assert made.company is not None and made.company.name == "Cachet Couriers"
+    every = await contacts.companies()
+    assert "Cachet Couriers" in {c.name for c in every} and not backend.stale
+    searched = await contacts.companies("cou")
+    assert searched and all("cou" in c.name.casefold() for c in searched)
+    await flush_cache_writes()
+    await backend.close()
+
+    counter = Counting()
+    offline = CachedBackend(inner_backend(sandbox, counter), cache, offline=True)
+    await offline.connect()
+    assert await offline.features.contacts.companies() == every and offline.stale
+    assert await offline.features.contacts.companies("cou") == searched
+    # A name never searched online: looked for in the whole list read before.
+    assert [c.name for c in await offline.features.contacts.companies("CACHET")] == ["Cachet Couriers"]
+    with pytest.raises(Offline, match="needs a connection"):
+        await offline.features.contacts.find_contacts(search="Cached")  # a search of the server: never cached
+    assert counter.requests == 0
+    await offline.close()
+
+    dead = CachedBackend(inner_backend(sandbox, base_url="http://127.0.0.1:9/api/v3"), cache)
+    await dead.connect()
+    assert await dead.features.contacts.companies() == every and dead.stale  # the server out of reach: the same
+    await dead.close()
+
+
+async def test_companies_never_read_are_not_made_up_offline(sandbox, cache) -> None:
+    offline = CachedBackend(inner_backend(sandbox), cache, offline=True)
+    with pytest.raises(Offline, match="not in the local cache"):
+        await offline.features.contacts.companies()
+    with pytest.raises(Offline, match="not in the local cache"):
+        await offline.features.contacts.companies("acme")
+    await offline.close()

@@ -47,6 +47,8 @@ READS: dict[str, dict[str, Read]] = {
     "contacts": {
         "get_contact": lambda api, ids: api.get_contact(ids["contact"]),
         "contact_entry": lambda api, ids: api.contact_entry(ids["contact"]),
+        "companies": lambda api, ids: api.companies(),
+        "find_contacts": lambda api, ids: api.find_contacts(search="a"),
     },
     "deals": {
         "pipelines": lambda api, ids: api.pipelines(),

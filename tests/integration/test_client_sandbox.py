@@ -433,6 +433,29 @@ async def test_list_and_get_contacts(client: OnePageCRMClient, sandbox: SandboxH
         await client.get_contact("0" * 24)
 
 
+async def test_list_companies_pages_by_name_and_filters(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
+    companies = sandbox.state.tables["companies"]
+    expected = sorted(companies.values(), key=lambda c: (c["name"].casefold(), c["id"]))
+    page = await client.list_companies(per_page=3, page=2)
+    assert [c.id for c in page.items] == [c["id"] for c in expected[3:6]]
+    assert (page.total_count, page.page, page.per_page) == (len(companies), 2, 3)
+    assert page.max_page == -(-len(companies) // 3)
+    first = page.items[0]
+    seeded = expected[3]
+    assert (first.name, first.phone, first.url, first.description) == (
+        seeded["name"], seeded["phone"], seeded["url"], seeded["description"],
+    )
+    assert first.address is not None and first.address.city == seeded["address"]["city"]
+    assert [c.id for c in await client.list_companies_all()] == [c["id"] for c in expected]
+    needle = seeded["name"][:3].lower()
+    named = await client.list_companies_all(name=needle)
+    assert [c.id for c in named] == [c["id"] for c in expected if needle in c["name"].casefold()]
+    newest = await client.list_companies(sort_by="name", order="desc", per_page=1)
+    assert [c.id for c in newest.items] == [expected[-1]["id"]]
+    with pytest.raises(TypeError):
+        await client.list_companies(modified_since=TODAY)  # not a parameter of GET /companies
+
+
 async def test_create_and_partial_update_keep_the_other_fields(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
     fields = {f["name"]: f["id"] for f in sandbox.state.tables["custom_fields"].values()}
     source = next(iter(sandbox.state.tables["lead_sources"]))
@@ -771,6 +794,7 @@ CLIENT_OPERATIONS = {
     ("PUT", "/contacts/{contact_id}/close_sales_cycle"),
     ("PUT", "/contacts/{contact_id}/reopen_sales_cycle"),
     ("GET", "/contacts/{contact_id}/actions"),
+    ("GET", "/companies"),
     ("GET", "/companies/{company_id}"),
     ("GET", "/actions"),
     ("POST", "/actions"),
@@ -820,9 +844,9 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     mark = spec_recorder.mark()
     called: set[str] = set()
 
-    async def call(name: str, *args, **kwargs):
-        called.add(name)
-        return await getattr(client, name)(*args, **kwargs)
+    async def call(method: str, /, *args, **kwargs):  # positional only: `name=` is a filter of some methods
+        called.add(method)
+        return await getattr(client, method)(*args, **kwargs)
 
     other = sandbox.users[1].user_id
     await call("server_clock")  # no answer yet: it asks the server (GET /statuses)
@@ -852,6 +876,9 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     await call("unassign_tag", cid, "a tag/with slash")
     await call("change_status", cid, statuses[1].id)
     await call("get_company", stream[0].contact.company_id)
+    await call("list_companies", per_page=5, name="a", sort_by="name", order="desc")
+    await call("list_companies_all", name="a")
+    await call("list_contacts", team=True, email="cover@example.com", phone="+353 1 555", search="Cover")
 
     nxt = await call("create_action", {"contact_id": cid, "text": "Next", "status": "date", "date": day(5)})
     early = await call("create_action", {"contact_id": cid, "text": "Early", "status": "queued_with_date", "date": day(1)})

@@ -8,8 +8,11 @@ import functools
 import pytest
 import yaml
 
+from crmtui.backends.errors import ValidationFailed
 from crmtui.backends.onepagecrm import client as api
 from crmtui.backends.onepagecrm import wire
+from crmtui.backends.onepagecrm.adapter_body import new_contact_body, url_type
+from crmtui.domain.models import Address, Contact, CustomFieldDef, CustomValue, Email, Phone
 from tests.support.openapi import require_spec, spec_path
 
 ID = "5aba31e99007ba0f570c12f7"
@@ -148,3 +151,86 @@ def test_contact_body_carries_every_writable_field() -> None:
         "custom_fields": [{"custom_field": {"id": FIELD}, "value": 3}],
     })
     assert set(api.contact_body(contact)) == put_properties("/contacts/{contact_id}")
+
+
+# -- a new contact (POST /contacts) from the domain -----------------------------------------------------
+
+
+def post_properties(path: str) -> set[str]:
+    schema = spec()["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return set(schema["properties"])
+
+
+def full_domain_contact(**changes: object) -> Contact:
+    values: dict[str, object] = dict(
+        id="local-1", title="Ms", first_name=" Ada ", last_name="Lovelace", job_title="Analyst", starred=True,
+        company_id=ID, company_name="Engines", status_id=ID, lead_source_id=ID, owner_id=ID, tags=["VIP", " VIP", ""],
+        phones=[Phone(type="Mobile", value="+1 2"), Phone(type="pager", value="3"), Phone(type="work", value=" ")],
+        emails=[Email(type="work", value="a@b.io")],
+        urls=["https://a.io", "linkedin.com/in/ada", "https://mobile.twitter.com/ada", "https://x.com/ada"],
+        addresses=[Address(city="Cork", type="billing"), Address(), Address(city="Kerry", type="holiday")],
+        background="Math",
+        custom_fields=[
+            CustomValue(field_id=FIELD, value="Software"),
+            CustomValue(name="products", value="Licences, Support"),
+            CustomValue(field_id=ID, value=""),
+            CustomValue(name="Unknown field", value="dropped"),
+        ],
+    )
+    values.update(changes)
+    return Contact(**values)  # type: ignore[arg-type]
+
+
+DEFS = [
+    CustomFieldDef(id=FIELD, name="Industry", type="select_box", choices=["Software"]),
+    CustomFieldDef(id=ID, name="Products", type="multiple_choice", choices=["Licences", "Support"]),
+]
+
+
+def test_new_contact_body_sends_every_field_the_spec_lets_a_post_write() -> None:
+    body = new_contact_body(full_domain_contact(), DEFS)
+    assert set(body) <= post_properties("/contacts")
+    assert set(body) == post_properties("/contacts") - {"company_name"}  # a company picked by id goes by id
+    assert "id" not in body
+    assert (body["first_name"], body["last_name"], body["title"], body["starred"]) == ("Ada", "Lovelace", "Ms", True)
+    assert body["company_id"] == ID
+    assert body["tags"] == ["VIP"]
+    assert body["phones"] == [{"type": "mobile", "value": "+1 2"}, {"type": "other", "value": "3"}]
+    assert body["emails"] == [{"type": "work", "value": "a@b.io"}]
+    assert [u["type"] for u in body["urls"]] == ["website", "linkedin", "twitter", "twitter"]
+    assert body["address_list"] == [{"city": "Cork", "type": "billing"}, {"city": "Kerry", "type": "other"}]  # empty: left out
+    assert body["custom_fields"] == [
+        {"custom_field": {"id": FIELD}, "value": "Software"},
+        {"custom_field": {"id": ID}, "value": ["Licences", "Support"]},  # a multiple choice field takes a list
+    ]
+
+
+def test_new_contact_body_leaves_out_what_was_not_filled_in() -> None:
+    body = new_contact_body(Contact(id="", company_name=" Acme ", title="Dr"))
+    assert body == {"starred": False, "company_name": "Acme"}
+    without_defs = new_contact_body(full_domain_contact(company_id=""))
+    assert without_defs["company_name"] == "Engines"
+    assert without_defs["custom_fields"] == [{"custom_field": {"id": FIELD}, "value": "Software"}]
+
+
+def test_url_types_are_in_the_spec_enum() -> None:
+    assert {url_type(u) for u in ("https://a.io", "linkedin.com/x", "https://plus.google.com/1", "xing.com/p",
+                                  "https://facebook.com/p", "twitter.com/x", "")} <= set(api.URL_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"first_name": "F" * 26}, "first_name"),
+        ({"last_name": "L" * 26}, "last_name"),
+        ({"company_id": "", "company_name": "C" * 56}, "company_name"),
+        ({"job_title": "J" * 1001}, "job_title"),
+        ({"background": "B" * 10241}, "background"),
+        ({"addresses": [Address(city="A"), Address(city="B"), Address(city="C")]}, "address_list"),
+    ],
+)
+def test_what_the_spec_rules_out_is_refused_before_it_is_sent(changes: dict, field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        new_contact_body(full_domain_contact(**changes), DEFS)
+    assert list(refused.value.errors) == [field] and field in refused.value.user_message
+    new_contact_body(full_domain_contact(**{k: v[:-1] if isinstance(v, str) else v[:2] for k, v in changes.items()}), DEFS)

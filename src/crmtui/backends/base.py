@@ -32,6 +32,7 @@ from crmtui.domain.models import (
     Action,
     ActionStatus,
     Call,
+    Company,
     Contact,
     Deal,
     Meeting,
@@ -153,7 +154,8 @@ class TeamStreamApi(Protocol):
 
 
 class ContactsApi(Protocol):
-    """One contact: read it (alone, or with a user's actions) and change it."""
+    """One contact: read it (alone, or with a user's actions), change it, make a new one; find
+    contacts and companies of the whole account on the server."""
 
     async def get_contact(self, contact_id: str) -> Contact: ...
 
@@ -168,6 +170,18 @@ class ContactsApi(Protocol):
     async def change_owner(self, contact_id: str, owner_id: str) -> Contact: ...
     async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact: ...
     async def reopen_sales_cycle(self, contact_id: str) -> Contact: ...
+
+    async def create_contact(self, contact: Contact) -> StreamEntry:
+        """POST /contacts with the contact's fields (its `id` is ignored): the contact as the server made it, as a stream entry (no actions yet)."""
+        ...
+
+    async def companies(self, name: str = "") -> list[Company]:
+        """The account's companies (GET /companies, all pages; `name`: the server's name filter)."""
+        ...
+
+    async def find_contacts(self, *, search: str = "", email: str = "", phone: str = "") -> list[StreamEntry]:
+        """Contacts of the whole account (GET /contacts, all pages) matching the server's search/email/phone parameters."""
+        ...
 
 
 class DealsApi(Protocol):
@@ -272,7 +286,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.CONTACT_DETAIL}),
         frozenset(
             {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
-             "reopen_sales_cycle"}
+             "reopen_sales_cycle", "create_contact"}
         ),
         frozenset({Capability.SALES_CYCLE}),
     ),

@@ -46,6 +46,7 @@ from crmtui.domain.models import (
     Action,
     ActionStatus,
     Call,
+    Company,
     Contact,
     Deal,
     Meeting,
@@ -576,8 +577,8 @@ class _TeamStream:
 
 
 class _Contacts:
-    CACHED: ClassVar[frozenset[str]] = frozenset({"get_contact", "contact_entry"})
-    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+    CACHED: ClassVar[frozenset[str]] = frozenset({"get_contact", "contact_entry", "companies"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"find_contacts"})
 
     def __init__(self, local: CachedBackend, inner: ContactsApi) -> None:
         self.local = local
@@ -625,6 +626,35 @@ class _Contacts:
 
     async def reopen_sales_cycle(self, contact_id: str) -> Contact:
         return await self.inner.reopen_sales_cycle(contact_id)
+
+    async def create_contact(self, contact: Contact) -> StreamEntry:
+        return await self.inner.create_contact(contact)
+
+    async def companies(self, name: str = "") -> list[Company]:
+        """The account's companies (the cache is the account's), one list per name searched. Offline,
+        a name never searched is looked for in the whole list, if that was read."""
+        local, cache = self.local, self.local.cache
+        scope = name.strip().casefold()  # the server's name search ignores case
+
+        def cached() -> list[Company] | None:
+            if cache is None:
+                return None
+            found = cache.get_list("companies", Company, scope)
+            if found is not None or not scope:
+                return found
+            every = cache.get_list("companies", Company, "")
+            return [c for c in every if scope in c.name.casefold()] if every is not None else None
+
+        def save(value: list[Company]) -> Callable[[], object]:
+            stamp, items = local._stamp(), list(value)
+            return lambda: cache.put_list("companies", scope, items, **stamp) if cache is not None else None
+
+        return await local._read(lambda: self.inner.companies(name), cached, save, "the list of companies")
+
+    async def find_contacts(self, *, search: str = "", email: str = "", phone: str = "") -> list[StreamEntry]:
+        """Always the server's: a search of the whole account, which the cache does not hold."""
+        self.local._network_only("searching the server")
+        return await self.inner.find_contacts(search=search, email=email, phone=phone)
 
 
 class _Deals:

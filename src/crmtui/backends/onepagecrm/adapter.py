@@ -13,6 +13,7 @@ from typing import Any
 
 from crmtui.backends.base import Features, ProgressCallback, settled_capabilities
 from crmtui.backends.onepagecrm import adapter_map as m
+from crmtui.backends.onepagecrm.adapter_body import new_contact_body
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
@@ -22,6 +23,7 @@ from crmtui.domain.models import (
     Action,
     ActionStatus,
     Call,
+    Company,
     Contact,
     Deal,
     Meeting,
@@ -351,6 +353,32 @@ class OnePageCRMBackend:
 
     async def reopen_sales_cycle(self, contact_id: str) -> Contact:
         return self._contact(await self.client.reopen_sales_cycle(contact_id))
+
+    async def create_contact(self, contact: Contact) -> StreamEntry:
+        """POST /contacts: the contact as the server made it (its id, company, status, owner), no actions yet."""
+        defs = self.account.custom_fields if self.account is not None else []
+        made = await self.client.create_contact(new_contact_body(contact, defs))
+        entry = m.map_stream_item(made, self._me)
+        entry.in_stream = in_stream(entry, self._me)
+        return entry
+
+    async def companies(self, name: str = "") -> list[Company]:
+        """Every company of the account (by name, as the server sorts them); `name`: its name search."""
+        filters: dict[str, Any] = {"name": name.strip()} if name.strip() else {}
+        items = await self.client.list_companies_all(**filters)
+        return [c for c in (m.map_company(item) for item in items) if c is not None]
+
+    async def find_contacts(self, *, search: str = "", email: str = "", phone: str = "") -> list[StreamEntry]:
+        """Contacts of the whole account (anyone's) the server finds by search text, email and phone."""
+        given = (("search", search), ("email", email), ("phone", phone))
+        filters: dict[str, Any] = {name: value.strip() for name, value in given if value.strip()}
+        items = await self.client.list_contacts_all(team=True, **filters)
+        entries: dict[str, StreamEntry] = {}
+        for item in items:
+            entry = m.map_stream_item(item, self._me)
+            entry.in_stream = in_stream(entry, self._me)
+            entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
+        return list(entries.values())
 
     # -- deals ---------------------------------------------------------------------------------
     async def pipelines(self) -> list[Pipeline]:

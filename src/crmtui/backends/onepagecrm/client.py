@@ -66,6 +66,8 @@ DEAL_FILTERS = frozenset(
      "tag", "filter_id", "include_history"}
 ) | _TIME_FILTERS
 HISTORY_FILTERS = frozenset({"contact_id", "company_id"}) | _TIME_FILTERS
+COMPANY_FILTERS = frozenset({"name", "phone", "letter", "sort_by", "order"})
+"""GET /companies's parameters besides page and per_page (no date filters there)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -589,6 +591,7 @@ class OnePageCRMClient:
         return await self._one(wire.StreamItem, "GET", f"contacts/{_segment(contact_id)}", None)
 
     async def create_contact(self, body: Mapping[str, Any]) -> wire.StreamItem:
+        """POST /contacts (201): the contact as the server made it, with its company."""
         return await self._one(wire.StreamItem, "POST", "contacts", None, body=body)
 
     async def replace_contact(self, contact_id: str, body: Mapping[str, Any]) -> wire.StreamItem:
@@ -627,6 +630,13 @@ class OnePageCRMClient:
 
     async def get_company(self, company_id: str) -> wire.Company:
         return await self._one(wire.Company, "GET", f"companies/{_segment(company_id)}", "company")
+
+    async def list_companies(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Company]:
+        """One page of the account's companies (by name unless `sort_by`); `name=` searches by name."""
+        return await self._page(wire.Company, "companies", "companies", filters, COMPANY_FILTERS, page, per_page)
+
+    async def list_companies_all(self, *, on_progress: ProgressCallback | None = None, **filters: Any) -> list[wire.Company]:
+        return await self._all(wire.Company, "companies", "companies", filters, COMPANY_FILTERS, on_progress)
 
     # -- actions -----------------------------------------------------------------------------------
 

@@ -112,6 +112,29 @@ def filters(req: Request) -> Reply:
     return Reply(listing("filters", list(req.state.tables["filters"].values()), req, lambda f: {"filter": public(f)}))
 
 
+COMPANY_SORTS = ("created_at", "modified_at", "name")
+
+
+@router.route("GET", "/companies")
+def companies(req: Request) -> Reply:
+    """The account's companies by name (the spec's default), filtered as the spec's parameters say:
+    `name` (part of the name, any case), `phone` (part of the number, digits only), `letter`."""
+    state, q = req.state, req.query
+    needle = (q.get("name") or "").strip().casefold()
+    phone = "".join(ch for ch in q.get("phone") or "" if ch.isascii() and ch.isdigit())
+    letter = (q.get("letter") or "").strip().casefold()[:1]
+    with state.lock:
+        items = sorted(state.tables["companies"].values(), key=lambda c: ((c.get("name") or "").casefold(), c["id"]))
+        if needle:
+            items = [c for c in items if needle in (c.get("name") or "").casefold()]
+        if phone:
+            items = [c for c in items if phone in "".join(ch for ch in c.get("phone") or "" if ch.isdigit())]
+        if letter:
+            items = [c for c in items if (c.get("name") or "").casefold().startswith(letter)]
+        items = sort_docs(items, req, COMPANY_SORTS)
+        return Reply(listing("companies", items, req, lambda c: {"company": public(c)}))
+
+
 @router.route("GET", "/companies/{company_id}")
 def company(req: Request) -> Reply:
     return Reply({"company": public(req.state.get("companies", req.params["company_id"], "Company"))})
