@@ -59,6 +59,15 @@ def spec_recorder():
 
 
 @pytest.fixture
+async def checked(spec_recorder):
+    """Fails the test when a request sent during it (by the outbox, a session…) does not conform to the spec."""
+    start = spec_recorder.mark()
+    yield
+    problems = spec_recorder.request_problems(since=start)
+    assert not problems, "requests not in the spec:\n  " + "\n  ".join(problems)
+
+
+@pytest.fixture
 async def client(sandbox: SandboxHandle, spec_recorder):
     """An OnePageCRMClient on the sandbox whose requests must all conform to the spec.
 

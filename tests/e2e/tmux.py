@@ -53,6 +53,12 @@ class TmuxSession:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
+    def cursor(self) -> tuple[int, int]:
+        """Where the terminal's cursor is (column, line): Textual puts it in the focused text field,
+        hidden or not, so it tells which field the next keys go to."""
+        x, y = self._tmux("display-message", "-p", "-t", self.name, "#{cursor_x} #{cursor_y}").split()
+        return int(x), int(y)
+
     def wait_for(self, text: str, *more: str, timeout: float = HANG_GUARD) -> str:
         """The screen once `text` (and every one of `more`) is on it: on a busy machine a capture can
         catch a frame half drawn, so a test waits for everything it then looks at."""

@@ -12,7 +12,6 @@ import datetime as dt
 import random
 from collections import Counter
 
-import pytest
 
 from crmtui.backends.errors import Offline
 from crmtui.backends.http import RetryPolicy
@@ -47,15 +46,6 @@ async def open_session(sandbox, spec_recorder, path=None) -> Session:
     await session.connect()
     await session.load_stream()
     return session
-
-
-@pytest.fixture
-async def checked(spec_recorder):
-    """Fails the test when a request the outbox sent does not conform to the spec."""
-    start = spec_recorder.mark()
-    yield
-    problems = spec_recorder.request_problems(since=start)
-    assert not problems, "requests not in the spec:\n  " + "\n  ".join(problems)
 
 
 def chaos(sandbox, on: bool) -> None:

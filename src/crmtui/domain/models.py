@@ -137,6 +137,7 @@ class Contact(_Model):
     sales_closed: bool = False
     sales_closed_comment: Line = ""
     modified_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:

@@ -31,6 +31,7 @@ from crmtui.service.commands import (
     Unswap,
 )
 from crmtui.service.contact_commands import (
+    AddContact,
     AddTag,
     ChangeOwner,
     ChangeStatus,
@@ -54,7 +55,7 @@ from crmtui.service.notification_commands import MarkAllRead, MarkRead
 StoredCommand = Annotated[
     Union[  # noqa: UP007 - a Union of classes reads better as a list, one family a line
         MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar,
-        ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
+        AddContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
         UpdateDeal,
         MarkRead, MarkAllRead,

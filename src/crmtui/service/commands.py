@@ -142,6 +142,9 @@ class Command(BaseModel):
     """Whether the server's answer to this command tells all it changed, so that, once confirmed,
     the prediction (with what the answer brought: real ids, server fields) is shown as the server's
     copy without reading the contact again."""
+    creates: ClassVar[bool] = False
+    """Whether the command makes the record it is about (a new contact): its prediction needs no
+    record to start from, and the record's local id gives way to the server's once it is confirmed."""
     section: ClassVar[str] = "stream"
     """What the command changes: the contact's stream entry, a history section, a deal, notifications."""
 
@@ -166,6 +169,10 @@ class Command(BaseModel):
     def made_ids(self) -> dict[str, str]:
         """Local ids this command stood for, and the server's ids it got once sent."""
         return {}
+
+    def makes(self) -> set[str]:
+        """Local ids this command names because it makes their record (not waiting for another's)."""
+        return set()
 
     def result(self) -> dict[str, Any]:
         """What to remember of a sent command (the id of what it created)."""

@@ -64,6 +64,8 @@ class UnexpectedFailure(BackendError):
 class ContactSession(Session):
     """The contact `contact_id`, seen by the signed-in user; changes are mirrored into `parent`."""
 
+    shows_new = False
+
     def __init__(self, parent: Session, contact_id: str) -> None:
         super().__init__(parent.backend, clock=parent._clock, outbox=parent.outbox, rereads=parent.rereads)
         self.parent = parent

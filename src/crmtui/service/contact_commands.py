@@ -1,4 +1,4 @@
-"""Contact changes of the contact detail screen: status, owner, tags, sales cycle.
+"""Contact changes: a new contact; status, owner, tags, sales cycle (the contact detail screen).
 
 Beside the triage commands of `commands`, and like them: each predicts the new state of the stream
 entry (so the Session's pipeline shows it at once and puts it back on failure) and has an inverse
@@ -12,13 +12,89 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
-from crmtui.domain.models import Action, StreamEntry
-from crmtui.service.commands import Command, changed_since, clashes, find_entry
+from crmtui.domain.models import Action, Contact, StreamEntry
+from crmtui.service.commands import Command, changed_since, clashes, find_entry, is_local_id, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import contacts_api
 
 OPEN_ACTIONS_REFUSAL = "You have open actions on this contact: mark them done or delete them before closing the sales cycle"
 COMMENT_LIMIT = 140
+
+
+NAME_LIMIT = 25
+COMPANY_LIMIT = 55
+
+
+# -- a new contact ---------------------------------------------------------------------------------
+
+
+class AddContact(Command):
+    """A contact made on this machine: shown at once under a local id, sent as POST /contacts.
+
+    `contact_id` is the local id (`new_local_id`) the row and the changes made on it before it is
+    sent (its first next action) carry; the outbox puts the server's id in their place once this
+    one is confirmed (`made_ids`).
+    """
+
+    kind: Literal["add_contact"] = "add_contact"
+    contact: Contact
+    created: StreamEntry | None = None
+
+    idempotent: ClassVar[bool] = False
+    answered: ClassVar[bool] = True
+    creates: ClassVar[bool] = True
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        contact = self.contact
+        if not is_local_id(self.contact_id):
+            raise CommandRefused("A new contact needs a local id")
+        if not (contact.last_name.strip() or contact.company_name.strip()):
+            raise CommandRefused("A contact needs a last name or a company")
+        for name, value, limit in (
+            ("first name", contact.first_name, NAME_LIMIT),
+            ("last name", contact.last_name, NAME_LIMIT),
+            ("company", contact.company_name, COMPANY_LIMIT),
+        ):
+            if len(value) > limit:
+                raise CommandRefused(f"The {name} is limited to {limit} characters")
+
+    def apply_locally(self, entries: Sequence[StreamEntry]) -> StreamEntry | None:
+        contact = (self.created.contact if self.created is not None else self.contact).model_copy(
+            update={"id": self.contact_id}
+        )
+        company = self.created.company if self.created is not None else None
+        return StreamEntry(contact=contact, company=company)
+
+    async def execute(self, backend: Backend) -> None:
+        self.created = await contacts_api(backend).create_contact(self.contact)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        """An attempt whose answer was lost: a contact of this name made since is this one."""
+        contact = self.contact
+        query = contact.emails[0].value if contact.emails else ""
+        found = await contacts_api(backend).find_contacts(email=query) if query else await contacts_api(backend).find_contacts(
+            search=contact.last_name or contact.company_name
+        )
+        for entry in found:
+            made = entry.contact
+            if made.id in claimed or not made_after(made.created_at, since):
+                continue
+            if (made.first_name, made.last_name, made.company_name) == (contact.first_name, contact.last_name, contact.company_name):
+                self.created = entry
+                return True
+        return False
+
+    def made_ids(self) -> dict[str, str]:
+        return {self.contact_id: self.created.contact.id} if self.created is not None else {}
+
+    def makes(self) -> set[str]:
+        return {self.contact_id}
+
+    def result(self) -> dict[str, object]:
+        return {"created": self.created.contact.id} if self.created is not None else {}
+
+    def inverse(self) -> Command:
+        raise CommandRefused("A new contact is taken back by deleting it on its page")
 
 
 # -- contact changes ---------------------------------------------------------------------------------

@@ -531,6 +531,11 @@ class Outbox(SetAsideReview):
         delay = self._rng.uniform(backoff / 2, backoff)
         return max(delay, retry_after or 0.0)
 
+    def server_id(self, record_id: str) -> str:
+        """The server's id of a record made on this machine (`record_id` itself when it has none yet
+        or is the server's already)."""
+        return self._ids.get(record_id, record_id)
+
     def with_server_ids(self, command: Command) -> Command:
         """The command with the local ids the server has given ids for replaced (others kept)."""
         if not self._ids:
@@ -551,9 +556,10 @@ class Outbox(SetAsideReview):
         data = command.model_dump(mode="json")
         missing: set[str] = set()
         sendable = _substitute(data, self._ids, missing)
+        missing -= command.makes()
         if missing:
             creator = next(
-                (c.label for c, k in self._review if k is not None and getattr(k, "local_id", None) in missing), ""
+                (c.label or k.describe() for c, k in self._review if k is not None and (k.makes() & missing or getattr(k, "local_id", None) in missing)), ""
             )
             what = f" (“{creator}”)" if creator else ""
             raise DependencyFailed(f"It depends on a record whose creation did not go through{what}")

@@ -28,7 +28,9 @@ from crmtui.service.commands import (
     ToggleStar,
     find_action,
     find_entry,
+    new_local_id,
 )
+from crmtui.service.contact_commands import AddContact
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
@@ -111,6 +113,9 @@ class Session:
         self._unanswered: set[str] = set()
         """Contacts a confirmed change left in a state its answer does not fully tell (re-read once settled)."""
         self._tasks: set[asyncio.Task[object]] = set()
+        self.renamed: dict[str, str] = {}
+        """Contacts made on this machine: local id -> the server's id, once the server has them (a
+        view's cursor on the local row follows it to the server's)."""
         self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -246,6 +251,9 @@ class Session:
         fresh = {e.contact.id: e for e in entries}
         current = {e.contact.id: e for e in self.entries}
         shown = self.overlay.take_all(fresh, current, started, absent=lambda: None)
+        for key in self.overlay.busy() - shown.keys():
+            if any(c.creates for c in self.overlay.pending(key)):  # made here, not on the server yet
+                shown[key] = self.overlay.shown(key, None)
         self.entries = [e for e in shown.values() if e is not None]
         self._pending_deals.clear()  # amounts may have changed on the server too
         self.sort()
@@ -312,7 +320,8 @@ class Session:
 
     # -- the overlay of changes on their way ---------------------------------------------------------
     def _key(self, command: Command) -> str | None:
-        return command.contact_id if command.section == STREAM else None
+        """The contact a command changes, by the server's id once the server has made it."""
+        return self.outbox.server_id(command.contact_id) if command.section == STREAM else None
 
     def _own(self, command: Command) -> Command:
         """The command as this view predicts it (whose stream decides where an action shows)."""
@@ -322,7 +331,7 @@ class Session:
 
     def _predict_one(self, entry: StreamEntry | None, command: Command) -> StreamEntry | None:
         if entry is None:
-            return None
+            return command.apply_locally([]) if command.creates else None
         predicted = self._own(command).apply_locally([entry])
         return predicted if predicted is not None else entry
 
@@ -330,12 +339,17 @@ class Session:
         """Confirmed by the server: part of its copy, which leaves this stream when the change took
         the contact out of it (someone else's contact with no open action of this user left)."""
         confirmed = self._predict_one(entry, command)
+        if command.creates:
+            return confirmed  # the changes made with it (its first next action) say where it belongs
         if confirmed is not None and not in_stream(confirmed, self.stream_user_id):
             return None if self.drops_outsiders else confirmed.model_copy(update={"in_stream": False})
         return confirmed
 
     rereads_answered = False
     """Whether a contact is read again after changes whose answers told all (the stream: no)."""
+
+    shows_new = True
+    """A contact made on this machine shows in this view (a list of contacts: yes; one contact's view: no)."""
 
     drops_outsiders = True
     """A stream shows only its members; the contact's own view shows it either way."""
@@ -349,8 +363,13 @@ class Session:
 
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
+        if command.creates and event.kind == SENT and self._made(event):
+            return
         cid = self.overlay.hear(event)
         if cid is None:
+            return
+        if command.creates and event.kind in SHOWN_CHANGES and self.shows_new:
+            self._show(cid)  # a new contact: shown from the moment it is made
             return
         if not self._holds(cid):
             if event.kind == SENT and self.entries and not self.overlay.is_busy(cid):
@@ -366,6 +385,25 @@ class Session:
             if event.kind != SENT or cid in self._unanswered or self.rereads_answered:
                 self._after_settled(cid, event)
             self._unanswered.discard(cid)
+
+    def _made(self, event: OutboxEvent) -> bool:
+        """The server made a contact this machine made: its row takes the server's id, where it is,
+        in one change (a view's cursor on it follows it: `renamed`). False: not this view's row."""
+        local = event.command.contact_id
+        real = self.outbox.server_id(local)
+        if real == local or not self._holds(local):
+            return False
+        self.overlay.server.pop(local, None)
+        self.overlay.server[real] = None  # hearing the confirmation makes it the server's copy
+        self.overlay.hear(event)
+        new = self.overlay.shown(real, None)
+        self.renamed[local] = real
+        if self.entry(local) is not None:
+            self._place(local, None)
+        if new is not None:
+            self._place(real, new)
+        self._changed(frozenset((local, real)))
+        return True
 
     def _after_settled(self, contact_id: str, event: OutboxEvent) -> None:
         """The contact has nothing left on its way: re-read it so ids and server-made fields are exact."""
@@ -420,6 +458,18 @@ class Session:
             cached = [d for d in deals if d.status is DealStatus.PENDING]
             self._pending_deals[contact_id] = cached
         return cached
+
+    def known_companies(self) -> list[str]:
+        """The companies of the contacts loaded, by name (what a form completes at once)."""
+        return sorted({e.contact.company_name for e in self.entries if e.contact.company_name}, key=str.casefold)
+
+    async def companies(self) -> list[str]:
+        """Every company of the account, by name (the server's list, or the cache's offline)."""
+        return sorted({c.name for c in await contacts_api(self.backend).companies() if c.name}, key=str.casefold)
+
+    def known_tags(self) -> list[str]:
+        """The tags in use on the contacts loaded."""
+        return sorted({t for e in self.entries for t in e.contact.tags}, key=str.casefold)
 
     async def unread_notifications(self) -> int:
         """Unread notifications of the signed-in user (0 when the backend has none)."""
@@ -508,6 +558,33 @@ class Session:
             label=f"Add: {text}",
         )
         return await self.run(command)
+
+    async def add_contact(
+        self,
+        contact: Contact,
+        text: str,
+        status: ActionStatus = ActionStatus.ASAP,
+        date: dt.date | None = None,
+        exact_time: dt.datetime | None = None,
+        *,
+        assignee_id: str | None = None,
+    ) -> StreamEntry | None:
+        """Make a new contact with its first next action: shown at once, sent in that order.
+
+        Both changes are checked before either is written (CommandRefused: nothing is). Returns the
+        new row (under its local id until the server has made the contact; see `renamed`).
+        """
+        local = new_local_id()
+        made = AddContact(contact_id=local, contact=contact.model_copy(update={"id": local}), label=f"New contact: {contact.name}")
+        first = AddAction(
+            contact_id=local, text=text, status=status, date=date, exact_time=exact_time,
+            assignee_id=assignee_id, stream_user_id=self.stream_user_id, label=f"Add: {text}",
+        )
+        made.check(self.entries)
+        first.check(self.entries)
+        await self.run(made, record=False)
+        await self.run(first, record=False)
+        return self.entry(local)
 
     def _queued_if_taken(
         self, contact: ContactRef, status: ActionStatus, date: dt.date | None, assignee_id: str | None

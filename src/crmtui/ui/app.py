@@ -22,6 +22,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.text import inert_line, inert_text
 from crmtui.service import Session
+from crmtui.service.commands import is_local_id
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, OutboxEvent
 from crmtui.service.outbox_review import start_notices
 from crmtui.service.notification_commands import NOTIFICATIONS
@@ -33,7 +34,7 @@ from crmtui.ui.commands import CrmCommands
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
-from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows
+from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows, class_bindings
 from crmtui.ui.styles import stylesheets
 from crmtui.ui.widgets.stream_list import StreamList
 
@@ -275,7 +276,14 @@ class CrmApp(App[int]):
             self.switch_mode(mode)
 
     def open_contact(self, contact_id: str) -> None:
-        """Enter on a contact anywhere: its detail screen; Esc comes back to where it was opened."""
+        """Enter on a contact anywhere: its detail screen; Esc comes back to where it was opened.
+
+        A contact made here opens once the server has made it (its page reads the server)."""
+        contact_id = self.session.renamed.get(contact_id, contact_id)
+        if is_local_id(contact_id):
+            where = "when the connection is back" if self.offline_since is not None or self.offline_mode else "in a moment"
+            self.notify(f"This contact is not on the server yet: its page opens once it is sent ({where})", timeout=5)
+            return
         self.push_screen(contact_screen()(contact_id))
 
     def set_unread(self, count: int) -> None:
@@ -473,17 +481,18 @@ class CrmApp(App[int]):
 
     # -- help ----------------------------------------------------------------------------------
     def help_sections(self) -> HelpSections:
-        screens = [(top.title, binding_rows(top.screen.BINDINGS)) for top in self.top_level]
+        screens = [(top.title, binding_rows(class_bindings(top.screen))) for top in self.top_level]
         numbers = {top.key for top in TOP_LEVEL}
         everywhere = [(top.key, top.title) for top in self.top_level]
         everywhere += [row for row in binding_rows(type(self).BINDINGS) if row[0] not in numbers]
         return [
             ("Everywhere", everywhere),
             *screens,
-            ("Contact detail", binding_rows(contact_screen().BINDINGS)),
+            ("Contact detail", binding_rows(class_bindings(contact_screen()))),
             ("Moving in the list", binding_rows(StreamList.BINDINGS)),
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
             ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
+            ("New-contact form (C)", [("Enter / ctrl+s", "save"), ("Tab", "next field"), ("→", "accept the suggested company or tag"), ("Esc", "cancel (asks first when something is typed)")]),
             ("Pickers and confirmations", binding_rows(TeamPickerModal.BINDINGS) + binding_rows(ConfirmModal.BINDINGS)),
             ("Connection error", binding_rows(ConnectionErrorScreen.BINDINGS)),
         ]

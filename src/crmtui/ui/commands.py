@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.types import IgnoreReturnCallbackType
 
-from crmtui.ui.screens.help import key_label
+from crmtui.ui.screens.help import class_bindings, key_label
 
 
 class CrmCommands(Provider):
@@ -19,7 +19,7 @@ class CrmCommands(Provider):
         app = self.app
         found: list[tuple[str, str, IgnoreReturnCallbackType]] = []
         seen: set[str] = set()
-        for node, bindings in ((screen, type(screen).BINDINGS), (app, type(app).BINDINGS)):
+        for node, bindings in ((screen, class_bindings(type(screen))), (app, class_bindings(type(app)))):
             for item in bindings:
                 binding = item if isinstance(item, Binding) else Binding(*item)
                 if binding.action in seen or binding.action in ("command_palette", "clear_filter"):

@@ -245,6 +245,7 @@ def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
         sales_closed=closed,
         sales_closed_comment=comment if closed else "",
         modified_at=to_datetime(_get(wire, "modified_at")),
+        created_at=to_datetime(_get(wire, "created_at")),
     )
 
 

@@ -44,6 +44,22 @@ def key_label(keys: str) -> str:
     return " / ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
+def class_bindings(cls: type) -> list[BindingType]:
+    """A screen class's bindings with those of the classes it is built from (a key on the triage
+    mixin is a key of every screen with it), the class's own first; each action once."""
+    found: list[BindingType] = []
+    actions: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("crmtui."):
+            continue  # Textual's own (Tab moves focus, ctrl+c copies) are not this app's keys
+        for item in klass.__dict__.get("BINDINGS", ()):
+            binding = item if isinstance(item, Binding) else Binding(*item)
+            if binding.action not in actions:
+                actions.add(binding.action)
+                found.append(item)
+    return found
+
+
 def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for item in bindings:

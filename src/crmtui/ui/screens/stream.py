@@ -73,6 +73,10 @@ class ActionStreamScreen(TriageMixin):
     def _move_past(self, contact_id: str) -> None:
         self.stream_list.move_past(contact_id)
 
+    def _show_new(self, contact_id: str) -> None:
+        # After the stream's change message the worker's add set off, so the row is there by then.
+        self.call_later(self.stream_list.select_contact, contact_id)
+
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._unsubscribe = follow(self, self.session.changes, self._stream_changed)
@@ -103,7 +107,7 @@ class ActionStreamScreen(TriageMixin):
         lst = self.stream_list
         lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
         lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
-        lst.update_entries(session.entries, changed)
+        lst.update_entries(session.entries, changed, session.renamed)
         self._update_title()
         self._show_preview(lst.selected_entry)
 

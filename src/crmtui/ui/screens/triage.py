@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.worker import Worker
 
@@ -19,6 +20,7 @@ from crmtui.domain.formatting import contact_name, format_due
 from crmtui.domain.models import Account, Action, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT
+from crmtui.ui.modals.new_contact import ContactDraft, NewContactModal
 from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.base import CrmScreen
@@ -28,6 +30,8 @@ from crmtui.ui.follow import FollowsServices
 
 class TriageMixin(FollowsServices, CrmScreen[None]):
     """Mixed into the action stream screen; needs `selected_entry()` and `stream_list`."""
+
+    BINDINGS = [Binding("C", "new_contact", "New contact", show=False, tooltip="Add a contact with its first next action")]
 
     _command_lock: asyncio.Lock | None = None
 
@@ -135,6 +139,49 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
                 self.run_command(lambda: self._add(contact_id, draft), success=self._saved_message(name, draft))
 
         self.app.push_screen(NextActionModal(account, today, title=f"New action for {name}"), after)
+
+    # -- C: a new contact ----------------------------------------------------------------------
+    def action_new_contact(self) -> None:
+        account, today = self._account_today()
+        if account is None:
+            self.notify("Still connecting: try again in a moment", severity="warning", timeout=3)
+            return
+        session = self.session
+        modal = NewContactModal(account, today, companies=session.known_companies(), tags=session.known_tags())
+
+        async def more_companies() -> None:
+            try:
+                names = await session.companies()
+            except BackendError:
+                return  # the form completes the companies of the stream only
+            if modal.is_attached:
+                modal.add_companies(names)
+
+        self._command_owner().run_worker(more_companies(), group="companies", exit_on_error=False)
+
+        def after(draft: ContactDraft | None) -> None:
+            if draft is None:
+                return
+            name = contact_name(draft.contact)
+
+            async def add() -> None:
+                made = await session.add_contact(
+                    draft.contact, draft.action.text, draft.action.status, draft.action.date, draft.action.exact_time,
+                    assignee_id=draft.assignee_id,
+                )
+                if made is not None:
+                    self._show_new(made.contact.id)
+
+            whose = ""
+            if draft.assignee_id:
+                someone = next((u for u in account.team if u.id == draft.assignee_id), None)
+                whose = f" (in {someone.name if someone else 'a colleague'}'s stream)"
+            self.run_command(add, success=f"New contact {self._saved_message(name, draft.action)}{whose}")
+
+        self.app.push_screen(modal, after)
+
+    def _show_new(self, contact_id: str) -> None:
+        """Put the cursor on a contact just made, where the screen lists it."""
 
     # -- e: edit -------------------------------------------------------------------------------
     def action_edit(self) -> None:

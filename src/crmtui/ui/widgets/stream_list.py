@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,9 +148,12 @@ class StreamList(ScrollView, can_focus=True):
     PATCH_LIMIT = 64
     """More changed contacts than this at once: rebuilding the rows is as cheap as moving them."""
 
-    def update_entries(self, entries: list[StreamEntry], changed: frozenset[str] | None) -> None:
+    def update_entries(
+        self, entries: list[StreamEntry], changed: frozenset[str] | None, renamed: Mapping[str, str] | None = None
+    ) -> None:
         """Show `entries` (in stream order) when only the contacts `changed` (None: any) differ from
-        the rows shown: their rows move to their place, the rest stay, the cursor stays on its contact."""
+        the rows shown: their rows move to their place, the rest stay, the cursor stays on its contact
+        (`renamed`: a contact made here that now has the server's id, old -> new)."""
         if changed is None or self._row_keys is None or len(changed) > self.PATCH_LIMIT:
             self.set_entries(entries)
             return
@@ -157,6 +161,8 @@ class StreamList(ScrollView, can_focus=True):
         new = {e.contact.id: e for e in entries if e.contact.id in changed}
         selected = self.selected_entry
         selected_id = selected.contact.id if selected is not None else None
+        if selected_id is not None and renamed and selected_id in renamed and renamed[selected_id] in changed:
+            selected_id = renamed[selected_id]
         old_cursor = self.cursor
         for contact_id in changed:
             self._take_row(contact_id)

@@ -1,0 +1,293 @@
+"""The new-contact form: who they are, how to reach them, and their first next action.
+
+Everything OnePageCRM asks when a contact is made, on one scrolling form: name, company (an existing
+one is completed as you type, → accepts it; any other name makes a new company), job title, emails
+and phones (`mobile: +353 87 …`, several separated by commas), an address, tags (completed from the
+tags in use), status, lead source, owner, background, the account's custom fields with their types,
+and the first next action, so nothing new lands without one. Enter in a one-line field or ctrl+s
+saves; Esc asks before it throws typed text away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.suggester import SuggestFromList, Suggester
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from crmtui.domain.formatting import format_date
+from crmtui.domain.text import inert_line
+from crmtui.domain.models import Account, ActionStatus, Address, Contact, CustomFieldDef, CustomValue, Email, Phone
+from crmtui.service.contact_commands import COMPANY_LIMIT, NAME_LIMIT
+from crmtui.ui.inert import plain
+from crmtui.ui.modals.contact_forms import FormError
+from crmtui.ui.modals.dates import parse_date
+from crmtui.ui.modals.form import FormModal
+from crmtui.ui.modals.next_action import ActionDraft
+from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.widgets.inputs import TextInput
+
+PHONE_TYPES = ("work", "mobile", "home", "direct", "fax", "skype", "company", "other")
+EMAIL_TYPES = ("work", "home", "other")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class ContactDraft:
+    """What the form returns: the contact (no id yet), its first next action and whose it is."""
+
+    contact: Contact
+    action: ActionDraft
+    assignee_id: str | None = None
+
+
+class LastItemSuggester(Suggester):
+    """Completes the last of comma-separated items from `choices` (tags: `Hot, inb` → `Hot, Inbound`)."""
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.choices = sorted(set(choices), key=str.casefold)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, comma, last = value.rpartition(",")
+        typed = last.lstrip()
+        if not typed:
+            return None
+        for choice in self.choices:
+            if choice.casefold().startswith(typed.casefold()) and choice != typed:
+                return f"{head}{comma}{last[: len(last) - len(typed)]}{choice}"
+        return None
+
+
+def typed_values(text: str, types: Sequence[str], default: str) -> list[tuple[str, str]]:
+    """`mobile: +353 1, +44 2` -> [("mobile", "+353 1"), ("work", "+44 2")] (the type prefix is optional)."""
+    found = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        kind, colon, rest = item.partition(":")
+        if colon and kind.strip().lower() in types:
+            found.append((kind.strip().lower(), rest.strip()))
+        else:
+            found.append((default, item))
+    return [(k, v) for k, v in found if v]
+
+
+def _field_id(index: int) -> str:
+    return f"new-custom-{index}"
+
+
+def row(label: str | Content, widget: Widget) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, classes="form-row")
+
+
+class NewContactModal(FormModal[ContactDraft]):
+    """Ask for a new contact and its first next action. Returns a ContactDraft, or None."""
+
+    HINT = "Enter / ctrl+s save · Esc cancel · Tab next field · → accepts a suggestion"
+
+    def __init__(
+        self, account: Account, today: dt.date, *, companies: Sequence[str] = (), tags: Sequence[str] = (), title: str = "New contact"
+    ) -> None:
+        super().__init__()
+        self.account = account
+        self.today = today
+        self.companies = sorted(set(companies), key=str.casefold)
+        self.tags = list(tags)
+        self.heading = title
+        self.custom: list[CustomFieldDef] = list(account.custom_fields)
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        account = self.account
+        people = [account.user, *(u for u in account.team if u.id != account.user.id)]
+        team = [(plain(u.name + (" (me)" if u.id == account.user.id else "")), u.id) for u in people]
+        with VerticalScroll(classes="dialog contact-form", id="new-contact-dialog"):
+            yield Label(plain(self.heading), classes="dialog-title")
+            yield row("First name", TextInput(id="new-first", max_length=NAME_LIMIT, compact=True))
+            yield row("Last name", TextInput(id="new-last", max_length=NAME_LIMIT, placeholder="a last name or a company is needed", compact=True))
+            yield row("Company", TextInput(
+                id="new-company", max_length=COMPANY_LIMIT, placeholder="an existing one completes (→); a new name makes one",
+                suggester=SuggestFromList(self.companies, case_sensitive=False), compact=True,
+            ))
+            yield row("Job title", TextInput(id="new-job", compact=True))
+            yield row("Phones", TextInput(id="new-phones", placeholder="mobile: +353 87 555 0101, work: …", compact=True))
+            yield row("Emails", TextInput(id="new-emails", placeholder="work: ana@example.com, home: …", compact=True))
+            yield Label("First next action", classes="field-label section-label")
+            yield row("Action", TextInput(id="new-action", max_length=140, placeholder="what's next? (needed)", compact=True))
+            example = format_date(self.today + dt.timedelta(days=3), account.date_format)
+            yield row("Due", TextInput(id="new-due", placeholder=f"empty: ASAP · today · +3 · {example}", compact=True))
+            yield row("For", Select(team, value=account.user.id, allow_blank=False, id="new-assignee", compact=True))
+            yield Label("More about them (optional)", classes="field-label section-label")
+            yield row("Street", TextInput(id="new-street", compact=True))
+            with Horizontal(classes="form-row"):
+                yield Label("City", classes="field-label")
+                yield TextInput(id="new-city", compact=True)
+                yield Label(" Zip", classes="field-label-short")
+                yield TextInput(id="new-zip", compact=True, classes="short")
+            with Horizontal(classes="form-row"):
+                yield Label("State", classes="field-label")
+                yield TextInput(id="new-state", compact=True)
+                yield Label(" Country", classes="field-label-short")
+                yield TextInput(id="new-country", max_length=2, placeholder="IE", compact=True, classes="short")
+            yield row("Tags", TextInput(id="new-tags", placeholder="comma separated", suggester=LastItemSuggester(self.tags), compact=True))
+            statuses = [(plain(s.text), s.id) for s in account.statuses]
+            if statuses:
+                yield row("Status", Select(statuses, value=statuses[0][1], allow_blank=False, id="new-status", compact=True))
+            sources = [(plain(s.text), s.id) for s in account.lead_sources]
+            if sources:
+                yield row("Source", Select(sources, prompt="(none)", id="new-source", compact=True))
+            yield row("Owner", Select(team, value=account.user.id, allow_blank=False, id="new-owner", compact=True))
+            yield Label("Background", classes="field-label")
+            yield TextArea(id="new-background", compact=True, soft_wrap=True, tab_behavior="focus")
+            for index, field in enumerate(self.custom):
+                yield row(plain(field.name)[:14] or "Custom", self._custom_input(index, field))
+            yield Static("", classes="form-error", markup=False)
+            yield Static(self.HINT, classes="dialog-hint")
+
+    def _custom_input(self, index: int, field: CustomFieldDef) -> Input:
+        kind = field.type.lower()
+        hint = {
+            "number": "a number",
+            "date": "a date, e.g. " + format_date(self.today, self.account.date_format),
+            "anniversary": "a date, e.g. " + format_date(self.today, self.account.date_format),
+        }.get(kind, "")
+        if field.choices:
+            shown = ", ".join(field.choices[:4]) + ("…" if len(field.choices) > 4 else "")
+            hint = ("some of: " if kind == "multiple_choice" else "one of: ") + shown
+            return TextInput(id=_field_id(index), placeholder=inert_line(hint), suggester=LastItemSuggester(field.choices), compact=True)
+        return TextInput(id=_field_id(index), placeholder=hint, compact=True)
+
+    def add_companies(self, names: Iterable[str]) -> None:
+        """More companies to complete (the account's, once the server has listed them)."""
+        self.companies = sorted({*self.companies, *names}, key=str.casefold)
+        self.query_one("#new-company", Input).suggester = SuggestFromList(self.companies, case_sensitive=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".form-error", Static).display = False
+        self.query_one("#new-first", Input).focus()
+
+    # -- leaving -------------------------------------------------------------------------------
+    def typed(self) -> bool:
+        """Whether the person typed anything the form would lose."""
+        return any(i.value.strip() for i in self.query(Input)) or bool(self.query_one("#new-background", TextArea).text.strip())
+
+    def action_cancel(self) -> None:
+        if not self.typed():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmModal("Discard the new contact?", "What you typed is not saved anywhere.", confirm_label="Discard"), answered
+        )
+
+    # -- result --------------------------------------------------------------------------------
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value.strip()
+
+    def _choice(self, field: str) -> str:
+        found = self.query(f"#{field}")
+        if not found:
+            return ""
+        chosen = found.first(Select).value
+        return chosen if isinstance(chosen, str) else ""
+
+    def result(self) -> ContactDraft:
+        first, last, company = self.value("new-first"), self.value("new-last"), self.value("new-company")
+        if not (last or company):
+            raise FormError("A contact needs a last name or a company", "new-last")
+        emails = typed_values(self.value("new-emails"), EMAIL_TYPES, "work")
+        bad = next((v for _k, v in emails if not EMAIL.match(v)), None)
+        if bad is not None:
+            raise FormError(f"“{bad}” is not an email address", "new-emails")
+        phones = typed_values(self.value("new-phones"), PHONE_TYPES, "work")
+        street, city, state, zip_code = (self.value(f"new-{n}") for n in ("street", "city", "state", "zip"))
+        country = self.value("new-country").upper()
+        if country and not re.fullmatch(r"[A-Z]{2}", country):
+            raise FormError("The country is a two-letter code, e.g. IE, US, DE", "new-country")
+        addresses = [Address(address=street, city=city, state=state, zip_code=zip_code, country_code=country, type="work")] if any(
+            (street, city, state, zip_code, country)
+        ) else []
+        tags = list(dict.fromkeys(t.strip() for t in self.value("new-tags").split(",") if t.strip()))
+        known = {s.id: s.text for s in self.account.statuses}
+        sources = {s.id: s.text for s in self.account.lead_sources}
+        status_id, source_id = self._choice("new-status"), self._choice("new-source")
+        contact = Contact(
+            id="",
+            first_name=first,
+            last_name=last,
+            company_name=company,
+            job_title=self.value("new-job"),
+            emails=[Email(type=k, value=v) for k, v in emails],
+            phones=[Phone(type=k, value=v) for k, v in phones],
+            addresses=addresses,
+            tags=tags,
+            status_id=status_id,
+            status=known.get(status_id, ""),
+            lead_source_id=source_id,
+            lead_source=sources.get(source_id, ""),
+            owner_id=self._choice("new-owner") or self.account.user.id,
+            background=self.query_one("#new-background", TextArea).text.strip(),
+            custom_fields=self._custom_values(),
+        )
+        text = self.value("new-action")
+        if not text:
+            raise FormError("A new contact needs its first next action: what's next?", "new-action")
+        due = self.value("new-due")
+        if due:
+            try:
+                day = parse_date(due, self.account, self.today)
+            except ValueError as exc:
+                raise FormError(str(exc), "new-due") from None
+            action = ActionDraft(text, ActionStatus.DATE, day)
+        else:
+            action = ActionDraft(text, ActionStatus.ASAP)
+        assignee = self._choice("new-assignee")
+        return ContactDraft(contact, action, assignee if assignee and assignee != self.account.user.id else None)
+
+    def _custom_values(self) -> list[CustomValue]:
+        values = []
+        for index, field in enumerate(self.custom):
+            text = self.value(_field_id(index))
+            if not text:
+                continue
+            kind = field.type.lower()
+            if kind == "number" and not NUMBER.match(text.replace(",", "")):
+                raise FormError(f"{field.name} is a number", _field_id(index))
+            if kind in ("date", "anniversary"):
+                try:
+                    text = parse_date(text, self.account, self.today).isoformat()
+                except ValueError as exc:
+                    raise FormError(f"{field.name}: {exc}", _field_id(index)) from None
+            if field.choices:
+                picked = [t.strip() for t in text.split(",") if t.strip()] if kind == "multiple_choice" else [text]
+                unknown = [p for p in picked if p not in field.choices]
+                if unknown:
+                    raise FormError(f"{field.name} is one of: {', '.join(field.choices)}", _field_id(index))
+                text = ", ".join(picked)
+            values.append(CustomValue(field_id=field.id, name=field.name, value=text))
+        return values
+
+    def show_error(self, message: str, field: str | None = None) -> None:
+        error = self.query_one(".form-error", Static)
+        error.update(message)
+        error.display = bool(message)
+        if field:
+            widget = self.query_one(f"#{field}")
+            widget.focus()
+            widget.scroll_visible(animate=False)
+        else:
+            error.scroll_visible(animate=False)
