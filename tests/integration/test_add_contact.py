@@ -9,7 +9,7 @@ import pytest
 from crmtui.domain.models import ActionStatus, Address, Contact, CustomValue, Email, Phone
 from crmtui.domain.stream import sort_key
 from crmtui.service import CommandRefused
-from crmtui.service.commands import is_local_id
+from crmtui.service.commands import ActionChanges, is_local_id
 from crmtui.service.outbox import FAILED, SENT
 from tests.integration.test_outbox import open_session
 from tests.support.waits import HANG_GUARD, until
@@ -48,7 +48,7 @@ async def test_a_new_contact_shows_at_once_and_then_under_the_servers_id(sandbox
     session = await open_session(sandbox, spec_recorder)
     before = len(session.entries)
     held = sandbox.gate.hold("POST", "/api/v3/contacts")
-    shown = await session.add_contact(new_contact(sandbox), "Send the rate card", ActionStatus.ASAP)
+    shown = await session.add_contact(new_contact(sandbox), ActionChanges(text="Send the rate card", status=ActionStatus.ASAP))
     assert shown is not None and is_local_id(shown.contact.id)  # before the server has answered
     assert shown.contact.name == "Zoë Quinlan" and shown.next_action is not None
     assert shown.next_action.text == "Send the rate card" and len(session.entries) == before + 1 and in_order(session)
@@ -76,7 +76,7 @@ async def test_a_new_contact_shows_at_once_and_then_under_the_servers_id(sandbox
 async def test_a_new_contact_costs_one_request_each_for_it_and_its_action(sandbox, spec_recorder, checked) -> None:
     session = await open_session(sandbox, spec_recorder)
     start = spec_recorder.mark()
-    await session.add_contact(new_contact(sandbox), "Call back", ActionStatus.ASAP)
+    await session.add_contact(new_contact(sandbox), ActionChanges(text="Call back", status=ActionStatus.ASAP))
     assert await session.settled(HANG_GUARD)
     sent = [f"{e.method} {e.url.split('/api/v3/', 1)[1].split('?')[0]}" for e in spec_recorder.since(start)]
     real = next(iter(session.renamed.values()))
@@ -88,9 +88,9 @@ async def test_a_contact_without_a_last_name_or_company_is_refused_before_anythi
     session = await open_session(sandbox, spec_recorder)
     before = len(session.entries)
     with pytest.raises(CommandRefused, match="last name or a company"):
-        await session.add_contact(new_contact(sandbox, last_name="", company_name=""), "Call", ActionStatus.ASAP)
+        await session.add_contact(new_contact(sandbox, last_name="", company_name=""), ActionChanges(text="Call", status=ActionStatus.ASAP))
     with pytest.raises(CommandRefused, match="needs some text"):
-        await session.add_contact(new_contact(sandbox), "  ", ActionStatus.ASAP)
+        await session.add_contact(new_contact(sandbox), ActionChanges(text="  ", status=ActionStatus.ASAP))
     assert len(session.entries) == before and session.outbox.pending == 0
     await session.close()
 
@@ -100,7 +100,7 @@ async def test_a_new_contact_the_server_refuses_leaves_the_stream_and_waits_for_
     before = len(session.entries)
     events = []
     session.outbox.subscribe(events.append)
-    shown = await session.add_contact(new_contact(sandbox, owner_id="no-such-user"), "Call", ActionStatus.ASAP)
+    shown = await session.add_contact(new_contact(sandbox, owner_id="no-such-user"), ActionChanges(text="Call", status=ActionStatus.ASAP))
     assert shown is not None and len(session.entries) == before + 1
     await until(lambda: sum(e.kind == FAILED for e in events) == 2, "both changes refused")
     assert len(session.entries) == before and session.entry(shown.contact.id) is None
@@ -116,7 +116,7 @@ async def test_a_new_contact_whose_answer_is_lost_is_made_once(sandbox, spec_rec
     session.outbox.subscribe(events.append)
     sandbox.options.lose_rate = 1.0  # every answer is lost, the writes are applied
     try:
-        await session.add_contact(new_contact(sandbox), "Call back", ActionStatus.ASAP)
+        await session.add_contact(new_contact(sandbox), ActionChanges(text="Call back", status=ActionStatus.ASAP))
         await until(lambda: session.outbox.retried >= 1, "a retry after the lost answer")
     finally:
         sandbox.options.lose_rate = 0.0
@@ -133,7 +133,7 @@ async def test_a_new_contact_made_offline_shows_after_a_restart_and_is_sent_once
     path = tmp_path / "outbox.sqlite3"
     session = await open_session(sandbox, spec_recorder, path)
     session.outbox.pause("offline for the test")
-    shown = await session.add_contact(new_contact(sandbox), "Call back", ActionStatus.ASAP)
+    shown = await session.add_contact(new_contact(sandbox), ActionChanges(text="Call back", status=ActionStatus.ASAP))
     assert shown is not None
     await session.close()
 

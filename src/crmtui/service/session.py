@@ -547,28 +547,18 @@ class Session:
         assignee_id: str | None = None,
     ) -> StreamEntry | None:
         status = self._queued_if_taken(contact, status, date, assignee_id)
-        command = AddAction(
-            contact_id=_contact_id(contact),
-            text=text,
-            status=status,
-            date=date,
-            exact_time=exact_time,
-            assignee_id=assignee_id,
-            stream_user_id=self.stream_user_id,
+        fields = ActionChanges(text=text, status=status, date=date, exact_time=exact_time, assignee_id=assignee_id)
+        return await self.run(self._new_action(_contact_id(contact), fields))
+
+    def _new_action(self, contact_id: str, fields: ActionChanges) -> AddAction:
+        text = fields.text or ""
+        return AddAction(
+            contact_id=contact_id, text=text, status=fields.status or ActionStatus.ASAP, date=fields.date,
+            exact_time=fields.exact_time, assignee_id=fields.assignee_id, stream_user_id=self.stream_user_id,
             label=f"Add: {text}",
         )
-        return await self.run(command)
 
-    async def add_contact(
-        self,
-        contact: Contact,
-        text: str,
-        status: ActionStatus = ActionStatus.ASAP,
-        date: dt.date | None = None,
-        exact_time: dt.datetime | None = None,
-        *,
-        assignee_id: str | None = None,
-    ) -> StreamEntry | None:
+    async def add_contact(self, contact: Contact, first_action: ActionChanges) -> StreamEntry | None:
         """Make a new contact with its first next action: shown at once, sent in that order.
 
         Both changes are checked before either is written (CommandRefused: nothing is). Returns the
@@ -576,10 +566,7 @@ class Session:
         """
         local = new_local_id()
         made = AddContact(contact_id=local, contact=contact.model_copy(update={"id": local}), label=f"New contact: {contact.name}")
-        first = AddAction(
-            contact_id=local, text=text, status=status, date=date, exact_time=exact_time,
-            assignee_id=assignee_id, stream_user_id=self.stream_user_id, label=f"Add: {text}",
-        )
+        first = self._new_action(local, first_action)
         made.check(self.entries)
         first.check(self.entries)
         await self.run(made, record=False)

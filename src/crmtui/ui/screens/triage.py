@@ -19,7 +19,7 @@ from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import contact_name, format_due
 from crmtui.domain.models import Account, Action, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
-from crmtui.service.commands import ALREADY_HAS_NEXT
+from crmtui.service.commands import ALREADY_HAS_NEXT, ActionChanges
 from crmtui.ui.modals.new_contact import ContactDraft, NewContactModal
 from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
@@ -165,10 +165,11 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             name = contact_name(draft.contact)
 
             async def add() -> None:
-                made = await session.add_contact(
-                    draft.contact, draft.action.text, draft.action.status, draft.action.date, draft.action.exact_time,
+                action = draft.action
+                made = await session.add_contact(draft.contact, ActionChanges(
+                    text=action.text, status=action.status, date=action.date, exact_time=action.exact_time,
                     assignee_id=draft.assignee_id,
-                )
+                ))
                 if made is not None:
                     self._show_new(made.contact.id)
 
