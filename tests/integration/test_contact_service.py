@@ -13,11 +13,13 @@ import pytest
 
 from crmtui.backends.http import RetryPolicy
 from crmtui.backends.registry import Connection, create_backend
-from crmtui.domain.models import ActionStatus
+from crmtui.domain.models import ActionStatus, Phone
 from crmtui.service import CommandRefused, Session
 from crmtui.service.contact import CALLS, CONTACT, DEALS, MEETINGS, NOTES, ContactSession
 from crmtui.service.outbox import Outbox
 from crmtui.store import State
+from tests.integration.test_outbox import open_session
+from tests.support.server_edits import edit_contact as edit_on_server
 from tests.support.waits import HANG_GUARD
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
@@ -259,3 +261,70 @@ async def test_backend_reports_the_length_refusal_as_validation(session: Session
     await settle(session)
     assert [type(f).__name__ for f in failures] == ["ValidationFailed"]
     assert all(not n.id.startswith("local-") for n in contact.notes)
+
+
+# -- editing the contact (E: every field of the contact form) ----------------------------------------------
+# Sent as the whole record without losing what the form does not show, checked against a colleague's
+# change made meanwhile, undone with u; a new owner goes as a change of owner.
+
+
+async def seeded(session) -> ContactSession:
+    """A contact of the stream with phones, emails, tags and custom fields, loaded."""
+    entry = next(e for e in session.entries if e.contact.phones and e.contact.emails and e.contact.tags and e.contact.custom_fields)
+    contact = ContactSession(session, entry.contact.id)
+    await contact.load()
+    return contact
+
+
+async def test_an_edit_changes_what_was_edited_and_keeps_the_rest(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)  # its requests, the PUT too, must conform to the spec
+    contact = await seeded(session)
+    before = contact.current.contact
+    stored_before = dict(sandbox.state.tables["contacts"][before.id])
+    edited = before.model_copy(update={"phones": [Phone(type="mobile", value="+353 1 555 0199")], "job_title": "Buyer"})
+    shown = await contact.edit_contact(edited)
+    assert shown.contact.phones[0].value == "+353 1 555 0199"  # at once
+    assert session.entry(before.id).contact.job_title == "Buyer"  # the stream too
+    await settle(session)
+    stored = sandbox.state.tables["contacts"][before.id]
+    assert stored["phones"] == [{"type": "mobile", "value": "+353 1 555 0199"}] and stored["job_title"] == "Buyer"
+    for kept in ("first_name", "last_name", "company_id", "emails", "tags", "background", "status_id", "owner_id", "url", "starred"):
+        assert stored.get(kept) == stored_before.get(kept), kept
+    assert [c["value"] for c in stored["custom_fields"]] == [c["value"] for c in stored_before["custom_fields"]]
+
+    await contact.undo()
+    await settle(session)
+    assert sandbox.state.tables["contacts"][before.id]["phones"] == stored_before["phones"]
+    await session.close()
+
+
+async def test_an_edit_clashing_with_a_colleagues_change_waits_for_a_choice(session, sandbox, other) -> None:
+    contact = await seeded(session)
+    before = contact.current.contact
+    await edit_on_server(other.client, before.id, {"phones": [{"type": "work", "value": "+1 555 0000"}]})
+    await contact.edit_contact(before.model_copy(update={"phones": [Phone(type="mobile", value="+353 1 555 0199")]}))
+    await settle(session)
+    [(change, _command)] = [(c, k) for c, k in session.outbox.review() if c.state is State.CONFLICT]
+    assert "phones is “+1 555 0000” on the server" in change.detail, change.detail
+    assert sandbox.state.tables["contacts"][before.id]["phones"] == [{"type": "work", "value": "+1 555 0000"}]
+
+
+async def test_an_edit_that_changes_nothing_is_refused_and_a_new_owner_moves_the_contact(session, sandbox) -> None:
+    contact = await seeded(session)
+    before = contact.current.contact
+    with pytest.raises(CommandRefused, match="Nothing was changed"):
+        await contact.edit_contact(before)
+    colleague = next(u for u in session.account.team if u.id != session.user_id)
+    await contact.edit_contact(before.model_copy(update={"owner_id": colleague.id}))
+    await settle(session)
+    assert sandbox.state.tables["contacts"][before.id]["owner_id"] == colleague.id
+    assert [c.kind for c in session.outbox.unsettled()] == []
+
+
+async def test_renaming_the_company_links_the_contact_to_that_company(session, sandbox) -> None:
+    contact = await seeded(session)
+    before = contact.current.contact
+    await contact.edit_contact(before.model_copy(update={"company_name": "Brand New Holdings"}))
+    await settle(session)
+    stored = sandbox.state.tables["contacts"][before.id]
+    assert stored["company_name"] == "Brand New Holdings" and stored["company_id"] != before.company_id

@@ -15,6 +15,7 @@ from crmtui.ui.modals.new_contact import NewContactModal
 from crmtui.ui.modals.pickers import ConfirmModal
 
 from .conftest import NARROW, WIDE, loaded, settled, wait_for
+from .contact_support import details_text, open_contact
 from .stream_support import selected_id, stream_screen
 
 
@@ -151,3 +152,35 @@ async def test_owner_and_status_start_as_the_person_and_the_first_status(make_ap
         assert modal.query_one("#new-owner", Select).value == account.user.id
         assert modal.query_one("#new-assignee", Select).value == account.user.id
         assert modal.query_one("#new-status", Select).value == account.statuses[0].id
+
+
+async def test_E_on_a_contact_edits_its_fields_and_esc_asks_only_after_a_change(make_app, sandbox) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        entry = next(e for e in app.session.entries if e.contact.phones and e.contact.emails and e.contact.tags)
+        screen = await open_contact(pilot, entry.contact.id)
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewContactModal), what="the contact form")
+        modal = app.screen
+        assert modal.query_one("#new-first", Input).value == entry.contact.first_name
+        assert entry.contact.emails[0].value in modal.query_one("#new-emails", Input).value
+        assert modal.query_one("#new-tags", Input).value == ", ".join(entry.contact.tags)
+        assert not modal.query("#new-action")  # an existing contact: no first next action to ask for
+        await pilot.press("escape")  # nothing changed: closes without asking
+        assert app.screen is screen
+
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewContactModal), what="the contact form")
+        modal = app.screen
+        phones = modal.query_one("#new-phones", Input)
+        phones.value = ""
+        await fill(pilot, modal, phones="mobile: +353 1 555 0199")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmModal)  # something changed: asks first
+        await pilot.press("n", "enter")
+        await wait_for(pilot, lambda: app.screen is screen, what="the form to close")
+        assert "+353 1 555 0199" in details_text(app)  # at once
+        await settled(pilot)
+        assert sandbox.state.tables["contacts"][entry.contact.id]["phones"] == [{"type": "mobile", "value": "+353 1 555 0199"}]
+        assert sandbox.state.tables["contacts"][entry.contact.id]["tags"] == entry.contact.tags

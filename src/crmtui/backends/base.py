@@ -175,6 +175,11 @@ class ContactsApi(Protocol):
         """POST /contacts with the contact's fields (its `id` is ignored): the contact as the server made it, as a stream entry (no actions yet)."""
         ...
 
+    async def update_contact(self, contact: Contact) -> Contact:
+        """Replace the contact's writable fields with `contact`'s (PUT /contacts/{id}: what it leaves
+        empty is cleared): the contact as the server has it then."""
+        ...
+
     async def companies(self, name: str = "") -> list[Company]:
         """The account's companies (GET /companies, all pages; `name`: the server's name filter)."""
         ...
@@ -286,7 +291,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.CONTACT_DETAIL}),
         frozenset(
             {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
-             "reopen_sales_cycle", "create_contact"}
+             "reopen_sales_cycle", "create_contact", "update_contact"}
         ),
         frozenset({Capability.SALES_CYCLE}),
     ),

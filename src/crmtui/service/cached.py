@@ -630,6 +630,9 @@ class _Contacts:
     async def create_contact(self, contact: Contact) -> StreamEntry:
         return await self.inner.create_contact(contact)
 
+    async def update_contact(self, contact: Contact) -> Contact:
+        return await self.inner.update_contact(contact)
+
     async def companies(self, name: str = "") -> list[Company]:
         """The account's companies (the cache is the account's), one list per name searched. Offline,
         a name never searched is looked for in the whole list, if that was read."""

@@ -33,6 +33,7 @@ from crmtui.service.commands import (
 from crmtui.service.contact_commands import (
     AddContact,
     AddTag,
+    EditContact,
     ChangeOwner,
     ChangeStatus,
     CloseSalesCycle,
@@ -55,7 +56,7 @@ from crmtui.service.notification_commands import MarkAllRead, MarkRead
 StoredCommand = Annotated[
     Union[  # noqa: UP007 - a Union of classes reads better as a list, one family a line
         MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar,
-        AddContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
+        AddContact, EditContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
         UpdateDeal,
         MarkRead, MarkAllRead,

@@ -24,7 +24,7 @@ from typing import Any
 from crmtui.backends.errors import BackendError
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import format_datetime
-from crmtui.domain.models import Action, Call, Deal, Meeting, Note, StreamEntry
+from crmtui.domain.models import Action, Call, Contact, Deal, Meeting, Note, StreamEntry
 from crmtui.domain.stream import conflicting_actions
 from crmtui.service.commands import ToggleStar
 from crmtui.service.contact_commands import (
@@ -33,6 +33,7 @@ from crmtui.service.contact_commands import (
     ChangeOwner,
     ChangeStatus,
     CloseSalesCycle,
+    EditContact,
     RemoveTag,
     ReopenSalesCycle,
 )
@@ -279,6 +280,27 @@ class ContactSession(Session):
             contact_id=self.contact_id, status_id=status_id, status=text,
             previous_id=contact.status_id, previous=contact.status, read_at=contact.modified_at, label=f"Status: {text}",
         ))
+
+    async def edit_contact(self, edited: Contact) -> StreamEntry | None:
+        """Save the contact form: its fields as one change, and a new owner as a change of owner
+        (which takes the contact's open actions along, as `o` does)."""
+        contact = self._require().contact
+        if edited.company_name != contact.company_name:
+            edited = edited.model_copy(update={"company_id": ""})  # a company by another name: found or made by it
+        owner = edited.owner_id
+        edit = EditContact(
+            contact_id=self.contact_id, contact=edited.model_copy(update={"owner_id": contact.owner_id}),
+            previous=contact, label=f"Edit: {edited.name}",
+        )
+        moving = bool(owner) and owner != contact.owner_id
+        shown: StreamEntry | None = None
+        if edit.changed():
+            shown = await self.run(edit)
+        elif not moving:
+            raise CommandRefused("Nothing was changed")
+        if moving:
+            shown = await self.change_owner(owner)
+        return shown
 
     async def change_owner(self, owner_id: str) -> StreamEntry | None:
         contact = self._require().contact

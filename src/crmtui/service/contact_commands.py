@@ -97,6 +97,65 @@ class AddContact(Command):
         raise CommandRefused("A new contact is taken back by deleting it on its page")
 
 
+EDITED = (
+    "first_name", "last_name", "job_title", "company_id", "company_name", "phones", "emails", "addresses",
+    "tags", "status_id", "status", "lead_source_id", "lead_source", "background", "custom_fields",
+)
+"""What the contact form edits (the owner goes by ChangeOwner, which moves their open actions along)."""
+
+
+def _readable(value: object) -> object:
+    """A field's value as the conflict message says it (a list of phones as their numbers)."""
+    if isinstance(value, list):
+        parts = [str(getattr(v, "value", None) or getattr(v, "city", None) or v) for v in value]
+        return ", ".join(p for p in parts if p) or None
+    return value
+
+
+class EditContact(Command):
+    """The contact form's fields, sent as the whole record (PUT /contacts/{id}: what it leaves empty is
+    cleared; fields the form does not show go back as they were read)."""
+
+    kind: Literal["edit_contact"] = "edit_contact"
+    contact: Contact
+    """The contact as the person saved it (every field, as read where the form did not change it)."""
+    previous: Contact
+    """As it was read: what `u` goes back to, and what a conflict is measured from."""
+
+    answered: ClassVar[bool] = True
+
+    def changed(self) -> list[str]:
+        return [name for name in EDITED if getattr(self.contact, name) != getattr(self.previous, name)]
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if not (self.contact.last_name.strip() or self.contact.company_name.strip()):
+            raise CommandRefused("A contact needs a last name or a company")
+        if not self.changed():
+            raise CommandRefused("Nothing was changed")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        entry.contact = entry.contact.model_copy(update={name: getattr(self.contact, name) for name in self.changed()})
+        if "company_name" in self.changed() and entry.company is not None:
+            entry.company = entry.company.model_copy(update={"name": self.contact.company_name})
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await contacts_api(backend).update_contact(self.contact)
+
+    async def conflict(self, backend: Backend) -> str | None:
+        server = await contacts_api(backend).get_contact(self.contact_id)
+        if not changed_since(server.modified_at, self.previous.modified_at):
+            return None
+        return clashes({
+            name: (_readable(getattr(self.previous, name)), _readable(getattr(self.contact, name)), _readable(getattr(server, name)))
+            for name in self.changed() if name not in ("company_id", "status", "lead_source")
+        })
+
+    def inverse(self) -> Command:
+        back = self.contact.model_copy(update={name: getattr(self.previous, name) for name in self.changed()})
+        return EditContact(contact_id=self.contact_id, contact=back, previous=self.contact, label=f"Undo edit: {self.contact.name}")
+
+
 # -- contact changes ---------------------------------------------------------------------------------
 
 

@@ -362,6 +362,11 @@ class OnePageCRMBackend:
         entry.in_stream = in_stream(entry, self._me)
         return entry
 
+    async def update_contact(self, contact: Contact) -> Contact:
+        """PUT /contacts/{id} with every field the contact has (the API clears what a PUT leaves out)."""
+        defs = self.account.custom_fields if self.account is not None else []
+        return self._contact(await self.client.replace_contact(contact.id, new_contact_body(contact, defs)))
+
     async def companies(self, name: str = "") -> list[Company]:
         """Every company of the account (by name, as the server sorts them); `name`: its name search."""
         filters: dict[str, Any] = {"name": name.strip()} if name.strip() else {}

@@ -1,8 +1,8 @@
 """Domain models to OnePageCRM request bodies (the other way from `adapter_map`).
 
-A new contact is sent as the spec's POST /contacts body: only what the person filled in (an empty
-field is left out, so the server's defaults apply: the logged user as owner, the account's first
-status), types of phones, emails, URLs and addresses in the spec's enums, custom fields by id.
+A contact is sent as the spec's POST /contacts (a new one) or PUT /contacts/{id} body (an edit: the
+whole record) with only what is filled in (an empty field is left out: on a POST the server's
+defaults apply, the logged user as owner, the account's first status; a PUT clears it), types of phones, emails, URLs and addresses in the spec's enums, custom fields by id.
 """
 
 from __future__ import annotations

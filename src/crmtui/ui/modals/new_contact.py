@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from crmtui.domain.formatting import format_date
 from crmtui.domain.text import inert_line
 from crmtui.domain.models import Account, ActionStatus, Address, Contact, CustomFieldDef, CustomValue, Email, Phone
-from crmtui.service.contact_commands import COMPANY_LIMIT, NAME_LIMIT
+from crmtui.service.contact_commands import COMPANY_LIMIT, EDITED, NAME_LIMIT
 from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import FormError
 from crmtui.ui.modals.dates import parse_date
@@ -45,7 +45,8 @@ class ContactDraft:
     """What the form returns: the contact (no id yet), its first next action and whose it is."""
 
     contact: Contact
-    action: ActionDraft
+    action: ActionDraft | None = None
+    """The first next action (None when the form edits a contact that exists)."""
     assignee_id: str | None = None
 
 
@@ -96,14 +97,17 @@ class NewContactModal(FormModal[ContactDraft]):
     HINT = "Enter / ctrl+s save · Esc cancel · Tab next field · → accepts a suggestion"
 
     def __init__(
-        self, account: Account, today: dt.date, *, companies: Sequence[str] = (), tags: Sequence[str] = (), title: str = "New contact"
+        self, account: Account, today: dt.date, *, companies: Sequence[str] = (), tags: Sequence[str] = (),
+        title: str = "New contact", contact: Contact | None = None,
     ) -> None:
+        """`contact`: edit this one (the form starts with its fields and asks for no next action)."""
         super().__init__()
         self.account = account
         self.today = today
         self.companies = sorted(set(companies), key=str.casefold)
         self.tags = list(tags)
         self.heading = title
+        self.editing = contact
         self.custom: list[CustomFieldDef] = list(account.custom_fields)
 
     # -- layout --------------------------------------------------------------------------------
@@ -122,11 +126,12 @@ class NewContactModal(FormModal[ContactDraft]):
             yield row("Job title", TextInput(id="new-job", compact=True))
             yield row("Phones", TextInput(id="new-phones", placeholder="mobile: +353 87 555 0101, work: …", compact=True))
             yield row("Emails", TextInput(id="new-emails", placeholder="work: ana@example.com, home: …", compact=True))
-            yield Label("First next action", classes="field-label section-label")
-            yield row("Action", TextInput(id="new-action", max_length=140, placeholder="what's next? (needed)", compact=True))
-            example = format_date(self.today + dt.timedelta(days=3), account.date_format)
-            yield row("Due", TextInput(id="new-due", placeholder=f"empty: ASAP · today · +3 · {example}", compact=True))
-            yield row("For", Select(team, value=account.user.id, allow_blank=False, id="new-assignee", compact=True))
+            if self.editing is None:
+                yield Label("First next action", classes="field-label section-label")
+                yield row("Action", TextInput(id="new-action", max_length=140, placeholder="what's next? (needed)", compact=True))
+                example = format_date(self.today + dt.timedelta(days=3), account.date_format)
+                yield row("Due", TextInput(id="new-due", placeholder=f"empty: ASAP · today · +3 · {example}", compact=True))
+                yield row("For", Select(team, value=account.user.id, allow_blank=False, id="new-assignee", compact=True))
             yield Label("More about them (optional)", classes="field-label section-label")
             yield row("Street", TextInput(id="new-street", compact=True))
             with Horizontal(classes="form-row"):
@@ -174,12 +179,41 @@ class NewContactModal(FormModal[ContactDraft]):
 
     def on_mount(self) -> None:
         self.query_one(".form-error", Static).display = False
+        if self.editing is not None:
+            self._fill(self.editing)
+        self._initial = self._snapshot()
         self.query_one("#new-first", Input).focus()
 
+    def _fill(self, contact: Contact) -> None:
+        """Start from the contact's fields (editing)."""
+        def typed(items: Sequence[Phone] | Sequence[Email]) -> str:
+            return ", ".join(i.value if i.type in ("", "work") else f"{i.type}: {i.value}" for i in items)
+
+        address = contact.addresses[0] if contact.addresses else Address()
+        values = {
+            "first": contact.first_name, "last": contact.last_name, "company": contact.company_name,
+            "job": contact.job_title, "phones": typed(contact.phones), "emails": typed(contact.emails),
+            "street": address.address, "city": address.city, "state": address.state, "zip": address.zip_code,
+            "country": address.country_code, "tags": ", ".join(contact.tags),
+        }
+        for name, value in values.items():
+            self.query_one(f"#new-{name}", Input).value = value
+        by_id = {v.field_id: v.value for v in contact.custom_fields}
+        for index, field in enumerate(self.custom):
+            self.query_one(f"#{_field_id(index)}", Input).value = by_id.get(field.id, "")
+        self.query_one("#new-background", TextArea).text = contact.background
+        for select_id, value in (("new-status", contact.status_id), ("new-source", contact.lead_source_id), ("new-owner", contact.owner_id)):
+            found = self.query(f"#{select_id}")
+            if found and value and any(v == value for _label, v in found.first(Select)._options):
+                found.first(Select).value = value
+
     # -- leaving -------------------------------------------------------------------------------
+    def _snapshot(self) -> tuple[str, ...]:
+        return (*(i.value.strip() for i in self.query(Input)), self.query_one("#new-background", TextArea).text.strip())
+
     def typed(self) -> bool:
         """Whether the person typed anything the form would lose."""
-        return any(i.value.strip() for i in self.query(Input)) or bool(self.query_one("#new-background", TextArea).text.strip())
+        return self._snapshot() != self._initial
 
     def action_cancel(self) -> None:
         if not self.typed():
@@ -243,6 +277,10 @@ class NewContactModal(FormModal[ContactDraft]):
             background=self.query_one("#new-background", TextArea).text.strip(),
             custom_fields=self._custom_values(),
         )
+        if self.editing is not None:
+            kept = self.editing.addresses[1:]  # the form shows the first address; the second stays
+            edited = {name: getattr(contact, name) for name in (*EDITED, "owner_id")}
+            return ContactDraft(self.editing.model_copy(update={**edited, "addresses": [*contact.addresses, *kept]}))
         text = self.value("new-action")
         if not text:
             raise FormError("A new contact needs its first next action: what's next?", "new-action")

@@ -23,6 +23,7 @@ from crmtui.ui.modals.contact_forms import (
 )
 from crmtui.ui.modals.contact_deal_form import DealDraft, DealModal
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
+from crmtui.ui.modals.new_contact import ContactDraft, NewContactModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.triage import TriageMixin
 
@@ -110,6 +111,25 @@ class ContactEditsMixin(TriageMixin):
 
         example = f"e.g. {entry.contact.company_name} licences" if entry.contact.company_name else "what is being sold"
         self.app.push_screen(DealModal(f"New deal for {self._who()}", account, self.contact.today(), name=example), after)
+
+    # -- E: every field of the contact -------------------------------------------------------------------
+    def action_edit_contact(self) -> None:
+        ready = self._ready()
+        if ready is None:
+            return
+        entry, account = ready
+        session = self.session
+        modal = NewContactModal(
+            account, self.contact.today(), companies=session.known_companies(), tags=session.known_tags(),
+            title=f"Edit {self._who()}", contact=entry.contact,
+        )
+
+        def after(draft: ContactDraft | None) -> None:
+            if draft is not None:
+                edited = draft.contact
+                self.run_command(lambda: self.contact.edit_contact(edited), success=f"Saved {contact_name(edited)}")
+
+        self.app.push_screen(modal, after)
 
     # -- S, +, -, o: the contact's own fields ------------------------------------------------------------
     def action_status(self) -> None:

@@ -160,12 +160,11 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
         self._command_owner().run_worker(more_companies(), group="companies", exit_on_error=False)
 
         def after(draft: ContactDraft | None) -> None:
-            if draft is None:
+            if draft is None or draft.action is None:
                 return
-            name = contact_name(draft.contact)
+            name, action = contact_name(draft.contact), draft.action
 
             async def add() -> None:
-                action = draft.action
                 made = await session.add_contact(draft.contact, ActionChanges(
                     text=action.text, status=action.status, date=action.date, exact_time=action.exact_time,
                     assignee_id=draft.assignee_id,
@@ -177,7 +176,7 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             if draft.assignee_id:
                 someone = next((u for u in account.team if u.id == draft.assignee_id), None)
                 whose = f" (in {someone.name if someone else 'a colleague'}'s stream)"
-            self.run_command(add, success=f"New contact {self._saved_message(name, draft.action)}{whose}")
+            self.run_command(add, success=f"New contact {self._saved_message(name, action)}{whose}")
 
         self.app.push_screen(modal, after)
 
