@@ -328,3 +328,37 @@ async def test_renaming_the_company_links_the_contact_to_that_company(session, s
     await settle(session)
     stored = sandbox.state.tables["contacts"][before.id]
     assert stored["company_name"] == "Brand New Holdings" and stored["company_id"] != before.company_id
+
+
+# -- deleting the contact, and the API's undo ----------------------------------------------------------------
+
+
+async def test_a_deleted_contact_leaves_at_once_and_u_brings_it_back_with_its_records(sandbox, spec_recorder, checked) -> None:
+    session = await open_session(sandbox, spec_recorder)
+    entry = next(e for e in session.entries if e.next_action is not None)
+    cid = entry.contact.id
+    tables = sandbox.state.tables
+    actions = {a["id"] for a in tables["actions"].values() if a["contact_id"] == cid}
+    before = len(session.entries)
+    await session.delete_contact(cid)
+    assert session.entry(cid) is None and len(session.entries) == before - 1  # at once
+    await settle(session)
+    assert cid not in tables["contacts"] and not any(a["contact_id"] == cid for a in tables["actions"].values())
+    assert session.entry(cid) is None
+
+    await session.undo()
+    assert session.entry(cid) is not None  # shown again before the server answers
+    await settle(session)
+    assert cid in tables["contacts"] and {a["id"] for a in tables["actions"].values() if a["contact_id"] == cid} == actions
+    assert session.entry(cid).next_action.id == entry.next_action.id and len(session.entries) == before
+    await session.close()
+
+
+async def test_a_delete_undone_before_it_is_sent_never_reaches_the_server(session, sandbox) -> None:
+    cid = session.entries[0].contact.id
+    session.outbox.pause("held for the test")
+    await session.delete_contact(cid)
+    assert session.entry(cid) is None
+    await session.undo()
+    assert session.entry(cid) is not None and session.outbox.pending == 0
+    assert cid in sandbox.state.tables["contacts"]

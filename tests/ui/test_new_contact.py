@@ -184,3 +184,27 @@ async def test_E_on_a_contact_edits_its_fields_and_esc_asks_only_after_a_change(
         await settled(pilot)
         assert sandbox.state.tables["contacts"][entry.contact.id]["phones"] == [{"type": "mobile", "value": "+353 1 555 0199"}]
         assert sandbox.state.tables["contacts"][entry.contact.id]["tags"] == entry.contact.tags
+
+
+async def test_delete_on_a_contact_asks_then_it_goes_and_u_on_the_stream_brings_it_back(make_app, sandbox) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        entry = next(e for e in app.session.entries if e.next_action is not None)
+        cid = entry.contact.id
+        screen = await open_contact(pilot, cid)
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmModal)
+        message = str(app.screen.query_one(".dialog-message", Static).render())
+        assert entry.contact.name in message and "open action" in message and "u (on the stream)" in message
+        await pilot.press("n")  # not deleted
+        assert app.screen is screen and app.session.outbox.pending == 0
+        await pilot.press("delete", "y")
+        await wait_for(pilot, lambda: app.screen is stream_screen(app), what="back on the stream")
+        assert app.session.entry(cid) is None
+        await settled(pilot)
+        assert cid not in sandbox.state.tables["contacts"]
+        await pilot.press("u")
+        await wait_for(pilot, lambda: app.session.entry(cid) is not None, what="the contact back")
+        await settled(pilot)
+        assert cid in sandbox.state.tables["contacts"]

@@ -180,6 +180,14 @@ class ContactsApi(Protocol):
         empty is cleared): the contact as the server has it then."""
         ...
 
+    async def delete_contact(self, contact_id: str) -> None:
+        """Delete the contact with its actions, deals and history."""
+        ...
+
+    async def restore_contact(self, contact_id: str) -> None:
+        """Undo the deletion of the contact (the API's undo), with what went with it."""
+        ...
+
     async def companies(self, name: str = "") -> list[Company]:
         """The account's companies (GET /companies, all pages; `name`: the server's name filter)."""
         ...
@@ -291,7 +299,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.CONTACT_DETAIL}),
         frozenset(
             {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
-             "reopen_sales_cycle", "create_contact", "update_contact"}
+             "reopen_sales_cycle", "create_contact", "update_contact", "delete_contact", "restore_contact"}
         ),
         frozenset({Capability.SALES_CYCLE}),
     ),

@@ -633,6 +633,12 @@ class _Contacts:
     async def update_contact(self, contact: Contact) -> Contact:
         return await self.inner.update_contact(contact)
 
+    async def delete_contact(self, contact_id: str) -> None:
+        await self.inner.delete_contact(contact_id)
+
+    async def restore_contact(self, contact_id: str) -> None:
+        await self.inner.restore_contact(contact_id)
+
     async def companies(self, name: str = "") -> list[Company]:
         """The account's companies (the cache is the account's), one list per name searched. Offline,
         a name never searched is looked for in the whole list, if that was read."""

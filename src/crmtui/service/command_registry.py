@@ -33,12 +33,14 @@ from crmtui.service.commands import (
 from crmtui.service.contact_commands import (
     AddContact,
     AddTag,
+    DeleteContact,
     EditContact,
     ChangeOwner,
     ChangeStatus,
     CloseSalesCycle,
     RemoveTag,
     ReopenSalesCycle,
+    RestoreContact,
 )
 from crmtui.service.contact_history import (
     AddDeal,
@@ -56,7 +58,7 @@ from crmtui.service.notification_commands import MarkAllRead, MarkRead
 StoredCommand = Annotated[
     Union[  # noqa: UP007 - a Union of classes reads better as a list, one family a line
         MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar,
-        AddContact, EditContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
+        AddContact, EditContact, DeleteContact, RestoreContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
         UpdateDeal,
         MarkRead, MarkAllRead,

@@ -142,6 +142,8 @@ class Command(BaseModel):
     """Whether the server's answer to this command tells all it changed, so that, once confirmed,
     the prediction (with what the answer brought: real ids, server fields) is shown as the server's
     copy without reading the contact again."""
+    removes: ClassVar[bool] = False
+    """Whether the command deletes the record it is about: every view stops showing it at once."""
     creates: ClassVar[bool] = False
     """Whether the command makes the record it is about (a new contact): its prediction needs no
     record to start from, and the record's local id gives way to the server's once it is confirmed."""

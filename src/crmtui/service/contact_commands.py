@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend
+from crmtui.backends.errors import NotFound
 from crmtui.domain.models import Action, Contact, StreamEntry
 from crmtui.service.commands import Command, changed_since, clashes, find_entry, is_local_id, made_after
 from crmtui.service.errors import CommandRefused
@@ -154,6 +155,60 @@ class EditContact(Command):
     def inverse(self) -> Command:
         back = self.contact.model_copy(update={name: getattr(self.previous, name) for name in self.changed()})
         return EditContact(contact_id=self.contact_id, contact=back, previous=self.contact, label=f"Undo edit: {self.contact.name}")
+
+
+class DeleteContact(Command):
+    """Delete a contact (with its actions, deals, notes, calls and meetings); `u` asks the API to undo it."""
+
+    kind: Literal["delete_contact"] = "delete_contact"
+    entry: StreamEntry | None = None
+    """The contact as it was shown, so that an undo shows it again before the server has answered."""
+
+    removes: ClassVar[bool] = True
+    answered: ClassVar[bool] = True
+    idempotent: ClassVar[bool] = False
+
+    async def execute(self, backend: Backend) -> None:
+        await contacts_api(backend).delete_contact(self.contact_id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        try:
+            await contacts_api(backend).get_contact(self.contact_id)
+        except NotFound:
+            return True  # gone: the attempt whose answer was lost deleted it
+        return False
+
+    def inverse(self) -> Command:
+        return RestoreContact(contact_id=self.contact_id, entry=self.entry, label=f"Undo delete: {self.describe_name()}")
+
+    def describe_name(self) -> str:
+        return self.entry.contact.name if self.entry is not None else "the contact"
+
+
+class RestoreContact(Command):
+    """The API's undo of a deletion (DELETE /contacts/{id}?undo=true): the contact comes back with its records."""
+
+    kind: Literal["restore_contact"] = "restore_contact"
+    entry: StreamEntry | None = None
+
+    creates: ClassVar[bool] = True
+    idempotent: ClassVar[bool] = False
+
+    def apply_locally(self, entries: Sequence[StreamEntry]) -> StreamEntry | None:
+        return self.entry.model_copy(deep=True) if self.entry is not None else None
+
+    async def execute(self, backend: Backend) -> None:
+        await contacts_api(backend).restore_contact(self.contact_id)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        try:
+            await contacts_api(backend).get_contact(self.contact_id)
+        except NotFound:
+            return False
+        return True
+
+    def inverse(self) -> Command:
+        return DeleteContact(contact_id=self.contact_id, entry=self.entry, label="Delete again")
 
 
 # -- contact changes ---------------------------------------------------------------------------------

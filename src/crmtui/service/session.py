@@ -28,9 +28,10 @@ from crmtui.service.commands import (
     ToggleStar,
     find_action,
     find_entry,
+    is_local_id,
     new_local_id,
 )
-from crmtui.service.contact_commands import AddContact
+from crmtui.service.contact_commands import AddContact, DeleteContact
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
@@ -330,6 +331,8 @@ class Session:
         return command
 
     def _predict_one(self, entry: StreamEntry | None, command: Command) -> StreamEntry | None:
+        if command.removes:
+            return None
         if entry is None:
             return command.apply_locally([]) if command.creates else None
         predicted = self._own(command).apply_locally([entry])
@@ -572,6 +575,17 @@ class Session:
         await self.run(made, record=False)
         await self.run(first, record=False)
         return self.entry(local)
+
+    async def delete_contact(self, contact: ContactRef) -> Command:
+        """Delete the contact (the row goes at once); `u` brings it back with the API's undo."""
+        contact_id = _contact_id(contact)
+        if is_local_id(self.outbox.server_id(contact_id)):
+            raise CommandRefused("The contact is not on the server yet: wait until it is sent, then delete it")
+        entry = self.entry(contact_id) or self.server_copy(contact_id)
+        name = entry.contact.name if entry is not None else "the contact"
+        command = DeleteContact(contact_id=self.outbox.server_id(contact_id), entry=entry, label=f"Delete {name}")
+        await self.run(command)
+        return command
 
     def _queued_if_taken(
         self, contact: ContactRef, status: ActionStatus, date: dt.date | None, assignee_id: str | None

@@ -367,6 +367,12 @@ class OnePageCRMBackend:
         defs = self.account.custom_fields if self.account is not None else []
         return self._contact(await self.client.replace_contact(contact.id, new_contact_body(contact, defs)))
 
+    async def delete_contact(self, contact_id: str) -> None:
+        await self.client.delete_contact(contact_id)
+
+    async def restore_contact(self, contact_id: str) -> None:
+        await self.client.restore_contact(contact_id)
+
     async def companies(self, name: str = "") -> list[Company]:
         """Every company of the account (by name, as the server sorts them); `name`: its name search."""
         filters: dict[str, Any] = {"name": name.strip()} if name.strip() else {}

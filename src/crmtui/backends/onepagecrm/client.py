@@ -601,6 +601,10 @@ class OnePageCRMClient:
     async def delete_contact(self, contact_id: str) -> None:
         await self._call("DELETE", f"contacts/{_segment(contact_id)}")
 
+    async def restore_contact(self, contact_id: str) -> None:
+        """DELETE /contacts/{id}?undo=true: bring back a contact just deleted, with its records."""
+        await self._call("DELETE", f"contacts/{_segment(contact_id)}", params={"undo": "true"})
+
     async def _contact_op(self, contact_id: str, op: str, body: Mapping[str, Any] | None = None) -> wire.StreamItem:
         return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}/{op}", None, body=body)
 

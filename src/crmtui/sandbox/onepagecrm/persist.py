@@ -33,6 +33,7 @@ KINDS = (
     "deal_fields",
     "predefined_actions",
     "filters",
+    "deleted_contacts",
 )
 
 

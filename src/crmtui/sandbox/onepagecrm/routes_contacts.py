@@ -322,16 +322,33 @@ def put_contact(req: Request) -> Reply:
         return entry(req, contact)
 
 
+CONTACT_RECORDS = ("actions", "deals", "notes", "calls", "meetings")
+"""What goes (and comes back) with a deleted contact."""
+
+
 @router.route("DELETE", "/contacts/{contact_id}")
 def delete_contact(req: Request) -> Reply:
+    """Delete a contact with its actions, deals, notes, calls and meetings; `?undo=true` brings back
+    the contact deleted last under that id, with all of them (as the web app's undo does)."""
     state = req.state
+    contact_id = req.params["contact_id"]
     with state.write():
-        contact_id = req.params["contact_id"]
-        state.get("contacts", contact_id, "Contact")
-        for kind in ("actions", "deals", "notes", "calls", "meetings"):
-            for doc_id in [d["id"] for d in state.tables[kind].values() if d.get("contact_id") == contact_id]:
-                state.remove(kind, doc_id)
+        if str(req.query.get("undo", "")).lower() in ("true", "1"):
+            trashed = state.get("deleted_contacts", contact_id, "Deleted contact")
+            for kind in CONTACT_RECORDS:
+                for doc in trashed["records"].get(kind, []):
+                    state.save(kind, doc, touch=False)
+            state.save("contacts", trashed["contact"])
+            state.remove("deleted_contacts", contact_id)
+            return Reply({})
+        contact = state.get("contacts", contact_id, "Contact")
+        records: dict[str, list[dict]] = {}
+        for kind in CONTACT_RECORDS:
+            records[kind] = [d for d in state.tables[kind].values() if d.get("contact_id") == contact_id]
+            for doc in records[kind]:
+                state.remove(kind, doc["id"])
         state.remove("contacts", contact_id)
+        state.save("deleted_contacts", {"id": contact_id, "contact": contact, "records": records})
     return Reply({})
 
 

@@ -70,6 +70,7 @@ class ContactDetailScreen(ContactEditsMixin):
         Binding("m", "meeting", "Meeting", show=False),
         Binding("D", "deal", "Deal", show=False),
         Binding("E", "edit_contact", "Edit contact", show=False, tooltip="Edit the contact: name, company, phones, emails, address, tags…"),
+        Binding("delete", "delete_contact", "Delete contact", show=False, tooltip="Delete the contact (asks first; u undoes)"),
         Binding("S", "status", "Status", show=False),
         Binding("plus", "tag", "Add a tag", show=False),
         Binding("minus", "untag", "Remove a tag", show=False),

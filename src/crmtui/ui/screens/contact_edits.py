@@ -118,7 +118,7 @@ class ContactEditsMixin(TriageMixin):
         if ready is None:
             return
         entry, account = ready
-        session = self.session
+        session = self.app.session  # the whole stream's companies and tags, not this contact's
         modal = NewContactModal(
             account, self.contact.today(), companies=session.known_companies(), tags=session.known_tags(),
             title=f"Edit {self._who()}", contact=entry.contact,
@@ -130,6 +130,37 @@ class ContactEditsMixin(TriageMixin):
                 self.run_command(lambda: self.contact.edit_contact(edited), success=f"Saved {contact_name(edited)}")
 
         self.app.push_screen(modal, after)
+
+    # -- Delete: the contact and what goes with it ---------------------------------------------------------
+    def action_delete_contact(self) -> None:
+        ready = self._ready()
+        if ready is None:
+            return
+        entry, _account = ready
+        name = self._who()
+        going = [
+            f"{n} {what}{'' if n == 1 else 's'}"
+            for n, what in (
+                (len([a for a in self.contact.actions or [] if not a.done]), "open action"),
+                (len(self.contact.deals or []), "deal"),
+                (len(self.contact.notes or []), "note"),
+                (len(self.contact.calls or []), "call"),
+                (len(self.contact.meetings or []), "meeting"),
+            )
+            if n
+        ]
+        also = f" with {', '.join(going)}" if going else ""
+        session, contact_id = self.app.session, entry.contact.id  # the app's: u on the stream undoes it
+
+        def after(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.app.pop_screen()  # the contact is gone: back to where it was opened
+            self.run_command(lambda: session.delete_contact(contact_id), success=f"Deleted {name} · u undoes it")
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete {name}?", f"{name} goes{also}. u (on the stream) brings it all back.", confirm_label="Delete",
+        ), after)
 
     # -- S, +, -, o: the contact's own fields ------------------------------------------------------------
     def action_status(self) -> None:

@@ -146,7 +146,7 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
         if account is None:
             self.notify("Still connecting: try again in a moment", severity="warning", timeout=3)
             return
-        session = self.session
+        session = self.app.session  # the app's stream (the contact screen's session holds one contact)
         modal = NewContactModal(account, today, companies=session.known_companies(), tags=session.known_tags())
 
         async def more_companies() -> None:
