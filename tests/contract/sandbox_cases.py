@@ -258,6 +258,25 @@ def _(ctx: Ctx) -> None:
     ctx.call("PUT", f"/contacts/{contact_id}/close_sales_cycle.json", 409, json={"comment": "Too early"})
 
 
+@case("contact_force_close_sales_cycle_deletes_open_actions")
+def _(ctx: Ctx) -> None:
+    contact_id = ctx.new_contact()
+    ctx.new_action(contact_id)
+    ctx.call("PUT", f"/contacts/{contact_id}/force_close_sales_cycle.json", json={"comment": "No budget"})
+    actions = ctx.data("GET", f"/contacts/{contact_id}/actions.json")["actions"]
+    assert [a for a in actions if not a["action"]["done"]] == []
+
+
+@case("contact_delete_and_undo")
+def _(ctx: Ctx) -> None:
+    contact_id = ctx.new_contact()
+    ctx.new_action(contact_id)
+    ctx.call("DELETE", f"/contacts/{contact_id}.json")
+    ctx.call("GET", f"/contacts/{contact_id}.json", 404)
+    ctx.call("DELETE", f"/contacts/{contact_id}.json", params={"undo": "true"})
+    assert len(ctx.data("GET", f"/contacts/{contact_id}/actions.json")["actions"]) == 1
+
+
 # --- actions -------------------------------------------------------------------------------
 
 

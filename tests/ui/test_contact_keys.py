@@ -270,7 +270,7 @@ async def test_o_gives_the_contact_away_it_leaves_the_stream_and_u_brings_it_bac
 # -- x: sales cycle --------------------------------------------------------------------------------
 
 
-async def test_x_refuses_with_open_actions_then_closes_with_a_comment_and_reopens(make_app, api) -> None:
+async def test_x_with_open_actions_offers_to_delete_them_then_closes_with_a_comment_and_reopens(make_app, api) -> None:
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         notes, requests = await start(pilot)
@@ -278,22 +278,24 @@ async def test_x_refuses_with_open_actions_then_closes_with_a_comment_and_reopen
         cid = entry.contact.id
         await open_contact(pilot, cid)
 
-        await pilot.press("x")
-        note = await notes.wait(pilot, "open action of yours")
-        assert note.severity == "warning" and "before closing the sales cycle" in note.message
+        await pilot.press("x")  # open actions: not a dead end, the API's force close, named first
+        assert isinstance(app.screen, ConfirmModal)
+        message = str(app.screen.query_one(".dialog-message").render())
+        assert entry.next_action.text in message and "will be deleted" in message
+        await pilot.press("n")
         assert isinstance(app.screen, ContactDetailScreen) and requests.writes() == []
 
-        await api.mark_done(entry.next_action.id)  # done elsewhere; r re-reads the contact
-        await pilot.press("r")
-        await settled(pilot)
-        await pilot.press("x")
+        await pilot.press("x", "y")
         assert isinstance(app.screen, CloseSalesModal)
         await pilot.press(*"Went with a competitor", "enter")
         assert "Sales cycle closed Went with a competitor" in summary_text(app)  # at once
+        assert contact_entry(app).next_action is None
         await notes.wait(pilot, "Sales cycle closed for")
         await settled(pilot)
+        assert ("PUT", f"/api/v3/contacts/{cid}/force_close_sales_cycle") in requests.writes()
         server = await api.get_contact(cid)
         assert server.sales_closed and server.sales_closed_comment == "Went with a competitor"
+        assert [a for a in await api.contact_actions(cid) if not a.done] == []
         assert app.session.entry(cid).contact.sales_closed  # the stream files it under Closed
 
         await pilot.press("x")

@@ -673,3 +673,22 @@ async def test_notifications_show_action_text_verbatim(make_app, monkeypatch) ->
         await wait_for(pilot, lambda: "Undone: Add: [draft] [/x]" in drawn, what="the undo toast")
         await settled(pilot)
     assert app.return_value is None  # still running until the test ended it: no MarkupError
+
+
+async def test_n_on_a_contact_with_a_next_action_queues_it_and_says_so(make_app, api) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        notes, _ = await start(pilot)
+        target = plain_with_next(app)
+        cid, name, current = target.contact.id, contact_name(target.contact), target.next_action.text
+        await go_to(pilot, cid)
+        await pilot.press("n")
+        assert isinstance(app.screen, NextActionModal) and "queued behind the next action" in app.screen.heading
+        await pilot.press(*"Send the contract", "enter")
+        note = await notes.wait(pilot, "Queued: Send the contract")
+        assert f"{name} already has a next action: {current}" in note.message
+        await settled(pilot)
+        entry = entry_of(app, cid)
+        assert entry.next_action.text == current and [a.text for a in entry.queued_actions] == ["Send the contract"]
+        server = await server_entry(api, cid)
+        assert server.next_action.text == current and "Send the contract" in [a.text for a in server.queued_actions]

@@ -169,6 +169,10 @@ class ContactsApi(Protocol):
     async def change_status(self, contact_id: str, status_id: str) -> Contact: ...
     async def change_owner(self, contact_id: str, owner_id: str) -> Contact: ...
     async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact: ...
+    async def force_close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
+        """Delete the user's open actions on the contact, then close its sales cycle."""
+        ...
+
     async def reopen_sales_cycle(self, contact_id: str) -> Contact: ...
 
     async def create_contact(self, contact: Contact) -> StreamEntry:
@@ -299,7 +303,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.CONTACT_DETAIL}),
         frozenset(
             {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
-             "reopen_sales_cycle", "create_contact", "update_contact", "delete_contact", "restore_contact"}
+             "reopen_sales_cycle", "force_close_sales_cycle", "create_contact", "update_contact", "delete_contact", "restore_contact"}
         ),
         frozenset({Capability.SALES_CYCLE}),
     ),

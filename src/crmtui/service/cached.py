@@ -624,6 +624,9 @@ class _Contacts:
     async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
         return await self.inner.close_sales_cycle(contact_id, comment)
 
+    async def force_close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
+        return await self.inner.force_close_sales_cycle(contact_id, comment)
+
     async def reopen_sales_cycle(self, contact_id: str) -> Contact:
         return await self.inner.reopen_sales_cycle(contact_id)
 

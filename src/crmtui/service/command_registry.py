@@ -35,6 +35,7 @@ from crmtui.service.contact_commands import (
     AddTag,
     DeleteContact,
     EditContact,
+    ForceCloseSalesCycle,
     ChangeOwner,
     ChangeStatus,
     CloseSalesCycle,
@@ -58,7 +59,7 @@ from crmtui.service.notification_commands import MarkAllRead, MarkRead
 StoredCommand = Annotated[
     Union[  # noqa: UP007 - a Union of classes reads better as a list, one family a line
         MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar,
-        AddContact, EditContact, DeleteContact, RestoreContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ReopenSalesCycle,
+        AddContact, EditContact, DeleteContact, RestoreContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ForceCloseSalesCycle, ReopenSalesCycle,
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
         UpdateDeal,
         MarkRead, MarkAllRead,

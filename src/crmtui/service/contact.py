@@ -34,6 +34,7 @@ from crmtui.service.contact_commands import (
     ChangeStatus,
     CloseSalesCycle,
     EditContact,
+    ForceCloseSalesCycle,
     RemoveTag,
     ReopenSalesCycle,
 )
@@ -334,6 +335,15 @@ class ContactSession(Session):
             raise CommandRefused(OPEN_ACTIONS_REFUSAL)
         return await self.run(CloseSalesCycle(
             contact_id=self.contact_id, comment=comment.strip(), user_id=self.user_id or "", label="Close sales cycle",
+        ))
+
+    async def force_close_sales_cycle(self, comment: str) -> StreamEntry | None:
+        """Close the sales cycle although the user has open actions here: they are deleted first."""
+        self._require()
+        going = self.open_actions_of_mine()
+        return await self.run(ForceCloseSalesCycle(
+            contact_id=self.contact_id, comment=comment.strip(), user_id=self.user_id or "", actions=going,
+            label=f"Close sales cycle, deleting {len(going)} action{'' if len(going) == 1 else 's'}",
         ))
 
     async def reopen_sales_cycle(self) -> StreamEntry | None:

@@ -367,6 +367,42 @@ class CloseSalesCycle(Command):
         return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
 
 
+class ForceCloseSalesCycle(Command):
+    """Close the sales cycle although the user has open actions on the contact: the server deletes them first."""
+
+    kind: Literal["force_close_sales_cycle"] = "force_close_sales_cycle"
+    comment: str = ""
+    user_id: str = ""
+    actions: list[Action] = []
+    """The open actions of the user that go (named in the confirmation; they leave the views at once)."""
+
+    idempotent: ClassVar[bool] = False
+
+    def check(self, entries: Sequence[StreamEntry]) -> None:
+        if len(self.comment) > COMMENT_LIMIT:
+            raise CommandRefused(f"The comment is limited to {COMMENT_LIMIT} characters")
+        entry = find_entry(entries, self.contact_id)
+        if entry is not None and entry.contact.sales_closed:
+            raise CommandRefused("The sales cycle is already closed (x reopens it)")
+
+    def _predict(self, entry: StreamEntry) -> StreamEntry:
+        gone = {a.id for a in self.actions}
+        if entry.next_action is not None and entry.next_action.id in gone:
+            entry.next_action = None
+        entry.queued_actions = [a for a in entry.queued_actions if a.id not in gone]
+        entry.contact.sales_closed, entry.contact.sales_closed_comment = True, self.comment
+        return entry
+
+    async def execute(self, backend: Backend) -> None:
+        await contacts_api(backend).force_close_sales_cycle(self.contact_id, self.comment)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        return (await contacts_api(backend).get_contact(self.contact_id)).sales_closed
+
+    def inverse(self) -> Command:
+        return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
+
+
 class ReopenSalesCycle(Command):
     kind: Literal["reopen_sales_cycle"] = "reopen_sales_cycle"
     comment: str = ""

@@ -351,6 +351,9 @@ class OnePageCRMBackend:
     async def close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
         return self._contact(await self.client.close_sales_cycle(contact_id, comment))
 
+    async def force_close_sales_cycle(self, contact_id: str, comment: str) -> Contact:
+        return self._contact(await self.client.force_close_sales_cycle(contact_id, comment))
+
     async def reopen_sales_cycle(self, contact_id: str) -> Contact:
         return self._contact(await self.client.reopen_sales_cycle(contact_id))
 

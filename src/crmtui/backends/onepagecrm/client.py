@@ -629,6 +629,10 @@ class OnePageCRMClient:
     async def close_sales_cycle(self, contact_id: str, comment: str = "") -> wire.StreamItem:
         return await self._contact_op(contact_id, "close_sales_cycle", {"comment": comment})
 
+    async def force_close_sales_cycle(self, contact_id: str, comment: str = "") -> wire.StreamItem:
+        """Delete the user's open actions on the contact, then close its sales cycle."""
+        return await self._contact_op(contact_id, "force_close_sales_cycle", {"comment": comment})
+
     async def reopen_sales_cycle(self, contact_id: str) -> wire.StreamItem:
         return await self._contact_op(contact_id, "reopen_sales_cycle")
 

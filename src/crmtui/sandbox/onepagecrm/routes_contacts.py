@@ -440,6 +440,24 @@ def close_sales_cycle(req: Request) -> Reply:
     return _change(req, change)
 
 
+@router.route("PUT", "/contacts/{contact_id}/force_close_sales_cycle")
+def force_close_sales_cycle(req: Request) -> Reply:
+    """Close the sales cycle after deleting the user's open actions on the contact (the spec's
+    "first delete any actions assigned to the contact")."""
+    comment = str(req.body.get("comment") or "")
+    if len(comment) > 140:
+        raise invalid({"comment": "comment must be at most 140 characters"})
+
+    def change(state: SandboxState, contact: dict) -> None:
+        for action in state.open_actions(contact["id"], req.user_id):
+            state.remove("actions", action["id"])
+        closed = [c for c in contact.get("closed_sales") or [] if c.get("user_id") != req.user_id]
+        closed.append({"user_id": req.user_id, "closed_at": state.timestamp(), "comment": comment})
+        contact["closed_sales"] = closed
+
+    return _change(req, change)
+
+
 @router.route("PUT", "/contacts/{contact_id}/reopen_sales_cycle")
 def reopen_sales_cycle(req: Request) -> Reply:
     return _change(req, lambda s, c: c.__setitem__("closed_sales", [x for x in c.get("closed_sales") or [] if x.get("user_id") != req.user_id]))

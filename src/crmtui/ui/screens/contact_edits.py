@@ -243,20 +243,37 @@ class ContactEditsMixin(TriageMixin):
             self.app.push_screen(ConfirmModal("Reopen sales cycle", message, confirm_label="Reopen"), reopen)
             return
         open_actions = self.contact.open_actions_of_mine()
-        if open_actions:
-            count = len(open_actions)
-            self.notify(
-                f"{name} has {count} open action{'s' if count > 1 else ''} of yours: mark {'them' if count > 1 else 'it'} "
-                "done (d) before closing the sales cycle",
-                title="Not possible", severity="warning", timeout=6,
-            )
-            return
 
         def close(comment: str | None) -> None:
-            if comment is not None:
+            if comment is None:
+                return
+            if open_actions:
+                self.run_command(
+                    lambda: self.contact.force_close_sales_cycle(comment),
+                    success=f"Sales cycle closed for {name}; {len(open_actions)} open action{'s' if len(open_actions) > 1 else ''} deleted",
+                )
+            else:
                 self.run_command(lambda: self.contact.close_sales_cycle(comment), success=f"Sales cycle closed for {name}")
 
-        self.app.push_screen(CloseSalesModal(f"Close the sales cycle for {name}"), close)
+        if not open_actions:
+            self.app.push_screen(CloseSalesModal(f"Close the sales cycle for {name}"), close)
+            return
+        # The API closes a cycle only once the user's open actions are gone: offer its force close,
+        # which deletes them, naming each (u reopens the cycle, it does not bring them back).
+        listed = "\n".join(f"  • {inert_line(a.text)}" for a in open_actions[:6])
+        more = f"\n  … and {len(open_actions) - 6} more" if len(open_actions) > 6 else ""
+        count = len(open_actions)
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.app.push_screen(CloseSalesModal(f"Close the sales cycle for {name}"), close)
+
+        self.app.push_screen(ConfirmModal(
+            "Close the sales cycle",
+            f"Your {count} open action{'s' if count > 1 else ''} on {name} will be deleted:\n{listed}{more}\n"
+            "(u reopens the sales cycle; it does not bring the actions back)",
+            confirm_label="Delete and close",
+        ), confirmed)
 
     # -- y: copy an email or phone number -----------------------------------------------------------------
     def action_copy(self) -> None:

@@ -17,7 +17,7 @@ from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import contact_name, format_due
-from crmtui.domain.models import Account, Action, StreamEntry, User
+from crmtui.domain.models import Account, Action, ActionStatus, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT, ActionChanges
 from crmtui.ui.modals.new_contact import ContactDraft, NewContactModal
@@ -133,12 +133,19 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
         if entry is None or account is None:
             return
         contact_id, name = entry.contact.id, contact_name(entry.contact)
+        current = entry.next_action if entry.next_action is not None and not entry.next_action.done else None
 
         def after(draft: ActionDraft | None) -> None:
-            if draft is not None:
-                self.run_command(lambda: self._add(contact_id, draft), success=self._saved_message(name, draft))
+            if draft is None:
+                return
+            success = self._saved_message(name, draft)
+            if current is not None and draft.status not in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
+                # The API allows one next action: the new one waits behind it (Session._queued_if_taken).
+                success = f"Queued: {draft.text} ({name} already has a next action: {current.text})"
+            self.run_command(lambda: self._add(contact_id, draft), success=success)
 
-        self.app.push_screen(NextActionModal(account, today, title=f"New action for {name}"), after)
+        title = f"New action for {name}" + (" (queued behind the next action)" if current is not None else "")
+        self.app.push_screen(NextActionModal(account, today, title=title), after)
 
     # -- C: a new contact ----------------------------------------------------------------------
     def action_new_contact(self) -> None:
