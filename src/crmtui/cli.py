@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from crmtui import __version__
+
 if TYPE_CHECKING:  # only for annotations: the entry point imports what a command needs, when it runs
     import datetime as dt
     from pathlib import Path
@@ -32,6 +34,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="crmtui",
         description="A keyboard-driven terminal CRM client.",
     )
+    parser.add_argument("--version", action="version", version=f"crmtui {__version__}")
     parser.add_argument("--demo", action="store_true", help="run on the built-in sandbox with demo data")
     parser.add_argument("--reset", action="store_true", help="with --demo: re-seed the demo data")
     parser.add_argument("--profile", metavar="NAME", help="use this saved profile (default: the active one)")

@@ -254,17 +254,31 @@ async def test_o_gives_the_contact_away_it_leaves_the_stream_and_u_brings_it_bac
         assert isinstance(app.screen, TeamPickerModal)
         users = [app.session.account.user, *app.session.account.team]
         await pilot.press(*["down"] * users.index(other), "enter")
-        await notes.wait(pilot, f"Owner: {other.name}")
+        assert isinstance(app.screen, ConfirmModal)  # giving it away asks first
+        assert f"goes to {other.name}" in str(app.screen.query_one(".dialog-message").render())
+        await pilot.press("n")
+        assert isinstance(app.screen, ContactDetailScreen) and app.session.outbox.pending == 0
+        await pilot.press("o", *["down"] * users.index(other), "enter", "y")
+        await notes.wait(pilot, f"{other.name}'s now")
         await settled(pilot)
         assert (await api.get_contact(cid)).owner_id == other.id
         assert f"Owner {other.name}" in summary_text(app)
         assert app.session.entry(cid) is None  # someone else's now, with no action of mine: out of my stream
 
-        await pilot.press("u")
+        await pilot.press("u")  # here: takes it back
         await notes.wait(pilot, "Undone: Owner")
         await settled(pilot)
         assert (await api.get_contact(cid)).owner_id == me
         assert app.session.entry(cid) is not None
+
+        await pilot.press("o", *["down"] * users.index(other), "enter", "y")
+        await settled(pilot)
+        assert (await api.get_contact(cid)).owner_id == other.id
+        await pilot.press("escape")  # back on the stream, u takes it back there too
+        await pilot.press("u")
+        await notes.wait(pilot, "Undone: Owner")
+        await settled(pilot)
+        assert (await api.get_contact(cid)).owner_id == me and app.session.entry(cid) is not None
 
 
 # -- x: sales cycle --------------------------------------------------------------------------------

@@ -162,3 +162,12 @@ def test_theme_flag_overrides_the_saved_theme(fake_ui: dict, monkeypatch: pytest
     assert cli.main(["--theme", "gruvbox"]) == 0
     assert fake_ui["theme"] == "gruvbox"
     assert fake_ui["refresh_seconds"] == 60
+
+
+def test_version_prints_the_installed_version_and_exits(capsys) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["--version"])
+    assert ended.value.code == 0
+    assert capsys.readouterr().out.strip() == f"crmtui {version('crmtui')}"

@@ -303,13 +303,17 @@ class ContactSession(Session):
             shown = await self.change_owner(owner)
         return shown
 
-    async def change_owner(self, owner_id: str) -> StreamEntry | None:
+    def owner_command(self, owner_id: str) -> ChangeOwner:
+        """The change of owner, to run here or on the app's session (giving the contact away)."""
         contact = self._require().contact
         name = self.account.user_name(owner_id) if self.account else owner_id
-        return await self.run(ChangeOwner(
+        return ChangeOwner(
             contact_id=self.contact_id, owner_id=owner_id, previous_id=contact.owner_id, read_at=contact.modified_at,
             label=f"Owner: {name}",
-        ))
+        )
+
+    async def change_owner(self, owner_id: str) -> StreamEntry | None:
+        return await self.run(self.owner_command(owner_id))
 
     async def add_tag(self, tag: str) -> StreamEntry | None:
         self._require()

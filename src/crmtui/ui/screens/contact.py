@@ -86,6 +86,7 @@ class ContactDetailScreen(ContactEditsMixin):
         super().__init__()
         self.contact_id = contact_id
         self._unsubscribe: Callable[[], None] | None = None
+        self._given = []
         self._drawn = False
         """Set once mounted: section changes before that have nothing to draw on."""
 

@@ -11,6 +11,8 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name, format_datetime
 from crmtui.domain.models import Account, StreamEntry, User
 from crmtui.domain.text import inert_line
+from crmtui.service import Session
+from crmtui.service.commands import Command
 from crmtui.service.contact import ContactSession
 from crmtui.ui.modals.contact_forms import (
     CallDraft,
@@ -32,6 +34,8 @@ class ContactEditsMixin(TriageMixin):
     """Needs `contact` (the ContactSession) and `_ready()`; the screen provides both."""
 
     contact: ContactSession
+    _given: list[Command]
+    """Changes this screen ran on the app's session (giving the contact away), newest last."""
 
     def _ready(self) -> tuple[StreamEntry, Account] | None:
         """The contact and account when both are known, else a warning and None."""
@@ -218,12 +222,39 @@ class ContactEditsMixin(TriageMixin):
             if all(u.id != user.id for u in users):
                 users.append(user)
 
+        who, me = self._who(), account.user.id
+
+        def give(user_id: str) -> None:
+            """Run on the app's session: the contact leaves the stream, and u there takes it back."""
+            command = self.contact.owner_command(user_id)
+            self._given.append(command)
+            self.run_command(lambda: self.app.session.run(command), success=f"{who} is {account.user_name(user_id)}'s now · u takes it back")
+
         def after(user_id: str | None) -> None:
-            if user_id and user_id != entry.contact.owner_id:
+            if not user_id or user_id == entry.contact.owner_id:
+                return
+            if entry.contact.owner_id != me:
                 name = account.user_name(user_id)
                 self.run_command(lambda: self.contact.change_owner(user_id), success=f"Owner: {name}")
+                return
+            mine = len(self.contact.open_actions_of_mine())
+            actions = f" with your {mine} open action{'s' if mine != 1 else ''}" if mine else ""
+            self.app.push_screen(ConfirmModal(
+                f"Give {who} away?",
+                f"{who} goes to {account.user_name(user_id)}{actions} and leaves your stream. u (here or on the stream) takes it back.",
+                confirm_label="Give away",
+            ), lambda ok: give(user_id) if ok else None)
 
-        self.app.push_screen(TeamPickerModal(f"Owner of {self._who()}", users, current=entry.contact.owner_id), after)
+        self.app.push_screen(TeamPickerModal(f"Owner of {who}", users, current=entry.contact.owner_id), after)
+
+    def _undo_session(self) -> Session:
+        own = self.contact
+        given = self._given
+        app_session = self.app.session
+        if not own.can_undo and given and app_session.undo_stack and app_session.undo_stack[-1] is given[-1]:
+            given.pop()
+            return app_session
+        return own
 
     # -- x: close or reopen the sales cycle ---------------------------------------------------------------
     def action_sales_cycle(self) -> None:

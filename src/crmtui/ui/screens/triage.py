@@ -278,10 +278,14 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             contact_id = entry.contact.id
             self.run_command(lambda: self.session.swap(contact_id), success="Swapped")
 
+    def _undo_session(self) -> Session:
+        """Whose last change `u` takes back here (the contact screen: its own, or one it gave the app)."""
+        return self.session
+
     def action_undo(self) -> None:
         async def undo() -> None:
             try:
-                command = await self.session.undo()
+                command = await self._undo_session().undo()
             except NothingToUndo:
                 self.notify("Nothing to undo", severity="warning", timeout=3)
                 return
