@@ -74,7 +74,7 @@ async def test_a_server_error_only_delays_won(sandbox, make_app, api) -> None:
         await go_to(pilot, deal.id)
         sandbox.options.fail_rate = 1.0
         places = Places(app, deal.id)
-        await pilot.press("w")
+        await pilot.press("w", "y")
         await retried(pilot)
         assert places.seen == ["won"] and column_of(app, deal.id) == "won"
         assert sandbox.state.tables["deals"][deal.id]["status"] == "pending"

@@ -121,7 +121,11 @@ async def test_w_marks_won_and_H_reopens_it_at_the_stage_it_left(make_app, api) 
         deal = first_in(app, "50")
         await go_to(pilot, deal.id)
         won_before = shown(app).won_totals
-        await pilot.press("w")
+        await pilot.press("w")  # asks first, as x does
+        assert isinstance(app.screen, ConfirmModal) and "won" in app.screen.message
+        await pilot.press("n")
+        assert column_of(app, deal.id) == "50"
+        await pilot.press("w", "y")
         assert column_of(app, deal.id) == "won" and selected(app).id == deal.id
         assert shown(app).won_totals.amount == won_before.amount + deal.value
         assert pipeline_screen(app).board.left > 0  # scrolled to show the won column at 80 columns
@@ -138,6 +142,17 @@ async def test_w_marks_won_and_H_reopens_it_at_the_stage_it_left(make_app, api) 
         await settled(pilot)
         server = await server_deal(api, deal)
         assert (server.status, server.stage) == (DealStatus.PENDING, 50)
+
+        await pilot.press("u")  # takes back the last move: won again
+        await notes.wait(pilot, "Undone:")
+        assert column_of(app, deal.id) == "won"
+        await settled(pilot)
+        assert (await server_deal(api, deal)).status is DealStatus.WON
+        await pilot.press("u", "u")  # and the won before it; then nothing is left to take back
+        await notes.wait(pilot, "Nothing to undo on the board")
+        await settled(pilot)
+        server = await server_deal(api, deal)
+        assert (server.status, server.stage) == (DealStatus.PENDING, 50) and column_of(app, deal.id) == "50"
 
 
 async def test_x_asks_then_marks_lost_and_esc_keeps_it(make_app, api) -> None:

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
 from crmtui.service.deal_commands import DealChanges, UpdateDeal
-from crmtui.service.errors import CommandRefused
+from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.commands import Command
 from crmtui.service.outbox import OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
-from crmtui.service.session import Session, stamp
+from crmtui.service.session import UNDO_DEPTH, Session, stamp
 from crmtui.service.signals import Signal
 from crmtui.service.features import deals_api
 
@@ -34,6 +34,8 @@ class PipelineService:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.undo_stack: list[Command] = []
+        """The board's changes, newest last: u takes back the last one."""
         self.pipelines: list[Pipeline] = []
         self._deals: dict[str, dict[str, Deal]] = {}
         self.overlay: Overlay[str, Deal] = Overlay(session.outbox, key=_deal_key, predict=_apply, confirm=_confirm)
@@ -169,10 +171,24 @@ class PipelineService:
             read_at=deal.modified_at,
             label=_label(deal, body, pipeline),
         )
+        await self._send(command)
+        self.undo_stack.append(command)
+        del self.undo_stack[:-UNDO_DEPTH]
+        return self.deal(deal_id) or deal
+
+    async def _send(self, command: Command) -> None:
         stamp(command, self.session._clock())
         self.session.outbox.start()
         await self.session.outbox.enqueue(command)
-        return self.deal(deal_id) or deal
+
+    async def undo(self) -> Command:
+        """Take back the board's last change: unsent, it is dropped; sent, its inverse goes."""
+        if not self.undo_stack:
+            raise NothingToUndo()
+        command = self.undo_stack.pop()
+        if not await self.session.outbox.cancel(command):
+            await self._send(command.inverse())
+        return command
 
     def _put(self, deal: Deal) -> None:
         for deals in self._deals.values():

@@ -13,7 +13,7 @@ from textual import on
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Deal, DealStatus
-from crmtui.service import CommandRefused, Session
+from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.pipeline import DealChanges, PipelineService
 from crmtui.service.pipeline_board import Place
 from crmtui.ui.modals.deal_edit import DealEditModal
@@ -108,7 +108,28 @@ class DealChangesMixin(CrmScreen[None]):
         if deal.status is DealStatus.WON:
             self.notify("The deal is won already", timeout=3)
             return
-        self._place(deal, Place(DealStatus.WON), self._won_message(deal))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._place(deal, Place(DealStatus.WON), self._won_message(deal))
+
+        question = f"Mark {deal.name} ({money(deal.value, self.session.account)}) won?"
+        self.app.push_screen(ConfirmModal("Mark won?", question, confirm_label="Won"), answered)
+
+    def action_undo(self) -> None:
+        service = self.service
+        if service is None:
+            return
+
+        async def undo() -> None:
+            try:
+                command = await service.undo()
+            except NothingToUndo:
+                self.notify("Nothing to undo on the board", severity="warning", timeout=3)
+                return
+            self.notify(f"Undone: {command.describe()}", timeout=3)
+
+        self.run_change(undo)
 
     def action_lost(self) -> None:
         deal = self._target()
