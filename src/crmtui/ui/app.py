@@ -30,7 +30,9 @@ from crmtui.store.db import StoreUnavailable
 from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
-from crmtui.ui.commands import CrmCommands
+from crmtui.service.find import finder_for
+from crmtui.ui.commands import ContactCommands, CrmCommands
+from crmtui.ui.modals.find_contact import FindContactModal
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
@@ -93,11 +95,12 @@ class CrmApp(App[int]):
 
     TITLE = "crmtui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {CrmCommands}
+    COMMANDS = App.COMMANDS | {CrmCommands, ContactCommands}
     BINDINGS = [
         *(Binding(top.key, f"go('{top.mode}')", top.title, show=False) for top in TOP_LEVEL),
         Binding("question_mark", "help", "Help"),
         Binding("t", "change_theme", "Theme", show=False),
+        Binding("f", "find", "Find", show=False, tooltip="Find any contact of the account"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -285,6 +288,11 @@ class CrmApp(App[int]):
             self.notify(f"This contact is not on the server yet: its page opens once it is sent ({where})", timeout=5)
             return
         self.push_screen(contact_screen()(contact_id))
+
+    def action_find(self) -> None:
+        """f: find anyone, loaded here or not (the finder opens the contact picked)."""
+        if not isinstance(self.screen, FindContactModal):
+            self.push_screen(FindContactModal(finder_for(self.session)))
 
     def set_unread(self, count: int) -> None:
         """Hook for the notifications screen: the header shows this count."""
@@ -493,6 +501,7 @@ class CrmApp(App[int]):
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
             ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
             ("New-contact form (C)", [("Enter / ctrl+s", "save"), ("Tab", "next field"), ("→", "accept the suggested company or tag"), ("Esc", "cancel (asks first when something is typed)")]),
+            ("Find anyone (f)", [("type", "name, company, email or phone: the stream's at once, then the server's"), ("↑↓ ctrl+n/p", "move (j k in the list)"), ("Enter", "open the contact"), ("Esc", "close")]),
             ("Pickers and confirmations", binding_rows(TeamPickerModal.BINDINGS) + binding_rows(ConfirmModal.BINDINGS)),
             ("Connection error", binding_rows(ConnectionErrorScreen.BINDINGS)),
         ]

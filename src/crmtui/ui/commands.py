@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): every binding of the current screen plus app-wide commands."""
+"""The command palette (ctrl+p): every binding of the current screen plus app-wide commands, and the
+contacts loaded here by name."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 from textual.types import IgnoreReturnCallbackType
 
+from crmtui.domain.formatting import contact_name
+from crmtui.service.find import finder_for
+from crmtui.service.session import Session
+from crmtui.ui.inert import plain
 from crmtui.ui.screens.help import class_bindings, key_label
 
 
@@ -42,3 +48,30 @@ class CrmCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class ContactCommands(Provider):
+    """Contacts of the loaded stream whose name, company, email or phone matches what is typed (the
+    finder's matches here, never the server's: the palette answers as you type); each opens its contact."""
+
+    LIMIT = 10
+
+    async def search(self, query: str) -> Hits:
+        session = getattr(self.app, "session", None)
+        if not isinstance(session, Session) or not query.strip():
+            return
+        open_contact = getattr(self.app, "open_contact", None)
+        if open_contact is None:
+            return
+        found = finder_for(session).local(query, limit=self.LIMIT).found
+        for place, hit in enumerate(found):
+            contact = hit.entry.contact
+            name = contact_name(contact)
+            about = [contact.company_name if contact.company_name != name else "", hit.detail]
+            yield Hit(
+                1.0 - hit.tier * 0.05 - place * 0.001,  # the finder's order, beside the commands' fuzzy scores
+                plain(name),
+                partial(open_contact, contact.id),
+                text=name,
+                help=escape(" · ".join(["open the contact", *(a for a in about if a)])),  # help is read as markup
+            )
