@@ -73,6 +73,13 @@ class ActionStreamScreen(TriageMixin):
     def _move_past(self, contact_id: str) -> None:
         self.stream_list.move_past(contact_id)
 
+    def _hold_place(self, contact_id: str) -> int | None:
+        return self.stream_list.row_of_contact(contact_id)
+
+    def _keep_place(self, place: int | None) -> None:
+        if place is not None:  # after the stream's change message the worker's change set off
+            self.call_later(self.stream_list.keep_row, place)
+
     def _show_new(self, contact_id: str) -> None:
         # After the stream's change message the worker's add set off, so the row is there by then.
         self.call_later(self.stream_list.select_contact, contact_id)

@@ -134,6 +134,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             return
         contact_id, name = entry.contact.id, contact_name(entry.contact)
         current = entry.next_action if entry.next_action is not None and not entry.next_action.done else None
+        if current is not None and current.assignee_id not in ("", self.session.stream_user_id):
+            current = None  # someone else's next action does not hold this one back
 
         def after(draft: ActionDraft | None) -> None:
             if draft is None:
@@ -141,7 +143,7 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             success = self._saved_message(name, draft)
             if current is not None and draft.status not in (ActionStatus.QUEUED, ActionStatus.QUEUED_WITH_DATE):
                 # The API allows one next action: the new one waits behind it (Session._queued_if_taken).
-                success = f"Queued: {draft.text} ({name} already has a next action: {current.text})"
+                success += f" · queued: {name} already has a next action ({current.text})"
             self.run_command(lambda: self._add(contact_id, draft), success=success)
 
         title = f"New action for {name}" + (" (queued behind the next action)" if current is not None else "")
@@ -190,6 +192,13 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
     def _show_new(self, contact_id: str) -> None:
         """Put the cursor on a contact just made, where the screen lists it."""
 
+    def _hold_place(self, contact_id: str) -> int | None:
+        """Before a change that may move the contact elsewhere in the list: where its row is."""
+        return None
+
+    def _keep_place(self, place: int | None) -> None:
+        """After it: the cursor stays on that row (the contact that took its place), as after d."""
+
     # -- e: edit -------------------------------------------------------------------------------
     def action_edit(self) -> None:
         entry = self._target(need_next=True)
@@ -205,7 +214,13 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
             if not changes:
                 self.notify("Nothing changed", timeout=3)
                 return
-            self.run_command(lambda: self.session.edit_action(contact_id, action.id, **changes))
+            place = self._hold_place(contact_id)
+
+            async def save() -> None:
+                await self.session.edit_action(contact_id, action.id, **changes)
+                self._keep_place(place)
+
+            self.run_command(save, success=self._saved_message(contact_name(entry.contact), draft))
 
         title = f"Edit next action for {contact_name(entry.contact)}"
         self.app.push_screen(NextActionModal(account, today, title=title, action=action), after)
@@ -226,12 +241,19 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
                 users.append(user)
         contact_id = entry.contact.id
 
+        who = contact_name(entry.contact)
+
         def after(user_id: str | None) -> None:
             if user_id and user_id != action.assignee_id:  # the current assignee: nothing to do
                 name = account.user_name(user_id)
-                self.run_command(
-                    lambda: self.session.reassign(contact_id, action.id, user_id), success=f"Assigned to {name}"
-                )
+                place = self._hold_place(contact_id)
+
+                async def save() -> None:
+                    await self.session.reassign(contact_id, action.id, user_id)
+                    self._keep_place(place)
+
+                where = f": {who} is in their stream now" if user_id != self.session.stream_user_id else ""
+                self.run_command(save, success=f"Assigned to {name} · {who}: “{action.text}”{where}")
 
         title = f"Assign “{action.text}” to"
         self.app.push_screen(TeamPickerModal(title, users, current=action.assignee_id), after)

@@ -315,6 +315,17 @@ class StreamList(ScrollView, can_focus=True):
             self._last_highlighted = key
             self.post_message(self.Highlighted(entry))
 
+    def row_of_contact(self, contact_id: str) -> int | None:
+        """The row the contact is on (None: not shown)."""
+        found = self._row_of(contact_id)
+        if found is not None:
+            return found
+        return next((i for i, r in enumerate(self._rows) if isinstance(r, StreamEntry) and r.contact.id == contact_id), None)
+
+    def keep_row(self, row: int) -> None:
+        """Put the cursor back on `row` (the nearest contact there): after a change moved its contact away."""
+        self.cursor = self._entry_row(min(row, max(len(self._rows) - 1, 0)), 1)
+
     def select_contact(self, contact_id: str) -> bool:
         for i, row in enumerate(self._rows):
             if isinstance(row, StreamEntry) and row.contact.id == contact_id:
