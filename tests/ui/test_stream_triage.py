@@ -23,7 +23,6 @@ from .stream_support import (
     go_to,
     has_next,
     plain_with_next,
-    preview_text,
     queued_for_me,
     row_line,
     section_in_app,
