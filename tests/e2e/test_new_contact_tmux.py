@@ -1,5 +1,6 @@
 """End to end: a salesperson adds the lead who just called, with its next action, in `crmtui --demo`
-(tmux, 80x24); the row shows in the stream and the demo server has the contact exactly once."""
+(tmux, 80x24), finds it with the finder (f) and fixes its phone number (E on its page); the demo
+server has the contact exactly once, with the new number."""
 
 from __future__ import annotations
 
@@ -55,6 +56,35 @@ def test_a_new_contact_with_its_next_action_lands_once(demo_env: dict[str, str],
     row = list_row(screen, ACTION)
     assert "Quinlan" in row and "ASAP" in row, row
     close_filter(app)
+
+    # Find it with f, open it, and fix its phone number with E.
+    app.send("f")
+    app.wait_for("Find anyone")
+    app.type("Quinlan")
+    app.wait_until(lambda screen: any("Zoe Quinlan" in line and "Find anyone" not in line for line in screen.splitlines()),
+                   "the finder's match")
+    app.send("Enter")
+    app.wait_for("Contact · Zoe Quinlan")
+    app.send("E")
+    app.wait_for("Edit Zoe Quinlan")
+    wait_until(lambda: on_line(app, "First name"), "the cursor in First name")
+    for _ in range(4):  # first name, last name, company, job title: the phones are next
+        before = app.cursor()[1]
+        app.send("Tab")
+        wait_until(lambda before=before: app.cursor()[1] != before, "Tab to move to the next field")
+    try:
+        wait_until(lambda: on_line(app, "Phones"), "the cursor in Phones", timeout=10)
+    except AssertionError:
+        raise AssertionError(f"cursor at {app.cursor()}:\n{app.screen()}") from None
+    app.send("C-a", "C-k")
+    app.type("mobile: +353 87 555 0199")
+    app.wait_until(lambda screen: any("Phones" in line and "0199" in line for line in screen.splitlines()), "the new phone")
+    app.send("Enter")
+    app.wait_until_gone("Edit Zoe Quinlan")
+    app.wait_for("+353 87 555 0199")  # the contact screen shows it at once
+    app.wait_until(lambda screen: "Contact · Zoe Quinlan" in screen and "Edit Zoe" not in screen, "the contact page alone")
+    app.send("Escape")
+    app.wait_until_gone("Contact · Zoe Quinlan")
     quit_app(demo)
     wait_until(lambda: not processes_mentioning(str(database)), "the demo sandbox process to end")
 
@@ -64,7 +94,7 @@ def test_a_new_contact_with_its_next_action_lands_once(demo_env: dict[str, str],
     db.close()
     made = [c for c in contacts if c.get("last_name") == "Quinlan"]
     assert len(made) == 1 and made[0]["first_name"] == "Zoe", made
-    assert made[0]["phones"] == [{"type": "mobile", "value": "+353 87 555 0101"}]
+    assert made[0]["phones"] == [{"type": "mobile", "value": "+353 87 555 0199"}]  # as edited
     assert [a["text"] for a in actions if a["contact_id"] == made[0]["id"]] == [ACTION]
 
 
@@ -73,4 +103,6 @@ def on_line(app, label: str) -> bool:
     """The cursor is on the form's line for `label` (the label starts its row, after the frame)."""
     _x, y = app.cursor()
     lines = app.screen().splitlines()
-    return y < len(lines) and lines[y].lstrip("▌ │").startswith(label)
+    if y >= len(lines) or "│" not in lines[y]:
+        return False
+    return lines[y].split("│", 1)[1].lstrip().startswith(label)  # what is left of the form's frame is the screen under it
