@@ -899,6 +899,8 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     await call("delete_action", nxt.id)
     await call("close_sales_cycle", cid, "Done for now")
     await call("reopen_sales_cycle", cid)
+    await call("force_close_sales_cycle", cid, "Closed with its actions")
+    await call("reopen_sales_cycle", cid)
 
     pipelines = await call("pipelines_all")
     await call("get_pipeline", pipelines[0].id)
@@ -927,6 +929,8 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     await call("mark_all_notifications_read")
 
     await call("change_owner", cid, other)
+    await call("delete_contact", cid)
+    await call("restore_contact", cid)
     await call("delete_contact", cid)
 
     assert boot.user_id == sandbox.user_id
