@@ -792,6 +792,7 @@ CLIENT_OPERATIONS = {
     ("PUT", "/contacts/{contact_id}/change_status/{status_id}"),
     ("PUT", "/contacts/{contact_id}/change_owner/{owner_id}"),
     ("PUT", "/contacts/{contact_id}/close_sales_cycle"),
+    ("PUT", "/contacts/{contact_id}/force_close_sales_cycle"),
     ("PUT", "/contacts/{contact_id}/reopen_sales_cycle"),
     ("GET", "/contacts/{contact_id}/actions"),
     ("GET", "/companies"),
