@@ -94,7 +94,7 @@ def row(label: str | Content, widget: Widget) -> Horizontal:
 class NewContactModal(FormModal[ContactDraft]):
     """Ask for a new contact and its first next action. Returns a ContactDraft, or None."""
 
-    HINT = "Enter / ctrl+s save · Esc cancel · Tab next field · → accepts a suggestion"
+    HINT = "Enter or ctrl+s save · Esc cancel · Tab next · → takes a suggestion"
 
     def __init__(
         self, account: Account, today: dt.date, *, companies: Sequence[str] = (), tags: Sequence[str] = (),
