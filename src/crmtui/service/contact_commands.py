@@ -332,10 +332,9 @@ class RemoveTag(Command):
         return AddTag(contact_id=self.contact_id, tag=self.tag, label=f"Tag: {self.tag}")
 
 
-class CloseSalesCycle(Command):
-    """Close the sales cycle for the signed-in user; the server refuses (409) while they have open actions."""
+class _ClosingSalesCycle(Command):
+    """What closing a sales cycle, plain or forced, shares: the comment, the checks, the undo."""
 
-    kind: Literal["close_sales_cycle"] = "close_sales_cycle"
     comment: str = ""
     user_id: str = ""
 
@@ -347,18 +346,19 @@ class CloseSalesCycle(Command):
             return
         if entry.contact.sales_closed:
             raise CommandRefused("The sales cycle is already closed (x reopens it)")
-        mine = [a for a in [entry.next_action, *entry.queued_actions] if a is not None and not a.done]
-        if any(a.assignee_id in ("", self.user_id) for a in mine):
+        if self._open_actions_refused(entry):
             raise CommandRefused(OPEN_ACTIONS_REFUSAL)
+
+    def _open_actions_refused(self, entry: StreamEntry) -> bool:
+        """The API refuses to close while the user has open actions on the contact."""
+        mine = [a for a in [entry.next_action, *entry.queued_actions] if a is not None and not a.done]
+        return any(a.assignee_id in ("", self.user_id) for a in mine)
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         entry.contact.sales_closed, entry.contact.sales_closed_comment = True, self.comment
         return entry
 
     idempotent: ClassVar[bool] = False
-
-    async def execute(self, backend: Backend) -> None:
-        await contacts_api(backend).close_sales_cycle(self.contact_id, self.comment)
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         return (await contacts_api(backend).get_contact(self.contact_id)).sales_closed
@@ -367,40 +367,34 @@ class CloseSalesCycle(Command):
         return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
 
 
-class ForceCloseSalesCycle(Command):
+class CloseSalesCycle(_ClosingSalesCycle):
+    """Close the sales cycle for the signed-in user; the server refuses (409) while they have open actions."""
+
+    kind: Literal["close_sales_cycle"] = "close_sales_cycle"
+
+    async def execute(self, backend: Backend) -> None:
+        await contacts_api(backend).close_sales_cycle(self.contact_id, self.comment)
+
+
+class ForceCloseSalesCycle(_ClosingSalesCycle):
     """Close the sales cycle although the user has open actions on the contact: the server deletes them first."""
 
     kind: Literal["force_close_sales_cycle"] = "force_close_sales_cycle"
-    comment: str = ""
-    user_id: str = ""
     actions: list[Action] = []
     """The open actions of the user that go (named in the confirmation; they leave the views at once)."""
 
-    idempotent: ClassVar[bool] = False
-
-    def check(self, entries: Sequence[StreamEntry]) -> None:
-        if len(self.comment) > COMMENT_LIMIT:
-            raise CommandRefused(f"The comment is limited to {COMMENT_LIMIT} characters")
-        entry = find_entry(entries, self.contact_id)
-        if entry is not None and entry.contact.sales_closed:
-            raise CommandRefused("The sales cycle is already closed (x reopens it)")
+    def _open_actions_refused(self, entry: StreamEntry) -> bool:
+        return False  # they are what this deletes
 
     def _predict(self, entry: StreamEntry) -> StreamEntry:
         gone = {a.id for a in self.actions}
         if entry.next_action is not None and entry.next_action.id in gone:
             entry.next_action = None
         entry.queued_actions = [a for a in entry.queued_actions if a.id not in gone]
-        entry.contact.sales_closed, entry.contact.sales_closed_comment = True, self.comment
-        return entry
+        return super()._predict(entry)
 
     async def execute(self, backend: Backend) -> None:
         await contacts_api(backend).force_close_sales_cycle(self.contact_id, self.comment)
-
-    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
-        return (await contacts_api(backend).get_contact(self.contact_id)).sales_closed
-
-    def inverse(self) -> Command:
-        return ReopenSalesCycle(contact_id=self.contact_id, comment=self.comment, user_id=self.user_id, label="Reopen sales cycle")
 
 
 class ReopenSalesCycle(Command):
