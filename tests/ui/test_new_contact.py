@@ -79,6 +79,7 @@ async def test_the_form_says_what_is_missing_and_keeps_what_was_typed(make_app) 
         await fill(pilot, modal, first="Ana")
         await pilot.press("enter")
         assert "last name or a company" in error_text(modal) and app.focused is modal.query_one("#new-last")
+        assert any("last name or a company" in n.message for n in app._notifications)  # also where 80x24 shows it
         await fill(pilot, modal, last="Lopez")
         await pilot.press("enter")
         assert "first next action" in error_text(modal) and app.focused is modal.query_one("#new-action")

@@ -323,6 +323,8 @@ class NewContactModal(FormModal[ContactDraft]):
         error = self.query_one(".form-error", Static)
         error.update(message)
         error.display = bool(message)
+        if message:  # the line under the fields may be scrolled out of an 80x24 view: say it where it shows
+            self.notify(message, title="Check the form", severity="warning", timeout=5)
         if field:
             widget = self.query_one(f"#{field}")
             widget.focus()
