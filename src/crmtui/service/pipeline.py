@@ -15,12 +15,12 @@ from collections.abc import Callable
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
 from crmtui.service.deal_commands import DealChanges, UpdateDeal
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.commands import Command
 from crmtui.service.outbox import OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
-from crmtui.service.session import UNDO_DEPTH, Session, stamp
+from crmtui.service.session import UNDO_DEPTH, Session, stamp, undo_last
 from crmtui.service.signals import Signal
 from crmtui.service.features import deals_api
 
@@ -183,12 +183,7 @@ class PipelineService:
 
     async def undo(self) -> Command:
         """Take back the board's last change: unsent, it is dropped; sent, its inverse goes."""
-        if not self.undo_stack:
-            raise NothingToUndo()
-        command = self.undo_stack.pop()
-        if not await self.session.outbox.cancel(command):
-            await self._send(command.inverse())
-        return command
+        return await undo_last(self.undo_stack, self.session.outbox, self._send)
 
     def _put(self, deal: Deal) -> None:
         for deals in self._deals.values():

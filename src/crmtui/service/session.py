@@ -64,6 +64,24 @@ def stamp(command: Command, now: dt.datetime) -> Command:
     return command
 
 
+async def undo_last(
+    stack: list[Command], outbox: Outbox, send: Callable[[Command], Coroutine[Any, Any, object]]
+) -> Command:
+    """Take back the newest change of `stack`: dropped from the outbox if it has not left yet, else
+    its inverse is sent with `send`. A refused inverse leaves the change on the stack."""
+    if not stack:
+        raise NothingToUndo()
+    command = stack.pop()
+    if await outbox.cancel(command):
+        return command
+    try:
+        await send(command.inverse())
+    except CommandRefused:
+        stack.append(command)
+        raise
+    return command
+
+
 class Session:
     """Holds the account and the current user's stream; runs commands through the outbox.
 
@@ -502,17 +520,7 @@ class Session:
 
     async def undo(self) -> Command:
         """Undo the last change: take it back if it has not left yet, else send its inverse."""
-        if not self.undo_stack:
-            raise NothingToUndo()
-        command = self.undo_stack.pop()
-        if await self.outbox.cancel(command):
-            return command
-        try:
-            await self.run(command.inverse(), record=False)
-        except CommandRefused:
-            self.undo_stack.append(command)
-            raise
-        return command
+        return await undo_last(self.undo_stack, self.outbox, lambda inverse: self.run(inverse, record=False))
 
     # -- triage commands ---------------------------------------------------------------------------
     def _require_entry(self, contact: ContactRef) -> StreamEntry:

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
@@ -82,7 +83,7 @@ class ContactFormModal(FormModal[T], Generic[T]):
             self.query_one(f"#{field}").focus()
 
 
-def form_row(label: str, widget: Widget) -> Horizontal:
+def form_row(label: str | Content, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="form-row")
 
 

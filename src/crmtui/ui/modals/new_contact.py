@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.content import Content
 from textual.suggester import SuggestFromList, Suggester
-from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from crmtui.domain.formatting import format_date
@@ -27,7 +25,7 @@ from crmtui.domain.text import inert_line
 from crmtui.domain.models import Account, ActionStatus, Address, Contact, CustomFieldDef, CustomValue, Email, Phone
 from crmtui.service.contact_commands import COMPANY_LIMIT, EDITED, NAME_LIMIT
 from crmtui.ui.inert import plain
-from crmtui.ui.modals.contact_forms import FormError
+from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.modals.form import FormModal
 from crmtui.ui.modals.next_action import ActionDraft
@@ -87,10 +85,6 @@ def _field_id(index: int) -> str:
     return f"new-custom-{index}"
 
 
-def row(label: str | Content, widget: Widget) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), widget, classes="form-row")
-
-
 class NewContactModal(FormModal[ContactDraft]):
     """Ask for a new contact and its first next action. Returns a ContactDraft, or None."""
 
@@ -117,23 +111,23 @@ class NewContactModal(FormModal[ContactDraft]):
         team = [(plain(u.name + (" (me)" if u.id == account.user.id else "")), u.id) for u in people]
         with VerticalScroll(classes="dialog contact-form", id="new-contact-dialog"):
             yield Label(plain(self.heading), classes="dialog-title")
-            yield row("First name", TextInput(id="new-first", max_length=NAME_LIMIT, compact=True))
-            yield row("Last name", TextInput(id="new-last", max_length=NAME_LIMIT, placeholder="a last name or a company is needed", compact=True))
-            yield row("Company", TextInput(
+            yield form_row("First name", TextInput(id="new-first", max_length=NAME_LIMIT, compact=True))
+            yield form_row("Last name", TextInput(id="new-last", max_length=NAME_LIMIT, placeholder="a last name or a company is needed", compact=True))
+            yield form_row("Company", TextInput(
                 id="new-company", max_length=COMPANY_LIMIT, placeholder="an existing one completes (→); a new name makes one",
                 suggester=SuggestFromList(self.companies, case_sensitive=False), compact=True,
             ))
-            yield row("Job title", TextInput(id="new-job", compact=True))
-            yield row("Phones", TextInput(id="new-phones", placeholder="mobile: +353 87 555 0101, work: …", compact=True))
-            yield row("Emails", TextInput(id="new-emails", placeholder="work: ana@example.com, home: …", compact=True))
+            yield form_row("Job title", TextInput(id="new-job", compact=True))
+            yield form_row("Phones", TextInput(id="new-phones", placeholder="mobile: +353 87 555 0101, work: …", compact=True))
+            yield form_row("Emails", TextInput(id="new-emails", placeholder="work: ana@example.com, home: …", compact=True))
             if self.editing is None:
                 yield Label("First next action", classes="field-label section-label")
-                yield row("Action", TextInput(id="new-action", max_length=140, placeholder="what's next? (needed)", compact=True))
+                yield form_row("Action", TextInput(id="new-action", max_length=140, placeholder="what's next? (needed)", compact=True))
                 example = format_date(self.today + dt.timedelta(days=3), account.date_format)
-                yield row("Due", TextInput(id="new-due", placeholder=f"empty: ASAP · today · +3 · {example}", compact=True))
-                yield row("For", Select(team, value=account.user.id, allow_blank=False, id="new-assignee", compact=True))
+                yield form_row("Due", TextInput(id="new-due", placeholder=f"empty: ASAP · today · +3 · {example}", compact=True))
+                yield form_row("For", Select(team, value=account.user.id, allow_blank=False, id="new-assignee", compact=True))
             yield Label("More about them (optional)", classes="field-label section-label")
-            yield row("Street", TextInput(id="new-street", compact=True))
+            yield form_row("Street", TextInput(id="new-street", compact=True))
             with Horizontal(classes="form-row"):
                 yield Label("City", classes="field-label")
                 yield TextInput(id="new-city", compact=True)
@@ -144,18 +138,18 @@ class NewContactModal(FormModal[ContactDraft]):
                 yield TextInput(id="new-state", compact=True)
                 yield Label(" Country", classes="field-label-short")
                 yield TextInput(id="new-country", max_length=2, placeholder="IE", compact=True, classes="short")
-            yield row("Tags", TextInput(id="new-tags", placeholder="comma separated", suggester=LastItemSuggester(self.tags), compact=True))
+            yield form_row("Tags", TextInput(id="new-tags", placeholder="comma separated", suggester=LastItemSuggester(self.tags), compact=True))
             statuses = [(plain(s.text), s.id) for s in account.statuses]
             if statuses:
-                yield row("Status", Select(statuses, value=statuses[0][1], allow_blank=False, id="new-status", compact=True))
+                yield form_row("Status", Select(statuses, value=statuses[0][1], allow_blank=False, id="new-status", compact=True))
             sources = [(plain(s.text), s.id) for s in account.lead_sources]
             if sources:
-                yield row("Source", Select(sources, prompt="(none)", id="new-source", compact=True))
-            yield row("Owner", Select(team, value=account.user.id, allow_blank=False, id="new-owner", compact=True))
+                yield form_row("Source", Select(sources, prompt="(none)", id="new-source", compact=True))
+            yield form_row("Owner", Select(team, value=account.user.id, allow_blank=False, id="new-owner", compact=True))
             yield Label("Background", classes="field-label")
             yield TextArea(id="new-background", compact=True, soft_wrap=True, tab_behavior="focus")
             for index, field in enumerate(self.custom):
-                yield row(plain(field.name)[:14] or "Custom", self._custom_input(index, field))
+                yield form_row(plain(field.name)[:14] or "Custom", self._custom_input(index, field))
             yield Static("", classes="form-error", markup=False)
             yield Static(self.HINT, classes="dialog-hint")
 
