@@ -386,6 +386,12 @@ ACTIVITY_BODIES = {
     "meetings": {"text": "Demo", "place": "Dublin"},
 }
 
+EDITED_BODIES = {
+    "notes": {"text": "Met at the fair.\nWants a demo in May."},
+    "calls": {"text": "Discussed pricing again", "call_result": "left_message", "phone_number": "+353 1 555 0100"},
+    "meetings": {"text": "Demo, second round", "place": "Cork", "meeting_time_int": 1773140400},
+}
+
 
 def _activity_case(kind: str) -> Case:
     single = kind[:-1]
@@ -396,6 +402,10 @@ def _activity_case(kind: str) -> Case:
         ctx.call("GET", f"/{kind}/{created[single]['id']}.json")
         ctx.call("GET", f"/{kind}.json", params={"contact_id": contact_id, "per_page": "5"})
         ctx.call("GET", f"/contacts/{contact_id}/{kind}.json")
+        edited = ctx.data("PUT", f"/{kind}/{created[single]['id']}.json", json={"contact_id": contact_id, **EDITED_BODIES[kind]})
+        assert {k: edited[single][k] for k in EDITED_BODIES[kind]} == EDITED_BODIES[kind]
+        ctx.call("PUT", f"/{kind}/{created[single]['id']}.json", 400, json={"text": "x" * 7169})
+        ctx.call("PUT", f"/{kind}/{NO_ID}.json", 404, json=EDITED_BODIES[kind])
         ctx.call("DELETE", f"/{kind}/{created[single]['id']}.json")
         ctx.call("GET", f"/{kind}/{created[single]['id']}.json", 404)
 

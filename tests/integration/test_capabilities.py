@@ -59,6 +59,9 @@ READS: dict[str, dict[str, Read]] = {
         "notes": lambda api, ids: api.notes(ids["contact"]),
         "calls": lambda api, ids: api.calls(ids["contact"]),
         "meetings": lambda api, ids: api.meetings(ids["contact"]),
+        "get_note": lambda api, ids: api.get_note(ids["note"]),
+        "get_call": lambda api, ids: api.get_call(ids["call"]),
+        "get_meeting": lambda api, ids: api.get_meeting(ids["meeting"]),
     },
     "notifications": {
         "notifications": lambda api, ids: api.notifications(),
@@ -81,6 +84,9 @@ async def some_ids(backend: OnePageCRMBackend) -> dict[str, str]:
         "contact": entry.contact.id,
         "action": entry.next_action.id,
         "deal": deal.id,
+        "note": (await backend.client.notes_all())[0].id,
+        "call": (await backend.client.calls_all())[0].id,
+        "meeting": (await backend.client.meetings_all())[0].id,
         "since": (await backend.server_time()).replace(year=2020),
     }
 

@@ -744,6 +744,28 @@ async def test_notes_calls_and_meetings(client: OnePageCRMClient, sandbox: Sandb
     assert len(all_notes) == len(sandbox.state.tables["notes"]) and note.id in {n.id for n in all_notes}
 
 
+async def test_edit_notes_calls_and_meetings_keeps_the_other_fields(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
+    cid = (await new_contact(client, last_name="Editor")).contact.id
+    note = await client.create_note({"contact_id": cid, "text": "First take", "date": day(-2)})
+    edited = await client.update_note(note.id, {"text": "Second take\nwith a second line"})
+    assert (edited.id, edited.text, edited.date, edited.contact_id) == (note.id, "Second take\nwith a second line", day(-2), cid)
+    assert (await client.get_note(note.id)).text == edited.text
+
+    call = await client.create_call({"contact_id": cid, "text": "Rang", "call_result": "interested", "phone_number": "+353 1"})
+    changed = await client.update_call(call.id, {"call_result": "no_answer"})
+    assert (changed.call_result, changed.text, changed.phone_number, changed.call_time_int) == (
+        "no_answer", "Rang", "+353 1", call.call_time_int,
+    )
+
+    when = int(dt.datetime(2026, 3, 11, 10, tzinfo=dt.timezone.utc).timestamp())
+    meeting = await client.create_meeting({"contact_id": cid, "text": "Met", "place": "Cork", "meeting_time_int": when})
+    moved = await client.update_meeting(meeting.id, {"meeting_time_int": when + 3600})
+    assert (moved.meeting_time_int, moved.place, moved.text) == (when + 3600, "Cork", "Met")
+
+    with pytest.raises(NotFound):
+        await client.update_note("0" * 24, {"text": "gone"})
+
+
 async def test_notifications(client: OnePageCRMClient, sandbox: SandboxHandle) -> None:
     mine = [n for n in sandbox.state.tables["notifications"].values() if n["user_id"] == sandbox.user_id]
     page = await client.notifications(per_page=5)
@@ -817,12 +839,18 @@ CLIENT_OPERATIONS = {
     ("DELETE", "/deals/{deal_id}"),
     ("GET", "/notes"),
     ("POST", "/notes"),
+    ("GET", "/notes/{note_id}"),
+    ("PUT", "/notes/{note_id}"),
     ("DELETE", "/notes/{note_id}"),
     ("GET", "/calls"),
     ("POST", "/calls"),
+    ("GET", "/calls/{call_id}"),
+    ("PUT", "/calls/{call_id}"),
     ("DELETE", "/calls/{call_id}"),
     ("GET", "/meetings"),
     ("POST", "/meetings"),
+    ("GET", "/meetings/{meeting_id}"),
+    ("PUT", "/meetings/{meeting_id}"),
     ("DELETE", "/meetings/{meeting_id}"),
     ("GET", "/notifications"),
     ("GET", "/notifications/{notification_id}"),
@@ -915,12 +943,18 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
 
     note = await call("create_note", {"contact_id": cid, "text": "n"})
     await call("notes_all", contact_id=cid)
+    await call("update_note", note.id, {"text": "n, two lines\nof it"})  # get_note, then the PUT
+    await call("get_note", note.id)
     await call("delete_note", note.id)
     logged = await call("create_call", {"contact_id": cid, "call_result": "no_answer"})
     await call("calls_all", contact_id=cid)
+    await call("update_call", logged.id, {"call_result": "interested", "text": "rang back"})
+    await call("get_call", logged.id)
     await call("delete_call", logged.id)
     meeting = await call("create_meeting", {"contact_id": cid, "text": "m"})
     await call("meetings_all", contact_id=cid)
+    await call("update_meeting", meeting.id, {"place": "Galway", "meeting_time_int": 1773140400})
+    await call("get_meeting", meeting.id)
     await call("delete_meeting", meeting.id)
 
     page = await call("notifications", per_page=3)

@@ -57,6 +57,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -433,7 +434,9 @@ class CachedBackend:
 
 
 class _ActionStream:
-    CACHED: ClassVar[frozenset[str]] = frozenset({"action_stream_all", "stream_entry", "contact_actions"})
+    CACHED: ClassVar[frozenset[str]] = frozenset(
+        {"action_stream_all", "stream_entry", "contact_actions", "saved_filters", "filtered_stream"}
+    )
     NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"action_stream", "changed_contact_ids", "stream_size", "get_action"}
     )
@@ -472,6 +475,18 @@ class _ActionStream:
         local.mark_online()
         local._remember(local._me(user_id), contact_id, entry)
         return entry
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        local = self.local
+        return await local._list("saved_filters", local._me(None), SavedFilter, self.inner.saved_filters, "the saved filters")
+
+    async def filtered_stream(self, where: StreamFilter, *, user_id: str | None = None) -> list[StreamEntry]:
+        """Cached per filter (and whose stream), apart from the whole stream: the two never mix."""
+        local = self.local
+        return await local._list(
+            "filtered_stream", f"{local._me(user_id)}:{where.key}", StreamEntry,
+            lambda: self.inner.filtered_stream(where, user_id=user_id), f"the filter {where.describe()}",
+        )
 
     async def contact_actions(self, contact_id: str) -> list[Action]:
         return await self.local._list(
@@ -709,7 +724,7 @@ class _Deals:
 
 class _History:
     CACHED: ClassVar[frozenset[str]] = frozenset({"notes", "calls", "meetings"})
-    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"get_note", "get_call", "get_meeting"})
 
     def __init__(self, local: CachedBackend, inner: HistoryApi) -> None:
         self.local = local
@@ -726,8 +741,20 @@ class _History:
             "meetings", contact_id, Meeting, lambda: self.inner.meetings(contact_id), "the meetings"
         )
 
+    async def get_note(self, note_id: str) -> Note:
+        return await self.inner.get_note(note_id)
+
+    async def get_call(self, call_id: str) -> Call:
+        return await self.inner.get_call(call_id)
+
+    async def get_meeting(self, meeting_id: str) -> Meeting:
+        return await self.inner.get_meeting(meeting_id)
+
     async def create_note(self, contact_id: str, text: str) -> Note:
         return await self.inner.create_note(contact_id, text)
+
+    async def update_note(self, note_id: str, *, text: str) -> Note:
+        return await self.inner.update_note(note_id, text=text)
 
     async def delete_note(self, note_id: str) -> None:
         await self.inner.delete_note(note_id)
@@ -735,11 +762,17 @@ class _History:
     async def create_call(self, contact_id: str, text: str, call_result: str, *, phone_number: str = "") -> Call:
         return await self.inner.create_call(contact_id, text, call_result, phone_number=phone_number)
 
+    async def update_call(self, call_id: str, **changes: Any) -> Call:
+        return await self.inner.update_call(call_id, **changes)
+
     async def delete_call(self, call_id: str) -> None:
         await self.inner.delete_call(call_id)
 
     async def create_meeting(self, contact_id: str, text: str, when: dt.datetime, place: str = "") -> Meeting:
         return await self.inner.create_meeting(contact_id, text, when, place)
+
+    async def update_meeting(self, meeting_id: str, **changes: Any) -> Meeting:
+        return await self.inner.update_meeting(meeting_id, **changes)
 
     async def delete_meeting(self, meeting_id: str) -> None:
         await self.inner.delete_meeting(meeting_id)

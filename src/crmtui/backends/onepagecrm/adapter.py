@@ -13,7 +13,7 @@ from typing import Any
 
 from crmtui.backends.base import Features, ProgressCallback, settled_capabilities
 from crmtui.backends.onepagecrm import adapter_map as m
-from crmtui.backends.onepagecrm.adapter_body import new_contact_body
+from crmtui.backends.onepagecrm.adapter_body import company_body, new_contact_body
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
@@ -35,6 +35,7 @@ from crmtui.domain.models import (
     TeamCounts,
 )
 from crmtui.domain.stream import conflicting_actions
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 
 _ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
 
@@ -181,6 +182,25 @@ class OnePageCRMBackend:
         for item in items:
             entry = m.map_stream_item(item, viewer)
             entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
+        return list(entries.values())
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        found = await self.client.filters()
+        return [
+            SavedFilter(id=f.id, name=f.name, conditions=[c if isinstance(c, str) else " ".join(map(str, c)) for c in f.conditions])
+            for f in found if f.id
+        ]
+
+    async def filtered_stream(self, where: StreamFilter, *, user_id: str | None = None) -> list[StreamEntry]:
+        """The stream's contacts that `where` keeps, filtered by the server (the spec's parameters)."""
+        params = self._stream_params(user_id, None, None)
+        params.update(filter_query(where))
+        viewer = self._viewer(user_id)
+        if "user_id" in params:
+            items = await self.client.team_stream_all(**params)
+        else:
+            items = await self.client.action_stream_all(**params)
+        entries = {e.contact.id: e for e in (m.map_stream_item(item, viewer) for item in items)}
         return list(entries.values())
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
@@ -376,6 +396,20 @@ class OnePageCRMBackend:
     async def restore_contact(self, contact_id: str) -> None:
         await self.client.restore_contact(contact_id)
 
+    async def get_company(self, company_id: str) -> Company:
+        found = m.map_company(await self.client.get_company(company_id))
+        if found is None:
+            raise MalformedResponse("The server's answer about the company has no company in it")
+        return found
+
+    async def update_company(self, company: Company) -> Company:
+        """PUT /companies/{id} with every field of the company form; the server renames its contacts' company too."""
+        defs = self.account.company_fields if self.account is not None else []
+        found = m.map_company(await self.client.replace_company(company.id, company_body(company, defs)))
+        if found is None:
+            raise MalformedResponse("The server's answer about the company has no company in it")
+        return found
+
     async def companies(self, name: str = "") -> list[Company]:
         """Every company of the account (by name, as the server sorts them); `name`: its name search."""
         filters: dict[str, Any] = {"name": name.strip()} if name.strip() else {}
@@ -432,6 +466,12 @@ class OnePageCRMBackend:
     async def create_note(self, contact_id: str, text: str) -> Note:
         return m.map_note(await self.client.create_note({"contact_id": contact_id, "text": text}))
 
+    async def get_note(self, note_id: str) -> Note:
+        return m.map_note(await self.client.get_note(note_id))
+
+    async def update_note(self, note_id: str, *, text: str) -> Note:
+        return m.map_note(await self.client.update_note(note_id, {"text": text}))
+
     async def delete_note(self, note_id: str) -> None:
         await self.client.delete_note(note_id)
 
@@ -444,6 +484,13 @@ class OnePageCRMBackend:
             body["phone_number"] = phone_number
         return m.map_call(await self.client.create_call(body))
 
+    async def get_call(self, call_id: str) -> Call:
+        return m.map_call(await self.client.get_call(call_id))
+
+    async def update_call(self, call_id: str, **changes: Any) -> Call:
+        body = {k: v for k, v in changes.items() if k in ("text", "call_result", "phone_number")}
+        return m.map_call(await self.client.update_call(call_id, body))
+
     async def delete_call(self, call_id: str) -> None:
         await self.client.delete_call(call_id)
 
@@ -454,6 +501,17 @@ class OnePageCRMBackend:
         aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
         body = {"contact_id": contact_id, "text": text, "meeting_time_int": int(aware.timestamp()), "place": place}
         return m.map_meeting(await self.client.create_meeting(body))
+
+    async def get_meeting(self, meeting_id: str) -> Meeting:
+        return m.map_meeting(await self.client.get_meeting(meeting_id))
+
+    async def update_meeting(self, meeting_id: str, **changes: Any) -> Meeting:
+        body: dict[str, Any] = {k: v for k, v in changes.items() if k in ("text", "place")}
+        when = changes.get("meeting_time")
+        if isinstance(when, dt.datetime):
+            aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+            body["meeting_time_int"] = int(aware.timestamp())
+        return m.map_meeting(await self.client.update_meeting(meeting_id, body))
 
     async def delete_meeting(self, meeting_id: str) -> None:
         await self.client.delete_meeting(meeting_id)
@@ -499,3 +557,16 @@ def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         out[key] = getattr(value, "value", value)
     return out
+
+
+def filter_query(where: StreamFilter) -> dict[str, Any]:
+    """GET /action_stream's parameters for a stream filter (the spec's names)."""
+    if where.kind == "saved":
+        return {"filter_id": where.value}
+    if where.kind == "tag":
+        return {"tag": where.value}
+    if where.kind == "status":
+        return {"status_id": where.value}
+    if where.kind == "lead_source":
+        return {"lead_source_id": where.value}
+    return {where.kind: True}  # starred, waiting

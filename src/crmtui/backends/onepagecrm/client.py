@@ -278,6 +278,8 @@ def contact_body(contact: wire.Contact) -> dict[str, Any]:
 
 
 DEAL_STATUSES = ("pending", "won", "lost")
+CALL_VIAS = ("unknown", "skype", "jabber", "talkdesk", "phone")
+"""The spec's values of a call's `via` (another is left out of a PUT rather than refused)."""
 COMMISSION_BASES = ("amount", "margin")
 COMMISSION_TYPES = ("none", "percentage", "absolute")
 DEAL_ITEM_WRITABLE = ("name", "description", "cost", "price", "qty")
@@ -639,6 +641,11 @@ class OnePageCRMClient:
     async def get_company(self, company_id: str) -> wire.Company:
         return await self._one(wire.Company, "GET", f"companies/{_segment(company_id)}", "company")
 
+    async def replace_company(self, company_id: str, body: Mapping[str, Any]) -> wire.Company:
+        """PUT /companies/{id} with the company's writable fields (name, description, url, phone,
+        address, company fields): the company as the server has it then."""
+        return await self._one(wire.Company, "PUT", f"companies/{_segment(company_id)}", "company", body=body)
+
     async def list_companies(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Company]:
         """One page of the account's companies (by name unless `sort_by`); `name=` searches by name."""
         return await self._page(wire.Company, "companies", "companies", filters, COMPANY_FILTERS, page, per_page)
@@ -749,6 +756,20 @@ class OnePageCRMClient:
     async def create_note(self, body: Mapping[str, Any]) -> wire.Note:
         return await self._one(wire.Note, "POST", "notes", "note", body=body)
 
+    async def get_note(self, note_id: str) -> wire.Note:
+        return await self._one(wire.Note, "GET", f"notes/{_segment(note_id)}", "note")
+
+    async def update_note(self, note_id: str, changes: Mapping[str, Any]) -> wire.Note:
+        """PUT /notes/{id}: the note as it is with `changes` over it (read first, as for deals: the
+        spec does not say whether a field left out of a PUT is kept or cleared)."""
+        current = await self.get_note(note_id)
+        body: dict[str, Any] = {"contact_id": current.contact_id, "text": current.text}
+        if current.date:
+            body["date"] = current.date
+        if current.linked_deal_id:
+            body["linked_deal_id"] = current.linked_deal_id
+        return await self._one(wire.Note, "PUT", f"notes/{_segment(note_id)}", "note", body={**body, **changes})
+
     async def delete_note(self, note_id: str) -> None:
         await self._call("DELETE", f"notes/{_segment(note_id)}")
 
@@ -758,6 +779,22 @@ class OnePageCRMClient:
     async def create_call(self, body: Mapping[str, Any]) -> wire.Call:
         return await self._one(wire.Call, "POST", "calls", "call", body=body)
 
+    async def get_call(self, call_id: str) -> wire.Call:
+        return await self._one(wire.Call, "GET", f"calls/{_segment(call_id)}", "call")
+
+    async def update_call(self, call_id: str, changes: Mapping[str, Any]) -> wire.Call:
+        """PUT /calls/{id}: the call as it is with `changes` over it (read first, as `update_note`)."""
+        current = await self.get_call(call_id)
+        body: dict[str, Any] = {
+            "contact_id": current.contact_id, "text": current.text, "call_result": current.call_result,
+            "phone_number": current.phone_number,
+        }
+        if current.call_time_int is not None:
+            body["call_time_int"] = current.call_time_int
+        if current.via in CALL_VIAS:
+            body["via"] = current.via
+        return await self._one(wire.Call, "PUT", f"calls/{_segment(call_id)}", "call", body={**body, **changes})
+
     async def delete_call(self, call_id: str) -> None:
         await self._call("DELETE", f"calls/{_segment(call_id)}")
 
@@ -766,6 +803,18 @@ class OnePageCRMClient:
 
     async def create_meeting(self, body: Mapping[str, Any]) -> wire.Meeting:
         return await self._one(wire.Meeting, "POST", "meetings", "meeting", body=body)
+
+    async def get_meeting(self, meeting_id: str) -> wire.Meeting:
+        return await self._one(wire.Meeting, "GET", f"meetings/{_segment(meeting_id)}", "meeting")
+
+    async def update_meeting(self, meeting_id: str, changes: Mapping[str, Any]) -> wire.Meeting:
+        """PUT /meetings/{id}: the meeting as it is with `changes` over it (read first, as `update_note`)."""
+        current = await self.get_meeting(meeting_id)
+        body: dict[str, Any] = {"contact_id": current.contact_id, "text": current.text, "place": current.place}
+        if current.meeting_time_int is not None:
+            body["meeting_time_int"] = current.meeting_time_int
+        path = f"meetings/{_segment(meeting_id)}"
+        return await self._one(wire.Meeting, "PUT", path, "meeting", body={**body, **changes})
 
     async def delete_meeting(self, meeting_id: str) -> None:
         await self._call("DELETE", f"meetings/{_segment(meeting_id)}")

@@ -371,6 +371,33 @@ def _activity(kind: str, single: str, time_field: str | None) -> None:
                 state.notify(user_id, req.user_id, single, doc["contact_id"], f"New {single}", doc["text"])
             return Reply({single: public(doc)}, 201)
 
+    def update_item(req: Request) -> Reply:
+        """PUT: the fields sent replace the stored ones, the others are kept; modified_at moves on."""
+        state, body = req.state, req.body
+        with state.write():
+            doc = dict(state.get(kind, req.params["item_id"], single.capitalize()))
+            if "contact_id" in body and body["contact_id"] not in state.tables["contacts"]:
+                raise invalid({"contact_id": "contact_id is invalid"})
+            if kind == "notes" and "text" in body and not str(body["text"] or "").strip():
+                raise invalid({"text": "text is invalid or missing"})
+            _check_lengths(body, {"text": 7168, "place": 100})
+            for name in ("call_time_int", "meeting_time_int"):
+                if name in body and not (isinstance(body[name], int) and not isinstance(body[name], bool)):
+                    raise invalid({name: f"{name} must be a unix timestamp"})
+            if "via" in body and body["via"] not in ("unknown", "skype", "jabber", "talkdesk", "phone"):
+                raise invalid({"via": "via must be unknown, skype, jabber, talkdesk or phone"})
+            fields = {
+                "notes": ("contact_id", "text", "date", "linked_deal_id"),
+                "calls": ("contact_id", "text", "call_result", "call_time_int", "via", "phone_number", "recording_link"),
+                "meetings": ("contact_id", "text", "meeting_time_int", "place"),
+            }[kind]
+            doc.update({k: body[k] for k in fields if k in body})
+            if kind == "notes" and body.get("date"):
+                doc["date"] = check_date(body["date"], "date")
+            doc["text"] = str(doc.get("text") or "")
+            state.save(kind, doc)
+            return Reply({single: public(doc)})
+
     def contact_items(req: Request) -> Reply:
         req.state.get("contacts", req.params["contact_id"], "Contact")
         req.query["contact_id"] = req.params["contact_id"]
@@ -385,6 +412,7 @@ def _activity(kind: str, single: str, time_field: str | None) -> None:
     router.add("GET", f"/{kind}", list_items)
     router.add("POST", f"/{kind}", create_item)
     router.add("GET", f"/{kind}/{{item_id}}", get_item)
+    router.add("PUT", f"/{kind}/{{item_id}}", update_item)
     router.add("DELETE", f"/{kind}/{{item_id}}", delete_item)
     router.add("GET", f"/contacts/{{contact_id}}/{kind}", contact_items)
 
