@@ -16,10 +16,11 @@ from crmtui.service.commands import Command, MarkDone, ToggleStar
 from crmtui.service.contact_commands import ChangeStatus
 from crmtui.service.contact_history import AddNote
 from crmtui.service.deal_commands import DealChanges, UpdateDeal
+from crmtui.service.history_edits import MeetingChanges, NoteChanges, UpdateMeeting, UpdateNote
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "crmtui"
-COMMAND_MODULES = ("commands", "contact_commands", "contact_history", "deal_commands", "notification_commands")
+COMMAND_MODULES = ("commands", "contact_commands", "contact_history", "deal_commands", "history_edits", "notification_commands")
 
 
 def concrete_commands() -> set[type[Command]]:
@@ -38,7 +39,7 @@ def test_every_command_class_is_in_the_registry_under_its_own_kind() -> None:
     assert set(COMMAND_KINDS.values()) == concrete_commands()
     for kind, cls in COMMAND_KINDS.items():
         assert typing.get_args(cls.model_fields["kind"].annotation) == (kind,)
-    assert len(COMMAND_KINDS) == 32
+    assert len(COMMAND_KINDS) == 35
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,11 @@ def test_every_command_class_is_in_the_registry_under_its_own_kind() -> None:
         ChangeStatus(contact_id="c1", status_id="s2", status="Customer", previous_id="s1", previous="Lead"),
         AddNote(contact_id="c1", text="Hello", local_id="local-0123456789abcdef"),
         UpdateDeal(contact_id="c1", deal_id="d1", changes=DealChanges(stage=50), previous=DealChanges(stage=25)),
+        UpdateNote(contact_id="c1", item_id="n1", changes=NoteChanges(text="Two\nlines"), previous=NoteChanges(text="One")),
+        UpdateMeeting(
+            contact_id="c1", item_id="m1", changes=MeetingChanges(place=None), previous=MeetingChanges(place="Cork"),
+            read_at=dt.datetime(2026, 3, 10, 9, tzinfo=dt.timezone.utc),
+        ),
         MarkRead(contact_id="", notification_id="n1"),
         MarkAllRead(contact_id="", notification_ids=["n1", "n2"]),
     ],

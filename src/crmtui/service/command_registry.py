@@ -54,6 +54,7 @@ from crmtui.service.contact_history import (
     LogCall,
 )
 from crmtui.service.deal_commands import UpdateDeal
+from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
 
 StoredCommand = Annotated[
@@ -61,6 +62,7 @@ StoredCommand = Annotated[
         MarkDone, UndoDone, AddAction, DeleteAction, EditAction, Promote, RevertPromotion, Swap, Unswap, ToggleStar,
         AddContact, EditContact, DeleteContact, RestoreContact, ChangeStatus, ChangeOwner, AddTag, RemoveTag, CloseSalesCycle, ForceCloseSalesCycle, ReopenSalesCycle,
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
+        UpdateNote, UpdateCall, UpdateMeeting,
         UpdateDeal,
         MarkRead, MarkAllRead,
     ],

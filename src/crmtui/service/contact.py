@@ -39,6 +39,8 @@ from crmtui.service.contact_commands import (
     ReopenSalesCycle,
 )
 from crmtui.service.contact_history import AddDeal, AddMeeting, AddNote, HistoryCommand, LogCall
+from crmtui.service.contact_items import HistoryEdits
+from crmtui.service.deal_commands import UpdateDeal
 from crmtui.service.errors import CommandRefused
 from crmtui.service.commands import Command
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, OutboxEvent
@@ -63,7 +65,14 @@ class UnexpectedFailure(BackendError):
     """Anything but a BackendError while loading a section: shown in the section, never as a traceback."""
 
 
-class ContactSession(Session):
+def _section_of(command: Command) -> str | None:
+    """The history section a command changes: its own, or the deals for an edit of a deal."""
+    if isinstance(command, HistoryCommand):
+        return command.section
+    return DEALS if isinstance(command, UpdateDeal) else None
+
+
+class ContactSession(HistoryEdits):
     """The contact `contact_id`, seen by the signed-in user; changes are mirrored into `parent`."""
 
     shows_new = False
@@ -190,15 +199,21 @@ class ContactSession(Session):
             _taken, self.history[section] = self.sections_overlay.take(section, items)
 
     def _section_key(self, command: Command) -> str | None:
-        if command.contact_id != self.contact_id or not isinstance(command, HistoryCommand):
-            return None
-        return command.section if command.section in self.history else None
+        section = _section_of(command) if command.contact_id == self.contact_id else None
+        return section if section in self.history else None
 
     def _predict_items(self, items: list[Any], command: Command) -> list[Any]:
+        if isinstance(command, UpdateDeal):
+            return [command.apply_to(d) if d.id == command.deal_id else d for d in items]
         return command.predict(list(items), self.now()) if isinstance(command, HistoryCommand) else items
 
     def _confirm_items(self, items: list[Any], command: Command) -> list[Any]:
-        """Confirmed: part of the server's list now, with the item the server made."""
+        """Confirmed: part of the server's list now, with the item the server made (or changed)."""
+        if isinstance(command, UpdateDeal):
+            fresh = command.updated
+            if fresh is None:
+                return self._predict_items(items, command)
+            return [fresh.model_copy(update={"pipeline_id": fresh.pipeline_id or d.pipeline_id}) if d.id == command.deal_id else d for d in items]
         return command.settle(self._predict_items(items, command)) if isinstance(command, HistoryCommand) else items
 
     def _show_section(self, section: str) -> None:
@@ -222,13 +237,13 @@ class ContactSession(Session):
     # -- following the outbox ----------------------------------------------------------------------
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
-        if command.contact_id != self.contact_id:
+        if command.contact_id != self.contact_id and self.contact_id not in self._also(command):
             return
         if command.section == STREAM:
             super()._on_outbox(event)
             return
         section = self.sections_overlay.hear(event)
-        if section is None or not isinstance(command, HistoryCommand):
+        if section is None or _section_of(command) is None:
             return
         if event.kind in SHOWN_CHANGES:
             self._show_section(section)
@@ -236,7 +251,8 @@ class ContactSession(Session):
         if event.kind in (FAILED, DISCARDED):
             self._forget_undo(command)
         if event.kind in SETTLING and not self.sections_overlay.is_busy(section):
-            self._spawn(self._after_history(section, command.changes_contact, event.kind == SENT))
+            changes_contact = bool(getattr(command, "changes_contact", False))
+            self._spawn(self._after_history(section, changes_contact, event.kind == SENT))
 
     async def _after_history(self, section: str, changes_contact: bool, sent: bool) -> None:
         await self._quietly(section)  # exact ids and server fields (or what the server kept)

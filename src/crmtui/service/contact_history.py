@@ -239,6 +239,10 @@ class AddDeal(_Create):
     pipeline_id: str = ""
     stage: int | None = None
     expected_close_date: dt.date | None = None
+    status: DealStatus = DealStatus.PENDING
+    """Won or lost when a deleted closed deal is made again (undo)."""
+    close_date: dt.date | None = None
+    text: str = ""
     created: Deal | None = None
 
     def check(self, entries: Sequence[StreamEntry]) -> None:
@@ -252,12 +256,16 @@ class AddDeal(_Create):
     def _local(self, local_id: str, now: dt.datetime) -> Deal:
         return Deal(
             id=local_id, contact_id=self.contact_id, pipeline_id=self.pipeline_id, name=self.name, stage=self.stage,
-            status=DealStatus.PENDING, amount=self.amount, months=self.months, total_amount=self.amount * self.months,
-            expected_close_date=self.expected_close_date,
+            status=self.status, amount=self.amount, months=self.months, total_amount=self.amount * self.months,
+            expected_close_date=self.expected_close_date, close_date=self.close_date, text=self.text,
         )
 
     async def execute(self, backend: Backend) -> None:
-        fields: dict[str, Any] = {"amount": self.amount, "months": self.months, "status": "pending"}
+        fields: dict[str, Any] = {"amount": self.amount, "months": self.months, "status": self.status.value}
+        if self.status is not DealStatus.PENDING and self.close_date is not None:
+            fields["close_date"] = self.close_date
+        if self.text:
+            fields["text"] = self.text
         if self.pipeline_id:
             fields["pipeline_id"] = self.pipeline_id
         if self.stage is not None:
@@ -290,4 +298,6 @@ class DeleteDeal(_Delete):
         return AddDeal(
             contact_id=self.contact_id, name=d.name, amount=d.amount, months=d.months, pipeline_id=d.pipeline_id,
             stage=d.stage, expected_close_date=d.expected_close_date, label=f"Deal: {d.name}",
+            status=d.status if d.status in (DealStatus.WON, DealStatus.LOST) else DealStatus.PENDING,
+            close_date=d.close_date, text=d.text,
         )

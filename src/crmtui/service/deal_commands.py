@@ -12,8 +12,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_serializer
 
 from crmtui.backends.base import Backend
-from crmtui.domain.models import Deal, DealStatus
+from crmtui.domain.models import Deal, DealStatus, Pipeline
 from crmtui.service.commands import Command, FieldChanges, changed_since, clashes
+from crmtui.service.errors import CommandRefused
 from crmtui.service.features import deals_api
 
 DEAL = "deal"
@@ -45,6 +46,8 @@ class UpdateDeal(Command):
     """The deal as the server answered."""
 
     section: ClassVar[str] = DEAL
+    changes_contact: ClassVar[bool] = True
+    """The contact's pending total follows the deal (a contact screen re-reads the contact after it)."""
 
     @field_serializer("changes", "previous")
     def _only_set_fields(self, value: DealChanges, info: Any) -> dict[str, Any]:
@@ -77,3 +80,46 @@ class UpdateDeal(Command):
             contact_id=self.contact_id, deal_id=self.deal_id, pipeline_id=self.pipeline_id,
             changes=self.previous, previous=self.changes, label=f"Undo: {self.describe()}",
         )
+
+
+def deal_update(deal: Deal, pipeline: Pipeline, changes: DealChanges, today: dt.date) -> UpdateDeal:
+    """The change of `deal` (of `pipeline`) to `changes`, checked; raises CommandRefused with the reason.
+
+    The pipeline board and the contact screen both edit deals through this (won or lost closes the
+    deal today)."""
+    fields = changes.as_kwargs()
+    if not fields:
+        raise CommandRefused("Nothing changed")
+    if "name" in fields and not (changes.name or "").strip():
+        raise CommandRefused("The deal needs a name")
+    if changes.amount is not None and changes.amount < 0:
+        raise CommandRefused("The amount cannot be negative")
+    if changes.months is not None and changes.months < 1:
+        raise CommandRefused("A deal runs for at least one month")
+    status = changes.status or deal.status
+    stage = changes.stage if "stage" in fields else deal.stage
+    if status is DealStatus.PENDING and stage not in [s.stage for s in pipeline.stages]:
+        raise CommandRefused(f"Pick one of the stages of {pipeline.name}")
+    body = changes.model_copy()
+    if changes.status in (DealStatus.WON, DealStatus.LOST) and deal.status is not changes.status:
+        body.close_date = today
+    return UpdateDeal(
+        contact_id=deal.contact_id,
+        deal_id=deal.id,
+        pipeline_id=deal.pipeline_id,
+        changes=body,
+        previous=DealChanges.snapshot(deal, set(body.model_fields_set)),
+        read_at=deal.modified_at,
+        label=deal_label(deal, body, pipeline),
+    )
+
+
+def deal_label(deal: Deal, changes: DealChanges, pipeline: Pipeline) -> str:
+    """"Acme licences → 75%" — what the change does, for the pending-changes list."""
+    fields = changes.model_fields_set
+    if changes.status in (DealStatus.WON, DealStatus.LOST):
+        return f"{deal.name} → {changes.status.value}"
+    if "stage" in fields:
+        label = next((s.label for s in pipeline.stages if s.stage == changes.stage), "")
+        return f"{deal.name} → {label or f'{changes.stage}%'}"
+    return f"Edit deal: {deal.name}"

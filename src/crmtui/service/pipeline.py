@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.domain.models import Deal, DealStatus, Pipeline
-from crmtui.service.deal_commands import DealChanges, UpdateDeal
+from crmtui.service.deal_commands import DealChanges, UpdateDeal, deal_update
 from crmtui.service.errors import CommandRefused
 from crmtui.service.commands import Command
 from crmtui.service.outbox import OutboxEvent
@@ -146,31 +146,7 @@ class PipelineService:
     async def edit(self, deal_id: str, changes: DealChanges) -> Deal:
         """Queue a change of the deal; returns the deal as now shown."""
         deal, pipeline = self._require(deal_id)
-        fields = changes.as_kwargs()
-        if not fields:
-            raise CommandRefused("Nothing changed")
-        if "name" in fields and not (changes.name or "").strip():
-            raise CommandRefused("The deal needs a name")
-        if changes.amount is not None and changes.amount < 0:
-            raise CommandRefused("The amount cannot be negative")
-        if changes.months is not None and changes.months < 1:
-            raise CommandRefused("A deal runs for at least one month")
-        status = changes.status or deal.status
-        stage = changes.stage if "stage" in fields else deal.stage
-        if status is DealStatus.PENDING and stage not in [s.stage for s in pipeline.stages]:
-            raise CommandRefused(f"Pick one of the stages of {pipeline.name}")
-        body = changes.model_copy()
-        if changes.status in (DealStatus.WON, DealStatus.LOST) and deal.status is not changes.status:
-            body.close_date = self.today()
-        command = UpdateDeal(
-            contact_id=deal.contact_id,
-            deal_id=deal_id,
-            pipeline_id=deal.pipeline_id,
-            changes=body,
-            previous=DealChanges.snapshot(deal, set(body.model_fields_set)),
-            read_at=deal.modified_at,
-            label=_label(deal, body, pipeline),
-        )
+        command = deal_update(deal, pipeline, changes, self.today())
         await self._send(command)
         self.undo_stack.append(command)
         del self.undo_stack[:-UNDO_DEPTH]
@@ -207,14 +183,3 @@ def _confirm(deal: Deal, command: Command) -> Deal:
     if not fresh.pipeline_id:
         fresh.pipeline_id = deal.pipeline_id
     return fresh
-
-
-def _label(deal: Deal, changes: DealChanges, pipeline: Pipeline) -> str:
-    """"Acme licences → 75%" — what the change does, for the pending-changes list."""
-    fields = changes.model_fields_set
-    if changes.status in (DealStatus.WON, DealStatus.LOST):
-        return f"{deal.name} → {changes.status.value}"
-    if "stage" in fields:
-        label = next((s.label for s in pipeline.stages if s.stage == changes.stage), "")
-        return f"{deal.name} → {label or f'{changes.stage}%'}"
-    return f"Edit deal: {deal.name}"
