@@ -43,9 +43,9 @@ async def test_N_adds_a_note_and_u_deletes_it(make_app, api) -> None:
 
         await pilot.press("N")
         assert isinstance(app.screen, NoteModal)
-        await pilot.press("enter")  # nothing typed: refused inline, the modal stays
+        await pilot.press("ctrl+s")  # nothing typed: refused inline, the modal stays
         assert isinstance(app.screen, NoteModal) and form_error(app) == "The note needs some text"
-        await pilot.press(*"Wants a call after Easter", "enter")
+        await pilot.press(*"Wants a call after Easter", "ctrl+s")
         assert isinstance(app.screen, ContactDetailScreen)
         assert rows(app, "notes")[0].startswith("10/03/2026")  # newest first, shown at once
         assert "Wants a call after Easter" in rows(app, "notes")[0]

@@ -1,7 +1,9 @@
 """Forms of the contact detail screen: note, call, meeting, closing comment, tag (deal: contact_deal_form).
 
-Each is a modal: Enter saves (from any text field), Esc cancels, Tab moves between fields; a problem
-with what was typed shows in red under the fields and puts the cursor in the field to fix.
+Each is a modal: Enter saves (from any one-line field; in the note's text area it starts a new line,
+and ctrl+s saves), Esc cancels, Tab moves between fields; a problem with what was typed shows in red
+under the fields and puts the cursor in the field to fix. The note, call and meeting forms also edit
+one that exists: they open filled with it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmtui.domain.formatting import format_date, zone
-from crmtui.domain.models import Account, Phone
+from crmtui.domain.models import Account, Call, Meeting, Phone
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time
 from crmtui.ui.modals.form import FormModal
-from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.inputs import TextBox, TextInput
 from crmtui.ui.inert import plain
 
 T = TypeVar("T")
@@ -90,16 +92,34 @@ def form_row(label: str | Content, widget: Widget) -> Horizontal:
 # -- note ----------------------------------------------------------------------------------------------
 
 
+NOTE_LIMIT = 7168
+"""The API's longest note (and call or meeting text)."""
+
+
 class NoteModal(ContactFormModal[str]):
+    """Several lines of text: Enter starts a new line, ctrl+s saves."""
+
     DIALOG_ID = "note-dialog"
+    HINT = "ctrl+s save · Enter new line · Esc cancel"
+
+    def __init__(self, title: str, text: str = "") -> None:
+        super().__init__(title)
+        self.text = text
 
     def fields(self) -> Iterable[Widget]:
-        yield TextInput(placeholder="What happened? Enter saves", id="note-text", max_length=7168, compact=True)
+        yield TextBox(self.text, id="note-text", soft_wrap=True, compact=True, placeholder="What happened?")
+
+    def first_field(self) -> Widget | None:
+        area = self.query_one("#note-text", TextBox)
+        area.move_cursor(area.document.end)  # editing: carry on where the note ends
+        return area
 
     def result(self) -> str:
-        text = self.value("note-text")
+        text = self.query_one("#note-text", TextBox).text.strip()
         if not text:
             raise FormError("The note needs some text", "note-text")
+        if len(text) > NOTE_LIMIT:
+            raise FormError(f"A note holds at most {NOTE_LIMIT:,} characters; this one has {len(text):,}", "note-text")
         return text
 
 
@@ -119,25 +139,29 @@ class CallModal(ContactFormModal[CallDraft]):
     DIALOG_ID = "call-dialog"
     HINT = "↑/↓ result · Enter next / save · Esc cancel · Tab next field"
 
-    def __init__(self, title: str, account: Account, phones: list[Phone]) -> None:
+    def __init__(self, title: str, account: Account, phones: list[Phone], call: Call | None = None) -> None:
         super().__init__(title)
         self.account = account
         self.phones = phones
+        self.call = call
+        """The call being edited (the form opens with it), or None for a new one."""
 
     def fields(self) -> Iterable[Widget]:
         results = self.account.call_results
         if results:
             yield Label("Result", classes="field-label")
             yield OptionList(*(Option(plain(r.text), id=r.id) for r in results), id="call-result", compact=True)
-        yield form_row("Notes", TextInput(placeholder="What was said (optional)", id="call-text", max_length=7168, compact=True))
-        phone = self.phones[0].value if self.phones else ""
+        text = self.call.text if self.call else ""
+        yield form_row("Notes", TextInput(text, placeholder="What was said (optional)", id="call-text", max_length=NOTE_LIMIT, compact=True))
+        phone = self.call.phone_number if self.call else (self.phones[0].value if self.phones else "")
         yield form_row("Phone", TextInput(phone, placeholder="number called (optional)", id="call-phone", compact=True))
 
     def first_field(self) -> Widget | None:
         if not self.account.call_results:
             return self.query_one("#call-text")
         results = self.query_one("#call-result", OptionList)
-        results.highlighted = 0
+        known = [r.id for r in self.account.call_results]
+        results.highlighted = known.index(self.call.call_result) if self.call and self.call.call_result in known else 0
         return results
 
     @on(OptionList.OptionSelected, "#call-result")
@@ -167,17 +191,23 @@ class MeetingDraft:
 class MeetingModal(ContactFormModal[MeetingDraft]):
     DIALOG_ID = "meeting-dialog"
 
-    def __init__(self, title: str, account: Account, now: dt.datetime) -> None:
+    def __init__(self, title: str, account: Account, now: dt.datetime, meeting: Meeting | None = None) -> None:
         super().__init__(title)
         self.account = account
         self.now = now.astimezone(zone(account.time_zone))
+        self.meeting = meeting
+        """The meeting being edited (the form opens with it), or None for a new one."""
 
     def fields(self) -> Iterable[Widget]:
+        m = self.meeting
         start = (self.now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-        yield TextInput(placeholder="What is it about? (optional)", id="meeting-text", max_length=7168, compact=True)
+        if m is not None and m.meeting_time is not None:
+            start = m.meeting_time.astimezone(zone(self.account.time_zone))
+        text, place = (m.text, m.place) if m is not None else ("", "")
+        yield TextInput(text, placeholder="What is it about? (optional)", id="meeting-text", max_length=NOTE_LIMIT, compact=True)
         yield form_row("Date", TextInput(format_date(start.date(), self.account.date_format), id="meeting-date", compact=True))
-        yield form_row("Time", TextInput(f"{start.hour:02d}:00", placeholder="14:30", id="meeting-time", compact=True))
-        yield form_row("Place", TextInput(placeholder="where (optional)", id="meeting-place", max_length=100, compact=True))
+        yield form_row("Time", TextInput(f"{start.hour:02d}:{start.minute:02d}", placeholder="14:30", id="meeting-time", compact=True))
+        yield form_row("Place", TextInput(place, placeholder="where (optional)", id="meeting-place", max_length=100, compact=True))
 
     def result(self) -> MeetingDraft:
         try:

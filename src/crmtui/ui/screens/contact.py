@@ -24,10 +24,11 @@ from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import StreamEntry
 from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOTES, SECTIONS, ContactSession
 from crmtui.ui.follow import follow
-from crmtui.ui.screens.contact_edits import ContactEditsMixin
+from crmtui.ui.screens.contact_item_edits import ContactItemEditsMixin
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.contact_details import ContactDetails, render_summary
 from crmtui.ui.widgets.contact_sections import (
+    HistoryList,
     SectionList,
     action_rows,
     call_rows,
@@ -52,9 +53,13 @@ TABS: list[tuple[str, str]] = [
 NAMES = {DEALS: "deals", NOTES: "notes", CALLS: "calls", MEETINGS: "meetings", ACTIONS: "actions"}
 
 
-class ContactDetailScreen(ContactEditsMixin):
+class ContactDetailScreen(ContactItemEditsMixin):
     """One contact: header, details and its history; triage keys and edits act on it."""
 
+    FOOTER_ORDER = (
+        "back", "done", "add", "screen.edit_item", "screen.delete_item", "edit", "undo", "note", "call", "copy", "edit_contact", "edit_company", "meeting", "deal", "status", "tag",
+        "untag", "owner", "sales_cycle", "reassign", "star", "next_section", "find", "new_contact", "swap", "promote", "reload",
+    )
     BINDINGS = [
         Binding("escape,backspace", "back", "Back"),
         Binding("d", "done", "Done"),
@@ -109,8 +114,10 @@ class ContactDetailScreen(ContactEditsMixin):
                     with TabPane(title, id=f"tab-{key}"):
                         if key == "details":
                             yield ContactDetails(id="contact-details")
-                        else:
+                        elif key == ACTIONS:
                             yield SectionList(id=f"list-{key}")
+                        else:  # Enter or e edits the highlighted item, Delete deletes it
+                            yield HistoryList(id=f"list-{key}")
         yield KeyFooter(compact=True, show_command_palette=False)
 
     # -- triage hooks ------------------------------------------------------------------------------

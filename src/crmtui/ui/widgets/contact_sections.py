@@ -48,6 +48,16 @@ class SectionList(OptionList):
         self.action_first()
 
 
+class HistoryList(SectionList):
+    """A section of notes, calls, meetings or deals: the highlighted one is edited with Enter or e
+    and deleted with Delete (the screen does both: it knows the contact and the section)."""
+
+    BINDINGS = [
+        Binding("e", "screen.edit_item", "Edit", tooltip="Edit the highlighted item (Enter does too)"),
+        Binding("delete", "screen.delete_item", "Delete", tooltip="Delete the highlighted item (asks first; u undoes)"),
+    ]
+
+
 def _header(title: str) -> Option:
     return Option(Text(title, style="bold underline"), disabled=True)
 
@@ -175,8 +185,26 @@ def _history_line(when: str, bits: list[str], text: str, item_id: str, author: s
     if item_id.startswith("local-"):
         line.append(SAVING, style="dim")
     if text:
-        line.append("\n  " + text.replace("\n", "\n  "))
+        lines = shown_lines(text)
+        line.append("\n  " + "\n  ".join(lines[:TEXT_LINES]))
+        if len(lines) > TEXT_LINES:
+            more = len(lines) - TEXT_LINES
+            line.append(f"\n  … {more} more line{'' if more == 1 else 's'} (Enter opens it)", style="dim italic")
     return line
+
+
+TEXT_LINES = 6
+"""The most lines of a note (or a call's or meeting's text) a row shows; Enter shows it all."""
+
+
+def shown_lines(text: str) -> list[str]:
+    """The lines of a text as a row shows them: without trailing spaces, runs of blank lines as one."""
+    lines: list[str] = []
+    for raw in text.strip().splitlines():
+        row = raw.rstrip()
+        if row or (lines and lines[-1]):
+            lines.append(row)
+    return lines
 
 
 def note_rows(notes: list[Note], account: Account) -> list[Option]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SPACES = re.compile("\r\n|[\t\n\r]")
@@ -25,3 +26,26 @@ class TextInput(Input):
     def replace(self, text: str, start: int, end: int) -> None:
         """Every way text gets in (typing, paste, insert) comes through here."""
         super().replace(typeable(text), start, end)
+
+
+_LINE_BREAKS = re.compile("\r\n|\r")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def writable(text: str) -> str:
+    """`text` as a person could have typed it over several lines: line breaks kept (as \\n), a tab is
+    a space, other control characters are gone."""
+    return _CONTROL_BUT_NEWLINE.sub("", _LINE_BREAKS.sub("\n", text).replace("\t", " "))
+
+
+class TextBox(TextArea):
+    """A soft-wrapped text area for several lines (a note), taking no control characters but the
+    line break; follows the app's cursor-blink setting like TextInput."""
+
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Every way text gets in (typing, paste, insert, undo) comes through here."""
+        edit.text = writable(edit.text)
+        return super().edit(edit)
