@@ -22,14 +22,15 @@ API_KEY_HELP = "OnePageCRM: Apps > Configuration > API (the user id and API key 
 
 
 def explain(error: BackendError, base_url: str) -> str:
-    """One sentence (starting in lower case) for each way checking the credentials can fail."""
+    """One sentence (starting in lower case) for each way checking the credentials can fail; every
+    one names the address, so a person with several servers (or a typo in one) sees which it was."""
     if isinstance(error, AuthError):
-        return "wrong user id or API key: the server refused them (check " + API_KEY_HELP + ")"
+        return f"wrong user id or API key: the server at {base_url} refused them (check " + API_KEY_HELP + ")"
     if isinstance(error, RateLimited):
         wait = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-        return f"the server is throttling requests; try again{wait}"
+        return f"the server at {base_url} is throttling requests; try again{wait}"
     if isinstance(error, PermissionDenied):
-        return f"this account may not use the API: {error.user_message}"
+        return f"this account may not use the API at {base_url}: {error.user_message}"
     if isinstance(error, TooSlow):
         return f"the server at {base_url} is too slow (no complete answer in time); check your network, then try again"
     if isinstance(error, Offline):
@@ -40,4 +41,4 @@ def explain(error: BackendError, base_url: str) -> str:
         return f"the server at {base_url} failed ({error.user_message}); try again later"
     if isinstance(error, MalformedResponse):
         return f"{base_url} did not answer like the OnePageCRM API ({error.user_message}); check --base-url"
-    return f"login failed: {error.user_message}"
+    return f"{base_url} answered: {error.user_message}"

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from crmtui import secrets
 from crmtui.backends.address import InsecureAddress, check_address, unencrypted
-from crmtui.backends.errors import BackendError
+from crmtui.backends.errors import AuthError, BackendError
 from crmtui.config import (
     DEFAULT_BASE_URL,
     DEFAULT_PROFILE,
@@ -30,6 +30,14 @@ from crmtui.domain.text import inert_line, inert_text
 
 class LoginFailed(Exception):
     """The credentials could not be confirmed; the message is meant for the user."""
+
+
+class WrongCredentials(LoginFailed):
+    """The server refused the user id and API key: worth asking for them again."""
+
+
+TRIES = 3
+"""How many times `crmtui login` asks for the credentials before it gives up."""
 
 
 def display_name(bootstrap: Any, fallback: str) -> str:
@@ -63,9 +71,39 @@ async def check_credentials(
             user_id, api_key, base_url=base_url, allow_insecure_http=allow_insecure_http, **extra
         ) as client:
             bootstrap = await client.bootstrap()
+    except AuthError as exc:
+        raise WrongCredentials(explain(exc, base_url)) from None
     except BackendError as exc:
         raise LoginFailed(explain(exc, base_url)) from None
     return display_name(bootstrap, user_id)
+
+
+async def check_server(base_url: str, *, transport: Any = None, allow_insecure_http: bool = False) -> None:
+    """That `base_url` answers and speaks the OnePageCRM API, before any credential is asked for
+    (LoginFailed says what is wrong with the address).
+
+    A /bootstrap without credentials must be refused the API's way: 401 with its error envelope
+    (`error_name`). A page of another server, a 404, a captive portal or nothing at all is not that.
+    """
+    from crmtui.backends.http import RetryPolicy
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+
+    extra = {"transport": transport} if transport is not None else {}
+    try:
+        async with OnePageCRMClient(
+            "", "", base_url=base_url, allow_insecure_http=allow_insecure_http,
+            retry=RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0, budget=5.0), **extra,
+        ) as client:
+            await client.bootstrap()
+    except AuthError as exc:
+        if exc.error_name:
+            return  # the API's own refusal: the address is right
+        raise LoginFailed(
+            f"{base_url} refused the request, but not as the OnePageCRM API does; check --base-url"
+        ) from None
+    except BackendError as exc:
+        raise LoginFailed(explain(exc, base_url)) from None
+    raise LoginFailed(f"{base_url} answered without asking for credentials: not the OnePageCRM API; check --base-url")
 
 
 def remember(
@@ -88,6 +126,16 @@ def remember(
     return in_keyring
 
 
+def _credentials(stdin: TextIO, stderr: TextIO, previous: str = "") -> tuple[str, str]:
+    """The user id (Enter keeps `previous`, after a refusal) and the API key."""
+    prompt = f"User id [{previous}]: " if previous and stdin.isatty() else "User id: "
+    user_id = _ask(prompt, stdin, stderr, secret=False) or previous
+    api_key = _ask("API key: ", stdin, stderr, secret=True)
+    if not user_id or not api_key:
+        raise LoginFailed("both a user id and an API key are needed")
+    return user_id, api_key
+
+
 def _ask(prompt: str, stdin: TextIO, stderr: TextIO, secret: bool) -> str:
     if secret and stdin.isatty():
         return getpass.getpass(prompt, stream=stderr)
@@ -98,6 +146,32 @@ def _ask(prompt: str, stdin: TextIO, stderr: TextIO, secret: bool) -> str:
     if not line:
         raise LoginFailed("no input: expected a user id and an API key")
     return line.strip()
+
+
+def _sign_in(url: str, stdin: TextIO, stderr: TextIO, insecure: bool) -> tuple[str, str, str]:
+    """Ask for the credentials and check them; after a refusal ask again, up to TRIES times."""
+    previous = ""
+    refused = WrongCredentials("wrong user id or API key")
+    for attempt in range(1, TRIES + 1):
+        try:
+            user_id, api_key = _credentials(stdin, stderr, previous)
+        except LoginFailed:
+            if attempt == 1:
+                raise
+            raise refused from None  # no more input after a refusal: the refusal is the answer
+        # A throttled or slow server can take half a minute (retries with backoff): say what is going on.
+        stderr.write(inert_line(f"Checking the credentials at {url}…") + "\n")
+        stderr.flush()
+        try:
+            return user_id, api_key, asyncio.run(check_credentials(user_id, api_key, url, allow_insecure_http=insecure))
+        except WrongCredentials as exc:
+            refused = exc
+            if attempt < TRIES:
+                left = TRIES - attempt
+                more = "1 more try" if left == 1 else f"{left} more tries"
+                stderr.write(inert_text(f"crmtui login: {exc}; try again ({more})") + "\n")
+            previous = user_id
+    raise refused
 
 
 def run_login(
@@ -132,14 +206,11 @@ def run_login(
             raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
         if unencrypted(url):
             stderr.write(inert_line(f"Warning: {url} is plain http: the API key will cross the network unencrypted") + "\n")
-        user_id = _ask("User id: ", stdin, stderr, secret=False)
-        api_key = _ask("API key: ", stdin, stderr, secret=True)
-        if not user_id or not api_key:
-            raise LoginFailed("both a user id and an API key are needed")
-        # A throttled or slow server can take half a minute (retries with backoff): say what is going on.
-        stderr.write(f"Checking the credentials at {url}…\n")
+        # The address first: a typo in it must not cost the person typing the key (three times).
+        stderr.write(inert_line(f"Checking the address {url}…") + "\n")
         stderr.flush()
-        who = asyncio.run(check_credentials(user_id, api_key, url, allow_insecure_http=insecure))
+        asyncio.run(check_server(url, allow_insecure_http=insecure))
+        user_id, api_key, who = _sign_in(url, stdin, stderr, insecure)
     except LoginFailed as exc:
         stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
         return 1

@@ -18,7 +18,7 @@ from keyring.backends import fail
 from crmtui.config import load_config, resolve_connection
 from crmtui import demo
 from crmtui.demo import DemoError, demo_sandbox
-from crmtui.login import LoginFailed, check_credentials, run_login
+from crmtui.login import LoginFailed, check_credentials, check_server, run_login
 from tests.support.waits import HANG_GUARD
 
 
@@ -46,7 +46,7 @@ def login(sandbox_url: str, text: str, profile: str | None = "work") -> tuple[in
 def test_login_success_saves_and_activates_the_profile(sandbox) -> None:
     code, out, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
     assert code == 0, err
-    assert err.startswith(f"Checking the credentials at {sandbox.base_url}…\n")
+    assert err.startswith(f"Checking the address {sandbox.base_url}…\nChecking the credentials at {sandbox.base_url}…\n")
     assert out.startswith("Logged in as ") and out.rstrip().endswith("(profile work)")
     assert sandbox.api_key not in out + err
     cfg = load_config()
@@ -73,7 +73,7 @@ def test_login_wrong_key_is_refused_and_nothing_saved(sandbox) -> None:
     code, out, err = login(sandbox.base_url, f"{sandbox.user_id}\nnot-the-key\n")
     assert code == 1
     assert out == ""
-    assert "wrong user id or API key" in err
+    assert f"wrong user id or API key: the server at {sandbox.base_url} refused them" in err
     assert "Traceback" not in err
     assert load_config().profiles == {}
 
@@ -90,8 +90,8 @@ def test_login_throttled(sandbox) -> None:
     code, _, err = login(sandbox.base_url, f"{sandbox.user_id}\n{sandbox.api_key}\n")
     assert code == 1
     lines = err.splitlines()
-    assert lines[0] == f"Checking the credentials at {sandbox.base_url}…"  # said before the wait
-    assert "throttling" in lines[-1]
+    assert lines[0] == f"Checking the address {sandbox.base_url}…"  # said before the wait
+    assert "throttling" in lines[-1] and sandbox.base_url in lines[-1]
 
 
 def test_login_malformed_answer() -> None:
@@ -146,6 +146,79 @@ def test_login_command_reads_stdin(sandbox, tmp_path: Path) -> None:
     assert result.stdout.endswith("(profile cli)\n")
     assert sandbox.api_key not in result.stdout + result.stderr
     assert load_config().active_profile == "cli"
+
+
+def run_cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    """The real `crmtui` command, reading the credentials from stdin."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPAGECRM_")}
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    return subprocess.run(
+        [sys.executable, "-m", "crmtui", *args], input=stdin, capture_output=True, text=True, env=env, timeout=HANG_GUARD,
+    )
+
+
+def test_login_asks_again_after_wrong_credentials(sandbox) -> None:
+    result = run_cli(
+        "login", "--profile", "again", "--base-url", sandbox.base_url,
+        stdin=f"{sandbox.user_id}\nnot-the-key\n\n{sandbox.api_key}\n",  # Enter keeps the user id given before
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"wrong user id or API key: the server at {sandbox.base_url} refused them" in result.stderr
+    assert "try again (2 more tries)" in result.stderr
+    assert result.stdout.endswith("(profile again)\n")
+    assert load_config().profiles["again"].user_id == sandbox.user_id
+
+
+def test_login_gives_up_after_three_refusals(sandbox) -> None:
+    result = run_cli(
+        "login", "--base-url", sandbox.base_url, stdin="".join(f"{sandbox.user_id}\nwrong-{i}\n" for i in range(5)),
+    )
+    assert result.returncode == 1
+    assert result.stderr.count(f"Checking the credentials at {sandbox.base_url}") == 3
+    assert "try again (2 more tries)" in result.stderr and "try again (1 more try)" in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("crmtui login: wrong user id or API key") and "try again" not in last
+    assert "Traceback" not in result.stderr and load_config().profiles == {}
+
+
+def test_login_checks_the_address_before_asking_for_credentials(sandbox) -> None:
+    wrong = sandbox.base_url.replace("/api/v3", "/crm/api/v3")
+    result = run_cli("login", "--base-url", wrong, stdin="")  # no credentials typed: never asked for
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Checking the address {wrong}…",
+        f"crmtui login: no OnePageCRM API at {wrong} (the server answered 404); check --base-url",
+    ]
+    result = run_cli("login", "--base-url", "http://127.0.0.1:9/api/v3", stdin="")
+    assert result.returncode == 1 and "cannot reach http://127.0.0.1:9/api/v3" in result.stderr
+    assert "no input" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (httpx.Response(200, text="<html>captive portal</html>", headers={"content-type": "text/html"}),
+         "https://portal.test/api/v3 did not answer like the OnePageCRM API"),
+        (httpx.Response(401, text="Authorization Required", headers={"content-type": "text/html"}),
+         "https://portal.test/api/v3 refused the request, but not as the OnePageCRM API does"),
+        (httpx.Response(200, json={"status": 0, "data": {"user": {"id": "u"}}}),
+         "https://portal.test/api/v3 answered without asking for credentials"),
+    ],
+)
+def test_an_address_that_is_not_the_api_is_named_and_refused(answer: httpx.Response, says: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answer
+
+    with pytest.raises(LoginFailed, match=says):
+        asyncio.run(check_server("https://portal.test/api/v3", transport=httpx.MockTransport(handler)))
+    assert seen and seen[0].url.path == "/api/v3/bootstrap"
+
+
+def test_the_api_s_refusal_of_no_credentials_means_the_address_is_right(sandbox) -> None:
+    asyncio.run(check_server(sandbox.base_url))  # no exception: the sandbox answered 401 as the API does
 
 
 # -- demo launcher -------------------------------------------------------------------------------

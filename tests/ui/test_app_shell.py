@@ -113,6 +113,7 @@ async def test_offline_on_start_shows_error_then_retry_and_quit(sandbox, make_ap
         assert isinstance(app.screen, ConnectionErrorScreen)
         text = str(app.screen.query_one("#error-title").render())
         assert "Cannot reach the server" in text
+        assert str(app.screen.query_one("#error-address").render()) == f"Server: {sandbox.base_url}"
         await pilot.press("r")
         await settled(pilot)
         assert isinstance(app.screen, ConnectionErrorScreen)
@@ -155,7 +156,7 @@ async def test_a_wrong_base_url_says_there_is_no_api_there_not_that_something_wa
         (MalformedResponse("not JSON"), "The server sent something unexpected",
          "http://crm.example/api/v3 did not answer like the OnePageCRM API (not JSON); check --base-url."),
         (PermissionDenied("API access is off for this account", status=403), "This account may not use the API",
-         "This account may not use the API: API access is off for this account."),
+         "This account may not use the API at http://crm.example/api/v3: API access is off for this account."),
     ],
 )
 def test_first_connection_errors_get_the_explanation_crmtui_login_gives(error, title, says) -> None:

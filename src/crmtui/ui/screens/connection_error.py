@@ -72,14 +72,20 @@ class ConnectionErrorScreen(CrmScreen[None]):
         super().__init__()
         self.error = error
 
+    @property
+    def address(self) -> str:
+        """The server the app tried (named on the screen: which one failed is half the answer)."""
+        return str(self.app.session.backend.address or "")
+
     def _describe(self, error: BaseException) -> tuple[str, str, str]:
-        return describe_error(error, self.app.session.backend.address or None)
+        return describe_error(error, self.address or None)
 
     def compose(self) -> ComposeResult:
         title, message, hint = self._describe(self.error)
         with Center(id="error-center"):
             with Vertical(id="error-box", classes="dialog"):
                 yield Label(title, id="error-title", classes="dialog-title")
+                yield Static(f"Server: {self.address or 'unknown'}", id="error-address", markup=False)
                 yield Static(message, id="error-message", markup=False)
                 yield Static(hint, id="error-hint", markup=False)
                 yield Static("r retry · q quit", classes="dialog-hint")
