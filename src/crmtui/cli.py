@@ -110,6 +110,8 @@ def _run_ui(
         cache.clear()
         cache.needs_full_sync = True
     session = compose(inner, cache=cache, outbox_store=files.outbox_store(), offline=offline, clock=clock)
+    session.filters.memory = files.view_state()
+    session.filters.restore()  # the filter this profile had on last time
     outbox = session.outbox
     try:
         result = run_app(
@@ -123,7 +125,10 @@ def _run_ui(
     finally:
         if cache is not None:
             cache.close()
+        leaving = outbox.leaving_note() if outbox.opened else ""  # what becomes of the changes left unsent
         outbox.close()
+    if leaving:
+        _say(leaving)
     return result if isinstance(result, int) else EXIT_OK
 
 

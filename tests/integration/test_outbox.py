@@ -310,34 +310,68 @@ async def test_text_that_looks_like_a_local_id_is_sent_as_it_is(sandbox, spec_re
     await session.close()
 
 
-async def test_two_apps_on_one_profile_send_each_change_once(sandbox, spec_recorder, tmp_path, monkeypatch) -> None:
-    import crmtui.service.outbox as outbox_module
-
-    monkeypatch.setattr(outbox_module, "CLAIM_RETRY", 0.05)
+async def test_two_apps_on_one_profile_send_each_change_once(sandbox, spec_recorder, tmp_path) -> None:
+    """Two crmtui on one profile: the one holding the claim sends the other's changes too, each
+    lists the other's unsent ones, and when the sender quits the other takes over."""
     path = tmp_path / "outbox.sqlite3"
     first = await open_session(sandbox, spec_recorder, path)
+    first.outbox.start()
+    await until(lambda: first.outbox.store._lock_file is not None, "the first to claim the profile")
     second = await open_session(sandbox, spec_recorder, path)
+    second.outbox.start()
+    await until(lambda: not second.outbox.claimed, "the second to find the profile claimed")
     cid = first.entries[0].contact.id
-    await first.run(AddNote(contact_id=cid, text="from the first"))
-    await first.settled(HANG_GUARD)
-    claims = [0]
-    claim = second.outbox._claim
-
-    async def counted() -> bool:
-        claims[0] += 1
-        return await claim()
-
-    monkeypatch.setattr(second.outbox, "_claim", counted)  # the sender asks for the profile every CLAIM_RETRY
-    await second.run(AddNote(contact_id=cid, text="from the second"))
-    # the second has asked twice more since its change was made, and was refused each time
-    await until(lambda: claims[0] >= 2, "the second to try to take the profile twice")
-    assert not second.outbox.claimed and second.outbox.pending == 1  # the first one sends this profile
-    assert "Another crmtui" in second.outbox.pause_reason
+    with sandbox.gate.hold("POST", "/api/v3/notes", stage="answer") as answers:
+        await second.run(AddNote(contact_id=cid, text="from the second"))
+        await answers.parked(1)  # the first sends the second's change: both list it meanwhile
+        assert [k.text for _c, k in first.outbox.unsettled_changes()] == ["from the second"]  # type: ignore[attr-defined]
+        assert second.outbox.pending == 1
+        await first.run(AddNote(contact_id=cid, text="from the first"))
+        await until(lambda: second.outbox.pending == 2, "the second to list the first's change")
+        answers.release()
+    assert await first.settled(HANG_GUARD) and await second.settled(HANG_GUARD)
+    assert first.outbox.sent_count == 2 and second.outbox.sent_count == 0 and second.outbox.sent_elsewhere == 2
     await first.close()  # quits: the second takes over
+    await until(lambda: second.outbox.store._lock_file is not None, "the second to take the profile over")
+    await second.run(AddNote(contact_id=cid, text="after the first quit"))
     assert await second.settled(HANG_GUARD)
     texts = Counter(n["text"] for n in sandbox.state.tables["notes"].values())
-    assert texts["from the first"] == 1 and texts["from the second"] == 1
+    assert [texts[t] for t in ("from the first", "from the second", "after the first quit")] == [1, 1, 1]
+    assert second.outbox.leaving_note() == ""
     await second.close()
+
+
+async def test_quitting_says_whether_another_window_sends_what_is_left(sandbox, spec_recorder, tmp_path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    session = await open_session(sandbox, spec_recorder, path)
+    session.outbox.hold("offline mode")
+    cid = session.entries[0].contact.id
+    for text in ("one", "two"):
+        await session.run(AddNote(contact_id=cid, text=text))
+    await session.outbox.stop()
+    assert session.outbox.leaving_note() == "2 changes not sent yet: they are sent the next time crmtui starts"
+    other = OutboxStore(path).open()
+    other.join()  # another crmtui has the profile open
+    assert session.outbox.leaving_note() == "2 changes not sent yet: the other crmtui window on this profile sends them"
+    other.close()
+    assert session.outbox.leaving_note().endswith("they are sent the next time crmtui starts")
+    await session.close()
+
+
+async def test_a_window_in_offline_mode_never_keeps_an_online_one_from_sending(sandbox, spec_recorder, tmp_path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    offline = await open_session(sandbox, spec_recorder, path)
+    offline.outbox.hold("offline mode")
+    offline.outbox.start()
+    cid = offline.entries[0].contact.id
+    await offline.run(AddNote(contact_id=cid, text="made offline"))
+    online = await open_session(sandbox, spec_recorder, path)
+    online.outbox.start()
+    assert await online.settled(HANG_GUARD)
+    await until(lambda: offline.outbox.pending == 0, "the offline window to see its change sent")
+    assert Counter(n["text"] for n in sandbox.state.tables["notes"].values())["made offline"] == 1
+    await online.close()
+    await offline.close()
 
 
 async def test_mark_all_read_asked_offline_leaves_what_arrived_since_unread(sandbox, spec_recorder) -> None:

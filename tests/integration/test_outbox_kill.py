@@ -22,7 +22,7 @@ from tests.support.waits import HANG_GUARD, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def worker(sandbox, outbox: Path, *args: str) -> subprocess.Popen[str]:
+def worker(sandbox, outbox: Path, *args: str, stdin: int | None = None) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "CRMTUI_TEST_BASE_URL": sandbox.base_url,
@@ -33,7 +33,7 @@ def worker(sandbox, outbox: Path, *args: str) -> subprocess.Popen[str]:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tests.support.outbox_worker", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 

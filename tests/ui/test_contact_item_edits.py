@@ -221,3 +221,15 @@ async def test_enter_on_a_meeting_opens_its_form_filled_and_saves_the_move(make_
         await settled(pilot)
         saved = await api.get_meeting(meeting.id)
         assert (saved.meeting_time, saved.place, saved.text) == (dt.datetime(2026, 3, 12, 11, 15, tzinfo=dt.timezone.utc), "Kinsale", "Site visit")
+
+
+async def test_the_note_area_keeps_line_breaks_and_drops_control_characters_from_a_paste(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await start(pilot)
+        await open_contact(pilot, plain_with_next(app).contact.id)
+        await pilot.press("N")
+        area = app.screen.query_one(TextArea)
+        area.insert("Called\x1b]0;pwned\x07 back\r\nPrice\tagreed\rNext: legal")
+        await settled(pilot)
+        assert area.text == "Called]0;pwned back\nPrice agreed\nNext: legal"

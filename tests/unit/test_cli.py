@@ -156,6 +156,34 @@ def test_offline_flag_reaches_the_app(fake_ui: dict, monkeypatch: pytest.MonkeyP
     assert fake_ui["outbox"].paused  # held: nothing is sent in offline mode
 
 
+def test_quitting_with_changes_unsent_says_where_they_go(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """The app quits with a change unsent and no other crmtui on the profile: the terminal says so."""
+    import asyncio
+
+    from crmtui.service.contact_history import AddNote
+
+    def run_app(session, **_options):
+        async def made_offline() -> None:
+            await session.outbox.enqueue(AddNote(contact_id="c1", text="made offline"))
+
+        asyncio.run(made_offline())
+        return 0
+
+    class FakeBackend(tuple):
+        name = "fake"
+        address = "http://fake.invalid/api"
+        capabilities = frozenset()
+
+    module = types.ModuleType("crmtui.ui.app")
+    module.run_app = run_app
+    monkeypatch.setitem(sys.modules, "crmtui.ui.app", module)
+    monkeypatch.setattr(registry, "create_backend", lambda connection: FakeBackend(("backend-for", connection)))
+    monkeypatch.setenv("ONEPAGECRM_USER_ID", "u1")
+    monkeypatch.setenv("ONEPAGECRM_API_KEY", "k1")
+    assert cli.main(["--offline"]) == 0
+    assert capsys.readouterr().err == "crmtui: 1 change not sent yet: it is sent the next time crmtui starts\n"
+
+
 def test_theme_flag_overrides_the_saved_theme(fake_ui: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ONEPAGECRM_USER_ID", "u1")
     monkeypatch.setenv("ONEPAGECRM_API_KEY", "k1")

@@ -59,10 +59,13 @@ CLOCK_MARGIN = dt.timedelta(seconds=60)
 """How far before an attempt a record it created may be stamped (the server's clock read from its
 answers in whole seconds, a step of this machine's clock between that reading and the attempt)."""
 
-ANOTHER_SENDER = "Another crmtui is running on this profile and sends its changes; quit it to send from here"
+ANOTHER_SENDER = "the other crmtui window on this profile sends it"
+"""Said of a change waiting here while another crmtui on the profile is the one sending."""
 
-CLAIM_RETRY = 15.0
-"""Seconds between tries to become the sender while another crmtui on the profile is."""
+POLL_SECONDS = 0.5
+"""How often each crmtui on a profile looks whether another one wrote to the outbox file (a change
+made, sent, discarded there) and, while another one sends, whether it may take over. Each look is
+one `PRAGMA data_version`, which reads no table; the file is read only when it did change."""
 
 SENT = "sent"
 QUEUED = "queued"
@@ -156,6 +159,7 @@ class Outbox(SetAsideReview):
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._opened = False
         self._opening: asyncio.Future[None] | None = None
         self._gate = asyncio.Lock()
@@ -167,6 +171,15 @@ class Outbox(SetAsideReview):
         """Why nothing may be sent at all this run (offline mode); `resume` does not lift it."""
         self.claimed = True
         """Whether this process is the one sending this outbox (another crmtui on the profile may be)."""
+        self._known: set[int] = set()
+        """Every change this process has had in its lists (so a late read of the file never brings
+        back one that was settled here meanwhile)."""
+        self._sync_lock = asyncio.Lock()
+        """Held from writing a change to the file to putting it in the lists, and while the lists
+        are brought up to date with the file: the two never see each other half done."""
+        self._version: int | None = None
+        self.sent_elsewhere = 0
+        """Changes of these lists another crmtui on the profile sent."""
         self.sending: Change | None = None
         self.last_error: BackendError | None = None
         """The last reason a change had to wait (cleared when one goes through)."""
@@ -204,6 +217,7 @@ class Outbox(SetAsideReview):
             log.exception("the outbox could not be read")
             raise StoreUnavailable(f"{self.store.path}: {exc}") from exc
         for change in changes:
+            self._known.add(change.id)
             command = _readable(change)
             if change.unsettled and command is not None:
                 self._unsettled.append((change, command))
@@ -218,10 +232,12 @@ class Outbox(SetAsideReview):
         """Open the file and read what the last run left (on the file's thread)."""
         store = self.store
         store.open()
+        store.join()
         try:
             store.prune()
             changes = store.changes()
             self._ids = store.local_ids()
+            self._version = store.data_version() if store.path is not None else None
             self._with_ids.clear()
         except sqlite3.DatabaseError as exc:
             if not damaged(exc):
@@ -232,19 +248,24 @@ class Outbox(SetAsideReview):
         return changes
 
     def start(self) -> None:
-        """Start the sender (needs a running event loop); idempotent."""
+        """Start the sender, and the look-out for other crmtui on the profile (needs a running event
+        loop); idempotent."""
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
+        if self.store.path is not None and (self._follower is None or self._follower.done()):
+            self._follower = asyncio.ensure_future(self._follow_others())
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
+        tasks = [t for t in (self._task, self._follower) if t is not None]
+        self._task = self._follower = None
+        for task in tasks:
             task.cancel()
             try:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping must not fail
                 pass
         self.store.release()  # another crmtui on the profile may send from now on
+        self.claimed = False
 
     def close(self) -> None:
         self.store.close()
@@ -259,9 +280,6 @@ class Outbox(SetAsideReview):
 
     def resume(self) -> None:
         if self.held:
-            return
-        if not self.claimed:
-            self.pause_reason = ANOTHER_SENDER
             return
         self.paused, self.pause_reason = False, ""
         self._wake.set()
@@ -318,7 +336,7 @@ class Outbox(SetAsideReview):
         """Nothing is being sent and nothing is due now (all sent, paused, or waiting out a backoff)."""
         if self.sending is not None:
             return False
-        if not self._unsettled or self.paused:
+        if not self._unsettled or self.paused or not self.claimed:
             return True
         return self._unsettled[0][0].next_try > time.time()
 
@@ -353,16 +371,18 @@ class Outbox(SetAsideReview):
             await self.open()
         data = command.model_dump(mode="json")
         made = self.clock()
-        try:
-            change = await self.store.db.run(
-                lambda _c: self.store.append(
-                    command.kind, data, subject=command.subject, label=command.describe(), created_at=made
+        async with self._sync_lock:
+            try:
+                change = await self.store.db.run(
+                    lambda _c: self.store.append(
+                        command.kind, data, subject=command.subject, label=command.describe(), created_at=made
+                    )
                 )
-            )
-        except (OSError, sqlite3.Error, StoreUnavailable) as exc:
-            # Not written, so not shown either: say so rather than show a change that could be lost.
-            raise CommandRefused(f"The change could not be saved on this machine ({exc}); nothing was changed") from exc
-        self._unsettled.append((change, command))
+            except (OSError, sqlite3.Error, StoreUnavailable) as exc:
+                # Not written, so not shown either: say so rather than show a change that could be lost.
+                raise CommandRefused(f"The change could not be saved on this machine ({exc}); nothing was changed") from exc
+            self._known.add(change.id)
+            self._unsettled.append((change, command))
         self._idle.clear()
         self._emit(QUEUED, change, command)
         self._wake.set()
@@ -377,11 +397,14 @@ class Outbox(SetAsideReview):
             change = self.change_of(command)
             if change is None or change.state not in (State.QUEUED, State.CONFLICT) or change is self.sending:
                 return False
-            removed = await self.store.db.run(lambda _c: self.store.discard(change.id))
-            if removed is None:
-                return False
-            self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
-            self._review = [(c, k) for c, k in self._review if c.id != change.id]
+            async with self._sync_lock:  # as the file has it: another crmtui may be sending it
+                removed = await self.store.db.run(
+                    lambda _c: self.store.discard(change.id, states=(State.QUEUED, State.CONFLICT))
+                )
+                if removed is None:
+                    return False
+                self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
+                self._review = [(c, k) for c, k in self._review if c.id != change.id]
             self._idle_check()
         self._emit(DISCARDED, change, command)
         return True
@@ -396,11 +419,14 @@ class Outbox(SetAsideReview):
             if found is None:
                 return False
             change, command = found
-            removed = await self.store.db.run(lambda _c: self.store.discard(change_id))
-            if removed is None:
-                return False
-            self._review = [pair for pair in self._review if pair[0] is not change]
-            self._unsettled = [pair for pair in self._unsettled if pair[0] is not change]
+            # A change another crmtui is sending may be on the server already: not taken back here.
+            states = None if self.claimed else (State.QUEUED, State.FAILED, State.CONFLICT)
+            async with self._sync_lock:
+                removed = await self.store.db.run(lambda _c: self.store.discard(change_id, states=states))
+                if removed is None:
+                    return False
+                self._review = [pair for pair in self._review if pair[0] is not change]
+                self._unsettled = [pair for pair in self._unsettled if pair[0] is not change]
             self._idle_check()
         if command is not None:
             self._emit(DISCARDED, change, command)
@@ -413,14 +439,17 @@ class Outbox(SetAsideReview):
         for change, command in list(self._review):
             if change.id != change_id or command is None:
                 continue
-            await self.store.db.run(lambda _c: self.store.retry(change_id, force=force))
-            self._review.remove((change, command))
-            fresh = await self.store.db.run(lambda _c: self.store.get(change_id))
-            if fresh is None:
-                return False
-            # Back in line by its original place: the sender goes in id order.
-            self._unsettled.append((fresh, command))
-            self._unsettled.sort(key=lambda pair: pair[0].id)
+            async with self._sync_lock:
+                if (change, command) not in self._review:
+                    return False  # settled by another crmtui meanwhile
+                await self.store.db.run(lambda _c: self.store.retry(change_id, force=force))
+                self._review.remove((change, command))
+                fresh = await self.store.db.run(lambda _c: self.store.get(change_id))
+                if fresh is None:
+                    return False
+                # Back in line by its original place: the sender goes in id order.
+                self._unsettled.append((fresh, command))
+                self._unsettled.sort(key=lambda pair: pair[0].id)
             self._idle.clear()
             self.resume()
             self._emit(QUEUED, fresh, command)
@@ -456,6 +485,9 @@ class Outbox(SetAsideReview):
         for local_id, server_id in local_ids.items():
             self._ids.setdefault(local_id, server_id)
         for change in changes:
+            if change.id in self._known:
+                continue  # the file was read meanwhile (another crmtui wrote to it): taken in already
+            self._known.add(change.id)
             command = _readable(change)
             if change.unsettled and command is not None:
                 self._unsettled.append((change, command))
@@ -471,7 +503,7 @@ class Outbox(SetAsideReview):
         if not self._opened:
             await self.open()
         while not await self._claim():  # noqa: ASYNC110 - the lock is another process's: no event to wait on
-            await asyncio.sleep(CLAIM_RETRY)  # the other crmtui may quit: then this one sends
+            await asyncio.sleep(POLL_SECONDS)  # the other crmtui may quit: then this one sends
         while True:
             self._wake.clear()
             if self.paused or not self._unsettled:
@@ -495,36 +527,128 @@ class Outbox(SetAsideReview):
                 self.sending = None
                 await asyncio.sleep(self.max_delay / 10)
 
+    async def _follow_others(self) -> None:
+        """Keep the lists as the file has them while other crmtui on the profile write to it: their
+        changes show here (and are sent from here by the sender), and so does what they sent.
+
+        A task of its own, beside the sender's: a request held up for a minute must not hide what
+        the other windows do meanwhile. It changes the lists only under `_sync_lock`, never the change
+        being sent (`sending`), and never brings back a change settled here (`_known`).
+        """
+        if not self._opened:
+            await self.open()
+        while True:  # another process writes the file: no event to wait on
+            await asyncio.sleep(POLL_SECONDS)
+            await self._follow()
+
     async def _claim(self) -> bool:
-        """Only one crmtui process sends a profile's outbox; the others wait (and say so)."""
+        """Only one crmtui process sends a profile's outbox; the others follow what it does.
+
+        A crmtui in offline mode never takes it: it would keep an online one from sending.
+        """
         # On the loop, not the file's thread: a non-blocking lock call, and a stop() that cancels
         # this task must never leave a claim taken behind its back.
-        claimed = self.store.claim()
+        claimed = not self.held and self.store.claim()
         if claimed and not self.claimed:
-            await self._reload()  # the other process may have sent (or added) changes meanwhile
+            await self._follow(force=True)  # the other process may have sent (or added) changes meanwhile
         self.claimed = claimed
-        if not claimed and not self.paused:
-            self.pause(ANOTHER_SENDER)
-            for change, command in self._unsettled[:1]:
-                self._emit(PAUSED, change, command)
-        elif claimed and self.pause_reason == ANOTHER_SENDER:
-            self.resume()
         return claimed
 
-    async def _reload(self) -> None:
-        """Take the file's unsettled changes as they are now (after another process had the claim)."""
-        fresh = await self.store.db.run(lambda _c: self.store.changes(UNSETTLED))
-        known = {change.id: command for change, command in self._unsettled}
-        reloaded: list[tuple[Change, Command]] = []
-        in_review = {change.id for change, _command in self._review}
-        for change in fresh:
-            command = None if change.problem else known.get(change.id) or _readable(change)
-            if command is not None:
-                reloaded.append((change, command))
-            elif change.id not in in_review:
-                self._review.append((change, None))  # like on open: kept for review, not skipped
-        self._unsettled = reloaded
+    async def _follow(self, *, force: bool = False) -> None:
+        """Bring the lists up to date with the file when another crmtui on the profile wrote to it."""
+        if self.store.path is None:
+            return
+        try:
+            version = await self.store.db.run(lambda _c: self.store.data_version())
+            if version == self._version and not force:
+                return
+            self._version = version
+            await self._sync()
+        except (sqlite3.Error, OSError, StoreUnavailable) as exc:
+            log.warning("could not read what other crmtui windows wrote to the outbox: %s", exc)
+
+    async def _sync(self) -> None:
+        async with self._sync_lock:
+            known = [change.id for change, _command in (*self._unsettled, *self._review)]
+            rows, ids = await self.store.db.run(lambda _c: (self.store.snapshot(known), self.store.local_ids()))
+            events = self._merge(rows, ids)
+        for kind, change, command, error in events:
+            self._emit(kind, change, command, error)
+        self._files_changed()  # the counts (an unreadable change of another window comes with no event)
+
+    def _merge(
+        self, rows: list[Change], ids: dict[str, str]
+    ) -> list[tuple[str, Change, Command, BackendError | None]]:
+        """Take the file as it is now (another crmtui made, sent, refused or discarded changes)."""
+        for local_id, server_id in ids.items():
+            self._ids.setdefault(local_id, server_id)
+        found = {row.id: row for row in rows}
+        events: list[tuple[str, Change, Command, BackendError | None]] = []
+        unsettled: list[tuple[Change, Command]] = []
+        review: list[tuple[Change, Command | None]] = []
+        for change, command in [*self._unsettled, *self._review]:
+            row = found.get(change.id)
+            if change is self.sending or change.problem or (row is not None and row.problem):
+                if change.unsettled and command is not None:
+                    unsettled.append((change, command))
+                else:
+                    review.append((change, command))
+                continue
+            if row is None:  # discarded in another window
+                if command is not None:
+                    events.append((DISCARDED, change, command, None))
+                continue
+            was_unsettled = change.unsettled
+            for name in ("state", "attempts", "next_try", "error", "detail", "force", "sent_after", "result"):
+                setattr(change, name, getattr(row, name))
+            if change.state is State.DONE:
+                if command is not None:
+                    _take_answer(command, row.command)
+                    self.sent_elsewhere += 1
+                    events.append((SENT, change, command, None))
+                continue
+            if command is not None and change.unsettled:
+                unsettled.append((change, command))
+                if not was_unsettled:
+                    events.append((QUEUED, change, command, None))  # sent again from another window
+            else:
+                review.append((change, command))
+                if was_unsettled and command is not None:
+                    kind = CONFLICT if change.state is State.CONFLICT else FAILED
+                    events.append((kind, change, command, BackendError(change.error) if kind == FAILED else None))
+        for row in rows:
+            if row.id in self._known or row.state is State.DONE:
+                continue
+            self._known.add(row.id)  # made in another window: shown and sent here too
+            command = _readable(row)
+            if row.unsettled and command is not None:
+                unsettled.append((row, command))
+                events.append((QUEUED, row, command, None))
+            else:
+                review.append((row, command))
+        unsettled.sort(key=lambda pair: pair[0].id)
+        review.sort(key=lambda pair: pair[0].id)
+        self._unsettled, self._review = unsettled, review
+        if unsettled:
+            self._idle.clear()
+            self._wake.set()
         self._idle_check()
+        return events
+
+    def leaving_note(self) -> str:
+        """What becomes of the changes left unsent when this crmtui quits ('' when none are)."""
+        try:
+            counts = self.store.counts()
+        except (sqlite3.Error, StoreUnavailable) as exc:
+            log.warning("could not count the unsent changes: %s", exc)
+            return ""
+        left = counts[State.QUEUED] + counts[State.SENDING]
+        if not left:
+            return ""
+        what = "1 change not sent yet" if left == 1 else f"{left} changes not sent yet"
+        if self.store.others_open():
+            return f"{what}: the other crmtui window on this profile sends {'it' if left == 1 else 'them'}"
+        return f"{what}: {'it is' if left == 1 else 'they are'} sent the next time crmtui starts"
 
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
         backoff = min(self.max_delay, self.base_delay * (2 ** min(attempts, 20)))
@@ -612,12 +736,13 @@ class Outbox(SetAsideReview):
 
     async def _done(self, change: Change, command: Command, sendable: Command) -> None:
         if sendable is not command:
-            for name in ("created", "next_action", "updated"):
+            for name in ANSWER_FIELDS:
                 if name in type(sendable).model_fields and getattr(sendable, name, None) is not None:
                     setattr(command, name, getattr(sendable, name))
         made = command.made_ids()
         result = command.result()
-        await self.store.db.run(lambda _c: self.store.mark_done(change.id, result, made))
+        answered = command.model_dump(mode="json")  # what the server made, for another crmtui on the profile
+        await self.store.db.run(lambda _c: self.store.mark_done(change.id, result, made, command=answered))
         self._ids.update(made)
         change.state, change.result, change.error = State.DONE, result, ""
         self._unsettled = [(c, k) for c, k in self._unsettled if c.id != change.id]
@@ -664,6 +789,21 @@ class Outbox(SetAsideReview):
         if isinstance(error, Offline) and self.offline_since is None:
             self.offline_since = self.clock()
         self._emit(PAUSED if isinstance(error, AuthError) else RETRYING, change, command, error)
+
+
+ANSWER_FIELDS = ("created", "next_action", "updated")
+"""What a command learns from the server's answer (the record made, the next action, the record after)."""
+
+
+def _take_answer(command: Command, sent: dict[str, Any]) -> None:
+    """Put the server's answer, as another crmtui stored it with the sent change, into `command`."""
+    try:
+        answered = command_from_dict(sent)
+    except (ValueError, TypeError):
+        return  # the answer stays unknown: the views read the record again
+    for name in ANSWER_FIELDS:
+        if name in type(answered).model_fields and getattr(answered, name, None) is not None:
+            setattr(command, name, getattr(answered, name))
 
 
 def _transient(error: BackendError) -> bool:

@@ -127,6 +127,7 @@ class OutboxStore:
         self.lost: Lost | None = None
         """The file held less than its mark says on opening: unsent changes may have been lost."""
         self._lock_file: IO[bytes] | None = None
+        self._window_file: IO[bytes] | None = None
 
     @property
     def path(self) -> Path | None:
@@ -183,6 +184,7 @@ class OutboxStore:
 
     def close(self) -> None:
         self.release()
+        self.leave()
         self.db.close()
 
     # -- one sender at a time ------------------------------------------------------------------------
@@ -213,6 +215,56 @@ class OutboxStore:
             finally:
                 self._lock_file.close()
                 self._lock_file = None
+
+    # -- every window on the profile ---------------------------------------------------------------
+    def join(self) -> None:
+        """Say that this process has the profile open (a shared lock on a file beside the outbox).
+
+        Every crmtui on the profile holds it; `others_open` asks whether one besides this one does.
+        """
+        if self._window_file is not None or self.path is None or fcntl is None:
+            return
+        handle = open(f"{self.path}.windows", "ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:  # another process is asking `others_open` this instant: it lets go at once
+            fcntl.flock(handle, fcntl.LOCK_SH)
+        self._window_file = handle
+
+    def others_open(self) -> bool:
+        """Whether another crmtui has this profile open now (it will send what is left)."""
+        handle = self._window_file
+        if handle is None or fcntl is None:
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # granted only when no one else holds it
+        except OSError:
+            return True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_SH)  # back to sharing (a refused upgrade may have dropped it)
+        return False
+
+    def leave(self) -> None:
+        if self._window_file is not None:
+            try:
+                fcntl.flock(self._window_file, fcntl.LOCK_UN)
+            finally:
+                self._window_file.close()
+                self._window_file = None
+
+    def data_version(self) -> int:
+        """Changes when another connection (another crmtui) committed to the file since the last
+        call: a cheap question, asked often, that reads no table."""
+        return int(self.db.call(lambda c: c.execute("PRAGMA data_version").fetchone()[0]))
+
+    def snapshot(self, known: Iterable[int]) -> list[Change]:
+        """Every change not confirmed yet, and the `known` ones whatever their state (done: sent by
+        another crmtui; absent: discarded there), oldest first."""
+        ids = json.dumps(sorted(set(known)))
+        query = (
+            f"SELECT {_COLUMNS} FROM changes WHERE state IS NOT ? OR id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        )
+        return [parse_row(r) for r in self.db.call(lambda c: c.execute(query, (State.DONE.value, ids)).fetchall())]
 
     # -- writing -----------------------------------------------------------------------------------
     def append(self, kind: str, command: dict[str, Any], *, subject: str = "", label: str = "",
@@ -255,13 +307,21 @@ class OutboxStore:
             )
         )
 
-    def mark_done(self, change_id: int, result: dict[str, Any] | None = None, local_ids: dict[str, str] | None = None) -> None:
-        """The server has it; `local_ids` maps the local ids it made to the server's, in the same transaction."""
+    def mark_done(
+        self, change_id: int, result: dict[str, Any] | None = None, local_ids: dict[str, str] | None = None,
+        *, command: dict[str, Any] | None = None,
+    ) -> None:
+        """The server has it; `local_ids` maps the local ids it made to the server's, in the same transaction.
+
+        `command`: the command with the server's answer in it, for another crmtui on the profile to show.
+        """
+        text = json.dumps(command, separators=(",", ":")) if command is not None else None
 
         def write(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE changes SET state=?, result=?, error='', detail='', settled_at=? WHERE id=?",
-                (State.DONE.value, json.dumps(result or {}), iso(dt.datetime.now(UTC)), change_id),
+                "UPDATE changes SET state=?, result=?, error='', detail='', settled_at=?, command=COALESCE(?, command)"
+                " WHERE id=?",
+                (State.DONE.value, json.dumps(result or {}), iso(dt.datetime.now(UTC)), text, change_id),
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO local_ids (local_id, server_id) VALUES (?, ?)", list((local_ids or {}).items())
@@ -310,12 +370,16 @@ class OutboxStore:
         """Everything waiting for a retry may go now (the network is back, or the user asked)."""
         self.db.call(lambda c: c.execute("UPDATE changes SET next_try=0 WHERE state IN (?, ?)", (State.QUEUED.value, State.SENDING.value)))
 
-    def discard(self, change_id: int) -> Change | None:
-        """Drop a change the server has not confirmed; returns it (None: unknown or done)."""
+    def discard(self, change_id: int, *, states: Iterable[State] | None = None) -> Change | None:
+        """Drop a change the server has not confirmed; returns it (None: unknown or done).
+
+        `states`: only while the file has it in one of these (another crmtui may have moved it on).
+        """
+        allowed = {s.value for s in states} if states is not None else None
 
         def write(conn: sqlite3.Connection) -> Change | None:
             row = conn.execute(f"SELECT {_COLUMNS} FROM changes WHERE id=?", (change_id,)).fetchone()
-            if row is None or row[6] == State.DONE.value:
+            if row is None or row[6] == State.DONE.value or (allowed is not None and row[6] not in allowed):
                 return None
             conn.execute("DELETE FROM changes WHERE id=?", (change_id,))
             return parse_row(row)

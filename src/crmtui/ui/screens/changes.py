@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Static
 from crmtui.domain.formatting import account_now, contact_name
 from crmtui.domain.models import Account
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox import Outbox
+from crmtui.service.outbox import ANOTHER_SENDER, Outbox
 from crmtui.service.outbox_review import lost_text
 from crmtui.store.outbox import Change, SetAside, State
 from crmtui.ui.follow import FollowsServices, follower
@@ -66,6 +66,8 @@ def status_text(change: Change, outbox: Outbox, group: SetAside | None = None) -
         return "sending now…"
     if outbox.paused:
         return outbox.pause_reason or "paused"
+    if not outbox.claimed:
+        return f"{change.error}; {ANOTHER_SENDER}" if change.error else ANOTHER_SENDER
     if change.error:
         wait = change.next_try - time.time()
         again = f"; again in {int(wait) + 1}s" if wait > 0 else ""
@@ -76,6 +78,7 @@ def status_text(change: Change, outbox: Outbox, group: SetAside | None = None) -
 class ChangesScreen(FollowsServices, SetAsideActions):
     """The outbox as a table: one row per change not yet confirmed by the server."""
 
+    FOOTER_ORDER = ("retry", "keep_mine", "keep_theirs", "discard", "send_all")
     BINDINGS = [
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
