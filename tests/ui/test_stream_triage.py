@@ -204,7 +204,7 @@ async def test_modal_queued_choice_queues_undated_unless_a_date_is_picked(make_a
         nothing = without_any_action(app)
         await go_to(pilot, nothing.contact.id)
         await pilot.press("n", *"Samples", "tab", "right", "right", "right", "enter")
-        await pilot.click("#quick-1")  # tomorrow
+        await pilot.press("2")  # tomorrow (the focus is on the status)
         assert app.screen._status() is ActionStatus.QUEUED and modal_field(app, "#action-date") == "11/03/2026"
         await pilot.press("ctrl+s")
         await settled(pilot)
@@ -227,20 +227,24 @@ async def test_modal_quick_dates_and_predefined_actions(make_app, api) -> None:
         modal = app.screen
         assert isinstance(modal, NextActionModal)
 
-        # every quick date from the account's bootstrap is on screen, inside the dialog, except
-        # "+1 day", which is the Tomorrow button
+        # every quick date from the account's bootstrap is on screen with its key, inside the dialog,
+        # except "+1 day", which is Tomorrow
         dialog = modal.query_one("#next-action-dialog").content_region
         buttons = list(modal.query("#quick-dates Button"))
-        assert [str(b.label) for b in buttons] == ["Today", "Tomorrow", "+3 days", "+1 week", "+2 weeks", "+1 month"]
+        assert [str(b.label) for b in buttons] == [
+            "1 Today", "2 Tomorrow", "3 +3 days", "4 +1 week", "5 +2 weeks", "6 +1 month",
+        ]
         assert len(buttons) == 2 + len(account.quick_dates) - 1
         for button in buttons:
             assert dialog.x <= button.region.x and button.region.right <= dialog.right, str(button.label)
 
-        await pilot.click("#quick-1")
-        assert modal_field(app, "#action-date") == "11/03/2026"
-        await pilot.click("#quick-q2")  # +1 week
+        await pilot.press(*"2")  # in the text a digit is text
+        assert modal_field(app, "#action-text") == "2" and modal_field(app, "#action-date") == "10/03/2026"
+        await pilot.press("backspace", "tab", "2")  # out of the text: one key, and back to the text
+        assert modal_field(app, "#action-date") == "11/03/2026" and app.focused.id == "action-text"
+        await pilot.press("tab", "4")  # +1 week
         assert modal_field(app, "#action-date") == "17/03/2026"
-        await pilot.click("#quick-q4")  # +1 month
+        await pilot.click("#quick-5")  # +1 month, by mouse
         assert modal_field(app, "#action-date") == "10/04/2026"
 
         # the predefined actions: Shift+Tab from the text reaches the list; picking one fills text and date

@@ -1,6 +1,9 @@
-"""The next-action modal: text, when (quick dates, status, date, time) and predefined actions.
+"""The next-action form: text, when (quick dates, status, date, time) and predefined actions.
 
-Fast path: type the text and press Enter; the action is saved due today. Esc returns None.
+Fast path: type the text and press Enter; the action is saved due today. Quick dates are one key
+each (1, 2, 3…) once the focus has left the text (Tab): digits typed in the text are text. The hint
+under the form lists the keys that work where the focus is. Esc returns None (what that means is the
+caller's: `escape` says it).
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widget import Widget
 from textual.containers import Horizontal, Vertical
 from crmtui.ui.widgets.inputs import TextInput
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
@@ -41,9 +47,14 @@ class ActionDraft:
     exact_time: dt.datetime | None = None
 
 
+QUICK_KEYS = "123456789"
+"""The keys of the quick dates, in the order they are shown (Today, Tomorrow, the account's)."""
+
+
 class NextActionModal(FormModal[ActionDraft]):
     """Ask for a next action. Returns an ActionDraft, or None on Esc."""
 
+    BINDINGS = [Binding(key, f"quick({place})", "Quick date", show=False) for place, key in enumerate(QUICK_KEYS)]
 
     def __init__(
         self,
@@ -52,12 +63,34 @@ class NextActionModal(FormModal[ActionDraft]):
         *,
         title: str,
         action: Action | None = None,
+        escape: str = "cancel",
     ) -> None:
+        """`escape`: what Esc does, as the hint says it ("cancel"; after done: no next action)."""
         super().__init__()
         self.account = account
         self.today = today
         self.heading = title
         self.action = action
+        self.escape = escape
+        tomorrow = today + dt.timedelta(days=1)
+        shown = [q for q in account.quick_dates if quick_date_value(q, today) != tomorrow][:6]
+        # "+1 week", not "in 1 week": the row must fit the dialog (the date field takes "+7" too)
+        self.quick_dates: list[tuple[str, dt.date]] = [("Today", today), ("Tomorrow", tomorrow)] + [
+            ("+" + q.label.removeprefix("in "), quick_date_value(q, today)) for q in shown
+        ]
+        """(label, day) of each quick date, in key order."""
+
+    @classmethod
+    def help_rows(cls) -> list[tuple[str, str]]:
+        """The form's keys for the help screen."""
+        return [
+            ("Enter", "save (due today unless a date is set); in the saved actions: use the one picked"),
+            ("1 2 3 …", "a quick date (Today, Tomorrow, the account's), with the focus out of the text fields"),
+            ("Tab / Shift+Tab", "next / previous field"),
+            ("← → Enter", "on the status: choose ASAP, date, date+time, waiting or queued"),
+            ("ctrl+s", "save, from any field"),
+            ("Esc", "cancel (after d: the action stays done, with no next action)"),
+        ]
 
     # -- layout --------------------------------------------------------------------------------
     def _initial(self) -> tuple[str, ActionStatus, str, str]:
@@ -85,13 +118,11 @@ class NextActionModal(FormModal[ActionDraft]):
                 yield Label("Time", classes="field-label")
                 yield TextInput(clock, placeholder="14:30", id="action-time", compact=True)
             with Horizontal(id="quick-dates"):
-                yield Button("Today", id="quick-0", compact=True)
-                yield Button("Tomorrow", id="quick-1", compact=True)
-                tomorrow = self.today + dt.timedelta(days=1)
-                shown = [(i, q) for i, q in enumerate(self.account.quick_dates) if quick_date_value(q, self.today) != tomorrow]
-                for i, quick in shown[:6]:
-                    # "+1 week", not "in 1 week": the row must fit the dialog (the date field takes "+7" too)
-                    yield Button(plain("+" + quick.label.removeprefix("in ")), id=f"quick-q{i}", compact=True)
+                for place, (label, _day) in enumerate(self.quick_dates):
+                    shown = Content.assemble((QUICK_KEYS[place], "bold"), " ", plain(label))
+                    button = Button(shown, id=f"quick-{place}", compact=True)
+                    button.can_focus = False  # its key picks it, from wherever the focus is but text
+                    yield button
             if self.account.predefined_actions:
                 yield Label("Saved actions (↑/↓, Enter picks the text and its date)", classes="field-label")
                 yield OptionList(
@@ -100,11 +131,29 @@ class NextActionModal(FormModal[ActionDraft]):
                     compact=True,
                 )
             yield Static("", id="action-error", markup=False)
-            yield Static("Enter save · Esc cancel · Tab next field", classes="dialog-hint")
+            yield Static(self.hint(None), id="action-hint", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#action-text", Input).focus()
         self.call_after_refresh(self._highlight_pressed_status)
+
+    # -- the hint: the keys that work where the focus is ---------------------------------------
+    def hint(self, focused: Widget | None) -> str:
+        where = focused.id if focused is not None else "action-text"
+        quick = f"1–{len(self.quick_dates)} quick date"
+        esc = f"Esc {self.escape}"
+        if where == "action-status":
+            return f"{quick} · ←/→ Enter status · ctrl+s save · Tab next · {esc}"
+        if where == "predefined":
+            return f"{quick} · ↑/↓ Enter use it · ctrl+s save · Tab next · {esc}"
+        if where == "action-date":
+            return f"Enter save · today, tomorrow, +3 or a date · Tab next · {esc}"
+        if where == "action-time":
+            return f"Enter save · 14:30 or 2pm · Tab next · {esc}"
+        return f"Enter save · Tab then {quick} · {esc}"
+
+    def on_descendant_focus(self) -> None:
+        self.query_one("#action-hint", Static).update(self.hint(self.focused))
 
     def _highlight_pressed_status(self) -> None:
         # Textual's RadioSet highlights its first button ("ASAP") whatever is pressed, so Tab then
@@ -139,11 +188,20 @@ class NextActionModal(FormModal[ActionDraft]):
 
     @on(Button.Pressed, "#quick-dates Button")
     def _quick_date(self, event: Button.Pressed) -> None:
-        key = (event.button.id or "").removeprefix("quick-")
-        if key in ("0", "1"):
-            self._set_date(self.today + dt.timedelta(days=int(key)))
-        else:
-            self._set_date(quick_date_value(self.account.quick_dates[int(key.removeprefix("q"))], self.today))
+        self.action_quick(int((event.button.id or "0").removeprefix("quick-")))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quick":  # only the keys of the dates shown
+            place = parameters[0] if parameters else 0
+            return isinstance(place, int) and place < len(self.quick_dates)
+        return True
+
+    def action_quick(self, place: int) -> None:
+        """A quick date: the date field takes it; the focus goes back to the text, where Enter saves."""
+        if place >= len(self.quick_dates):
+            return
+        self._set_date(self.quick_dates[place][1])
+        self.query_one("#action-text", Input).focus()
 
     @on(OptionList.OptionSelected, "#predefined")
     def _predefined(self, event: OptionList.OptionSelected) -> None:

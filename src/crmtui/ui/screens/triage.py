@@ -98,7 +98,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
         account, today = self._account_today()
         if account is None:
             return
-        modal = NextActionModal(account, today, title=f"Done ✓  Next action for {name}")
+        # Esc here does not undo the done (sent already): the contact is left without a next action.
+        modal = NextActionModal(account, today, title=f"Done ✓  Next action for {name}", escape="no next action (done stays)")
 
         def after(draft: ActionDraft | None) -> None:
             if draft is None:
