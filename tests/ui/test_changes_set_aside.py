@@ -77,4 +77,4 @@ async def test_the_help_screen_tells_how_to_send_or_discard_set_aside_changes(sa
         await loaded(pilot)
         rows = dict(app.help_sections())["Pending changes"]
         described = {keys: text for keys, text in rows}
-        assert "set-aside" in described["r"] and "set-aside" in described["x / delete"]
+        assert "set-aside" in described["r"] and "set-aside" in described["x / Delete"]

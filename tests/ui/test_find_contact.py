@@ -100,7 +100,7 @@ async def test_f_opens_the_finder_and_esc_closes_it(make_app) -> None:
         assert modal.query_one("#find-query", Input).value == "f" and app.screen is modal
         await pilot.press("escape")
         assert isinstance(app.screen, ActionStreamScreen)
-        assert dict(app.help_sections()[0][1])["f"] == "Find any contact of the account"
+        assert dict(dict(app.help_sections())["Everywhere"])["f"] == "Find any contact of the account"
         assert "Find anyone (f)" in dict(app.help_sections())
 
 

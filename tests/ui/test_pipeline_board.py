@@ -382,7 +382,7 @@ async def test_o_shows_one_persons_deals_and_the_totals_follow_then_esc_shows_ev
         assert (t.count, t.amount) == (len(server), sum(d.value for d in server)) and t.count < all_pending
         assert f"{t.count} open · {euros(t.amount)}" in bar_text(app) and "owner: Tom Byrne" in bar_text(app)
         keys = list(pipeline_screen(app).query_one(Footer).query("FooterKey"))
-        assert [k.description for k in keys][-2:] == ["Help", "Quit"] and max(k.region.right for k in keys) <= 80
+        assert [k.description for k in keys][-2:] == ["Quit", "more"] and max(k.region.right for k in keys) <= 80
 
         await pilot.press("escape")
         assert pipeline_screen(app).owner_id is None
@@ -466,7 +466,7 @@ async def test_footer_at_80_columns_keeps_the_main_keys_help_and_quit(make_app) 
         footer = pipeline_screen(app).query_one(Footer)
         keys = [(k.key_display, k.description) for k in footer.query("FooterKey")]
         labels = " ".join(f"{k} {d}" for k, d in keys)
-        for wanted in ("w Won", "x Lost", "e Edit", "o Owner", "? Help", "q Quit"):
+        for wanted in ("w Won", "x Lost", "e Edit", "o Owner", "q Quit", "? more"):
             assert wanted in labels
         right = max(k.region.right for k in footer.query("FooterKey"))
         assert right <= 80

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
@@ -36,7 +36,7 @@ from crmtui.ui.modals.find_contact import FindContactModal
 from crmtui.ui.modals.next_action import NextActionModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.connection_error import ConnectionErrorScreen
-from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows, class_bindings
+from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows, class_bindings, node_bindings, without_keys
 from crmtui.ui.styles import stylesheets
 from crmtui.ui.widgets.stream_list import StreamList
 
@@ -488,27 +488,43 @@ class CrmApp(App[int]):
         self.sync_status = f"updated {ago} ago"
 
     # -- help ----------------------------------------------------------------------------------
-    def help_sections(self) -> HelpSections:
-        screens = [(top.title, binding_rows(class_bindings(top.screen))) for top in self.top_level]
+    def help_sections(self, screen: Screen[Any] | None = None) -> HelpSections:
+        """Every key by where it works: `screen`'s own first (the screen `?` was pressed on; the
+        current one by default) with the keys of the widgets on it, then the keys that work
+        everywhere (but those the screen binds itself), then the other screens' and the dialogs'.
+        One row per key in a section, each section once."""
+        screen = self.screen if screen is None else screen
+        places: list[tuple[str, type[Screen[Any]]]] = [(top.title, top.screen) for top in self.top_level]
+        places += [("Contact detail", contact_screen()), ("Connection error", ConnectionErrorScreen)]
         numbers = {top.key for top in TOP_LEVEL}
         everywhere = [(top.key, top.title) for top in self.top_level]
         everywhere += [row for row in binding_rows(type(self).BINDINGS) if row[0] not in numbers]
-        return [
-            ("Everywhere", everywhere),
-            *screens,
-            ("Contact detail", binding_rows(class_bindings(contact_screen()))),
+        sections: list[tuple[str, Sequence[tuple[str, str]]]] = [
+            *((title, binding_rows(class_bindings(cls))) for title, cls in places),
             ("Moving in the list", binding_rows(StreamList.BINDINGS)),
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
-            ("Next-action modal", binding_rows(NextActionModal.BINDINGS) + [("Enter", "save (due today unless set)"), ("Tab", "next field")]),
+            ("Next-action form", NextActionModal.help_rows()),
             ("New-contact form (C)", [("Enter / ctrl+s", "save"), ("Tab", "next field"), ("→", "accept the suggested company or tag"), ("Esc", "cancel (asks first when something is typed)")]),
             ("Find anyone (f)", [("type", "name, company, email or phone: the stream's at once, then the server's"), ("↑↓ ctrl+n/p", "move (j k in the list)"), ("Enter", "open the contact"), ("Esc", "close")]),
-            ("Pickers and confirmations", binding_rows(TeamPickerModal.BINDINGS) + binding_rows(ConfirmModal.BINDINGS)),
-            ("Connection error", binding_rows(ConnectionErrorScreen.BINDINGS)),
+            ("Pickers and confirmations", binding_rows([*TeamPickerModal.BINDINGS, *ConfirmModal.BINDINGS])),
         ]
+        here = next((title for title, cls in places if type(screen) is cls), None)
+        if here is None:
+            return [("Everywhere", everywhere), *sections]
+        own = binding_rows(node_bindings(screen))
+        rest = [(title, rows) for title, rows in sections if title != here and not set(rows) <= set(own)]
+        return [(here, own), ("Everywhere", without_keys(everywhere, own)), *rest]
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands but Theme and Quit (the palette has them as this app's keys, t
+        and q) and Keys, Textual's key panel (help, `?`, lists every key)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Theme", "Quit", "Keys"):
+                yield command
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.help_sections()))
+            self.push_screen(HelpScreen(self.help_sections(self.screen)))
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -21,10 +21,15 @@ class CrmCommands(Provider):
     """Commands of the screen the palette was opened from, and of the app."""
 
     def _commands(self) -> list[tuple[str, str, IgnoreReturnCallbackType]]:
+        """One command per action: the screen's first, then the app's (a key both bind is the
+        screen's); a top-level screen the backend lacks is left out. Textual's own Theme, Quit and
+        Keys are left out by the app (`CrmApp.get_system_commands`): these are here, with their keys."""
         screen = self.screen
         app = self.app
+        modes = getattr(app, "mode_titles", {})
         found: list[tuple[str, str, IgnoreReturnCallbackType]] = []
         seen: set[str] = set()
+        titles: set[str] = set()
         for node, bindings in ((screen, class_bindings(type(screen))), (app, class_bindings(type(app)))):
             for item in bindings:
                 binding = item if isinstance(item, Binding) else Binding(*item)
@@ -32,10 +37,16 @@ class CrmCommands(Provider):
                     continue
                 seen.add(binding.action)
                 title = binding.tooltip or binding.description or binding.action
+                if binding.action.startswith("go("):
+                    mode = binding.action[len("go("):-1].strip("'\"")
+                    if mode not in modes:
+                        continue
+                    title = f"Go to {modes[mode]}"
+                if title in titles:
+                    continue
+                titles.add(title)
                 help_text = f"key: {key_label(binding.key)}"
                 found.append((title, help_text, partial(app.run_action, binding.action, node)))
-        for name, label in getattr(app, "mode_titles", {}).items():
-            found.append((f"Go to {label}", "switch screen", partial(app.switch_mode, name)))
         return found
 
     async def discover(self) -> Hits:

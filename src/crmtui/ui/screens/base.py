@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.screen import Screen
 
@@ -16,6 +16,10 @@ ResultT = TypeVar("ResultT")
 
 class CrmScreen(Screen[ResultT]):
     """A screen of CrmApp: `self.app` is typed as the CrmApp it runs in (Textual types it App[Any])."""
+
+    FOOTER_ORDER: ClassVar[tuple[str, ...]] = ()
+    """The actions of the keys most used here, most used first: the footer shows them in this order,
+    as many as fit, then the screen's other shown keys (`KeyFooter`); help lists every key."""
 
     if TYPE_CHECKING:  # at run time Textual's own `app` property answers, unchanged
         app = getters.app(CrmApp)

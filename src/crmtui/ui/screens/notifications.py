@@ -31,6 +31,7 @@ NAME_MARGIN = 30
 class NotificationsScreen(FollowsServices, CrmScreen[None]):
     """Top-level screen 4: the signed-in user's notifications, newest first."""
 
+    FOOTER_ORDER = ("open", "mark_read", "mark_all_read", "refresh", "find")
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="Open the contact it is about (and mark it read)"),
         Binding("m,space", "mark_read", "Mark read"),

@@ -38,6 +38,10 @@ MOVE = Binding.Group("Move")
 class PipelineScreen(FollowsServices, DealChangesMixin):
     """Deals of one pipeline as a board; every key acts on the selected card."""
 
+    FOOTER_ORDER = (
+        "move(-1)", "won", "lost", "edit", "open_contact", "undo", "owner", "clear_owner", "pick_pipeline", "cycle(1)",
+        "cycle(-1)", "toggle_closed", "find", "refresh",
+    )
     BINDINGS = [
         Binding(
             "H,shift+left", "move(-1)", "Move", key_display="H", group=MOVE,

@@ -31,6 +31,7 @@ WIDE = 120
 class ActionStreamScreen(TriageMixin):
     """Top-level screen 1: the current user's action stream."""
 
+    FOOTER_ORDER = ("done", "add", "edit", "undo", "clear_filter", "filter", "reassign", "select", "find", "new_contact", "star", "swap", "promote", "refresh", "resync")
     BINDINGS = [
         Binding("d", "done", "Done"),
         Binding("n", "add", "Add"),

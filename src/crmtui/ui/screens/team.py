@@ -39,6 +39,10 @@ BROWSE_DELAY = 0.25
 class TeamStreamScreen(TeamKeysMixin):
     """Top-level screen 2: the team's streams."""
 
+    FOOTER_ORDER = (
+        "done", "add", "edit", "reassign", "undo", "filter", "back", "members", "step_member(1)", "step_member(-1)", "select", "star",
+        "find", "swap", "promote", "refresh",
+    )
     BINDINGS = [
         Binding("tab", "members", "Team", tooltip="Team picker: whose stream to show (Tab again: back to the list)"),
         Binding("d", "done", "Done"),
