@@ -137,6 +137,32 @@ def _(ctx: Ctx) -> None:
     ctx.call("GET", "/action_stream.json", params=STREAM_PARAMS)
 
 
+@case("action_stream_filters")
+def _(ctx: Ctx) -> None:
+    """Each filter of the stream's F picker, as the client sends it: each keeps fewer contacts, and only matching ones."""
+    whole = ctx.data("GET", "/action_stream.json", params={"per_page": "100"})["total_count"]
+    boot = ctx.data("GET", "/bootstrap.json")
+    status = boot["statuses"][1]
+    source = boot["lead_sources"][5]
+    saved = ctx.data("GET", "/filters.json")["filters"][0]["filter"]
+    checks = {
+        "tag": ("VIP", lambda c: "VIP" in c["tags"]),
+        "status_id": (status["id"], lambda c: c["status_id"] == status["id"]),
+        "lead_source_id": (source["id"], lambda c: c["lead_source_id"] == source["id"]),
+        "lead_source": (source["text"], lambda c: c["lead_source_id"] == source["id"]),
+        "starred": ("true", lambda c: c["starred"]),
+        "waiting": ("true", lambda c: True),
+        "filter_id": (saved["id"], lambda c: True),
+    }
+    for name, (value, holds) in checks.items():
+        data = ctx.data("GET", "/action_stream.json", params={name: value, "per_page": "100"})
+        assert 0 < data["total_count"] < whole, f"{name}={value} kept {data['total_count']} of {whole}"
+        assert all(holds(item["contact"]) for item in data["contacts"]), name
+        if name == "waiting":
+            assert all(item["next_action"]["status"] == "waiting" for item in data["contacts"])
+    ctx.call("GET", "/action_stream.json", 404, params={"filter_id": NO_ID})
+
+
 @case("team_stream")
 def _(ctx: Ctx) -> None:
     ctx.call("GET", "/team_stream.json", params={"per_page": "10", "team": "true"})

@@ -43,6 +43,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 
 T = TypeVar("T")
 
@@ -106,6 +107,14 @@ class ActionStreamApi(Protocol):
     ) -> list[StreamEntry]: ...
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None: ...
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        """The account's saved (custom) filters."""
+        ...
+
+    async def filtered_stream(self, where: StreamFilter, *, user_id: str | None = None) -> list[StreamEntry]:
+        """The contacts of `user_id`'s stream that `where` keeps, as the server filters them."""
+        ...
 
     async def contact_actions(self, contact_id: str) -> list[Action]: ...
 

@@ -57,6 +57,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -433,7 +434,9 @@ class CachedBackend:
 
 
 class _ActionStream:
-    CACHED: ClassVar[frozenset[str]] = frozenset({"action_stream_all", "stream_entry", "contact_actions"})
+    CACHED: ClassVar[frozenset[str]] = frozenset(
+        {"action_stream_all", "stream_entry", "contact_actions", "saved_filters", "filtered_stream"}
+    )
     NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"action_stream", "changed_contact_ids", "stream_size", "get_action"}
     )
@@ -472,6 +475,18 @@ class _ActionStream:
         local.mark_online()
         local._remember(local._me(user_id), contact_id, entry)
         return entry
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        local = self.local
+        return await local._list("saved_filters", local._me(None), SavedFilter, self.inner.saved_filters, "the saved filters")
+
+    async def filtered_stream(self, where: StreamFilter, *, user_id: str | None = None) -> list[StreamEntry]:
+        """Cached per filter (and whose stream), apart from the whole stream: the two never mix."""
+        local = self.local
+        return await local._list(
+            "filtered_stream", f"{local._me(user_id)}:{where.key}", StreamEntry,
+            lambda: self.inner.filtered_stream(where, user_id=user_id), f"the filter {where.describe()}",
+        )
 
     async def contact_actions(self, contact_id: str) -> list[Action]:
         return await self.local._list(

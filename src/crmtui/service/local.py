@@ -15,10 +15,12 @@ from pathlib import Path
 from crmtui import paths
 from crmtui.store.cache import Cache, identity
 from crmtui.store.outbox import OutboxStore
+from crmtui.store.view_state import ViewState
 from crmtui.store.outbox_files import mark_path, remove_file, set_aside_paths
 
 CACHE_FILE = "cache.sqlite3"
 OUTBOX_FILE = "outbox.sqlite3"
+VIEW_FILE = "view.json"
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,21 @@ class LocalFiles:
     def open_cache(self) -> Cache:
         return Cache(self.cache_path, owner=self.owner).open()
 
+    @property
+    def view_path(self) -> Path:
+        """The profile's view choices (the stream's filter), beside its outbox."""
+        return self.outbox_path.with_name(VIEW_FILE)
+
+    def view_state(self) -> ViewState:
+        return ViewState(self.view_path)
+
     def outbox_store(self) -> OutboxStore:
         return OutboxStore(self.outbox_path, owner=self.owner)
 
     def forget(self) -> None:
         """Delete both files (the demo's after its data is seeded afresh), with the outbox's mark and
         set-aside copies: changes to data that no longer exists must not be offered, nor missed."""
-        for path in (self.cache_path, self.outbox_path, *set_aside_paths(self.outbox_path)):
+        for path in (self.cache_path, self.outbox_path, self.view_path, *set_aside_paths(self.outbox_path)):
             remove_file(path)
         mark_path(self.outbox_path).unlink(missing_ok=True)
 

@@ -37,6 +37,7 @@ from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.local_copy import LocalCopy
 from crmtui.service.signals import Signal
+from crmtui.service.stream_filters import StreamFilters
 from crmtui.service.features import contacts_api, deals_api, notifications_api, stream_api
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ class Session:
         self.renamed: dict[str, str] = {}
         """Contacts made on this machine: local id -> the server's id, once the server has them (a
         view's cursor on the local row follows it to the server's)."""
+        self.filters = StreamFilters(self)
+        """The stream's filter (the screen shows what it keeps; the stream itself stays whole)."""
         self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -253,6 +256,7 @@ class Session:
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
         self.show_server_stream(entries, started=started)
+        await self.filters.refresh()  # a saved filter's members may have changed too
         return self.entries
 
     refresh = load_stream

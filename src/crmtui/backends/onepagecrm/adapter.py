@@ -35,6 +35,7 @@ from crmtui.domain.models import (
     TeamCounts,
 )
 from crmtui.domain.stream import conflicting_actions
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 
 _ACTION_FIELDS = ("text", "status", "date", "exact_time", "assignee_id")
 
@@ -181,6 +182,25 @@ class OnePageCRMBackend:
         for item in items:
             entry = m.map_stream_item(item, viewer)
             entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
+        return list(entries.values())
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        found = await self.client.filters()
+        return [
+            SavedFilter(id=f.id, name=f.name, conditions=[c if isinstance(c, str) else " ".join(map(str, c)) for c in f.conditions])
+            for f in found if f.id
+        ]
+
+    async def filtered_stream(self, where: StreamFilter, *, user_id: str | None = None) -> list[StreamEntry]:
+        """The stream's contacts that `where` keeps, filtered by the server (the spec's parameters)."""
+        params = self._stream_params(user_id, None, None)
+        params.update(filter_query(where))
+        viewer = self._viewer(user_id)
+        if "user_id" in params:
+            items = await self.client.team_stream_all(**params)
+        else:
+            items = await self.client.action_stream_all(**params)
+        entries = {e.contact.id: e for e in (m.map_stream_item(item, viewer) for item in items)}
         return list(entries.values())
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
@@ -523,3 +543,16 @@ def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         out[key] = getattr(value, "value", value)
     return out
+
+
+def filter_query(where: StreamFilter) -> dict[str, Any]:
+    """GET /action_stream's parameters for a stream filter (the spec's names)."""
+    if where.kind == "saved":
+        return {"filter_id": where.value}
+    if where.kind == "tag":
+        return {"tag": where.value}
+    if where.kind == "status":
+        return {"status_id": where.value}
+    if where.kind == "lead_source":
+        return {"lead_source_id": where.value}
+    return {where.kind: True}  # starred, waiting

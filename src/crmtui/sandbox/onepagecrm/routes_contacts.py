@@ -52,8 +52,14 @@ def _matches_search(contact: dict, needle: str) -> bool:
     )
 
 
-def _filter_conditions(state: SandboxState, filter_id: str) -> list[str]:
-    return state.get("filters", filter_id, "Filter").get("conditions") or []
+EXACT_FIELDS = ("status_id", "lead_source_id", "owner_id", "company_id")
+FLAG_FIELDS = ("starred", "pending_deal")
+
+
+def _filter_conditions(state: SandboxState, filter_id: str) -> list[tuple[str, str]]:
+    """A saved filter's conditions, `field:value` each (tag, one of EXACT_FIELDS or FLAG_FIELDS); all must hold."""
+    conditions = state.get("filters", filter_id, "Filter").get("conditions") or []
+    return [tuple(str(c).split(":", 1)) for c in conditions if ":" in str(c)]  # type: ignore[misc]
 
 
 def contact_filter(req: Request) -> Callable[[dict], bool] | None:
@@ -63,13 +69,25 @@ def contact_filter(req: Request) -> Callable[[dict], bool] | None:
     phone = (q.get("phone") or "").strip()
     email = (q.get("email") or "").strip().casefold()
     tags = [q["tag"]] if q.get("tag") else []
-    if q.get("filter_id"):
-        tags += [c.split(":", 1)[1] for c in _filter_conditions(state, q["filter_id"]) if c.startswith("tag:")]
     starred = req.flag("starred")
     pending = req.flag("pending_deal")
+    waiting = req.flag("waiting")
     since = parse_since(q["modified_since"]) if q.get("modified_since") else None
     letter = (q.get("letter") or "").upper()
-    exact = {k: q[k] for k in ("status_id", "lead_source_id", "owner_id", "company_id") if q.get(k)}
+    exact = {k: q[k] for k in EXACT_FIELDS if q.get(k)}
+    if q.get("lead_source"):  # by its text; the spec's other way to say lead_source_id
+        source = next((s for s in state.tables["lead_sources"].values() if s.get("text") == q["lead_source"]), None)
+        exact["lead_source_id"] = source["id"] if source else "\0none"
+    if q.get("filter_id"):
+        for name, value in _filter_conditions(state, q["filter_id"]):
+            if name == "tag":
+                tags.append(value)
+            elif name in EXACT_FIELDS:
+                exact[name] = value
+            elif name == "starred":
+                starred = value == "true"
+            elif name == "pending_deal":
+                pending = value == "true"
 
     def modified_since(contact: dict, since: str) -> bool:
         if (contact.get("modified_at") or "") >= since:
@@ -77,8 +95,14 @@ def contact_filter(req: Request) -> Callable[[dict], bool] | None:
         actions = state.tables["actions"]
         return any((actions[a].get("modified_at") or "") >= since for a in state.actions_by_contact.get(contact["id"], ()))
 
-    if not (search or phone or email or tags or exact or letter) and starred is None and pending is None and since is None:
+    if not (search or phone or email or tags or exact or letter or waiting) and starred is None and pending is None and since is None:
         return None  # nothing to filter: callers skip the per-contact test
+
+    def waits(contact: dict) -> bool:
+        """The viewer has a next action on the contact, of status waiting (the spec's `waiting`)."""
+        actions = state.tables["actions"]
+        mine = [actions[a] for a in state.actions_by_contact.get(contact["id"], ())]
+        return any(a.get("assignee_id") == req.user_id and not a.get("done") and a.get("status") == "waiting" for a in mine)
 
     def keep(contact: dict) -> bool:
         if any(contact.get(k) != v for k, v in exact.items()):
@@ -92,6 +116,8 @@ def contact_filter(req: Request) -> Callable[[dict], bool] | None:
         if tags and not all(t in (contact.get("tags") or []) for t in tags):
             return False
         if starred is not None and bool(contact.get("starred")) != starred:
+            return False
+        if waiting and not waits(contact):
             return False
         if pending is not None and any(d.get("status") == "pending" for d in state.contact_deals(contact["id"])) != pending:
             return False

@@ -211,6 +211,9 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
     # Deal field definitions come last so the ids drawn above stay what they were.
     add("deal_fields", {"name": "Deal size", "type": "select_box", "position": 1, "choices": ["Small", "Medium", "Large"]})
     add("deal_fields", {"name": "Products", "type": "multiple_choice", "position": 2, "choices": ["Licences", "Support", "Training"]})
+    # More saved filters (conditions as `field:value`, all of which must hold), after every id above.
+    add("filters", {"name": "Hot prospects", "conditions": [f"status_id:{statuses[1]['id']}", "pending_deal:true"]})
+    add("filters", {"name": "Starred from trade shows", "conditions": ["starred:true", f"lead_source_id:{sources[5]['id']}"]})
 
     account = {
         "settings": {"reminder": {"type": "every_day", "hour": 8}, "time_zone": "UTC", "not_working_days": "weekend", "date_format": "%d/%m/%Y", "time_with_ampm": False, "listing_size": 25, "currency": "EUR", "currency_symbol": "€", "separator": ".", "delimiter": ",", "popular_countries": ["IE", "GB", "US"], "default_contact_type": "individual", "show_tidy_stream": False},
