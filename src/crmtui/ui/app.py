@@ -503,6 +503,7 @@ class CrmApp(App[int]):
             *((title, binding_rows(class_bindings(cls))) for title, cls in places),
             ("Moving in the list", binding_rows(StreamList.BINDINGS)),
             ("Filter (/)", [("type", "narrow the list as you type"), ("Enter", "also search the server"), ("Esc", "clear the filter")]),
+            ("Stream filter (F)", [("j k ↑ ↓", "move"), ("Enter", "apply: a saved filter, starred, waiting, a tag, status or lead source"), ("Esc", "cancel; on the stream, Esc clears the typed filter, then this one")]),
             ("Next-action form", NextActionModal.help_rows()),
             ("New-contact form (C)", [("Enter / ctrl+s", "save"), ("Tab", "next field"), ("→", "accept the suggested company or tag"), ("Esc", "cancel (asks first when something is typed)")]),
             ("Find anyone (f)", [("type", "name, company, email or phone: the stream's at once, then the server's"), ("↑↓ ctrl+n/p", "move (j k in the list)"), ("Enter", "open the contact"), ("Esc", "close")]),

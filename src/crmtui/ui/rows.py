@@ -6,6 +6,7 @@ Kept free of widgets so the list, the preview and tests share one idea of a row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crmtui.domain.formatting import contact_name, format_due, format_money
@@ -107,7 +108,7 @@ DUE_WIDE = 22
 
 @dataclass(frozen=True)
 class Columns:
-    """Cell widths of the row columns for a given total width."""
+    """Cell widths of the row columns for a given total width (0: the column is left out)."""
 
     name: int
     company: int
@@ -116,15 +117,96 @@ class Columns:
     value: int
 
 
-def columns_for(width: int) -> Columns:
-    # flag+space, star+space, conflict+space and the gaps between the five text columns
-    fixed = 6 + 4
+@dataclass(frozen=True)
+class Natural:
+    """How wide each column's text is among the rows shown (nine rows in ten fit untruncated: one
+    long closing comment does not take the room of every row)."""
+
+    name: int = 0
+    company: int = 0
+    action: int = 0
+    value: int = 0
+    longest_name: int = 0
+    longest_company: int = 0
+    """The longest of all: what the spare room goes to once nine in ten fit."""
+
+
+def _most(lengths: list[int]) -> int:
+    """The width nine in ten of `lengths` fit in."""
+    if not lengths:
+        return 0
+    lengths.sort()
+    return lengths[min(len(lengths) - 1, len(lengths) * 9 // 10)]
+
+
+def natural_widths(entries: Iterable[StreamEntry], account: Account | None) -> Natural:
+    """Measure the rows (plain lengths: cheap enough for a whole stream on each rebuild)."""
+    symbol = account.currency_symbol if account else "$"
+    names: list[int] = []
+    companies: list[int] = []
+    actions: list[int] = []
+    value = 0
+    for entry in entries:
+        contact = entry.contact
+        names.append(len(contact_name(contact)))
+        companies.append(len(contact.company_name))
+        shown = shown_action(entry)
+        text = shown.text if shown is not None else (contact.sales_closed_comment or NO_ACTION_TEXT)
+        actions.append(len(text))
+        if entry.pending_value:
+            value = max(value, len(format_money(entry.pending_value, symbol, decimals=0)))
+    return Natural(
+        name=_most(names), company=_most(companies), action=_most(actions), value=value,
+        longest_name=max(names, default=0), longest_company=max(companies, default=0),
+    )
+
+
+def wider(a: Natural, b: Natural) -> Natural:
+    """Room for the text of both (a row added to a list already measured)."""
+    return Natural(
+        max(a.name, b.name), max(a.company, b.company), max(a.action, b.action), max(a.value, b.value),
+        max(a.longest_name, b.longest_name), max(a.longest_company, b.longest_company),
+    )
+
+
+NAME_MAX, COMPANY_MAX = 24, 30
+"""Beyond these a name or company takes no more room from the action text."""
+
+
+def columns_for(width: int, natural: Natural | None = None) -> Columns:
+    """Widths for a list `width` cells wide. With the rows' `natural` widths no column is wider than
+    its text needs: the room goes to the action text and the company, and the value column is left
+    out when no row has a value. Without them, fixed shares."""
     due = DUE_WIDE if width >= 110 else 14
-    value = 10 if width >= 100 else 8
-    rest = max(width - fixed - due - value, 12)
-    if width < 70:
-        name = max(rest // 2, 8)
-        return Columns(name=name, company=0, action=rest - name, due=due, value=value)
-    name = max(rest * 28 // 100, 10)
-    company = max(rest * 22 // 100, 8)
-    return Columns(name=name, company=company, action=rest - name - company, due=due, value=value)
+    cap = 10 if width >= 100 else 8
+    if natural is None:
+        value = cap
+        fixed = 6 + 4  # flag+space, star+space, conflict+space and the gaps between the five text columns
+        rest = max(width - fixed - due - value, 12)
+        if width < 70:
+            name = max(rest // 2, 8)
+            return Columns(name=name, company=0, action=rest - name, due=due, value=value)
+        name = max(rest * 28 // 100, 10)
+        company = max(rest * 22 // 100, 8)
+        return Columns(name=name, company=company, action=rest - name - company, due=due, value=value)
+    value = min(natural.value, cap)
+    # flag+space, star+space, conflict; a gap after the name, the action, the due date (and the value)
+    room = max(width - (5 + 3 + (1 if value else 0)) - due - value, 20)
+    want_name = max(min(natural.name, NAME_MAX), 4)
+    want_company = min(natural.company, COMPANY_MAX)
+    want_action = max(natural.action, 8)
+    # The action text first, then the name, then the company (the preview and the contact page have
+    # it whole); what is left widens the action column, so due dates and values line up on the right.
+    name = min(want_name, 10)
+    action = min(want_action, room - name)
+    name = min(want_name, room - action)
+    left = room - name - action
+    company = min(want_company, left - 1) if left >= 9 and want_company else 0
+    spare = room - name - action - company - (1 if company else 0)
+    if spare > 0 and company:  # room to spare: the longest names and companies whole too
+        grow = max(min(natural.longest_company, COMPANY_MAX) - company, 0)
+        company, spare = company + min(grow, spare), spare - min(grow, spare)
+    if spare > 0:
+        name += min(max(min(natural.longest_name, NAME_MAX) - name, 0), spare)
+    action = room - name - company - (1 if company else 0)
+    return Columns(name=name, company=company, action=action, due=due, value=value)

@@ -15,8 +15,10 @@ from textual.widgets import Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
+from crmtui.domain.stream_filter import StreamFilter
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.triage import TriageMixin
+from crmtui.ui.modals.stream_filter import CLEAR, FilterPickerModal
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList
@@ -47,12 +49,15 @@ class ActionStreamScreen(TriageMixin):
         Binding("slash", "filter('again')", "Filter", show=False, tooltip="Change the filter"),
         Binding("r", "refresh", "Refresh", show=False),  # also refreshes by itself; listed in help
         Binding("R", "resync", "Full resync", show=False, tooltip="Fetch the whole stream again, not only what changed"),
-        Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter"),
+        Binding("escape", "clear_filter", "Clear", tooltip="Clear the typed filter, then the stream filter"),
+        Binding("F", "filter_stream", "Filter by", tooltip="Filter by a saved filter, tag, status, lead source, starred, waiting"),
+        Binding("exclamation_mark", "no_action", "No action", show=False, tooltip="Jump to the first contact without a next action"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._unsubscribe: Callable[[], None] | None = None
+        self._unfilter: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -88,6 +93,8 @@ class ActionStreamScreen(TriageMixin):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._unsubscribe = follow(self, self.session.changes, self._stream_changed)
+        self._unfilter = follow(self, self.session.filters.changes, self._stream_filter_changed)
+        self._apply_stream_filter()
         self.query_one("#filter", Input).display = False
         self.query_one("#sync-progress", ProgressBar).display = False
         self.stream_list.focus()
@@ -98,6 +105,8 @@ class ActionStreamScreen(TriageMixin):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._unfilter is not None:
+            self._unfilter()
 
     def on_resize(self, event: events.Resize) -> None:
         was_wide = self.is_wide
@@ -114,20 +123,39 @@ class ActionStreamScreen(TriageMixin):
         session = self.session
         lst = self.stream_list
         lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
-        lst.empty_text = "No contacts match the filter" if lst.filter_text else "No contacts in this stream"
+        lst.empty_text = self._empty_text()
         lst.update_entries(session.entries, changed, session.renamed)
         self._update_title()
         self._show_preview(lst.selected_entry)
+
+    def _empty_text(self) -> str:
+        filters = self.session.filters
+        if self.stream_list.filter_text:
+            return "No contacts match the filter"
+        if filters.active is not None:
+            if filters.note.startswith("cannot"):
+                return f"The filter {filters.describe()}; Esc clears it"
+            if filters.loading and filters.members is None:
+                return f"Asking the server who is in {filters.active.describe()}…"
+            return f"No contacts in this stream match {filters.active.describe()} (Esc clears it)"
+        return "No contacts in this stream"
 
     def _update_title(self) -> None:
         total = len(self.session.entries)
         lst = self.stream_list
         title = f"Action stream · {total:,}"
         done, expected = self.app.load_progress
-        if expected and done < expected:  # rows painted mid-sync are not the whole stream yet
+        syncing = bool(expected) and done < expected
+        if syncing:  # rows painted mid-sync are not the whole stream yet
             title = "Action stream · syncing…"  # the counts: the header's "loading N/M" and the bar
+        filters = self.session.filters
+        if filters.active is not None:  # the filter first: at 80 columns the end of the title may not show
+            title = f"Filter: {filters.describe()} · {len(lst.entries):,} of {total:,}"
         if lst.filter_text:
-            title = f"Action stream · {len(lst.entries):,} of {total:,} match"
+            title = f"{title} · {len(lst.entries):,} match" if filters.active is not None else f"Action stream · {len(lst.entries):,} of {total:,} match"
+        missing = lst.no_action_count()
+        if missing and not syncing:
+            title += f" · {missing:,} without next action" if self.size.width >= 100 else f" · {missing:,} no action"
         self.query_one("#header", AppHeader).title = title
         self.refresh_bindings()  # "esc Clear" and "/ Filter" trade places with the filter
 
@@ -181,14 +209,18 @@ class ActionStreamScreen(TriageMixin):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         filtering = bool(self.stream_list.filter_text) or self.query_one("#filter", Input).display
         if action == "clear_filter":  # in the footer (and active) only while there is a filter
-            return filtering
+            return filtering or self.session.filters.active is not None
         if action == "filter" and not parameters:  # the footer's "/ Filter": only while there is none
             return not filtering
         return True
 
     def action_clear_filter(self) -> None:
+        """Esc: the typed filter goes first; with none, the stream filter."""
         box = self.query_one("#filter", Input)
         if not box.display and not self.stream_list.filter_text:
+            if self.session.filters.active is not None:
+                self.session.filters.clear()
+                self.notify("Filter cleared: the whole stream", timeout=3)
             return
         box.value = ""
         box.display = False
@@ -224,6 +256,43 @@ class ActionStreamScreen(TriageMixin):
         self.stream_list.set_filter(query, extra=extra)
         self._update_title()
         self.notify(f"{len(extra)} more from the server" if extra else "No more matches on the server", timeout=3)
+
+    # -- the stream filter (F) ------------------------------------------------------------------
+    def action_filter_stream(self) -> None:
+        session = self.session
+        modal = FilterPickerModal(
+            session.account, session.known_tags(), current=session.filters.active, load_saved=session.filters.saved
+        )
+
+        def after(choice: StreamFilter | str | None) -> None:
+            if choice == CLEAR:
+                session.filters.clear()
+            elif isinstance(choice, StreamFilter):
+                self.choose_filter(choice)
+
+        self.app.push_screen(modal, after)
+
+    @work(exclusive=True, group="stream-filter", exit_on_error=False)
+    async def choose_filter(self, choice: StreamFilter) -> None:
+        await self.session.filters.choose(choice)
+
+    def _stream_filter_changed(self, _changed: frozenset[str] | None) -> None:
+        self._apply_stream_filter()
+
+    def _apply_stream_filter(self) -> None:
+        filters = self.session.filters
+        lst = self.stream_list
+        lst.set_keep(filters.keeps if filters.active is not None else None)
+        lst.empty_text = self._empty_text()
+        self._update_title()
+        self._show_preview(lst.selected_entry)
+
+    # -- contacts without a next action (!) -----------------------------------------------------
+    def action_no_action(self) -> None:
+        if not self.stream_list.jump_to_no_action():
+            shown = "match the filter" if self.stream_list.filtered or self.stream_list.filter_text else "are in the stream"
+            self.notify(f"Every contact that {shown} has a next action", timeout=3)
+        self.stream_list.focus()
 
     # -- refresh -------------------------------------------------------------------------------
     def action_refresh(self) -> None:

@@ -58,6 +58,7 @@ class TeamStreamScreen(TeamKeysMixin):
         Binding("[", "step_member(-1)", "Previous member", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("escape", "back", "Back", tooltip="Clear the filter, or leave the team picker"),
+        Binding("exclamation_mark", "no_action", "No action", show=False, tooltip="Jump to the first contact without a next action"),
     ]
 
     def __init__(self) -> None:
@@ -208,6 +209,12 @@ class TeamStreamScreen(TeamKeysMixin):
     def _whose(self) -> str:
         return "everyone's" if self.stream.viewing is None else f"{self.stream.viewing_name()}'s"
 
+    def action_no_action(self) -> None:
+        """!: the first contact without a next action (they stay last, as in OnePageCRM)."""
+        if not self.stream_list.jump_to_no_action():
+            self.notify("Every contact shown has a next action", timeout=3)
+        self.stream_list.focus()
+
     def action_refresh(self) -> None:
         self.load_counts()
         self.load_view(self.stream.viewing)
@@ -235,6 +242,9 @@ class TeamStreamScreen(TeamKeysMixin):
         if stream.loaded or total:
             # "contacts": the picker's counters beside it are next actions, a different number
             title += f" · {len(lst.entries):,} of {total:,} match" if lst.filter_text else f" · {total:,} contacts"
+            missing = lst.no_action_count()
+            if missing:
+                title += f" · {missing:,} without next action"
         self.query_one("#header", AppHeader).title = title
         self.refresh_bindings()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +30,16 @@ from crmtui.domain.stream import Section, sort_entries, sort_key
 from crmtui.ui.rows import (
     CONFLICT_MARK,
     DUE_WIDE,
+    Columns,
     SECTION_LABELS,
     STAR_OFF,
     STAR_ON,
+    Natural,
     columns_for,
     haystack,
+    natural_widths,
     row_text,
+    wider,
 )
 
 
@@ -123,6 +127,10 @@ class StreamList(ScrollView, can_focus=True):
         self.rebuilds = 0
         """Full rebuilds of the rows (a measure of work: bench/triage_cost.py)."""
         self._filter = ""
+        self._natural = Natural()
+        """The widest text of each column among the rows (measured on each rebuild)."""
+        self._keep: Callable[[StreamEntry], bool] | None = None
+        """The stream filter's test (None: every row), beside the typed text filter."""
         self._extra: list[StreamEntry] = []
         self._haystacks: dict[int, str] = {}
         self._cache: LRUCache[tuple[int, int, bool, int, dt.date, dt.datetime | None], Strip] = LRUCache(1024)
@@ -200,6 +208,7 @@ class StreamList(ScrollView, can_focus=True):
 
     def _put_row(self, entry: StreamEntry) -> None:
         assert self._row_keys is not None
+        self._natural = wider(self._natural, natural_widths([entry], self._account))
         key = self._key(entry)
         head = bisect.bisect_left(self._row_keys, key[:1])
         if head < len(self._rows) and self._row_keys[head] == key[:1]:
@@ -219,6 +228,16 @@ class StreamList(ScrollView, can_focus=True):
         self._filter = text.strip().casefold()
         self._extra = list(extra or []) if self._filter else []
         self._rebuild()
+
+    def set_keep(self, keep: Callable[[StreamEntry], bool] | None) -> None:
+        """Show only the entries `keep` lets through (the stream filter; None: all), and rebuild."""
+        self._keep = keep
+        self._rebuild()
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a stream filter narrows the rows (the text filter aside)."""
+        return self._keep is not None
 
     @property
     def filter_text(self) -> str:
@@ -250,12 +269,16 @@ class StreamList(ScrollView, can_focus=True):
         selected_id = selected.contact.id if selected is not None else None
         old_cursor = self.cursor
         shown = [e for e in self._entries if self._matches(e)] if self._filter else self._entries
+        if self._keep is not None:
+            keep = self._keep
+            shown = [e for e in shown if keep(e)]
         if self._extra:
             have = {e.contact.id for e in shown}
             added = [e for e in self._extra if e.contact.id not in have]
             if added:  # server matches go where the stream's order puts them, not at the end
                 shown = sort_entries(shown + added, self._today, user_id=self._user_id, now=self._now)
         rows: list[StreamEntry | _Header] = []
+        self._natural = natural_widths(shown, self._account)
         keys = [self._key(e) for e in shown]
         counts: dict[int, int] = {}
         for key in keys:
@@ -270,7 +293,7 @@ class StreamList(ScrollView, can_focus=True):
             rows.append(entry)
             row_keys.append(key)
         self._rows = rows
-        patchable = not self._filter and not self._extra and all(a <= b for a, b in zip(row_keys, row_keys[1:]))
+        patchable = not self._filter and not self._extra and self._keep is None and all(a <= b for a, b in zip(row_keys, row_keys[1:]))
         self._row_keys = row_keys if patchable else None
         self._key_of = {e.contact.id: k for e, k in zip(shown, keys)} if patchable else {}
         self._cache.clear()
@@ -321,6 +344,27 @@ class StreamList(ScrollView, can_focus=True):
         if found is not None:
             return found
         return next((i for i, r in enumerate(self._rows) if isinstance(r, StreamEntry) and r.contact.id == contact_id), None)
+
+    def _last_section(self) -> tuple[int, _Header] | None:
+        """The last section's header and its row (sections come in order: no next action is last)."""
+        for at in range(len(self._rows) - 1, -1, -1):
+            row = self._rows[at]
+            if isinstance(row, _Header):
+                return at, row
+        return None
+
+    def no_action_count(self) -> int:
+        """How many rows shown have no next action (their section is always the last)."""
+        last = self._last_section()
+        return last[1].count if last is not None and last[1].section is Section.NO_ACTION else 0
+
+    def jump_to_no_action(self) -> bool:
+        """Put the cursor on the first row without a next action; False: there is none shown."""
+        last = self._last_section()
+        if last is None or last[1].section is not Section.NO_ACTION:
+            return False
+        self.cursor = last[0] + 1
+        return True
 
     def keep_row(self, row: int) -> None:
         """Put the cursor back on `row` (the nearest contact there): after a change moved its contact away."""
@@ -396,6 +440,10 @@ class StreamList(ScrollView, can_focus=True):
         self._cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
 
+    def columns(self, width: int) -> Columns:
+        """The row's column widths at `width`, fitted to the rows' text."""
+        return columns_for(width, self._natural)
+
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"stream-list--{name}")
 
@@ -428,7 +476,7 @@ class StreamList(ScrollView, can_focus=True):
         if isinstance(row, _Header):
             label = f" {SECTION_LABELS[row.section]} · {row.count}"
             return Strip([Segment(fit(label, width), base + self._style("header"))], width)
-        cols = columns_for(width)
+        cols = self.columns(width)
         cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
         line = base + self._style("cursor") if selected else base
         flag = line + self._fg(cells.role)
@@ -445,7 +493,8 @@ class StreamList(ScrollView, can_focus=True):
         segments.append(Segment(fit(cells.action, cols.action) + " ", action_style))
         # On the cursor row the due text takes the cursor's colours: red on blue is hard to read.
         segments.append(Segment(fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag))
-        segments.append(Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line))
+        if cols.value:
+            segments.append(Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line))
         segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, line)

@@ -12,7 +12,7 @@ from textual.strip import Strip
 
 from crmtui.domain.models import Account, StreamEntry
 from crmtui.domain.stream import Section
-from crmtui.ui.rows import CONFLICT_MARK, DUE_WIDE, STAR_OFF, STAR_ON, columns_for, row_text, shown_action
+from crmtui.ui.rows import CONFLICT_MARK, DUE_WIDE, STAR_OFF, STAR_ON, row_text, shown_action
 from crmtui.ui.cells import fit
 from crmtui.ui.widgets.stream_list import StreamList, _Header
 
@@ -48,14 +48,14 @@ class TeamStreamList(StreamList):
                 label = f" Queued for {self.queued_for} · {row.count}"
                 return Strip([Segment(fit(label, width), self.rich_style + self._style("header"))], width)
             return super()._render_row(row, width, selected)
-        cols = columns_for(width)
+        cols = self.columns(width)
         if not self.show_assignee or (not cols.company and cols.name < 18):  # too narrow to say whose
             return super()._render_row(row, width, selected)
         return self._assignee_row(row, width, selected)
 
     def _assignee_row(self, row: StreamEntry, width: int, selected: bool) -> Strip:
         """The action stream's row with the action's assignee in the company column."""
-        cols = columns_for(width)
+        cols = self.columns(width)
         cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
         action = shown_action(row)
         who = short_name(self._account, action.assignee_id) if action is not None else ""
@@ -74,7 +74,8 @@ class TeamStreamList(StreamList):
             Segment(fit(who, who_width) + " ", dim),
             Segment(fit(cells.action, cols.action) + " ", flag if cells.role == "none" else line),
             Segment(fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag),
-            Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line),
-            Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")),
         ]
+        if cols.value:
+            segments.append(Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line))
+        segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
         return Strip(segments).adjust_cell_length(width, line)

@@ -1,0 +1,129 @@
+"""The stream's filter picker (F): the account's saved filters first, then starred, waiting for, and
+the tags, statuses and lead sources of the account, one list, headed by kind."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from crmtui.backends.errors import BackendError
+from crmtui.domain.models import Account
+from crmtui.domain.stream_filter import SavedFilter, StreamFilter
+from crmtui.ui.inert import plain
+
+CLEAR = "clear"
+"""What the picker answers for "the whole stream" (None: cancelled)."""
+
+
+class FilterPickerModal(ModalScreen[StreamFilter | str | None]):
+    """Pick a stream filter; answers a StreamFilter, CLEAR, or None on Esc (keys as in every picker)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("j", "move(1)", "Next choice", show=False),
+        Binding("k", "move(-1)", "Previous choice", show=False),
+    ]
+
+    def __init__(
+        self,
+        account: Account | None,
+        tags: list[str],
+        *,
+        current: StreamFilter | None,
+        load_saved: Callable[[], Awaitable[list[SavedFilter]]],
+    ) -> None:
+        super().__init__()
+        self.account = account
+        self.tags = tags
+        self.current = current
+        self.load_saved = load_saved
+        self.saved: list[SavedFilter] | None = None
+        self.saved_note = "loading…"
+        self.choices: dict[str, StreamFilter] = {}
+        self._default: str | None = None
+        """The choice highlighted for the person (not by them), so a refill may move it."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker-dialog filter-dialog"):
+            yield Label("Filter the stream", classes="dialog-title")
+            yield OptionList(id="filter-options")
+            yield Static("Enter pick · j k ↑ ↓ move · Esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one(OptionList).focus()
+        self.fetch_saved()
+
+    @work(exclusive=True, group="saved-filters", exit_on_error=False)
+    async def fetch_saved(self) -> None:
+        try:
+            self.saved = await self.load_saved()
+            self.saved_note = "" if self.saved else "none in this account"
+        except BackendError as exc:
+            self.saved_note = f"not available: {exc.user_message}"
+        self._fill()
+
+    def _choices(self) -> list[tuple[str, list[StreamFilter]]]:
+        account = self.account
+        saved = [StreamFilter(kind="saved", value=f.id, label=f.name) for f in self.saved or []]
+        statuses = [StreamFilter(kind="status", value=s.id, label=s.text) for s in account.statuses] if account else []
+        sources = [StreamFilter(kind="lead_source", value=s.id, label=s.text) for s in account.lead_sources] if account else []
+        return [
+            ("Saved filters" + (f" ({self.saved_note})" if self.saved_note else ""), saved),
+            ("Contacts", [StreamFilter.starred(), StreamFilter.waiting()]),
+            ("Tags", [StreamFilter(kind="tag", value=t, label=t) for t in self.tags]),
+            ("Status", statuses),
+            ("Lead source", sources),
+        ]
+
+    def _fill(self) -> None:
+        options = self.query_one(OptionList)
+        keep = options.highlighted_option.id if options.highlighted_option is not None else None
+        options.clear_options()
+        self.choices = {}
+        items: list[Option] = []
+        if self.current is not None:
+            items.append(Option(f"Everything (clear {plain(self.current.describe())})", id=CLEAR))
+        for heading, choices in self._choices():
+            if not choices and not heading.startswith("Saved"):
+                continue
+            items.append(Option(heading, disabled=True))
+            for choice in choices:
+                self.choices[choice.key] = choice
+                mark = "  ✓" if choice == self.current else ""
+                name = plain(choice.label) if choice.kind in ("saved", "tag", "status", "lead_source") else choice.describe()
+                items.append(Option(f"  {name}{mark}", id=choice.key))
+        options.add_options(items)
+        if keep == self._default:  # not moved by the person: the first choice may be another now
+            keep = None
+        wanted = keep or (self.current.key if self.current is not None else None)
+        index = next((i for i, o in enumerate(items) if o.id == wanted), None) if wanted else None
+        if index is None:
+            index = next((i for i, o in enumerate(items) if not o.disabled and o.id != CLEAR), 0)
+            self._default = items[index].id if items else None
+        options.highlighted = index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = event.option.id
+        if key == CLEAR:
+            self.dismiss(CLEAR)
+        elif key in self.choices:
+            self.dismiss(self.choices[key])
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
