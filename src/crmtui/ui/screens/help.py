@@ -132,7 +132,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("pagedown", "scroll('page_down')", "Page down", show=False),
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
     ]
-    HINT = "type to search · ↑/↓ PgUp/PgDn scroll · Esc clears the search, then closes"
+    HINT = "type to search · ↑/↓ PgUp/PgDn scroll · Esc clears, then closes"
 
     def __init__(self, sections: HelpSections) -> None:
         super().__init__()
