@@ -114,10 +114,12 @@ def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path
     assert "Action stream · " in header and "✉" in header, header
 
     app.send("?")
-    help_screen = app.wait_for("Everywhere", "Esc close")  # help's first section, and its footer
-    assert "Keys" in help_screen and "Action stream" in help_screen and "Esc close" in help_screen
+    help_screen = app.wait_for("Everywhere", "Esc clears, then closes")  # help's second section, and its hint
+    assert "Keys" in help_screen and "Action stream" in help_screen
+    titles = [t for line in help_screen.splitlines() for t in ("Action stream", "Everywhere") if f"│ {t}  " in line]
+    assert titles[:2] == ["Action stream", "Everywhere"], help_screen  # this screen's keys first
     app.send("Escape")
-    after = app.wait_until_gone("Esc close")
+    after = app.wait_until_gone("Esc clears, then closes")
     assert "Pending deals" in after and LOADED in after
 
     quit_app(demo)
