@@ -123,7 +123,7 @@ async def test_slow_server_shows_a_note_at_once_marked_saving(sandbox, make_app,
         cid = plain_with_next(app).contact.id
         await open_contact(pilot, cid)
         held = sandbox.gate.hold("POST", "/api/v3/notes")  # answered only when released
-        await pilot.press("N", *"Quick one", "enter")
+        await pilot.press("N", *"Quick one", "ctrl+s")
         await wait_for(pilot, lambda: "Quick one" in rows(app, "notes")[0], what="the note")
         first = rows(app, "notes")[0]
         assert "Quick one" in first and "saving…" in first  # shown while the request is still on its way
@@ -167,7 +167,7 @@ async def test_an_offline_note_is_kept_and_shown_until_the_network_is_back(sandb
         await open_contact(pilot, cid)
         sandbox.options.drop_rate = 1.0
         try:
-            await pilot.press("N", *"Written on the train", "enter")
+            await pilot.press("N", *"Written on the train", "ctrl+s")
             await notes.wait(pilot, "No connection")
             assert "Written on the train" in rows(app, "notes")[0] and "saving…" in rows(app, "notes")[0]
             assert len(detail(app).contact.undo_stack) == 1
@@ -204,7 +204,7 @@ async def test_undo_of_a_sent_note_deletes_it_even_after_a_failed_try(sandbox, m
         quick_retries(app)
         cid = plain_with_next(app).contact.id
         await open_contact(pilot, cid)
-        await pilot.press("N", *"Keep me", "enter")
+        await pilot.press("N", *"Keep me", "ctrl+s")
         await notes.wait(pilot, "Note saved")
         await settled(pilot)
         sandbox.options.fail_rate = 1.0
@@ -227,7 +227,7 @@ async def test_going_back_while_a_change_is_saving_does_not_lose_it(sandbox, mak
         cid = entry.contact.id
         await open_contact(pilot, cid)
         held = sandbox.gate.hold("POST", "/api/v3/notes")  # the note is on its way until released
-        await pilot.press("N", *"Said on the way out", "enter", "plus", *"Leaving", "enter", "escape")
+        await pilot.press("N", *"Said on the way out", "ctrl+s", "plus", *"Leaving", "enter", "escape")
         assert not isinstance(app.screen, ContactDetailScreen)
         await notes.wait(pilot, "Tagged “Leaving”")
         assert "Leaving" in app.session.entry(cid).contact.tags and app.pending_changes >= 1  # shown at once
