@@ -58,7 +58,7 @@ def test_walk_every_screen_and_change_something_on_each(demo_env: dict[str, str]
     app.send("N")
     app.wait_for("Note on ")
     app.type(NOTE)
-    app.send("Enter")
+    app.send("C-s")  # the note is a text area: Enter starts a new line, ctrl+s saves
     app.wait_for("Note saved")
     app.send("Escape")
     back = app.wait_for("Action stream · ")
