@@ -13,6 +13,7 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.contact_deal_form import DealModal
 from crmtui.ui.modals.contact_forms import CallModal, CloseSalesModal, MeetingModal, NoteModal, TagModal
 from crmtui.ui.modals.contact_pickers import ChoiceModal
+from crmtui.ui.modals.form import FormModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.screens.help import HelpScreen
@@ -73,6 +74,9 @@ async def test_esc_in_a_form_cancels_and_sends_nothing(make_app) -> None:
             assert isinstance(app.screen, modal), key
             await pilot.press(*"abc")
             await pilot.press("escape")
+            if issubclass(modal, FormModal) and key != "c":  # a form holding typed text asks first (the
+                assert isinstance(app.screen, ConfirmModal), key  # call form's result list takes no letters)
+                await pilot.press("y")
             assert isinstance(app.screen, ContactDetailScreen), key
         await settled(pilot)
         assert requests.writes() == []
@@ -226,7 +230,7 @@ async def test_plus_adds_a_tag_with_suggestions_and_minus_removes_one(make_app, 
 
         await pilot.press("plus", *"Hot lead", "enter")  # already there: said in the form
         assert isinstance(app.screen, TagModal) and form_error(app) == "Already tagged “Hot lead”"
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # Esc asks about what was typed; y discards it
 
         await pilot.press("minus")
         assert isinstance(app.screen, ChoiceModal)

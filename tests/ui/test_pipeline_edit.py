@@ -9,6 +9,7 @@ from textual.widgets import Input, Select, Static
 from crmtui.domain.models import DealStatus
 from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.deal_edit import DealEditModal
+from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.pipeline import PipelineScreen
 
 from .test_pipeline_failures import drop_stage_on_the_server
@@ -125,7 +126,9 @@ async def test_invalid_fields_say_so_inline_and_send_nothing(make_app) -> None:
         await replace(pilot, "#deal-name", "   ")
         await pilot.press("enter")
         assert "needs a name" in error_text(app)
-        await pilot.press("escape")
+        await pilot.press("escape")  # what was typed is asked about before it goes
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
         assert isinstance(app.screen, PipelineScreen)
         await settled(pilot)
         assert puts(requests) == [] and selected(app).amount == deal.amount

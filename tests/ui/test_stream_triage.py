@@ -288,7 +288,7 @@ async def test_modal_refuses_bad_input_and_keeps_what_was_typed(make_app, api) -
         assert app.screen is modal and "Dates look like 10/03/2026" in str(modal.query_one("#action-error").render())
         assert modal_field(app, "#action-text") == "Call"
 
-        await pilot.press("escape")  # n then Esc: nothing is sent
+        await pilot.press("escape", "y")  # n then Esc (and Discard what was typed): nothing is sent
         await settled(pilot)
         assert isinstance(app.screen, ActionStreamScreen)
         assert requests.writes() == []

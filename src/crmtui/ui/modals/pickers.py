@@ -21,11 +21,12 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes", cancel_label: str = "Cancel") -> None:
         super().__init__()
         self.heading = title
         self.message = message
         self.confirm_label = confirm_label
+        self.cancel_label = cancel_label
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm-dialog"):
@@ -33,8 +34,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Static(self.message, classes="dialog-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(self.confirm_label), id="confirm-yes", variant="warning", compact=True)
-                yield Button("Cancel", id="confirm-no", compact=True)
-            yield Static(f"y / Enter {self.confirm_label.lower()} · n / Esc cancel", classes="dialog-hint")
+                yield Button(plain(self.cancel_label), id="confirm-no", compact=True)
+            yield Static(f"y / Enter {self.confirm_label.lower()} · n / Esc {self.cancel_label.lower()}", classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-yes", Button).focus()
