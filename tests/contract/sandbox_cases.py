@@ -121,6 +121,39 @@ def _(ctx: Ctx) -> None:
     ctx.call("GET", f"/companies/{company_id}.json")
 
 
+@case("company_put")
+def _(ctx: Ctx) -> None:
+    """PUT /companies/{id}: every writable field; a new name is its contacts' company name too."""
+    contact = ctx.first("/contacts.json", "contacts", "contact")
+    company_id = contact["company_id"]
+    fields = ctx.data("GET", "/bootstrap.json")["company_fields"]
+    assert fields, "the seeded account has company fields"
+    body = {
+        "name": "Renamed Contract Co", "description": "Checked by the contract tests", "url": "https://renamed.example.com",
+        "phone": "+353 1 555 0100", "address": {"address": "1 Quay Street", "city": "Galway", "zip_code": "H91", "country_code": "IE"},
+        "company_fields": [{"company_field": {"id": fields[0]["id"]}, "value": fields[0]["choices"][-1]}, {"company_field": {"id": fields[1]["id"]}, "value": ""}],
+    }
+    company = ctx.data("PUT", f"/companies/{company_id}.json", json=body)["company"]
+    assert company["name"] == "Renamed Contract Co" and company["address"]["city"] == "Galway"
+    values = {v["company_field"]["id"]: v["value"] for v in company["company_fields"]}
+    assert values[fields[0]["id"]] == fields[0]["choices"][-1] and fields[1]["id"] not in values
+    assert ctx.data("GET", f"/contacts/{contact['id']}.json")["contact"]["company_name"] == "Renamed Contract Co"
+    assert ctx.data("GET", f"/companies/{company_id}.json")["company"]["description"] == "Checked by the contract tests"
+
+
+@case("company_put_refused")
+def _(ctx: Ctx) -> None:
+    first = ctx.first("/companies.json", "companies", "company")
+    ctx.call("PUT", f"/companies/{first['id']}.json", 400, json={"name": ""})
+    ctx.call("PUT", f"/companies/{first['id']}.json", 400, json={"description": "no name"})
+    ctx.call("PUT", f"/companies/{first['id']}.json", 400, json={"name": "x" * 56})
+    ctx.call("PUT", f"/companies/{first['id']}.json", 400, json={"name": "Fine", "address": {"country_code": "Ireland"}})
+    ctx.call("PUT", f"/companies/{first['id']}.json", 400, json={"name": "Fine", "company_fields": [{"company_field": {"id": NO_ID}, "value": "x"}]})
+    ctx.call("PUT", f"/companies/{NO_ID}.json", 404, json={"name": "Nobody"})
+    ctx.call("GET", f"/companies/{NO_ID}.json", 404)
+    assert ctx.data("GET", f"/companies/{first['id']}.json")["company"]["name"] == first["name"]  # refused: nothing changed
+
+
 @case("pipeline_get")
 def _(ctx: Ctx) -> None:
     pipeline_id = ctx.first("/pipelines.json", "pipelines", "pipeline")["id"]

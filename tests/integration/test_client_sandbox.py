@@ -819,6 +819,7 @@ CLIENT_OPERATIONS = {
     ("GET", "/contacts/{contact_id}/actions"),
     ("GET", "/companies"),
     ("GET", "/companies/{company_id}"),
+    ("PUT", "/companies/{company_id}"),
     ("GET", "/actions"),
     ("POST", "/actions"),
     ("GET", "/actions/{action_id}"),
@@ -904,7 +905,8 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     await call("assign_tag", cid, "a tag/with slash")
     await call("unassign_tag", cid, "a tag/with slash")
     await call("change_status", cid, statuses[1].id)
-    await call("get_company", stream[0].contact.company_id)
+    company = await call("get_company", stream[0].contact.company_id)
+    await call("replace_company", company.id, {"name": company.name, "phone": "+353 1 555 0123", "description": "Covered"})
     await call("list_companies", per_page=5, name="a", sort_by="name", order="desc")
     await call("list_companies_all", name="a")
     await call("list_contacts", team=True, email="cover@example.com", phone="+353 1 555", search="Cover")

@@ -205,6 +205,16 @@ class ContactsApi(Protocol):
         """The account's companies (GET /companies, all pages; `name`: the server's name filter)."""
         ...
 
+    async def get_company(self, company_id: str) -> Company:
+        """One company with every field the company form shows (its custom fields too)."""
+        ...
+
+    async def update_company(self, company: Company) -> Company:
+        """Replace the company's writable fields with `company`'s (name, phone, url, address,
+        description, custom fields; what it leaves empty is cleared): the company as the server has
+        it then. A new name is its contacts' company name too."""
+        ...
+
     async def find_contacts(self, *, search: str = "", email: str = "", phone: str = "") -> list[StreamEntry]:
         """Contacts of the whole account (GET /contacts, all pages) matching the server's search/email/phone parameters."""
         ...
@@ -324,7 +334,8 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.CONTACT_DETAIL}),
         frozenset(
             {"set_starred", "add_tag", "remove_tag", "change_status", "change_owner", "close_sales_cycle",
-             "reopen_sales_cycle", "force_close_sales_cycle", "create_contact", "update_contact", "delete_contact", "restore_contact"}
+             "reopen_sales_cycle", "force_close_sales_cycle", "create_contact", "update_contact", "delete_contact", "restore_contact",
+             "update_company"}
         ),
         frozenset({Capability.SALES_CYCLE}),
     ),

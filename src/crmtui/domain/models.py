@@ -155,6 +155,11 @@ class Company(_Model):
     name: Line = ""
     phone: Line = ""
     url: Line = ""
+    description: Paragraph = ""
+    address: Address = Field(default_factory=Address)
+    custom_fields: list[CustomValue] = Field(default_factory=list)
+    """Its values of the account's company fields (`Account.company_fields`)."""
+    modified_at: dt.datetime | None = None
 
 
 class Stage(_Model):
@@ -327,6 +332,8 @@ class Account(_Model):
     lead_sources: list[Choice] = Field(default_factory=list)
     call_results: list[Choice] = Field(default_factory=list)
     custom_fields: list[CustomFieldDef] = Field(default_factory=list)
+    company_fields: list[CustomFieldDef] = Field(default_factory=list)
+    """The account's custom fields of companies (the contacts' are `custom_fields`)."""
     pipelines: list[Pipeline] = Field(default_factory=list)
     capabilities: frozenset[Capability] = frozenset()
     """What the backend serves this account, as settled at connect (kept with the account in the local

@@ -592,7 +592,7 @@ class _TeamStream:
 
 
 class _Contacts:
-    CACHED: ClassVar[frozenset[str]] = frozenset({"get_contact", "contact_entry", "companies"})
+    CACHED: ClassVar[frozenset[str]] = frozenset({"get_contact", "contact_entry", "companies", "get_company"})
     NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"find_contacts"})
 
     def __init__(self, local: CachedBackend, inner: ContactsApi) -> None:
@@ -677,6 +677,14 @@ class _Contacts:
             return lambda: cache.put_list("companies", scope, items, **stamp) if cache is not None else None
 
         return await local._read(lambda: self.inner.companies(name), cached, save, "the list of companies")
+
+    async def get_company(self, company_id: str) -> Company:
+        return await self.local._one(
+            "company", company_id, Company, lambda: self.inner.get_company(company_id), "the company"
+        )
+
+    async def update_company(self, company: Company) -> Company:
+        return await self.inner.update_company(company)
 
     async def find_contacts(self, *, search: str = "", email: str = "", phone: str = "") -> list[StreamEntry]:
         """Always the server's: a search of the whole account, which the cache does not hold."""

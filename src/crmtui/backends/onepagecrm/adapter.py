@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from crmtui.backends.base import Features, ProgressCallback, settled_capabilities
+from crmtui.backends.errors import MalformedResponse
 from crmtui.backends.onepagecrm import adapter_map as m
-from crmtui.backends.onepagecrm.adapter_body import new_contact_body
+from crmtui.backends.onepagecrm.adapter_body import company_body, new_contact_body
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
@@ -395,6 +396,20 @@ class OnePageCRMBackend:
 
     async def restore_contact(self, contact_id: str) -> None:
         await self.client.restore_contact(contact_id)
+
+    async def get_company(self, company_id: str) -> Company:
+        found = m.map_company(await self.client.get_company(company_id))
+        if found is None:
+            raise MalformedResponse("The server's answer about the company has no company in it")
+        return found
+
+    async def update_company(self, company: Company) -> Company:
+        """PUT /companies/{id} with every field of the company form; the server renames its contacts' company too."""
+        defs = self.account.company_fields if self.account is not None else []
+        found = m.map_company(await self.client.replace_company(company.id, company_body(company, defs)))
+        if found is None:
+            raise MalformedResponse("The server's answer about the company has no company in it")
+        return found
 
     async def companies(self, name: str = "") -> list[Company]:
         """Every company of the account (by name, as the server sorts them); `name`: its name search."""

@@ -19,12 +19,14 @@ from crmtui.backends.onepagecrm.client import (
     _kind,
 )
 from crmtui.backends.errors import ValidationFailed
-from crmtui.domain.models import Address, Contact, CustomFieldDef, CustomValue
+from crmtui.domain.models import Address, Company, Contact, CustomFieldDef, CustomValue
 
 MAX_ADDRESSES = 2
 """The spec's `address_list` maxItems."""
 TEXT_LIMITS = {"first_name": 25, "last_name": 25, "job_title": 1000, "company_name": 55, "background": 10240}
 """The spec's maxLength of a contact's text fields."""
+COMPANY_LIMITS = {"name": 55, "description": 10240}
+"""The spec's maxLength of a company's text fields."""
 
 ADDRESS_PARTS = ("address", "city", "state", "zip_code", "country_code")
 
@@ -122,3 +124,39 @@ def _check_limits(body: dict[str, Any]) -> None:
         errors["address_list"] = f"address_list must have at most {MAX_ADDRESSES} addresses"
     if errors:
         raise ValidationFailed("The contact was not sent: the API does not take it as it is", errors=errors)
+
+
+def company_body(company: Company, company_fields: Sequence[CustomFieldDef] = ()) -> dict[str, Any]:
+    """The PUT /companies/{id} body: every writable field the company form holds, each sent as it is
+    (an empty one clears it), and every company field of the account by id (an empty value clears
+    it; a multiple choice one as the list of choices the API takes).
+
+    Raises ValidationFailed, sending nothing, for what the spec rules out (no name, a text longer
+    than its maxLength).
+    """
+    body: dict[str, Any] = {
+        "name": company.name.strip(),
+        "description": company.description.strip(),
+        "url": company.url.strip(),
+        "phone": company.phone.strip(),
+        "address": {name: getattr(company.address, name).strip() for name in ADDRESS_PARTS},
+    }
+    defs = {d.id: d for d in company_fields if d.id}
+    given = {v.field_id: v for v in company.custom_fields if v.field_id}
+    fields: list[dict[str, Any]] = []
+    for field_id in dict.fromkeys([*defs, *given]):
+        value = given.get(field_id)
+        text = value.value.strip() if value is not None else ""
+        sent: str | list[str] = text
+        found = defs.get(field_id)
+        if found is not None and found.type == "multiple_choice":
+            sent = [part.strip() for part in text.split(",") if part.strip()]
+        fields.append({"company_field": {"id": field_id}, "value": sent})
+    if fields:
+        body["company_fields"] = fields
+    errors = {name: f"{name} must be at most {limit} characters" for name, limit in COMPANY_LIMITS.items() if len(body[name]) > limit}
+    if not body["name"]:
+        errors["name"] = "name is required"
+    if errors:
+        raise ValidationFailed("The company was not sent: the API does not take it as it is", errors=errors)
+    return body

@@ -253,7 +253,41 @@ def map_contact(wire: Any, viewer_id: str | None = None) -> Contact:
 def map_company(wire: Any) -> Company | None:
     if wire is None or not _text(wire, "id"):
         return None
-    return Company(id=_text(wire, "id"), name=_text(wire, "name"), phone=_text(wire, "phone"), url=_text(wire, "url"))
+    address = _get(wire, "address")
+    return Company(
+        id=_text(wire, "id"),
+        name=_text(wire, "name"),
+        phone=_text(wire, "phone"),
+        url=_text(wire, "url"),
+        description=_text(wire, "description"),
+        address=_address(address) if address is not None else Address(),
+        custom_fields=_field_values(_list(wire, "company_fields"), "company_field"),
+        modified_at=to_datetime(_get(wire, "modified_at")),
+    )
+
+
+def _address(a: Any) -> Address:
+    return Address(
+        address=_text(a, "address"),
+        city=_text(a, "city"),
+        state=_text(a, "state"),
+        zip_code=_text(a, "zip_code"),
+        country_code=_text(a, "country_code"),
+        type=_text(a, "type"),
+    )
+
+
+def _field_values(items: list[Any], ref: str) -> list[CustomValue]:
+    """Custom (or company) field values as text: lists joined with ", ", numbers as written."""
+    values = []
+    for item in items:
+        field = _get(item, ref, {})
+        text = getattr(item, "text", None)  # wire models know how to show lists and numbers
+        if text is None:
+            value = _get(item, "value", "")
+            text = ", ".join(str(v) for v in value) if isinstance(value, list) else ("" if value is None else str(value))
+        values.append(CustomValue(field_id=_text(field, "id"), name=_text(field, "name"), value=text))
+    return values
 
 
 @reading("contact")
@@ -448,6 +482,16 @@ def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: l
                 choices=[str(c) for c in _list(f, "choices")],
             )
             for f in _list(boot, "custom_fields")
+        ],
+        company_fields=[
+            CustomFieldDef(
+                id=_text(f, "id"),
+                name=_text(f, "name"),
+                type=_text(f, "type"),
+                choices=[str(c) for c in _list(f, "choices")],
+            )
+            for f in _list(boot, "company_fields")
+            if _text(f, "type") != "section_divider"
         ],
         pipelines=[map_pipeline(p) for p in _list(settings, "pipelines")],
     )

@@ -641,6 +641,11 @@ class OnePageCRMClient:
     async def get_company(self, company_id: str) -> wire.Company:
         return await self._one(wire.Company, "GET", f"companies/{_segment(company_id)}", "company")
 
+    async def replace_company(self, company_id: str, body: Mapping[str, Any]) -> wire.Company:
+        """PUT /companies/{id} with the company's writable fields (name, description, url, phone,
+        address, company fields): the company as the server has it then."""
+        return await self._one(wire.Company, "PUT", f"companies/{_segment(company_id)}", "company", body=body)
+
     async def list_companies(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Company]:
         """One page of the account's companies (by name unless `sort_by`); `name=` searches by name."""
         return await self._page(wire.Company, "companies", "companies", filters, COMPANY_FILTERS, page, per_page)

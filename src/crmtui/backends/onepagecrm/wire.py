@@ -454,6 +454,24 @@ class CustomFieldValue(Wire):
         return _to_str(self.value)
 
 
+class CompanyFieldValue(Wire):
+    """A company's value of a company field (`value` as the server sent it, like CustomFieldValue)."""
+
+    company_field: CustomFieldRef = Field(default_factory=CustomFieldRef)
+    value: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ref(cls, data: Any) -> Any:
+        if _is_obj(data) and not _is_obj(data.get("company_field")):
+            data = {k: v for k, v in data.items() if k != "company_field"}
+        return data
+
+    @property
+    def text(self) -> str:
+        return _to_str(self.value)
+
+
 class DealFieldValue(Wire):
     """A deal's value of a deal field (`value` as the server sent it, like CustomFieldValue)."""
 
@@ -527,6 +545,7 @@ class Company(Wire):
     phone: Str = ""
     url: Str = ""
     address: Maybe[Address] = None
+    company_fields: Objects[CompanyFieldValue] = Field(default_factory=list)
     contacts_count: OptInt = None
     pending_deals_count: OptInt = None
     total_pending_amount: Float = 0.0

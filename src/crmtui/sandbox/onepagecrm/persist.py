@@ -31,6 +31,7 @@ KINDS = (
     "lead_sources",
     "custom_fields",
     "deal_fields",
+    "company_fields",
     "predefined_actions",
     "filters",
     "deleted_contacts",

@@ -41,7 +41,7 @@ def bootstrap(req: Request) -> Reply:
             "account_type": acc.get("account_type", "pro"),
             "settings": settings,
             "custom_fields": [public(f) for f in state.tables["custom_fields"].values()],
-            "company_fields": [],
+            "company_fields": sorted((public(f) for f in state.tables["company_fields"].values()), key=lambda f: f.get("position") or 0),
             "deal_fields": [public(f) for f in state.tables["deal_fields"].values()],
             "filters": [public(f) for f in state.tables["filters"].values()],
             "call_results": [c["result"] for c in acc.get("call_results", [])],

@@ -34,6 +34,7 @@ def notification_text(kind: str, contact: dict, n: int) -> tuple[str, str]:
     """The title and body a seeded notification shows, worded like the ones the sandbox makes live.
 
     Picked by position, not drawn from the seed's random stream, so the rest of the data stays as it was.
+    (`notification_facts` gives the body the data holds: the action, note or call it is about.)
     """
     name = f"{contact['first_name']} {contact['last_name']}"
     if kind == "assigned_action":
@@ -43,6 +44,31 @@ def notification_text(kind: str, contact: dict, n: int) -> tuple[str, str]:
     if kind == "note":
         return "New note", NOTIFICATION_NOTES[n % len(NOTIFICATION_NOTES)]
     return "New call", NOTIFICATION_CALLS[n % len(NOTIFICATION_CALLS)]
+
+
+def notification_facts(t: dict[str, dict[str, dict]], kind: str, contact_id: str, me: str, names: dict[str, str]) -> tuple[str, str] | None:
+    """What a notification of `kind` to `me` about the contact says, as the data has it: (who did
+    it, the body), or None when the data holds no such fact on that contact.
+
+    "Contact assigned to you": the contact is `me`'s. "Action assigned to you": an open action of
+    `me`'s on it, by a colleague (the contact's owner, when that is not `me`). A new note or call:
+    one a colleague wrote on it (its author). Whoever did it is never `me`.
+    """
+    contact = t["contacts"][contact_id]
+    owner = names.get(contact.get("owner_id") or "", "")
+    mine = names[me]
+    if kind == "contact_assigned":
+        return ("", f"{contact['first_name']} {contact['last_name']}") if contact.get("owner_id") == me else None
+    if kind == "assigned_action":
+        action = next(
+            (a for a in t["actions"].values() if a["contact_id"] == contact_id and a["assignee_id"] == me and not a["done"]), None
+        )
+        return (owner if owner != mine else "", action["text"]) if action is not None else None
+    table = "notes" if kind == "note" else "calls"
+    item = next(
+        (x for x in t[table].values() if x["contact_id"] == contact_id and x.get("author") and x["author"] != mine), None
+    )
+    return (item["author"], item["text"]) if item is not None else None
 
 
 def title_for(first_name: str, drawn: str) -> str:
@@ -73,7 +99,7 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
     rng = random.Random(seed)
     today = today or dt.date.today()
     base = dt.datetime.combine(today, dt.time(9, 0), tzinfo=UTC)
-    t: dict[str, dict[str, dict]] = {k: {} for k in ("users", "contacts", "companies", "actions", "deals", "pipelines", "notes", "calls", "meetings", "notifications", "statuses", "lead_sources", "custom_fields", "deal_fields", "predefined_actions", "filters")}
+    t: dict[str, dict[str, dict]] = {k: {} for k in ("users", "contacts", "companies", "actions", "deals", "pipelines", "notes", "calls", "meetings", "notifications", "statuses", "lead_sources", "custom_fields", "deal_fields", "company_fields", "predefined_actions", "filters")}
 
     def ago(days: float) -> str:
         return iso(base - dt.timedelta(days=days))
@@ -200,13 +226,23 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
             add("meetings", {"contact_id": contact["id"], "text": rng.choice(["Onsite demo", "Lunch meeting", "Contract review"]), "meeting_time_int": int(when.timestamp()), "place": company["address"]["city"], "author": author, "created_at": ago(rng.uniform(1, 60)), "modified_at": ago(1)})
 
     contact_ids = list(t["contacts"])
+    names = {u["id"]: f"{u['first_name']} {u['last_name']}" for u in users}
     for n in range(min(15, len(contact_ids))):
         by = rng.choice(user_ids[1:])
         kind = rng.choice(["assigned_action", "contact_assigned", "note", "call"])
         created = ago(n * 0.7 + 0.1)
-        contact_id = rng.choice(contact_ids)
-        title, body = notification_text(kind, t["contacts"][contact_id], n)
-        add("notifications", {"type": kind, "by": next(f"{u['first_name']} {u['last_name']}" for u in users if u["id"] == by), "read": n >= 6, "user_id": me, "contact_id": contact_id, "created_at": created, "modified_at": created, "mobile_data": {"title": title, "body": body, "action_type": kind}})
+        drawn = contact_ids.index(rng.choice(contact_ids))  # drawn as before, so every later draw stays the same
+        # A notification tells a fact the data holds (no "Contact assigned to you" about someone
+        # else's contact): the first contact from the drawn one on that has such a fact.
+        found = next(
+            ((cid, facts) for cid in contact_ids[drawn:] + contact_ids[:drawn] if (facts := notification_facts(t, kind, cid, me, names))),
+            None,
+        )
+        if found is None:
+            continue
+        contact_id, (who, body) = found
+        title, _ = notification_text(kind, t["contacts"][contact_id], n)
+        add("notifications", {"type": kind, "by": who or names[by], "read": n >= 6, "user_id": me, "contact_id": contact_id, "created_at": created, "modified_at": created, "mobile_data": {"title": title, "body": body, "action_type": kind}})
 
     # Deal field definitions come last so the ids drawn above stay what they were.
     add("deal_fields", {"name": "Deal size", "type": "select_box", "position": 1, "choices": ["Small", "Medium", "Large"]})
@@ -214,6 +250,20 @@ def seed_account(seed: int = 42, contacts: int = 300, today: dt.date | None = No
     # More saved filters (conditions as `field:value`, all of which must hold), after every id above.
     add("filters", {"name": "Hot prospects", "conditions": [f"status_id:{statuses[1]['id']}", "pending_deal:true"]})
     add("filters", {"name": "Starred from trade shows", "conditions": ["starred:true", f"lead_source_id:{sources[5]['id']}"]})
+    # Company fields and their values last too; the values go by position, not by the random stream.
+    company_fields = [
+        add("company_fields", {"name": "Company size", "type": "select_box", "position": 1, "choices": ["Small", "Medium", "Large"]}),
+        add("company_fields", {"name": "Industry", "type": "single_line_text", "position": 2, "choices": []}),
+        add("company_fields", {"name": "Employees", "type": "number", "position": 3, "choices": []}),
+    ]
+    sectors = ["Retail", "Software", "Energy", "Health", "Logistics"]
+    for i, company in enumerate(companies):
+        size = company_fields[0]["choices"][i % 3]
+        company["company_fields"] = [
+            {"company_field": dict(company_fields[0]), "value": size},
+            {"company_field": dict(company_fields[1]), "value": sectors[i % len(sectors)]},
+            {"company_field": dict(company_fields[2]), "value": str((5, 40, 250)[i % 3] + i)},
+        ]
 
     account = {
         "settings": {"reminder": {"type": "every_day", "hour": 8}, "time_zone": "UTC", "not_working_days": "weekend", "date_format": "%d/%m/%Y", "time_with_ampm": False, "listing_size": 25, "currency": "EUR", "currency_symbol": "€", "separator": ".", "delimiter": ",", "popular_countries": ["IE", "GB", "US"], "default_contact_type": "individual", "show_tidy_stream": False},

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from crmtui.sandbox.gate import RequestGate
-from crmtui.sandbox.onepagecrm import routes_actions, routes_contacts, routes_misc
+from crmtui.sandbox.onepagecrm import routes_actions, routes_companies, routes_contacts, routes_misc
 from crmtui.sandbox.onepagecrm.api import Request, Router
 from crmtui.sandbox.onepagecrm.persist import KINDS, SCHEMA_VERSION, Store
 from crmtui.sandbox.onepagecrm.seed import seed_account
@@ -87,7 +87,7 @@ def open_state(options: SandboxOptions) -> SandboxState:
 
 def build_router() -> Router:
     router = Router()
-    for module in (routes_contacts, routes_actions, routes_misc):
+    for module in (routes_contacts, routes_actions, routes_misc, routes_companies):
         router._routes.extend(module.router._routes)
     return router
 
