@@ -53,6 +53,7 @@ from crmtui.service.contact_history import (
     DeleteNote,
     LogCall,
 )
+from crmtui.service.company_commands import EditCompany
 from crmtui.service.deal_commands import UpdateDeal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
@@ -64,6 +65,7 @@ StoredCommand = Annotated[
         AddNote, DeleteNote, LogCall, DeleteCall, AddMeeting, DeleteMeeting, AddDeal, DeleteDeal,
         UpdateNote, UpdateCall, UpdateMeeting,
         UpdateDeal,
+        EditCompany,
         MarkRead, MarkAllRead,
     ],
     Field(discriminator="kind"),

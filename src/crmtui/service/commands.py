@@ -180,6 +180,11 @@ class Command(BaseModel):
         """What to remember of a sent command (the id of what it created)."""
         return {}
 
+    def also_shows_on(self) -> frozenset[str]:
+        """Other contacts this change shows on at once, beside its own (a company's new name on every
+        contact of the company): each view overlays it on their rows too (`Overlay`'s `also`)."""
+        return frozenset()
+
     def stamp(self, now: dt.datetime) -> None:
         """Take what a new command must carry from the moment it is made (a local id, the time)."""
 

@@ -237,7 +237,7 @@ class ContactSession(HistoryEdits):
     # -- following the outbox ----------------------------------------------------------------------
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
-        if command.contact_id != self.contact_id:
+        if command.contact_id != self.contact_id and self.contact_id not in self._also(command):
             return
         if command.section == STREAM:
             super()._on_outbox(event)

@@ -11,7 +11,9 @@ id, a history section) and any record type:
   folded into the copy (`confirm`): no re-read is needed to show it;
 - when the server refuses one, it simply drops out of what is shown (the record goes back);
 - reads are stamped (`mark`): a record read before the last outbox event about it is stale (the
-  read may predate the change), so `take` keeps what is shown instead.
+  read may predate the change), so `take` keeps what is shown instead;
+- a command may change other records of the view besides its own (`also`: a company's new name
+  shows on each of its contacts): it is laid over those too, and settles with them.
 
 The engine knows nothing of the view's order or its listeners; the views do.
 """
@@ -39,7 +41,8 @@ class Overlay(Generic[K, T]):
     `key(command)` says which record of this view a command changes (None: not this view's);
     `predict(record, command)` returns the record as the command will leave it (a new object);
     `confirm(record, command)` the same once the server has confirmed it (default: `predict`),
-    using what the server answered (real ids, server-made fields).
+    using what the server answered (real ids, server-made fields); `also(command)` the other
+    records of this view the command changes (default: none).
     """
 
     def __init__(
@@ -49,9 +52,11 @@ class Overlay(Generic[K, T]):
         key: Callable[[Command], K | None],
         predict: Callable[[T, Command], T],
         confirm: Callable[[T, Command], T] | None = None,
+        also: Callable[[Command], Iterable[K]] | None = None,
     ) -> None:
         self.outbox = outbox
         self._key = key
+        self._also = also
         self._predict = predict
         self._confirm = confirm or predict
         self.server: dict[K, T] = {}
@@ -63,17 +68,28 @@ class Overlay(Generic[K, T]):
     def key_of(self, command: Command) -> K | None:
         return self._key(command)
 
+    def also_of(self, command: Command) -> set[K]:
+        """The other records of this view the command changes (none unless its own key is this view's)."""
+        if self._also is None or self._key(command) is None:
+            return set()
+        return set(self._also(command))
+
+    def _keys(self, command: Command) -> set[K]:
+        key = self._key(command)
+        if key is None:
+            return set()
+        return {key, *self._also(command)} if self._also is not None else {key}
+
     def pending(self, key: K) -> list[Command]:
         """The unsettled commands on `key`, oldest first."""
-        return [c for c in self.outbox.unsettled() if self._key(c) == key]
+        return [c for c in self.outbox.unsettled() if key in self._keys(c)]
 
     def busy(self) -> set[K]:
         """Keys with a change on its way."""
-        keys = (self._key(c) for c in self.outbox.unsettled())
-        return {k for k in keys if k is not None}
+        return {k for c in self.outbox.unsettled() for k in self._keys(c)}
 
     def is_busy(self, key: K) -> bool:
-        return any(self._key(c) == key for c in self.outbox.unsettled())
+        return any(key in self._keys(c) for c in self.outbox.unsettled())
 
     # -- stale reads -----------------------------------------------------------------------------
     def mark(self) -> int:
@@ -176,7 +192,8 @@ class Overlay(Generic[K, T]):
         if key is None:
             return None
         self._events += 1
-        self._touched[key] = self._events
-        if event.kind == SENT and key in self.server:
-            self.server[key] = self._confirm(self.server[key], self.outbox.with_server_ids(event.command))
+        for each in self._keys(event.command):
+            self._touched[each] = self._events
+            if event.kind == SENT and each in self.server:
+                self.server[each] = self._confirm(self.server[each], self.outbox.with_server_ids(event.command))
         return key

@@ -121,7 +121,7 @@ class Session:
         """Emitted after every change of `entries`, with the contacts that changed."""
         self._pending_deals: dict[str, list[Deal]] = {}
         self.overlay: Overlay[str, StreamEntry | None] = Overlay(
-            self.outbox, key=self._key, predict=self._predict_one, confirm=self._confirm_one
+            self.outbox, key=self._key, predict=self._predict_one, confirm=self._confirm_one, also=self._also
         )
         """The server's copy of the contacts with changes on their way (None: not in the stream)."""
         self._order: list[tuple[Any, ...]] = []
@@ -346,6 +346,10 @@ class Session:
         """The contact a command changes, by the server's id once the server has made it."""
         return self.outbox.server_id(command.contact_id) if command.section == STREAM else None
 
+    def _also(self, command: Command) -> frozenset[str]:
+        """Other contacts a command shows on (each of a company's contacts, for a new company name)."""
+        return command.also_shows_on() if command.section == STREAM else frozenset()
+
     def _own(self, command: Command) -> Command:
         """The command as this view predicts it (whose stream decides where an action shows)."""
         if "stream_user_id" in type(command).model_fields and getattr(command, "stream_user_id", None) != self.stream_user_id:
@@ -393,6 +397,10 @@ class Session:
         cid = self.overlay.hear(event)
         if cid is None:
             return
+        if event.kind in SHOWN_CHANGES:
+            for other in self.overlay.also_of(command) - {cid}:
+                if self._holds(other):
+                    self._show(other)
         if command.creates and event.kind in SHOWN_CHANGES and self.shows_new:
             self._show(cid)  # a new contact: shown from the moment it is made
             return
