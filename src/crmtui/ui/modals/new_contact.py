@@ -5,7 +5,7 @@ one is completed as you type, → accepts it; any other name makes a new company
 and phones (`mobile: +353 87 …`, several separated by commas), an address, tags (completed from the
 tags in use), status, lead source, owner, background, the account's custom fields with their types,
 and the first next action, so nothing new lands without one. Enter in a one-line field or ctrl+s
-saves; Esc asks before it throws typed text away.
+saves; Esc asks before it throws typed text away (as every FormModal does).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.modals.form import FormModal
 from crmtui.ui.modals.next_action import ActionDraft
-from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.widgets.inputs import TextInput
 
 PHONE_TYPES = ("work", "mobile", "home", "direct", "fax", "skype", "company", "other")
@@ -83,6 +82,39 @@ def typed_values(text: str, types: Sequence[str], default: str) -> list[tuple[st
 
 def _field_id(index: int) -> str:
     return f"new-custom-{index}"
+
+
+def custom_input(widget_id: str, field: CustomFieldDef, account: Account, today: dt.date) -> Input:
+    """A one-line field for a custom field of the account, its placeholder saying what it takes (a
+    number, a date, one or some of its choices, completed as typed)."""
+    kind = field.type.lower()
+    example = format_date(today, account.date_format)
+    hint = {"number": "a number", "date": f"a date, e.g. {example}", "anniversary": f"a date, e.g. {example}"}.get(kind, "")
+    if field.choices:
+        shown = ", ".join(field.choices[:4]) + ("…" if len(field.choices) > 4 else "")
+        hint = ("some of: " if kind == "multiple_choice" else "one of: ") + shown
+        return TextInput(id=widget_id, placeholder=inert_line(hint), suggester=LastItemSuggester(field.choices), compact=True)
+    return TextInput(id=widget_id, placeholder=hint, compact=True)
+
+
+def custom_text(text: str, field: CustomFieldDef, account: Account, today: dt.date, widget_id: str) -> str:
+    """What was typed for a custom field, as it is saved (a date as YYYY-MM-DD, choices checked);
+    raises FormError naming `widget_id` for what the field does not take."""
+    kind = field.type.lower()
+    if kind == "number" and not NUMBER.match(text.replace(",", "")):
+        raise FormError(f"{field.name} is a number", widget_id)
+    if kind in ("date", "anniversary"):
+        try:
+            text = parse_date(text, account, today).isoformat()
+        except ValueError as exc:
+            raise FormError(f"{field.name}: {exc}", widget_id) from None
+    if field.choices:
+        picked = [t.strip() for t in text.split(",") if t.strip()] if kind == "multiple_choice" else [text]
+        unknown = [p for p in picked if p not in field.choices]
+        if unknown:
+            raise FormError(f"{field.name} is one of: {', '.join(field.choices)}", widget_id)
+        text = ", ".join(picked)
+    return text
 
 
 class NewContactModal(FormModal[ContactDraft]):
@@ -149,22 +181,9 @@ class NewContactModal(FormModal[ContactDraft]):
             yield Label("Background", classes="field-label")
             yield TextArea(id="new-background", compact=True, soft_wrap=True, tab_behavior="focus")
             for index, field in enumerate(self.custom):
-                yield form_row(plain(field.name)[:14] or "Custom", self._custom_input(index, field))
+                yield form_row(plain(field.name)[:14] or "Custom", custom_input(_field_id(index), field, self.account, self.today))
             yield Static("", classes="form-error", markup=False)
             yield Static(self.HINT, classes="dialog-hint")
-
-    def _custom_input(self, index: int, field: CustomFieldDef) -> Input:
-        kind = field.type.lower()
-        hint = {
-            "number": "a number",
-            "date": "a date, e.g. " + format_date(self.today, self.account.date_format),
-            "anniversary": "a date, e.g. " + format_date(self.today, self.account.date_format),
-        }.get(kind, "")
-        if field.choices:
-            shown = ", ".join(field.choices[:4]) + ("…" if len(field.choices) > 4 else "")
-            hint = ("some of: " if kind == "multiple_choice" else "one of: ") + shown
-            return TextInput(id=_field_id(index), placeholder=inert_line(hint), suggester=LastItemSuggester(field.choices), compact=True)
-        return TextInput(id=_field_id(index), placeholder=hint, compact=True)
 
     def add_companies(self, names: Iterable[str]) -> None:
         """More companies to complete (the account's, once the server has listed them)."""
@@ -175,7 +194,6 @@ class NewContactModal(FormModal[ContactDraft]):
         self.query_one(".form-error", Static).display = False
         if self.editing is not None:
             self._fill(self.editing)
-        self._initial = self._snapshot()
         self.query_one("#new-first", Input).focus()
 
     def _fill(self, contact: Contact) -> None:
@@ -200,27 +218,6 @@ class NewContactModal(FormModal[ContactDraft]):
             found = self.query(f"#{select_id}")
             if found and value and any(v == value for _label, v in found.first(Select)._options):
                 found.first(Select).value = value
-
-    # -- leaving -------------------------------------------------------------------------------
-    def _snapshot(self) -> tuple[str, ...]:
-        return (*(i.value.strip() for i in self.query(Input)), self.query_one("#new-background", TextArea).text.strip())
-
-    def typed(self) -> bool:
-        """Whether the person typed anything the form would lose."""
-        return self._snapshot() != self._initial
-
-    def action_cancel(self) -> None:
-        if not self.typed():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmModal("Discard the new contact?", "What you typed is not saved anywhere.", confirm_label="Discard"), answered
-        )
 
     # -- result --------------------------------------------------------------------------------
     def value(self, field: str) -> str:
@@ -294,23 +291,9 @@ class NewContactModal(FormModal[ContactDraft]):
         values = []
         for index, field in enumerate(self.custom):
             text = self.value(_field_id(index))
-            if not text:
-                continue
-            kind = field.type.lower()
-            if kind == "number" and not NUMBER.match(text.replace(",", "")):
-                raise FormError(f"{field.name} is a number", _field_id(index))
-            if kind in ("date", "anniversary"):
-                try:
-                    text = parse_date(text, self.account, self.today).isoformat()
-                except ValueError as exc:
-                    raise FormError(f"{field.name}: {exc}", _field_id(index)) from None
-            if field.choices:
-                picked = [t.strip() for t in text.split(",") if t.strip()] if kind == "multiple_choice" else [text]
-                unknown = [p for p in picked if p not in field.choices]
-                if unknown:
-                    raise FormError(f"{field.name} is one of: {', '.join(field.choices)}", _field_id(index))
-                text = ", ".join(picked)
-            values.append(CustomValue(field_id=field.id, name=field.name, value=text))
+            if text:
+                text = custom_text(text, field, self.account, self.today, _field_id(index))
+                values.append(CustomValue(field_id=field.id, name=field.name, value=text))
         return values
 
     def show_error(self, message: str, field: str | None = None) -> None:

@@ -24,6 +24,7 @@ from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import StreamEntry
 from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOTES, SECTIONS, ContactSession
 from crmtui.ui.follow import follow
+from crmtui.ui.screens.company_edits import CompanyEditsMixin
 from crmtui.ui.screens.contact_item_edits import ContactItemEditsMixin
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.contact_details import ContactDetails, render_summary
@@ -53,7 +54,7 @@ TABS: list[tuple[str, str]] = [
 NAMES = {DEALS: "deals", NOTES: "notes", CALLS: "calls", MEETINGS: "meetings", ACTIONS: "actions"}
 
 
-class ContactDetailScreen(ContactItemEditsMixin):
+class ContactDetailScreen(CompanyEditsMixin, ContactItemEditsMixin):
     """One contact: header, details and its history; triage keys and edits act on it."""
 
     FOOTER_ORDER = (
@@ -79,6 +80,7 @@ class ContactDetailScreen(ContactItemEditsMixin):
         Binding("m", "meeting", "Meeting", show=False),
         Binding("D", "deal", "Deal", show=False),
         Binding("E", "edit_contact", "Edit contact", show=False, tooltip="Edit the contact: name, company, phones, emails, address, tags…"),
+        Binding("K", "edit_company", "Edit company", show=False, tooltip="Edit the contact's company: name, phone, website, address, description…"),
         Binding("delete", "delete_contact", "Delete contact", show=False, tooltip="Delete the contact (asks first; u undoes)"),
         Binding("S", "status", "Status", show=False),
         Binding("plus", "tag", "Add a tag", show=False),
