@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ from crmtui.ui.widgets.stream_list import StreamList
 Clock = Callable[[], dt.datetime]
 FIRST_ROWS = 200
 """Rows of the cached stream read before the first paint (more than a tall terminal shows)."""
+RECONNECT_SECONDS = 5.0
+"""While offline, how often the app tries the server (a stream refresh) to notice it is back."""
 
 
 
@@ -119,11 +122,13 @@ class CrmApp(App[int]):
     """Changes the server refused or that clash with a change made there (screen 5)."""
     offline_since: reactive[dt.datetime | None] = reactive(None)
     """When the server stopped answering (None: it answers)."""
-    unread_count: reactive[int] = reactive(0)
-    """Unread notifications, polled with every refresh (and set by the notifications screen)."""
+    unread_count: reactive[int | None] = reactive(None)
+    """Unread notifications, polled with every refresh (and set by the notifications screen); None
+    until the server has told (the header shows "?", never a 0 nobody counted)."""
     unread_seconds: float = 30
     """How often the unread count is polled on its own, so it stays current when refresh is off or slow."""
     _unread_sets = 0
+    _reconnect_tried = 0.0
 
     def __init__(
         self,
@@ -248,11 +253,17 @@ class CrmApp(App[int]):
             if not self._loading:
                 self.load_stream()  # the data shown is as old as the outage: catch up now, not at the next tick
 
+    def went_offline(self) -> None:
+        """The server could not be reached (a screen's load, a refresh): offline from now, tried
+        every RECONNECT_SECONDS until it answers (then screens that failed load again)."""
+        self._went_offline()
+
     def _went_offline(self) -> None:
         if self.offline_mode:
             return  # the header says "offline mode"; nothing to warn about
         if self.offline_since is None:
             self.offline_since = self.clock()
+            self._reconnect_tried = time.monotonic()  # the first try to reconnect a while from now
             self.notify(
                 "No connection: you are working on the last known data; your changes are kept and sent when it is back.",
                 title="Offline", severity="warning", timeout=6,
@@ -344,7 +355,8 @@ class CrmApp(App[int]):
             await session.outbox.open()  # what is still unsent shows over what the server says
             if initial and not self.connected:
                 await self._paint_from_cache()
-            self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
+            if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
+                self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
             if session.account is None or not self.connected:
                 account = await session.connect()
                 self.account_label = account.label
@@ -470,6 +482,7 @@ class CrmApp(App[int]):
             self.poll_unread()
 
     def _tick(self) -> None:
+        self._try_reconnect()
         if self.last_synced is None or self._loading:
             return
         if self.offline_mode:
@@ -486,6 +499,16 @@ class CrmApp(App[int]):
         else:
             ago = f"{seconds // 3600}h"
         self.sync_status = f"updated {ago} ago"
+
+    def _try_reconnect(self) -> None:
+        """Offline: refresh the stream every RECONNECT_SECONDS, so the connection's return is noticed
+        (and the screens that failed meanwhile load again) without waiting for the next refresh."""
+        if self.offline_since is None or self.offline_mode or not self.connected or self._loading:
+            return
+        now = time.monotonic()
+        if now - self._reconnect_tried >= RECONNECT_SECONDS:
+            self._reconnect_tried = now
+            self.load_stream()
 
     # -- help ----------------------------------------------------------------------------------
     def help_sections(self, screen: Screen[Any] | None = None) -> HelpSections:

@@ -26,6 +26,7 @@ from crmtui.service.contact import ACTIONS, CALLS, CONTACT, DEALS, MEETINGS, NOT
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.company_edits import CompanyEditsMixin
 from crmtui.ui.screens.contact_item_edits import ContactItemEditsMixin
+from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.contact_details import ContactDetails, render_summary
 from crmtui.ui.widgets.contact_sections import (
@@ -150,6 +151,7 @@ class ContactDetailScreen(CompanyEditsMixin, ContactItemEditsMixin):
             self._section_changed(section)
         self.call_after_refresh(self._focus_section)
         self.load()
+        reload_when_online(self, lambda: bool(self.contact.errors), lambda: self.load(tuple(self.contact.errors)))
 
     def on_unmount(self) -> None:
         self._drawn = False
@@ -172,6 +174,7 @@ class ContactDetailScreen(CompanyEditsMixin, ContactItemEditsMixin):
     async def load(self, sections: tuple[str, ...] | None = None) -> None:
         """Fetch the contact and its sections concurrently; each shows as it arrives."""
         await self.contact.load(sections)
+        load_failed(self, self.contact.errors.values())
 
     def action_reload(self) -> None:
         self.load()

@@ -18,6 +18,7 @@ from crmtui.domain.models import Notification
 from crmtui.service.errors import CommandRefused
 from crmtui.service.notifications import Inbox
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.notification_list import NotificationList, describe, heading
@@ -42,6 +43,8 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.inbox: Inbox | None = None
+        self.load_failed = False
+        """The last load did not answer (the count of unread is not known)."""
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -60,6 +63,7 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
         self.inbox = Inbox(self.app.session)
         self._unsubscribe = follow(self, self.inbox.changes, lambda _changed: self._show())
         self.watch(self.app, "unread_count", self._unread_polled, init=False)
+        reload_when_online(self, lambda: self.load_failed, self.load)
         self.notification_list.focus()
         self.query_one("#notification-detail", Static).display = False
         self._update_title()
@@ -76,7 +80,7 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
     def on_resize(self) -> None:
         self.query_one("#notifications-heading", Static).update(heading(self.notification_list.size.width))
 
-    def _unread_polled(self, count: int) -> None:
+    def _unread_polled(self, count: int | None) -> None:
         inbox = self.inbox
         if inbox is not None and inbox.loaded and count != inbox.unread and self.is_current and not self._marking():
             self.load()  # something arrived (or was read elsewhere): show it
@@ -95,10 +99,14 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
         try:
             await inbox.load()
         except BackendError as exc:
+            self.load_failed = True
+            load_failed(self, [exc])
+            self._update_title()
             lst.empty_text = f"Not loaded (r retries): {exc.user_message}"
             lst.refresh()
             self.notify(exc.user_message, title="Notifications not loaded", severity="error", timeout=6)
             return
+        self.load_failed = False
         lst.empty_text = "No notifications"
         self.load_names()
 
@@ -142,6 +150,10 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
         title = "Notifications"
         if inbox is not None and inbox.loaded:
             title += f" · {inbox.unread:,} unread of {len(inbox.items):,}" if inbox.items else " · none"
+        elif self.load_failed:
+            title += " · ? unread (not loaded: r retries)"  # unknown, not "none"
+        else:
+            title += " · loading…"
         self.query_one("#header", AppHeader).title = title
 
     def _set_unread(self) -> None:

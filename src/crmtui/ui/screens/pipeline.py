@@ -24,6 +24,7 @@ from crmtui.service.pipeline_board import CLOSED_DAYS, Board
 from crmtui.ui.modals.deal_choice import DealChoiceModal
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.screens.pipeline_changes import DealChangesMixin
+from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.pipeline_board import PipelineBoard
@@ -80,6 +81,8 @@ class PipelineScreen(FollowsServices, DealChangesMixin):
         self.pipeline_id: str | None = None
         self.owner_id: str | None = None
         self.show_all_closed = False
+        self.load_error: BackendError | None = None
+        """Why the last load failed (None: it did not): loaded again once the connection is back."""
         self.loading_text = ""
         """What the bar says while deals load ("" when they are not). Not `loading`: that is Textual's
         own reactive, which would cover the whole screen (header, footer, keys) with a spinner."""
@@ -99,6 +102,7 @@ class PipelineScreen(FollowsServices, DealChangesMixin):
         self._unsubscribe = follow(self, self.service.changes, lambda _deals: self._show())
         self.query_one("#header", AppHeader).title = "Pipeline"
         self.board.focus()
+        reload_when_online(self, lambda: self.load_error is not None, self.load)
         if self.session.account is not None:
             self.load()
         else:  # opened before the app finished connecting
@@ -148,11 +152,14 @@ class PipelineScreen(FollowsServices, DealChangesMixin):
             self._show()  # a pipeline seen before shows at once while it reloads
             await service.load_deals(chosen.id, on_progress=self._progress)
         except BackendError as exc:
+            self.load_error = exc
+            load_failed(self, [exc])
             self.loading_text = ""
             self.board.empty_text = f"Could not load deals: {exc.user_message} (r retries)"
             self._show_bar()
             self.notify(exc.user_message, title="Loading deals failed", severity="error", timeout=8)
             return
+        self.load_error = None
         self.loading_text = ""
         self.loaded_at = time.monotonic()
         self._show()

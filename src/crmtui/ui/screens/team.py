@@ -22,6 +22,7 @@ from crmtui.domain.models import StreamEntry
 from crmtui.service.team import TeamStream
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.team_keys import TeamKeysMixin
+from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
@@ -66,6 +67,8 @@ class TeamStreamScreen(TeamKeysMixin):
         self.team: TeamStream | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._stale = False
+        self.load_error: BackendError | None = None
+        """Why the stream shown failed to load (None: it did not): loaded again once the connection is back."""
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -105,6 +108,7 @@ class TeamStreamScreen(TeamKeysMixin):
             self.stream_list.focus()  # the picker would take the rows' width; Tab shows it
         self.load_counts()
         self.load_view(stream.viewing)
+        reload_when_online(self, lambda: self.load_error is not None, lambda: self.load_view(self.stream.viewing))
 
     def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -187,9 +191,14 @@ class TeamStreamScreen(TeamKeysMixin):
         try:
             await stream.load_stream(on_progress=self._progress)
         except BackendError as exc:
+            self.load_error = exc
+            load_failed(self, [exc])
             lst.empty_text = f"Not loaded (r retries): {exc.user_message}"
             self.notify(exc.user_message, title="Team stream not loaded", severity="error", timeout=6)
             return
+        self.load_error = None
+        if self.stream.counts is None:
+            self.load_counts()  # they failed with the stream: the picker's counters follow it back
         self._update_title()
 
     @work(exclusive=True, group="team-counts", exit_on_error=False)

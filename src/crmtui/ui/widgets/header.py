@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from crmtui.ui.app import CrmApp
 
 
+UNKNOWN_UNREAD = "?"
+"""The unread count before it is known (the first poll has not answered): not a 0 that is not one."""
+
+
 class AppHeader(Widget):
     """One line; reads its state from the app's reactives so every screen's header agrees."""
 
@@ -81,7 +85,8 @@ class AppHeader(Widget):
             else:
                 right.append(sync, style="italic")
         right.append("  ")
-        right.append(f"✉ {unread}", style="bold" if unread else "dim")
+        # Not known yet (not loaded, or the server did not answer): "?", never a 0 that is not one.
+        right.append(f"✉ {UNKNOWN_UNREAD if unread is None else unread}", style="bold" if unread else "dim")
         right.append(" ")
         width = self.size.width
         room = max(width - right.cell_len - 1, badge.cell_len)
