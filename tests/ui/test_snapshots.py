@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from crmtui.backends.errors import Offline
 from crmtui.domain.models import StreamEntry
@@ -231,6 +232,8 @@ def test_connection_error(snap_compare, sandbox, size) -> None:
         message = screen.error.message
         assert f":{port})" in message, message
         screen.show_error(Offline(message.replace(f":{port})", ":8765)")))
+        address = screen.query_one("#error-address", Static)  # the line naming the server: the same port
+        address.update(str(address.render()).replace(f":{port}/", ":8765/"))
         await quiet(pilot)
 
     assert shot(snap_compare, sandbox, size, run_before)
