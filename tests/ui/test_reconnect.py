@@ -117,3 +117,25 @@ async def test_the_unread_count_shows_as_unknown_until_the_server_tells_it(sandb
     finally:
         held.release()
         sandbox.gate.release()
+
+
+async def test_with_a_local_cache_the_return_is_noticed_without_waiting_out_its_grace(sandbox, tmp_path, monkeypatch) -> None:
+    """A read that failed makes the cache answer for a while without asking the server; the app's
+    tries to reconnect ask it anyway (so the screens come back within seconds, not that while)."""
+    from crmtui.service import cached
+
+    from .local_files_support import files_app
+
+    monkeypatch.setattr(cached, "OFFLINE_GRACE", 1e6)  # were the grace waited out, the test would hang
+    app = files_app(sandbox, tmp_path / "outbox.sqlite3", tmp_path / "cache.sqlite3")
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        sandbox.options.drop_rate = 1.0
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, NotificationsScreen)
+        await wait_for(pilot, lambda: screen.load_failed, what="the notifications to fail to load")
+        sandbox.options.drop_rate = 0.0
+        await wait_for(pilot, lambda: screen.inbox is not None and screen.inbox.loaded, what="the list to load by itself")
+        assert app.offline_since is None

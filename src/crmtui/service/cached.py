@@ -166,6 +166,11 @@ class CachedBackend:
         self.offline_since = None
         self.offline_error = None
 
+    def try_network(self) -> None:
+        """The next read asks the server, even within OFFLINE_GRACE of a failure (the app trying to
+        reconnect: it asks once every few seconds, not on every read)."""
+        self._offline_until = 0.0
+
     def _went_offline(self) -> None:
         self._offline_until = time.monotonic() + OFFLINE_GRACE
         if self.offline_since is None:

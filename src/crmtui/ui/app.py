@@ -508,6 +508,8 @@ class CrmApp(App[int]):
         now = time.monotonic()
         if now - self._reconnect_tried >= RECONNECT_SECONDS:
             self._reconnect_tried = now
+            if self.session.local is not None:
+                self.session.local.try_network()  # not the cache's grace after a failure: ask the server
             self.load_stream()
 
     # -- help ----------------------------------------------------------------------------------
