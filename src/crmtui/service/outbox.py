@@ -21,6 +21,12 @@ the server's reason. Wrong credentials pause the sender until the next start or 
 
 Views (the stream, the contact, the board, the inbox) listen to the events and overlay the
 unsettled changes on what the server last said; see `Session`.
+
+Several crmtui on one profile (two SSH sessions) share the file. One of them holds the claim (a lock
+beside the file) and sends every change in it; each follows what the others write (`_follow_others`:
+a `PRAGMA data_version` every POLL_SECONDS, the file read only when it changed) and hears their
+changes as its own events: made there (QUEUED), sent there (SENT, with the server's answer the
+sender stored), refused or discarded there. When the sender quits, the next to try takes the claim.
 """
 
 from __future__ import annotations
