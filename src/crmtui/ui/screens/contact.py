@@ -62,10 +62,6 @@ class ContactDetailScreen(CompanyEditsMixin, ContactItemEditsMixin):
         "back", "done", "add", "screen.edit_item", "screen.delete_item", "edit", "undo", "note", "call", "copy", "edit_contact", "edit_company", "meeting", "deal", "status", "tag",
         "untag", "owner", "sales_cycle", "reassign", "star", "next_section", "find", "new_contact", "swap", "promote", "reload",
     )
-    FOOTER_ORDER = (
-        "back", "done", "add", "screen.edit_item", "screen.delete_item", "edit", "undo", "note", "call", "copy", "edit_contact", "edit_company", "meeting", "deal", "status", "tag",
-        "untag", "owner", "sales_cycle", "reassign", "star", "next_section", "find", "new_contact", "swap", "promote", "reload",
-    )
     BINDINGS = [
         Binding("escape,backspace", "back", "Back"),
         Binding("d", "done", "Done"),
