@@ -16,6 +16,7 @@ from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.http import RetryPolicy
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.stream_filter import StreamFilter
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.store import Cache, identity
 
@@ -38,6 +39,8 @@ READS: dict[str, dict[str, Read]] = {
         "stream_entry": lambda api, ids: api.stream_entry(ids["contact"]),
         "contact_actions": lambda api, ids: api.contact_actions(ids["contact"]),
         "get_action": lambda api, ids: api.get_action(ids["action"]),
+        "saved_filters": lambda api, ids: api.saved_filters(),
+        "filtered_stream": lambda api, ids: api.filtered_stream(StreamFilter.starred()),
     },
     "team_stream": {
         "team_counts": lambda api, ids: api.team_counts(),
@@ -49,6 +52,7 @@ READS: dict[str, dict[str, Read]] = {
         "contact_entry": lambda api, ids: api.contact_entry(ids["contact"]),
         "companies": lambda api, ids: api.companies(),
         "find_contacts": lambda api, ids: api.find_contacts(search="a"),
+        "get_company": lambda api, ids: api.get_company(ids["company"]),
     },
     "deals": {
         "pipelines": lambda api, ids: api.pipelines(),
@@ -78,11 +82,12 @@ def test_every_read_of_every_family_is_exercised_here() -> None:
 
 async def some_ids(backend: OnePageCRMBackend) -> dict[str, str]:
     stream = await backend.action_stream_all()
-    entry = next(e for e in stream if e.next_action is not None)
+    entry = next(e for e in stream if e.next_action is not None and e.contact.company_id)
     deal = (await backend.deals())[0]
     return {
         "contact": entry.contact.id,
         "action": entry.next_action.id,
+        "company": entry.contact.company_id,
         "deal": deal.id,
         "note": (await backend.client.notes_all())[0].id,
         "call": (await backend.client.calls_all())[0].id,
