@@ -87,7 +87,8 @@ async def test_bootstrap_parses_the_account(client: OnePageCRMClient, sandbox: S
     ]
     assert [f.name for f in boot.custom_fields] == ["Industry", "Budget", "Renewal date", "Account notes"]
     assert boot.custom_fields[0].type == "select_box" and "Software" in boot.custom_fields[0].choices
-    assert [(f.name, f.conditions) for f in boot.filters] == [("My VIPs", ["tag:VIP"])]
+    assert [f.name for f in boot.filters] == ["My VIPs", "Hot prospects", "Starred from trade shows"]
+    assert boot.filters[0].conditions == ["tag:VIP"]
     assert boot.team_stream is not None and boot.team_stream.all == rules.team_counts(sandbox.state)["all"]
 
     # The API hands out the account's auth_key in /bootstrap: the client must not keep it.
@@ -126,7 +127,8 @@ async def test_account_listings(client: OnePageCRMClient, sandbox: SandboxHandle
         ("Account notes", "single_line_text", 4),
     ]
     filters = await client.filters()
-    assert [(f.name, f.conditions) for f in filters] == [("My VIPs", ["tag:VIP"])]
+    assert [f.name for f in filters] == ["My VIPs", "Hot prospects", "Starred from trade shows"]
+    assert filters[0].conditions == ["tag:VIP"] and "pending_deal:true" in filters[1].conditions
 
     seeded = next(iter(sandbox.state.tables["contacts"].values()))
     company = await client.get_company(seeded["company_id"])
