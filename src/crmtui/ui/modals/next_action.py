@@ -1,7 +1,9 @@
 """The next-action form: text, when (quick dates, status, date, time) and predefined actions.
 
 Fast path: type the text and press Enter; the action is saved due today. Quick dates are one key
-each (1, 2, 3…) once the focus has left the text (Tab): digits typed in the text are text. The hint
+each (1, 2, 3…) once the focus has left the text (Tab): digits typed in the text are text. (Not
+alt+digit from the text: terminals send it as Esc then the digit, which Textual reads as the
+character macOS's Option+digit types, e.g. Esc 3 is "£"; tried in tmux.) The hint
 under the form lists the keys that work where the focus is. Esc returns None (what that means is the
 caller's: `escape` says it).
 """
