@@ -110,14 +110,4 @@ class CompanyModal(FormModal[Company]):
         })
 
     def show_error(self, message: str, field: str | None = None) -> None:
-        error = self.query_one(".form-error", Static)
-        error.update(message)
-        error.display = bool(message)
-        if message:  # the line under the fields may be scrolled out of an 80x24 view: say it where it shows
-            self.notify(message, title="Check the form", severity="warning", timeout=5)
-        if field:
-            widget = self.query_one(f"#{field}")
-            widget.focus()
-            widget.scroll_visible(animate=False)
-        else:
-            error.scroll_visible(animate=False)
+        self.show_error_in_long_form(message, field)

@@ -10,7 +10,7 @@ from textual import on
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, OptionList, RadioSet, Select, Switch, TextArea
+from textual.widgets import Checkbox, Input, OptionList, RadioSet, Select, Static, Switch, TextArea
 
 from crmtui.ui.modals.pickers import ConfirmModal
 
@@ -82,6 +82,22 @@ class FormModal(ModalScreen[T | None], Generic[T]):
 
         walk(self)
         return tuple(found)
+
+    def show_error_in_long_form(self, message: str, field: str | None = None) -> None:
+        """`show_error` for a form taller than an 80x24 view: the `.form-error` line under the fields
+        may be scrolled out of sight, so the problem also shows as a notification, and the view
+        scrolls to the field to fix (or to the line)."""
+        error = self.query_one(".form-error", Static)
+        error.update(message)
+        error.display = bool(message)
+        if message:
+            self.notify(message, title="Check the form", severity="warning", timeout=5)
+        if field:
+            widget = self.query_one(f"#{field}")
+            widget.focus()
+            widget.scroll_visible(animate=False)
+        else:
+            error.scroll_visible(animate=False)
 
     def typed(self) -> bool:
         """Whether any field differs from how the form opened (what Esc would lose)."""
