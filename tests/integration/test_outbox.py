@@ -341,6 +341,44 @@ async def test_two_apps_on_one_profile_send_each_change_once(sandbox, spec_recor
     await second.close()
 
 
+async def test_a_change_taken_back_in_another_window_while_the_sender_checks_it_is_dropped_not_retried(
+    sandbox, spec_recorder, tmp_path
+) -> None:
+    """The window that does not send takes a change back (u) while the sender is between picking it
+    and marking it sending (its checks, a round trip): the sender drops it, once, and goes on with
+    the next change; it must not try it again and again, holding up every later change."""
+    path = tmp_path / "outbox.sqlite3"
+    sender = await open_session(sandbox, spec_recorder, path)
+    sender.outbox.start()
+    await until(lambda: sender.outbox.store._lock_file is not None, "the sender to claim the profile")
+    other = await open_session(sandbox, spec_recorder, path)
+    other.outbox.start()
+    await until(lambda: not other.outbox.claimed, "the other window to find the profile claimed")
+    checking, checks = asyncio.Event(), Counter[str]()
+    server_time = sender.outbox.backend.server_time
+
+    async def held_server_time() -> dt.datetime:  # the sender's last check before marking it sending
+        checks["server_time"] += 1
+        await checking.wait()
+        return await server_time()
+
+    sender.outbox.backend.server_time = held_server_time  # type: ignore[method-assign]
+    cid = sender.entries[0].contact.id
+    taken_back = AddNote(contact_id=cid, text="taken back in the other window")
+    await other.run(taken_back)
+    await until(lambda: checks["server_time"] == 1, "the sender to be checking the other window's change")
+    assert await other.outbox.cancel(taken_back)
+    checking.set()
+    await until(lambda: sender.outbox.pending == 0, "the sender to drop the change taken back")
+    await sender.run(AddNote(contact_id=cid, text="made after it"))
+    assert await sender.settled(HANG_GUARD)
+    texts = Counter(n["text"] for n in sandbox.state.tables["notes"].values())
+    assert (texts["taken back in the other window"], texts["made after it"]) == (0, 1)
+    assert checks["server_time"] == 2  # one look at the change taken back, one at the next: no spinning
+    await sender.close()
+    await other.close()
+
+
 async def test_quitting_says_whether_another_window_sends_what_is_left(sandbox, spec_recorder, tmp_path) -> None:
     path = tmp_path / "outbox.sqlite3"
     session = await open_session(sandbox, spec_recorder, path)

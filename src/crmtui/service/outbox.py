@@ -592,8 +592,11 @@ class Outbox(SetAsideReview):
         events: list[tuple[str, Change, Command, BackendError | None]] = []
         unsettled: list[tuple[Change, Command]] = []
         review: list[tuple[Change, Command | None]] = []
+        resync = False
         for change, command in [*self._unsettled, *self._review]:
             row = found.get(change.id)
+            if change is self.sending:
+                resync = True  # what the file says of it is taken once it is no longer being sent
             if change is self.sending or change.problem or (row is not None and row.problem):
                 if change.unsettled and command is not None:
                     unsettled.append((change, command))
@@ -635,6 +638,8 @@ class Outbox(SetAsideReview):
         unsettled.sort(key=lambda pair: pair[0].id)
         review.sort(key=lambda pair: pair[0].id)
         self._unsettled, self._review = unsettled, review
+        if resync:
+            self._version = None  # the next look reads the file again, whether or not it changed
         if unsettled:
             self._idle.clear()
             self._wake.set()
@@ -701,7 +706,7 @@ class Outbox(SetAsideReview):
                 return  # taken back (undo, discard) while it waited its turn
             self.sending = change
         was_sending = change.state is State.SENDING
-        reached_server = False
+        reached_server = gone = False
         try:
             sendable = self._resolved(command)
             if was_sending and not command.idempotent:
@@ -722,8 +727,9 @@ class Outbox(SetAsideReview):
             still_there = await self.store.db.run(
                 lambda _c: self.store.mark_sending(change.id, sent_after=sent_after, command=stored)
             )
-            if not still_there:
-                return  # discarded while it was being checked: it must not leave
+            if not still_there:  # taken back or discarded in another window while it was being checked:
+                gone = True  # it must not leave, and the file (not this list) says what became of it
+                return
             change.state = State.SENDING
             change.sent_after = change.sent_after or sent_after
             reached_server = True
@@ -739,6 +745,8 @@ class Outbox(SetAsideReview):
             await self._done(change, command, sendable)
         finally:
             self.sending = None
+            if gone:
+                await self._follow(force=True)  # drops it (DISCARDED) instead of trying it again at once
 
     async def _done(self, change: Change, command: Command, sendable: Command) -> None:
         if sendable is not command:
