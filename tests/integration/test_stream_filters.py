@@ -131,3 +131,7 @@ async def test_clearing_is_remembered_too(tmp_path) -> None:
     assert ViewState(tmp_path / "view.json").get("stream_filter") is None
     (tmp_path / "view.json").write_text("{not json")
     assert ViewState(tmp_path / "view.json").get("stream_filter") is None  # a damaged file is no filter, not a crash
+    (tmp_path / "view.json").write_text("[" * 40_000)  # small, but nested deeper than json can read
+    assert ViewState(tmp_path / "view.json").get("stream_filter") is None
+    (tmp_path / "view.json").write_bytes(b"\xff\xfe{")  # not text
+    assert ViewState(tmp_path / "view.json").get("stream_filter") is None

@@ -30,7 +30,7 @@ class ViewState:
             if self.path.stat().st_size > MAX_BYTES:
                 return {}
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep for json
             return {}
         return data if isinstance(data, dict) else {}
 
