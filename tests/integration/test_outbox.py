@@ -39,9 +39,11 @@ def make_backend(sandbox, spec_recorder) -> OnePageCRMBackend:
     return OnePageCRMBackend(client)
 
 
-async def open_session(sandbox, spec_recorder, path=None) -> Session:
+async def open_session(sandbox, spec_recorder, path=None, *, offline: bool = False) -> Session:
     backend = make_backend(sandbox, spec_recorder)
     outbox = Outbox(backend, OutboxStore(path), base_delay=0.01, max_delay=0.2, rng=random.Random(7))
+    if offline:
+        outbox.hold("offline mode")  # as `crmtui --offline` does, before the outbox opens
     session = Session(backend, clock=lambda: NOW, outbox=outbox)
     await session.connect()
     await session.load_stream()
@@ -388,6 +390,9 @@ async def test_quitting_says_whether_another_window_sends_what_is_left(sandbox, 
         await session.run(AddNote(contact_id=cid, text=text))
     await session.outbox.stop()
     assert session.outbox.leaving_note() == "2 changes not sent yet: they are sent the next time crmtui starts"
+    offline = await open_session(sandbox, spec_recorder, path, offline=True)  # it would never send them
+    assert session.outbox.leaving_note() == "2 changes not sent yet: they are sent the next time crmtui starts"
+    await offline.close()
     other = OutboxStore(path).open()
     other.join()  # another crmtui has the profile open
     assert session.outbox.leaving_note() == "2 changes not sent yet: the other crmtui window on this profile sends them"

@@ -238,7 +238,8 @@ class Outbox(SetAsideReview):
         """Open the file and read what the last run left (on the file's thread)."""
         store = self.store
         store.open()
-        store.join()
+        if not self.held:  # a window in offline mode sends nothing: it must not be the one another counts on
+            store.join()
         try:
             store.prune()
             changes = store.changes()
@@ -283,6 +284,7 @@ class Outbox(SetAsideReview):
         """Send nothing this run (offline mode): unlike a pause, retrying does not lift it."""
         self.held = reason
         self.pause(reason)
+        self.store.leave()  # not one of the windows that send what another leaves behind
 
     def resume(self) -> None:
         if self.held:

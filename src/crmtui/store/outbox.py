@@ -220,7 +220,8 @@ class OutboxStore:
     def join(self) -> None:
         """Say that this process has the profile open (a shared lock on a file beside the outbox).
 
-        Every crmtui on the profile holds it; `others_open` asks whether one besides this one does.
+        Every crmtui on the profile that may send holds it (not one in offline mode); `others_open`
+        asks whether one besides this one does.
         """
         if self._window_file is not None or self.path is None or fcntl is None:
             return
@@ -233,15 +234,23 @@ class OutboxStore:
 
     def others_open(self) -> bool:
         """Whether another crmtui has this profile open now (it will send what is left)."""
-        handle = self._window_file
-        if handle is None or fcntl is None:
+        if self.path is None or fcntl is None:
             return False
+        handle, joined = self._window_file, self._window_file is not None
+        if handle is None:  # a window in offline mode asks too, without joining
+            try:
+                handle = open(f"{self.path}.windows", "ab")
+            except OSError:
+                return False
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # granted only when no one else holds it
         except OSError:
             return True
         finally:
-            fcntl.flock(handle, fcntl.LOCK_SH)  # back to sharing (a refused upgrade may have dropped it)
+            if joined:
+                fcntl.flock(handle, fcntl.LOCK_SH)  # back to sharing (a refused upgrade may have dropped it)
+            else:
+                handle.close()
         return False
 
     def leave(self) -> None:
