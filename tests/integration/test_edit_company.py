@@ -4,6 +4,7 @@ field against a colleague's change, undone with u. Requests go through the spec 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -118,6 +119,47 @@ async def test_a_colleagues_change_of_another_field_is_kept(sandbox, spec_record
     assert await session.settled(HANG_GUARD)
     stored = sandbox.state.tables["companies"][company_id]
     assert (stored["phone"], stored["description"]) == ("+353 1 555 0199", "Written by a colleague")
+    await session.close()
+
+
+async def test_custom_fields_are_compared_and_sent_one_by_one(sandbox, spec_recorder) -> None:
+    """A colleague sets one company field while this person sets another: no clash, both stay; a
+    colleague's other value for the same field is a clash that names the field."""
+    session = await open_session(sandbox, spec_recorder)
+    company_id, contacts = shared_company(session)
+    page = ContactSession(session, contacts[0])
+    await page.load()
+    company, _ = await read_company(page)
+    size, industry = (next(f for f in session.account.company_fields if f.name == n) for n in ("Company size", "Industry"))
+
+    def set_on_server(field_id: str, value: str) -> None:
+        with sandbox.state.write() as state:  # a colleague, in the web app
+            stored = state.tables["companies"][company_id]
+            others = [v for v in stored["company_fields"] if v["company_field"]["id"] != field_id]
+            field = state.tables["company_fields"][field_id]
+            saved = state.save("companies", {**stored, "company_fields": [*others, {"company_field": dict(field), "value": value}]})
+            later = dt.datetime.fromisoformat(saved["modified_at"].replace("Z", "+00:00")) + dt.timedelta(minutes=1)
+            state.save("companies", {**saved, "modified_at": later.strftime("%Y-%m-%dT%H:%M:%SZ")}, touch=False)  # surely after the read
+
+    def setting(base, field, value: str):
+        return base.model_copy(update={"custom_fields": [
+            *(v for v in base.custom_fields if v.field_id != field.id), CustomValue(field_id=field.id, name=field.name, value=value),
+        ]})
+
+    mine = next(v for v in ("Small", "Medium") if v not in {c.value for c in company.custom_fields})
+    set_on_server(industry.id, "Shipping")
+    await edit_company(page, setting(company, size, mine), company)
+    assert await session.settled(HANG_GUARD)
+    assert not [c for c, _k in session.outbox.review()]
+    values = {v["company_field"]["id"]: v["value"] for v in sandbox.state.tables["companies"][company_id]["company_fields"]}
+    assert (values[size.id], values[industry.id]) == (mine, "Shipping")  # theirs kept beside mine
+
+    company, _ = await read_company(page)
+    set_on_server(size.id, "Large")
+    await edit_company(page, setting(company, size, "Small" if mine != "Small" else "Medium"), company)
+    assert await session.settled(HANG_GUARD)
+    [change] = [c for c, _k in session.outbox.review() if c.state is State.CONFLICT]
+    assert "Company size is “Large” on the server" in change.detail, change.detail
     await session.close()
 
 

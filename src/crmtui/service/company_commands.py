@@ -37,6 +37,17 @@ def _comparable(company: Company, name: str) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def custom_changes(before: Company, after: Company) -> dict[str, CustomValue | None]:
+    """The custom fields `after` changes from `before`, by field id (None: emptied)."""
+    old, new = field_texts(before.custom_fields), field_texts(after.custom_fields)
+    values = {v.field_id: v for v in after.custom_fields}
+    return {fid: values[fid] if fid in new else None for fid in old.keys() | new.keys() if old.get(fid) != new.get(fid)}
+
+
+def _field_name(field_id: str, *companies: Company) -> str:
+    return next((v.name for c in companies for v in c.custom_fields if v.field_id == field_id and v.name), field_id)
+
+
 def _readable(company: Company, name: str) -> object:
     """A field as a conflict message says it."""
     value = getattr(company, name)
@@ -107,15 +118,27 @@ class EditCompany(Command):
     async def execute(self, backend: Backend) -> None:
         api = contacts_api(backend)
         server = await api.get_company(self.company.id)
-        mine = {name: getattr(self.company, name) for name in self.changed()}
+        changed = self.changed()
+        mine = {name: getattr(self.company, name) for name in changed if name != "custom_fields"}
+        if "custom_fields" in changed:  # field by field: a colleague's value of another field stays
+            fields = custom_changes(self.previous, self.company)
+            kept = [v for v in server.custom_fields if v.field_id not in fields]
+            mine["custom_fields"] = kept + [v for v in fields.values() if v is not None]
         self.updated = await api.update_company(server.model_copy(update=mine))
 
     async def conflict(self, backend: Backend) -> str | None:
         server = await contacts_api(backend).get_company(self.company.id)
         if not changed_since(server.modified_at, self.previous.modified_at):
             return None
-        found = {}
+        found: dict[str, tuple[object, object, object]] = {}
         for name in self.changed():
+            if name == "custom_fields":  # each field on its own: another field changed meanwhile is no clash
+                was, now = field_texts(self.previous.custom_fields), field_texts(server.custom_fields)
+                for fid, value in custom_changes(self.previous, self.company).items():
+                    set_to = value.value.strip() if value is not None else None
+                    if now.get(fid) not in (was.get(fid), set_to):
+                        found[_field_name(fid, self.previous, self.company, server)] = (was.get(fid), set_to, now.get(fid))
+                continue
             read, mine, theirs = (_comparable(c, name) for c in (self.previous, self.company, server))
             if theirs not in (read, mine):
                 found[name.replace("_", " ")] = (_readable(self.previous, name), _readable(self.company, name), _readable(server, name))
