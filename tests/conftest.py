@@ -87,3 +87,24 @@ async def client(sandbox: SandboxHandle, spec_recorder):
             f"{len(problems)} request(s) did not conform to the OnePageCRM spec:\n  " + "\n  ".join(problems),
             pytrace=False,
         )
+
+
+# --- the Pipedrive sandbox ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pipedrive_sandbox():
+    """An in-memory Pipedrive sandbox seeded with seed 42, its clock frozen at 2026-03-10.
+
+    Time stands still unless the test moves it (`pipedrive_sandbox.advance(seconds)`), so the burst
+    window, the budget's day and a 403 block are tested without sleeping.
+    """
+    from crmtui.sandbox.pipedrive.server import SandboxOptions as PipedriveOptions
+    from crmtui.sandbox.pipedrive.server import start_sandbox as start_pipedrive
+
+    handle = start_pipedrive(PipedriveOptions(today=SANDBOX_TODAY, seed=42, frozen_clock=True))
+    handle.gate.timeout = HANG_GUARD
+    try:
+        yield handle
+    finally:
+        handle.stop()

@@ -60,13 +60,16 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         help="allow a plain http:// address on another machine (saved in the profile)",
     )
 
-    sandbox = sub.add_parser("sandbox", help="run the OnePageCRM sandbox server")
+    sandbox = sub.add_parser("sandbox", help="run a sandbox server (OnePageCRM; --backend pipedrive for Pipedrive)")
     # The sandbox's options are only loaded when asked for, so the client starts without it.
     args = sys.argv[1:] if argv is None else argv
     if "sandbox" in args:
         from crmtui.sandbox.onepagecrm.cli import add_sandbox_arguments
 
         add_sandbox_arguments(sandbox)
+        from crmtui.sandbox.pipedrive.cli import add_pipedrive_arguments
+
+        add_pipedrive_arguments(sandbox)
     return parser
 
 
@@ -133,6 +136,10 @@ def _run_ui(
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "sandbox" and getattr(args, "backend", "onepagecrm") == "pipedrive":
+        from crmtui.sandbox.pipedrive.cli import run_sandbox as run_pipedrive_sandbox
+
+        return run_pipedrive_sandbox(args)
     if args.command == "sandbox":
         from crmtui.sandbox.onepagecrm.cli import run_sandbox
 

@@ -55,8 +55,10 @@ def _private_file(path: Path) -> None:
 class Store:
     """A JSON document store on SQLite. Not thread-safe by itself: the state's lock guards it."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, kinds: Iterable[str] = KINDS) -> None:
         self.path = path
+        self.kinds = tuple(kinds)
+        """The tables this store holds (the OnePageCRM sandbox's by default; another sandbox passes its own)."""
         target = ":memory:" if path is None else str(path)
         if path is not None:
             _private_file(path)
@@ -65,7 +67,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for kind in KINDS:
+        for kind in self.kinds:
             self._db.execute(f"CREATE TABLE IF NOT EXISTS {kind} (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
         self._in_tx = False
 
@@ -108,7 +110,7 @@ class Store:
     def wipe(self) -> None:
         with self.transaction():
             self._db.execute("DELETE FROM meta")
-            for kind in KINDS:
+            for kind in self.kinds:
                 self._db.execute(f"DELETE FROM {kind}")
 
     # -- transactions -----------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""`crmtui sandbox --backend pipedrive ...`: run the Pipedrive sandbox in the foreground until SIGINT/SIGTERM.
+
+The shared options (--host, --port, --data, --seed, --today, --latency, --fail-rate, --drop-rate,
+--reset) are the OnePageCRM sandbox's; the ones below are Pipedrive's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
+
+BACKENDS = ("onepagecrm", "pipedrive")
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=BACKENDS, default="onepagecrm", help="which API to serve (default onepagecrm)")
+    group = parser.add_argument_group("pipedrive (with --backend pipedrive)")
+    group.add_argument("--leads", type=int, default=300, help="number of demo leads to seed")
+    group.add_argument("--burst", type=int, default=20, metavar="N", help="requests per token in a rolling 2 s window (default 20)")
+    group.add_argument("--daily-budget", type=int, metavar="TOKENS", help="daily token budget (default 30,000 x users)")
+    group.add_argument(
+        "--escalate-after", type=int, default=10, metavar="N",
+        help="429s within 10 s after which a token is blocked with Cloudflare's 403 page (default 10)",
+    )
+    group.add_argument("--block-seconds", type=float, default=900.0, help="how long a block lasts (default 900)")
+    group.add_argument("--retry-after-share", type=_share, default=0.5, help="share of 429s with Retry-After (default 0.5)")
+
+
+def options_from_args(args: argparse.Namespace) -> SandboxOptions:
+    return SandboxOptions(
+        host=args.host, port=args.port, data=args.data, seed=args.seed, leads=max(0, args.leads), today=args.today,
+        burst=max(1, args.burst), daily_budget=args.daily_budget, escalate_after=max(0, args.escalate_after),
+        block_seconds=max(0.0, args.block_seconds), retry_after_share=args.retry_after_share,
+        latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, drop_rate=args.drop_rate, reset=args.reset,
+    )
+
+
+def serve(options: SandboxOptions) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            handle = start_sandbox(options)
+        except OSError as exc:
+            print(f"crmtui sandbox: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        with handle:
+            print(f"crmtui pipedrive sandbox listening on {handle.base_url} api_token={handle.api_token}", flush=True)
+            while not stop.wait(0.5):
+                pass
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    return serve(options_from_args(args))

@@ -1,0 +1,31 @@
+"""What each operation of the sandbox costs from the daily token budget (the spec's `x-token-cost`).
+
+The spec is not shipped with crmtui, so the costs of the operations the sandbox serves are kept
+here; tests/contract/test_pipedrive_costs.py checks this table against the spec's `x-token-cost`.
+"""
+
+from __future__ import annotations
+
+TOKEN_COSTS: dict[tuple[str, str], int] = {
+    ("GET", "/users/me"): 2,
+    ("GET", "/users"): 20,
+    ("GET", "/leads"): 20,
+    ("POST", "/leads"): 10,
+    ("GET", "/leads/archived"): 40,
+    ("GET", "/leads/search"): 40,
+    ("GET", "/leads/{id}"): 2,
+    ("PATCH", "/leads/{id}"): 10,
+    ("DELETE", "/leads/{id}"): 6,
+    ("GET", "/leadLabels"): 10,
+    ("POST", "/leadLabels"): 10,
+    ("PATCH", "/leadLabels/{id}"): 10,
+    ("DELETE", "/leadLabels/{id}"): 6,
+    ("GET", "/leadSources"): 2,
+    ("GET", "/persons/{id}"): 2,
+    ("GET", "/organizations/{id}"): 2,
+    ("GET", "/filters"): 20,
+}
+"""(method, path template as in the spec) -> tokens charged per request, whatever its `limit`."""
+
+UNKNOWN_COST = 10
+"""Charged for a request that matches no route (a 404 still reaches the API)."""

@@ -1,0 +1,150 @@
+"""Deterministic demo data for the Pipedrive sandbox: the same seed, lead count and `today` give the same account.
+
+Users, persons, organizations, lead labels, saved lead filters and leads (some archived, some with the
+real API's `value: {}` instead of the documented `{amount, currency}` or null).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+from crmtui.sandbox.pipedrive.state import UTC, iso_ms, plain
+
+USERS = [
+    ("Alex Morgan", True), ("Priya Shah", False), ("Tom Byrne", False), ("Sofia Lindqvist", False), ("Marcus Reed", False),
+    ("Hana Ito", False), ("Diego Costa", False), ("Erin Walsh", False), ("Jonas Larsen", False), ("Mina Okafor", False),
+]
+FIRST = "Aoife Ben Carla Dara Emeka Fiona Gareth Hana Ivan Jia Karim Lena Maya Niall Olga Pedro Quinn Rosa Sean Tara".split()
+LAST = "Adams Byrne Chen Doyle Evans Fischer Garcia Hughes Jensen Kelly Lopez Murphy Nakamura Patel Rossi Schmidt".split()
+COMPANY_A = "Acme Blue Bright Cedar Delta Ember Fern Granite Harbor Iron Juniper Kestrel Lumen Maple Nova Oak".split()
+COMPANY_B = "Labs Logistics Foods Solar Systems Partners Dental Studio Analytics Builders Media Robotics".split()
+TOPICS = ["website redesign", "fleet renewal", "CRM rollout", "office move", "annual licences", "pilot project", "support contract", "hardware refresh", "training days", "consulting"]
+LABELS = [("Hot", "red"), ("Warm", "orange"), ("Cold", "blue"), ("Partner", "purple"), ("Follow-up", "green")]
+SOURCES = ["Manually created", "Deal", "Web forms", "Prospector", "Leadbooster", "Live chat", "Import", "Website visitors", "Workflow automation", "API"]
+ORIGINS = {"Manually created": "ManuallyCreated", "Web forms": "WebForms", "Import": "Import", "API": "API", "Prospector": "Prospector"}
+CURRENCIES = ["EUR", "EUR", "USD", "GBP"]
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _moment(rng: random.Random, today: dt.date, days_back: int) -> dt.datetime:
+    day = today - dt.timedelta(days=rng.randint(1, days_back))
+    return dt.datetime.combine(day, dt.time(rng.randint(7, 18), rng.randint(0, 59), rng.randint(0, 59), rng.randint(0, 999) * 1000), tzinfo=UTC)
+
+
+def condition(field: str, operator: str, value: object) -> dict:
+    return {"object": "lead", "field_id": field, "operator": operator, "value": value, "extra_value": None}
+
+
+def conditions(*all_of: dict, any_of: tuple[dict, ...] = ()) -> dict:
+    """Pipedrive's only working shape: an AND group and an OR group inside an AND."""
+    return {"glue": "and", "conditions": [{"glue": "and", "conditions": list(all_of)}, {"glue": "or", "conditions": list(any_of)}]}
+
+
+def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs: int = 120) -> dict[str, dict[str, dict]]:
+    rng = random.Random(seed)
+    created = dt.datetime.combine(today - dt.timedelta(days=900), dt.time(9, 0), tzinfo=UTC)
+    users: dict[str, dict] = {}
+    for n, (name, admin) in enumerate(USERS):
+        uid = 12_000_001 + n * 117
+        first = name.split()[0].lower()
+        users[str(uid)] = {
+            "id": uid, "name": name, "default_currency": "EUR", "locale": "en_IE", "lang": 1,
+            "email": f"{first}@sandbox.example", "phone": None, "activated": True,
+            "last_login": plain(_moment(rng, today, 5)), "created": plain(created + dt.timedelta(days=n)),
+            "modified": plain(created + dt.timedelta(days=n + 30)), "has_created_company": admin,
+            "access": [{"app": "sales", "admin": admin, "permission_set_id": _uuid(rng)}],
+            "active_flag": True, "timezone_name": "Europe/Dublin", "timezone_offset": "+00:00",
+            "role_id": 1, "icon_url": None, "is_you": False, "is_deleted": False,
+            "_api_token": f"{rng.getrandbits(160):040x}",
+        }
+    user_ids = [u["id"] for u in users.values()]
+    organizations: dict[str, dict] = {}
+    for oid in range(1, orgs + 1):
+        name = f"{rng.choice(COMPANY_A)} {rng.choice(COMPANY_B)}"
+        if any(o["name"] == name for o in organizations.values()):
+            name = f"{name} {oid}"
+        added = _moment(rng, today, 800)
+        organizations[str(oid)] = {
+            "id": oid, "company_id": 7_001, "name": name, "active_flag": True, "first_char": name[0].lower(),
+            "add_time": plain(added), "update_time": plain(added), "visible_to": "3", "owner_name": "", "people_count": 0,
+            "cc_email": "sandbox@pipedrivemail.com", "_owner_id": rng.choice(user_ids),
+        }
+    persons: dict[str, dict] = {}
+    for pid in range(1, people + 1):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        org = organizations[str(rng.randint(1, orgs))] if rng.random() < 0.8 else None
+        added = _moment(rng, today, 800)
+        persons[str(pid)] = {
+            "id": pid, "company_id": 7_001, "active_flag": True, "name": f"{first} {last}", "first_name": first, "last_name": last,
+            "first_char": first[0].lower(), "add_time": plain(added), "update_time": plain(added), "visible_to": "3",
+            "phone": [{"label": "work", "value": f"+353 1 {rng.randint(200, 999)} {rng.randint(1000, 9999)}", "primary": True}],
+            "email": [{"label": "work", "value": f"{first}.{last}{pid}@example.com".lower(), "primary": True}],
+            "org_name": org["name"] if org else "", "owner_name": "", "cc_email": "sandbox@pipedrivemail.com",
+            "_org_id": org["id"] if org else None,
+        }
+        if org:
+            org["people_count"] += 1
+    labels: dict[str, dict] = {}
+    for name, color in LABELS:
+        added = _moment(rng, today, 900)
+        label = {"id": _uuid(rng), "name": name, "color": color, "add_time": iso_ms(added), "update_time": iso_ms(added)}
+        labels[label["id"]] = label
+    label_ids = list(labels)
+    names = {u["id"]: u["name"] for u in users.values()}
+    for doc in (*organizations.values(), *persons.values()):
+        owner = doc.get("_owner_id") or rng.choice(user_ids)
+        doc["_owner_id"] = owner
+        doc["owner_name"] = names[owner]
+    lead_docs: dict[str, dict] = {}
+    for _ in range(leads):
+        person = persons[str(rng.randint(1, people))] if rng.random() < 0.75 else None
+        org_id = person["_org_id"] if person else rng.randint(1, orgs)
+        who = person["name"] if person else organizations[str(org_id)]["name"]
+        source = rng.choice(SOURCES)
+        added = _moment(rng, today, 400)
+        updated = min(added + dt.timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600)), dt.datetime.combine(today, dt.time(6), tzinfo=UTC))
+        updated = max(updated, added)
+        roll = rng.random()
+        if roll < 0.15:
+            value: dict | None = {}  # the real API's shape for "no value" (BACKENDS.md 2.1); the spec says null
+        elif roll < 0.25:
+            value = None
+        else:
+            value = {"amount": float(rng.randint(5, 400) * 100), "currency": rng.choice(CURRENCIES)}
+        archived = rng.random() < 0.12
+        close = today + dt.timedelta(days=rng.randint(-30, 120)) if rng.random() < 0.6 else None
+        lead = {
+            "id": _uuid(rng), "title": f"{who} – {rng.choice(TOPICS)}", "owner_id": rng.choice(user_ids),
+            "creator_id": rng.choice(user_ids), "label_ids": sorted(rng.sample(label_ids, rng.choice((0, 0, 1, 1, 1, 2)))),
+            "person_id": person["id"] if person else None, "organization_id": org_id,
+            "source_name": source, "origin": ORIGINS.get(source, "ManuallyCreated"), "origin_id": None,
+            "channel": None, "channel_id": None, "is_archived": archived, "was_seen": rng.random() < 0.7,
+            "value": value, "expected_close_date": close.isoformat() if close else None, "next_activity_id": None,
+            "add_time": iso_ms(added), "update_time": iso_ms(updated), "visible_to": rng.choice(("3", "3", "1", "7")),
+            "cc_email": "sandbox+lead@pipedrivemail.com",
+            "archive_time": iso_ms(updated) if archived else None,
+        }
+        lead_docs[lead["id"]] = lead
+    main = user_ids[0]
+    hot = label_ids[0]
+    filter_defs = [
+        ("My open leads", "leads", conditions(condition("owner_id", "=", main))),
+        ("Hot leads", "leads", conditions(condition("label_ids", "=", hot))),
+        ("Worth over 20,000", "leads", conditions(condition("value", ">", 20000))),
+        ("No value", "leads", conditions(condition("value", "IS NULL", None))),
+        ("Acme or Nova", "leads", conditions(any_of=(condition("title", "LIKE '%$%'", "Acme"), condition("title", "LIKE '%$%'", "Nova")))),
+        ("Big deals", "deals", conditions(condition("value", ">", 50000))),
+    ]
+    filters: dict[str, dict] = {}
+    for fid, (name, kind, conds) in enumerate(filter_defs, start=1):
+        added = _moment(rng, today, 300)
+        filters[str(fid)] = {
+            "id": fid, "name": name, "active_flag": True, "type": kind, "user_id": main, "add_time": plain(added),
+            "update_time": plain(added), "visible_to": 7, "custom_view_id": 100 + fid, "_conditions": conds,
+        }
+    return {"users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels, "filters": filters}

@@ -1,0 +1,358 @@
+"""The Pipedrive sandbox HTTP server: stdlib ThreadingHTTPServer, token auth, limits, routing and chaos.
+
+Like the OnePageCRM sandbox: chaos (latency, 5xx, dropped connections) is decided before a request
+is handled, from its own seeded generator, so a write is never applied and then reported as failed;
+tests hold requests at the gate (crmtui.sandbox.gate); stopping is immediate.
+
+The limits (limits.py) count on the sandbox clock, which tests move with `SandboxHandle.advance`
+instead of sleeping: the 2-second burst window, the day of the token budget and the 403 block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import selectors
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from crmtui.sandbox.gate import RequestGate
+from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
+from crmtui.sandbox.pipedrive.limits import Limits
+from crmtui.sandbox.pipedrive.routes import Request, match
+from crmtui.sandbox.pipedrive.seed import seed_account
+from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState
+
+API_PREFIX = "/api/v1"
+MAX_BODY = 5 * 1024 * 1024
+BASE_BUDGET = 30_000
+"""Tokens a day per seat on the cheapest plan (Pipedrive's rate-limiting doc)."""
+
+CLOUDFLARE_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Access denied | api.pipedrive.com used Cloudflare to restrict access</title></head>\n"
+    b"<body><h1>Error 1015</h1><h2>You are being rate limited</h2>\n"
+    b"<p>This error is produced by Cloudflare. The owner of this website (api.pipedrive.com) has banned you temporarily "
+    b"from accessing this website.</p></body></html>\n"
+)
+PROXY_502_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"
+
+
+@dataclass
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Path | None = None
+    seed: int = 42
+    leads: int = 300
+    today: dt.date | None = None
+    frozen_clock: bool = False
+    """Time stands still unless `SandboxHandle.advance` moves it (tests: limits without sleeps)."""
+    burst: int = 20
+    """Requests per token in the rolling 2-second window (API token on the Lite plan)."""
+    daily_budget: int | None = None
+    """Tokens a day for the company; None: 30,000 × the number of users (Lite plan)."""
+    escalate_after: int = 10
+    """A token answered 429 more than this many times within `escalate_window` seconds is blocked."""
+    escalate_window: float = 10.0
+    block_seconds: float = 900.0
+    retry_after_share: float = 0.5
+    """Share of 429 answers that carry Retry-After (the real header is undocumented)."""
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    reset: bool = False
+
+
+def open_state(options: SandboxOptions, clock: Clock) -> PipedriveState:
+    """Load the state from `options.data`, or seed it (fresh file, in memory, or `reset`)."""
+    state = PipedriveState.open(options.data, clock)
+    if state.is_seeded() and not options.reset:
+        state.load()
+    else:
+        state.seed(seed_account(options.seed, options.leads, (options.today or clock.now().date())))
+    return state
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized access", "Please check developers.pipedrive.com", errorCode=401)
+
+
+def dispatch(state: PipedriveState, method: str, path: str, query: dict[str, str], user: dict, raw: bytes) -> tuple[int, dict]:
+    """One authenticated API call past the limits: (status, envelope), or ApiError."""
+    found = match(method, path)
+    if found is None:
+        raise ApiError(404, "Unknown method .", "Please check developers.pipedrive.com")
+    _, handler, params = found
+    body: Any = {}
+    if raw.strip():
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ApiError(400, "provided dataset is not valid", "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "provided dataset is not valid", '"value" must be of type object')
+    return handler(Request(method, query, body, user, state, params))
+
+
+_Incoming = socket.socket | tuple[bytes, socket.socket]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], state: PipedriveState, options: SandboxOptions, limits: Limits) -> None:
+        self.gate = RequestGate()
+        self.stopping = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        super().__init__(address, _Handler)
+        self.state = state
+        self.options = options
+        self.limits = limits
+        self.chaos = random.Random(options.seed ^ 0x5EED)
+        self.chaos_lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def serve(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self and not self.stopping.is_set():
+                        self.handle_request()
+                self.service_actions()
+
+    def stop_serving(self) -> None:
+        self.stopping.set()
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+        self.gate.close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def pause(self, seconds: float) -> bool:
+        return not self.stopping.wait(seconds)
+
+    def process_request(self, request: _Incoming, client_address: Any) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: _Incoming) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: _Incoming, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
+            return
+        print(f"crmtui sandbox: request from {client_address[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def close_all(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # `format`: the stdlib's signature
+        pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(self.server.state.clock.seconds() if timestamp is None else timestamp)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        self._send(status, body, "application/json; charset=utf-8", headers)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _chaos(self) -> str | None:
+        opts = self.server.options
+        with self.server.chaos_lock:
+            rng = self.server.chaos
+            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
+                return "drop"
+            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
+                return f"fail:{rng.choice((500, 502, 503))}"
+        return None
+
+    def _handle(self) -> None:
+        opts = self.server.options
+        state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send_json(413, ApiError(413, "Request Entity Too Large").body())
+            self.close_connection = True
+            return
+        raw = self.rfile.read(length) if length > 0 else b""
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if not self.server.gate.enter(self.command, parts.path, query, raw, "request"):
+            self._drop()
+            return
+        fate = self._chaos()
+        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            fate = "drop"
+        if fate == "drop":
+            self._drop()
+            return
+        if fate == "fail:502":
+            self._send(502, PROXY_502_PAGE, "text/html; charset=utf-8")
+            return
+        if fate and fate.startswith("fail:"):
+            code = int(fate[5:])
+            self._send_json(code, ApiError(code, "Internal server error" if code == 500 else "Service unavailable").body())
+            return
+        headers = self.server.limits.idle_headers()  # answers no token was counted for (401, 404 outside the API)
+        try:
+            path = parts.path.rstrip("/")
+            if not path.startswith(API_PREFIX + "/"):
+                raise ApiError(404, "Unknown method .", "Please check developers.pipedrive.com")
+            path = path[len(API_PREFIX) :]
+            token = self.headers.get("x-api-token") or query.pop("api_token", "")
+            query.pop("api_token", None)
+            user = state.tokens.get(token) if token else None
+            if user is None:
+                raise unauthorized()
+            found = match(self.command, path)
+            cost = TOKEN_COSTS.get((self.command, found[0]), UNKNOWN_COST) if found else UNKNOWN_COST
+            verdict = self.server.limits.admit(token, state.clock.seconds(), cost)
+            headers = verdict.headers
+            if verdict.status == 403:
+                self._send(403, CLOUDFLARE_PAGE, "text/html; charset=UTF-8", headers)
+                return
+            if verdict.status == 429:
+                info = "Daily token budget exhausted" if verdict.reason == "budget" else "Rate limit exceeded"
+                raise ApiError(429, "Request over limit", info, errorCode=429)
+            status, payload = dispatch(state, self.command, path, query, user, raw)
+        except ApiError as exc:
+            status, payload = exc.status, exc.body()
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
+            status, payload = 500, ApiError(500, "Internal server error", f"{type(exc).__name__}: {exc}").body()
+        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            self._drop()
+            return
+        if not self.server.gate.enter(self.command, parts.path, query, raw, "answer"):
+            self._drop()
+            return
+        self._send_json(status, payload, headers)
+
+
+@dataclass
+class SandboxHandle:
+    options: SandboxOptions
+    state: PipedriveState
+    server: _Server
+    thread: threading.Thread
+
+    @property
+    def gate(self) -> RequestGate:
+        return self.server.gate
+
+    @property
+    def limits(self) -> Limits:
+        return self.server.limits
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        host = self.server.server_address[0]
+        return f"http://{host if isinstance(host, str) else bytes(host).decode()}:{self.port}{API_PREFIX}"
+
+    @property
+    def users(self) -> list[dict]:
+        return self.state.users()
+
+    @property
+    def api_token(self) -> str:
+        """The first user's (an admin's) API token."""
+        return str(self.users[0]["_api_token"])
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock on (the burst window, the budget's day and a block all follow it)."""
+        self.state.clock.advance(seconds)
+
+    def stop(self) -> None:
+        self.server.stop_serving()
+        if self.thread.is_alive():
+            self.thread.join(5)
+        self.server.server_close()
+        self.server.close_all()
+        with self.state.lock:
+            self.state.store.close()
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
+    """Seed or load the state, bind, and serve in a background thread; returns once listening."""
+    options = options or SandboxOptions()
+    clock = Clock(options.today, frozen=options.frozen_clock)
+    state = open_state(options, clock)
+    budget = options.daily_budget if options.daily_budget is not None else BASE_BUDGET * max(1, len(state.tables["users"]))
+    limits = Limits(
+        burst=options.burst, daily_budget=budget, escalate_after=options.escalate_after,
+        escalate_window=options.escalate_window, block_seconds=options.block_seconds,
+        retry_after_share=options.retry_after_share, seed=options.seed,
+    )
+    try:
+        server = _Server((options.host, options.port), state, options, limits)
+    except OSError:
+        state.store.close()
+        raise
+    thread = threading.Thread(target=server.serve, name="crmtui-pipedrive-sandbox", daemon=True)
+    thread.start()
+    return SandboxHandle(options, state, server, thread)
