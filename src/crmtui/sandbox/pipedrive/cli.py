@@ -12,7 +12,7 @@ import sys
 import threading
 from types import FrameType
 
-from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
+from crmtui.sandbox.pipedrive.server import ForeignDataError, SandboxOptions, start_sandbox
 
 BACKENDS = ("onepagecrm", "pipedrive")
 
@@ -59,6 +59,9 @@ def serve(options: SandboxOptions) -> int:
             handle = start_sandbox(options)
         except OSError as exc:
             print(f"crmtui sandbox: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except ForeignDataError as exc:
+            print(f"crmtui sandbox: {exc}", file=sys.stderr)
             return 1
         with handle:
             print(f"crmtui pipedrive sandbox listening on {handle.base_url} api_token={handle.api_token}", flush=True)

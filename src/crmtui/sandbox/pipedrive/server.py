@@ -70,9 +70,16 @@ class SandboxOptions:
     reset: bool = False
 
 
+class ForeignDataError(ValueError):
+    """The --data file belongs to another sandbox (OnePageCRM's)."""
+
+
 def open_state(options: SandboxOptions, clock: Clock) -> PipedriveState:
     """Load the state from `options.data`, or seed it (fresh file, in memory, or `reset`)."""
     state = PipedriveState.open(options.data, clock)
+    if state.foreign():
+        state.store.close()
+        raise ForeignDataError(f"{options.data} holds another sandbox's data, not Pipedrive's; pick another --data file")
     if state.is_seeded() and not options.reset:
         state.load()
     else:

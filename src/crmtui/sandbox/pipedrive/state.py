@@ -19,6 +19,8 @@ from crmtui.sandbox.onepagecrm.persist import Store
 UTC = dt.timezone.utc
 KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters")
 SCHEMA_VERSION = 1
+BACKEND = "pipedrive"
+"""Kept in the file's meta table, so a file of the OnePageCRM sandbox is refused, not mixed."""
 
 
 class ApiError(Exception):
@@ -106,12 +108,17 @@ class PipedriveState:
     def is_seeded(self) -> bool:
         return self.store.get_meta("schema_version") == SCHEMA_VERSION and self.store.get_meta("seeded") is True
 
+    def foreign(self) -> bool:
+        """The file holds another sandbox's data (OnePageCRM's): never read, seeded over or mixed."""
+        return self.store.get_meta("schema_version") is not None and self.store.get_meta("backend") != BACKEND
+
     def seed(self, tables: dict[str, dict[str, dict]]) -> None:
         self.store.wipe()
         with self.store.transaction():
             for kind, docs in tables.items():
                 self.store.put_many(kind, docs.values())
             self.store.set_meta("schema_version", SCHEMA_VERSION)
+            self.store.set_meta("backend", BACKEND)
             self.store.set_meta("seeded", True)
         self.load(tables)
 
