@@ -13,17 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import selectors
-import socket
-import sys
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from crmtui.sandbox.gate import RequestGate
+from crmtui.sandbox.http_server import SandboxHandler, SandboxServer
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import Limits
 from crmtui.sandbox.pipedrive.routes import Request, match
@@ -108,87 +105,18 @@ def dispatch(state: PipedriveState, method: str, path: str, query: dict[str, str
     return handler(Request(method, query, body, user, state, params))
 
 
-_Incoming = socket.socket | tuple[bytes, socket.socket]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024
-
+class _Server(SandboxServer):
     def __init__(self, address: tuple[str, int], state: PipedriveState, options: SandboxOptions, limits: Limits) -> None:
-        self.gate = RequestGate()
-        self.stopping = threading.Event()
-        self._wake_r, self._wake_w = socket.socketpair()
         super().__init__(address, _Handler)
         self.state = state
         self.options = options
         self.limits = limits
         self.chaos = random.Random(options.seed ^ 0x5EED)
         self.chaos_lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def serve(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self.stopping.is_set():
-                for key, _ in selector.select():
-                    if key.fileobj is self and not self.stopping.is_set():
-                        self.handle_request()
-                self.service_actions()
-
-    def stop_serving(self) -> None:
-        self.stopping.set()
-        try:
-            self._wake_w.send(b"\0")
-        except OSError:
-            pass
-        self.gate.close()
-
-    def server_close(self) -> None:
-        super().server_close()
-        self._wake_r.close()
-        self._wake_w.close()
-
-    def pause(self, seconds: float) -> bool:
-        return not self.stopping.wait(seconds)
-
-    def process_request(self, request: _Incoming, client_address: Any) -> None:
-        if isinstance(request, socket.socket):
-            with self._open_lock:
-                self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: _Incoming) -> None:
-        if isinstance(request, socket.socket):
-            with self._open_lock:
-                self._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: _Incoming, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
-            return
-        print(f"crmtui sandbox: request from {client_address[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-    def close_all(self) -> None:
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(SandboxHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:  # `format`: the stdlib's signature
-        pass
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return super().date_time_string(self.server.state.clock.seconds() if timestamp is None else timestamp)
@@ -197,27 +125,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        self._send(status, body, "application/json; charset=utf-8", headers)
-
-    def _drop(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _chaos(self) -> str | None:
         opts = self.server.options

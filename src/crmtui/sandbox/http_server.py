@@ -1,0 +1,128 @@
+"""What every sandbox's HTTP server shares: the stdlib ThreadingHTTPServer with an accept loop that
+stops at once, the request gate, chaos pauses cut short by a stop, keep-alive connections cut when
+the sandbox stops, quiet handlers and one-line reports of plumbing failures.
+
+Each sandbox (onepagecrm, pipedrive) subclasses `SandboxServer` with its state and options, and
+`SandboxHandler` with its routing, auth and chaos.
+"""
+
+from __future__ import annotations
+
+import json
+import selectors
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from crmtui.sandbox.gate import RequestGate
+
+Incoming = socket.socket | tuple[bytes, socket.socket]
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+    """The listen backlog (socketserver's default is 5): a benchmark's 200 clients, each opening a
+    connection per request, must wait in the queue, not be refused or reset (the kernel caps it at
+    net.core.somaxconn)."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.gate = RequestGate()
+        self.stopping = threading.Event()
+        """Set by `stop_serving`: the loop ends, and handlers parked or slowed down drop their connection."""
+        self._wake_r, self._wake_w = socket.socketpair()  # before binding: a failed bind closes them
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def serve(self) -> None:
+        """Accept connections until `stop_serving` (socketserver's serve_forever only notices a
+        shutdown at its next poll, a fifth of a second or more, and every test stops a sandbox)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self and not self.stopping.is_set():
+                        self.handle_request()  # readable: it accepts and handles at once
+                self.service_actions()
+
+    def stop_serving(self) -> None:
+        """End the loop now and let go of every request parked at the gate or waiting out latency."""
+        self.stopping.set()
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass
+        self.gate.close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def pause(self, seconds: float) -> bool:
+        """Chaos latency: wait `seconds`, cut short when the sandbox stops; False if it did."""
+        return not self.stopping.wait(seconds)
+
+    # Keep-alive connections outlive the accepting loop (their handler threads keep serving), so a
+    # stopped sandbox would still answer old clients. Track them and cut them on `close_all`.
+    def process_request(self, request: Incoming, client_address: Any) -> None:
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Incoming) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Incoming, client_address: Any) -> None:
+        # A client that went away mid-answer (timeout, dropped connection) is normal here; any other
+        # failure of the plumbing is reported on one line, never as a traceback.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
+            return
+        print(f"crmtui sandbox: request from {client_address[0]} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def close_all(self) -> None:
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # `format` shadows the builtin: the stdlib's signature
+        pass  # quiet: the demo's stdout carries only the start line
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        self._send(status, body, "application/json; charset=utf-8", headers)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
