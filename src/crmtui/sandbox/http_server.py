@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self
 
 from crmtui.sandbox.gate import RequestGate
 
@@ -126,3 +126,52 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class ServedState(Protocol):
+    lock: Any
+    store: Any
+
+
+class RunningSandbox:
+    """What a started sandbox's handle shares: its gate, address, and an immediate stop. Subclasses
+    (dataclasses) provide `server`, `thread`, `state` and `API_PREFIX`."""
+
+    server: SandboxServer
+    thread: threading.Thread
+    state: ServedState
+    API_PREFIX: ClassVar[str] = ""
+
+    @property
+    def gate(self) -> RequestGate:
+        """Where tests hold requests on their way (see crmtui.sandbox.gate)."""
+        return self.server.gate
+
+    @property
+    def host(self) -> str:
+        host = self.server.server_address[0]
+        return host if isinstance(host, str) else bytes(host).decode()  # (always a str for AF_INET)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{self.API_PREFIX}"
+
+    def stop(self) -> None:
+        """Stop at once: requests parked at the gate or slowed by latency are let go and dropped."""
+        self.server.stop_serving()
+        if self.thread.is_alive():
+            self.thread.join(5)
+        self.server.server_close()
+        self.server.close_all()
+        with self.state.lock:
+            self.state.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -21,10 +21,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from crmtui.sandbox.gate import RequestGate
-from crmtui.sandbox.http_server import SandboxHandler, SandboxServer
+from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.onepagecrm import routes_actions, routes_companies, routes_contacts, routes_misc
 from crmtui.sandbox.onepagecrm.api import Request, Router
 from crmtui.sandbox.onepagecrm.persist import KINDS, SCHEMA_VERSION, Store
@@ -237,30 +237,13 @@ def dispatch(router: Router, state: SandboxState, method: str, target: str, auth
 
 
 @dataclass
-class SandboxHandle:
+class SandboxHandle(RunningSandbox):
     options: SandboxOptions
     state: SandboxState
     server: _Server
     thread: threading.Thread
     users: list[SandboxUser] = field(default_factory=list)
-
-    @property
-    def gate(self) -> RequestGate:
-        """Where tests hold requests on their way (see crmtui.sandbox.gate)."""
-        return self.server.gate
-
-    @property
-    def host(self) -> str:
-        host = self.server.server_address[0]
-        return host if isinstance(host, str) else bytes(host).decode()  # (always a str for AF_INET)
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}{API_PREFIX}"
+    API_PREFIX: ClassVar[str] = API_PREFIX
 
     @property
     def user_id(self) -> str:
@@ -269,22 +252,6 @@ class SandboxHandle:
     @property
     def api_key(self) -> str:
         return self.users[0].api_key
-
-    def stop(self) -> None:
-        """Stop at once: requests parked at the gate or slowed by latency are let go and dropped."""
-        self.server.stop_serving()
-        if self.thread.is_alive():
-            self.thread.join(5)
-        self.server.server_close()
-        self.server.close_all()
-        with self.state.lock:
-            self.state.store.close()
-
-    def __enter__(self) -> SandboxHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:

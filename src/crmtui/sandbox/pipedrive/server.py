@@ -16,11 +16,10 @@ import random
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from crmtui.sandbox.gate import RequestGate
-from crmtui.sandbox.http_server import SandboxHandler, SandboxServer
+from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import Limits
 from crmtui.sandbox.pipedrive.routes import Request, match
@@ -199,28 +198,16 @@ class _Handler(SandboxHandler):
 
 
 @dataclass
-class SandboxHandle:
+class SandboxHandle(RunningSandbox):
     options: SandboxOptions
     state: PipedriveState
     server: _Server
     thread: threading.Thread
-
-    @property
-    def gate(self) -> RequestGate:
-        return self.server.gate
+    API_PREFIX: ClassVar[str] = API_PREFIX
 
     @property
     def limits(self) -> Limits:
         return self.server.limits
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        host = self.server.server_address[0]
-        return f"http://{host if isinstance(host, str) else bytes(host).decode()}:{self.port}{API_PREFIX}"
 
     @property
     def users(self) -> list[dict]:
@@ -234,21 +221,6 @@ class SandboxHandle:
     def advance(self, seconds: float) -> None:
         """Move the sandbox clock on (the burst window, the budget's day and a block all follow it)."""
         self.state.clock.advance(seconds)
-
-    def stop(self) -> None:
-        self.server.stop_serving()
-        if self.thread.is_alive():
-            self.thread.join(5)
-        self.server.server_close()
-        self.server.close_all()
-        with self.state.lock:
-            self.state.store.close()
-
-    def __enter__(self) -> SandboxHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
