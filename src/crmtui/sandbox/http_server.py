@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import json
 import selectors
+import signal
 import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Protocol, Self
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from crmtui.sandbox.gate import RequestGate
 
 Incoming = socket.socket | tuple[bytes, socket.socket]
+R = TypeVar("R", bound="RunningSandbox")
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -175,3 +179,33 @@ class RunningSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def serve_until_stopped(
+    start: Callable[[], R], start_line: Callable[[R], str], address: str, refused: tuple[type[Exception], ...] = ()
+) -> int:
+    """`crmtui sandbox`: start, print the start line, serve until SIGINT or SIGTERM; 1 (with a
+    one-line reason) when it cannot listen on `address` or `start` raises one of `refused`."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            handle = start()
+        except OSError as exc:
+            print(f"crmtui sandbox: cannot listen on {address}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except refused as exc:
+            print(f"crmtui sandbox: {exc}", file=sys.stderr)
+            return 1
+        with handle:
+            print(start_line(handle), flush=True)
+            while not stop.wait(0.5):
+                pass
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

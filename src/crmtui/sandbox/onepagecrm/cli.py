@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import signal
-import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 from crmtui import paths
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
+from crmtui.sandbox.http_server import serve_until_stopped
 
 DEMO_DB_NAME = "demo.sqlite3"
 
@@ -68,29 +65,11 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
 
 
 def serve(options: SandboxOptions) -> int:
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        try:
-            handle = start_sandbox(options)
-        except OSError as exc:
-            print(f"crmtui sandbox: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        with handle:
-            print(
-                f"crmtui sandbox listening on {handle.base_url} user_id={handle.user_id} api_key={handle.api_key}",
-                flush=True,
-            )
-            while not stop.wait(0.5):
-                pass
-        return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return serve_until_stopped(
+        lambda: start_sandbox(options),
+        lambda handle: f"crmtui sandbox listening on {handle.base_url} user_id={handle.user_id} api_key={handle.api_key}",
+        f"{options.host}:{options.port}",
+    )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:

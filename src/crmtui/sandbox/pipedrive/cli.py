@@ -7,12 +7,9 @@ The shared options (--host, --port, --data, --seed, --today, --latency, --fail-r
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
-import threading
-from types import FrameType
 
 from crmtui.sandbox.pipedrive.server import ForeignDataError, SandboxOptions, start_sandbox
+from crmtui.sandbox.http_server import serve_until_stopped
 
 BACKENDS = ("onepagecrm", "pipedrive")
 
@@ -48,29 +45,12 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
 
 
 def serve(options: SandboxOptions) -> int:
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        try:
-            handle = start_sandbox(options)
-        except OSError as exc:
-            print(f"crmtui sandbox: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
-        except ForeignDataError as exc:
-            print(f"crmtui sandbox: {exc}", file=sys.stderr)
-            return 1
-        with handle:
-            print(f"crmtui pipedrive sandbox listening on {handle.base_url} api_token={handle.api_token}", flush=True)
-            while not stop.wait(0.5):
-                pass
-        return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return serve_until_stopped(
+        lambda: start_sandbox(options),
+        lambda handle: f"crmtui pipedrive sandbox listening on {handle.base_url} api_token={handle.api_token}",
+        f"{options.host}:{options.port}",
+        refused=(ForeignDataError,),
+    )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
