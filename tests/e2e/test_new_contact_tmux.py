@@ -73,12 +73,15 @@ def test_a_new_contact_with_its_next_action_lands_once(demo_env: dict[str, str],
         app.send("Tab")
         wait_until(lambda before=before: app.cursor()[1] != before, "Tab to move to the next field")
     try:
-        wait_until(lambda: on_line(app, "Phones"), "the cursor in Phones", timeout=10)
+        wait_until(lambda: on_line(app, "Phones"), "the cursor in Phones")
     except AssertionError:
         raise AssertionError(f"cursor at {app.cursor()}:\n{app.screen()}") from None
     app.send("C-a", "C-k")
+    app.wait_until(lambda screen: any("Phones" in line and "0101" in line and "work: …" in line for line in screen.splitlines()),
+                   "Phones emptied (its placeholder shows)")
     app.type("mobile: +353 87 555 0199")
-    app.wait_until(lambda screen: any("Phones" in line and "0199" in line for line in screen.splitlines()), "the new phone")
+    app.wait_until(lambda screen: any("Phones" in line and "mobile: +353 87 555 0199" in line for line in screen.splitlines()),
+                   "the new phone, whole, in Phones")
     app.send("Enter")
     app.wait_until_gone("Edit Zoe Quinlan")
     app.wait_for("+353 87 555 0199")  # the contact screen shows it at once
