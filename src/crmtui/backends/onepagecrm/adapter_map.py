@@ -442,6 +442,13 @@ def _choices(items: list[Any]) -> list[Choice]:
     return out
 
 
+def _field_def(f: Any) -> CustomFieldDef:
+    """A contact or company custom field's definition, as bootstrap lists it."""
+    return CustomFieldDef(
+        id=_text(f, "id"), name=_text(f, "name"), type=_text(f, "type"), choices=[str(c) for c in _list(f, "choices")]
+    )
+
+
 @reading("account")
 def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: list[Any] | None = None) -> Account:
     user = map_user(_get(boot, "user"))
@@ -474,24 +481,7 @@ def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: l
         statuses=_choices(statuses if statuses is not None else _list(boot, "statuses")),
         lead_sources=_choices(lead_sources if lead_sources is not None else _list(boot, "lead_sources")),
         call_results=call_results,
-        custom_fields=[
-            CustomFieldDef(
-                id=_text(f, "id"),
-                name=_text(f, "name"),
-                type=_text(f, "type"),
-                choices=[str(c) for c in _list(f, "choices")],
-            )
-            for f in _list(boot, "custom_fields")
-        ],
-        company_fields=[
-            CustomFieldDef(
-                id=_text(f, "id"),
-                name=_text(f, "name"),
-                type=_text(f, "type"),
-                choices=[str(c) for c in _list(f, "choices")],
-            )
-            for f in _list(boot, "company_fields")
-            if _text(f, "type") != "section_divider"
-        ],
+        custom_fields=[_field_def(f) for f in _list(boot, "custom_fields")],
+        company_fields=[_field_def(f) for f in _list(boot, "company_fields") if _text(f, "type") != "section_divider"],
         pipelines=[map_pipeline(p) for p in _list(settings, "pipelines")],
     )
