@@ -230,3 +230,30 @@ async def test_companies_never_read_are_not_made_up_offline(sandbox, cache) -> N
     with pytest.raises(Offline, match="not in the local cache"):
         await offline.features.contacts.companies("acme")
     await offline.close()
+
+
+async def test_an_offline_reload_keeps_changes_the_server_confirmed_since_the_cache_was_written(sandbox, cache) -> None:
+    """Found trying the demo: a done confirmed by the server, then the server gone; the next reload
+    (offline, so from the cache, whose stream predates the done) must not show the old action again."""
+    from crmtui.service import Session
+    from crmtui.service.commands import ToggleStar
+    from crmtui.service.outbox import Outbox
+    from tests.support.waits import HANG_GUARD
+
+    backend = CachedBackend(inner_backend(sandbox), cache)
+    session = Session(backend, outbox=Outbox(backend, base_delay=0.01, max_delay=0.1))
+    session.local = backend
+    await session.connect()
+    await session.load_stream()
+    await flush_cache_writes()  # the cache holds this stream
+    entry = next(e for e in session.entries if not e.contact.starred)
+    cid = entry.contact.id
+    await session.run(ToggleStar(contact_id=cid, starred=True))
+    assert await session.settled(HANG_GUARD)
+    assert sandbox.state.tables["contacts"][cid]["starred"] is True  # the server has it
+
+    sandbox.options.drop_rate = 1.0  # the server is out of reach
+    await session.load_stream()
+    assert backend.stale
+    assert session.entry(cid).contact.starred  # still shown as the server has it, not as the cache had it
+    await session.close()

@@ -255,6 +255,10 @@ class Session:
         entries = await stream_api(self.backend).action_stream_all(
             user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
         )
+        if self.entries and self.local is not None and self.local.stale:
+            # Offline: the cache's copy is as old as the last fetch, older than what is shown (changes
+            # confirmed since are in it): keep what is shown rather than take those changes back.
+            return self.entries
         self.show_server_stream(entries, started=started)
         await self.filters.refresh()  # a saved filter's members may have changed too
         return self.entries
