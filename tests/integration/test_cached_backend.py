@@ -257,3 +257,31 @@ async def test_an_offline_reload_keeps_changes_the_server_confirmed_since_the_ca
     assert backend.stale
     assert session.entry(cid).contact.starred  # still shown as the server has it, not as the cache had it
     await session.close()
+
+
+async def test_a_confirmed_change_shown_without_a_re_read_is_what_the_next_start_paints(sandbox, cache) -> None:
+    """Found by the e2e test of restarts: a star (answered in full, so never re-read) confirmed, then
+    the app closed before any refresh; the next start paints the cache, which must have the star, not
+    the stream as it was before it (and a cursor following that contact to its new place)."""
+    from crmtui.service import Session
+    from crmtui.service.commands import ToggleStar
+    from crmtui.service.outbox import Outbox
+    from tests.support.waits import HANG_GUARD
+
+    backend = CachedBackend(inner_backend(sandbox), cache)
+    session = Session(backend, outbox=Outbox(backend, base_delay=0.01, max_delay=0.1))
+    session.local = backend
+    await session.connect()
+    await session.load_stream()
+    await flush_cache_writes()
+    cid = next(e for e in session.entries if not e.contact.starred).contact.id
+    await session.run(ToggleStar(contact_id=cid, starred=True))
+    assert await session.settled(HANG_GUARD)
+    await session.close()  # waits for the cache's writes
+
+    restarted = CachedBackend(inner_backend(sandbox), cache)
+    assert await restarted.cached_account() is not None  # as the app starts: the account, then its stream
+    painted = await restarted.cached_stream()
+    assert painted is not None
+    entries, _ = painted
+    assert next(e for e in entries if e.contact.id == cid).contact.starred

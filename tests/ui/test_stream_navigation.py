@@ -469,6 +469,33 @@ async def test_r_refreshes_from_the_server_and_keeps_the_cursor(make_app, api) -
         assert app.sync_status == "updated 0s ago" and not app.sync_error
 
 
+async def test_until_the_person_moves_it_the_cursor_stays_on_the_first_row_when_its_contact_moves(make_app, api) -> None:
+    """Found by the e2e restart test: on start the cache paints the list and the server's copy follows;
+    a first contact that changed since must not drag the untouched cursor (and the view) after it. Once
+    the person has put the cursor on a contact, it follows that contact."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        lst = stream_list(app)
+        first = entry_of(app, shown_ids(app)[0])
+        assert lst.cursor == 1 and selected_id(app) == first.contact.id  # row 0 is the section header
+        await api.mark_done(first.next_action.id)  # done elsewhere: the contact leaves the top
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: shown_ids(app)[0] != first.contact.id, what="the refreshed stream")
+        await settled(pilot)
+        assert lst.cursor == 1 and selected_id(app) == shown_ids(app)[0] and lst.scroll_offset.y == 0
+
+        await pilot.press("j", "k")  # the person's choice now: the cursor follows its contact
+        second = entry_of(app, shown_ids(app)[0])
+        await api.mark_done(second.next_action.id)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: shown_ids(app)[0] != second.contact.id, what="the refreshed stream")
+        await settled(pilot)
+        assert selected_id(app) == second.contact.id and lst.cursor > 1
+
+
 async def test_periodic_refresh_keeps_the_cursor_on_the_selected_contact(make_app, api) -> None:
     app: CrmApp = make_app(refresh_seconds=0.3)
     async with app.run_test(size=NARROW) as pilot:

@@ -397,6 +397,9 @@ class CachedBackend:
 
         self._save(write)
 
+    def keep_confirmed(self, user_id: str | None, contact_id: str, entry: StreamEntry | None) -> None:
+        self._remember(self._me(user_id), contact_id, entry)
+
     def _network_only(self, what: str) -> None:
         """Before a read that has no cached answer (a search): refuse at once when the network is off."""
         if self._skip_network():

@@ -34,3 +34,7 @@ class LocalCopy(Protocol):
     def mark_online(self) -> None: ...
 
     def try_network(self) -> None: ...
+
+    def keep_confirmed(self, user_id: str | None, contact_id: str, entry: StreamEntry | None) -> None:
+        """A stream row as a change the server confirmed left it (None: it left the stream), kept
+        without a re-read: the local copy holds it too."""

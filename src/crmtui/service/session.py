@@ -421,6 +421,10 @@ class Session:
         if event.kind in SETTLING and not self.overlay.is_busy(cid):
             if event.kind != SENT or cid in self._unanswered or self.rereads_answered:
                 self._after_settled(cid, event)
+            elif self.local is not None:
+                # No re-read: what is shown is the server's copy now. The cache keeps it too, or the
+                # next start would show the change undone until the first refresh.
+                self.local.keep_confirmed(self.stream_user_id, cid, self.entry(cid))
             self._unanswered.discard(cid)
 
     def _made(self, event: OutboxEvent) -> bool:

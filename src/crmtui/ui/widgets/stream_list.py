@@ -139,19 +139,24 @@ class StreamList(ScrollView, can_focus=True):
         self._now: dt.datetime | None = None
         self._user_id: str | None = None
         self._last_highlighted: str | None = None
+        self._chosen = False
+        """Whether the person has put the cursor where it is (moved it, opened or acted on a contact)."""
+        self._placing = False
+        """The rows are placing the cursor (not the person)."""
 
     # -- data ----------------------------------------------------------------------------------
     def set_context(self, account: Account | None, today: dt.date, now: dt.datetime | None, user_id: str | None) -> None:
         self._account, self._today, self._now, self._user_id = account, today, now, user_id
 
     def set_entries(self, entries: list[StreamEntry]) -> None:
-        """Show `entries` (already in stream order), the cursor on the same contact wherever it went.
+        """Show `entries` (already in stream order), the cursor on the same contact wherever it went
+        (but a cursor on the first contact stays on the first row: `_at_top`).
 
         When that contact has left the list, the cursor keeps its row: on the contact that followed.
         """
         self._entries = list(entries)
         self._haystacks = {}
-        self._rebuild()
+        self._rebuild(keep_top=True)
 
     PATCH_LIMIT = 64
     """More changed contacts than this at once: rebuilding the rows is as cheap as moving them."""
@@ -161,7 +166,7 @@ class StreamList(ScrollView, can_focus=True):
     ) -> None:
         """Show `entries` (in stream order) when only the contacts `changed` (None: any) differ from
         the rows shown: their rows move to their place, the rest stay, the cursor stays on its contact
-        (`renamed`: a contact made here that now has the server's id, old -> new)."""
+        or on the first row (`_at_top`) (`renamed`: a contact made here that now has the server's id, old -> new)."""
         if changed is None or self._row_keys is None or len(changed) > self.PATCH_LIMIT:
             self.set_entries(entries)
             return
@@ -172,15 +177,25 @@ class StreamList(ScrollView, can_focus=True):
         if selected_id is not None and renamed and selected_id in renamed and renamed[selected_id] in changed:
             selected_id = renamed[selected_id]
         old_cursor = self.cursor
+        at_top = self._at_top()
+        self._placing = True
         for contact_id in changed:
             self._take_row(contact_id)
             if contact_id in new:
                 self._put_row(new[contact_id])
         self._cache.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
-        target = self._row_of(selected_id) if selected_id is not None else None
+        target = self._row_of(selected_id) if selected_id is not None and not at_top else None
         self.cursor = target if target is not None else self._entry_row(min(old_cursor, max(len(self._rows) - 1, 0)), 1)
+        self._placing = False
         self.refresh()
+
+    def _at_top(self) -> bool:
+        """Whether the cursor is on the first contact where the list put it, not the person: then it
+        stays on the first row when the rows change. On start the cache paints the list and the server's
+        copy follows; a first contact that changed since must not drag the cursor, and the view, after
+        it to its new place."""
+        return not self._chosen and bool(self._rows) and self.cursor == self._entry_row(0, 1)
 
     def _key(self, entry: StreamEntry) -> tuple[Any, ...]:
         return sort_key(entry, self._today, user_id=self._user_id, now=self._now)
@@ -263,10 +278,12 @@ class StreamList(ScrollView, can_focus=True):
             text = self._haystacks[key] = haystack(entry)
         return all(word in text for word in self._filter.split())
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, keep_top: bool = False) -> None:
+        """The rows again, the cursor on its contact (`keep_top`: new data, and a cursor on the first
+        contact stays on the first row; a changed filter keeps the contact, wherever it is)."""
         self.rebuilds += 1
         selected = self.selected_entry
-        selected_id = selected.contact.id if selected is not None else None
+        selected_id = selected.contact.id if selected is not None and not (keep_top and self._at_top()) else None
         old_cursor = self.cursor
         shown = [e for e in self._entries if self._matches(e)] if self._filter else self._entries
         if self._keep is not None:
@@ -305,7 +322,9 @@ class StreamList(ScrollView, can_focus=True):
             )
         if target is None:
             target = self._entry_row(min(old_cursor, max(len(rows) - 1, 0)), 1)
+        self._placing = True
         self.cursor = target
+        self._placing = False
         self.refresh()
 
     def _entry_row(self, index: int, step: int) -> int:
@@ -324,6 +343,8 @@ class StreamList(ScrollView, can_focus=True):
 
     # -- cursor --------------------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:
+        if not self._placing:
+            self._chosen = True
         self.refresh()
         if self._rows:
             # Bring the section header into view too when the cursor lands on a section's first row.
@@ -417,6 +438,7 @@ class StreamList(ScrollView, can_focus=True):
         self.cursor = self._entry_row(self.cursor - max(self.scrollable_content_region.height - 1, 1), -1)
 
     def action_select(self) -> None:
+        self._chosen = True
         entry = self.selected_entry
         if entry is not None:
             self.post_message(self.Selected(entry))
