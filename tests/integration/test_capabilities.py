@@ -71,6 +71,14 @@ READS: dict[str, dict[str, Read]] = {
         "notifications": lambda api, ids: api.notifications(),
         "unread_notifications": lambda api, ids: api.unread_notifications(),
     },
+    "leads": {  # Pipedrive's: exercised on its backend
+        "leads": lambda api, ids: api.leads(limit=5),
+        "leads_all": lambda api, ids: api.leads_all(),
+        "lead": lambda api, ids: api.lead(ids["lead"]),
+        "search_leads": lambda api, ids: api.search_leads("acme"),
+        "person_name": lambda api, ids: api.person_name(ids["person"]),
+        "organization_name": lambda api, ids: api.organization_name(ids["organization"]),
+    },
 }
 
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.models import (
     Account,
     Action,
@@ -274,6 +275,59 @@ class NotificationsApi(Protocol):
     async def mark_all_notifications_read(self) -> None: ...
 
 
+class LeadsApi(Protocol):
+    """Leads (Pipedrive's leads inbox): offset-paged lists, one lead, and the lead writes.
+
+    Labels, sources and lead fields come with the account (`connect`); person and organization
+    names are read one id at a time (a lead carries the ids only) and are the caller's to cache.
+    """
+
+    async def leads(
+        self,
+        *,
+        archived: bool = False,
+        owner_id: str | None = None,
+        filter_id: str | None = None,
+        sort: str = "update_time DESC",
+        start: int = 0,
+        limit: int = 500,
+    ) -> LeadsPage:
+        """One page of leads (the archived ones only, when `archived`); `filter_id` wins over `owner_id`."""
+        ...
+
+    async def leads_all(
+        self,
+        *,
+        archived: bool = False,
+        owner_id: str | None = None,
+        filter_id: str | None = None,
+        sort: str = "update_time DESC",
+        stop: Callable[[list[Lead]], bool] | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[Lead]], None] | None = None,
+    ) -> list[Lead]:
+        """Every page in turn (`stop(page)` True: no further page, for an incremental refresh that
+        reads newest changes first and stops at what it already has)."""
+        ...
+
+    async def lead(self, lead_id: str) -> Lead: ...
+
+    async def search_leads(self, term: str, *, exact: bool = False, limit: int = 100) -> list[Lead]:
+        """Leads whose title, notes or custom fields match `term` (the server's search, scored)."""
+        ...
+
+    async def person_name(self, person_id: str) -> str: ...
+    async def organization_name(self, organization_id: str) -> str: ...
+
+    async def create_lead(self, draft: LeadDraft) -> Lead: ...
+
+    async def update_lead(self, lead_id: str, **changes: Any) -> Lead:
+        """Change only the fields given (PATCH); a None value unsets the field."""
+        ...
+
+    async def delete_lead(self, lead_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -285,6 +339,7 @@ class Features:
     deals: DealsApi | None = None
     history: HistoryApi | None = None
     notifications: NotificationsApi | None = None
+    leads: LeadsApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -357,6 +412,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({Capability.NOTIFICATIONS}),
         frozenset({"mark_notification_read", "mark_all_notifications_read"}),
     ),
+    Family("leads", LeadsApi, frozenset({Capability.LEADS}), frozenset({"create_lead", "update_lead", "delete_lead"})),
 )
 """Every feature family, in `Features` order."""
 

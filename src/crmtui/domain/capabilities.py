@@ -18,5 +18,7 @@ class Capability(str, Enum):
     MEETINGS = "meetings"
     SALES_CYCLE = "sales_cycle"
     LEADS = "leads"
+    RATE_BUDGET = "rate_budget"
+    """The backend's requests are governed by a rate window and a daily budget (the header shows the gauge)."""
     RECORDS = "records"
     CHARTS = "charts"

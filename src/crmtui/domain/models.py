@@ -8,6 +8,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.leads import LeadField, LeadLabel
 from crmtui.domain.text import Line, Paragraph, inert_line
 
 
@@ -335,6 +336,12 @@ class Account(_Model):
     company_fields: list[CustomFieldDef] = Field(default_factory=list)
     """The account's custom fields of companies (the contacts' are `custom_fields`)."""
     pipelines: list[Pipeline] = Field(default_factory=list)
+    lead_labels: list[LeadLabel] = Field(default_factory=list)
+    """Pipedrive: the account's lead labels (lead sources are `lead_sources`)."""
+    lead_fields: list[LeadField] = Field(default_factory=list)
+    """Pipedrive: the fields of leads, custom ones with their names and options."""
+    default_currency: Line = ""
+    """The currency new values are in by default (Pipedrive: the user's default_currency)."""
     capabilities: frozenset[Capability] = frozenset()
     """What the backend serves this account, as settled at connect (kept with the account in the local
     copy, for a start without the network); empty when not known."""

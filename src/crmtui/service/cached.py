@@ -29,6 +29,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from crmtui.backends.base import (
+    LeadsApi,
     ActionStreamApi,
     Backend,
     ContactsApi,
@@ -57,6 +58,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
 
@@ -832,6 +834,79 @@ class _Notifications:
         await self.inner.mark_all_notifications_read()
 
 
+class _Leads:
+    """Leads: the whole list of a scope (archived or not, whose, which filter) and each lead are cached;
+    a page or a search is the server's alone. Person and organization names are kept once read (an
+    id's name rarely changes, and reading it again costs a request of the budget)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"leads_all", "lead", "person_name", "organization_name"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"leads", "search_leads"})
+
+    def __init__(self, local: CachedBackend, inner: LeadsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def leads(
+        self, *, archived: bool = False, owner_id: str | None = None, filter_id: str | None = None,
+        sort: str = "update_time DESC", start: int = 0, limit: int = 500,
+    ) -> LeadsPage:
+        self.local._network_only("a page of leads")
+        return await self.inner.leads(
+            archived=archived, owner_id=owner_id, filter_id=filter_id, sort=sort, start=start, limit=limit
+        )
+
+    async def leads_all(
+        self, *, archived: bool = False, owner_id: str | None = None, filter_id: str | None = None,
+        sort: str = "update_time DESC", stop: Callable[[list[Lead]], bool] | None = None,
+        on_progress: ProgressCallback | None = None, on_first_page: Callable[[list[Lead]], None] | None = None,
+    ) -> list[Lead]:
+        async def fetch() -> list[Lead]:
+            return await self.inner.leads_all(
+                archived=archived, owner_id=owner_id, filter_id=filter_id, sort=sort, stop=stop,
+                on_progress=on_progress, on_first_page=on_first_page,
+            )
+
+        if stop is not None:  # a partial read (an incremental refresh): not the whole list to keep
+            self.local._network_only("the newest changes of the leads")
+            return await fetch()
+        scope = f"{'archived' if archived else 'open'}:{owner_id or ''}:{filter_id or ''}"
+        return await self.local._list("leads", scope, Lead, fetch, "the leads")
+
+    async def lead(self, lead_id: str) -> Lead:
+        return await self.local._one("lead", lead_id, Lead, lambda: self.inner.lead(lead_id), "the lead")
+
+    async def search_leads(self, term: str, *, exact: bool = False, limit: int = 100) -> list[Lead]:
+        self.local._network_only("searching the server")
+        return await self.inner.search_leads(term, exact=exact, limit=limit)
+
+    async def _name(self, kind: str, item_id: str, fetch: Callable[[], Awaitable[str]]) -> str:
+        local = self.local
+        cache = local.cache
+        key = f"{kind}_name:{item_id}"
+        found = await local._cache(lambda: cache.get_meta(key)) if cache else None
+        if isinstance(found, str):
+            return found
+        name = await fetch()
+        if cache is not None:
+            local._save(lambda: cache.set_meta(key, name))
+        return name
+
+    async def person_name(self, person_id: str) -> str:
+        return await self._name("person", person_id, lambda: self.inner.person_name(person_id))
+
+    async def organization_name(self, organization_id: str) -> str:
+        return await self._name("organization", organization_id, lambda: self.inner.organization_name(organization_id))
+
+    async def create_lead(self, draft: LeadDraft) -> Lead:
+        return await self.inner.create_lead(draft)
+
+    async def update_lead(self, lead_id: str, **changes: Any) -> Lead:
+        return await self.inner.update_lead(lead_id, **changes)
+
+    async def delete_lead(self, lead_id: str) -> None:
+        await self.inner.delete_lead(lead_id)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -839,6 +914,7 @@ WRAPPERS: dict[str, type] = {
     "deals": _Deals,
     "history": _History,
     "notifications": _Notifications,
+    "leads": _Leads,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 
