@@ -1,6 +1,6 @@
 """`crmtui sandbox --backend pipedrive ...`: run the Pipedrive sandbox in the foreground until SIGINT/SIGTERM.
 
-The shared options (--host, --port, --data, --seed, --today, --latency, --fail-rate, --drop-rate,
+The shared options (--host, --port, --data, --seed, --today, --latency, --fail-rate, --drop-rate, --lose-rate,
 --reset) are the OnePageCRM sandbox's; the ones below are Pipedrive's own.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from crmtui.sandbox.pipedrive.limits import PLANS
 from crmtui.sandbox.pipedrive.server import ForeignDataError, SandboxOptions, start_sandbox
 from crmtui.sandbox.http_server import serve_until_stopped
 
@@ -25,8 +26,11 @@ def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="onepagecrm", help="which API to serve (default onepagecrm)")
     group = parser.add_argument_group("pipedrive (with --backend pipedrive)")
     group.add_argument("--leads", type=int, default=300, help="number of demo leads to seed")
-    group.add_argument("--burst", type=int, default=20, metavar="N", help="requests per token in a rolling 2 s window (default 20)")
-    group.add_argument("--daily-budget", type=int, metavar="TOKENS", help="daily token budget (default 30,000 x users)")
+    group.add_argument("--plan", choices=tuple(PLANS), default="lite", help="pricing plan: sets the budget multiplier and the burst (default lite)")
+    group.add_argument("--seats", type=int, metavar="N", help="paid seats in the daily budget (default: the seeded users)")
+    group.add_argument("--burst", type=int, metavar="N", help="requests per token in a rolling 2 s window (default: the plan's, 20 on lite)")
+    group.add_argument("--daily-budget", type=int, metavar="TOKENS", help="daily token budget (default 30,000 x plan multiplier x seats)")
+    group.add_argument("--day-seconds", type=float, metavar="S", help="the budget's day lasts S seconds from the start (default: the UTC day)")
     group.add_argument(
         "--escalate-after", type=int, default=10, metavar="N",
         help="429s within 10 s after which a token is blocked with Cloudflare's 403 page (default 10)",
@@ -38,9 +42,12 @@ def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     return SandboxOptions(
         host=args.host, port=args.port, data=args.data, seed=args.seed, leads=max(0, args.leads), today=args.today,
-        burst=max(1, args.burst), daily_budget=args.daily_budget, escalate_after=max(0, args.escalate_after),
+        plan=args.plan, seats=None if args.seats is None else max(1, args.seats),
+        burst=None if args.burst is None else max(1, args.burst), daily_budget=args.daily_budget,
+        day_seconds=args.day_seconds if args.day_seconds and args.day_seconds > 0 else None, escalate_after=max(0, args.escalate_after),
         block_seconds=max(0.0, args.block_seconds), retry_after_share=args.retry_after_share,
-        latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, drop_rate=args.drop_rate, reset=args.reset,
+        latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, drop_rate=args.drop_rate,
+        lose_rate=args.lose_rate, reset=args.reset,
     )
 
 

@@ -21,15 +21,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
-from crmtui.sandbox.pipedrive.limits import Limits
+from crmtui.sandbox.pipedrive.limits import PLANS, Limits, plan_budget
 from crmtui.sandbox.pipedrive.routes import Request, match
 from crmtui.sandbox.pipedrive.seed import seed_account
 from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 5 * 1024 * 1024
-BASE_BUDGET = 30_000
-"""Tokens a day per seat on the cheapest plan (Pipedrive's rate-limiting doc)."""
+SEARCH_ROUTES = ("/itemSearch", "/itemSearch/field", "/leads/search")
+"""Routes counted in the search window (10 per 2 s per token) as well as the general one."""
+WRITES = ("POST", "PUT", "PATCH")
 
 CLOUDFLARE_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Access denied | api.pipedrive.com used Cloudflare to restrict access</title></head>\n"
@@ -50,10 +51,16 @@ class SandboxOptions:
     today: dt.date | None = None
     frozen_clock: bool = False
     """Time stands still unless `SandboxHandle.advance` moves it (tests: limits without sleeps)."""
-    burst: int = 20
-    """Requests per token in the rolling 2-second window (API token on the Lite plan)."""
+    plan: str = "lite"
+    """lite, growth, premium or ultimate: the budget's multiplier (1/2/5/7) and the burst (20/40/100/120)."""
+    seats: int | None = None
+    """Paid seats; None: the number of seeded users."""
+    burst: int | None = None
+    """Requests per token in the rolling 2-second window; None: the plan's (API token)."""
     daily_budget: int | None = None
-    """Tokens a day for the company; None: 30,000 × the number of users (Lite plan)."""
+    """Tokens a day for the company; None: 30,000 × the plan's multiplier × seats."""
+    day_seconds: float | None = None
+    """The budget's day lasts this long from the start (tests, demos); None: the UTC day."""
     escalate_after: int = 10
     """A token answered 429 more than this many times within `escalate_window` seconds is blocked."""
     escalate_window: float = 10.0
@@ -63,6 +70,8 @@ class SandboxOptions:
     latency_ms: float = 0.0
     fail_rate: float = 0.0
     drop_rate: float = 0.0
+    lose_rate: float = 0.0
+    """Share of requests handled (writes applied) whose answer is then lost (the connection dropped)."""
     reset: bool = False
 
 
@@ -133,6 +142,8 @@ class _Handler(SandboxHandler):
                 return "drop"
             if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
                 return f"fail:{rng.choice((500, 502, 503))}"
+            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
+                return "lose"
         return None
 
     def _handle(self) -> None:
@@ -175,7 +186,10 @@ class _Handler(SandboxHandler):
                 raise unauthorized()
             found = match(self.command, path)
             cost = TOKEN_COSTS.get((self.command, found[0]), UNKNOWN_COST) if found else UNKNOWN_COST
-            verdict = self.server.limits.admit(token, state.clock.seconds(), cost)
+            verdict = self.server.limits.admit(
+                token, state.clock.seconds(), cost,
+                search=bool(found and found[0] in SEARCH_ROUTES), write=self.command in WRITES,
+            )
             headers = verdict.headers
             if verdict.status == 403:
                 self._send(403, CLOUDFLARE_PAGE, "text/html; charset=UTF-8", headers)
@@ -189,10 +203,11 @@ class _Handler(SandboxHandler):
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
             status, payload = 500, ApiError(500, "Internal server error", f"{type(exc).__name__}: {exc}").body()
         if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            self._drop()
-            return
+            fate = "lose"
         if not self.server.gate.enter(self.command, parts.path, query, raw, "answer"):
-            self._drop()
+            fate = "lose"
+        if fate == "lose":
+            self._drop()  # handled (a write is applied), but the answer never arrives
             return
         self._send_json(status, payload, headers)
 
@@ -228,11 +243,16 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     options = options or SandboxOptions()
     clock = Clock(options.today, frozen=options.frozen_clock)
     state = open_state(options, clock)
-    budget = options.daily_budget if options.daily_budget is not None else BASE_BUDGET * max(1, len(state.tables["users"]))
+    if options.plan not in PLANS:
+        state.store.close()
+        raise ValueError(f"unknown plan {options.plan!r}; one of {', '.join(PLANS)}")
+    seats = options.seats if options.seats is not None else len(state.tables["users"])
+    budget = options.daily_budget if options.daily_budget is not None else plan_budget(options.plan, seats)
     limits = Limits(
-        burst=options.burst, daily_budget=budget, escalate_after=options.escalate_after,
-        escalate_window=options.escalate_window, block_seconds=options.block_seconds,
-        retry_after_share=options.retry_after_share, seed=options.seed,
+        burst=options.burst if options.burst is not None else PLANS[options.plan][1], daily_budget=budget,
+        escalate_after=options.escalate_after, escalate_window=options.escalate_window, block_seconds=options.block_seconds,
+        retry_after_share=options.retry_after_share, seed=options.seed, day_seconds=options.day_seconds,
+        origin=clock.seconds(),
     )
     try:
         server = _Server((options.host, options.port), state, options, limits)

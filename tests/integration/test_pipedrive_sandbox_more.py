@@ -1,0 +1,115 @@
+"""More of the Pipedrive sandbox over real HTTP (httpx on loopback): the plan's limits and the search
+window, lost answers, lead fields, filters CRUD, item search, files, goals and legacy teams. The
+clock is frozen; tests move it with `pipedrive_sandbox.advance` instead of sleeping."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import httpx
+import pytest
+
+from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
+from tests.support.waits import HANG_GUARD
+
+TODAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture
+def http(pipedrive_sandbox):
+    with httpx.Client(
+        base_url=pipedrive_sandbox.base_url, headers={"x-api-token": pipedrive_sandbox.api_token}, timeout=HANG_GUARD
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def unlimited(pipedrive_sandbox):
+    """Tests of behaviour (not of the limits) send more than one burst."""
+    pipedrive_sandbox.limits.burst = 100_000
+    pipedrive_sandbox.limits.search_burst = 100_000
+    return pipedrive_sandbox
+
+
+def client_for(sandbox, token: str) -> httpx.Client:
+    return httpx.Client(base_url=sandbox.base_url, headers={"x-api-token": token}, timeout=HANG_GUARD)
+
+
+def assert_error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False and body["data"] is None
+    return body
+
+
+# -- limits ---------------------------------------------------------------------------------------------
+
+
+def test_search_has_its_own_window_of_ten(pipedrive_sandbox, http: httpx.Client) -> None:
+    for n in range(10):
+        answer = http.get("/leads/search", params={"term": "renewal"})
+        assert answer.status_code == 200
+        assert answer.headers["x-ratelimit-limit"] == "10" and answer.headers["x-ratelimit-remaining"] == str(9 - n)
+    over = assert_error(http.get("/leads/search", params={"term": "renewal"}), 429)
+    assert over["errorCode"] == 429
+    plain = http.get("/leadSources")  # the general window (20) still has room
+    assert plain.status_code == 200 and plain.headers["x-ratelimit-limit"] == "20"
+    assert plain.headers["x-ratelimit-remaining"] == str(20 - 11)
+    pipedrive_sandbox.advance(2)
+    assert http.get("/leads/search", params={"term": "renewal"}).status_code == 200
+
+
+def test_writes_report_daily_requests_left(unlimited, http: httpx.Client) -> None:
+    assert "x-daily-requests-left" not in http.get("/leadLabels").headers
+    first = http.post("/leadLabels", json={"name": "One", "color": "red"})
+    second = http.patch(f"/leadLabels/{first.json()['data']['id']}", json={"color": "blue"})
+    lefts = [int(r.headers["x-daily-requests-left"]) for r in (first, second)]
+    assert lefts[1] == lefts[0] - 1 and lefts[0] > 0
+    with client_for(unlimited, unlimited.users[1]["_api_token"]) as other:  # counted per token
+        assert int(other.post("/leadLabels", json={"name": "Two", "color": "red"}).headers["x-daily-requests-left"]) == lefts[0]
+    assert "x-daily-requests-left" not in http.delete(f"/leadLabels/{first.json()['data']['id']}").headers
+
+
+@pytest.mark.parametrize(("plan", "seats", "budget", "burst"), [("lite", None, 300_000, 20), ("growth", 3, 180_000, 40), ("ultimate", 2, 420_000, 120)])
+def test_the_plan_and_seats_set_budget_and_burst(plan: str, seats: int | None, budget: int, burst: int) -> None:
+    with start_sandbox(SandboxOptions(today=TODAY, leads=5, frozen_clock=True, plan=plan, seats=seats)) as sandbox:
+        assert sandbox.limits.daily_budget == budget and sandbox.limits.burst == burst
+        answer = httpx.get(f"{sandbox.base_url}/leadSources", headers={"x-api-token": sandbox.api_token}, timeout=HANG_GUARD)
+        assert answer.headers["x-ratelimit-limit"] == str(burst)
+
+
+def test_a_short_day_ends_the_budget_exhaustion() -> None:
+    options = SandboxOptions(today=TODAY, leads=5, frozen_clock=True, daily_budget=45, day_seconds=60, retry_after_share=1.0)
+    with start_sandbox(options) as sandbox, client_for(sandbox, sandbox.api_token) as http:
+        assert http.get("/leads").status_code == 200
+        assert http.get("/leads").status_code == 200
+        refused = http.get("/leads")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+        sandbox.advance(59)
+        again = http.get("/leads")
+        assert again.status_code == 429 and again.headers["retry-after"] == "1"
+        sandbox.advance(1)
+        assert http.get("/leads").status_code == 200
+
+
+def test_lost_answers_apply_the_write(unlimited, http: httpx.Client) -> None:
+    unlimited.options.lose_rate = 1.0
+    with pytest.raises(httpx.TransportError):
+        http.post("/leadLabels", json={"name": "Applied anyway", "color": "gray"})
+    unlimited.options.lose_rate = 0.0
+    assert "Applied anyway" in {label["name"] for label in http.get("/leadLabels").json()["data"]}
+
+
+def test_cli_options_reach_the_sandbox() -> None:
+    from crmtui.sandbox.onepagecrm.cli import add_sandbox_arguments
+    from crmtui.sandbox.pipedrive.cli import add_pipedrive_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_sandbox_arguments(parser)
+    add_pipedrive_arguments(parser)
+    args = parser.parse_args(["--backend", "pipedrive", "--plan", "premium", "--seats", "4", "--day-seconds", "30", "--lose-rate", "0.25"])
+    options = options_from_args(args)
+    assert (options.plan, options.seats, options.day_seconds, options.lose_rate, options.burst) == ("premium", 4, 30.0, 0.25, None)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--plan", "gold"])
