@@ -113,3 +113,17 @@ def test_cli_options_reach_the_sandbox() -> None:
     assert (options.plan, options.seats, options.day_seconds, options.lose_rate, options.burst) == ("premium", 4, 30.0, 0.25, None)
     with pytest.raises(SystemExit):
         parser.parse_args(["--plan", "gold"])
+
+
+# -- users ----------------------------------------------------------------------------------------------
+
+
+def test_users_answer_for_the_tokens_user(unlimited, http: httpx.Client) -> None:
+    admin = http.get("/users/me").json()["data"]
+    assert admin["access"][0]["admin"] is True and admin["is_you"] is True
+    with client_for(unlimited, unlimited.regular_token) as regular:
+        me = regular.get("/users/me").json()["data"]
+        assert me["id"] != admin["id"] and me["access"][0]["admin"] is False
+        listed = regular.get("/users").json()["data"]
+    assert [u["id"] for u in listed if u["is_you"]] == [me["id"]]
+    assert all("_api_token" not in u for u in listed)

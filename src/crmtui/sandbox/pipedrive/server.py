@@ -24,7 +24,7 @@ from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import PLANS, Limits, plan_budget
 from crmtui.sandbox.pipedrive.routes import Request, match
 from crmtui.sandbox.pipedrive.seed import seed_account
-from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState
+from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState, is_admin
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 5 * 1024 * 1024
@@ -232,6 +232,11 @@ class SandboxHandle(RunningSandbox):
     def api_token(self) -> str:
         """The first user's (an admin's) API token."""
         return str(self.users[0]["_api_token"])
+
+    @property
+    def regular_token(self) -> str:
+        """The API token of a user who is not an admin (legacy team writes answer it 403)."""
+        return str(next(u for u in self.users if not is_admin(u))["_api_token"])
 
     def advance(self, seconds: float) -> None:
         """Move the sandbox clock on (the burst window, the budget's day and a block all follow it)."""

@@ -93,6 +93,10 @@ def public(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
+def is_admin(user: dict) -> bool:
+    return any(grant.get("app") == "sales" and grant.get("admin") for grant in user.get("access") or [])
+
+
 class PipedriveState:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
