@@ -1,14 +1,20 @@
 """The Pipedrive sandbox's answers conform to the official Pipedrive v1 spec, and so do the requests
 these tests send; plain httpx over loopback (no crmtui client).
 
-The one tolerated deviation is deliberate: some seeded leads carry `value: {}`, the shape real
-Pipedrive answers have (BACKENDS.md 2.1) where the spec wants null or {amount, currency};
-`test_empty_values_are_the_only_deviation` checks they exist and are all the spec would object to.
+Two tolerated deviations are deliberate:
+- some seeded leads carry `value: {}`, the shape real Pipedrive answers have (BACKENDS.md 2.1) where
+  the spec wants null or {amount, currency}; `test_empty_values_are_the_only_deviation` checks they
+  exist and are all the spec would object to;
+- timestamps in Pipedrive's `YYYY-MM-DD HH:MM:SS` (UTC, no zone: fields, files, teams, as the spec's
+  own examples show) where a schema says `format: date-time`; `test_plain_times_are_the_only_deviation`
+  checks the spec objects to them and to nothing else there.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +36,39 @@ def http(pipedrive_sandbox):
     headers = {"x-api-token": pipedrive_sandbox.api_token}
     with httpx.Client(base_url=pipedrive_sandbox.base_url, headers=headers, timeout=HANG_GUARD) as client:
         yield client
+
+
+PLAIN_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def with_t_times(body: Any) -> Any:
+    """`body` with every `YYYY-MM-DD HH:MM:SS` string read as `YYYY-MM-DDTHH:MM:SS` (the deliberate deviation)."""
+    if isinstance(body, dict):
+        return {key: with_t_times(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [with_t_times(value) for value in body]
+    if isinstance(body, str) and PLAIN_TIME.match(body):
+        return body.replace(" ", "T")
+    return body
+
+
+def answer_problems(validator: SpecValidator, response: httpx.Response) -> list[str]:
+    """The spec's objections to `response`, both deliberate deviations tolerated."""
+    if "json" not in response.headers.get("content-type", ""):
+        return response_problems(validator, response)
+    tolerant = httpx.Response(
+        response.status_code, headers=response.headers, request=response.request,
+        content=json.dumps(with_t_times(response.json())).encode(),
+    )
+    return response_problems(validator, tolerant)
+
+
+def walk_more(send, sandbox, leads: list[dict]) -> None:
+    """The routes added after the first slice."""
+    # (custom field values in a lead's body are real-API behaviour the spec's request schema forbids:
+    # tested over loopback in tests/integration/test_pipedrive_sandbox_more.py, not sent here)
+    send("GET", "/leadFields")
+    send("GET", "/leadFields", params={"start": 3, "limit": 4})
 
 
 def walk(http: httpx.Client, sandbox) -> list[httpx.Response]:
@@ -74,20 +113,23 @@ def walk(http: httpx.Client, sandbox) -> list[httpx.Response]:
     send("GET", f"/organizations/{leads[0]['organization_id']}")
     send("GET", "/filters")
     send("GET", "/filters", params={"type": "leads"})
+    walk_more(send, sandbox, leads)
     return out
 
 
 def test_every_answer_conforms(pipedrive_sandbox, http: httpx.Client, validator: SpecValidator) -> None:
     pipedrive_sandbox.limits.burst = 10_000  # the walk is one burst; limits are tested elsewhere
+    pipedrive_sandbox.limits.search_burst = 10_000
     problems: list[str] = []
     for response in walk(http, pipedrive_sandbox):
         problems += request_problems(validator, response)
-        problems += response_problems(validator, response)
+        problems += answer_problems(validator, response)
     assert_conforms(problems, "Pipedrive sandbox")
 
 
 def test_every_route_is_walked(pipedrive_sandbox, http: httpx.Client, validator: SpecValidator) -> None:
     pipedrive_sandbox.limits.burst = 10_000
+    pipedrive_sandbox.limits.search_burst = 10_000
     hit = set()
     for response in walk(http, pipedrive_sandbox):
         op, _, problems = validator.match(response.request.method, spec_url(str(response.request.url)))
@@ -121,3 +163,14 @@ def test_token_costs_match_the_spec(validator: SpecValidator) -> None:
     assert {key: spec.get(key) for key in TOKEN_COSTS} == TOKEN_COSTS
     served = {(method, template) for method, template, _, _ in ROUTES}
     assert served == set(TOKEN_COSTS), "every route has a cost and every cost a route"
+
+
+def test_plain_times_are_the_only_deviation(pipedrive_sandbox, http: httpx.Client, validator: SpecValidator) -> None:
+    """Lead fields answer `add_time: "YYYY-MM-DD HH:MM:SS"` (as the real API and the spec's example do);
+    the schema's `format: date-time` objects to that and to nothing else."""
+    response = http.get("/leadFields")
+    raw = response_problems(validator, response)
+    assert raw, "the spec should object to plain times"
+    listed = [p for p in raw if not p.endswith("more")]
+    assert all(re.search(r"\.(add_time|update_time): '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}' is not a 'date-time'", p) for p in listed), raw
+    assert answer_problems(validator, response) == []

@@ -127,3 +127,40 @@ def test_users_answer_for_the_tokens_user(unlimited, http: httpx.Client) -> None
         listed = regular.get("/users").json()["data"]
     assert [u["id"] for u in listed if u["is_you"]] == [me["id"]]
     assert all("_api_token" not in u for u in listed)
+
+
+# -- lead fields ------------------------------------------------------------------------------------------
+
+
+def test_lead_fields_standard_and_custom(unlimited, http: httpx.Client) -> None:
+    from crmtui.sandbox.pipedrive.seed import NOTES_KEY, TIER_KEY
+
+    fields = http.get("/leadFields").json()
+    assert fields["additional_data"] == {"start": 0, "limit": 100, "more_items_in_collection": False}
+    by_key = {f["key"]: f for f in fields["data"]}
+    assert {"title", "owner_id", "label_ids", "value", "expected_close_date"} <= set(by_key)
+    tier, notes = by_key[TIER_KEY], by_key[NOTES_KEY]
+    assert tier["field_type"] == "enum" and [o["label"] for o in tier["options"]] == ["Gold", "Silver", "Bronze"]
+    assert notes["field_type"] == "text" and notes["options"] is None and len(TIER_KEY) == 40
+    labels = http.get("/leadLabels").json()["data"]
+    assert [o["id"] for o in by_key["label_ids"]["options"]] == [label["id"] for label in labels]
+    page = http.get("/leadFields", params={"start": 2, "limit": 3}).json()
+    assert page["data"] == fields["data"][2:5] and page["additional_data"]["more_items_in_collection"] is True
+    leads = http.get("/leads", params={"limit": 500}).json()["data"]
+    tiered = [lead for lead in leads if TIER_KEY in lead]
+    assert 0 < len(tiered) < len(leads) and all(lead[TIER_KEY] in {31, 32, 33} for lead in tiered)
+    assert any(NOTES_KEY in lead for lead in leads)
+
+
+def test_custom_fields_set_and_unset_on_a_lead(unlimited, http: httpx.Client) -> None:
+    from crmtui.sandbox.pipedrive.seed import NOTES_KEY, TIER_KEY
+
+    lead = next(x for x in http.get("/leads", params={"limit": 500}).json()["data"] if TIER_KEY not in x)
+    set_ = http.patch(f"/leads/{lead['id']}", json={TIER_KEY: 33, NOTES_KEY: "Call Monday"}).json()["data"]
+    assert set_[TIER_KEY] == 33 and set_[NOTES_KEY] == "Call Monday"
+    unset = http.patch(f"/leads/{lead['id']}", json={TIER_KEY: None}).json()["data"]
+    assert TIER_KEY not in unset and unset[NOTES_KEY] == "Call Monday"
+    assert assert_error(http.patch(f"/leads/{lead['id']}", json={TIER_KEY: 7}), 400)["error_info"].startswith(f'"{TIER_KEY}"')
+    assert_error(http.patch(f"/leads/{lead['id']}", json={NOTES_KEY: 5}), 400)
+    made = http.post("/leads", json={"title": "Tiered", "organization_id": 1, TIER_KEY: 31}).json()["data"]
+    assert made[TIER_KEY] == 31 and NOTES_KEY not in made

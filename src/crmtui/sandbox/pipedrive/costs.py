@@ -21,6 +21,7 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("PATCH", "/leadLabels/{id}"): 10,
     ("DELETE", "/leadLabels/{id}"): 6,
     ("GET", "/leadSources"): 2,
+    ("GET", "/leadFields"): 20,
     ("GET", "/persons/{id}"): 2,
     ("GET", "/organizations/{id}"): 2,
     ("GET", "/filters"): 20,

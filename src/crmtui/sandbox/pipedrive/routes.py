@@ -269,7 +269,11 @@ def _check_lead_body(req: Request, body: dict, *, creating: bool) -> dict:
         "was_seen", "origin_id", "channel", "channel_id",
     } | (set() if creating else {"is_archived"})
     allowed -= {"origin_id"} if not creating else set()
+    custom = custom_lead_fields(state)
     for name, value in body.items():
+        if name in custom:
+            out[name] = _check_custom(custom[name], value)
+            continue
         if name not in allowed:
             raise invalid(f'"{name}" is not allowed')
         nullable = name in ("origin_id", "channel", "channel_id", "value") or (
@@ -320,6 +324,35 @@ def _check_lead_body(req: Request, body: dict, *, creating: bool) -> dict:
     return out
 
 
+def custom_lead_fields(state: PipedriveState) -> dict[str, dict]:
+    """Custom lead fields by their 40-hex key (the ones an account adds; editable)."""
+    return {f["key"]: f for f in state.tables["lead_fields"].values() if f["edit_flag"]}
+
+
+def _check_custom(spec: dict, value: object) -> object:
+    """A custom field's value: an option id for enum, text for text; null unsets it."""
+    key = spec["key"]
+    if value is None:
+        return None
+    if spec["field_type"] == "enum":
+        ids = [o["id"] for o in spec["options"] or []]
+        if isinstance(value, bool) or not isinstance(value, int) or value not in ids:
+            raise invalid(f'"{key}" must be one of [{", ".join(map(str, ids))}]')
+        return value
+    if not isinstance(value, str):
+        raise invalid(f'"{key}" must be a string')
+    return value
+
+
+def _apply(lead: dict, fields: dict, custom: dict[str, dict]) -> dict:
+    """`lead` with `fields` set; a custom field set to null leaves the lead (custom fields appear only when set)."""
+    out = {**lead, **fields}
+    for key, value in fields.items():
+        if key in custom and value is None:
+            out.pop(key, None)
+    return out
+
+
 @route("POST", "/leads")
 def leads_create(req: Request) -> tuple[int, dict]:
     fields = _check_lead_body(req, req.body, creating=True)
@@ -340,6 +373,8 @@ def leads_create(req: Request) -> tuple[int, dict]:
             "add_time": now, "update_time": now, "visible_to": fields.get("visible_to", "3"),
             "cc_email": "sandbox+lead@pipedrivemail.com", "archive_time": None,
         }
+        custom = custom_lead_fields(state)
+        lead = _apply(lead, {k: v for k, v in fields.items() if k in custom}, custom)
         state.save("leads", lead)
     return ok(render_lead(lead), 201)
 
@@ -359,7 +394,7 @@ def leads_update(req: Request) -> tuple[int, dict]:
         raise invalid('"person_id" or "organization_id" is required')
     state = req.state
     with state.write():
-        changed = {**lead, **fields}
+        changed = _apply(lead, fields, custom_lead_fields(state))
         if "is_archived" in fields and fields["is_archived"] != lead["is_archived"]:
             changed["archive_time"] = state.now_ms() if fields["is_archived"] else None
         if changed != lead:
@@ -441,6 +476,19 @@ def labels_delete(req: Request) -> tuple[int, dict]:
             if label["id"] in lead["label_ids"]:  # the label leaves every lead that had it
                 state.save("leads", {**lead, "label_ids": [x for x in lead["label_ids"] if x != label["id"]], "update_time": state.now_ms()})
     return ok({"id": label["id"]})
+
+
+@route("GET", "/leadFields")
+def lead_fields_list(req: Request) -> tuple[int, dict]:
+    start, limit = _page(req)
+    labels = sorted(req.state.tables["lead_labels"].values(), key=lambda label: (label["add_time"], label["id"]))
+    fields = []
+    for doc in sorted(req.state.tables["lead_fields"].values(), key=lambda f: (f["order_nr"], f["id"])):
+        if doc["key"] == "label_ids":  # the labels are the options, as they stand now
+            doc = {**doc, "options": [{"id": x["id"], "label": x["name"], "color": x["color"]} for x in labels]}
+        fields.append(public(doc))
+    page = fields[start : start + limit]
+    return ok(page, additional_data={"start": start, "limit": limit, "more_items_in_collection": start + limit < len(fields)})
 
 
 @route("GET", "/leadSources")

@@ -1,12 +1,14 @@
 """Deterministic demo data for the Pipedrive sandbox: the same seed, lead count and `today` give the same account.
 
-Users, persons, organizations, lead labels, saved lead filters and leads (some archived, some with the
+Users, persons, organizations, lead labels, lead fields (two custom), saved lead filters and leads (some archived,
+some with custom field values at their root, some with the
 real API's `value: {}` instead of the documented `{amount, currency}` or null).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import uuid
 
@@ -25,6 +27,28 @@ LABELS = [("Hot", "red"), ("Warm", "orange"), ("Cold", "blue"), ("Partner", "pur
 SOURCES = ["Manually created", "Deal", "Web forms", "Prospector", "Leadbooster", "Live chat", "Import", "Website visitors", "Workflow automation", "API"]
 ORIGINS = {"Manually created": "ManuallyCreated", "Web forms": "WebForms", "Import": "Import", "API": "API", "Prospector": "Prospector"}
 CURRENCIES = ["EUR", "EUR", "USD", "GBP"]
+TIER_KEY = hashlib.sha1(b"crmtui sandbox: lead tier").hexdigest()
+NOTES_KEY = hashlib.sha1(b"crmtui sandbox: call notes").hexdigest()
+"""The two custom lead fields' keys: 40-hex hashes, as Pipedrive generates them."""
+TIERS = [{"id": 31, "label": "Gold"}, {"id": 32, "label": "Silver"}, {"id": 33, "label": "Bronze"}]
+CALL_NOTES = ["Asked for a demo", "Budget signed off in Q2", "Wants a discount", "Call back after the holidays", "Evaluating two vendors"]
+STANDARD_LEAD_FIELDS = [
+    ("title", "Title", "varchar"), ("owner_id", "Owner", "user"), ("label_ids", "Labels", "set"),
+    ("person_id", "Person", "people"), ("organization_id", "Organization", "org"), ("value", "Value", "monetary"),
+    ("expected_close_date", "Expected close date", "date"), ("source_name", "Source", "varchar"),
+    ("visible_to", "Visible to", "visible_to"), ("add_time", "Lead created", "date"), ("update_time", "Update time", "date"),
+]
+"""(key, name, field_type) of the lead fields every account has; `label_ids`'s options are the labels."""
+
+
+def lead_field(fid: int, key: str, name: str, field_type: str, added: str, *, custom: bool, options: list | None = None) -> dict:
+    return {
+        "id": fid, "key": key, "name": name, "order_nr": fid, "field_type": field_type, "add_time": added, "update_time": added,
+        "last_updated_by_user_id": None, "created_by_user_id": None, "active_flag": True, "edit_flag": custom,
+        "index_visible_flag": True, "details_visible_flag": True, "add_visible_flag": True, "important_flag": False,
+        "bulk_edit_allowed": True, "searchable_flag": custom or key == "title", "filtering_allowed": True,
+        "sortable_flag": True, "mandatory_flag": key == "title", "options": options,
+    }
 
 
 def _uuid(rng: random.Random) -> str:
@@ -147,4 +171,20 @@ def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs:
             "id": fid, "name": name, "active_flag": True, "type": kind, "user_id": main, "add_time": plain(added),
             "update_time": plain(added), "visible_to": 7, "custom_view_id": 100 + fid, "_conditions": conds,
         }
-    return {"users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels, "filters": filters}
+    fields: dict[str, dict] = {}
+    created_at = plain(created)
+    for fid, (key, name, kind) in enumerate(STANDARD_LEAD_FIELDS, start=1):
+        fields[str(fid)] = lead_field(fid, key, name, kind, created_at, custom=False)
+    custom_at = plain(created + dt.timedelta(days=200))
+    for fid, key, name, kind, options in ((40, TIER_KEY, "Lead tier", "enum", TIERS), (41, NOTES_KEY, "Call notes", "text", None)):
+        fields[str(fid)] = {**lead_field(fid, key, name, kind, custom_at, custom=True, options=options), "created_by_user_id": main, "last_updated_by_user_id": main}
+    extra = random.Random(seed ^ 0xF1E1D)  # its own stream: the leads above stay as they were
+    for lead in lead_docs.values():  # custom fields sit at the lead's root, only when set
+        if extra.random() < 0.3:
+            lead[TIER_KEY] = extra.choice(TIERS)["id"]
+        if extra.random() < 0.2:
+            lead[NOTES_KEY] = extra.choice(CALL_NOTES)
+    return {
+        "users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels,
+        "filters": filters, "lead_fields": fields,
+    }

@@ -17,8 +17,8 @@ from pathlib import Path
 from crmtui.sandbox.onepagecrm.persist import Store
 
 UTC = dt.timezone.utc
-KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters")
-SCHEMA_VERSION = 1
+KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields")
+SCHEMA_VERSION = 2
 BACKEND = "pipedrive"
 """Kept in the file's meta table, so a file of the OnePageCRM sandbox is refused, not mixed."""
 
