@@ -164,3 +164,80 @@ def test_custom_fields_set_and_unset_on_a_lead(unlimited, http: httpx.Client) ->
     assert_error(http.patch(f"/leads/{lead['id']}", json={NOTES_KEY: 5}), 400)
     made = http.post("/leads", json={"title": "Tiered", "organization_id": 1, TIER_KEY: 31}).json()["data"]
     assert made[TIER_KEY] == 31 and NOTES_KEY not in made
+
+
+# -- filters ------------------------------------------------------------------------------------------------
+
+
+def cond(field: str, operator: str, value: object, obj: str = "lead") -> dict:
+    return {"object": obj, "field_id": field, "operator": operator, "value": value, "extra_value": None}
+
+
+def tree(all_of: list, any_of: list | None = None) -> dict:
+    return {"glue": "and", "conditions": [{"glue": "and", "conditions": all_of}, {"glue": "or", "conditions": any_of or []}]}
+
+
+def test_filter_crud_and_evaluation(unlimited, http: httpx.Client) -> None:
+    owner = unlimited.users[2]["id"]
+    made = http.post("/filters", json={"name": "Priya's big ones", "type": "leads", "conditions": tree([cond("owner_id", "=", owner)])})
+    assert made.status_code == 200, made.text
+    saved = made.json()["data"]
+    assert saved["conditions"]["conditions"][0]["conditions"][0]["value"] == owner and saved["user_id"] == unlimited.users[0]["id"]
+    listed = {f["id"]: f for f in http.get("/filters", params={"type": "leads"}).json()["data"]}
+    assert saved["id"] in listed and "conditions" not in listed[saved["id"]]
+    assert http.get(f"/filters/{saved['id']}").json()["data"]["conditions"] == saved["conditions"]
+    leads = http.get("/leads", params={"filter_id": saved["id"], "limit": 500}).json()["data"]
+    assert leads and all(lead["owner_id"] == owner for lead in leads)
+    unlimited.advance(5)
+    changed = http.put(f"/filters/{saved['id']}", json={"conditions": tree([cond("owner_id", "=", owner), cond("title", "LIKE '$%'", "Acme")])}).json()["data"]
+    assert changed["name"] == "Priya's big ones" and changed["update_time"] > saved["update_time"]
+    narrowed = http.get("/leads", params={"filter_id": saved["id"], "limit": 500}).json()["data"]
+    assert {x["id"] for x in narrowed} == {x["id"] for x in leads if x["title"].startswith("Acme")}
+    assert http.delete(f"/filters/{saved['id']}").json()["data"] == {"id": saved["id"]}
+    assert_error(http.get(f"/filters/{saved['id']}"), 404)
+    assert_error(http.delete(f"/filters/{saved['id']}"), 404)
+
+
+def test_relative_dates_in_filters(unlimited, http: httpx.Client) -> None:
+    recent = tree([cond("add_time", ">=", "1_months_ago")])
+    made = http.post("/filters", json={"name": "Recent", "type": "leads", "conditions": recent}).json()["data"]
+    got = {x["id"] for x in http.get("/leads", params={"filter_id": made["id"], "limit": 500}).json()["data"]}
+    cutoff = (TODAY - dt.timedelta(days=30)).isoformat()
+    want = {x["id"] for x in unlimited.state.tables["leads"].values() if not x["is_archived"] and x["add_time"][:10] >= cutoff}
+    assert got == want and 0 < len(got)
+
+
+def test_bulk_delete_and_helpers(unlimited, http: httpx.Client) -> None:
+    ids = [
+        http.post("/filters", json={"name": f"F{n}", "type": "leads", "conditions": tree([cond("was_seen", "=", True)])}).json()["data"]["id"]
+        for n in range(3)
+    ]
+    answer = http.delete("/filters", params={"ids": f"{ids[0]},{ids[2]},9999"}).json()
+    assert answer == {"success": True, "data": {"id": [ids[0], ids[2]]}}
+    assert {f["id"] for f in http.get("/filters").json()["data"]} & set(ids) == {ids[1]}
+    assert_error(http.delete("/filters", params={"ids": "a,b"}), 400)
+    helpers = http.get("/filters/helpers").json()["data"]
+    assert helpers["operators"]["varchar"]["LIKE '%$%'"] == "contains" and "today" in helpers["relative_dates"]["Relative dates"]
+    assert "postal_code" in helpers["address_field_components"]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "info"),
+    [
+        ({"glue": "or", "conditions": []}, "must be"),
+        ({"glue": "and", "conditions": [{"glue": "and", "conditions": []}]}, "must be"),
+        ({"glue": "and", "conditions": [{"glue": "or", "conditions": []}, {"glue": "and", "conditions": []}]}, "must be"),
+        (tree([cond("title", "=", f"t{n}") for n in range(17)]), "at most 16"),
+        (tree([cond("title", "resembles", "x")]), "operator"),
+        (tree([cond("add_time", ">", "last tuesday")]), "date"),
+        (tree([tree([])]), "no deeper groups"),
+    ],
+)
+def test_filter_validation(unlimited, http: httpx.Client, conditions: dict, info: str) -> None:
+    before = dict(unlimited.state.tables["filters"])
+    answer = assert_error(http.post("/filters", json={"name": "Bad", "type": "leads", "conditions": conditions}), 400)
+    assert info in answer["error_info"]
+    assert unlimited.state.tables["filters"] == before
+    assert_error(http.put("/filters/1", json={"conditions": conditions}), 400)
+    sixteen = tree([cond("title", "=", "x")] * 8, [cond("title", "=", "y")] * 8)
+    assert http.post("/filters", json={"name": "Sixteen", "type": "leads", "conditions": sixteen}).status_code == 200

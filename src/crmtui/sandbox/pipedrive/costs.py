@@ -25,6 +25,12 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("GET", "/persons/{id}"): 2,
     ("GET", "/organizations/{id}"): 2,
     ("GET", "/filters"): 20,
+    ("POST", "/filters"): 10,
+    ("DELETE", "/filters"): 10,
+    ("GET", "/filters/helpers"): 20,
+    ("GET", "/filters/{id}"): 2,
+    ("PUT", "/filters/{id}"): 10,
+    ("DELETE", "/filters/{id}"): 6,
 }
 """(method, path template as in the spec) -> tokens charged per request, whatever its `limit`."""
 

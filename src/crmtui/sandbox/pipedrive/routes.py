@@ -133,6 +133,9 @@ def _compare(actual: object, operator: str, expected: object) -> bool:
         return actual is not None
     if operator == "LIKE '%$%'":
         return actual is not None and str(expected).casefold() in str(actual).casefold()
+    if operator in ("LIKE '$%'", "NOT LIKE '$%'"):
+        starts = actual is not None and str(actual).casefold().startswith(str(expected).casefold())
+        return starts if operator == "LIKE '$%'" else not starts
     if isinstance(actual, list):  # label_ids: "=" means "has this label"
         has = str(expected) in actual
         return has if operator == "=" else not has if operator == "!=" else False
@@ -151,26 +154,53 @@ def _compare(actual: object, operator: str, expected: object) -> bool:
             return actual < expected  # type: ignore[operator]
         if operator == ">":
             return actual > expected  # type: ignore[operator]
+        if operator == ">=":
+            return actual >= expected  # type: ignore[operator]
+        if operator == "<=":
+            return actual <= expected  # type: ignore[operator]
     except (TypeError, ValueError):
         return False
     return False
+
+
+DATE_FIELDS = ("add_time", "update_time", "expected_close_date", "archive_time")
+_RELATIVE = re.compile(r"^(?:(\d+)_(week|month)s?_ago|in_(\d+)_(week|month)s?)$")
+
+
+def relative_date(name: str, today: dt.date) -> str | None:
+    """A filter's relative date (`today`, `3_weeks_ago`, `in_2_months`, ...) as YYYY-MM-DD; None if it is not one."""
+    fixed = {"today": 0, "now": 0, "yesterday": -1, "tomorrow": 1}
+    if name in fixed:
+        return (today + dt.timedelta(days=fixed[name])).isoformat()
+    found = _RELATIVE.match(name)
+    if not found:
+        return None
+    count = int(found.group(1) or found.group(3))
+    sign = -1 if found.group(1) else 1
+    days = count * (7 if (found.group(2) or found.group(4)) == "week" else 30)
+    return (today + dt.timedelta(days=sign * days)).isoformat()
 
 
 def _field(lead: dict, field_id: str) -> object:
     if field_id == "value":
         value = lead.get("value") or {}
         return value.get("amount")  # `{}` and null both mean "no value"
+    if field_id in DATE_FIELDS and isinstance(lead.get(field_id), str):
+        return lead[field_id][:10]  # compared as dates
     return lead.get(field_id)
 
 
-def lead_matches(lead: dict, node: dict) -> bool:
+def lead_matches(lead: dict, node: dict, today: dt.date | None = None) -> bool:
     """Evaluate a filter's conditions tree (glue and/or, nested groups, leaf conditions) on one lead."""
     if "glue" in node:
-        parts = [lead_matches(lead, child) for child in node.get("conditions") or []]
+        parts = [lead_matches(lead, child, today) for child in node.get("conditions") or []]
         if not parts:
             return True
         return all(parts) if node["glue"] == "and" else any(parts)
-    return _compare(_field(lead, str(node.get("field_id"))), str(node.get("operator")), node.get("value"))
+    field_id, expected = str(node.get("field_id")), node.get("value")
+    if field_id in DATE_FIELDS and isinstance(expected, str) and today is not None:
+        expected = relative_date(expected, today) or expected
+    return _compare(_field(lead, field_id), str(node.get("operator")), expected)
 
 
 def _page(req: Request) -> tuple[int, int]:
@@ -196,7 +226,8 @@ def _list_leads(req: Request, archived: bool | None) -> tuple[int, dict]:
         saved = req.state.tables["filters"].get(str(filter_id))
         if saved is None or saved["type"] != "leads":
             raise invalid(f'"filter_id" {filter_id} is not a leads filter')
-        leads = [lead for lead in leads if lead_matches(lead, saved["_conditions"])]
+        today = req.state.clock.now().date()
+        leads = [lead for lead in leads if lead_matches(lead, saved["_conditions"], today)]
     else:
         for name in ("owner_id", "person_id", "organization_id"):
             wanted = req.int_param(name)
@@ -523,3 +554,7 @@ def filters_list(req: Request) -> tuple[int, dict]:
         raise invalid(f'"type" must be one of [{", ".join(FILTER_TYPES)}]')
     found = [public(f) for f in req.state.tables["filters"].values() if kind is None or f["type"] == kind]
     return ok(sorted(found, key=lambda f: f["id"]))
+
+
+# The other route families register themselves on import (they use `route` and `ok` from here).
+from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
