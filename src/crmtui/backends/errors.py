@@ -6,6 +6,8 @@ the way in: whatever shows or logs an error draws it, never obeys it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from crmtui.domain.text import inert_line, inert_text
 
 
@@ -106,3 +108,57 @@ class ListingTooLarge(MalformedResponse):
 
 class Unsupported(BackendError):
     """The backend does not provide what was asked (a feature family it lacks). Never retried."""
+
+
+def _clock_text(moment: dt.datetime, now: dt.datetime) -> str:
+    """"12:41" in this machine's zone (the person's), with the day when it is not today."""
+    local = moment.astimezone()
+    today = now.astimezone(local.tzinfo).date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+class Blocked(RateLimited):
+    """The server blocks this credential until `until` (Pipedrive: Cloudflare's 403 page after too
+    many requests). Nothing is sent before then, by any process on the profile; never retried sooner."""
+
+    def __init__(
+        self, until: dt.datetime, *, server: str = "The server", now: dt.datetime | None = None, status: int | None = None
+    ) -> None:
+        self.until = _aware(until)
+        now = _aware(now) if now is not None else dt.datetime.now(dt.timezone.utc)
+        wait = max(0.0, (self.until - now).total_seconds())
+        super().__init__(
+            f"{server} has blocked this API token after too many requests; crmtui sends nothing until "
+            f"{_clock_text(self.until, now)}",
+            retry_after=wait,
+            status=status,
+        )
+
+
+class BudgetExhausted(RateLimited):
+    """The account's daily API budget is spent: nothing is sent until the server's next day (`until`)."""
+
+    def __init__(
+        self,
+        until: dt.datetime,
+        *,
+        server: str = "The server",
+        budget: int | None = None,
+        now: dt.datetime | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.until = _aware(until)
+        self.budget = budget
+        now = _aware(now) if now is not None else dt.datetime.now(dt.timezone.utc)
+        wait = max(0.0, (self.until - now).total_seconds())
+        spent = f" ({budget:,} tokens)" if budget else ""
+        super().__init__(
+            f"{server}'s daily API budget for this company is spent{spent}; crmtui sends nothing until the "
+            f"server's next day ({_clock_text(self.until, now)})",
+            retry_after=wait,
+            status=status,
+        )

@@ -38,13 +38,23 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from crmtui.backends.address import check_address
 from crmtui.backends.base import trying_once
-from crmtui.backends.errors import BackendError, MalformedResponse, Offline, RateLimited, TooSlow
+from crmtui.backends.errors import (
+    BackendError,
+    Blocked,
+    BudgetExhausted,
+    MalformedResponse,
+    NotFound,
+    Offline,
+    RateLimited,
+    ServerError,
+    TooSlow,
+)
 from crmtui.backends.paging import (  # noqa: F401 - re-exported: the paging helpers of this layer
     PageLike,
     Pages,
@@ -67,6 +77,22 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 ErrorMapper = Callable[[httpx.Response], BackendError]
 Unwrap = Callable[[httpx.Response], Any]
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-token", "cookie", "proxy-authorization"})
+"""Headers that carry a credential: never sent to another origin (a download's redirect)."""
+NEVER_RETRIED: tuple[type[BackendError], ...] = (Blocked, BudgetExhausted)
+"""Throttling that says until when: waiting out a backoff and sending again would only be refused again."""
+
+
+class Governor(Protocol):
+    """A pre-send rate governor (Pipedrive's): asked before each try, told each answer.
+
+    `acquire` may wait (a full window) or raise a `BackendError` (a block, a spent budget) so that
+    nothing is sent; it returns a ticket for `observe` (the answer came) or `forget` (it did not).
+    """
+
+    async def acquire(self, method: str, path: str) -> Any: ...
+    def observe(self, response: httpx.Response, ticket: Any = None) -> None: ...
+    def forget(self, ticket: Any) -> None: ...
 @functools.cache
 def protocol_errors() -> tuple[type[BaseException], ...]:
     """Parser errors httpx may let through unwrapped (it maps most to httpx.RemoteProtocolError).
@@ -193,6 +219,7 @@ class ApiHttp:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         allow_insecure_http: bool = False,
+        governor: Governor | None = None,
     ) -> None:
         # Credentials go over https, or plain http to this machine only, however a backend sends
         # them (Basic auth, a token header, a query parameter): checked for every API client.
@@ -207,6 +234,10 @@ class ApiHttp:
         self._error_for = error_for
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self.governor = governor
+        """Asked before every try (it may wait, or refuse without sending), told every answer."""
+        self._transport = transport
+        self._timeout = timeout
         kwargs: dict[str, Any] = {"transport": transport} if transport is not None else {"verify": shared_tls()}
         self.client = httpx.AsyncClient(
             base_url=self.base_url + "/",
@@ -261,6 +292,9 @@ class ApiHttp:
         json: Any = None,
         safe: bool | None = None,
         unwrap: Unwrap | None = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        redirects: bool = False,
     ) -> Any:
         """Send until a success answer, or raise the typed error of the last try.
 
@@ -269,6 +303,11 @@ class ApiHttp:
         when the server certainly did not act on it. Inside `one_try()` it is tried once.
         Returns the response, or `unwrap(response)` when given; a `BackendError` that `unwrap`
         raises is handled like an error answer (retried when the rules allow).
+        `data` is a form body (urlencoded, or with `files` multipart: name -> (filename, bytes,
+        content type); bytes, not open files, so that a retry sends the same body). `redirects`: a
+        3xx answer is returned as it is, never followed (`download` follows one hop safely).
+        With a `governor`, each try waits for its leave; its refusals (`Blocked`, `BudgetExhausted`)
+        are raised at once, never retried.
         """
         method = method.upper()
         if safe is None:
@@ -280,8 +319,16 @@ class ApiHttp:
         while True:
             attempt += 1
             retry_after: float | None = None
-            error, cause, response = await self._try(method, url, params, json)
+            ticket = await self.governor.acquire(method, url) if self.governor is not None else None
+            error, cause, response = await self._try(method, url, params, json, data, files)
+            if self.governor is not None:
+                if response is not None:
+                    self.governor.observe(response, ticket)
+                else:
+                    self.governor.forget(ticket)
             if response is not None:
+                if redirects and response.is_redirect:
+                    return response
                 if response.is_success:
                     if unwrap is None:
                         return response
@@ -294,7 +341,9 @@ class ApiHttp:
                 else:
                     error = cause = self._error_for(response)
             assert error is not None
-            if response is None:
+            if isinstance(error, NEVER_RETRIED):
+                retryable = False
+            elif response is None:
                 retryable = isinstance(error, Offline) and (safe or (cause is not None and _never_sent(cause)))
             elif isinstance(error, RateLimited):
                 retry_after = error.retry_after
@@ -309,14 +358,57 @@ class ApiHttp:
             self.retries += 1
             await self._sleep(wait)
 
+    async def download(self, path: str, *, params: dict[str, Any] | None = None) -> httpx.Response:
+        """GET a file's bytes: the API's answer, or, when it redirects (to a storage host), the
+        answer of the address it names, asked once with no credential header at all (neither
+        Authorization nor x-api-token: httpx would strip only the first) and followed no further."""
+        response: httpx.Response = await self.send("GET", path, params=params, redirects=True)
+        if not response.is_redirect:
+            return response
+        location = response.headers.get("location", "")
+        try:
+            target = response.url.join(location)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise MalformedResponse("The server's download redirects to an address that cannot be read") from None
+        if target.scheme not in ("http", "https") or not target.host:
+            raise MalformedResponse("The server's download redirects to an address that is not http(s)")
+        headers = {k: v for k, v in self.client.headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+        kwargs: dict[str, Any] = {"transport": self._transport} if self._transport is not None else {"verify": shared_tls()}
+        async with httpx.AsyncClient(
+            timeout=self._timeout, headers=headers, follow_redirects=False, trust_env=False, **kwargs
+        ) as bare:
+            error, cause, answer = await self._try("GET", str(target), None, None, client=bare)
+        if answer is None:
+            assert error is not None
+            raise error from cause
+        if answer.is_success:
+            return answer
+        where = f"the file's storage ({_host(str(target))})"
+        if answer.is_redirect:
+            raise MalformedResponse(f"The download redirects more than once ({where}); crmtui follows one")
+        if answer.status_code == 404:
+            raise NotFound(f"The file is not at {where}", status=404)
+        if answer.status_code >= 500:
+            raise ServerError(f"Server error {answer.status_code} at {where}; try again shortly", status=answer.status_code)
+        raise BackendError(f"The download was refused by {where} ({answer.status_code})", status=answer.status_code)
+
     async def _try(
-        self, method: str, url: str, params: dict[str, Any] | None, json: Any
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
     ) -> tuple[BackendError | None, BaseException | None, httpx.Response | None]:
         """One try: (None, None, the answer with its body read) or (the typed error, its cause, None)."""
+        client = client or self.client
         try:
             async with asyncio.timeout(self.deadline):
-                request = self.client.build_request(method, url, params=params, json=json)
-                response = await self.client.send(request, stream=True)
+                request = client.build_request(method, url, params=params, json=json, data=data, files=files)
+                response = await client.send(request, stream=True)
                 try:
                     await _read_body(response, self.max_body)
                 finally:
