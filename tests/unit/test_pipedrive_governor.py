@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,7 +41,7 @@ def answer(status: int = 200, *, headers: dict[str, str] | None = None, body: by
     return httpx.Response(status, headers={"content-type": content_type, **(headers or {})}, content=body)
 
 
-def run(coro):  # noqa: ANN001, ANN201
+def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
