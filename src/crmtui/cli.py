@@ -36,6 +36,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crmtui {__version__}")
     parser.add_argument("--demo", action="store_true", help="run on the built-in sandbox with demo data")
+    parser.add_argument(
+        "--backend", choices=("onepagecrm", "pipedrive"), default=None,
+        help="which CRM: onepagecrm (default, or the profile's) or pipedrive",
+    )
     parser.add_argument("--reset", action="store_true", help="with --demo: re-seed the demo data")
     parser.add_argument("--profile", metavar="NAME", help="use this saved profile (default: the active one)")
     parser.add_argument("--base-url", metavar="URL", help="API address (overrides the profile and CRMTUI_BASE_URL)")
@@ -55,6 +59,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     # SUPPRESS keeps `crmtui --profile x login` working: the subcommand must not reset the value.
     login.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to save (default: active)")
     login.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API address to sign in to")
+    login.add_argument(
+        "--backend", choices=("onepagecrm", "pipedrive"), default=argparse.SUPPRESS,
+        help="which CRM to sign in to (default onepagecrm)",
+    )
     login.add_argument(
         "--allow-insecure-http", action="store_true", default=argparse.SUPPRESS,
         help="allow a plain http:// address on another machine (saved in the profile)",
@@ -98,7 +106,7 @@ def _run_ui(
     from crmtui.service.local import local_files
     from crmtui.ui.app import run_app
 
-    files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo)
+    files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo, backend=connection.backend)
     if forget_local:
         files.forget()  # the demo was seeded afresh: its cache and unsent changes no longer apply
     from crmtui.store.db import StoreUnavailable
@@ -150,14 +158,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "login":
         from crmtui.login import run_login
 
-        return run_login(profile=args.profile, base_url=args.base_url, allow_insecure_http=args.allow_insecure_http)
+        return run_login(
+            profile=args.profile, base_url=args.base_url, allow_insecure_http=args.allow_insecure_http,
+            backend=args.backend or "onepagecrm",
+        )
 
     cfg = load_config()
     theme = args.theme or cfg.theme
     if args.demo:
         from crmtui.demo import demo_clock, demo_sandbox
 
-        with demo_sandbox(reset=args.reset) as connection:
+        with demo_sandbox(reset=args.reset, backend=args.backend or "onepagecrm") as connection:
             return _run_ui(
                 connection, theme=theme, refresh_seconds=cfg.refresh_seconds, clock=demo_clock(), demo=True,
                 offline=args.offline, resync=args.resync, forget_local=args.reset,
@@ -165,9 +176,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.reset:
         raise _UsageError("--reset only applies with --demo")
     connection = resolve_connection(
-        cfg, profile=args.profile, base_url=args.base_url, allow_insecure_http=args.allow_insecure_http
+        cfg, profile=args.profile, base_url=args.base_url, backend=args.backend,
+        allow_insecure_http=args.allow_insecure_http,
     )
-    profile = None if os.environ.get("ONEPAGECRM_USER_ID", "").strip() else (args.profile or cfg.active_profile)
+    from crmtui.config import profile_in_use
+
+    profile = profile_in_use(cfg, connection, args.profile)
     return _run_ui(
         connection, theme=theme, refresh_seconds=cfg.refresh_seconds, profile=profile,
         offline=args.offline, resync=args.resync,

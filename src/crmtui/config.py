@@ -1,8 +1,10 @@
 """The settings file (config.toml) and how a connection is chosen from it and the environment.
 
-Precedence for a connection: ONEPAGECRM_USER_ID + ONEPAGECRM_API_KEY in the environment beat the
-profile's credentials; --base-url beats CRMTUI_BASE_URL beats the profile's base_url. With credentials
-in the environment no config file is needed.
+A profile names its backend (`backend = "onepagecrm"`, the default, or `"pipedrive"`); `--backend`
+picks one on the command line. Precedence for a connection: the backend's credentials in the
+environment (ONEPAGECRM_USER_ID + ONEPAGECRM_API_KEY; PIPEDRIVE_API_TOKEN) beat the profile's;
+--base-url beats CRMTUI_BASE_URL beats the profile's base_url (a Pipedrive profile's company_domain
+gives https://DOMAIN.pipedrive.com/api/v1). With credentials in the environment no config file is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from crmtui import paths
 
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
     from crmtui.backends.registry import Connection
 
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
+PIPEDRIVE_BASE_URL = "https://api.pipedrive.com/v1"
+"""Pipedrive's API for any company when no company domain is known."""
+BACKENDS = ("onepagecrm", "pipedrive")
+BackendName = Literal["onepagecrm", "pipedrive"]
+BACKEND_TITLES = {"onepagecrm": "OnePageCRM", "pipedrive": "Pipedrive"}
 DEFAULT_PROFILE = "default"
 DEFAULT_REFRESH_SECONDS = 60
 
@@ -39,12 +46,30 @@ class ProfileConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    backend: Literal["onepagecrm"] = "onepagecrm"
+    backend: BackendName = "onepagecrm"
     base_url: str | None = None
-    user_id: str
+    user_id: str = ""
+    """OnePageCRM: the user id of the credentials; Pipedrive: the signed-in user's id (for the keyring entry)."""
     api_key: SecretStr | None = None
+    """OnePageCRM's API key or Pipedrive's API token."""
     allow_insecure_http: bool = False
     """Send the credentials over plain http to another machine (the app warns on every screen)."""
+    company_domain: str | None = None
+    """Pipedrive: the company's subdomain (acme for acme.pipedrive.com)."""
+    plan: Literal["lite", "growth", "premium", "ultimate"] | None = None
+    """Pipedrive: the plan, which sets the rate window and the daily token budget (unknown: learned from the server)."""
+    seats: int | None = Field(default=None, ge=1)
+    """Pipedrive: seats bought (the daily token budget grows with them)."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> ProfileConfig:
+        if self.backend == "onepagecrm" and not self.user_id:
+            raise ValueError("a OnePageCRM profile needs its user_id")
+        if self.backend == "onepagecrm" and (self.company_domain or self.plan or self.seats):
+            raise ValueError("company_domain, plan and seats are Pipedrive settings (backend = \"pipedrive\")")
+        if self.company_domain is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}", self.company_domain):
+            raise ValueError(f"company_domain {self.company_domain!r} is not a Pipedrive company name (acme for acme.pipedrive.com)")
+        return self
 
 
 class AppConfig(BaseModel):
@@ -158,9 +183,13 @@ def config_to_toml(cfg: AppConfig) -> str:
         entry: dict[str, Any] = {"backend": profile.backend}
         if profile.base_url is not None:
             entry["base_url"] = profile.base_url
-        entry["user_id"] = profile.user_id
+        if profile.user_id:
+            entry["user_id"] = profile.user_id
         if profile.allow_insecure_http:
             entry["allow_insecure_http"] = True
+        for key in ("company_domain", "plan", "seats"):
+            if getattr(profile, key) is not None:
+                entry[key] = getattr(profile, key)
         if profile.api_key is not None:
             entry["api_key"] = profile.api_key.get_secret_value()
         profiles[name] = entry
@@ -205,46 +234,84 @@ def _yes(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def pipedrive_url(company_domain: str | None) -> str:
+    return f"https://{company_domain}.pipedrive.com/api/v1" if company_domain else PIPEDRIVE_BASE_URL
+
+
+def _profile_for(
+    cfg: AppConfig, profile: str | None, backend: str | None, env_credentials: bool
+) -> tuple[str | None, ProfileConfig | None]:
+    """The profile to use (by name, the active one, or the only one of the backend) and its name."""
+    name = profile or cfg.active_profile
+    chosen = cfg.profiles.get(name) if name else None
+    if name and chosen is None and profile and not env_credentials:
+        raise ConfigError(f"no profile named {profile!r}; run `crmtui login --profile {profile}` to create it")
+    if chosen is not None and backend is not None and chosen.backend != backend:
+        if profile:
+            raise ConfigError(
+                f"profile {profile!r} is a {BACKEND_TITLES[chosen.backend]} profile, not {BACKEND_TITLES.get(backend, backend)}"
+            )
+        name, chosen = None, None  # the active profile is another backend's: look for one of this backend
+    if chosen is None and not profile and not env_credentials:
+        fitting = [(n, p) for n, p in cfg.profiles.items() if backend is None or p.backend == backend]
+        if len(fitting) == 1 and (name is None or backend is not None):
+            name, chosen = fitting[0]
+    return (name, chosen) if chosen is not None else (None, None)
+
+
 def resolve_connection(
     cfg: AppConfig,
     profile: str | None = None,
     base_url: str | None = None,
     env: Mapping[str, str] = os.environ,
     *,
+    backend: str | None = None,
     allow_insecure_http: bool = False,
 ) -> Connection:
     """The Connection to use, from (in order) the environment, the command line and the profile.
 
-    Plain http to another machine is allowed by `allow_insecure_http` (the command line),
-    CRMTUI_ALLOW_INSECURE_HTTP=1 or the profile's `allow_insecure_http`; the client refuses it otherwise.
+    `backend` (--backend): which CRM; by default the profile's, else OnePageCRM. Plain http to
+    another machine is allowed by `allow_insecure_http` (the command line), CRMTUI_ALLOW_INSECURE_HTTP=1
+    or the profile's `allow_insecure_http`; the client refuses it otherwise.
     """
-    Connection = _connection_class()
+    if backend is not None and backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}: one of {', '.join(BACKENDS)}")
     env_user = env.get("ONEPAGECRM_USER_ID", "").strip()
     env_key = env.get("ONEPAGECRM_API_KEY", "").strip()
+    env_token = env.get("PIPEDRIVE_API_TOKEN", "").strip()
     env_url = env.get("CRMTUI_BASE_URL", "").strip()
-    if bool(env_user) != bool(env_key):
+    onepage_env = backend in (None, "onepagecrm") and bool(env_user or env_key)
+    if onepage_env and bool(env_user) != bool(env_key):
         missing = "ONEPAGECRM_API_KEY" if env_user else "ONEPAGECRM_USER_ID"
         raise ConfigError(f"{missing} is not set; set both ONEPAGECRM_USER_ID and ONEPAGECRM_API_KEY, or {LOGIN_HINT}")
+    pipedrive_env = backend == "pipedrive" and bool(env_token)
 
-    name = profile or cfg.active_profile
-    chosen = cfg.profiles.get(name) if name else None
-    if name and chosen is None and profile and not env_user:
-        raise ConfigError(f"no profile named {profile!r}; run `crmtui login --profile {profile}` to create it")
-    if chosen is None and name is None and len(cfg.profiles) == 1 and not env_user:
-        name, chosen = next(iter(cfg.profiles.items()))
-
-    url = base_url or env_url or (chosen.base_url if chosen else None) or DEFAULT_BASE_URL
-    backend = chosen.backend if chosen else "onepagecrm"
+    name, chosen = _profile_for(cfg, profile, backend, onepage_env or pipedrive_env)
+    kind = backend or (chosen.backend if chosen else "onepagecrm")
+    if kind == "pipedrive":
+        domain = env.get("PIPEDRIVE_COMPANY_DOMAIN", "").strip() or (chosen.company_domain if chosen else None)
+        default_url = pipedrive_url(domain)
+    else:
+        default_url = DEFAULT_BASE_URL
+    url = base_url or env_url or (chosen.base_url if chosen else None) or default_url
+    from_env = pipedrive_env if kind == "pipedrive" else onepage_env
     # A profile's opt-in is for its own address and its own key: not for another --base-url, nor
     # for credentials from the environment.
-    saved_opt_in = chosen is not None and chosen.allow_insecure_http and url == chosen.base_url and not env_user
+    saved_opt_in = chosen is not None and chosen.allow_insecure_http and url == chosen.base_url and not from_env
     insecure = allow_insecure_http or _yes(env.get("CRMTUI_ALLOW_INSECURE_HTTP")) or saved_opt_in
+    Connection = _connection_class()
+    plan = chosen.plan if chosen is not None and kind == "pipedrive" else None
+    seats = chosen.seats if chosen is not None and kind == "pipedrive" else None
 
-    if env_user:
-        return Connection(
-            backend=backend, base_url=url, user_id=env_user, api_key=env_key, allow_insecure_http=insecure
-        )
+    if from_env:
+        user, key = ("", env_token) if kind == "pipedrive" else (env_user, env_key)
+        return Connection(backend=kind, base_url=url, user_id=user, api_key=key, allow_insecure_http=insecure)
     if chosen is None or name is None:  # (a profile is always chosen by its name)
+        if kind == "pipedrive":
+            raise ConfigError(
+                "no Pipedrive API token: set PIPEDRIVE_API_TOKEN, run `crmtui login --backend pipedrive`, "
+                "or `crmtui --demo --backend pipedrive` to try the built-in sandbox"
+            )
         raise ConfigError(f"no OnePageCRM credentials: {LOGIN_HINT}")
 
     from crmtui import secrets
@@ -253,7 +320,20 @@ def resolve_connection(
     if api_key is None and chosen.api_key is not None:
         api_key = chosen.api_key.get_secret_value()
     if not api_key:
-        raise ConfigError(f"no API key stored for profile {name!r}: run `crmtui login --profile {name}`")
+        what = "API token" if kind == "pipedrive" else "API key"
+        login = f"crmtui login --backend pipedrive --profile {name}" if kind == "pipedrive" else f"crmtui login --profile {name}"
+        raise ConfigError(f"no {what} stored for profile {name!r}: run `{login}`")
     return Connection(
-        backend=backend, base_url=url, user_id=chosen.user_id, api_key=api_key, allow_insecure_http=insecure
+        backend=kind, base_url=url, user_id=chosen.user_id, api_key=api_key, allow_insecure_http=insecure,
+        plan=plan, seats=seats,
     )
+
+
+def profile_in_use(cfg: AppConfig, connection: Connection, asked: str | None, env: Mapping[str, str] = os.environ) -> str | None:
+    """The profile whose local files `connection` uses (None: credentials from the environment)."""
+    if connection.backend != "pipedrive":  # as it always was: the outbox of a profile must not move
+        return None if env.get("ONEPAGECRM_USER_ID", "").strip() else (asked or cfg.active_profile)
+    if env.get("PIPEDRIVE_API_TOKEN", "").strip():
+        return None
+    name, _chosen = _profile_for(cfg, asked, connection.backend, False)
+    return name

@@ -1,4 +1,4 @@
-"""`crmtui --demo`: run the OnePageCRM sandbox in a child process and connect to it.
+"""`crmtui --demo [--backend NAME]`: run a backend's sandbox in a child process and connect to it.
 
 A separate process keeps the sandbox's SQLite work and HTTP serving off the UI's event loop and
 lets the app exit cleanly even if the sandbox hangs (terminate, then kill).
@@ -30,20 +30,28 @@ machine a start may take long, and a child that fails ends the wait by exiting).
 STOP_TIMEOUT = 5.0
 DEMO_DB_NAME = "demo.sqlite3"
 
-_START_LINE = re.compile(r"listening on (?P<base_url>\S+)\s+user_id=(?P<user_id>\S+)\s+api_key=(?P<api_key>\S+)")
+_START_LINE = re.compile(
+    r"listening on (?P<base_url>\S+)\s+(?:user_id=(?P<user_id>\S+)\s+api_key=(?P<api_key>\S+)|api_token=(?P<api_token>\S+))"
+)
 
 
 class DemoError(Exception):
     """The demo sandbox could not be started; the message is meant for the user."""
 
 
-def demo_database(env: Mapping[str, str] | None = None) -> Path:
-    return paths.data_dir(env) / DEMO_DB_NAME
+def demo_database(env: Mapping[str, str] | None = None, backend: str = "onepagecrm") -> Path:
+    """The demo's data file: one per backend (each sandbox refuses another's file)."""
+    name = DEMO_DB_NAME if backend == "onepagecrm" else f"demo-{backend}.sqlite3"
+    return paths.data_dir(env) / name
 
 
-def sandbox_command(data: Path, *, reset: bool = False, env: Mapping[str, str] | None = None) -> list[str]:
+def sandbox_command(
+    data: Path, *, reset: bool = False, env: Mapping[str, str] | None = None, backend: str = "onepagecrm"
+) -> list[str]:
     env = os.environ if env is None else env
     command = [sys.executable, "-m", "crmtui", "sandbox", "--port", "0", "--data", str(data)]
+    if backend != "onepagecrm":
+        command += ["--backend", backend]
     if reset:
         command.append("--reset")
     if env.get("CRMTUI_DEMO_TODAY"):
@@ -152,6 +160,7 @@ def demo_sandbox(
     data: Path | None = None,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    backend: str = "onepagecrm",
 ) -> Iterator[Connection]:
     """Start the sandbox subprocess and yield a Connection to it; stop it on exit.
 
@@ -161,12 +170,12 @@ def demo_sandbox(
     from crmtui.backends.registry import Connection
 
     source = os.environ if env is None else env
-    data = data or demo_database(source)
+    data = data or demo_database(source, backend)
     try:
         paths.ensure_dir(data.parent)
     except OSError as exc:
         raise DemoError(f"cannot create {data.parent}: {exc.strerror or exc}") from None
-    command = sandbox_command(data, reset=reset, env=source)
+    command = sandbox_command(data, reset=reset, env=source, backend=backend)
     child_env = sandbox_environment(source)
 
     with tempfile.TemporaryFile() as stderr_file:
@@ -198,12 +207,20 @@ def demo_sandbox(
                         code = None
                 why = f"exited with code {code}" if code is not None else "printed an unexpected first line"
                 raise DemoError(f"the demo sandbox {why}" + _tail_suffix(stderr_file))
-            yield Connection(
-                backend="onepagecrm",
-                base_url=match["base_url"],
-                user_id=match["user_id"],
-                api_key=match["api_key"],
-            )
+            if backend == "pipedrive" and match["api_token"]:
+                yield Connection(
+                    backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"],
+                    state_dir=str(data.parent / "demo-pipedrive-state"),
+                )
+            elif backend == "onepagecrm" and match["user_id"]:
+                yield Connection(
+                    backend="onepagecrm",
+                    base_url=match["base_url"],
+                    user_id=match["user_id"],
+                    api_key=match["api_key"],
+                )
+            else:
+                raise DemoError(f"the demo sandbox serves another backend than {backend}")
         finally:
             _stop(proc)
             if drain is not None:

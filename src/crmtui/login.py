@@ -184,11 +184,18 @@ def run_login(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     allow_insecure_http: bool = False,
+    backend: str = "onepagecrm",
 ) -> int:
-    """Interactive when stdin is a terminal; otherwise reads two lines: user id, then API key."""
+    """Interactive when stdin is a terminal; otherwise reads two lines: user id, then API key
+    (Pipedrive: the company domain unless --base-url or the profile gives the address, then the API token)."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if backend == "pipedrive":
+        return run_pipedrive_login(
+            profile, base_url, config_path=config_path, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+            allow_insecure_http=allow_insecure_http,
+        )
     cfg = load_config(config_path)
     name = profile or cfg.active_profile or DEFAULT_PROFILE
     existing = cfg.profiles.get(name)
@@ -225,4 +232,113 @@ def run_login(
     where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
     stdout.write(inert_line(f"Logged in as {who} (profile {name})") + "\n")
     stderr.write(f"API key saved in {where}.\n")
+    return 0
+
+
+# -- Pipedrive -------------------------------------------------------------------------------------
+
+PIPEDRIVE_TOKEN_HELP = "Pipedrive: Settings > Personal preferences > API"
+
+
+async def check_pipedrive_token(token: str, base_url: str, *, allow_insecure_http: bool = False) -> tuple[str, str]:
+    """GET /users/me with the token (through the Pipedrive backend): (user id, display name), or LoginFailed."""
+    from crmtui.backends.registry import Connection, create_backend
+
+    backend = create_backend(
+        Connection(backend="pipedrive", base_url=base_url, user_id="", api_key=token, allow_insecure_http=allow_insecure_http)
+    )
+    try:
+        account = await backend.connect()
+    except AuthError as exc:
+        raise WrongCredentials(explain(exc, base_url)) from None
+    except BackendError as exc:
+        raise LoginFailed(explain(exc, base_url)) from None
+    finally:
+        await backend.close()
+    return account.user.id, account.user.name
+
+
+def run_pipedrive_login(
+    profile: str | None,
+    base_url: str | None,
+    *,
+    config_path: Path | None,
+    env: Mapping[str, str],
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    allow_insecure_http: bool,
+) -> int:
+    """`crmtui login --backend pipedrive`: the company's address, then the API token, checked with /users/me."""
+    from crmtui.config import pipedrive_url
+
+    cfg = load_config(config_path)
+    name = profile or (cfg.active_profile if cfg.active_profile and cfg.profiles.get(cfg.active_profile, None) is not None
+                       and cfg.profiles[cfg.active_profile].backend == "pipedrive" else None) or "pipedrive"
+    existing = cfg.profiles.get(name)
+    if existing is not None and existing.backend != "pipedrive":
+        stderr.write(inert_text(f"crmtui login: profile {name} is a OnePageCRM profile; choose another with --profile") + "\n")
+        return 1
+    chosen_url = base_url or env.get("CRMTUI_BASE_URL", "").strip() or (existing.base_url if existing else None)
+    domain = existing.company_domain if existing else None
+    try:
+        if chosen_url is None and domain is None:
+            if stdin.isatty():
+                stderr.write("Your Pipedrive address is https://COMPANY.pipedrive.com.\n")
+            domain = _ask("Company (COMPANY in COMPANY.pipedrive.com): ", stdin, stderr, secret=False).strip()
+            domain = domain.removeprefix("https://").split(".pipedrive.com")[0].strip("/")
+            if not domain:
+                raise LoginFailed("no company given")
+        url = chosen_url or pipedrive_url(domain)
+        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
+        try:
+            check_address(url, allow_insecure_http=insecure)
+        except InsecureAddress as exc:
+            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        if stdin.isatty():
+            stderr.write(f"Sign in to {url} (profile {name}). Your API token is in {PIPEDRIVE_TOKEN_HELP}.\n")
+        refused: LoginFailed = WrongCredentials("wrong API token")
+        for attempt in range(1, TRIES + 1):
+            try:
+                token = _ask("API token: ", stdin, stderr, secret=True)
+            except LoginFailed:
+                if attempt == 1:
+                    raise LoginFailed("no input: expected the API token") from None
+                raise refused from None
+            if not token:
+                raise LoginFailed("no API token given")
+            stderr.write(inert_line(f"Checking the token at {url}…") + "\n")
+            stderr.flush()
+            try:
+                user_id, who = asyncio.run(check_pipedrive_token(token, url, allow_insecure_http=insecure))
+                break
+            except WrongCredentials as exc:
+                refused = exc
+                if attempt == TRIES:
+                    raise
+                stderr.write(inert_text(f"crmtui login: {exc}; try again") + "\n")
+    except LoginFailed as exc:
+        stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
+        return 1
+
+    if existing is not None and existing.user_id != user_id:
+        secrets.delete_api_key(name, existing.user_id)
+    in_keyring = secrets.store_api_key(name, user_id, token)
+    profiles = dict(cfg.profiles)
+    profiles[name] = ProfileConfig(
+        backend="pipedrive", base_url=chosen_url, user_id=user_id, company_domain=None if chosen_url else domain,
+        api_key=None if in_keyring else SecretStr(token), allow_insecure_http=insecure and unencrypted(url),
+        plan=existing.plan if existing else None, seats=existing.seats if existing else None,
+    )
+    cfg.profiles = profiles
+    cfg.active_profile = name
+    try:
+        written = save_config(cfg, config_path)
+    except ConfigError:
+        if in_keyring:
+            secrets.delete_api_key(name, user_id)
+        raise
+    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    stdout.write(inert_line(f"Logged in to Pipedrive as {who} (profile {name})") + "\n")
+    stderr.write(f"API token saved in {where}.\n")
     return 0

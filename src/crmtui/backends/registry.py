@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crmtui.backends.base import Backend
 
@@ -17,6 +18,15 @@ class Connection:
     api_key: str = field(repr=False)
     allow_insecure_http: bool = False
     """The person chose to send the credentials over plain http to another machine."""
+    plan: str | None = None
+    """Pipedrive: the plan (sets the rate window and daily budget; None: learned from the server)."""
+    seats: int | None = None
+    state_dir: str | None = None
+    """Where a backend keeps what every process on the profile must share (Pipedrive: a rate-limit block)."""
+
+
+PIPEDRIVE_STATE_FILE = "pipedrive-limits.json"
+"""The Pipedrive rate governor's file in `state_dir`: the block, the exhausted budget, the day's ledger."""
 
 
 def create_backend(connection: Connection) -> Backend:
@@ -29,4 +39,14 @@ def create_backend(connection: Connection) -> Backend:
             allow_insecure_http=connection.allow_insecure_http,
         )
         return OnePageCRMBackend(client)
+    if connection.backend == "pipedrive":
+        from crmtui.backends.pipedrive.adapter import PipedriveBackend
+        from crmtui.backends.pipedrive.client import PipedriveClient
+
+        state_file = Path(connection.state_dir) / PIPEDRIVE_STATE_FILE if connection.state_dir else None
+        pipedrive = PipedriveClient(
+            connection.api_key, base_url=connection.base_url, state_file=state_file,
+            allow_insecure_http=connection.allow_insecure_http,
+        )
+        return PipedriveBackend(pipedrive, plan=connection.plan, seats=connection.seats)
     raise ValueError(f"unknown backend {connection.backend!r}")

@@ -137,6 +137,7 @@ class CachedBackend:
             deals=_Deals(self, inner.deals) if inner.deals else None,
             history=_History(self, inner.history) if inner.history else None,
             notifications=_Notifications(self, inner.notifications) if inner.notifications else None,
+            leads=_Leads(self, inner.leads) if inner.leads else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -280,6 +281,29 @@ class CachedBackend:
         if found is not None and limit is None:
             self._known[scope] = list(found[0])
         return found
+
+    async def cached_leads(
+        self, owner_id: str | None, *, archived: bool = False
+    ) -> tuple[list[Lead], dt.datetime | None] | None:
+        """The leads of a scope as last fetched, and when; no network. None when never fetched."""
+        cache = self.cache
+        if cache is None:
+            return None
+        scope = lead_scope(archived, owner_id, None)
+
+        def read() -> tuple[list[Lead], dt.datetime | None] | None:
+            found = cache.get_list("leads", Lead, scope)
+            if found is None:
+                return None
+            record = cache.synced("leads", scope)
+            return found, record.synced_at if record else None
+
+        return await self._cache(read)
+
+    @property
+    def governor(self) -> object | None:
+        """The backend's rate governor, when it has one (the header's gauge)."""
+        return getattr(self.inner, "governor", None)
 
     async def close(self) -> None:
         if _pending_writes:
@@ -869,7 +893,7 @@ class _Leads:
         if stop is not None:  # a partial read (an incremental refresh): not the whole list to keep
             self.local._network_only("the newest changes of the leads")
             return await fetch()
-        scope = f"{'archived' if archived else 'open'}:{owner_id or ''}:{filter_id or ''}"
+        scope = lead_scope(archived, owner_id, filter_id)
         return await self.local._list("leads", scope, Lead, fetch, "the leads")
 
     async def lead(self, lead_id: str) -> Lead:
@@ -917,6 +941,11 @@ WRAPPERS: dict[str, type] = {
     "leads": _Leads,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
+
+
+def lead_scope(archived: bool, owner_id: str | None, filter_id: str | None) -> str:
+    """The cache's key of a list of leads: archived or open, whose, which filter."""
+    return f"{'archived' if archived else 'open'}:{owner_id or ''}:{filter_id or ''}"
 
 
 def record_full(cache: Cache | None, scope: str) -> dt.datetime:

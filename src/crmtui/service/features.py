@@ -12,6 +12,7 @@ from crmtui.backends.base import (
     ContactsApi,
     DealsApi,
     HistoryApi,
+    LeadsApi,
     NotificationsApi,
     TeamStreamApi,
     need,
@@ -40,3 +41,7 @@ def history_api(backend: Backend) -> HistoryApi:
 
 def notifications_api(backend: Backend) -> NotificationsApi:
     return need(backend.features.notifications, "notifications")
+
+
+def leads_api(backend: Backend) -> LeadsApi:
+    return need(backend.features.leads, "leads")

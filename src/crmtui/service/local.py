@@ -60,12 +60,17 @@ def _safe(name: str) -> str:
     return cleaned[:64] or "default"
 
 
-def local_files(base_url: str, user_id: str, *, profile: str | None = None, demo: bool = False) -> LocalFiles:
-    """The files of the account at `base_url` signed in as `user_id`."""
+def local_files(
+    base_url: str, user_id: str, *, profile: str | None = None, demo: bool = False, backend: str = "onepagecrm"
+) -> LocalFiles:
+    """The files of the account at `base_url` signed in as `user_id` (`backend`: whose API it is; the
+    caches and outboxes of different backends never mix, not even the demos')."""
+    kind = "" if backend == "onepagecrm" else f"{backend}:"  # OnePageCRM's names stay as they were
     if demo:
-        folder, owner = "demo", identity("demo", user_id)  # the demo's port changes with every start
+        folder = "demo" if not kind else f"demo-{_safe(backend)}"
+        owner = identity(f"{kind}demo", user_id)  # the demo's port changes with every start
     else:
-        owner = identity(base_url, user_id)
+        owner = identity(f"{kind}{base_url}", user_id)
         folder = f"profile-{_safe(profile)}" if profile else f"account-{owner[:12]}"
     return LocalFiles(
         folder=folder,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Protocol
 
 from crmtui.backends.errors import Offline
+from crmtui.domain.leads import Lead
 from crmtui.domain.models import Account, StreamEntry
 
 
@@ -26,6 +27,10 @@ class LocalCopy(Protocol):
     async def cached_stream(
         self, user_id: str | None = None, *, limit: int | None = None
     ) -> tuple[list[StreamEntry], dt.datetime | None] | None: ...
+
+    async def cached_leads(
+        self, owner_id: str | None, *, archived: bool = False
+    ) -> tuple[list[Lead], dt.datetime | None] | None: ...
 
     async def last_synced(self) -> dt.datetime | None: ...
 

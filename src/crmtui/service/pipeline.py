@@ -20,7 +20,8 @@ from crmtui.service.commands import Command
 from crmtui.service.outbox import OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.pipeline_board import Board, Place, Step, build_board, step
-from crmtui.service.session import UNDO_DEPTH, Session, stamp, undo_last
+from crmtui.service.session import UNDO_DEPTH, Session, stamp
+from crmtui.service.undo import undo_last
 from crmtui.service.signals import Signal
 from crmtui.service.features import deals_api
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import functools
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.capabilities import Capability
-from crmtui.domain.formatting import account_now
+from crmtui.domain.formatting import account_now, zone
 from crmtui.domain.models import Account, Action, ActionStatus, Contact, Deal, DealStatus, StreamEntry
 from crmtui.domain.stream import conflicting_actions, in_stream, sort_key
 from crmtui.service.commands import (
@@ -32,13 +33,17 @@ from crmtui.service.commands import (
     new_local_id,
 )
 from crmtui.service.contact_commands import AddContact, DeleteContact
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.outbox import DISCARDED, FAILED, SENT, Outbox, OutboxEvent
 from crmtui.service.overlay import SETTLING, SHOWN_CHANGES, Overlay
 from crmtui.service.local_copy import LocalCopy
 from crmtui.service.signals import Signal
+from crmtui.service.undo import undo_last
 from crmtui.service.stream_filters import StreamFilters
 from crmtui.service.features import contacts_api, deals_api, notifications_api, stream_api
+
+if TYPE_CHECKING:
+    from crmtui.service.leads import LeadsInbox
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +67,6 @@ def _contact_id(ref: ContactRef) -> str:
 def stamp(command: Command, now: dt.datetime) -> Command:
     """Give a new command what it must carry from the moment it is made: its local id and time."""
     command.stamp(now)
-    return command
-
-
-async def undo_last(
-    stack: list[Command], outbox: Outbox, send: Callable[[Command], Coroutine[Any, Any, object]]
-) -> Command:
-    """Take back the newest change of `stack`: dropped from the outbox if it has not left yet, else
-    its inverse is sent with `send`. A refused inverse leaves the change on the stack."""
-    if not stack:
-        raise NothingToUndo()
-    command = stack.pop()
-    if await outbox.cancel(command):
-        return command
-    try:
-        await send(command.inverse())
-    except CommandRefused:
-        stack.append(command)
-        raise
     return command
 
 
@@ -167,6 +154,24 @@ class Session:
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.backend.capabilities
+
+    def rate_gauge(self) -> str | None:
+        """The backend's API budget and rate window in words (None: the backend has no such limits)."""
+        if not self.supports(Capability.RATE_BUDGET):
+            return None
+        backend: Any = self.backend
+        governor = getattr(getattr(backend, "inner", backend), "governor", None)
+        if governor is None:
+            return None
+        text = governor.gauge_text(zone(self.account.time_zone if self.account else None))
+        return str(text)
+
+    @functools.cached_property
+    def leads(self) -> LeadsInbox:
+        """The leads inbox (backends with leads: Pipedrive), made when first asked for."""
+        from crmtui.service.leads import LeadsInbox
+
+        return LeadsInbox(self)
 
     @property
     def user_id(self) -> str | None:

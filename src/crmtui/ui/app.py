@@ -77,6 +77,7 @@ class TopLevel:
 # Fixed numbers, so muscle memory holds across backends; a screen the backend cannot feed is left out.
 TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("stream", "1", "Action stream", "crmtui.ui.screens.stream:ActionStreamScreen", Capability.ACTION_STREAM),
+    TopLevel("leads", "1", "Leads", "crmtui.ui.screens.leads:LeadsScreen", Capability.LEADS),
     TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
     TopLevel(
@@ -122,6 +123,8 @@ class CrmApp(App[int]):
     """Changes the server refused or that clash with a change made there (screen 5)."""
     offline_since: reactive[dt.datetime | None] = reactive(None)
     """When the server stopped answering (None: it answers)."""
+    rate_gauge: reactive[str] = reactive("")
+    """The API budget and rate window, for backends that have them ("API 1,240/30,000 · 3/20 per 2s")."""
     unread_count: reactive[int | None] = reactive(None)
     """Unread notifications, polled with every refresh (and set by the notifications screen); None
     until the server has told (the header shows "?", never a 0 nobody counted)."""
@@ -281,6 +284,22 @@ class CrmApp(App[int]):
             self._on_theme_change(theme.name)
 
     # -- navigation ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A number key means the screen of that number this backend has (1: the action stream on
+        OnePageCRM, the leads on Pipedrive); with none, the first binding of the key says so."""
+        if action == "find":  # find anyone: contacts (OnePageCRM)
+            return self.session.supports(Capability.CONTACT_DETAIL)
+        if action == "go" and parameters:
+            mode = str(parameters[0])
+            if mode in self.mode_titles:
+                return True
+            key = next((top.key for top in TOP_LEVEL if top.mode == mode), None)
+            same_key = [top.mode for top in TOP_LEVEL if top.key == key]
+            if any(other in self.mode_titles for other in same_key):
+                return False
+            return same_key[:1] == [mode]
+        return True
+
     def action_go(self, mode: str) -> None:
         """Number keys: switch to a top-level screen (a screen the backend lacks says so)."""
         if mode not in self.mode_titles:
@@ -360,7 +379,7 @@ class CrmApp(App[int]):
             if session.account is None or not self.connected:
                 account = await session.connect()
                 self.account_label = account.label
-            await session.load_stream(on_progress=self._progress)
+            await self._load_first_screen()
         except StoreUnavailable as exc:
             self._loading = False
             self.sync_status = "local files unavailable"
@@ -402,6 +421,14 @@ class CrmApp(App[int]):
         if isinstance(self.screen, ConnectionErrorScreen):
             self.pop_screen()
 
+    async def _load_first_screen(self) -> None:
+        """Load what the first screen shows: the action stream, or (a backend without one) the leads."""
+        session = self.session
+        if session.supports(Capability.ACTION_STREAM) or not session.supports(Capability.LEADS):
+            await session.load_stream(on_progress=self._progress)
+        else:
+            await session.leads.load(on_progress=self._progress)
+
     async def _paint_from_cache(self) -> None:
         """The last known account and stream, before any network call (when there is a cache)."""
         local = self.session.local
@@ -415,6 +442,19 @@ class CrmApp(App[int]):
         if account is None:
             return
         session = self.session
+        if Capability.LEADS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
+            leads = await local.cached_leads(account.user.id)
+            if leads is None:
+                return
+            cached, synced_at = leads
+            if session.account is None:
+                session.account = account
+                self.account_label = account.label
+            session.leads.show_server(cached)
+            self.connected = True
+            self.last_synced = synced_at
+            self._tick()
+            return
         # The most urgent screenful first (a large stream takes a second to read whole), then all.
         for limit in (FIRST_ROWS, None):
             found = await local.cached_stream(account.user.id, limit=limit)
@@ -483,6 +523,9 @@ class CrmApp(App[int]):
 
     def _tick(self) -> None:
         self._try_reconnect()
+        gauge = self.session.rate_gauge()
+        if gauge is not None:
+            self.rate_gauge = gauge
         if self.last_synced is None or self._loading:
             return
         if self.offline_mode:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+
+from crmtui.domain.capabilities import Capability
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -35,7 +37,7 @@ class AppHeader(Widget):
 
     def on_mount(self) -> None:
         app = self.app
-        for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes", "review_changes", "offline_since"):
+        for name in ("account_label", "sync_status", "sync_error", "unread_count", "pending_changes", "review_changes", "offline_since", "rate_gauge"):
             self.watch(app, name, self._redraw, init=False)
 
     def _redraw(self, _value: object) -> None:
@@ -85,9 +87,14 @@ class AppHeader(Widget):
             else:
                 right.append(sync, style="italic")
         right.append("  ")
-        # Not known yet (not loaded, or the server did not answer): "?", never a 0 that is not one.
-        right.append(f"✉ {UNKNOWN_UNREAD if unread is None else unread}", style="bold" if unread else "dim")
-        right.append(" ")
+        gauge = app.rate_gauge
+        if gauge:
+            right.append(gauge, style="bold red" if "blocked" in gauge or "spent" in gauge else "dim")
+            right.append(" ")
+        if session.supports(Capability.NOTIFICATIONS) or not gauge:
+            # Not known yet (not loaded, or the server did not answer): "?", never a 0 that is not one.
+            right.append(f"✉ {UNKNOWN_UNREAD if unread is None else unread}", style="bold" if unread else "dim")
+            right.append(" ")
         width = self.size.width
         room = max(width - right.cell_len - 1, badge.cell_len)
         if left.cell_len > room and account is not None and account.name:

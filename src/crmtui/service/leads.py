@@ -1,0 +1,250 @@
+"""The leads inbox (Pipedrive): the signed-in user's open leads, most urgent first, with the changes
+on their way laid over the server's copy, and the lead verbs (archive, seen, owner, labels, edit,
+delete), each a change through the outbox (offline, exactly once, conflict-checked, undoable).
+
+Reads go through the session's backend, which has the local cache in front: offline, the inbox is
+the last one fetched. Person and organization names are looked up for the rows on screen only (a
+lead carries ids; every lookup costs a request of the company's daily budget) and kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from crmtui.backends.base import ProgressCallback
+from crmtui.backends.errors import BackendError, NotFound
+from crmtui.domain.leads import Lead, LeadLabel, LeadSection, lead_section, lead_sort_key
+from crmtui.service.commands import Command
+from crmtui.service.errors import CommandRefused
+from crmtui.service.features import leads_api
+from crmtui.service.lead_commands import LEADS, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
+from crmtui.service.outbox import SENT, OutboxEvent
+from crmtui.service.overlay import SHOWN_CHANGES, Overlay
+from crmtui.service.signals import Signal
+from crmtui.service.undo import undo_last
+
+if TYPE_CHECKING:
+    from crmtui.service.session import Session
+
+NAME_LOOKUPS = 2
+"""Name lookups at a time (each is a request of the burst window)."""
+UNDO_DEPTH = 50
+
+Changed = frozenset[str] | None
+
+
+def _key(command: Command) -> str | None:
+    return command.lead_id if isinstance(command, LeadCommand) and command.section == LEADS else None
+
+
+def _predict(lead: Lead | None, command: Command) -> Lead | None:
+    if lead is None or not isinstance(command, LeadCommand):
+        return lead
+    return command.predict(lead)
+
+
+class LeadsInbox:
+    """The leads of one scope (mine or everyone's; open or archived), as shown."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.items: list[Lead] = []
+        """As shown: the server's leads with the changes on their way, in inbox order."""
+        self.loaded = False
+        self.archived = False
+        """Show the archived leads instead of the open ones."""
+        self.everyone = False
+        """Everyone's leads the token may see, not only the signed-in user's."""
+        self._server: dict[str, Lead] = {}
+        self.overlay: Overlay[str, Lead | None] = Overlay(session.outbox, key=_key, predict=_predict)
+        self.changes: Signal[Changed] = Signal()
+        """Emitted after the leads shown change, with the lead ids that changed (None: any)."""
+        self.names: dict[str, str] = {}
+        """"person:<id>" / "organization:<id>" -> name, as looked up."""
+        self.undo_stack: list[Command] = []
+        self._unsubscribe = session.outbox.subscribe(self._on_outbox)
+
+    def detach(self) -> None:
+        self._unsubscribe()
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def today(self) -> dt.date:
+        return self.session.today()
+
+    @property
+    def me(self) -> str | None:
+        account = self.session.account
+        return account.user.id if account is not None else None
+
+    @property
+    def scope_label(self) -> str:
+        whose = "Everyone's leads" if self.everyone else "My leads"
+        return f"{whose} · archived" if self.archived else whose
+
+    def find(self, lead_id: str) -> Lead | None:
+        return next((lead for lead in self.items if lead.id == lead_id), None)
+
+    def section(self, lead: Lead) -> LeadSection:
+        return lead_section(lead, self.today)
+
+    def labels(self) -> list[LeadLabel]:
+        account = self.session.account
+        return list(account.lead_labels) if account is not None else []
+
+    async def load(
+        self, *, on_progress: ProgressCallback | None = None, on_first_page: Callable[[list[Lead]], None] | None = None
+    ) -> list[Lead]:
+        """The scope's leads from the server (the cache when it cannot be reached)."""
+        started = self.overlay.mark()
+        owner = None if self.everyone else self.me
+        leads = await leads_api(self.session.backend).leads_all(
+            archived=self.archived, owner_id=owner, on_progress=on_progress, on_first_page=on_first_page
+        )
+        self.show_server(leads, started=started)
+        return self.items
+
+    def show_server(self, leads: Iterable[Lead], *, started: int | None = None) -> None:
+        """The server's leads of the scope: shown with the changes still on their way over them."""
+        fresh = {lead.id: lead for lead in leads}
+        for lead_id in self.overlay.newer(started) if started is not None else set():
+            # Read before the last change about it was heard: what is shown already holds that change.
+            if lead_id in self._server:
+                fresh[lead_id] = self._server[lead_id]
+        for lead_id, lead in fresh.items():
+            if self.overlay.is_busy(lead_id):
+                self.overlay.server[lead_id] = lead  # the changes on their way apply to this copy now
+        self._server = fresh
+        self.loaded = True
+        self._rebuild()
+        self.changes.emit(None)
+
+    def _in_scope(self, lead: Lead) -> bool:
+        if lead.is_archived != self.archived:
+            return False
+        return self.everyone or lead.owner_id == self.me
+
+    def _rebuild(self) -> None:
+        shown: list[Lead] = []
+        for lead_id, lead in self._server.items():
+            current = self.overlay.shown(lead_id, lead)
+            if current is not None and self._in_scope(current):
+                shown.append(current)
+        today = self.today
+        shown.sort(key=lambda lead: lead_sort_key(lead, today))
+        self.items = shown
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        lead_id = self.overlay.hear(event)
+        if lead_id is None:
+            return
+        if event.kind == SENT and lead_id in self._server:
+            confirmed = _predict(self._server[lead_id], event.command)
+            if confirmed is None:
+                del self._server[lead_id]
+            else:
+                self._server[lead_id] = confirmed
+        if event.kind in SHOWN_CHANGES:
+            self._rebuild()
+            self.changes.emit(frozenset({lead_id}))
+
+    # -- names ---------------------------------------------------------------------------------
+    def who(self, lead: Lead) -> str:
+        """"Person · Organization" as far as known (ids until their names are looked up)."""
+        person = self.names.get(f"person:{lead.person_id}", "") if lead.person_id else ""
+        org = self.names.get(f"organization:{lead.organization_id}", "") if lead.organization_id else ""
+        return " · ".join(n for n in (person or lead.person_name, org or lead.organization_name) if n)
+
+    async def load_names(self, leads: Iterable[Lead]) -> bool:
+        """Look up the person and organization names of `leads` not known yet; True when any was added."""
+        wanted: list[tuple[str, str]] = []
+        for lead in leads:
+            for kind, item_id in (("person", lead.person_id), ("organization", lead.organization_id)):
+                if item_id and f"{kind}:{item_id}" not in self.names and (kind, item_id) not in wanted:
+                    wanted.append((kind, item_id))
+        if not wanted:
+            return False
+        api = leads_api(self.session.backend)
+        gate = asyncio.Semaphore(NAME_LOOKUPS)
+        added = False
+
+        async def one(kind: str, item_id: str) -> None:
+            nonlocal added
+            async with gate:
+                try:
+                    name = await (api.person_name(item_id) if kind == "person" else api.organization_name(item_id))
+                except NotFound:
+                    name = f"(deleted {kind})"
+                except BackendError:
+                    return  # offline or throttled: the id stays until the next look
+            self.names[f"{kind}:{item_id}"] = name
+            added = True
+
+        await asyncio.gather(*(one(kind, item_id) for kind, item_id in wanted))
+        if added:
+            self.changes.emit(None)
+        return added
+
+    # -- changes -------------------------------------------------------------------------------
+    def _require(self, lead_id: str) -> Lead:
+        found = self.find(lead_id)
+        if found is None:
+            raise CommandRefused("That lead is no longer in the list; press r to refresh")
+        return found
+
+    async def run(self, command: Command, *, record: bool = True) -> None:
+        """Write the change to the outbox (durable before it shows), then show it."""
+        if isinstance(command, UpdateLead):
+            command.check_fields()
+        command.stamp(self.session.clock())
+        self.session.outbox.start()
+        await self.session.outbox.enqueue(command)
+        if record:
+            self.undo_stack.append(command)
+            del self.undo_stack[:-UNDO_DEPTH]
+
+    async def update(self, lead_id: str, label: str, **fields: Any) -> UpdateLead | None:
+        """Set `fields` of the lead; None when they already hold those values (nothing is sent)."""
+        lead = self._require(lead_id)
+        before = fields_of(lead, frozenset(fields))
+        wanted = {name: wire_value(name, value) for name, value in fields.items()}
+        if wanted == before:
+            return None
+        command = UpdateLead(
+            lead_id=lead_id, fields=wanted, before=before, read_update_time=lead.update_time, label=f"{label}: {lead.title}"
+        )
+        await self.run(command)
+        return command
+
+    async def toggle_archived(self, lead_id: str) -> bool:
+        """Archive an open lead, or bring an archived one back; True when it is now archived."""
+        lead = self._require(lead_id)
+        archive = not lead.is_archived
+        await self.update(lead_id, "Archive" if archive else "Unarchive", is_archived=archive)
+        return archive
+
+    async def toggle_seen(self, lead_id: str) -> bool:
+        lead = self._require(lead_id)
+        seen = not lead.was_seen
+        await self.update(lead_id, "Seen" if seen else "Unseen", was_seen=seen)
+        return seen
+
+    async def set_owner(self, lead_id: str, owner_id: str) -> UpdateLead | None:
+        return await self.update(lead_id, "Owner", owner_id=owner_id)
+
+    async def set_labels(self, lead_id: str, label_ids: list[str]) -> UpdateLead | None:
+        return await self.update(lead_id, "Labels", label_ids=sorted(label_ids))
+
+    async def delete(self, lead_id: str) -> None:
+        lead = self._require(lead_id)
+        await self.run(DeleteLead(lead_id=lead_id, title=lead.title, label=f"Delete lead: {lead.title}"), record=False)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.undo_stack)
+
+    async def undo(self) -> Command:
+        return await undo_last(self.undo_stack, self.session.outbox, lambda inverse: self.run(inverse, record=False))

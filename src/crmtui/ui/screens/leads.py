@@ -1,0 +1,328 @@
+"""Top-level screen 1 on Pipedrive: the leads inbox. The signed-in user's open leads, most urgent first
+(by expected close: overdue, closing today, upcoming, no date), unseen ones in bold, triaged with
+single keys: `x` archive (or bring back), `s` seen, `a` give to a colleague, `l` labels, `Delete`
+delete (asks first: Pipedrive has no undelete), `u` undo; `o` everyone's leads, `X` the archived ones.
+
+Every change goes through the outbox and shows at once; the details of the lead under the cursor
+show below the list (beside it on a wide terminal). Names of persons and organizations are looked up
+for the rows on screen only (each lookup costs a request of the company's API budget) and kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from crmtui.backends.errors import BackendError
+from crmtui.domain.formatting import format_date
+from crmtui.domain.leads import SECTION_TITLES, Lead, LeadSection
+from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.leads import LeadsInbox
+from crmtui.ui.failures import failure_title
+from crmtui.ui.follow import FollowsServices, follow
+from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+from crmtui.ui.modals.lead_labels import LabelsModal
+from crmtui.ui.reconnect import load_failed, reload_when_online
+from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.footer import KeyFooter
+from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.row_list import Cell, Column, RowList
+
+NAME_MARGIN = 20
+"""Rows above and below the screen whose names are looked up ahead of scrolling to them."""
+WIDE = 140
+"""From this width the details show beside the list, not below it."""
+
+SECTION_ROLES = {
+    LeadSection.OVERDUE: "urgent",
+    LeadSection.TODAY: "today",
+    LeadSection.UPCOMING: "future",
+    LeadSection.NO_DATE: "attention",
+    LeadSection.ARCHIVED: "closed",
+}
+
+
+def money(lead: Lead) -> str:
+    if lead.value is None:
+        return ""
+    amount = f"{lead.value.amount:,.0f}" if lead.value.amount == int(lead.value.amount) else f"{lead.value.amount:,.2f}"
+    return f"{amount} {lead.value.currency}"
+
+
+class LeadsScreen(FollowsServices, CrmScreen[None]):
+    """The leads inbox."""
+
+    FOOTER_ORDER = ("archive", "seen", "assign", "labels", "undo", "open", "everyone", "archived", "refresh", "delete")
+    BINDINGS = [
+        Binding("x", "archive", "Archive", tooltip="Archive the lead (or bring an archived one back)"),
+        Binding("s", "seen", "Seen", tooltip="Mark seen / unseen"),
+        Binding("a", "assign", "Assign", tooltip="Give the lead to a colleague"),
+        Binding("l", "labels", "Labels", tooltip="Choose the lead's labels"),
+        Binding("u", "undo", "Undo"),
+        Binding("enter", "open", "Details", show=False),
+        Binding("o", "everyone", "Everyone", tooltip="Everyone's leads / mine"),
+        Binding("X", "archived", "Archived", tooltip="The archived leads / the open ones"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("delete", "delete", "Delete", tooltip="Delete the lead (asks first; Pipedrive has no undelete)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.load_failed = False
+        self._unfollow: Callable[[], None] | None = None
+
+    @property
+    def inbox(self) -> LeadsInbox:
+        return self.app.session.leads
+
+    def _columns(self) -> list[Column[Lead]]:
+        inbox = self.inbox
+        session = self.app.session
+
+        def flag(lead: Lead) -> Cell:
+            return ("●" if not lead.was_seen else "▌", SECTION_ROLES[inbox.section(lead)])
+
+        def labels(lead: Lead) -> Cell:
+            names = {label.id: label for label in inbox.labels()}
+            found = [names[i] for i in lead.label_ids if i in names]
+            return (", ".join(label.name for label in found), f"label-{found[0].color}" if found else "")
+
+        def close(lead: Lead) -> Cell:
+            if lead.expected_close_date is None:
+                return ("", "")
+            account = session.account
+            fmt = account.date_format if account is not None else "%d/%m/%Y"
+            return (format_date(lead.expected_close_date, fmt), SECTION_ROLES[inbox.section(lead)])
+
+        def owner(lead: Lead) -> Cell:
+            account = session.account
+            return (account.user_name(lead.owner_id) if account is not None else "", "dim")
+
+        return [
+            Column("", flag, width=1, priority=9),
+            Column("Lead", lambda lead: (lead.title, ""), share=5, min_width=18, priority=9),
+            Column("Person · organization", lambda lead: (inbox.who(lead), "dim"), share=4, min_width=14, priority=6),
+            Column("Labels", labels, share=2, min_width=8, priority=4),
+            Column("Value", lambda lead: (money(lead), ""), width=12, right=True, priority=5),
+            Column("Close", close, width=10, priority=7),
+            *([Column("Owner", owner, share=2, min_width=10, priority=2)] if inbox.everyone else []),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="header")
+        with Horizontal(id="leads-body"):
+            yield RowList[Lead](
+                self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
+            )
+            yield Static("", id="lead-detail", markup=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
+
+    @property
+    def lead_list(self) -> RowList[Lead]:
+        return self.query_one("#leads-list", RowList)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._unfollow = follow(self, self.inbox.changes, lambda _changed: self._show())
+        reload_when_online(self, lambda: self.load_failed, self.load)
+        self.lead_list.focus()
+        self._show()
+
+    def on_unmount(self) -> None:
+        if self._unfollow is not None:
+            self._unfollow()
+
+    def on_resize(self) -> None:
+        self.query_one("#leads-body").set_class(self.size.width >= WIDE, "-wide")
+
+    # -- showing -------------------------------------------------------------------------------
+    def _show(self) -> None:
+        inbox = self.inbox
+        lst = self.lead_list
+        groups: dict[LeadSection, list[Lead]] = {}
+        for lead in inbox.items:
+            groups.setdefault(inbox.section(lead), []).append(lead)
+        lst.set_rows([(SECTION_TITLES[s], SECTION_ROLES[s], groups.get(s, [])) for s in LeadSection])
+        if inbox.loaded and not inbox.items:
+            lst.empty_text = "No archived leads" if inbox.archived else "No open leads: the inbox is empty"
+        self._title()
+        self._detail(lst.selected)
+        self.load_names()
+
+    def _title(self) -> None:
+        inbox = self.inbox
+        count = f" · {len(inbox.items):,}" if inbox.loaded else ""
+        self.query_one(AppHeader).title = f"{inbox.scope_label}{count}"
+
+    @on(RowList.Highlighted)
+    def _highlighted(self, event: RowList.Highlighted) -> None:
+        self._detail(event.item if isinstance(event.item, Lead) else None)
+        self.load_names()
+
+    def _detail(self, lead: Lead | None) -> None:
+        pane = self.query_one("#lead-detail", Static)
+        if lead is None:
+            pane.update("")
+            return
+        inbox = self.inbox
+        account = self.app.session.account
+        names = {label.id: label.name for label in inbox.labels()}
+        lines = [lead.title]
+        who = inbox.who(lead)
+        if who:
+            lines.append(who)
+        facts = [
+            ("Value", money(lead) or "none"),
+            ("Expected close", format_date(lead.expected_close_date, account.date_format if account else "%d/%m/%Y")
+             if lead.expected_close_date else "not set"),
+            ("Labels", ", ".join(names.get(i, "?") for i in lead.label_ids) or "none"),
+            ("Owner", account.user_name(lead.owner_id) if account else lead.owner_id),
+            ("Source", lead.source_name or "—"),
+            ("Seen", "yes" if lead.was_seen else "no (new)"),
+        ]
+        if lead.is_archived:
+            facts.append(("Archived", "yes"))
+        lines += [f"{name}: {value}" for name, value in facts]
+        pane.update("\n".join(lines))
+
+    @work(exclusive=True, group="lead-names", exit_on_error=False)
+    async def load_names(self) -> None:
+        leads = self.lead_list.visible_items(NAME_MARGIN)
+        if await self.inbox.load_names(leads):
+            self.lead_list.redraw()
+            self._detail(self.lead_list.selected)
+
+    # -- loading -------------------------------------------------------------------------------
+    @work(exclusive=True, group="leads-load", exit_on_error=False)
+    async def load(self) -> None:
+        lst = self.lead_list
+        lst.empty_text = "Loading leads…"
+        try:
+            await self.inbox.load()
+        except BackendError as exc:
+            self.load_failed = True
+            load_failed(self, [exc])
+            lst.empty_text = f"Not loaded (r retries): {exc.user_message}"
+            lst.refresh()
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        self.load_failed = False
+
+    def action_refresh(self) -> None:
+        self.app.refresh_stream()
+
+    def action_everyone(self) -> None:
+        self.inbox.everyone = not self.inbox.everyone
+        self.lead_list.columns = self._columns()  # the owner column only when the leads are not all mine
+        self.notify("Everyone's leads" if self.inbox.everyone else "Your leads", timeout=2)
+        self.load()
+
+    def action_archived(self) -> None:
+        self.inbox.archived = not self.inbox.archived
+        self.notify("Archived leads (X: back to the open ones)" if self.inbox.archived else "Open leads", timeout=3)
+        self.load()
+
+    # -- changes -------------------------------------------------------------------------------
+    def _selected(self) -> Lead | None:
+        lead = self.lead_list.selected
+        if lead is None:
+            self.notify("No lead selected", severity="warning", timeout=2)
+        return lead
+
+    @work(group="lead-changes", exit_on_error=False)
+    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
+        """Run a change (written to the outbox, shown at once); say `done`, or why it was refused."""
+        try:
+            await change
+        except CommandRefused as exc:
+            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        if done:
+            self.notify(done, timeout=3)
+
+    def action_archive(self) -> None:
+        lead = self._selected()
+        if lead is not None:
+            verb = "brought back" if lead.is_archived else "archived"
+            self._change(verb, self.inbox.toggle_archived(lead.id), f"“{lead.title}” {verb} (u undoes)")
+
+    def action_seen(self) -> None:
+        lead = self._selected()
+        if lead is not None:
+            self._change("marked", self.inbox.toggle_seen(lead.id))
+
+    def action_assign(self) -> None:
+        lead = self._selected()
+        account = self.app.session.account
+        if lead is None or account is None:
+            return
+        users = [account.user, *[u for u in account.team if u.id != account.user.id]]
+
+        def chosen(owner_id: str | None) -> None:
+            if owner_id and owner_id != lead.owner_id:
+                name = account.user_name(owner_id)
+                self._change("assigned", self.inbox.set_owner(lead.id, owner_id), f"“{lead.title}” given to {name} (u undoes)")
+
+        self.app.push_screen(TeamPickerModal(f"Give “{lead.title}” to", users, current=lead.owner_id), chosen)
+
+    def action_labels(self) -> None:
+        lead = self._selected()
+        if lead is None:
+            return
+        labels = self.inbox.labels()
+        if not labels:
+            self.notify("This account has no lead labels", severity="warning", timeout=3)
+            return
+
+        def chosen(label_ids: list[str] | None) -> None:
+            if label_ids is not None:
+                self._change("labelled", self.inbox.set_labels(lead.id, label_ids))
+
+        self.app.push_screen(LabelsModal(lead.title, labels, lead.label_ids), chosen)
+
+    def action_open(self) -> None:
+        lead = self.lead_list.selected
+        if lead is not None:
+            self.query_one("#lead-detail", Static).display = True
+            self._detail(lead)
+
+    def action_delete(self) -> None:
+        lead = self._selected()
+        if lead is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._change("deleted", self.inbox.delete(lead.id), f"“{lead.title}” deleted")
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Delete this lead?",
+                f"“{lead.title}” is deleted from Pipedrive. This cannot be undone: Pipedrive has no undelete.",
+                confirm_label="Delete",
+            ),
+            confirmed,
+        )
+
+    def action_undo(self) -> None:
+        self._undo()
+
+    @work(group="lead-changes", exit_on_error=False)
+    async def _undo(self) -> None:
+        try:
+            command = await self.inbox.undo()
+        except NothingToUndo:
+            self.notify("Nothing to undo", timeout=2)
+            return
+        except CommandRefused as exc:
+            self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
+            return
+        self.notify(f"Undone: {command.describe()}", timeout=3)

@@ -1,0 +1,346 @@
+"""A virtual list of any kind of row, drawn from a column spec: only the rows on screen are rendered.
+
+The rows (leads today; records later) come in order with their section; the list puts a header line
+before each section, keeps the cursor on the same item when the rows change (by its key), and draws
+each visible line on demand from `Column`s: a title, a width rule (fixed, or a share of what is left
+with a minimum) and a function giving the cell's text and colour role for an item. A column whose
+minimum does not fit is dropped, last columns first, so the list reads at 80 columns and uses 200.
+
+Until the person moves the cursor it stays on the first row when the rows change (a refresh that
+moves the first item must not drag the view after it), as the action stream's list does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crmtui.ui.cells import fit
+
+T = TypeVar("T")
+
+Cell = tuple[str, str]
+"""A cell's text and its colour role ("" for the row's own, else a `row-list--<role>` class)."""
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """One column: `cell(item)` gives its text and role; `width` cells, or a `share` of the room left
+    (at least `min_width`); `right` aligns numbers; `priority`: higher ones are dropped last when narrow."""
+
+    title: str
+    cell: Callable[[T], Cell]
+    width: int = 0
+    share: int = 0
+    min_width: int = 0
+    right: bool = False
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class _Header:
+    title: str
+    count: int
+    role: str
+
+
+def layout(columns: Sequence[Column[T]], width: int) -> list[tuple[Column[T], int]]:
+    """Each shown column with its width at `width` (one space between columns)."""
+    shown = list(columns)
+    while shown:
+        fixed = sum(c.width for c in shown if not c.share)
+        flexible = [c for c in shown if c.share]
+        room = width - fixed - len(shown)
+        if room >= sum(c.min_width for c in flexible):
+            break
+        drop = min(shown, key=lambda c: (c.priority, -shown.index(c)))
+        shown.remove(drop)
+    if not shown:
+        return []
+    flexible = [c for c in shown if c.share]
+    room = max(width - sum(c.width for c in shown if not c.share) - len(shown), 0)
+    shares = sum(c.share for c in flexible) or 1
+    widths: dict[int, int] = {}
+    left = room
+    for column in flexible:
+        widths[id(column)] = max(column.min_width, room * column.share // shares)
+        left -= widths[id(column)]
+    if flexible and left > 0:
+        widths[id(flexible[0])] += left  # what rounding left goes to the first flexible column
+    return [(c, widths.get(id(c), c.width)) for c in shown]
+
+
+class RowList(ScrollView, Generic[T], can_focus=True):
+    """Items in sections, one line each, drawn from `columns`."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "row-list--header", "row-list--cursor", "row-list--urgent", "row-list--today", "row-list--attention",
+        "row-list--future", "row-list--dim", "row-list--strong", "row-list--empty", "row-list--closed",
+        "row-list--label-red", "row-list--label-green", "row-list--label-blue", "row-list--label-yellow",
+        "row-list--label-purple", "row-list--label-gray", "row-list--label-orange", "row-list--label-brown",
+    }
+
+    DEFAULT_CSS = """
+    RowList { overflow-x: hidden; }
+    RowList > .row-list--header { text-style: bold; color: $text-muted; background: $boost; }
+    RowList > .row-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    RowList:blur > .row-list--cursor { background: $block-cursor-blurred-background; }
+    RowList > .row-list--urgent { color: $error; }
+    RowList > .row-list--today { color: $success; }
+    RowList > .row-list--attention { color: $warning; }
+    RowList > .row-list--future { color: $text-muted; }
+    RowList > .row-list--closed { color: $text-disabled; }
+    RowList > .row-list--dim { color: $text-muted; }
+    RowList > .row-list--strong { text-style: bold; }
+    RowList > .row-list--empty { color: $text-muted; text-style: italic; }
+    RowList > .row-list--label-red { color: $error; }
+    RowList > .row-list--label-green { color: $success; }
+    RowList > .row-list--label-blue { color: $primary; }
+    RowList > .row-list--label-yellow { color: $warning; }
+    RowList > .row-list--label-purple { color: $accent; }
+    RowList > .row-list--label-gray { color: $text-muted; }
+    RowList > .row-list--label-orange { color: $warning; }
+    RowList > .row-list--label-brown { color: $text-muted; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    empty_text: reactive[str] = reactive("Loading…")
+
+    class Highlighted(Message):
+        def __init__(self, item: object | None) -> None:
+            super().__init__()
+            self.item = item
+
+    class Selected(Message):
+        def __init__(self, item: object) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(
+        self,
+        columns: Sequence[Column[T]],
+        *,
+        key: Callable[[T], Hashable],
+        bold: Callable[[T], bool] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self._key = key
+        self._bold = bold
+        self._rows: list[T | _Header] = []
+        self._items: list[T] = []
+        self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(1024)
+        self._chosen = False
+        self._placing = False
+        self._last_highlighted: Hashable | None = None
+
+    # -- data ----------------------------------------------------------------------------------
+    @property
+    def items(self) -> list[T]:
+        return self._items
+
+    @property
+    def selected(self) -> T | None:
+        if 0 <= self.cursor < len(self._rows):
+            row = self._rows[self.cursor]
+            if not isinstance(row, _Header):
+                return row
+        return None
+
+    def set_rows(self, sections: Sequence[tuple[str, str, Sequence[T]]]) -> None:
+        """Show `sections`: (title, colour role, items) each, in order; empty sections are left out.
+        The cursor stays on its item wherever it went (on the first row until the person moves it)."""
+        selected = self.selected
+        selected_key = self._key(selected) if selected is not None else None
+        at_top = not self._chosen or not self._rows or self.cursor == self._item_row(0, 1)
+        old_cursor = self.cursor
+        rows: list[T | _Header] = []
+        items: list[T] = []
+        for title, role, members in sections:
+            if not members:
+                continue
+            rows.append(_Header(title, len(members), role))
+            rows.extend(members)
+            items.extend(members)
+        self._rows, self._items = rows, items
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+        target = None
+        if selected_key is not None and not (at_top and not self._chosen):
+            target = next((i for i, r in enumerate(rows) if not isinstance(r, _Header) and self._key(r) == selected_key), None)
+        if target is None:
+            target = self._item_row(0 if at_top and not self._chosen else min(old_cursor, max(len(rows) - 1, 0)), 1)
+        self._placing = True
+        self.cursor = target
+        self._placing = False
+        self.refresh()
+
+    def select_key(self, key: Hashable) -> bool:
+        for i, row in enumerate(self._rows):
+            if not isinstance(row, _Header) and self._key(row) == key:
+                self.cursor = i
+                return True
+        return False
+
+    def visible_items(self, margin: int = 0) -> list[T]:
+        """The items on screen, and `margin` rows above and below."""
+        top = max(self.scroll_offset.y - margin, 0)
+        bottom = self.scroll_offset.y + self.scrollable_content_region.height + margin
+        return [r for r in self._rows[top:bottom] if not isinstance(r, _Header)]
+
+    def redraw(self) -> None:
+        """Draw again (what the cells show changed, not the rows: names looked up, the day turned)."""
+        self._cache.clear()
+        self.refresh()
+
+    def _item_row(self, index: int, step: int) -> int:
+        rows = self._rows
+        if not rows:
+            return 0
+        index = max(0, min(index, len(rows) - 1))
+        for direction in (step, -step):
+            i = index
+            while 0 <= i < len(rows):
+                if not isinstance(rows[i], _Header):
+                    return i
+                i += direction
+        return index
+
+    # -- cursor --------------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        if not self._placing:
+            self._chosen = True
+        self.refresh()
+        if self._rows:
+            top = new - 1 if new > 0 and isinstance(self._rows[new - 1], _Header) else new
+            if top == 0:
+                self.scroll_to(y=0, animate=False, force=True, immediate=True)
+            else:
+                self.scroll_to_region(Region(0, top, 1, new - top + 1), animate=False, force=True, immediate=True)
+        item = self.selected
+        key = None if item is None else (self._key(item), id(item))
+        if key != self._last_highlighted:
+            self._last_highlighted = key
+            self.post_message(self.Highlighted(item))
+
+    def action_cursor_down(self) -> None:
+        nxt = self.cursor + 1
+        while nxt < len(self._rows) and isinstance(self._rows[nxt], _Header):
+            nxt += 1
+        if nxt < len(self._rows):
+            self.cursor = nxt
+
+    def action_cursor_up(self) -> None:
+        prev = self.cursor - 1
+        while prev >= 0 and isinstance(self._rows[prev], _Header):
+            prev -= 1
+        if prev >= 0:
+            self.cursor = prev
+        else:
+            self.scroll_to(y=0, animate=False)
+
+    def action_first(self) -> None:
+        self.cursor = self._item_row(0, 1)
+        self.scroll_to(y=0, animate=False)
+
+    def action_last(self) -> None:
+        self.cursor = self._item_row(len(self._rows) - 1, -1)
+
+    def action_page_down(self) -> None:
+        self.cursor = self._item_row(self.cursor + max(self.scrollable_content_region.height - 1, 1), 1)
+
+    def action_page_up(self) -> None:
+        self.cursor = self._item_row(self.cursor - max(self.scrollable_content_region.height - 1, 1), -1)
+
+    def action_select(self) -> None:
+        self._chosen = True
+        item = self.selected
+        if item is not None:
+            self.post_message(self.Selected(item))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = offset.y + self.scroll_offset.y
+        if 0 <= index < len(self._rows) and not isinstance(self._rows[index], _Header):
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.cursor = index
+
+    # -- rendering -----------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"row-list--{name}")
+
+    def _fg(self, name: str) -> Style:
+        style = self._style(name)
+        return Style(color=style.color, bold=style.bold, italic=style.italic)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = self.scroll_offset.y + y
+        base = self.rich_style
+        if not self._rows:
+            if y == 1:
+                return Strip([Segment(fit("  " + self.empty_text, width), self._style("empty"))], width)
+            return Strip.blank(width, base)
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[index]
+        selected = index == self.cursor
+        key = (index, id(row), selected, width)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._render_row(row, width, selected)
+            self._cache[key] = cached
+        return cached
+
+    def _render_row(self, row: T | _Header, width: int, selected: bool) -> Strip:
+        base = self.rich_style
+        if isinstance(row, _Header):
+            label = f" {row.title} · {row.count}"
+            return Strip([Segment(fit(label, width), base + self._style("header"))], width)
+        line = base + self._style("cursor") if selected else base
+        if self._bold is not None and self._bold(row):
+            line += Style(bold=True)
+        segments: list[Segment] = []
+        for column, cells in layout(self.columns, width):
+            text, role = column.cell(row)
+            shown = fit(text.rjust(cells) if column.right else text, cells)
+            style = line + self._fg(role) if role and not (selected and role == "dim") else line
+            segments.append(Segment(shown + " ", style))
+        strip = Strip(segments)
+        return strip.adjust_cell_length(width, line)
