@@ -241,3 +241,76 @@ def test_filter_validation(unlimited, http: httpx.Client, conditions: dict, info
     assert_error(http.put("/filters/1", json={"conditions": conditions}), 400)
     sixteen = tree([cond("title", "=", "x")] * 8, [cond("title", "=", "y")] * 8)
     assert http.post("/filters", json={"name": "Sixteen", "type": "leads", "conditions": sixteen}).status_code == 200
+
+
+# -- item search ---------------------------------------------------------------------------------------------
+
+
+def test_item_search_over_leads_persons_and_organizations(unlimited, http: httpx.Client) -> None:
+    state = unlimited.state
+    org = next(o for o in state.tables["organizations"].values() if o["name"].startswith("Acme"))
+    answer = http.get("/itemSearch", params={"term": "acme", "limit": 500}).json()
+    items = answer["data"]["items"]
+    kinds = {item["item"]["type"] for item in items}
+    assert kinds == {"lead", "organization"}  # persons' names and addresses do not say Acme
+    assert org["id"] in {i["item"]["id"] for i in items if i["item"]["type"] == "organization"}
+    scores = [i["result_score"] for i in items]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    expected_orgs = {o["id"] for o in state.tables["organizations"].values() if "acme" in o["name"].lower()}
+    assert {i["item"]["id"] for i in items if i["item"]["type"] == "organization"} == expected_orgs
+    only_orgs = http.get("/itemSearch", params={"term": "acme", "item_types": "organization", "limit": 500}).json()["data"]["items"]
+    assert {i["item"]["type"] for i in only_orgs} == {"organization"} and len(only_orgs) == len(expected_orgs)
+    # a shorter name scores higher: the term is more of it
+    best = only_orgs[0]["item"]["name"]
+    assert len(best.split()) == min(len(o["name"].split()) for o in state.tables["organizations"].values() if o["id"] in expected_orgs)
+
+
+def test_item_search_fields_related_paging_and_terms(unlimited, http: httpx.Client) -> None:
+    person = unlimited.state.tables["persons"]["7"]
+    email = person["email"][0]["value"]
+    by_email = http.get("/itemSearch", params={"term": email, "fields": "email"}).json()["data"]["items"]
+    assert [(i["item"]["type"], i["item"]["id"]) for i in by_email] == [("person", 7)]
+    assert http.get("/itemSearch", params={"term": email, "fields": "name"}).json()["data"]["items"] == []
+    leads_of = [x["id"] for x in unlimited.state.tables["leads"].values() if x["person_id"] == 7]
+    linked = http.get("/itemSearch", params={"term": email, "fields": "email", "search_for_related_items": "true"}).json()["data"]
+    assert {i["item"]["id"] for i in linked["related_items"] if i["item"]["type"] == "lead"} == set(leads_of)
+    assert all(i["result_score"] == 0 for i in linked["related_items"])
+    first = http.get("/itemSearch", params={"term": "licences", "limit": 3}).json()
+    assert len(first["data"]["items"]) == 3 and first["additional_data"]["pagination"]["next_start"] == 3
+    second = http.get("/itemSearch", params={"term": "licences", "limit": 3, "start": 3}).json()["data"]["items"]
+    assert not {i["item"]["id"] for i in second} & {i["item"]["id"] for i in first["data"]["items"]}
+    assert_error(http.get("/itemSearch", params={"term": "a"}), 400)
+    assert http.get("/itemSearch", params={"term": "a", "exact_match": "true"}).status_code == 200
+    assert_error(http.get("/itemSearch", params={"term": "acme", "item_types": "lead,spaceship"}), 400)
+    assert_error(http.get("/itemSearch", params={"term": "acme", "fields": "colour"}), 400)
+    exact = http.get("/itemSearch", params={"term": person["name"], "exact_match": "true", "item_types": "person"}).json()["data"]["items"]
+    assert exact and all(i["item"]["name"].casefold() == person["name"].casefold() for i in exact)
+
+
+def test_leads_search_shares_the_scoring(unlimited, http: httpx.Client) -> None:
+    from crmtui.sandbox.pipedrive.seed import NOTES_KEY
+
+    via_leads = http.get("/leads/search", params={"term": "renewal", "limit": 500}).json()["data"]["items"]
+    via_items = http.get("/itemSearch", params={"term": "renewal", "item_types": "lead", "limit": 500}).json()["data"]["items"]
+    assert via_leads == via_items and via_leads
+    noted = next(x for x in unlimited.state.tables["leads"].values() if x.get(NOTES_KEY) == "Wants a discount")
+    hits = http.get("/leads/search", params={"term": "discount", "fields": "custom_fields", "limit": 500}).json()["data"]["items"]
+    assert noted["id"] in {i["item"]["id"] for i in hits} and "Wants a discount" in hits[0]["item"]["custom_fields"]
+    assert http.get("/leads/search", params={"term": "discount", "fields": "title"}).json()["data"]["items"] == []
+
+
+def test_item_search_field_values_and_ids(unlimited, http: httpx.Client) -> None:
+    from crmtui.sandbox.pipedrive.seed import NOTES_KEY
+
+    values = http.get("/itemSearch/field", params={"term": "call", "field_type": "leadField", "field_key": NOTES_KEY, "limit": 500}).json()
+    assert values["data"] == [{NOTES_KEY: "Call back after the holidays"}]
+    ids = http.get(
+        "/itemSearch/field", params={"term": "call", "field_type": "leadField", "field_key": NOTES_KEY, "return_item_ids": "true", "limit": 500}
+    ).json()["data"]
+    want = {x["id"] for x in unlimited.state.tables["leads"].values() if x.get(NOTES_KEY) == "Call back after the holidays"}
+    assert {row["id"] for row in ids} == want and len(ids) == len(want) > 1
+    names = http.get("/itemSearch/field", params={"term": "Acme", "field_type": "organizationField", "field_key": "name", "limit": 500}).json()["data"]
+    assert names and all("acme" in row["name"].lower() for row in names) and len({r["name"] for r in names}) == len(names)
+    sensitive = http.get("/itemSearch/field", params={"term": "acme labs", "field_type": "organizationField", "field_key": "name", "exact_match": "true"})
+    assert sensitive.json()["data"] == []  # exact_match is case-sensitive here
+    assert_error(http.get("/itemSearch/field", params={"term": "x1", "field_type": "personField", "field_key": "shoe_size"}), 400)

@@ -24,6 +24,8 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("GET", "/leadFields"): 20,
     ("GET", "/persons/{id}"): 2,
     ("GET", "/organizations/{id}"): 2,
+    ("GET", "/itemSearch"): 40,
+    ("GET", "/itemSearch/field"): 40,
     ("GET", "/filters"): 20,
     ("POST", "/filters"): 10,
     ("DELETE", "/filters"): 10,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmtui.sandbox.pipedrive.scoring import render_item, search
 from crmtui.sandbox.pipedrive.seed import SOURCES
 from crmtui.sandbox.pipedrive.state import ApiError, PipedriveState, invalid, not_found, public
 
@@ -251,44 +252,45 @@ def leads_archived(req: Request) -> tuple[int, dict]:
 
 @route("GET", "/leads/search")
 def leads_search(req: Request) -> tuple[int, dict]:
-    term = (req.query.get("term") or "").strip()
-    exact = (req.query.get("exact_match") or "").lower() == "true"
-    if len(term) < (1 if exact else 2):
-        raise invalid('"term" must be at least 2 characters long (1 with exact_match)')
+    term, exact = search_term(req)
+    fields = search_fields(req, ("custom_fields", "notes", "title"))
     start, limit = _page(req)
     person_id, org_id = req.int_param("person_id"), req.int_param("organization_id")
-    found: list[tuple[float, dict]] = []
-    for lead in req.state.tables["leads"].values():
-        title = lead["title"].casefold()
-        hit = title == term.casefold() if exact else term.casefold() in title
-        if not hit or (person_id is not None and lead["person_id"] != person_id) or (org_id is not None and lead["organization_id"] != org_id):
-            continue
-        found.append((round(len(term) / max(1, len(title)), 4), lead))
-    found.sort(key=lambda pair: (-pair[0], pair[1]["add_time"]))
-    persons, orgs = req.state.tables["persons"], req.state.tables["organizations"]
-    items = []
-    for score, lead in found[start : start + limit]:
-        person = persons.get(str(lead["person_id"])) if lead["person_id"] else None
-        org = orgs.get(str(lead["organization_id"])) if lead["organization_id"] else None
-        value = lead["value"] or {}
-        item: dict[str, Any] = {
-            "id": lead["id"], "type": "lead", "title": lead["title"], "owner": {"id": lead["owner_id"]},
-            "phones": [], "emails": [], "custom_fields": [], "notes": [],
-            "visible_to": int(lead["visible_to"]), "is_archived": lead["is_archived"],
-        }
-        if person:
-            item["person"] = {"id": person["id"], "name": person["name"]}
-        if org:
-            item["organization"] = {"id": org["id"], "name": org["name"]}
-        if value:  # the spec types the search item's value as an integer
-            item["value"] = round(value["amount"])
-            item["currency"] = value["currency"]
-        items.append({"result_score": score, "item": item})
-    more = start + limit < len(found)
-    pagination: dict[str, Any] = {"start": start, "limit": limit, "more_items_in_collection": more}
+    found = [
+        hit for hit in search(req.state, term, ("lead",), fields, exact)
+        if (person_id is None or hit[2]["person_id"] == person_id) and (org_id is None or hit[2]["organization_id"] == org_id)
+    ]
+    items = [{"result_score": score, "item": render_item(req.state, kind, doc)} for score, kind, doc in found[start : start + limit]]
+    return ok({"items": items}, additional_data={"pagination": pagination(start, limit, len(found))})
+
+
+def search_term(req: Request) -> tuple[str, bool]:
+    """`term` (at least 2 characters, 1 with exact_match) and `exact_match`."""
+    term = (req.query.get("term") or "").strip()
+    exact = (req.query.get("exact_match") or "").lower() in ("true", "1")
+    if len(term) < (1 if exact else 2):
+        raise invalid('"term" must be at least 2 characters long (1 with exact_match)')
+    return term, exact
+
+
+def search_fields(req: Request, allowed: tuple[str, ...]) -> set[str]:
+    """The comma list in `fields` (each one of `allowed`); all of them when absent."""
+    raw = req.query.get("fields")
+    if not raw:
+        return set(allowed)
+    fields = {part.strip() for part in raw.split(",") if part.strip()}
+    if not fields or not fields <= set(allowed):
+        raise invalid(f'"fields" must be a comma list of {", ".join(allowed)}')
+    return fields
+
+
+def pagination(start: int, limit: int, total: int) -> dict:
+    """The nested `additional_data.pagination` of search and files answers."""
+    more = start + limit < total
+    out: dict[str, Any] = {"start": start, "limit": limit, "more_items_in_collection": more}
     if more:
-        pagination["next_start"] = start + limit
-    return ok({"items": items}, additional_data={"pagination": pagination})
+        out["next_start"] = start + limit
+    return out
 
 
 def _check_lead_body(req: Request, body: dict, *, creating: bool) -> dict:
@@ -558,3 +560,4 @@ def filters_list(req: Request) -> tuple[int, dict]:
 
 # The other route families register themselves on import (they use `route` and `ok` from here).
 from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
+from crmtui.sandbox.pipedrive import itemsearch as _itemsearch  # noqa: F401
