@@ -45,23 +45,50 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+async def send(gov: RateGovernor, method: str, path: str, response: httpx.Response | None = None) -> None:
+    """Acquire, and the answer comes at once (a window counts a request from its answer)."""
+    ticket = await gov.acquire(method, path)
+    gov.observe(response or answer(), ticket)
+
+
 def test_the_burst_window_waits_for_the_oldest_request_to_leave() -> None:
     clock = FakeClock()
     gov = governor(clock, window_limit=3)
 
     async def go() -> None:
         for _ in range(3):
-            await gov.acquire("GET", "leads/abc")
+            await send(gov, "GET", "leads/abc")
         assert clock.slept == []
-        await gov.acquire("GET", "leads/abc")
+        await send(gov, "GET", "leads/abc")
         assert clock.slept == [pytest.approx(2.0)]
         clock.now += 0.5
-        await gov.acquire("GET", "leads/abc")  # the first three left the window at START+2: room
+        await send(gov, "GET", "leads/abc")  # the first three left the window at START+2: room
         assert len(clock.slept) == 1
 
     run(go())
     state = gov.state()
     assert state.window_used == 2 and state.window_limit == 3
+
+
+def test_requests_on_their_way_hold_the_window_until_answered_and_count_from_the_answer() -> None:
+    clock = FakeClock()
+    gov = governor(clock, window_limit=2)
+
+    async def go() -> None:
+        first = await gov.acquire("GET", "users")
+        second = await gov.acquire("GET", "users")
+        third = asyncio.ensure_future(gov.acquire("GET", "users"))
+        for _ in range(3):
+            await asyncio.sleep(0)  # lets the third run: it must wait for an answer, not for time
+        assert not third.done() and clock.slept == []
+        clock.now += 5  # a slow trip: the server counted the first request late, not at its sending
+        gov.observe(answer(), first)
+        await asyncio.sleep(0)
+        assert clock.slept == [pytest.approx(2.0)]  # two seconds from the answer, not from the sending
+        await third
+        gov.forget(second)
+
+    run(go())
 
 
 def test_the_window_size_comes_from_the_servers_header_and_a_lower_remaining_fills_it() -> None:
@@ -73,8 +100,8 @@ def test_the_window_size_comes_from_the_servers_header_and_a_lower_remaining_fil
     assert state.window_limit == 5 and state.window_used == 4  # another client used the token meanwhile
 
     async def go() -> None:
-        await gov.acquire("GET", "users")
-        await gov.acquire("GET", "users")
+        await send(gov, "GET", "users")
+        await send(gov, "GET", "users")
 
     run(go())
     assert clock.slept == [pytest.approx(2.0)]
@@ -86,10 +113,10 @@ def test_searches_have_their_own_window_of_ten() -> None:
 
     async def go() -> None:
         for _ in range(10):
-            await gov.acquire("GET", "leads/search")
-        await gov.acquire("GET", "leads")  # not a search: no wait
+            await send(gov, "GET", "leads/search")
+        await send(gov, "GET", "leads")  # not a search: no wait
         assert clock.slept == []
-        await gov.acquire("GET", "itemSearch")
+        await send(gov, "GET", "itemSearch")
         assert clock.slept == [pytest.approx(2.0)]
 
     run(go())
@@ -103,7 +130,7 @@ def test_the_ledger_charges_each_operations_token_cost_and_refunds_a_429() -> No
     async def go() -> None:
         for method, path in [("GET", "users/me"), ("GET", "leads"), ("GET", "leads/archived"), ("PATCH", "leads/x"),
                              ("DELETE", "leads/x"), ("GET", "leads/search")]:
-            await gov.acquire(method, path)
+            await send(gov, method, path)
         ticket = await gov.acquire("GET", "leads")
         gov.observe(answer(429, body=b'{"success": false, "error": "Request over limit"}'), ticket)
 
@@ -117,16 +144,16 @@ def test_a_spent_budget_refuses_without_sending_until_the_next_day() -> None:
     gov = governor(clock, budget=30)
 
     async def go() -> None:
-        await gov.acquire("GET", "leads")  # 20
+        await send(gov, "GET", "leads")  # 20
         with pytest.raises(BudgetExhausted) as caught:
-            await gov.acquire("GET", "leads")  # would be 40 > 30
+            await send(gov, "GET", "leads")  # would be 40 > 30
         assert caught.value.until == dt.datetime(2026, 3, 11, tzinfo=UTC)
         assert "next day" in caught.value.user_message and not isinstance(caught.value, Blocked)
         with pytest.raises(BudgetExhausted):
-            await gov.acquire("GET", "users/me")  # even a cheap one, until midnight
+            await send(gov, "GET", "users/me")  # even a cheap one, until midnight
         assert gov.gauge_text(UTC) == "API budget spent until 00:00"
         clock.now = dt.datetime(2026, 3, 11, 0, 0, 1, tzinfo=UTC).timestamp()
-        await gov.acquire("GET", "leads")
+        await send(gov, "GET", "leads")
 
     run(go())
     assert gov.state().spent_today == 20 and clock.slept == []
@@ -140,7 +167,7 @@ def test_a_budget_429_is_learned_when_the_plan_is_unknown() -> None:
         ticket = await gov.acquire("GET", "leads")
         gov.observe(answer(429, body=b'{"success": false, "error_info": "Daily token budget exhausted"}'), ticket)
         with pytest.raises(BudgetExhausted):
-            await gov.acquire("GET", "users/me")
+            await send(gov, "GET", "users/me")
 
     run(go())
     assert gov.state().exhausted_until == dt.datetime(2026, 3, 11, tzinfo=UTC)
@@ -152,13 +179,13 @@ def test_a_429_waits_retry_after_or_backs_off_and_three_trip_the_breaker() -> No
 
     async def go() -> None:
         gov.observe(answer(429, headers={"Retry-After": "3"}))
-        await gov.acquire("GET", "leads")
+        await send(gov, "GET", "leads")
         assert clock.slept == [pytest.approx(3.0)]
         gov.observe(answer(429))  # no Retry-After: the backoff (2 s first)
-        await gov.acquire("GET", "leads")
+        await send(gov, "GET", "leads")
         assert clock.slept[-1] == pytest.approx(2.0)
         gov.observe(answer(429))  # the third within 10 s: the breaker
-        await gov.acquire("GET", "leads")
+        await send(gov, "GET", "leads")
         assert clock.slept[-1] == pytest.approx(BREAKER_SECONDS)
 
     run(go())
@@ -174,13 +201,13 @@ def test_an_html_403_blocks_every_governor_on_the_same_file_without_sending(tmp_
     async def go() -> None:
         for gov in (first, second):
             with pytest.raises(Blocked) as caught:
-                await gov.acquire("GET", "leads")
+                await send(gov, "GET", "leads")
             assert caught.value.until == dt.datetime.fromtimestamp(START + BLOCK_SECONDS, UTC)
             assert isinstance(caught.value, RateLimited) and caught.value.retry_after == BLOCK_SECONDS
             assert "blocked this API token" in caught.value.user_message
         assert second.gauge_text(UTC) == "API blocked until 12:15"
         clock.now = START + BLOCK_SECONDS
-        await second.acquire("GET", "leads")
+        await send(second, "GET", "leads")
 
     run(go())
     assert clock.slept == []
@@ -191,7 +218,7 @@ def test_a_json_403_is_no_block() -> None:
     clock = FakeClock()
     gov = governor(clock)
     gov.observe(answer(403, body=b'{"success": false, "error": "You do not have permissions to do this."}'))
-    run(gov.acquire("GET", "leads"))
+    run(send(gov, "GET", "leads"))
     assert gov.state().blocked_until is None
 
 
@@ -206,5 +233,5 @@ def test_a_damaged_state_file_is_no_block(tmp_path: Path) -> None:
     shared.write_text("{not json")
     clock = FakeClock()
     gov = governor(clock, state_file=shared)
-    run(gov.acquire("GET", "leads"))
+    run(send(gov, "GET", "leads"))
     assert json.loads(shared.read_text())["spent"] == 20

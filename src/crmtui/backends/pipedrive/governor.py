@@ -127,6 +127,44 @@ class _SharedFile:
         return data
 
 
+class _Window:
+    """A rolling 2-second window of requests, each counted from when its answer came (the server
+    counted it at some moment before that; a request still on its way has not left the window at
+    all). Counting from the answer, not the sending, keeps the window right however long a request
+    travels: the server's count is never ahead of this one."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, float | None] = {}
+        """ticket -> when its answer came; None while the request is on its way."""
+
+    def prune(self, now: float) -> None:
+        gone = [t for t, at in self._entries.items() if at is not None and at <= now - WINDOW_SECONDS]
+        for ticket in gone:
+            del self._entries[ticket]
+
+    def used(self, now: float) -> int:
+        self.prune(now)
+        return len(self._entries)
+
+    def add(self, ticket: int, at: float | None) -> None:
+        self._entries[ticket] = at
+
+    def answered(self, ticket: int, at: float) -> None:
+        if ticket in self._entries:
+            self._entries[ticket] = at
+
+    def wait(self, limit: int, now: float) -> float | None:
+        """Seconds until there is room for one more (0: now; None: not before an answer comes)."""
+        self.prune(now)
+        leaving = len(self._entries) - max(1, limit) + 1
+        if leaving <= 0:
+            return 0.0
+        times = sorted(at for at in self._entries.values() if at is not None)
+        if len(times) < leaving:
+            return None
+        return max(times[leaving - 1] + WINDOW_SECONDS - now, 1e-3)
+
+
 def _number(data: dict[str, Any], key: str) -> float:
     value = data.get(key)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
@@ -155,8 +193,9 @@ class RateGovernor:
         self._file = _SharedFile(state_file)
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
-        self._searches: deque[float] = deque()
+        self._sent = _Window()
+        self._searches = _Window()
+        self._answered = asyncio.Event()
         self._refusals: deque[float] = deque()
         self._pause_until = 0.0
         self._backoff = 0.0
@@ -207,11 +246,15 @@ class RateGovernor:
             while True:
                 now = self._clock()
                 self.check(now)
-                wait = self._pause_until - now
-                if wait <= 0:
-                    wait = self._window_wait(self._sent, self.window_limit, now)
-                if wait <= 0 and search:
-                    wait = self._window_wait(self._searches, self.search_limit, now)
+                wait: float | None = self._pause_until - now
+                if wait is not None and wait <= 0:
+                    wait = self._sent.wait(self.window_limit, now)
+                if wait is not None and wait <= 0 and search:
+                    wait = self._searches.wait(self.search_limit, now)
+                if wait is None:  # the window is full of requests on their way: wait for an answer
+                    self._answered.clear()
+                    await self._answered.wait()
+                    continue
                 if wait <= 0:
                     break
                 await self._sleep(wait)
@@ -224,44 +267,42 @@ class RateGovernor:
                 raise BudgetExhausted(_utc(until), server=SERVER, budget=budget, now=_utc(now))
             day = self._day(now).isoformat()
             self._file.update(day=day, spent=spent + cost)
-            self._sent.append(now)
-            if search:
-                self._searches.append(now)
             self._tickets += 1
-            self._charged[self._tickets] = (day, cost)
-            return self._tickets
+            ticket = self._tickets
+            self._sent.add(ticket, None)
+            if search:
+                self._searches.add(ticket, None)
+            self._charged[ticket] = (day, cost)
+            return ticket
 
-    @staticmethod
-    def _prune(window: deque[float], now: float) -> None:
-        while window and window[0] <= now - WINDOW_SECONDS:
-            window.popleft()
-
-    def _window_wait(self, window: deque[float], limit: int, now: float) -> float:
-        """Seconds until `window` has room for one more request (0: it has now)."""
-        self._prune(window, now)
-        if len(window) < max(1, limit):
-            return 0.0
-        return max(window[-max(1, limit)] + WINDOW_SECONDS - now, 1e-3)
+    def _settle(self, ticket: int | None, now: float) -> None:
+        if ticket is not None:
+            self._sent.answered(ticket, now)
+            self._searches.answered(ticket, now)
+        self._answered.set()
 
     # -- after an answer --------------------------------------------------------------------------
 
     def forget(self, ticket: int) -> None:
-        """The request got no answer: keep its charge (it may have reached the server), drop the record."""
+        """The request got no answer: it counts as answered now (it may have reached the server), and
+        keeps its charge."""
         self._charged.pop(ticket, None)
+        self._settle(ticket, self._clock())
 
     def observe(self, response: httpx.Response, ticket: int | None = None) -> None:
         """Learn from an answer: the window's size and use, a 429's wait, a block, a spent budget."""
         charged = self._charged.pop(ticket, None) if ticket is not None else None
         now = self._clock()
+        self._settle(ticket, now)
         headers = response.headers
         limit = _int_header(headers.get("x-ratelimit-limit"))
         if limit is not None and limit > 0:
             self.window_limit = limit
             remaining = _int_header(headers.get("x-ratelimit-remaining"))
             if remaining is not None:
-                self._prune(self._sent, now)
-                for _ in range(max(0, min(limit, limit - remaining) - len(self._sent))):
-                    self._sent.append(now)  # another client of this token used the rest
+                for _ in range(max(0, min(limit, limit - remaining) - self._sent.used(now))):
+                    self._tickets += 1
+                    self._sent.add(self._tickets, now)  # another client of this token used the rest
         status = response.status_code
         if status == 403 and not _is_json(response):
             self._file.update(blocked_until=now + BLOCK_SECONDS)
@@ -301,16 +342,14 @@ class RateGovernor:
     def state(self) -> GovernorState:
         now = self._clock()
         data = self._file.read()
-        self._prune(self._sent, now)
-        self._prune(self._searches, now)
         blocked = _number(data, "blocked_until")
         exhausted = _number(data, "exhausted_until")
         return GovernorState(
             spent_today=self._spent(data, now),
             budget=self._budget(data),
-            window_used=len(self._sent),
+            window_used=self._sent.used(now),
             window_limit=self.window_limit,
-            search_window_used=len(self._searches),
+            search_window_used=self._searches.used(now),
             search_window_limit=self.search_limit,
             blocked_until=_utc(blocked) if now < blocked else None,
             exhausted_until=_utc(exhausted) if now < exhausted else None,
