@@ -15,6 +15,9 @@ from crmtui.backends.base import FAMILIES, Features, settled_capabilities
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.http import RetryPolicy
+from crmtui.backends.pipedrive.adapter import PipedriveBackend
+from crmtui.backends.pipedrive.client import PipedriveClient
+from crmtui.backends.pipedrive.governor import RateGovernor
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.stream_filter import StreamFilter
 from crmtui.service.cached import CachedBackend, flush_cache_writes
@@ -27,6 +30,19 @@ def onepagecrm(sandbox, *, base_url: str | None = None) -> OnePageCRMBackend:
     client = OnePageCRMClient(sandbox.user_id, sandbox.api_key, base_url=base_url or sandbox.base_url, retry=FAST)
     return OnePageCRMBackend(client)
 
+
+def pipedrive(handle) -> PipedriveBackend:
+    handle.limits.burst = 100_000  # reads of every family in a row: more than one burst of the sandbox
+
+    async def sleep(seconds: float) -> None:
+        handle.advance(seconds)
+
+    governor = RateGovernor(clock=handle.state.clock.seconds, sleep=sleep)
+    return PipedriveBackend(PipedriveClient(handle.api_token, base_url=handle.base_url, governor=governor, retry=FAST))
+
+
+CLIENT_FLAGS = frozenset({Capability.RATE_BUDGET})
+"""Capabilities of a backend's client rather than of a family (its requests are governed: the gauge)."""
 
 Read = Callable[[Any, dict[str, str]], Awaitable[object]]
 
@@ -115,7 +131,7 @@ async def check_served(backend, features: Features, ids: dict[str, str]) -> None
         else:
             assert api is None, f"{family.name}: provided but {sorted(family.capabilities - claimed)} not claimed"
             assert not (family.flags & claimed), f"{family.name}: finer flags claimed without the family"
-    brought = {c for family in FAMILIES for c in family.capabilities | family.flags}
+    brought = {c for family in FAMILIES for c in family.capabilities | family.flags} | CLIENT_FLAGS
     assert claimed <= brought, f"claimed with nothing behind them: {sorted(claimed - brought)}"
 
 
@@ -141,6 +157,22 @@ async def test_through_the_cache_the_same_holds(sandbox, tmp_path) -> None:
     finally:
         await local.close()
         cache.close()
+
+
+async def pipedrive_ids(backend: PipedriveBackend) -> dict[str, str]:
+    lead = next(lead for lead in await backend.leads_all() if lead.person_id and lead.organization_id)
+    assert lead.person_id and lead.organization_id
+    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id}
+
+
+async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedrive_sandbox) -> None:
+    backend = pipedrive(pipedrive_sandbox)
+    try:
+        account = await backend.connect()
+        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.RATE_BUDGET}
+        await check_served(backend, backend.features, await pipedrive_ids(backend))
+    finally:
+        await backend.close()
 
 
 class WithoutHistory(OnePageCRMBackend):
