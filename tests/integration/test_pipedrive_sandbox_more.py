@@ -14,6 +14,7 @@ from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
 from tests.support.waits import HANG_GUARD
 
 TODAY = dt.date(2026, 3, 10)
+NO_LEAD = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
@@ -314,3 +315,102 @@ def test_item_search_field_values_and_ids(unlimited, http: httpx.Client) -> None
     sensitive = http.get("/itemSearch/field", params={"term": "acme labs", "field_type": "organizationField", "field_key": "name", "exact_match": "true"})
     assert sensitive.json()["data"] == []  # exact_match is case-sensitive here
     assert_error(http.get("/itemSearch/field", params={"term": "x1", "field_type": "personField", "field_key": "shoe_size"}), 400)
+
+
+# -- files -----------------------------------------------------------------------------------------------------
+
+PLAIN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+
+
+def test_seeded_files_list_sorted_and_paged(unlimited, http: httpx.Client) -> None:
+    import re
+
+    answer = http.get("/files").json()
+    files = answer["data"]
+    assert len(files) == 5 and answer["additional_data"]["pagination"]["more_items_in_collection"] is False
+    assert all(f["lead_id"] in unlimited.state.tables["leads"] and f["active_flag"] for f in files)
+    assert all(re.match(PLAIN, f["add_time"]) and f["lead_name"] and "_content" not in f for f in files)
+    assert "old-quote.pdf" not in {f["file_name"] for f in files}  # deleted: hidden
+    assert [f["id"] for f in files] == sorted(f["id"] for f in files)
+    newest = http.get("/files", params={"sort": "id DESC"}).json()["data"]
+    assert [f["id"] for f in newest] == sorted((f["id"] for f in files), reverse=True)
+    page = http.get("/files", params={"start": 1, "limit": 2}).json()
+    assert [f["id"] for f in page["data"]] == [f["id"] for f in files[1:3]]
+    assert page["additional_data"]["pagination"] == {"start": 1, "limit": 2, "more_items_in_collection": True, "next_start": 3}
+    assert http.get("/files", params={"limit": 500}).json()["additional_data"]["pagination"]["limit"] == 100
+    assert_error(http.get("/files", params={"sort": "file_size"}), 400)
+
+
+def test_upload_download_rename_delete(unlimited, http: httpx.Client) -> None:
+    lead = next(iter(unlimited.state.tables["leads"].values()))
+    content = bytes(range(256)) * 10
+    made = http.post("/files", data={"lead_id": lead["id"]}, files={"file": ("offer.pdf", content, "application/pdf")})
+    assert made.status_code == 200, made.text
+    doc = made.json()["data"]
+    assert (doc["file_name"], doc["file_size"], doc["lead_id"], doc["file_type"]) == ("offer.pdf", 2560, lead["id"], "pdf")
+    assert doc["lead_name"] == lead["title"] and doc["url"] == f"{unlimited.base_url}/files/{doc['id']}/download"
+    download = http.get(f"/files/{doc['id']}/download")
+    assert download.status_code == 200 and download.content == content
+    assert download.headers["content-type"] == "application/octet-stream"
+    unlimited.advance(60)
+    renamed = http.put(f"/files/{doc['id']}", data={"name": "Offer v2", "description": "signed"}).json()["data"]
+    assert renamed["name"] == "Offer v2" and renamed["file_name"] == "offer.pdf" and renamed["update_time"] > doc["update_time"]
+    assert http.delete(f"/files/{doc['id']}").json()["data"] == {"id": doc["id"]}
+    assert doc["id"] not in {f["id"] for f in http.get("/files").json()["data"]}
+    assert http.get(f"/files/{doc['id']}").json()["data"]["active_flag"] is False
+    assert_error(http.get(f"/files/{doc['id']}/download"), 404)
+    assert_error(http.delete(f"/files/{doc['id']}"), 404)
+    assert_error(http.put(f"/files/{doc['id']}", data={"name": "x"}), 404)
+
+
+def test_upload_validation(unlimited, http: httpx.Client) -> None:
+    before = len(unlimited.state.tables["files"])
+    assert_error(http.post("/files", data={"lead_id": NO_LEAD}, files={"file": ("a.txt", b"x")}), 400)
+    assert_error(http.post("/files", files={"file": ("a.txt", b"x")}), 400)  # linked to nothing
+    assert_error(http.post("/files", data={"deal_id": "4"}, files={"file": ("a.txt", b"x")}), 400)  # no deals here
+    assert_error(http.post("/files", data={"person_id": "3"}), 400)  # no file
+    unlimited.state.max_file_bytes = 100
+    assert_error(http.post("/files", data={"person_id": "3"}, files={"file": ("big.bin", b"x" * 101)}), 413)
+    assert len(unlimited.state.tables["files"]) == before
+    ok = http.post("/files", data={"person_id": "3"}, files={"file": ("fits.bin", b"x" * 100)}).json()["data"]
+    assert ok["person_name"] == unlimited.state.tables["persons"]["3"]["name"] and ok["lead_id"] is None
+
+
+def test_remote_files_refuse_leads(unlimited, http: httpx.Client) -> None:
+    lead = next(iter(unlimited.state.tables["leads"].values()))
+    body = {"file_type": "gdoc", "title": "Plan", "item_type": "lead", "item_id": lead["id"], "remote_location": "googledrive"}
+    assert "item_type" in assert_error(http.post("/files/remote", data=body), 400)["error_info"]
+    made = http.post("/files/remote", data={**body, "item_type": "person", "item_id": "5"}).json()["data"]
+    assert made["person_id"] == 5 and made["remote_location"] == "googledrive" and made["file_type"] == "gdoc"
+    link = {"item_type": "lead", "item_id": lead["id"], "remote_id": "abc", "remote_location": "googledrive"}
+    assert_error(http.post("/files/remoteLink", data=link), 400)
+    linked = http.post("/files/remoteLink", data={**link, "item_type": "organization", "item_id": "2"}).json()["data"]
+    assert linked["org_id"] == 2 and linked["remote_id"] == "abc"
+    assert_error(http.get(f"/files/{made['id']}/download"), 404)  # its content is in Google Drive
+
+
+def test_redirected_downloads_refuse_credentials() -> None:
+    options = SandboxOptions(today=TODAY, leads=20, frozen_clock=True, redirect_downloads=True)
+    with start_sandbox(options) as sandbox, client_for(sandbox, sandbox.api_token) as http:
+        doc = http.get("/files").json()["data"][0]
+        answer = http.get(f"/files/{doc['id']}/download")
+        assert answer.status_code == 302
+        location = answer.headers["location"]
+        assert not location.startswith(sandbox.base_url.split("/api")[0])
+        with httpx.Client(timeout=HANG_GUARD) as bare:
+            fetched = bare.get(location)
+            assert fetched.status_code == 200 and len(fetched.content) == doc["file_size"]
+            assert bare.get(location, headers={"Authorization": "Bearer x"}).status_code == 401
+        leaky = http.get(f"/files/{doc['id']}/download", follow_redirects=True)  # keeps x-api-token on the way
+        assert leaky.status_code == 401
+        sandbox.advance(61)  # tickets expire
+        with httpx.Client(timeout=HANG_GUARD) as bare:
+            assert bare.get(location).status_code == 404
+
+
+def test_files_survive_a_restart(tmp_path) -> None:
+    options = SandboxOptions(data=tmp_path / "pd.sqlite3", today=TODAY, leads=20, frozen_clock=True)
+    with start_sandbox(options) as first, client_for(first, first.api_token) as http:
+        made = http.post("/files", data={"org_id": "1"}, files={"file": ("kept.txt", b"kept bytes")}).json()["data"]
+    with start_sandbox(options) as second, client_for(second, second.api_token) as http:
+        assert http.get(f"/files/{made['id']}/download").content == b"kept bytes"

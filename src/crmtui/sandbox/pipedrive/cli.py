@@ -36,6 +36,11 @@ def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
         help="429s within 10 s after which a token is blocked with Cloudflare's 403 page (default 10)",
     )
     group.add_argument("--block-seconds", type=float, default=900.0, help="how long a block lasts (default 900)")
+    group.add_argument(
+        "--redirect-downloads", action="store_true",
+        help="file downloads answer 302 to a second loopback host that refuses requests carrying credentials",
+    )
+    group.add_argument("--max-file-bytes", type=int, default=1024 * 1024, metavar="N", help="largest upload accepted (default 1 MiB)")
     group.add_argument("--retry-after-share", type=_share, default=0.5, help="share of 429s with Retry-After (default 0.5)")
 
 
@@ -47,7 +52,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         day_seconds=args.day_seconds if args.day_seconds and args.day_seconds > 0 else None, escalate_after=max(0, args.escalate_after),
         block_seconds=max(0.0, args.block_seconds), retry_after_share=args.retry_after_share,
         latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, drop_rate=args.drop_rate,
-        lose_rate=args.lose_rate, reset=args.reset,
+        lose_rate=args.lose_rate, redirect_downloads=args.redirect_downloads, max_file_bytes=max(0, args.max_file_bytes),
+        reset=args.reset,
     )
 
 

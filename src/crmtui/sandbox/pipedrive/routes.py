@@ -30,6 +30,8 @@ class Request:
     user: dict
     state: PipedriveState
     params: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """A multipart body's files: form field -> (file name, bytes)."""
 
     def int_param(self, name: str, default: int | None = None) -> int | None:
         raw = self.query.get(name)
@@ -41,7 +43,17 @@ class Request:
             raise invalid(f'"{name}" must be a number') from None
 
 
-Handler = Callable[[Request], tuple[int, dict]]
+@dataclass
+class Binary:
+    """An answer that is not JSON: a file's bytes, or a redirect (status 302 and a Location header)."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], tuple[int, Any]]
+"""A route: (status, envelope dict), or (status, Binary)."""
 ROUTES: list[tuple[str, str, re.Pattern[str], Handler]] = []
 """(method, template as in the spec, its regex, handler)."""
 
@@ -561,3 +573,4 @@ def filters_list(req: Request) -> tuple[int, dict]:
 # The other route families register themselves on import (they use `route` and `ok` from here).
 from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
 from crmtui.sandbox.pipedrive import itemsearch as _itemsearch  # noqa: F401
+from crmtui.sandbox.pipedrive import files as _files  # noqa: F401

@@ -1,12 +1,13 @@
 """Deterministic demo data for the Pipedrive sandbox: the same seed, lead count and `today` give the same account.
 
-Users, persons, organizations, lead labels, lead fields (two custom), saved lead filters and leads (some archived,
-some with custom field values at their root, some with the
-real API's `value: {}` instead of the documented `{amount, currency}` or null).
+Users, persons, organizations, lead labels, lead fields (two custom), saved lead filters, files on six leads (one
+deleted) and leads (some archived, some with custom field values at their root, some with the real API's
+`value: {}` instead of the documented `{amount, currency}` or null).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import random
@@ -184,7 +185,21 @@ def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs:
             lead[TIER_KEY] = extra.choice(TIERS)["id"]
         if extra.random() < 0.2:
             lead[NOTES_KEY] = extra.choice(CALL_NOTES)
+    files: dict[str, dict] = {}
+    open_leads = [lead for lead in lead_docs.values() if not lead["is_archived"]][:6]
+    file_names = ("quote.pdf", "brief.txt", "site-photo.jpg", "requirements.csv", "notes.txt", "old-quote.pdf")
+    for fid, (lead, file_name) in enumerate(zip(open_leads, file_names, strict=False), start=1):
+        content = f"{file_name} for {lead['title']}\n".encode() * extra.randint(3, 40)
+        attached = plain(dt.datetime.fromisoformat(lead["add_time"].replace("Z", "+00:00")) + dt.timedelta(hours=2))
+        files[str(fid)] = {
+            "id": fid, "user_id": lead["owner_id"], "deal_id": None, "person_id": lead["person_id"],
+            "org_id": lead["organization_id"], "product_id": None, "activity_id": None, "lead_id": lead["id"], "log_id": None,
+            "add_time": attached, "update_time": attached, "file_name": file_name, "file_type": {"pdf": "pdf", "jpg": "img"}.get(file_name.rsplit(".", 1)[1], "text"),
+            "file_size": len(content), "active_flag": file_name != "old-quote.pdf", "inline_flag": False, "remote_location": "s3",
+            "remote_id": f"{fid:04d}_{file_name}", "cid": "", "s3_bucket": "", "mail_message_id": "", "mail_template_id": "",
+            "name": file_name, "description": None, "_content": base64.b64encode(content).decode(),
+        }
     return {
         "users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels,
-        "filters": filters, "lead_fields": fields,
+        "filters": filters, "lead_fields": fields, "files": files,
     }

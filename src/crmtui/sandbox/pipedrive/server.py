@@ -15,6 +15,8 @@ import json
 import random
 import threading
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
@@ -22,7 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import PLANS, Limits, plan_budget
-from crmtui.sandbox.pipedrive.routes import Request, match
+from crmtui.sandbox.pipedrive.files import disposition, file_bytes
+from crmtui.sandbox.pipedrive.routes import Binary, Request, match
 from crmtui.sandbox.pipedrive.seed import seed_account
 from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState, is_admin
 
@@ -72,6 +75,10 @@ class SandboxOptions:
     drop_rate: float = 0.0
     lose_rate: float = 0.0
     """Share of requests handled (writes applied) whose answer is then lost (the connection dropped)."""
+    redirect_downloads: bool = False
+    """File downloads answer 302 to a second loopback host that rejects any request with credentials."""
+    max_file_bytes: int = 1024 * 1024
+    """Uploads over this size answer 413."""
     reset: bool = False
 
 
@@ -96,21 +103,53 @@ def unauthorized() -> ApiError:
     return ApiError(401, "unauthorized access", "Please check developers.pipedrive.com", errorCode=401)
 
 
-def dispatch(state: PipedriveState, method: str, path: str, query: dict[str, str], user: dict, raw: bytes) -> tuple[int, dict]:
-    """One authenticated API call past the limits: (status, envelope), or ApiError."""
+def parse_body(raw: bytes, content_type: str) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """A request body as (fields, uploads): JSON, a urlencoded form, or multipart/form-data."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if not raw.strip():
+        return {}, {}
+    if media == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(raw.decode(), keep_blank_values=True)), {}
+        except UnicodeDecodeError:
+            raise ApiError(400, "provided dataset is not valid", "The form is not valid UTF-8.") from None
+    if media == "multipart/form-data":
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+        if not message.is_multipart():
+            raise ApiError(400, "provided dataset is not valid", "The multipart body could not be read.")
+        fields: dict[str, Any] = {}
+        uploads: dict[str, tuple[str, bytes]] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
+            if not isinstance(name, str):
+                continue
+            filename = part.get_filename()
+            if filename is not None:
+                uploads[name] = (filename, payload)
+            else:
+                fields[name] = payload.decode("utf-8", "replace")
+        return fields, uploads
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "provided dataset is not valid", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "provided dataset is not valid", '"value" must be of type object')
+    return body, {}
+
+
+def dispatch(
+    state: PipedriveState, method: str, path: str, query: dict[str, str], user: dict, raw: bytes, content_type: str = "application/json"
+) -> tuple[int, Any]:
+    """One authenticated API call past the limits: (status, envelope or Binary), or ApiError."""
     found = match(method, path)
     if found is None:
         raise ApiError(404, "Unknown method .", "Please check developers.pipedrive.com")
     _, handler, params = found
-    body: Any = {}
-    if raw.strip():
-        try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ApiError(400, "provided dataset is not valid", "The request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "provided dataset is not valid", '"value" must be of type object')
-    return handler(Request(method, query, body, user, state, params))
+    body, uploads = parse_body(raw, content_type)
+    return handler(Request(method, query, body, user, state, params, uploads))
 
 
 class _Server(SandboxServer):
@@ -197,7 +236,7 @@ class _Handler(SandboxHandler):
             if verdict.status == 429:
                 info = "Daily token budget exhausted" if verdict.reason == "budget" else "Rate limit exceeded"
                 raise ApiError(429, "Request over limit", info, errorCode=429)
-            status, payload = dispatch(state, self.command, path, query, user, raw)
+            status, payload = dispatch(state, self.command, path, query, user, raw, self.headers.get("Content-Type") or "application/json")
         except ApiError as exc:
             status, payload = exc.status, exc.body()
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
@@ -209,7 +248,38 @@ class _Handler(SandboxHandler):
         if fate == "lose":
             self._drop()  # handled (a write is applied), but the answer never arrives
             return
+        if isinstance(payload, Binary):
+            self._send(status, payload.body, payload.content_type, {**headers, **payload.headers})
+            return
         self._send_json(status, payload, headers)
+
+
+class _FileHost(SandboxServer):
+    """The second loopback host of --redirect-downloads: serves a download ticket's bytes, and
+    answers 401 to any request carrying credentials (a client must not send them off the API)."""
+
+    def __init__(self, address: tuple[str, int], state: PipedriveState) -> None:
+        super().__init__(address, _FileHandler)
+        self.state = state
+
+
+class _FileHandler(SandboxHandler):
+    server: _FileHost
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        if self.headers.get("x-api-token") or self.headers.get("Authorization") or "api_token=" in self.path:
+            self._send_json(401, {"success": False, "error": "Credentials sent to the file host", "error_info": "Download links carry their own ticket."})
+            return
+        key = urlsplit(self.path).path.strip("/")
+        with state.lock:
+            ticket = state.tickets.get(key)
+            doc = state.tables["files"].get(ticket[0]) if ticket and ticket[1] > state.clock.seconds() else None
+        content = file_bytes(doc) if doc and doc["active_flag"] else None
+        if doc is None or content is None:
+            self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+            return
+        self._send(200, content, "application/octet-stream", disposition(doc))
 
 
 @dataclass
@@ -238,6 +308,18 @@ class SandboxHandle(RunningSandbox):
         """The API token of a user who is not an admin (legacy team writes answer it 403)."""
         return str(next(u for u in self.users if not is_admin(u))["_api_token"])
 
+    file_host: _FileHost | None = None
+    file_thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        if self.file_host is not None:
+            self.file_host.stop_serving()
+            if self.file_thread is not None and self.file_thread.is_alive():
+                self.file_thread.join(5)
+            self.file_host.server_close()
+            self.file_host.close_all()
+        super().stop()
+
     def advance(self, seconds: float) -> None:
         """Move the sandbox clock on (the burst window, the budget's day and a block all follow it)."""
         self.state.clock.advance(seconds)
@@ -264,6 +346,30 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     except OSError:
         state.store.close()
         raise
+    state.max_file_bytes = options.max_file_bytes
+    host = server.server_address[0]
+    state.base_url = f"http://{host if isinstance(host, str) else host.decode()}:{server.server_address[1]}{API_PREFIX}"
+    file_host = file_thread = None
+    if options.redirect_downloads:
+        try:
+            file_host = _start_file_host(options.host, state)
+        except OSError:
+            server.server_close()
+            state.store.close()
+            raise
+        file_thread = threading.Thread(target=file_host.serve, name="crmtui-pipedrive-files", daemon=True)
+        file_thread.start()
+        state.download_host = f"http://{file_host.server_address[0]!s}:{file_host.server_address[1]}"
     thread = threading.Thread(target=server.serve, name="crmtui-pipedrive-sandbox", daemon=True)
     thread.start()
-    return SandboxHandle(options, state, server, thread)
+    return SandboxHandle(options, state, server, thread, file_host, file_thread)
+
+
+def _start_file_host(host: str, state: PipedriveState) -> _FileHost:
+    """Another loopback address when there is one (127.0.0.2 on Linux), else another port: another origin either way."""
+    if host == "127.0.0.1":
+        try:
+            return _FileHost(("127.0.0.2", 0), state)
+        except OSError:
+            pass
+    return _FileHost((host, 0), state)

@@ -17,7 +17,7 @@ from pathlib import Path
 from crmtui.sandbox.onepagecrm.persist import Store
 
 UTC = dt.timezone.utc
-KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields")
+KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields", "files")
 SCHEMA_VERSION = 2
 BACKEND = "pipedrive"
 """Kept in the file's meta table, so a file of the OnePageCRM sandbox is refused, not mixed."""
@@ -104,6 +104,13 @@ class PipedriveState:
         self.lock = threading.RLock()
         self.tables: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
         self.tokens: dict[str, dict] = {}
+        self.base_url = ""
+        """The API's base URL as served (files' `url`), set once the server listens."""
+        self.max_file_bytes = 1024 * 1024
+        self.download_host: str | None = None
+        """With --redirect-downloads: the file host's base URL; downloads answer 302 to a ticket there."""
+        self.tickets: dict[str, tuple[str, float]] = {}
+        """Download tickets on the file host: key -> (file id, expiry on the sandbox clock); memory only."""
 
     @classmethod
     def open(cls, path: Path | None, clock: Clock) -> PipedriveState:
