@@ -348,3 +348,18 @@ async def test_the_cloudflare_block_stops_every_client_of_the_profile_until_it_e
     finally:
         await first.aclose()
         await second.aclose()
+
+
+async def test_searches_keep_to_their_own_window(unlimited) -> None:
+    if not hasattr(unlimited.limits, "search_burst"):
+        pytest.skip("this sandbox has no search window yet")
+    unlimited.limits.search_burst = 4
+    exchanges = Exchanges()
+    client = make_client(unlimited, exchanges=exchanges, gov=governor(unlimited, search_limit=4))
+    started = unlimited.state.clock.seconds()
+    try:
+        await asyncio.gather(*(client.search_leads("licences", limit=1) for _ in range(12)))
+    finally:
+        await client.aclose()
+    assert exchanges.statuses == [200] * 12
+    assert unlimited.state.clock.seconds() - started >= 4.0  # three windows of four

@@ -123,6 +123,17 @@ def test_searches_have_their_own_window_of_ten() -> None:
     assert gov.state().search_window_used == 1
 
 
+def test_a_search_answer_does_not_size_the_general_window() -> None:
+    clock = FakeClock()
+    gov = governor(clock)
+    search = httpx.Request("GET", "https://acme.pipedrive.com/api/v1/leads/search?term=ab")
+    gov.observe(httpx.Response(200, headers={"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, request=search))
+    assert gov.state().window_limit == 20
+    listing = httpx.Request("GET", "https://acme.pipedrive.com/api/v1/leads")
+    gov.observe(httpx.Response(200, headers={"x-ratelimit-limit": "40", "x-ratelimit-remaining": "39"}, request=listing))
+    assert gov.state().window_limit == 40
+
+
 def test_the_ledger_charges_each_operations_token_cost_and_refunds_a_429() -> None:
     clock = FakeClock()
     gov = governor(clock, budget=1_000)

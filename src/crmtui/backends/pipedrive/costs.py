@@ -36,7 +36,7 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
 UNKNOWN_COST = 20
 """Charged for an operation missing from the table: as much as a listing, so a gap errs on the safe side."""
 
-SEARCH_PATHS = re.compile(r"^/(itemSearch(/.*)?|leads/search)$")
+SEARCH_PATHS = re.compile(r"/(itemSearch(/field)?|leads/search)$")
 """Operations counted in the separate search window (10 requests per 2 seconds on every plan)."""
 
 
@@ -76,4 +76,5 @@ def cost_of(method: str, path: str) -> int:
 
 
 def is_search(path: str) -> bool:
-    return SEARCH_PATHS.match(normalise(path)) is not None
+    """Whether a path (relative to the API, or a whole URL's path under any prefix) is a search."""
+    return SEARCH_PATHS.search(normalise(path)) is not None

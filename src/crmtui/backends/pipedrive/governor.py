@@ -295,7 +295,9 @@ class RateGovernor:
         now = self._clock()
         self._settle(ticket, now)
         headers = response.headers
-        limit = _int_header(headers.get("x-ratelimit-limit"))
+        # A search's answer may report the search window instead (the tighter one binds): only
+        # other answers size the general window.
+        limit = None if _was_search(response) else _int_header(headers.get("x-ratelimit-limit"))
         if limit is not None and limit > 0:
             self.window_limit = limit
             remaining = _int_header(headers.get("x-ratelimit-remaining"))
@@ -372,6 +374,13 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None  # an HTTP date: the backoff instead (its clock may not be ours)
     return min(max(0.0, seconds), BLOCK_SECONDS) if seconds is not None and seconds == seconds else None
+
+
+def _was_search(response: httpx.Response) -> bool:
+    try:
+        return is_search(response.request.url.path)
+    except RuntimeError:  # an answer made without a request (tests): not a search
+        return False
 
 
 def _is_json(response: httpx.Response) -> bool:
