@@ -56,7 +56,7 @@ from crmtui.service.contact_history import (
 from crmtui.service.company_commands import EditCompany
 from crmtui.service.deal_commands import UpdateDeal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
-from crmtui.service.lead_commands import DeleteLead, UpdateLead
+from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
 
 StoredCommand = Annotated[
@@ -68,7 +68,7 @@ StoredCommand = Annotated[
         UpdateDeal,
         EditCompany,
         MarkRead, MarkAllRead,
-        UpdateLead, DeleteLead,
+        UpdateLead, DeleteLead, CreateLead,
     ],
     Field(discriminator="kind"),
 ]

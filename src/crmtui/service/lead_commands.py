@@ -17,9 +17,9 @@ from typing import Any, ClassVar, Literal
 
 from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
-from crmtui.domain.leads import Lead, Money
+from crmtui.domain.leads import Lead, LeadDraft, Money
 from crmtui.domain.subjects import subject
-from crmtui.service.commands import Command, clashes
+from crmtui.service.commands import Command, clashes, is_local_id, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import leads_api
 
@@ -71,8 +71,8 @@ class LeadCommand(Command):
     def subject(self) -> str:
         return subject(LEAD, self.lead_id)
 
-    def predict(self, lead: Lead) -> Lead | None:
-        """The lead as this change leaves it (None: gone)."""
+    def predict(self, lead: Lead | None) -> Lead | None:
+        """The lead as this change leaves it (None: gone, or not known here)."""
         return lead
 
 
@@ -95,7 +95,9 @@ class UpdateLead(LeadCommand):
         if "title" in self.fields and not str(self.fields["title"] or "").strip():
             raise CommandRefused("A lead needs a title")
 
-    def predict(self, lead: Lead) -> Lead | None:
+    def predict(self, lead: Lead | None) -> Lead | None:
+        if lead is None:
+            return None
         changes = {name: domain_value(name, value) for name, value in self.fields.items()}
         return lead.model_copy(update=changes)
 
@@ -127,7 +129,7 @@ class DeleteLead(LeadCommand):
 
     removes: ClassVar[bool] = True
 
-    def predict(self, lead: Lead) -> Lead | None:
+    def predict(self, lead: Lead | None) -> Lead | None:
         return None
 
     async def execute(self, backend: Backend) -> None:
@@ -135,3 +137,85 @@ class DeleteLead(LeadCommand):
             await leads_api(backend).delete_lead(self.lead_id)
         except NotFound:
             return  # already gone: what was asked is so
+
+
+RECONCILE_WINDOW = 50
+"""The newest leads looked through after a create whose answer was lost."""
+
+
+class CreateLead(LeadCommand):
+    """A lead made on this machine: shown at once under a local id (`lead_id`), sent as POST /leads.
+
+    The changes made on the new lead before it is sent carry the local id; the outbox puts the
+    server's id in their place once this one is confirmed (`made_ids`). Not idempotent: a second
+    POST makes a second lead, so after a lost answer `reconcile` looks among the newest leads for
+    one made since the first attempt with the same title, owner, person and organization.
+    """
+
+    kind: Literal["pipedrive_create_lead"] = "pipedrive_create_lead"
+    draft: LeadDraft
+    made_at: dt.datetime | None = None
+    """When it was made here (this machine's clock): where the new lead sorts until the server says."""
+    created: Lead | None = None
+    """The lead as the server made it (its answer, or the one `reconcile` found)."""
+
+    idempotent: ClassVar[bool] = False
+    answered: ClassVar[bool] = True
+    creates: ClassVar[bool] = True
+
+    def stamp(self, now: dt.datetime) -> None:
+        if self.made_at is None:
+            self.made_at = now
+
+    def check_draft(self) -> None:
+        """Refuse, with the reason, what the server would refuse."""
+        if not is_local_id(self.lead_id):
+            raise CommandRefused("A new lead needs a local id")
+        if not self.draft.title.strip():
+            raise CommandRefused("A lead needs a title")
+        if not (self.draft.person_id or self.draft.organization_id):
+            raise CommandRefused("A lead needs a person or an organization (Pipedrive requires one)")
+
+    def predict(self, lead: Lead | None) -> Lead | None:
+        """The new lead, as the server made it once known, else as typed (unseen, as Pipedrive makes it)."""
+        if self.created is not None:
+            return self.created
+        d = self.draft
+        return Lead(
+            id=self.lead_id, title=d.title, owner_id=d.owner_id, creator_id=d.owner_id, label_ids=list(d.label_ids),
+            person_id=d.person_id, organization_id=d.organization_id, value=d.value,
+            expected_close_date=d.expected_close_date, visible_to=d.visible_to, was_seen=False,
+            add_time=self.made_at, update_time=self.made_at,
+        )
+
+    async def execute(self, backend: Backend) -> None:
+        self.created = await leads_api(backend).create_lead(self.draft)
+
+    async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
+        """An attempt whose answer was lost: a lead like this one made since the first attempt is it."""
+        page = await leads_api(backend).leads(sort="add_time DESC", limit=RECONCILE_WINDOW)
+        d = self.draft
+        wanted = (d.title, d.owner_id or None, d.person_id or None, d.organization_id or None)
+        for lead in page.items:
+            if lead.id in claimed or not made_after(lead.add_time, since):
+                continue
+            found = (lead.title, lead.owner_id if d.owner_id else None, lead.person_id or None, lead.organization_id or None)
+            if found == wanted:
+                self.created = lead
+                return True
+        return False
+
+    def made_ids(self) -> dict[str, str]:
+        return {self.lead_id: self.created.id} if self.created is not None else {}
+
+    def makes(self) -> set[str]:
+        return {self.lead_id}
+
+    def result(self) -> dict[str, Any]:
+        return {"created": self.created.id} if self.created is not None else {}
+
+    def describe(self) -> str:
+        return self.label or f"New lead: {self.draft.title}"
+
+    def inverse(self) -> Command:
+        raise CommandRefused("A new lead is taken back by deleting it (Delete on the inbox)")

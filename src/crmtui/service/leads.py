@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.errors import BackendError, NotFound
-from crmtui.domain.leads import Lead, LeadLabel, LeadSection, lead_section, lead_sort_key
-from crmtui.service.commands import Command
+from crmtui.domain.leads import Lead, LeadDraft, LeadLabel, LeadSection, lead_section, lead_sort_key
+from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import leads_api
-from crmtui.service.lead_commands import LEADS, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
+from crmtui.service.lead_commands import LEADS, CreateLead, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
 from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.signals import Signal
@@ -41,7 +41,7 @@ def _key(command: Command) -> str | None:
 
 
 def _predict(lead: Lead | None, command: Command) -> Lead | None:
-    if lead is None or not isinstance(command, LeadCommand):
+    if not isinstance(command, LeadCommand) or (lead is None and not command.creates):
         return lead
     return command.predict(lead)
 
@@ -59,7 +59,7 @@ class LeadsInbox:
         self.everyone = False
         """Everyone's leads the token may see, not only the signed-in user's."""
         self._server: dict[str, Lead] = {}
-        self.overlay: Overlay[str, Lead | None] = Overlay(session.outbox, key=_key, predict=_predict)
+        self.overlay: Overlay[str, Lead | None] = Overlay(session.outbox, key=self._lead_key, predict=_predict)
         self.changes: Signal[Changed] = Signal()
         """Emitted after the leads shown change, with the lead ids that changed (None: any)."""
         self.names: dict[str, str] = {}
@@ -69,6 +69,11 @@ class LeadsInbox:
 
     def detach(self) -> None:
         self._unsubscribe()
+
+    def _lead_key(self, command: Command) -> str | None:
+        """The lead a change is about, by the server's id once the server has made it."""
+        key = _key(command)
+        return self.session.outbox.server_id(key) if key is not None else None
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -133,11 +138,25 @@ class LeadsInbox:
             current = self.overlay.shown(lead_id, lead)
             if current is not None and self._in_scope(current):
                 shown.append(current)
+        for lead_id in self.overlay.busy() - self._server.keys():
+            if any(c.creates for c in self.overlay.pending(lead_id)):  # made here, not on the server yet
+                made = self.overlay.shown(lead_id, None)
+                if made is not None and self._in_scope(made):
+                    shown.append(made)
         today = self.today
         shown.sort(key=lambda lead: lead_sort_key(lead, today))
         self.items = shown
 
     def _on_outbox(self, event: OutboxEvent) -> None:
+        command = event.command
+        if command.creates and event.kind == SENT and isinstance(command, LeadCommand) and _key(command) is not None:
+            # Made on the server: the local id gives way to the server's, the answer is the server's copy.
+            local = command.lead_id
+            self.overlay.server.pop(local, None)
+            made = command.predict(None)
+            real = self.session.outbox.server_id(local)
+            if made is not None and real != local:
+                self._server[real] = made
         lead_id = self.overlay.hear(event)
         if lead_id is None:
             return
@@ -199,6 +218,8 @@ class LeadsInbox:
         """Write the change to the outbox (durable before it shows), then show it."""
         if isinstance(command, UpdateLead):
             command.check_fields()
+        elif isinstance(command, CreateLead):
+            command.check_draft()
         command.stamp(self.session.clock())
         self.session.outbox.start()
         await self.session.outbox.enqueue(command)
@@ -207,11 +228,13 @@ class LeadsInbox:
             del self.undo_stack[:-UNDO_DEPTH]
 
     async def update(self, lead_id: str, label: str, **fields: Any) -> UpdateLead | None:
-        """Set `fields` of the lead; None when they already hold those values (nothing is sent)."""
+        """Set `fields` of the lead; only those that differ are sent (None when none does: nothing is sent)."""
         lead = self._require(lead_id)
         before = fields_of(lead, frozenset(fields))
         wanted = {name: wire_value(name, value) for name, value in fields.items()}
-        if wanted == before:
+        wanted = {name: value for name, value in wanted.items() if value != before[name]}
+        before = {name: before[name] for name in wanted}
+        if not wanted:
             return None
         command = UpdateLead(
             lead_id=lead_id, fields=wanted, before=before, read_update_time=lead.update_time, label=f"{label}: {lead.title}"
@@ -237,6 +260,23 @@ class LeadsInbox:
 
     async def set_labels(self, lead_id: str, label_ids: list[str]) -> UpdateLead | None:
         return await self.update(lead_id, "Labels", label_ids=sorted(label_ids))
+
+    async def create(self, draft: LeadDraft) -> Lead | None:
+        """Make a lead (mine unless the draft names an owner): shown at once under a local id, which
+        gives way to the server's once it is made. Returns the lead as shown."""
+        if not draft.owner_id and self.me:
+            draft = draft.model_copy(update={"owner_id": self.me})
+        command = CreateLead(lead_id=new_local_id(), draft=draft, label=f"New lead: {draft.title}")
+        await self.run(command, record=False)  # taken back by deleting it (Pipedrive cannot undo that)
+        return self.find(self.session.outbox.server_id(command.lead_id))
+
+    def known(self, kind: str) -> list[tuple[str, str]]:
+        """(name, id) of the persons or organizations (`kind`) whose names were looked up, by name."""
+        prefix = f"{kind}:"
+        found = [
+            (name, key[len(prefix):]) for key, name in self.names.items() if key.startswith(prefix) and not name.startswith("(deleted")
+        ]
+        return sorted(found, key=lambda pair: (pair[0].casefold(), pair[1]))
 
     async def delete(self, lead_id: str) -> None:
         lead = self._require(lead_id)
