@@ -414,3 +414,109 @@ def test_files_survive_a_restart(tmp_path) -> None:
         made = http.post("/files", data={"org_id": "1"}, files={"file": ("kept.txt", b"kept bytes")}).json()["data"]
     with start_sandbox(options) as second, client_for(second, second.api_token) as http:
         assert http.get(f"/files/{made['id']}/download").content == b"kept bytes"
+
+
+# -- goals ---------------------------------------------------------------------------------------------------
+
+
+def count_events(sandbox, kind: str, start: str, end: str, users: set[int] | None = None, metric: str = "quantity", **params: object) -> int:
+    now = sandbox.state.clock.now().strftime("%Y-%m-%d %H:%M:%S")
+    total = 0.0
+    for day, doc in sandbox.state.tables["events"].items():
+        for event in doc["events"]:
+            if event["kind"] != kind or event["at"] > now or not start <= day <= end:
+                continue
+            if users is not None and event["user_id"] not in users:
+                continue
+            if any(event.get(key) not in values for key, values in params.items()):  # type: ignore[operator]
+                continue
+            total += event["amount"] if metric == "sum" else 1
+    return round(total)
+
+
+def test_find_mine_by_default_everyones_with_criteria(unlimited, http: httpx.Client) -> None:
+    answer = http.get("/goals/find").json()
+    assert answer["statusCode"] == 20000 and answer["service"] == "statistics-goals-api"
+    me = unlimited.users[0]["id"]
+    mine = answer["data"]["goals"]
+    assert mine and all(g["owner_id"] == me or g["assignee"] == {"id": me, "type": "person"} for g in mine)
+    assert all(len(g["id"]) == 32 and g["is_active"] for g in mine)
+    with client_for(unlimited, unlimited.regular_token) as regular:
+        theirs = regular.get("/goals/find").json()["data"]["goals"]
+        assert [g["title"] for g in theirs] == ["Calls done"]
+        everyone = regular.get("/goals/find", params={"type.name": "deals_won"}).json()["data"]["goals"]
+        assert {g["title"] for g in everyone} == {"Deals won", "Company revenue"}
+        assert {g["title"] for g in regular.get("/goals/find", params={"assignee.type": "team"}).json()["data"]["goals"]} == {"Closers' pipeline"}
+    ended = http.get("/goals/find", params={"is_active": "false"}).json()["data"]["goals"]
+    assert [g["title"] for g in ended] == ["Last year's leads"]
+    period = http.get("/goals/find", params={"period.start": "2026-01-01", "period.end": "2026-01-31"}).json()["data"]["goals"]
+    assert len(period) == 4  # everyone's active goals that overlap January
+    assert_error(http.get("/goals/find", params={"period.start": "2026-01-01"}), 400)
+
+
+def test_results_are_computed_from_the_event_log_and_the_clock(unlimited, http: httpx.Client) -> None:
+    goals = {g["title"]: g for g in http.get("/goals/find", params={"is_active": "true", "title": "Deals won"}).json()["data"]["goals"]}
+    won = goals["Deals won"]
+    me = unlimited.users[0]["id"]
+    period = {"period.start": "2025-06-01", "period.end": "2026-06-30"}
+    first = http.get(f"/goals/{won['id']}/results", params=period).json()["data"]
+    assert first["goal"]["id"] == won["id"]
+    assert first["progress"] == count_events(unlimited, "deals_won", "2025-06-01", "2026-06-30", {me}, pipeline_id=[1]) > 0
+    unlimited.advance(45 * 86400)  # six more weeks of events happen
+    later = http.get(f"/goals/{won['id']}/results", params=period).json()["data"]["progress"]
+    assert later == count_events(unlimited, "deals_won", "2025-06-01", "2026-06-30", {me}, pipeline_id=[1]) >= first["progress"]
+    revenue = next(g for g in http.get("/goals/find", params={"expected_outcome.tracking_metric": "sum"}).json()["data"]["goals"])
+    money = http.get(f"/goals/{revenue['id']}/results", params=period).json()["data"]["progress"]
+    assert money == count_events(unlimited, "deals_won", "2025-06-01", "2026-06-30", metric="sum") > 1000
+    team = next(g for g in http.get("/goals/find", params={"assignee.type": "team"}).json()["data"]["goals"])
+    members = set(unlimited.state.tables["teams"]["1"]["users"])
+    assert http.get(f"/goals/{team['id']}/results", params=period).json()["data"]["progress"] == count_events(
+        unlimited, "deals_started", "2025-06-01", "2026-06-30", members
+    )
+    assert_error(http.get(f"/goals/{won['id']}/results", params={"period.start": "2026-01-01"}), 400)
+    assert_error(http.get(f"/goals/{'0' * 32}/results", params=period), 404)
+
+
+def test_goal_create_update_delete(unlimited, http: httpx.Client) -> None:
+    me = unlimited.users[0]["id"]
+    body = {
+        "title": "Meetings booked", "assignee": {"id": me, "type": "person"},
+        "type": {"name": "activities_added", "params": {"activity_type_id": [2]}},
+        "expected_outcome": {"target": "12", "tracking_metric": "quantity"}, "duration": {"start": "2026-01-01", "end": None},
+        "interval": "monthly",
+    }
+    made = http.post("/goals", json=body).json()
+    goal = made["data"]["goal"]
+    assert made["statusText"] == "OK" and len(goal["id"]) == 32 and goal["expected_outcome"] == {"target": 12, "tracking_metric": "quantity"}
+    assert goal["id"] in {g["id"] for g in http.get("/goals/find").json()["data"]["goals"]}
+    progress = http.get(f"/goals/{goal['id']}/results", params={"period.start": "2026-01-01", "period.end": "2026-03-31"}).json()["data"]["progress"]
+    assert progress == count_events(unlimited, "activities_added", "2026-01-01", "2026-03-31", {me}, activity_type_id=[2])
+    changed = http.put(f"/goals/{goal['id']}", json={"title": "Meetings", "interval": "weekly"}).json()["data"]["goal"]
+    assert (changed["title"], changed["interval"], changed["type"]) == ("Meetings", "weekly", goal["type"])
+    gone = http.delete(f"/goals/{goal['id']}").json()
+    assert gone == {"success": True, "statusCode": 20000, "statusText": "OK", "service": "statistics-goals-api"}
+    assert_error(http.delete(f"/goals/{goal['id']}"), 404)
+    assert_error(http.put("/goals/not-a-goal", json={"title": "x"}), 404)
+
+
+@pytest.mark.parametrize(
+    ("change", "info"),
+    [
+        ({"interval": "daily"}, "interval"),
+        ({"type": {"name": "Deals started"}}, "type.name"),
+        ({"type": {"name": "deals_progressed", "params": {}}}, "stage_id"),
+        ({"assignee": {"id": 1, "type": "robot"}}, "assignee.type"),
+        ({"expected_outcome": {"target": 5, "tracking_metric": "sum"}}, "currency_id"),
+        ({"duration": {"start": "2026-02-01", "end": "2026-01-01"}}, "duration.end"),
+        ({"duration": {"start": "01/02/2026"}}, "duration.start"),
+    ],
+)
+def test_goal_validation(unlimited, http: httpx.Client, change: dict, info: str) -> None:
+    body = {
+        "assignee": {"id": unlimited.users[0]["id"], "type": "person"}, "type": {"name": "deals_won"},
+        "expected_outcome": {"target": 1, "tracking_metric": "quantity"}, "duration": {"start": "2026-01-01"}, "interval": "monthly",
+    }
+    before = dict(unlimited.state.tables["goals"])
+    assert info in assert_error(http.post("/goals", json={**body, **change}), 400)["error_info"]
+    assert unlimited.state.tables["goals"] == before
+    assert http.post("/goals", json=body).status_code == 200

@@ -574,3 +574,4 @@ def filters_list(req: Request) -> tuple[int, dict]:
 from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
 from crmtui.sandbox.pipedrive import itemsearch as _itemsearch  # noqa: F401
 from crmtui.sandbox.pipedrive import files as _files  # noqa: F401
+from crmtui.sandbox.pipedrive import goals as _goals  # noqa: F401

@@ -199,7 +199,80 @@ def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs:
             "remote_id": f"{fid:04d}_{file_name}", "cid": "", "s3_bucket": "", "mail_message_id": "", "mail_template_id": "",
             "name": file_name, "description": None, "_content": base64.b64encode(content).decode(),
         }
+    teams = seed_teams(user_ids, created)
     return {
         "users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels,
-        "filters": filters, "lead_fields": fields, "files": files,
+        "filters": filters, "lead_fields": fields, "files": files, "teams": teams,
+        "events": seed_events(random.Random(seed ^ 0xE7E27), user_ids, today),
+        "goals": seed_goals(random.Random(seed ^ 0x60A1), user_ids, today),
     }
+
+
+def seed_teams(user_ids: list[int], created: dt.datetime) -> dict[str, dict]:
+    """Two legacy teams and a deleted one."""
+    rows = [
+        (1, "Closers", "New business", user_ids[1], user_ids[1:4], 0),
+        (2, "Renewals", "Existing customers", user_ids[4], user_ids[4:7], 0),
+        (3, "Pilot squad", "Disbanded", user_ids[7], user_ids[7:9], 1),
+    ]
+    return {
+        str(tid): {
+            "id": tid, "name": name, "description": about, "manager_id": manager, "users": list(members),
+            "active_flag": 0 if deleted else 1, "deleted_flag": deleted, "add_time": plain(created + dt.timedelta(days=10 * tid)),
+            "created_by_user_id": user_ids[0],
+        }
+        for tid, name, about, manager, members, deleted in rows
+    }
+
+
+EVENT_KINDS = (("deals_started", (0, 1, 1, 2)), ("deals_won", (0, 0, 1)), ("deals_progressed", (0, 1)), ("activities_added", (0, 1, 2, 3)), ("activities_completed", (0, 1, 2)))
+
+
+def seed_events(rng: random.Random, user_ids: list[int], today: dt.date) -> dict[str, dict]:
+    """The goals' event log, one document per day from a year back to two months ahead (the clock reaches those later)."""
+    days: dict[str, dict] = {}
+    for offset in range(-365, 61):
+        day = today + dt.timedelta(days=offset)
+        events = []
+        for kind, counts in EVENT_KINDS:
+            for _ in range(rng.choice(counts)):
+                at = dt.datetime.combine(day, dt.time(rng.randint(7, 19), rng.randint(0, 59), rng.randint(0, 59)))
+                event: dict = {"at": at.strftime("%Y-%m-%d %H:%M:%S"), "kind": kind, "user_id": rng.choice(user_ids), "amount": 0}
+                if kind.startswith("deals"):
+                    event.update(amount=rng.randint(5, 400) * 100, pipeline_id=rng.choice((1, 1, 2)), stage_id=rng.randint(1, 5))
+                else:
+                    event["activity_type_id"] = rng.randint(1, 4)
+                events.append(event)
+        days[day.isoformat()] = {"id": day.isoformat(), "events": sorted(events, key=lambda e: e["at"])}
+    return days
+
+
+def _hex(rng: random.Random) -> str:
+    return f"{rng.getrandbits(128):032x}"
+
+
+def seed_goals(rng: random.Random, user_ids: list[int], today: dt.date) -> dict[str, dict]:
+    admin, regular = user_ids[0], user_ids[1]
+    year_ago = (today - dt.timedelta(days=365)).isoformat()
+    rows = [
+        (admin, "Deals won", {"name": "deals_won", "params": {"pipeline_id": [1]}}, {"id": admin, "type": "person"},
+         "monthly", {"start": year_ago, "end": None}, {"target": 5, "tracking_metric": "quantity"}),
+        (admin, "Company revenue", {"name": "deals_won", "params": {}}, {"id": 7_001, "type": "company"},
+         "quarterly", {"start": year_ago, "end": (today + dt.timedelta(days=200)).isoformat()},
+         {"target": 250_000, "tracking_metric": "sum", "currency_id": 1}),
+        (regular, "Calls done", {"name": "activities_completed", "params": {"activity_type_id": [1]}}, {"id": regular, "type": "person"},
+         "weekly", {"start": year_ago, "end": None}, {"target": 3, "tracking_metric": "quantity"}),
+        (admin, "Closers' pipeline", {"name": "deals_started", "params": {}}, {"id": 1, "type": "team"},
+         "monthly", {"start": year_ago, "end": None}, {"target": 20, "tracking_metric": "quantity"}),
+        (admin, "Last year's leads", {"name": "deals_started", "params": {}}, {"id": admin, "type": "person"},
+         "yearly", {"start": (today - dt.timedelta(days=700)).isoformat(), "end": (today - dt.timedelta(days=340)).isoformat()},
+         {"target": 100, "tracking_metric": "quantity"}),
+    ]
+    goals: dict[str, dict] = {}
+    for owner, title, kind, assignee, interval, duration, outcome in rows:
+        gid = _hex(rng)
+        goals[gid] = {
+            "id": gid, "owner_id": owner, "title": title, "type": kind, "assignee": assignee, "interval": interval,
+            "duration": duration, "expected_outcome": outcome, "report_ids": [_hex(rng)],
+        }
+    return goals

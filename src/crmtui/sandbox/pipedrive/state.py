@@ -17,7 +17,7 @@ from pathlib import Path
 from crmtui.sandbox.onepagecrm.persist import Store
 
 UTC = dt.timezone.utc
-KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields", "files")
+KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields", "files", "goals", "events", "teams")
 SCHEMA_VERSION = 2
 BACKEND = "pipedrive"
 """Kept in the file's meta table, so a file of the OnePageCRM sandbox is refused, not mixed."""
