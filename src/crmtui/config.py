@@ -252,7 +252,7 @@ def _profile_for(
                 f"profile {profile!r} is a {BACKEND_TITLES[chosen.backend]} profile, not {BACKEND_TITLES.get(backend, backend)}"
             )
         name, chosen = None, None  # the active profile is another backend's: look for one of this backend
-    if chosen is None and not profile and not env_credentials:
+    if chosen is None and not profile and (not env_credentials or backend is not None):
         fitting = [(n, p) for n, p in cfg.profiles.items() if backend is None or p.backend == backend]
         if len(fitting) == 1 and (name is None or backend is not None):
             name, chosen = fitting[0]

@@ -57,7 +57,7 @@ class Demo:
 
 def start_demo(
     sessions: list[TmuxSession], env: dict[str, str], cwd: Path, size: tuple[int, int], *args: str,
-    server_options: dict[str, str] | None = None,
+    server_options: dict[str, str] | None = None, loaded: str = LOADED,
 ) -> Demo:
     width, height = size
     status_file = cwd / f"exit-status-{len(sessions)}"
@@ -65,7 +65,7 @@ def start_demo(
     command = ["sh", "-c", script, str(CRMTUI), str(status_file), *args]
     session = TmuxSession(command, width=width, height=height, env=env, cwd=cwd, server_options=server_options)
     sessions.append(session)
-    session.wait_for(LOADED)
+    session.wait_for(loaded)
     return Demo(session, status_file)
 
 

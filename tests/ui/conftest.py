@@ -135,3 +135,22 @@ def on_backend(backend, **kwargs) -> CrmApp:
     outbox = kwargs.pop("outbox", None) or Outbox(backend, base_delay=0.05, max_delay=0.5)
     session = compose(backend, outbox=outbox, local_copy=False, offline=kwargs.pop("offline", False), clock=clock)
     return CrmApp(session, **kwargs)
+
+
+# -- the Pipedrive sandbox (tests/ui/pipedrive_support.py) -------------------------------------------
+
+
+@pytest.fixture
+def pipedrive():
+    """The Pipedrive sandbox for screen tests: seeded, its clock frozen, a wide burst window."""
+    from .pipedrive_support import pipedrive_sandbox_for_ui
+
+    yield from pipedrive_sandbox_for_ui()
+
+
+@pytest.fixture
+def make_pipedrive_app(pipedrive) -> AppFactory:
+    """Build a CrmApp on the Pipedrive sandbox: frozen clock, no periodic refresh, no cursor blink."""
+    from .pipedrive_support import pipedrive_app_factory
+
+    return pipedrive_app_factory(pipedrive)

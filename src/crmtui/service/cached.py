@@ -292,13 +292,25 @@ class CachedBackend:
         scope = lead_scope(archived, owner_id, None)
 
         def read() -> tuple[list[Lead], dt.datetime | None] | None:
-            found = cache.get_list("leads", Lead, scope)
+            found = cache.get_rows("leads", Lead, scope)
             if found is None:
                 return None
             record = cache.synced("leads", scope)
             return found, record.synced_at if record else None
 
         return await self._cache(read)
+
+    def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:
+        """A lead as a change the server confirmed left it, in the list of that scope (None: it left
+        the list): the next start paints it so, not as it was before the change."""
+        cache = self.cache
+        if cache is None:
+            return
+        scope = lead_scope(archived, owner_id, None)
+        if lead is not None:
+            self._save(lambda: cache.merge_rows("leads", scope, {lead_id: lead}))
+        else:
+            self._save(lambda: cache.merge_rows("leads", scope, {}, [lead_id]))
 
     @property
     def governor(self) -> object | None:
@@ -893,8 +905,18 @@ class _Leads:
         if stop is not None:  # a partial read (an incremental refresh): not the whole list to keep
             self.local._network_only("the newest changes of the leads")
             return await fetch()
+        local = self.local
+        cache = local.cache
         scope = lead_scope(archived, owner_id, filter_id)
-        return await self.local._list("leads", scope, Lead, fetch, "the leads")
+
+        def cached() -> list[Lead] | None:
+            return cache.get_rows("leads", Lead, scope) if cache is not None else None
+
+        def save(value: list[Lead]) -> Callable[[], object]:
+            stamp, rows = local._stamp(), {lead.id: lead for lead in value}
+            return lambda: cache.put_rows("leads", scope, rows, **stamp) if cache is not None else None
+
+        return await local._read(fetch, cached, save, "the leads")
 
     async def lead(self, lead_id: str) -> Lead:
         return await self.local._one("lead", lead_id, Lead, lambda: self.inner.lead(lead_id), "the lead")

@@ -166,6 +166,12 @@ class LeadsInbox:
                 del self._server[lead_id]
             else:
                 self._server[lead_id] = confirmed
+            copy = self.session.local
+            if copy is not None and not self.overlay.is_busy(lead_id):
+                # What is shown is the server's copy now; the local copy keeps it too, or the next
+                # start would show the change undone until the first refresh.
+                kept = confirmed if confirmed is not None and self._in_scope(confirmed) else None
+                copy.keep_lead(None if self.everyone else self.me, self.archived, lead_id, kept)
         if event.kind in SHOWN_CHANGES:
             self._rebuild()
             self.changes.emit(frozenset({lead_id}))

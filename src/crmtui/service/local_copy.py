@@ -32,6 +32,9 @@ class LocalCopy(Protocol):
         self, owner_id: str | None, *, archived: bool = False
     ) -> tuple[list[Lead], dt.datetime | None] | None: ...
 
+    def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:
+        """A lead as a confirmed change left it, in the local copy of the list of that scope (None: left it)."""
+
     async def last_synced(self) -> dt.datetime | None: ...
 
     def request_full_sync(self) -> None: ...
