@@ -91,6 +91,23 @@ def answer_problems(validator: SpecValidator, response: httpx.Response) -> list[
     return response_problems(validator, tolerant)
 
 
+TEAM_UPDATE = {"name", "description", "manager_id", "users", "active_flag", "deleted_flag"}
+_CLOSED_BRANCH = re.compile(r"^PUT /legacyTeams/\{id\} body \(root\): Additional properties are not allowed \((.*) (?:was|were) unexpected\)$")
+
+
+def sent_problems(validator: SpecValidator, response: httpx.Response) -> list[str]:
+    """The spec's objections to the request, less one false positive of the request check: it closes
+    each branch of an `allOf` on its own, so updateTeamRequest (addTeamRequest's fields allOf the
+    flags) rejects any body; a property of either branch is what the spec means to allow."""
+    out = []
+    for problem in request_problems(validator, response):
+        found = _CLOSED_BRANCH.match(problem)
+        if found and set(re.findall(r"'(\w+)'", found.group(1))) <= TEAM_UPDATE:
+            continue
+        out.append(problem)
+    return out
+
+
 def walk_more(send, sandbox, leads: list[dict]) -> None:
     """The routes added after the first slice."""
     # (custom field values in a lead's body are real-API behaviour the spec's request schema forbids:
@@ -141,6 +158,20 @@ def walk_more(send, sandbox, leads: list[dict]) -> None:
     }).json()["data"]["goal"]
     send("PUT", f"/goals/{goal['id']}", json={"title": "Calls made", "interval": "quarterly"})
     send("DELETE", f"/goals/{goal['id']}")
+    users = [u["id"] for u in sandbox.users]
+    send("GET", "/legacyTeams")
+    send("GET", "/legacyTeams", params={"order_by": "name", "skip_users": 1})
+    send("GET", "/legacyTeams/1")
+    send("GET", "/legacyTeams/99")
+    send("GET", "/legacyTeams/1/users")
+    send("GET", f"/legacyTeams/user/{users[2]}")
+    team = send("POST", "/legacyTeams", json={"name": "Inbound", "manager_id": users[8], "description": "Leads desk", "users": [users[9]]}).json()["data"]
+    send("PUT", f"/legacyTeams/{team['id']}", json={"name": "Inbound desk", "active_flag": 0})
+    send("POST", f"/legacyTeams/{team['id']}/users", json={"users": [users[2]]})
+    send("DELETE", f"/legacyTeams/{team['id']}/users", json={"users": [users[2]]})
+    send("PUT", f"/legacyTeams/{team['id']}", json={"deleted_flag": 1})
+    send("PUT", "/legacyTeams/99", json={"name": "x"})
+    send("POST", "/legacyTeams", json={"name": "Rogue", "manager_id": users[1]}, headers={"x-api-token": sandbox.regular_token})
     # (filters' and item search's 400 and 404 answers are not declared by the spec: tested over
     # loopback, not sent here; nor are leads' ids from /itemSearch/field with return_item_ids, UUIDs
     # where the spec says integer, as lead ids are everywhere else)
@@ -198,7 +229,7 @@ def test_every_answer_conforms(pipedrive_sandbox, http: httpx.Client, validator:
     pipedrive_sandbox.limits.search_burst = 10_000
     problems: list[str] = []
     for response in walk(http, pipedrive_sandbox):
-        problems += request_problems(validator, response)
+        problems += sent_problems(validator, response)
         problems += answer_problems(validator, response)
     assert_conforms(problems, "Pipedrive sandbox")
 

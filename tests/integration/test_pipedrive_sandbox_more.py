@@ -520,3 +520,58 @@ def test_goal_validation(unlimited, http: httpx.Client, change: dict, info: str)
     assert info in assert_error(http.post("/goals", json={**body, **change}), 400)["error_info"]
     assert unlimited.state.tables["goals"] == before
     assert http.post("/goals", json=body).status_code == 200
+
+
+# -- legacy teams --------------------------------------------------------------------------------------------
+
+
+def test_teams_read(unlimited, http: httpx.Client) -> None:
+    teams = http.get("/legacyTeams").json()["data"]
+    assert [t["name"] for t in teams] == ["Closers", "Renewals"]  # the deleted one is hidden
+    assert all(t["manager_id"] in t["users"] and t["deleted_flag"] == 0 and t["active_flag"] == 1 for t in teams)
+    by_name = http.get("/legacyTeams", params={"order_by": "name", "skip_users": 1}).json()["data"]
+    assert [t["name"] for t in by_name] == ["Closers", "Renewals"] and all("users" not in t for t in by_name)
+    deleted = http.get("/legacyTeams/3").json()["data"]
+    assert deleted["deleted_flag"] == 1
+    assert_error(http.get("/legacyTeams/3/users"), 404)
+    member = teams[0]["users"][1]
+    assert http.get(f"/legacyTeams/{teams[0]['id']}/users").json()["data"] == teams[0]["users"]
+    assert [t["id"] for t in http.get(f"/legacyTeams/user/{member}").json()["data"]] == [teams[0]["id"]]
+    assert_error(http.get("/legacyTeams/99"), 404)
+    assert_error(http.get("/legacyTeams", params={"order_by": "size"}), 400)
+
+
+def test_team_writes_need_an_admin(unlimited, http: httpx.Client) -> None:
+    users = [u["id"] for u in unlimited.users]
+    with client_for(unlimited, unlimited.regular_token) as regular:
+        for response in (
+            regular.post("/legacyTeams", json={"name": "Rogue", "manager_id": users[1]}),
+            regular.put("/legacyTeams/1", json={"name": "Mine now"}),
+            regular.post("/legacyTeams/1/users", json={"users": [users[9]]}),
+            regular.request("DELETE", "/legacyTeams/1/users", json={"users": [users[2]]}),
+        ):
+            body = assert_error(response, 403)
+            assert body["error"] == "You do not have permissions to do this."
+        assert regular.get("/legacyTeams/1").status_code == 200  # reading is fine
+    assert unlimited.state.tables["teams"]["1"]["name"] == "Closers" and len(unlimited.state.tables["teams"]) == 3
+
+
+def test_team_crud_and_deleted_flag(unlimited, http: httpx.Client) -> None:
+    users = [u["id"] for u in unlimited.users]
+    made = http.post("/legacyTeams", json={"name": "Inbound", "manager_id": users[8], "users": [users[9]], "description": "Leads desk"}).json()["data"]
+    assert made["users"] == [users[8], users[9]] and made["created_by_user_id"] == users[0]
+    assert http.post(f"/legacyTeams/{made['id']}/users", json={"users": [users[2], users[9]]}).json()["data"] == [users[8], users[9], users[2]]
+    assert http.request("DELETE", f"/legacyTeams/{made['id']}/users", json={"users": [users[9]]}).json()["data"] == [users[8], users[2]]
+    assert made["id"] in {t["id"] for t in http.get(f"/legacyTeams/user/{users[2]}").json()["data"]}
+    renamed = http.put(f"/legacyTeams/{made['id']}", json={"name": "Inbound desk", "active_flag": 0}).json()["data"]
+    assert renamed["name"] == "Inbound desk" and renamed["active_flag"] == 0 and renamed["users"] == [users[8], users[2]]
+    http.put(f"/legacyTeams/{made['id']}", json={"deleted_flag": 1})
+    assert made["id"] not in {t["id"] for t in http.get("/legacyTeams").json()["data"]}
+    assert made["id"] not in {t["id"] for t in http.get(f"/legacyTeams/user/{users[2]}").json()["data"]}
+    assert_error(http.post(f"/legacyTeams/{made['id']}/users", json={"users": [users[3]]}), 404)
+    http.put(f"/legacyTeams/{made['id']}", json={"deleted_flag": 0})
+    assert made["id"] in {t["id"] for t in http.get("/legacyTeams").json()["data"]}
+    assert_error(http.post("/legacyTeams", json={"name": "No manager"}), 400)
+    assert_error(http.post("/legacyTeams", json={"name": "Ghost", "manager_id": 5}), 400)
+    assert_error(http.put(f"/legacyTeams/{made['id']}", json={"deleted_flag": 2}), 400)
+    assert_error(http.request("DELETE", f"/legacyTeams/{made['id']}/users", json={"users": [users[8]]}), 400)  # the manager stays

@@ -575,3 +575,4 @@ from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
 from crmtui.sandbox.pipedrive import itemsearch as _itemsearch  # noqa: F401
 from crmtui.sandbox.pipedrive import files as _files  # noqa: F401
 from crmtui.sandbox.pipedrive import goals as _goals  # noqa: F401
+from crmtui.sandbox.pipedrive import teams as _teams  # noqa: F401
