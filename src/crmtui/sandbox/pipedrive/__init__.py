@@ -1,1 +1,1 @@
-"""A Pipedrive API v1 sandbox: a loopback server with seeded data, limits and chaos (first slice: leads)."""
+"""A Pipedrive API v1 sandbox: a loopback server with seeded data, limits and chaos (leads, filters, search, files, goals, teams)."""

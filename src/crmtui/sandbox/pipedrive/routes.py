@@ -1,5 +1,8 @@
-"""The Pipedrive sandbox's routes (first slice): users, leads, lead labels and sources, persons and
-organizations by id, saved filters. Each handler gets a Request and returns (status, envelope)."""
+"""The Pipedrive sandbox's routes: users, leads, lead labels, sources and fields, persons and
+organizations by id, saved filters (listed and evaluated here), lead search. Each handler gets a
+Request and returns (status, envelope) or (status, Binary). The other families (filters.py writes,
+itemsearch.py, files.py, goals.py, teams.py) register their routes on import, at the end of this
+module; the order of registration is the order of matching."""
 
 from __future__ import annotations
 
