@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS
-from crmtui.sandbox.pipedrive.routes import ROUTES
+from crmtui.sandbox.pipedrive.api import ROUTES  # every route, registered
 from tests.support.openapi import SpecValidator, assert_conforms
 from tests.support.pipedrive_spec import load_pipedrive_validator, request_problems, response_problems, spec_url
 from tests.support.waits import HANG_GUARD

@@ -571,11 +571,3 @@ def filters_list(req: Request) -> tuple[int, dict]:
         raise invalid(f'"type" must be one of [{", ".join(FILTER_TYPES)}]')
     found = [public(f) for f in req.state.tables["filters"].values() if kind is None or f["type"] == kind]
     return ok(sorted(found, key=lambda f: f["id"]))
-
-
-# The other route families register themselves on import (they use `route` and `ok` from here).
-from crmtui.sandbox.pipedrive import filters as _filters  # noqa: F401
-from crmtui.sandbox.pipedrive import itemsearch as _itemsearch  # noqa: F401
-from crmtui.sandbox.pipedrive import files as _files  # noqa: F401
-from crmtui.sandbox.pipedrive import goals as _goals  # noqa: F401
-from crmtui.sandbox.pipedrive import teams as _teams  # noqa: F401

@@ -25,7 +25,8 @@ from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxSe
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import PLANS, Limits, plan_budget
 from crmtui.sandbox.pipedrive.files import disposition, file_bytes
-from crmtui.sandbox.pipedrive.routes import Binary, Request, match
+from crmtui.sandbox.pipedrive.api import match
+from crmtui.sandbox.pipedrive.routes import Binary, Request
 from crmtui.sandbox.pipedrive.seed import seed_account
 from crmtui.sandbox.pipedrive.state import ApiError, Clock, PipedriveState, is_admin
 
