@@ -26,6 +26,7 @@ from crmtui.service.leads import LeadsInbox
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+from crmtui.ui.modals.lead_form import LeadFormModal, LeadFormResult
 from crmtui.ui.modals.lead_labels import LabelsModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
@@ -57,8 +58,10 @@ def money(lead: Lead) -> str:
 class LeadsScreen(FollowsServices, CrmScreen[None]):
     """The leads inbox."""
 
-    FOOTER_ORDER = ("archive", "seen", "assign", "labels", "undo", "open", "everyone", "archived", "refresh", "delete")
+    FOOTER_ORDER = ("new", "edit", "archive", "seen", "assign", "labels", "undo", "open", "everyone", "archived", "refresh", "delete")
     BINDINGS = [
+        Binding("n", "new", "New", tooltip="A new lead (owned by you)"),
+        Binding("e", "edit", "Edit", tooltip="Edit the lead's title, value, close date, person or organization, labels"),
         Binding("x", "archive", "Archive", tooltip="Archive the lead (or bring an archived one back)"),
         Binding("s", "seen", "Seen", tooltip="Mark seen / unseen"),
         Binding("a", "assign", "Assign", tooltip="Give the lead to a colleague"),
@@ -287,6 +290,58 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 self._change("labelled", self.inbox.set_labels(lead.id, label_ids))
 
         self.app.push_screen(LabelsModal(lead.title, labels, lead.label_ids), chosen)
+
+    def _lead_form(self, lead: Lead | None) -> LeadFormModal | None:
+        account = self.app.session.account
+        if account is None:
+            return None
+        inbox = self.inbox
+        return LeadFormModal(
+            account, inbox.today, inbox.labels(), persons=inbox.known("person"),
+            organizations=inbox.known("organization"), lead=lead,
+        )
+
+    def action_new(self) -> None:
+        form = self._lead_form(None)
+        if form is None:
+            return
+
+        def chosen(result: LeadFormResult | None) -> None:
+            if result is not None:
+                self._create(result)
+
+        self.app.push_screen(form, chosen)
+
+    @work(group="lead-changes", exit_on_error=False)
+    async def _create(self, result: LeadFormResult) -> None:
+        try:
+            made = await self.inbox.create(result.draft)
+        except CommandRefused as exc:
+            self.notify(str(exc), title="Not made", severity="warning", timeout=5)
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        if made is not None:
+            self.call_later(self.lead_list.select_key, made.id)  # once the list shows it (a message queued already)
+        self.notify(f"“{result.draft.title}” added", timeout=3)
+
+    def action_edit(self) -> None:
+        lead = self._selected()
+        form = self._lead_form(lead) if lead is not None else None
+        if lead is None or form is None:
+            return
+
+        def chosen(result: LeadFormResult | None) -> None:
+            if result is None:
+                return
+            if not result.changes:
+                self.notify("Nothing was changed", timeout=2)
+                return
+            lead_id = self.app.session.outbox.server_id(lead.id)  # made meanwhile: the server's id now
+            self._change("saved", self.inbox.update(lead_id, "Edit lead", **result.changes), f"“{result.draft.title}” saved (u undoes)")
+
+        self.app.push_screen(form, chosen)
 
     def action_open(self) -> None:
         lead = self.lead_list.selected
