@@ -115,3 +115,41 @@ async def test_offline_a_change_waits_and_is_sent_once_when_the_server_is_back(w
     assert wide_burst.state.tables["leads"][lead.id]["was_seen"] is (not lead.was_seen)
     assert session.outbox.pending == 0 and not session.outbox.review()
     await session.close()
+
+
+async def test_a_refresh_reads_only_what_changed_two_requests_however_large_the_inbox(wide_burst, cache) -> None:
+    session = await session_on(wide_burst, cache)
+    inbox = session.leads
+    me = session.account.user.id
+    clock_now = wide_burst.state.clock.seconds
+    before = wide_burst.limits.spent(clock_now())
+    await inbox.load()  # nothing changed
+    unchanged = wide_burst.limits.spent(clock_now()) - before
+    assert unchanged == 20 + 40  # GET /leads and GET /leads/archived, one page each (the spec's x-token-cost)
+
+    other = backend(wide_burst)
+    await other.connect()
+    api = other.features.leads
+    mine = [lead for lead in inbox.items]
+    wide_burst.advance(5)  # later changes carry later stamps
+    await api.update_lead(mine[0].id, title="Changed elsewhere")
+    await api.update_lead(mine[1].id, is_archived=True)
+    colleague = next(u.id for u in session.account.team if u.id != me)
+    await api.update_lead(mine[2].id, owner_id=colleague)
+    theirs = next(lid for lid, doc in wide_burst.state.tables["leads"].items() if str(doc["owner_id"]) != me and not doc["is_archived"])
+    await api.update_lead(theirs, owner_id=me)
+    await other.close()
+
+    await inbox.load()
+    shown = {lead.id: lead for lead in inbox.items}
+    assert shown[mine[0].id].title == "Changed elsewhere"
+    assert mine[1].id not in shown and mine[2].id not in shown and theirs in shown
+    expected = {lid for lid, doc in wide_burst.state.tables["leads"].items() if str(doc["owner_id"]) == me and not doc["is_archived"]}
+    assert set(shown) == expected  # the same as reading it all
+
+    inbox.read_whole_next()  # R
+    spent = wide_burst.limits.spent(clock_now())
+    await inbox.load()
+    assert wide_burst.limits.spent(clock_now()) - spent == 20  # the whole list again: one page of 500 here
+    assert {lead.id for lead in inbox.items} == expected
+    await session.close()
