@@ -8,7 +8,9 @@ capabilities travel with the account, so an offline start knows them too.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from crmtui.backends.base import FAMILIES, Features, settled_capabilities
@@ -95,6 +97,12 @@ READS: dict[str, dict[str, Read]] = {
         "person_name": lambda api, ids: api.person_name(ids["person"]),
         "organization_name": lambda api, ids: api.organization_name(ids["organization"]),
     },
+    "files": {  # Pipedrive's: exercised on its backend
+        "files": lambda api, ids: api.files(limit=5),
+        "files_of_lead": lambda api, ids: api.files_of_lead(ids["lead"]),
+        "file": lambda api, ids: api.file(ids["file"]),
+        "download": lambda api, ids: api.download(ids["file"], Path(ids["dest"]) / "downloaded.bin"),
+    },
 }
 
 
@@ -140,7 +148,7 @@ async def test_onepagecrm_claims_what_it_serves_and_nothing_else(sandbox) -> Non
     try:
         account = await backend.connect()
         assert account.capabilities == backend.capabilities
-        assert not {Capability.LEADS, Capability.RECORDS, Capability.CHARTS} & backend.capabilities
+        assert not {Capability.LEADS, Capability.FILES, Capability.RECORDS, Capability.CHARTS} & backend.capabilities
         await check_served(backend, backend.features, await some_ids(backend))
     finally:
         await backend.close()
@@ -162,14 +170,16 @@ async def test_through_the_cache_the_same_holds(sandbox, tmp_path) -> None:
 async def pipedrive_ids(backend: PipedriveBackend) -> dict[str, str]:
     lead = next(lead for lead in await backend.leads_all() if lead.person_id and lead.organization_id)
     assert lead.person_id and lead.organization_id
-    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id}
+    some_file = (await backend.client.files(limit=1)).items[0]
+    dest = tempfile.mkdtemp(prefix="crmtui-capabilities-")  # a download's folder (the system's temp files)
+    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest}
 
 
 async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedrive_sandbox) -> None:
     backend = pipedrive(pipedrive_sandbox)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.RATE_BUDGET}
+        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.FILES, Capability.RATE_BUDGET}
         await check_served(backend, backend.features, await pipedrive_ids(backend))
     finally:
         await backend.close()

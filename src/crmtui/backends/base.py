@@ -23,10 +23,12 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.models import (
     Account,
@@ -328,6 +330,35 @@ class LeadsApi(Protocol):
     async def delete_lead(self, lead_id: str) -> None: ...
 
 
+class FilesApi(Protocol):
+    """Files attached to records (Pipedrive's /files): offset-paged lists, a lead's files, one file,
+    its bytes, and the file writes. A download follows a redirect to storage without the token."""
+
+    async def files(self, *, start: int = 0, limit: int = 100, sort: str = "id DESC") -> FilesPage:
+        """One page of every file the token may see (`sort`: `id` or `update_time`, ASC or DESC)."""
+        ...
+
+    async def files_of_lead(self, lead_id: str) -> list[FileItem]:
+        """The lead's files, newest first (Pipedrive has no per-lead list: every page is scanned)."""
+        ...
+
+    async def file(self, file_id: str) -> FileItem: ...
+
+    async def download(self, file_id: str, dest: Path, *, on_progress: ProgressCallback | None = None) -> Path:
+        """Write the file's bytes to `dest` (a file path; written whole or not at all): `dest`."""
+        ...
+
+    async def upload(self, path: Path, lead_id: str, *, on_progress: ProgressCallback | None = None) -> FileItem:
+        """Upload the bytes at `path` (its name is the file's) to the lead: the file as the server made it."""
+        ...
+
+    async def rename(self, file_id: str, name: str, description: str | None = None) -> FileItem:
+        """Change the file's shown name (and its description when given)."""
+        ...
+
+    async def delete_file(self, file_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -340,6 +371,7 @@ class Features:
     history: HistoryApi | None = None
     notifications: NotificationsApi | None = None
     leads: LeadsApi | None = None
+    files: FilesApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -413,6 +445,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({"mark_notification_read", "mark_all_notifications_read"}),
     ),
     Family("leads", LeadsApi, frozenset({Capability.LEADS}), frozenset({"create_lead", "update_lead", "delete_lead"})),
+    Family("files", FilesApi, frozenset({Capability.FILES}), frozenset({"upload", "rename", "delete_file"})),
 )
 """Every feature family, in `Features` order."""
 

@@ -18,6 +18,8 @@ class Capability(str, Enum):
     MEETINGS = "meetings"
     SALES_CYCLE = "sales_cycle"
     LEADS = "leads"
+    FILES = "files"
+    """Files attached to records: list, download, upload, rename, delete."""
     RATE_BUDGET = "rate_budget"
     """The backend's requests are governed by a rate window and a daily budget (the header shows the gauge)."""
     RECORDS = "records"

@@ -342,6 +342,8 @@ class Account(_Model):
     """Pipedrive: the fields of leads, custom ones with their names and options."""
     default_currency: Line = ""
     """The currency new values are in by default (Pipedrive: the user's default_currency)."""
+    company_domain: Line = ""
+    """Pipedrive: the company's subdomain (acme for acme.pipedrive.com), for links to the web app."""
     capabilities: frozenset[Capability] = frozenset()
     """What the backend serves this account, as settled at connect (kept with the account in the local
     copy, for a start without the network); empty when not known."""

@@ -24,11 +24,13 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
 from crmtui.backends.base import (
+    FilesApi,
     LeadsApi,
     ActionStreamApi,
     Backend,
@@ -58,6 +60,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
@@ -138,6 +141,7 @@ class CachedBackend:
             history=_History(self, inner.history) if inner.history else None,
             notifications=_Notifications(self, inner.notifications) if inner.notifications else None,
             leads=_Leads(self, inner.leads) if inner.leads else None,
+            files=_Files(self, inner.files) if inner.files else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -953,6 +957,45 @@ class _Leads:
         await self.inner.delete_lead(lead_id)
 
 
+class _Files:
+    """Files: a lead's files, one file and a page of every file are cached (a lead's files cost a
+    scan of every page); the bytes are the server's alone (downloads and uploads need the network)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"files", "files_of_lead", "file"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"download"})
+
+    def __init__(self, local: CachedBackend, inner: FilesApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def files(self, *, start: int = 0, limit: int = 100, sort: str = "id DESC") -> FilesPage:
+        return await self.local._one(
+            "files_page", f"{sort}:{start}:{limit}", FilesPage,
+            lambda: self.inner.files(start=start, limit=limit, sort=sort), "the files",
+        )
+
+    async def files_of_lead(self, lead_id: str) -> list[FileItem]:
+        return await self.local._list(
+            "lead_files", lead_id, FileItem, lambda: self.inner.files_of_lead(lead_id), "the lead's files"
+        )
+
+    async def file(self, file_id: str) -> FileItem:
+        return await self.local._one("file", file_id, FileItem, lambda: self.inner.file(file_id), "the file")
+
+    async def download(self, file_id: str, dest: Path, *, on_progress: ProgressCallback | None = None) -> Path:
+        self.local._network_only("downloading a file")
+        return await self.inner.download(file_id, dest, on_progress=on_progress)
+
+    async def upload(self, path: Path, lead_id: str, *, on_progress: ProgressCallback | None = None) -> FileItem:
+        return await self.inner.upload(path, lead_id, on_progress=on_progress)
+
+    async def rename(self, file_id: str, name: str, description: str | None = None) -> FileItem:
+        return await self.inner.rename(file_id, name, description)
+
+    async def delete_file(self, file_id: str) -> None:
+        await self.inner.delete_file(file_id)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -961,6 +1004,7 @@ WRAPPERS: dict[str, type] = {
     "history": _History,
     "notifications": _Notifications,
     "leads": _Leads,
+    "files": _Files,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

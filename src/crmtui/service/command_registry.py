@@ -55,6 +55,7 @@ from crmtui.service.contact_history import (
 )
 from crmtui.service.company_commands import EditCompany
 from crmtui.service.deal_commands import UpdateDeal
+from crmtui.service.file_commands import DeleteFile, RenameFile, UploadFile
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
@@ -69,6 +70,7 @@ StoredCommand = Annotated[
         EditCompany,
         MarkRead, MarkAllRead,
         UpdateLead, DeleteLead, CreateLead,
+        UploadFile, RenameFile, DeleteFile,
     ],
     Field(discriminator="kind"),
 ]

@@ -11,6 +11,7 @@ from crmtui.backends.base import (
     Backend,
     ContactsApi,
     DealsApi,
+    FilesApi,
     HistoryApi,
     LeadsApi,
     NotificationsApi,
@@ -45,3 +46,7 @@ def notifications_api(backend: Backend) -> NotificationsApi:
 
 def leads_api(backend: Backend) -> LeadsApi:
     return need(backend.features.leads, "leads")
+
+
+def files_api(backend: Backend) -> FilesApi:
+    return need(backend.features.files, "files")

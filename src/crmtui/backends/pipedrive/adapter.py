@@ -15,6 +15,7 @@ from crmtui.backends.base import Features, ProgressCallback, settled_capabilitie
 from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
 from crmtui.backends.pipedrive.client import PipedriveClient
+from crmtui.backends.pipedrive.files import PipedriveFiles
 from crmtui.backends.pipedrive.governor import RateGovernor, budget_for
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.leads import Lead, LeadDraft, LeadField, LeadLabel, LeadsPage, Money
@@ -132,7 +133,7 @@ class PipedriveBackend:
         self.plan = plan
         self.seats = seats
         self.account: Account | None = None
-        self.features = Features(leads=self)
+        self.features = Features(leads=self, files=PipedriveFiles(client))
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 
     @property
@@ -163,6 +164,7 @@ class PipedriveBackend:
             lead_sources=[Choice(id=s.name, text=s.name) for s in sources if s.name],
             lead_fields=[map_field(f) for f in fields if f.key],
             default_currency=me.default_currency,
+            company_domain=me.company_domain,
             capabilities=self.capabilities,
         )
         return self.account

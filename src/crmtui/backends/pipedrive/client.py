@@ -44,6 +44,7 @@ from crmtui.backends.pipedrive.governor import BLOCK_SECONDS, SERVER, RateGovern
 DEFAULT_BASE_URL = "https://api.pipedrive.com/v1"
 MAX_LEADS_LIMIT = 500
 MAX_SEARCH_LIMIT = 500
+MAX_FILES_LIMIT = 100
 LEAD_LIST_FILTERS = frozenset({"owner_id", "person_id", "organization_id", "filter_id", "sort"})
 FILTER_TYPES = frozenset({"deals", "leads", "org", "people", "products", "activity", "projects"})
 
@@ -204,13 +205,16 @@ class PipedriveClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
+        form: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
     ) -> tuple[Any, Any]:
         """(data, additional_data) of a successful answer. A write is repeated by `ApiHttp` only when
-        the server certainly did not act on it."""
+        the server certainly did not act on it. `form` is a form body (multipart with `files`)."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         answer: tuple[Any, Any] = await self.http.send(
             method, path, params=query or None, json=dict(body) if body is not None else None,
-            unwrap=self._envelope,
+            unwrap=self._envelope, data=dict(form) if form is not None else None,
+            files=dict(files) if files is not None else None,
         )
         return answer
 
@@ -398,6 +402,49 @@ class PipedriveClient:
         return self._one(wire.Filter, data, "filter")
 
     # -- files -------------------------------------------------------------------------------------
+
+    async def files(self, *, start: int = 0, limit: int = MAX_FILES_LIMIT, sort: str | None = None) -> wire.Page[wire.File]:
+        """One page of GET /files (limit <= 100; `sort`: `id` or `update_time`, ASC or DESC, comma separated)."""
+        params = {"start": max(0, start), "limit": min(MAX_FILES_LIMIT, max(1, limit)), "sort": sort or None}
+        data, additional = await self._call("GET", "files", params=params)
+        items = self._many(wire.File, data, "files")
+        more, following = wire.pagination(additional)
+        return wire.Page(items=items, more=more, next_start=following)
+
+    async def files_all(
+        self, *, sort: str | None = None, on_progress: ProgressCallback | None = None,
+    ) -> list[wire.File]:
+        """Every page of GET /files in turn (20 tokens a page of 100: the only way to a lead's files)."""
+
+        async def fetch(start: int) -> wire.Page[wire.File]:
+            return await self.files(start=start, sort=sort)
+
+        pages = await fetch_offset_pages(fetch, on_progress=on_progress, key=lambda f: f.id, what="files")
+        return pages.items
+
+    async def file(self, file_id: str) -> wire.File:
+        data, _ = await self._call("GET", f"files/{_segment(file_id)}")
+        return self._one(wire.File, data, "file")
+
+    async def upload_file(
+        self, file_name: str, content: bytes, *, lead_id: str, content_type: str = "application/octet-stream"
+    ) -> wire.File:
+        """POST /files, multipart: the bytes as `file`, linked to the lead. Not idempotent: sent once
+        unless the server certainly did not get it."""
+        data, _ = await self._call(
+            "POST", "files", form={"lead_id": lead_id}, files={"file": (file_name, content, content_type)}
+        )
+        return self._one(wire.File, data, "file")
+
+    async def update_file(self, file_id: str, *, name: str | None = None, description: str | None = None) -> wire.File:
+        """PUT /files/{id} (a form: `name`, `description`)."""
+        form = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
+        data, _ = await self._call("PUT", f"files/{_segment(file_id)}", form=form)
+        return self._one(wire.File, data, "file")
+
+    async def delete_file(self, file_id: str) -> None:
+        """DELETE /files/{id}: Pipedrive marks it deleted (gone for good after 30 days; no undelete)."""
+        await self._call("DELETE", f"files/{_segment(file_id)}")
 
     async def download_file(self, file_id: str) -> bytes:
         """A file's bytes (GET /files/{id}/download); a redirect to storage is followed once, without the token."""

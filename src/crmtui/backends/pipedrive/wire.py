@@ -268,6 +268,27 @@ class SearchHit(Wire):
     item: Annotated[SearchLead, BeforeValidator(lambda v: v if _is_obj(v) else {})] = Field(default_factory=SearchLead)
 
 
+class File(Wire):
+    """A file as /files answers it. Links the file lacks are null (the spec says integers); the
+    examples' `file_type`, `description` and `log_id` are not in the spec's schema: all optional."""
+
+    id: Id = ""
+    user_id: Id = ""
+    lead_id: OptId = None
+    person_id: OptId = None
+    org_id: OptId = None
+    deal_id: OptId = None
+    add_time: OptDateTime = None
+    update_time: OptDateTime = None
+    file_name: Str = ""
+    file_type: Str = ""
+    file_size: OptFloat = None
+    active_flag: Bool = True
+    name: Str = ""
+    description: Str = ""
+    remote_location: Str = ""
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of an offset-paged list: its items and whether (and where) more follow."""
