@@ -107,6 +107,12 @@ def _run_ui(
     from crmtui.ui.app import run_app
 
     files = local_files(connection.base_url, connection.user_id, profile=profile, demo=demo, backend=connection.backend)
+    if connection.backend == "pipedrive" and connection.state_dir is None:
+        import dataclasses
+
+        # The rate governor's shared state (a block, the day's ledger) beside the profile's outbox:
+        # every crmtui on the profile reads it.
+        connection = dataclasses.replace(connection, state_dir=str(files.outbox_path.parent))
     if forget_local:
         files.forget()  # the demo was seeded afresh: its cache and unsent changes no longer apply
     from crmtui.store.db import StoreUnavailable

@@ -208,10 +208,7 @@ def demo_sandbox(
                 why = f"exited with code {code}" if code is not None else "printed an unexpected first line"
                 raise DemoError(f"the demo sandbox {why}" + _tail_suffix(stderr_file))
             if backend == "pipedrive" and match["api_token"]:
-                yield Connection(
-                    backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"],
-                    state_dir=str(data.parent / "demo-pipedrive-state"),
-                )
+                yield Connection(backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"])
             elif backend == "onepagecrm" and match["user_id"]:
                 yield Connection(
                     backend="onepagecrm",
