@@ -96,12 +96,16 @@ READS: dict[str, dict[str, Read]] = {
         "search_leads": lambda api, ids: api.search_leads("acme"),
         "person_name": lambda api, ids: api.person_name(ids["person"]),
         "organization_name": lambda api, ids: api.organization_name(ids["organization"]),
+        "lead_filters": lambda api, ids: api.lead_filters(),
     },
     "files": {  # Pipedrive's: exercised on its backend
         "files": lambda api, ids: api.files(limit=5),
         "files_of_lead": lambda api, ids: api.files_of_lead(ids["lead"]),
         "file": lambda api, ids: api.file(ids["file"]),
         "download": lambda api, ids: api.download(ids["file"], Path(ids["dest"]) / "downloaded.bin"),
+    },
+    "search": {  # Pipedrive's ItemSearch
+        "search": lambda api, ids: api.search("acme"),
     },
 }
 
@@ -148,7 +152,7 @@ async def test_onepagecrm_claims_what_it_serves_and_nothing_else(sandbox) -> Non
     try:
         account = await backend.connect()
         assert account.capabilities == backend.capabilities
-        assert not {Capability.LEADS, Capability.FILES, Capability.RECORDS, Capability.CHARTS} & backend.capabilities
+        assert not {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.RECORDS, Capability.CHARTS} & backend.capabilities
         await check_served(backend, backend.features, await some_ids(backend))
     finally:
         await backend.close()
@@ -179,7 +183,7 @@ async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedr
     backend = pipedrive(pipedrive_sandbox)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.FILES, Capability.RATE_BUDGET}
+        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.RATE_BUDGET}
         await check_served(backend, backend.features, await pipedrive_ids(backend))
     finally:
         await backend.close()

@@ -95,8 +95,8 @@ async def test_connect_learns_the_account(backend: PipedriveBackend, unlimited) 
     assert {label.id for label in account.lead_labels} == set(table(unlimited, "lead_labels"))
     assert all(label.color for label in account.lead_labels)
     assert [s.id for s in account.lead_sources][:1] == ["Manually created"] and all(s.id == s.text for s in account.lead_sources)
-    assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.FILES, Capability.RATE_BUDGET}
-    assert backend.features.leads is backend and backend.features.present() == {"leads", "files"}
+    assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.RATE_BUDGET}
+    assert backend.features.leads is backend and backend.features.present() == {"leads", "search", "files"}
     server = await backend.server_time()
     assert abs((server - unlimited.state.clock.now()).total_seconds()) <= 1.5  # the Date header, to the second
 

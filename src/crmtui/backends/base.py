@@ -30,6 +30,7 @@ from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.domain.search import SearchPage
 from crmtui.domain.models import (
     Account,
     Action,
@@ -329,6 +330,29 @@ class LeadsApi(Protocol):
 
     async def delete_lead(self, lead_id: str) -> None: ...
 
+    async def lead_filters(self) -> list[SavedFilter]:
+        """The account's saved filters of leads (made in the web app), for `leads_all(filter_id=...)`."""
+        ...
+
+
+class ItemSearch(Protocol):
+    """A search across kinds of record (Pipedrive's ItemSearch), scored by the server."""
+
+    async def search(
+        self,
+        term: str,
+        *,
+        kinds: tuple[str, ...] = (),
+        fields: tuple[str, ...] = (),
+        exact: bool = False,
+        related: bool = False,
+        start: int = 0,
+        limit: int = 50,
+    ) -> SearchPage:
+        """One page of hits for `term` (>= 2 characters, 1 with `exact`) among `kinds` (all: empty),
+        looking at `fields` (all: empty); `related` adds records linked to the hits."""
+        ...
+
 
 class FilesApi(Protocol):
     """Files attached to records (Pipedrive's /files): offset-paged lists, a lead's files, one file,
@@ -372,6 +396,7 @@ class Features:
     notifications: NotificationsApi | None = None
     leads: LeadsApi | None = None
     files: FilesApi | None = None
+    search: ItemSearch | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -446,6 +471,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family("leads", LeadsApi, frozenset({Capability.LEADS}), frozenset({"create_lead", "update_lead", "delete_lead"})),
     Family("files", FilesApi, frozenset({Capability.FILES}), frozenset({"upload", "rename", "delete_file"})),
+    Family("search", ItemSearch, frozenset({Capability.SEARCH}), frozenset()),
 )
 """Every feature family, in `Features` order."""
 

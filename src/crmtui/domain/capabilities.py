@@ -22,5 +22,7 @@ class Capability(str, Enum):
     """Files attached to records: list, download, upload, rename, delete."""
     RATE_BUDGET = "rate_budget"
     """The backend's requests are governed by a rate window and a daily budget (the header shows the gauge)."""
+    SEARCH = "search"
+    """A search across kinds of record (Pipedrive's ItemSearch): the search screen."""
     RECORDS = "records"
     CHARTS = "charts"

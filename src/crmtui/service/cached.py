@@ -38,6 +38,7 @@ from crmtui.backends.base import (
     DealsApi,
     Features,
     HistoryApi,
+    ItemSearch,
     NotificationsApi,
     ProgressCallback,
     TeamStreamApi,
@@ -62,6 +63,7 @@ from crmtui.domain.models import (
 )
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.domain.search import SearchPage
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
 
@@ -142,6 +144,7 @@ class CachedBackend:
             notifications=_Notifications(self, inner.notifications) if inner.notifications else None,
             leads=_Leads(self, inner.leads) if inner.leads else None,
             files=_Files(self, inner.files) if inner.files else None,
+            search=_Search(self, inner.search) if inner.search else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -879,7 +882,7 @@ class _Leads:
     a page or a search is the server's alone. Person and organization names are kept once read (an
     id's name rarely changes, and reading it again costs a request of the budget)."""
 
-    CACHED: ClassVar[frozenset[str]] = frozenset({"leads_all", "lead", "person_name", "organization_name"})
+    CACHED: ClassVar[frozenset[str]] = frozenset({"leads_all", "lead", "person_name", "organization_name", "lead_filters"})
     NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"leads", "search_leads"})
 
     def __init__(self, local: CachedBackend, inner: LeadsApi) -> None:
@@ -956,6 +959,30 @@ class _Leads:
     async def delete_lead(self, lead_id: str) -> None:
         await self.inner.delete_lead(lead_id)
 
+    async def lead_filters(self) -> list[SavedFilter]:
+        local = self.local
+        return await local._list("lead_filters", "", SavedFilter, self.inner.lead_filters, "the saved lead filters")
+
+
+class _Search:
+    """The global search: the server's alone (its answers change with every record, and each costs tokens)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset()
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"search"})
+
+    def __init__(self, local: CachedBackend, inner: ItemSearch) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def search(
+        self, term: str, *, kinds: tuple[str, ...] = (), fields: tuple[str, ...] = (), exact: bool = False,
+        related: bool = False, start: int = 0, limit: int = 50,
+    ) -> SearchPage:
+        self.local._network_only("searching the server")
+        return await self.inner.search(
+            term, kinds=kinds, fields=fields, exact=exact, related=related, start=start, limit=limit
+        )
+
 
 class _Files:
     """Files: a lead's files, one file and a page of every file are cached (a lead's files cost a
@@ -1005,6 +1032,7 @@ WRAPPERS: dict[str, type] = {
     "notifications": _Notifications,
     "leads": _Leads,
     "files": _Files,
+    "search": _Search,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

@@ -13,6 +13,7 @@ from crmtui.backends.base import (
     DealsApi,
     FilesApi,
     HistoryApi,
+    ItemSearch,
     LeadsApi,
     NotificationsApi,
     TeamStreamApi,
@@ -46,6 +47,10 @@ def notifications_api(backend: Backend) -> NotificationsApi:
 
 def leads_api(backend: Backend) -> LeadsApi:
     return need(backend.features.leads, "leads")
+
+
+def search_api(backend: Backend) -> ItemSearch:
+    return need(backend.features.search, "search")
 
 
 def files_api(backend: Backend) -> FilesApi:

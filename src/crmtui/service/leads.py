@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.errors import BackendError, NotFound
 from crmtui.domain.leads import Lead, LeadDraft, LeadLabel, LeadSection, lead_section, lead_sort_key
+from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import leads_api
+from crmtui.service.find_match import fold
 from crmtui.service.lead_commands import LEADS, CreateLead, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
 from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
@@ -29,6 +31,8 @@ from crmtui.service.undo import undo_last
 if TYPE_CHECKING:
     from crmtui.service.session import Session
 
+FILTER_MEMORY = "lead_filter"
+"""The view.json key of the saved filter the inbox shows (per profile, as the stream's filter)."""
 NAME_LOOKUPS = 2
 """Name lookups at a time (each is a request of the burst window)."""
 UNDO_DEPTH = 50
@@ -58,6 +62,8 @@ class LeadsInbox:
         """Show the archived leads instead of the open ones."""
         self.everyone = False
         """Everyone's leads the token may see, not only the signed-in user's."""
+        self.filter: SavedFilter | None = self._remembered_filter()
+        """A saved filter of leads the inbox shows instead (it wins over the owner, as on the server)."""
         self._server: dict[str, Lead] = {}
         self.overlay: Overlay[str, Lead | None] = Overlay(session.outbox, key=self._lead_key, predict=_predict)
         self.changes: Signal[Changed] = Signal()
@@ -87,6 +93,9 @@ class LeadsInbox:
 
     @property
     def scope_label(self) -> str:
+        if self.filter is not None:
+            name = f"Filter: {self.filter.name or self.filter.id}"
+            return f"{name} · archived" if self.archived else name
         whose = "Everyone's leads" if self.everyone else "My leads"
         return f"{whose} · archived" if self.archived else whose
 
@@ -105,12 +114,48 @@ class LeadsInbox:
     ) -> list[Lead]:
         """The scope's leads from the server (the cache when it cannot be reached)."""
         started = self.overlay.mark()
-        owner = None if self.everyone else self.me
+        chosen = self.filter
         leads = await leads_api(self.session.backend).leads_all(
-            archived=self.archived, owner_id=owner, on_progress=on_progress, on_first_page=on_first_page
+            archived=self.archived, owner_id=self._owner_scope(), filter_id=chosen.id if chosen else None,
+            on_progress=on_progress, on_first_page=on_first_page,
         )
+        if chosen is not self.filter:
+            return self.items  # another filter was chosen meanwhile: its own load shows it
         self.show_server(leads, started=started)
         return self.items
+
+    def _owner_scope(self) -> str | None:
+        """Whose leads the list is (None: everyone's, or a filter's, which wins over the owner)."""
+        return None if self.everyone or self.filter is not None else self.me
+
+    # -- saved filters -----------------------------------------------------------------------------
+    def _memory(self) -> Any:
+        return getattr(getattr(self.session, "filters", None), "memory", None)
+
+    def _remembered_filter(self) -> SavedFilter | None:
+        memory = self._memory()
+        raw = memory.get(FILTER_MEMORY) if memory is not None else None
+        try:
+            return SavedFilter.model_validate(raw) if isinstance(raw, dict) else None
+        except ValueError:
+            return None  # a damaged view.json: no filter, never a failed start
+
+    async def saved_filters(self) -> list[SavedFilter]:
+        """The account's saved filters of leads (the cached list offline)."""
+        return await leads_api(self.session.backend).lead_filters()
+
+    def choose_filter(self, chosen: SavedFilter | None) -> None:
+        """Show `chosen`'s leads (None: the owner's scope again) and remember it for this profile; the
+        caller loads. What was shown is dropped at once: it is not the filter's."""
+        self.filter = chosen
+        memory = self._memory()
+        if memory is not None:
+            memory.set(FILTER_MEMORY, chosen.model_dump(mode="json", include={"id", "name"}) if chosen else None)
+        self._server = {}
+        self.loaded = False
+        self._rebuild()
+        self.changes.emit(None)
+
 
     def show_server(self, leads: Iterable[Lead], *, started: int | None = None) -> None:
         """The server's leads of the scope: shown with the changes still on their way over them."""
@@ -130,7 +175,7 @@ class LeadsInbox:
     def _in_scope(self, lead: Lead) -> bool:
         if lead.is_archived != self.archived:
             return False
-        return self.everyone or lead.owner_id == self.me
+        return self.everyone or self.filter is not None or lead.owner_id == self.me
 
     def _rebuild(self) -> None:
         shown: list[Lead] = []
@@ -171,10 +216,27 @@ class LeadsInbox:
                 # What is shown is the server's copy now; the local copy keeps it too, or the next
                 # start would show the change undone until the first refresh.
                 kept = confirmed if confirmed is not None and self._in_scope(confirmed) else None
-                copy.keep_lead(None if self.everyone else self.me, self.archived, lead_id, kept)
+                if self.filter is None:  # a filter's list: its next load says who is in it
+                    copy.keep_lead(self._owner_scope(), self.archived, lead_id, kept)
         if event.kind in SHOWN_CHANGES:
             self._rebuild()
             self.changes.emit(frozenset({lead_id}))
+
+    # -- narrowing (/) ----------------------------------------------------------------------------
+    def matches(self, lead: Lead, query: str) -> bool:
+        """Whether every word of `query` is in the lead's title, person, organization or labels
+        (case and accents ignored: "zoe" finds "Zoë")."""
+        words = fold(query).split()
+        if not words:
+            return True
+        names = {label.id: label.name for label in self.labels()}
+        text = fold(" ".join([lead.title, self.who(lead), *(names.get(i, "") for i in lead.label_ids)]))
+        return all(word in text for word in words)
+
+    async def search_server(self, term: str) -> list[Lead]:
+        """The server's search of leads for `term` (title, notes, custom fields; scored, best first)."""
+        exact = len(term.strip()) < 2
+        return await leads_api(self.session.backend).search_leads(term.strip(), exact=exact)
 
     # -- names ---------------------------------------------------------------------------------
     def who(self, lead: Lead) -> str:

@@ -16,10 +16,13 @@ from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.files import PipedriveFiles
-from crmtui.backends.pipedrive.governor import RateGovernor, budget_for
+from crmtui.backends.pipedrive.costs import cost_of
+from crmtui.backends.pipedrive.governor import SEARCH_WINDOW_LIMIT, RateGovernor, budget_for
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.leads import Lead, LeadDraft, LeadField, LeadLabel, LeadsPage, Money
 from crmtui.domain.models import Account, Choice, User
+from crmtui.domain.search import SearchHit, SearchPage
+from crmtui.domain.stream_filter import SavedFilter
 
 LEAD_WRITABLE = frozenset(
     {"title", "owner_id", "label_ids", "person_id", "organization_id", "is_archived", "value", "expected_close_date",
@@ -59,6 +62,43 @@ def map_search_hit(hit: wire.SearchHit) -> Lead:
         organization_name=item.organization.name if item.organization else "",
         value=value, is_archived=item.is_archived, visible_to=item.visible_to, notes="\n".join(item.notes),
     )
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def map_item_hit(hit: wire.ItemHit, *, related: bool = False) -> SearchHit:
+    """Any record /itemSearch found, as a result row: title, who it belongs to, and facts for a pane."""
+    item = hit.item
+    kind = item.type or "item"
+    person = item.person.name if item.person else ""
+    org = item.organization.name if item.organization else ""
+    subtitle = " · ".join(n for n in ((person, org) if kind in ("lead", "deal") else (org,)) if n)
+    facts: list[tuple[str, str]] = []
+    if person and kind in ("lead", "deal"):
+        facts.append(("Person", person))
+    if org:
+        facts.append(("Organization", org))
+    if item.value is not None:
+        facts.append(("Value", f"{_amount(item.value)} {item.currency}".strip()))
+    facts += [("Email", e) for e in item.emails] + [("Phone", p) for p in item.phones]
+    for name, text in (("Address", item.address), ("Code", item.code), ("Status", item.status)):
+        if text:
+            facts.append((name, text))
+    if item.is_archived:
+        facts.append(("Archived", "yes"))
+    facts += [("Notes", n) for n in item.notes] + [("Custom field", c) for c in item.custom_fields]
+    if item.owner is not None and item.owner.id:
+        facts.append(("Owner", item.owner.id))  # an id: the screen names the user
+    return SearchHit(
+        kind=kind, id=item.id, title=item.title or item.name, subtitle=subtitle, score=hit.result_score or 0.0,
+        related=related, facts=facts,
+    )
+
+
+def map_filter(saved: wire.Filter) -> SavedFilter:
+    return SavedFilter(id=saved.id, name=saved.name)
 
 
 def map_field(field: wire.LeadField) -> LeadField:
@@ -124,6 +164,10 @@ def draft_body(draft: LeadDraft) -> dict[str, Any]:
 
 class PipedriveBackend:
     name = "pipedrive"
+    search_cost_hint = (
+        f"each search: {cost_of('GET', '/itemSearch')} tokens · {SEARCH_WINDOW_LIMIT} searches per 2 s"
+    )
+    """What one global search costs, for the search screen."""
 
     def __init__(self, client: PipedriveClient, *, plan: str | None = None, seats: int | None = None) -> None:
         """`plan` and `seats` (the profile's, when known) size the daily budget of the gauge and the guard;
@@ -133,7 +177,7 @@ class PipedriveBackend:
         self.plan = plan
         self.seats = seats
         self.account: Account | None = None
-        self.features = Features(leads=self, files=PipedriveFiles(client))
+        self.features = Features(leads=self, search=self, files=PipedriveFiles(client))
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 
     @property
@@ -248,3 +292,30 @@ class PipedriveBackend:
 
     async def delete_lead(self, lead_id: str) -> None:
         await self.client.delete_lead(lead_id)
+
+    async def lead_filters(self) -> list[SavedFilter]:
+        return [map_filter(f) for f in await self.client.filters("leads") if f.id and f.active_flag]
+
+    # -- search --------------------------------------------------------------------------------
+    async def search(
+        self,
+        term: str,
+        *,
+        kinds: tuple[str, ...] = (),
+        fields: tuple[str, ...] = (),
+        exact: bool = False,
+        related: bool = False,
+        start: int = 0,
+        limit: int = 50,
+    ) -> SearchPage:
+        page, linked = await self.client.item_search(
+            term, item_types=kinds, fields=fields, exact=exact, related=related, start=start, limit=limit
+        )
+        following = None
+        if page.more and page.items:
+            following = page.next_start if page.next_start is not None else start + len(page.items)
+        return SearchPage(
+            hits=[map_item_hit(hit) for hit in page.items if hit.item.id],
+            related=[map_item_hit(hit, related=True) for hit in linked if hit.item.id],
+            next_start=following,
+        )

@@ -359,6 +359,28 @@ class PipedriveClient:
         more, following = wire.pagination(additional)
         return wire.Page(items=hits, more=more, next_start=following)
 
+    async def item_search(
+        self, term: str, *, item_types: Sequence[str] = (), fields: Sequence[str] = (), exact: bool = False,
+        related: bool = False, start: int = 0, limit: int = 50,
+    ) -> tuple[wire.Page[wire.ItemHit], list[wire.ItemHit]]:
+        """One page of GET /itemSearch (the search window) and its related items: `term` >= 2
+        characters (1 exact); `item_types`, `fields`: all when empty."""
+        params: dict[str, Any] = {"term": term, "start": max(0, start), "limit": min(MAX_SEARCH_LIMIT, max(1, limit))}
+        if item_types:
+            params["item_types"] = ",".join(item_types)
+        if fields:
+            params["fields"] = ",".join(fields)
+        if exact:
+            params["exact_match"] = True
+        if related:
+            params["search_for_related_items"] = True
+        data, additional = await self._call("GET", "itemSearch", params=params)
+        block = data if isinstance(data, Mapping) else {}
+        hits = self._many(wire.ItemHit, block.get("items"), "search results", ids=False)
+        linked = self._many(wire.ItemHit, block.get("related_items"), "related search results", ids=False)
+        more, following = wire.pagination(additional)
+        return wire.Page(items=hits, more=more, next_start=following), linked
+
     # -- what leads refer to --------------------------------------------------------------------------
 
     async def lead_labels(self) -> list[wire.LeadLabel]:

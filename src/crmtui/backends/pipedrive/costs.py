@@ -18,6 +18,7 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("POST", "/leads"): 10,
     ("GET", "/leads/archived"): 40,
     ("GET", "/leads/search"): 40,
+    ("GET", "/itemSearch"): 40,
     ("GET", "/leads/{id}"): 2,
     ("PATCH", "/leads/{id}"): 10,
     ("DELETE", "/leads/{id}"): 6,

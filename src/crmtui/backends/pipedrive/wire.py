@@ -268,6 +268,34 @@ class SearchHit(Wire):
     item: Annotated[SearchLead, BeforeValidator(lambda v: v if _is_obj(v) else {})] = Field(default_factory=SearchLead)
 
 
+class SearchItem(Wire):
+    """Any record as /itemSearch lists it (lead, deal, person, organization, product, file...): the
+    fields each kind may carry, all optional."""
+
+    id: Id = ""
+    type: Str = ""
+    title: Str = ""
+    name: Str = ""
+    owner: Annotated[Named | None, BeforeValidator(_to_object_or_none)] = None
+    person: Annotated[Named | None, BeforeValidator(_to_object_or_none)] = None
+    organization: Annotated[Named | None, BeforeValidator(_to_object_or_none)] = None
+    emails: StrList = Field(default_factory=list)
+    phones: StrList = Field(default_factory=list)
+    address: Str = ""
+    code: Str = ""
+    value: OptFloat = None
+    currency: Str = ""
+    status: Str = ""
+    is_archived: Bool = False
+    notes: StrList = Field(default_factory=list)
+    custom_fields: StrList = Field(default_factory=list)
+
+
+class ItemHit(Wire):
+    result_score: OptFloat = None
+    item: Annotated[SearchItem, BeforeValidator(lambda v: v if _is_obj(v) else {})] = Field(default_factory=SearchItem)
+
+
 class File(Wire):
     """A file as /files answers it. Links the file lacks are null (the spec says integers); the
     examples' `file_type`, `description` and `log_id` are not in the spec's schema: all optional."""
