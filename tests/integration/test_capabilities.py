@@ -107,6 +107,11 @@ READS: dict[str, dict[str, Read]] = {
     "search": {  # Pipedrive's ItemSearch
         "search": lambda api, ids: api.search("acme"),
     },
+    "teams": {  # Pipedrive's legacy teams
+        "teams": lambda api, ids: api.teams(),
+        "team": lambda api, ids: api.team(ids["team"]),
+        "teams_of": lambda api, ids: api.teams_of(ids["member"]),
+    },
 }
 
 
@@ -176,14 +181,14 @@ async def pipedrive_ids(backend: PipedriveBackend) -> dict[str, str]:
     assert lead.person_id and lead.organization_id
     some_file = (await backend.client.files(limit=1)).items[0]
     dest = tempfile.mkdtemp(prefix="crmtui-capabilities-")  # a download's folder (the system's temp files)
-    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest}
+    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest, "team": "1", "member": "12000235"}
 
 
 async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedrive_sandbox) -> None:
     backend = pipedrive(pipedrive_sandbox)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.RATE_BUDGET}
+        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.RATE_BUDGET}
         await check_served(backend, backend.features, await pipedrive_ids(backend))
     finally:
         await backend.close()

@@ -31,6 +31,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
+from crmtui.domain.teams import Team
 from crmtui.domain.models import (
     Account,
     Action,
@@ -383,6 +384,39 @@ class FilesApi(Protocol):
     async def delete_file(self, file_id: str) -> None: ...
 
 
+class TeamsApi(Protocol):
+    """Teams of users (Pipedrive's legacy teams): the whole list, one team, a user's teams, and the
+    team writes (Pipedrive lets only admins make them: anyone else gets PermissionDenied)."""
+
+    async def teams(self) -> list[Team]:
+        """Every team the account has (deleted ones left out), with their members."""
+        ...
+
+    async def team(self, team_id: str) -> Team: ...
+
+    async def teams_of(self, user_id: str) -> list[Team]:
+        """The teams `user_id` is a member of."""
+        ...
+
+    async def create_team(
+        self, name: str, manager_id: str, *, description: str = "", users: tuple[str, ...] = ()
+    ) -> Team:
+        """A new team (its manager is one of its members): the team as the server made it."""
+        ...
+
+    async def update_team(self, team_id: str, **changes: Any) -> Team:
+        """Change only the fields given: `name`, `description`, `manager_id`, `active`."""
+        ...
+
+    async def add_users(self, team_id: str, users: tuple[str, ...]) -> list[str]:
+        """Add members: the team's members afterwards."""
+        ...
+
+    async def remove_users(self, team_id: str, users: tuple[str, ...]) -> list[str]:
+        """Remove members (never the manager): the team's members afterwards."""
+        ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -397,6 +431,7 @@ class Features:
     leads: LeadsApi | None = None
     files: FilesApi | None = None
     search: ItemSearch | None = None
+    teams: TeamsApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -472,6 +507,10 @@ FAMILIES: tuple[Family, ...] = (
     Family("leads", LeadsApi, frozenset({Capability.LEADS}), frozenset({"create_lead", "update_lead", "delete_lead"})),
     Family("files", FilesApi, frozenset({Capability.FILES}), frozenset({"upload", "rename", "delete_file"})),
     Family("search", ItemSearch, frozenset({Capability.SEARCH}), frozenset()),
+    Family(
+        "teams", TeamsApi, frozenset({Capability.TEAMS}),
+        frozenset({"create_team", "update_team", "add_users", "remove_users"}),
+    ),
 )
 """Every feature family, in `Features` order."""
 

@@ -24,5 +24,7 @@ class Capability(str, Enum):
     """The backend's requests are governed by a rate window and a daily budget (the header shows the gauge)."""
     SEARCH = "search"
     """A search across kinds of record (Pipedrive's ItemSearch): the search screen."""
+    TEAMS = "teams"
+    """Teams of users and their members (Pipedrive's legacy teams): the teams screen."""
     RECORDS = "records"
     CHARTS = "charts"

@@ -344,6 +344,8 @@ class Account(_Model):
     """The currency new values are in by default (Pipedrive: the user's default_currency)."""
     company_domain: Line = ""
     """Pipedrive: the company's subdomain (acme for acme.pipedrive.com), for links to the web app."""
+    is_admin: bool = False
+    """Whether the signed-in user administers the account (Pipedrive: only admins change teams)."""
     capabilities: frozenset[Capability] = frozenset()
     """What the backend serves this account, as settled at connect (kept with the account in the local
     copy, for a start without the network); empty when not known."""

@@ -41,6 +41,7 @@ from crmtui.backends.base import (
     ItemSearch,
     NotificationsApi,
     ProgressCallback,
+    TeamsApi,
     TeamStreamApi,
 )
 from crmtui.backends.errors import Offline, TooSlow
@@ -64,6 +65,7 @@ from crmtui.domain.models import (
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
+from crmtui.domain.teams import Team
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.store.cache import Cache
 
@@ -145,6 +147,7 @@ class CachedBackend:
             leads=_Leads(self, inner.leads) if inner.leads else None,
             files=_Files(self, inner.files) if inner.files else None,
             search=_Search(self, inner.search) if inner.search else None,
+            teams=_Teams(self, inner.teams) if inner.teams else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1023,6 +1026,41 @@ class _Files:
         await self.inner.delete_file(file_id)
 
 
+class _Teams:
+    """Teams: the list, each team and a user's teams are cached (the teams screen offline shows the
+    last known); writes are forwarded (admins only: the server says so to anyone else)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"teams", "team", "teams_of"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: TeamsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def teams(self) -> list[Team]:
+        return await self.local._list("teams", "", Team, self.inner.teams, "the teams")
+
+    async def team(self, team_id: str) -> Team:
+        return await self.local._one("team", team_id, Team, lambda: self.inner.team(team_id), "the team")
+
+    async def teams_of(self, user_id: str) -> list[Team]:
+        return await self.local._list("user_teams", user_id, Team, lambda: self.inner.teams_of(user_id), "the user's teams")
+
+    async def create_team(
+        self, name: str, manager_id: str, *, description: str = "", users: tuple[str, ...] = ()
+    ) -> Team:
+        return await self.inner.create_team(name, manager_id, description=description, users=users)
+
+    async def update_team(self, team_id: str, **changes: Any) -> Team:
+        return await self.inner.update_team(team_id, **changes)
+
+    async def add_users(self, team_id: str, users: tuple[str, ...]) -> list[str]:
+        return await self.inner.add_users(team_id, users)
+
+    async def remove_users(self, team_id: str, users: tuple[str, ...]) -> list[str]:
+        return await self.inner.remove_users(team_id, users)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1033,6 +1071,7 @@ WRAPPERS: dict[str, type] = {
     "leads": _Leads,
     "files": _Files,
     "search": _Search,
+    "teams": _Teams,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

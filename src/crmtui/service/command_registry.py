@@ -59,6 +59,7 @@ from crmtui.service.file_commands import DeleteFile, RenameFile, UploadFile
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
+from crmtui.service.team_commands import AddMembers, CreateTeam, RemoveMembers, UpdateTeam
 
 StoredCommand = Annotated[
     Union[  # noqa: UP007 - a Union of classes reads better as a list, one family a line
@@ -71,6 +72,7 @@ StoredCommand = Annotated[
         MarkRead, MarkAllRead,
         UpdateLead, DeleteLead, CreateLead,
         UploadFile, RenameFile, DeleteFile,
+        CreateTeam, UpdateTeam, AddMembers, RemoveMembers,
     ],
     Field(discriminator="kind"),
 ]

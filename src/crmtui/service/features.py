@@ -16,6 +16,7 @@ from crmtui.backends.base import (
     ItemSearch,
     LeadsApi,
     NotificationsApi,
+    TeamsApi,
     TeamStreamApi,
     need,
 )
@@ -55,3 +56,7 @@ def search_api(backend: Backend) -> ItemSearch:
 
 def files_api(backend: Backend) -> FilesApi:
     return need(backend.features.files, "files")
+
+
+def teams_api(backend: Backend) -> TeamsApi:
+    return need(backend.features.teams, "teams")

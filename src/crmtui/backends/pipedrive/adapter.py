@@ -16,6 +16,7 @@ from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.files import PipedriveFiles
+from crmtui.backends.pipedrive.teams import PipedriveTeams
 from crmtui.backends.pipedrive.costs import cost_of
 from crmtui.backends.pipedrive.governor import SEARCH_WINDOW_LIMIT, RateGovernor, budget_for
 from crmtui.domain.capabilities import Capability
@@ -177,7 +178,7 @@ class PipedriveBackend:
         self.plan = plan
         self.seats = seats
         self.account: Account | None = None
-        self.features = Features(leads=self, search=self, files=PipedriveFiles(client))
+        self.features = Features(leads=self, search=self, files=PipedriveFiles(client), teams=PipedriveTeams(client))
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 
     @property
@@ -209,6 +210,7 @@ class PipedriveBackend:
             lead_fields=[map_field(f) for f in fields if f.key],
             default_currency=me.default_currency,
             company_domain=me.company_domain,
+            is_admin=me.admin,
             capabilities=self.capabilities,
         )
         return self.account

@@ -468,6 +468,44 @@ class PipedriveClient:
         """DELETE /files/{id}: Pipedrive marks it deleted (gone for good after 30 days; no undelete)."""
         await self._call("DELETE", f"files/{_segment(file_id)}")
 
+    # -- legacy teams (writes: admins only) ------------------------------------------------------------
+
+    async def teams(self) -> list[wire.Team]:
+        """GET /legacyTeams: every team that is not deleted, with its users (one request: no paging)."""
+        data, _ = await self._call("GET", "legacyTeams")
+        return self._many(wire.Team, data, "teams")
+
+    async def team(self, team_id: str) -> wire.Team:
+        data, _ = await self._call("GET", f"legacyTeams/{_segment(team_id)}")
+        return self._one(wire.Team, data, "team")
+
+    async def user_teams(self, user_id: str) -> list[wire.Team]:
+        data, _ = await self._call("GET", f"legacyTeams/user/{_segment(user_id)}")
+        return self._many(wire.Team, data, "teams")
+
+    async def create_team(self, body: Mapping[str, Any]) -> wire.Team:
+        data, _ = await self._call("POST", "legacyTeams", body=body)
+        return self._one(wire.Team, data, "team")
+
+    async def update_team(self, team_id: str, body: Mapping[str, Any]) -> wire.Team:
+        """PUT: only the fields in `body` change."""
+        data, _ = await self._call("PUT", f"legacyTeams/{_segment(team_id)}", body=body)
+        return self._one(wire.Team, data, "team")
+
+    async def team_users(self, team_id: str) -> list[str]:
+        data, _ = await self._call("GET", f"legacyTeams/{_segment(team_id)}/users")
+        return wire.user_ids(data)
+
+    async def add_team_users(self, team_id: str, users: Sequence[int]) -> list[str]:
+        """POST /legacyTeams/{id}/users: the team's users afterwards."""
+        data, _ = await self._call("POST", f"legacyTeams/{_segment(team_id)}/users", body={"users": list(users)})
+        return wire.user_ids(data)
+
+    async def remove_team_users(self, team_id: str, users: Sequence[int]) -> list[str]:
+        """DELETE /legacyTeams/{id}/users (a JSON body on DELETE): the team's users afterwards."""
+        data, _ = await self._call("DELETE", f"legacyTeams/{_segment(team_id)}/users", body={"users": list(users)})
+        return wire.user_ids(data)
+
     async def download_file(self, file_id: str) -> bytes:
         """A file's bytes (GET /files/{id}/download); a redirect to storage is followed once, without the token."""
         response = await self.http.download(f"files/{_segment(file_id)}/download")

@@ -31,6 +31,14 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("GET", "/filters/{id}"): 2,
     ("POST", "/files"): 10,
     ("GET", "/files/{id}/download"): 20,
+    ("GET", "/legacyTeams"): 20,
+    ("POST", "/legacyTeams"): 10,
+    ("GET", "/legacyTeams/{id}"): 2,
+    ("PUT", "/legacyTeams/{id}"): 10,
+    ("GET", "/legacyTeams/{id}/users"): 20,
+    ("POST", "/legacyTeams/{id}/users"): 10,
+    ("DELETE", "/legacyTeams/{id}/users"): 10,
+    ("GET", "/legacyTeams/user/{id}"): 20,
 }
 """(method, path template as in the spec) -> tokens charged per request."""
 

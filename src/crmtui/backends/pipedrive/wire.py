@@ -165,6 +165,15 @@ class User(Wire):
     active_flag: Bool = True
     company_name: Str = ""
     company_domain: Str = ""
+    access: Annotated[list[dict[str, Any]], BeforeValidator(_to_objects)] = Field(default_factory=list)
+    """Per app (`sales`, `projects`, ...): `{app, admin, permission_set_id}`."""
+
+    @property
+    def admin(self) -> bool:
+        """An admin of the account: `is_admin`, or admin of the sales app in `access`."""
+        return self.is_admin or any(
+            _to_str(a.get("app")) == "sales" and _to_bool(a.get("admin")) for a in self.access
+        )
 
     @property
     def first_last(self) -> tuple[str, str]:
@@ -317,6 +326,21 @@ class File(Wire):
     remote_location: Str = ""
 
 
+class Team(Wire):
+    """A legacy team: `active_flag`/`deleted_flag` are 0/1 numbers; `users` are user ids (left out
+    with `skip_users`); times are `YYYY-MM-DD HH:MM:SS` UTC."""
+
+    id: Id = ""
+    name: Str = ""
+    description: Str = ""
+    manager_id: Id = ""
+    users: StrList = Field(default_factory=list)
+    active_flag: Bool = True
+    deleted_flag: Bool = False
+    add_time: OptDateTime = None
+    created_by_user_id: OptId = None
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of an offset-paged list: its items and whether (and where) more follow."""
@@ -335,3 +359,10 @@ def pagination(additional: Any) -> tuple[bool, int | None]:
     more = _to_bool(block.get("more_items_in_collection"))
     following = _to_number(block.get("next_start"))
     return more, int(following) if following is not None and following >= 0 else None
+
+
+def user_ids(data: Any) -> list[str]:
+    """A list of user ids as text (a team's users): integers or `{id: ...}` objects; anything else left out."""
+    if not isinstance(data, list):
+        return []
+    return [text for text in (_to_id_or_none(v) for v in data) if text]
