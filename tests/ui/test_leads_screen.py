@@ -176,5 +176,9 @@ async def test_number_keys_keep_their_meaning_and_a_missing_screen_says_so(make_
         await pilot.press("1")
         await wait_for(pilot, lambda: app.current_mode == "leads", what="the leads")
         await pilot.press("2")
+        await wait_for(pilot, lambda: app.current_mode == "teams", what="the teams")  # 2: teams on Pipedrive
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.current_mode == "leads", what="the leads")
+        await pilot.press("4")  # OnePageCRM's notifications: none on Pipedrive
         await wait_for(pilot, lambda: "This CRM has no such screen" in notes, what="the notice")
         assert app.current_mode == "leads"

@@ -60,8 +60,8 @@ class LeadsInbox:
         self.loaded = False
         self.archived = False
         """Show the archived leads instead of the open ones."""
-        self.everyone = False
-        """Everyone's leads the token may see, not only the signed-in user's."""
+        self.whose: str | None = None
+        """Whose leads: None the signed-in user's, EVERYONE everyone's the token may see, else a user id."""
         self.filter: SavedFilter | None = self._remembered_filter()
         """A saved filter of leads the inbox shows instead (it wins over the owner, as on the server)."""
         self._server: dict[str, Lead] = {}
@@ -96,8 +96,39 @@ class LeadsInbox:
         if self.filter is not None:
             name = f"Filter: {self.filter.name or self.filter.id}"
             return f"{name} · archived" if self.archived else name
-        whose = "Everyone's leads" if self.everyone else "My leads"
+        member = self.member
+        account = self.session.account
+        named = f"{account.user_name(member) if account else member}'s leads" if member else "My leads"
+        whose = "Everyone's leads" if self.everyone else named
         return f"{whose} · archived" if self.archived else whose
+
+    EVERYONE = "*"
+
+    @property
+    def everyone(self) -> bool:
+        """Everyone's leads the token may see, not only one user's."""
+        return self.whose == self.EVERYONE
+
+    @everyone.setter
+    def everyone(self, value: bool) -> None:
+        self.whose = self.EVERYONE if value else None
+
+    @property
+    def member(self) -> str | None:
+        """The colleague whose leads the list is (None: the signed-in user's, or everyone's)."""
+        return self.whose if self.whose not in (None, self.EVERYONE, self.me) else None
+
+    def show_member(self, user_id: str | None) -> None:
+        """Show `user_id`'s open leads (None, or the signed-in user: mine), without a saved filter; the
+        caller loads. What was shown is dropped at once: it is not theirs."""
+        if self.filter is not None:
+            self.choose_filter(None)
+        self.whose = user_id if user_id and user_id != self.me else None
+        self.archived = False
+        self._server = {}
+        self.loaded = False
+        self._rebuild()
+        self.changes.emit(None)
 
     def find(self, lead_id: str) -> Lead | None:
         return next((lead for lead in self.items if lead.id == lead_id), None)
@@ -126,7 +157,7 @@ class LeadsInbox:
 
     def _owner_scope(self) -> str | None:
         """Whose leads the list is (None: everyone's, or a filter's, which wins over the owner)."""
-        return None if self.everyone or self.filter is not None else self.me
+        return None if self.everyone or self.filter is not None else self.member or self.me
 
     # -- saved filters -----------------------------------------------------------------------------
     def _memory(self) -> Any:
@@ -175,7 +206,7 @@ class LeadsInbox:
     def _in_scope(self, lead: Lead) -> bool:
         if lead.is_archived != self.archived:
             return False
-        return self.everyone or self.filter is not None or lead.owner_id == self.me
+        return self.everyone or self.filter is not None or lead.owner_id == (self.member or self.me)
 
     def _rebuild(self) -> None:
         shown: list[Lead] = []

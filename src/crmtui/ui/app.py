@@ -79,6 +79,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("stream", "1", "Action stream", "crmtui.ui.screens.stream:ActionStreamScreen", Capability.ACTION_STREAM),
     TopLevel("leads", "1", "Leads", "crmtui.ui.screens.leads:LeadsScreen", Capability.LEADS),
     TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
+    TopLevel("teams", "2", "Teams", "crmtui.ui.screens.teams:TeamsScreen", Capability.TEAMS),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
     TopLevel(
         "notifications", "4", "Notifications", "crmtui.ui.screens.notifications:NotificationsScreen",
