@@ -135,5 +135,5 @@ async def test_a_regular_user_is_told_only_admins_change_teams(pipedrive) -> Non
             await pilot.pause()
             assert isinstance(app.screen, TeamsScreen)  # no form, no picker
         said = [n.message for n in app._notifications]
-        assert said.count(f"Only admins can change teams (you are not an admin of this Pipedrive account)") == 4
+        assert said.count("Only admins can change teams (you are not an admin of this Pipedrive account)") == 4
         assert app.session.outbox.unsettled() == []

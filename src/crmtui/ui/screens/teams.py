@@ -232,8 +232,14 @@ class TeamsScreen(FollowsServices, CrmScreen[None]):
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             return
         self.load_failed = False
-        self.app.update_gauge()
+        self._gauge()
         self.load_counts()
+
+    def _gauge(self) -> None:
+        """The header's API gauge again, now that what was shown was read (the requests it took count)."""
+        gauge = self.app.session.rate_gauge()
+        if gauge is not None:
+            self.app.rate_gauge = gauge
 
     @work(exclusive=True, group="teams-counts", exit_on_error=False)
     async def load_counts(self) -> None:
