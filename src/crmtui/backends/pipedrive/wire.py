@@ -334,7 +334,7 @@ class Team(Wire):
     name: Str = ""
     description: Str = ""
     manager_id: Id = ""
-    users: StrList = Field(default_factory=list)
+    users: Annotated[list[str], BeforeValidator(lambda v: user_ids(v))] = Field(default_factory=list)
     active_flag: Bool = True
     deleted_flag: Bool = False
     add_time: OptDateTime = None
