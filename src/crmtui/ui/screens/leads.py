@@ -348,6 +348,15 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         if lead is not None:
             self.query_one("#lead-detail", Static).display = True
             self._detail(lead)
+            from crmtui.ui.screens.lead_detail import LeadDetailScreen
+
+            self.app.push_screen(LeadDetailScreen(lead))
+
+    @on(RowList.Selected)
+    def _chosen(self, event: RowList.Selected) -> None:
+        """Enter on the list (the list takes the key before the screen's binding): the lead's detail."""
+        event.stop()
+        self.action_open()
 
     def action_delete(self) -> None:
         lead = self._selected()

@@ -1,0 +1,466 @@
+"""A lead's detail (Pipedrive), opened with Enter on the leads inbox: every field of the lead (custom
+ones by their names from the account's lead fields), its labels in their colours, the person's and
+organization's names, and its files.
+
+Keys: `d` download the file under the cursor (asks where: ~/Downloads or the current folder unless
+told), `A` upload a file to the lead (asks for its path), `r` rename the file, `Delete` delete it
+(asks first: Pipedrive has no undelete), `y` copy the lead's id, its cc email or its web link
+(OSC 52), `x` archive or bring back, `s` seen / unseen, `Esc` back to the inbox. Uploads, renames
+and deletes go through the outbox like every change; a download needs the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ProgressBar, Static
+
+from crmtui.backends.errors import BackendError
+from crmtui.domain.files import FileItem, human_size
+from crmtui.domain.formatting import format_date, format_datetime
+from crmtui.domain.leads import Lead, LeadField
+from crmtui.service.errors import CommandRefused
+from crmtui.service.lead_files import LeadFiles, default_download_dir
+from crmtui.service.leads import LeadsInbox
+from crmtui.ui.failures import failure_title
+from crmtui.ui.follow import FollowsServices, follow
+from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
+from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.modals.text_prompt import TextPromptModal
+from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.footer import KeyFooter
+from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.row_list import Cell, Column, RowList
+
+WIDE = 140
+"""From this width the files show beside the fields, not below them."""
+
+LABEL_COLOURS = {
+    "green": "green", "blue": "blue", "red": "red", "yellow": "yellow", "purple": "magenta", "gray": "grey62",
+    "brown": "orange4", "orange": "dark_orange", "dark-green": "dark_green", "dark-blue": "dark_blue",
+    "dark-red": "dark_red", "dark-yellow": "gold3", "dark-purple": "dark_magenta", "dark-gray": "grey35",
+}
+"""Pipedrive's label colour names as terminal colours (chips: dark text on the colour)."""
+
+VISIBILITY = {"1": "Owner & followers", "3": "Entire company", "5": "Owner's visibility group", "7": "Owner's group and sub-groups"}
+
+
+def money(lead: Lead) -> str:
+    if lead.value is None:
+        return ""
+    amount = lead.value.amount
+    text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    return f"{text} {lead.value.currency}".strip()
+
+
+def custom_value(field: LeadField, raw: Any, lead: Lead) -> str:
+    """A custom field's value as people read it: options by their labels, money with its currency."""
+    if raw is None or raw == "":
+        return ""
+    if field.field_type == "enum":
+        return field.options.get(str(raw), str(raw))
+    if field.field_type == "set":
+        ids = raw if isinstance(raw, list) else str(raw).split(",")
+        return ", ".join(field.options.get(str(i).strip(), str(i).strip()) for i in ids if str(i).strip())
+    if field.field_type == "monetary":
+        currency = lead.custom.get(f"{field.key}_currency") or ""
+        return f"{raw} {currency}".strip()
+    if field.field_type == "daterange":
+        until = lead.custom.get(f"{field.key}_until")
+        return f"{raw} – {until}" if until else str(raw)
+    if isinstance(raw, dict):
+        return str(raw.get("name") or raw.get("value") or "")
+    if isinstance(raw, list):
+        return ", ".join(str(v) for v in raw)
+    return str(raw)
+
+
+class LeadDetailScreen(FollowsServices, CrmScreen[None]):
+    """One lead with its files."""
+
+    FOOTER_ORDER = ("download", "upload", "rename", "delete_file", "copy", "archive", "seen", "back")
+
+    BINDINGS = [
+        Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
+        Binding("A", "upload", "Upload", tooltip="Upload a file to the lead (asks for its path)"),
+        Binding("r", "rename", "Rename", tooltip="Rename the file under the cursor"),
+        Binding("delete", "delete_file", "Delete file", tooltip="Delete the file (asks first; Pipedrive has no undelete)"),
+        Binding("y", "copy", "Copy", tooltip="Copy the lead's id, cc email or web link"),
+        Binding("x", "archive", "Archive", tooltip="Archive the lead (or bring an archived one back)"),
+        Binding("s", "seen", "Seen", tooltip="Mark seen / unseen"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, lead: Lead) -> None:
+        super().__init__()
+        self.lead = lead
+        self.lead_id = lead.id
+        self.files_loaded = False
+        self.files_failed = ""
+        self.busy = ""
+        """What is under way (a download, an upload), shown over the progress bar."""
+        self._unfollow: list[Callable[[], None]] = []
+        self.lead_files: LeadFiles | None = None
+
+    @property
+    def inbox(self) -> LeadsInbox:
+        return self.app.session.leads
+
+    @property
+    def files(self) -> LeadFiles:
+        if self.lead_files is None:
+            self.lead_files = LeadFiles(self.app.session, self.lead_id)
+        return self.lead_files
+
+    def _columns(self) -> list[Column[FileItem]]:
+        account = self.app.session.account
+        files = self.files
+
+        def added(item: FileItem) -> Cell:
+            if item.add_time is None:
+                return ("", "dim")
+            return (format_datetime(item.add_time, account) if account else item.add_time.strftime("%Y-%m-%d %H:%M"), "dim")
+
+        def state(item: FileItem) -> Cell:
+            return ("↑" if files.pending(item.id) else "", "attention")
+
+        return [
+            Column("", state, width=1, priority=9),
+            Column("File", lambda item: (item.title, ""), share=4, min_width=14, priority=9),
+            Column("Size", lambda item: (human_size(item.size), "dim"), width=8, right=True, priority=6),
+            Column("Added", added, width=17, priority=5),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="header")
+        with Horizontal(id="lead-detail-body"):
+            with VerticalScroll(id="lead-facts-scroll"):
+                yield Static("", id="lead-facts")
+            with Vertical(id="lead-files-pane"):
+                yield RowList[FileItem](self._columns(), key=lambda item: item.id, id="lead-files")
+                yield Static("", id="file-busy", markup=False)
+                yield ProgressBar(id="file-progress", show_eta=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
+
+    @property
+    def file_list(self) -> RowList[FileItem]:
+        return self.query_one("#lead-files", RowList)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._unfollow = [
+            follow(self, self.inbox.changes, lambda _changed: self._show_lead()),
+            follow(self, self.files.changes, lambda _none: self._show_files()),
+        ]
+        self.query_one("#file-busy").display = False
+        self.query_one("#file-progress").display = False
+        self.file_list.empty_text = "Loading files…"
+        self.file_list.focus()
+        self._show_lead()
+        self.load_names()
+        self.load_files()
+
+    def on_unmount(self) -> None:
+        for stop in self._unfollow:
+            stop()
+        if self.lead_files is not None:
+            self.lead_files.detach()
+
+    def on_resize(self) -> None:
+        self.query_one("#lead-detail-body").set_class(self.size.width >= WIDE, "-wide")
+
+    # -- showing -------------------------------------------------------------------------------
+    def _current(self) -> Lead:
+        found = self.inbox.find(self.app.session.outbox.server_id(self.lead_id))
+        if found is not None:
+            self.lead = found
+            self.lead_id = found.id
+        return self.lead
+
+    def _show_lead(self) -> None:
+        lead = self._current()
+        self.query_one(AppHeader).title = f"Lead · {lead.title}"
+        self.query_one("#lead-facts", Static).update(self.facts(lead))
+
+    def facts(self, lead: Lead) -> Text:
+        inbox = self.inbox
+        account = self.app.session.account
+        date_format = account.date_format if account else "%d/%m/%Y"
+
+        def when(moment: dt.datetime | None) -> str:
+            if moment is None:
+                return ""
+            return format_datetime(moment, account) if account else moment.strftime("%Y-%m-%d %H:%M")
+
+        text = Text()
+        text.append(lead.title or "(no title)", style="bold")
+        state = [s for s in ("archived" if lead.is_archived else "", "" if lead.was_seen else "new") if s]
+        if state:
+            text.append(f"  ({', '.join(state)})", style="italic")
+        text.append("\n")
+        names = {label.id: label for label in inbox.labels()}
+        chips = [names[i] for i in lead.label_ids if i in names]
+        if chips:
+            for chip in chips:
+                colour = LABEL_COLOURS.get(chip.color, "grey50")
+                text.append(f" {chip.name} ", style=f"black on {colour}")
+                text.append(" ")
+            text.append("\n")
+        person = inbox.names.get(f"person:{lead.person_id}", "") if lead.person_id else ""
+        organization = inbox.names.get(f"organization:{lead.organization_id}", "") if lead.organization_id else ""
+        rows: list[tuple[str, str]] = [
+            ("Person", person or lead.person_name or (f"#{lead.person_id}" if lead.person_id else "")),
+            ("Organization", organization or lead.organization_name or (f"#{lead.organization_id}" if lead.organization_id else "")),
+            ("Value", money(lead) or "none"),
+            ("Expected close", format_date(lead.expected_close_date, date_format) if lead.expected_close_date else "not set"),
+            ("Owner", account.user_name(lead.owner_id) if account and lead.owner_id else lead.owner_id),
+            ("Creator", account.user_name(lead.creator_id) if account and lead.creator_id else lead.creator_id),
+            ("Source", lead.source_name),
+            ("Origin", lead.origin),
+            ("Channel", lead.channel),
+            ("Visible to", VISIBILITY.get(lead.visible_to, lead.visible_to)),
+            ("Next activity", f"#{lead.next_activity_id}" if lead.next_activity_id else ""),
+            ("Added", when(lead.add_time)),
+            ("Updated", when(lead.update_time)),
+            ("Archived", when(lead.archive_time) if lead.is_archived else ""),
+            ("CC email", lead.cc_email),
+        ]
+        fields = {f.key: f for f in account.lead_fields} if account else {}
+        for key, raw in lead.custom.items():
+            field = fields.get(key)
+            if field is None:
+                if "_" in key:
+                    continue  # a sibling (a monetary field's currency...), shown with its field
+                rows.append((key[:12] + "…", custom_value(LeadField(key=key), raw, lead)))
+            else:
+                rows.append((field.name or key, custom_value(field, raw, lead)))
+        shown = [(name, value) for name, value in rows if value]
+        width = max((len(name) for name, _ in shown), default=0)
+        for name, value in shown:
+            text.append(f"{name:<{width}}  ", style="dim")
+            text.append(f"{value}\n")
+        if lead.notes:
+            text.append("\n" + lead.notes + "\n")
+        text.rstrip()
+        return text
+
+    def _show_files(self) -> None:
+        files = self.files
+        lst = self.file_list
+        lst.set_rows([("Files", "future", files.items)])
+        if files.loaded and not files.items:
+            lst.empty_text = "No files: A uploads one"
+        elif self.files_failed:
+            lst.empty_text = f"Files not loaded: {self.files_failed}"
+
+    @work(exclusive=True, group="lead-detail-names", exit_on_error=False)
+    async def load_names(self) -> None:
+        if await self.inbox.load_names([self._current()]):
+            self._show_lead()
+        self._read_gauge()
+
+    @work(exclusive=True, group="lead-detail-files", exit_on_error=False)
+    async def load_files(self) -> None:
+        try:
+            await self.files.load()
+        except BackendError as exc:
+            self.files_failed = exc.user_message
+            self.file_list.empty_text = f"Files not loaded: {exc.user_message}"
+            self.file_list.refresh()
+            return
+        self.files_failed = ""
+        self.files_loaded = True
+        self._show_files()
+        self._read_gauge()
+
+    def _read_gauge(self) -> None:
+        """The header's API gauge read again now: the requests just made count at once, not only at
+        the app's next tick (so what the screen shows and the gauge agree)."""
+        gauge = self.app.session.rate_gauge()
+        if gauge is not None:
+            self.app.rate_gauge = gauge
+
+    # -- progress --------------------------------------------------------------------------------
+    def _progress(self, what: str) -> Callable[[int, int], None]:
+        busy = self.query_one("#file-busy", Static)
+        bar = self.query_one("#file-progress", ProgressBar)
+        self.busy = what
+        busy.update(what)
+        busy.display = True
+        bar.display = True
+        bar.update(total=None, progress=0)
+
+        def step(done: int, total: int) -> None:
+            bar.update(total=total or None, progress=done)
+
+        return step
+
+    def _done(self) -> None:
+        self.busy = ""
+        self.query_one("#file-busy").display = False
+        self.query_one("#file-progress").display = False
+
+    # -- verbs -----------------------------------------------------------------------------------
+    def _selected_file(self) -> FileItem | None:
+        item = self.file_list.selected
+        if item is None:
+            self.notify("No file selected", severity="warning", timeout=2)
+        return item
+
+    @work(group="lead-detail-changes", exit_on_error=False)
+    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
+        try:
+            await change
+        except CommandRefused as exc:
+            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        if done:
+            self.notify(done, timeout=3)
+
+    def action_download(self) -> None:
+        item = self._selected_file()
+        if item is None:
+            return
+        folder = default_download_dir()
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self._download(item, text)
+
+        self.app.push_screen(
+            TextPromptModal(
+                f"Save “{item.title}” to", str(folder / (item.file_name or item.title)),
+                placeholder="A folder or a file path", hint="Enter save · Esc cancel",
+            ),
+            chosen,
+        )
+
+    @work(group="lead-detail-download", exit_on_error=False)
+    async def _download(self, item: FileItem, text: str) -> None:
+        step = self._progress(f"Downloading {item.title}…")
+        try:
+            path = await self.files.download(item.id, text, on_progress=step)
+        except CommandRefused as exc:
+            self.notify(str(exc), title="Not downloaded", severity="warning", timeout=6)
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        finally:
+            self._done()
+            self._read_gauge()
+        self.notify(f"Saved {path}", timeout=4)
+
+    def action_upload(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self._upload(text)
+
+        self.app.push_screen(
+            TextPromptModal(
+                f"Upload a file to “{self.lead.title}”", str(Path.cwd()) + "/", placeholder="The file's path",
+                hint="Enter upload · Esc cancel",
+            ),
+            chosen,
+        )
+
+    @work(group="lead-detail-changes", exit_on_error=False)
+    async def _upload(self, text: str) -> None:
+        name = Path(text.strip()).name or text.strip()
+        step = self._progress(f"Uploading {name}…")
+
+        def progress(done: int, total: int) -> None:
+            step(done, total)
+            if total and done >= total:
+                self._done()
+
+        try:
+            command = await self.files.upload(text, on_progress=progress)
+        except CommandRefused as exc:
+            self._done()
+            self.notify(str(exc), title="Not uploaded", severity="warning", timeout=6)
+            return
+        except BackendError as exc:
+            self._done()
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        if not self.files.pending(command.file_id):
+            self._done()
+        self.notify(f"Uploading {command.file_name} (kept until Pipedrive has it)", timeout=3)
+
+    def action_rename(self) -> None:
+        item = self._selected_file()
+        if item is None:
+            return
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self._change("renamed", self.files.rename(item.id, text), f"Renamed to “{text.strip()}”")
+
+        self.app.push_screen(TextPromptModal(f"Rename “{item.title}”", item.name or item.file_name, placeholder="The file's name"), chosen)
+
+    def action_delete_file(self) -> None:
+        item = self._selected_file()
+        if item is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._change("deleted", self.files.delete(item.id), f"“{item.title}” deleted")
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Delete this file?",
+                f"“{item.title}” is deleted from Pipedrive. This cannot be undone: Pipedrive has no undelete.",
+                confirm_label="Delete",
+            ),
+            confirmed,
+        )
+
+    def web_link(self) -> str:
+        account = self.app.session.account
+        domain = account.company_domain if account is not None else ""
+        return f"https://{domain or 'app'}.pipedrive.com/leads/inbox/{self.lead_id}"
+
+    def action_copy(self) -> None:
+        lead = self._current()
+        choices = [Choice(lead.id, f"Id  {lead.id}")]
+        if lead.cc_email:
+            choices.append(Choice(lead.cc_email, f"CC email  {lead.cc_email}"))
+        link = self.web_link()
+        choices.append(Choice(link, f"Web link  {link}"))
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.app.copy_to_clipboard(value)  # OSC 52: reaches the local clipboard over SSH too
+                self.notify(f"Copied {value}", timeout=3)
+
+        self.app.push_screen(ChoiceModal("Copy to the clipboard", choices, hint="Enter copy · Esc cancel"), chosen)
+
+    def action_archive(self) -> None:
+        lead = self._current()
+        verb = "brought back" if lead.is_archived else "archived"
+        self._change(verb, self._toggle_archived(lead), f"“{lead.title}” {verb} (u undoes on the inbox)")
+
+    async def _toggle_archived(self, lead: Lead) -> None:
+        archived = await self.inbox.toggle_archived(lead.id)
+        # It leaves the inbox's list (of open or of archived leads): shown here as it now is.
+        self.lead = lead.model_copy(update={"is_archived": archived})
+        self._show_lead()
+
+    def action_seen(self) -> None:
+        self._change("marked", self.inbox.toggle_seen(self._current().id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
