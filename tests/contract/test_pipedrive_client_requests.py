@@ -19,6 +19,7 @@ from crmtui.backends.pipedrive.adapter import PipedriveBackend
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.costs import TOKEN_COSTS, cost_of
 from crmtui.backends.pipedrive.governor import RateGovernor
+from crmtui.domain.goals import GoalDraft
 from crmtui.domain.leads import LeadDraft, Money
 from tests.support.openapi import SpecValidator, assert_conforms
 from tests.support.pipedrive_spec import load_pipedrive_validator, request_problems, spec_url
@@ -111,6 +112,18 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
                                   person_id=person, is_archived=True, was_seen=False, owner_id=me, visible_to="1")
         await backend.update_lead(made.id, value=Money(amount=5.5, currency="USD"), expected_close_date=dt.date(2026, 6, 1))
         await backend.delete_lead(made.id)
+        goals = backend.features.goals
+        assert goals is not None
+        mine = await goals.goals()
+        await goals.goals(everyone=True)
+        await goals.results(mine[0].id, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+        goal = await goals.create_goal(GoalDraft(
+            title="Demos", type="activities_added", assignee_id=me, interval="weekly", start=dt.date(2026, 3, 9),
+            end=dt.date(2026, 6, 28), target=12,
+        ))
+        await goals.update_goal(goal.id, title="More demos", interval="monthly", target=15, metric="quantity")
+        await goals.update_goal(goal.id, start=dt.date(2026, 3, 1), end=None)
+        await goals.delete_goal(goal.id)
         await backend.server_time()
     finally:
         await backend.close()

@@ -8,6 +8,7 @@ capabilities travel with the account, so an offline start knows them too.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -112,6 +113,10 @@ READS: dict[str, dict[str, Read]] = {
         "team": lambda api, ids: api.team(ids["team"]),
         "teams_of": lambda api, ids: api.teams_of(ids["member"]),
     },
+    "goals": {  # Pipedrive's goals
+        "goals": lambda api, ids: api.goals(everyone=True),
+        "results": lambda api, ids: api.results(ids["goal"], dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+    },
 }
 
 
@@ -181,14 +186,18 @@ async def pipedrive_ids(backend: PipedriveBackend) -> dict[str, str]:
     assert lead.person_id and lead.organization_id
     some_file = (await backend.client.files(limit=1)).items[0]
     dest = tempfile.mkdtemp(prefix="crmtui-capabilities-")  # a download's folder (the system's temp files)
-    return {"lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest, "team": "1", "member": "12000235"}
+    goal = (await backend.client.goals_find())[0]
+    return {
+        "lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest,
+        "goal": goal.id, "team": "1", "member": "12000235",
+    }
 
 
 async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedrive_sandbox) -> None:
     backend = pipedrive(pipedrive_sandbox)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.RATE_BUDGET}
+        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS, Capability.RATE_BUDGET}
         await check_served(backend, backend.features, await pipedrive_ids(backend))
     finally:
         await backend.close()

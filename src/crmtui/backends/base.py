@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
+from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
@@ -417,6 +418,28 @@ class TeamsApi(Protocol):
         ...
 
 
+class GoalsApi(Protocol):
+    """Goals with their progress per period (Pipedrive's goals): the signed-in user's or everyone's,
+    one goal's progress in a period, and the goal writes. Pipedrive has no undelete for a goal."""
+
+    async def goals(self, *, everyone: bool = False) -> list[Goal]:
+        """The active goals: the user's own (made by or assigned to them), or everyone's."""
+        ...
+
+    async def results(self, goal_id: str, start: dt.date, end: dt.date) -> GoalProgress:
+        """The goal's progress from `start` to `end` (both included), as the server counts it."""
+        ...
+
+    async def create_goal(self, draft: GoalDraft) -> Goal: ...
+
+    async def update_goal(self, goal_id: str, **changes: Any) -> Goal:
+        """Change only what is given: `title`, `interval`, `target` (with `metric`, `currency_id`),
+        `start` (with `end`, None: open ended)."""
+        ...
+
+    async def delete_goal(self, goal_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -432,6 +455,7 @@ class Features:
     files: FilesApi | None = None
     search: ItemSearch | None = None
     teams: TeamsApi | None = None
+    goals: GoalsApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -511,6 +535,7 @@ FAMILIES: tuple[Family, ...] = (
         "teams", TeamsApi, frozenset({Capability.TEAMS}),
         frozenset({"create_team", "update_team", "add_users", "remove_users"}),
     ),
+    Family("goals", GoalsApi, frozenset({Capability.GOALS}), frozenset({"create_goal", "update_goal", "delete_goal"})),
 )
 """Every feature family, in `Features` order."""
 

@@ -26,5 +26,7 @@ class Capability(str, Enum):
     """A search across kinds of record (Pipedrive's ItemSearch): the search screen."""
     TEAMS = "teams"
     """Teams of users and their members (Pipedrive's legacy teams): the teams screen."""
+    GOALS = "goals"
+    """Goals with their progress per period (Pipedrive's goals): the goals screen."""
     RECORDS = "records"
     CHARTS = "charts"

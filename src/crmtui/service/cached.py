@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from crmtui.backends.base import (
     FilesApi,
+    GoalsApi,
     LeadsApi,
     ActionStreamApi,
     Backend,
@@ -63,6 +64,7 @@ from crmtui.domain.models import (
     TeamCounts,
 )
 from crmtui.domain.files import FileItem, FilesPage
+from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
@@ -148,6 +150,7 @@ class CachedBackend:
             files=_Files(self, inner.files) if inner.files else None,
             search=_Search(self, inner.search) if inner.search else None,
             teams=_Teams(self, inner.teams) if inner.teams else None,
+            goals=_Goals(self, inner.goals) if inner.goals else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1061,6 +1064,37 @@ class _Teams:
         return await self.inner.remove_users(team_id, users)
 
 
+class _Goals:
+    """Goals: the lists (mine, everyone's) and each progress read are cached, so the goals screen
+    shows the last goals and progress known offline; writes are forwarded (the outbox sends them)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"goals", "results"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: GoalsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def goals(self, *, everyone: bool = False) -> list[Goal]:
+        scope = "everyone" if everyone else "mine"
+        return await self.local._list("goals", scope, Goal, lambda: self.inner.goals(everyone=everyone), "the goals")
+
+    async def results(self, goal_id: str, start: dt.date, end: dt.date) -> GoalProgress:
+        return await self.local._one(
+            "goal_results", f"{goal_id}:{start.isoformat()}:{end.isoformat()}", GoalProgress,
+            lambda: self.inner.results(goal_id, start, end), "the goal's progress",
+        )
+
+    async def create_goal(self, draft: GoalDraft) -> Goal:
+        return await self.inner.create_goal(draft)
+
+    async def update_goal(self, goal_id: str, **changes: Any) -> Goal:
+        return await self.inner.update_goal(goal_id, **changes)
+
+    async def delete_goal(self, goal_id: str) -> None:
+        await self.inner.delete_goal(goal_id)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1072,6 +1106,7 @@ WRAPPERS: dict[str, type] = {
     "files": _Files,
     "search": _Search,
     "teams": _Teams,
+    "goals": _Goals,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

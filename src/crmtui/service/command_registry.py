@@ -56,6 +56,7 @@ from crmtui.service.contact_history import (
 from crmtui.service.company_commands import EditCompany
 from crmtui.service.deal_commands import UpdateDeal
 from crmtui.service.file_commands import DeleteFile, RenameFile, UploadFile
+from crmtui.service.goal_commands import CreateGoal, DeleteGoal, UpdateGoal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
@@ -72,6 +73,7 @@ StoredCommand = Annotated[
         MarkRead, MarkAllRead,
         UpdateLead, DeleteLead, CreateLead,
         UploadFile, RenameFile, DeleteFile,
+        CreateGoal, UpdateGoal, DeleteGoal,
         CreateTeam, UpdateTeam, AddMembers, RemoveMembers,
     ],
     Field(discriminator="kind"),

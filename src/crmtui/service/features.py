@@ -12,6 +12,7 @@ from crmtui.backends.base import (
     ContactsApi,
     DealsApi,
     FilesApi,
+    GoalsApi,
     HistoryApi,
     ItemSearch,
     LeadsApi,
@@ -60,3 +61,7 @@ def files_api(backend: Backend) -> FilesApi:
 
 def teams_api(backend: Backend) -> TeamsApi:
     return need(backend.features.teams, "teams")
+
+
+def goals_api(backend: Backend) -> GoalsApi:
+    return need(backend.features.goals, "goals")

@@ -16,6 +16,7 @@ from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.files import PipedriveFiles
+from crmtui.backends.pipedrive.goals import PipedriveGoals
 from crmtui.backends.pipedrive.teams import PipedriveTeams
 from crmtui.backends.pipedrive.costs import cost_of
 from crmtui.backends.pipedrive.governor import SEARCH_WINDOW_LIMIT, RateGovernor, budget_for
@@ -178,7 +179,10 @@ class PipedriveBackend:
         self.plan = plan
         self.seats = seats
         self.account: Account | None = None
-        self.features = Features(leads=self, search=self, files=PipedriveFiles(client), teams=PipedriveTeams(client))
+        self.features = Features(
+            leads=self, search=self, files=PipedriveFiles(client), teams=PipedriveTeams(client),
+            goals=PipedriveGoals(client),
+        )
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 
     @property

@@ -423,6 +423,39 @@ class PipedriveClient:
         data, _ = await self._call("GET", f"filters/{_segment(filter_id)}")
         return self._one(wire.Filter, data, "filter")
 
+    # -- goals -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _goal_of(data: Any) -> wire.Goal:
+        goal = data.get("goal") if isinstance(data, Mapping) else None
+        return PipedriveClient._one(wire.Goal, goal, "goal")
+
+    async def goals_find(self, criteria: Mapping[str, Any] | None = None) -> list[wire.Goal]:
+        """GET /goals/find: the caller's goals without criteria, everyone's matching them with any
+        (`period.start` and `period.end` together; `is_active`, default true, is no criterion)."""
+        data, _ = await self._call("GET", "goals/find", params=dict(criteria or {}))
+        goals = data.get("goals") if isinstance(data, Mapping) else None
+        return self._many(wire.Goal, goals, "goals")
+
+    async def goal_results(self, goal_id: str, start: dt.date, end: dt.date) -> wire.GoalResults:
+        params = {"period.start": start.isoformat(), "period.end": end.isoformat()}
+        data, _ = await self._call("GET", f"goals/{_segment(goal_id)}/results", params=params)
+        return self._one(wire.GoalResults, data, "goal's results")
+
+    async def create_goal(self, body: Mapping[str, Any]) -> wire.Goal:
+        """POST /goals. Not idempotent: sent once unless the server certainly did not get it."""
+        data, _ = await self._call("POST", "goals", body=body)
+        return self._goal_of(data)
+
+    async def update_goal(self, goal_id: str, body: Mapping[str, Any]) -> wire.Goal:
+        """PUT /goals/{id}: only the fields in `body` change."""
+        data, _ = await self._call("PUT", f"goals/{_segment(goal_id)}", body=body)
+        return self._goal_of(data)
+
+    async def delete_goal(self, goal_id: str) -> None:
+        """DELETE /goals/{id} (no undelete)."""
+        await self._call("DELETE", f"goals/{_segment(goal_id)}")
+
     # -- files -------------------------------------------------------------------------------------
 
     async def files(self, *, start: int = 0, limit: int = MAX_FILES_LIMIT, sort: str | None = None) -> wire.Page[wire.File]:

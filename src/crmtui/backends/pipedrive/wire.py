@@ -341,6 +341,60 @@ class Team(Wire):
     created_by_user_id: OptId = None
 
 
+def _goal_type_name(value: Any) -> str:
+    """A goal type's API name; the spec's examples give display names (`Deals started`)."""
+    return _to_str(value).strip().lower().replace(" ", "_")
+
+
+class GoalType(Wire):
+    name: Annotated[str, BeforeValidator(_goal_type_name)] = ""
+    params: Annotated[dict[str, Any] | None, BeforeValidator(_to_object_or_none)] = None
+
+
+class GoalAssignee(Wire):
+    id: Id = ""
+    type: Str = ""
+
+
+class GoalDuration(Wire):
+    start: OptDate = None
+    end: OptDate = None
+
+
+class GoalOutcome(Wire):
+    """The target: an integer in the spec, `"50"` in its request docs, fractional for sums: a number."""
+
+    target: OptFloat = None
+    tracking_metric: Str = ""
+    currency_id: OptId = None
+
+
+_OBJECT = BeforeValidator(lambda v: v if _is_obj(v) else {})
+"""An object field: anything else reads as an empty one (every field defaulted)."""
+
+
+class Goal(Wire):
+    """A goal as /goals answers it (`title` is in the examples, not the spec's schema: optional)."""
+
+    id: Id = ""
+    owner_id: Id = ""
+    title: Str = ""
+    type: Annotated[GoalType, _OBJECT] = Field(default_factory=GoalType)
+    assignee: Annotated[GoalAssignee, _OBJECT] = Field(default_factory=GoalAssignee)
+    interval: Str = ""
+    duration: Annotated[GoalDuration, _OBJECT] = Field(default_factory=GoalDuration)
+    expected_outcome: Annotated[GoalOutcome, _OBJECT] = Field(default_factory=GoalOutcome)
+    is_active: Bool = True
+    report_ids: StrList = Field(default_factory=list)
+
+
+class GoalResults(Wire):
+    """GET /goals/{id}/results: the goal and its progress in the period asked for."""
+
+    goal: Annotated[Goal, _OBJECT] = Field(default_factory=Goal)
+    progress: OptFloat = None
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of an offset-paged list: its items and whether (and where) more follow."""
