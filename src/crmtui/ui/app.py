@@ -81,6 +81,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
     TopLevel("teams", "2", "Teams", "crmtui.ui.screens.teams:TeamsScreen", Capability.TEAMS),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
+    TopLevel("goals", "3", "Goals", "crmtui.ui.screens.goals:GoalsScreen", Capability.GOALS),
     TopLevel(
         "notifications", "4", "Notifications", "crmtui.ui.screens.notifications:NotificationsScreen",
         Capability.NOTIFICATIONS,
