@@ -124,6 +124,17 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
         await goals.update_goal(goal.id, title="More demos", interval="monthly", target=15, metric="quantity")
         await goals.update_goal(goal.id, start=dt.date(2026, 3, 1), end=None)
         await goals.delete_goal(goal.id)
+        teams = backend.features.teams
+        assert teams is not None
+        listed = await teams.teams()
+        await teams.team(listed[0].id)
+        await teams.teams_of(me)
+        other = next(u.id for u in account.team)
+        team = await teams.create_team("Contract team", me, description="For the contract test", users=(me,))
+        await teams.update_team(team.id, name="Contract team 2", description="Renamed", active=False)
+        await teams.add_users(team.id, (other,))
+        await teams.remove_users(team.id, (other,))
+        await backend.client.team_users(team.id)
         await backend.server_time()
     finally:
         await backend.close()

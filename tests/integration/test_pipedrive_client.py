@@ -95,8 +95,12 @@ async def test_connect_learns_the_account(backend: PipedriveBackend, unlimited) 
     assert {label.id for label in account.lead_labels} == set(table(unlimited, "lead_labels"))
     assert all(label.color for label in account.lead_labels)
     assert [s.id for s in account.lead_sources][:1] == ["Manually created"] and all(s.id == s.text for s in account.lead_sources)
-    assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.RATE_BUDGET}
-    assert backend.features.leads is backend and backend.features.present() == {"leads", "search", "files"}
+    # What its families make possible, and the client's own rate budget: nothing claimed without them.
+    assert account.capabilities == backend.capabilities == backend.features.capabilities() | {Capability.RATE_BUDGET}
+    assert {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS} <= account.capabilities
+    assert Capability.ACTION_STREAM not in account.capabilities
+    assert backend.features.leads is backend and {"leads", "search", "files", "teams"} <= backend.features.present()
+    assert not backend.features.present() & {"action_stream", "team_stream", "contacts", "deals", "history", "notifications"}
     server = await backend.server_time()
     assert abs((server - unlimited.state.clock.now()).total_seconds()) <= 1.5  # the Date header, to the second
 

@@ -33,6 +33,8 @@ from referencing.jsonschema import DRAFT202012
 
 RESPONSE_BASE = "urn:crmtui:onepagecrm-v3:response"
 REQUEST_BASE = "urn:crmtui:onepagecrm-v3:request"
+OPEN_REQUEST_BASE = "urn:crmtui:onepagecrm-v3:request-open"
+"""The request variant with objects left open: what the branches of a closed `allOf` refer to."""
 
 _ANNOTATIONS = {"example", "examples", "discriminator", "xml", "externalDocs", "deprecated", "writeOnly"}
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
@@ -44,8 +46,9 @@ def _rewrite_ref(ref: str, base: str) -> str:
     return base + ref if ref.startswith("#") else ref
 
 
-def convert_schema(node: Any, base: str, *, close_objects: bool) -> Any:
-    """Convert one OpenAPI schema object (recursively) to draft 2020-12."""
+def convert_schema(node: Any, base: str, *, close_objects: bool, relax: bool = False) -> Any:
+    """Convert one OpenAPI schema object (recursively) to draft 2020-12 (`relax`: a request's
+    `readOnly` properties are not required, also where objects are left open)."""
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
@@ -56,12 +59,16 @@ def convert_schema(node: Any, base: str, *, close_objects: bool) -> Any:
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {
-                name: convert_schema(sub, base, close_objects=close_objects) for name, sub in value.items()
+                name: convert_schema(sub, base, close_objects=close_objects, relax=relax) for name, sub in value.items()
             }
+        elif key == "allOf" and close_objects and isinstance(value, list):
+            # Each branch closed on its own would refuse the other branches' fields: the branches stay
+            # open (their references go to the open request variant) and the whole is closed below.
+            out[key] = [convert_schema(sub, OPEN_REQUEST_BASE, close_objects=False, relax=True) for sub in value]
         elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [convert_schema(sub, base, close_objects=close_objects) for sub in value]
+            out[key] = [convert_schema(sub, base, close_objects=close_objects, relax=relax) for sub in value]
         elif key in _SCHEMA_SINGLE:
-            out[key] = convert_schema(value, base, close_objects=close_objects)
+            out[key] = convert_schema(value, base, close_objects=close_objects, relax=relax)
         else:
             out[key] = value
     if "format" in out and "example" in node and not FORMAT_CHECKER.conforms(node["example"], out["format"]):
@@ -82,8 +89,11 @@ def convert_schema(node: Any, base: str, *, close_objects: bool) -> Any:
             out["type"] = [out["type"], "null"]
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
-    if close_objects and "properties" in out:
+    if close_objects and "allOf" in out:
+        out.setdefault("unevaluatedProperties", False)  # sees every branch's properties
+    elif close_objects and "properties" in out:
         out.setdefault("additionalProperties", False)
+    if (close_objects or relax) and "properties" in out:
         if isinstance(out.get("required"), list):
             out["required"] = [
                 name
@@ -93,32 +103,32 @@ def convert_schema(node: Any, base: str, *, close_objects: bool) -> Any:
     return out
 
 
-def convert_document(doc: Any, base: str, *, close_objects: bool, in_schemas: bool = False) -> Any:
+def convert_document(doc: Any, base: str, *, close_objects: bool, in_schemas: bool = False, relax: bool = False) -> Any:
     """Walk the whole document; convert every place that holds a schema object."""
     if isinstance(doc, list):
-        return [convert_document(item, base, close_objects=close_objects) for item in doc]
+        return [convert_document(item, base, close_objects=close_objects, relax=relax) for item in doc]
     if not isinstance(doc, dict):
         return doc
     if in_schemas:
-        return {name: convert_schema(sub, base, close_objects=close_objects) for name, sub in doc.items()}
+        return {name: convert_schema(sub, base, close_objects=close_objects, relax=relax) for name, sub in doc.items()}
     out: dict[Any, Any] = {}
     for key, value in doc.items():
         if key == "schema" and isinstance(value, dict):
-            out[key] = convert_schema(value, base, close_objects=close_objects)
+            out[key] = convert_schema(value, base, close_objects=close_objects, relax=relax)
         elif key == "schemas" and isinstance(value, dict):
-            out[key] = convert_document(value, base, close_objects=close_objects, in_schemas=True)
+            out[key] = convert_document(value, base, close_objects=close_objects, in_schemas=True, relax=relax)
         elif key == "$ref" and isinstance(value, str):
             out[key] = _rewrite_ref(value, base)
         else:
-            out[key] = convert_document(value, base, close_objects=close_objects)
+            out[key] = convert_document(value, base, close_objects=close_objects, relax=relax)
     return out
 
 
 def build_registry(raw: dict[str, Any]) -> Registry:
     """A registry holding the response variant and the request variant of the document."""
     resources = []
-    for base, close in ((RESPONSE_BASE, False), (REQUEST_BASE, True)):
-        converted = convert_document(raw, base, close_objects=close)
+    for base, close, relax in ((RESPONSE_BASE, False, False), (REQUEST_BASE, True, True), (OPEN_REQUEST_BASE, False, True)):
+        converted = convert_document(raw, base, close_objects=close, relax=relax)
         resources.append((base, Resource.from_contents(converted, default_specification=DRAFT202012)))
     return Registry().with_resources(resources)
 

@@ -41,7 +41,7 @@ async def test_the_inbox_shows_my_open_leads_most_urgent_first_with_the_api_gaug
         sections = [SECTION_TITLES[s] for s in sorted({lead_section(lead, today) for lead in inbox.items})]
         assert headers == sections
         header = app.screen.query_one(AppHeader)
-        assert header.title == f"My leads · {len(shown)}"
+        assert header.title == f"My leads · {len(shown)} · by close date"  # no activity data: the order says so
         rendered = str(header.render())
         assert "API " in rendered and "per 2s" in rendered and "✉" not in rendered  # Pipedrive has no notifications
         # Names of the persons and organizations on screen are looked up (a lead carries ids only).
