@@ -112,7 +112,7 @@ class LeadFiles:
             if self._confirmed is not None:
                 self._confirmed.append(mine)
         if isinstance(event.command, UploadFile) and event.kind in (SENT, DISCARDED):
-            _remove_copy(Path(event.command.stored_path))
+            remove_copy(Path(event.command.stored_path))
         self._rebuild()
 
     def find(self, file_id: str) -> FileItem | None:
@@ -149,7 +149,7 @@ class LeadFiles:
     async def upload(self, path_text: str, on_progress: ProgressCallback | None = None) -> UploadFile:
         """Upload the file at `path_text` to the lead: copied at once into the profile's data
         directory, then sent by the outbox. Raises CommandRefused for a path that is no file."""
-        source, copy, size = await asyncio.to_thread(_copy_in, path_text, uploads_dir(self.session))
+        source, copy, size = await asyncio.to_thread(copy_in, path_text, uploads_dir(self.session))
         command = UploadFile(
             lead_id=self.lead_id, file_id=new_local_id(), file_name=source.name, stored_path=str(copy), size=size,
             label=f"Upload {source.name}",
@@ -159,7 +159,7 @@ class LeadFiles:
         try:
             await self.run(command)
         except BaseException:
-            _remove_copy(copy)
+            remove_copy(copy)
             raise
         return command
 
@@ -207,7 +207,7 @@ class LeadFiles:
         return None
 
 
-def _copy_in(path_text: str, uploads: Path) -> tuple[Path, Path, int]:
+def copy_in(path_text: str, uploads: Path) -> tuple[Path, Path, int]:
     """(the file asked for, its copy in a folder of its own under `uploads`, its size)."""
     raw = path_text.strip()
     if not raw:
@@ -230,7 +230,7 @@ def _copy_in(path_text: str, uploads: Path) -> tuple[Path, Path, int]:
     return source, copy, size
 
 
-def _remove_copy(copy: Path) -> None:
+def remove_copy(copy: Path) -> None:
     """Remove an upload's copy and its folder (made for it alone)."""
     try:
         copy.unlink(missing_ok=True)
@@ -240,4 +240,4 @@ def _remove_copy(copy: Path) -> None:
         pass
 
 
-__all__ = ["LeadFiles", "download_target", "uploads_dir"]
+__all__ = ["LeadFiles", "copy_in", "download_target", "remove_copy", "uploads_dir"]
