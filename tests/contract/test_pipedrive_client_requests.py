@@ -19,6 +19,7 @@ from crmtui.backends.pipedrive.adapter import PipedriveBackend
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.costs import TOKEN_COSTS, cost_of
 from crmtui.backends.pipedrive.governor import RateGovernor
+from crmtui.domain.filters import FilterCondition, FilterConditions
 from crmtui.domain.goals import GoalDraft
 from crmtui.domain.leads import LeadDraft, Money
 from tests.support.openapi import SpecValidator, assert_conforms
@@ -134,6 +135,23 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
         await teams.update_team(team.id, name="Contract team 2", description="Renamed", active=False)
         await teams.add_users(team.id, (other,))
         await teams.remove_users(team.id, (other,))
+        saved = backend.features.filters
+        assert saved is not None
+        every = await saved.filters()
+        await saved.filters(type="leads")
+        await saved.filter(every[0].id)
+        await saved.helpers()
+        conditions = FilterConditions(
+            all_of=[FilterCondition(field_id="owner_id", operator="=", value=int(me))],
+            any_of=[FilterCondition(field_id="expected_close_date", operator=">", value="2026-03-01"),
+                    FilterCondition(field_id="value", operator="IS NULL")],
+        )
+        made_filter = await saved.create_filter("Contract filter", "leads", conditions)
+        await saved.update_filter(made_filter.id, conditions, name="Contract filter 2")
+        await saved.update_filter(made_filter.id, FilterConditions(all_of=conditions.all_of))
+        await saved.delete_filters([made_filter.id])
+        pair = [await saved.create_filter(f"Contract bulk {n}", "leads", conditions) for n in range(2)]
+        await saved.delete_filters([f.id for f in pair])
         await backend.client.team_users(team.id)
         await backend.server_time()
     finally:

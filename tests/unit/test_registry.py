@@ -26,6 +26,6 @@ async def test_onepagecrm_backend_satisfies_protocol() -> None:
     try:
         assert isinstance(backend, Backend)
         assert backend.name == "onepagecrm"
-        assert backend.capabilities == frozenset(Capability) - {Capability.LEADS, Capability.RECORDS, Capability.CHARTS, Capability.RATE_BUDGET, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS}
+        assert backend.capabilities == frozenset(Capability) - {Capability.LEADS, Capability.RECORDS, Capability.CHARTS, Capability.RATE_BUDGET, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS, Capability.SAVED_FILTERS}
     finally:
         await backend.close()

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from crmtui.backends.errors import Unsupported
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
+from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
@@ -440,6 +441,34 @@ class GoalsApi(Protocol):
     async def delete_goal(self, goal_id: str) -> None: ...
 
 
+class FiltersApi(Protocol):
+    """Saved filters (Pipedrive's filters): the list (no conditions), one filter with its conditions,
+    the operators per field type, and the filter writes. Conditions are the API's only shape: an
+    "all of" group and an "any of" group, at most 16 conditions."""
+
+    async def filters(self, *, type: str | None = None) -> list[Filter]:
+        """The account's filters (of one type: leads, deals, ... when given), without conditions."""
+        ...
+
+    async def filter(self, filter_id: str) -> Filter:
+        """One filter with its conditions."""
+        ...
+
+    async def helpers(self) -> FilterHelpers:
+        """The operators per field type and the relative dates a condition may use."""
+        ...
+
+    async def create_filter(self, name: str, type: str, conditions: FilterConditions) -> Filter: ...
+
+    async def update_filter(self, filter_id: str, conditions: FilterConditions, *, name: str | None = None) -> Filter:
+        """Set the filter's conditions (and its name when given)."""
+        ...
+
+    async def delete_filters(self, filter_ids: list[str]) -> None:
+        """Delete one filter, or several at once."""
+        ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -456,6 +485,7 @@ class Features:
     search: ItemSearch | None = None
     teams: TeamsApi | None = None
     goals: GoalsApi | None = None
+    filters: FiltersApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -536,6 +566,10 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({"create_team", "update_team", "add_users", "remove_users"}),
     ),
     Family("goals", GoalsApi, frozenset({Capability.GOALS}), frozenset({"create_goal", "update_goal", "delete_goal"})),
+    Family(
+        "filters", FiltersApi, frozenset({Capability.SAVED_FILTERS}),
+        frozenset({"create_filter", "update_filter", "delete_filters"}),
+    ),
 )
 """Every feature family, in `Features` order."""
 

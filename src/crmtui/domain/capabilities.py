@@ -28,5 +28,7 @@ class Capability(str, Enum):
     """Teams of users and their members (Pipedrive's legacy teams): the teams screen."""
     GOALS = "goals"
     """Goals with their progress per period (Pipedrive's goals): the goals screen."""
+    SAVED_FILTERS = "saved_filters"
+    """Saved filters the app lists, makes, edits and deletes (Pipedrive's filters): the filters screen."""
     RECORDS = "records"
     CHARTS = "charts"

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from crmtui.backends.base import (
     FilesApi,
+    FiltersApi,
     GoalsApi,
     LeadsApi,
     ActionStreamApi,
@@ -64,6 +65,7 @@ from crmtui.domain.models import (
     TeamCounts,
 )
 from crmtui.domain.files import FileItem, FilesPage
+from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.domain.search import SearchPage
@@ -151,6 +153,7 @@ class CachedBackend:
             search=_Search(self, inner.search) if inner.search else None,
             teams=_Teams(self, inner.teams) if inner.teams else None,
             goals=_Goals(self, inner.goals) if inner.goals else None,
+            filters=_Filters(self, inner.filters) if inner.filters else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1095,6 +1098,36 @@ class _Goals:
         await self.inner.delete_goal(goal_id)
 
 
+class _Filters:
+    """Saved filters: the lists, each filter with its conditions and the operators per field type are
+    cached, so the filters screen shows the last filters known offline; writes are forwarded."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"filters", "filter", "helpers"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: FiltersApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def filters(self, *, type: str | None = None) -> list[Filter]:
+        return await self.local._list("saved_filter_list", type or "", Filter, lambda: self.inner.filters(type=type), "the filters")
+
+    async def filter(self, filter_id: str) -> Filter:
+        return await self.local._one("saved_filter", filter_id, Filter, lambda: self.inner.filter(filter_id), "the filter")
+
+    async def helpers(self) -> FilterHelpers:
+        return await self.local._one("filter_helpers", "", FilterHelpers, self.inner.helpers, "the filter operators")
+
+    async def create_filter(self, name: str, type: str, conditions: FilterConditions) -> Filter:
+        return await self.inner.create_filter(name, type, conditions)
+
+    async def update_filter(self, filter_id: str, conditions: FilterConditions, *, name: str | None = None) -> Filter:
+        return await self.inner.update_filter(filter_id, conditions, name=name)
+
+    async def delete_filters(self, filter_ids: list[str]) -> None:
+        await self.inner.delete_filters(filter_ids)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1107,6 +1140,7 @@ WRAPPERS: dict[str, type] = {
     "search": _Search,
     "teams": _Teams,
     "goals": _Goals,
+    "filters": _Filters,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

@@ -56,6 +56,7 @@ from crmtui.service.contact_history import (
 from crmtui.service.company_commands import EditCompany
 from crmtui.service.deal_commands import UpdateDeal
 from crmtui.service.file_commands import DeleteFile, RenameFile, UploadFile
+from crmtui.service.filter_commands import CreateFilter, DeleteFilters, UpdateFilter
 from crmtui.service.goal_commands import CreateGoal, DeleteGoal, UpdateGoal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
@@ -74,6 +75,7 @@ StoredCommand = Annotated[
         UpdateLead, DeleteLead, CreateLead,
         UploadFile, RenameFile, DeleteFile,
         CreateGoal, UpdateGoal, DeleteGoal,
+        CreateFilter, UpdateFilter, DeleteFilters,
         CreateTeam, UpdateTeam, AddMembers, RemoveMembers,
     ],
     Field(discriminator="kind"),

@@ -12,6 +12,7 @@ from crmtui.backends.base import (
     ContactsApi,
     DealsApi,
     FilesApi,
+    FiltersApi,
     GoalsApi,
     HistoryApi,
     ItemSearch,
@@ -65,3 +66,7 @@ def teams_api(backend: Backend) -> TeamsApi:
 
 def goals_api(backend: Backend) -> GoalsApi:
     return need(backend.features.goals, "goals")
+
+
+def filters_api(backend: Backend) -> FiltersApi:
+    return need(backend.features.filters, "saved filters")

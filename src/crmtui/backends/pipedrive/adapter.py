@@ -16,6 +16,7 @@ from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.files import PipedriveFiles
+from crmtui.backends.pipedrive.filters import PipedriveFilters
 from crmtui.backends.pipedrive.goals import PipedriveGoals
 from crmtui.backends.pipedrive.teams import PipedriveTeams
 from crmtui.backends.pipedrive.costs import cost_of
@@ -181,7 +182,7 @@ class PipedriveBackend:
         self.account: Account | None = None
         self.features = Features(
             leads=self, search=self, files=PipedriveFiles(client), teams=PipedriveTeams(client),
-            goals=PipedriveGoals(client),
+            goals=PipedriveGoals(client), filters=PipedriveFilters(client),
         )
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 

@@ -423,6 +423,32 @@ class PipedriveClient:
         data, _ = await self._call("GET", f"filters/{_segment(filter_id)}")
         return self._one(wire.Filter, data, "filter")
 
+    async def filter_helpers(self) -> wire.FilterHelpers:
+        """GET /filters/helpers: the operators per field type, relative dates and address parts."""
+        data, _ = await self._call("GET", "filters/helpers")
+        return self._one(wire.FilterHelpers, data, "filter helpers")
+
+    async def create_filter(self, body: Mapping[str, Any]) -> wire.Filter:
+        """POST /filters (`name`, `type`, `conditions`). Not idempotent: sent once unless the server
+        certainly did not get it."""
+        data, _ = await self._call("POST", "filters", body=body)
+        return self._one(wire.Filter, data, "filter")
+
+    async def update_filter(self, filter_id: str, body: Mapping[str, Any]) -> wire.Filter:
+        """PUT /filters/{id} (`conditions`, and `name` when it changes)."""
+        data, _ = await self._call("PUT", f"filters/{_segment(filter_id)}", body=body)
+        return self._one(wire.Filter, data, "filter")
+
+    async def delete_filter(self, filter_id: str) -> None:
+        await self._call("DELETE", f"filters/{_segment(filter_id)}")
+
+    async def delete_filters(self, filter_ids: Sequence[str]) -> None:
+        """DELETE /filters?ids=1,2,3 (bulk)."""
+        ids = [str(i).strip() for i in filter_ids if str(i).strip()]
+        if not ids or not all(i.isdigit() for i in ids):
+            raise ValueError("filter ids are numbers")
+        await self._call("DELETE", "filters", params={"ids": ",".join(ids)})
+
     # -- goals -------------------------------------------------------------------------------------
 
     @staticmethod

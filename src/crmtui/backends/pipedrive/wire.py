@@ -257,6 +257,29 @@ class Filter(Wire):
     conditions: Annotated[dict[str, Any] | None, BeforeValidator(_to_object_or_none)] = None
 
 
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    """{op: label} or [{op: label}, ...] (the enum type's list) as (op, label) pairs; anything else: none."""
+    tables = value if isinstance(value, list) else [value]
+    out: list[tuple[str, str]] = []
+    for table in tables:
+        if isinstance(table, dict):
+            out += [(str(k), str(v) if isinstance(v, (str, int, float)) else str(k)) for k, v in table.items()]
+    return out
+
+
+class FilterHelpers(Wire):
+    """GET /filters/helpers: operator tables per field type and relative dates (by group)."""
+
+    operators: Annotated[dict[str, Any], BeforeValidator(lambda v: v if isinstance(v, dict) else {})] = Field(default_factory=dict)
+    relative_dates: Annotated[dict[str, Any], BeforeValidator(lambda v: v if isinstance(v, dict) else {})] = Field(default_factory=dict)
+
+    def operator_pairs(self) -> dict[str, list[tuple[str, str]]]:
+        return {str(kind): _pairs(table) for kind, table in self.operators.items()}
+
+    def relative_pairs(self) -> list[tuple[str, str]]:
+        return [pair for group in self.relative_dates.values() for pair in _pairs(group)]
+
+
 class SearchLead(Wire):
     """A lead as /leads/search lists it: names inline, its value as a number and a currency."""
 
