@@ -38,6 +38,11 @@ class FileItem(_Model):
     remote_location: Line = ""
     """Where the bytes are kept (`s3`, `googledrive`, ...): only some can be downloaded here."""
     active: bool = True
+    lead_name: Line = ""
+    """The linked records' names as the server tells them with the file (empty: not told)."""
+    person_name: Line = ""
+    organization_name: Line = ""
+    deal_name: Line = ""
 
     @property
     def title(self) -> str:

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 from crmtui.backends.base import ProgressCallback
 from crmtui.backends.errors import BackendError
 from crmtui.domain.files import FileItem
+from crmtui.domain.leads import Lead
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
-from crmtui.service.features import files_api
+from crmtui.service.features import files_api, leads_api
 from crmtui.service.file_commands import FILES, DeleteFile, FileCommand, RenameFile, UploadFile, watch_upload
 from crmtui.service.lead_files import copy_in, download_target, remove_copy, uploads_dir
 from crmtui.service.outbox import DISCARDED, SENT, OutboxEvent
@@ -129,6 +130,10 @@ class AccountFiles:
     def uploading(self, file_id: str) -> bool:
         real = self.session.outbox.server_id(file_id)
         return any(isinstance(c, UploadFile) and c.file_id in (file_id, real) for c in self._unsettled())
+
+    async def lead(self, lead_id: str) -> Lead:
+        """The lead a file is attached to, read from the server (one not in the inbox's list)."""
+        return await leads_api(self.session.backend).lead(self.session.outbox.server_id(lead_id))
 
     # -- the overlay ---------------------------------------------------------------------------
     def _unsettled(self) -> list[FileCommand]:

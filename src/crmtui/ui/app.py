@@ -86,6 +86,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
         "notifications", "4", "Notifications", "crmtui.ui.screens.notifications:NotificationsScreen",
         Capability.NOTIFICATIONS,
     ),
+    TopLevel("files", "4", "Files", "crmtui.ui.screens.files:FilesScreen", Capability.FILES),
     TopLevel("changes", "5", "Pending changes", "crmtui.ui.screens.changes:ChangesScreen", None),
 )
 

@@ -27,7 +27,8 @@ def map_file(item: wire.File) -> FileItem:
         id=item.id, name=item.name, file_name=item.file_name, description=item.description, file_type=item.file_type,
         size=int(item.file_size or 0), user_id=item.user_id, lead_id=item.lead_id, person_id=item.person_id,
         organization_id=item.org_id, deal_id=item.deal_id, add_time=item.add_time, update_time=item.update_time,
-        remote_location=item.remote_location, active=item.active_flag,
+        remote_location=item.remote_location, active=item.active_flag, lead_name=item.lead_name,
+        person_name=item.person_name, organization_name=item.org_name, deal_name=item.deal_name,
     )
 
 

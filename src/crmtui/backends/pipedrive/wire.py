@@ -347,6 +347,10 @@ class File(Wire):
     name: Str = ""
     description: Str = ""
     remote_location: Str = ""
+    lead_name: Str = ""
+    person_name: Str = ""
+    org_name: Str = ""
+    deal_name: Str = ""
 
 
 class Team(Wire):
