@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
@@ -41,12 +42,22 @@ from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
-from crmtui.ui.widgets.row_list import Cell, Column, RowList
+from crmtui.ui.widgets.row_list import Cell, Column, RowList, layout
 
 WIDE = 120
 """From this width the file's details show beside the list, not below it."""
 NEAR_END = 20
 """The next page is read when the cursor comes this close to the last file read."""
+
+
+class FileList(RowList[FileItem]):
+    """The files; says when its width changed (the screen sets the column titles to it)."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self, event: events.Resize) -> None:  # RowList's own handler runs too (Textual calls each class's)
+        self.post_message(self.Resized())
 
 
 class FilesScreen(FollowsServices, CrmScreen[None]):
@@ -87,7 +98,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         yield AppHeader(id="header")
         yield Static("", id="files-bar", markup=False)
         with Horizontal(id="files-body"):
-            yield RowList[FileItem](self._columns(), key=lambda item: item.id, id="files-list")
+            yield FileList(self._columns(), key=lambda item: item.id, id="files-list")
             with VerticalScroll(id="file-detail-scroll"):
                 yield Static("", id="file-detail")
         with Vertical(id="files-busy-pane"):
@@ -96,8 +107,8 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
-    def file_list(self) -> RowList[FileItem]:
-        return self.query_one("#files-list", RowList)
+    def file_list(self) -> FileList:
+        return self.query_one("#files-list", FileList)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -129,6 +140,11 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
 
     def on_resize(self) -> None:
         self.query_one("#files-body").set_class(self.size.width >= WIDE, "-wide")
+
+    @on(FileList.Resized)
+    def _list_resized(self, event: FileList.Resized) -> None:
+        event.stop()
+        self._show()  # the column titles follow the list's width
 
     # -- loading -------------------------------------------------------------------------------
     @work(exclusive=True, group="files-load", exit_on_error=False)
@@ -174,7 +190,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
     def _show(self) -> None:
         files = self.files
         lst = self.file_list
-        lst.set_rows([("Files", "future", files.items)])
+        lst.set_rows([(self._titles_line(), "future", files.items)])
         if self.load_error is not None and not files.loaded:
             lst.empty_text = f"Files not loaded: {self.load_error.user_message} (r retries)"
             self._say(f"Not loaded (r retries): {self.load_error.user_message}")
@@ -185,6 +201,16 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         self._show_detail(lst.selected)
         self.refresh_bindings()
         self._read_gauge()
+
+    def _titles_line(self) -> str:
+        """The columns' titles, over their columns (the list's section line: its count follows them)."""
+        lst = self.file_list
+        width = max(lst.scrollable_content_region.width or self.size.width, 40)
+        # The section line starts a cell in: the first title one cell shorter keeps the others over their columns.
+        return " ".join(
+            column.title.rjust(size) if column.right else column.title.ljust(size - (i == 0))
+            for i, (column, size) in enumerate(layout(lst.columns, width))
+        ).rstrip()
 
     def _inbox_changed(self) -> None:
         self._read_titles()
@@ -249,8 +275,8 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
 
         return [
             Column("", state, width=1, priority=9),
-            Column("Name", lambda item: (item.title, "strong"), share=4, min_width=14, priority=9),
-            Column("Attached to", attached, share=3, min_width=12, priority=8),
+            Column("Name", lambda item: (item.title, "strong"), share=3, min_width=12, priority=9),
+            Column("Attached to", attached, share=4, min_width=12, priority=8),
             Column("Size", lambda item: (human_size(item.size), "dim"), width=8, right=True, priority=6),
             Column("Added by", lambda item: (self._added_by(item), "dim"), share=2, min_width=10, priority=5),
             Column("Date", lambda item: (self._when(item.add_time, time=False), "dim"), width=10, priority=7),
