@@ -18,6 +18,7 @@ from crmtui.ui.screens.lead_detail import LeadDetailScreen
 
 from .conftest import NARROW, WIDE, settled, wait_for
 from .files_support import active_ids, add_files, files_screen, open_files
+from .test_keys_footer_help import labels
 
 
 async def answer(pilot, text: str) -> None:
@@ -199,3 +200,17 @@ async def test_an_upload_of_a_path_that_is_no_file_says_so_before_asking_for_a_l
 def test_the_files_screen_module_needs_no_backend() -> None:
     source = Path(__file__).resolve().parents[2] / "src" / "crmtui" / "ui" / "screens" / "files.py"
     assert "crmtui.backends.base" not in source.read_text()
+
+
+async def test_help_and_the_footer_name_the_keys_of_the_files_screen(make_pipedrive_app, pipedrive) -> None:
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_files(pilot)
+        (here, own), (everywhere, shared) = app.help_sections(screen)[:2]
+        assert here == "Files" and everywhere == "Everywhere"
+        rows = dict(own)
+        assert rows["n"].startswith("Rename") and rows["r"].startswith("Read the files again")
+        assert rows["u"].startswith("Undo the last rename") and rows["A"].startswith("Upload a file to a lead")
+        assert any("30 days" in text and "undelete" in text for text in rows.values())  # Delete's
+        assert ("4", "Files") in shared
+        assert {"n Rename", "r Refresh", "u Undo"} <= set(labels(screen))  # on the key bar at 160 columns

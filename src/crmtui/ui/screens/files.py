@@ -69,7 +69,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
         Binding("A", "upload", "Upload", tooltip="Upload a file to a lead (asks for its path, then the lead)"),
         Binding("n", "rename", "Rename", tooltip="Rename the file under the cursor"),
-        Binding("delete", "delete", "Delete", tooltip="Delete the file (asks first; Pipedrive has no undelete)"),
+        Binding("delete", "delete", "Delete", tooltip="Delete the file (asks first; Pipedrive keeps it 30 days, but has no undelete)"),
         Binding("u", "undo", "Undo", tooltip="Undo the last rename"),
         Binding("r", "refresh", "Refresh", tooltip="Read the files again (as many pages as were read)"),
     ]
