@@ -88,6 +88,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     ),
     TopLevel("files", "4", "Files", "crmtui.ui.screens.files:FilesScreen", Capability.FILES),
     TopLevel("changes", "5", "Pending changes", "crmtui.ui.screens.changes:ChangesScreen", None),
+    TopLevel("search", "6", "Search", "crmtui.ui.screens.search:SearchScreen", Capability.SEARCH),
 )
 
 
@@ -524,11 +525,15 @@ class CrmApp(App[int]):
         if self.connected:
             self.poll_unread()
 
-    def _tick(self) -> None:
-        self._try_reconnect()
+    def update_gauge(self) -> None:
+        """The header's API gauge as the governor counts now (each second, and after what made requests)."""
         gauge = self.session.rate_gauge()
         if gauge is not None:
             self.rate_gauge = gauge
+
+    def _tick(self) -> None:
+        self._try_reconnect()
+        self.update_gauge()
         if self.last_synced is None or self._loading:
             return
         if self.offline_mode:

@@ -16,22 +16,25 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import format_date
 from crmtui.domain.leads import SECTION_TITLES, Lead, LeadSection
+from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.leads import LeadsInbox
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.modals.lead_form import LeadFormModal, LeadFormResult
+from crmtui.ui.modals.lead_filter import NONE, LeadFilterModal
 from crmtui.ui.modals.lead_labels import LabelsModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
 
 NAME_MARGIN = 20
@@ -72,12 +75,19 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         Binding("X", "archived", "Archived", tooltip="The archived leads / the open ones"),
         Binding("r", "refresh", "Refresh"),
         Binding("delete", "delete", "Delete", tooltip="Delete the lead (asks first; Pipedrive has no undelete)"),
+        Binding("slash", "narrow", "Find", tooltip="Type to narrow the list; Enter also searches the server"),
+        Binding("F", "saved_filter", "Filter", tooltip="Show the leads of a saved filter (or none)"),
+        Binding("escape", "clear", "Clear", tooltip="Clear the typed words, then the saved filter"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.load_failed = False
         self._unfollow: Callable[[], None] | None = None
+        self.narrowing = ""
+        """What `/` typed: only the leads matching it show (and what the server found for it)."""
+        self.found: list[Lead] = []
+        """Leads the server's search found for `narrowing` that the list does not hold."""
 
     @property
     def inbox(self) -> LeadsInbox:
@@ -113,7 +123,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             Column("Labels", labels, share=2, min_width=8, priority=4),
             Column("Value", lambda lead: (money(lead), ""), width=12, right=True, priority=5),
             Column("Close", close, width=10, priority=7),
-            *([Column("Owner", owner, share=2, min_width=10, priority=2)] if inbox.everyone else []),
+            *([Column("Owner", owner, share=2, min_width=10, priority=2)] if inbox.everyone or inbox.filter else []),
         ]
 
     def compose(self) -> ComposeResult:
@@ -123,6 +133,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
             yield Static("", id="lead-detail", markup=False)
+        yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
         yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
@@ -133,6 +144,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     def on_mount(self) -> None:
         self._unfollow = follow(self, self.inbox.changes, lambda _changed: self._show())
         reload_when_online(self, lambda: self.load_failed, self.load)
+        self.query_one("#leads-narrow", Input).display = False
         self.lead_list.focus()
         self._show()
 
@@ -148,11 +160,19 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         inbox = self.inbox
         lst = self.lead_list
         groups: dict[LeadSection, list[Lead]] = {}
-        for lead in inbox.items:
+        for lead in self._shown():
             groups.setdefault(inbox.section(lead), []).append(lead)
-        lst.set_rows([(SECTION_TITLES[s], SECTION_ROLES[s], groups.get(s, [])) for s in LeadSection])
-        if inbox.loaded and not inbox.items:
-            lst.empty_text = "No archived leads" if inbox.archived else "No open leads: the inbox is empty"
+        sections = [(SECTION_TITLES[s], SECTION_ROLES[s], groups.get(s, [])) for s in LeadSection]
+        if self.narrowing and self.found:
+            sections.append(("Found by the server (not in this list)", "closed", self.found))
+        lst.set_rows(sections)
+        if self.narrowing:
+            lst.empty_text = f"No leads match “{self.narrowing}” (Enter searches the server, Esc clears)"
+        elif inbox.loaded and not inbox.items:
+            if inbox.filter is not None:
+                lst.empty_text = "No leads in this filter (Esc clears it)"
+            else:
+                lst.empty_text = "No archived leads" if inbox.archived else "No open leads: the inbox is empty"
         self._title()
         self._detail(lst.selected)
         self.load_names()
@@ -160,7 +180,16 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     def _title(self) -> None:
         inbox = self.inbox
         count = f" · {len(inbox.items):,}" if inbox.loaded else ""
+        if self.narrowing and inbox.loaded:
+            count = f" · “{self.narrowing}” {len(self._shown()):,} of {len(inbox.items):,}"
         self.query_one(AppHeader).title = f"{inbox.scope_label}{count}"
+
+    def _shown(self) -> list[Lead]:
+        inbox = self.inbox
+        if not self.narrowing:
+            return inbox.items
+        return [lead for lead in inbox.items if inbox.matches(lead, self.narrowing)]
+
 
     @on(RowList.Highlighted)
     def _highlighted(self, event: RowList.Highlighted) -> None:
@@ -390,3 +419,120 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
             return
         self.notify(f"Undone: {command.describe()}", timeout=3)
+
+    # -- narrowing (/) and saved filters (F) -------------------------------------------------------
+    def action_narrow(self) -> None:
+        box = self.query_one("#leads-narrow", Input)
+        box.display = True
+        self.set_focus(box)  # now, so the keys typed after / land in the box
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear":  # in the footer (and active) only while there is something to clear
+            box = self.query_one("#leads-narrow", Input)
+            return bool(self.narrowing) or box.display or self.inbox.filter is not None
+        return True
+
+    def action_clear(self) -> None:
+        """Esc: the typed words go first; with none, the saved filter."""
+        box = self.query_one("#leads-narrow", Input)
+        if box.display or self.narrowing:
+            box.value = ""
+            box.display = False
+            self._narrow("")
+            self.lead_list.focus()
+        elif self.inbox.filter is not None:
+            self._choose_filter(None)
+        self.refresh_bindings()
+
+    def _narrow(self, text: str) -> None:
+        self.workers.cancel_group(self, "lead-search")
+        self.narrowing = text.strip()
+        self.found = []
+        self._show()
+
+    @on(Input.Changed, "#leads-narrow")
+    def _narrow_changed(self, event: Input.Changed) -> None:
+        self._narrow(event.value)
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#leads-narrow")
+    def _narrow_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.lead_list.focus()
+        if self.narrowing:
+            self.search_server(self.narrowing)
+
+    @work(exclusive=True, group="lead-search", exit_on_error=False)
+    async def search_server(self, term: str) -> None:
+        """The server's search of leads (notes and custom fields too): what the list lacks joins it."""
+        try:
+            found = await self.inbox.search_server(term)
+        except BackendError as exc:
+            self.notify(exc.user_message, title="Search failed", severity="error", timeout=5)
+            return
+        finally:
+            self.app.update_gauge()  # the search's tokens show now, not at the next tick
+        if term != self.narrowing:
+            return  # the words changed while the server answered
+        inbox = self.inbox
+        shown = {lead.id for lead in self._shown()}
+        held = {lead.id for lead in inbox.items}
+        self.found = [lead for lead in found if lead.id not in held]
+        also = [lead for lead in found if lead.id in held and lead.id not in shown]
+        self._show()
+        words = []
+        if self.found:
+            words.append(f"{len(self.found)} not in this list")
+        if also:
+            words.append(f"{len(also)} in it match on notes or custom fields")
+        self.notify(f"The server found {len(found)}" + (f": {', '.join(words)}" if words else ""), timeout=4)
+
+    def action_saved_filter(self) -> None:
+        inbox = self.inbox
+
+        def chosen(choice: SavedFilter | str | None) -> None:
+            if choice == NONE:
+                if inbox.filter is not None:
+                    self._choose_filter(None)
+            elif isinstance(choice, SavedFilter):
+                self._choose_filter(choice)
+
+        self.app.push_screen(LeadFilterModal(current=inbox.filter, load=inbox.saved_filters), chosen)
+
+    def _choose_filter(self, chosen: SavedFilter | None) -> None:
+        self.inbox.choose_filter(chosen)
+        self.lead_list.columns = self._columns()
+        self.notify(f"Filter: {chosen.name}" if chosen else "Filter cleared: your leads", timeout=3)
+        self.refresh_bindings()
+        self.load()
+
+    def reveal(self, lead_id: str, *, title: str = "", archived: bool = False) -> None:
+        """Put the cursor on a lead (the search's Enter). When the list does not hold it, the scope
+        widens to where it is (no saved filter, everyone's, open or archived) and says so."""
+        if self.narrowing or self.query_one("#leads-narrow", Input).display:
+            self.action_clear()  # typed words may hide it
+        if self.lead_list.select_key(lead_id):
+            self.lead_list.focus()
+            return
+        inbox = self.inbox
+        inbox.everyone, inbox.archived = True, archived
+        if inbox.filter is not None:
+            inbox.choose_filter(None)
+        self.lead_list.columns = self._columns()
+        self.notify(
+            f"“{title or lead_id}” is not in that list: showing everyone's {'archived' if archived else 'open'} leads",
+            timeout=5,
+        )
+        self._load_then_select(lead_id)
+
+    @work(exclusive=True, group="leads-load", exit_on_error=False)
+    async def _load_then_select(self, lead_id: str) -> None:
+        try:
+            await self.inbox.load()
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        self._show()  # now, not when the inbox's news arrives: the cursor goes on the lead below
+        if not self.lead_list.select_key(lead_id):
+            self.notify("That lead is not among the leads this token may see", severity="warning", timeout=5)
+        self.lead_list.focus()
