@@ -88,8 +88,8 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     ),
     TopLevel("files", "4", "Files", "crmtui.ui.screens.files:FilesScreen", Capability.FILES),
     TopLevel("changes", "5", "Pending changes", "crmtui.ui.screens.changes:ChangesScreen", None),
-    TopLevel("filters", "7", "Filters", "crmtui.ui.screens.filters:FiltersScreen", Capability.SAVED_FILTERS),
     TopLevel("search", "6", "Search", "crmtui.ui.screens.search:SearchScreen", Capability.SEARCH),
+    TopLevel("filters", "7", "Filters", "crmtui.ui.screens.filters:FiltersScreen", Capability.SAVED_FILTERS),
 )
 
 
