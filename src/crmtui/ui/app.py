@@ -237,6 +237,7 @@ class CrmApp(App[int]):
 
     def _outbox_event(self, event: OutboxEvent) -> None:
         self._count_changes()
+        self.update_gauge()
         change, error = event.change, event.error
         label = change.label or event.command.describe()
         entry = self.session.entry(change.contact_id) if change.contact_id else None
@@ -362,7 +363,10 @@ class CrmApp(App[int]):
 
     # -- loading -------------------------------------------------------------------------------
     def _progress(self, done: int, total: int) -> None:
-        self.sync_status = f"loading {done:,}/{total:,}" if total else "loading…"
+        if total and total >= done:
+            self.sync_status = f"loading {done:,}/{total:,}"
+        else:  # offset paging (Pipedrive) tells no total: how many so far
+            self.sync_status = f"loading {done:,}…" if done else "loading…"
         self.load_progress = (done, total)
 
     @work(exclusive=True, group="load", exit_on_error=False)
@@ -484,7 +488,10 @@ class CrmApp(App[int]):
             return
         if self.session.local is not None:
             self.session.local.request_full_sync()
-        self.notify("Fetching the whole stream again", timeout=3)
+        if self.session.supports(Capability.LEADS):
+            self.session.leads.read_whole_next()
+        whole = "stream" if self.session.supports(Capability.ACTION_STREAM) else "list"
+        self.notify(f"Fetching the whole {whole} again", timeout=3)
         self.load_stream()
 
     @work(exclusive=True, group="unread", exit_on_error=False)

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Input, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import format_date
@@ -37,10 +37,12 @@ from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
 
-NAME_MARGIN = 20
+NAME_MARGIN = 5
 """Rows above and below the screen whose names are looked up ahead of scrolling to them."""
 WIDE = 140
 """From this width the details show beside the list, not below it."""
+TALL = 34
+"""Below this height (and narrower than WIDE) the details below the list take three lines, not nine."""
 
 SECTION_ROLES = {
     LeadSection.OVERDUE: "urgent",
@@ -73,7 +75,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         Binding("enter", "open", "Details", show=False),
         Binding("o", "everyone", "Everyone", tooltip="Everyone's leads / mine"),
         Binding("X", "archived", "Archived", tooltip="The archived leads / the open ones"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", tooltip="Read what changed since the list was read whole"),
+        Binding("R", "resync", "Read all", show=False, tooltip="Read the whole list again, not only what changed"),
         Binding("delete", "delete", "Delete", tooltip="Delete the lead (asks first; Pipedrive has no undelete)"),
         Binding("slash", "narrow", "Find", tooltip="Type to narrow the list; Enter also searches the server"),
         Binding("F", "saved_filter", "Filter", tooltip="Show the leads of a saved filter (or none)"),
@@ -133,6 +136,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
             yield Static("", id="lead-detail", markup=False)
+        yield ProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
         yield KeyFooter(compact=True, show_command_palette=False)
 
@@ -142,6 +146,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.query_one("#sync-progress", ProgressBar).display = False
+        self.watch(self.app, "load_progress", self._progress_changed, init=False)
         self._unfollow = follow(self, self.inbox.changes, lambda _changed: self._show())
         reload_when_online(self, lambda: self.load_failed, self.load)
         self.query_one("#leads-narrow", Input).display = False
@@ -153,7 +159,22 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             self._unfollow()
 
     def on_resize(self) -> None:
-        self.query_one("#leads-body").set_class(self.size.width >= WIDE, "-wide")
+        body = self.query_one("#leads-body")
+        body.set_class(self.size.width >= WIDE, "-wide")
+        body.set_class(self.size.width < WIDE and self.size.height < TALL, "-short")
+        self._title()
+        self._detail(self.lead_list.selected)
+
+    def _progress_changed(self, progress: tuple[int, int]) -> None:
+        """A whole list paging in (Pipedrive tells no total): a bar that moves, and how many so far."""
+        done, _total = progress
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.display = done > 0
+        if done:
+            bar.update(total=None)
+            self.lead_list.empty_text = f"Loading leads… {done:,}"
+            self.lead_list.refresh()
+            self.app.update_gauge()
 
     # -- showing -------------------------------------------------------------------------------
     def _show(self) -> None:
@@ -175,6 +196,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 lst.empty_text = "No archived leads" if inbox.archived else "No open leads: the inbox is empty"
         self._title()
         self._detail(lst.selected)
+        self.app.update_gauge()  # what was shown was just read: the requests it took count
         self.load_names()
 
     def _title(self) -> None:
@@ -182,14 +204,16 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         count = f" · {len(inbox.items):,}" if inbox.loaded else ""
         if self.narrowing and inbox.loaded:
             count = f" · “{self.narrowing}” {len(self._shown()):,} of {len(inbox.items):,}"
-        self.query_one(AppHeader).title = f"{inbox.scope_label}{count}"
+        # Pipedrive orders its inbox by the next activity; without activity data (outside the API
+        # slice crmtui uses) the order is by expected close date, and the title says so.
+        order = " · by close date" if self.size.width >= 100 else ""
+        self.query_one(AppHeader).title = f"{inbox.scope_label}{count}{order}"
 
     def _shown(self) -> list[Lead]:
         inbox = self.inbox
         if not self.narrowing:
             return inbox.items
         return [lead for lead in inbox.items if inbox.matches(lead, self.narrowing)]
-
 
     @on(RowList.Highlighted)
     def _highlighted(self, event: RowList.Highlighted) -> None:
@@ -219,7 +243,13 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         ]
         if lead.is_archived:
             facts.append(("Archived", "yes"))
-        lines += [f"{name}: {value}" for name, value in facts]
+        if self.query_one("#leads-body").has_class("-short"):
+            # A short terminal: the list keeps the room; the facts share three lines.
+            lines = [" · ".join(n for n in (lead.title, who) if n)]
+            half = (len(facts) + 1) // 2
+            lines += [" · ".join(f"{name} {value}" for name, value in part) for part in (facts[:half], facts[half:])]
+        else:
+            lines += [f"{name}: {value}" for name, value in facts]
         pane.update("\n".join(lines))
 
     @work(exclusive=True, group="lead-names", exit_on_error=False)
@@ -235,28 +265,36 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         lst = self.lead_list
         lst.empty_text = "Loading leads…"
         try:
-            await self.inbox.load()
+            await self.inbox.load(on_progress=lambda done, _total: self._progress_changed((done, 0)))
         except BackendError as exc:
+            self._progress_changed((0, 0))
             self.load_failed = True
             load_failed(self, [exc])
             lst.empty_text = f"Not loaded (r retries): {exc.user_message}"
             lst.refresh()
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             return
+        self._progress_changed((0, 0))
         self.load_failed = False
+        self.app.last_synced = self.app.clock()
 
     def action_refresh(self) -> None:
         self.app.refresh_stream()
+
+    def action_resync(self) -> None:
+        self.app.resync()
 
     def action_everyone(self) -> None:
         self.inbox.everyone = not self.inbox.everyone
         self.lead_list.columns = self._columns()  # the owner column only when the leads are not all mine
         self.notify("Everyone's leads" if self.inbox.everyone else "Your leads", timeout=2)
+        self.inbox.clear_shown()  # not the other scope's leads under this one's title while it loads
         self.load()
 
     def action_archived(self) -> None:
         self.inbox.archived = not self.inbox.archived
         self.notify("Archived leads (X: back to the open ones)" if self.inbox.archived else "Open leads", timeout=3)
+        self.inbox.clear_shown()
         self.load()
 
     # -- changes -------------------------------------------------------------------------------

@@ -331,7 +331,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     def _render_row(self, row: T | _Header, width: int, selected: bool) -> Strip:
         base = self.rich_style
         if isinstance(row, _Header):
-            label = f" {row.title} · {row.count}"
+            label = f" {row.title} · {row.count:,}"
             return Strip([Segment(fit(label, width), base + self._style("header"))], width)
         line = base + self._style("cursor") if selected else base
         if self._bold is not None and self._bold(row):
