@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.screen import Screen
+from textual.worker import Worker
+
+from crmtui.backends.errors import BackendError
+from crmtui.service.errors import CommandRefused
+from crmtui.ui.failures import failure_title
 
 if TYPE_CHECKING:
     from textual import getters
@@ -21,5 +27,25 @@ class CrmScreen(Screen[ResultT]):
     """The actions of the keys most used here, most used first: the footer shows them in this order,
     as many as fit, then the screen's other shown keys (`KeyFooter`); help lists every key."""
 
+    CHANGES_GROUP: ClassVar[str] = "changes"
+    """The worker group `_change` runs its changes in."""
+
     if TYPE_CHECKING:  # at run time Textual's own `app` property answers, unchanged
         app = getters.app(CrmApp)
+
+    def _change(self, what: str, change: Awaitable[object], done: str = "") -> Worker[None]:
+        """Run a change (written to the outbox, shown at once) in a worker; say `done`, or why it was
+        refused ("Not <what>") or failed."""
+        return self.run_worker(self._run_change(what, change, done), name="_change", group=self.CHANGES_GROUP, exit_on_error=False)
+
+    async def _run_change(self, what: str, change: Awaitable[object], done: str) -> None:
+        try:
+            await change
+        except CommandRefused as exc:
+            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
+            return
+        except BackendError as exc:
+            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+            return
+        if done:
+            self.notify(done, timeout=3)

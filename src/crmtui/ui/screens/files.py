@@ -14,7 +14,7 @@ every change; a download needs the network. Offline, the pages read last show (t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -64,6 +64,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
     """Every file of the account, newest first."""
 
     FOOTER_ORDER = ("open", "download", "upload", "rename", "delete", "undo", "refresh")
+    CHANGES_GROUP = "files-changes"
     BINDINGS = [
         Binding("enter", "open", "Open lead", tooltip="Open the lead the file is attached to"),
         Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
@@ -200,7 +201,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         lst.redraw()
         self._show_detail(lst.selected)
         self.refresh_bindings()
-        self._read_gauge()
+        self.app.update_gauge()
 
     def _titles_line(self) -> str:
         """The columns' titles, over their columns (the list's section line: its count follows them)."""
@@ -219,12 +220,6 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
 
     def _read_titles(self) -> None:
         self._titles = {lead.id: lead.title or "(no title)" for lead in self.inbox.items}
-
-    def _read_gauge(self) -> None:
-        """The header's API gauge read again now: the requests just made count at once."""
-        gauge = self.app.session.rate_gauge()
-        if gauge is not None:
-            self.app.rate_gauge = gauge
 
     def _attached(self, item: FileItem, *, whole: bool = False) -> tuple[str, str, bool]:
         """(what the file is attached to, as shown; the kind of record: "lead", "person"...; whether
@@ -364,19 +359,6 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
             self.notify("No file selected", severity="warning", timeout=2)
         return item
 
-    @work(group="files-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
-
     def action_open(self) -> None:
         item = self._selected_file()
         if item is None:
@@ -401,7 +383,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
                 self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
                 return
             finally:
-                self._read_gauge()
+                self.app.update_gauge()
         self.app.push_screen(LeadDetailScreen(lead))
 
     def action_download(self) -> None:
@@ -435,7 +417,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
             return
         finally:
             self._done()
-            self._read_gauge()
+            self.app.update_gauge()
         self.notify(f"Saved {path}", timeout=4)
 
     def action_upload(self) -> None:

@@ -12,7 +12,7 @@ through the outbox and show at once. Offline, the last filters known show (the c
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -45,6 +45,7 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
     """The account's saved filters, their conditions, and the filter builder."""
 
     FOOTER_ORDER = ("apply", "new", "edit", "mark", "delete", "refresh")
+    CHANGES_GROUP = "filter-changes"
     BINDINGS = [
         Binding("enter", "apply", "Apply", tooltip="Show this leads filter's leads on the inbox (1)"),
         Binding("n", "new", "New", tooltip="A new leads filter (the builder)"),
@@ -140,7 +141,7 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
         except BackendError as exc:
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
         self._detail()
-        self._gauge()
+        self.app.update_gauge()
 
     def _failed(self, exc: BackendError) -> None:
         self.load_error = exc
@@ -181,13 +182,7 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
         self.query_one("#filters-note", Static).update(note)
         self._detail()
         self.refresh_bindings()
-        self._gauge()
-
-    def _gauge(self) -> None:
-        """The header's API gauge again, now that what is shown was read."""
-        gauge = self.app.session.rate_gauge()
-        if gauge is not None:
-            self.app.rate_gauge = gauge
+        self.app.update_gauge()
 
     def _detail(self) -> None:
         pane = self.query_one("#filter-detail", Static)
@@ -272,19 +267,6 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
         self.filter_list.redraw()
         self._show()
         self.filter_list.action_cursor_down()
-
-    @work(group="filter-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
 
     def action_new(self) -> None:
         account = self.app.session.account

@@ -10,7 +10,7 @@ Offline, the last goals and progress known show (the cache keeps them).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from rich.cells import cell_len
 from textual import on, work
@@ -22,7 +22,6 @@ from textual.widgets.option_list import Option
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.goals import Goal, period_label
-from crmtui.service.errors import CommandRefused
 from crmtui.service.goals import GoalsBoard
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
@@ -58,6 +57,7 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
     """Goals with their progress per period."""
 
     FOOTER_ORDER = ("step(-1)", "step(1)", "everyone", "new", "edit", "table", "refresh", "delete")
+    CHANGES_GROUP = "goal-changes"
     BINDINGS = [
         Binding("left_square_bracket", "step(-1)", "Previous", key_display="[", tooltip="Every goal's previous period"),
         Binding("right_square_bracket", "step(1)", "Next", key_display="]", tooltip="Every goal's next period"),
@@ -177,13 +177,7 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
         if board.loaded and board.missing() and self.load_error is None:
             self.load_progress()
         self.refresh_bindings()
-        self._gauge()
-
-    def _gauge(self) -> None:
-        """The header's API gauge again, now that what is shown was read (the requests it took count at once)."""
-        gauge = self.app.session.rate_gauge()
-        if gauge is not None:
-            self.app.rate_gauge = gauge
+        self.app.update_gauge()
 
     def _assignee(self, goal: Goal) -> str:
         account = self.app.session.account
@@ -344,19 +338,6 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
 
     def action_refresh(self) -> None:
         self.load()
-
-    @work(group="goal-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
 
     def action_new(self) -> None:
         account = self.app.session.account

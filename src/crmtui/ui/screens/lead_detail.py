@@ -12,7 +12,7 @@ and deletes go through the outbox like every change; a download needs the networ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,7 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
     """One lead with its files."""
 
     FOOTER_ORDER = ("download", "upload", "rename", "delete_file", "copy", "archive", "seen", "back")
+    CHANGES_GROUP = "lead-detail-changes"
 
     BINDINGS = [
         Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
@@ -265,7 +266,7 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
     async def load_names(self) -> None:
         if await self.inbox.load_names([self._current()]):
             self._show_lead()
-        self._read_gauge()
+        self.app.update_gauge()
 
     @work(exclusive=True, group="lead-detail-files", exit_on_error=False)
     async def load_files(self) -> None:
@@ -279,14 +280,7 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
         self.files_failed = ""
         self.files_loaded = True
         self._show_files()
-        self._read_gauge()
-
-    def _read_gauge(self) -> None:
-        """The header's API gauge read again now: the requests just made count at once, not only at
-        the app's next tick (so what the screen shows and the gauge agree)."""
-        gauge = self.app.session.rate_gauge()
-        if gauge is not None:
-            self.app.rate_gauge = gauge
+        self.app.update_gauge()
 
     # -- progress --------------------------------------------------------------------------------
     def _progress(self, what: str) -> Callable[[int, int], None]:
@@ -314,19 +308,6 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
         if item is None:
             self.notify("No file selected", severity="warning", timeout=2)
         return item
-
-    @work(group="lead-detail-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
 
     def action_download(self) -> None:
         item = self._selected_file()
@@ -359,7 +340,7 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
             return
         finally:
             self._done()
-            self._read_gauge()
+            self.app.update_gauge()
         self.notify(f"Saved {path}", timeout=4)
 
     def action_upload(self) -> None:

@@ -10,7 +10,7 @@ for the rows on screen only (each lookup costs a request of the company's API bu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -64,6 +64,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     """The leads inbox."""
 
     FOOTER_ORDER = ("new", "edit", "archive", "seen", "assign", "labels", "undo", "open", "everyone", "archived", "refresh", "delete")
+    CHANGES_GROUP = "lead-changes"
     BINDINGS = [
         Binding("n", "new", "New", tooltip="A new lead (owned by you)"),
         Binding("e", "edit", "Edit", tooltip="Edit the lead's title, value, close date, person or organization, labels"),
@@ -303,20 +304,6 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         if lead is None:
             self.notify("No lead selected", severity="warning", timeout=2)
         return lead
-
-    @work(group="lead-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        """Run a change (written to the outbox, shown at once); say `done`, or why it was refused."""
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
 
     def action_archive(self) -> None:
         lead = self._selected()

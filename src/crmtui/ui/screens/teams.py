@@ -13,7 +13,7 @@ key bar does not offer them. Changes go through the outbox and show at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on, work
@@ -24,7 +24,6 @@ from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.teams import Team
-from crmtui.service.errors import CommandRefused
 from crmtui.service.team_commands import ADMINS_ONLY
 from crmtui.service.teams import LeadCounts, TeamsView
 from crmtui.ui.failures import failure_title
@@ -55,6 +54,7 @@ class TeamsScreen(FollowsServices, CrmScreen[None]):
     """The account's teams and their members."""
 
     FOOTER_ORDER = ("switch", "new", "edit", "add_member", "remove_member", "refresh")
+    CHANGES_GROUP = "team-changes"
     BINDINGS = [
         Binding("tab", "switch", "Teams/members", tooltip="Move between the teams and the team's members"),
         Binding("n", "new", "New team", tooltip="A new team, managed by you (admins only)"),
@@ -232,14 +232,8 @@ class TeamsScreen(FollowsServices, CrmScreen[None]):
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             return
         self.load_failed = False
-        self._gauge()
+        self.app.update_gauge()
         self.load_counts()
-
-    def _gauge(self) -> None:
-        """The header's API gauge again, now that what was shown was read (the requests it took count)."""
-        gauge = self.app.session.rate_gauge()
-        if gauge is not None:
-            self.app.rate_gauge = gauge
 
     @work(exclusive=True, group="teams-counts", exit_on_error=False)
     async def load_counts(self) -> None:
@@ -269,20 +263,6 @@ class TeamsScreen(FollowsServices, CrmScreen[None]):
         if team is None:
             self.notify("No team selected", severity="warning", timeout=2)
         return team
-
-    @work(group="team-changes", exit_on_error=False)
-    async def _change(self, what: str, change: Awaitable[object], done: str = "") -> None:
-        """Run a change (written to the outbox, shown at once); say `done`, or why it was refused."""
-        try:
-            await change
-        except CommandRefused as exc:
-            self.notify(str(exc), title=f"Not {what}", severity="warning", timeout=5)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if done:
-            self.notify(done, timeout=3)
 
     def action_new(self) -> None:
         def made(result: TeamFormResult | None) -> None:
