@@ -29,20 +29,17 @@ from crmtui.backends.errors import BackendError
 from crmtui.domain.files import FileItem, human_size
 from crmtui.domain.formatting import account_now, format_date, format_datetime
 from crmtui.domain.leads import Lead
-from crmtui.service.errors import CommandRefused
 from crmtui.service.files import AccountFiles
-from crmtui.service.lead_files import default_download_dir
 from crmtui.service.leads import LeadsInbox
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.lead_picker import LeadPickerModal
-from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
-from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.screens.file_actions import FileActions
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
-from crmtui.ui.widgets.row_list import Cell, Column, RowList, layout
+from crmtui.ui.widgets.row_list import TITLES, Cell, Column, RowList, layout
 
 WIDE = 120
 """From this width the file's details show beside the list, not below it."""
@@ -60,11 +57,18 @@ class FileList(RowList[FileItem]):
         self.post_message(self.Resized())
 
 
-class FilesScreen(FollowsServices, CrmScreen[None]):
+class FilesScreen(FollowsServices, FileActions):
     """Every file of the account, newest first."""
 
     FOOTER_ORDER = ("open", "download", "upload", "rename", "delete", "undo", "refresh")
     CHANGES_GROUP = "files-changes"
+    BUSY_ID = "#files-busy"
+    PROGRESS_ID = "#files-progress"
+    RENAMED = "Renamed to “{name}” (u undoes)"
+    DELETE_WARNING = (
+        "“{title}” is deleted from Pipedrive. Pipedrive keeps a deleted file 30 days, but has no undelete: crmtui "
+        "cannot bring it back."
+    )
     BINDINGS = [
         Binding("enter", "open", "Open lead", tooltip="Open the lead the file is attached to"),
         Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
@@ -79,8 +83,6 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         super().__init__()
         self._files: AccountFiles | None = None
         self.load_error: BackendError | None = None
-        self.busy = ""
-        """What is under way (a download, an upload), shown over the progress bar."""
         self._titles: dict[str, str] = {}
         """The inbox's leads' titles by id (what "attached to" shows)."""
         self._unfollow: list[Callable[[], None]] = []
@@ -110,6 +112,9 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
     @property
     def file_list(self) -> FileList:
         return self.query_one("#files-list", FileList)
+
+    def _show_busy(self, shown: bool) -> None:
+        self.query_one("#files-busy-pane").display = shown
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -191,7 +196,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
     def _show(self) -> None:
         files = self.files
         lst = self.file_list
-        lst.set_rows([(self._titles_line(), "future", files.items)])
+        lst.set_rows([(self._titles_line(), TITLES, files.items)])
         if self.load_error is not None and not files.loaded:
             lst.empty_text = f"Files not loaded: {self.load_error.user_message} (r retries)"
             self._say(f"Not loaded (r retries): {self.load_error.user_message}")
@@ -334,31 +339,7 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
         event.stop()
         self.action_open()
 
-    # -- progress --------------------------------------------------------------------------------
-    def _progress(self, what: str) -> Callable[[int, int], None]:
-        busy = self.query_one("#files-busy", Static)
-        bar = self.query_one("#files-progress", ProgressBar)
-        self.busy = what
-        busy.update(what)
-        self.query_one("#files-busy-pane").display = True
-        bar.update(total=None, progress=0)
-
-        def step(done: int, total: int) -> None:
-            bar.update(total=total or None, progress=done)
-
-        return step
-
-    def _done(self) -> None:
-        self.busy = ""
-        self.query_one("#files-busy-pane").display = False
-
     # -- verbs -----------------------------------------------------------------------------------
-    def _selected_file(self) -> FileItem | None:
-        item = self.file_list.selected
-        if item is None:
-            self.notify("No file selected", severity="warning", timeout=2)
-        return item
-
     def action_open(self) -> None:
         item = self._selected_file()
         if item is None:
@@ -385,40 +366,6 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
             finally:
                 self.app.update_gauge()
         self.app.push_screen(LeadDetailScreen(lead))
-
-    def action_download(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-        folder = default_download_dir()
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self._download(item, text)
-
-        self.app.push_screen(
-            TextPromptModal(
-                f"Save “{item.title}” to", str(folder / (item.file_name or item.title)),
-                placeholder="A folder or a file path", hint="Enter save · Esc cancel",
-            ),
-            chosen,
-        )
-
-    @work(group="files-download", exit_on_error=False)
-    async def _download(self, item: FileItem, text: str) -> None:
-        step = self._progress(f"Downloading {item.title}…")
-        try:
-            path = await self.files.download(item.id, text, on_progress=step)
-        except CommandRefused as exc:
-            self.notify(str(exc), title="Not downloaded", severity="warning", timeout=6)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        finally:
-            self._done()
-            self.app.update_gauge()
-        self.notify(f"Saved {path}", timeout=4)
 
     def action_upload(self) -> None:
         def chosen(text: str | None) -> None:
@@ -460,61 +407,15 @@ class FilesScreen(FollowsServices, CrmScreen[None]):
 
     @work(group="files-changes", exit_on_error=False)
     async def _upload(self, text: str, lead_id: str) -> None:
-        name = Path(text.strip()).name or text.strip()
-        step = self._progress(f"Uploading {name}…")
-
-        def progress(done: int, total: int) -> None:
-            step(done, total)
-            if total and done >= total:
-                self._done()
-
-        try:
-            command = await self.files.upload(text, lead_id, on_progress=progress)
-        except CommandRefused as exc:
-            self._done()
-            self.notify(str(exc), title="Not uploaded", severity="warning", timeout=6)
+        command = await self._uploading(text, lambda progress: self.files.upload(text, lead_id, on_progress=progress))
+        if command is None:
             return
-        except BackendError as exc:
-            self._done()
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if not self.files.pending(command.file_id):
-            self._done()
         self.file_list.select_key(command.file_id)
         title = self._titles.get(self.app.session.outbox.server_id(lead_id), "the lead")
         self.notify(f"Uploading {command.file_name} to “{title}” (kept until Pipedrive has it)", timeout=3)
 
-    def action_rename(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self._change("renamed", self.files.rename(item.id, text), f"Renamed to “{text.strip()}” (u undoes)")
-
-        self.app.push_screen(
-            TextPromptModal(f"Rename “{item.title}”", item.name or item.file_name, placeholder="The file's name"), chosen
-        )
-
     def action_delete(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._change("deleted", self.files.delete(item.id), f"“{item.title}” deleted")
-
-        self.app.push_screen(
-            ConfirmModal(
-                "Delete this file?",
-                f"“{item.title}” is deleted from Pipedrive. Pipedrive keeps a deleted file 30 days, but has no "
-                "undelete: crmtui cannot bring it back.",
-                confirm_label="Delete",
-            ),
-            confirmed,
-        )
+        self._ask_delete()
 
     def action_undo(self) -> None:
         self._change("undone", self.files.undo(), "Rename undone")

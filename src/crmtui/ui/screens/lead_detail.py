@@ -27,15 +27,12 @@ from crmtui.backends.errors import BackendError
 from crmtui.domain.files import FileItem, human_size
 from crmtui.domain.formatting import format_date, format_datetime
 from crmtui.domain.leads import Lead, LeadField
-from crmtui.service.errors import CommandRefused
-from crmtui.service.lead_files import LeadFiles, default_download_dir
+from crmtui.service.lead_files import LeadFiles
 from crmtui.service.leads import LeadsInbox
-from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
-from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
-from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.screens.file_actions import FileActions
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
@@ -83,11 +80,14 @@ def custom_value(field: LeadField, raw: Any, lead: Lead) -> str:
     return str(raw)
 
 
-class LeadDetailScreen(FollowsServices, CrmScreen[None]):
+class LeadDetailScreen(FollowsServices, FileActions):
     """One lead with its files."""
 
     FOOTER_ORDER = ("download", "upload", "rename", "delete_file", "copy", "archive", "seen", "back")
     CHANGES_GROUP = "lead-detail-changes"
+    BUSY_ID = "#file-busy"
+    PROGRESS_ID = "#file-progress"
+    DELETE_WARNING = "“{title}” is deleted from Pipedrive. This cannot be undone: Pipedrive has no undelete."
 
     BINDINGS = [
         Binding("d", "download", "Download", tooltip="Save the file under the cursor (asks where)"),
@@ -106,8 +106,6 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
         self.lead_id = lead.id
         self.files_loaded = False
         self.files_failed = ""
-        self.busy = ""
-        """What is under way (a download, an upload), shown over the progress bar."""
         self._unfollow: list[Callable[[], None]] = []
         self.lead_files: LeadFiles | None = None
 
@@ -154,6 +152,10 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
     @property
     def file_list(self) -> RowList[FileItem]:
         return self.query_one("#lead-files", RowList)
+
+    def _show_busy(self, shown: bool) -> None:
+        self.query_one("#file-busy").display = shown
+        self.query_one("#file-progress").display = shown
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -282,67 +284,7 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
         self._show_files()
         self.app.update_gauge()
 
-    # -- progress --------------------------------------------------------------------------------
-    def _progress(self, what: str) -> Callable[[int, int], None]:
-        busy = self.query_one("#file-busy", Static)
-        bar = self.query_one("#file-progress", ProgressBar)
-        self.busy = what
-        busy.update(what)
-        busy.display = True
-        bar.display = True
-        bar.update(total=None, progress=0)
-
-        def step(done: int, total: int) -> None:
-            bar.update(total=total or None, progress=done)
-
-        return step
-
-    def _done(self) -> None:
-        self.busy = ""
-        self.query_one("#file-busy").display = False
-        self.query_one("#file-progress").display = False
-
     # -- verbs -----------------------------------------------------------------------------------
-    def _selected_file(self) -> FileItem | None:
-        item = self.file_list.selected
-        if item is None:
-            self.notify("No file selected", severity="warning", timeout=2)
-        return item
-
-    def action_download(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-        folder = default_download_dir()
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self._download(item, text)
-
-        self.app.push_screen(
-            TextPromptModal(
-                f"Save “{item.title}” to", str(folder / (item.file_name or item.title)),
-                placeholder="A folder or a file path", hint="Enter save · Esc cancel",
-            ),
-            chosen,
-        )
-
-    @work(group="lead-detail-download", exit_on_error=False)
-    async def _download(self, item: FileItem, text: str) -> None:
-        step = self._progress(f"Downloading {item.title}…")
-        try:
-            path = await self.files.download(item.id, text, on_progress=step)
-        except CommandRefused as exc:
-            self.notify(str(exc), title="Not downloaded", severity="warning", timeout=6)
-            return
-        except BackendError as exc:
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        finally:
-            self._done()
-            self.app.update_gauge()
-        self.notify(f"Saved {path}", timeout=4)
-
     def action_upload(self) -> None:
         def chosen(text: str | None) -> None:
             if text is not None:
@@ -358,56 +300,13 @@ class LeadDetailScreen(FollowsServices, CrmScreen[None]):
 
     @work(group="lead-detail-changes", exit_on_error=False)
     async def _upload(self, text: str) -> None:
-        name = Path(text.strip()).name or text.strip()
-        step = self._progress(f"Uploading {name}…")
-
-        def progress(done: int, total: int) -> None:
-            step(done, total)
-            if total and done >= total:
-                self._done()
-
-        try:
-            command = await self.files.upload(text, on_progress=progress)
-        except CommandRefused as exc:
-            self._done()
-            self.notify(str(exc), title="Not uploaded", severity="warning", timeout=6)
+        command = await self._uploading(text, lambda progress: self.files.upload(text, on_progress=progress))
+        if command is None:
             return
-        except BackendError as exc:
-            self._done()
-            self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
-            return
-        if not self.files.pending(command.file_id):
-            self._done()
         self.notify(f"Uploading {command.file_name} (kept until Pipedrive has it)", timeout=3)
 
-    def action_rename(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self._change("renamed", self.files.rename(item.id, text), f"Renamed to “{text.strip()}”")
-
-        self.app.push_screen(TextPromptModal(f"Rename “{item.title}”", item.name or item.file_name, placeholder="The file's name"), chosen)
-
     def action_delete_file(self) -> None:
-        item = self._selected_file()
-        if item is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._change("deleted", self.files.delete(item.id), f"“{item.title}” deleted")
-
-        self.app.push_screen(
-            ConfirmModal(
-                "Delete this file?",
-                f"“{item.title}” is deleted from Pipedrive. This cannot be undone: Pipedrive has no undelete.",
-                confirm_label="Delete",
-            ),
-            confirmed,
-        )
+        self._ask_delete()
 
     def web_link(self) -> str:
         account = self.app.session.account
