@@ -6,23 +6,15 @@ offline."""
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
 
 import pytest
 
-from crmtui.backends.pipedrive.adapter import PipedriveBackend
-from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.sandbox.pipedrive.files import new_file
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.service.errors import CommandRefused
 from crmtui.service.files import PAGE, AccountFiles
-from crmtui.service.outbox import Outbox
-from crmtui.service.session import Session
 from crmtui.store import Cache, identity
-from crmtui.store.outbox import OutboxStore
-from tests.integration.test_lead_files import NOW
-from tests.integration.test_pipedrive_client import FAST, governor
+from tests.support.pipedrive_sessions import backend_for, open_session
 from tests.support.waits import HANG_GUARD
 
 EXTRA = 230
@@ -53,20 +45,6 @@ def active_ids(sandbox) -> list[str]:
     """The sandbox's files as the screen should list them all: newest (highest id) first."""
     docs = [d for d in sandbox.state.tables["files"].values() if d["active_flag"]]
     return [str(d["id"]) for d in sorted(docs, key=lambda d: -d["id"])]
-
-
-def backend_for(sandbox) -> PipedriveBackend:
-    return PipedriveBackend(PipedriveClient(sandbox.api_token, base_url=sandbox.base_url, governor=governor(sandbox), retry=FAST))
-
-
-async def open_session(sandbox, tmp_path: Path, backend=None) -> Session:
-    outbox = Outbox(
-        backend or backend_for(sandbox), OutboxStore(tmp_path / "profile" / "outbox.sqlite3"), base_delay=0.01,
-        max_delay=0.2, rng=random.Random(7),
-    )
-    session = Session(outbox.backend, clock=lambda: NOW, outbox=outbox)
-    await session.connect()
-    return session
 
 
 async def read_all(files: AccountFiles) -> None:

@@ -6,39 +6,18 @@ once after a lost answer, an edit, a bulk delete."""
 
 from __future__ import annotations
 
-import datetime as dt
-import random
-from pathlib import Path
 
 import pytest
 
 from crmtui.backends.errors import ValidationFailed
-from crmtui.backends.pipedrive.adapter import PipedriveBackend
-from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.domain.filters import FilterCondition, FilterConditions
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.service.errors import CommandRefused
-from crmtui.service.outbox import Outbox
 from crmtui.service.saved_filters import FiltersBoard
-from crmtui.service.session import Session
 from crmtui.store import Cache, identity
-from crmtui.store.outbox import OutboxStore
-from tests.integration.test_pipedrive_client import FAST, governor
+from tests.support.pipedrive_sessions import backend_for, open_session
 from tests.support.waits import HANG_GUARD, until
 
-NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def unlimited(pipedrive_sandbox):
-    """These tests are about filters, not the limits: a wide burst window."""
-    pipedrive_sandbox.limits.burst = 100_000
-    return pipedrive_sandbox
-
-
-def backend_for(sandbox) -> PipedriveBackend:
-    client = PipedriveClient(sandbox.api_token, base_url=sandbox.base_url, governor=governor(sandbox), retry=FAST)
-    return PipedriveBackend(client)
 
 
 def docs(sandbox) -> dict[str, dict]:
@@ -47,16 +26,6 @@ def docs(sandbox) -> dict[str, dict]:
 
 def cond(field: str, op: str, value: object) -> FilterCondition:
     return FilterCondition(field_id=field, operator=op, value=value)
-
-
-async def open_session(sandbox, tmp_path: Path) -> Session:
-    outbox = Outbox(
-        backend_for(sandbox), OutboxStore(tmp_path / "profile" / "outbox.sqlite3"), base_delay=0.01, max_delay=0.2,
-        rng=random.Random(7),
-    )
-    session = Session(outbox.backend, clock=lambda: NOW, outbox=outbox)
-    await session.connect()
-    return session
 
 
 # -- the family ----------------------------------------------------------------------------------------

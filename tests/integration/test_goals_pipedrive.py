@@ -6,40 +6,20 @@ outbox: a new goal made once after a lost answer, an edit, a delete."""
 from __future__ import annotations
 
 import datetime as dt
-import random
-from pathlib import Path
 
 import pytest
 
-from crmtui.backends.pipedrive.adapter import PipedriveBackend
-from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.domain.goals import GoalDraft, period_containing
 from crmtui.sandbox.pipedrive import goals as sandbox_goals
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.service.errors import CommandRefused
 from crmtui.service.goal_commands import UpdateGoal
 from crmtui.service.goals import GoalsBoard
-from crmtui.service.outbox import Outbox
-from crmtui.service.session import Session
 from crmtui.store import Cache, identity
-from crmtui.store.outbox import OutboxStore
-from tests.integration.test_pipedrive_client import FAST, governor
+from tests.support.pipedrive_sessions import NOW, backend_for, open_session
 from tests.support.waits import HANG_GUARD, until
 
-NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 MARCH = period_containing(NOW.date(), "monthly")
-
-
-@pytest.fixture
-def unlimited(pipedrive_sandbox):
-    """These tests are about goals, not the limits: a wide burst window."""
-    pipedrive_sandbox.limits.burst = 100_000
-    return pipedrive_sandbox
-
-
-def backend_for(sandbox, token: str | None = None) -> PipedriveBackend:
-    client = PipedriveClient(token or sandbox.api_token, base_url=sandbox.base_url, governor=governor(sandbox), retry=FAST)
-    return PipedriveBackend(client)
 
 
 def docs(sandbox) -> dict[str, dict]:
@@ -49,16 +29,6 @@ def docs(sandbox) -> dict[str, dict]:
 def counted(sandbox, goal_id: str, start: dt.date, end: dt.date) -> int:
     """What the sandbox counts for the goal in the period (its own rule, from its event log)."""
     return sandbox_goals.progress(sandbox.state, docs(sandbox)[goal_id], start.isoformat(), end.isoformat())
-
-
-async def open_session(sandbox, tmp_path: Path) -> Session:
-    outbox = Outbox(
-        backend_for(sandbox), OutboxStore(tmp_path / "profile" / "outbox.sqlite3"), base_delay=0.01, max_delay=0.2,
-        rng=random.Random(7),
-    )
-    session = Session(outbox.backend, clock=lambda: NOW, outbox=outbox)
-    await session.connect()
-    return session
 
 
 # -- the family ----------------------------------------------------------------------------------------

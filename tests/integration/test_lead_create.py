@@ -27,13 +27,6 @@ from tests.support.waits import HANG_GUARD, until
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 
 
-@pytest.fixture
-def unlimited(pipedrive_sandbox):
-    """These tests are about leads, not the limits: a wide burst window."""
-    pipedrive_sandbox.limits.burst = 100_000
-    return pipedrive_sandbox
-
-
 class Writes:
     """The lead writes the client sent, with their JSON bodies (headers are never kept: they hold the token)."""
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
-import random
 from pathlib import Path
 
 import pytest
@@ -20,27 +18,12 @@ from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
 from crmtui.service.errors import CommandRefused
 from crmtui.service.file_commands import UploadFile
 from crmtui.service.lead_files import UPLOADS, LeadFiles
-from crmtui.service.outbox import Outbox
-from crmtui.service.session import Session
-from crmtui.store.outbox import OutboxStore
 from tests.conftest import SANDBOX_TODAY
 from tests.integration.test_pipedrive_client import FAST, governor
+from tests.support.pipedrive_sessions import backend_for, open_session
 from tests.support.waits import HANG_GUARD, until
 
-NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
 BYTES = bytes(range(256)) * 40 + b"\x00end"
-
-
-@pytest.fixture
-def unlimited(pipedrive_sandbox):
-    """These tests are about files, not the limits: a wide burst window."""
-    pipedrive_sandbox.limits.burst = 100_000
-    return pipedrive_sandbox
-
-
-def backend_for(sandbox) -> PipedriveBackend:
-    client = PipedriveClient(sandbox.api_token, base_url=sandbox.base_url, governor=governor(sandbox), retry=FAST)
-    return PipedriveBackend(client)
 
 
 def a_lead(sandbox) -> str:
@@ -56,17 +39,6 @@ def files_on(sandbox, lead_id: str, *, name: str | None = None) -> list[dict]:
 
 def stored_bytes(doc: dict) -> bytes:
     return base64.b64decode(doc["_content"])
-
-
-async def open_session(sandbox, tmp_path: Path) -> Session:
-    outbox = Outbox(
-        backend_for(sandbox), OutboxStore(tmp_path / "profile" / "outbox.sqlite3"), base_delay=0.01, max_delay=0.2,
-        rng=random.Random(7),
-    )
-    session = Session(outbox.backend, clock=lambda: NOW, outbox=outbox)
-    await session.connect()
-    await session.leads.load()
-    return session
 
 
 # -- the family ----------------------------------------------------------------------------------------
@@ -153,7 +125,7 @@ async def test_a_redirected_download_never_carries_the_token(tmp_path) -> None:
 
 
 async def test_a_download_to_a_bad_path_says_what_is_wrong(unlimited, tmp_path) -> None:
-    session = await open_session(unlimited, tmp_path)
+    session = await open_session(unlimited, tmp_path, load_leads=True)
     lead_id = next(d["lead_id"] for d in unlimited.state.tables["files"].values() if d["lead_id"] and d["active_flag"])
     files = LeadFiles(session, lead_id)
     await files.load()
@@ -174,7 +146,7 @@ async def test_a_download_to_a_bad_path_says_what_is_wrong(unlimited, tmp_path) 
 
 
 async def test_an_upload_is_copied_at_once_and_sent_from_the_copy(unlimited, tmp_path) -> None:
-    session = await open_session(unlimited, tmp_path)
+    session = await open_session(unlimited, tmp_path, load_leads=True)
     lead_id = a_lead(unlimited)
     files = LeadFiles(session, lead_id)
     await files.load()
@@ -198,7 +170,7 @@ async def test_an_upload_is_copied_at_once_and_sent_from_the_copy(unlimited, tmp
 
 
 async def test_an_upload_survives_a_restart(unlimited, tmp_path) -> None:
-    session = await open_session(unlimited, tmp_path)
+    session = await open_session(unlimited, tmp_path, load_leads=True)
     session.outbox.hold("offline for the test")
     lead_id = a_lead(unlimited)
     source = tmp_path / "kept.csv"
@@ -208,7 +180,7 @@ async def test_an_upload_survives_a_restart(unlimited, tmp_path) -> None:
     session.outbox.close()
     assert files_on(unlimited, lead_id, name="kept.csv") == []  # not sent: held
     source.unlink()  # the original is gone: the copy is what is sent
-    again = await open_session(unlimited, tmp_path)
+    again = await open_session(unlimited, tmp_path, load_leads=True)
     await again.outbox.open()
     again.outbox.start()
     assert await again.settled(HANG_GUARD)
@@ -218,7 +190,7 @@ async def test_an_upload_survives_a_restart(unlimited, tmp_path) -> None:
 
 
 async def test_a_lost_answer_is_reconciled_without_a_second_file(unlimited, tmp_path) -> None:
-    session = await open_session(unlimited, tmp_path)
+    session = await open_session(unlimited, tmp_path, load_leads=True)
     lead_id = a_lead(unlimited)
     files = LeadFiles(session, lead_id)
     await files.load()
@@ -240,7 +212,7 @@ async def test_a_lost_answer_is_reconciled_without_a_second_file(unlimited, tmp_
 
 
 async def test_rename_and_delete_go_through_the_outbox(unlimited, tmp_path) -> None:
-    session = await open_session(unlimited, tmp_path)
+    session = await open_session(unlimited, tmp_path, load_leads=True)
     lead_id = next(d["lead_id"] for d in unlimited.state.tables["files"].values() if d["lead_id"] and d["active_flag"])
     files = LeadFiles(session, lead_id)
     await files.load()

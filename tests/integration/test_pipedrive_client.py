@@ -63,13 +63,6 @@ def make_client(
 
 
 @pytest.fixture
-def unlimited(pipedrive_sandbox):
-    """Tests of behaviour (not of the limits) send more than one burst."""
-    pipedrive_sandbox.limits.burst = 100_000
-    return pipedrive_sandbox
-
-
-@pytest.fixture
 async def backend(unlimited):
     backend = PipedriveBackend(make_client(unlimited))
     try:
