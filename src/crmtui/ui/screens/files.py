@@ -35,8 +35,9 @@ from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.lead_picker import LeadPickerModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
-from crmtui.ui.reconnect import load_failed, reload_when_online
+from crmtui.ui.reconnect import load_failed
 from crmtui.ui.screens.file_actions import FileActions
+from crmtui.ui.screens.loading import LoadsWhenConnected
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, RowList, layout
@@ -57,7 +58,7 @@ class FileList(RowList[FileItem]):
         self.post_message(self.Resized())
 
 
-class FilesScreen(FollowsServices, FileActions):
+class FilesScreen(FollowsServices, FileActions, LoadsWhenConnected):
     """Every file of the account, newest first."""
 
     FOOTER_ORDER = ("open", "download", "upload", "rename", "delete", "undo", "refresh")
@@ -82,7 +83,6 @@ class FilesScreen(FollowsServices, FileActions):
     def __init__(self) -> None:
         super().__init__()
         self._files: AccountFiles | None = None
-        self.load_error: BackendError | None = None
         self._titles: dict[str, str] = {}
         """The inbox's leads' titles by id (what "attached to" shows)."""
         self._unfollow: list[Callable[[], None]] = []
@@ -123,20 +123,16 @@ class FilesScreen(FollowsServices, FileActions):
             follow(self, self.files.changes, lambda _none: self._show()),
             follow(self, self.inbox.changes, lambda _changed: self._inbox_changed()),
         ]
-        reload_when_online(self, lambda: self.load_error is not None, self.load)
+        self._reload_when_online()
         self.query_one("#files-busy-pane").display = False
         self.file_list.empty_text = "Loading files…"
         self.file_list.focus()
         self._read_titles()
         self._say("Loading files…")
-        if self.app.session.account is not None:
-            self.load()
-        else:  # opened before the app finished connecting
-            self.watch(self.app, "account_label", self._connected, init=False)
+        self._load_when_connected()
 
-    def _connected(self, label: str) -> None:
-        if label and not self.files.loaded:
-            self.load()
+    def _loaded(self) -> bool:
+        return self.files.loaded
 
     def on_unmount(self) -> None:
         for stop in self._unfollow:
@@ -174,12 +170,6 @@ class FilesScreen(FollowsServices, FileActions):
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             load_failed(self, [exc])
         self._show()
-
-    def _failed(self, exc: BackendError) -> None:
-        self.load_error = exc
-        load_failed(self, [exc])
-        self._show()
-        self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
 
     # -- showing -------------------------------------------------------------------------------
     def _say(self, text: str) -> None:

@@ -30,8 +30,7 @@ from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.filter_builder import ConditionWords, FilterBuilderModal, FilterBuilderResult
 from crmtui.ui.modals.pickers import ConfirmModal
-from crmtui.ui.reconnect import load_failed, reload_when_online
-from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.screens.loading import LoadsWhenConnected
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
@@ -41,7 +40,7 @@ WIDE = 120
 NO_UNDELETE = "Pipedrive cannot undo this: a deleted filter cannot be brought back."
 
 
-class FiltersScreen(FollowsServices, CrmScreen[None]):
+class FiltersScreen(FollowsServices, LoadsWhenConnected):
     """The account's saved filters, their conditions, and the filter builder."""
 
     FOOTER_ORDER = ("apply", "new", "edit", "mark", "delete", "refresh")
@@ -58,7 +57,6 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._board: FiltersBoard | None = None
-        self.load_error: BackendError | None = None
         self._unfollow: Callable[[], None] | None = None
 
     @property
@@ -101,18 +99,14 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._unfollow = follow(self, self.board.changes, lambda _changed: self._show())
-        reload_when_online(self, lambda: self.load_error is not None, self.load)
+        self._reload_when_online()
         self.filter_list.empty_text = "Loading filters…"
         self.filter_list.focus()
         self._show()
-        if self.app.session.account is not None:
-            self.load()
-        else:  # opened before the app finished connecting
-            self.watch(self.app, "account_label", self._connected, init=False)
+        self._load_when_connected()
 
-    def _connected(self, label: str) -> None:
-        if label and not self.board.loaded:
-            self.load()
+    def _loaded(self) -> bool:
+        return self.board.loaded
 
     def on_unmount(self) -> None:
         if self._unfollow is not None:
@@ -142,12 +136,6 @@ class FiltersScreen(FollowsServices, CrmScreen[None]):
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
         self._detail()
         self.app.update_gauge()
-
-    def _failed(self, exc: BackendError) -> None:
-        self.load_error = exc
-        load_failed(self, [exc])
-        self._show()
-        self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
 
     # -- showing -------------------------------------------------------------------------------
     def _owner(self, saved: Filter) -> str:

@@ -23,12 +23,10 @@ from textual.widgets.option_list import Option
 from crmtui.backends.errors import BackendError
 from crmtui.domain.goals import Goal, period_label
 from crmtui.service.goals import GoalsBoard
-from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.goal_form import GoalFormModal, GoalFormResult
 from crmtui.ui.modals.pickers import ConfirmModal
-from crmtui.ui.reconnect import load_failed, reload_when_online
-from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.screens.loading import LoadsWhenConnected
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.goal_bar import amount, goal_bar, outcome_text
 from crmtui.ui.widgets.header import AppHeader
@@ -53,7 +51,7 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-class GoalsScreen(FollowsServices, CrmScreen[None]):
+class GoalsScreen(FollowsServices, LoadsWhenConnected):
     """Goals with their progress per period."""
 
     FOOTER_ORDER = ("step(-1)", "step(1)", "everyone", "new", "edit", "table", "refresh", "delete")
@@ -74,7 +72,6 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
         super().__init__()
         self._board: GoalsBoard | None = None
         self.table = False
-        self.load_error: BackendError | None = None
         self._unfollow: Callable[[], None] | None = None
 
     @property
@@ -101,17 +98,13 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._unfollow = follow(self, self.board.changes, lambda _changed: self._show())
-        reload_when_online(self, lambda: self.load_error is not None, self.load)
+        self._reload_when_online()
         self.goal_table.display = False
         self.goal_list.focus()
-        if self.app.session.account is not None:
-            self.load()
-        else:  # opened before the app finished connecting
-            self.watch(self.app, "account_label", self._connected, init=False)
+        self._load_when_connected()
 
-    def _connected(self, label: str) -> None:
-        if label and not self.board.loaded:
-            self.load()
+    def _loaded(self) -> bool:
+        return self.board.loaded
 
     def on_unmount(self) -> None:
         if self._unfollow is not None:
@@ -142,12 +135,6 @@ class GoalsScreen(FollowsServices, CrmScreen[None]):
             self._failed(exc)
             return
         self._show()
-
-    def _failed(self, exc: BackendError) -> None:
-        self.load_error = exc
-        load_failed(self, [exc])
-        self._show()
-        self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
 
     # -- showing -------------------------------------------------------------------------------
     def _say(self, text: str) -> None:
