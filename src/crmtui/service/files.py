@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmtui.backends.base import ProgressCallback
-from crmtui.backends.errors import BackendError
 from crmtui.domain.files import FileItem
 from crmtui.domain.leads import Lead
-from crmtui.service.commands import Command, new_local_id
+from crmtui.service.commands import Command
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import files_api, leads_api
-from crmtui.service.file_commands import FILES, DeleteFile, FileCommand, RenameFile, UploadFile, watch_upload
-from crmtui.service.lead_files import copy_in, download_target, remove_copy, uploads_dir
+from crmtui.service.file_commands import FILES, DeleteFile, FileCommand, RenameFile, UploadFile
+from crmtui.service.lead_files import remove_copy, save_file, upload_copy
 from crmtui.service.outbox import DISCARDED, SENT, OutboxEvent
 from crmtui.service.signals import Signal
 
@@ -140,9 +139,8 @@ class AccountFiles:
         outbox = self.session.outbox
         out: list[FileCommand] = []
         for command in outbox.unsettled(section=FILES):
-            if isinstance(command, FileCommand):
-                resolved = outbox.with_server_ids(command)
-                assert isinstance(resolved, FileCommand)
+            resolved = outbox.resolved(command, FileCommand)
+            if resolved is not None:
                 out.append(resolved)
         return out
 
@@ -175,28 +173,14 @@ class AccountFiles:
 
     # -- changes ---------------------------------------------------------------------------------
     async def run(self, command: Command) -> None:
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
 
     async def upload(self, path_text: str, lead_id: str, on_progress: ProgressCallback | None = None) -> UploadFile:
         """Upload the file at `path_text` to the lead `lead_id`: copied at once into the profile's data
         directory, then sent by the outbox. Raises CommandRefused for a path that is no file."""
         if not lead_id:
             raise CommandRefused("Choose a lead to attach the file to")
-        source, copy, size = await asyncio.to_thread(copy_in, path_text, uploads_dir(self.session))
-        command = UploadFile(
-            lead_id=lead_id, file_id=new_local_id(), file_name=source.name, stored_path=str(copy), size=size,
-            label=f"Upload {source.name}",
-        )
-        if on_progress is not None:
-            watch_upload(command.file_id, on_progress)
-        try:
-            await self.run(command)
-        except BaseException:
-            remove_copy(copy)
-            raise
-        return command
+        return await upload_copy(self.session, path_text, lead_id, on_progress)
 
     def _existing(self, file_id: str) -> FileItem:
         item = self.find(file_id)
@@ -250,13 +234,7 @@ class AccountFiles:
         item = self._existing(file_id)
         if self.uploading(item.id):
             raise CommandRefused("That file is not uploaded yet")
-        target = await asyncio.to_thread(download_target, item, dest_text)
-        try:
-            return await files_api(self.session.backend).download(item.id, target, on_progress=on_progress)
-        except BackendError:
-            raise
-        except OSError as exc:
-            raise CommandRefused(f"{target} could not be written: {exc.strerror or exc}") from None
+        return await save_file(self.session, item, dest_text, on_progress)
 
 
 def _joined(first: list[FileItem], then: list[FileItem]) -> list[FileItem]:

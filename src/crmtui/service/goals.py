@@ -54,11 +54,7 @@ class GoalsBoard:
 
     # -- the outbox ------------------------------------------------------------------------------
     def _mine(self, command: Command) -> GoalCommand | None:
-        if not isinstance(command, GoalCommand):
-            return None
-        resolved = self.session.outbox.with_server_ids(command)
-        assert isinstance(resolved, GoalCommand)
-        return resolved
+        return self.session.outbox.resolved(command, GoalCommand)
 
     def _rebuild(self) -> None:
         items = list(self.server)
@@ -203,9 +199,7 @@ class GoalsBoard:
             command.check_fields()
         elif isinstance(command, CreateGoal):
             command.check_draft()
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
 
     async def create(self, draft: GoalDraft) -> Goal | None:
         """Make a goal (assigned to the user unless the draft names someone): shown at once."""

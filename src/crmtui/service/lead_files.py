@@ -87,12 +87,9 @@ class LeadFiles:
         self._unsubscribe()
 
     def _mine(self, command: Command) -> FileCommand | None:
-        if not isinstance(command, FileCommand):
-            return None
-        resolved = self.session.outbox.with_server_ids(command)
-        assert isinstance(resolved, FileCommand)
         outbox = self.session.outbox
-        return resolved if outbox.server_id(resolved.lead_id) == outbox.server_id(self.lead_id) else None
+        resolved = outbox.resolved(command, FileCommand)
+        return resolved if resolved is not None and outbox.server_id(resolved.lead_id) == outbox.server_id(self.lead_id) else None
 
     def _rebuild(self) -> None:
         items = list(self.server)
@@ -142,26 +139,12 @@ class LeadFiles:
 
     # -- changes ---------------------------------------------------------------------------------
     async def run(self, command: Command) -> None:
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
 
     async def upload(self, path_text: str, on_progress: ProgressCallback | None = None) -> UploadFile:
         """Upload the file at `path_text` to the lead: copied at once into the profile's data
         directory, then sent by the outbox. Raises CommandRefused for a path that is no file."""
-        source, copy, size = await asyncio.to_thread(copy_in, path_text, uploads_dir(self.session))
-        command = UploadFile(
-            lead_id=self.lead_id, file_id=new_local_id(), file_name=source.name, stored_path=str(copy), size=size,
-            label=f"Upload {source.name}",
-        )
-        if on_progress is not None:
-            watch_upload(command.file_id, on_progress)
-        try:
-            await self.run(command)
-        except BaseException:
-            remove_copy(copy)
-            raise
-        return command
+        return await upload_copy(self.session, path_text, self.lead_id, on_progress)
 
     async def rename(self, file_id: str, name: str) -> RenameFile | None:
         item = self.find(file_id)
@@ -192,13 +175,7 @@ class LeadFiles:
             raise CommandRefused("That file is no longer in the list")
         if self.pending(item.id) and isinstance(self._upload_of(item.id), UploadFile):
             raise CommandRefused("That file is not uploaded yet")
-        target = await asyncio.to_thread(download_target, item, dest_text)
-        try:
-            return await files_api(self.session.backend).download(item.id, target, on_progress=on_progress)
-        except BackendError:
-            raise
-        except OSError as exc:
-            raise CommandRefused(f"{target} could not be written: {exc.strerror or exc}") from None
+        return await save_file(self.session, item, dest_text, on_progress)
 
     def _upload_of(self, file_id: str) -> UploadFile | None:
         for command in self.session.outbox.unsettled(section=FILES):
@@ -206,6 +183,36 @@ class LeadFiles:
                 return command
         return None
 
+
+
+async def upload_copy(session: Session, path_text: str, lead_id: str, on_progress: ProgressCallback | None) -> UploadFile:
+    """Upload the file at `path_text` to the lead `lead_id`: copied at once into the profile's data
+    directory (`uploads_dir`), then sent by the outbox (the copy removed when it is not written there)."""
+    source, copy, size = await asyncio.to_thread(copy_in, path_text, uploads_dir(session))
+    command = UploadFile(
+        lead_id=lead_id, file_id=new_local_id(), file_name=source.name, stored_path=str(copy), size=size,
+        label=f"Upload {source.name}",
+    )
+    if on_progress is not None:
+        watch_upload(command.file_id, on_progress)
+    try:
+        await session.queue(command)
+    except BaseException:
+        remove_copy(copy)
+        raise
+    return command
+
+
+async def save_file(session: Session, item: FileItem, dest_text: str, on_progress: ProgressCallback | None) -> Path:
+    """Save the file's bytes where `dest_text` says (`download_target`). Needs the network; raises
+    CommandRefused for a path that cannot be written."""
+    target = await asyncio.to_thread(download_target, item, dest_text)
+    try:
+        return await files_api(session.backend).download(item.id, target, on_progress=on_progress)
+    except BackendError:
+        raise
+    except OSError as exc:
+        raise CommandRefused(f"{target} could not be written: {exc.strerror or exc}") from None
 
 def copy_in(path_text: str, uploads: Path) -> tuple[Path, Path, int]:
     """(the file asked for, its copy in a folder of its own under `uploads`, its size)."""

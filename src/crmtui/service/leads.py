@@ -403,9 +403,7 @@ class LeadsInbox:
             command.check_fields()
         elif isinstance(command, CreateLead):
             command.check_draft()
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
         if record:
             self.undo_stack.append(command)
             del self.undo_stack[:-UNDO_DEPTH]

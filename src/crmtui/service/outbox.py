@@ -40,7 +40,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from crmtui.backends.base import Backend, one_try
 from crmtui.backends.errors import (
@@ -132,6 +132,9 @@ def _readable(change: Change) -> Command | None:
         log.warning("outbox change %s cannot be read: %s", change.id, exc)
         change.problem = NOT_THIS_VERSION
         return None
+
+
+C = TypeVar("C", bound=Command)
 
 
 class Outbox(SetAsideReview):
@@ -672,6 +675,13 @@ class Outbox(SetAsideReview):
         """The server's id of a record made on this machine (`record_id` itself when it has none yet
         or is the server's already)."""
         return self._ids.get(record_id, record_id)
+
+    def resolved(self, command: Command, kind: type[C]) -> C | None:
+        """The command with the server's ids (`with_server_ids`) when it is a `kind`, else None."""
+        if not isinstance(command, kind):
+            return None
+        resolved = self.with_server_ids(command)
+        return resolved if isinstance(resolved, kind) else None
 
     def with_server_ids(self, command: Command) -> Command:
         """The command with the local ids the server has given ids for replaced (others kept)."""

@@ -46,11 +46,7 @@ class FiltersBoard:
 
     # -- the outbox ------------------------------------------------------------------------------
     def _mine(self, command: Command) -> FilterCommand | None:
-        if not isinstance(command, FilterCommand):
-            return None
-        resolved = self.session.outbox.with_server_ids(command)
-        assert isinstance(resolved, FilterCommand)
-        return resolved
+        return self.session.outbox.resolved(command, FilterCommand)
 
     def _rebuild(self) -> None:
         items = list(self.server)
@@ -151,9 +147,7 @@ class FiltersBoard:
             command.check_draft()
         elif isinstance(command, UpdateFilter):
             command.check_fields()
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
 
     async def create(self, name: str, conditions: FilterConditions, type: str = "leads") -> Filter | None:
         """Make a filter: shown at once under a local id."""

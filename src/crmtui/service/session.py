@@ -524,6 +524,13 @@ class Session:
         return await notifications_api(self.backend).unread_notifications()
 
     # -- the command pipeline ----------------------------------------------------------------------
+    async def queue(self, command: Command) -> None:
+        """Stamp the command with the session's clock and write it to the outbox, started if it was
+        not (a view that checks its own changes: leads, files, goals, filters, teams)."""
+        command.stamp(self._clock())
+        self.outbox.start()
+        await self.outbox.enqueue(command)
+
     async def run(self, command: Command, *, record: bool = True) -> StreamEntry | None:
         """Check, write to the outbox, show. Returns the contact as now shown.
 

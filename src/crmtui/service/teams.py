@@ -106,10 +106,7 @@ class TeamsView:
         return next((t for t in self.items if t.id in (team_id, real)), None)
 
     def _mine(self, command: Command) -> TeamCommand | None:
-        if not isinstance(command, TeamCommand):
-            return None
-        resolved = self.session.outbox.with_server_ids(command)
-        return resolved if isinstance(resolved, TeamCommand) else None
+        return self.session.outbox.resolved(command, TeamCommand)
 
     @staticmethod
     def _apply(teams: list[Team], command: TeamCommand) -> list[Team]:
@@ -171,9 +168,7 @@ class TeamsView:
 
     # -- changes ---------------------------------------------------------------------------------
     async def run(self, command: Command) -> None:
-        command.stamp(self.session.clock())
-        self.session.outbox.start()
-        await self.session.outbox.enqueue(command)
+        await self.session.queue(command)
 
     async def create(self, name: str, *, description: str = "", manager_id: str | None = None) -> CreateTeam:
         """A new team managed by `manager_id` (default: the signed-in user), shown at once."""
