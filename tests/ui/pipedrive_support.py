@@ -7,6 +7,9 @@ burst window is wide: these tests are about the screens; the limits have their o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import cast
+
+from textual.pilot import Pilot
 
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.leads import Lead
@@ -59,3 +62,19 @@ def lead_list(app: CrmApp) -> RowList[Lead]:
 
 def selected(app: CrmApp) -> Lead | None:
     return lead_list(app).selected
+
+
+def shown_ids(app: CrmApp) -> set[str]:
+    """The ids of the leads the inbox lists."""
+    return {item.id for item in lead_list(app).items}
+
+
+async def inbox_lead(pilot: Pilot[object]) -> Lead:
+    """The lead under the cursor once the inbox has loaded and every change has settled."""
+    from .conftest import loaded, settled
+
+    await loaded(pilot)
+    await settled(pilot)
+    lead = selected(cast(CrmApp, pilot.app))
+    assert lead is not None
+    return lead

@@ -15,7 +15,7 @@ from crmtui.ui.modals.lead_form import NEEDS_WHO, LabelTicks, LeadFormModal
 from crmtui.ui.modals.pickers import ConfirmModal
 
 from .conftest import NARROW, WIDE, loaded, settled, wait_for
-from .pipedrive_support import lead_list, selected
+from .pipedrive_support import inbox_lead, lead_list, selected
 
 
 def form(app: CrmApp) -> LeadFormModal:
@@ -124,10 +124,7 @@ async def test_a_lead_without_a_person_or_organization_or_with_a_bad_date_is_not
 async def test_e_edits_the_lead_and_sends_only_what_changed(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         stored = dict(pipedrive.state.tables["leads"][lead.id])
         modal = await open_form(pilot, "e")
         assert modal.query_one("#lead-title", Input).value == lead.title

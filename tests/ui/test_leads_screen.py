@@ -11,7 +11,7 @@ from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import _Header
 
 from .conftest import NARROW, NOW, WIDE, loaded, settled, wait_for
-from .pipedrive_support import lead_list, leads_screen, selected
+from .pipedrive_support import inbox_lead, lead_list, leads_screen, selected, shown_ids
 
 ME = "12000001"
 
@@ -51,18 +51,15 @@ async def test_the_inbox_shows_my_open_leads_most_urgent_first_with_the_api_gaug
 async def test_x_archives_the_lead_at_once_and_u_brings_it_back(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         await pilot.press("x")
-        await wait_for(pilot, lambda: lead.id not in {item.id for item in lead_list(app).items}, what="the lead to leave")
+        await wait_for(pilot, lambda: lead.id not in shown_ids(app), what="the lead to leave")
         await settled(pilot)
         assert server_lead(pipedrive, lead.id)["is_archived"] is True
         assert selected(app) is not None and selected(app).id != lead.id  # the cursor stays on the row, on the next lead
 
         await pilot.press("u")
-        await wait_for(pilot, lambda: lead.id in {item.id for item in lead_list(app).items}, what="the lead to come back")
+        await wait_for(pilot, lambda: lead.id in shown_ids(app), what="the lead to come back")
         await settled(pilot)
         assert server_lead(pipedrive, lead.id)["is_archived"] is False
 
@@ -70,10 +67,7 @@ async def test_x_archives_the_lead_at_once_and_u_brings_it_back(make_pipedrive_a
 async def test_s_toggles_seen_and_the_row_is_bold_while_unseen(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         before = lead.was_seen
         await pilot.press("s")
         await settled(pilot)
@@ -84,14 +78,11 @@ async def test_s_toggles_seen_and_the_row_is_bold_while_unseen(make_pipedrive_ap
 async def test_a_gives_the_lead_to_a_colleague_and_it_leaves_my_inbox(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, TeamPickerModal), what="the picker")
         await pilot.press("j", "enter")  # the first colleague after me
-        await wait_for(pilot, lambda: lead.id not in {item.id for item in lead_list(app).items}, what="the lead to leave")
+        await wait_for(pilot, lambda: lead.id not in shown_ids(app), what="the lead to leave")
         await settled(pilot)
         owner = str(server_lead(pipedrive, lead.id)["owner_id"])
         assert owner != ME
@@ -101,10 +92,7 @@ async def test_a_gives_the_lead_to_a_colleague_and_it_leaves_my_inbox(make_piped
 async def test_l_sets_the_labels_in_a_picker(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         labels = app.session.leads.labels()
         first = labels[0].id
         await pilot.press("l")
@@ -119,10 +107,7 @@ async def test_l_sets_the_labels_in_a_picker(make_pipedrive_app, pipedrive) -> N
 async def test_delete_asks_first_and_says_there_is_no_undelete(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        lead = selected(app)
-        assert lead is not None
+        lead = await inbox_lead(pilot)
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
         assert "cannot be undone" in app.screen.message
@@ -133,7 +118,7 @@ async def test_delete_asks_first_and_says_there_is_no_undelete(make_pipedrive_ap
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
         await pilot.press("y")
-        await wait_for(pilot, lambda: lead.id not in {item.id for item in lead_list(app).items}, what="the lead to go")
+        await wait_for(pilot, lambda: lead.id not in shown_ids(app), what="the lead to go")
         await settled(pilot)
         assert server_lead(pipedrive, lead.id) is None
 
