@@ -5,32 +5,19 @@ served from the cache offline."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import httpx
 import pytest
 
 from crmtui.backends.errors import ValidationFailed
-from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.cached import CachedBackend, OfflineMode, flush_cache_writes
 from crmtui.service.compose import compose
 from crmtui.service.leads import FILTER_MEMORY, LeadsInbox
 from crmtui.service.outbox import Outbox
 from crmtui.service.search import GlobalSearch
-from crmtui.store import Cache, identity
 from crmtui.store.view_state import ViewState
+from tests.support.pipedrive_sessions import app_backend, clock
 from tests.support.waits import HANG_GUARD
-
-TODAY = dt.date(2026, 3, 10)
-
-
-def backend(sandbox):
-    return create_backend(Connection(backend="pipedrive", base_url=sandbox.base_url, user_id="", api_key=sandbox.api_token))
-
-
-def clock() -> dt.datetime:
-    return dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
@@ -38,13 +25,6 @@ def wide(pipedrive_sandbox):
     pipedrive_sandbox.limits.burst = 100_000
     pipedrive_sandbox.limits.search_burst = 100_000  # its clock stands still: its windows never slide
     return pipedrive_sandbox
-
-
-@pytest.fixture
-def cache(tmp_path, wide):
-    c = Cache(tmp_path / "cache.sqlite3", owner=identity("pipedrive:" + wide.base_url, "")).open()
-    yield c
-    c.close()
 
 
 def raw_get(sandbox, path: str, **params: object) -> dict:
@@ -56,7 +36,7 @@ def raw_get(sandbox, path: str, **params: object) -> dict:
 
 async def session_on(sandbox, cache, tmp_path, *, offline: bool = False):
     session = compose(
-        backend(sandbox), cache=cache, outbox=Outbox(backend(sandbox), base_delay=0.01, max_delay=0.1), clock=clock,
+        app_backend(sandbox), cache=cache, outbox=Outbox(app_backend(sandbox), base_delay=0.01, max_delay=0.1), clock=clock,
         offline=offline,
     )
     session.filters.memory = ViewState(tmp_path / "view.json")
@@ -68,7 +48,7 @@ async def session_on(sandbox, cache, tmp_path, *, offline: bool = False):
 
 
 async def test_a_search_finds_every_kind_scored_best_first_with_pages_and_related(wide) -> None:
-    api = backend(wide)
+    api = app_backend(wide)
     try:
         await api.connect()
         first = await api.features.search.search("acme", related=True, limit=10)
@@ -96,7 +76,7 @@ async def ids_of_kind(sandbox, term: str) -> list[tuple[str, str]]:
 
 
 async def test_exact_match_and_the_term_rules(wide) -> None:
-    api = backend(wide)
+    api = app_backend(wide)
     try:
         search = api.features.search
         exact = await search.search("Acme Logistics", exact=True)
@@ -109,7 +89,7 @@ async def test_exact_match_and_the_term_rules(wide) -> None:
 
 
 async def test_a_search_costs_what_the_spec_says_and_counts_in_the_search_window(wide) -> None:
-    api = backend(wide)
+    api = app_backend(wide)
     try:
         before = api.client.governor.state()
         await api.features.search.search("nova")

@@ -4,47 +4,17 @@ only when someone else changed the same field, and wait offline."""
 
 from __future__ import annotations
 
-import datetime as dt
 
-import pytest
-
-from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.leads import lead_sort_key
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.service.compose import compose
 from crmtui.service.outbox import Outbox
-from crmtui.store import Cache, identity
+from tests.support.pipedrive_sessions import TODAY, app_backend, clock
 from tests.support.waits import HANG_GUARD
-
-TODAY = dt.date(2026, 3, 10)
-
-
-def backend(sandbox):
-    return create_backend(
-        Connection(backend="pipedrive", base_url=sandbox.base_url, user_id="", api_key=sandbox.api_token)
-    )
-
-
-@pytest.fixture
-def wide_burst(pipedrive_sandbox):
-    """The burst window wide open (the sandbox's clock stands still: its window would never slide)."""
-    pipedrive_sandbox.options.burst = 100_000
-    return pipedrive_sandbox
-
-
-@pytest.fixture
-def cache(tmp_path, wide_burst):
-    c = Cache(tmp_path / "cache.sqlite3", owner=identity("pipedrive:" + wide_burst.base_url, "")).open()
-    yield c
-    c.close()
-
-
-def clock() -> dt.datetime:
-    return dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.timezone.utc)
 
 
 async def session_on(sandbox, cache):
-    session = compose(backend(sandbox), cache=cache, outbox=Outbox(backend(sandbox), base_delay=0.01, max_delay=0.1), clock=clock)
+    session = compose(app_backend(sandbox), cache=cache, outbox=Outbox(app_backend(sandbox), base_delay=0.01, max_delay=0.1), clock=clock)
     await session.connect()
     await session.leads.load()
     return session
@@ -71,7 +41,7 @@ async def test_an_archive_shows_at_once_reaches_the_server_once_and_the_next_sta
     assert wide_burst.state.tables["leads"][lead.id]["is_archived"] is True
     await session.close()  # waits for the cache's writes
 
-    restarted = CachedBackend(backend(wide_burst), cache)
+    restarted = CachedBackend(app_backend(wide_burst), cache)
     account = await restarted.cached_account()
     assert account is not None
     painted = await restarted.cached_leads(account.user.id)
@@ -84,7 +54,7 @@ async def test_a_change_clashes_only_when_someone_else_changed_the_same_field(wi
     session = await session_on(wide_burst, cache)
     inbox = session.leads
     first, second = inbox.items[0], inbox.items[1]
-    other = backend(wide_burst)
+    other = app_backend(wide_burst)
     await other.connect()
     await other.features.leads.update_lead(first.id, title="Renamed elsewhere")
     await other.features.leads.update_lead(second.id, title="Renamed elsewhere too")
@@ -127,7 +97,7 @@ async def test_a_refresh_reads_only_what_changed_two_requests_however_large_the_
     unchanged = wide_burst.limits.spent(clock_now()) - before
     assert unchanged == 20 + 40  # GET /leads and GET /leads/archived, one page each (the spec's x-token-cost)
 
-    other = backend(wide_burst)
+    other = app_backend(wide_burst)
     await other.connect()
     api = other.features.leads
     mine = [lead for lead in inbox.items]

@@ -6,52 +6,24 @@ refuses kept for review saying why, and the last teams known offline."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from crmtui.backends.errors import PermissionDenied
-from crmtui.backends.registry import Connection, create_backend
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.service.compose import compose
 from crmtui.service.errors import CommandRefused
 from crmtui.service.outbox import Outbox
 from crmtui.service.team_commands import ADMINS_ONLY, AddMembers
 from crmtui.service.teams import TeamsView
-from crmtui.store import Cache, identity
+from tests.support.pipedrive_sessions import app_backend, clock
 from tests.support.waits import HANG_GUARD, until
 
-TODAY = dt.date(2026, 3, 10)
 CLOSERS, RENEWALS, DELETED = "1", "2", "3"
 TOM, ERIN = "12000235", "12000820"
 
 
-def backend(sandbox, token: str | None = None):
-    return create_backend(
-        Connection(backend="pipedrive", base_url=sandbox.base_url, user_id="", api_key=token or sandbox.api_token)
-    )
-
-
-@pytest.fixture
-def wide_burst(pipedrive_sandbox):
-    """The burst window wide open (the sandbox's clock stands still: its window would never slide)."""
-    pipedrive_sandbox.options.burst = 100_000
-    return pipedrive_sandbox
-
-
-@pytest.fixture
-def cache(tmp_path, wide_burst):
-    c = Cache(tmp_path / "cache.sqlite3", owner=identity("pipedrive:" + wide_burst.base_url, "")).open()
-    yield c
-    c.close()
-
-
-def clock() -> dt.datetime:
-    return dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.timezone.utc)
-
-
 async def view_on(sandbox, cache, token: str | None = None) -> TeamsView:
-    pd = backend(sandbox, token)  # one backend: the outbox knows the server's clock from the start
+    pd = app_backend(sandbox, token)  # one backend: the outbox knows the server's clock from the start
     session = compose(pd, cache=cache, outbox=Outbox(pd, base_delay=0.01, max_delay=0.1), clock=clock)
     await session.connect()
     view = TeamsView(session)
@@ -67,7 +39,7 @@ def server_team(sandbox, team_id: str) -> dict:
 
 
 async def test_the_family_reads_teams_and_an_admin_writes_them(wide_burst) -> None:
-    pd = backend(wide_burst)
+    pd = app_backend(wide_burst)
     try:
         account = await pd.connect()
         assert account.is_admin  # access[app=sales].admin on /users/me
@@ -90,7 +62,7 @@ async def test_the_family_reads_teams_and_an_admin_writes_them(wide_burst) -> No
 
 
 async def test_a_regular_user_reads_teams_and_the_server_refuses_their_writes(wide_burst) -> None:
-    pd = backend(wide_burst, wide_burst.regular_token)
+    pd = app_backend(wide_burst, wide_burst.regular_token)
     try:
         account = await pd.connect()
         assert not account.is_admin
@@ -210,7 +182,7 @@ async def test_offline_the_last_teams_known_are_shown(wide_burst, cache) -> None
     await view.session.close()
     await flush_cache_writes()
 
-    offline = CachedBackend(backend(wide_burst), cache, offline=True)
+    offline = CachedBackend(app_backend(wide_burst), cache, offline=True)
     api = offline.features.teams
     assert api is not None
     assert [t.name for t in await api.teams()] == names
