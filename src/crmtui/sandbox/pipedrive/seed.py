@@ -186,7 +186,8 @@ def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs:
         if extra.random() < 0.2:
             lead[NOTES_KEY] = extra.choice(CALL_NOTES)
     files: dict[str, dict] = {}
-    open_leads = [lead for lead in lead_docs.values() if not lead["is_archived"]][:6]
+    # Ids in the order the files were added, as a real account's are (its "newest first" is id DESC).
+    open_leads = sorted([lead for lead in lead_docs.values() if not lead["is_archived"]][:6], key=lambda lead: lead["add_time"])
     file_names = ("quote.pdf", "brief.txt", "site-photo.jpg", "requirements.csv", "notes.txt", "old-quote.pdf")
     for fid, (lead, file_name) in enumerate(zip(open_leads, file_names, strict=False), start=1):
         content = f"{file_name} for {lead['title']}\n".encode() * extra.randint(3, 40)

@@ -88,6 +88,8 @@ class AppHeader(Widget):
                 right.append(sync, style="italic")
         right.append("  ")
         gauge = app.rate_gauge
+        if gauge and self.size.width < 120:
+            gauge = gauge.replace(" today", "").replace(" per 2s", "")  # "API 1,240/30,000 · 3/20": the title keeps its room
         if gauge:
             right.append(gauge, style="bold red" if "blocked" in gauge or "spent" in gauge else "dim")
             right.append(" ")

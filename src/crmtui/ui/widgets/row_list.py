@@ -31,6 +31,9 @@ from crmtui.ui.cells import fit
 
 T = TypeVar("T")
 
+TITLES = "titles"
+"""A section's role when its header line is the columns' titles (no count after it)."""
+
 Cell = tuple[str, str]
 """A cell's text and its colour role ("" for the row's own, else a `row-list--<role>` class)."""
 
@@ -331,7 +334,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     def _render_row(self, row: T | _Header, width: int, selected: bool) -> Strip:
         base = self.rich_style
         if isinstance(row, _Header):
-            label = f" {row.title} · {row.count:,}"
+            label = f" {row.title}" if row.role == TITLES else f" {row.title} · {row.count:,}"
             return Strip([Segment(fit(label, width), base + self._style("header"))], width)
         line = base + self._style("cursor") if selected else base
         if self._bold is not None and self._bold(row):
