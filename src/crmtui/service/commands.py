@@ -210,6 +210,29 @@ class Command(BaseModel):
         raise NotImplementedError
 
 
+
+class MakesOne:
+    """Mixed (before the command's base) into a command that makes one record under a local id, held
+    in its field named `made_field`; `created` is the record the server made (with its `id`)."""
+
+    made_field: ClassVar[str]
+
+    def _made(self) -> tuple[str, str | None]:
+        """(The local id, the server's id once the record is made.)"""
+        created = getattr(self, "created", None)
+        return getattr(self, self.made_field), created.id if created is not None else None
+
+    def made_ids(self) -> dict[str, str]:
+        local, made = self._made()
+        return {local: made} if made is not None else {}
+
+    def makes(self) -> set[str]:
+        return {self._made()[0]}
+
+    def result(self) -> dict[str, Any]:
+        made = self._made()[1]
+        return {"created": made} if made is not None else {}
+
 class MarkDone(Command):
     kind: Literal["mark_done"] = "mark_done"
     action: Action

@@ -17,13 +17,13 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from crmtui.backends.base import Backend, ProgressCallback
 from crmtui.backends.errors import NotFound
 from crmtui.domain.files import FileItem
 from crmtui.domain.subjects import subject
-from crmtui.service.commands import Command, made_after
+from crmtui.service.commands import Command, MakesOne, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import files_api
 
@@ -66,10 +66,11 @@ class FileCommand(Command):
         return files
 
 
-class UploadFile(FileCommand):
+class UploadFile(MakesOne, FileCommand):
     """Upload a copy of a file to a lead (POST /files, multipart)."""
 
     kind: Literal["pipedrive_upload_file"] = "pipedrive_upload_file"
+    made_field: ClassVar[str] = "file_id"
     file_name: str
     stored_path: str
     """The copy made when the upload was asked for: what is sent."""
@@ -114,15 +115,6 @@ class UploadFile(FileCommand):
                 self.created = item
                 return True
         return False
-
-    def made_ids(self) -> dict[str, str]:
-        return {self.file_id: self.created.id} if self.created is not None else {}
-
-    def makes(self) -> set[str]:
-        return {self.file_id}
-
-    def result(self) -> dict[str, Any]:
-        return {"created": self.created.id} if self.created is not None else {}
 
     def describe(self) -> str:
         return self.label or f"Upload {self.file_name}"

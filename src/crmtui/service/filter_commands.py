@@ -21,7 +21,7 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.filters import FILTER_TYPE_TITLES, Filter, FilterConditions
 from crmtui.domain.subjects import subject
-from crmtui.service.commands import Command, is_local_id, made_after
+from crmtui.service.commands import Command, MakesOne, is_local_id, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import filters_api
 
@@ -61,10 +61,11 @@ class FilterCommand(Command):
         return filters
 
 
-class CreateFilter(FilterCommand):
+class CreateFilter(MakesOne, FilterCommand):
     """A filter made here (POST /filters)."""
 
     kind: Literal["pipedrive_create_filter"] = "pipedrive_create_filter"
+    made_field: ClassVar[str] = "filter_id"
     name: str
     type: str = "leads"
     conditions: FilterConditions
@@ -110,15 +111,6 @@ class CreateFilter(FilterCommand):
         newest = max(found, key=lambda f: (f.add_time or dt.datetime.min.replace(tzinfo=dt.timezone.utc), int(f.id) if f.id.isdigit() else 0))
         self.created = newest.model_copy(update={"conditions": self.conditions})
         return True
-
-    def made_ids(self) -> dict[str, str]:
-        return {self.filter_id: self.created.id} if self.created is not None else {}
-
-    def makes(self) -> set[str]:
-        return {self.filter_id}
-
-    def result(self) -> dict[str, Any]:
-        return {"created": self.created.id} if self.created is not None else {}
 
     def describe(self) -> str:
         return self.label or f"New filter: {self.name}"

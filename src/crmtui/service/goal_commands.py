@@ -21,7 +21,7 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.goals import INTERVALS, QUANTITY, SUM, Goal, GoalDraft
 from crmtui.domain.subjects import subject
-from crmtui.service.commands import Command, clashes, is_local_id
+from crmtui.service.commands import Command, MakesOne, clashes, is_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import goals_api
 
@@ -82,10 +82,11 @@ class GoalCommand(Command):
         return goals
 
 
-class CreateGoal(GoalCommand):
+class CreateGoal(MakesOne, GoalCommand):
     """A goal made here (POST /goals)."""
 
     kind: Literal["pipedrive_create_goal"] = "pipedrive_create_goal"
+    made_field: ClassVar[str] = "goal_id"
     draft: GoalDraft
     owner_id: str = ""
     known_ids: list[str] = []
@@ -134,15 +135,6 @@ class CreateGoal(GoalCommand):
                 self.created = goal
                 return True
         return False
-
-    def made_ids(self) -> dict[str, str]:
-        return {self.goal_id: self.created.id} if self.created is not None else {}
-
-    def makes(self) -> set[str]:
-        return {self.goal_id}
-
-    def result(self) -> dict[str, Any]:
-        return {"created": self.created.id} if self.created is not None else {}
 
     def describe(self) -> str:
         return self.label or f"New goal: {self.draft.title or self.draft.type}"

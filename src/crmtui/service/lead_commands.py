@@ -19,7 +19,7 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound
 from crmtui.domain.leads import Lead, LeadDraft, Money
 from crmtui.domain.subjects import subject
-from crmtui.service.commands import Command, clashes, is_local_id, made_after
+from crmtui.service.commands import Command, MakesOne, clashes, is_local_id, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import leads_api
 
@@ -143,7 +143,7 @@ RECONCILE_WINDOW = 50
 """The newest leads looked through after a create whose answer was lost."""
 
 
-class CreateLead(LeadCommand):
+class CreateLead(MakesOne, LeadCommand):
     """A lead made on this machine: shown at once under a local id (`lead_id`), sent as POST /leads.
 
     The changes made on the new lead before it is sent carry the local id; the outbox puts the
@@ -153,6 +153,7 @@ class CreateLead(LeadCommand):
     """
 
     kind: Literal["pipedrive_create_lead"] = "pipedrive_create_lead"
+    made_field: ClassVar[str] = "lead_id"
     draft: LeadDraft
     made_at: dt.datetime | None = None
     """When it was made here (this machine's clock): where the new lead sorts until the server says."""
@@ -204,15 +205,6 @@ class CreateLead(LeadCommand):
                 self.created = lead
                 return True
         return False
-
-    def made_ids(self) -> dict[str, str]:
-        return {self.lead_id: self.created.id} if self.created is not None else {}
-
-    def makes(self) -> set[str]:
-        return {self.lead_id}
-
-    def result(self) -> dict[str, Any]:
-        return {"created": self.created.id} if self.created is not None else {}
 
     def describe(self) -> str:
         return self.label or f"New lead: {self.draft.title}"

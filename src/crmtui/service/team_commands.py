@@ -18,7 +18,7 @@ from crmtui.backends.base import Backend
 from crmtui.backends.errors import NotFound, PermissionDenied
 from crmtui.domain.subjects import subject
 from crmtui.domain.teams import Team
-from crmtui.service.commands import Command, made_after
+from crmtui.service.commands import Command, MakesOne, made_after
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import teams_api
 
@@ -65,10 +65,11 @@ class TeamCommand(Command):
         raise NotImplementedError
 
 
-class CreateTeam(TeamCommand):
+class CreateTeam(MakesOne, TeamCommand):
     """Make a team (POST /legacyTeams): its manager is one of its members."""
 
     kind: Literal["pipedrive_create_team"] = "pipedrive_create_team"
+    made_field: ClassVar[str] = "team_id"
     name: str
     manager_id: str
     description: str = ""
@@ -115,15 +116,6 @@ class CreateTeam(TeamCommand):
                 self.created = team
                 return True
         return False
-
-    def made_ids(self) -> dict[str, str]:
-        return {self.team_id: self.created.id} if self.created is not None else {}
-
-    def makes(self) -> set[str]:
-        return {self.team_id}
-
-    def result(self) -> dict[str, Any]:
-        return {"created": self.created.id} if self.created is not None else {}
 
     def describe(self) -> str:
         return self.label or f"New team: {self.name}"
