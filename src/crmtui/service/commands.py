@@ -217,6 +217,11 @@ class MakesOne:
 
     made_field: ClassVar[str]
 
+    idempotent: ClassVar[bool] = False
+    """A second attempt would make a second record (`reconcile` looks for the first after a lost answer)."""
+    answered: ClassVar[bool] = True
+    creates: ClassVar[bool] = True
+
     def _made(self) -> tuple[str, str | None]:
         """(The local id, the server's id once the record is made.)"""
         created = getattr(self, "created", None)

@@ -79,10 +79,6 @@ class UploadFile(MakesOne, FileCommand):
     created: FileItem | None = None
     """The file as the server made it (its answer, or the one `reconcile` found)."""
 
-    idempotent: ClassVar[bool] = False
-    answered: ClassVar[bool] = True
-    creates: ClassVar[bool] = True
-
     def stamp(self, now: dt.datetime) -> None:
         if self.made_at is None:
             self.made_at = now

@@ -74,10 +74,6 @@ class CreateFilter(MakesOne, FilterCommand):
     """Filters the list held when it was asked for (none of them can be the one it made)."""
     created: Filter | None = None
 
-    idempotent: ClassVar[bool] = False
-    answered: ClassVar[bool] = True
-    creates: ClassVar[bool] = True
-
     def check_draft(self) -> None:
         if not is_local_id(self.filter_id):
             raise CommandRefused("A new filter needs a local id")

@@ -93,10 +93,6 @@ class CreateGoal(MakesOne, GoalCommand):
     """Goals the person's list held when it was asked for (none of them can be the one it made)."""
     created: Goal | None = None
 
-    idempotent: ClassVar[bool] = False
-    answered: ClassVar[bool] = True
-    creates: ClassVar[bool] = True
-
     def check_draft(self) -> None:
         if not is_local_id(self.goal_id):
             raise CommandRefused("A new goal needs a local id")

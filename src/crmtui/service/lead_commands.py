@@ -160,10 +160,6 @@ class CreateLead(MakesOne, LeadCommand):
     created: Lead | None = None
     """The lead as the server made it (its answer, or the one `reconcile` found)."""
 
-    idempotent: ClassVar[bool] = False
-    answered: ClassVar[bool] = True
-    creates: ClassVar[bool] = True
-
     def stamp(self, now: dt.datetime) -> None:
         if self.made_at is None:
             self.made_at = now

@@ -78,10 +78,6 @@ class CreateTeam(MakesOne, TeamCommand):
     created: Team | None = None
     """The team as the server made it (its answer, or the one `reconcile` found)."""
 
-    idempotent: ClassVar[bool] = False
-    answered: ClassVar[bool] = True
-    creates: ClassVar[bool] = True
-
     def stamp(self, now: dt.datetime) -> None:
         if self.made_at is None:
             self.made_at = now
