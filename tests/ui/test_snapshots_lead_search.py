@@ -54,7 +54,7 @@ def test_leads_of_a_saved_filter(snap_compare, pipedrive, size) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, LeadsScreen)
         await wait_for(pilot, lambda: all(inbox.who(lead) for lead in screen.lead_list.visible_items()), what="names")
-        pilot.app._notifications.clear()  # the "Filter: Hot leads" toast
+        pilot.app.clear_notifications()  # the "Filter: Hot leads" toast (its widget too, not only the list)
         await quiet(pilot)
 
     assert snap_compare(leads_app(pipedrive), terminal_size=size, run_before=run_before)

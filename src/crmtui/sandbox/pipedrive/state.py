@@ -52,10 +52,16 @@ def not_found(what: str) -> ApiError:
 class Clock:
     """The sandbox's clock: real time shifted by an offset (`--today`), or frozen; tests move it."""
 
+    FROZEN_TIME = dt.time(9, 0)
+    """A frozen clock on a given day stands at this time of day: what it counts up to (goal results,
+    the day's budget) must not depend on when the tests run."""
+
     def __init__(self, today: dt.date | None = None, *, frozen: bool = False) -> None:
         real = dt.datetime.now(UTC)
         start = real if today is None else dt.datetime.combine(today, real.time().replace(tzinfo=None), tzinfo=UTC)
         self._offset = start - real
+        if frozen and today is not None:
+            start = dt.datetime.combine(today, self.FROZEN_TIME, tzinfo=UTC)
         self._frozen_at: dt.datetime | None = start if frozen else None
         self._lock = threading.Lock()
 
