@@ -112,6 +112,7 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
         await backend.update_lead(made.id, title="Renamed", value=None, expected_close_date=None, label_ids=[],
                                   person_id=person, is_archived=True, was_seen=False, owner_id=me, visible_to="1")
         await backend.update_lead(made.id, value=Money(amount=5.5, currency="USD"), expected_close_date=dt.date(2026, 6, 1))
+        assert await backend.permitted_users(made.id)
         await backend.delete_lead(made.id)
         goals = backend.features.goals
         assert goals is not None

@@ -172,6 +172,9 @@ def walk_more(send, sandbox, leads: list[dict]) -> None:
     send("PUT", f"/legacyTeams/{team['id']}", json={"deleted_flag": 1})
     send("PUT", "/legacyTeams/99", json={"name": "x"})
     send("POST", "/legacyTeams", json={"name": "Rogue", "manager_id": users[1]}, headers={"x-api-token": sandbox.regular_token})
+    for visible in ("1", "3", "7"):  # the seed's visibilities
+        send("GET", f"/leads/{next(lead['id'] for lead in leads if str(lead['visible_to']) == visible)}/permittedUsers")
+    # (an unknown lead's 404 is not declared for permittedUsers: tested over loopback)
     # (filters' and item search's 400 and 404 answers are not declared by the spec: tested over
     # loopback, not sent here; nor are leads' ids from /itemSearch/field with return_item_ids, UUIDs
     # where the spec says integer, as lead ids are everywhere else)

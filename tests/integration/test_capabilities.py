@@ -98,6 +98,7 @@ READS: dict[str, dict[str, Read]] = {
         "person_name": lambda api, ids: api.person_name(ids["person"]),
         "organization_name": lambda api, ids: api.organization_name(ids["organization"]),
         "lead_filters": lambda api, ids: api.lead_filters(),
+        "permitted_users": lambda api, ids: api.permitted_users(ids["lead"]),
     },
     "files": {  # Pipedrive's: exercised on its backend
         "files": lambda api, ids: api.files(limit=5),

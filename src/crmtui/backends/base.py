@@ -333,6 +333,10 @@ class LeadsApi(Protocol):
 
     async def delete_lead(self, lead_id: str) -> None: ...
 
+    async def permitted_users(self, lead_id: str) -> list[str]:
+        """The ids of the users who may see the lead (from its `visible_to`, as the server decides)."""
+        ...
+
     async def lead_filters(self) -> list[SavedFilter]:
         """The account's saved filters of leads (made in the web app), for `leads_all(filter_id=...)`."""
         ...

@@ -889,9 +889,12 @@ class _Notifications:
 class _Leads:
     """Leads: the whole list of a scope (archived or not, whose, which filter) and each lead are cached;
     a page or a search is the server's alone. Person and organization names are kept once read (an
-    id's name rarely changes, and reading it again costs a request of the budget)."""
+    id's name rarely changes, and reading it again costs a request of the budget); a lead's permitted
+    users are kept per lead for when the server is out of reach."""
 
-    CACHED: ClassVar[frozenset[str]] = frozenset({"leads_all", "lead", "person_name", "organization_name", "lead_filters"})
+    CACHED: ClassVar[frozenset[str]] = frozenset(
+        {"leads_all", "lead", "person_name", "organization_name", "lead_filters", "permitted_users"}
+    )
     NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"leads", "search_leads"})
 
     def __init__(self, local: CachedBackend, inner: LeadsApi) -> None:
@@ -967,6 +970,22 @@ class _Leads:
 
     async def delete_lead(self, lead_id: str) -> None:
         await self.inner.delete_lead(lead_id)
+
+    async def permitted_users(self, lead_id: str) -> list[str]:
+        """The server's answer when it is in reach (a lead's visibility can change), else the last one kept."""
+        local = self.local
+        cache = local.cache
+        key = f"permitted_users:{lead_id}"
+
+        def cached() -> list[str] | None:
+            found = cache.get_meta(key) if cache is not None else None
+            return [str(v) for v in found] if isinstance(found, list) else None
+
+        def save(value: list[str]) -> Callable[[], object]:
+            kept = list(value)
+            return lambda: cache.set_meta(key, kept) if cache is not None else None
+
+        return await local._read(lambda: self.inner.permitted_users(lead_id), cached, save, "who can see the lead")
 
     async def lead_filters(self) -> list[SavedFilter]:
         local = self.local

@@ -300,6 +300,9 @@ class PipedriveBackend:
     async def delete_lead(self, lead_id: str) -> None:
         await self.client.delete_lead(lead_id)
 
+    async def permitted_users(self, lead_id: str) -> list[str]:
+        return await self.client.permitted_users(lead_id)
+
     async def lead_filters(self) -> list[SavedFilter]:
         return [map_filter(f) for f in await self.client.filters("leads") if f.id and f.active_flag]
 

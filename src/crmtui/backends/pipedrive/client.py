@@ -341,6 +341,11 @@ class PipedriveClient:
     async def delete_lead(self, lead_id: str) -> None:
         await self._call("DELETE", f"leads/{_segment(lead_id)}")
 
+    async def permitted_users(self, lead_id: str) -> list[str]:
+        """GET /leads/{id}/permittedUsers: the ids of the users who may see the lead (10 tokens)."""
+        data, _ = await self._call("GET", f"leads/{_segment(lead_id)}/permittedUsers")
+        return wire.user_ids(data)
+
     async def search_leads(
         self, term: str, *, exact: bool = False, fields: Sequence[str] = (), start: int = 0, limit: int = 100,
         person_id: str | None = None, organization_id: str | None = None,

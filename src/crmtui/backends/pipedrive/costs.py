@@ -22,6 +22,7 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("GET", "/leads/{id}"): 2,
     ("PATCH", "/leads/{id}"): 10,
     ("DELETE", "/leads/{id}"): 6,
+    ("GET", "/leads/{id}/permittedUsers"): 10,
     ("GET", "/leadLabels"): 10,
     ("GET", "/leadSources"): 2,
     ("GET", "/leadFields"): 20,
