@@ -1,4 +1,4 @@
-"""Opening a lead's detail screen on the Pipedrive sandbox, with its names and files loaded: a seeded
+"""Opening a lead's detail screen on the Pipedrive sandbox, with its names, permitted users and files loaded: a seeded
 lead with files (someone else's: the inbox shows everyone's leads first), or one of mine given files."""
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ async def open_detail(pilot: Pilot, lead_id: str) -> LeadDetailScreen:
     screen = detail(pilot)
     lead = screen.lead
     await wait_for(pilot, lambda: screen.files_loaded, what="the lead's files")
+    await wait_for(pilot, lambda: screen.permitted is not None, what="who can see the lead")
     await wait_for(
         pilot,
         lambda: all(f"{kind}:{item}" in inbox.names for kind, item in (("person", lead.person_id), ("organization", lead.organization_id)) if item),

@@ -50,7 +50,7 @@ async def test_enter_opens_every_field_of_the_lead_with_its_files(make_pipedrive
         for kind, table in (("person_id", "persons"), ("organization_id", "organizations")):
             if doc[kind]:
                 assert pipedrive.state.tables[table][str(doc[kind])]["name"] in shown
-        assert doc["source_name"] in shown and "Visible to" in shown and "Added" in shown
+        assert doc["source_name"] in shown and "Who can see it" in shown and "Added" in shown
         if doc.get("value"):
             assert doc["value"]["currency"] in shown
         # Custom fields by their names (not their 40-hex keys).
@@ -75,6 +75,22 @@ async def test_custom_fields_show_by_name_with_their_option_labels(make_pipedriv
         lead = screen.lead.model_copy(update={"custom": {enum.key: int(option_id) if option_id.isdigit() else option_id}})
         text = str(screen.facts(lead))
         assert f"{enum.name}" in text and option_label in text and enum.key not in text
+
+
+async def test_who_can_see_it_names_the_users_the_server_permits(make_pipedrive_app, pipedrive) -> None:
+    lead_id = lead_with_files(pipedrive)  # Priya Shah's
+    state = pipedrive.state
+    with state.write():  # owner & followers: the owner and the admin, Alex Morgan
+        state.save("leads", {**state.tables["leads"][lead_id], "visible_to": "1"})
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_detail(pilot, lead_id)
+        shown = facts_text(pilot)
+        assert "Who can see it" in shown and "Owner & followers · 2 users: Alex Morgan, Priya Shah" in shown
+        # Past three names, an ellipsis.
+        everyone = screen.lead.model_copy(update={"visible_to": "3"})
+        screen.permitted = [str(u["id"]) for u in state.users()]
+        assert "Entire company · 10 users: Alex Morgan, Priya Shah, Tom Byrne, …" in str(screen.facts(everyone))
 
 
 async def test_d_downloads_the_file_to_the_path_given(make_pipedrive_app, pipedrive, tmp_path) -> None:

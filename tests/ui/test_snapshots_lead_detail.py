@@ -1,10 +1,10 @@
 """Snapshots of a lead's detail (Pipedrive; Enter on the inbox) at 80x24 and 160x45 on the seeded
-sandbox: its fields with labels, names and custom fields, and its files.
+sandbox: its fields with labels, names, custom fields and who can see it, and its files.
 
 The header's API gauge counts the requests of the last 2 seconds and the tokens spent today: the
 client's governor runs on the sandbox's frozen clock, and the shot is taken once every request the
-screens make (the inbox, the names of the rows on screen, the lead's files) has been answered, so the
-gauge reads the same on every run.
+screens make (the inbox, the names of the rows on screen, the lead's permitted users and files) has
+been answered, so the gauge reads the same on every run.
 """
 
 from __future__ import annotations

@@ -390,6 +390,14 @@ class LeadsInbox:
         task.add_done_callback(lambda _t: self._lookups.pop(key, None))
         return task
 
+    async def permitted_users(self, lead_id: str) -> list[str] | None:
+        """The ids of the users who may see the lead (the server's answer, or offline the last one kept);
+        None when neither is to be had (offline and never asked, or the lead not on the server yet)."""
+        try:
+            return await leads_api(self.session.backend).permitted_users(lead_id)
+        except BackendError:
+            return None
+
     # -- changes -------------------------------------------------------------------------------
     def _require(self, lead_id: str) -> Lead:
         found = self.find(lead_id)

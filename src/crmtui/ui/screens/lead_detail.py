@@ -1,6 +1,8 @@
 """A lead's detail (Pipedrive), opened with Enter on the leads inbox: every field of the lead (custom
 ones by their names from the account's lead fields), its labels in their colours, the person's and
-organization's names, and its files.
+organization's names, who can see it (its visibility and the users the server permits, by name,
+read once in the background when the screen opens; offline the last answer kept, or just the
+visibility), and its files.
 
 Keys: `d` download the file under the cursor (asks where: ~/Downloads or the current folder unless
 told), `A` upload a file to the lead (asks for its path), `r` rename the file, `Delete` delete it
@@ -48,6 +50,21 @@ LABEL_COLOURS = {
 """Pipedrive's label colour names as terminal colours (chips: dark text on the colour)."""
 
 VISIBILITY = {"1": "Owner & followers", "3": "Entire company", "5": "Owner's visibility group", "7": "Owner's group and sub-groups"}
+
+SHOWN_USERS = 3
+"""How many permitted users are named before the rest is an ellipsis."""
+
+
+def who_can_see(visible_to: str, user_ids: list[str] | None, name: Callable[[str], str]) -> str:
+    """ "Entire company · 10 users: Alex Morgan, Priya Shah, Tom Byrne, …"; the visibility alone
+    until the users are known."""
+    words = VISIBILITY.get(visible_to, visible_to)
+    if user_ids is None:
+        return words
+    count = f"{len(user_ids)} user{'' if len(user_ids) == 1 else 's'}"
+    names = [name(user_id) for user_id in user_ids[:SHOWN_USERS]] + (["…"] if len(user_ids) > SHOWN_USERS else [])
+    users = f"{count}: {', '.join(names)}" if names else count
+    return " · ".join(part for part in (words, users) if part)
 
 
 def money(lead: Lead) -> str:
@@ -108,6 +125,8 @@ class LeadDetailScreen(FollowsServices, FileActions):
         self.files_failed = ""
         self._unfollow: list[Callable[[], None]] = []
         self.lead_files: LeadFiles | None = None
+        self.permitted: list[str] | None = None
+        """The ids of the users who may see the lead, once read (None until then, or when unknown)."""
 
     @property
     def inbox(self) -> LeadsInbox:
@@ -169,6 +188,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
         self.file_list.focus()
         self._show_lead()
         self.load_names()
+        self.load_permitted()
         self.load_files()
 
     def on_unmount(self) -> None:
@@ -229,7 +249,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
             ("Source", lead.source_name),
             ("Origin", lead.origin),
             ("Channel", lead.channel),
-            ("Visible to", VISIBILITY.get(lead.visible_to, lead.visible_to)),
+            ("Who can see it", who_can_see(lead.visible_to, self.permitted, self._user_name)),
             ("Next activity", f"#{lead.next_activity_id}" if lead.next_activity_id else ""),
             ("Added", when(lead.add_time)),
             ("Updated", when(lead.update_time)),
@@ -255,6 +275,10 @@ class LeadDetailScreen(FollowsServices, FileActions):
         text.rstrip()
         return text
 
+    def _user_name(self, user_id: str) -> str:
+        account = self.app.session.account
+        return account.user_name(user_id) if account else user_id
+
     def _show_files(self) -> None:
         files = self.files
         lst = self.file_list
@@ -267,6 +291,14 @@ class LeadDetailScreen(FollowsServices, FileActions):
     @work(exclusive=True, group="lead-detail-names", exit_on_error=False)
     async def load_names(self) -> None:
         if await self.inbox.load_names([self._current()]):
+            self._show_lead()
+        self.app.update_gauge()
+
+    @work(exclusive=True, group="lead-detail-permitted", exit_on_error=False)
+    async def load_permitted(self) -> None:
+        found = await self.inbox.permitted_users(self._current().id)
+        if found is not None:
+            self.permitted = found
             self._show_lead()
         self.app.update_gauge()
 
