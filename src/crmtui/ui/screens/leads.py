@@ -35,7 +35,7 @@ from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
-from crmtui.ui.widgets.row_list import Cell, Column, RowList
+from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList, label_role
 
 NAME_MARGIN = 5
 """Rows above and below the screen whose names are looked up ahead of scrolling to them."""
@@ -105,9 +105,14 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             return ("●" if not lead.was_seen else "▌", SECTION_ROLES[inbox.section(lead)])
 
         def labels(lead: Lead) -> Cell:
+            """Each label a chip: its name in its colour, a space between them."""
             names = {label.id: label for label in inbox.labels()}
-            found = [names[i] for i in lead.label_ids if i in names]
-            return (", ".join(label.name for label in found), f"label-{found[0].color}" if found else "")
+            parts: list[Part] = []
+            for label in (names[i] for i in lead.label_ids if i in names):
+                if parts:
+                    parts.append((" ", ""))
+                parts.append((label.name, label_role(label.color)))
+            return parts
 
         def close(lead: Lead) -> Cell:
             if lead.expected_close_date is None:

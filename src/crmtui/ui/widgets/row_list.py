@@ -3,8 +3,9 @@
 The rows (leads today; records later) come in order with their section; the list puts a header line
 before each section, keeps the cursor on the same item when the rows change (by its key), and draws
 each visible line on demand from `Column`s: a title, a width rule (fixed, or a share of what is left
-with a minimum) and a function giving the cell's text and colour role for an item. A column whose
-minimum does not fit is dropped, last columns first, so the list reads at 80 columns and uses 200.
+with a minimum) and a function giving the cell's text and colour role for an item (or several such
+parts, each in its own colour: labels as chips). A column whose minimum does not fit is dropped, last
+columns first, so the list reads at 80 columns and uses 200.
 
 Until the person moves the cursor it stays on the first row when the rows change (a refresh that
 moves the first item must not drag the view after it), as the action stream's list does.
@@ -27,15 +28,30 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from crmtui.ui.cells import fit
+from crmtui.ui.cells import fit, fit_parts
 
 T = TypeVar("T")
 
 TITLES = "titles"
 """A section's role when its header line is the columns' titles (no count after it)."""
 
-Cell = tuple[str, str]
-"""A cell's text and its colour role ("" for the row's own, else a `row-list--<role>` class)."""
+Part = tuple[str, str]
+"""Text and its colour role ("" for the row's own, else a `row-list--<role>` class)."""
+
+Cell = Part | list[Part]
+"""A cell: one part, or several drawn side by side each in its own colour (labels as chips), fitted
+to the column's width as a whole."""
+
+LABEL_COLOURS = (
+    "green", "blue", "red", "yellow", "purple", "gray", "brown", "orange", "pink",
+    "dark-green", "dark-blue", "dark-red", "dark-yellow", "dark-purple", "dark-gray",
+)
+"""Pipedrive's label colours, each with its `row-list--label-<colour>` class."""
+
+
+def label_role(colour: str) -> str:
+    """The role drawing a label of `colour` (the row's own colour for one this list does not know)."""
+    return f"label-{colour}" if colour in LABEL_COLOURS else ""
 
 
 @dataclass(frozen=True)
@@ -101,8 +117,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     COMPONENT_CLASSES = {
         "row-list--header", "row-list--cursor", "row-list--urgent", "row-list--today", "row-list--attention",
         "row-list--future", "row-list--dim", "row-list--strong", "row-list--empty", "row-list--closed",
-        "row-list--label-red", "row-list--label-green", "row-list--label-blue", "row-list--label-yellow",
-        "row-list--label-purple", "row-list--label-gray", "row-list--label-orange", "row-list--label-brown",
+        *(f"row-list--label-{colour}" for colour in LABEL_COLOURS),
     }
 
     DEFAULT_CSS = """
@@ -118,14 +133,37 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     RowList > .row-list--dim { color: $text-muted; }
     RowList > .row-list--strong { text-style: bold; }
     RowList > .row-list--empty { color: $text-muted; text-style: italic; }
-    RowList > .row-list--label-red { color: $error; }
-    RowList > .row-list--label-green { color: $success; }
-    RowList > .row-list--label-blue { color: $primary; }
-    RowList > .row-list--label-yellow { color: $warning; }
-    RowList > .row-list--label-purple { color: $accent; }
-    RowList > .row-list--label-gray { color: $text-muted; }
-    RowList > .row-list--label-orange { color: $warning; }
-    RowList > .row-list--label-brown { color: $text-muted; }
+    /* Labels in Pipedrive's colours: lighter tones on dark themes, deeper ones on light themes. */
+    RowList > .row-list--label-green { color: #7EE08A; }
+    RowList > .row-list--label-blue { color: #7FB8FF; }
+    RowList > .row-list--label-red { color: #FF7A7A; }
+    RowList > .row-list--label-yellow { color: #F5E06A; }
+    RowList > .row-list--label-purple { color: #C99BFF; }
+    RowList > .row-list--label-gray { color: #B0B0B0; }
+    RowList > .row-list--label-brown { color: #C8946A; }
+    RowList > .row-list--label-orange { color: #FFA94D; }
+    RowList > .row-list--label-pink { color: #FF8FCF; }
+    RowList > .row-list--label-dark-green { color: #4CAF50; }
+    RowList > .row-list--label-dark-blue { color: #5C8FE6; }
+    RowList > .row-list--label-dark-red { color: #EE6670; }
+    RowList > .row-list--label-dark-yellow { color: #C9B037; }
+    RowList > .row-list--label-dark-purple { color: #A77BE0; }
+    RowList > .row-list--label-dark-gray { color: #8C8C8C; }
+    RowList:light > .row-list--label-green { color: #1A6E2C; }
+    RowList:light > .row-list--label-blue { color: #1F5FBF; }
+    RowList:light > .row-list--label-red { color: #B3261E; }
+    RowList:light > .row-list--label-yellow { color: #7A6200; }
+    RowList:light > .row-list--label-purple { color: #7A3DB8; }
+    RowList:light > .row-list--label-gray { color: #5E5E5E; }
+    RowList:light > .row-list--label-brown { color: #7A4A26; }
+    RowList:light > .row-list--label-orange { color: #9A4700; }
+    RowList:light > .row-list--label-pink { color: #B0307A; }
+    RowList:light > .row-list--label-dark-green { color: #14501F; }
+    RowList:light > .row-list--label-dark-blue { color: #123A80; }
+    RowList:light > .row-list--label-dark-red { color: #7A1A14; }
+    RowList:light > .row-list--label-dark-yellow { color: #5C4A00; }
+    RowList:light > .row-list--label-dark-purple { color: #512580; }
+    RowList:light > .row-list--label-dark-gray { color: #3A3A3A; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -312,6 +350,13 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         style = self._style(name)
         return Style(color=style.color, bold=style.bold, italic=style.italic)
 
+    def _part_style(self, line: Style, role: str, selected: bool) -> Style:
+        """The row's style with `role`'s colour; the cursor row keeps its own for dim text and labels
+        (a label's colour may be the cursor's: blue on blue)."""
+        if not role or (selected and (role == "dim" or role.startswith("label-"))):
+            return line
+        return line + self._fg(role)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
@@ -341,9 +386,14 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             line += Style(bold=True)
         segments: list[Segment] = []
         for column, cells in layout(self.columns, width):
-            text, role = column.cell(row)
+            value = column.cell(row)
+            if isinstance(value, list):
+                for text, role in fit_parts(value, cells, right=column.right):
+                    segments.append(Segment(text, self._part_style(line, role, selected)))
+                segments.append(Segment(" ", line))
+                continue
+            text, role = value
             shown = fit(text.rjust(cells) if column.right else text, cells)
-            style = line + self._fg(role) if role and not (selected and role == "dim") else line
-            segments.append(Segment(shown + " ", style))
+            segments.append(Segment(shown + " ", self._part_style(line, role, selected)))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, line)
