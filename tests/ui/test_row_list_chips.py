@@ -77,13 +77,13 @@ def test_every_pipedrive_colour_has_its_class_and_an_unknown_one_the_rows_own() 
 
 
 async def test_a_row_with_two_labels_draws_each_in_its_own_colour() -> None:
-    reds = set()
+    reds: set[object] = set()
     for theme in ("textual-dark", "textual-light"):
         app = ListApp()
         app.theme = theme
         async with app.run_test(size=(40, 6)) as pilot:
             rows = app.query_one(RowList)
-            await wait_for(pilot, lambda: len(rows.items) == 2, what="the rows")
+            await wait_for(pilot, lambda rows=rows: len(rows.items) == 2, what="the rows")
             # Line 0 is the section header, line 1 the cursor's row, line 2 a row as it is drawn.
             line = rows.render_line(2)
             assert line.text.rstrip() == "Second Hot Cold"
