@@ -65,6 +65,7 @@ def test_teams_as_a_regular_user_with_open_leads(snap_compare, pipedrive, size) 
         assert isinstance(screen, TeamsScreen)
         await wait_for(pilot, lambda: screen.counts is not None, what="the counts")
         await settled(pilot)
+        app.clear_notifications()  # o's "Everyone's leads" toast: gone after 2 real seconds, or not yet
         await pilot.pause()
 
     assert snap_compare(teams_app(pipedrive, pipedrive.regular_token), terminal_size=size, run_before=run_before)
