@@ -59,3 +59,25 @@ def test_archive_a_lead_and_it_stays_archived_across_restarts(demo_env: dict[str
     screen = demo.session.wait_until(lambda s: "updated" in s.splitlines()[0], "the refreshed inbox")
     assert lead_count(screen) == before - 1
     quit_app(demo)
+
+
+def test_every_pipedrive_screen_opens_by_its_number_at_80x24(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
+    """1 leads, 2 teams, 3 goals, 4 files, 5 pending changes, 6 search, 7 saved filters; 8 is nothing; Enter
+    on a lead opens its details and Esc comes back; q quits with status 0."""
+    demo = start_demo(sessions, demo_env, tmp_path, (80, 24), "--backend", "pipedrive", loaded="My leads · ")
+    app = demo.session
+    app.wait_until(lambda s: "updated" in s.splitlines()[0], "the inbox loaded")
+    expected = {
+        "2": "Teams", "3": "goals", "4": "Files", "5": "Pending changes", "6": "Search", "7": "Filters", "1": "My leads",
+    }
+    for key, title in expected.items():
+        app.send(key)
+        app.wait_until(lambda s, title=title: title in s.splitlines()[0], f"screen {key} ({title})")
+        if key == "6":  # the query box has the keys: Esc gives them back
+            app.send("Escape")
+            app.wait_until(lambda s: "Out of the query box" in s, "the search screen, out of its box")
+    app.send("Enter")
+    app.wait_until(lambda s: "Lead · " in s.splitlines()[0] and "Who can see it" in s, "the lead's details")
+    app.send("Escape")
+    app.wait_until(lambda s: "My leads" in s.splitlines()[0], "back on the inbox")
+    quit_app(demo)

@@ -55,6 +55,7 @@ class SearchScreen(CrmScreen[None]):
         Binding("ctrl+t", "exact", "Exact", tooltip="Exact match on or off (1 character is enough with it)"),
         Binding("slash", "query", "Query", tooltip="Back to the query box"),
         Binding("equals_sign", "exact", "Exact", show=False),
+        Binding("escape", "leave_query", "Keys", show=False, tooltip="Leave the query box: the keys (1–7, q) work again"),
     ]
 
     def __init__(self) -> None:
@@ -73,7 +74,7 @@ class SearchScreen(CrmScreen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
         with Horizontal(id="search-bar"):
-            yield TextInput(placeholder="Search leads, deals, persons, organizations… (Enter)", id="search-query")
+            yield TextInput(placeholder="Search leads, deals, persons, organizations… (Enter; Esc: the keys)", id="search-query")
             yield Static("", id="search-exact", markup=False)
         with Horizontal(id="search-body"):
             yield HitList(id="search-results")
@@ -105,6 +106,14 @@ class SearchScreen(CrmScreen[None]):
 
     def action_query(self) -> None:
         self.query_one("#search-query", Input).focus()
+
+    def action_leave_query(self) -> None:
+        """Esc in the query box: the focus goes to the results, where the number keys and q work
+        (in the box they are typed); / comes back."""
+        if self.query_one("#search-query", Input).has_focus:
+            self.results.focus()
+            if not self.finder.hits and not self.finder.related:
+                self._say("Out of the query box: 1–7 change screen, / types a query again, q quits")
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self, event: Input.Submitted) -> None:
