@@ -246,3 +246,20 @@ def test_a_damaged_state_file_is_no_block(tmp_path: Path) -> None:
     gov = governor(clock, state_file=shared)
     run(send(gov, "GET", "leads"))
     assert json.loads(shared.read_text())["spent"] == 20
+
+
+def test_a_request_that_never_left_gives_back_its_tokens_and_its_place() -> None:
+    """Found offline in tmux: the gauge climbed while every connection was refused."""
+    clock = FakeClock()
+    gov = governor(clock)
+
+    async def go() -> None:
+        ticket = await gov.acquire("GET", "leads")
+        assert gov.state().spent_today == 20 and gov.state().window_used == 1
+        gov.forget(ticket, sent=False)  # connection refused: nothing reached the server
+        assert gov.state().spent_today == 0 and gov.state().window_used == 0
+        ticket = await gov.acquire("GET", "leads")
+        gov.forget(ticket)  # no answer, but it may have reached the server: it keeps its charge
+        assert gov.state().spent_today == 20 and gov.state().window_used == 1
+
+    run(go())

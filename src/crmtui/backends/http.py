@@ -92,7 +92,7 @@ class Governor(Protocol):
 
     async def acquire(self, method: str, path: str) -> Any: ...
     def observe(self, response: httpx.Response, ticket: Any = None) -> None: ...
-    def forget(self, ticket: Any) -> None: ...
+    def forget(self, ticket: Any, *, sent: bool = True) -> None: ...
 @functools.cache
 def protocol_errors() -> tuple[type[BaseException], ...]:
     """Parser errors httpx may let through unwrapped (it maps most to httpx.RemoteProtocolError).
@@ -325,7 +325,7 @@ class ApiHttp:
                 if response is not None:
                     self.governor.observe(response, ticket)
                 else:
-                    self.governor.forget(ticket)
+                    self.governor.forget(ticket, sent=cause is None or not _never_sent(cause))
             if response is not None:
                 if redirects and response.is_redirect:
                     return response

@@ -146,6 +146,10 @@ class _Window:
         self.prune(now)
         return len(self._entries)
 
+    def drop(self, ticket: int) -> None:
+        """A request that never left: it takes no place in the window."""
+        self._entries.pop(ticket, None)
+
     def add(self, ticket: int, at: float | None) -> None:
         self._entries[ticket] = at
 
@@ -283,11 +287,19 @@ class RateGovernor:
 
     # -- after an answer --------------------------------------------------------------------------
 
-    def forget(self, ticket: int) -> None:
+    def forget(self, ticket: int, *, sent: bool = True) -> None:
         """The request got no answer: it counts as answered now (it may have reached the server), and
-        keeps its charge."""
-        self._charged.pop(ticket, None)
-        self._settle(ticket, self._clock())
+        keeps its charge; one that certainly never left (`sent` False: the connection was refused)
+        gives its place in the window and its tokens back (offline, the gauge must not climb)."""
+        charged = self._charged.pop(ticket, None)
+        if sent:
+            self._settle(ticket, self._clock())
+            return
+        if charged is not None:
+            self._refund(*charged)
+        self._sent.drop(ticket)
+        self._searches.drop(ticket)
+        self._answered.set()
 
     def observe(self, response: httpx.Response, ticket: int | None = None) -> None:
         """Learn from an answer: the window's size and use, a 429's wait, a block, a spent budget."""
