@@ -32,7 +32,7 @@ _EXPLAINED: list[tuple[type[BackendError], str, str]] = [
 ]
 
 _HINTS: list[tuple[type[BackendError], str, str]] = [
-    (AuthError, "Sign-in failed", "Check the user id and API key (crmtui login), then retry."),
+    (AuthError, "Sign-in failed", "Sign in again with crmtui login (and the same --backend), then retry."),
     (TooSlow, "The server is too slow", "It did not finish answering in time; check your connection, then retry."),
     (Offline, "Cannot reach the server", "Check your connection or the server address, then retry."),
     (RateLimited, "The server is throttling requests", "Wait a little, then retry."),
