@@ -344,6 +344,9 @@ class Account(_Model):
     """The currency new values are in by default (Pipedrive: the user's default_currency)."""
     company_domain: Line = ""
     """Pipedrive: the company's subdomain (acme for acme.pipedrive.com), for links to the web app."""
+    lead_link: str = ""
+    """The web app's address of a lead, with `{id}` for the lead's id ('' when the backend has none):
+    the backend knows its web app's addresses, a screen does not."""
     is_admin: bool = False
     """Whether the signed-in user administers the account (Pipedrive: only admins change teams)."""
     capabilities: frozenset[Capability] = frozenset()

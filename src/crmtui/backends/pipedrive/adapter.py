@@ -215,6 +215,7 @@ class PipedriveBackend:
             lead_fields=[map_field(f) for f in fields if f.key],
             default_currency=me.default_currency,
             company_domain=me.company_domain,
+            lead_link=f"https://{me.company_domain or 'app'}.pipedrive.com/leads/inbox/{{id}}",
             is_admin=me.admin,
             capabilities=self.capabilities,
         )

@@ -341,9 +341,10 @@ class LeadDetailScreen(FollowsServices, FileActions):
         self._ask_delete()
 
     def web_link(self) -> str:
+        """The lead in the CRM's web app ('' when the backend names no such address)."""
         account = self.app.session.account
-        domain = account.company_domain if account is not None else ""
-        return f"https://{domain or 'app'}.pipedrive.com/leads/inbox/{self.lead_id}"
+        template = account.lead_link if account is not None else ""
+        return template.replace("{id}", self.lead_id) if template else ""
 
     def action_copy(self) -> None:
         lead = self._current()
@@ -351,7 +352,8 @@ class LeadDetailScreen(FollowsServices, FileActions):
         if lead.cc_email:
             choices.append(Choice(lead.cc_email, f"CC email  {lead.cc_email}"))
         link = self.web_link()
-        choices.append(Choice(link, f"Web link  {link}"))
+        if link:
+            choices.append(Choice(link, f"Web link  {link}"))
 
         def chosen(value: str | None) -> None:
             if value:
