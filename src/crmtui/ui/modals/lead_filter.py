@@ -55,6 +55,9 @@ class LeadFilterModal(ModalScreen[SavedFilter | str | None]):
             self.note = "" if self.saved else "none in this account"
         except BackendError as exc:
             self.note = f"not available: {exc.user_message}"
+        update_gauge = getattr(self.app, "update_gauge", None)
+        if update_gauge is not None:
+            update_gauge()  # the list's request counts now, not at the next tick
         self._fill()
 
     def _fill(self) -> None:
