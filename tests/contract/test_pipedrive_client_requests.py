@@ -154,6 +154,12 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
         pair = [await saved.create_filter(f"Contract bulk {n}", "leads", conditions) for n in range(2)]
         await saved.delete_filters([f.id for f in pair])
         await backend.client.team_users(team.id)
+        activities = backend.features.activities
+        assert activities is not None
+        listed = await activities.open_activities()
+        await activities.activities((listed[0].id,))
+        await activities.set_activity_done(listed[0].id)
+        await client.activities(user_id="0", done=True, type="call", start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 31), limit=5)
         await backend.server_time()
     finally:
         await backend.close()

@@ -9,7 +9,8 @@ Two tolerated deviations are deliberate:
   own examples show) where a schema says `format: date-time`; `test_plain_times_are_the_only_deviation`
   checks the spec objects to them and to nothing else there;
 - a file's unset links (`deal_id`, `person_id`, ..., `lead_id`) and `description` answer null, where the
-  spec types them as non-nullable; `test_null_file_links_are_the_only_deviation` checks that;
+  spec types them as non-nullable; `test_null_file_links_are_the_only_deviation` checks that; so do an
+  activity's (`deal_id`, `person_id`, `org_id`: `test_null_activity_links_are_the_only_deviation`);
 - an open-ended goal answers `duration.end: null` (what the request takes) where the answer's schema
   says string; `test_open_ended_goals_are_the_only_deviation` checks that.
 """
@@ -172,6 +173,12 @@ def walk_more(send, sandbox, leads: list[dict]) -> None:
     send("PUT", f"/legacyTeams/{team['id']}", json={"deleted_flag": 1})
     send("PUT", "/legacyTeams/99", json={"name": "x"})
     send("POST", "/legacyTeams", json={"name": "Rogue", "manager_id": users[1]}, headers={"x-api-token": sandbox.regular_token})
+    activities = send("GET", "/activities", params={"user_id": 0, "done": 0, "limit": 50}).json()["data"]
+    send("GET", "/activities", params={"user_id": 0, "type": "call", "start_date": "2026-03-01", "end_date": "2026-03-31", "start": 2, "limit": 5})
+    send("GET", "/activities", params={"done": 1})
+    send("GET", f"/activities/{activities[0]['id']}")
+    send("PUT", f"/activities/{activities[0]['id']}", json={"done": 1})
+    send("PUT", f"/activities/{activities[0]['id']}", json={"done": 0, "subject": "Call back", "due_date": "2026-03-20", "due_time": "10:30"})
     for visible in ("1", "3", "7"):  # the seed's visibilities
         send("GET", f"/leads/{next(lead['id'] for lead in leads if str(lead['visible_to']) == visible)}/permittedUsers")
     # (an unknown lead's 404 is not declared for permittedUsers: tested over loopback)
@@ -300,4 +307,14 @@ def test_open_ended_goals_are_the_only_deviation(pipedrive_sandbox, http: httpx.
     raw = response_problems(validator, response)
     assert raw, "the spec should object to an open end"
     assert all(re.search(r"\.duration\.end: None is not of type 'string'", p) for p in raw), raw
+    assert answer_problems(validator, response) == []
+
+
+def test_null_activity_links_are_the_only_deviation(pipedrive_sandbox, http: httpx.Client, validator: SpecValidator) -> None:
+    """An activity's unset links answer null (the real API's shape); the spec's integers object to that and nothing else."""
+    response = http.get("/activities", params={"user_id": 0, "limit": 500})
+    raw = response_problems(validator, response)
+    assert raw, "the spec should object to null links"
+    listed = [p for p in raw if not p.endswith("more")]
+    assert all(re.search(r"\.(deal_id|person_id|org_id): None is not of type", p) for p in listed), raw
     assert answer_problems(validator, response) == []

@@ -123,6 +123,10 @@ READS: dict[str, dict[str, Read]] = {
         "goals": lambda api, ids: api.goals(everyone=True),
         "results": lambda api, ids: api.results(ids["goal"], dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
     },
+    "activities": {  # Pipedrive's (optional) activities
+        "activities": lambda api, ids: api.activities((ids["activity"],)),
+        "open_activities": lambda api, ids: api.open_activities(),
+    },
 }
 
 
@@ -195,7 +199,7 @@ async def pipedrive_ids(backend: PipedriveBackend) -> dict[str, str]:
     goal = (await backend.client.goals_find())[0]
     return {
         "lead": lead.id, "person": lead.person_id, "organization": lead.organization_id, "file": some_file.id, "dest": dest,
-        "goal": goal.id, "filter": "1", "team": "1", "member": "12000235",
+        "goal": goal.id, "filter": "1", "team": "1", "member": "12000235", "activity": "1",
     }
 
 
@@ -203,7 +207,10 @@ async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedr
     backend = pipedrive(pipedrive_sandbox)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS, Capability.SAVED_FILTERS, Capability.RATE_BUDGET}
+        assert account.capabilities == backend.capabilities == {
+            Capability.LEADS, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS, Capability.SAVED_FILTERS,
+            Capability.ACTIVITIES, Capability.RATE_BUDGET,
+        }
         await check_served(backend, backend.features, await pipedrive_ids(backend))
     finally:
         await backend.close()

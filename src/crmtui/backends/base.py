@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from crmtui.backends.errors import Unsupported
+from crmtui.domain.activities import Activity
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
@@ -473,6 +474,24 @@ class FiltersApi(Protocol):
         ...
 
 
+class ActivitiesApi(Protocol):
+    """Activities (Pipedrive's /activities: deprecated in v1, and optional: a server may lack them).
+    What the leads inbox needs of them: the activities its leads name as next, read cheaply (a few by
+    id, many with the list of everyone's open ones), and marking one done."""
+
+    async def activities(self, activity_ids: tuple[str, ...]) -> list[Activity]:
+        """These activities, one request each (a deleted one is left out)."""
+        ...
+
+    async def open_activities(self, *, on_progress: ProgressCallback | None = None) -> list[Activity]:
+        """Every open (not done) activity of every user the token may see, all pages."""
+        ...
+
+    async def set_activity_done(self, activity_id: str, done: bool = True) -> Activity:
+        """Mark the activity done (or open again): the activity as the server has it then."""
+        ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -490,6 +509,7 @@ class Features:
     teams: TeamsApi | None = None
     goals: GoalsApi | None = None
     filters: FiltersApi | None = None
+    activities: ActivitiesApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -574,6 +594,7 @@ FAMILIES: tuple[Family, ...] = (
         "filters", FiltersApi, frozenset({Capability.SAVED_FILTERS}),
         frozenset({"create_filter", "update_filter", "delete_filters"}),
     ),
+    Family("activities", ActivitiesApi, frozenset({Capability.ACTIVITIES}), frozenset({"set_activity_done"})),
 )
 """Every feature family, in `Features` order."""
 

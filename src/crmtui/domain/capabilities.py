@@ -30,5 +30,8 @@ class Capability(str, Enum):
     """Goals with their progress per period (Pipedrive's goals): the goals screen."""
     SAVED_FILTERS = "saved_filters"
     """Saved filters the app lists, makes, edits and deletes (Pipedrive's filters): the filters screen."""
+    ACTIVITIES = "activities"
+    """Activities (Pipedrive's calls, meetings, tasks...): the leads inbox orders by each lead's next
+    activity, and a lead's detail names it. Optional: a server may lack them (then by close date)."""
     RECORDS = "records"
     CHARTS = "charts"

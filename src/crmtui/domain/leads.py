@@ -2,19 +2,23 @@
 
 Backend-neutral in shape (ids are text, money is an amount and a currency) but named for what
 Pipedrive calls them. The inbox is a salesperson's work queue: their leads, not archived, most
-urgent first. Without activity data (the seed's slice has no `/activities`), urgency comes from the
-expected close date: overdue, today, upcoming, then leads without a date; within a section the
-nearest date first, then the newest lead. The order is a pure function of the lead and today.
+urgent first. With activity data (the backend's optional activities), urgency comes from each lead's
+next activity, in Pipedrive's order: overdue, today, no activity, upcoming; within a section the
+soonest activity first (day, then time), then the newest lead. Without it, from the expected close
+date: overdue, today, upcoming, then leads without a date; within a section the nearest date first,
+then the newest lead. The order is a pure function of the lead, today and the activities known.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmtui.domain.activities import Activity, Due, due_state
 from crmtui.domain.text import Line, Paragraph
 
 
@@ -103,14 +107,19 @@ class LeadsPage(_Model):
 
 
 class LeadSection(int, Enum):
-    """The inbox's sections, most urgent first (by the expected close date)."""
+    """The inbox's sections. Their order depends on what orders the inbox (`sections`)."""
 
     OVERDUE = 0
     TODAY = 1
     UPCOMING = 2
     NO_DATE = 3
     ARCHIVED = 4
+    NO_ACTIVITY = 5
 
+
+BY_CLOSE_DATE = (LeadSection.OVERDUE, LeadSection.TODAY, LeadSection.UPCOMING, LeadSection.NO_DATE, LeadSection.ARCHIVED)
+BY_NEXT_ACTIVITY = (LeadSection.OVERDUE, LeadSection.TODAY, LeadSection.NO_ACTIVITY, LeadSection.UPCOMING, LeadSection.ARCHIVED)
+"""The sections, most urgent first: by expected close date, and by next activity (Pipedrive's order)."""
 
 SECTION_TITLES = {
     LeadSection.OVERDUE: "Overdue",
@@ -118,12 +127,45 @@ SECTION_TITLES = {
     LeadSection.UPCOMING: "Upcoming",
     LeadSection.NO_DATE: "No close date",
     LeadSection.ARCHIVED: "Archived",
+    LeadSection.NO_ACTIVITY: "No activity",
+}
+"""The sections' titles by expected close date."""
+ACTIVITY_SECTION_TITLES = {**SECTION_TITLES, LeadSection.TODAY: "Today"}
+"""The sections' titles by next activity."""
+
+Activities = Mapping[str, Activity]
+"""Activities known, by id (None where the inbox has no activity data: it orders by close date)."""
+
+
+def sections(activities: Activities | None) -> tuple[LeadSection, ...]:
+    return BY_CLOSE_DATE if activities is None else BY_NEXT_ACTIVITY
+
+
+def section_title(section: LeadSection, activities: Activities | None) -> str:
+    return (SECTION_TITLES if activities is None else ACTIVITY_SECTION_TITLES)[section]
+
+
+def next_activity(lead: Lead, activities: Activities | None) -> Activity | None:
+    """The lead's next activity when it is known and still open."""
+    if activities is None or not lead.next_activity_id:
+        return None
+    found = activities.get(lead.next_activity_id)
+    return found if found is not None and not found.done else None
+
+
+_DUE_SECTIONS = {
+    Due.OVERDUE: LeadSection.OVERDUE, Due.TODAY: LeadSection.TODAY, Due.LATER: LeadSection.UPCOMING,
+    Due.UNDATED: LeadSection.UPCOMING,
 }
 
 
-def lead_section(lead: Lead, today: dt.date) -> LeadSection:
+def lead_section(lead: Lead, today: dt.date, activities: Activities | None = None) -> LeadSection:
+    """Its section: by its next activity when `activities` is given (None: by expected close date)."""
     if lead.is_archived:
         return LeadSection.ARCHIVED
+    if activities is not None:
+        upcoming = next_activity(lead, activities)
+        return LeadSection.NO_ACTIVITY if upcoming is None else _DUE_SECTIONS[due_state(upcoming, today)]
     close = lead.expected_close_date
     if close is None:
         return LeadSection.NO_DATE
@@ -135,13 +177,19 @@ def lead_section(lead: Lead, today: dt.date) -> LeadSection:
 _NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def lead_sort_key(lead: Lead, today: dt.date) -> tuple[Any, ...]:
-    """Section, then the nearest close date, then the newest lead, then the id (a total order)."""
-    section = lead_section(lead, today)
-    close = lead.expected_close_date.toordinal() if lead.expected_close_date else 0
+def lead_sort_key(lead: Lead, today: dt.date, activities: Activities | None = None) -> tuple[Any, ...]:
+    """Section, then the soonest next activity (or the nearest close date), then the newest lead,
+    then the id (a total order)."""
+    section = lead_section(lead, today, activities)
+    rank = sections(activities).index(section)
     added = lead.add_time or _NEVER
-    return (section.value, close, -added.timestamp(), lead.id)
+    if activities is not None:
+        upcoming = next_activity(lead, activities)
+        due: tuple[Any, ...] = upcoming.due_key()[:3] if upcoming is not None else ()
+        return (rank, due, -added.timestamp(), lead.id)
+    close = lead.expected_close_date.toordinal() if lead.expected_close_date else 0
+    return (rank, close, -added.timestamp(), lead.id)
 
 
-def sort_leads(leads: list[Lead], today: dt.date) -> list[Lead]:
-    return sorted(leads, key=lambda lead: lead_sort_key(lead, today))
+def sort_leads(leads: list[Lead], today: dt.date, activities: Activities | None = None) -> list[Lead]:
+    return sorted(leads, key=lambda lead: lead_sort_key(lead, today, activities))

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from crmtui.backends.base import (
+    ActivitiesApi,
     FilesApi,
     FiltersApi,
     GoalsApi,
@@ -47,6 +48,7 @@ from crmtui.backends.base import (
     TeamStreamApi,
 )
 from crmtui.backends.errors import Offline, TooSlow
+from crmtui.domain.activities import Activity
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import (
     Account,
@@ -154,6 +156,7 @@ class CachedBackend:
             teams=_Teams(self, inner.teams) if inner.teams else None,
             goals=_Goals(self, inner.goals) if inner.goals else None,
             filters=_Filters(self, inner.filters) if inner.filters else None,
+            activities=_Activities(self, inner.activities) if inner.activities else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1147,6 +1150,48 @@ class _Filters:
         await self.inner.delete_filters(filter_ids)
 
 
+class _Activities:
+    """Activities: every one read (by id or in the list of open ones) is kept by its id, so offline the
+    inbox still orders by the next activities it knew; marking one done is forwarded."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"activities", "open_activities"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+    KIND: ClassVar[str] = "activities"
+
+    def __init__(self, local: CachedBackend, inner: ActivitiesApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    def _kept(self, keep: Callable[[Activity], bool]) -> Callable[[], list[Activity] | None]:
+        cache = self.local.cache
+
+        def cached() -> list[Activity] | None:
+            rows = cache.get_rows(self.KIND, Activity) if cache is not None else None
+            return [a for a in rows if keep(a)] if rows is not None else None
+
+        return cached
+
+    def _save(self, value: list[Activity]) -> Callable[[], object]:
+        cache = self.local.cache
+        stamp, rows = self.local._stamp(), {a.id: a for a in value}
+        return lambda: cache.merge_rows(self.KIND, "", rows, **stamp) if cache is not None else None
+
+    async def activities(self, activity_ids: tuple[str, ...]) -> list[Activity]:
+        wanted = set(activity_ids)
+        return await self.local._read(
+            lambda: self.inner.activities(activity_ids), self._kept(lambda a: a.id in wanted), self._save, "the activities"
+        )
+
+    async def open_activities(self, *, on_progress: ProgressCallback | None = None) -> list[Activity]:
+        return await self.local._read(
+            lambda: self.inner.open_activities(on_progress=on_progress), self._kept(lambda a: not a.done), self._save,
+            "the open activities",
+        )
+
+    async def set_activity_done(self, activity_id: str, done: bool = True) -> Activity:
+        return await self.inner.set_activity_done(activity_id, done)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1160,6 +1205,7 @@ WRAPPERS: dict[str, type] = {
     "teams": _Teams,
     "goals": _Goals,
     "filters": _Filters,
+    "activities": _Activities,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

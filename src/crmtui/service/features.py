@@ -7,6 +7,7 @@ Screens never reach a family: they call the service objects, which call these.
 from __future__ import annotations
 
 from crmtui.backends.base import (
+    ActivitiesApi,
     ActionStreamApi,
     Backend,
     ContactsApi,
@@ -70,3 +71,7 @@ def goals_api(backend: Backend) -> GoalsApi:
 
 def filters_api(backend: Backend) -> FiltersApi:
     return need(backend.features.filters, "saved filters")
+
+
+def activities_api(backend: Backend) -> ActivitiesApi:
+    return need(backend.features.activities, "activities")

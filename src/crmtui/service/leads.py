@@ -3,7 +3,11 @@ on their way laid over the server's copy, and the lead verbs (archive, seen, own
 delete), each a change through the outbox (offline, exactly once, conflict-checked, undoable).
 
 Reads go through the session's backend, which has the local cache in front: offline, the inbox is
-the last one fetched. Person and organization names are looked up for the rows on screen only (a
+the last one fetched. When the backend has activities (an optional capability), the inbox is ordered
+by each lead's next activity; only the next activities not known yet are read, after each load: a
+few one by one (2 tokens each), more with the list of everyone's open activities (20 tokens a page
+of 500), all of them again when the whole list is read. A server that turns out to have no
+activities (404, 403, 410) leaves the inbox ordered by expected close date, with no error shown. Person and organization names are looked up for the rows on screen only (a
 lead carries ids; every lookup costs a request of the company's daily budget) and kept.
 """
 
@@ -15,12 +19,23 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from crmtui.backends.base import ProgressCallback
-from crmtui.backends.errors import BackendError, NotFound
-from crmtui.domain.leads import Lead, LeadDraft, LeadLabel, LeadSection, lead_section, lead_sort_key
+from crmtui.backends.errors import BackendError, NotFound, PermissionDenied
+from crmtui.domain.activities import Activity
+from crmtui.domain.capabilities import Capability
+from crmtui.domain.leads import (
+    Activities,
+    Lead,
+    LeadDraft,
+    LeadLabel,
+    LeadSection,
+    lead_section,
+    lead_sort_key,
+    next_activity,
+)
 from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
-from crmtui.service.features import leads_api
+from crmtui.service.features import activities_api, leads_api
 from crmtui.service.find_match import fold
 from crmtui.service.lead_commands import LEADS, CreateLead, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
 from crmtui.service.outbox import SENT, OutboxEvent
@@ -41,6 +56,9 @@ _OLDEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 NAME_LOOKUPS = 2
 """Name lookups at a time (each is a request of the burst window)."""
 UNDO_DEPTH = 50
+ACTIVITIES_BY_ID = 5
+"""Up to this many next activities not known yet are read one by one (2 tokens each); more are read
+with the list of everyone's open activities (20 tokens a page of up to 500)."""
 
 Changed = frozenset[str] | None
 
@@ -79,6 +97,14 @@ class LeadsInbox:
         """Name lookups on their way, by key (shared by whoever asks meanwhile)."""
         self._name_gate = asyncio.Semaphore(NAME_LOOKUPS)
         self.undo_stack: list[Command] = []
+        self.activities: dict[str, Activity] = {}
+        """Activities known, by id: the leads' next ones, as last read."""
+        self._asked: set[str] = set()
+        """Next activities asked for and not found (done or deleted meanwhile): not asked again until a whole read."""
+        self._activities_at: dt.datetime | None = None
+        """When the next activities were last all read again (None: not yet, or R asked for it)."""
+        self._no_activities = False
+        """The server answered that it has no activities (404, 403, 410): by close date from then on."""
         self._whole: tuple[tuple[bool, str | None, str | None], dt.datetime] | None = None
         """The scope of the list last read whole from the server, and when."""
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
@@ -143,8 +169,70 @@ class LeadsInbox:
     def find(self, lead_id: str) -> Lead | None:
         return next((lead for lead in self.items if lead.id == lead_id), None)
 
+    @property
+    def by_activity(self) -> bool:
+        """Whether the inbox is ordered by next activity (else by expected close date)."""
+        return self.session.supports(Capability.ACTIVITIES) and not self._no_activities
+
+    def known_activities(self) -> Activities | None:
+        """The activities the order goes by; None when it goes by expected close date."""
+        return self.activities if self.by_activity else None
+
     def section(self, lead: Lead) -> LeadSection:
-        return lead_section(lead, self.today)
+        return lead_section(lead, self.today, self.known_activities())
+
+    def next_activity(self, lead: Lead) -> Activity | None:
+        """The lead's next activity, when known (None: it has none, or it is not read yet)."""
+        return next_activity(lead, self.known_activities())
+
+    async def load_activities(self, leads: Iterable[Lead], *, fresh: bool = False) -> bool:
+        """Read the next activities of `leads` not known yet (`fresh`: all of them again); True when
+        any was read. Failing reads leave what is known (offline: the cache's); a server without
+        activities turns the order to expected close date for the session, without an error."""
+        if not self.by_activity:
+            return False
+        wanted = list(dict.fromkeys(lead.next_activity_id for lead in leads if lead.next_activity_id))
+        if not fresh:
+            wanted = [i for i in wanted if i not in self.activities and i not in self._asked]
+        if not wanted:
+            return False
+        api = activities_api(self.session.backend)
+        try:
+            if len(wanted) <= ACTIVITIES_BY_ID:
+                found = await api.activities(tuple(wanted))
+            else:
+                found = await api.open_activities()
+        except BackendError as exc:
+            if isinstance(exc, (NotFound, PermissionDenied)) or exc.status == 410:
+                self._no_activities = True
+                self._rebuild()
+                self.changes.emit(None)
+            return False
+        if fresh:
+            if len(wanted) > ACTIVITIES_BY_ID:
+                self.activities = {}
+            self._asked = set()
+            local = self.session.local
+            if local is None or not local.stale:
+                self._activities_at = self.session.clock()
+        for activity in found:
+            self.activities[activity.id] = activity
+        self._asked.update(i for i in wanted if i not in self.activities)
+        return True
+
+    def _activities_due(self) -> bool:
+        """Whether the next activities known are to be read again (an activity can be moved to
+        another day without its lead changing): at the first whole read, then every FULL_EVERY, and on R."""
+        read = self._activities_at
+        return read is None or self.session.clock() - read > FULL_EVERY
+
+    async def activity_of(self, lead: Lead) -> Activity | None:
+        """The lead's next activity, read by its id when it is not known yet (a lead the inbox does not hold)."""
+        if lead.next_activity_id and lead.next_activity_id not in self.activities:
+            if await self.load_activities([lead]):
+                self._rebuild()
+                self.changes.emit(None)
+        return self.next_activity(lead)
 
     def labels(self) -> list[LeadLabel]:
         account = self.session.account
@@ -159,6 +247,8 @@ class LeadsInbox:
         scope = (self.archived, self._owner_scope(), chosen.id if chosen else None)
         changed = await self._changed_only(scope)
         if changed is not None:
+            if not self.archived:
+                await self.load_activities(changed)
             self.show_server(changed, started=started)
             return self.items
         if on_first_page is None and not self.loaded:
@@ -177,6 +267,8 @@ class LeadsInbox:
         local = self.session.local
         if local is None or not local.stale:
             self._whole = (scope, self.session.clock())
+        if not self.archived:  # an archived lead's section needs none (its detail reads its own)
+            await self.load_activities(leads, fresh=self._activities_due())
         self.show_server(leads, started=started)
         return self.items
 
@@ -188,8 +280,9 @@ class LeadsInbox:
         self.changes.emit(None)
 
     def read_whole_next(self) -> None:
-        """The next load reads the whole list, not only what changed (R: resync)."""
+        """The next load reads the whole list, not only what changed (R: resync), and every next activity."""
         self._whole = None
+        self._activities_at = None
 
     async def _changed_only(self, scope: tuple[bool, str | None, str | None]) -> list[Lead] | None:
         """A refresh of the list read whole a while ago: only the leads changed since (newest first,
@@ -294,8 +387,8 @@ class LeadsInbox:
                 made = self.overlay.shown(lead_id, None)
                 if made is not None and self._in_scope(made):
                     shown.append(made)
-        today = self.today
-        shown.sort(key=lambda lead: lead_sort_key(lead, today))
+        today, activities = self.today, self.known_activities()
+        shown.sort(key=lambda lead: lead_sort_key(lead, today, activities))
         self.items = shown
 
     def _on_outbox(self, event: OutboxEvent) -> None:

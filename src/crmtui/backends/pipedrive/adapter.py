@@ -1,12 +1,14 @@
 """Pipedrive behind the Backend protocol: calls the client, maps wire models to domain models.
 
 It provides the `leads` feature family, and RATE_BUDGET: its requests pass a rate governor whose
-state the header shows as a gauge (`governor`). Writes send only what they are given (PATCH), in
+state the header shows as a gauge (`governor`). Activities are optional: claimed only when the
+server serves /activities to the token (asked once at connect) and the profile does not turn them off. Writes send only what they are given (PATCH), in
 the API's types (ids as numbers, dates as YYYY-MM-DD, a value as {amount, currency} or null).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from crmtui.backends.base import Features, ProgressCallback, settled_capabilities
 from crmtui.backends.errors import NotFound
 from crmtui.backends.pipedrive import wire
+from crmtui.backends.pipedrive.activities import PipedriveActivities
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.files import PipedriveFiles
 from crmtui.backends.pipedrive.filters import PipedriveFilters
@@ -172,9 +175,12 @@ class PipedriveBackend:
     )
     """What one global search costs, for the search screen."""
 
-    def __init__(self, client: PipedriveClient, *, plan: str | None = None, seats: int | None = None) -> None:
+    def __init__(
+        self, client: PipedriveClient, *, plan: str | None = None, seats: int | None = None, activities: bool = True
+    ) -> None:
         """`plan` and `seats` (the profile's, when known) size the daily budget of the gauge and the guard;
-        without seats, the account's active users count."""
+        without seats, the account's active users count. `activities` False: never use /activities
+        (the inbox orders by expected close date)."""
         self.client = client
         self.address = client.base_url
         self.plan = plan
@@ -183,6 +189,7 @@ class PipedriveBackend:
         self.features = Features(
             leads=self, search=self, files=PipedriveFiles(client), teams=PipedriveTeams(client),
             goals=PipedriveGoals(client), filters=PipedriveFilters(client),
+            activities=PipedriveActivities(client) if activities else None,
         )
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
 
@@ -204,6 +211,9 @@ class PipedriveBackend:
         if self.governor.budget is None:
             seats = self.seats or sum(1 for u in users if u.active_flag) or None
             self.governor.budget = budget_for(self.plan, seats)
+        activities = self.features.activities
+        if isinstance(activities, PipedriveActivities) and not await activities.available():
+            self.features = dataclasses.replace(self.features, activities=None)  # no /activities here: by close date
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
         self.account = Account(
             user=map_user(me),

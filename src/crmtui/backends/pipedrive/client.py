@@ -45,6 +45,7 @@ DEFAULT_BASE_URL = "https://api.pipedrive.com/v1"
 MAX_LEADS_LIMIT = 500
 MAX_SEARCH_LIMIT = 500
 MAX_FILES_LIMIT = 100
+MAX_ACTIVITIES_LIMIT = 500
 LEAD_LIST_FILTERS = frozenset({"owner_id", "person_id", "organization_id", "filter_id", "sort"})
 FILTER_TYPES = frozenset({"deals", "leads", "org", "people", "products", "activity", "projects"})
 
@@ -569,6 +570,44 @@ class PipedriveClient:
         """DELETE /legacyTeams/{id}/users (a JSON body on DELETE): the team's users afterwards."""
         data, _ = await self._call("DELETE", f"legacyTeams/{_segment(team_id)}/users", body={"users": list(users)})
         return wire.user_ids(data)
+
+    # -- activities (deprecated in v1, and optional: a server may answer 404, 403 or 410) -------------
+
+    async def activities(
+        self, *, user_id: str | None = None, done: bool | None = None, type: str | None = None,
+        start_date: dt.date | None = None, end_date: dt.date | None = None, start: int = 0, limit: int = MAX_ACTIVITIES_LIMIT,
+    ) -> wire.Page[wire.Activity]:
+        """One page of GET /activities (20 tokens whatever its size). `user_id`: whose ("0": every
+        user's; None: the token's own), `done`: only done or only open ones."""
+        params: dict[str, Any] = {
+            "user_id": user_id, "type": type, "done": None if done is None else int(done),
+            "start_date": start_date.isoformat() if start_date else None, "end_date": end_date.isoformat() if end_date else None,
+            "start": max(0, start), "limit": min(MAX_ACTIVITIES_LIMIT, max(1, limit)),
+        }
+        data, additional = await self._call("GET", "activities", params=params)
+        items = self._many(wire.Activity, data, "activities")
+        more, following = wire.pagination(additional)
+        return wire.Page(items=items, more=more, next_start=following)
+
+    async def activities_all(
+        self, *, on_progress: ProgressCallback | None = None, **filters: Any,
+    ) -> list[wire.Activity]:
+        """Every page of GET /activities in turn (`filters` as for `activities`)."""
+
+        async def fetch(start: int) -> wire.Page[wire.Activity]:
+            return await self.activities(start=start, **filters)
+
+        pages = await fetch_offset_pages(fetch, on_progress=on_progress, key=lambda a: a.id, what="activities")
+        return pages.items
+
+    async def activity(self, activity_id: str) -> wire.Activity:
+        data, _ = await self._call("GET", f"activities/{_segment(activity_id)}")
+        return self._one(wire.Activity, data, "activity")
+
+    async def update_activity(self, activity_id: str, body: Mapping[str, Any]) -> wire.Activity:
+        """PUT /activities/{id}: only the fields in `body` change (`done` as 0 or 1)."""
+        data, _ = await self._call("PUT", f"activities/{_segment(activity_id)}", body=body)
+        return self._one(wire.Activity, data, "activity")
 
     async def download_file(self, file_id: str) -> bytes:
         """A file's bytes (GET /files/{id}/download); a redirect to storage is followed once, without the token."""

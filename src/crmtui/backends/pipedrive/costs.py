@@ -50,6 +50,9 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("POST", "/legacyTeams/{id}/users"): 10,
     ("DELETE", "/legacyTeams/{id}/users"): 10,
     ("GET", "/legacyTeams/user/{id}"): 20,
+    ("GET", "/activities"): 20,
+    ("GET", "/activities/{id}"): 2,
+    ("PUT", "/activities/{id}"): 10,
 }
 """(method, path template as in the spec) -> tokens charged per request."""
 

@@ -422,6 +422,39 @@ class GoalResults(Wire):
     progress: OptFloat = None
 
 
+def _to_time(value: Any) -> dt.time | None:
+    """An activity's `due_time`: `HH:MM` (or `HH:MM:SS`), UTC; "", null or nonsense: none (all day)."""
+    if isinstance(value, dt.time):
+        return value
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", _to_str(value).strip())
+    if not found:
+        return None
+    hour, minute, second = int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second)
+
+
+class Activity(Wire):
+    """An activity as /activities answers it. `due_time` is "" (or null) for an all-day activity;
+    `type` is any of the account's type keys (kept as text); unset links are null or absent."""
+
+    id: Id = ""
+    subject: Str = ""
+    type: Str = ""
+    due_date: OptDate = None
+    due_time: Annotated[dt.time | None, BeforeValidator(_to_time)] = None
+    duration: Str = ""
+    done: Bool = False
+    user_id: Id = ""
+    lead_id: OptId = None
+    person_id: OptId = None
+    org_id: OptId = None
+    active_flag: Bool = True
+    add_time: OptDateTime = None
+    update_time: OptDateTime = None
+
+
 @dataclass
 class Page(Generic[T]):
     """One page of an offset-paged list: its items and whether (and where) more follow."""

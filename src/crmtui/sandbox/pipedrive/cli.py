@@ -41,6 +41,10 @@ def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
         help="file downloads answer 302 to a second loopback host that refuses requests carrying credentials",
     )
     group.add_argument("--max-file-bytes", type=int, default=1024 * 1024, metavar="N", help="largest upload accepted (default 1 MiB)")
+    group.add_argument(
+        "--no-activities", dest="activities", action="store_false",
+        help="serve no /activities (404, as a server without them; a fresh seed gives no lead a next activity)",
+    )
     group.add_argument("--retry-after-share", type=_share, default=0.5, help="share of 429s with Retry-After (default 0.5)")
 
 
@@ -53,7 +57,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         block_seconds=max(0.0, args.block_seconds), retry_after_share=args.retry_after_share,
         latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, drop_rate=args.drop_rate,
         lose_rate=args.lose_rate, redirect_downloads=args.redirect_downloads, max_file_bytes=max(0, args.max_file_bytes),
-        reset=args.reset,
+        reset=args.reset, activities=getattr(args, "activities", True),
     )
 
 

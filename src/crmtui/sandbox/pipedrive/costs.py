@@ -55,6 +55,9 @@ TOKEN_COSTS: dict[tuple[str, str], int] = {
     ("GET", "/filters/{id}"): 2,
     ("PUT", "/filters/{id}"): 10,
     ("DELETE", "/filters/{id}"): 6,
+    ("GET", "/activities"): 20,
+    ("GET", "/activities/{id}"): 2,
+    ("PUT", "/activities/{id}"): 10,
 }
 """(method, path template as in the spec) -> tokens charged per request, whatever its `limit`."""
 

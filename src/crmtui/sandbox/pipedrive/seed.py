@@ -1,8 +1,9 @@
 """Deterministic demo data for the Pipedrive sandbox: the same seed, lead count and `today` give the same account.
 
 Users, persons, organizations, lead labels, lead fields (two custom), saved lead filters, files on six leads (one
-deleted) and leads (some archived, some with custom field values at their root, some with the real API's
-`value: {}` instead of the documented `{amount, currency}` or null).
+deleted), leads (some archived, some with custom field values at their root, some with the real API's
+`value: {}` instead of the documented `{amount, currency}` or null) and their activities (most leads have
+some: overdue, today, later, some done; each lead's `next_activity_id` is its earliest open one).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def conditions(*all_of: dict, any_of: tuple[dict, ...] = ()) -> dict:
     return {"glue": "and", "conditions": [{"glue": "and", "conditions": list(all_of)}, {"glue": "or", "conditions": list(any_of)}]}
 
 
-def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs: int = 120) -> dict[str, dict[str, dict]]:
+def seed_account(
+    seed: int, leads: int, today: dt.date, people: int = 240, orgs: int = 120, *, activities: bool = True
+) -> dict[str, dict[str, dict]]:
+    """The account; `activities` False: none (a server without /activities: every `next_activity_id` null)."""
     rng = random.Random(seed)
     created = dt.datetime.combine(today - dt.timedelta(days=900), dt.time(9, 0), tzinfo=UTC)
     users: dict[str, dict] = {}
@@ -201,11 +205,13 @@ def seed_account(seed: int, leads: int, today: dt.date, people: int = 240, orgs:
             "name": file_name, "description": None, "_content": base64.b64encode(content).decode(),
         }
     teams = seed_teams(user_ids, created)
+    activity_docs = seed_activities(random.Random(seed ^ 0xAC71), lead_docs, users, persons, organizations, today) if activities else {}
     return {
         "users": users, "persons": persons, "organizations": organizations, "leads": lead_docs, "lead_labels": labels,
         "filters": filters, "lead_fields": fields, "files": files, "teams": teams,
         "events": seed_events(random.Random(seed ^ 0xE7E27), user_ids, today),
         "goals": seed_goals(random.Random(seed ^ 0x60A1), user_ids, today),
+        "activities": activity_docs,
     }
 
 
@@ -277,3 +283,80 @@ def seed_goals(rng: random.Random, user_ids: list[int], today: dt.date) -> dict[
             "duration": duration, "expected_outcome": outcome, "report_ids": [_hex(rng)],
         }
     return goals
+
+
+ACTIVITY_SUBJECTS = {
+    "call": ["Intro call", "Follow-up call", "Discovery call", "Call about pricing"],
+    "meeting": ["Demo", "On-site visit", "Kick-off meeting", "Budget review"],
+    "task": ["Send proposal", "Prepare quote", "Check references", ""],
+    "email": ["Send case studies", "Email the brochure", "Reply about terms"],
+    "deadline": ["Tender deadline", "Offer expires"],
+}
+"""Subjects per type; an empty one: the activity shows by its type."""
+
+
+def activity_doc(
+    aid: int, lead: dict, *, kind: str, subject: str, due: dt.date, due_time: str, duration: str, done: bool, user: dict,
+    persons: dict[str, dict], organizations: dict[str, dict], added: dt.datetime, users: dict[str, dict],
+) -> dict:
+    """An activity in the real API's shape (unset links null, all-day: `due_time` "")."""
+    person = persons.get(str(lead.get("person_id"))) if lead.get("person_id") else None
+    org = organizations.get(str(lead.get("organization_id"))) if lead.get("organization_id") else None
+    creator = users.get(str(lead["owner_id"]), user)
+    return {
+        "id": aid, "company_id": 7_001, "user_id": user["id"], "assigned_to_user_id": user["id"], "done": done,
+        "type": kind, "subject": subject, "note": "", "due_date": due.isoformat(), "due_time": due_time,
+        "duration": duration, "busy_flag": bool(due_time), "add_time": plain(added), "update_time": plain(added),
+        "marked_as_done_time": plain(added + dt.timedelta(days=1)) if done else "", "active_flag": True,
+        "update_user_id": creator["id"], "created_by_user_id": creator["id"], "lead_id": lead["id"], "deal_id": None,
+        "person_id": person["id"] if person else None, "org_id": org["id"] if org else None,
+        "person_name": person["name"] if person else "", "org_name": org["name"] if org else "", "owner_name": user["name"],
+        "participants": [{"person_id": person["id"], "primary_flag": True}] if person else [], "attendees": None,
+        "location": "", "public_description": "",
+    }
+
+
+def next_activity_key(activity: dict) -> tuple:
+    """The order a lead's open activities come in: day, all day before a time, time, id."""
+    return (activity["due_date"] or "9999-12-31", bool(activity["due_time"]), activity["due_time"] or "", int(activity["id"]))
+
+
+def next_activity_id(activities: list[dict]) -> int | None:
+    """The earliest open (not done, not deleted) activity among `activities`."""
+    open_ones = [a for a in activities if not a["done"] and a.get("active_flag", True)]
+    return min(open_ones, key=next_activity_key)["id"] if open_ones else None
+
+
+def seed_activities(
+    rng: random.Random, leads: dict[str, dict], users: dict[str, dict], persons: dict[str, dict],
+    organizations: dict[str, dict], today: dt.date,
+) -> dict[str, dict]:
+    """About four leads in five get one to three activities, from three weeks back to a month ahead
+    (most past ones done, a few future ones done early); each lead's `next_activity_id` set to match."""
+    docs: dict[str, dict] = {}
+    by_lead: dict[str, list[dict]] = {}
+    user_list = list(users.values())
+    aid = 0
+    for lead in leads.values():
+        if rng.random() < 0.2:
+            continue
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            aid += 1
+            kind = rng.choice(("call", "call", "meeting", "task", "email", "deadline"))
+            due = today + dt.timedelta(days=rng.randint(-20, 30))
+            due_time = "" if rng.random() < 0.3 else f"{rng.randint(8, 17):02d}:{rng.choice((0, 15, 30, 45)):02d}"
+            done = rng.random() < (0.5 if due < today else 0.05)
+            owner = users[str(lead["owner_id"])]
+            user = owner if rng.random() < 0.85 else rng.choice(user_list)
+            added = dt.datetime.fromisoformat(lead["add_time"].replace("Z", "+00:00")) + dt.timedelta(hours=rng.randint(1, 48))
+            doc = activity_doc(
+                aid, lead, kind=kind, subject=rng.choice(ACTIVITY_SUBJECTS[kind]), due=due, due_time=due_time,
+                duration=rng.choice(("", "00:30", "01:00")) if kind in ("call", "meeting") else "", done=done, user=user,
+                persons=persons, organizations=organizations, added=min(added, dt.datetime.combine(today, dt.time(6), tzinfo=UTC)),
+                users=users,
+            )
+            docs[str(aid)] = doc
+            by_lead.setdefault(lead["id"], []).append(doc)
+    for lead in leads.values():
+        lead["next_activity_id"] = next_activity_id(by_lead.get(lead["id"], []))
+    return docs

@@ -81,6 +81,8 @@ class SandboxOptions:
     max_file_bytes: int = 1024 * 1024
     """Uploads over this size answer 413."""
     reset: bool = False
+    activities: bool = True
+    """False: a server without /activities (404 "Unknown method" there); a fresh seed gives no lead a next activity."""
 
 
 class ForeignDataError(ValueError):
@@ -96,7 +98,8 @@ def open_state(options: SandboxOptions, clock: Clock) -> PipedriveState:
     if state.is_seeded() and not options.reset:
         state.load()
     else:
-        state.seed(seed_account(options.seed, options.leads, (options.today or clock.now().date())))
+        today = options.today or clock.now().date()
+        state.seed(seed_account(options.seed, options.leads, today, activities=options.activities))
     return state
 
 
@@ -237,6 +240,8 @@ class _Handler(SandboxHandler):
             if verdict.status == 429:
                 info = "Daily token budget exhausted" if verdict.reason == "budget" else "Rate limit exceeded"
                 raise ApiError(429, "Request over limit", info, errorCode=429)
+            if not opts.activities and (path == "/activities" or path.startswith("/activities/")):
+                raise ApiError(404, "Unknown method .", "Please check developers.pipedrive.com")
             status, payload = dispatch(state, self.command, path, query, user, raw, self.headers.get("Content-Type") or "application/json")
         except ApiError as exc:
             status, payload = exc.status, exc.body()

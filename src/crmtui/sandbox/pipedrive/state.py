@@ -17,8 +17,12 @@ from pathlib import Path
 from crmtui.sandbox.onepagecrm.persist import Store
 
 UTC = dt.timezone.utc
-KINDS = ("users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields", "files", "goals", "events", "teams")
-SCHEMA_VERSION = 2
+KINDS = (
+    "users", "persons", "organizations", "leads", "lead_labels", "filters", "lead_fields", "files", "goals", "events", "teams",
+    "activities",
+)
+SCHEMA_VERSION = 3
+"""3: activities (a file of version 2 has none: seeded afresh)."""
 BACKEND = "pipedrive"
 """Kept in the file's meta table, so a file of the OnePageCRM sandbox is refused, not mixed."""
 
