@@ -108,3 +108,24 @@ def pipedrive_sandbox():
         yield handle
     finally:
         handle.stop()
+
+
+# --- the Crust sandbox ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crust_sandbox():
+    """An in-memory Crust sandbox seeded with seed 42, its clock frozen at 2026-03-10 09:00.
+
+    Time stands still unless the test moves it (`crust_sandbox.advance(seconds)`), so tokens expire
+    and records get their times without sleeping. `crust_sandbox.token` is a fresh JWT for the first user.
+    """
+    from crmtui.sandbox.crust.server import SandboxOptions as CrustOptions
+    from crmtui.sandbox.crust.server import start_sandbox as start_crust
+
+    handle = start_crust(CrustOptions(today=SANDBOX_TODAY, seed=42, frozen_clock=True))
+    handle.gate.timeout = HANG_GUARD
+    try:
+        yield handle
+    finally:
+        handle.stop()

@@ -68,7 +68,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         help="allow a plain http:// address on another machine (saved in the profile)",
     )
 
-    sandbox = sub.add_parser("sandbox", help="run a sandbox server (OnePageCRM; --backend pipedrive for Pipedrive)")
+    sandbox = sub.add_parser("sandbox", help="run a sandbox server (OnePageCRM; --backend pipedrive or crust for the others)")
     # The sandbox's options are only loaded when asked for, so the client starts without it.
     args = sys.argv[1:] if argv is None else argv
     if "sandbox" in args:
@@ -78,6 +78,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         from crmtui.sandbox.pipedrive.cli import add_pipedrive_arguments
 
         add_pipedrive_arguments(sandbox)
+        from crmtui.sandbox.crust.cli import add_crust_arguments
+
+        add_crust_arguments(sandbox)
     return parser
 
 
@@ -150,6 +153,10 @@ def _run_ui(
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "sandbox" and getattr(args, "backend", "onepagecrm") == "crust":
+        from crmtui.sandbox.crust.cli import run_sandbox as run_crust_sandbox
+
+        return run_crust_sandbox(args)
     if args.command == "sandbox" and getattr(args, "backend", "onepagecrm") == "pipedrive":
         from crmtui.sandbox.pipedrive.cli import run_sandbox as run_pipedrive_sandbox
 

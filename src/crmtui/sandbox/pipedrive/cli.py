@@ -12,7 +12,7 @@ from crmtui.sandbox.pipedrive.limits import PLANS
 from crmtui.sandbox.pipedrive.server import ForeignDataError, SandboxOptions, start_sandbox
 from crmtui.sandbox.http_server import serve_until_stopped
 
-BACKENDS = ("onepagecrm", "pipedrive")
+BACKENDS = ("onepagecrm", "pipedrive", "crust")
 
 
 def _share(text: str) -> float:

@@ -1,0 +1,263 @@
+"""The Crust sandbox HTTP server: stdlib ThreadingHTTPServer, chi-like routing, JWT auth, chaos.
+
+What the real server does, in its order: chi finds the route (an unknown path answers 404 text/plain
+"404 page not found", a known path with another method 405 with no body, both before any auth); the
+JWT middlewares read a token (query `jwt`, `Authorization: BEARER`, cookie `jwt`) and refuse a bad
+one; an anonymous request answers "Unauthorized"; the handler's Fill() reads the body; the handler
+answers. Everything past the router answers HTTP 200 with `Content-Type: application/json`: data as
+{"response": ...}, deletes {"success": {"message": "OK"}}, errors {"error": {"message": ...}}.
+
+Chaos, like the other sandboxes' and decided before a request is handled (so a write is never applied
+and then reported failed): latency, dropped connections, a proxy's 502/503/504 HTML, errors as HTTP 200
+with the database's wording (`error_rate`), and lost answers (`lose_rate`: handled, a write applied,
+the answer dropped). Tokens expire on the sandbox clock (`jwt_minutes`; tests move the clock with
+`SandboxHandle.advance`), so a token can run out mid-use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+from crmtui.sandbox.crust import jwt
+from crmtui.sandbox.crust.godecode import fill
+from crmtui.sandbox.crust.routes import Request, match
+from crmtui.sandbox.crust.seed import secret_for, seed_crm
+from crmtui.sandbox.crust.state import Clock, CrustError, CrustState
+from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
+
+MAX_BODY = 10 * 1024 * 1024
+DEFAULT_JWT_MINUTES = 3600.0
+"""The real server's default expiry (`--auth-jwt-expiry`, in minutes)."""
+PROXY_PAGES = {
+    502: b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n",
+    503: b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1>"
+         b"</center></body></html>\n",
+    504: b"<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>\n",
+}
+CHAOS_ERRORS = (
+    "Error 1205: Lock wait timeout exceeded; try restarting transaction",
+    "Error 1213: Deadlock found when trying to get lock; try restarting transaction",
+    "Error 1040: Too many connections",
+    "dial tcp 172.18.0.2:3306: connect: connection refused",
+    "invalid connection",
+)
+"""What a failing database makes the real server answer (HTTP 200, error envelope): the chaos errors."""
+TRACE = (
+    "github.com/crusttech/crust/vendor/github.com/titpetric/factory/resputil.JSON.func1\n"
+    "\t/crust/vendor/github.com/titpetric/factory/resputil/resputil.go:103\n"
+    "net/http.HandlerFunc.ServeHTTP\n\t/usr/local/go/src/net/http/server.go:1964"
+)
+
+
+@dataclass
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Path | None = None
+    seed: int = 42
+    today: dt.date | None = None
+    frozen_clock: bool = False
+    """Time stands still unless `SandboxHandle.advance` moves it (tests: token expiry without sleeps)."""
+    jwt_minutes: float = DEFAULT_JWT_MINUTES
+    """How long a token the sandbox issues lasts."""
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    """Share of requests answered 502/503/504 by a "proxy" (HTML)."""
+    error_rate: float = 0.0
+    """Share of requests answered HTTP 200 with a database error, not handled."""
+    drop_rate: float = 0.0
+    lose_rate: float = 0.0
+    """Share of requests handled (writes applied) whose answer is then lost (the connection dropped)."""
+    trace: bool = False
+    """Errors carry `error.trace` (the real server's --http-error-tracing)."""
+    reset: bool = False
+
+
+class ForeignDataError(ValueError):
+    """The --data file belongs to another sandbox."""
+
+
+def open_state(options: SandboxOptions, clock: Clock) -> CrustState:
+    state = CrustState.open(options.data, clock)
+    if state.foreign():
+        state.store.close()
+        raise ForeignDataError(f"{options.data} holds another sandbox's data, not Crust's; pick another --data file")
+    if state.is_seeded() and not options.reset:
+        state.load()
+    else:
+        state.seed(seed_crm(options.seed, clock.now()), secret_for(options.seed))
+    return state
+
+
+def go_json(payload: Any) -> bytes:
+    """json.Marshal's bytes: compact, UTF-8, with <, > and & escaped as Go does."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text.encode()
+
+
+class _Server(SandboxServer):
+    def __init__(self, address: tuple[str, int], state: CrustState, options: SandboxOptions) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+        self.options = options
+        self.chaos = random.Random(options.seed ^ 0xC2057)
+        self.chaos_lock = threading.Lock()
+
+
+class _Handler(SandboxHandler):
+    server: _Server
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(self.server.state.clock.seconds() if timestamp is None else timestamp)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _chaos(self) -> str | None:
+        opts = self.server.options
+        with self.server.chaos_lock:
+            rng = self.server.chaos
+            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
+                return "drop"
+            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
+                return f"fail:{rng.choice(tuple(PROXY_PAGES))}"
+            if opts.error_rate > 0 and rng.random() < opts.error_rate:
+                return f"error:{rng.choice(CHAOS_ERRORS)}"
+            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
+                return "lose"
+        return None
+
+    def _error(self, message: str) -> dict:
+        body: dict[str, Any] = {"message": message}
+        if self.server.options.trace:
+            body["trace"] = TRACE
+        return {"error": body}
+
+    def _handle(self) -> None:
+        opts = self.server.options
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, b"http: request body too large\n", "text/plain; charset=utf-8")
+            self.close_connection = True
+            return
+        raw = self.rfile.read(length) if length > 0 else b""
+        parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query: dict[str, str] = {}
+        for name, value in pairs:
+            query.setdefault(name, value)
+        if not self.server.gate.enter(self.command, parts.path, query, raw, "request"):
+            self._drop()
+            return
+        fate = self._chaos()
+        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            fate = "drop"
+        if fate == "drop":
+            self._drop()
+            return
+        if fate and fate.startswith("fail:"):
+            self._send(int(fate[5:]), PROXY_PAGES[int(fate[5:])], "text/html")
+            return
+        found = match(self.command, parts.path)
+        if found == "404":
+            self._send(404, b"404 page not found\n", "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"})
+            return
+        if found == "405":
+            self.send_response(405)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        payload: Any
+        if fate and fate.startswith("error:"):
+            payload = self._error(fate[6:])
+        else:
+            payload = self._answer(found, raw, query, pairs)
+        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
+            fate = "lose"
+        if not self.server.gate.enter(self.command, parts.path, query, raw, "answer"):
+            fate = "lose"
+        if fate == "lose":
+            self._drop()  # handled (a write is applied), but the answer never arrives
+            return
+        self._send(200, go_json(payload), "application/json")
+
+    def _answer(self, found: tuple[str, Any, dict[str, str]] | str, raw: bytes, query: dict[str, str], pairs: list[tuple[str, str]]) -> Any:
+        assert not isinstance(found, str)
+        _, handler, params = found
+        state = self.server.state
+        try:
+            token = jwt.find_token(query.get("jwt"), self.headers.get("Authorization"), self.headers.get("Cookie"))
+            user_id = 0
+            if token is not None:
+                try:
+                    user_id = jwt.verify(token.token, state.secret, state.clock.seconds())
+                except jwt.TokenRefused as exc:
+                    return self._error(str(exc))
+            if user_id == 0:
+                return self._error("Unauthorized")
+            body = fill(self.command, raw, self.headers.get("Content-Type"), pairs)
+            result = handler(Request(self.command, params, query, body, user_id, state))
+        except CrustError as exc:
+            return self._error(exc.message)
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
+            return self._error(f"sandbox: {type(exc).__name__}: {exc}")
+        if isinstance(result, dict) and set(result) == {"success"}:
+            return result
+        return {"response": False if result is None else result}
+
+
+@dataclass
+class SandboxHandle(RunningSandbox):
+    options: SandboxOptions
+    state: CrustState
+    server: _Server
+    thread: threading.Thread
+    API_PREFIX: ClassVar[str] = ""
+
+    @property
+    def users(self) -> list[dict]:
+        return self.state.users()
+
+    @property
+    def user_id(self) -> str:
+        """The first seeded user's id (the one the printed token signs in)."""
+        return str(self.users[0]["id"])
+
+    @property
+    def token(self) -> str:
+        """A fresh token for the first user, valid `jwt_minutes` from now on the sandbox clock."""
+        return self.issue_token()
+
+    def issue_token(self, user_id: str | None = None, minutes: float | None = None) -> str:
+        minutes = self.options.jwt_minutes if minutes is None else minutes
+        return jwt.issue(user_id or self.user_id, self.state.secret, self.state.clock.seconds(), minutes)
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock on (token expiry and the times records get follow it)."""
+        self.state.clock.advance(seconds)
+
+
+def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
+    """Seed or load the state, bind, and serve in a background thread; returns once listening."""
+    options = options or SandboxOptions()
+    clock = Clock(options.today, frozen=options.frozen_clock)
+    state = open_state(options, clock)
+    try:
+        server = _Server((options.host, options.port), state, options)
+    except OSError:
+        state.store.close()
+        raise
+    thread = threading.Thread(target=server.serve, name="crmtui-crust-sandbox", daemon=True)
+    thread.start()
+    return SandboxHandle(options, state, server, thread)
