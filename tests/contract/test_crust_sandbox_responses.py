@@ -61,7 +61,7 @@ def walk(crust_sandbox, operations: list[Operation]) -> Iterator[Walk]:
 
 
 def test_every_route_is_a_spec_operation(operations: list[Operation]) -> None:
-    served = {(method, template) for method, template, _, _ in ROUTES}
+    served = {(method, template) for method, template, _, _ in ROUTES if not template.startswith("/system/")}  # the system API: not in spec.json
     spec = {op.key for op in operations}
     assert served <= spec
     missing = {(op.group, op.name) for op in operations if op.key not in served}

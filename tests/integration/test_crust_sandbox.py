@@ -414,6 +414,43 @@ def test_workflows_and_jobs_are_not_implemented(http: httpx.Client) -> None:
     assert error(http.delete("/job/7")) == "Not implemented: Job.delete"
 
 
+def test_password_login_fails_as_on_the_real_server(crust_sandbox) -> None:
+    """At the spec's commit /auth/login never reads its request: it looks for the user "" and finds none."""
+    user = crust_sandbox.users[0]
+    with httpx.Client(base_url=crust_sandbox.base_url, timeout=HANG_GUARD) as client:
+        answer = client.post("/system/auth/login", json={"username": user["username"], "password": crust_sandbox.password})
+        assert error(answer) == "sql: no rows in result set" and "set-cookie" not in answer.headers
+
+
+def test_password_login_and_check_on_a_later_server(crust_sandbox) -> None:
+    crust_sandbox.options.login_works = True
+    user = crust_sandbox.users[1]
+    with httpx.Client(base_url=crust_sandbox.base_url, timeout=HANG_GUARD) as client:
+        assert error(client.post("/system/auth/login", json={"username": user["email"], "password": "wrong"})) == "Password doesn't match"
+        assert error(client.post("/system/auth/login", json={"username": "nobody", "password": "x"})) == "sql: no rows in result set"
+        assert error(client.get("/system/auth/check")) == "http: named cookie not present"
+        answer = client.post("/system/auth/login", data={"username": user["username"], "password": crust_sandbox.password})
+        signed_in = ok(answer)
+        assert isinstance(signed_in, dict) and signed_in["userID"] == user["id"] and signed_in["name"] == user["name"]
+        assert re.fullmatch(r"jwt=[\w-]+\.[\w-]+\.[\w-]+; Path=/; Expires=Thu, 12 Mar 2026 21:00:00 GMT", answer.headers["set-cookie"])
+        # (the cookie expires on the sandbox's frozen day, long gone for httpx's jar: sent by hand)
+        token = answer.headers["set-cookie"].split(";")[0].removeprefix("jwt=")
+        assert jwt.verify(token, crust_sandbox.state.secret, crust_sandbox.state.clock.seconds()) == int(user["id"])
+        assert isinstance(ok(client.get("/module/", headers={"Cookie": f"jwt={token}"})), list)  # the cookie signs in
+        checked = ok(client.get("/system/auth/check", headers={"Cookie": f"jwt={token}"}))
+        assert checked == {"jwt": token, "user": {"ID": user["id"], "name": user["name"], "email": user["email"],
+                                                  "username": user["username"], "handle": user["handle"], "connections": 0}}
+        for stranger in ("0", "99"):  # anonymous, or a user who is not there: an expired cookie, no body
+            cookie = f"jwt={jwt.encode({'sub': stranger}, crust_sandbox.state.secret)}"
+            refused = client.get("/system/auth/check", headers={"Cookie": cookie})
+            assert refused.status_code == 200 and refused.content == b"" and "01 Jan 1970" in refused.headers["set-cookie"]
+        out = client.get("/system/auth/logout")
+        assert out.status_code == 200 and out.content == b"" and "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in out.headers["set-cookie"]
+        crust_sandbox.advance(3600 * 60 + 1)
+        expired = client.get("/system/auth/check", headers={"Cookie": f"jwt={token}"})
+        assert error(expired) == "failed to authorize request: jwtauth: token is expired"
+
+
 # -- chaos -------------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,10 @@ def add_crust_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of requests answered HTTP 200 with a database error instead of being handled",
     )
     group.add_argument("--trace", action="store_true", help="errors carry error.trace, as with the server's error tracing on")
+    group.add_argument(
+        "--login-works", action="store_true",
+        help="POST /system/auth/login reads username and password (the real server at the spec's commit never does)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -38,7 +42,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         host=args.host, port=args.port, data=args.data, seed=args.seed, today=args.today,
         jwt_minutes=args.jwt_minutes if args.jwt_minutes > 0 else DEFAULT_JWT_MINUTES,
         latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, error_rate=args.error_rate, drop_rate=args.drop_rate,
-        lose_rate=args.lose_rate, trace=args.trace, reset=args.reset,
+        lose_rate=args.lose_rate, trace=args.trace, login_works=args.login_works, reset=args.reset,
     )
 
 

@@ -46,6 +46,11 @@ class Request:
     body: Body
     user_id: int
     state: CrustState
+    cookie_header: str | None = None
+    login_works: bool = False
+    """The sandbox's switch for a later server whose /auth/login reads its request (the real one at
+    the spec's commit never does)."""
+    jwt_minutes: float = 3600.0
 
     def path_id(self, name: str) -> int:
         """`parseUInt64(chi.URLParam(r, name))`: a bad number is 0, silently."""
@@ -61,16 +66,28 @@ class Request:
             return 0
 
 
+@dataclass
+class Reply:
+    """An answer with headers (a cookie), or with no body at all (`payload` None): the system API's auth routes."""
+
+    payload: Any
+    headers: list[tuple[str, str]]
+
+
 Handler = Callable[[Request], Any]
 ROUTES: list[tuple[str, str, re.Pattern[str], Handler]] = []
 """(method, template as in the spec, its regex, handler), in the order chi would try them."""
+ANONYMOUS: set[tuple[str, str]] = set()
+"""Routes an anonymous request reaches (the system API's /auth): the others answer "Unauthorized"."""
 
 
-def route(method: str, template: str) -> Callable[[Handler], Handler]:
+def route(method: str, template: str, *, anonymous: bool = False) -> Callable[[Handler], Handler]:
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
     def decorate(handler: Handler) -> Handler:
         ROUTES.append((method, template, regex, handler))
+        if anonymous:
+            ANONYMOUS.add((method, template))
         return handler
 
     return decorate
