@@ -251,6 +251,10 @@ def test_body_errors_are_worded_as_go_words_them(http: httpx.Client, modules: di
         "error parsing http request body: json: cannot unmarshal string into Go struct field ModuleField.isRequired of type bool"
     )
     assert sent(b"") == "Error creating module: no fields"  # an empty body is no error
+    assert sent(b'{"moduleID": 5}') == "Error creating module: no fields"  # ModuleCreate has no such field
+    assert sent(b'{"moduleID": 5}', f"/module/{modules['Lead']['moduleID']}") == (
+        "error parsing http request body: json: invalid use of ,string struct tag, trying to unmarshal unquoted value into uint64"
+    )
     content = f"/module/{modules['Lead']['moduleID']}/content"
     assert sent(b"{}", content) == "No content: unexpected end of JSON input"
     assert sent(b'{"fields": {"name": "x"}}', content) == (

@@ -33,8 +33,17 @@ MODULE_FIELD = [
     GoField("Required", "isRequired", "bool"), GoField("Visible", "isVisible", "bool"),
 ]
 CONTENT_COLUMN = [GoField("Name", "name", "string"), GoField("Value", "value", "string"), GoField("Related", "related", "strings")]
-MODULE_BODY = [GoField("ModuleID", "moduleID", "uint64string"), GoField("Name", "name", "string"), GoField("Fields", "fields", "list:ModuleField")]
-CONTENT_BODY = [GoField("ModuleID", "moduleID", "uint64string"), GoField("ContentID", "contentID", "uint64string"), GoField("Fields", "fields", "raw")]
+MODULE_BODY = {
+    "ModuleCreate": [GoField("Name", "name", "string"), GoField("Fields", "fields", "list:ModuleField")],
+    "ModuleEdit": [GoField("ModuleID", "moduleID", "uint64string"), GoField("Name", "name", "string"),
+                   GoField("Fields", "fields", "list:ModuleField")],
+}
+CONTENT_BODY = {
+    "ModuleContentCreate": [GoField("ModuleID", "moduleID", "uint64string"), GoField("Fields", "fields", "raw")],
+    "ModuleContentEdit": [GoField("ModuleID", "moduleID", "uint64string"), GoField("ContentID", "contentID", "uint64string"),
+                          GoField("Fields", "fields", "raw")],
+}
+"""The request structs' JSON-decoded fields (a path parameter is set from the path after decoding)."""
 STRUCTS = {"ModuleField": MODULE_FIELD}
 
 
@@ -188,7 +197,7 @@ def field_type(req: Request) -> Any:
 def _module_body(req: Request, struct: str) -> tuple[str, list[dict]]:
     """(name, fields) of a module create or edit: JSON (Go's decoding), then the form's `name`."""
     try:
-        decoded = decode_struct(req.body.json, f"request.{struct}", MODULE_BODY, STRUCTS)
+        decoded = decode_struct(req.body.json, f"request.{struct}", MODULE_BODY[struct], STRUCTS)
     except GoJsonError as exc:
         raise CrustError(f"error parsing http request body: {exc}") from None
     name = req.body.form.get("name", decoded.get("name", ""))
@@ -386,10 +395,10 @@ def _columns(raw: Any, prefix: str) -> list[dict]:
         raise CrustError(f"{prefix}: {exc}") from None
 
 
-def _content_fields(req: Request) -> Any:
+def _content_fields(req: Request, struct: str) -> Any:
     """The `fields` a record write carries: the JSON body's (any JSON value), overridden by the form's text."""
     try:
-        decoded = decode_struct(req.body.json, "request.ModuleContentCreate", CONTENT_BODY)
+        decoded = decode_struct(req.body.json, f"request.{struct}", CONTENT_BODY[struct])
     except GoJsonError as exc:
         raise CrustError(f"error parsing http request body: {exc}") from None
     if "fields" in req.body.form:
@@ -416,7 +425,7 @@ def _stored_json(raw: Any) -> Any:
 
 @route("POST", "/module/{moduleID}/content")
 def content_create(req: Request) -> Any:
-    raw = _content_fields(req)
+    raw = _content_fields(req, "ModuleContentCreate")
     columns = _columns(raw, "No content")
     with req.state.write() as state:
         now = state.now()
@@ -442,7 +451,7 @@ def content_edit(req: Request) -> Any:
     cleared, `updatedAt` now, the json copy the sent fields only, the links of unsent fields dropped;
     columns of unsent fields stay (reads still show them). No check that the record exists: an edit of
     an unknown id makes one. The answer is the row as built, fields as sent, nothing preloaded."""
-    raw = _content_fields(req)
+    raw = _content_fields(req, "ModuleContentEdit")
     content_id = req.path_id("contentID")
     if content_id == 0:
         raise CrustError("Error when saving content, invalid ID")
