@@ -198,3 +198,53 @@ def test_the_detail_module_needs_no_backend() -> None:
     # The screen asks the service layer only (an import-linter contract); nothing to import from backends.
     source = Path(__file__).resolve().parents[2] / "src" / "crmtui" / "ui" / "screens" / "lead_detail.py"
     assert "crmtui.backends.base" not in source.read_text()
+
+
+def _my_open(sandbox, due: str) -> str:
+    """One of my open leads whose next activity is due before today ("overdue"), or none ("none")."""
+    leads, activities = sandbox.state.tables["leads"], sandbox.state.tables["activities"]
+    for lead_id, doc in sorted(leads.items()):
+        if str(doc["owner_id"]) != "12000001" or doc["is_archived"]:
+            continue
+        upcoming = activities.get(str(doc["next_activity_id"])) if doc["next_activity_id"] else None
+        if due == "none" and upcoming is None:
+            return lead_id
+        if due == "overdue" and upcoming is not None and upcoming["due_date"] < "2026-03-10" and upcoming["subject"]:
+            return lead_id
+    raise AssertionError(f"no lead of mine with a {due} next activity in the seed")
+
+
+async def test_the_next_activity_shows_its_type_subject_and_day_red_when_overdue(make_pipedrive_app, pipedrive) -> None:
+    lead_id = _my_open(pipedrive, "overdue")
+    activity = pipedrive.state.tables["activities"][str(pipedrive.state.tables["leads"][lead_id]["next_activity_id"])]
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await open_detail(pilot, lead_id)
+        text = detail(pilot).facts(detail(pilot)._current())
+        line = next(line for line in text.split("\n") if line.plain.startswith("Next activity"))
+        assert activity["subject"] in line.plain and activity["type"].capitalize() in line.plain
+        day = activity["due_date"]
+        assert f"{day[8:10]}/{day[5:7]}/{day[:4]}" in line.plain or "yesterday" in line.plain
+        assert any("red" in str(span.style) for span in line.spans)  # overdue: red
+
+        await pilot.press("escape")
+        other = _my_open(pipedrive, "none")
+        await open_detail(pilot, other)
+        assert ["Next", "activity", "none"] in [line.split() for line in facts_text(pilot).splitlines()]
+
+
+async def test_a_lead_the_inbox_does_not_hold_has_its_next_activity_read_by_id(make_pipedrive_app, pipedrive) -> None:
+    lead_id = lead_with_files(pipedrive)  # someone else's: the inbox shows everyone's leads for it
+    leads = pipedrive.state.tables["leads"]
+    upcoming = pipedrive.state.tables["activities"].get(str(leads[lead_id]["next_activity_id"]))
+    if upcoming is None or not upcoming["subject"]:  # one with a subject to look for
+        first = next(a for a in sorted(pipedrive.state.tables["activities"].values(), key=lambda a: a["id"]) if not a["done"] and a["subject"])
+        with pipedrive.state.write():
+            pipedrive.state.save("leads", {**leads[lead_id], "next_activity_id": first["id"]})
+    subject = pipedrive.state.tables["activities"][str(leads[lead_id]["next_activity_id"])]["subject"]
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_detail(pilot, lead_id)
+        app.session.leads.activities.pop(str(leads[lead_id]["next_activity_id"]), None)  # as if never read
+        screen.load_activity()
+        await wait_for(pilot, lambda: subject in facts_text(pilot), what="the next activity read by its id")

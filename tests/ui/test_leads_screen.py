@@ -3,12 +3,11 @@ what it shows, in which order, and the single-key verbs through the outbox."""
 
 from __future__ import annotations
 
-from crmtui.domain.leads import SECTION_TITLES, lead_section, lead_sort_key
+from crmtui.domain.leads import BY_CLOSE_DATE, BY_NEXT_ACTIVITY, Lead, lead_section, lead_sort_key, section_title
 from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.lead_labels import LabelsModal
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.widgets.header import AppHeader
-from crmtui.ui.widgets.row_list import _Header
 
 from .conftest import NARROW, NOW, WIDE, loaded, settled, wait_for
 from .pipedrive_support import inbox_lead, lead_list, leads_screen, selected, shown_ids
@@ -36,16 +35,56 @@ async def test_the_inbox_shows_my_open_leads_most_urgent_first_with_the_api_gaug
         shown = [lead.id for lead in lead_list(app).items]
         assert set(shown) == my_open_leads(pipedrive) and shown
         today = NOW.date()
-        assert shown == [lead.id for lead in sorted(inbox.items, key=lambda lead: lead_sort_key(lead, today))]
-        headers = [row.title for row in lead_list(app)._rows if isinstance(row, _Header)]
-        sections = [SECTION_TITLES[s] for s in sorted({lead_section(lead, today) for lead in inbox.items})]
-        assert headers == sections
+        activities = inbox.known_activities()  # the sandbox has activities: Pipedrive's order, by next activity
+        assert activities is not None
+        assert shown == [lead.id for lead in sorted(inbox.items, key=lambda lead: lead_sort_key(lead, today, activities))]
+        headers = [row.title for row in lead_list(app)._rows if not isinstance(row, Lead)]
+        present = {lead_section(lead, today, activities) for lead in inbox.items}
+        assert headers == [section_title(s, activities) for s in BY_NEXT_ACTIVITY if s in present]
+        assert {"Overdue", "No activity", "Upcoming"} <= set(headers)
         header = app.screen.query_one(AppHeader)
-        assert header.title == f"My leads · {len(shown)} · by close date"  # no activity data: the order says so
+        assert header.title == f"My leads · {len(shown)} · by next activity"  # the order says what it goes by
         rendered = str(header.render())
         assert "API " in rendered and "per 2s" in rendered and "✉" not in rendered  # Pipedrive has no notifications
         # Names of the persons and organizations on screen are looked up (a lead carries ids only).
         await wait_for(pilot, lambda: any(inbox.who(lead) for lead in lead_list(app).visible_items()), what="names")
+
+
+async def test_without_activities_the_inbox_is_by_close_date_and_the_title_says_so(make_pipedrive_app, pipedrive) -> None:
+    pipedrive.options.activities = False  # a server without /activities: no error, the older order
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        inbox = app.session.leads
+        assert not inbox.by_activity
+        today = NOW.date()
+        shown = [lead.id for lead in lead_list(app).items]
+        assert shown == [lead.id for lead in sorted(inbox.items, key=lambda lead: lead_sort_key(lead, today))]
+        headers = [row.title for row in lead_list(app)._rows if not isinstance(row, Lead)]
+        present = {lead_section(lead, today) for lead in inbox.items}
+        assert headers == [section_title(s, None) for s in BY_CLOSE_DATE if s in present]
+        assert app.screen.query_one(AppHeader).title == f"My leads · {len(shown)} · by close date"
+        assert "Next activity" not in [c.title for c in lead_list(app).columns]
+        assert not [n for n in app._notifications if n.severity == "error"]  # said by the title alone
+
+
+async def test_each_row_names_its_next_activity_where_there_is_room(make_pipedrive_app, pipedrive) -> None:
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        inbox = app.session.leads
+        lst = lead_list(app)
+        assert "Next activity" in [c.title for c in lst.columns]
+        table = pipedrive.state.tables["activities"]
+        lead = next(lead for lead in lst.items if lead.next_activity_id)
+        subject = table[lead.next_activity_id]["subject"] or table[lead.next_activity_id]["type"].capitalize()
+        assert app.screen.next_activity_text(lead).endswith(f" · {subject}")
+        row = next(y for y in range(lst.size.height) if lst.render_line(y).text.find(lead.title[:15]) >= 0)
+        assert app.screen.next_activity_text(lead)[:5] in lst.render_line(row).text  # when it is due, first
+        none = next(lead for lead in lst.items if not lead.next_activity_id)
+        assert app.screen.next_activity_text(none) == "" and inbox.next_activity(none) is None
 
 
 async def test_x_archives_the_lead_at_once_and_u_brings_it_back(make_pipedrive_app, pipedrive) -> None:

@@ -343,7 +343,7 @@ def seed_activities(
         for _ in range(rng.choice((1, 1, 2, 3))):
             aid += 1
             kind = rng.choice(("call", "call", "meeting", "task", "email", "deadline"))
-            due = today + dt.timedelta(days=rng.randint(-20, 30))
+            due = today + dt.timedelta(days=0 if rng.random() < 0.12 else rng.randint(-20, 30))  # a day's share due today
             due_time = "" if rng.random() < 0.3 else f"{rng.randint(8, 17):02d}:{rng.choice((0, 15, 30, 45)):02d}"
             done = rng.random() < (0.5 if due < today else 0.05)
             owner = users[str(lead["owner_id"])]

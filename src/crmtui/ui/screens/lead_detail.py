@@ -1,8 +1,9 @@
 """A lead's detail (Pipedrive), opened with Enter on the leads inbox: every field of the lead (custom
 ones by their names from the account's lead fields), its labels in their colours, the person's and
-organization's names, who can see it (its visibility and the users the server permits, by name,
-read once in the background when the screen opens; offline the last answer kept, or just the
-visibility), and its files.
+organization's names, its next activity (type, subject, when: red when overdue, green today; read by
+its id when the inbox does not know it; only where the backend has activities), who can see it (its
+visibility and the users the server permits, by name, read once in the background when the screen
+opens; offline the last answer kept, or just the visibility), and its files.
 
 Keys: `d` download the file under the cursor (asks where: ~/Downloads or the current folder unless
 told), `A` upload a file to the lead (asks for its path), `r` rename the file, `Delete` delete it
@@ -26,6 +27,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
+from crmtui.domain.activities import Activity, Due, activity_when, due_state
 from crmtui.domain.files import FileItem, human_size
 from crmtui.domain.formatting import format_date, format_datetime
 from crmtui.domain.leads import Lead, LeadField
@@ -48,6 +50,9 @@ LABEL_COLOURS = {
     "dark-red": "dark_red", "dark-yellow": "gold3", "dark-purple": "dark_magenta", "dark-gray": "grey35",
 }
 """Pipedrive's label colour names as terminal colours (chips: dark text on the colour)."""
+
+DUE_STYLES = {Due.OVERDUE: "bold red", Due.TODAY: "bold green"}
+"""The next activity's colour when it is overdue or due today (else the text's own)."""
 
 VISIBILITY = {"1": "Owner & followers", "3": "Entire company", "5": "Owner's visibility group", "7": "Owner's group and sub-groups"}
 
@@ -125,6 +130,8 @@ class LeadDetailScreen(FollowsServices, FileActions):
         self.files_failed = ""
         self._unfollow: list[Callable[[], None]] = []
         self.lead_files: LeadFiles | None = None
+        self.reading_activity = False
+        """The lead's next activity is being read (the inbox did not know it)."""
         self.permitted: list[str] | None = None
         """The ids of the users who may see the lead, once read (None until then, or when unknown)."""
 
@@ -189,6 +196,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
         self._show_lead()
         self.load_names()
         self.load_permitted()
+        self.load_activity()
         self.load_files()
 
     def on_unmount(self) -> None:
@@ -250,7 +258,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
             ("Origin", lead.origin),
             ("Channel", lead.channel),
             ("Who can see it", who_can_see(lead.visible_to, self.permitted, self._user_name)),
-            ("Next activity", f"#{lead.next_activity_id}" if lead.next_activity_id else ""),
+            ("Next activity", self._next_activity(lead) if inbox.by_activity else ""),
             ("Added", when(lead.add_time)),
             ("Updated", when(lead.update_time)),
             ("Archived", when(lead.archive_time) if lead.is_archived else ""),
@@ -267,13 +275,36 @@ class LeadDetailScreen(FollowsServices, FileActions):
                 rows.append((field.name or key, custom_value(field, raw, lead)))
         shown = [(name, value) for name, value in rows if value]
         width = max((len(name) for name, _ in shown), default=0)
+        upcoming = inbox.next_activity(lead)
+        due = DUE_STYLES.get(due_state(upcoming, inbox.today), "") if upcoming is not None else ""
         for name, value in shown:
             text.append(f"{name:<{width}}  ", style="dim")
-            text.append(f"{value}\n")
+            text.append(f"{value}\n", style=due if name == "Next activity" else "")
         if lead.notes:
             text.append("\n" + lead.notes + "\n")
         text.rstrip()
         return text
+
+    def _next_activity(self, lead: Lead) -> str:
+        """"Call · Follow-up call · tomorrow 14:30 · 30 min"; "none" when it has none."""
+        activity: Activity | None = self.inbox.next_activity(lead)
+        if activity is None:
+            if self.reading_activity:
+                return "reading…"
+            known = not lead.next_activity_id or lead.next_activity_id in self.inbox.activities
+            return "none" if known else f"#{lead.next_activity_id} (not read: offline?)"
+        account = self.app.session.account
+        when = activity_when(
+            activity, self.inbox.today, date_format=account.date_format if account else None,
+            time_zone=account.time_zone if account else None, ampm=account.time_with_ampm if account else False,
+        )
+        parts = [activity.type_name]
+        if activity.subject.strip() and activity.subject.strip() != activity.type_name:
+            parts.append(activity.subject.strip())
+        parts.append(when)
+        if activity.duration:
+            parts.append(activity.duration)
+        return " · ".join(parts)
 
     def _user_name(self, user_id: str) -> str:
         account = self.app.session.account
@@ -300,6 +331,21 @@ class LeadDetailScreen(FollowsServices, FileActions):
         if found is not None:
             self.permitted = found
             self._show_lead()
+        self.app.update_gauge()
+
+    @work(exclusive=True, group="lead-detail-activity", exit_on_error=False)
+    async def load_activity(self) -> None:
+        """The lead's next activity when the inbox does not know it (a lead it does not hold): by its id."""
+        lead = self._current()
+        if not self.inbox.by_activity or not lead.next_activity_id or lead.next_activity_id in self.inbox.activities:
+            return
+        self.reading_activity = True
+        self._show_lead()
+        try:
+            await self.inbox.activity_of(lead)
+        finally:
+            self.reading_activity = False
+        self._show_lead()
         self.app.update_gauge()
 
     @work(exclusive=True, group="lead-detail-files", exit_on_error=False)

@@ -1,5 +1,6 @@
 """Top-level screen 1 on Pipedrive: the leads inbox. The signed-in user's open leads, most urgent first
-(by expected close: overdue, closing today, upcoming, no date), unseen ones in bold, triaged with
+(by next activity, Pipedrive's order: overdue, today, no activity, upcoming; without activity data by
+expected close: overdue, closing today, upcoming, no date), unseen ones in bold, triaged with
 single keys: `x` archive (or bring back), `s` seen, `a` give to a colleague, `l` labels, `Delete`
 delete (asks first: Pipedrive has no undelete), `u` undo; `o` everyone's leads, `X` the archived ones.
 
@@ -19,8 +20,9 @@ from textual.containers import Horizontal
 from textual.widgets import Input, ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
+from crmtui.domain.activities import activity_when
 from crmtui.domain.formatting import format_date
-from crmtui.domain.leads import SECTION_TITLES, Lead, LeadSection
+from crmtui.domain.leads import Lead, LeadSection, lead_section, section_title, sections
 from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.service.leads import LeadsInbox
@@ -50,6 +52,7 @@ SECTION_ROLES = {
     LeadSection.UPCOMING: "future",
     LeadSection.NO_DATE: "attention",
     LeadSection.ARCHIVED: "closed",
+    LeadSection.NO_ACTIVITY: "attention",
 }
 
 
@@ -92,14 +95,30 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         """What `/` typed: only the leads matching it show (and what the server found for it)."""
         self.found: list[Lead] = []
         """Leads the server's search found for `narrowing` that the list does not hold."""
+        self._by_activity = False
+        """Whether the columns were made for an inbox ordered by next activity."""
 
     @property
     def inbox(self) -> LeadsInbox:
         return self.app.session.leads
 
+    def next_activity_text(self, lead: Lead, *, short: bool = True) -> str:
+        """The lead's next activity in words ("tomorrow 14:30 · Demo": when first, the order it goes by,
+        so a narrow cell cuts the subject); "" when it has none known."""
+        activity = self.inbox.next_activity(lead)
+        if activity is None:
+            return ""
+        account = self.app.session.account
+        when = activity_when(
+            activity, self.inbox.today, date_format=account.date_format if account else None,
+            time_zone=account.time_zone if account else None, ampm=account.time_with_ampm if account else False, short=short,
+        )
+        return f"{when} · {activity.title}"
+
     def _columns(self) -> list[Column[Lead]]:
         inbox = self.inbox
         session = self.app.session
+        self._by_activity = inbox.by_activity
 
         def flag(lead: Lead) -> Cell:
             return ("●" if not lead.was_seen else "▌", SECTION_ROLES[inbox.section(lead)])
@@ -119,7 +138,11 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 return ("", "")
             account = session.account
             fmt = account.date_format if account is not None else "%d/%m/%Y"
-            return (format_date(lead.expected_close_date, fmt), SECTION_ROLES[inbox.section(lead)])
+            # Coloured by the close date itself, whatever orders the inbox.
+            return (format_date(lead.expected_close_date, fmt), SECTION_ROLES[lead_section(lead, inbox.today)])
+
+        def upcoming(lead: Lead) -> Cell:
+            return (self.next_activity_text(lead), SECTION_ROLES[inbox.section(lead)])
 
         def owner(lead: Lead) -> Cell:
             account = session.account
@@ -132,6 +155,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             Column("Labels", labels, share=2, min_width=8, priority=4),
             Column("Value", lambda lead: (money(lead), ""), width=12, right=True, priority=5),
             Column("Close", close, width=10, priority=7),
+            # The next activity: dropped first when the row has no room (the details below name it).
+            *([Column("Next activity", upcoming, share=4, min_width=16, priority=1)] if self._by_activity else []),
             *([Column("Owner", owner, share=2, min_width=10, priority=2)] if inbox.everyone or inbox.filter else []),
         ]
 
@@ -186,13 +211,16 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     def _show(self) -> None:
         inbox = self.inbox
         lst = self.lead_list
+        if inbox.by_activity != self._by_activity:  # the server turned out to have no activities
+            lst.columns = self._columns()
+        known = inbox.known_activities()
         groups: dict[LeadSection, list[Lead]] = {}
         for lead in self._shown():
             groups.setdefault(inbox.section(lead), []).append(lead)
-        sections = [(SECTION_TITLES[s], SECTION_ROLES[s], groups.get(s, [])) for s in LeadSection]
+        rows = [(section_title(s, known), SECTION_ROLES[s], groups.get(s, [])) for s in sections(known)]
         if self.narrowing and self.found:
-            sections.append(("Found by the server (not in this list)", "closed", self.found))
-        lst.set_rows(sections)
+            rows.append(("Found by the server (not in this list)", "closed", self.found))
+        lst.set_rows(rows)
         if self.narrowing:
             lst.empty_text = f"No leads match “{self.narrowing}” (Enter searches the server, Esc clears)"
         elif inbox.loaded and not inbox.items:
@@ -210,9 +238,9 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         count = f" · {len(inbox.items):,}" if inbox.loaded else ""
         if self.narrowing and inbox.loaded:
             count = f" · “{self.narrowing}” {len(self._shown()):,} of {len(inbox.items):,}"
-        # Pipedrive orders its inbox by the next activity; without activity data (outside the API
-        # slice crmtui uses) the order is by expected close date, and the title says so.
-        order = " · by close date" if self.size.width >= 100 else ""
+        # Pipedrive orders its inbox by the next activity; without activity data (a server without
+        # /activities) the order is by expected close date, and the title says so.
+        order = f" · by {'next activity' if inbox.by_activity else 'close date'}" if self.size.width >= 100 else ""
         self.query_one(AppHeader).title = f"{inbox.scope_label}{count}{order}"
 
     def _shown(self) -> list[Lead]:
@@ -242,6 +270,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             ("Value", money(lead) or "none"),
             ("Expected close", format_date(lead.expected_close_date, account.date_format if account else "%d/%m/%Y")
              if lead.expected_close_date else "not set"),
+            *([("Next activity", self.next_activity_text(lead, short=False) or "none")] if inbox.by_activity else []),
             ("Labels", ", ".join(names.get(i, "?") for i in lead.label_ids) or "none"),
             ("Owner", account.user_name(lead.owner_id) if account else lead.owner_id),
             ("Source", lead.source_name or "—"),
