@@ -157,6 +157,7 @@ async def test_every_request_the_client_sends_is_the_specs(pipedrive_sandbox, va
         activities = backend.features.activities
         assert activities is not None
         listed = await activities.open_activities()
+        await activities.open_activities(user_id=me)
         await activities.activities((listed[0].id,))
         await activities.set_activity_done(listed[0].id)
         await client.activities(user_id="0", done=True, type="call", start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 31), limit=5)

@@ -13,7 +13,6 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.leads import BY_NEXT_ACTIVITY, LeadSection, lead_section, lead_sort_key
 from crmtui.sandbox.pipedrive.seed import next_activity_key
 from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
-from crmtui.service.leads import ACTIVITIES_BY_ID
 from tests.conftest import SANDBOX_TODAY
 from tests.support.pipedrive_sessions import TODAY, backend_for, open_session
 from tests.support.waits import HANG_GUARD
@@ -209,7 +208,7 @@ async def test_a_refresh_reads_only_the_next_activities_it_does_not_know(pipedri
     session = await open_session(pipedrive_sandbox, tmp_path)
     inbox = session.leads
     before = pipedrive_sandbox.limits.spent(now())
-    await inbox.load()  # the first read: the list of everyone's open activities (one page of 500)
+    await inbox.load()  # the first read: a page of my leads, a page of everyone's open activities
     assert pipedrive_sandbox.limits.spent(now()) - before == 20 + 20
     before = pipedrive_sandbox.limits.spent(now())
     await inbox.load()  # nothing changed: the two pages of what changed, no activity
@@ -233,7 +232,26 @@ async def test_a_refresh_reads_only_the_next_activities_it_does_not_know(pipedri
         assert inbox.next_activity(shown) is not None and inbox.next_activity(shown).id == str(moved)
     else:
         assert inbox.section(shown) is LeadSection.NO_ACTIVITY
-    assert ACTIVITIES_BY_ID >= 1
+    await session.close()
+
+
+async def test_everyones_inbox_reads_everyones_open_activities_and_r_reads_them_again(pipedrive_sandbox, tmp_path) -> None:
+    pipedrive_sandbox.limits.burst = 100_000
+    now = pipedrive_sandbox.state.clock.seconds
+    session = await open_session(pipedrive_sandbox, tmp_path)
+    inbox = session.leads
+    inbox.everyone = True
+    before = pipedrive_sandbox.limits.spent(now())
+    await inbox.load()
+    assert pipedrive_sandbox.limits.spent(now()) - before == 20 + 20  # a page of leads, a page of everyone's open activities
+    table = pipedrive_sandbox.state.tables["activities"]
+    assert set(inbox.activities) == {i for i, a in table.items() if not a["done"]}
+    for lead in inbox.items:
+        assert inbox.next_activity(lead) is None or inbox.next_activity(lead).id == lead.next_activity_id
+    inbox.read_whole_next()  # R: the leads and every open activity again
+    before = pipedrive_sandbox.limits.spent(now())
+    await inbox.load()
+    assert pipedrive_sandbox.limits.spent(now()) - before == 20 + 20
     await session.close()
 
 

@@ -483,8 +483,11 @@ class ActivitiesApi(Protocol):
         """These activities, one request each (a deleted one is left out)."""
         ...
 
-    async def open_activities(self, *, on_progress: ProgressCallback | None = None) -> list[Activity]:
-        """Every open (not done) activity of every user the token may see, all pages."""
+    async def open_activities(
+        self, *, user_id: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> list[Activity]:
+        """Every open (not done) activity assigned to `user_id`, or (None) of every user the token may
+        see, all pages."""
         ...
 
     async def set_activity_done(self, activity_id: str, done: bool = True) -> Activity:

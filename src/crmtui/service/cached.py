@@ -1182,9 +1182,12 @@ class _Activities:
             lambda: self.inner.activities(activity_ids), self._kept(lambda a: a.id in wanted), self._save, "the activities"
         )
 
-    async def open_activities(self, *, on_progress: ProgressCallback | None = None) -> list[Activity]:
+    async def open_activities(
+        self, *, user_id: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> list[Activity]:
         return await self.local._read(
-            lambda: self.inner.open_activities(on_progress=on_progress), self._kept(lambda a: not a.done), self._save,
+            lambda: self.inner.open_activities(user_id=user_id, on_progress=on_progress),
+            self._kept(lambda a: not a.done and (user_id is None or a.user_id == user_id)), self._save,
             "the open activities",
         )
 

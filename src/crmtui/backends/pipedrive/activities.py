@@ -60,8 +60,10 @@ class PipedriveActivities:
                 continue  # deleted meanwhile
         return found
 
-    async def open_activities(self, *, on_progress: ProgressCallback | None = None) -> list[Activity]:
-        items = await self.client.activities_all(user_id=EVERYONE, done=False, on_progress=on_progress)
+    async def open_activities(
+        self, *, user_id: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> list[Activity]:
+        items = await self.client.activities_all(user_id=user_id or EVERYONE, done=False, on_progress=on_progress)
         return [map_activity(a) for a in items if a.id and a.active_flag]
 
     async def set_activity_done(self, activity_id: str, done: bool = True) -> Activity:
