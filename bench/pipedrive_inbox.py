@@ -1,7 +1,8 @@
 """The Pipedrive leads inbox against the Pipedrive sandbox (a separate process, its own GIL):
 
 1. first sync of a large inbox at 100 ms added latency, within the burst window (the plan's 20
-   requests per 2 s): time, requests, tokens, and any 429 (there must be none);
+   requests per 2 s): time, requests, tokens, and any 429 (there must be none); with the sandbox's
+   activities, the leads' next activities too (everyone's open ones, pages of 500);
 2. refresh of the unchanged inbox: what it costs in requests, tokens and time (only what changed is
    read: one page of /leads and one of /leads/archived), against reading the whole list again.
 
