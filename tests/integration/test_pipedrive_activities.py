@@ -272,3 +272,29 @@ async def test_an_activities_route_gone_after_connect_falls_back_to_close_date_w
     assert items and not session.leads.by_activity
     assert items == sorted(items, key=lambda lead: lead_sort_key(lead, TODAY))
     await session.close()
+
+
+async def test_offline_the_next_start_orders_by_the_activities_kept_in_the_cache(pipedrive_sandbox, tmp_path) -> None:
+    from crmtui.service.cached import flush_cache_writes
+    from crmtui.service.compose import compose
+    from tests.support.pipedrive_sessions import app_backend, clock, sandbox_cache
+
+    pipedrive_sandbox.limits.burst = 100_000
+    cache = sandbox_cache(tmp_path, pipedrive_sandbox)
+    try:
+        online = compose(app_backend(pipedrive_sandbox), cache=cache, clock=clock)
+        await online.connect()
+        await online.leads.load()
+        shown = [lead.id for lead in online.leads.items]
+        await flush_cache_writes()
+        await online.close()
+
+        offline = compose(app_backend(pipedrive_sandbox), cache=cache, offline=True, clock=clock)
+        await offline.connect()
+        inbox = offline.leads
+        await inbox.load()
+        assert inbox.by_activity and [lead.id for lead in inbox.items] == shown  # the same order, from the cache
+        assert any(inbox.next_activity(lead) is not None for lead in inbox.items)
+        await offline.close()
+    finally:
+        cache.close()
