@@ -21,7 +21,8 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.rows import entry_section
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.widgets.preview import ContactPreview
-from crmtui.ui.widgets.stream_list import StreamList, _Header
+from crmtui.ui.widgets.row_list import Header
+from crmtui.ui.widgets.stream_list import StreamList
 
 from .conftest import loaded, settled, wait_for
 
@@ -102,8 +103,9 @@ def section_of(app: CrmApp, contact_id: str) -> Section:
     """The section header the contact's row sits under in the list."""
     lst = stream_list(app)
     index = row_index(lst, contact_id)
-    header = next(r for r in reversed(lst._rows[:index]) if isinstance(r, _Header))
-    return header.section
+    header = next(r for r in reversed(lst._rows[:index]) if isinstance(r, Header))
+    assert isinstance(header.tag, Section)
+    return header.tag
 
 
 def visible_lines(lst: StreamList) -> list[str]:

@@ -11,7 +11,7 @@ from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.rows import SECTION_LABELS, haystack
 from crmtui.ui.widgets.header import AppHeader
-from crmtui.ui.widgets.stream_list import _Header
+from crmtui.ui.widgets.row_list import Header
 
 from .conftest import NARROW, WIDE, loaded, settled, wait_for
 from .stream_support import (
@@ -55,7 +55,7 @@ def expected_section(entry: StreamEntry, me: str | None) -> Section:
 
 
 def header_rows(app: CrmApp) -> list[tuple[Section, int]]:
-    return [(r.section, r.count) for r in stream_list(app)._rows if isinstance(r, _Header)]
+    return [(r.tag, r.count) for r in stream_list(app)._rows if isinstance(r, Header)]
 
 
 # -- rows and sections -------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ async def test_j_k_and_arrows_move_one_contact_and_skip_section_headers(make_app
         before = lst.cursor
         await pilot.press("j")
         assert selected_id(app) == entries[len(asap)].contact.id
-        assert lst.cursor == before + 2 and isinstance(lst._rows[before + 1], _Header)
+        assert lst.cursor == before + 2 and isinstance(lst._rows[before + 1], Header)
         assert section_of(app, selected_id(app)) is Section.OVERDUE
         await pilot.press("up")
         assert selected_id(app) == asap[-1].contact.id

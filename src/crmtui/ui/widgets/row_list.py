@@ -1,6 +1,7 @@
 """A virtual list of any kind of row, drawn from a column spec: only the rows on screen are rendered.
 
-The rows (leads today; records later) come in order with their section; the list puts a header line
+The rows (contacts of the action stream, leads, files, teams; records later) come in order with their
+section; the list puts a header line
 before each section, keeps the cursor on the same item when the rows change (by its key), and draws
 each visible line on demand from `Column`s: a title, a width rule (fixed, or a share of what is left
 with a minimum) and a function giving the cell's text and colour role for an item (or several such
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -66,13 +67,20 @@ class Column(Generic[T]):
     min_width: int = 0
     right: bool = False
     priority: int = 0
+    on_cursor: str | None = None
+    """The role the cell takes on the cursor row instead of its own (None: its own): a red date on the
+    cursor's blue is hard to read."""
 
 
 @dataclass(frozen=True)
-class _Header:
+class Header:
+    """A section's header line: its title and how many rows it has; `tag` says which section it is to
+    the list that made it (the action stream's `Section`)."""
+
     title: str
     count: int
-    role: str
+    role: str = ""
+    tag: object = None
 
 
 def layout(columns: Sequence[Column[T]], width: int) -> list[tuple[Column[T], int]]:
@@ -103,6 +111,12 @@ def layout(columns: Sequence[Column[T]], width: int) -> list[tuple[Column[T], in
 
 class RowList(ScrollView, Generic[T], can_focus=True):
     """Items in sections, one line each, drawn from `columns`."""
+
+    ROLE_PREFIX: ClassVar[str] = "row-list--"
+    """The component classes the roles name (a list with its own colours has its own)."""
+
+    PLAIN_ON_CURSOR: ClassVar[tuple[str, ...]] = ("dim", "label-")
+    """Roles (by prefix) drawn in the cursor's own colours on the cursor row."""
 
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False),
@@ -191,68 +205,116 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
-        self._key = key
+        self._item_key = key
         self._bold = bold
-        self._rows: list[T | _Header] = []
-        self._items: list[T] = []
+        self._rows: list[T | Header] = []
+        self._items: list[T] | None = []
         self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(1024)
         self._chosen = False
+        """Whether the person has put the cursor where it is (moved it, opened or acted on an item)."""
         self._placing = False
+        """The rows are placing the cursor (not the person)."""
         self._last_highlighted: Hashable | None = None
 
     # -- data ----------------------------------------------------------------------------------
     @property
     def items(self) -> list[T]:
+        """The items shown, in order."""
+        if self._items is None:
+            self._items = [r for r in self._rows if not isinstance(r, Header)]
         return self._items
 
     @property
     def selected(self) -> T | None:
         if 0 <= self.cursor < len(self._rows):
             row = self._rows[self.cursor]
-            if not isinstance(row, _Header):
+            if not isinstance(row, Header):
                 return row
         return None
 
     def set_rows(self, sections: Sequence[tuple[str, str, Sequence[T]]]) -> None:
         """Show `sections`: (title, colour role, items) each, in order; empty sections are left out.
         The cursor stays on its item wherever it went (on the first row until the person moves it)."""
-        selected = self.selected
-        selected_key = self._key(selected) if selected is not None else None
-        at_top = not self._chosen or not self._rows or self.cursor == self._item_row(0, 1)
-        old_cursor = self.cursor
-        rows: list[T | _Header] = []
+        rows: list[T | Header] = []
         items: list[T] = []
         for title, role, members in sections:
             if not members:
                 continue
-            rows.append(_Header(title, len(members), role))
+            rows.append(Header(title, len(members), role))
             rows.extend(members)
             items.extend(members)
-        self._rows, self._items = rows, items
-        self._cache.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
-        target = None
-        if selected_key is not None and not (at_top and not self._chosen):
-            target = next((i for i, r in enumerate(rows) if not isinstance(r, _Header) and self._key(r) == selected_key), None)
+        self._show(rows, self.kept_key(), items)
+
+    def kept_key(self) -> Hashable | None:
+        """The key of the item the cursor should stay on when the rows change (None: on the first row
+        while the person has not moved the cursor, `_at_top`)."""
+        selected = self.selected
+        return None if selected is None or self._at_top() else self._item_key(selected)
+
+    def _at_top(self) -> bool:
+        """Whether the cursor is on the first item where the list put it, not the person: then it stays
+        on the first row when the rows change. On start the cache paints the list and the server's copy
+        follows; a first item that changed since must not drag the cursor, and the view, after it."""
+        return not self._chosen and bool(self._rows) and self.cursor == self._item_row(0, 1)
+
+    def _show(self, rows: list[T | Header], keep: Hashable | None, items: list[T] | None = None) -> None:
+        """Show `rows` (headers and items), the cursor on the item keyed `keep`, else on the row it was
+        on (the nearest item there: the one that took the place of an item gone)."""
+        old_cursor = self.cursor
+        self._rows = rows
+        self._rows_changed()
+        self._items = items
+        self._place(self.row_of_key(keep) if keep is not None else None, old_cursor)
+
+    def _place(self, target: int | None, old_cursor: int) -> None:
+        """Put the cursor on row `target` (None: the nearest item to where it was, `old_cursor`) as the
+        list's doing, not the person's."""
         if target is None:
-            target = self._item_row(0 if at_top and not self._chosen else min(old_cursor, max(len(rows) - 1, 0)), 1)
+            target = self._item_row(min(old_cursor, max(len(self._rows) - 1, 0)), 1)
         self._placing = True
         self.cursor = target
         self._placing = False
         self.refresh()
 
+    def _rows_changed(self) -> None:
+        """The rows were changed in place: draw them again."""
+        self._items = None
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+
+    def row_of_key(self, key: Hashable) -> int | None:
+        """The row of the item keyed `key` (None: not shown)."""
+        return next((i for i, r in enumerate(self._rows) if not isinstance(r, Header) and self._item_key(r) == key), None)
+
     def select_key(self, key: Hashable) -> bool:
-        for i, row in enumerate(self._rows):
-            if not isinstance(row, _Header) and self._key(row) == key:
-                self.cursor = i
-                return True
-        return False
+        row = self.row_of_key(key)
+        if row is None:
+            return False
+        self.cursor = row
+        return True
+
+    def keep_row(self, row: int) -> None:
+        """Put the cursor back on `row` (the nearest item there): after a change moved its item away."""
+        self.cursor = self._item_row(min(row, max(len(self._rows) - 1, 0)), 1)
+
+    def move_past(self, key: Hashable) -> None:
+        """Put the cursor on the item after the one keyed `key` (the one before, when it is the last)."""
+        row = self.row_of_key(key)
+        if row is None:
+            return
+        after = self._item_row(row + 1, 1)
+        if after != row:
+            self.cursor = after
+            return
+        before = self._item_row(row - 1, -1)
+        if before != row:
+            self.cursor = before
 
     def visible_items(self, margin: int = 0) -> list[T]:
         """The items on screen, and `margin` rows above and below."""
         top = max(self.scroll_offset.y - margin, 0)
         bottom = self.scroll_offset.y + self.scrollable_content_region.height + margin
-        return [r for r in self._rows[top:bottom] if not isinstance(r, _Header)]
+        return [r for r in self._rows[top:bottom] if not isinstance(r, Header)]
 
     def redraw(self) -> None:
         """Draw again (what the cells show changed, not the rows: names looked up, the day turned)."""
@@ -267,7 +329,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         for direction in (step, -step):
             i = index
             while 0 <= i < len(rows):
-                if not isinstance(rows[i], _Header):
+                if not isinstance(rows[i], Header):
                     return i
                 i += direction
         return index
@@ -278,27 +340,27 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             self._chosen = True
         self.refresh()
         if self._rows:
-            top = new - 1 if new > 0 and isinstance(self._rows[new - 1], _Header) else new
+            top = new - 1 if new > 0 and isinstance(self._rows[new - 1], Header) else new
             if top == 0:
                 self.scroll_to(y=0, animate=False, force=True, immediate=True)
             else:
                 self.scroll_to_region(Region(0, top, 1, new - top + 1), animate=False, force=True, immediate=True)
         item = self.selected
-        key = None if item is None else (self._key(item), id(item))
+        key = None if item is None else (self._item_key(item), id(item))
         if key != self._last_highlighted:
             self._last_highlighted = key
             self.post_message(self.Highlighted(item))
 
     def action_cursor_down(self) -> None:
         nxt = self.cursor + 1
-        while nxt < len(self._rows) and isinstance(self._rows[nxt], _Header):
+        while nxt < len(self._rows) and isinstance(self._rows[nxt], Header):
             nxt += 1
         if nxt < len(self._rows):
             self.cursor = nxt
 
     def action_cursor_up(self) -> None:
         prev = self.cursor - 1
-        while prev >= 0 and isinstance(self._rows[prev], _Header):
+        while prev >= 0 and isinstance(self._rows[prev], Header):
             prev -= 1
         if prev >= 0:
             self.cursor = prev
@@ -329,7 +391,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         if offset is None:
             return
         index = offset.y + self.scroll_offset.y
-        if 0 <= index < len(self._rows) and not isinstance(self._rows[index], _Header):
+        if 0 <= index < len(self._rows) and not isinstance(self._rows[index], Header):
             if index == self.cursor and event.chain >= 2:
                 self.action_select()
             self.cursor = index
@@ -344,16 +406,19 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"row-list--{name}")
+        return self.get_component_rich_style(self.ROLE_PREFIX + name)
 
     def _fg(self, name: str) -> Style:
+        """Only the colour and text style of a role, so the row's (cursor) background shows; a role
+        that sets no colour (bold alone) keeps the row's."""
         style = self._style(name)
-        return Style(color=style.color, bold=style.bold, italic=style.italic)
+        own = self.get_component_rich_style(self.ROLE_PREFIX + name, partial=True)
+        return Style(color=style.color if own.color is not None else None, bold=style.bold, italic=style.italic)
 
     def _part_style(self, line: Style, role: str, selected: bool) -> Style:
         """The row's style with `role`'s colour; the cursor row keeps its own for dim text and labels
         (a label's colour may be the cursor's: blue on blue)."""
-        if not role or (selected and (role == "dim" or role.startswith("label-"))):
+        if not role or (selected and role.startswith(self.PLAIN_ON_CURSOR)):
             return line
         return line + self._fg(role)
 
@@ -376,24 +441,35 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             self._cache[key] = cached
         return cached
 
-    def _render_row(self, row: T | _Header, width: int, selected: bool) -> Strip:
+    def header_label(self, header: Header) -> str:
+        """The text of a section's header line."""
+        return f" {header.title}" if header.role == TITLES else f" {header.title} · {header.count:,}"
+
+    def column_widths(self, width: int) -> list[tuple[Column[T], int]]:
+        """The columns shown at `width` with their widths (a list whose widths follow its rows' text
+        measures them here)."""
+        return layout(self.columns, width)
+
+    def _render_row(self, row: T | Header, width: int, selected: bool) -> Strip:
         base = self.rich_style
-        if isinstance(row, _Header):
-            label = f" {row.title}" if row.role == TITLES else f" {row.title} · {row.count:,}"
-            return Strip([Segment(fit(label, width), base + self._style("header"))], width)
+        if isinstance(row, Header):
+            return Strip([Segment(fit(self.header_label(row), width), base + self._style("header"))], width)
         line = base + self._style("cursor") if selected else base
         if self._bold is not None and self._bold(row):
             line += Style(bold=True)
         segments: list[Segment] = []
-        for column, cells in layout(self.columns, width):
+        for column, cells in self.column_widths(width):
             value = column.cell(row)
+            cursor_role = column.on_cursor if selected else None
             if isinstance(value, list):
                 for text, role in fit_parts(value, cells, right=column.right):
+                    role = role if cursor_role is None else cursor_role
                     segments.append(Segment(text, self._part_style(line, role, selected)))
                 segments.append(Segment(" ", line))
                 continue
             text, role = value
             shown = fit(text.rjust(cells) if column.right else text, cells)
+            role = role if cursor_role is None else cursor_role
             segments.append(Segment(shown + " ", self._part_style(line, role, selected)))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, line)

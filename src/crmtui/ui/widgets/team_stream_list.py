@@ -6,15 +6,11 @@ second column names the person each action is for instead of the company.
 
 from __future__ import annotations
 
-from rich.segment import Segment
-from rich.style import Style
-from textual.strip import Strip
-
 from crmtui.domain.models import Account, StreamEntry
 from crmtui.domain.stream import Section
-from crmtui.ui.rows import CONFLICT_MARK, DUE_WIDE, STAR_OFF, STAR_ON, row_text, shown_action
-from crmtui.ui.cells import fit
-from crmtui.ui.widgets.stream_list import StreamList, _Header
+from crmtui.ui.rows import shown_action
+from crmtui.ui.widgets.row_list import Column, Header
+from crmtui.ui.widgets.stream_list import StreamList
 
 
 def short_name(account: Account | None, user_id: str) -> str:
@@ -42,40 +38,28 @@ class TeamStreamList(StreamList):
             self._cache.clear()
             self.refresh()
 
-    def _render_row(self, row: StreamEntry | _Header, width: int, selected: bool) -> Strip:
-        if isinstance(row, _Header):
-            if row.section is Section.QUEUED_FOR_ME and self.queued_for:
-                label = f" Queued for {self.queued_for} · {row.count}"
-                return Strip([Segment(fit(label, width), self.rich_style + self._style("header"))], width)
-            return super()._render_row(row, width, selected)
-        cols = self.columns(width)
-        if not self.show_assignee or (not cols.company and cols.name < 18):  # too narrow to say whose
-            return super()._render_row(row, width, selected)
-        return self._assignee_row(row, width, selected)
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.assignee = Column[StreamEntry]("For", lambda e: (self._assignee(e), "dim"))
 
-    def _assignee_row(self, row: StreamEntry, width: int, selected: bool) -> Strip:
-        """The action stream's row with the action's assignee in the company column."""
-        cols = self.columns(width)
-        cells = row_text(row, self._account, self._today, self._now, compact=cols.due < DUE_WIDE)
-        action = shown_action(row)
-        who = short_name(self._account, action.assignee_id) if action is not None else ""
-        line = self.rich_style + self._style("cursor") if selected else self.rich_style
-        flag = line + self._fg(cells.role)
-        dim = line + self._fg("dim")
-        name_width, who_width = cols.name, cols.company
-        if not who_width:  # narrow lists have no company column: the name makes room
-            who_width = min(9, cols.name // 2)
-            name_width = cols.name - who_width - 1
-        segments = [
-            Segment("▌ ", flag),
-            Segment(STAR_ON if cells.starred else STAR_OFF, line + self._fg("star") if cells.starred else dim),
-            Segment(" ", line),
-            Segment(fit(cells.name, name_width) + " ", line + Style(bold=True)),
-            Segment(fit(who, who_width) + " ", dim),
-            Segment(fit(cells.action, cols.action) + " ", flag if cells.role == "none" else line),
-            Segment(fit(cells.due, cols.due) + " ", line + Style(bold=True) if selected else flag),
-        ]
-        if cols.value:
-            segments.append(Segment(fit(cells.value.rjust(cols.value), cols.value) + " ", line))
-        segments.append(Segment(CONFLICT_MARK if cells.conflict else " ", line + self._fg("conflict")))
-        return Strip(segments).adjust_cell_length(width, line)
+    def header_label(self, header: Header) -> str:
+        if header.tag is Section.QUEUED_FOR_ME and self.queued_for:
+            return f" Queued for {self.queued_for} · {header.count:,}"
+        return super().header_label(header)
+
+    def column_widths(self, width: int) -> list[tuple[Column[StreamEntry], int]]:
+        """The action stream's columns, with the action's assignee where the company goes."""
+        shown = super().column_widths(width)
+        cols = self.widths(width)
+        if not self.show_assignee or (not cols.company and cols.name < 18):  # too narrow to say whose
+            return shown
+        if cols.company:
+            return [(self.assignee, w) if column is self.company else (column, w) for column, w in shown]
+        # Narrow lists have no company column: the name makes room.
+        who = min(9, cols.name // 2)
+        at = next(i for i, (column, _) in enumerate(shown) if column is self.name_column)
+        return [*shown[:at], (self.name_column, cols.name - who - 1), (self.assignee, who), *shown[at + 1 :]]
+
+    def _assignee(self, entry: StreamEntry) -> str:
+        action = shown_action(entry)
+        return short_name(self._account, action.assignee_id) if action is not None else ""
