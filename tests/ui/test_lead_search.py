@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import httpx
 
+from crmtui.service.cached import flush_cache_writes
+from crmtui.service.compose import compose
+from crmtui.service.outbox import Outbox
+from crmtui.store.view_state import ViewState
 from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.lead_filter import LeadFilterModal
 from crmtui.ui.screens.leads import LeadsScreen
@@ -12,8 +16,10 @@ from crmtui.ui.screens.search import SearchScreen
 from crmtui.ui.widgets.header import AppHeader
 from tests.support.waits import HANG_GUARD
 
-from .conftest import NARROW, WIDE, loaded, settled, wait_for
-from .pipedrive_support import lead_list, leads_screen, selected
+from tests.support.pipedrive_sessions import sandbox_cache
+
+from .conftest import NARROW, WIDE, frozen_clock, loaded, settled, wait_for
+from .pipedrive_support import lead_list, leads_screen, pipedrive_backend, selected, shown_ids
 
 
 def filter_leads(sandbox, filter_id: str) -> set[str]:
@@ -48,6 +54,50 @@ async def test_f_shows_a_saved_filters_leads_and_esc_clears_it(make_pipedrive_ap
         assert app.session.leads.filter is None
         assert {lead.id for lead in lead_list(app).items} == mine
         assert title(app) == f"My leads · {len(mine)}"
+
+
+def cached_app(sandbox, tmp_path) -> CrmApp:
+    """A CrmApp on the sandbox over this profile's cache file and view.json, as `crmtui` starts."""
+    backend = pipedrive_backend(sandbox)
+    session = compose(
+        backend, cache=sandbox_cache(tmp_path, sandbox), outbox=Outbox(backend, base_delay=0.05, max_delay=0.5),
+        clock=frozen_clock,
+    )
+    session.filters.memory = ViewState(tmp_path / "view.json")
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False)
+
+
+async def test_a_start_with_a_remembered_filter_paints_the_filters_cached_leads_never_mine(pipedrive, tmp_path) -> None:
+    app = cached_app(pipedrive, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        mine = shown_ids(app)
+        hot = next(f for f in await app.session.leads.saved_filters() if f.name == "Hot leads")
+        leads_screen(app)._choose_filter(hot)
+        await settled(pilot)
+        kept = shown_ids(app)
+        assert kept == filter_leads(pipedrive, hot.id) and kept != mine
+        await flush_cache_writes()
+    app.session.backend.cache.close()  # as the command does on quitting
+
+    again = cached_app(pipedrive, tmp_path)
+    inbox = again.session.leads
+    assert inbox.filter is not None and inbox.filter.id == hot.id  # remembered
+    painted: list[set[str]] = []
+    inbox.changes.subscribe(lambda _changed: painted.append({lead.id for lead in inbox.items}))
+    # The filter's leads stay on their way from the server: what shows meanwhile is the cache's.
+    with pipedrive.gate.hold("GET", "/api/v1/leads", query={"filter_id": hot.id}) as held:
+        async with again.run_test(size=NARROW) as pilot:
+            await held.parked(1)
+            await wait_for(pilot, lambda: isinstance(again.screen, LeadsScreen), what="the inbox")
+            assert shown_ids(again) == kept
+            assert title(again).startswith("Filter: Hot leads")
+            assert painted and all(rows <= kept for rows in painted), "another list was painted under the filter"
+            held.release()
+            await settled(pilot)
+            assert shown_ids(again) == kept
+    again.session.backend.cache.close()
 
 
 async def test_slash_narrows_the_list_enter_asks_the_server_esc_clears(make_pipedrive_app, pipedrive) -> None:

@@ -302,13 +302,14 @@ class CachedBackend:
         return found
 
     async def cached_leads(
-        self, owner_id: str | None, *, archived: bool = False
+        self, owner_id: str | None, *, archived: bool = False, filter_id: str | None = None
     ) -> tuple[list[Lead], dt.datetime | None] | None:
-        """The leads of a scope as last fetched, and when; no network. None when never fetched."""
+        """The leads of a scope (a saved filter's: `filter_id`) as last fetched, and when; no network.
+        None when never fetched."""
         cache = self.cache
         if cache is None:
             return None
-        scope = lead_scope(archived, owner_id, None)
+        scope = lead_scope(archived, owner_id, filter_id)
 
         def read() -> tuple[list[Lead], dt.datetime | None] | None:
             found = cache.get_rows("leads", Lead, scope)

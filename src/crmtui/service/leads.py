@@ -276,6 +276,11 @@ class LeadsInbox:
         self.show_server(leads, started=started)
         return self.items
 
+    def start_scope(self, me: str) -> tuple[str | None, str | None]:
+        """(owner, saved filter) of the list a start paints from the cache before any request: the
+        remembered filter's leads when there is one (never `me`'s under the filter's name), else `me`'s."""
+        return (None, self.filter.id) if self.filter is not None else (me, None)
+
     def clear_shown(self) -> None:
         """Show nothing until the next load (the scope changed: the list shown is another's)."""
         self._server = {}

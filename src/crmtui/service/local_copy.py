@@ -29,7 +29,7 @@ class LocalCopy(Protocol):
     ) -> tuple[list[StreamEntry], dt.datetime | None] | None: ...
 
     async def cached_leads(
-        self, owner_id: str | None, *, archived: bool = False
+        self, owner_id: str | None, *, archived: bool = False, filter_id: str | None = None
     ) -> tuple[list[Lead], dt.datetime | None] | None: ...
 
     def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:

@@ -452,7 +452,10 @@ class CrmApp(App[int]):
             return
         session = self.session
         if Capability.LEADS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
-            leads = await local.cached_leads(account.user.id)
+            # The list the inbox shows first: a remembered saved filter's own (none kept: nothing
+            # painted until its leads come), never the user's leads under the filter's name.
+            owner_id, filter_id = session.leads.start_scope(account.user.id)
+            leads = await local.cached_leads(owner_id, filter_id=filter_id)
             if leads is None:
                 return
             cached, synced_at = leads
