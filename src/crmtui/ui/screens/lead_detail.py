@@ -34,6 +34,7 @@ from crmtui.domain.leads import Lead, LeadField
 from crmtui.service.lead_files import LeadFiles
 from crmtui.service.leads import LeadsInbox
 from crmtui.ui.follow import FollowsServices, follow
+from crmtui.ui.label_colours import chip_style
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.screens.file_actions import FileActions
@@ -43,13 +44,6 @@ from crmtui.ui.widgets.row_list import Cell, Column, RowList
 
 WIDE = 140
 """From this width the files show beside the fields, not below them."""
-
-LABEL_COLOURS = {
-    "green": "green", "blue": "blue", "red": "red", "yellow": "yellow", "purple": "magenta", "gray": "grey62",
-    "brown": "orange4", "orange": "dark_orange", "dark-green": "dark_green", "dark-blue": "dark_blue",
-    "dark-red": "dark_red", "dark-yellow": "gold3", "dark-purple": "dark_magenta", "dark-gray": "grey35",
-}
-"""Pipedrive's label colour names as terminal colours (chips: dark text on the colour)."""
 
 DUE_STYLES = {Due.OVERDUE: "bold red", Due.TODAY: "bold green"}
 """The next activity's colour when it is overdue or due today (else the text's own)."""
@@ -241,8 +235,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
         chips = [names[i] for i in lead.label_ids if i in names]
         if chips:
             for chip in chips:
-                colour = LABEL_COLOURS.get(chip.color, "grey50")
-                text.append(f" {chip.name} ", style=f"black on {colour}")
+                text.append(f" {chip.name} ", style=chip_style(chip.color))
                 text.append(" ")
             text.append("\n")
         person = inbox.names.get(f"person:{lead.person_id}", "") if lead.person_id else ""

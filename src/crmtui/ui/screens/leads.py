@@ -37,7 +37,8 @@ from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
-from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList, label_role
+from crmtui.ui.label_colours import label_role
+from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
 NAME_MARGIN = 5
 """Rows above and below the screen whose names are looked up ahead of scrolling to them."""
