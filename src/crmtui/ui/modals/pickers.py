@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -11,6 +13,8 @@ from textual.widgets.option_list import Option
 
 from crmtui.domain.models import User
 from crmtui.ui.inert import plain
+
+R = TypeVar("R")
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -47,8 +51,9 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class PickerModal(ModalScreen[str | None]):
-    """A modal around one OptionList: j/k move as in every list of the app, Enter picks, Esc cancels."""
+class OptionsModal(ModalScreen[R], Generic[R]):
+    """A modal around one OptionList: j/k move as in every list of the app, Enter picks, Esc cancels
+    (answers None)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -65,6 +70,10 @@ class PickerModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PickerModal(OptionsModal[str | None]):
+    """Pick one of a list: answers the option's id, or None on Esc."""
 
 
 class TeamPickerModal(PickerModal):

@@ -5,31 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from crmtui.backends.errors import BackendError
 from crmtui.domain.models import Account
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.ui.inert import plain
+from crmtui.ui.modals.saved_filter_picker import SavedFilterPicker
 
 CLEAR = "clear"
 """What the picker answers for "the whole stream" (None: cancelled)."""
 
 
-class FilterPickerModal(ModalScreen[StreamFilter | str | None]):
+class FilterPickerModal(SavedFilterPicker[StreamFilter | str | None]):
     """Pick a stream filter; answers a StreamFilter, CLEAR, or None on Esc (keys as in every picker)."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("j", "move(1)", "Next choice", show=False),
-        Binding("k", "move(-1)", "Previous choice", show=False),
-    ]
+    HEADING = "Filter the stream"
+    OPTIONS_ID = "filter-options"
 
     def __init__(
         self,
@@ -39,44 +31,21 @@ class FilterPickerModal(ModalScreen[StreamFilter | str | None]):
         current: StreamFilter | None,
         load_saved: Callable[[], Awaitable[list[SavedFilter]]],
     ) -> None:
-        super().__init__()
+        super().__init__(load_saved)
         self.account = account
         self.tags = tags
         self.current = current
-        self.load_saved = load_saved
-        self.saved: list[SavedFilter] | None = None
-        self.saved_note = "loading…"
         self.choices: dict[str, StreamFilter] = {}
         self._default: str | None = None
         """The choice highlighted for the person (not by them), so a refill may move it."""
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog picker-dialog filter-dialog"):
-            yield Label("Filter the stream", classes="dialog-title")
-            yield OptionList(id="filter-options")
-            yield Static("Enter pick · j k ↑ ↓ move · Esc cancel", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self._fill()
-        self.query_one(OptionList).focus()
-        self.fetch_saved()
-
-    @work(exclusive=True, group="saved-filters", exit_on_error=False)
-    async def fetch_saved(self) -> None:
-        try:
-            self.saved = await self.load_saved()
-            self.saved_note = "" if self.saved else "none in this account"
-        except BackendError as exc:
-            self.saved_note = f"not available: {exc.user_message}"
-        self._fill()
-
     def _choices(self) -> list[tuple[str, list[StreamFilter]]]:
         account = self.account
-        saved = [StreamFilter(kind="saved", value=f.id, label=f.name) for f in self.saved or []]
+        saved = [StreamFilter(kind="saved", value=f.id, label=f.name) for f in self.saved]
         statuses = [StreamFilter(kind="status", value=s.id, label=s.text) for s in account.statuses] if account else []
         sources = [StreamFilter(kind="lead_source", value=s.id, label=s.text) for s in account.lead_sources] if account else []
         return [
-            ("Saved filters" + (f" ({self.saved_note})" if self.saved_note else ""), saved),
+            (self.saved_heading(), saved),
             ("Contacts", [StreamFilter.starred(), StreamFilter.waiting()]),
             ("Tags", [StreamFilter(kind="tag", value=t, label=t) for t in self.tags]),
             ("Status", statuses),
@@ -117,13 +86,3 @@ class FilterPickerModal(ModalScreen[StreamFilter | str | None]):
             self.dismiss(CLEAR)
         elif key in self.choices:
             self.dismiss(self.choices[key])
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if step > 0:
-            options.action_cursor_down()
-        else:
-            options.action_cursor_up()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
