@@ -33,6 +33,7 @@ from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
 from crmtui.domain.models import (
@@ -495,6 +496,74 @@ class ActivitiesApi(Protocol):
         ...
 
 
+class ModulesApi(Protocol):
+    """Modules (Crust's): kinds of record, each with its fields, and the module writes (a module's
+    edit replaces its name and fields whole)."""
+
+    async def modules(self) -> list[Module]:
+        """Every module with its fields."""
+        ...
+
+    async def module(self, module_id: str) -> Module:
+        """One module (NotFound when there is none by that id)."""
+        ...
+
+    async def field_kinds(self) -> list[FieldKind]:
+        """The kinds of field the server offers for a module's fields."""
+        ...
+
+    async def create_module(self, name: str, fields: list[ModuleField]) -> Module: ...
+
+    async def update_module(self, module_id: str, name: str, fields: list[ModuleField]) -> Module:
+        """Replace the module's name and fields with these (every field: what is left out is gone)."""
+        ...
+
+    async def delete_module(self, module_id: str) -> None: ...
+
+
+class RecordsApi(Protocol):
+    """Records of any module (Crust's): 0-based pages with the query's count, one record, and the
+    record writes. An edit replaces the whole record on the server: `update_record` merges the
+    person's changes onto the server's copy field by field and sends every field."""
+
+    async def records(
+        self, module_id: str, *, query: str = "", page: int = 0, per_page: int = 50, sort: str = "createdAt DESC"
+    ) -> RecordsPage:
+        """One page (0-based; 10 to 100 records) of the module's records whose values contain `query`,
+        in `sort`'s order (`field[ ASC|DESC]`, comma-separated)."""
+        ...
+
+    async def records_all(
+        self,
+        module_id: str,
+        *,
+        query: str = "",
+        sort: str = "createdAt DESC",
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[Record]], None] | None = None,
+    ) -> list[Record]:
+        """Every page of `records(...)` in order."""
+        ...
+
+    async def record(self, module_id: str, record_id: str) -> Record:
+        """One record (NotFound when it is gone)."""
+        ...
+
+    async def create_record(self, module_id: str, values: dict[str, RecordValue]) -> Record: ...
+
+    async def replace_record(self, module_id: str, record_id: str, values: dict[str, RecordValue]) -> Record:
+        """Make the record hold exactly `values` (a field left out is lost: send every field)."""
+        ...
+
+    async def update_record(self, module_id: str, record_id: str, read: Record, changes: dict[str, RecordValue]) -> Record:
+        """Apply `changes` to the record the person read as `read`: read the server's copy, merge the
+        changes onto it field by field and send every field. `Conflict` (sending nothing) when a
+        changed field was changed differently on the server since `read`."""
+        ...
+
+    async def delete_record(self, module_id: str, record_id: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -513,6 +582,8 @@ class Features:
     goals: GoalsApi | None = None
     filters: FiltersApi | None = None
     activities: ActivitiesApi | None = None
+    modules: ModulesApi | None = None
+    records: RecordsApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -598,6 +669,13 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({"create_filter", "update_filter", "delete_filters"}),
     ),
     Family("activities", ActivitiesApi, frozenset({Capability.ACTIVITIES}), frozenset({"set_activity_done"})),
+    Family(
+        "modules", ModulesApi, frozenset({Capability.MODULES}), frozenset({"create_module", "update_module", "delete_module"}),
+    ),
+    Family(
+        "records", RecordsApi, frozenset({Capability.RECORDS}),
+        frozenset({"create_record", "replace_record", "update_record", "delete_record"}),
+    ),
 )
 """Every feature family, in `Features` order."""
 

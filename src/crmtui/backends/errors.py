@@ -43,6 +43,10 @@ class AuthError(BackendError):
     """401: wrong user id or API key."""
 
 
+class TokenExpired(AuthError):
+    """The credential was right but has run out (Crust: the JWT's `exp` passed): sign in again."""
+
+
 class PermissionDenied(BackendError):
     """403 with a JSON body: the user may not do this."""
 

@@ -16,6 +16,7 @@ class Connection:
     base_url: str
     user_id: str
     api_key: str = field(repr=False)
+    """OnePageCRM's API key, Pipedrive's API token, Crust's JWT."""
     allow_insecure_http: bool = False
     """The person chose to send the credentials over plain http to another machine."""
     plan: str | None = None
@@ -49,4 +50,12 @@ def create_backend(connection: Connection) -> Backend:
             allow_insecure_http=connection.allow_insecure_http,
         )
         return PipedriveBackend(pipedrive, plan=connection.plan, seats=connection.seats)
+    if connection.backend == "crust":
+        from crmtui.backends.crust.adapter import CrustBackend
+        from crmtui.backends.crust.client import CrustClient
+
+        crust = CrustClient(
+            connection.api_key, base_url=connection.base_url, allow_insecure_http=connection.allow_insecure_http
+        )
+        return CrustBackend(crust, connection.api_key)
     raise ValueError(f"unknown backend {connection.backend!r}")

@@ -33,5 +33,8 @@ class Capability(str, Enum):
     ACTIVITIES = "activities"
     """Activities (Pipedrive's calls, meetings, tasks...): the leads inbox orders by each lead's next
     activity, and a lead's detail names it. Optional: a server may lack them (then by close date)."""
+    MODULES = "modules"
+    """Modules (Crust): kinds of record with their fields, read and defined here."""
     RECORDS = "records"
+    """Records of any module (Crust): listed, read, made, edited (whole-record), deleted."""
     CHARTS = "charts"

@@ -349,6 +349,8 @@ class Account(_Model):
     the backend knows its web app's addresses, a screen does not."""
     is_admin: bool = False
     """Whether the signed-in user administers the account (Pipedrive: only admins change teams)."""
+    credential_expires: dt.datetime | None = None
+    """When the credential the app signed in with runs out (Crust: the JWT's `exp`; None: never, or not known)."""
     capabilities: frozenset[Capability] = frozenset()
     """What the backend serves this account, as settled at connect (kept with the account in the local
     copy, for a start without the network); empty when not known."""

@@ -35,6 +35,8 @@ from crmtui.backends.base import (
     FiltersApi,
     GoalsApi,
     LeadsApi,
+    ModulesApi,
+    RecordsApi,
     ActionStreamApi,
     Backend,
     ContactsApi,
@@ -70,6 +72,7 @@ from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
@@ -157,6 +160,8 @@ class CachedBackend:
             goals=_Goals(self, inner.goals) if inner.goals else None,
             filters=_Filters(self, inner.filters) if inner.filters else None,
             activities=_Activities(self, inner.activities) if inner.activities else None,
+            modules=_Modules(self, inner.modules) if inner.modules else None,
+            records=_Records(self, inner.records) if inner.records else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1196,6 +1201,89 @@ class _Activities:
         return await self.inner.set_activity_done(activity_id, done)
 
 
+class _Modules:
+    """Modules: the list, each module and the field kinds are cached (the records screen offline still
+    knows every module's fields); the module writes are forwarded."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"modules", "module", "field_kinds"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: ModulesApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def modules(self) -> list[Module]:
+        return await self.local._list("modules", "", Module, self.inner.modules, "the modules")
+
+    async def module(self, module_id: str) -> Module:
+        return await self.local._one("module", module_id, Module, lambda: self.inner.module(module_id), "the module")
+
+    async def field_kinds(self) -> list[FieldKind]:
+        return await self.local._list("field_kinds", "", FieldKind, self.inner.field_kinds, "the field kinds")
+
+    async def create_module(self, name: str, fields: list[ModuleField]) -> Module:
+        return await self.inner.create_module(name, fields)
+
+    async def update_module(self, module_id: str, name: str, fields: list[ModuleField]) -> Module:
+        return await self.inner.update_module(module_id, name, fields)
+
+    async def delete_module(self, module_id: str) -> None:
+        await self.inner.delete_module(module_id)
+
+
+class _Records:
+    """Records: a module's whole list (per query and order) and each record read are cached; one page
+    is network only (a screen pages through the server's answer, or reads the whole list); writes are
+    forwarded (the outbox sends them)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"records_all", "record"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"records"})
+
+    def __init__(self, local: CachedBackend, inner: RecordsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def records(
+        self, module_id: str, *, query: str = "", page: int = 0, per_page: int = 50, sort: str = "createdAt DESC"
+    ) -> RecordsPage:
+        self.local._network_only("a page of records")
+        return await self.inner.records(module_id, query=query, page=page, per_page=per_page, sort=sort)
+
+    async def records_all(
+        self,
+        module_id: str,
+        *,
+        query: str = "",
+        sort: str = "createdAt DESC",
+        on_progress: ProgressCallback | None = None,
+        on_first_page: Callable[[list[Record]], None] | None = None,
+    ) -> list[Record]:
+        return await self.local._list(
+            "records", f"{module_id}|{sort}|{query}", Record,
+            lambda: self.inner.records_all(
+                module_id, query=query, sort=sort, on_progress=on_progress, on_first_page=on_first_page
+            ),
+            "the module's records",
+        )
+
+    async def record(self, module_id: str, record_id: str) -> Record:
+        return await self.local._one(
+            "record", f"{module_id}/{record_id}", Record, lambda: self.inner.record(module_id, record_id), "the record"
+        )
+
+    async def create_record(self, module_id: str, values: dict[str, RecordValue]) -> Record:
+        return await self.inner.create_record(module_id, values)
+
+    async def replace_record(self, module_id: str, record_id: str, values: dict[str, RecordValue]) -> Record:
+        return await self.inner.replace_record(module_id, record_id, values)
+
+    async def update_record(self, module_id: str, record_id: str, read: Record, changes: dict[str, RecordValue]) -> Record:
+        return await self.inner.update_record(module_id, record_id, read, changes)
+
+    async def delete_record(self, module_id: str, record_id: str) -> None:
+        await self.inner.delete_record(module_id, record_id)
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1210,6 +1298,8 @@ WRAPPERS: dict[str, type] = {
     "goals": _Goals,
     "filters": _Filters,
     "activities": _Activities,
+    "modules": _Modules,
+    "records": _Records,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 
