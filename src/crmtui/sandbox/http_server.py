@@ -2,8 +2,9 @@
 stops at once, the request gate, chaos pauses cut short by a stop, keep-alive connections cut when
 the sandbox stops, quiet handlers and one-line reports of plumbing failures.
 
-Each sandbox (onepagecrm, pipedrive) subclasses `SandboxServer` with its state and options, and
-`SandboxHandler` with its routing, auth and chaos.
+Each sandbox (onepagecrm, pipedrive, crust) subclasses `SandboxServer` with its state and options, and
+`SandboxHandler` with its routing, auth and chaos; `SandboxHandler.arrive` and `.depart` are the
+steps every request takes around its handling (the gate, chaos latency, drops and lost answers).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import signal
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Callable
 from types import FrameType
+from urllib.parse import urlsplit
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from crmtui.sandbox.gate import RequestGate
@@ -32,6 +35,9 @@ class SandboxServer(ThreadingHTTPServer):
     """The listen backlog (socketserver's default is 5): a benchmark's 200 clients, each opening a
     connection per request, must wait in the queue, not be refused or reset (the kernel caps it at
     net.core.somaxconn)."""
+
+    clock_seconds: Callable[[], float] = staticmethod(time.time)
+    """Now by the sandbox's clock (the Date header); a sandbox with a clock of its own sets it."""
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         self.gate = RequestGate()
@@ -72,6 +78,12 @@ class SandboxServer(ThreadingHTTPServer):
         """Chaos latency: wait `seconds`, cut short when the sandbox stops; False if it did."""
         return not self.stopping.wait(seconds)
 
+    def start_thread(self, name: str) -> threading.Thread:
+        """Serve in a background (daemon) thread, already listening."""
+        thread = threading.Thread(target=self.serve, name=name, daemon=True)
+        thread.start()
+        return thread
+
     # Keep-alive connections outlive the accepting loop (their handler threads keep serving), so a
     # stopped sandbox would still answer old clients. Track them and cut them on `close_all`.
     def process_request(self, request: Incoming, client_address: Any) -> None:
@@ -106,9 +118,40 @@ class SandboxServer(ThreadingHTTPServer):
 
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server: SandboxServer
 
     def log_message(self, format: str, *args: object) -> None:  # `format` shadows the builtin: the stdlib's signature
         pass  # quiet: the demo's stdout carries only the start line
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header by the sandbox's clock (shifted with --today, moved by tests), like its answers' times."""
+        return super().date_time_string(self.server.clock_seconds() if timestamp is None else timestamp)
+
+    def arrive(self, chaos: Callable[[], str | None], latency_ms: float, query: dict[str, str], raw: bytes) -> str | None:
+        """A request's way in: held at the gate while a test wants it, then its `chaos` fate decided (before
+        it is handled), a failing fate delayed by the latency (a failure takes as long to arrive as an
+        answer). "drop" (the connection already dropped): the fate says so, or the sandbox stopped meanwhile."""
+        if not self.server.gate.enter(self.command, urlsplit(self.path).path, query, raw, "request"):
+            self._drop()  # the sandbox stopped while the request was held
+            return "drop"
+        fate = chaos()
+        if fate is not None and latency_ms > 0 and not self.server.pause(latency_ms / 1000.0):
+            fate = "drop"
+        if fate == "drop":
+            self._drop()
+        return fate
+
+    def depart(self, fate: str | None, latency_ms: float, query: dict[str, str], raw: bytes) -> bool:
+        """A handled request's way back: the latency, the gate; False (the connection dropped) when the
+        answer is lost: the `fate` says so, or the sandbox stopped meanwhile. A write stays applied."""
+        if latency_ms > 0 and not self.server.pause(latency_ms / 1000.0):
+            fate = "lose"
+        if not self.server.gate.enter(self.command, urlsplit(self.path).path, query, raw, "answer"):
+            fate = "lose"
+        if fate == "lose":
+            self._drop()  # handled (a write is applied), but the answer never arrives
+            return False
+        return True
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -135,6 +178,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
 class ServedState(Protocol):
     lock: Any
     store: Any
+
+
+class ClockedState(ServedState, Protocol):
+    clock: Any
 
 
 class RunningSandbox:
@@ -179,6 +226,16 @@ class RunningSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ClockedSandbox(RunningSandbox):
+    """A started sandbox whose state keeps a clock tests move instead of sleeping."""
+
+    state: ClockedState
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock on (limits, token expiry, jobs and the times records get follow it)."""
+        self.state.clock.advance(seconds)
 
 
 def serve_until_stopped(

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from crmtui.sandbox.common import share
 from crmtui.sandbox.crust.server import DEFAULT_JWT_MINUTES, ForeignDataError, SandboxOptions, start_sandbox
 from crmtui.sandbox.http_server import serve_until_stopped
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
 
 
 def add_crust_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +21,7 @@ def add_crust_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"how long the tokens the sandbox issues last (default {DEFAULT_JWT_MINUTES:g}, the real server's)",
     )
     group.add_argument(
-        "--error-rate", type=_share, default=0.0,
+        "--error-rate", type=share, default=0.0,
         help="share of requests answered HTTP 200 with a database error instead of being handled",
     )
     group.add_argument("--trace", action="store_true", help="errors carry error.trace, as with the server's error tracing on")

@@ -16,22 +16,22 @@ the answer dropped). Tokens expire on the sandbox clock (`jwt_minutes`; tests mo
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from crmtui.sandbox.common import Chaos, ForeignDataError, SandboxOptionsBase, open_seeded
 from crmtui.sandbox.crust import jwt
 from crmtui.sandbox.crust.godecode import fill
 from crmtui.sandbox.crust import system_auth
 from crmtui.sandbox.crust.routes import ANONYMOUS, Reply, Request, match
 from crmtui.sandbox.crust.seed import secret_for, seed_crm
 from crmtui.sandbox.crust.state import Clock, CrustError, CrustState
-from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
+from crmtui.sandbox.http_server import ClockedSandbox, SandboxHandler, SandboxServer
+
+__all__ = ["ForeignDataError", "SandboxHandle", "SandboxOptions", "open_state", "start_sandbox"]
 
 MAX_BODY = 10 * 1024 * 1024
 DEFAULT_JWT_MINUTES = 3600.0
@@ -58,44 +58,25 @@ TRACE = (
 
 
 @dataclass
-class SandboxOptions:
-    host: str = "127.0.0.1"
-    port: int = 0
-    data: Path | None = None
-    seed: int = 42
-    today: dt.date | None = None
+class SandboxOptions(SandboxOptionsBase):
     frozen_clock: bool = False
     """Time stands still unless `SandboxHandle.advance` moves it (tests: token expiry without sleeps)."""
     jwt_minutes: float = DEFAULT_JWT_MINUTES
     """How long a token the sandbox issues lasts."""
-    latency_ms: float = 0.0
-    fail_rate: float = 0.0
-    """Share of requests answered 502/503/504 by a "proxy" (HTML)."""
     error_rate: float = 0.0
     """Share of requests answered HTTP 200 with a database error, not handled."""
-    drop_rate: float = 0.0
-    lose_rate: float = 0.0
-    """Share of requests handled (writes applied) whose answer is then lost (the connection dropped)."""
     trace: bool = False
     """Errors carry `error.trace` (the real server's --http-error-tracing)."""
     login_works: bool = False
     """`POST /system/auth/login` reads its request (a later server); at the spec's commit it never does."""
-    reset: bool = False
-
-
-class ForeignDataError(ValueError):
-    """The --data file belongs to another sandbox."""
 
 
 def open_state(options: SandboxOptions, clock: Clock) -> CrustState:
     state = CrustState.open(options.data, clock)
-    if state.foreign():
-        state.store.close()
-        raise ForeignDataError(f"{options.data} holds another sandbox's data, not Crust's; pick another --data file")
-    if state.is_seeded() and not options.reset:
-        state.load()
-    else:
-        state.seed(seed_crm(options.seed, clock.now()), secret_for(options.seed))
+    open_seeded(
+        state, "Crust", options.data, options.reset,
+        lambda: state.seed(seed_crm(options.seed, clock.now()), {"jwt_secret": secret_for(options.seed)}),
+    )
     return state
 
 
@@ -112,15 +93,12 @@ class _Server(SandboxServer):
         super().__init__(address, _Handler)
         self.state = state
         self.options = options
-        self.chaos = random.Random(options.seed ^ 0xC2057)
-        self.chaos_lock = threading.Lock()
+        self.chaos = Chaos(options.seed ^ 0xC2057)
+        self.clock_seconds = state.clock.seconds
 
 
 class _Handler(SandboxHandler):
     server: _Server
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        return super().date_time_string(self.server.state.clock.seconds() if timestamp is None else timestamp)
 
     def do_GET(self) -> None:
         self._handle()
@@ -129,17 +107,12 @@ class _Handler(SandboxHandler):
 
     def _chaos(self) -> str | None:
         opts = self.server.options
-        with self.server.chaos_lock:
-            rng = self.server.chaos
-            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
-                return "drop"
-            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
-                return f"fail:{rng.choice(tuple(PROXY_PAGES))}"
-            if opts.error_rate > 0 and rng.random() < opts.error_rate:
-                return f"error:{rng.choice(CHAOS_ERRORS)}"
-            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
-                return "lose"
-        return None
+        return self.server.chaos.decide(
+            (opts.drop_rate, "drop"),
+            (opts.fail_rate, lambda rng: f"fail:{rng.choice(tuple(PROXY_PAGES))}"),
+            (opts.error_rate, lambda rng: f"error:{rng.choice(CHAOS_ERRORS)}"),
+            (opts.lose_rate, "lose"),
+        )
 
     def _error(self, message: str) -> dict:
         body: dict[str, Any] = {"message": message}
@@ -160,14 +133,8 @@ class _Handler(SandboxHandler):
         query: dict[str, str] = {}
         for name, value in pairs:
             query.setdefault(name, value)
-        if not self.server.gate.enter(self.command, parts.path, query, raw, "request"):
-            self._drop()
-            return
-        fate = self._chaos()
-        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "drop"
+        fate = self.arrive(self._chaos, opts.latency_ms, query, raw)
         if fate == "drop":
-            self._drop()
             return
         if fate and fate.startswith("fail:"):
             self._send(int(fate[5:]), PROXY_PAGES[int(fate[5:])], "text/html")
@@ -186,12 +153,7 @@ class _Handler(SandboxHandler):
             payload = self._error(fate[6:])
         else:
             payload = self._answer(found, raw, query, pairs)
-        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "lose"
-        if not self.server.gate.enter(self.command, parts.path, query, raw, "answer"):
-            fate = "lose"
-        if fate == "lose":
-            self._drop()  # handled (a write is applied), but the answer never arrives
+        if not self.depart(fate, opts.latency_ms, query, raw):
             return
         if isinstance(payload, Reply):
             self.send_response(200)
@@ -241,7 +203,7 @@ class _Handler(SandboxHandler):
 
 
 @dataclass
-class SandboxHandle(RunningSandbox):
+class SandboxHandle(ClockedSandbox):
     options: SandboxOptions
     state: CrustState
     server: _Server
@@ -271,10 +233,6 @@ class SandboxHandle(RunningSandbox):
         minutes = self.options.jwt_minutes if minutes is None else minutes
         return jwt.issue(user_id or self.user_id, self.state.secret, self.state.clock.seconds(), minutes)
 
-    def advance(self, seconds: float) -> None:
-        """Move the sandbox clock on (token expiry and the times records get follow it)."""
-        self.state.clock.advance(seconds)
-
 
 def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     """Seed or load the state, bind, and serve in a background thread; returns once listening."""
@@ -286,6 +244,4 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     except OSError:
         state.store.close()
         raise
-    thread = threading.Thread(target=server.serve, name="crmtui-crust-sandbox", daemon=True)
-    thread.start()
-    return SandboxHandle(options, state, server, thread)
+    return SandboxHandle(options, state, server, server.start_thread("crmtui-crust-sandbox"))

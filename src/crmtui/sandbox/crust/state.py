@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
+from crmtui.sandbox.common import Clock, SeededState
 from crmtui.sandbox.onepagecrm.persist import Store
-from crmtui.sandbox.pipedrive.state import Clock
 
 UTC = dt.timezone.utc
 KINDS = ("users", "modules", "contents", "pages")
@@ -114,60 +111,30 @@ class Sonyflake:
             return str((self._elapsed << 24) | (self._sequence << 16) | MACHINE_ID)
 
 
-class CrustState:
+class CrustState(SeededState):
+    KINDS = KINDS
+    BACKEND = BACKEND
+    SCHEMA_VERSION = SCHEMA_VERSION
+    ERROR = CrustError
+    KEEP_ON_ERROR = True
+    """The real server answers some errors after writing (a CrustError after a change keeps the change)."""
+
     def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = store
-        self.clock = clock
-        self.lock = threading.RLock()
-        self.tables: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
         self.ids = Sonyflake(clock)
         self.secret = b""
         """The HS256 key tokens are signed with (kept in the file, so a printed token outlives a restart)."""
+        super().__init__(store, clock)
 
-    @classmethod
-    def open(cls, path: Path | None, clock: Clock) -> CrustState:
-        return cls(Store(path, KINDS), clock)
-
-    def is_seeded(self) -> bool:
-        return self.store.get_meta("schema_version") == SCHEMA_VERSION and self.store.get_meta("seeded") is True
-
-    def foreign(self) -> bool:
-        """The file holds another sandbox's data: never read, seeded over or mixed."""
-        return self.store.get_meta("schema_version") is not None and self.store.get_meta("backend") != BACKEND
-
-    def seed(self, tables: dict[str, dict[str, dict]], secret: str) -> None:
-        self.store.wipe()
-        with self.store.transaction():
-            for kind, docs in tables.items():
-                self.store.put_many(kind, docs.values())
-            self.store.set_meta("schema_version", SCHEMA_VERSION)
-            self.store.set_meta("backend", BACKEND)
-            self.store.set_meta("jwt_secret", secret)
-            self.store.set_meta("seeded", True)
-        self.load(tables)
-
-    def load(self, tables: dict[str, dict[str, dict]] | None = None) -> None:
-        with self.lock:
-            source = tables if tables is not None else {kind: self.store.load(kind) for kind in KINDS}
-            self.tables = {kind: dict(source.get(kind, {})) for kind in KINDS}
-            self.secret = str(self.store.get_meta("jwt_secret") or "").encode()
-            for kind in ("users", "modules", "contents", "pages"):
-                for key in self.tables[kind]:
-                    self.ids.after(int(key))
+    def loaded(self) -> None:
+        self.secret = str(self.store.get_meta("jwt_secret") or "").encode()
+        for kind in self.KINDS:
+            for key in self.tables[kind]:
+                self.ids.after(int(key))
 
     # -- rows -------------------------------------------------------------------------------------
 
     def now(self) -> dt.datetime:
         return self.clock.now()
-
-    def save(self, kind: str, doc: dict) -> dict:
-        self.tables[kind][str(doc["id"])] = doc
-        self.store.put(kind, doc)
-        return doc
-
-    def remove(self, kind: str, doc_id: str) -> None:
-        self.tables[kind].pop(doc_id, None)
-        self.store.delete(kind, doc_id)
 
     def users(self) -> list[dict]:
         return sorted(self.tables["users"].values(), key=lambda u: int(u["id"]))
@@ -201,21 +168,3 @@ class CrustState:
         if found is None:
             raise no_rows()
         return found
-
-    @contextmanager
-    def write(self) -> Iterator[CrustState]:
-        """Hold the lock for one write request; all of it reaches SQLite or none of it does.
-        (A CrustError after a change keeps the change: the real server answers some errors after writing.)"""
-        with self.lock:
-            self.store.begin()
-            try:
-                yield self
-            except CrustError:
-                self.store.commit()
-                raise
-            except BaseException:
-                self.store.rollback()
-                self.load()
-                raise
-            else:
-                self.store.commit()

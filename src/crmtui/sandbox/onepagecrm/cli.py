@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 
 from crmtui import paths
+from crmtui.sandbox.common import iso_date, share
 from crmtui.sandbox.onepagecrm.server import SandboxOptions, start_sandbox
 from crmtui.sandbox.http_server import serve_until_stopped
 
 DEMO_DB_NAME = "demo.sqlite3"
-
-
-def _rate(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,13 +19,13 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, metavar="PATH", help="SQLite file to keep the data in (default: in memory)")
     parser.add_argument("--seed", type=int, default=42, help="random seed for the demo data")
     parser.add_argument("--contacts", type=int, default=300, help="number of demo contacts to seed")
-    parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="pretend today is this date")
+    parser.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="pretend today is this date")
     parser.add_argument("--latency", type=float, default=0.0, metavar="MS", help="delay every answer by MS milliseconds")
-    parser.add_argument("--fail-rate", type=_rate, default=0.0, help="share of requests answered 500/502/503")
-    parser.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of requests throttled (403 text / 429)")
-    parser.add_argument("--drop-rate", type=_rate, default=0.0, help="share of connections closed without an answer")
+    parser.add_argument("--fail-rate", type=share, default=0.0, help="share of requests answered 500/502/503")
+    parser.add_argument("--throttle-rate", type=share, default=0.0, help="share of requests throttled (403 text / 429)")
+    parser.add_argument("--drop-rate", type=share, default=0.0, help="share of connections closed without an answer")
     parser.add_argument(
-        "--lose-rate", type=_rate, default=0.0,
+        "--lose-rate", type=share, default=0.0,
         help="share of requests handled (writes applied) whose answer is then lost",
     )
     parser.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After on 429 answers")

@@ -16,14 +16,13 @@ import base64
 import binascii
 import datetime as dt
 import json
-import random
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from crmtui.sandbox.common import Chaos, SandboxOptionsBase
 from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.onepagecrm import routes_actions, routes_companies, routes_contacts, routes_misc
 from crmtui.sandbox.onepagecrm.api import Request, Router
@@ -36,21 +35,10 @@ MAX_BODY = 5 * 1024 * 1024
 
 
 @dataclass
-class SandboxOptions:
-    host: str = "127.0.0.1"
-    port: int = 0
-    data: Path | None = None
-    seed: int = 42
+class SandboxOptions(SandboxOptionsBase):
     contacts: int = 300
-    today: dt.date | None = None
-    latency_ms: float = 0.0
-    fail_rate: float = 0.0
     throttle_rate: float = 0.0
-    drop_rate: float = 0.0
-    lose_rate: float = 0.0
-    """Share of requests handled (writes applied) whose answer is then lost (connection dropped)."""
     retry_after: int = 1
-    reset: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,18 +85,12 @@ class _Server(SandboxServer):
         self.state = state
         self.options = options
         self.router = build_router()
-        self.chaos = random.Random(options.seed ^ 0x5EED)
-        self.chaos_lock = threading.Lock()
+        self.chaos = Chaos(options.seed ^ 0x5EED)
+        self.clock_seconds = lambda: state.now().timestamp()  # shifted with --today, like the answers' timestamps
 
 
 class _Handler(SandboxHandler):
     server: _Server
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        """The Date header by the sandbox's clock (shifted with --today), like its answers' timestamps."""
-        if timestamp is None:
-            timestamp = self.server.state.now().timestamp()
-        return super().date_time_string(timestamp)
 
     def do_GET(self) -> None:
         self._handle()
@@ -127,23 +109,12 @@ class _Handler(SandboxHandler):
     def _chaos(self) -> str | None:
         """Decide this request's fate up front: None, "drop", "fail:<code>", "throttle403" or "throttle429"."""
         opts = self.server.options
-        with self.server.chaos_lock:
-            rng = self.server.chaos
-            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
-                return "drop"
-            if opts.throttle_rate > 0 and rng.random() < opts.throttle_rate:
-                return "throttle403" if rng.random() < 0.5 else "throttle429"
-            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
-                return f"fail:{rng.choice((500, 502, 503))}"
-            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
-                return "lose"
-        return None
-
-    def _gate(self, raw: bytes, stage: str) -> bool:
-        """Pass the server's gate (parked while a test holds this request); False: the sandbox stopped."""
-        parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        return self.server.gate.enter(self.command, parts.path, query, raw, stage)
+        return self.server.chaos.decide(
+            (opts.drop_rate, "drop"),
+            (opts.throttle_rate, lambda rng: "throttle403" if rng.random() < 0.5 else "throttle429"),
+            (opts.fail_rate, lambda rng: f"fail:{rng.choice((500, 502, 503))}"),
+            (opts.lose_rate, "lose"),
+        )
 
     def _handle(self) -> None:
         opts = self.server.options
@@ -153,14 +124,9 @@ class _Handler(SandboxHandler):
             self._send_json(400, ApiError(400, "Invalid request", "invalid_request").body())
             self.close_connection = True
             return
-        if not self._gate(raw, "request"):
-            self._drop()  # the sandbox stopped while the request was held
-            return
-        fate = self._chaos()
-        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "drop"  # a failure takes as long to arrive as an answer; a stopped sandbox never answers
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))  # what the gate's tests match on
+        fate = self.arrive(self._chaos, opts.latency_ms, query, raw)
         if fate == "drop":
-            self._drop()
             return
         if fate == "throttle403":
             self._send(403, b"API rate limit exceeded", "text/plain; charset=utf-8")
@@ -180,14 +146,8 @@ class _Handler(SandboxHandler):
             status, payload = exc.status, exc.body()
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
             status, payload = 500, ApiError(500, "Internal server error", "internal_server_error", f"{type(exc).__name__}: {exc}").body()
-        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "lose"  # on the way back: the write is applied, the answer not yet seen
-        if not self._gate(raw, "answer"):
-            fate = "lose"  # held after handling; the sandbox stopped meanwhile
-        if fate == "lose":
-            self._drop()  # handled, but the answer never arrives
-            return
-        self._send_json(status, payload)
+        if self.depart(fate, opts.latency_ms, query, raw):
+            self._send_json(status, payload)
 
     def _dispatch(self, raw: bytes) -> tuple[int, dict]:
         return dispatch(self.server.router, self.server.state, self.command, self.path, self.headers.get("Authorization"), raw)
@@ -259,7 +219,6 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     options = options or SandboxOptions()
     state = open_state(options)
     server = _Server((options.host, options.port), _Handler, state, options)
-    thread = threading.Thread(target=server.serve, name="crmtui-sandbox", daemon=True)
-    thread.start()
+    thread = server.start_thread("crmtui-sandbox")
     users = [SandboxUser(u["id"], u["_api_key"], u["first_name"], u["last_name"], u["email"]) for u in state.users()]
     return SandboxHandle(options, state, server, thread, users)

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import argparse
 
+from crmtui.sandbox.common import share
 from crmtui.sandbox.pipedrive.limits import PLANS
 from crmtui.sandbox.pipedrive.server import ForeignDataError, SandboxOptions, start_sandbox
 from crmtui.sandbox.http_server import serve_until_stopped
 
 BACKENDS = ("onepagecrm", "pipedrive", "crust")
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
 
 
 def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +39,7 @@ def add_pipedrive_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-activities", dest="activities", action="store_false",
         help="serve no /activities (404, as a server without them; a fresh seed gives no lead a next activity)",
     )
-    group.add_argument("--retry-after-share", type=_share, default=0.5, help="share of 429s with Retry-After (default 0.5)")
+    group.add_argument("--retry-after-share", type=share, default=0.5, help="share of 429s with Retry-After (default 0.5)")
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:

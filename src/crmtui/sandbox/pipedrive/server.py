@@ -10,18 +10,16 @@ instead of sleeping: the 2-second burst window, the day of the token budget and 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 import threading
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from crmtui.sandbox.http_server import RunningSandbox, SandboxHandler, SandboxServer
+from crmtui.sandbox.common import Chaos, ForeignDataError, SandboxOptionsBase, open_seeded
+from crmtui.sandbox.http_server import ClockedSandbox, SandboxHandler, SandboxServer
 from crmtui.sandbox.pipedrive.costs import TOKEN_COSTS, UNKNOWN_COST
 from crmtui.sandbox.pipedrive.limits import PLANS, Limits, plan_budget
 from crmtui.sandbox.pipedrive.files import disposition, file_bytes
@@ -46,13 +44,8 @@ PROXY_502_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><cente
 
 
 @dataclass
-class SandboxOptions:
-    host: str = "127.0.0.1"
-    port: int = 0
-    data: Path | None = None
-    seed: int = 42
+class SandboxOptions(SandboxOptionsBase):
     leads: int = 300
-    today: dt.date | None = None
     frozen_clock: bool = False
     """Time stands still unless `SandboxHandle.advance` moves it (tests: limits without sleeps)."""
     plan: str = "lite"
@@ -71,35 +64,25 @@ class SandboxOptions:
     block_seconds: float = 900.0
     retry_after_share: float = 0.5
     """Share of 429 answers that carry Retry-After (the real header is undocumented)."""
-    latency_ms: float = 0.0
-    fail_rate: float = 0.0
-    drop_rate: float = 0.0
-    lose_rate: float = 0.0
-    """Share of requests handled (writes applied) whose answer is then lost (the connection dropped)."""
     redirect_downloads: bool = False
     """File downloads answer 302 to a second loopback host that rejects any request with credentials."""
     max_file_bytes: int = 1024 * 1024
     """Uploads over this size answer 413."""
-    reset: bool = False
     activities: bool = True
     """False: a server without /activities (404 "Unknown method" there); a fresh seed gives no lead a next activity."""
 
 
-class ForeignDataError(ValueError):
-    """The --data file belongs to another sandbox (OnePageCRM's)."""
+__all__ = ["ForeignDataError", "SandboxHandle", "SandboxOptions", "open_state", "start_sandbox"]
 
 
 def open_state(options: SandboxOptions, clock: Clock) -> PipedriveState:
     """Load the state from `options.data`, or seed it (fresh file, in memory, or `reset`)."""
     state = PipedriveState.open(options.data, clock)
-    if state.foreign():
-        state.store.close()
-        raise ForeignDataError(f"{options.data} holds another sandbox's data, not Pipedrive's; pick another --data file")
-    if state.is_seeded() and not options.reset:
-        state.load()
-    else:
-        today = options.today or clock.now().date()
-        state.seed(seed_account(options.seed, options.leads, today, activities=options.activities))
+    today = options.today or clock.now().date()
+    open_seeded(
+        state, "Pipedrive", options.data, options.reset,
+        lambda: state.seed(seed_account(options.seed, options.leads, today, activities=options.activities)),
+    )
     return state
 
 
@@ -162,15 +145,12 @@ class _Server(SandboxServer):
         self.state = state
         self.options = options
         self.limits = limits
-        self.chaos = random.Random(options.seed ^ 0x5EED)
-        self.chaos_lock = threading.Lock()
+        self.chaos = Chaos(options.seed ^ 0x5EED)
+        self.clock_seconds = state.clock.seconds
 
 
 class _Handler(SandboxHandler):
     server: _Server
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        return super().date_time_string(self.server.state.clock.seconds() if timestamp is None else timestamp)
 
     def do_GET(self) -> None:
         self._handle()
@@ -179,15 +159,11 @@ class _Handler(SandboxHandler):
 
     def _chaos(self) -> str | None:
         opts = self.server.options
-        with self.server.chaos_lock:
-            rng = self.server.chaos
-            if opts.drop_rate > 0 and rng.random() < opts.drop_rate:
-                return "drop"
-            if opts.fail_rate > 0 and rng.random() < opts.fail_rate:
-                return f"fail:{rng.choice((500, 502, 503))}"
-            if opts.lose_rate > 0 and rng.random() < opts.lose_rate:
-                return "lose"
-        return None
+        return self.server.chaos.decide(
+            (opts.drop_rate, "drop"),
+            (opts.fail_rate, lambda rng: f"fail:{rng.choice((500, 502, 503))}"),
+            (opts.lose_rate, "lose"),
+        )
 
     def _handle(self) -> None:
         opts = self.server.options
@@ -200,14 +176,8 @@ class _Handler(SandboxHandler):
         raw = self.rfile.read(length) if length > 0 else b""
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if not self.server.gate.enter(self.command, parts.path, query, raw, "request"):
-            self._drop()
-            return
-        fate = self._chaos()
-        if fate is not None and opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "drop"
+        fate = self.arrive(self._chaos, opts.latency_ms, query, raw)
         if fate == "drop":
-            self._drop()
             return
         if fate == "fail:502":
             self._send(502, PROXY_502_PAGE, "text/html; charset=utf-8")
@@ -247,12 +217,7 @@ class _Handler(SandboxHandler):
             status, payload = exc.status, exc.body()
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must still answer in the API's shape
             status, payload = 500, ApiError(500, "Internal server error", f"{type(exc).__name__}: {exc}").body()
-        if opts.latency_ms > 0 and not self.server.pause(opts.latency_ms / 1000.0):
-            fate = "lose"
-        if not self.server.gate.enter(self.command, parts.path, query, raw, "answer"):
-            fate = "lose"
-        if fate == "lose":
-            self._drop()  # handled (a write is applied), but the answer never arrives
+        if not self.depart(fate, opts.latency_ms, query, raw):
             return
         if isinstance(payload, Binary):
             self._send(status, payload.body, payload.content_type, {**headers, **payload.headers})
@@ -289,7 +254,7 @@ class _FileHandler(SandboxHandler):
 
 
 @dataclass
-class SandboxHandle(RunningSandbox):
+class SandboxHandle(ClockedSandbox):
     options: SandboxOptions
     state: PipedriveState
     server: _Server
@@ -326,10 +291,6 @@ class SandboxHandle(RunningSandbox):
             self.file_host.close_all()
         super().stop()
 
-    def advance(self, seconds: float) -> None:
-        """Move the sandbox clock on (the burst window, the budget's day and a block all follow it)."""
-        self.state.clock.advance(seconds)
-
 
 def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
     """Seed or load the state, bind, and serve in a background thread; returns once listening."""
@@ -363,12 +324,9 @@ def start_sandbox(options: SandboxOptions | None = None) -> SandboxHandle:
             server.server_close()
             state.store.close()
             raise
-        file_thread = threading.Thread(target=file_host.serve, name="crmtui-pipedrive-files", daemon=True)
-        file_thread.start()
+        file_thread = file_host.start_thread("crmtui-pipedrive-files")
         state.download_host = f"http://{file_host.server_address[0]!s}:{file_host.server_address[1]}"
-    thread = threading.Thread(target=server.serve, name="crmtui-pipedrive-sandbox", daemon=True)
-    thread.start()
-    return SandboxHandle(options, state, server, thread, file_host, file_thread)
+    return SandboxHandle(options, state, server, server.start_thread("crmtui-pipedrive-sandbox"), file_host, file_thread)
 
 
 def _start_file_host(host: str, state: PipedriveState) -> _FileHost:
