@@ -12,7 +12,6 @@ through the outbox and show at once. Offline, the last filters known show (the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,10 +26,9 @@ from crmtui.service.commands import is_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.saved_filters import FiltersBoard
 from crmtui.ui.failures import failure_title
-from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.filter_builder import ConditionWords, FilterBuilderModal, FilterBuilderResult
 from crmtui.ui.modals.pickers import ConfirmModal
-from crmtui.ui.screens.loading import LoadsWhenConnected
+from crmtui.ui.screens.loading import BoardScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
@@ -40,7 +38,7 @@ WIDE = 120
 NO_UNDELETE = "Pipedrive cannot undo this: a deleted filter cannot be brought back."
 
 
-class FiltersScreen(FollowsServices, LoadsWhenConnected):
+class FiltersScreen(BoardScreen[FiltersBoard]):
     """The account's saved filters, their conditions, and the filter builder."""
 
     FOOTER_ORDER = ("apply", "new", "edit", "mark", "delete", "refresh")
@@ -54,16 +52,8 @@ class FiltersScreen(FollowsServices, LoadsWhenConnected):
         Binding("r", "refresh", "Refresh", tooltip="Read the filters again"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._board: FiltersBoard | None = None
-        self._unfollow: Callable[[], None] | None = None
-
-    @property
-    def board(self) -> FiltersBoard:
-        if self._board is None:
-            self._board = FiltersBoard(self.app.session)
-        return self._board
+    def make_board(self) -> FiltersBoard:
+        return FiltersBoard(self.app.session)
 
     def _columns(self) -> list[Column[Filter]]:
         def board() -> FiltersBoard:
@@ -98,21 +88,11 @@ class FiltersScreen(FollowsServices, LoadsWhenConnected):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self._unfollow = follow(self, self.board.changes, lambda _changed: self._show())
-        self._reload_when_online()
+        self._follow_board()
         self.filter_list.empty_text = "Loading filters…"
         self.filter_list.focus()
         self._show()
         self._load_when_connected()
-
-    def _loaded(self) -> bool:
-        return self.board.loaded
-
-    def on_unmount(self) -> None:
-        if self._unfollow is not None:
-            self._unfollow()
-        if self._board is not None:
-            self._board.detach()
 
     def on_resize(self) -> None:
         self.query_one("#filters-body").set_class(self.size.width >= WIDE, "-wide")
@@ -120,13 +100,7 @@ class FiltersScreen(FollowsServices, LoadsWhenConnected):
     # -- loading -------------------------------------------------------------------------------
     @work(exclusive=True, group="filters-load", exit_on_error=False)
     async def load(self) -> None:
-        try:
-            await self.board.load()
-        except BackendError as exc:
-            self._failed(exc)
-            return
-        self.load_error = None
-        self._show()
+        await self._read_board()
 
     @work(group="filter-detail", exit_on_error=False)
     async def read_detail(self, filter_id: str) -> None:

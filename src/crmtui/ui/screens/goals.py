@@ -10,7 +10,6 @@ Offline, the last goals and progress known show (the cache keeps them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 from rich.cells import cell_len
 from textual import on, work
@@ -23,10 +22,9 @@ from textual.widgets.option_list import Option
 from crmtui.backends.errors import BackendError
 from crmtui.domain.goals import Goal, period_label
 from crmtui.service.goals import GoalsBoard
-from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.goal_form import GoalFormModal, GoalFormResult
 from crmtui.ui.modals.pickers import ConfirmModal
-from crmtui.ui.screens.loading import LoadsWhenConnected
+from crmtui.ui.screens.loading import BoardScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.goal_bar import amount, goal_bar, outcome_text
 from crmtui.ui.widgets.header import AppHeader
@@ -51,7 +49,7 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-class GoalsScreen(FollowsServices, LoadsWhenConnected):
+class GoalsScreen(BoardScreen[GoalsBoard]):
     """Goals with their progress per period."""
 
     FOOTER_ORDER = ("step(-1)", "step(1)", "everyone", "new", "edit", "table", "refresh", "delete")
@@ -70,15 +68,10 @@ class GoalsScreen(FollowsServices, LoadsWhenConnected):
 
     def __init__(self) -> None:
         super().__init__()
-        self._board: GoalsBoard | None = None
         self.table = False
-        self._unfollow: Callable[[], None] | None = None
 
-    @property
-    def board(self) -> GoalsBoard:
-        if self._board is None:
-            self._board = GoalsBoard(self.app.session)
-        return self._board
+    def make_board(self) -> GoalsBoard:
+        return GoalsBoard(self.app.session)
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -97,20 +90,10 @@ class GoalsScreen(FollowsServices, LoadsWhenConnected):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self._unfollow = follow(self, self.board.changes, lambda _changed: self._show())
-        self._reload_when_online()
+        self._follow_board()
         self.goal_table.display = False
         self.goal_list.focus()
         self._load_when_connected()
-
-    def _loaded(self) -> bool:
-        return self.board.loaded
-
-    def on_unmount(self) -> None:
-        if self._unfollow is not None:
-            self._unfollow()
-        if self._board is not None:
-            self._board.detach()
 
     def on_resize(self) -> None:
         self._show()
@@ -119,13 +102,7 @@ class GoalsScreen(FollowsServices, LoadsWhenConnected):
     @work(exclusive=True, group="goals-load", exit_on_error=False)
     async def load(self) -> None:
         self._say("Loading goals…")
-        try:
-            await self.board.load()
-        except BackendError as exc:
-            self._failed(exc)
-            return
-        self.load_error = None
-        self._show()
+        await self._read_board()
 
     @work(group="goals-progress", exit_on_error=False)  # never cancelled half-paid; reads never overlap (GoalsBoard)
     async def load_progress(self) -> None:

@@ -1,11 +1,18 @@
 """What the files, goals and filters screens do alike to read what they show: read it when opened if
 the app is connected, else once it connects; read again when the connection comes back after a read
-that failed; a failed read kept (`load_error`), shown and said."""
+that failed; a failed read kept (`load_error`), shown and said. The goals and saved-filters screens
+each show one board of the service (BoardScreen): made when first asked for, followed while the
+screen is mounted, read the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
 from crmtui.backends.errors import BackendError
+from crmtui.service.signals import Signal
 from crmtui.ui.failures import failure_title
+from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 
@@ -44,3 +51,59 @@ class LoadsWhenConnected(CrmScreen[None]):
         load_failed(self, [exc])
         self._show()
         self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
+
+
+class Board(Protocol):
+    """A view of the service a screen shows whole (GoalsBoard, FiltersBoard)."""
+
+    loaded: bool
+    changes: Signal[Any]
+
+    async def load(self) -> object: ...
+
+    def detach(self) -> None: ...
+
+
+B = TypeVar("B", bound=Board)
+
+
+class BoardScreen(FollowsServices, LoadsWhenConnected, Generic[B]):
+    """A screen showing one board: `make_board` makes it when first asked for; `_follow_board` (from
+    `on_mount`) shows each of its changes; `_read_board` is the body of the screen's `load` worker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._board: B | None = None
+        self._unfollow: Callable[[], None] | None = None
+
+    def make_board(self) -> B:
+        raise NotImplementedError
+
+    @property
+    def board(self) -> B:
+        if self._board is None:
+            self._board = self.make_board()
+        return self._board
+
+    def _loaded(self) -> bool:
+        return self.board.loaded
+
+    def _follow_board(self) -> None:
+        self._unfollow = follow(self, self.board.changes, lambda _changed: self._show())
+        self._reload_when_online()
+
+    def on_unmount(self) -> None:
+        if self._unfollow is not None:
+            self._unfollow()
+        if self._board is not None:
+            self._board.detach()
+
+    async def _read_board(self) -> None:
+        """Read the board and show it (or keep and say why it could not be read)."""
+        try:
+            await self.board.load()
+        except BackendError as exc:
+            self._failed(exc)
+            return
+        self.load_error = None
+        self._show()
