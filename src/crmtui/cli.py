@@ -37,8 +37,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crmtui {__version__}")
     parser.add_argument("--demo", action="store_true", help="run on the built-in sandbox with demo data")
     parser.add_argument(
-        "--backend", choices=("onepagecrm", "pipedrive"), default=None,
-        help="which CRM: onepagecrm (default, or the profile's) or pipedrive",
+        "--backend", choices=("onepagecrm", "pipedrive", "crust"), default=None,
+        help="which CRM: onepagecrm (default, or the profile's), pipedrive or crust",
     )
     parser.add_argument("--reset", action="store_true", help="with --demo: re-seed the demo data")
     parser.add_argument("--profile", metavar="NAME", help="use this saved profile (default: the active one)")
@@ -60,7 +60,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     login.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to save (default: active)")
     login.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API address to sign in to")
     login.add_argument(
-        "--backend", choices=("onepagecrm", "pipedrive"), default=argparse.SUPPRESS,
+        "--backend", choices=("onepagecrm", "pipedrive", "crust"), default=argparse.SUPPRESS,
         help="which CRM to sign in to (default onepagecrm)",
     )
     login.add_argument(

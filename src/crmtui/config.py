@@ -1,10 +1,11 @@
 """The settings file (config.toml) and how a connection is chosen from it and the environment.
 
-A profile names its backend (`backend = "onepagecrm"`, the default, or `"pipedrive"`); `--backend`
-picks one on the command line. Precedence for a connection: the backend's credentials in the
-environment (ONEPAGECRM_USER_ID + ONEPAGECRM_API_KEY; PIPEDRIVE_API_TOKEN) beat the profile's;
---base-url beats CRMTUI_BASE_URL beats the profile's base_url (a Pipedrive profile's company_domain
-gives https://DOMAIN.pipedrive.com/api/v1). With credentials in the environment no config file is needed.
+A profile names its backend (`backend = "onepagecrm"`, the default, `"pipedrive"` or `"crust"`);
+`--backend` picks one on the command line. Precedence for a connection: the backend's credentials in
+the environment (ONEPAGECRM_USER_ID + ONEPAGECRM_API_KEY; PIPEDRIVE_API_TOKEN; CRUST_JWT) beat the
+profile's; --base-url beats CRMTUI_BASE_URL beats the profile's base_url (a Pipedrive profile's
+company_domain gives https://DOMAIN.pipedrive.com/api/v1; Crust has no default address: CRUST_BASE_URL
+comes after the profile's). With credentials in the environment no config file is needed.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 PIPEDRIVE_BASE_URL = "https://api.pipedrive.com/v1"
 """Pipedrive's API for any company when no company domain is known."""
-BACKENDS = ("onepagecrm", "pipedrive")
-BackendName = Literal["onepagecrm", "pipedrive"]
-BACKEND_TITLES = {"onepagecrm": "OnePageCRM", "pipedrive": "Pipedrive"}
+BACKENDS = ("onepagecrm", "pipedrive", "crust")
+BackendName = Literal["onepagecrm", "pipedrive", "crust"]
+BACKEND_TITLES = {"onepagecrm": "OnePageCRM", "pipedrive": "Pipedrive", "crust": "Crust"}
 DEFAULT_PROFILE = "default"
 DEFAULT_REFRESH_SECONDS = 60
 
@@ -49,9 +50,9 @@ class ProfileConfig(BaseModel):
     backend: BackendName = "onepagecrm"
     base_url: str | None = None
     user_id: str = ""
-    """OnePageCRM: the user id of the credentials; Pipedrive: the signed-in user's id (for the keyring entry)."""
+    """OnePageCRM: the user id of the credentials; Pipedrive, Crust: the signed-in user's id (for the keyring entry)."""
     api_key: SecretStr | None = None
-    """OnePageCRM's API key or Pipedrive's API token."""
+    """OnePageCRM's API key, Pipedrive's API token or Crust's JWT."""
     allow_insecure_http: bool = False
     """Send the credentials over plain http to another machine (the app warns on every screen)."""
     company_domain: str | None = None
@@ -65,8 +66,10 @@ class ProfileConfig(BaseModel):
     def _complete(self) -> ProfileConfig:
         if self.backend == "onepagecrm" and not self.user_id:
             raise ValueError("a OnePageCRM profile needs its user_id")
-        if self.backend == "onepagecrm" and (self.company_domain or self.plan or self.seats):
+        if self.backend != "pipedrive" and (self.company_domain or self.plan or self.seats):
             raise ValueError("company_domain, plan and seats are Pipedrive settings (backend = \"pipedrive\")")
+        if self.backend == "crust" and not self.base_url:
+            raise ValueError("a Crust profile needs its base_url (the CRM API's address, e.g. https://crm.example.com/api/crm)")
         if self.company_domain is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}", self.company_domain):
             raise ValueError(f"company_domain {self.company_domain!r} is not a Pipedrive company name (acme for acme.pipedrive.com)")
         return self
@@ -238,6 +241,16 @@ def pipedrive_url(company_domain: str | None) -> str:
     return f"https://{company_domain}.pipedrive.com/api/v1" if company_domain else PIPEDRIVE_BASE_URL
 
 
+def jwt_subject(token: str) -> str:
+    """The user id a Crust JWT names ('' when it is no JWT: the server then refuses it in its own words)."""
+    from crmtui.backends.crust.token import NotAToken, read_token
+
+    try:
+        return read_token(token).subject
+    except NotAToken:
+        return ""
+
+
 def _profile_for(
     cfg: AppConfig, profile: str | None, backend: str | None, env_credentials: bool
 ) -> tuple[str | None, ProfileConfig | None]:
@@ -279,22 +292,31 @@ def resolve_connection(
     env_user = env.get("ONEPAGECRM_USER_ID", "").strip()
     env_key = env.get("ONEPAGECRM_API_KEY", "").strip()
     env_token = env.get("PIPEDRIVE_API_TOKEN", "").strip()
+    env_jwt = env.get("CRUST_JWT", "").strip()
     env_url = env.get("CRMTUI_BASE_URL", "").strip()
     onepage_env = backend in (None, "onepagecrm") and bool(env_user or env_key)
     if onepage_env and bool(env_user) != bool(env_key):
         missing = "ONEPAGECRM_API_KEY" if env_user else "ONEPAGECRM_USER_ID"
         raise ConfigError(f"{missing} is not set; set both ONEPAGECRM_USER_ID and ONEPAGECRM_API_KEY, or {LOGIN_HINT}")
     pipedrive_env = backend == "pipedrive" and bool(env_token)
+    crust_env = backend == "crust" and bool(env_jwt)
 
-    name, chosen = _profile_for(cfg, profile, backend, onepage_env or pipedrive_env)
+    name, chosen = _profile_for(cfg, profile, backend, onepage_env or pipedrive_env or crust_env)
     kind = backend or (chosen.backend if chosen else "onepagecrm")
+    default_url: str | None = DEFAULT_BASE_URL
     if kind == "pipedrive":
         domain = env.get("PIPEDRIVE_COMPANY_DOMAIN", "").strip() or (chosen.company_domain if chosen else None)
         default_url = pipedrive_url(domain)
-    else:
-        default_url = DEFAULT_BASE_URL
+    elif kind == "crust":
+        default_url = env.get("CRUST_BASE_URL", "").strip() or None  # no public Crust server to fall back to
     url = base_url or env_url or (chosen.base_url if chosen else None) or default_url
-    from_env = pipedrive_env if kind == "pipedrive" else onepage_env
+    if kind == "crust":
+        crust_env = bool(env_jwt)  # CRUST_JWT beats a Crust profile's token too
+    from_env = {"pipedrive": pipedrive_env, "crust": crust_env}.get(kind, onepage_env)
+    if url is None:
+        raise ConfigError(
+            "no Crust address: give --base-url, set CRUST_BASE_URL, or run `crmtui login --backend crust`"
+        )
     # A profile's opt-in is for its own address and its own key: not for another --base-url, nor
     # for credentials from the environment.
     saved_opt_in = chosen is not None and chosen.allow_insecure_http and url == chosen.base_url and not from_env
@@ -304,9 +326,17 @@ def resolve_connection(
     seats = chosen.seats if chosen is not None and kind == "pipedrive" else None
 
     if from_env:
-        user, key = ("", env_token) if kind == "pipedrive" else (env_user, env_key)
+        if kind == "crust":
+            user, key = jwt_subject(env_jwt), env_jwt
+        else:
+            user, key = ("", env_token) if kind == "pipedrive" else (env_user, env_key)
         return Connection(backend=kind, base_url=url, user_id=user, api_key=key, allow_insecure_http=insecure)
     if chosen is None or name is None:  # (a profile is always chosen by its name)
+        if kind == "crust":
+            raise ConfigError(
+                "no Crust token: set CRUST_JWT (with --base-url or CRUST_BASE_URL), run `crmtui login --backend crust`, "
+                "or `crmtui --demo --backend crust` to try the built-in sandbox"
+            )
         if kind == "pipedrive":
             raise ConfigError(
                 "no Pipedrive API token: set PIPEDRIVE_API_TOKEN, run `crmtui login --backend pipedrive`, "
@@ -320,8 +350,8 @@ def resolve_connection(
     if api_key is None and chosen.api_key is not None:
         api_key = chosen.api_key.get_secret_value()
     if not api_key:
-        what = "API token" if kind == "pipedrive" else "API key"
-        login = f"crmtui login --backend pipedrive --profile {name}" if kind == "pipedrive" else f"crmtui login --profile {name}"
+        what = {"pipedrive": "API token", "crust": "token (JWT)"}.get(kind, "API key")
+        login = f"crmtui login --backend {kind} --profile {name}" if kind != "onepagecrm" else f"crmtui login --profile {name}"
         raise ConfigError(f"no {what} stored for profile {name!r}: run `{login}`")
     return Connection(
         backend=kind, base_url=url, user_id=chosen.user_id, api_key=api_key, allow_insecure_http=insecure,
@@ -331,9 +361,9 @@ def resolve_connection(
 
 def profile_in_use(cfg: AppConfig, connection: Connection, asked: str | None, env: Mapping[str, str] = os.environ) -> str | None:
     """The profile whose local files `connection` uses (None: credentials from the environment)."""
-    if connection.backend != "pipedrive":  # as it always was: the outbox of a profile must not move
+    if connection.backend == "onepagecrm":  # as it always was: the outbox of a profile must not move
         return None if env.get("ONEPAGECRM_USER_ID", "").strip() else (asked or cfg.active_profile)
-    if env.get("PIPEDRIVE_API_TOKEN", "").strip():
+    if env.get("PIPEDRIVE_API_TOKEN" if connection.backend == "pipedrive" else "CRUST_JWT", "").strip():
         return None
     name, _chosen = _profile_for(cfg, asked, connection.backend, False)
     return name

@@ -31,7 +31,8 @@ STOP_TIMEOUT = 5.0
 DEMO_DB_NAME = "demo.sqlite3"
 
 _START_LINE = re.compile(
-    r"listening on (?P<base_url>\S+)\s+(?:user_id=(?P<user_id>\S+)\s+api_key=(?P<api_key>\S+)|api_token=(?P<api_token>\S+))"
+    r"listening on (?P<base_url>\S+)\s+"
+    r"(?:user_id=(?P<user_id>\S+)\s+api_key=(?P<api_key>\S+)|api_token=(?P<api_token>\S+)|jwt=(?P<jwt>\S+))"
 )
 
 
@@ -207,7 +208,13 @@ def demo_sandbox(
                         code = None
                 why = f"exited with code {code}" if code is not None else "printed an unexpected first line"
                 raise DemoError(f"the demo sandbox {why}" + _tail_suffix(stderr_file))
-            if backend == "pipedrive" and match["api_token"]:
+            if backend == "crust" and match["jwt"]:
+                from crmtui.config import jwt_subject
+
+                yield Connection(
+                    backend="crust", base_url=match["base_url"], user_id=jwt_subject(match["jwt"]), api_key=match["jwt"]
+                )
+            elif backend == "pipedrive" and match["api_token"]:
                 yield Connection(backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"])
             elif backend == "onepagecrm" and match["user_id"]:
                 yield Connection(

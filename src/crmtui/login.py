@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from crmtui import secrets
 from crmtui.backends.address import InsecureAddress, check_address, unencrypted
-from crmtui.backends.errors import AuthError, BackendError
+from crmtui.backends.errors import AuthError, BackendError, MalformedResponse, NotFound
 from crmtui.config import (
     DEFAULT_BASE_URL,
     DEFAULT_PROFILE,
@@ -191,6 +191,11 @@ def run_login(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if backend == "crust":
+        return run_crust_login(
+            profile, base_url, config_path=config_path, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+            allow_insecure_http=allow_insecure_http,
+        )
     if backend == "pipedrive":
         return run_pipedrive_login(
             profile, base_url, config_path=config_path, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -249,8 +254,10 @@ async def check_pipedrive_token(token: str, base_url: str, *, allow_insecure_htt
     )
     try:
         account = await backend.connect()
-    except AuthError as exc:
-        raise WrongCredentials(explain(exc, base_url)) from None
+    except AuthError as exc:  # the server's own words: expired, bad signature, unauthorized
+        raise WrongCredentials(f"the server at {base_url} refused the token: {exc.user_message}") from None
+    except (NotFound, MalformedResponse) as exc:
+        raise LoginFailed(f"{base_url} did not answer like a Crust CRM API ({exc.user_message}); check the address") from None
     except BackendError as exc:
         raise LoginFailed(explain(exc, base_url)) from None
     finally:
@@ -341,4 +348,141 @@ def run_pipedrive_login(
     where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
     stdout.write(inert_line(f"Logged in to Pipedrive as {who} (profile {name})") + "\n")
     stderr.write(f"API token saved in {where}.\n")
+    return 0
+
+
+# -- Crust -----------------------------------------------------------------------------------------
+
+CRUST_TOKEN_HELP = (
+    "a JWT from your Crust server: the web app's `jwt` cookie, its single sign-on, or the token the server "
+    "prints at start with --auth-jwt-debug"
+)
+
+
+async def check_crust_token(token: str, base_url: str, *, allow_insecure_http: bool = False) -> tuple[str, Any]:
+    """List the modules with the token (through the Crust backend): (the user id it names, the server's
+    clock by its answer, None when it told none), or LoginFailed. The server decides whether the
+    token is still valid, by its own clock: so does the warning of its expiry."""
+    from crmtui.backends.registry import Connection, create_backend
+
+    backend = create_backend(
+        Connection(backend="crust", base_url=base_url, user_id="", api_key=token, allow_insecure_http=allow_insecure_http)
+    )
+    try:
+        account = await backend.connect()
+    except AuthError as exc:  # the server's own words: expired, bad signature, unauthorized
+        raise WrongCredentials(f"the server at {base_url} refused the token: {exc.user_message}") from None
+    except (NotFound, MalformedResponse) as exc:
+        raise LoginFailed(f"{base_url} did not answer like a Crust CRM API ({exc.user_message}); check the address") from None
+    except BackendError as exc:
+        raise LoginFailed(explain(exc, base_url)) from None
+    finally:
+        await backend.close()
+    http = getattr(getattr(backend, "client", None), "http", None)
+    return account.user.id, http.server_now() if http is not None else None
+
+
+def _crust_token(stdin: TextIO, stderr: TextIO) -> tuple[str, Any]:
+    """Ask for the JWT and read its claims (not verified: the server does that): (token, its facts)."""
+    from crmtui.backends.crust.token import NotAToken, read_token
+
+    token = _ask("Token (JWT): ", stdin, stderr, secret=True)
+    if not token:
+        raise LoginFailed("no token given")
+    try:
+        facts = read_token(token)
+    except NotAToken as exc:
+        raise WrongCredentials(str(exc)) from None
+    if not facts.subject:
+        raise WrongCredentials("the token names no user (its `sub` claim)")
+    return token, facts
+
+
+def run_crust_login(
+    profile: str | None,
+    base_url: str | None,
+    *,
+    config_path: Path | None,
+    env: Mapping[str, str],
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    allow_insecure_http: bool,
+) -> int:
+    """`crmtui login --backend crust`: the CRM API's address, then a JWT, checked by listing the modules;
+    warns when the token runs out within a day. The token goes to the keyring (or the file, 0600)."""
+    import datetime as dt
+
+    cfg = load_config(config_path)
+    active = cfg.profiles.get(cfg.active_profile) if cfg.active_profile else None
+    name = profile or (cfg.active_profile if active is not None and active.backend == "crust" else None) or "crust"
+    existing = cfg.profiles.get(name)
+    if existing is not None and existing.backend != "crust":
+        stderr.write(inert_text(f"crmtui login: profile {name} is not a Crust profile; choose another with --profile") + "\n")
+        return 1
+    try:
+        url = (
+            base_url or env.get("CRMTUI_BASE_URL", "").strip() or env.get("CRUST_BASE_URL", "").strip()
+            or (existing.base_url if existing else None)
+            or _ask("Crust CRM API address (https://…): ", stdin, stderr, secret=False).strip()
+        )
+        if not url:
+            raise LoginFailed("no address given")
+        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
+        try:
+            check_address(url, allow_insecure_http=insecure)
+        except InsecureAddress as exc:
+            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        if unencrypted(url):
+            stderr.write(inert_line(f"Warning: {url} is plain http: the token will cross the network unencrypted") + "\n")
+        if stdin.isatty():
+            stderr.write(f"Sign in to {url} (profile {name}) with {CRUST_TOKEN_HELP}.\n")
+        refused: LoginFailed = WrongCredentials("wrong token")
+        for attempt in range(1, TRIES + 1):
+            try:
+                token, facts = _crust_token(stdin, stderr)
+            except WrongCredentials as exc:
+                refused = exc
+            except LoginFailed:
+                if attempt == 1:
+                    raise LoginFailed("no input: expected the token (JWT)") from None
+                raise refused from None
+            else:
+                stderr.write(inert_line(f"Checking the token at {url}…") + "\n")
+                stderr.flush()
+                try:
+                    user_id, server_now = asyncio.run(check_crust_token(token, url, allow_insecure_http=insecure))
+                    break
+                except WrongCredentials as exc:
+                    refused = exc
+            if attempt == TRIES:
+                raise refused
+            stderr.write(inert_text(f"crmtui login: {refused}; try again") + "\n")
+    except LoginFailed as exc:
+        stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
+        return 1
+
+    warning = facts.warning(server_now or dt.datetime.now(dt.timezone.utc))
+    if warning:
+        stderr.write(inert_line(f"Warning: {warning}") + "\n")
+    if existing is not None and existing.user_id != user_id:
+        secrets.delete_api_key(name, existing.user_id)
+    in_keyring = secrets.store_api_key(name, user_id, token)
+    profiles = dict(cfg.profiles)
+    profiles[name] = ProfileConfig(
+        backend="crust", base_url=url, user_id=user_id, api_key=None if in_keyring else SecretStr(token),
+        allow_insecure_http=insecure and unencrypted(url),
+    )
+    cfg.profiles = profiles
+    cfg.active_profile = name
+    try:
+        written = save_config(cfg, config_path)
+    except ConfigError:
+        if in_keyring:
+            secrets.delete_api_key(name, user_id)
+        raise
+    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    until = f", valid until {facts.expires:%Y-%m-%d %H:%M} UTC" if facts.expires is not None else ""
+    stdout.write(inert_line(f"Logged in to Crust as user {user_id} (profile {name}{until})") + "\n")
+    stderr.write(f"Token saved in {where}.\n")
     return 0

@@ -93,6 +93,10 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
 )
 
 
+UNSCREENED = frozenset({Capability.MODULES, Capability.RECORDS, Capability.CHARTS})
+"""Capabilities a backend may serve that no top-level screen shows yet (the Crust screens come next)."""
+
+
 def contact_screen() -> type[Screen[None]]:
     from crmtui.ui.screens.contact import ContactDetailScreen
 
@@ -171,6 +175,7 @@ class CrmApp(App[int]):
         self._initial_theme = theme
         self.last_synced: dt.datetime | None = None
         self.connected = False
+        self._said_connected = False
         self._loading = False
         capabilities = session.backend.capabilities
         self.top_level = [top for top in TOP_LEVEL if top.needs is None or top.needs in capabilities]
@@ -306,10 +311,17 @@ class CrmApp(App[int]):
             return same_key[:1] == [mode]
         return True
 
+    def screens_text(self) -> str:
+        """The top-level screens this backend has, by their keys ("5 Pending changes, ...")."""
+        return ", ".join(f"{top.key} {top.title}" for top in self.top_level)
+
     def action_go(self, mode: str) -> None:
-        """Number keys: switch to a top-level screen (a screen the backend lacks says so)."""
+        """Number keys: switch to a top-level screen (a screen the backend lacks says so, with those it has)."""
         if mode not in self.mode_titles:
-            self.notify("This CRM has no such screen", severity="warning", timeout=3)
+            key = next((top.key for top in TOP_LEVEL if top.mode == mode), "")
+            self.notify(
+                f"This CRM has no such screen (key {key}). Its screens: {self.screens_text()}", severity="warning", timeout=5
+            )
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
@@ -388,6 +400,7 @@ class CrmApp(App[int]):
             if session.account is None or not self.connected:
                 account = await session.connect()
                 self.account_label = account.label
+                self._say_once_connected(account)
             await self._load_first_screen()
         except StoreUnavailable as exc:
             self._loading = False
@@ -431,11 +444,12 @@ class CrmApp(App[int]):
             self.pop_screen()
 
     async def _load_first_screen(self) -> None:
-        """Load what the first screen shows: the action stream, or (a backend without one) the leads."""
+        """Load what the first screen shows: the action stream, or (a backend without one) the leads;
+        a backend with neither (Crust, until its screens come) has no list to load: the account is all."""
         session = self.session
-        if session.supports(Capability.ACTION_STREAM) or not session.supports(Capability.LEADS):
+        if session.supports(Capability.ACTION_STREAM):
             await session.load_stream(on_progress=self._progress)
-        else:
+        elif session.supports(Capability.LEADS):
             await session.leads.load(on_progress=self._progress)
 
     async def _paint_from_cache(self) -> None:
@@ -573,6 +587,32 @@ class CrmApp(App[int]):
             if self.session.local is not None:
                 self.session.local.try_network()  # not the cache's grace after a failure: ask the server
             self.load_stream()
+
+    def _say_once_connected(self, account: Any) -> None:
+        """After sign-in: a credential that runs out within a day, and (a backend whose own screens are
+        not here yet) which screens there are and what is still missing, rather than an empty screen."""
+        if self._said_connected:
+            return
+        self._said_connected = True
+        expires = getattr(account, "credential_expires", None)
+        if expires is not None and expires - self.clock() <= dt.timedelta(days=1):
+            left = expires - self.clock()
+            when = (
+                "has expired: sign in again with a new one (crmtui login)" if left.total_seconds() <= 0
+                else f"expires at {expires.astimezone():%Y-%m-%d %H:%M}: sign in again with a new one (crmtui login) before then"
+            )
+            self.notify(
+                f"The sign-in token {when}",
+                title="Token", severity="warning" if left.total_seconds() > 0 else "error", timeout=30,
+            )
+        served = {top.needs for top in self.top_level if top.needs is not None}
+        unscreened = sorted(c.value for c in self.session.backend.capabilities if c in UNSCREENED and c not in served)
+        if not served and unscreened:
+            self.notify(
+                f"On this CRM crmtui has these screens: {self.screens_text()}. The server's "
+                f"{' and '.join(unscreened)} have no screen here yet.",
+                title="Screens", timeout=20,
+            )
 
     # -- help ----------------------------------------------------------------------------------
     def help_sections(self, screen: Screen[Any] | None = None) -> HelpSections:

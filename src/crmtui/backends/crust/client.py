@@ -116,8 +116,8 @@ def error_for(response: httpx.Response) -> BackendError:
         )
     if status == 405:
         return BackendError("The server does not take this method here (405): is the base URL a Crust CRM API?", status=405)
-    if status == 401:
-        return AuthError("The server refused the token (401)", status=401)
+    if status == 401:  # the Crust API refuses a token with HTTP 200: a 401 is something else's
+        return MalformedResponse("The server answered 401, which a Crust CRM API never does: is the base URL a Crust CRM API?", status=401)
     if status == 403:
         return PermissionDenied("The server (or a proxy in front) refused the request (403)", status=403)
     if status == 413:
