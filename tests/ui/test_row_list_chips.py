@@ -9,7 +9,8 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from crmtui.ui.cells import fit_parts
-from crmtui.ui.widgets.row_list import LABEL_COLOURS, Cell, Column, RowList, label_role
+from crmtui.ui.label_colours import LABEL_COLOURS, label_role
+from crmtui.ui.widgets.row_list import Cell, Column, RowList
 
 from .conftest import wait_for
 

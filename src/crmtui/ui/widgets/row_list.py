@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crmtui.ui.cells import fit, fit_parts
+from crmtui.ui.label_colours import LABEL_COLOURS, label_css
 
 T = TypeVar("T")
 
@@ -42,18 +43,6 @@ Part = tuple[str, str]
 Cell = Part | list[Part]
 """A cell: one part, or several drawn side by side each in its own colour (labels as chips), fitted
 to the column's width as a whole."""
-
-LABEL_COLOURS = (
-    "green", "blue", "red", "yellow", "purple", "gray", "brown", "orange", "pink",
-    "dark-green", "dark-blue", "dark-red", "dark-yellow", "dark-purple", "dark-gray",
-)
-"""Pipedrive's label colours, each with its `row-list--label-<colour>` class."""
-
-
-def label_role(colour: str) -> str:
-    """The role drawing a label of `colour` (the row's own colour for one this list does not know)."""
-    return f"label-{colour}" if colour in LABEL_COLOURS else ""
-
 
 @dataclass(frozen=True)
 class Column(Generic[T]):
@@ -147,38 +136,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     RowList > .row-list--dim { color: $text-muted; }
     RowList > .row-list--strong { text-style: bold; }
     RowList > .row-list--empty { color: $text-muted; text-style: italic; }
-    /* Labels in Pipedrive's colours: lighter tones on dark themes, deeper ones on light themes. */
-    RowList > .row-list--label-green { color: #7EE08A; }
-    RowList > .row-list--label-blue { color: #7FB8FF; }
-    RowList > .row-list--label-red { color: #FF7A7A; }
-    RowList > .row-list--label-yellow { color: #F5E06A; }
-    RowList > .row-list--label-purple { color: #C99BFF; }
-    RowList > .row-list--label-gray { color: #B0B0B0; }
-    RowList > .row-list--label-brown { color: #C8946A; }
-    RowList > .row-list--label-orange { color: #FFA94D; }
-    RowList > .row-list--label-pink { color: #FF8FCF; }
-    RowList > .row-list--label-dark-green { color: #4CAF50; }
-    RowList > .row-list--label-dark-blue { color: #5C8FE6; }
-    RowList > .row-list--label-dark-red { color: #EE6670; }
-    RowList > .row-list--label-dark-yellow { color: #C9B037; }
-    RowList > .row-list--label-dark-purple { color: #A77BE0; }
-    RowList > .row-list--label-dark-gray { color: #8C8C8C; }
-    RowList:light > .row-list--label-green { color: #1A6E2C; }
-    RowList:light > .row-list--label-blue { color: #1F5FBF; }
-    RowList:light > .row-list--label-red { color: #B3261E; }
-    RowList:light > .row-list--label-yellow { color: #7A6200; }
-    RowList:light > .row-list--label-purple { color: #7A3DB8; }
-    RowList:light > .row-list--label-gray { color: #5E5E5E; }
-    RowList:light > .row-list--label-brown { color: #7A4A26; }
-    RowList:light > .row-list--label-orange { color: #9A4700; }
-    RowList:light > .row-list--label-pink { color: #B0307A; }
-    RowList:light > .row-list--label-dark-green { color: #14501F; }
-    RowList:light > .row-list--label-dark-blue { color: #123A80; }
-    RowList:light > .row-list--label-dark-red { color: #7A1A14; }
-    RowList:light > .row-list--label-dark-yellow { color: #5C4A00; }
-    RowList:light > .row-list--label-dark-purple { color: #512580; }
-    RowList:light > .row-list--label-dark-gray { color: #3A3A3A; }
-    """
+    """ + label_css("RowList", "row-list--label-")  # labels in Pipedrive's colours, on dark and light themes
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     empty_text: reactive[str] = reactive("Loading…")
