@@ -14,7 +14,7 @@ from crmtui.domain.leads import BY_NEXT_ACTIVITY, LeadSection, lead_section, lea
 from crmtui.sandbox.pipedrive.seed import next_activity_key
 from crmtui.sandbox.pipedrive.server import SandboxOptions, start_sandbox
 from tests.conftest import SANDBOX_TODAY
-from tests.support.pipedrive_sessions import TODAY, backend_for, open_session
+from tests.support.pipedrive_sessions import NOW, TODAY, backend_for, open_session
 from tests.support.waits import HANG_GUARD
 
 
@@ -196,9 +196,36 @@ async def test_the_inbox_is_ordered_by_next_activity_in_pipedrives_sections(pipe
             assert upcoming is None and inbox.section(lead) is LeadSection.NO_ACTIVITY
         else:
             assert upcoming is not None and upcoming.subject == table[lead.next_activity_id]["subject"]
-            due = table[lead.next_activity_id]["due_date"]
-            expected = LeadSection.OVERDUE if due < TODAY.isoformat() else LeadSection.TODAY if due == TODAY.isoformat() else LeadSection.UPCOMING
+            due, at = table[lead.next_activity_id]["due_date"], table[lead.next_activity_id]["due_time"]
+            passed = due == TODAY.isoformat() and at and at < NOW.strftime("%H:%M")  # the account's zone is UTC in March
+            expected = (
+                LeadSection.OVERDUE if due < TODAY.isoformat() or passed
+                else LeadSection.TODAY if due == TODAY.isoformat() else LeadSection.UPCOMING
+            )
             assert inbox.section(lead) is expected
+    await session.close()
+
+
+async def test_a_timed_activity_earlier_today_is_overdue_an_all_day_one_today(pipedrive_sandbox, http, tmp_path) -> None:
+    """Pipedrive's web app shows an activity whose time has passed as overdue: the session's clock
+    says 09:00 (the account's zone, Europe/Dublin, is UTC in March)."""
+    table = pipedrive_sandbox.state.tables["activities"]
+    later = [
+        lead for lead in pipedrive_sandbox.state.tables["leads"].values()
+        if lead["owner_id"] == pipedrive_sandbox.users[0]["id"] and not lead["is_archived"] and lead["next_activity_id"]
+        and table[str(lead["next_activity_id"])]["due_date"] > TODAY.isoformat()
+    ]
+    early, all_day, late = later[:3]
+    for lead, time in ((early, "08:00"), (all_day, ""), (late, "15:30")):
+        answer = http.put(f"/activities/{lead['next_activity_id']}", json={"due_date": TODAY.isoformat(), "due_time": time})
+        assert answer.status_code == 200, answer.text
+    session = await open_session(pipedrive_sandbox, tmp_path, load_leads=True)
+    inbox = session.leads
+    sections = {lead.id: inbox.section(lead) for lead in inbox.items}
+    assert sections[early["id"]] is LeadSection.OVERDUE
+    assert sections[all_day["id"]] is LeadSection.TODAY and sections[late["id"]] is LeadSection.TODAY
+    order = [lead.id for lead in inbox.items]
+    assert order.index(early["id"]) < order.index(all_day["id"]) < order.index(late["id"])
     await session.close()
 
 

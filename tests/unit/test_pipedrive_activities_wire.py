@@ -87,3 +87,42 @@ def test_sections_by_next_activity_in_pipedrives_order_soonest_first() -> None:
     assert lead_section(leads[0], TODAY) is LeadSection.OVERDUE and lead_section(leads[1], TODAY) is LeadSection.NO_DATE
     assert [lead_section(lead, TODAY) for lead in sort_leads(leads, TODAY)][0] is BY_CLOSE_DATE[0]
     assert due_state(activities["1"], TODAY) is Due.OVERDUE and due_state(_activity("x", None), TODAY) is Due.UNDATED
+
+
+def test_a_timed_activity_whose_time_has_passed_is_overdue_an_all_day_one_only_from_the_next_day() -> None:
+    now = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
+    day = dt.timedelta(days=1)
+    activities = {
+        "early": _activity("early", TODAY, dt.time(7, 30)), "late": _activity("late", TODAY, dt.time(15)),
+        "all-day": _activity("all-day", TODAY), "yesterday": _activity("yesterday", TODAY - day),
+        "tomorrow": _activity("tomorrow", TODAY + day, dt.time(8)),
+    }
+    states = {aid: due_state(a, TODAY, now) for aid, a in activities.items()}
+    assert states == {
+        "early": Due.OVERDUE, "late": Due.TODAY, "all-day": Due.TODAY, "yesterday": Due.OVERDUE, "tomorrow": Due.LATER,
+    }
+    assert due_state(activities["early"], TODAY) is Due.TODAY  # by the day alone (no moment given): as before
+    leads = [_lead(aid, aid) for aid in activities]
+    ordered = sort_leads(leads, TODAY, activities, now)
+    assert [(lead.id, lead_section(lead, TODAY, activities, now)) for lead in ordered] == [
+        ("yesterday", LeadSection.OVERDUE), ("early", LeadSection.OVERDUE), ("all-day", LeadSection.TODAY),
+        ("late", LeadSection.TODAY), ("tomorrow", LeadSection.UPCOMING),
+    ]
+
+
+def test_a_timed_activitys_day_is_its_day_in_the_accounts_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from crmtui.domain.activities import activity_when
+
+    berlin = ZoneInfo("Europe/Berlin")  # UTC+1 in March
+    just_after_midnight = dt.datetime(2026, 3, 10, 0, 10, tzinfo=berlin)
+    # 23:30 UTC on the 9th is 00:30 on the 10th in Berlin: today there, not yet passed; then past.
+    late_utc = _activity("a", TODAY - dt.timedelta(days=1), dt.time(23, 30))
+    assert due_state(late_utc, TODAY, just_after_midnight) is Due.TODAY
+    assert due_state(late_utc, TODAY, just_after_midnight + dt.timedelta(hours=1)) is Due.OVERDUE
+    # 23:30 UTC on the 10th is tomorrow in Berlin, and said so.
+    tonight_utc = _activity("b", TODAY, dt.time(23, 30))
+    assert due_state(tonight_utc, TODAY, just_after_midnight) is Due.LATER
+    assert activity_when(tonight_utc, TODAY, time_zone="Europe/Berlin") == "tomorrow 00:30"
+    assert tonight_utc.due_key(berlin)[:3] == (dt.date(2026, 3, 11).toordinal(), True, 30)

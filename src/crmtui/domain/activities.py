@@ -4,6 +4,10 @@ for the leads inbox's order and the lead's detail.
 An activity is due on a day (`due_date`), at a time of day when it has one (`due_time`, UTC as the
 API keeps it; none: all day). Of a lead's open activities, the earliest is its next one: by day,
 then an all-day activity before a timed one, then by time, then by id (the server's rule too).
+
+Where it stands against now goes as in Pipedrive's web app, in the account's time zone: a timed
+activity is due at its moment (on that moment's day there) and overdue once the moment has passed,
+earlier today included; an all-day activity is due all its day and overdue only from the next day.
 """
 
 from __future__ import annotations
@@ -53,12 +57,27 @@ class Activity(BaseModel):
         """The subject, or the type's name when it has none."""
         return self.subject.strip() or self.type_name
 
-    def due_key(self) -> tuple[Any, ...]:
-        """When it is due, as a sort key: day (none last), all day before a time, time, id."""
-        day = self.due_date.toordinal() if self.due_date is not None else dt.date.max.toordinal()
-        timed = self.due_time is not None
-        minutes = self.due_time.hour * 60 + self.due_time.minute if self.due_time is not None else 0
-        return (day, timed, minutes, int(self.id) if self.id.isdigit() else 0, self.id)
+    def moment(self) -> dt.datetime | None:
+        """When a timed activity is due (aware, UTC); None for an all-day or undated one."""
+        if self.due_date is None or self.due_time is None:
+            return None
+        return dt.datetime.combine(self.due_date, self.due_time, tzinfo=dt.timezone.utc)
+
+    def local_due(self, tz: dt.tzinfo | None = None) -> tuple[dt.date | None, dt.time | None]:
+        """Its day and time of day in the zone `tz` (None: as the API keeps them, UTC)."""
+        moment = self.moment()
+        if moment is None or tz is None:
+            return self.due_date, self.due_time
+        local = moment.astimezone(tz)
+        return local.date(), local.time()
+
+    def due_key(self, tz: dt.tzinfo | None = None) -> tuple[Any, ...]:
+        """When it is due, as a sort key: day (none last), all day before a time, time, id; the day
+        and time in the zone `tz` (None: UTC)."""
+        day_due, time_due = self.local_due(tz)
+        day = day_due.toordinal() if day_due is not None else dt.date.max.toordinal()
+        minutes = time_due.hour * 60 + time_due.minute if time_due is not None else 0
+        return (day, time_due is not None, minutes, int(self.id) if self.id.isdigit() else 0, self.id)
 
 
 class Due(str, Enum):
@@ -70,12 +89,21 @@ class Due(str, Enum):
     UNDATED = "undated"
 
 
-def due_state(activity: Activity, today: dt.date) -> Due:
-    if activity.due_date is None:
+def due_state(activity: Activity, today: dt.date, now: dt.datetime | None = None) -> Due:
+    """Where it stands: against `now` (aware, in the account's time zone; its day is today) when
+    given: a timed activity whose moment has passed is overdue, an all-day one only from the next
+    day; without `now`, against `today` by the day alone."""
+    if now is not None:
+        moment = activity.moment()
+        if moment is not None and moment < now:
+            return Due.OVERDUE
+        today = now.date()
+    day, _time = activity.local_due(now.tzinfo if now is not None else None)
+    if day is None:
         return Due.UNDATED
-    if activity.due_date < today:
+    if day < today:
         return Due.OVERDUE
-    return Due.TODAY if activity.due_date == today else Due.LATER
+    return Due.TODAY if day == today else Due.LATER
 
 
 def activity_when(
@@ -85,9 +113,9 @@ def activity_when(
     """When it is due, as people say it: "today 14:30", "tomorrow", "yesterday", else the date (the
     account's format; `short`: without the year), with the time when it has one (in the account's zone)."""
     # Here, not at the top: formatting needs the models, which need the leads, which need this module.
-    from crmtui.domain.formatting import format_date, format_time, short_date_format
+    from crmtui.domain.formatting import format_date, format_time, short_date_format, zone
 
-    day = activity.due_date
+    day, _time = activity.local_due(zone(time_zone) if time_zone else None)  # a timed one's day there
     if day is None:
         return "no date"
     time = ""

@@ -3,8 +3,9 @@
 Backend-neutral in shape (ids are text, money is an amount and a currency) but named for what
 Pipedrive calls them. The inbox is a salesperson's work queue: their leads, not archived, most
 urgent first. With activity data (the backend's optional activities), urgency comes from each lead's
-next activity, in Pipedrive's order: overdue, today, no activity, upcoming; within a section the
-soonest activity first (day, then time), then the newest lead. Without it, from the expected close
+next activity, in Pipedrive's order: overdue (a timed activity whose time has passed, earlier today
+too; an all-day one from the next day), today, no activity, upcoming, in the account's time zone;
+within a section the soonest activity first (day, then time), then the newest lead. Without it, from the expected close
 date: overdue, today, upcoming, then leads without a date; within a section the nearest date first,
 then the newest lead. The order is a pure function of the lead, today and the activities known.
 """
@@ -159,13 +160,16 @@ _DUE_SECTIONS = {
 }
 
 
-def lead_section(lead: Lead, today: dt.date, activities: Activities | None = None) -> LeadSection:
-    """Its section: by its next activity when `activities` is given (None: by expected close date)."""
+def lead_section(
+    lead: Lead, today: dt.date, activities: Activities | None = None, now: dt.datetime | None = None
+) -> LeadSection:
+    """Its section: by its next activity when `activities` is given (None: by expected close date);
+    `now` (aware, in the account's zone): a timed activity already past today is overdue (`due_state`)."""
     if lead.is_archived:
         return LeadSection.ARCHIVED
     if activities is not None:
         upcoming = next_activity(lead, activities)
-        return LeadSection.NO_ACTIVITY if upcoming is None else _DUE_SECTIONS[due_state(upcoming, today)]
+        return LeadSection.NO_ACTIVITY if upcoming is None else _DUE_SECTIONS[due_state(upcoming, today, now)]
     close = lead.expected_close_date
     if close is None:
         return LeadSection.NO_DATE
@@ -177,19 +181,23 @@ def lead_section(lead: Lead, today: dt.date, activities: Activities | None = Non
 _NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
-def lead_sort_key(lead: Lead, today: dt.date, activities: Activities | None = None) -> tuple[Any, ...]:
+def lead_sort_key(
+    lead: Lead, today: dt.date, activities: Activities | None = None, now: dt.datetime | None = None
+) -> tuple[Any, ...]:
     """Section, then the soonest next activity (or the nearest close date), then the newest lead,
     then the id (a total order)."""
-    section = lead_section(lead, today, activities)
+    section = lead_section(lead, today, activities, now)
     rank = sections(activities).index(section)
     added = lead.add_time or _NEVER
     if activities is not None:
         upcoming = next_activity(lead, activities)
-        due: tuple[Any, ...] = upcoming.due_key()[:3] if upcoming is not None else ()
+        due: tuple[Any, ...] = upcoming.due_key(now.tzinfo if now else None)[:3] if upcoming is not None else ()
         return (rank, due, -added.timestamp(), lead.id)
     close = lead.expected_close_date.toordinal() if lead.expected_close_date else 0
     return (rank, close, -added.timestamp(), lead.id)
 
 
-def sort_leads(leads: list[Lead], today: dt.date, activities: Activities | None = None) -> list[Lead]:
-    return sorted(leads, key=lambda lead: lead_sort_key(lead, today, activities))
+def sort_leads(
+    leads: list[Lead], today: dt.date, activities: Activities | None = None, now: dt.datetime | None = None
+) -> list[Lead]:
+    return sorted(leads, key=lambda lead: lead_sort_key(lead, today, activities, now))

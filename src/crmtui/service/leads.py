@@ -123,6 +123,11 @@ class LeadsInbox:
         return self.session.today()
 
     @property
+    def now(self) -> dt.datetime:
+        """Now in the account's time zone (a timed activity past it is overdue)."""
+        return self.session.now()
+
+    @property
     def me(self) -> str | None:
         account = self.session.account
         return account.user.id if account is not None else None
@@ -179,7 +184,8 @@ class LeadsInbox:
         return self.activities if self.by_activity else None
 
     def section(self, lead: Lead) -> LeadSection:
-        return lead_section(lead, self.today, self.known_activities())
+        now = self.now
+        return lead_section(lead, now.date(), self.known_activities(), now)
 
     def next_activity(self, lead: Lead) -> Activity | None:
         """The lead's next activity, when known (None: it has none, or it is not read yet)."""
@@ -396,8 +402,8 @@ class LeadsInbox:
                 made = self.overlay.shown(lead_id, None)
                 if made is not None and self._in_scope(made):
                     shown.append(made)
-        today, activities = self.today, self.known_activities()
-        shown.sort(key=lambda lead: lead_sort_key(lead, today, activities))
+        now, activities = self.now, self.known_activities()
+        shown.sort(key=lambda lead: lead_sort_key(lead, now.date(), activities, now))
         self.items = shown
 
     def _on_outbox(self, event: OutboxEvent) -> None:

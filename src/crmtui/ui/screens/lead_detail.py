@@ -269,7 +269,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
         shown = [(name, value) for name, value in rows if value]
         width = max((len(name) for name, _ in shown), default=0)
         upcoming = inbox.next_activity(lead)
-        due = DUE_STYLES.get(due_state(upcoming, inbox.today), "") if upcoming is not None else ""
+        due = DUE_STYLES.get(due_state(upcoming, inbox.today, inbox.now), "") if upcoming is not None else ""
         for name, value in shown:
             text.append(f"{name:<{width}}  ", style="dim")
             text.append(f"{value}\n", style=due if name == "Next activity" else "")
