@@ -14,7 +14,7 @@ import pytest
 from crmtui.backends.base import one_try
 from crmtui.backends.crust.adapter import CrustBackend
 from crmtui.backends.crust.client import CrustClient
-from crmtui.backends.errors import AuthError, Conflict, NotFound, ServerError, TokenExpired, Unsupported, ValidationFailed
+from crmtui.backends.errors import AuthError, Conflict, NotFound, Offline, ServerError, TokenExpired, Unsupported, ValidationFailed
 from crmtui.backends.http import RetryPolicy
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.records import RecordValue
@@ -240,6 +240,7 @@ async def test_refusals_come_typed(crust_sandbox) -> None:
 async def test_not_implemented_and_bad_bodies(crust_sandbox, crust) -> None:
     from crmtui.backends.crust.client import unwrap
 
+    crust_sandbox.options.jobs_not_implemented = True  # the real server at the spec's commit
     with pytest.raises(Unsupported):
         await crust.client.http.send("GET", "job/", unwrap=unwrap)
     with pytest.raises(ValidationFailed):
@@ -256,3 +257,64 @@ async def test_json_bodies_are_exactly_application_json(crust_sandbox) -> None:
         await backend.close()
     posts = [r for r in wire.requests if r.method == "POST"]
     assert posts and all(r.headers["content-type"] == "application/json" for r in posts)
+
+
+class LoseAnswers(httpx.AsyncHTTPTransport):
+    """Loopback, but the answers of the first `count` record edits are lost after the server applied them."""
+
+    def __init__(self, count: int = 1) -> None:
+        super().__init__()
+        self.left = count
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.method == "POST" and "/content/" in request.url.path and self.left > 0:
+            self.left -= 1
+            await response.aread()
+            await response.aclose()
+            raise httpx.ReadError("connection dropped before the answer", request=request)
+        return response
+
+
+async def test_an_edit_whose_answer_was_lost_is_sent_again_once_with_no_field_lost(crust_sandbox) -> None:
+    """What the outbox does with a lost answer (send the same change again) ends with the change applied
+    once, every other field kept, and a change made meanwhile by someone else kept too."""
+    token = crust_sandbox.token
+    lossy = CrustBackend(CrustClient(token, base_url=crust_sandbox.base_url, transport=LoseAnswers()), token)
+    other = backend_for(crust_sandbox)
+    try:
+        mid = await module_id(lossy, "Opportunity")
+        read = next(r for r in await lossy.records_all(mid) if r.values.get("contacts") and r.values["contacts"].related)
+        change = {"probability": RecordValue(value="42")}
+        with one_try(), pytest.raises(Offline) as lost:
+            await lossy.update_record(mid, read.id, read, change)
+        assert lost.value.maybe_sent
+        assert crust_sandbox.state.tables["contents"][read.id]["columns"]["probability"] == "42"  # applied all the same
+        crust_sandbox.advance(30)
+        await other.update_record(mid, read.id, read, {"state": RecordValue(value="Negotiation")})  # someone else, meanwhile
+        crust_sandbox.advance(30)
+        again = await lossy.update_record(mid, read.id, read, change)  # the outbox's next attempt: no clash with itself
+        assert again.text("probability") == "42"
+        row = crust_sandbox.state.tables["contents"][read.id]
+        assert {c["name"] for c in row["json"]} == set(read.values)  # no field lost
+        assert row["columns"]["state"] == "Negotiation" and row["links"]["contacts"] == read.values["contacts"].related
+    finally:
+        await lossy.close()
+        await other.close()
+
+
+async def test_an_edit_answered_with_an_error_as_200_is_not_applied_until_sent_again(crust_sandbox) -> None:
+    backend = backend_for(crust_sandbox, retry=NO_RETRY)
+    try:
+        mid = await module_id(backend, "Opportunity")
+        read = (await backend.records(mid, per_page=10)).items[0]
+        before = dict(crust_sandbox.state.tables["contents"][read.id]["columns"])
+        crust_sandbox.options.error_rate = 1.0
+        with one_try(), pytest.raises(ServerError):
+            await backend.update_record(mid, read.id, read, {"probability": RecordValue(value="13")})
+        assert crust_sandbox.state.tables["contents"][read.id]["columns"] == before  # refused: nothing done
+        crust_sandbox.options.error_rate = 0.0
+        done = await backend.update_record(mid, read.id, read, {"probability": RecordValue(value="13")})
+        assert done.text("probability") == "13"
+    finally:
+        await backend.close()
