@@ -61,6 +61,8 @@ class ProfileConfig(BaseModel):
     """Pipedrive: the plan, which sets the rate window and the daily token budget (unknown: learned from the server)."""
     seats: int | None = Field(default=None, ge=1)
     """Pipedrive: seats bought (the daily token budget grows with them)."""
+    system_url: str | None = None
+    """Crust: the system API's address, for a password login where the server's /auth/login works."""
 
     @model_validator(mode="after")
     def _complete(self) -> ProfileConfig:
@@ -68,6 +70,8 @@ class ProfileConfig(BaseModel):
             raise ValueError("a OnePageCRM profile needs its user_id")
         if self.backend != "pipedrive" and (self.company_domain or self.plan or self.seats):
             raise ValueError("company_domain, plan and seats are Pipedrive settings (backend = \"pipedrive\")")
+        if self.backend != "crust" and self.system_url:
+            raise ValueError("system_url is a Crust setting (backend = \"crust\")")
         if self.backend == "crust" and not self.base_url:
             raise ValueError("a Crust profile needs its base_url (the CRM API's address, e.g. https://crm.example.com/api/crm)")
         if self.company_domain is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}", self.company_domain):
@@ -190,7 +194,7 @@ def config_to_toml(cfg: AppConfig) -> str:
             entry["user_id"] = profile.user_id
         if profile.allow_insecure_http:
             entry["allow_insecure_http"] = True
-        for key in ("company_domain", "plan", "seats"):
+        for key in ("company_domain", "plan", "seats", "system_url"):
             if getattr(profile, key) is not None:
                 entry[key] = getattr(profile, key)
         if profile.api_key is not None:

@@ -382,20 +382,54 @@ async def check_crust_token(token: str, base_url: str, *, allow_insecure_http: b
     return account.user.id, http.server_now() if http is not None else None
 
 
-def _crust_token(stdin: TextIO, stderr: TextIO) -> tuple[str, Any]:
-    """Ask for the JWT and read its claims (not verified: the server does that): (token, its facts)."""
+async def crust_password_token(system_url: str, username: str, password: str, *, allow_insecure_http: bool = False) -> str:
+    """A JWT from the system API's password login, or LoginFailed saying why (the real server of the
+    spec's date never reads the login request: it answers "sql: no rows in result set")."""
+    from crmtui.backends.crust.client import password_login
+
+    try:
+        return await password_login(system_url, username, password, allow_insecure_http=allow_insecure_http)
+    except NotFound as exc:
+        raise LoginFailed(
+            f"password login does not work on {system_url} ({exc.user_message}; Crust's /auth/login of 2018 never "
+            "reads the request): paste a token instead"
+        ) from None
+    except AuthError as exc:
+        raise WrongCredentials(f"the system API at {system_url} refused the username or password: {exc.user_message}") from None
+    except BackendError as exc:
+        raise LoginFailed(f"password login at {system_url} failed: {exc.user_message}") from None
+
+
+def _crust_token(
+    stdin: TextIO, stderr: TextIO, system_url: str | None = None, insecure: bool = False, memo: dict[str, str] | None = None
+) -> tuple[str, Any, str | None]:
+    """Ask for the JWT (Enter: a username and password for the system API instead) and read its
+    claims (not verified: the server does that): (token, its facts, the system API address used)."""
     from crmtui.backends.crust.token import NotAToken, read_token
 
-    token = _ask("Token (JWT): ", stdin, stderr, secret=True)
+    token = _ask("Token (JWT; Enter to sign in with a username and password instead): ", stdin, stderr, secret=True)
     if not token:
-        raise LoginFailed("no token given")
+        address = _ask(f"System API address [{system_url}]: " if system_url else "System API address: ", stdin, stderr,
+                       secret=False).strip() or system_url
+        if address and memo is not None:
+            memo["system_url"] = address  # offered again after a refusal
+        if not address:
+            raise LoginFailed("no token and no system API address given")
+        try:
+            check_address(address, allow_insecure_http=insecure)
+        except InsecureAddress as exc:
+            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        username = _ask("Username or e-mail: ", stdin, stderr, secret=False)
+        password = _ask("Password: ", stdin, stderr, secret=True)
+        token = asyncio.run(crust_password_token(address, username, password, allow_insecure_http=insecure))
+        system_url = address
     try:
         facts = read_token(token)
     except NotAToken as exc:
         raise WrongCredentials(str(exc)) from None
     if not facts.subject:
         raise WrongCredentials("the token names no user (its `sub` claim)")
-    return token, facts
+    return token, facts, system_url
 
 
 def run_crust_login(
@@ -438,12 +472,16 @@ def run_crust_login(
         if stdin.isatty():
             stderr.write(f"Sign in to {url} (profile {name}) with {CRUST_TOKEN_HELP}.\n")
         refused: LoginFailed = WrongCredentials("wrong token")
+        memo: dict[str, str] = {"system_url": existing.system_url} if existing and existing.system_url else {}
+        system_url: str | None = None
         for attempt in range(1, TRIES + 1):
             try:
-                token, facts = _crust_token(stdin, stderr)
+                token, facts, system_url = _crust_token(stdin, stderr, memo.get("system_url"), insecure, memo)
             except WrongCredentials as exc:
                 refused = exc
-            except LoginFailed:
+            except LoginFailed as exc:
+                if not str(exc).startswith("no input"):
+                    raise  # the password login cannot work here: asking again would not help
                 if attempt == 1:
                     raise LoginFailed("no input: expected the token (JWT)") from None
                 raise refused from None
@@ -471,7 +509,7 @@ def run_crust_login(
     profiles = dict(cfg.profiles)
     profiles[name] = ProfileConfig(
         backend="crust", base_url=url, user_id=user_id, api_key=None if in_keyring else SecretStr(token),
-        allow_insecure_http=insecure and unencrypted(url),
+        allow_insecure_http=insecure and unencrypted(url), system_url=system_url,
     )
     cfg.profiles = profiles
     cfg.active_profile = name

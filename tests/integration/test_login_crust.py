@@ -158,3 +158,22 @@ def test_the_crust_demo_sandbox_starts_serves_and_stops(tmp_path: Path) -> None:
             return account.user.id
 
         assert asyncio.run(connect()) == connection.user_id
+
+
+def test_password_login_where_the_servers_login_works(crust_sandbox) -> None:
+    crust_sandbox.options.login_works = True  # a later server than the spec's
+    system = f"{crust_sandbox.base_url}/system"
+    code, out, err = login(crust_sandbox.base_url, f"\n{system}\ntom\nwrong\n\n\ntom\n{crust_sandbox.password}\n")
+    assert code == 0, err
+    assert "refused the username or password" in err and "Password doesn't match" in err
+    assert out.startswith("Logged in to Crust as user ")
+    profile = load_config().profiles["crm"]
+    assert profile.system_url == system and profile.api_key is not None and crust_sandbox.password not in profile.api_key.get_secret_value()
+    assert crust_sandbox.password not in out + err
+
+
+def test_password_login_on_the_spec_dates_server_says_to_paste_a_token(crust_sandbox) -> None:
+    code, out, err = login(crust_sandbox.base_url, f"\n{crust_sandbox.base_url}/system\ntom\n{crust_sandbox.password}\n")
+    assert code == 1 and out == ""
+    assert "password login does not work" in err and "paste a token instead" in err
+    assert "crm" not in load_config().profiles

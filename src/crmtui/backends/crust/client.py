@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from http.cookies import CookieError, SimpleCookie
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,9 +90,10 @@ def classify(message: str) -> BackendError:
         or lower.startswith("failed to authorize request")
         or lower.startswith("malformed jwt claims")
         or "named cookie not present" in lower
-        or "password doesn't match" in lower
     ):
         return AuthError(f"Crust refused the token ({text})")
+    if "password doesn't match" in lower:
+        return AuthError(f"Crust refused the sign-in ({text})")
     if "sql: no rows in result set" in lower:
         return NotFound(f"Not found on the Crust server ({text}): it may have been deleted")
     if lower.startswith("not implemented") or ("error when reading /chart-" in lower):
@@ -355,3 +357,51 @@ class CrustClient:
 
     async def delete_record(self, module_id: str, record_id: str) -> None:
         await self._call("DELETE", f"module/{_segment(module_id)}/content/{_segment(record_id)}")
+
+
+def _jwt_cookie(headers: list[str]) -> str | None:
+    """The `jwt` cookie's value among Set-Cookie headers, whatever its Expires says (the server judges a
+    token by its own clock: this machine's may differ)."""
+    for header in headers:
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(header)
+        except CookieError:
+            continue
+        morsel = cookie.get("jwt")
+        if morsel is not None and morsel.value:
+            return morsel.value
+    return None
+
+
+async def password_login(
+    system_url: str,
+    username: str,
+    password: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    allow_insecure_http: bool = False,
+) -> str:
+    """Sign in on the Crust system API (`POST /auth/login` with the username or e-mail and password):
+    the JWT it sets as the `jwt` cookie. Only later servers read the request: at the spec's commit the
+    handler never does and answers "sql: no rows in result set" (NotFound) whatever is sent."""
+    http = ApiHttp(
+        system_url, auth=None, error_for=error_for, retry=RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0, budget=5.0),
+        headers={"Accept": "application/json", "User-Agent": "crmtui"}, transport=transport,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+    def with_cookie(response: httpx.Response) -> str:
+        unwrap(response)  # an error as HTTP 200 is raised here, typed
+        token = _jwt_cookie(response.headers.get_list("set-cookie"))
+        if not token:
+            raise MalformedResponse("The Crust system API signed in without setting the jwt cookie")
+        return str(token)
+
+    try:
+        token: str = await http.send(
+            "POST", "auth/login", json={"username": username, "password": password}, unwrap=with_cookie, safe=True
+        )
+    finally:
+        await http.aclose()
+    return token
