@@ -182,6 +182,42 @@ async def test_o_shows_everyones_leads_with_their_owner_and_X_the_archived(make_
         assert app.screen.query_one(AppHeader).title.startswith("Everyone's leads · archived")
 
 
+async def test_O_picks_whose_leads_a_colleagues_then_everyones_then_mine(make_pipedrive_app, pipedrive) -> None:
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        leads = pipedrive.state.tables["leads"]
+        owners = {str(doc["owner_id"]) for doc in leads.values() if not doc["is_archived"]} - {ME}
+        colleague = next(u for u in app.session.account.team if u.id in owners)
+        theirs = {lid for lid, doc in leads.items() if str(doc["owner_id"]) == colleague.id and not doc["is_archived"]}
+
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, TeamPickerModal), what="the picker")
+        picker = app.screen
+        assert [key for key, _ in picker.extra] == [app.session.leads.EVERYONE]
+        keys = [key for key, _ in picker.extra] + [u.id for u in picker.users]
+        assert keys[1] == ME and picker.current == ME  # the cursor starts on whose they are now
+        await pilot.press(*["j"] * (keys.index(colleague.id) - 1), "enter")
+        await wait_for(pilot, lambda: {lead.id for lead in lead_list(app).items} == theirs, what="the colleague's leads")
+        assert app.screen.query_one(AppHeader).title.startswith(f"{colleague.name}'s leads")
+        assert "Owner" not in [column.title for column in lead_list(app).columns]  # all theirs
+
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, TeamPickerModal), what="the picker")
+        await pilot.press("home", "enter")  # the first choice: everyone's
+        everyone = {lid for lid, doc in leads.items() if not doc["is_archived"]}
+        await wait_for(pilot, lambda: {lead.id for lead in lead_list(app).items} == everyone, what="everyone's leads")
+        assert app.screen.query_one(AppHeader).title.startswith("Everyone's leads")
+        assert "Owner" in [column.title for column in lead_list(app).columns]
+
+        await pilot.press("O")
+        await wait_for(pilot, lambda: isinstance(app.screen, TeamPickerModal), what="the picker")
+        await pilot.press("j", "enter")  # me
+        await wait_for(pilot, lambda: {lead.id for lead in lead_list(app).items} == my_open_leads(pipedrive), what="mine")
+        assert app.screen.query_one(AppHeader).title.startswith("My leads")
+
+
 async def test_number_keys_keep_their_meaning_and_a_missing_screen_says_so(make_pipedrive_app, pipedrive) -> None:
     app: CrmApp = make_pipedrive_app()
     notes: list[str] = []

@@ -360,6 +360,10 @@ class Account(_Model):
         """"Alex Morgan · Acme Ltd": who is signed in, and where."""
         return f"{self.user.name} · {self.name}" if self.name else self.user.name
 
+    def people(self) -> list[User]:
+        """The signed-in user first, then the rest of the team."""
+        return [self.user, *(u for u in self.team if u.id != self.user.id)]
+
     def user_name(self, user_id: str) -> str:
         for u in [self.user, *self.team]:
             if u.id == user_id:

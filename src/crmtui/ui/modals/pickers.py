@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 from textual.app import ComposeResult
@@ -79,17 +80,22 @@ class PickerModal(OptionsModal[str | None]):
 class TeamPickerModal(PickerModal):
     """Pick a team member; returns their user id, or None on Esc."""
 
-    def __init__(self, title: str, users: list[User], *, current: str | None = None) -> None:
+    def __init__(
+        self, title: str, users: list[User], *, current: str | None = None, extra: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
         self.heading = title
         self.users = users
         self.current = current
+        self.extra = list(extra)
+        """Choices before the members: (id, label) each (everyone's, for a scope)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
             yield Label(plain(self.heading), classes="dialog-title")
+            choices = [*self.extra, *((u.id, u.name) for u in self.users)]
             options = [
-                Option(plain(u.name + ("  (current)" if u.id == self.current else "")), id=u.id) for u in self.users
+                Option(plain(label + ("  (current)" if key == self.current else "")), id=key) for key, label in choices
             ]
             yield OptionList(*options, id="team-options")
             yield Static("Enter pick · Esc cancel", classes="dialog-hint")
@@ -98,7 +104,8 @@ class TeamPickerModal(PickerModal):
         options = self.query_one(OptionList)
         options.focus()
         if options.option_count:
-            options.highlighted = 0
+            keys = [*(key for key, _ in self.extra), *(u.id for u in self.users)]
+            options.highlighted = keys.index(self.current) if self.current in keys else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -2,7 +2,7 @@
 (by next activity, Pipedrive's order: overdue, today, no activity, upcoming; without activity data by
 expected close: overdue, closing today, upcoming, no date), unseen ones in bold, triaged with
 single keys: `x` archive (or bring back), `s` seen, `a` give to a colleague, `l` labels, `Delete`
-delete (asks first: Pipedrive has no undelete), `u` undo; `o` everyone's leads, `X` the archived ones.
+delete (asks first: Pipedrive has no undelete), `u` undo; `o` everyone's leads (`O` whose: yours, everyone's or a colleague's), `X` the archived ones.
 
 Every change goes through the outbox and shows at once; the details of the lead under the cursor
 show below the list (beside it on a wide terminal). Names of persons and organizations are looked up
@@ -79,6 +79,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         Binding("u", "undo", "Undo"),
         Binding("enter", "open", "Details", show=False),
         Binding("o", "everyone", "Everyone", tooltip="Everyone's leads / mine"),
+        Binding("O", "whose", "Whose", show=False, tooltip="Whose leads: yours, everyone's or a colleague's"),
         Binding("X", "archived", "Archived", tooltip="The archived leads / the open ones"),
         Binding("r", "refresh", "Refresh", tooltip="Read what changed since the list was read whole"),
         Binding("R", "resync", "Read all", show=False, tooltip="Read the whole list again, not only what changed"),
@@ -327,6 +328,30 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         self.inbox.clear_shown()  # not the other scope's leads under this one's title while it loads
         self.load()
 
+    def action_whose(self) -> None:
+        """Pick whose leads the inbox shows: yours, everyone's or one colleague's."""
+        account = self.app.session.account
+        if account is None:
+            return
+        inbox = self.inbox
+        users = account.people()
+        current = inbox.EVERYONE if inbox.everyone else inbox.member or account.user.id
+
+        def chosen(whose: str | None) -> None:
+            if whose is None or (whose == current and inbox.filter is None):
+                return
+            if whose == inbox.EVERYONE:
+                inbox.show_member(None)
+                inbox.everyone = True
+            else:
+                inbox.show_member(whose)
+            self.lead_list.columns = self._columns()
+            self.notify(inbox.scope_label, timeout=2)
+            self.load()
+
+        extra = [(inbox.EVERYONE, "Everyone's leads")]
+        self.app.push_screen(TeamPickerModal("Whose leads", users, current=current, extra=extra), chosen)
+
     def action_archived(self) -> None:
         self.inbox.archived = not self.inbox.archived
         self.notify("Archived leads (X: back to the open ones)" if self.inbox.archived else "Open leads", timeout=3)
@@ -356,7 +381,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         account = self.app.session.account
         if lead is None or account is None:
             return
-        users = [account.user, *[u for u in account.team if u.id != account.user.id]]
+        users = account.people()
 
         def chosen(owner_id: str | None) -> None:
             if owner_id and owner_id != lead.owner_id:
