@@ -411,7 +411,9 @@ def test_routes_answer_before_auth(crust_sandbox) -> None:
             assert answer.status_code == 405 and answer.content == b""
 
 
-def test_workflows_and_jobs_are_not_implemented(http: httpx.Client) -> None:
+def test_workflows_and_jobs_are_not_implemented_with_the_switch(crust_sandbox, http: httpx.Client) -> None:
+    assert isinstance(ok(http.get("/workflow/")), list)  # they work by default
+    crust_sandbox.options.jobs_not_implemented = True
     assert error(http.get("/workflow/")) == "Not implemented: Workflow.list"
     assert error(http.post("/job/", json={"workflowID": "1"})) == "Not implemented: Job.run"
     assert error(http.get("/job/7/logs")) == "Not implemented: Job.logs"

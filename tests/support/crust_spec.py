@@ -66,9 +66,12 @@ def load_operations(path: Path | None = None) -> list[Operation]:
                 return frozenset(p["name"] for p in params.get(where) or [])
 
             required = frozenset(p["name"] for where in ("get", "post") for p in params.get(where) or [] if p.get("required"))
+            template = group["path"] + api["path"]
+            in_path = frozenset(n for n in names("path") if "{" + n + "}" in template)
+            # Job.logs lists page and perPage as PATH parameters with no place in its path: they are read as query ones.
             out.append(Operation(
-                group["entrypoint"], api["name"], api["method"].upper(), group["path"] + api["path"],
-                names("path"), names("get"), names("post"), required,
+                group["entrypoint"], api["name"], api["method"].upper(), template,
+                in_path, names("get") | (names("path") - in_path), names("post"), required,
             ))
     return out
 
@@ -77,9 +80,9 @@ def find_operation(operations: list[Operation], method: str, path: str) -> Opera
     """The operation a request is for (a collection also answers without its trailing slash)."""
     candidates = [path, path + "/"] if path.count("/") == 1 else [path]
     for candidate in candidates:
-        for operation in operations:
-            if operation.method == method and operation.regex().match(candidate):
-                return operation
+        found = [op for op in operations if op.method == method and op.regex().match(candidate)]
+        if found:  # a static segment first, as chi routes (`/page/tree` before `/page/{pageID}`)
+            return min(found, key=lambda op: len(op.path_params))
     return None
 
 

@@ -29,6 +29,10 @@ def add_crust_arguments(parser: argparse.ArgumentParser) -> None:
         "--login-works", action="store_true",
         help="POST /system/auth/login reads username and password (the real server at the spec's commit never does)",
     )
+    group.add_argument(
+        "--jobs-not-implemented", action="store_true",
+        help="workflows and jobs answer 'Not implemented', as the real server at the spec's commit (default: they work)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -37,6 +41,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         jwt_minutes=args.jwt_minutes if args.jwt_minutes > 0 else DEFAULT_JWT_MINUTES,
         latency_ms=max(0.0, args.latency), fail_rate=args.fail_rate, error_rate=args.error_rate, drop_rate=args.drop_rate,
         lose_rate=args.lose_rate, trace=args.trace, login_works=args.login_works, reset=args.reset,
+        jobs_not_implemented=getattr(args, "jobs_not_implemented", False),
     )
 
 

@@ -96,8 +96,8 @@ class GoField:
     """The struct field's name in Go (used in error messages when there is no json tag)."""
     json_name: str
     kind: str
-    """string, int, bool, uint64string (`json:",string"` on a uint64), raw (JSONText: any value), or a
-    list of a struct: list:<struct name>."""
+    """string, int, bool, uint64string (`json:",string"` on a uint64), raw (JSONText: any value), strings
+    ([]string), ints ([]int), stringmap (map[string]string), or a list of a struct: list:<struct name>."""
 
 
 def _match(obj: dict[str, Any], fields: list[GoField]) -> list[tuple[GoField, Any]]:
@@ -166,6 +166,26 @@ def _decode_value(item: Any, field: GoField, label: str, structs: dict[str, list
             if element is not None and not isinstance(element, str):
                 raise GoJsonError(f"json: cannot unmarshal {go_kind(element)} into Go struct field {label} of type string")
         return [element or "" for element in item]
+    if kind == "ints":
+        if not isinstance(item, list):
+            raise GoJsonError(f"json: cannot unmarshal {go_kind(item)} into Go struct field {label} of type []int")
+        out_ints = []
+        for element in item:
+            if element is None:
+                out_ints.append(0)
+            elif isinstance(element, bool) or not isinstance(element, (int, float)) or (isinstance(element, float) and not element.is_integer()):
+                what = f"number {element!r}" if isinstance(element, float) else go_kind(element)
+                raise GoJsonError(f"json: cannot unmarshal {what} into Go struct field {label} of type int")
+            else:
+                out_ints.append(int(element))
+        return out_ints
+    if kind == "stringmap":
+        if not isinstance(item, dict):
+            raise GoJsonError(f"json: cannot unmarshal {go_kind(item)} into Go struct field {label} of type types.JobParameterSet")
+        for element in item.values():
+            if element is not None and not isinstance(element, str):
+                raise GoJsonError(f"json: cannot unmarshal {go_kind(element)} into Go struct field {label} of type string")
+        return {key: element or "" for key, element in item.items()}
     if kind.startswith("list:"):
         struct = kind[5:]
         if not isinstance(item, list):

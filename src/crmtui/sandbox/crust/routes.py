@@ -1,6 +1,6 @@
 """The Crust sandbox's routes and what each answers, after the real server (crust-server @ 73728bcf):
-fields, modules, module records (`/module/{moduleID}/content`), and workflows and jobs answering
-"Not implemented" as the real server does at that commit.
+fields, modules and module records (`/module/{moduleID}/content`) here; charts (charts.py), pages
+(pages.py), workflows and jobs (jobs.py) and the system API's /auth (system_auth.py) in their modules.
 
 A handler gets a Request (past auth and Fill) and returns the payload: wrapped as {"response": ...}
 by the server, or `OK` ({"success": {"message": "OK"}}, not wrapped); a CrustError is the error
@@ -60,6 +60,8 @@ class Request:
     """The sandbox's switch for a later server whose /auth/login reads its request (the real one at
     the spec's commit never does)."""
     jwt_minutes: float = 3600.0
+    jobs_not_implemented: bool = False
+    """Workflows and jobs answer "Not implemented: Job.list" and the like, as the real server at the spec's commit."""
 
     def path_id(self, name: str) -> int:
         """`parseUInt64(chi.URLParam(r, name))`: a bad number is 0, silently."""
@@ -479,20 +481,6 @@ def content_delete(req: Request) -> Any:
     return OK
 
 
-# -- workflows and jobs: "Not implemented" at the spec's commit ---------------------------------------
+# -- the other operations, each in its module (registered on import, in chi's order) ------------------
 
-
-def _not_implemented(name: str) -> Handler:
-    def handler(req: Request) -> Any:
-        raise CrustError(f"Not implemented: {name}")
-
-    return handler
-
-
-for _method, _template, _name in (
-    ("GET", "/workflow/", "Workflow.list"), ("POST", "/workflow/", "Workflow.create"), ("GET", "/workflow/{workflowID}", "Workflow.get"),
-    ("POST", "/workflow/{workflowID}", "Workflow.update"), ("DELETE", "/workflow/{workflowID}", "Workflow.delete"),
-    ("GET", "/job/", "Job.list"), ("POST", "/job/", "Job.run"), ("GET", "/job/{jobID}", "Job.get"),
-    ("GET", "/job/{jobID}/logs", "Job.logs"), ("POST", "/job/{jobID}", "Job.update"), ("DELETE", "/job/{jobID}", "Job.delete"),
-):
-    route(_method, _template)(_not_implemented(_name))
+from crmtui.sandbox.crust import charts, jobs, pages  # noqa: F401 - routes register themselves

@@ -4,7 +4,9 @@ Users; five modules (Account, Contact, Lead, Opportunity, Case) with fields of e
 (text, textarea, email, bool, enum with options, stamp, related, related_multi, hidden) and `number`
 (kinds are free-form on this server); a few hundred records owned by the users, created over the past
 year; record pages for three modules (Account, Lead, Opportunity): Contact and Case have none, so the
-real server's failing single reads (module and record) are there to meet.
+real server's failing single reads (module and record) are there to meet; a tree of list pages whose
+blocks are record lists, charts (their definitions in the blocks' options), content and a calendar;
+three workflows and a history of their jobs.
 
 Values are strings, as the server keeps them: bools "1"/"0", dates "YYYY-MM-DD", moments RFC 3339,
 numbers in decimal; a related field's value is the record id and its `related` the ids, a
@@ -199,7 +201,113 @@ def seed_crm(seed: int, now: dt.datetime) -> dict[str, dict[str, dict]]:
             made_ids[name].append(cid)
     for cid in rng.sample(made_ids["Lead"], 3):  # a few deleted leads: never listed, never read
         contents[cid]["deletedAt"] = _stamp(now - dt.timedelta(days=2))
-    return {"users": users, "modules": modules, "contents": contents, "pages": pages}
+    pages.update(list_pages(ids, module_ids, start + dt.timedelta(hours=3)))
+    workflows = seed_workflows(ids, start + dt.timedelta(hours=4))
+    jobs = seed_jobs(ids, workflows, user_ids[0], now)
+    return {"users": users, "modules": modules, "contents": contents, "pages": pages, "workflows": workflows, "jobs": jobs}
+
+
+def _block(kind: str, title: str, options: dict, x: int, y: int, width: int = 6, height: int = 6, description: str = "") -> dict:
+    """A page block as later Corteza writes them (the server keeps blocks as raw JSON)."""
+    return {"title": title, "description": description, "options": options, "kind": kind, "x": x, "y": y, "width": width, "height": height}
+
+
+def chart_block(title: str, module_id: str, kind: str, x: int, y: int, **params: str) -> dict:
+    """A Chart block: its options are the chart's definition, the parameters of `GET /module/{moduleID}/chart`."""
+    definition = {"moduleID": module_id, "name": title, "description": params.pop("description", ""), "kind": kind,
+                  "xAxis": "", "yAxis": "", "groupBy": "", "sum": "", "count": "", **params}
+    return _block("Chart", title, definition, x, y)
+
+
+def record_list(title: str, module_id: str, fields: list[str], x: int, y: int, presort: str = "", prefilter: str = "") -> dict:
+    return _block("RecordList", title, {"moduleID": module_id, "fields": fields, "presort": presort, "prefilter": prefilter,
+                                        "perPage": 20}, x, y, 12)
+
+
+def list_pages(ids: _Ids, module: dict[str, str], at: dt.datetime) -> dict[str, dict]:
+    """The page tree (pages with no module): three top pages, children under two of them, and one page
+    whose parent was deleted (the server's tree leaves such orphans out)."""
+    def page(n: int, title: str, parent: str, weight: int, blocks: list[dict], description: str = "") -> dict:
+        pid = ids.at(at + dt.timedelta(minutes=n))
+        return {"id": pid, "selfID": parent, "moduleID": "0", "title": title, "description": description, "blocks": blocks,
+                "visible": True, "weight": weight}
+
+    opp, lead, account, case = module["Opportunity"], module["Lead"], module["Account"], module["Case"]
+    sales = page(0, "Sales", "0", 1, [
+        _block("Content", "Welcome", {"body": "<p>This quarter's pipeline, <b>as the records say</b>.</p>"}, 0, 0, 12, 2),
+        chart_block("Value by close month", opp, "line", 0, 2, xAxis="closeDate:month", yAxis="value", sum="value"),
+        chart_block("Opportunities by state", opp, "pie", 6, 2, xAxis="state", groupBy="state", count="state"),
+        record_list("Open opportunities", opp, ["name", "account", "value", "state", "closeDate"], 0, 8, presort="closeDate DESC"),
+    ], "The sales team's overview")
+    marketing = page(1, "Marketing", "0", 2, [
+        chart_block("Leads per country", lead, "bar", 0, 0, xAxis="country", groupBy="country", count="id"),
+        chart_block("Follow-ups per week", lead, "line", 6, 0, xAxis="followUp:week", count="followUp"),
+        record_list("New leads", lead, ["firstName", "lastName", "company", "status", "country"], 0, 6, presort="createdAt DESC",
+                    prefilter="New"),
+        _block("Calendar", "Follow-up calendar", {"moduleID": lead, "dateField": "followUp"}, 0, 12, 12, 6),
+    ])
+    service = page(2, "Service", "0", 3, [
+        record_list("Cases", case, ["subject", "status", "priority", "openedAt"], 0, 0, presort="openedAt DESC"),
+        chart_block("Cases by priority", case, "donut", 0, 6, xAxis="priority", groupBy="priority", count="id"),
+    ])
+    pipeline = page(3, "Pipeline", sales["id"], 1, [
+        chart_block("Opportunities per country", opp, "bar", 0, 0, xAxis="country", groupBy="country", count="id"),
+        chart_block("Value by state", opp, "donut", 6, 0, xAxis="state", groupBy="state", sum="value",
+                    description="Expected amounts in EUR"),
+        record_list("In negotiation", opp, ["name", "value", "closeDate"], 0, 6, prefilter="Negotiation"),
+    ])
+    accounts = page(4, "Accounts", sales["id"], 2, [
+        record_list("Accounts", account, ["name", "industry", "country", "isCustomer"], 0, 0, presort="name ASC"),
+        chart_block("Accounts by industry", account, "bar", 0, 6, xAxis="industry", groupBy="industry", count="id"),
+    ])
+    campaigns = page(5, "Campaigns", marketing["id"], 1, [
+        _block("Content", "Spring campaign", {"body": "<h2>Spring campaign</h2><p>Trade fairs in March and April.</p>"}, 0, 0, 12, 4),
+    ])
+    orphan = page(6, "Old reports", ids.at(at - dt.timedelta(days=30)), 1, [
+        _block("Content", "Archive", {"body": "<p>Moved to the wiki.</p>"}, 0, 0, 12, 2),
+    ])
+    return {p["id"]: p for p in (sales, marketing, service, pipeline, accounts, campaigns, orphan)}
+
+
+def _task(name: str, body: str, retries: list[int] | None = None, timeout: int = 0, fallback: str = "") -> dict:
+    return {"name": name, "body": body, "fallback": fallback, "retries": retries, "timeout": timeout}
+
+
+def seed_workflows(ids: _Ids, at: dt.datetime) -> dict[str, dict]:
+    """Three workflows: one that succeeds, one whose first attempt of a task fails and is retried, one that fails
+    (task bodies say what a task does in the sandbox: `sleep N`, `flaky`, `exit 1`; see jobs.py)."""
+    flows = [
+        ("Send welcome e-mails", [_task("Select new leads", "sleep 3"), _task("Send e-mails", "sleep 10", [5])], None, 0),
+        ("Nightly account sync", [_task("Fetch from ERP", "flaky; sleep 4", [10, 30], timeout=60), _task("Update accounts", "sleep 6")],
+         [_task("Notify admins", "sleep 1")], 600),
+        ("Export to data warehouse", [_task("Extract", "sleep 2"), _task("Load", "exit 1", [5])], [_task("Notify admins", "sleep 1")], 0),
+    ]
+    out = {}
+    for n, (name, tasks, on_error, timeout) in enumerate(flows):
+        wid = ids.at(at + dt.timedelta(minutes=n))
+        out[wid] = {"id": wid, "name": name, "tasks": tasks, "onError": on_error, "timeout": timeout}
+    return out
+
+
+def seed_jobs(ids: _Ids, workflows: dict[str, dict], user_id: str, now: dt.datetime) -> dict[str, dict]:
+    """A history of runs (finished ok, failed, cancelled) and one queued for tomorrow morning."""
+    from crmtui.sandbox.crust.jobs import new_job  # jobs imports the routes, which import this module
+
+    welcome, sync, export = list(workflows.values())
+    out = {}
+    for days, workflow, cancel_after in ((6, welcome, None), (5, sync, None), (3, export, None), (2, welcome, 8.0), (1, sync, None)):
+        made = now.replace(hour=2, minute=0, second=0, microsecond=0) - dt.timedelta(days=days)
+        jid = ids.at(made)
+        job = new_job(jid, workflow, user_id, made.timestamp(), made.timestamp(), {"source": "schedule"})
+        if cancel_after is not None:
+            stopped = made.timestamp() + cancel_after
+            job.update(stoppedAt=stopped, final="cancelled",
+                       added=[{"at": stopped, "level": "info", "task": "", "message": "Job cancelled"}])
+        out[jid] = job
+    tomorrow = (now + dt.timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
+    jid = ids.at(now.replace(microsecond=0) - dt.timedelta(minutes=30))
+    out[jid] = new_job(jid, welcome, user_id, (now - dt.timedelta(minutes=30)).timestamp(), tomorrow.timestamp(), None)
+    return out
 
 
 def _column(name: str, value: str, related: list[str] | None = None) -> dict:

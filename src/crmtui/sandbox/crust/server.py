@@ -69,6 +69,8 @@ class SandboxOptions(SandboxOptionsBase):
     """Errors carry `error.trace` (the real server's --http-error-tracing)."""
     login_works: bool = False
     """`POST /system/auth/login` reads its request (a later server); at the spec's commit it never does."""
+    jobs_not_implemented: bool = False
+    """Workflows and jobs answer "Not implemented: Job.list" and the like, as the real server at the spec's commit."""
 
 
 def open_state(options: SandboxOptions, clock: Clock) -> CrustState:
@@ -190,6 +192,7 @@ class _Handler(SandboxHandler):
             result = handler(Request(
                 self.command, params, query, body, user_id, state, cookie_header=self.headers.get("Cookie"),
                 login_works=self.server.options.login_works, jwt_minutes=self.server.options.jwt_minutes,
+                jobs_not_implemented=self.server.options.jobs_not_implemented,
             ))
         except CrustError as exc:
             return self._error(exc.message)

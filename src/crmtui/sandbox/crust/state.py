@@ -22,8 +22,9 @@ from crmtui.sandbox.common import Clock, SeededState
 from crmtui.sandbox.onepagecrm.persist import Store
 
 UTC = dt.timezone.utc
-KINDS = ("users", "modules", "contents", "pages")
-SCHEMA_VERSION = 1
+KINDS = ("users", "modules", "contents", "pages", "workflows", "jobs")
+SCHEMA_VERSION = 2
+"""2: workflows and jobs, the list pages (a file of version 1 is seeded afresh)."""
 BACKEND = "crust"
 """Kept in the file's meta table, so another sandbox's file is refused, not mixed."""
 
