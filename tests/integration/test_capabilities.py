@@ -127,6 +127,16 @@ READS: dict[str, dict[str, Read]] = {
         "activities": lambda api, ids: api.activities((ids["activity"],)),
         "open_activities": lambda api, ids: api.open_activities(),
     },
+    "modules": {  # Crust's
+        "modules": lambda api, ids: api.modules(),
+        "module": lambda api, ids: api.module(ids["module"]),
+        "field_kinds": lambda api, ids: api.field_kinds(),
+    },
+    "records": {  # Crust's
+        "records": lambda api, ids: api.records(ids["module"], per_page=10),
+        "records_all": lambda api, ids: api.records_all(ids["module"]),
+        "record": lambda api, ids: api.record(ids["module"], ids["record"]),
+    },
 }
 
 
@@ -212,6 +222,22 @@ async def test_pipedrive_claims_leads_and_its_rate_budget_and_serves_them(pipedr
             Capability.ACTIVITIES, Capability.RATE_BUDGET,
         }
         await check_served(backend, backend.features, await pipedrive_ids(backend))
+    finally:
+        await backend.close()
+
+
+async def test_crust_claims_modules_and_records_and_serves_them(crust_sandbox) -> None:
+    from crmtui.backends.crust.adapter import CrustBackend
+    from crmtui.backends.crust.client import CrustClient
+
+    token = crust_sandbox.token
+    backend = CrustBackend(CrustClient(token, base_url=crust_sandbox.base_url, retry=FAST), token)
+    try:
+        account = await backend.connect()
+        assert account.capabilities == backend.capabilities == {Capability.MODULES, Capability.RECORDS}
+        lead = next(m.id for m in await backend.modules() if m.name == "Lead")
+        record = (await backend.records(lead, per_page=10)).items[0]
+        await check_served(backend, backend.features, {"module": lead, "record": record.id})
     finally:
         await backend.close()
 

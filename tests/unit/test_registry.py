@@ -26,6 +26,22 @@ async def test_onepagecrm_backend_satisfies_protocol() -> None:
     try:
         assert isinstance(backend, Backend)
         assert backend.name == "onepagecrm"
-        assert backend.capabilities == frozenset(Capability) - {Capability.LEADS, Capability.RECORDS, Capability.CHARTS, Capability.RATE_BUDGET, Capability.SEARCH, Capability.FILES, Capability.TEAMS, Capability.GOALS, Capability.SAVED_FILTERS}
+        assert backend.capabilities == frozenset(Capability) - {
+            Capability.LEADS, Capability.RECORDS, Capability.CHARTS, Capability.RATE_BUDGET, Capability.SEARCH, Capability.FILES,
+            Capability.TEAMS, Capability.GOALS, Capability.SAVED_FILTERS, Capability.ACTIVITIES, Capability.MODULES,
+        }
+    finally:
+        await backend.close()
+
+
+async def test_crust_backend_satisfies_protocol_and_keeps_the_token_out_of_reprs() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1NTIwNDM3NTYzODgzNjI3NzUifQ.c2ln"
+    connection = Connection(backend="crust", base_url="http://127.0.0.1:1", user_id="552043756388362775", api_key=token)
+    backend = create_backend(connection)
+    try:
+        assert isinstance(backend, Backend)
+        assert backend.name == "crust"
+        assert backend.capabilities == {Capability.MODULES, Capability.RECORDS}
+        assert token not in repr(connection) and token not in repr(backend.client)  # type: ignore[attr-defined]
     finally:
         await backend.close()
