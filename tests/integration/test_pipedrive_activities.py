@@ -325,3 +325,50 @@ async def test_offline_the_next_start_orders_by_the_activities_kept_in_the_cache
         await offline.close()
     finally:
         cache.close()
+
+
+async def test_the_check_of_activities_is_kept_with_the_account_for_a_day_and_asked_again_when_gone(pipedrive_sandbox, tmp_path) -> None:
+    """The sign-in check of /activities costs 20 tokens of the company's day: a start within a day of
+    the last check reuses its answer kept with the account; a day later, or once a request has found
+    /activities gone, the next start asks again."""
+    import datetime as dt
+
+    from crmtui.service.cached import flush_cache_writes
+    from crmtui.service.compose import compose
+    from tests.support.pipedrive_sessions import app_backend, sandbox_cache
+
+    pipedrive_sandbox.limits.burst = 100_000
+    moment = [NOW]
+    cache = sandbox_cache(tmp_path, pipedrive_sandbox)
+
+    def spent() -> int:
+        return pipedrive_sandbox.limits.spent(pipedrive_sandbox.state.clock.seconds())
+
+    async def start(*, load: bool = False) -> tuple[int, bool]:
+        """A start of crmtui on the profile: what its sign-in cost, and whether it has activities."""
+        session = compose(app_backend(pipedrive_sandbox), cache=cache, clock=lambda: moment[0])
+        before = spent()
+        account = await session.connect()
+        cost = spent() - before
+        if load:
+            await session.leads.load()
+        await flush_cache_writes()
+        await session.close()
+        return cost, Capability.ACTIVITIES in account.capabilities
+
+    try:
+        first, served = await start()
+        assert served
+        assert await start() == (first - 20, True)  # the kept answer: no /activities asked
+        moment[0] = NOW + dt.timedelta(hours=23)
+        assert await start() == (first - 20, True)
+        moment[0] = NOW + dt.timedelta(days=1, minutes=1)  # a day since it was asked: asked again
+        assert await start() == (first, True)
+        assert await start() == (first - 20, True)
+
+        pipedrive_sandbox.options.activities = False  # the server drops /activities (v1's sunset, say)
+        assert await start(load=True) == (first - 20, True)  # the inbox's read finds them gone...
+        assert await start() == (first, False)  # ... so the next start asks, and has none
+        assert await start() == (first - 20, False)  # that answer is kept too
+    finally:
+        cache.close()

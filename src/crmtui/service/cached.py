@@ -49,7 +49,7 @@ from crmtui.backends.base import (
     TeamsApi,
     TeamStreamApi,
 )
-from crmtui.backends.errors import Offline, TooSlow
+from crmtui.backends.errors import BackendError, NotFound, Offline, PermissionDenied, TooSlow
 from crmtui.domain.activities import Activity
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import (
@@ -95,6 +95,10 @@ contact counting as modified): a full fetch at least this often puts any such dr
 STREAM = "stream"
 TEAM = "team"
 ACCOUNT = "account"
+CHECKS = "capability_checks"
+"""The cache's meta key of the backend's checks of optional families: {name: [served, when asked]}."""
+CHECK_EVERY = dt.timedelta(days=1)
+"""How long a check kept with the account is trusted before connect asks again."""
 
 
 class OfflineMode(Offline):
@@ -263,15 +267,67 @@ class CachedBackend:
     # -- session -----------------------------------------------------------------------------------
     async def connect(self) -> Account:
         cache = self.cache
+        given = await self._give_checks()
         account = await self._read(
             self.inner.connect,
             lambda: cache.get_one(ACCOUNT, Account) if cache else None,
             lambda a: lambda: cache.put_one(ACCOUNT, "", a, **self._stamp()) if cache else None,
             "the account",
         )
+        if not self.stale:
+            self._keep_checks(given)
         self._user_id = account.user.id
         self._capabilities = account.capabilities if self.stale else frozenset()
         return account
+
+    # A backend may check at connect whether the server has an optional family (Pipedrive: a request
+    # of /activities, 20 tokens of the company's day). Its answers (`checked`: name -> served) are
+    # kept with the account and given back to the next connect while under CHECK_EVERY old; a request
+    # that finds the family gone drops the answer (`forget_check`), so the next connect asks again.
+    def _checked(self) -> dict[str, bool] | None:
+        checked = getattr(self.inner, "checked", None)
+        return checked if isinstance(checked, dict) else None
+
+    async def _give_checks(self) -> dict[str, dt.datetime]:
+        """Give the backend the fresh checks kept; returns when each given one was asked."""
+        checked = self._checked()
+        cache = self.cache
+        if checked is None or cache is None:
+            return {}
+        raw = await self._cache(lambda: cache.get_meta(CHECKS))
+        now = self._clock()
+        given: dict[str, dt.datetime] = {}
+        for name, kept in (raw if isinstance(raw, dict) else {}).items():
+            try:
+                served, asked = bool(kept[0]), dt.datetime.fromisoformat(kept[1])
+            except (TypeError, ValueError, IndexError, KeyError):
+                continue  # a damaged entry: asked again
+            if asked.tzinfo is not None and dt.timedelta(0) <= now - asked < CHECK_EVERY and name not in checked:
+                checked[name] = served
+                given[name] = asked
+        return given
+
+    def _keep_checks(self, given: dict[str, dt.datetime]) -> None:
+        checked = self._checked()
+        cache = self.cache
+        if checked is None or cache is None:
+            return
+        now = self._clock()
+        kept = {name: [served, given.get(name, now).isoformat()] for name, served in checked.items()}
+        self._save(lambda: cache.set_meta(CHECKS, kept))
+
+    def forget_check(self, name: str) -> None:
+        """The server turned out not to serve `name` any more: the next connect asks again."""
+        checked = self._checked()
+        cache = self.cache
+        if checked is None or cache is None or checked.pop(name, None) is None:
+            return
+
+        def drop() -> None:
+            raw = cache.get_meta(CHECKS)
+            cache.set_meta(CHECKS, {k: v for k, v in (raw if isinstance(raw, dict) else {}).items() if k != name})
+
+        self._save(drop)
 
     async def cached_account(self) -> Account | None:
         """The account as last fetched (no network)."""
@@ -1182,20 +1238,30 @@ class _Activities:
         stamp, rows = self.local._stamp(), {a.id: a for a in value}
         return lambda: cache.merge_rows(self.KIND, "", rows, **stamp) if cache is not None else None
 
+    async def _watch(self, read: Awaitable[T]) -> T:
+        """`read`; an answer that the server has no activities (404, 403, 410) drops the check kept
+        with the account, so the next connect asks again."""
+        try:
+            return await read
+        except BackendError as exc:
+            if isinstance(exc, (NotFound, PermissionDenied)) or exc.status == 410:
+                self.local.forget_check(self.KIND)
+            raise
+
     async def activities(self, activity_ids: tuple[str, ...]) -> list[Activity]:
         wanted = set(activity_ids)
-        return await self.local._read(
+        return await self._watch(self.local._read(
             lambda: self.inner.activities(activity_ids), self._kept(lambda a: a.id in wanted), self._save, "the activities"
-        )
+        ))
 
     async def open_activities(
         self, *, user_id: str | None = None, on_progress: ProgressCallback | None = None
     ) -> list[Activity]:
-        return await self.local._read(
+        return await self._watch(self.local._read(
             lambda: self.inner.open_activities(user_id=user_id, on_progress=on_progress),
             self._kept(lambda a: not a.done and (user_id is None or a.user_id == user_id)), self._save,
             "the open activities",
-        )
+        ))
 
     async def set_activity_done(self, activity_id: str, done: bool = True) -> Activity:
         return await self.inner.set_activity_done(activity_id, done)

@@ -2,7 +2,8 @@
 
 It provides the `leads` feature family, and RATE_BUDGET: its requests pass a rate governor whose
 state the header shows as a gauge (`governor`). Activities are optional: claimed only when the
-server serves /activities to the token (asked once at connect) and the profile does not turn them off. Writes send only what they are given (PATCH), in
+server serves /activities to the token (asked at connect, unless an answer kept with the account
+is given in `checked`) and the profile does not turn them off. Writes send only what they are given (PATCH), in
 the API's types (ids as numbers, dates as YYYY-MM-DD, a value as {amount, currency} or null).
 """
 
@@ -37,6 +38,8 @@ LEAD_WRITABLE = frozenset(
 """What PATCH /leads/{id} takes (the spec's UpdateLeadRequest)."""
 _NUMBER_IDS = frozenset({"owner_id", "person_id", "organization_id", "channel"})
 _CLIENT_FLAGS = frozenset({Capability.RATE_BUDGET})
+ACTIVITIES = "activities"
+"""The check of /activities, named as the feature family it decides (`Features.activities`)."""
 """Capabilities of the client itself rather than of a feature family."""
 
 
@@ -192,6 +195,10 @@ class PipedriveBackend:
             activities=PipedriveActivities(client) if activities else None,
         )
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
+        self.checked: dict[str, bool] = {}
+        """Optional families as connect found them (name -> served: "activities"). Given before
+        connect (the answers kept with the account, while fresh), they are not asked again: the check
+        of /activities costs 20 tokens of the company's day."""
 
     @property
     def governor(self) -> RateGovernor:
@@ -212,8 +219,13 @@ class PipedriveBackend:
             seats = self.seats or sum(1 for u in users if u.active_flag) or None
             self.governor.budget = budget_for(self.plan, seats)
         activities = self.features.activities
-        if isinstance(activities, PipedriveActivities) and not await activities.available():
-            self.features = dataclasses.replace(self.features, activities=None)  # no /activities here: by close date
+        if isinstance(activities, PipedriveActivities):
+            served = self.checked.get(ACTIVITIES)
+            if served is None:
+                served = await activities.available()
+            self.checked[ACTIVITIES] = served
+            if not served:
+                self.features = dataclasses.replace(self.features, activities=None)  # no /activities here: by close date
         self.capabilities = settled_capabilities(self.features, frozenset()) | _CLIENT_FLAGS
         self.account = Account(
             user=map_user(me),
