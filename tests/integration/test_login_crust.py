@@ -177,3 +177,14 @@ def test_password_login_on_the_spec_dates_server_says_to_paste_a_token(crust_san
     assert code == 1 and out == ""
     assert "password login does not work" in err and "paste a token instead" in err
     assert "crm" not in load_config().profiles
+
+
+def test_crust_keeps_its_local_files_and_demo_data_apart() -> None:
+    from crmtui.demo import demo_database
+    from crmtui.service.local import local_files
+
+    crust = local_files("https://crm.example.com", "1", profile="crm", backend="crust")
+    onepage = local_files("https://crm.example.com", "1", profile="crm")
+    assert crust.owner != onepage.owner  # the same address and user id on another backend: another account
+    assert local_files("http://127.0.0.1:1", "1", demo=True, backend="crust").folder == "demo-crust"
+    assert demo_database(backend="crust").name == "demo-crust.sqlite3"
