@@ -81,7 +81,13 @@ class TeamPickerModal(PickerModal):
     """Pick a team member; returns their user id, or None on Esc."""
 
     def __init__(
-        self, title: str, users: list[User], *, current: str | None = None, extra: Sequence[tuple[str, str]] = ()
+        self,
+        title: str,
+        users: list[User],
+        *,
+        current: str | None = None,
+        extra: Sequence[tuple[str, str]] = (),
+        start_on_current: bool = False,
     ) -> None:
         super().__init__()
         self.heading = title
@@ -89,6 +95,8 @@ class TeamPickerModal(PickerModal):
         self.current = current
         self.extra = list(extra)
         """Choices before the members: (id, label) each (everyone's, for a scope)."""
+        self.start_on_current = start_on_current
+        """The cursor starts on the current choice (else on the first)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
@@ -105,7 +113,7 @@ class TeamPickerModal(PickerModal):
         options.focus()
         if options.option_count:
             keys = [*(key for key, _ in self.extra), *(u.id for u in self.users)]
-            options.highlighted = keys.index(self.current) if self.current in keys else 0
+            options.highlighted = keys.index(self.current) if self.start_on_current and self.current in keys else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

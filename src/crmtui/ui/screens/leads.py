@@ -350,7 +350,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             self.load()
 
         extra = [(inbox.EVERYONE, "Everyone's leads")]
-        self.app.push_screen(TeamPickerModal("Whose leads", users, current=current, extra=extra), chosen)
+        self.app.push_screen(TeamPickerModal("Whose leads", users, current=current, extra=extra, start_on_current=True), chosen)
 
     def action_archived(self) -> None:
         self.inbox.archived = not self.inbox.archived
