@@ -126,3 +126,14 @@ def test_a_timed_activitys_day_is_its_day_in_the_accounts_time_zone() -> None:
     assert due_state(tonight_utc, TODAY, just_after_midnight) is Due.LATER
     assert activity_when(tonight_utc, TODAY, time_zone="Europe/Berlin") == "tomorrow 00:30"
     assert tonight_utc.due_key(berlin)[:3] == (dt.date(2026, 3, 11).toordinal(), True, 30)
+
+
+def test_a_duration_is_said_in_hours_and_minutes_not_as_a_second_time() -> None:
+    from crmtui.domain.activities import duration_text
+
+    assert duration_text("00:30") == "30 min"
+    assert duration_text("01:00") == "1 h"
+    assert duration_text("01:45:00") == "1 h 45 min"
+    assert duration_text("00:00") == ""
+    assert duration_text("") == ""
+    assert duration_text("all afternoon") == "all afternoon"  # what the server sent, when it is not HH:MM

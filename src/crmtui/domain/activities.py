@@ -126,3 +126,15 @@ def activity_when(
     named = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(delta)
     words = named or format_date(day, short_date_format(date_format) if short else date_format)
     return f"{words} {time}".strip()
+
+
+def duration_text(duration: str) -> str:
+    """Pipedrive's "HH:MM" duration said as "30 min", "1 h", "1 h 30 min" (a time-like "00:30" beside a
+    due time reads as a second time); anything else as it came, "" for none."""
+    hours, _, minutes = duration.strip().partition(":")
+    if not (hours.isdigit() and minutes[:2].isdigit()):
+        return duration.strip()
+    h, m = int(hours), int(minutes[:2])
+    if not h and not m:
+        return ""
+    return " ".join(part for part in (f"{h} h" if h else "", f"{m} min" if m else "") if part)

@@ -27,7 +27,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
-from crmtui.domain.activities import Activity, Due, activity_when, due_state
+from crmtui.domain.activities import Activity, Due, activity_when, due_state, duration_text
 from crmtui.domain.files import FileItem, human_size
 from crmtui.domain.formatting import format_date, format_datetime
 from crmtui.domain.leads import Lead, LeadField
@@ -295,8 +295,8 @@ class LeadDetailScreen(FollowsServices, FileActions):
         if activity.subject.strip() and activity.subject.strip() != activity.type_name:
             parts.append(activity.subject.strip())
         parts.append(when)
-        if activity.duration:
-            parts.append(activity.duration)
+        if duration_text(activity.duration):
+            parts.append(duration_text(activity.duration))
         return " · ".join(parts)
 
     def _user_name(self, user_id: str) -> str:
