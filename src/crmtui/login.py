@@ -8,13 +8,13 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import SecretStr
 
 from crmtui import secrets
 from crmtui.backends.address import InsecureAddress, check_address, unencrypted
-from crmtui.backends.errors import AuthError, BackendError, MalformedResponse, NotFound
+from crmtui.backends.errors import AuthError, BackendError, NotFound
 from crmtui.config import (
     DEFAULT_BASE_URL,
     DEFAULT_PROFILE,
@@ -26,6 +26,10 @@ from crmtui.config import (
 )
 from crmtui.connection_help import API_KEY_HELP, explain
 from crmtui.domain.text import inert_line, inert_text
+
+if TYPE_CHECKING:
+    from crmtui.backends.base import Backend
+    from crmtui.domain.models import Account
 
 
 class LoginFailed(Exception):
@@ -245,23 +249,29 @@ def run_login(
 PIPEDRIVE_TOKEN_HELP = "Pipedrive: Settings > Personal preferences > API"
 
 
-async def check_pipedrive_token(token: str, base_url: str, *, allow_insecure_http: bool = False) -> tuple[str, str]:
-    """GET /users/me with the token (through the Pipedrive backend): (user id, display name), or LoginFailed."""
+async def _signed_in(kind: str, token: str, base_url: str, *, allow_insecure_http: bool) -> tuple[Account, Backend]:
+    """Connect once to the `kind` backend with a token: the account and the backend (closed), or
+    WrongCredentials / LoginFailed saying why in the words of that API."""
     from crmtui.backends.registry import Connection, create_backend
 
+    api, token_help = TOKEN_APIS[kind]
     backend = create_backend(
-        Connection(backend="pipedrive", base_url=base_url, user_id="", api_key=token, allow_insecure_http=allow_insecure_http)
+        Connection(backend=kind, base_url=base_url, user_id="", api_key=token, allow_insecure_http=allow_insecure_http)
     )
     try:
         account = await backend.connect()
-    except AuthError as exc:  # the server's own words: expired, bad signature, unauthorized
-        raise WrongCredentials(f"the server at {base_url} refused the token: {exc.user_message}") from None
-    except (NotFound, MalformedResponse) as exc:
-        raise LoginFailed(f"{base_url} did not answer like a Crust CRM API ({exc.user_message}); check the address") from None
+    except AuthError as exc:
+        raise WrongCredentials(explain(exc, base_url, api=api, token_help=token_help)) from None
     except BackendError as exc:
-        raise LoginFailed(explain(exc, base_url)) from None
+        raise LoginFailed(explain(exc, base_url, api=api, token_help=token_help)) from None
     finally:
         await backend.close()
+    return account, backend
+
+
+async def check_pipedrive_token(token: str, base_url: str, *, allow_insecure_http: bool = False) -> tuple[str, str]:
+    """GET /users/me with the token (through the Pipedrive backend): (user id, display name), or LoginFailed."""
+    account, _backend = await _signed_in("pipedrive", token, base_url, allow_insecure_http=allow_insecure_http)
     return account.user.id, account.user.name
 
 
@@ -358,26 +368,18 @@ CRUST_TOKEN_HELP = (
     "prints at start with --auth-jwt-debug"
 )
 
+TOKEN_APIS: dict[str, tuple[str, str]] = {
+    "pipedrive": ("Pipedrive API", PIPEDRIVE_TOKEN_HELP),
+    "crust": ("Crust CRM API", CRUST_TOKEN_HELP),
+}
+"""For each backend signed in with a token: what its API is called, and where a token comes from."""
+
 
 async def check_crust_token(token: str, base_url: str, *, allow_insecure_http: bool = False) -> tuple[str, Any]:
     """List the modules with the token (through the Crust backend): (the user id it names, the server's
     clock by its answer, None when it told none), or LoginFailed. The server decides whether the
     token is still valid, by its own clock: so does the warning of its expiry."""
-    from crmtui.backends.registry import Connection, create_backend
-
-    backend = create_backend(
-        Connection(backend="crust", base_url=base_url, user_id="", api_key=token, allow_insecure_http=allow_insecure_http)
-    )
-    try:
-        account = await backend.connect()
-    except AuthError as exc:  # the server's own words: expired, bad signature, unauthorized
-        raise WrongCredentials(f"the server at {base_url} refused the token: {exc.user_message}") from None
-    except (NotFound, MalformedResponse) as exc:
-        raise LoginFailed(f"{base_url} did not answer like a Crust CRM API ({exc.user_message}); check the address") from None
-    except BackendError as exc:
-        raise LoginFailed(explain(exc, base_url)) from None
-    finally:
-        await backend.close()
+    account, backend = await _signed_in("crust", token, base_url, allow_insecure_http=allow_insecure_http)
     http = getattr(getattr(backend, "client", None), "http", None)
     return account.user.id, http.server_now() if http is not None else None
 

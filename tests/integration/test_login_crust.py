@@ -99,7 +99,7 @@ def test_another_backends_profile_is_not_overwritten(crust_sandbox, pipedrive_sa
 
 def test_an_address_that_is_no_crust_api_says_so(pipedrive_sandbox, crust_sandbox) -> None:
     code, _out, err = login(pipedrive_sandbox.base_url, f"{crust_sandbox.token}\n")
-    assert code == 1 and "did not answer like a Crust CRM API" in err
+    assert code == 1 and "did not answer like the Crust CRM API" in err
 
 
 def test_crust_jwt_beats_the_profile_and_needs_no_config_file(crust_sandbox) -> None:

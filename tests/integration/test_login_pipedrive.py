@@ -91,3 +91,9 @@ def test_the_pipedrive_demo_sandbox_starts_serves_and_stops(tmp_path: Path) -> N
             return account.user.name
 
         assert asyncio.run(connect()) == "Alex Morgan"
+
+
+def test_an_address_that_is_no_pipedrive_api_names_pipedrive_not_another_crm(crust_sandbox) -> None:
+    code, _out, err = login(crust_sandbox.base_url + "/api/v1", "a-token\n")
+    assert code == 1
+    assert "Pipedrive API" in err and "Crust" not in err and "OnePageCRM" not in err
