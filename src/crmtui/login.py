@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -114,20 +114,66 @@ def remember(
     cfg: AppConfig, profile: str, user_id: str, api_key: str, base_url: str | None, *, allow_insecure_http: bool = False
 ) -> bool:
     """Put the profile in `cfg` and make it active; True if the key went to the OS keyring."""
-    previous = cfg.profiles.get(profile)
-    if previous is not None and previous.user_id != user_id:
-        secrets.delete_api_key(profile, previous.user_id)
-    in_keyring = secrets.store_api_key(profile, user_id, api_key)
-    profiles = dict(cfg.profiles)
-    profiles[profile] = ProfileConfig(
-        base_url=base_url,
-        user_id=user_id,
-        api_key=None if in_keyring else SecretStr(api_key),
-        allow_insecure_http=allow_insecure_http,
+    return _remember_secret(
+        cfg, profile, user_id, api_key,
+        lambda kept: ProfileConfig(base_url=base_url, user_id=user_id, api_key=kept, allow_insecure_http=allow_insecure_http),
     )
-    cfg.profiles = profiles
-    cfg.active_profile = profile
+
+
+def _remember_secret(
+    cfg: AppConfig, name: str, user_id: str, secret: str, profile: Callable[[SecretStr | None], ProfileConfig]
+) -> bool:
+    """Keep `secret` in the OS keyring (else in the profile: `profile` makes it given what it holds),
+    forget the key of the user the profile had before, and make the profile active in `cfg`; True if
+    the secret went to the keyring."""
+    previous = cfg.profiles.get(name)
+    if previous is not None and previous.user_id != user_id:
+        secrets.delete_api_key(name, previous.user_id)
+    in_keyring = secrets.store_api_key(name, user_id, secret)
+    cfg.profiles = {**cfg.profiles, name: profile(None if in_keyring else SecretStr(secret))}
+    cfg.active_profile = name
     return in_keyring
+
+
+def _save(cfg: AppConfig, name: str, user_id: str, in_keyring: bool, config_path: Path | None) -> str:
+    """Write the config (a failure takes the secret back out of the keyring); where the secret went."""
+    try:
+        written = save_config(cfg, config_path)
+    except ConfigError:
+        if in_keyring:
+            secrets.delete_api_key(name, user_id)
+        raise
+    return "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+
+
+def _checked_address(url: str, existing: ProfileConfig | None, allow_insecure_http: bool) -> bool:
+    """Refuse an address crmtui will not send a secret to (LoginFailed); whether plain http is allowed
+    (the profile's earlier opt-in holds for the address it was given for, not a new one)."""
+    insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
+    try:
+        check_address(url, allow_insecure_http=insecure)
+    except InsecureAddress as exc:
+        raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+    return insecure
+
+
+BACKEND_LABELS = {"onepagecrm": "OnePageCRM", "pipedrive": "Pipedrive", "crust": "Crust"}
+
+
+def _token_profile(cfg: AppConfig, profile: str | None, kind: str, stderr: TextIO) -> tuple[str, ProfileConfig | None] | None:
+    """The profile a `kind` login writes (the one asked for, else the active one when it is of that
+    backend, else one named after the backend) and what it holds; None (said) when it is another
+    backend's."""
+    active = cfg.profiles.get(cfg.active_profile) if cfg.active_profile else None
+    name = profile or (cfg.active_profile if active is not None and active.backend == kind else None) or kind
+    existing = cfg.profiles.get(name)
+    if existing is not None and existing.backend != kind:
+        label, other = BACKEND_LABELS[kind], BACKEND_LABELS.get(existing.backend, existing.backend)
+        stderr.write(inert_text(
+            f"crmtui login: profile {name} is not a {label} profile but a {other} one; choose another with --profile"
+        ) + "\n")
+        return None
+    return name, existing
 
 
 def _credentials(stdin: TextIO, stderr: TextIO, previous: str = "") -> tuple[str, str]:
@@ -214,12 +260,7 @@ def run_login(
     if stdin.isatty():
         stderr.write(f"Sign in to {url} (profile {name}). Find your keys in {API_KEY_HELP}.\n")
     try:
-        # The profile's earlier opt-in holds for the address it was given for, not a new one.
-        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
-        try:
-            check_address(url, allow_insecure_http=insecure)
-        except InsecureAddress as exc:
-            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        insecure = _checked_address(url, existing, allow_insecure_http)
         if unencrypted(url):
             stderr.write(inert_line(f"Warning: {url} is plain http: the API key will cross the network unencrypted") + "\n")
         # The address first: a typo in it must not cost the person typing the key (three times).
@@ -232,13 +273,7 @@ def run_login(
         return 1
 
     in_keyring = remember(cfg, name, user_id, api_key, chosen_url, allow_insecure_http=insecure and unencrypted(url))
-    try:
-        written = save_config(cfg, config_path)
-    except ConfigError:
-        if in_keyring:
-            secrets.delete_api_key(name, user_id)
-        raise
-    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    where = _save(cfg, name, user_id, in_keyring, config_path)
     stdout.write(inert_line(f"Logged in as {who} (profile {name})") + "\n")
     stderr.write(f"API key saved in {where}.\n")
     return 0
@@ -290,12 +325,10 @@ def run_pipedrive_login(
     from crmtui.config import pipedrive_url
 
     cfg = load_config(config_path)
-    name = profile or (cfg.active_profile if cfg.active_profile and cfg.profiles.get(cfg.active_profile, None) is not None
-                       and cfg.profiles[cfg.active_profile].backend == "pipedrive" else None) or "pipedrive"
-    existing = cfg.profiles.get(name)
-    if existing is not None and existing.backend != "pipedrive":
-        stderr.write(inert_text(f"crmtui login: profile {name} is a OnePageCRM profile; choose another with --profile") + "\n")
+    chosen = _token_profile(cfg, profile, "pipedrive", stderr)
+    if chosen is None:
         return 1
+    name, existing = chosen
     chosen_url = base_url or env.get("CRMTUI_BASE_URL", "").strip() or (existing.base_url if existing else None)
     domain = existing.company_domain if existing else None
     try:
@@ -307,11 +340,7 @@ def run_pipedrive_login(
             if not domain:
                 raise LoginFailed("no company given")
         url = chosen_url or pipedrive_url(domain)
-        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
-        try:
-            check_address(url, allow_insecure_http=insecure)
-        except InsecureAddress as exc:
-            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        insecure = _checked_address(url, existing, allow_insecure_http)
         if stdin.isatty():
             stderr.write(f"Sign in to {url} (profile {name}). Your API token is in {PIPEDRIVE_TOKEN_HELP}.\n")
         refused: LoginFailed = WrongCredentials("wrong API token")
@@ -338,24 +367,12 @@ def run_pipedrive_login(
         stderr.write(inert_text(f"crmtui login: {exc}") + "\n")
         return 1
 
-    if existing is not None and existing.user_id != user_id:
-        secrets.delete_api_key(name, existing.user_id)
-    in_keyring = secrets.store_api_key(name, user_id, token)
-    profiles = dict(cfg.profiles)
-    profiles[name] = ProfileConfig(
+    in_keyring = _remember_secret(cfg, name, user_id, token, lambda kept: ProfileConfig(
         backend="pipedrive", base_url=chosen_url, user_id=user_id, company_domain=None if chosen_url else domain,
-        api_key=None if in_keyring else SecretStr(token), allow_insecure_http=insecure and unencrypted(url),
+        api_key=kept, allow_insecure_http=insecure and unencrypted(url),
         plan=existing.plan if existing else None, seats=existing.seats if existing else None,
-    )
-    cfg.profiles = profiles
-    cfg.active_profile = name
-    try:
-        written = save_config(cfg, config_path)
-    except ConfigError:
-        if in_keyring:
-            secrets.delete_api_key(name, user_id)
-        raise
-    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    ))
+    where = _save(cfg, name, user_id, in_keyring, config_path)
     stdout.write(inert_line(f"Logged in to Pipedrive as {who} (profile {name})") + "\n")
     stderr.write(f"API token saved in {where}.\n")
     return 0
@@ -450,12 +467,10 @@ def run_crust_login(
     import datetime as dt
 
     cfg = load_config(config_path)
-    active = cfg.profiles.get(cfg.active_profile) if cfg.active_profile else None
-    name = profile or (cfg.active_profile if active is not None and active.backend == "crust" else None) or "crust"
-    existing = cfg.profiles.get(name)
-    if existing is not None and existing.backend != "crust":
-        stderr.write(inert_text(f"crmtui login: profile {name} is not a Crust profile; choose another with --profile") + "\n")
+    chosen = _token_profile(cfg, profile, "crust", stderr)
+    if chosen is None:
         return 1
+    name, existing = chosen
     try:
         url = (
             base_url or env.get("CRMTUI_BASE_URL", "").strip() or env.get("CRUST_BASE_URL", "").strip()
@@ -464,11 +479,7 @@ def run_crust_login(
         )
         if not url:
             raise LoginFailed("no address given")
-        insecure = allow_insecure_http or bool(existing and existing.allow_insecure_http and existing.base_url == url)
-        try:
-            check_address(url, allow_insecure_http=insecure)
-        except InsecureAddress as exc:
-            raise LoginFailed(exc.message[:1].lower() + exc.message[1:]) from None
+        insecure = _checked_address(url, existing, allow_insecure_http)
         if unencrypted(url):
             stderr.write(inert_line(f"Warning: {url} is plain http: the token will cross the network unencrypted") + "\n")
         if stdin.isatty():
@@ -505,23 +516,11 @@ def run_crust_login(
     warning = facts.warning(server_now or dt.datetime.now(dt.timezone.utc))
     if warning:
         stderr.write(inert_line(f"Warning: {warning}") + "\n")
-    if existing is not None and existing.user_id != user_id:
-        secrets.delete_api_key(name, existing.user_id)
-    in_keyring = secrets.store_api_key(name, user_id, token)
-    profiles = dict(cfg.profiles)
-    profiles[name] = ProfileConfig(
-        backend="crust", base_url=url, user_id=user_id, api_key=None if in_keyring else SecretStr(token),
+    in_keyring = _remember_secret(cfg, name, user_id, token, lambda kept: ProfileConfig(
+        backend="crust", base_url=url, user_id=user_id, api_key=kept,
         allow_insecure_http=insecure and unencrypted(url), system_url=system_url,
-    )
-    cfg.profiles = profiles
-    cfg.active_profile = name
-    try:
-        written = save_config(cfg, config_path)
-    except ConfigError:
-        if in_keyring:
-            secrets.delete_api_key(name, user_id)
-        raise
-    where = "the system keyring" if in_keyring else f"{written} (no usable keyring)"
+    ))
+    where = _save(cfg, name, user_id, in_keyring, config_path)
     until = f", valid until {facts.expires:%Y-%m-%d %H:%M} UTC" if facts.expires is not None else ""
     stdout.write(inert_line(f"Logged in to Crust as user {user_id} (profile {name}{until})") + "\n")
     stderr.write(f"Token saved in {where}.\n")

@@ -74,7 +74,7 @@ def test_a_onepagecrm_profile_is_not_overwritten(pipedrive_sandbox, sandbox) -> 
     )
     assert code == 0
     code, _out, err = login(pipedrive_sandbox.base_url, f"{pipedrive_sandbox.api_token}\n", profile="work")
-    assert code == 1 and "is a OnePageCRM profile" in err
+    assert code == 1 and "is not a Pipedrive profile but a OnePageCRM one" in err
     assert load_config().profiles["work"].backend == "onepagecrm"
 
 
