@@ -61,6 +61,7 @@ from crmtui.service.goal_commands import CreateGoal, DeleteGoal, UpdateGoal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
+from crmtui.service.record_commands import CreateRecord, DeleteRecord, UpdateRecord
 from crmtui.service.team_commands import AddMembers, CreateTeam, RemoveMembers, UpdateTeam
 
 StoredCommand = Annotated[
@@ -77,6 +78,7 @@ StoredCommand = Annotated[
         CreateGoal, UpdateGoal, DeleteGoal,
         CreateFilter, UpdateFilter, DeleteFilters,
         CreateTeam, UpdateTeam, AddMembers, RemoveMembers,
+        CreateRecord, UpdateRecord, DeleteRecord,
     ],
     Field(discriminator="kind"),
 ]

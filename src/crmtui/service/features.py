@@ -18,7 +18,9 @@ from crmtui.backends.base import (
     HistoryApi,
     ItemSearch,
     LeadsApi,
+    ModulesApi,
     NotificationsApi,
+    RecordsApi,
     TeamsApi,
     TeamStreamApi,
     need,
@@ -75,3 +77,11 @@ def filters_api(backend: Backend) -> FiltersApi:
 
 def activities_api(backend: Backend) -> ActivitiesApi:
     return need(backend.features.activities, "activities")
+
+
+def modules_api(backend: Backend) -> ModulesApi:
+    return need(backend.features.modules, "modules")
+
+
+def records_api(backend: Backend) -> RecordsApi:
+    return need(backend.features.records, "records")

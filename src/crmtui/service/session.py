@@ -44,6 +44,7 @@ from crmtui.service.features import contacts_api, deals_api, notifications_api, 
 
 if TYPE_CHECKING:
     from crmtui.service.leads import LeadsInbox
+    from crmtui.service.records import RecordsBrowser
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,13 @@ class Session:
         from crmtui.service.leads import LeadsInbox
 
         return LeadsInbox(self)
+
+    @functools.cached_property
+    def records(self) -> RecordsBrowser:
+        """The records of one module at a time (backends with records: Crust), made when first asked for."""
+        from crmtui.service.records import RecordsBrowser
+
+        return RecordsBrowser(self)
 
     @property
     def user_id(self) -> str | None:
