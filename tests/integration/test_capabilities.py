@@ -137,6 +137,19 @@ READS: dict[str, dict[str, Read]] = {
         "records_all": lambda api, ids: api.records_all(ids["module"]),
         "record": lambda api, ids: api.record(ids["module"], ids["record"]),
     },
+    "pages": {  # Crust's
+        "tree": lambda api, ids: api.tree(),
+        "page": lambda api, ids: api.page(ids["page"]),
+    },
+    "workflows": {  # Crust's (where the server implements them)
+        "workflows": lambda api, ids: api.workflows(),
+        "workflow": lambda api, ids: api.workflow(ids["workflow"]),
+    },
+    "jobs": {  # Crust's (where the server implements them)
+        "jobs": lambda api, ids: api.jobs(status="ok"),
+        "job": lambda api, ids: api.job(ids["job"]),
+        "logs": lambda api, ids: api.logs(ids["job"]),
+    },
 }
 
 
@@ -234,10 +247,13 @@ async def test_crust_claims_modules_and_records_and_serves_them(crust_sandbox) -
     backend = CrustBackend(CrustClient(token, base_url=crust_sandbox.base_url, retry=FAST), token)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.MODULES, Capability.RECORDS}
+        assert account.capabilities == backend.capabilities == {Capability.MODULES, Capability.RECORDS, Capability.PAGES, Capability.WORKFLOWS, Capability.JOBS}
         lead = next(m.id for m in await backend.modules() if m.name == "Lead")
         record = (await backend.records(lead, per_page=10)).items[0]
-        await check_served(backend, backend.features, {"module": lead, "record": record.id})
+        ids = {"module": lead, "record": record.id, "page": (await backend.features.pages.tree())[0].id}
+        ids["workflow"] = (await backend.features.workflows.workflows())[0].id
+        ids["job"] = (await backend.features.jobs.jobs()).items[0].id
+        await check_served(backend, backend.features, ids)
     finally:
         await backend.close()
 

@@ -41,7 +41,7 @@ async def test_crust_backend_satisfies_protocol_and_keeps_the_token_out_of_reprs
     try:
         assert isinstance(backend, Backend)
         assert backend.name == "crust"
-        assert backend.capabilities == {Capability.MODULES, Capability.RECORDS}
+        assert backend.capabilities == {Capability.MODULES, Capability.RECORDS, Capability.CHARTS}
         assert token not in repr(connection) and token not in repr(backend.client)  # type: ignore[attr-defined]
     finally:
         await backend.close()

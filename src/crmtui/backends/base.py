@@ -32,7 +32,9 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
+from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.domain.pages import Page
 from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
@@ -496,6 +498,55 @@ class ActivitiesApi(Protocol):
         ...
 
 
+class PagesApi(Protocol):
+    """Pages (Crust's): the tree of pages, each with its blocks (record lists, charts, text...)."""
+
+    async def tree(self) -> list[Page]:
+        """The pages of the tree (no record pages), each with its children, in the server's order."""
+        ...
+
+    async def page(self, page_id: str) -> Page:
+        """One page with its blocks (NotFound when it is gone)."""
+        ...
+
+
+class WorkflowsApi(Protocol):
+    """Workflows (Crust's): named lists of tasks a job runs."""
+
+    async def workflows(self) -> list[Workflow]: ...
+
+    async def workflow(self, workflow_id: str) -> Workflow:
+        """One workflow (NotFound when it is gone)."""
+        ...
+
+
+class JobsApi(Protocol):
+    """Jobs (Crust's): runs of a workflow, queued, running, then ok, error or cancelled; their logs.
+    Running a job is not repeatable (each run is a new job): the caller asks the person first."""
+
+    async def jobs(self, *, status: str | None = None, page: int = 0, per_page: int = 50) -> JobsPage:
+        """One page (0-based) of the jobs, newest first, only those in `status` when given."""
+        ...
+
+    async def job(self, job_id: str) -> Job:
+        """One job as it is now (NotFound when there is none)."""
+        ...
+
+    async def logs(self, job_id: str, *, page: int = 0, per_page: int = 100) -> JobLogsPage:
+        """One page (0-based) of the job's log, oldest first."""
+        ...
+
+    async def run(
+        self, workflow_id: str, *, start_at: dt.datetime | None = None, params: dict[str, str] | None = None
+    ) -> Job:
+        """Start a job of the workflow now (or at `start_at`) with `params`."""
+        ...
+
+    async def cancel(self, job_id: str) -> None:
+        """Cancel a queued or running job."""
+        ...
+
+
 class ModulesApi(Protocol):
     """Modules (Crust's): kinds of record, each with its fields, and the module writes (a module's
     edit replaces its name and fields whole)."""
@@ -582,6 +633,9 @@ class Features:
     goals: GoalsApi | None = None
     filters: FiltersApi | None = None
     activities: ActivitiesApi | None = None
+    pages: PagesApi | None = None
+    workflows: WorkflowsApi | None = None
+    jobs: JobsApi | None = None
     modules: ModulesApi | None = None
     records: RecordsApi | None = None
 
@@ -669,6 +723,9 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({"create_filter", "update_filter", "delete_filters"}),
     ),
     Family("activities", ActivitiesApi, frozenset({Capability.ACTIVITIES}), frozenset({"set_activity_done"})),
+    Family("pages", PagesApi, frozenset({Capability.PAGES}), frozenset()),
+    Family("workflows", WorkflowsApi, frozenset({Capability.WORKFLOWS}), frozenset()),
+    Family("jobs", JobsApi, frozenset({Capability.JOBS}), frozenset({"run", "cancel"})),
     Family(
         "modules", ModulesApi, frozenset({Capability.MODULES}), frozenset({"create_module", "update_module", "delete_module"}),
     ),

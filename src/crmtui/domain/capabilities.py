@@ -38,3 +38,10 @@ class Capability(str, Enum):
     RECORDS = "records"
     """Records of any module (Crust): listed, read, made, edited (whole-record), deleted."""
     CHARTS = "charts"
+    PAGES = "pages"
+    """Pages (Crust): a tree of pages whose blocks are record lists, charts, text...: the pages screen."""
+    WORKFLOWS = "workflows"
+    """Workflows (Crust): the lists of tasks a job runs. The real server of the spec's date answers them
+    "Not implemented": then the backend does not claim them."""
+    JOBS = "jobs"
+    """Jobs (Crust): runs of a workflow, followed while they run, cancelled: the workflows and jobs screen."""

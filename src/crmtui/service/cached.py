@@ -72,6 +72,9 @@ from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+from crmtui.backends.base import JobsApi, PagesApi, WorkflowsApi
+from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
+from crmtui.domain.pages import Page
 from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
@@ -164,6 +167,9 @@ class CachedBackend:
             goals=_Goals(self, inner.goals) if inner.goals else None,
             filters=_Filters(self, inner.filters) if inner.filters else None,
             activities=_Activities(self, inner.activities) if inner.activities else None,
+            pages=_Pages(self, inner.pages) if inner.pages else None,
+            workflows=_Workflows(self, inner.workflows) if inner.workflows else None,
+            jobs=_Jobs(self, inner.jobs) if inner.jobs else None,
             modules=_Modules(self, inner.modules) if inner.modules else None,
             records=_Records(self, inner.records) if inner.records else None,
         )
@@ -1267,6 +1273,79 @@ class _Activities:
         return await self.inner.set_activity_done(activity_id, done)
 
 
+class _Pages:
+    """Pages: the tree and each page read are cached (the pages screen shows the last tree known offline)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"tree", "page"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: PagesApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def tree(self) -> list[Page]:
+        return await self.local._list("page_tree", "", Page, self.inner.tree, "the pages")
+
+    async def page(self, page_id: str) -> Page:
+        return await self.local._one("page", page_id, Page, lambda: self.inner.page(page_id), "the page")
+
+
+class _Workflows:
+    """Workflows: the list and each workflow are cached."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"workflows", "workflow"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: WorkflowsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def workflows(self) -> list[Workflow]:
+        return await self.local._list("workflows", "", Workflow, self.inner.workflows, "the workflows")
+
+    async def workflow(self, workflow_id: str) -> Workflow:
+        return await self.local._one(
+            "workflow", workflow_id, Workflow, lambda: self.inner.workflow(workflow_id), "the workflow"
+        )
+
+
+class _Jobs:
+    """Jobs: a page of the list is cached (the screen shows the jobs as last known offline); one job and
+    its logs are network only (a job being followed is worth only what the server says now); running
+    and cancelling are sent as they are (asked first, never queued: a run is for now)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"jobs"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"job", "logs"})
+
+    def __init__(self, local: CachedBackend, inner: JobsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def jobs(self, *, status: str | None = None, page: int = 0, per_page: int = 50) -> JobsPage:
+        return await self.local._one(
+            "jobs", f"{status or ''}|{page}|{per_page}", JobsPage,
+            lambda: self.inner.jobs(status=status, page=page, per_page=per_page), "the jobs",
+        )
+
+    async def job(self, job_id: str) -> Job:
+        self.local._network_only("a job as it is now")
+        return await self.inner.job(job_id)
+
+    async def logs(self, job_id: str, *, page: int = 0, per_page: int = 100) -> JobLogsPage:
+        self.local._network_only("a job's log")
+        return await self.inner.logs(job_id, page=page, per_page=per_page)
+
+    async def run(
+        self, workflow_id: str, *, start_at: dt.datetime | None = None, params: dict[str, str] | None = None
+    ) -> Job:
+        self.local._network_only("running a workflow")
+        return await self.inner.run(workflow_id, start_at=start_at, params=params)
+
+    async def cancel(self, job_id: str) -> None:
+        self.local._network_only("cancelling a job")
+        await self.inner.cancel(job_id)
+
+
 class _Modules:
     """Modules: the list, each module and the field kinds are cached (the records screen offline still
     knows every module's fields); the module writes are forwarded."""
@@ -1364,6 +1443,9 @@ WRAPPERS: dict[str, type] = {
     "goals": _Goals,
     "filters": _Filters,
     "activities": _Activities,
+    "pages": _Pages,
+    "workflows": _Workflows,
+    "jobs": _Jobs,
     "modules": _Modules,
     "records": _Records,
 }

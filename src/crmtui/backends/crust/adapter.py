@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +26,10 @@ from crmtui.backends.base import Features, ProgressCallback, settled_capabilitie
 from crmtui.backends.crust import wire
 from crmtui.backends.crust.client import MAX_PER_PAGE, CrustClient
 from crmtui.backends.crust.token import NotAToken, TokenFacts, read_token
+from crmtui.backends.crust.pages_jobs import CrustJobs, CrustPages, CrustWorkflows
+from crmtui.backends.errors import BackendError, Unsupported
 from crmtui.backends.errors import AuthError, Conflict, NotFound
+from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import Account, User
 from crmtui.domain.records import (
     FieldKind,
@@ -136,6 +140,7 @@ class CrustBackend:
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.account: Account | None = None
         self.features = Features(modules=self, records=self)
+        self.features = replace(self.features, pages=CrustPages(client), workflows=CrustWorkflows(client), jobs=CrustJobs(client))
         self.capabilities = settled_capabilities(self.features, frozenset())
         self._modules: dict[str, Module] = {}
         """The modules as last listed (their fields shape record writes; a module read falls back to them)."""
@@ -152,6 +157,7 @@ class CrustBackend:
         if self.token is None:
             raise AuthError("The Crust token is not a JWT (three dot-separated parts): check CRUST_JWT or the profile")
         await self.modules()  # the CRM API has no "me": listing modules checks the token
+        await self._check_jobs()
         host = urlsplit(self.address).hostname or self.address
         self.account = Account(
             user=User(id=self.token.subject),
@@ -161,6 +167,20 @@ class CrustBackend:
             credential_expires=self.token.expires,
         )
         return self.account
+
+    async def _check_jobs(self) -> None:
+        """Workflows and jobs are claimed only where the server serves them: the real server of the
+        spec's date answers "Not implemented" (Unsupported), and then neither family is there. Any
+        other failure of this one small read leaves them claimed (their screen says what went wrong)."""
+        self.jobs_unsupported = ""
+        try:
+            await self.client._call("GET", "workflow/")
+        except Unsupported as exc:
+            self.jobs_unsupported = str(exc)
+            self.features = replace(self.features, workflows=None, jobs=None)
+            self.capabilities = self.capabilities - {Capability.WORKFLOWS, Capability.JOBS}
+        except BackendError:
+            pass
 
     async def close(self) -> None:
         await self.client.aclose()

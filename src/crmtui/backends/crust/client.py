@@ -358,6 +358,26 @@ class CrustClient:
     async def delete_record(self, module_id: str, record_id: str) -> None:
         await self._call("DELETE", f"module/{_segment(module_id)}/content/{_segment(record_id)}")
 
+    # -- charts ------------------------------------------------------------------------------------
+
+    async def chart(
+        self, module_id: str, *, kind: str, x_axis: str, name: str = "", description: str = "", y_axis: str = "",
+        group_by: str = "", sum: str = "", count: str = "", x_min: str = "", x_max: str = "",
+    ) -> wire.Chart:
+        """A chart of the module's records: `kind` (line, bar, pie, donut), drawn along `x_axis` (a field's
+        name; `field:month` groups a date field by month), grouped by `group_by`, measuring `count` or
+        `sum` (or `y_axis`'s total), within `x_min`..`x_max`. Every parameter the spec requires is sent
+        (empty when unused); the optional range only when given."""
+        params: dict[str, Any] = {
+            "kind": kind, "name": name, "description": description, "xAxis": x_axis, "yAxis": y_axis,
+            "groupBy": group_by, "sum": sum, "count": count,
+        }
+        if x_min:
+            params["xMin"] = x_min
+        if x_max:
+            params["xMax"] = x_max
+        return await self._model(wire.Chart, "chart", "GET", f"module/{_segment(module_id)}/chart", params=params)
+
 
 def _jwt_cookie(headers: list[str]) -> str | None:
     """The `jwt` cookie's value among Set-Cookie headers, whatever its Expires says (the server judges a

@@ -180,3 +180,24 @@ class ContentList(Wire):
 
     meta: Annotated[ListMeta, BeforeValidator(_to_meta)] = Field(default_factory=ListMeta)
     contents: Annotated[list[Content], BeforeValidator(_to_list)] = Field(default_factory=list)
+
+
+def _to_rows(value: Any) -> Any:
+    """Chart data: a list of lists (anything else in it left out)."""
+    return [list(v) for v in value if isinstance(v, list)] if isinstance(value, list) else []
+
+
+def _to_object(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+class Chart(Wire):
+    """GET /module/{moduleID}/chart (docs/module-chart.md): `data` is `[[label, value], ...]` for bar, pie
+    and donut, columns for a line (`[[x label, x1, ...], [series label, y1, ...], ...]`); `fields` is
+    keyed by names for people or field names (with placeholder values in the docs' line sample); `meta`
+    holds ids as float-rounded JSON numbers: kept raw, never read as ids."""
+
+    kind: Text = ""
+    data: Annotated[list[list[Any]], BeforeValidator(_to_rows)] = Field(default_factory=list)
+    fields: Annotated[dict[str, Any], BeforeValidator(_to_object)] = Field(default_factory=dict)
+    meta: Annotated[dict[str, Any], BeforeValidator(_to_object)] = Field(default_factory=dict)
