@@ -22,6 +22,7 @@ from crmtui.backends.pipedrive.adapter import PipedriveBackend
 from crmtui.backends.pipedrive.client import PipedriveClient
 from crmtui.backends.pipedrive.governor import RateGovernor
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.charts import ChartQuery
 from crmtui.domain.stream_filter import StreamFilter
 from crmtui.service.cached import CachedBackend, flush_cache_writes
 from crmtui.store import Cache, identity
@@ -150,6 +151,9 @@ READS: dict[str, dict[str, Read]] = {
         "job": lambda api, ids: api.job(ids["job"]),
         "logs": lambda api, ids: api.logs(ids["job"]),
     },
+    "charts": {  # Crust's
+        "chart": lambda api, ids: api.chart(ids["module"], ChartQuery(kind="bar", dimension="country")),
+    },
 }
 
 
@@ -247,7 +251,7 @@ async def test_crust_claims_modules_and_records_and_serves_them(crust_sandbox) -
     backend = CrustBackend(CrustClient(token, base_url=crust_sandbox.base_url, retry=FAST), token)
     try:
         account = await backend.connect()
-        assert account.capabilities == backend.capabilities == {Capability.MODULES, Capability.RECORDS, Capability.PAGES, Capability.WORKFLOWS, Capability.JOBS}
+        assert account.capabilities == backend.capabilities == {Capability.MODULES, Capability.RECORDS, Capability.CHARTS, Capability.PAGES, Capability.WORKFLOWS, Capability.JOBS}
         lead = next(m.id for m in await backend.modules() if m.name == "Lead")
         record = (await backend.records(lead, per_page=10)).items[0]
         ids = {"module": lead, "record": record.id, "page": (await backend.features.pages.tree())[0].id}

@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from crmtui.backends.errors import Unsupported
 from crmtui.domain.activities import Activity
+from crmtui.domain.charts import ChartData, ChartQuery
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
@@ -615,6 +616,14 @@ class RecordsApi(Protocol):
     async def delete_record(self, module_id: str, record_id: str) -> None: ...
 
 
+class ChartsApi(Protocol):
+    """Charts of a module's records as the server computes them (Crust's `GET /module/{id}/chart`)."""
+
+    async def chart(self, module_id: str, query: ChartQuery) -> ChartData:
+        """The chart of the module's records `query` asks for (Unsupported for a kind the server cannot draw)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -638,6 +647,7 @@ class Features:
     jobs: JobsApi | None = None
     modules: ModulesApi | None = None
     records: RecordsApi | None = None
+    charts: ChartsApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -733,6 +743,7 @@ FAMILIES: tuple[Family, ...] = (
         "records", RecordsApi, frozenset({Capability.RECORDS}),
         frozenset({"create_record", "replace_record", "update_record", "delete_record"}),
     ),
+    Family("charts", ChartsApi, frozenset({Capability.CHARTS}), frozenset()),
 )
 """Every feature family, in `Features` order."""
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from crmtui.backends.base import (
     ActivitiesApi,
+    ChartsApi,
     FilesApi,
     FiltersApi,
     GoalsApi,
@@ -75,6 +76,7 @@ from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.backends.base import JobsApi, PagesApi, WorkflowsApi
 from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
 from crmtui.domain.pages import Page
+from crmtui.domain.charts import ChartData, ChartQuery
 from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
@@ -172,6 +174,7 @@ class CachedBackend:
             jobs=_Jobs(self, inner.jobs) if inner.jobs else None,
             modules=_Modules(self, inner.modules) if inner.modules else None,
             records=_Records(self, inner.records) if inner.records else None,
+            charts=_Charts(self, inner.charts) if inner.charts else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1429,6 +1432,22 @@ class _Records:
         await self.inner.delete_record(module_id, record_id)
 
 
+class _Charts:
+    """Charts: each chart read (per module and query) is cached, so a chart opened before shows offline."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset({"chart"})
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, local: CachedBackend, inner: ChartsApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def chart(self, module_id: str, query: ChartQuery) -> ChartData:
+        return await self.local._one(
+            "chart", f"{module_id}|{query.key()}", ChartData, lambda: self.inner.chart(module_id, query), "the chart"
+        )
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1448,6 +1467,7 @@ WRAPPERS: dict[str, type] = {
     "jobs": _Jobs,
     "modules": _Modules,
     "records": _Records,
+    "charts": _Charts,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

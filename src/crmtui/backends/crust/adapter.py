@@ -1,6 +1,6 @@
 """Crust CRM behind the Backend protocol: calls the client, maps wire models to domain models.
 
-It provides the `modules` and `records` feature families. Charts, pages, workflows and jobs come
+It provides the `modules`, `records` and `charts` feature families. Pages, workflows and jobs come
 later (the real server of the spec's date answers workflows and jobs "Not implemented").
 
 Two quirks of the server shape this adapter (BACKENDS.md §2.2):
@@ -16,6 +16,7 @@ Two quirks of the server shape this adapter (BACKENDS.md §2.2):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -29,6 +30,7 @@ from crmtui.backends.crust.token import NotAToken, TokenFacts, read_token
 from crmtui.backends.crust.pages_jobs import CrustJobs, CrustPages, CrustWorkflows
 from crmtui.backends.errors import BackendError, Unsupported
 from crmtui.backends.errors import AuthError, Conflict, NotFound
+from crmtui.domain.charts import COUNT, ChartData, ChartQuery, ChartSeries, parse_d_m_y
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.models import Account, User
 from crmtui.domain.records import (
@@ -126,6 +128,56 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _label(value: Any) -> str:
+    """A chart's group label as text (a number without `.0`; a date as the server wrote it)."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).lower()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _value(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def map_chart(chart: wire.Chart, query: ChartQuery, module: Module | None = None) -> ChartData:
+    """The server's chart (either shape) as ChartData; `meta` ids are never read (float-rounded numbers)."""
+    kind = chart.kind or query.kind
+    field = module.field(query.dimension) if module is not None else None
+    summed = module.field(query.sum_field) if module is not None and query.sum_field else None
+    dimension = field.title if field is not None else query.dimension
+    if kind == "line":
+        head = chart.data[0] if chart.data else []
+        dimension = _label(head[0]) if head else dimension
+        categories = [_label(v) for v in head[1:]]
+        series = [ChartSeries(label=_label(row[0]) if row else "", values=[_value(v) for v in row[1:]]) for row in chart.data[1:]]
+    else:
+        pairs = [row for row in chart.data if len(row) >= 2]
+        categories = [_label(row[0]) for row in pairs]
+        label = "Count" if query.metric == COUNT else (summed.title if summed is not None else query.sum_field)
+        series = [ChartSeries(label=label, values=[_value(row[1]) for row in pairs])]
+    facts = next((v for v in chart.fields.values() if isinstance(v, dict) and "kind" in v), {})
+    x_kind = str(facts.get("kind", "")) if isinstance(facts, dict) else ""
+    low = str(facts.get("min") or chart.meta.get("xmin") or "") if isinstance(facts, dict) else ""
+    high = str(facts.get("max") or chart.meta.get("xmax") or "") if isinstance(facts, dict) else ""
+    title = chart.meta.get("name")
+    description = chart.meta.get("description")
+    return ChartData(
+        kind=kind, title=title if isinstance(title, str) and title else query.name,
+        description=description if isinstance(description, str) else query.description,
+        dimension=dimension, categories=categories, series=series,
+        x_kind=x_kind if x_kind in ("datetime", "number") else "string",
+        x_range=(parse_d_m_y(low), parse_d_m_y(high)),
+    )
+
+
 class CrustBackend:
     name = "crust"
 
@@ -139,7 +191,7 @@ class CrustBackend:
             self.token = None  # the server refuses it, in its own words
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.account: Account | None = None
-        self.features = Features(modules=self, records=self)
+        self.features = Features(modules=self, records=self, charts=self)
         self.features = replace(self.features, pages=CrustPages(client), workflows=CrustWorkflows(client), jobs=CrustJobs(client))
         self.capabilities = settled_capabilities(self.features, frozenset())
         self._modules: dict[str, Module] = {}
@@ -320,3 +372,14 @@ class CrustBackend:
 
     async def delete_record(self, module_id: str, record_id: str) -> None:
         await self.client.delete_record(module_id, record_id)
+
+    # -- charts --------------------------------------------------------------------------------
+
+    async def chart(self, module_id: str, query: ChartQuery) -> ChartData:
+        module = await self._module_known(module_id)
+        answer = await self.client.chart(
+            module_id, kind=query.kind, x_axis=query.axis, name=query.name, description=query.description,
+            count="id" if query.metric == COUNT else "", sum=query.sum_field if query.metric != COUNT else "",
+            x_min=query.x_min, x_max=query.x_max,
+        )
+        return map_chart(answer, query, module)
