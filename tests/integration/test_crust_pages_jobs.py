@@ -114,7 +114,7 @@ async def test_a_server_that_does_not_implement_jobs_is_not_claimed_to(crust_san
         assert {Capability.PAGES, Capability.MODULES, Capability.RECORDS} <= api.capabilities
         assert api.features.jobs is None and api.features.workflows is None
         assert "Not implemented" in api.jobs_unsupported
-        with pytest.raises(Unsupported, match="Not implemented: Job.list"):
+        with pytest.raises(Unsupported, match=r"Not implemented: Job\.list"):
             await CrustBackend(api.client, crust_sandbox.token).features.jobs.jobs()  # type: ignore[union-attr]
     finally:
         await api.close()

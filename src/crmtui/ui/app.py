@@ -87,8 +87,10 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
         Capability.NOTIFICATIONS,
     ),
     TopLevel("files", "4", "Files", "crmtui.ui.screens.files:FilesScreen", Capability.FILES),
+    TopLevel("pages", "4", "Pages", "crmtui.ui.screens.pages:PagesScreen", Capability.PAGES),
     TopLevel("changes", "5", "Pending changes", "crmtui.ui.screens.changes:ChangesScreen", None),
     TopLevel("search", "6", "Search", "crmtui.ui.screens.search:SearchScreen", Capability.SEARCH),
+    TopLevel("jobs", "6", "Workflows and jobs", "crmtui.ui.screens.jobs:JobsScreen", Capability.JOBS),
     TopLevel("filters", "7", "Filters", "crmtui.ui.screens.filters:FiltersScreen", Capability.SAVED_FILTERS),
 )
 
@@ -321,6 +323,14 @@ class CrmApp(App[int]):
             key = next((top.key for top in TOP_LEVEL if top.mode == mode), "")
             self.notify(
                 f"This CRM has no such screen (key {key}). Its screens: {self.screens_text()}", severity="warning", timeout=5
+            )
+            return
+        needs = next((top.needs for top in self.top_level if top.mode == mode), None)
+        if needs is not None and not self.session.supports(needs):  # the server turned out not to serve it
+            key = next((top.key for top in self.top_level if top.mode == mode), "")
+            self.notify(
+                f"This server does not implement {self.mode_titles[mode].lower()} (it answered \"Not implemented\"): "
+                f"key {key} has nothing to show", severity="warning", timeout=5,
             )
             return
         if self.current_mode != mode:
