@@ -390,6 +390,20 @@ class CachedBackend:
 
         return await self._cache(read)
 
+    async def cached_modules(self) -> list[Module] | None:
+        """The modules as last listed; no network. None when never listed."""
+        cache = self.cache
+        if cache is None:
+            return None
+        return await self._cache(lambda: cache.get_list("modules", Module, ""))
+
+    async def cached_records(self, module_id: str, *, sort: str, query: str = "") -> list[Record] | None:
+        """A module's records (for that order and query) as last read whole; no network. None when never read."""
+        cache = self.cache
+        if cache is None:
+            return None
+        return await self._cache(lambda: cache.get_list("records", Record, f"{module_id}|{sort}|{query}"))
+
     def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:
         """A lead as a change the server confirmed left it, in the list of that scope (None: it left
         the list): the next start paints it so, not as it was before the change."""

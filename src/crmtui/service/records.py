@@ -166,9 +166,18 @@ class RecordsBrowser:
     async def paint_cached(self) -> bool:
         """The module's records as last read (no network), shown at once; False when none are kept."""
         local = self.session.local
-        module = self.module
-        if local is None or module is None or self.loaded:
+        if local is None or self.loaded:
             return False
+        if self.module is None:
+            listed = getattr(local, "cached_modules", None)
+            modules = await listed() if listed is not None else None
+            if not modules or self.module is not None:
+                return False
+            self.modules = sorted(modules, key=lambda m: m.name.casefold())
+            wanted = self.remembered_module()
+            self._switch(next((m for m in self.modules if m.id == wanted), self.modules[0]))
+        module = self.module
+        assert module is not None
         reader = getattr(local, "cached_records", None)
         found = await reader(module.id, sort=self.sort, query=self.query) if reader is not None else None
         if found is None or module is not self.module or self.loaded:

@@ -78,6 +78,7 @@ class TopLevel:
 TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("stream", "1", "Action stream", "crmtui.ui.screens.stream:ActionStreamScreen", Capability.ACTION_STREAM),
     TopLevel("leads", "1", "Leads", "crmtui.ui.screens.leads:LeadsScreen", Capability.LEADS),
+    TopLevel("records", "1", "Records", "crmtui.ui.screens.records:RecordsScreen", Capability.RECORDS),
     TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
     TopLevel("teams", "2", "Teams", "crmtui.ui.screens.teams:TeamsScreen", Capability.TEAMS),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
@@ -95,8 +96,8 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
 )
 
 
-UNSCREENED = frozenset({Capability.MODULES, Capability.RECORDS, Capability.CHARTS})
-"""Capabilities a backend may serve that no top-level screen shows yet (the Crust screens come next)."""
+UNSCREENED = frozenset({Capability.MODULES, Capability.CHARTS})
+"""Capabilities a backend may serve that no top-level screen shows yet (Crust's modules and charts come next)."""
 
 
 def contact_screen() -> type[Screen[None]]:
@@ -454,13 +455,17 @@ class CrmApp(App[int]):
             self.pop_screen()
 
     async def _load_first_screen(self) -> None:
-        """Load what the first screen shows: the action stream, or (a backend without one) the leads;
-        a backend with neither (Crust, until its screens come) has no list to load: the account is all."""
+        """Load what the first screen shows: the action stream, or (a backend without one) the leads, or
+        (Crust) the records of the module shown, with the names of the records its fields link to."""
         session = self.session
         if session.supports(Capability.ACTION_STREAM):
             await session.load_stream(on_progress=self._progress)
         elif session.supports(Capability.LEADS):
             await session.leads.load(on_progress=self._progress)
+        elif session.supports(Capability.RECORDS):
+            await session.records.load_modules()
+            await session.records.load(on_progress=self._progress)
+            await session.records.load_names()
 
     async def _paint_from_cache(self) -> None:
         """The last known account and stream, before any network call (when there is a cache)."""
@@ -475,6 +480,16 @@ class CrmApp(App[int]):
         if account is None:
             return
         session = self.session
+        if Capability.RECORDS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
+            if not await session.records.paint_cached():  # the module shown last time, as last read
+                return
+            if session.account is None:
+                session.account = account
+                self.account_label = account.label
+            self.connected = True
+            self.last_synced = await local.last_synced()
+            self._tick()
+            return
         if Capability.LEADS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
             # The list the inbox shows first: a remembered saved filter's own (none kept: nothing
             # painted until its leads come), never the user's leads under the filter's name.
@@ -617,7 +632,7 @@ class CrmApp(App[int]):
             )
         served = {top.needs for top in self.top_level if top.needs is not None}
         unscreened = sorted(c.value for c in self.session.backend.capabilities if c in UNSCREENED and c not in served)
-        if not served and unscreened:
+        if unscreened:
             self.notify(
                 f"On this CRM crmtui has these screens: {self.screens_text()}. The server's "
                 f"{' and '.join(unscreened)} have no screen here yet.",

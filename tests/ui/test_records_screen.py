@@ -1,0 +1,242 @@
+"""The records screen (Crust, screen 1) on the Crust sandbox over loopback: one module at a time, its
+columns from the module's fields, module picker and [ ], sort by any field, / narrowing and the
+server's query, the record's detail, and new / edit / delete through the outbox with the form made
+from the fields' kinds, checked before anything is sent."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Input, Select, Static
+
+from crmtui.backends.registry import Connection, create_backend
+from crmtui.domain.record_values import sort_key
+from crmtui.ui.app import CrmApp
+from crmtui.ui.modals.contact_pickers import ChoiceModal
+from crmtui.ui.modals.pickers import ConfirmModal
+from crmtui.ui.modals.record_form import RecordFormModal
+from crmtui.ui.screens.changes import ChangesScreen
+from crmtui.ui.screens.record_detail import RecordDetailScreen
+from crmtui.ui.screens.records import RecordsScreen
+from crmtui.ui.widgets.header import AppHeader
+
+from .conftest import NARROW, WIDE, loaded, on_backend, settled, wait_for
+
+
+def crust_app(sandbox) -> CrmApp:
+    backend = create_backend(Connection(backend="crust", base_url=sandbox.base_url, user_id="", api_key=sandbox.token))
+    return on_backend(backend)
+
+
+def screen(app: CrmApp) -> RecordsScreen:
+    assert isinstance(app.screen, RecordsScreen), app.screen
+    return app.screen
+
+
+def rows(sandbox, module_id: str) -> list[dict]:
+    return [r for r in sandbox.state.tables["contents"].values() if r["moduleID"] == module_id and not r.get("deletedAt")]
+
+
+def module_named(app: CrmApp, name: str):
+    return next(m for m in app.session.records.modules if m.name == name)
+
+
+async def ready(pilot) -> None:
+    await loaded(pilot)
+    await settled(pilot)
+
+
+async def go_to(pilot, name: str) -> None:
+    app = pilot.app
+    while app.session.records.module.name != name:
+        await pilot.press("right_square_bracket")
+        await settled(pilot)
+
+
+async def test_crust_opens_on_the_records_of_the_first_module_with_columns_from_its_fields(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        records = app.session.records
+        assert app.top_level[0].mode == "records" and isinstance(app.screen, RecordsScreen)
+        assert records.module.name == "Account"  # by name, the first
+        lst = screen(app).record_list
+        assert {r.id for r in lst.items} == {r["id"] for r in rows(crust_sandbox, records.module.id)}
+        assert [c.title for c in lst.columns][:3] == ["Account name", "Industry", "Country"]
+        assert lst.titles(158).startswith("Account name")
+        assert app.screen.query_one(AppHeader).title == f"Account · {len(lst.items)} records · newest first"
+        said = next(n.message for n in app._notifications if n.title == "Screens")
+        assert "1 Records" in said and "modules have no screen here yet" in said
+        await pilot.press("5")
+        assert isinstance(app.screen, ChangesScreen)
+        await pilot.press("1")
+        assert isinstance(app.screen, RecordsScreen)
+
+
+async def test_modules_by_picker_and_brackets_and_sorting_by_any_field(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        records = app.session.records
+        await pilot.press("right_square_bracket")
+        await settled(pilot)
+        assert records.module.name == "Case"
+        await pilot.press("left_square_bracket")
+        await settled(pilot)
+        assert records.module.name == "Account"
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal), what="the module picker")
+        for _ in range(4):  # Account, Case, Contact, Lead, Opportunity
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settled(pilot)
+        module = records.module
+        assert module.name == "Opportunity" and len(screen(app).record_list.items) == len(rows(crust_sandbox, module.id))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal), what="the sort picker")
+        choices = app.screen.choices
+        for _ in range([c.value for c in choices].index("value")):
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settled(pilot)
+        shown = screen(app).record_list.items
+        assert records.sort == "value ASC"
+        assert shown == sorted(shown, key=lambda r: sort_key(module, "value", r))
+        assert float(shown[0].text("value")) <= float(shown[-1].text("value"))
+        assert "by Value ↑" in app.screen.query_one(AppHeader).title
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal), what="the sort picker")
+        await pilot.press("enter")  # the cursor starts on the current order: again turns it round
+        await settled(pilot)
+        assert records.sort == "value DESC" and float(screen(app).record_list.items[0].text("value")) == max(
+            float(r["columns"]["value"]) for r in rows(crust_sandbox, module.id) if r["columns"].get("value")
+        )
+
+
+async def test_slash_narrows_as_you_type_and_enter_asks_the_server(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        records = app.session.records
+        whole = len(records.items)
+        target = records.items[5]
+        word = target.text("name").split()[0]
+        await pilot.press("slash")
+        for char in word:
+            await pilot.press(char)
+        await pilot.pause()
+        narrowed = screen(app).record_list.items
+        assert target in narrowed and len(narrowed) < whole
+        assert all(word.lower() in " ".join(v.value for v in r.values.values()).lower() for r in narrowed)
+        await pilot.press("enter")
+        await settled(pilot)
+        assert records.query == word and records.loaded
+        assert {r.id for r in records.items} == {r["id"] for r in rows(crust_sandbox, records.module.id)
+                                                 if any(word.lower() in str(v).lower() for v in r["columns"].values())}
+        assert f"server: “{word}”" in app.screen.query_one(AppHeader).title
+        await pilot.press("escape")
+        await settled(pilot)
+        assert records.query == "" and len(records.items) == whole
+
+
+async def test_enter_opens_the_record_with_every_field_and_linked_records_by_name(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await go_to(pilot, "Opportunity")
+        records = app.session.records
+        record = screen(app).record_list.selected
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordDetailScreen), what="the record")
+        text = str(app.screen.query_one("#record-facts", Static).render())
+        account_id = record.values["account"].related[0] if record.values["account"].related else record.text("account")
+        account = crust_sandbox.state.tables["contents"][account_id]["columns"]["name"]
+        for field in records.module.fields:
+            assert f"{field.title}:" in text
+        assert "Account:" in text and account in text and record.id in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, RecordsScreen)
+
+
+async def test_a_new_record_is_checked_then_made_once(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await go_to(pilot, "Lead")
+        mid = app.session.records.module.id
+        before = len(rows(crust_sandbox, mid))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordFormModal), what="the form")
+        form = app.screen
+        fields = [f.name for f in form.fields]
+        widget = {name: form.query_one(f"#rf-{n}") for n, name in enumerate(fields)}
+        assert isinstance(widget["optIn"], Checkbox) and isinstance(widget["status"], Select)
+        assert widget["status"].value == "New"  # the field's default
+        assert "externalRef" not in fields  # not visible
+        widget["lastName"].value = "Hopper"
+        widget["email"].value = "grace@navy"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(form.query_one(".form-error", Static).render())
+        assert error == "Company is required" and isinstance(app.screen, RecordFormModal)
+        widget["company"].value = "Navy"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "not an e-mail address" in str(form.query_one(".form-error", Static).render())
+        widget["email"].value = "grace@navy.mil"
+        widget["followUp"].value = "2026-03-12 14:30"
+        widget["optIn"].value = True
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        assert isinstance(app.screen, RecordsScreen)
+        made = [r for r in rows(crust_sandbox, mid) if r["columns"].get("lastName") == "Hopper"]
+        assert len(made) == 1 and len(rows(crust_sandbox, mid)) == before + 1
+        assert made[0]["columns"]["followUp"] == "2026-03-12T14:30:00Z" and made[0]["columns"]["optIn"] == "1"
+        assert made[0]["columns"]["status"] == "New" and made[0]["columns"]["company"] == "Navy"
+        assert screen(app).record_list.selected.id == made[0]["id"]
+
+
+async def test_an_edit_changes_only_what_was_typed_and_sends_the_whole_record(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=NARROW) as pilot:
+        await ready(pilot)
+        await go_to(pilot, "Opportunity")
+        record = screen(app).record_list.selected
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordFormModal), what="the form")
+        form = app.screen
+        names = [f.name for f in form.fields]
+        probability = form.query_one(f"#rf-{names.index('probability')}", Input)
+        probability.value = "55"
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        row = crust_sandbox.state.tables["contents"][record.id]
+        assert row["columns"]["probability"] == "55"
+        assert {c["name"] for c in row["json"]} == set(record.values)  # every field sent
+        assert row["links"].get("account") == (record.values["account"].related or [record.text("account")])
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordFormModal), what="the form")
+        await pilot.press("ctrl+s")  # nothing changed: nothing sent
+        await pilot.pause()
+        assert any("Nothing was changed" in n.message for n in app._notifications)
+
+
+async def test_delete_asks_first_and_undo_makes_the_record_again(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        records = app.session.records
+        record = screen(app).record_list.selected
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        await pilot.press("n")
+        await settled(pilot)
+        assert not crust_sandbox.state.tables["contents"][record.id].get("deletedAt")
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        await pilot.press("y")
+        await settled(pilot)
+        assert crust_sandbox.state.tables["contents"][record.id].get("deletedAt")
+        assert records.find(record.id) is None
+        await pilot.press("u")
+        await settled(pilot)
+        again = [r for r in rows(crust_sandbox, record.module_id) if r["columns"].get("name") == record.text("name")]
+        assert len(again) == 1 and records.find(again[0]["id"]) is not None
