@@ -130,12 +130,14 @@ class RecordFormModal(FormModal[RecordFormResult]):
                 prompt="(none)" if options else "(none read yet)", id=widget_id, compact=True,
             )
         if kind == "related_multi":
-            chosen = set(linked_ids(value))
-            known = list(self._choices.get(field.name, []))
-            for rid in chosen:
-                if all(k != rid for _n, k in known):
-                    known.insert(0, (self.names.get(rid, f"#{rid}"), rid))
-            return LinkTicks(*((plain(name), rid, rid in chosen) for name, rid in known), id=widget_id, compact=True)
+            chosen = linked_ids(value)
+            named = {rid: name for name, rid in self._choices.get(field.name, [])}
+            # The records it names first (in its order), then the others by name.
+            ticked = [(named.get(rid) or self.names.get(rid, f"#{rid}"), rid) for rid in chosen]
+            rest = [(name, rid) for rid, name in named.items() if rid not in chosen]
+            return LinkTicks(
+                *((plain(name), rid, rid in chosen) for name, rid in [*ticked, *rest]), id=widget_id, compact=True
+            )
         text = shown_value(field, value) if kind in ("stamp", "date", "datetime") else value.value
         return TextInput(text, id=widget_id, placeholder=self._placeholder(field), compact=True)
 
