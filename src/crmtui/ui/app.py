@@ -83,6 +83,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("teams", "2", "Teams", "crmtui.ui.screens.teams:TeamsScreen", Capability.TEAMS),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
     TopLevel("goals", "3", "Goals", "crmtui.ui.screens.goals:GoalsScreen", Capability.GOALS),
+    TopLevel("charts", "3", "Charts", "crmtui.ui.screens.charts:ChartsScreen", Capability.CHARTS),
     TopLevel(
         "notifications", "4", "Notifications", "crmtui.ui.screens.notifications:NotificationsScreen",
         Capability.NOTIFICATIONS,
@@ -96,8 +97,8 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
 )
 
 
-UNSCREENED = frozenset({Capability.MODULES, Capability.CHARTS})
-"""Capabilities a backend may serve that no top-level screen shows yet (Crust's modules and charts come next)."""
+UNSCREENED = frozenset({Capability.MODULES})
+"""Capabilities a backend may serve that no top-level screen shows yet (Crust's modules come next)."""
 
 
 def contact_screen() -> type[Screen[None]]:
