@@ -4,10 +4,13 @@ server again while it runs, and stops once nothing runs)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from textual.widgets import Static
 
 from crmtui.domain.capabilities import Capability
+from crmtui.ui.modals.job_run import RunWorkflowModal
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.jobs import JobsScreen
 from crmtui.ui.screens.pages import ChartBlock, PagesScreen
@@ -55,6 +58,8 @@ async def test_the_page_tree_and_a_page_with_its_blocks(crust_sandbox) -> None:
             : len(listing.columns)
         ] and listing.columns[0].title == "Opportunity name"
         assert len(listing.items) == 20  # the block's perPage
+        account, _role = listing.columns[1].cell(listing.items[0])
+        assert account and not account.isdigit() and not account.startswith("#")  # the linked account by its name
         assert any("of" in t and "records" in t for t in texts(screen, "#page-view .page-note"))
 
         await pilot.press("space")  # Sales opens
@@ -117,15 +122,20 @@ async def test_run_a_workflow_follow_its_job_then_cancel_it(crust_sandbox, quick
         await wait_for(pilot, lambda: screen.status is None and len(screen.job_list.items) == 6, what="all again")
 
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
-        await pilot.press("n")
-        assert len(screen.job_list.items) == 6  # not run
+        await wait_for(pilot, lambda: isinstance(app.screen, RunWorkflowModal), what="the question")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(screen.job_list.items) == 6 and isinstance(app.screen, JobsScreen)  # not run
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
-        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunWorkflowModal), what="the question")
+        await pilot.press(*"source crmtui", "enter")  # not key=value: said, nothing run
+        await wait_for(pilot, lambda: "key=value" in str(app.screen.query_one(".form-error", Static).render()), what="why not")
+        assert isinstance(app.screen, RunWorkflowModal)
+        await pilot.press(*["backspace"] * 13, *"source=crmtui, batch=7", "enter")
         await wait_for(pilot, lambda: len(screen.job_list.items) == 7 and screen.following, what="the new job, followed")
         job = screen.job_list.selected
         assert job is not None and job.status == "queued" and job.workflow_id == screen.workflow_list.items[0].id
+        assert job.params == {"source": "crmtui", "batch": "7"}
 
         crust_sandbox.advance(2)  # picked up: running
         await wait_for(pilot, lambda: screen.job_list.selected.status == "running", what="running")
@@ -147,6 +157,15 @@ async def test_run_a_workflow_follow_its_job_then_cancel_it(crust_sandbox, quick
         assert screen.polls == polls  # nothing runs: the server is not asked again
         await pilot.press("x")
         assert any("already cancelled" in n.message for n in app._notifications)
+
+        await pilot.press("tab", "enter")  # a run for later: queued, not followed
+        await wait_for(pilot, lambda: isinstance(app.screen, RunWorkflowModal), what="the question")
+        await pilot.press("tab", *"+2h", "enter")
+        await wait_for(pilot, lambda: len(screen.job_list.items) == 8, what="the later job")
+        await wait_for(pilot, lambda: not any(w.is_running for w in app.workers), what="the reads")
+        later = screen.job_list.selected
+        assert later is not None and later.status == "queued" and later.start_at is not None
+        assert later.start_at - app.clock() == dt.timedelta(hours=2) and not screen.following
         assert not [n for n in app._notifications if n.severity == "error"]
 
 

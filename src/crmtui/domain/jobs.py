@@ -8,6 +8,7 @@ server's Go type for workflows and the sandbox's for jobs (BACKENDS.md §4(a)).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,3 +86,47 @@ class JobLogsPage(_Model):
     page: int = 0
     per_page: int = 50
     total: int = 0
+
+
+class RunInputError(ValueError):
+    """What is wrong with a run's parameters or start time, in words."""
+
+
+def parse_params(text: str) -> dict[str, str]:
+    """A run's parameters as typed: `key=value` pairs separated by commas (a value keeps its spaces
+    inside; an empty text is none). A pair without `=` or with an empty key is an error."""
+    out: dict[str, str] = {}
+    for chunk in text.split(","):
+        if not chunk.strip():
+            continue
+        key, sep, value = chunk.partition("=")
+        if not sep or not key.strip():
+            raise RunInputError(f"Parameters are key=value pairs separated by commas: {chunk.strip()!r} is not one")
+        out[key.strip()] = value.strip()
+    return out
+
+
+_IN = re.compile(r"^\+\s*(\d+)\s*(m|min|h|d)$", re.IGNORECASE)
+
+
+def parse_start(text: str, now: dt.datetime) -> dt.datetime | None:
+    """When to start a run, as typed: empty or "now" (None: at once), "+10m", "+2h", "+1d", or a UTC
+    date and time "2026-03-10 14:30" (ISO 8601 with a zone is taken as it is). Not in the past."""
+    typed = text.strip()
+    if typed.lower() in ("", "now"):
+        return None
+    found = _IN.match(typed)
+    if found:
+        amount, unit = int(found.group(1)), found.group(2).lower()
+        step = {"m": dt.timedelta(minutes=amount), "min": dt.timedelta(minutes=amount), "h": dt.timedelta(hours=amount),
+                "d": dt.timedelta(days=amount)}[unit]
+        return now + step
+    try:
+        moment = dt.datetime.fromisoformat(typed.replace("Z", "+00:00"))
+    except ValueError:
+        raise RunInputError(f"Not a start time: {typed!r} (now, +10m, +2h, +1d, or 2026-03-10 14:30 in UTC)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    if moment < now - dt.timedelta(minutes=1):
+        raise RunInputError(f"{typed} has passed: a run starts now or later")
+    return moment

@@ -1,6 +1,6 @@
 """Top-level screen 6 on Crust: workflows, their jobs, and the log of the job under the cursor.
 
-Enter on a workflow runs it (asked first: each run is a new job); the jobs list shows every job's
+Enter on a workflow asks for its parameters and start time, then runs it (each run is a new job); the jobs list shows every job's
 state (queued, running, ok, error, cancelled), `s` steps through the status filter, `x` cancels the
 job under the cursor (asked first). While a job runs (or is queued to start within a minute) the
 screen asks the server again every `poll_seconds`, the jobs and the log of the job under the cursor,
@@ -26,6 +26,7 @@ from crmtui.backends.errors import BackendError, Unsupported
 from crmtui.domain.jobs import CANCELLED, ERROR, OK, QUEUED, RUNNING, STATUSES, Job, JobLog, Workflow
 from crmtui.service.jobs import NOT_SERVED, JobsView
 from crmtui.ui.failures import failure_title
+from crmtui.ui.modals.job_run import RunRequest, RunWorkflowModal
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
@@ -293,20 +294,16 @@ class JobsScreen(CrmScreen[None]):
             self.notify("Choose a workflow to run (tab: the workflows)", timeout=3)
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_workflow(workflow)
+        def answered(request: RunRequest | None) -> None:
+            if request is not None:
+                self.run_workflow(workflow, request)
 
-        tasks = ", ".join(t.name for t in workflow.tasks) or "no tasks"
-        self.app.push_screen(
-            ConfirmModal("Run workflow", f"Run “{workflow.name}” now ({tasks})? Each run is a new job.", confirm_label="Run"),
-            answered,
-        )
+        self.app.push_screen(RunWorkflowModal(workflow, self.app.clock()), answered)
 
     @work(group="jobs-run", exit_on_error=False)
-    async def run_workflow(self, workflow: Workflow) -> None:
+    async def run_workflow(self, workflow: Workflow, request: RunRequest) -> None:
         try:
-            job = await self.view.run(workflow.id)
+            job = await self.view.run(workflow.id, start_at=request.start_at, params=request.params or None)
         except BackendError as exc:
             self.notify(exc.user_message, title=f"Not run: {failure_title(exc)}", severity="error", timeout=6)
             return

@@ -65,8 +65,8 @@ def _tree_cell(row: TreeRow) -> Cell:
     return ("  " * row.depth + mark + (row.page.title or "(untitled)"), "" if row.page.visible else "dim")
 
 
-def _value(name: str) -> Callable[[Record], Cell]:
-    return lambda record: (inert_line(record.text(name)), "")
+def _value(view: PagesView, block: PageBlock, name: str) -> Callable[[Record], Cell]:
+    return lambda record: (inert_line(view.cell(block, record, name)), "")
 
 
 def _titles(records: RowList[Record], scrolls: bool) -> str:
@@ -252,6 +252,7 @@ class PagesScreen(CrmScreen[None]):
         await self._fill(widgets)
         for block, records, note in lists:
             try:
+                await view.load_link_names(block)
                 answer = await view.block_records(block)
             except BackendError as exc:
                 records.empty_text = f"Not loaded: {exc.user_message}"
@@ -269,7 +270,7 @@ class PagesScreen(CrmScreen[None]):
         columns: list[Column[Record]] = []
         for n, name in enumerate(names):
             field = module.field(name) if module is not None else None
-            columns.append(Column(field.title if field is not None else name, _value(name), share=1, min_width=8, priority=len(names) - n))
+            columns.append(Column(field.title if field is not None else name, _value(self.pages_view, block, name), share=1, min_width=8, priority=len(names) - n))
         return columns
 
     @on(ChartBlock.Opened)
