@@ -184,6 +184,8 @@ class JobsScreen(CrmScreen[None]):
         if self.unsupported or not self._active():
             self._follow(False)
             return
+        if any(w.group == "jobs-load" and w.node is self and w.is_running for w in self.app.workers):
+            return  # the last read is still on its way (a slow server): not cancelled for a new one
         self.polls += 1
         self.load(workflows=False)
 
