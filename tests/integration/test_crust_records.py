@@ -225,3 +225,42 @@ async def test_the_module_shown_is_remembered(crust_sandbox, tmp_path) -> None:
     assert chosen is not None and fresh.module is not None and fresh.module.id == chosen.id
     fresh.detach()
     await again.close()
+
+
+async def test_an_edit_whose_answer_was_lost_ends_applied_once_with_no_field_lost(crust_sandbox) -> None:
+    import httpx
+
+    class LoseFirstEdit(httpx.AsyncHTTPTransport):
+        """Loopback, but the answer of the first record edit is lost after the server applied it."""
+
+        lost = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await super().handle_async_request(request)
+            if request.method == "POST" and "/content/" in request.url.path and not self.lost:
+                self.lost += 1
+                await response.aread()
+                await response.aclose()
+                raise httpx.ReadError("connection dropped before the answer", request=request)
+            return response
+
+    transport = LoseFirstEdit()
+    crust = CrustBackend(CrustClient(crust_sandbox.token, base_url=crust_sandbox.base_url, transport=transport), crust_sandbox.token)
+    outbox = Outbox(crust, OutboxStore(None), base_delay=0.01, max_delay=0.2, rng=random.Random(7))
+    session = Session(crust, clock=lambda: NOW, outbox=outbox)
+    await session.connect()
+    records = session.records
+    await records.load_modules()
+    records.choose_module(next(m.id for m in records.modules if m.name == "Opportunity"))
+    await records.load()
+    read = next(r for r in records.items if r.values.get("contacts") and r.values["contacts"].related)
+    crust_sandbox.advance(30)
+    await records.update(read.id, {"probability": v("42"), "state": v("Negotiation")})
+    assert await session.settled(HANG_GUARD)
+    assert transport.lost == 1 and outbox.retried >= 1 and outbox.review() == []
+    row = crust_sandbox.state.tables["contents"][read.id]
+    assert row["columns"]["probability"] == "42" and row["columns"]["state"] == "Negotiation"
+    assert {c["name"] for c in row["json"]} == set(read.values)  # no field lost
+    assert row["links"]["contacts"] == read.values["contacts"].related
+    assert records.find(read.id).text("probability") == "42"
+    await session.close()

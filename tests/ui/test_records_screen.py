@@ -240,3 +240,87 @@ async def test_delete_asks_first_and_undo_makes_the_record_again(crust_sandbox) 
         await settled(pilot)
         again = [r for r in rows(crust_sandbox, record.module_id) if r["columns"].get("name") == record.text("name")]
         assert len(again) == 1 and records.find(again[0]["id"]) is not None
+
+
+async def test_a_large_module_shows_its_first_page_while_the_rest_pages_in(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        contact = module_named(app, "Contact")
+        held = crust_sandbox.gate.hold("GET", f"/module/{contact.id}/content", query={"page": "1"})
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceModal), what="the module picker")
+        for _ in range(2):  # Account, Case, Contact
+            await pilot.press("j")
+        await pilot.press("enter")
+        await held.parked()
+        lst = screen(app).record_list
+        await wait_for(pilot, lambda: len(lst.items) == 100, what="the first page")
+        assert not app.session.records.loaded and "records" not in app.screen.query_one(AppHeader).title
+        held.release()
+        await settled(pilot)
+        assert len(lst.items) == len(rows(crust_sandbox, contact.id)) == 110
+        assert app.screen.query_one(AppHeader).title.startswith("Contact · 110 records")
+
+
+async def test_the_same_field_changed_on_the_server_is_a_conflict_on_pending_changes(crust_sandbox) -> None:
+    from crmtui.backends.crust.adapter import CrustBackend
+    from crmtui.backends.crust.client import CrustClient
+    from crmtui.domain.records import RecordValue
+
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await go_to(pilot, "Opportunity")
+        record = screen(app).record_list.selected
+        other = CrustBackend(CrustClient(crust_sandbox.token, base_url=crust_sandbox.base_url), crust_sandbox.token)
+        crust_sandbox.advance(60)
+        await other.update_record(record.module_id, record.id, record, {"probability": RecordValue(value="77")})
+        await other.close()
+        crust_sandbox.advance(60)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordFormModal), what="the form")
+        names = [f.name for f in app.screen.fields]
+        app.screen.query_one(f"#rf-{names.index('probability')}", Input).value = "11"
+        await pilot.press("ctrl+s")
+        await settled(pilot)
+        assert app.review_changes == 1
+        assert crust_sandbox.state.tables["contents"][record.id]["columns"]["probability"] == "77"
+        assert any("probability is '77' on the server" in n.message for n in app._notifications)
+        await pilot.press("5")
+        assert isinstance(app.screen, ChangesScreen)
+        await pilot.press("m")  # keep mine
+        await settled(pilot)
+        assert crust_sandbox.state.tables["contents"][record.id]["columns"]["probability"] == "11"
+        assert app.review_changes == 0
+
+
+def cached_crust_app(sandbox, cache_path) -> CrmApp:
+    from crmtui.service.compose import compose
+    from crmtui.service.outbox import Outbox
+    from crmtui.store import Cache, identity
+
+    from .conftest import frozen_clock
+
+    backend = create_backend(Connection(backend="crust", base_url=sandbox.base_url, user_id="", api_key=sandbox.token))
+    cache = Cache(cache_path, owner=identity(sandbox.base_url, sandbox.user_id)).open()
+    outbox = Outbox(backend, base_delay=0.05, max_delay=0.5)
+    session = compose(backend, cache=cache, outbox=outbox, clock=frozen_clock)
+    return CrmApp(session, refresh_seconds=0, cursor_blink=False)
+
+
+async def test_the_records_last_read_show_at_once_before_the_server_answers(crust_sandbox, tmp_path) -> None:
+    cache = tmp_path / "cache.sqlite3"
+    app = cached_crust_app(crust_sandbox, cache)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        shown = [r.id for r in screen(app).record_list.items]
+        assert len(shown) == 40
+    held = crust_sandbox.gate.hold("GET", "/module/*/content")
+    again = cached_crust_app(crust_sandbox, cache)
+    async with again.run_test(size=WIDE) as pilot:
+        await held.parked()  # the server is asked for them, and has not answered
+        assert [r.id for r in screen(again).record_list.items] == shown
+        held.release()
+        await ready(pilot)
+        assert [r.id for r in screen(again).record_list.items] == shown
