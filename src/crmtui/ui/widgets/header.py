@@ -93,7 +93,7 @@ class AppHeader(Widget):
         if gauge:
             right.append(gauge, style="bold red" if "blocked" in gauge or "spent" in gauge else "dim")
             right.append(" ")
-        if session.supports(Capability.NOTIFICATIONS) or not gauge:
+        if session.supports(Capability.NOTIFICATIONS):  # Pipedrive and Crust have no notifications to count
             # Not known yet (not loaded, or the server did not answer): "?", never a 0 that is not one.
             right.append(f"✉ {UNKNOWN_UNREAD if unread is None else unread}", style="bold" if unread else "dim")
             right.append(" ")
