@@ -143,7 +143,8 @@ async def test_run_a_workflow_follow_its_job_then_cancel_it(crust_sandbox, quick
         polls = screen.polls
         crust_sandbox.advance(4)
         await wait_for(pilot, lambda: "Select new leads: done" in log_text(screen), what="the log growing")
-        assert screen.polls > polls and screen.following
+        await wait_for(pilot, lambda: screen.polls > polls, what="asked again while it runs")
+        assert screen.following
 
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")

@@ -30,11 +30,12 @@ from crmtui.domain.pages import CHART, CONTENT, RECORD_LIST, Page, PageBlock, Tr
 from crmtui.domain.records import Record
 from crmtui.domain.text import inert_line
 from crmtui.service.pages import PagesView
+from crmtui.ui.cells import fit
 from crmtui.ui.failures import failure_title
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
-from crmtui.ui.widgets.row_list import TITLES, Cell, Column, RowList, layout
+from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList
 
 WIDE = 110
 """From this width the page shows beside the tree, not below it."""
@@ -69,12 +70,15 @@ def _value(view: PagesView, block: PageBlock, name: str) -> Callable[[Record], C
     return lambda record: (inert_line(view.cell(block, record, name)), "")
 
 
-def _titles(records: RowList[Record], scrolls: bool) -> str:
-    """The columns' titles over their columns (the list's section line; `scrolls`: a scroll bar takes 2 cells)."""
-    width = max((records.scrollable_content_region.width or records.size.width) - (2 if scrolls else 0), 40)
-    return " ".join(
-        column.title.ljust(size - (i == 0)) for i, (column, size) in enumerate(layout(records.columns, width))
-    )
+class BlockRecords(RowList[Record]):
+    """A record-list block's records: its header line is the columns' titles, laid out at the width
+    the rows are drawn at (known only when drawn)."""
+
+    def header_label(self, header: Header) -> str:
+        if header.role != TITLES:
+            return super().header_label(header)
+        width = self.scrollable_content_region.width
+        return "".join(fit(column.title, size) + " " for column, size in self.column_widths(width))
 
 
 class PagesScreen(CrmScreen[None]):
@@ -214,7 +218,7 @@ class PagesScreen(CrmScreen[None]):
         widgets: list[Widget] = [Static(page.title or "(untitled)", classes="page-title", markup=False)]
         if page.description:
             widgets.append(Static(page.description, classes="page-note", markup=False))
-        lists: list[tuple[PageBlock, RowList[Record], Static]] = []
+        lists: list[tuple[PageBlock, BlockRecords, Static]] = []
         blocks = page.reading_order()
         if not blocks:
             widgets.append(Static("This page has no blocks.", classes="page-note", markup=False))
@@ -228,7 +232,7 @@ class PagesScreen(CrmScreen[None]):
                 if block.option("presort"):
                     about.append(f"by {block.option('presort')}")
                 heading = Static(f"☰ {title} · records of {', '.join(about)}", classes="page-block block-title", markup=False)
-                records = RowList[Record](self._record_columns(block), key=lambda r: r.id, classes="block-records")
+                records = BlockRecords(self._record_columns(block), key=lambda r: r.id, classes="block-records")
                 records.empty_text = "Loading records…"
                 records.styles.height = 2
                 note = Static("", classes="page-note", markup=False)
@@ -259,7 +263,7 @@ class PagesScreen(CrmScreen[None]):
                 records.refresh()
                 continue
             records.empty_text = "No records"
-            records.set_rows([(_titles(records, len(answer.items) > MAX_LIST_ROWS), TITLES, answer.items)] if answer.items else [])
+            records.set_rows([("", TITLES, answer.items)] if answer.items else [])
             records.styles.height = min(len(answer.items), MAX_LIST_ROWS) + 1 if answer.items else 1
             if answer.total > len(answer.items):
                 note.update(f"  {len(answer.items)} of {answer.total:,} records")
