@@ -20,7 +20,7 @@ from crmtui.service.history_edits import MeetingChanges, NoteChanges, UpdateMeet
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "crmtui"
-COMMAND_MODULES = ("commands", "contact_commands", "contact_history", "deal_commands", "history_edits", "notification_commands", "company_commands", "lead_commands", "goal_commands", "filter_commands", "record_commands")
+COMMAND_MODULES = ("commands", "contact_commands", "contact_history", "deal_commands", "history_edits", "notification_commands", "company_commands", "lead_commands", "goal_commands", "filter_commands", "record_commands", "module_commands")
 
 
 def concrete_commands() -> set[type[Command]]:
@@ -39,7 +39,7 @@ def test_every_command_class_is_in_the_registry_under_its_own_kind() -> None:
     assert set(COMMAND_KINDS.values()) == concrete_commands()
     for kind, cls in COMMAND_KINDS.items():
         assert typing.get_args(cls.model_fields["kind"].annotation) == (kind,)
-    assert len(COMMAND_KINDS) == 55
+    assert len(COMMAND_KINDS) == 58
 
 
 @pytest.mark.parametrize(

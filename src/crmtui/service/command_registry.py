@@ -60,6 +60,7 @@ from crmtui.service.filter_commands import CreateFilter, DeleteFilters, UpdateFi
 from crmtui.service.goal_commands import CreateGoal, DeleteGoal, UpdateGoal
 from crmtui.service.history_edits import UpdateCall, UpdateMeeting, UpdateNote
 from crmtui.service.lead_commands import CreateLead, DeleteLead, UpdateLead
+from crmtui.service.module_commands import CreateModule, DeleteModule, UpdateModule
 from crmtui.service.notification_commands import MarkAllRead, MarkRead
 from crmtui.service.record_commands import CreateRecord, DeleteRecord, UpdateRecord
 from crmtui.service.team_commands import AddMembers, CreateTeam, RemoveMembers, UpdateTeam
@@ -79,6 +80,7 @@ StoredCommand = Annotated[
         CreateFilter, UpdateFilter, DeleteFilters,
         CreateTeam, UpdateTeam, AddMembers, RemoveMembers,
         CreateRecord, UpdateRecord, DeleteRecord,
+        CreateModule, UpdateModule, DeleteModule,
     ],
     Field(discriminator="kind"),
 ]

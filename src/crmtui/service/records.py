@@ -21,6 +21,7 @@ from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import modules_api, records_api
 from crmtui.service.find_match import fold
+from crmtui.service.module_commands import ModuleCommand
 from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
 from crmtui.service.record_commands import RECORDS, CreateRecord, DeleteRecord, RecordCommand, UpdateRecord
@@ -290,8 +291,38 @@ class RecordsBrowser:
             ordered = [r for r in reversed(ordered) if not key(r)[0]] + [r for r in ordered if key(r)[0]]
         self.items = ordered
 
+    def _module_sent(self, command: ModuleCommand) -> None:
+        """A module change the server confirmed: the modules (and the shown one's columns) follow it."""
+        module_id = self.session.outbox.server_id(command.module_id)
+        old = self.module_by_id(module_id)
+        now = command.predict(old)
+        others = [m for m in self.modules if m.id != module_id]
+        self.modules = sorted([*others, now] if now is not None else others, key=lambda m: m.name.casefold())
+        if self.module is None or self.module.id != module_id:
+            if self.module is None and self.modules:
+                self._switch(self.modules[0])
+            return
+        if now is None and self.modules:
+            self._switch(self.modules[0])  # the shown module is gone: the next one shows (the screen loads it)
+        elif now is None:
+            self._gone()
+        else:
+            self.module = now
+            self._rebuild()
+            self.changes.emit(None)
+
+    def _gone(self) -> None:
+        self.module = None
+        self._server, self.items, self.total = {}, [], 0
+        self.loaded = True
+        self.changes.emit(None)
+
     def _on_outbox(self, event: OutboxEvent) -> None:
         command = event.command
+        if isinstance(command, ModuleCommand):
+            if event.kind == SENT:
+                self._module_sent(command)
+            return
         if command.creates and event.kind == SENT and isinstance(command, RecordCommand) and self._record_key(command) is not None:
             local = command.record_id
             self.overlay.server.pop(local, None)

@@ -44,6 +44,7 @@ from crmtui.service.features import contacts_api, deals_api, notifications_api, 
 
 if TYPE_CHECKING:
     from crmtui.service.leads import LeadsInbox
+    from crmtui.service.modules import ModulesBrowser
     from crmtui.service.records import RecordsBrowser
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,13 @@ class Session:
         from crmtui.service.records import RecordsBrowser
 
         return RecordsBrowser(self)
+
+    @functools.cached_property
+    def modules(self) -> ModulesBrowser:
+        """Every module with its fields, for the modules screen (Crust), made when first asked for."""
+        from crmtui.service.modules import ModulesBrowser
+
+        return ModulesBrowser(self)
 
     @property
     def user_id(self) -> str | None:
