@@ -53,3 +53,23 @@ def test_jobs_screen(snap_compare, crust_sandbox, size) -> None:
         await still(pilot)
 
     assert snap_compare(crust_app(crust_sandbox), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pages_screen_charts(snap_compare, crust_sandbox, size) -> None:
+    """4: the Sales page's charts drawn (a line with plotext, a pie as labelled bars), the pie focused."""
+
+    async def run_before(pilot: Pilot) -> None:
+        from crmtui.ui.screens.pages import ChartBlock
+
+        await loaded(pilot)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, PagesScreen), what="the pages screen")
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: any(rl.items for rl in records_shown(screen)), what="the record list")
+        blocks = list(screen.query(ChartBlock).results(ChartBlock))
+        await wait_for(pilot, lambda: all(b.data is not None for b in blocks), what="the charts")
+        blocks[1].focus()  # the pie, scrolled into sight
+        await still(pilot)
+
+    assert snap_compare(crust_app(crust_sandbox), terminal_size=size, run_before=run_before)

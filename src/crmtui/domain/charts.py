@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import math
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -187,3 +188,21 @@ def parse_d_m_y(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
+
+
+def query_of_definition(definition: Mapping[str, str]) -> ChartQuery:
+    """A chart definition as a page's Chart block keeps it (the chart API's parameters: kind, xAxis,
+    groupBy, yAxis, sum, count, xMin, xMax, name, description) as a query: grouped by `groupBy` when
+    given, else along `xAxis` (`closeDate:month`: the field and its unit); the sum of `sum` (else of
+    `yAxis`) when given, else a count."""
+    axis = (definition.get("groupBy") or definition.get("xAxis") or "").strip()
+    dimension, _, unit = axis.partition(":")
+    summed = (definition.get("sum") or "").strip()
+    if not summed and not (definition.get("count") or "").strip():
+        summed = (definition.get("yAxis") or "").strip()
+    return ChartQuery(
+        kind=(definition.get("kind") or "bar").strip(), dimension=dimension.strip(), unit=unit.strip(),
+        metric=SUM if summed else COUNT, sum_field=summed,
+        x_min=(definition.get("xMin") or "").strip(), x_max=(definition.get("xMax") or "").strip(),
+        name=definition.get("name") or "", description=definition.get("description") or "",
+    )

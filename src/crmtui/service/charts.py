@@ -53,10 +53,15 @@ class ChartsView:
         self.data: ChartData | None = None
         self._memory: list[dict[str, Any]] | None = None
         """The saved definitions when the profile has no file to keep them in (tests, no profile)."""
+        self.wanted: ChartDefinition | None = None
+        """A chart asked for before the modules were read (a page's chart block): shown once they are."""
 
     # -- reading -------------------------------------------------------------------------------
     async def load_modules(self) -> list[Module]:
         self.modules = await _modules_api(self.session).modules()
+        wanted, self.wanted = self.wanted, None
+        if wanted is not None and self.open(wanted):
+            return self.modules
         if self.module is None and self.modules:
             self.choose_module(self.modules[0].id)
         elif self.module is not None:
@@ -168,6 +173,14 @@ class ChartsView:
 
     def forget(self, definition: ChartDefinition) -> None:
         self._write([d for d in self.saved() if d != definition])
+
+    def want(self, definition: ChartDefinition) -> bool:
+        """Show `definition`: at once when the modules are known (False: its module is gone), else
+        once they are read."""
+        if self.modules:
+            return self.open(definition)
+        self.wanted = definition
+        return True
 
     def open(self, definition: ChartDefinition) -> bool:
         """Show a saved chart (False when its module is gone)."""

@@ -3,7 +3,8 @@ record-list block and the module names its charts and lists name.
 
 Reads only: the tree and pages come through the cache (the last ones known show offline); a record
 list's records are one page of the server's answer (its `perPage`, `presort` and `prefilter`), as the
-web app shows it.
+web app shows it; a chart block's chart is the charts family's (cached per module and query, so a
+chart seen before draws offline).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from crmtui.backends.base import need
 from crmtui.backends.errors import BackendError
+from crmtui.domain.charts import ChartData, query_of_definition
 from crmtui.domain.pages import Page, PageBlock
 from crmtui.domain.record_values import LINK_KINDS, linked_ids, linked_module, record_title
 from crmtui.domain.records import Module, Record, RecordsPage
@@ -86,3 +88,8 @@ class PagesView:
         return await records.records(
             block.module_id, query=block.option("prefilter"), page=0, per_page=block.per_page, sort=sort
         )
+
+    async def block_chart(self, block: PageBlock) -> ChartData:
+        """A chart block's chart as the server computes it (its definition as the chart API's query)."""
+        charts = need(self.session.backend.features.charts, "charts")
+        return await charts.chart(block.module_id, query_of_definition(block.chart))

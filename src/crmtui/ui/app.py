@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,6 +348,20 @@ class CrmApp(App[int]):
             self.notify(f"This contact is not on the server yet: its page opens once it is sent ({where})", timeout=5)
             return
         self.push_screen(contact_screen()(contact_id))
+
+    def open_chart(self, module_id: str, definition: Mapping[str, str]) -> None:
+        """Enter on a page's chart block: the Charts screen (3) on that chart (the block's definition,
+        the chart API's parameters); 4 goes back to the page."""
+        from crmtui.domain.charts import ChartDefinition, query_of_definition
+
+        if "charts" not in self.mode_titles:
+            self.notify("This CRM has no charts screen", severity="warning", timeout=4)
+            return
+        self.action_go("charts")
+        screen = self.screen
+        show = getattr(screen, "show_chart", None)
+        if callable(show):
+            show(ChartDefinition(module_id=module_id, query=query_of_definition(definition)))
 
     def action_find(self) -> None:
         """f: find anyone, loaded here or not (the finder opens the contact picked)."""

@@ -10,8 +10,6 @@ the records behind it. `w` keeps the chart for this profile and `o` reopens one 
 
 from __future__ import annotations
 
-import math
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +17,6 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual_plotext import PlotextPlot
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.charts import ChartDefinition, describe
@@ -31,7 +28,8 @@ from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.pickers import OptionsModal
 from crmtui.ui.screens.loading import LoadsWhenConnected
-from crmtui.ui.widgets.chart_bars import amount, bar_lines, line_points, table_lines
+from crmtui.ui.widgets.chart_bars import amount, bar_lines, table_lines
+from crmtui.ui.widgets.chart_plot import LinePlot
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 
@@ -116,7 +114,7 @@ class ChartsScreen(LoadsWhenConnected):
         yield Static("", id="chart-bar", markup=False)
         yield Static("", id="chart-head", markup=False)
         yield ChartRows(id="chart-rows")
-        yield PlotextPlot(id="chart-line")
+        yield LinePlot(id="chart-line")
         yield KeyFooter(compact=True, show_command_palette=False)
 
     @property
@@ -124,8 +122,8 @@ class ChartsScreen(LoadsWhenConnected):
         return self.query_one("#chart-rows", ChartRows)
 
     @property
-    def plot(self) -> PlotextPlot:
-        return self.query_one("#chart-line", PlotextPlot)
+    def plot(self) -> LinePlot:
+        return self.query_one("#chart-line", LinePlot)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -208,19 +206,16 @@ class ChartsScreen(LoadsWhenConnected):
     def _draw_line(self) -> None:
         data = self.charts.data
         assert data is not None
-        plt = self.plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        xs = [float(n) for n in range(1, len(data.categories) + 1)]
-        for label, values in line_points(data):
-            plt.plot(xs, values, label=inert_line(label), marker="braille")
-        # Only as many tick labels as fit side by side: plotext drops overlapping ones, not always the same.
-        longest = max((len(c) for c in data.categories), default=1)
-        room = max(20, (self.plot.size.width or self.size.width or 80) - 12)
-        step = max(1, math.ceil(len(xs) / max(1, room // (longest + 4))))
-        plt.xticks(xs[::step], [inert_line(c) for c in data.categories[::step]])
-        plt.xlabel(inert_line(data.dimension))
-        self.plot.refresh()
+        self.plot.draw(data, self.size.width or 80)
+
+    def show_chart(self, definition: ChartDefinition) -> None:
+        """A chart asked for elsewhere (Enter on a page's chart block): drawn here as the server computes it."""
+        self.table = False
+        if not self.charts.want(definition):
+            self.notify(f"The module of “{definition.title}” is gone", severity="warning", timeout=4)
+            return
+        if self.is_mounted:  # else on_mount reads it
+            self._reload()
 
     # -- keys ----------------------------------------------------------------------------------
     def _reload(self) -> None:

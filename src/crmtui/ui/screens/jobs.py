@@ -140,6 +140,7 @@ class JobsScreen(CrmScreen[None]):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.query_one(AppHeader).title = "Workflows and jobs"
         self._timer = self.set_interval(self.poll_seconds, self._tick, pause=True)
         self.workflow_list.focus()
         if not self.view.served:
@@ -240,6 +241,7 @@ class JobsScreen(CrmScreen[None]):
         if running:
             parts.append(f"following {running} running")
         self.query_one("#jobs-note", Static).update(" · ".join(parts))
+        self.query_one(AppHeader).title = f"Workflows and jobs · {running} running" if running else "Workflows and jobs"
 
     def _show_log(self) -> None:
         job = self.job_list.selected

@@ -4,10 +4,11 @@ The tree is the server's (`/page/tree`: pages with no module, nested), indented,
 children opened and closed with Enter or Space (→ opens, ← closes). The page under the cursor shows
 beside it (below, when narrow), its blocks in reading order (top to bottom, then left to right):
 - a record list: the module's records in a list, its first page as the block asks for them (its
-  columns, `presort`, `prefilter`, `perPage`);
-- a chart: named, with its definition in words. Enter on it opens it on the Charts screen when the
-  app has one (`CrmApp.open_chart(module_id, definition)`, the Charts screen's hook: the block's
-  options are the parameters of the chart API); otherwise it says so;
+  columns, `presort`, `prefilter`, `perPage`); Enter on a record opens its detail;
+- a chart: named, with its definition in words, and drawn as the Charts screen draws it (compact;
+  the cached chart offline; why not, in one line, when the server cannot compute it). Enter on it
+  opens it on the Charts screen (`CrmApp.open_chart(module_id, definition)`: the block's options
+  are the parameters of the chart API);
 - a content block: its text (the HTML's tags dropped);
 - any other kind: named with its kind and title (drawn by the web app only).
 """
@@ -15,17 +16,17 @@ beside it (below, when narrow), its blocks in reading order (top to bottom, then
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
+from crmtui.domain.charts import ChartData
 from crmtui.domain.pages import CHART, CONTENT, RECORD_LIST, Page, PageBlock, TreeRow, chart_summary, find_page, tree_rows
 from crmtui.domain.records import Record
 from crmtui.domain.text import inert_line
@@ -33,6 +34,8 @@ from crmtui.service.pages import PagesView
 from crmtui.ui.cells import fit
 from crmtui.ui.failures import failure_title
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.chart_bars import amount
+from crmtui.ui.widgets.chart_plot import ChartBars, LinePlot
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList
@@ -41,10 +44,16 @@ WIDE = 110
 """From this width the page shows beside the tree, not below it."""
 MAX_LIST_ROWS = 10
 """A record list block shows at most this many rows at once (it scrolls)."""
+MAX_CHART_ROWS = 6
+"""A chart block draws at most this many bars (the Charts screen has them all)."""
+LINE_HEIGHT = 10
+"""A chart block's line chart is this many rows high (readable at 80x24 below the tree)."""
 
 
-class ChartBlock(Static, can_focus=True):
-    """A chart block: its name and definition; Enter asks to open it on the Charts screen."""
+class ChartBlock(Vertical, can_focus=True):
+    """A chart block: its name and definition, then the chart drawn as on the Charts screen (compact:
+    at most `MAX_CHART_ROWS` bars, a line `LINE_HEIGHT` rows high), or why it could not be; Enter
+    asks to open it on the Charts screen."""
 
     BINDINGS = [Binding("enter", "open_chart", "Open chart", tooltip="Open this chart on the Charts screen (3)")]
 
@@ -54,8 +63,37 @@ class ChartBlock(Static, can_focus=True):
             self.block = block
 
     def __init__(self, block: PageBlock, text: str) -> None:
-        super().__init__(text, markup=False, classes="page-block chart-block")
+        super().__init__(classes="page-block chart-block")
         self.block = block
+        self.heading = text
+        self.data: ChartData | None = None
+        self.failure = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.heading, markup=False, classes="chart-heading")
+        yield Static("  Drawing the chart…", markup=False, classes="page-note chart-note")
+
+    async def draw(self, data: ChartData) -> None:
+        """The chart as the server computed it (the cached one offline)."""
+        self.data = data
+        note = self.query_one(".chart-note", Static)
+        if not data.categories:
+            note.update("  No records in this chart · Enter opens it on the Charts screen (3)")
+            return
+        if data.kind == "line":
+            plot = LinePlot(classes="block-line")
+            plot.styles.height = LINE_HEIGHT
+            await self.mount(plot, before=note)
+            plot.draw(data, self.size.width or 80)
+        else:
+            await self.mount(ChartBars(data, max_rows=MAX_CHART_ROWS, classes="block-bars"), before=note)
+        total = f" · total {amount(data.total())}" if data.kind != "line" else ""
+        note.update(f"  {len(data.categories)} group{'s' if len(data.categories) != 1 else ''}{total} · Enter opens it on the Charts screen (3)")
+
+    def failed(self, exc: BackendError) -> None:
+        """The server could not compute it (or was not reached with nothing cached): why, in one line."""
+        self.failure = " ".join(exc.user_message.split())
+        self.query_one(".chart-note", Static).update(f"  Not drawn: {self.failure}")
 
     def action_open_chart(self) -> None:
         self.post_message(self.Opened(self.block))
@@ -121,7 +159,11 @@ class PagesScreen(CrmScreen[None]):
     def page_tree(self) -> RowList[TreeRow]:
         return self.query_one("#pages-tree", RowList)
 
+    def _title(self, page: Page | None = None) -> None:
+        self.query_one(AppHeader).title = f"Pages · {page.title or '(untitled)'}" if page is not None else "Pages"
+
     def on_mount(self) -> None:
+        self._title()
         self.page_tree.empty_text = "Loading pages…"
         self.page_tree.focus()
         self.load()
@@ -199,6 +241,9 @@ class PagesScreen(CrmScreen[None]):
     def _selected(self, event: RowList.Selected) -> None:
         if isinstance(event.item, TreeRow) and event.item.has_children:
             self._toggle(None)
+        elif isinstance(event.item, Record):
+            event.stop()
+            self._open_record(event.item)
 
     # -- the page ----------------------------------------------------------------------------------
     async def _fill(self, widgets: list[Widget]) -> None:
@@ -214,11 +259,13 @@ class PagesScreen(CrmScreen[None]):
             self.run_worker(self._show(page), group="page-show", exclusive=True, exit_on_error=False)
 
     async def _show(self, page: Page) -> None:
+        self._title(page)
         view = self.pages_view
         widgets: list[Widget] = [Static(page.title or "(untitled)", classes="page-title", markup=False)]
         if page.description:
             widgets.append(Static(page.description, classes="page-note", markup=False))
         lists: list[tuple[PageBlock, BlockRecords, Static]] = []
+        charts: list[ChartBlock] = []
         blocks = page.reading_order()
         if not blocks:
             widgets.append(Static("This page has no blocks.", classes="page-note", markup=False))
@@ -242,7 +289,9 @@ class PagesScreen(CrmScreen[None]):
                 text = f"▥ {title} · chart: {chart_summary(block, module)}"
                 if block.chart.get("description"):
                     text += f"\n  {block.chart['description']}"
-                widgets.append(ChartBlock(block, text + "\n  Enter: open it on the Charts screen"))
+                chart = ChartBlock(block, text)
+                widgets.append(chart)
+                charts.append(chart)
             elif block.kind == CONTENT:
                 body = block.body_text()
                 widgets.append(Static(f"¶ {title}" + (f"\n{body}" if body else ""), classes="page-block content-block", markup=False))
@@ -254,6 +303,13 @@ class PagesScreen(CrmScreen[None]):
                     )
                 )
         await self._fill(widgets)
+        for chart in charts:
+            try:
+                data = await view.block_chart(chart.block)
+            except BackendError as exc:
+                chart.failed(exc)
+                continue
+            await chart.draw(data)
         for block, records, note in lists:
             try:
                 await view.load_link_names(block)
@@ -279,15 +335,15 @@ class PagesScreen(CrmScreen[None]):
 
     @on(ChartBlock.Opened)
     def _open_chart(self, event: ChartBlock.Opened) -> None:
-        """The Charts screen's hook: `open_chart(module_id, definition)` on the app, when it has it."""
+        """Enter on a chart block: the Charts screen (3) on its chart."""
         block = event.block
-        opener: Any = getattr(self.app, "open_chart", None)
-        if callable(opener):
-            opener(block.module_id, dict(block.chart))
-            return
-        module = self.pages_view.module_name(block.module_id)
-        self.notify(
-            f"{block.title or 'This chart'}: {chart_summary(block, module)}. The chart itself is drawn on the Charts "
-            "screen, which this app does not have yet.",
-            title="Chart", timeout=6,
-        )
+        self.app.open_chart(block.module_id, dict(block.chart))
+
+    def _open_record(self, record: Record) -> None:
+        """Enter on a record of a record-list block: its detail, as the Records screen opens it."""
+        from crmtui.ui.screens.record_detail import RecordDetailScreen
+
+        names = self.app.session.records.names
+        for record_id, name in self.pages_view.names.items():
+            names.setdefault(record_id, name)  # the linked records this page has named already
+        self.app.push_screen(RecordDetailScreen(record))

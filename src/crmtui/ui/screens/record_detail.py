@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from crmtui.backends.errors import BackendError
 from crmtui.domain.record_values import LINK_KINDS, shown_value
 from crmtui.domain.records import Record
 from crmtui.service.errors import CommandRefused, NothingToUndo
@@ -62,12 +63,34 @@ class RecordDetailScreen(FollowsServices, CrmScreen[None]):
         if self._unfollow is not None:
             self._unfollow()
 
+    def _shown_module(self) -> bool:
+        """Whether the record is of the module the records screen shows (a page's list opens others)."""
+        module = self.records.module
+        return module is not None and module.id == self.record.module_id
+
     def _current(self) -> Record:
         found = self.records.find(self.app.session.outbox.server_id(self.record.id))
         if found is not None:
             self.record = found
-        self.gone = found is None and self.records.loaded
+        self.gone = found is None and self.records.loaded and self._shown_module()
         return self.record
+
+    async def _bring_module(self) -> bool:
+        """Before an edit or delete of a record of another module (opened from a page): the records
+        screen switches to its module and reads it, as it would to edit it there. False: the record
+        is not among them (deleted meanwhile, or not read)."""
+        if self._shown_module():
+            return True
+        records = self.records
+        try:
+            records.choose_module(self.record.module_id)
+            await records.load()
+        except (CommandRefused, BackendError) as exc:
+            self.notify(getattr(exc, "user_message", str(exc)), title="Not opened for editing", severity="warning", timeout=5)
+            return False
+        self._current()
+        self._show()
+        return not self.gone
 
     def _show(self) -> None:
         record = self._current()
@@ -114,6 +137,9 @@ class RecordDetailScreen(FollowsServices, CrmScreen[None]):
         return text
 
     def action_edit(self) -> None:
+        if not self._shown_module():
+            self.run_worker(self._then(self.action_edit), group="record-changes", exit_on_error=False)
+            return
         from crmtui.ui.modals.record_form import RecordFormModal
         from crmtui.ui.screens.records import edit_record
 
@@ -131,7 +157,14 @@ class RecordDetailScreen(FollowsServices, CrmScreen[None]):
         )
         edit_record(self, records, record, form)
 
+    async def _then(self, action: Callable[[], None]) -> None:
+        if await self._bring_module():
+            action()
+
     def action_delete(self) -> None:
+        if not self._shown_module():
+            self.run_worker(self._then(self.action_delete), group="record-changes", exit_on_error=False)
+            return
         from crmtui.ui.screens.records import delete_record
 
         record = self._current()
