@@ -48,11 +48,13 @@ class ModulesBrowser:
         self.loaded = False
         self.counts: dict[str, int] = {}
         """Module id -> how many records it holds (modules whose records cannot be listed left out)."""
+        self.kinds: list[str] = []
+        """The kinds of field the server offers (its `/field/` list; empty until read)."""
         self.undo_stack: list[Command] = []
         self._server: dict[str, Module] = {}
         self.overlay: Overlay[str, Module | None] = Overlay(session.outbox, key=self._key, predict=_predict)
-        self.changes: Signal[None] = Signal()
-        """Emitted after the modules shown change."""
+        self.changes: Signal[frozenset[str] | None] = Signal()
+        """Emitted after the modules shown change (always None: any of them)."""
         self._unsubscribe = session.outbox.subscribe(self._on_outbox)
 
     def detach(self) -> None:
@@ -75,6 +77,11 @@ class ModulesBrowser:
         started = self.overlay.mark()
         found = await modules_api(self.session.backend).modules()
         self.show_server(found, started=started)
+        if not self.kinds:
+            try:
+                self.kinds = [k.kind for k in await modules_api(self.session.backend).field_kinds()]
+            except BackendError:
+                pass  # the form offers its own list
         return self.items
 
     async def load_counts(self) -> bool:

@@ -81,6 +81,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
     TopLevel("records", "1", "Records", "crmtui.ui.screens.records:RecordsScreen", Capability.RECORDS),
     TopLevel("team", "2", "Team stream", "crmtui.ui.screens.team:TeamStreamScreen", Capability.TEAM_STREAM),
     TopLevel("teams", "2", "Teams", "crmtui.ui.screens.teams:TeamsScreen", Capability.TEAMS),
+    TopLevel("modules", "2", "Modules", "crmtui.ui.screens.modules:ModulesScreen", Capability.MODULES),
     TopLevel("pipeline", "3", "Pipeline", "crmtui.ui.screens.pipeline:PipelineScreen", Capability.PIPELINES),
     TopLevel("goals", "3", "Goals", "crmtui.ui.screens.goals:GoalsScreen", Capability.GOALS),
     TopLevel("charts", "3", "Charts", "crmtui.ui.screens.charts:ChartsScreen", Capability.CHARTS),
