@@ -10,6 +10,7 @@ from __future__ import annotations
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.ui.app import TOP_LEVEL
 from crmtui.ui.screens.changes import ChangesScreen
+from crmtui.ui.widgets.header import AppHeader
 
 from .conftest import loaded, on_backend, settled, wait_for
 
@@ -33,7 +34,11 @@ async def test_crust_starts_on_the_screens_it_has_and_says_so(crust_sandbox) -> 
         assert app.connected and type(app.screen) is first.screen
         modes = [top.mode for top in app.top_level]
         assert {"pages", "changes", "jobs"} <= set(modes) and not {"stream", "leads", "team", "teams"} & set(modes)
-        assert crust_sandbox.user_id in app.account_label
+        # The token names the user by a number; the records read at start (no request of its own) by name.
+        assert app.account_label.startswith(f"user …{crust_sandbox.user_id[-4:]} · Crust · 127.0.0.1")
+        await wait_for(pilot, lambda: "Alex Morgan · Crust · 127.0.0.1" in str(app.screen.query_one(AppHeader).render()),
+                       what="the user's name in the header")
+        assert crust_sandbox.user_id not in str(app.screen.query_one(AppHeader).render())
         keys = {top.key for top in app.top_level}
         missing = next(key for key in "123456789" if key not in keys and any(t.key == key for t in TOP_LEVEL))
         await pilot.press(missing)

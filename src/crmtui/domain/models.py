@@ -356,9 +356,26 @@ class Account(_Model):
     copy, for a start without the network); empty when not known."""
 
     @property
+    def who(self) -> str:
+        """The signed-in user for people: their name; a user known only by a long number (a Crust
+        token's subject, until a record they own names them) by its last digits: "user …1975"."""
+        name = self.user.name
+        if name == inert_line(self.user.id) and len(name) > 8:
+            return f"user …{name[-4:]}"
+        return name
+
+    @property
     def label(self) -> str:
         """"Alex Morgan · Acme Ltd": who is signed in, and where."""
-        return f"{self.user.name} · {self.name}" if self.name else self.user.name
+        return f"{self.who} · {self.name}" if self.name else self.who
+
+    def learn_name(self, user_id: str, name: str) -> bool:
+        """A name for the signed-in user found in what the server sent (the owner of a record), when
+        the account had none of its own; True when it changed the label."""
+        if user_id != self.user.id or not name.strip() or self.user.name != inert_line(self.user.id):
+            return False
+        self.user.first_name = inert_line(name.strip())
+        return True
 
     def people(self) -> list[User]:
         """The signed-in user first, then the rest of the team."""

@@ -229,7 +229,10 @@ class RecordsBrowser:
         self.changes.emit(None)
 
     def _learn_names(self, records: Iterable[Record]) -> None:
+        account = self.session.account
         for record in records:
+            if account is not None and record.owner_name:
+                account.learn_name(record.owner_id, record.owner_name)  # no request: the signed-in user by name
             module = self.module_by_id(record.module_id)
             self.names[record.id] = record_title(module, record)
             known = self._by_module.setdefault(record.module_id, [])

@@ -45,9 +45,10 @@ class AppHeader(Widget):
 
     def render(self) -> Text:
         app = self.app
-        user = app.account_label or "connecting…"
         session = app.session
         account = session.account
+        # The account's label as it is now (a Crust user's name learned from a record they own).
+        user = (account.label if account is not None and app.account_label else app.account_label) or "connecting…"
         sync = app.sync_status
         error = app.sync_error
         unread = app.unread_count
@@ -101,7 +102,7 @@ class AppHeader(Widget):
         room = max(width - right.cell_len - 1, badge.cell_len)
         if left.cell_len > room and account is not None and account.name:
             # Narrow: drop the account name before the screen title (the user name says enough).
-            left = Text.assemble(badge, " ", (account.user.name, "bold"))
+            left = Text.assemble(badge, " ", (account.who, "bold"))
             if self.title:
                 left.append(f"  {self.title}")
         if left.cell_len > room:
