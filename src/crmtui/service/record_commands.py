@@ -35,6 +35,7 @@ RECORD = "record"
 """The subject kind of a record: `record:<id>` (Crust's ids are unique across modules)."""
 RECONCILE_WINDOW = 20
 """The newest records of the module looked through after a create whose answer was lost."""
+RECONCILE_ORDER = "createdAt DESC,id DESC"
 
 
 class RecordCommand(Command):
@@ -74,8 +75,10 @@ class UpdateRecord(RecordCommand):
     def predict(self, record: Record | None) -> Record | None:
         if record is None:
             return None
-        stamp = self.updated.updated_at if self.updated is not None else record.updated_at
-        return record.model_copy(update={"values": _with(record.values, self.changes), "updated_at": stamp})
+        if self.updated is not None:  # the server's answer: the whole record as sent (others' changes in it)
+            values = _with({**record.values, **self.updated.values}, self.changes)
+            return record.model_copy(update={"values": values, "updated_at": self.updated.updated_at})
+        return record.model_copy(update={"values": _with(record.values, self.changes)})
 
     async def conflict(self, backend: Backend) -> str | None:
         try:
@@ -166,7 +169,10 @@ class CreateRecord(MakesOne, RecordCommand):
 
     async def reconcile(self, backend: Backend, since: dt.datetime | None, claimed: set[str]) -> bool:
         """An attempt whose answer was lost: a record of the module made since then with these values is it."""
-        page = await records_api(backend).records(self.module_id, sort="createdAt DESC", per_page=RECONCILE_WINDOW)
+        # Newest first, and among records stamped in the same second (a backlog sent at once) the
+        # newest id first: Sonyflake ids grow with time, and the server's order among equal times is
+        # not the order they were made in. No space after the comma: the server skips such a chunk.
+        page = await records_api(backend).records(self.module_id, sort=RECONCILE_ORDER, per_page=RECONCILE_WINDOW)
         for record in page.items:
             if record.id in claimed or not made_after(record.created_at, since):
                 continue
