@@ -148,3 +148,20 @@ async def test_a_delete_asks_first_saying_what_becomes_of_the_records(crust_sand
         await pilot.press("y")
         await wait_for(pilot, lambda: case.id not in crust_sandbox.state.tables["modules"], what="the module deleted")
         assert "Case" not in [m.name for m in screen.module_list.items]
+
+
+async def test_deleting_the_module_the_records_screen_shows_moves_it_to_another(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        records = app.session.records
+        assert records.module.name == "Account"
+        screen = await open_modules(pilot)
+        await pick(pilot, screen, "Account")
+        await pilot.press("delete", "y")
+        await wait_for(pilot, lambda: app.session.outbox.sent_count == 1, what="the module deleted")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: records.loaded and records.module.name == "Case", what="the next module's records")
+        assert isinstance(app.screen, RecordsScreen)
+        assert len(app.screen.record_list.items) == records_of(crust_sandbox, records.module.id)

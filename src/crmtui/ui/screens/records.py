@@ -161,6 +161,11 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         if self._unfollow is not None:
             self._unfollow()
 
+    def on_screen_resume(self) -> None:
+        # A module deleted on the modules screen (2) switches to another, not read yet: read it now.
+        if self.app.connected and not self.records.loaded and not self.load_failed:
+            self.load()
+
     def on_resize(self) -> None:
         self._title()
 
