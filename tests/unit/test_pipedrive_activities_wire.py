@@ -113,7 +113,7 @@ def test_a_timed_activity_whose_time_has_passed_is_overdue_an_all_day_one_only_f
 def test_a_timed_activitys_day_is_its_day_in_the_accounts_time_zone() -> None:
     from zoneinfo import ZoneInfo
 
-    from crmtui.domain.activities import activity_when
+    from crmtui.domain.formatting import activity_when
 
     berlin = ZoneInfo("Europe/Berlin")  # UTC+1 in March
     just_after_midnight = dt.datetime(2026, 3, 10, 0, 10, tzinfo=berlin)

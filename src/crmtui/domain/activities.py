@@ -106,28 +106,6 @@ def due_state(activity: Activity, today: dt.date, now: dt.datetime | None = None
     return Due.TODAY if day == today else Due.LATER
 
 
-def activity_when(
-    activity: Activity, today: dt.date, *, date_format: str | None = None, time_zone: str | None = None,
-    ampm: bool = False, short: bool = False,
-) -> str:
-    """When it is due, as people say it: "today 14:30", "tomorrow", "yesterday", else the date (the
-    account's format; `short`: without the year), with the time when it has one (in the account's zone)."""
-    # Here, not at the top: formatting needs the models, which need the leads, which need this module.
-    from crmtui.domain.formatting import format_date, format_time, short_date_format, zone
-
-    day, _time = activity.local_due(zone(time_zone) if time_zone else None)  # a timed one's day there
-    if day is None:
-        return "no date"
-    time = ""
-    if activity.due_time is not None:
-        moment = dt.datetime.combine(day, activity.due_time, tzinfo=dt.timezone.utc)
-        time = format_time(moment, time_zone, ampm=ampm)
-    delta = (day - today).days
-    named = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(delta)
-    words = named or format_date(day, short_date_format(date_format) if short else date_format)
-    return f"{words} {time}".strip()
-
-
 def duration_text(duration: str) -> str:
     """Pipedrive's "HH:MM" duration said as "30 min", "1 h", "1 h 30 min" (a time-like "00:30" beside a
     due time reads as a second time); anything else as it came, "" for none."""

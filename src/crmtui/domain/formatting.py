@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crmtui.domain.activities import Activity
 from crmtui.domain.models import Account, Action, ActionStatus, Contact, User
 
 DEFAULT_DATE_FORMAT = "%d/%m/%Y"
@@ -189,3 +190,22 @@ def user_initials(user: User) -> str:
     if letters:
         return "".join(letters).upper()
     return (user.email or user.id)[:2].upper()
+
+
+def activity_when(
+    activity: Activity, today: dt.date, *, date_format: str | None = None, time_zone: str | None = None,
+    ampm: bool = False, short: bool = False,
+) -> str:
+    """When it is due, as people say it: "today 14:30", "tomorrow", "yesterday", else the date (the
+    account's format; `short`: without the year), with the time when it has one (in the account's zone)."""
+    day, _time = activity.local_due(zone(time_zone) if time_zone else None)  # a timed one's day there
+    if day is None:
+        return "no date"
+    time = ""
+    if activity.due_time is not None:
+        moment = dt.datetime.combine(day, activity.due_time, tzinfo=dt.timezone.utc)
+        time = format_time(moment, time_zone, ampm=ampm)
+    delta = (day - today).days
+    named = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(delta)
+    words = named or format_date(day, short_date_format(date_format) if short else date_format)
+    return f"{words} {time}".strip()

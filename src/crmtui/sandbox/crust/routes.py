@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmtui.sandbox.crust.godecode import Body, GoField, GoJsonError, decode_struct, go_kind, unmarshal
-from crmtui.sandbox.crust.seed import FIELD_KINDS
-from crmtui.sandbox.crust.state import ZERO_TIME, CrustError, CrustState, db_time, go_time, no_rows
+from crmtui.sandbox.crust.state import FIELD_KINDS, ZERO_TIME, CrustError, CrustState, db_time, go_time, no_rows
 
 OK = {"success": {"message": "OK"}}
 DEFAULT_PER_PAGE = 50
@@ -479,8 +478,3 @@ def content_delete(req: Request) -> Any:
         if row is not None:
             state.save("contents", {**row, "deletedAt": state.now().isoformat()})
     return OK
-
-
-# -- the other operations, each in its module (registered on import, in chi's order) ------------------
-
-from crmtui.sandbox.crust import charts, jobs, pages  # noqa: F401 - routes register themselves

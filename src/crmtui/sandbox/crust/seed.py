@@ -20,6 +20,7 @@ import datetime as dt
 import random
 from typing import Any
 
+from crmtui.sandbox.crust.jobs import new_job
 from crmtui.sandbox.crust.state import UTC, Sonyflake
 
 USERS = [
@@ -38,12 +39,6 @@ LEAD_SOURCES = ["Web", "Referral", "Event", "Cold call", "Partner"]
 OPP_STATES = ["Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won", "Closed Lost"]
 CASE_STATUSES = ["New", "Working", "Escalated", "Closed"]
 PRIORITIES = ["Low", "Medium", "High"]
-FIELD_KINDS = [
-    ("bool", "Boolean value (yes / no)"), ("email", "E-mail input"), ("enum", "Single option picker"), ("hidden", "Hidden value"),
-    ("stamp", "Date/time input"), ("text", "Text input"), ("textarea", "Text input (multi-line)"), ("related", "Related content"),
-    ("related_multi", "Related content (multiple)"),
-]
-"""The server's `crm_field` table (type, name): what `GET /field/` lists, ordered by name."""
 COUNTS = {"Account": 40, "Contact": 110, "Lead": 90, "Opportunity": 80, "Case": 45}
 RECORD_PAGES = ("Account", "Lead", "Opportunity")
 
@@ -291,8 +286,6 @@ def seed_workflows(ids: _Ids, at: dt.datetime) -> dict[str, dict]:
 
 def seed_jobs(ids: _Ids, workflows: dict[str, dict], user_id: str, now: dt.datetime) -> dict[str, dict]:
     """A history of runs (finished ok, failed, cancelled) and one queued for tomorrow morning."""
-    from crmtui.sandbox.crust.jobs import new_job  # jobs imports the routes, which import this module
-
     welcome, sync, export = list(workflows.values())
     out = {}
     for days, workflow, cancel_after in ((6, welcome, None), (5, sync, None), (3, export, None), (2, welcome, 8.0), (1, sync, None)):

@@ -27,6 +27,8 @@ from crmtui.sandbox.crust import jwt
 from crmtui.sandbox.crust.godecode import fill
 from crmtui.sandbox.crust import system_auth
 from crmtui.sandbox.crust.routes import ANONYMOUS, Reply, Request, match
+# The other operations, each in its module, register their routes on import after these (chi's order).
+from crmtui.sandbox.crust import charts, jobs, pages  # noqa: F401
 from crmtui.sandbox.crust.seed import secret_for, seed_crm
 from crmtui.sandbox.crust.state import Clock, CrustError, CrustState
 from crmtui.sandbox.http_server import ClockedSandbox, SandboxHandler, SandboxServer

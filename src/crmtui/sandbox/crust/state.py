@@ -169,3 +169,11 @@ class CrustState(SeededState):
         if found is None:
             raise no_rows()
         return found
+
+
+FIELD_KINDS = [
+    ("bool", "Boolean value (yes / no)"), ("email", "E-mail input"), ("enum", "Single option picker"), ("hidden", "Hidden value"),
+    ("stamp", "Date/time input"), ("text", "Text input"), ("textarea", "Text input (multi-line)"), ("related", "Related content"),
+    ("related_multi", "Related content (multiple)"),
+]
+"""The server's `crm_field` table (type, name): what `GET /field/` lists, ordered by name."""

@@ -27,9 +27,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
-from crmtui.domain.activities import Activity, Due, activity_when, due_state, duration_text
+from crmtui.domain.activities import Activity, Due, due_state, duration_text
 from crmtui.domain.files import FileItem, human_size
-from crmtui.domain.formatting import format_date, format_datetime
+from crmtui.domain.formatting import activity_when, format_date, format_datetime
 from crmtui.domain.leads import Lead, LeadField
 from crmtui.service.lead_files import LeadFiles
 from crmtui.service.leads import LeadsInbox

@@ -20,8 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, ProgressBar, Static
 
 from crmtui.backends.errors import BackendError
-from crmtui.domain.activities import activity_when
-from crmtui.domain.formatting import format_date
+from crmtui.domain.formatting import activity_when, format_date
 from crmtui.domain.leads import Lead, LeadSection, lead_section, section_title, sections
 from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.errors import CommandRefused, NothingToUndo
