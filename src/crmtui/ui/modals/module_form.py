@@ -104,7 +104,10 @@ class ModuleFormModal(FormModal[ModuleFormResult]):
 
     HINT = "a add field · Enter edit field · d remove · [ ] move · ctrl+s save · Esc cancel"
 
-    def __init__(self, module: Module | None, modules: Sequence[Module], kinds: Sequence[str] = ()) -> None:
+    def __init__(
+        self, module: Module | None, modules: Sequence[Module], kinds: Sequence[str] = (), draft: ModuleFormResult | None = None
+    ) -> None:
+        """`draft`: what the form held when it was saved and the confirmation answered "not now"."""
         super().__init__()
         self.module = module
         self.modules = list(modules)
@@ -112,12 +115,20 @@ class ModuleFormModal(FormModal[ModuleFormResult]):
         self.kinds = [*KINDS, *(k for k in kinds if k not in KINDS)]
         self.edits = [FieldEdit(f.model_copy(deep=True), f.name) for f in module.fields] if module is not None else []
         self._opened_fields = self._fields_state()
+        self.draft_name = draft.name if draft is not None else None
+        if draft is not None:
+            was = {new: old for old, new in draft.renames.items()}
+            known = {f.name for f in module.fields} if module is not None else set()
+            self.edits = [
+                FieldEdit(f.model_copy(deep=True), was.get(f.name, f.name if f.name in known else "")) for f in draft.fields
+            ]
 
     def compose(self) -> ComposeResult:
         title = f"Edit module: {self.module.name}" if self.module is not None else "New module"
         with Vertical(classes="dialog", id="module-form-dialog"):
             yield Label(plain(title), classes="dialog-title")
-            yield form_row("Name", TextInput(self.module.name if self.module else "", placeholder="Module name", id="module-name", compact=True))
+            name = self.module.name if self.module else ""
+            yield form_row("Name", TextInput(name, placeholder="Module name", id="module-name", compact=True))
             yield Static("Fields", classes="module-form-section")
             rows = FieldRows(field_columns(self.names), key=id, id="module-fields")
             rows.empty_text = "No fields yet: a adds one (the server needs at least one)"
@@ -131,6 +142,8 @@ class ModuleFormModal(FormModal[ModuleFormResult]):
 
     def on_mount(self) -> None:
         self.query_one(".form-error", Static).display = False
+        if self.draft_name is not None:
+            self.query_one("#module-name", Input).value = self.draft_name  # after the base's snapshot: Esc still asks
         self._show_fields()
         self.query_one("#module-name", Input).focus()
 

@@ -201,16 +201,19 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
             self.notify("No module selected", severity="warning", timeout=2)
         return module
 
-    def form(self, module: Module | None) -> ModuleFormModal:
+    def form(self, module: Module | None, draft: ModuleFormResult | None = None) -> ModuleFormModal:
         browser = self.modules
-        return ModuleFormModal(module, browser.items, browser.kinds)
+        return ModuleFormModal(module, browser.items, browser.kinds, draft)
 
-    def action_new(self) -> None:
+    def _open_form(self, module: Module | None, draft: ModuleFormResult | None = None) -> None:
         def chosen(result: ModuleFormResult | None) -> None:
             if result is not None:
-                self._confirm(None, result)
+                self._confirm(module, result)
 
-        self.app.push_screen(self.form(None), chosen)
+        self.app.push_screen(self.form(module, draft), chosen)
+
+    def action_new(self) -> None:
+        self._open_form(None)
 
     def action_edit(self) -> None:
         module = self._selected_module()
@@ -219,12 +222,7 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
         if is_local_id(module.id):
             self.notify("This module is not made on the server yet; edit it once it is", severity="warning", timeout=4)
             return
-
-        def chosen(result: ModuleFormResult | None) -> None:
-            if result is not None:
-                self._confirm(module, result)
-
-        self.app.push_screen(self.form(module), chosen)
+        self._open_form(module)
 
     def _confirm(self, module: Module | None, result: ModuleFormResult) -> None:
         lines = module_changes(module, result.name, result.fields, self.modules.names(), result.renames)
@@ -235,6 +233,7 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
+                self._open_form(module, result)  # back to the form as it was: nothing is lost, nothing sent
                 return
             if module is None:
                 self._create(result)
@@ -243,7 +242,7 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
 
         heading = "Make this module?" if module is None else f"Change the module “{module.name}”?"
         message = f"This {lines[0]}." if len(lines) == 1 else "This:\n" + "\n".join(f"• {line}" for line in lines)
-        self.app.push_screen(ConfirmModal(heading, message, confirm_label="Make" if module is None else "Save"), confirmed)
+        self.app.push_screen(ConfirmModal(heading, message, confirm_label="Make" if module is None else "Save", cancel_label="Back to the form"), confirmed)
 
     @work(group="module-changes", exit_on_error=False)
     async def _create(self, result: ModuleFormResult) -> None:
