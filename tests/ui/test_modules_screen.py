@@ -164,3 +164,25 @@ async def test_deleting_the_module_the_records_screen_shows_moves_it_to_another(
         await wait_for(pilot, lambda: records.loaded and records.module.name == "Case", what="the next module's records")
         assert isinstance(app.screen, RecordsScreen)
         assert len(app.screen.record_list.items) == records_of(crust_sandbox, records.module.id)
+
+
+async def test_renaming_a_field_in_its_form_says_the_values_stay_under_the_old_name(crust_sandbox) -> None:
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_modules(pilot)
+        await pick(pilot, screen, "Case")
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, ModuleFormModal)
+        form.field_list.focus()
+        old = form.edits[0].field.name
+        await pilot.press("enter")
+        assert isinstance(app.screen, FieldFormModal)
+        app.screen.query_one("#field-name", Input).value = "headline"
+        await pilot.press("ctrl+s", "ctrl+s")
+        said = message(app)
+        assert f"renames field {old} to headline: the records keep their values under {old}, which no longer show" in said
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.session.outbox.sent_count == 1, what="the edit sent")
+        [row] = stored(crust_sandbox, "Case")
+        assert row["fields"][0]["name"] == "headline" and old not in [f["name"] for f in row["fields"]]
