@@ -99,7 +99,7 @@ TOP_LEVEL: tuple[TopLevel, ...] = (
 
 
 UNSCREENED = frozenset({Capability.MODULES})
-"""Capabilities a backend may serve that no top-level screen shows yet (Crust's modules come next)."""
+"""Capabilities a backend may serve that have a screen only on some backends: at start the app says which have none there (none today: Crust's modules have screen 2)."""
 
 
 def contact_screen() -> type[Screen[None]]:
