@@ -19,13 +19,14 @@ import httpx
 
 from crmtui.backends.crust.adapter import CrustBackend
 from crmtui.backends.crust.client import CrustClient
+from crmtui.backends.http import RetryPolicy
 from crmtui.domain.records import RecordValue
 from crmtui.service.outbox import Outbox
 from crmtui.service.session import Session
 from crmtui.store.outbox import OutboxStore
 from tests.support.waits import HANG_GUARD, until
 
-CHANGES = 320
+CHANGES = 240
 MINE = ("name", "value", "state", "probability", "description", "country", "contacts")
 """The Opportunity fields the person changes."""
 THEIRS = "closeDate"
@@ -68,10 +69,12 @@ def live(sandbox, module_id: str) -> list[dict]:
 async def test_hundreds_of_record_changes_under_chaos_end_applied_once_with_no_field_lost(crust_sandbox) -> None:
     sandbox = crust_sandbox
     seen = Seen()
+    quick = RetryPolicy(attempts=3, base_delay=0.005, max_delay=0.02, budget=1.0)  # the client's own retries of reads
     crust = CrustBackend(
-        CrustClient(sandbox.token, base_url=sandbox.base_url, event_hooks={"response": [seen.on_response]}), sandbox.token
+        CrustClient(sandbox.token, base_url=sandbox.base_url, retry=quick, event_hooks={"response": [seen.on_response]}),
+        sandbox.token,
     )
-    outbox = Outbox(crust, OutboxStore(None), base_delay=0.01, max_delay=0.05, rng=random.Random(5))
+    outbox = Outbox(crust, OutboxStore(None), base_delay=0.005, max_delay=0.02, rng=random.Random(5))
     session = Session(crust, clock=sandbox.state.clock.now, outbox=outbox)
     await session.connect()
     records = session.records
