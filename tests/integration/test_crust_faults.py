@@ -226,3 +226,54 @@ async def test_a_lost_create_among_many_made_in_the_same_second_is_found_not_mad
     assert made["The lost one"] == 1 and outbox.reconciled == 1
     assert all(made[f"Backlog case {n}"] == 1 for n in range(30))
     await session.close()
+
+
+async def test_a_token_expiring_mid_outbox_pauses_it_and_a_new_sign_in_sends_the_rest_once(crust_sandbox, tmp_path) -> None:
+    """The token runs out while edits are on their way: the one refused is not taken as done (the
+    refusal comes as HTTP 200), the outbox pauses with every change kept, and a crmtui started with a
+    new token on the same outbox file sends the rest, each once, every field kept."""
+    sandbox = crust_sandbox
+    path = tmp_path / "outbox.sqlite3"
+
+    async def start(token: str) -> Session:
+        crust = CrustBackend(CrustClient(token, base_url=sandbox.base_url), token)
+        outbox = Outbox(crust, OutboxStore(path), base_delay=0.005, max_delay=0.02, rng=random.Random(5))
+        session = Session(crust, clock=sandbox.state.clock.now, outbox=outbox)
+        await session.connect()
+        await outbox.open()
+        outbox.start()
+        return session
+
+    session = await start(sandbox.issue_token(minutes=5))
+    records = session.records
+    await records.load_modules()
+    module = next(m for m in records.modules if m.name == "Opportunity")
+    records.choose_module(module.id)
+    await records.load()
+    targets = records.items[:10]
+    rows = sandbox.state.tables["contents"]
+    before = {r.id: (dict(rows[r.id]["columns"]), dict(rows[r.id]["links"])) for r in targets}
+    edits = sandbox.gate.hold("POST", f"/module/{module.id}/content/*")
+    for n, record in enumerate(targets):
+        await records.update(record.id, {"description": v(f"Expiry edit {n}")})
+    for _ in range(3):
+        await edits.parked(1)
+        edits.release(1)
+    await edits.parked(1)  # the fourth waits at the server's door while the token runs out
+    sandbox.advance(6 * 60)
+    edits.release()
+    await until(lambda: session.outbox.paused, "the outbox paused by the refused token")
+    assert session.outbox.pending == 7 and session.outbox.failed == 0 and session.outbox.review() == []
+    assert [rows[r.id]["columns"].get("description") for r in targets[:4]] == [f"Expiry edit {n}" for n in range(3)] + [
+        before[targets[3].id][0].get("description")
+    ]  # the refused one was not applied, nor taken as done
+    await session.close()
+
+    again = await start(sandbox.issue_token())
+    assert await again.settled(HANG_GUARD)
+    assert again.outbox.pending == 0 and again.outbox.review() == []
+    for n, record in enumerate(targets):
+        columns, links = before[record.id]
+        assert rows[record.id]["columns"] == {**columns, "description": f"Expiry edit {n}"}, n
+        assert rows[record.id]["links"] == links, n
+    await again.close()
