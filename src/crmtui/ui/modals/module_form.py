@@ -27,7 +27,7 @@ from crmtui.domain.records import Module, ModuleField
 from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
 from crmtui.ui.modals.form import FormModal
-from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.inputs import TextInput, TickBox
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList, T
 
 
@@ -246,8 +246,8 @@ class FieldFormModal(ContactFormModal[ModuleField]):
         yield form_row("Label", TextInput(f.label, placeholder="what a person reads", id="field-label", compact=True))
         yield form_row("Kind", Select([(k, k) for k in self.kinds], value=f.kind, allow_blank=False, id="field-kind", compact=True))
         with_flags = Horizontal(
-            Checkbox("Required", f.is_required, id="field-required", compact=True),
-            Checkbox("Shown", f.is_visible, id="field-visible", compact=True),
+            TickBox("Required", f.is_required, id="field-required", compact=True),
+            TickBox("Shown", f.is_visible, id="field-visible", compact=True),
             classes="form-row",
         )
         yield with_flags

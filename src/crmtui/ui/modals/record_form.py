@@ -29,7 +29,7 @@ from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import FormError
 from crmtui.ui.modals.dates import parse_date, parse_time
 from crmtui.ui.modals.form import FieldState, FormModal
-from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.inputs import TextInput, TickBox
 
 HIDDEN_KINDS = frozenset({"hidden"})
 """Kinds the form leaves out (their values stay as they are)."""
@@ -107,7 +107,7 @@ class RecordFormModal(FormModal[RecordFormResult]):
         value = self._value(field)
         kind = field.kind
         if kind == "bool":
-            return Checkbox("yes", value.value.strip() in ("1", "true"), id=widget_id, compact=True)
+            return TickBox("yes", value.value.strip() in ("1", "true"), id=widget_id, compact=True)
         if kind == "enum" and field.choices:
             options = [(plain(c), c) for c in field.choices]
             if value.value and value.value not in field.choices:

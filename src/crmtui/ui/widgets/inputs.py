@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from textual.widgets import Input, TextArea
+from textual.content import Content
+from textual.widgets import Checkbox, Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -49,3 +50,13 @@ class TextBox(TextArea):
         """Every way text gets in (typing, paste, insert, undo) comes through here."""
         edit.text = writable(edit.text)
         return super().edit(edit)
+
+
+class TickBox(Checkbox):
+    """A checkbox whose mark says its state without colour: `X` ticked, blank when not (Textual's
+    draws an X either way and tells them apart by colour alone, which a terminal without colour, or
+    a person who does not see it, loses)."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super().render()
