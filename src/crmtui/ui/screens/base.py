@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.screen import Screen
 from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError
-from crmtui.service.errors import CommandRefused
+from crmtui.service.commands import Command
+from crmtui.service.errors import CommandRefused, NothingToUndo
 from crmtui.ui.failures import failure_title
 
 if TYPE_CHECKING:
@@ -49,3 +50,20 @@ class CrmScreen(Screen[ResultT]):
             return
         if done:
             self.notify(done, timeout=3)
+
+    def _undo_last(self, undo: Callable[[], Awaitable[Command]]) -> Worker[None]:
+        """Undo the last change (`undo`: a service's, answering the command that undid it) in a worker
+        of the screen's changes group; say what was undone, that there was nothing, or why not."""
+
+        async def run() -> None:
+            try:
+                command = await undo()
+            except NothingToUndo:
+                self.notify("Nothing to undo", timeout=2)
+                return
+            except CommandRefused as exc:
+                self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
+                return
+            self.notify(f"Undone: {command.describe()}", timeout=3)
+
+        return self.run_worker(run(), name="_undo", group=self.CHANGES_GROUP, exit_on_error=False)

@@ -23,7 +23,7 @@ from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import activity_when, format_date
 from crmtui.domain.leads import Lead, LeadSection, lead_section, section_title, sections
 from crmtui.domain.stream_filter import SavedFilter
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.leads import LeadsInbox
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
@@ -490,19 +490,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         )
 
     def action_undo(self) -> None:
-        self._undo()
-
-    @work(group="lead-changes", exit_on_error=False)
-    async def _undo(self) -> None:
-        try:
-            command = await self.inbox.undo()
-        except NothingToUndo:
-            self.notify("Nothing to undo", timeout=2)
-            return
-        except CommandRefused as exc:
-            self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
-            return
-        self.notify(f"Undone: {command.describe()}", timeout=3)
+        self._undo_last(self.inbox.undo)
 
     # -- narrowing (/) and saved filters (F) -------------------------------------------------------
     def action_narrow(self) -> None:

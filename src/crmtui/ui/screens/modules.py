@@ -24,7 +24,7 @@ from crmtui.backends.errors import BackendError
 from crmtui.domain.module_edits import module_changes
 from crmtui.domain.records import Module, ModuleField
 from crmtui.service.commands import is_local_id
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.modules import ModulesBrowser
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
@@ -271,16 +271,4 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
         )
 
     def action_undo(self) -> None:
-        self._undo()
-
-    @work(group="module-changes", exit_on_error=False)
-    async def _undo(self) -> None:
-        try:
-            command = await self.modules.undo()
-        except NothingToUndo:
-            self.notify("Nothing to undo", timeout=2)
-            return
-        except CommandRefused as exc:
-            self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
-            return
-        self.notify(f"Undone: {command.describe()}", timeout=3)
+        self._undo_last(self.modules.undo)

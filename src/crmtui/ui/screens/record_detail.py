@@ -17,7 +17,7 @@ from textual.widgets import Static
 from crmtui.backends.errors import BackendError
 from crmtui.domain.record_values import LINK_KINDS, shown_value
 from crmtui.domain.records import Record
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.records import RecordsBrowser
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.screens.base import CrmScreen
@@ -172,18 +172,7 @@ class RecordDetailScreen(FollowsServices, CrmScreen[None]):
             delete_record(self, self.records, record, then=self.action_back)
 
     def action_undo(self) -> None:
-        async def undo() -> None:
-            try:
-                command = await self.records.undo()
-            except NothingToUndo:
-                self.notify("Nothing to undo", timeout=2)
-                return
-            except CommandRefused as exc:
-                self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
-                return
-            self.notify(f"Undone: {command.describe()}", timeout=3)
-
-        self.run_worker(undo(), group="record-changes", exit_on_error=False)
+        self._undo_last(self.records.undo)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.record.id)

@@ -21,7 +21,7 @@ from textual.widgets import Input, ProgressBar
 from crmtui.backends.errors import BackendError
 from crmtui.domain.record_values import CREATED, LINK_KINDS, shown_value
 from crmtui.domain.records import Module, ModuleField, Record
-from crmtui.service.errors import CommandRefused, NothingToUndo
+from crmtui.service.errors import CommandRefused
 from crmtui.service.records import RecordsBrowser
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
@@ -410,19 +410,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
             delete_record(self, self.records, record)
 
     def action_undo(self) -> None:
-        self._undo()
-
-    @work(group="record-changes", exit_on_error=False)
-    async def _undo(self) -> None:
-        try:
-            command = await self.records.undo()
-        except NothingToUndo:
-            self.notify("Nothing to undo", timeout=2)
-            return
-        except CommandRefused as exc:
-            self.notify(str(exc), title="Not undone", severity="warning", timeout=5)
-            return
-        self.notify(f"Undone: {command.describe()}", timeout=3)
+        self._undo_last(self.records.undo)
 
 
 def edit_record(screen: CrmScreen[None], records: RecordsBrowser, record: Record, form: RecordFormModal) -> None:
