@@ -17,16 +17,15 @@ from __future__ import annotations
 import json
 import re
 from http.cookies import CookieError, SimpleCookie
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from crmtui.backends.crust import wire
+from crmtui.backends.client_base import HttpClient, path_segment, reading
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -155,26 +154,13 @@ def unwrap(response: httpx.Response) -> Any:
     raise MalformedResponse("The Crust server's answer has neither response, success nor error")
 
 
-@contextmanager
-def _reading(what: str) -> Iterator[None]:
-    """Whatever goes wrong while reading an answer into models is a MalformedResponse, never a crash."""
-    try:
-        yield
-    except BackendError:
-        raise
-    except ValidationError as exc:
-        raise MalformedResponse(f"Crust's {what} could not be read ({exc.error_count()} problem(s))") from None
-    except Exception as exc:
-        raise MalformedResponse(f"Crust's {what} could not be read ({type(exc).__name__})") from exc
 
 
-def _segment(value: str) -> str:
-    text = str(value).strip()
-    if not text:
-        raise ValueError("an id in the path must not be empty")
-    if text in (".", ".."):
-        return text.replace(".", "%2E")
-    return quote(text, safe="")
+
+
+def _segment(value: object) -> str:
+    """An id as a path segment (surrounding spaces dropped: an id read from a form or a pasted URL)."""
+    return path_segment(value, strip=True)
 
 
 def clamp_per_page(per_page: int) -> int:
@@ -206,7 +192,7 @@ class RecordsPage:
     max_page: int = 0
 
 
-class CrustClient:
+class CrustClient(HttpClient):
     """Async client for one Crust JWT. Use as an async context manager, or call `aclose()`."""
 
     def __init__(
@@ -239,15 +225,6 @@ class CrustClient:
     def __repr__(self) -> str:  # never the token
         return f"CrustClient(base_url={self.base_url!r})"
 
-    async def __aenter__(self) -> CrustClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
     # -- plumbing ----------------------------------------------------------------------------------
 
     async def _call(
@@ -259,7 +236,7 @@ class CrustClient:
         payload = await self._call(method, path, **kw)
         if not isinstance(payload, dict):
             raise MalformedResponse(f"Crust's {what} is not an object")
-        with _reading(what):
+        with reading(f"Crust's {what}"):
             return model.model_validate(payload)
 
     async def _models(self, model: type[M], what: str, method: str, path: str, **kw: Any) -> list[M]:
@@ -268,7 +245,7 @@ class CrustClient:
             return []
         if not isinstance(payload, list):
             raise MalformedResponse(f"Crust's {what} is not a list")
-        with _reading(what):
+        with reading(f"Crust's {what}"):
             return [model.model_validate(item) for item in payload if isinstance(item, dict)]
 
     # -- fields and modules ------------------------------------------------------------------------

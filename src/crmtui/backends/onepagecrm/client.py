@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from crmtui.backends.client_base import HttpClient, path_segment, reading
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -198,13 +197,6 @@ def query(filters: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, str]
     }
 
 
-def _segment(value: str) -> str:
-    text = str(value)
-    if not text:
-        raise ValueError("an id in the path must not be empty")
-    if text in (".", ".."):  # dot segments would be resolved away by URL normalisation
-        return text.replace(".", "%2E")
-    return quote(text, safe="")
 
 
 CONTACT_WRITABLE = (
@@ -336,20 +328,9 @@ def _deal_item(item: wire.DealItem) -> dict[str, Any]:
     return out
 
 
-@contextmanager
-def _reading(what: str) -> Iterator[None]:
-    """Whatever goes wrong while reading an answer into models is a MalformedResponse, never a crash."""
-    try:
-        yield
-    except BackendError:
-        raise
-    except ValidationError as exc:  # lenient models make this rare: report, never crash
-        raise MalformedResponse(f"The server's {what} could not be read ({exc.error_count()} problem(s))") from None
-    except Exception as exc:
-        raise MalformedResponse(f"The server's {what} could not be read ({type(exc).__name__})") from exc
 
 
-class OnePageCRMClient:
+class OnePageCRMClient(HttpClient):
     """Async client for one OnePageCRM user. Use as an async context manager, or call `aclose()`."""
 
     def __init__(
@@ -385,15 +366,6 @@ class OnePageCRMClient:
 
     def __repr__(self) -> str:  # never the key
         return f"OnePageCRMClient(user_id={self.user_id!r}, base_url={self.base_url!r})"
-
-    async def __aenter__(self) -> OnePageCRMClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -463,7 +435,7 @@ class OnePageCRMClient:
     def _parse(model: type[M], value: Any, what: str) -> M:
         if not isinstance(value, Mapping):
             raise MalformedResponse(f"The server's {what} is not an object")
-        with _reading(what):
+        with reading(f"The server's {what}"):
             return model.model_validate(value)
 
     async def _one(self, model: type[M], method: str, path: str, key: str | None, **kw: Any) -> M:
@@ -479,7 +451,7 @@ class OnePageCRMClient:
         params["page"] = str(max(1, page))
         params["per_page"] = str(min(MAX_PER_PAGE, max(1, per_page)))
         data, others = await self._call("GET", path, params=params)
-        with _reading(list_key):
+        with reading(f"The server's {list_key}"):
             result = wire.parse_listing(model, data, list_key, page=page, paged=True)
             check_ids(result.items, wire.record_id, list_key)
         result.extra.update(others)
@@ -502,7 +474,7 @@ class OnePageCRMClient:
     async def _list(self, model: type[M], path: str, list_key: str) -> list[M]:
         """An unpaged listing (users, statuses, ...): `data` is an array, or {list_key: [...]}."""
         data, _ = await self._call("GET", path)
-        with _reading(list_key):
+        with reading(f"The server's {list_key}"):
             items = wire.parse_listing(model, data, list_key, paged=False).items
             check_ids(items, wire.record_id, list_key)
         return items
@@ -521,7 +493,7 @@ class OnePageCRMClient:
         return await self._list(wire.User, "users", "users")
 
     async def get_user(self, user_id: str) -> wire.User:
-        return await self._one(wire.User, "GET", f"users/{_segment(user_id)}", "user")
+        return await self._one(wire.User, "GET", f"users/{path_segment(user_id)}", "user")
 
     async def statuses(self) -> list[wire.Status]:
         return await self._list(wire.Status, "statuses", "statuses")
@@ -536,7 +508,7 @@ class OnePageCRMClient:
         data, _ = await self._call("GET", "call_results")
         if not isinstance(data, (list, Mapping)):
             raise MalformedResponse("The server's call results are not a list")
-        with _reading("call results"):
+        with reading("The server's call results"):
             return [wire.CallResult.model_validate(r) for r in wire._call_results(data)]
 
     async def custom_fields(self) -> list[wire.CustomField]:
@@ -590,7 +562,7 @@ class OnePageCRMClient:
 
     async def get_contact(self, contact_id: str) -> wire.StreamItem:
         """The contact with its next action, queued actions, conflicts and company."""
-        return await self._one(wire.StreamItem, "GET", f"contacts/{_segment(contact_id)}", None)
+        return await self._one(wire.StreamItem, "GET", f"contacts/{path_segment(contact_id)}", None)
 
     async def create_contact(self, body: Mapping[str, Any]) -> wire.StreamItem:
         """POST /contacts (201): the contact as the server made it, with its company."""
@@ -598,17 +570,17 @@ class OnePageCRMClient:
 
     async def replace_contact(self, contact_id: str, body: Mapping[str, Any]) -> wire.StreamItem:
         """PUT /contacts/{id}: every writable field the body leaves out is cleared."""
-        return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}", None, body=body)
+        return await self._one(wire.StreamItem, "PUT", f"contacts/{path_segment(contact_id)}", None, body=body)
 
     async def delete_contact(self, contact_id: str) -> None:
-        await self._call("DELETE", f"contacts/{_segment(contact_id)}")
+        await self._call("DELETE", f"contacts/{path_segment(contact_id)}")
 
     async def restore_contact(self, contact_id: str) -> None:
         """DELETE /contacts/{id}?undo=true: bring back a contact just deleted, with its records."""
-        await self._call("DELETE", f"contacts/{_segment(contact_id)}", params={"undo": "true"})
+        await self._call("DELETE", f"contacts/{path_segment(contact_id)}", params={"undo": "true"})
 
     async def _contact_op(self, contact_id: str, op: str, body: Mapping[str, Any] | None = None) -> wire.StreamItem:
-        return await self._one(wire.StreamItem, "PUT", f"contacts/{_segment(contact_id)}/{op}", None, body=body)
+        return await self._one(wire.StreamItem, "PUT", f"contacts/{path_segment(contact_id)}/{op}", None, body=body)
 
     async def star_contact(self, contact_id: str) -> wire.StreamItem:
         return await self._contact_op(contact_id, "star")
@@ -617,16 +589,16 @@ class OnePageCRMClient:
         return await self._contact_op(contact_id, "unstar")
 
     async def assign_tag(self, contact_id: str, tag: str) -> wire.StreamItem:
-        return await self._contact_op(contact_id, f"assign_tag/{_segment(tag)}")
+        return await self._contact_op(contact_id, f"assign_tag/{path_segment(tag)}")
 
     async def unassign_tag(self, contact_id: str, tag: str) -> wire.StreamItem:
-        return await self._contact_op(contact_id, f"unassign_tag/{_segment(tag)}")
+        return await self._contact_op(contact_id, f"unassign_tag/{path_segment(tag)}")
 
     async def change_status(self, contact_id: str, status_id: str) -> wire.StreamItem:
-        return await self._contact_op(contact_id, f"change_status/{_segment(status_id)}")
+        return await self._contact_op(contact_id, f"change_status/{path_segment(status_id)}")
 
     async def change_owner(self, contact_id: str, owner_id: str) -> wire.StreamItem:
-        return await self._contact_op(contact_id, f"change_owner/{_segment(owner_id)}")
+        return await self._contact_op(contact_id, f"change_owner/{path_segment(owner_id)}")
 
     async def close_sales_cycle(self, contact_id: str, comment: str = "") -> wire.StreamItem:
         return await self._contact_op(contact_id, "close_sales_cycle", {"comment": comment})
@@ -639,12 +611,12 @@ class OnePageCRMClient:
         return await self._contact_op(contact_id, "reopen_sales_cycle")
 
     async def get_company(self, company_id: str) -> wire.Company:
-        return await self._one(wire.Company, "GET", f"companies/{_segment(company_id)}", "company")
+        return await self._one(wire.Company, "GET", f"companies/{path_segment(company_id)}", "company")
 
     async def replace_company(self, company_id: str, body: Mapping[str, Any]) -> wire.Company:
         """PUT /companies/{id} with the company's writable fields (name, description, url, phone,
         address, company fields): the company as the server has it then."""
-        return await self._one(wire.Company, "PUT", f"companies/{_segment(company_id)}", "company", body=body)
+        return await self._one(wire.Company, "PUT", f"companies/{path_segment(company_id)}", "company", body=body)
 
     async def list_companies(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Company]:
         """One page of the account's companies (by name unless `sort_by`); `name=` searches by name."""
@@ -664,28 +636,28 @@ class OnePageCRMClient:
     async def contact_actions(
         self, contact_id: str, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any
     ) -> wire.Page[wire.Action]:
-        path = f"contacts/{_segment(contact_id)}/actions"
+        path = f"contacts/{path_segment(contact_id)}/actions"
         return await self._page(wire.Action, path, "actions", filters, CONTACT_ACTION_FILTERS, page, per_page)
 
     async def contact_actions_all(self, contact_id: str, **filters: Any) -> list[wire.Action]:
-        path = f"contacts/{_segment(contact_id)}/actions"
+        path = f"contacts/{path_segment(contact_id)}/actions"
         return await self._all(wire.Action, path, "actions", filters, CONTACT_ACTION_FILTERS)
 
     async def get_action(self, action_id: str) -> wire.Action:
-        return await self._one(wire.Action, "GET", f"actions/{_segment(action_id)}", "action")
+        return await self._one(wire.Action, "GET", f"actions/{path_segment(action_id)}", "action")
 
     async def create_action(self, body: Mapping[str, Any]) -> wire.Action:
         """POST /actions; `body` has contact_id, text, status and (by status) date / exact_time."""
         return await self._one(wire.Action, "POST", "actions", "action", body=body)
 
     async def update_action(self, action_id: str, body: Mapping[str, Any]) -> wire.Action:
-        return await self._one(wire.Action, "PUT", f"actions/{_segment(action_id)}", "action", body=body)
+        return await self._one(wire.Action, "PUT", f"actions/{path_segment(action_id)}", "action", body=body)
 
     async def delete_action(self, action_id: str) -> None:
-        await self._call("DELETE", f"actions/{_segment(action_id)}")
+        await self._call("DELETE", f"actions/{path_segment(action_id)}")
 
     async def _action_op(self, action_id: str, op: str) -> wire.Action:
-        path = f"actions/{_segment(action_id)}/{op}"
+        path = f"actions/{path_segment(action_id)}/{op}"
         return await self._one(wire.Action, "PUT", path, "action")
 
     async def mark_action_done(self, action_id: str) -> wire.Action:
@@ -714,7 +686,7 @@ class OnePageCRMClient:
         return await self._list(wire.Pipeline, "pipelines", "pipelines")
 
     async def get_pipeline(self, pipeline_id: str) -> wire.Pipeline:
-        return await self._one(wire.Pipeline, "GET", f"pipelines/{_segment(pipeline_id)}", "pipeline")
+        return await self._one(wire.Pipeline, "GET", f"pipelines/{path_segment(pipeline_id)}", "pipeline")
 
     async def list_deals(self, *, page: int = 1, per_page: int = MAX_PER_PAGE, **filters: Any) -> wire.Page[wire.Deal]:
         return await self._page(wire.Deal, "deals", "deals", filters, DEAL_FILTERS, page, per_page)
@@ -723,7 +695,7 @@ class OnePageCRMClient:
         return await self._all(wire.Deal, "deals", "deals", filters, DEAL_FILTERS, on_progress)
 
     async def get_deal(self, deal_id: str) -> wire.Deal:
-        return await self._one(wire.Deal, "GET", f"deals/{_segment(deal_id)}", "deal")
+        return await self._one(wire.Deal, "GET", f"deals/{path_segment(deal_id)}", "deal")
 
     async def create_deal(self, body: Mapping[str, Any]) -> wire.Deal:
         return await self._one(wire.Deal, "POST", "deals", "deal", body=body)
@@ -743,10 +715,10 @@ class OnePageCRMClient:
 
     async def replace_deal(self, deal_id: str, body: Mapping[str, Any]) -> wire.Deal:
         """PUT /deals/{id} with a whole deal."""
-        return await self._one(wire.Deal, "PUT", f"deals/{_segment(deal_id)}", "deal", body=body)
+        return await self._one(wire.Deal, "PUT", f"deals/{path_segment(deal_id)}", "deal", body=body)
 
     async def delete_deal(self, deal_id: str) -> None:
-        await self._call("DELETE", f"deals/{_segment(deal_id)}")
+        await self._call("DELETE", f"deals/{path_segment(deal_id)}")
 
     # -- notes, calls, meetings --------------------------------------------------------------------
 
@@ -757,7 +729,7 @@ class OnePageCRMClient:
         return await self._one(wire.Note, "POST", "notes", "note", body=body)
 
     async def get_note(self, note_id: str) -> wire.Note:
-        return await self._one(wire.Note, "GET", f"notes/{_segment(note_id)}", "note")
+        return await self._one(wire.Note, "GET", f"notes/{path_segment(note_id)}", "note")
 
     async def update_note(self, note_id: str, changes: Mapping[str, Any]) -> wire.Note:
         """PUT /notes/{id}: the note as it is with `changes` over it (read first, as for deals: the
@@ -768,10 +740,10 @@ class OnePageCRMClient:
             body["date"] = current.date
         if current.linked_deal_id:
             body["linked_deal_id"] = current.linked_deal_id
-        return await self._one(wire.Note, "PUT", f"notes/{_segment(note_id)}", "note", body={**body, **changes})
+        return await self._one(wire.Note, "PUT", f"notes/{path_segment(note_id)}", "note", body={**body, **changes})
 
     async def delete_note(self, note_id: str) -> None:
-        await self._call("DELETE", f"notes/{_segment(note_id)}")
+        await self._call("DELETE", f"notes/{path_segment(note_id)}")
 
     async def calls_all(self, **filters: Any) -> list[wire.Call]:
         return await self._all(wire.Call, "calls", "calls", filters, HISTORY_FILTERS)
@@ -780,7 +752,7 @@ class OnePageCRMClient:
         return await self._one(wire.Call, "POST", "calls", "call", body=body)
 
     async def get_call(self, call_id: str) -> wire.Call:
-        return await self._one(wire.Call, "GET", f"calls/{_segment(call_id)}", "call")
+        return await self._one(wire.Call, "GET", f"calls/{path_segment(call_id)}", "call")
 
     async def update_call(self, call_id: str, changes: Mapping[str, Any]) -> wire.Call:
         """PUT /calls/{id}: the call as it is with `changes` over it (read first, as `update_note`)."""
@@ -793,10 +765,10 @@ class OnePageCRMClient:
             body["call_time_int"] = current.call_time_int
         if current.via in CALL_VIAS:
             body["via"] = current.via
-        return await self._one(wire.Call, "PUT", f"calls/{_segment(call_id)}", "call", body={**body, **changes})
+        return await self._one(wire.Call, "PUT", f"calls/{path_segment(call_id)}", "call", body={**body, **changes})
 
     async def delete_call(self, call_id: str) -> None:
-        await self._call("DELETE", f"calls/{_segment(call_id)}")
+        await self._call("DELETE", f"calls/{path_segment(call_id)}")
 
     async def meetings_all(self, **filters: Any) -> list[wire.Meeting]:
         return await self._all(wire.Meeting, "meetings", "meetings", filters, HISTORY_FILTERS)
@@ -805,7 +777,7 @@ class OnePageCRMClient:
         return await self._one(wire.Meeting, "POST", "meetings", "meeting", body=body)
 
     async def get_meeting(self, meeting_id: str) -> wire.Meeting:
-        return await self._one(wire.Meeting, "GET", f"meetings/{_segment(meeting_id)}", "meeting")
+        return await self._one(wire.Meeting, "GET", f"meetings/{path_segment(meeting_id)}", "meeting")
 
     async def update_meeting(self, meeting_id: str, changes: Mapping[str, Any]) -> wire.Meeting:
         """PUT /meetings/{id}: the meeting as it is with `changes` over it (read first, as `update_note`)."""
@@ -813,11 +785,11 @@ class OnePageCRMClient:
         body: dict[str, Any] = {"contact_id": current.contact_id, "text": current.text, "place": current.place}
         if current.meeting_time_int is not None:
             body["meeting_time_int"] = current.meeting_time_int
-        path = f"meetings/{_segment(meeting_id)}"
+        path = f"meetings/{path_segment(meeting_id)}"
         return await self._one(wire.Meeting, "PUT", path, "meeting", body={**body, **changes})
 
     async def delete_meeting(self, meeting_id: str) -> None:
-        await self._call("DELETE", f"meetings/{_segment(meeting_id)}")
+        await self._call("DELETE", f"meetings/{path_segment(meeting_id)}")
 
     # -- notifications -----------------------------------------------------------------------------
 
@@ -828,10 +800,10 @@ class OnePageCRMClient:
         return await self._all(wire.Notification, "notifications", "notifications", {}, frozenset())
 
     async def get_notification(self, notification_id: str) -> wire.Notification:
-        return await self._one(wire.Notification, "GET", f"notifications/{_segment(notification_id)}", "notification")
+        return await self._one(wire.Notification, "GET", f"notifications/{path_segment(notification_id)}", "notification")
 
     async def mark_notification_read(self, notification_id: str) -> wire.Notification:
-        path = f"notifications/{_segment(notification_id)}/mark_as_read"
+        path = f"notifications/{path_segment(notification_id)}/mark_as_read"
         return await self._one(wire.Notification, "POST", path, "notification")
 
     async def mark_all_notifications_read(self) -> None:

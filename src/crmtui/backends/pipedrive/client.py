@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from crmtui.backends.client_base import HttpClient, path_segment, reading
 from crmtui.backends.errors import (
     AuthError,
     BackendError,
@@ -118,26 +117,8 @@ def _error(status: int, body: Any, response: httpx.Response) -> BackendError:
     return BackendError(detail or f"Unexpected answer {status} from Pipedrive", **kw)
 
 
-@contextmanager
-def _reading(what: str) -> Iterator[None]:
-    """Whatever goes wrong while reading an answer into models is a MalformedResponse, never a crash."""
-    try:
-        yield
-    except BackendError:
-        raise
-    except ValidationError as exc:
-        raise MalformedResponse(f"Pipedrive's {what} could not be read ({exc.error_count()} problem(s))") from None
-    except Exception as exc:
-        raise MalformedResponse(f"Pipedrive's {what} could not be read ({type(exc).__name__})") from exc
 
 
-def _segment(value: str) -> str:
-    text = str(value)
-    if not text:
-        raise ValueError("an id in the path must not be empty")
-    if text in (".", ".."):
-        return text.replace(".", "%2E")
-    return quote(text, safe="")
 
 
 def _param(value: Any) -> str:
@@ -146,7 +127,7 @@ def _param(value: Any) -> str:
     return str(value)
 
 
-class PipedriveClient:
+class PipedriveClient(HttpClient):
     """Async client for one Pipedrive API token. Use as an async context manager, or call `aclose()`."""
 
     def __init__(
@@ -184,15 +165,6 @@ class PipedriveClient:
 
     def __repr__(self) -> str:  # never the token
         return f"PipedriveClient(base_url={self.base_url!r})"
-
-    async def __aenter__(self) -> PipedriveClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     def _blocked_until(self) -> dt.datetime | None:
         return self.governor.state().blocked_until
@@ -261,7 +233,7 @@ class PipedriveClient:
     def _one(model: type[M], data: Any, what: str) -> M:
         if not isinstance(data, Mapping):
             raise MalformedResponse(f"Pipedrive's {what} is not an object")
-        with _reading(what):
+        with reading(f"Pipedrive's {what}"):
             return model.model_validate(data)
 
     @staticmethod
@@ -270,7 +242,7 @@ class PipedriveClient:
             return []  # Pipedrive answers an empty list as null
         if not isinstance(data, list):
             raise MalformedResponse(f"Pipedrive's {what} are not a list")
-        with _reading(what):
+        with reading(f"Pipedrive's {what}"):
             items = [model.model_validate(item) for item in data if isinstance(item, Mapping)]
         if ids:
             check_ids(items, lambda item: getattr(item, "id", None), what)
@@ -327,7 +299,7 @@ class PipedriveClient:
         return pages.items
 
     async def lead(self, lead_id: str) -> wire.Lead:
-        data, _ = await self._call("GET", f"leads/{_segment(lead_id)}")
+        data, _ = await self._call("GET", f"leads/{path_segment(lead_id)}")
         return self._one(wire.Lead, data, "lead")
 
     async def create_lead(self, body: Mapping[str, Any]) -> wire.Lead:
@@ -336,15 +308,15 @@ class PipedriveClient:
 
     async def update_lead(self, lead_id: str, body: Mapping[str, Any]) -> wire.Lead:
         """PATCH: only the fields in `body` change; a null unsets one."""
-        data, _ = await self._call("PATCH", f"leads/{_segment(lead_id)}", body=body)
+        data, _ = await self._call("PATCH", f"leads/{path_segment(lead_id)}", body=body)
         return self._one(wire.Lead, data, "lead")
 
     async def delete_lead(self, lead_id: str) -> None:
-        await self._call("DELETE", f"leads/{_segment(lead_id)}")
+        await self._call("DELETE", f"leads/{path_segment(lead_id)}")
 
     async def permitted_users(self, lead_id: str) -> list[str]:
         """GET /leads/{id}/permittedUsers: the ids of the users who may see the lead (10 tokens)."""
-        data, _ = await self._call("GET", f"leads/{_segment(lead_id)}/permittedUsers")
+        data, _ = await self._call("GET", f"leads/{path_segment(lead_id)}/permittedUsers")
         return wire.user_ids(data)
 
     async def search_leads(
@@ -410,11 +382,11 @@ class PipedriveClient:
         return pages.items
 
     async def person(self, person_id: str) -> wire.Named:
-        data, _ = await self._call("GET", f"persons/{_segment(person_id)}")
+        data, _ = await self._call("GET", f"persons/{path_segment(person_id)}")
         return self._one(wire.Named, data, "person")
 
     async def organization(self, organization_id: str) -> wire.Named:
-        data, _ = await self._call("GET", f"organizations/{_segment(organization_id)}")
+        data, _ = await self._call("GET", f"organizations/{path_segment(organization_id)}")
         return self._one(wire.Named, data, "organization")
 
     # -- saved filters --------------------------------------------------------------------------------
@@ -426,7 +398,7 @@ class PipedriveClient:
         return self._many(wire.Filter, data, "filters")
 
     async def filter(self, filter_id: str) -> wire.Filter:
-        data, _ = await self._call("GET", f"filters/{_segment(filter_id)}")
+        data, _ = await self._call("GET", f"filters/{path_segment(filter_id)}")
         return self._one(wire.Filter, data, "filter")
 
     async def filter_helpers(self) -> wire.FilterHelpers:
@@ -442,11 +414,11 @@ class PipedriveClient:
 
     async def update_filter(self, filter_id: str, body: Mapping[str, Any]) -> wire.Filter:
         """PUT /filters/{id} (`conditions`, and `name` when it changes)."""
-        data, _ = await self._call("PUT", f"filters/{_segment(filter_id)}", body=body)
+        data, _ = await self._call("PUT", f"filters/{path_segment(filter_id)}", body=body)
         return self._one(wire.Filter, data, "filter")
 
     async def delete_filter(self, filter_id: str) -> None:
-        await self._call("DELETE", f"filters/{_segment(filter_id)}")
+        await self._call("DELETE", f"filters/{path_segment(filter_id)}")
 
     async def delete_filters(self, filter_ids: Sequence[str]) -> None:
         """DELETE /filters?ids=1,2,3 (bulk)."""
@@ -471,7 +443,7 @@ class PipedriveClient:
 
     async def goal_results(self, goal_id: str, start: dt.date, end: dt.date) -> wire.GoalResults:
         params = {"period.start": start.isoformat(), "period.end": end.isoformat()}
-        data, _ = await self._call("GET", f"goals/{_segment(goal_id)}/results", params=params)
+        data, _ = await self._call("GET", f"goals/{path_segment(goal_id)}/results", params=params)
         return self._one(wire.GoalResults, data, "goal's results")
 
     async def create_goal(self, body: Mapping[str, Any]) -> wire.Goal:
@@ -481,12 +453,12 @@ class PipedriveClient:
 
     async def update_goal(self, goal_id: str, body: Mapping[str, Any]) -> wire.Goal:
         """PUT /goals/{id}: only the fields in `body` change."""
-        data, _ = await self._call("PUT", f"goals/{_segment(goal_id)}", body=body)
+        data, _ = await self._call("PUT", f"goals/{path_segment(goal_id)}", body=body)
         return self._goal_of(data)
 
     async def delete_goal(self, goal_id: str) -> None:
         """DELETE /goals/{id} (no undelete)."""
-        await self._call("DELETE", f"goals/{_segment(goal_id)}")
+        await self._call("DELETE", f"goals/{path_segment(goal_id)}")
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -510,7 +482,7 @@ class PipedriveClient:
         return pages.items
 
     async def file(self, file_id: str) -> wire.File:
-        data, _ = await self._call("GET", f"files/{_segment(file_id)}")
+        data, _ = await self._call("GET", f"files/{path_segment(file_id)}")
         return self._one(wire.File, data, "file")
 
     async def upload_file(
@@ -526,12 +498,12 @@ class PipedriveClient:
     async def update_file(self, file_id: str, *, name: str | None = None, description: str | None = None) -> wire.File:
         """PUT /files/{id} (a form: `name`, `description`)."""
         form = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
-        data, _ = await self._call("PUT", f"files/{_segment(file_id)}", form=form)
+        data, _ = await self._call("PUT", f"files/{path_segment(file_id)}", form=form)
         return self._one(wire.File, data, "file")
 
     async def delete_file(self, file_id: str) -> None:
         """DELETE /files/{id}: Pipedrive marks it deleted (gone for good after 30 days; no undelete)."""
-        await self._call("DELETE", f"files/{_segment(file_id)}")
+        await self._call("DELETE", f"files/{path_segment(file_id)}")
 
     # -- legacy teams (writes: admins only) ------------------------------------------------------------
 
@@ -541,11 +513,11 @@ class PipedriveClient:
         return self._many(wire.Team, data, "teams")
 
     async def team(self, team_id: str) -> wire.Team:
-        data, _ = await self._call("GET", f"legacyTeams/{_segment(team_id)}")
+        data, _ = await self._call("GET", f"legacyTeams/{path_segment(team_id)}")
         return self._one(wire.Team, data, "team")
 
     async def user_teams(self, user_id: str) -> list[wire.Team]:
-        data, _ = await self._call("GET", f"legacyTeams/user/{_segment(user_id)}")
+        data, _ = await self._call("GET", f"legacyTeams/user/{path_segment(user_id)}")
         return self._many(wire.Team, data, "teams")
 
     async def create_team(self, body: Mapping[str, Any]) -> wire.Team:
@@ -554,21 +526,21 @@ class PipedriveClient:
 
     async def update_team(self, team_id: str, body: Mapping[str, Any]) -> wire.Team:
         """PUT: only the fields in `body` change."""
-        data, _ = await self._call("PUT", f"legacyTeams/{_segment(team_id)}", body=body)
+        data, _ = await self._call("PUT", f"legacyTeams/{path_segment(team_id)}", body=body)
         return self._one(wire.Team, data, "team")
 
     async def team_users(self, team_id: str) -> list[str]:
-        data, _ = await self._call("GET", f"legacyTeams/{_segment(team_id)}/users")
+        data, _ = await self._call("GET", f"legacyTeams/{path_segment(team_id)}/users")
         return wire.user_ids(data)
 
     async def add_team_users(self, team_id: str, users: Sequence[int]) -> list[str]:
         """POST /legacyTeams/{id}/users: the team's users afterwards."""
-        data, _ = await self._call("POST", f"legacyTeams/{_segment(team_id)}/users", body={"users": list(users)})
+        data, _ = await self._call("POST", f"legacyTeams/{path_segment(team_id)}/users", body={"users": list(users)})
         return wire.user_ids(data)
 
     async def remove_team_users(self, team_id: str, users: Sequence[int]) -> list[str]:
         """DELETE /legacyTeams/{id}/users (a JSON body on DELETE): the team's users afterwards."""
-        data, _ = await self._call("DELETE", f"legacyTeams/{_segment(team_id)}/users", body={"users": list(users)})
+        data, _ = await self._call("DELETE", f"legacyTeams/{path_segment(team_id)}/users", body={"users": list(users)})
         return wire.user_ids(data)
 
     # -- activities (deprecated in v1, and optional: a server may answer 404, 403 or 410) -------------
@@ -601,16 +573,16 @@ class PipedriveClient:
         return pages.items
 
     async def activity(self, activity_id: str) -> wire.Activity:
-        data, _ = await self._call("GET", f"activities/{_segment(activity_id)}")
+        data, _ = await self._call("GET", f"activities/{path_segment(activity_id)}")
         return self._one(wire.Activity, data, "activity")
 
     async def update_activity(self, activity_id: str, body: Mapping[str, Any]) -> wire.Activity:
         """PUT /activities/{id}: only the fields in `body` change (`done` as 0 or 1)."""
-        data, _ = await self._call("PUT", f"activities/{_segment(activity_id)}", body=body)
+        data, _ = await self._call("PUT", f"activities/{path_segment(activity_id)}", body=body)
         return self._one(wire.Activity, data, "activity")
 
     async def download_file(self, file_id: str) -> bytes:
         """A file's bytes (GET /files/{id}/download); a redirect to storage is followed once, without the token."""
-        response = await self.http.download(f"files/{_segment(file_id)}/download")
+        response = await self.http.download(f"files/{path_segment(file_id)}/download")
         return bytes(response.content)
 
