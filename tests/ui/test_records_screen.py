@@ -5,7 +5,7 @@ from the fields' kinds, checked before anything is sent."""
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from crmtui.backends.registry import Connection, create_backend
 from crmtui.domain.record_values import sort_key
@@ -66,6 +66,8 @@ async def test_crust_opens_on_the_records_of_the_first_module_with_columns_from_
         assert not [n for n in app._notifications if n.title == "Screens"]  # every family Crust serves has its screen
         await pilot.press("5")
         assert isinstance(app.screen, ChangesScreen)
+        titles = [str(c.label) for c in app.screen.query_one(DataTable).columns.values()]
+        assert titles == ["#", "made", "state", "change", "why it waits"]  # no "contact" column on a CRM of records
         await pilot.press("1")
         assert isinstance(app.screen, RecordsScreen)
 

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import account_now, contact_name
 from crmtui.domain.models import Account
 from crmtui.service.errors import CommandRefused
@@ -135,14 +136,17 @@ class ChangesScreen(FollowsServices, SetAsideActions):
         table = self.query_one(DataTable)
         fixed = 3 + 6 + 9 + 6 * 2  # #, made, state, and the cells' padding
         room = max(width - fixed - 2, 30)
-        contact = max(12, min(24, room // 4))
+        # The contact a change is about: only where changes are about contacts (OnePageCRM); a lead's
+        # or a record's change names it in its own words.
+        contact = max(12, min(24, room // 4)) if self._about_contacts else 0
         change = max(16, min(40, room // 3))
         why = max(room - contact - change, 10)
         table.clear(columns=True)
         table.add_column("#", key="id", width=3)
         table.add_column("made", key="made", width=6)
         table.add_column("state", key="state", width=9)
-        table.add_column("contact", key="contact", width=contact)
+        if self._about_contacts:
+            table.add_column("contact", key="contact", width=contact)
         table.add_column("change", key="change", width=change)
         table.add_column("why it waits", key="why", width=why)
         self._rows = []
@@ -177,7 +181,7 @@ class ChangesScreen(FollowsServices, SetAsideActions):
                 table.add_row(*self._cells(row, outbox, now), key=row.key)
         else:
             for row in rows:
-                for column, cell in zip(("id", "made", "state", "contact", "change", "why"), self._cells(row, outbox, now)):
+                for column, cell in zip(self._columns(), self._cells(row, outbox, now)):
                     table.update_cell(row.key, column, cell)
         self._rows = rows
         if selected is not None and any(r.key == selected.key for r in rows):
@@ -200,10 +204,17 @@ class ChangesScreen(FollowsServices, SetAsideActions):
             Text(str(change.id) if row.group is None else "–", style="dim"),
             Text(when(change.created_at, now, self.app.session.account)),
             Text(label, style=style),
-            Text(self._contact(change)),
+            *((Text(self._contact(change)),) if self._about_contacts else ()),
             Text(change.label or change.kind),
             Text(status_text(change, outbox, row.group), style="red" if refused else ""),
         )
+
+    @property
+    def _about_contacts(self) -> bool:
+        return self.app.session.supports(Capability.CONTACT_DETAIL)
+
+    def _columns(self) -> tuple[str, ...]:
+        return ("id", "made", "state", *(("contact",) if self._about_contacts else ()), "change", "why")
 
     def _contact(self, change: Change) -> str:
         """Who the change is about: the contact's name as the app knows it."""
