@@ -233,3 +233,31 @@ async def test_full_resync_on_demand(sandbox, files) -> None:
         await pilot.press("R")
         await wait_for(pilot, lambda: app.session.backend.last_sync["mode"] == "full" and not app._loading, what="the resync")
         assert stream_list(app).entries
+
+
+async def test_a_change_left_waiting_by_an_earlier_run_goes_as_soon_as_the_server_answers(sandbox, files) -> None:
+    """A change an earlier run could not send waits out that run's retry delay; the next run sends it on
+    its first answer from the server, not when the old delay ends (a restart is when people look)."""
+    await warm_up(sandbox, files)
+    app = cached_app(sandbox, files)
+    app.session.outbox.base_delay = app.session.outbox.max_delay = 3600.0  # its next try an hour away
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        entry = app.session.entries[0]
+        cid, was = entry.contact.id, entry.contact.starred
+        sandbox.options.drop_rate = 1.0  # the network goes
+        await go_to(pilot, cid)
+        await pilot.press("asterisk")
+        await wait_for(pilot, lambda: app.offline_since is not None, what="offline")
+        await flush_cache_writes()
+    app.session.backend.cache.close()
+    assert sandbox.state.tables["contacts"][cid].get("starred", False) is was  # not sent
+    sandbox.options.drop_rate = 0.0
+    again = cached_app(sandbox, files)
+    again.session.outbox.base_delay = again.session.outbox.max_delay = 3600.0
+    async with again.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await wait_for(
+            pilot, lambda: sandbox.state.tables["contacts"][cid].get("starred", False) is (not was),
+            what="the waiting change to go on the first answer",
+        )

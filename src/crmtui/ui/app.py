@@ -136,6 +136,8 @@ class CrmApp(App[int]):
     review_changes: reactive[int] = reactive(0)
     """Changes the server refused or that clash with a change made there (screen 5)."""
     offline_since: reactive[dt.datetime | None] = reactive(None)
+    _answered_once = False
+    """Whether the server has answered in this run (the first answer sends what waits at once)."""
     """When the server stopped answering (None: it answers)."""
     rate_gauge: reactive[str] = reactive("")
     """The API budget and rate window, for backends that have them ("API 1,240/30,000 · 3/20 per 2s")."""
@@ -291,7 +293,12 @@ class CrmApp(App[int]):
     def _back_online(self) -> None:
         if self.session.local is not None:
             self.session.local.mark_online()
-        if self.offline_since is not None:
+        # The server answers: what waits for a retry goes now, after an outage and also on the first
+        # answer of a run (changes left by an earlier run keep that run's wait, as long as 40 s after a
+        # restart, although the server is there now).
+        first = not self._answered_once
+        self._answered_once = True
+        if self.offline_since is not None or first:
             self.offline_since = None
             self.run_worker(self.session.outbox.wake(), group="outbox-wake", exit_on_error=False)
 
