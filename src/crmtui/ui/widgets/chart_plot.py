@@ -18,7 +18,20 @@ from crmtui.ui.widgets.chart_bars import bar_lines, line_points
 class LinePlot(PlotextPlot):
     """A line chart: one braille line per series, the groups' labels as ticks (as many as fit)."""
 
+    _data: ChartData | None = None
+    _fallback_width = 80
+
     def draw(self, data: ChartData, fallback_width: int = 80) -> None:
+        """Draw `data`; drawn again at each new size (the ticks that fit depend on the width, and the
+        first draw may come before the layout has given the widget its width)."""
+        self._data, self._fallback_width = data, fallback_width
+        self._draw_now(data)
+
+    def on_resize(self) -> None:
+        if self._data is not None:
+            self._draw_now(self._data)
+
+    def _draw_now(self, data: ChartData) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -27,7 +40,7 @@ class LinePlot(PlotextPlot):
             plt.plot(xs, values, label=inert_line(label), marker="braille")
         # Only as many tick labels as fit side by side: plotext drops overlapping ones, not always the same.
         longest = max((len(c) for c in data.categories), default=1)
-        room = max(20, (self.size.width or fallback_width) - 12)
+        room = max(20, (self.size.width or self._fallback_width) - 12)
         step = max(1, math.ceil(len(xs) / max(1, room // (longest + 4))))
         plt.xticks(xs[::step], [inert_line(c) for c in data.categories[::step]])
         plt.xlabel(inert_line(data.dimension))
