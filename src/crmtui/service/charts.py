@@ -136,7 +136,7 @@ class ChartsView:
 
     # -- saved definitions ---------------------------------------------------------------------
     def _file(self) -> ViewState | None:
-        memory = getattr(getattr(self.session, "filters", None), "memory", None)
+        memory = self.session.filters.memory
         return ViewState(memory.path.with_name(CHARTS_FILE)) if isinstance(memory, ViewState) else None
 
     def _raw(self) -> list[dict[str, Any]]:

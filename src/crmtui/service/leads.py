@@ -345,7 +345,7 @@ class LeadsInbox:
 
     # -- saved filters -----------------------------------------------------------------------------
     def _memory(self) -> Any:
-        return getattr(getattr(self.session, "filters", None), "memory", None)
+        return self.session.filters.memory
 
     def _remembered_filter(self) -> SavedFilter | None:
         memory = self._memory()

@@ -8,6 +8,7 @@ from typing import Protocol
 from crmtui.backends.errors import Offline
 from crmtui.domain.leads import Lead
 from crmtui.domain.models import Account, StreamEntry
+from crmtui.domain.records import Module, Record
 
 
 class LocalCopy(Protocol):
@@ -34,6 +35,12 @@ class LocalCopy(Protocol):
 
     def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:
         """A lead as a confirmed change left it, in the local copy of the list of that scope (None: left it)."""
+
+    async def cached_modules(self) -> list[Module] | None:
+        """Crust's modules as last read (None: none kept)."""
+
+    async def cached_records(self, module_id: str, *, sort: str, query: str = "") -> list[Record] | None:
+        """A module's records as last read for that order and query (None: none kept)."""
 
     async def last_synced(self) -> dt.datetime | None: ...
 

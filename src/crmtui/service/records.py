@@ -85,7 +85,7 @@ class RecordsBrowser:
 
     # -- modules -------------------------------------------------------------------------------
     def _memory(self) -> Any:
-        return getattr(getattr(self.session, "filters", None), "memory", None)
+        return self.session.filters.memory
 
     def remembered_module(self) -> str | None:
         memory = self._memory()
@@ -170,8 +170,7 @@ class RecordsBrowser:
         if local is None or self.loaded:
             return False
         if self.module is None:
-            listed = getattr(local, "cached_modules", None)
-            modules = await listed() if listed is not None else None
+            modules = await local.cached_modules()
             if not modules or self.module is not None:
                 return False
             self.modules = sorted(modules, key=lambda m: m.name.casefold())
@@ -179,8 +178,7 @@ class RecordsBrowser:
             self._switch(next((m for m in self.modules if m.id == wanted), self.modules[0]))
         module = self.module
         assert module is not None
-        reader = getattr(local, "cached_records", None)
-        found = await reader(module.id, sort=self.sort, query=self.query) if reader is not None else None
+        found = await local.cached_records(module.id, sort=self.sort, query=self.query)
         if found is None or module is not self.module or self.loaded:
             return False
         self.show_server(found)

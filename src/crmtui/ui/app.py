@@ -642,7 +642,7 @@ class CrmApp(App[int]):
         if self._said_connected:
             return
         self._said_connected = True
-        expires = getattr(account, "credential_expires", None)
+        expires = account.credential_expires
         if expires is not None and expires - self.clock() <= dt.timedelta(days=1):
             left = expires - self.clock()
             when = (
