@@ -361,15 +361,14 @@ class CrmApp(App[int]):
         """Enter on a page's chart block: the Charts screen (3) on that chart (the block's definition,
         the chart API's parameters); 4 goes back to the page."""
         from crmtui.domain.charts import ChartDefinition, query_of_definition
+        from crmtui.ui.screens.charts import ChartsScreen  # here: loaded when first used, as TOP_LEVEL does
 
         if "charts" not in self.mode_titles:
             self.notify("This CRM has no charts screen", severity="warning", timeout=4)
             return
         self.action_go("charts")
-        screen = self.screen
-        show = getattr(screen, "show_chart", None)
-        if callable(show):
-            show(ChartDefinition(module_id=module_id, query=query_of_definition(definition)))
+        if isinstance(self.screen, ChartsScreen):
+            self.screen.show_chart(ChartDefinition(module_id=module_id, query=query_of_definition(definition)))
 
     def action_find(self) -> None:
         """f: find anyone, loaded here or not (the finder opens the contact picked)."""
