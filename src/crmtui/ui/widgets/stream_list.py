@@ -311,6 +311,8 @@ class StreamList(RowList[StreamEntry]):
         if last is None or last[1].tag is not Section.NO_ACTION:
             return False
         self.cursor = last[0] + 1
+        # The section from its header down, as far as the screen goes: not one row at the bottom edge.
+        self.scroll_to(y=last[0], animate=False, force=True, immediate=True)
         return True
 
     def select_contact(self, contact_id: str) -> bool:
