@@ -7,9 +7,13 @@ lets the app exit cleanly even if the sandbox hangs (terminate, then kill).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import io
+import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from crmtui import paths
 
@@ -47,10 +51,13 @@ def demo_database(env: Mapping[str, str] | None = None, backend: str = "onepagec
 
 
 def sandbox_command(
-    data: Path, *, reset: bool = False, env: Mapping[str, str] | None = None, backend: str = "onepagecrm"
+    data: Path, *, reset: bool = False, env: Mapping[str, str] | None = None, backend: str = "onepagecrm",
+    while_held: Path | None = None,
 ) -> list[str]:
     env = os.environ if env is None else env
     command = [sys.executable, "-m", "crmtui", "sandbox", "--port", "0", "--data", str(data)]
+    if while_held is not None:
+        command += ["--while-held", str(while_held)]
     if backend != "onepagecrm":
         command += ["--backend", backend]
     if reset:
@@ -163,22 +170,166 @@ def demo_sandbox(
     env: Mapping[str, str] | None = None,
     backend: str = "onepagecrm",
 ) -> Iterator[Connection]:
-    """Start the sandbox subprocess and yield a Connection to it; stop it on exit.
+    """Start the sandbox subprocess (or join the one another crmtui --demo on the same data already
+    runs) and yield a Connection to it; on exit the last window using it stops it.
+
+    Two windows (two SSH sessions) on the demo share one sandbox, as two windows on a real account
+    share one server: with a sandbox each, each would serve its own copy of the data and one window's
+    changes would never reach the other's. Every window holds a shared lock on `<data>.users` while it
+    runs; the sandbox serves while any lock is held (it checks every few seconds), so a window killed
+    outright still lets it stop, and the last window to quit stops it at once.
 
     Waits for the sandbox as long as it is starting (`timeout`: at most that many seconds), saying so
     on stderr after a few seconds; Ctrl+C stops the wait.
     """
-    from crmtui.backends.registry import Connection
-
     source = os.environ if env is None else env
     data = data or demo_database(source, backend)
     try:
         paths.ensure_dir(data.parent)
+        users: int | None = _locked(Path(f"{data}.users"), fcntl.LOCK_SH)
     except OSError as exc:
         raise DemoError(f"cannot create {data.parent}: {exc.strerror or exc}") from None
-    command = sandbox_command(data, reset=reset, env=source, backend=backend)
-    child_env = sandbox_environment(source)
+    try:
+        with _locked_file(Path(f"{data}.start"), fcntl.LOCK_EX):  # one window starts it, the next joins
+            running = _running(data)
+            if running is not None and reset:
+                raise DemoError(
+                    "another crmtui --demo is using this demo's data: quit it before starting again with --reset"
+                )
+            if running is None:
+                started = _start(data, reset=reset, timeout=timeout, env=source, backend=backend)
+                line = started.line
+            else:
+                started, (joined, line) = None, running
+        try:
+            yield _connection(line, backend)
+        finally:
+            if users is not None:
+                os.close(users)
+                users = None
+                if started is not None:
+                    started.leave()
+                elif _unused(data):
+                    _terminate(joined)  # the window that started it has gone: the last one stops it
+    finally:
+        if users is not None:
+            os.close(users)  # the sandbox stops by itself once no window holds the lock
 
+
+def _locked(path: Path, how: int) -> int:
+    """`path` opened (made private if new) and locked `how`, blocking; the descriptor holds the lock."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, how)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextmanager
+def _locked_file(path: Path, how: int) -> Iterator[None]:
+    try:
+        fd = _locked(path, how)
+    except OSError as exc:
+        raise DemoError(f"cannot lock {path}: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _server_file(data: Path) -> Path:
+    return Path(f"{data}.server")
+
+
+def _running(data: Path) -> tuple[int, str] | None:
+    """The process id and start line of the sandbox another window started on `data`, if it still
+    runs and answers."""
+    try:
+        record: Any = json.loads(_server_file(data).read_text(encoding="utf-8"))
+        pid, line = int(record["pid"]), str(record["line"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    match = _START_LINE.search(line)
+    address = re.match(r"https?://([^:/]+):(\d+)", match["base_url"]) if match else None
+    if address is None:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, another user's: the port check decides
+    try:
+        with socket.create_connection((address[1], int(address[2])), timeout=2):
+            return pid, line
+    except OSError:
+        return None
+
+
+def _connection(line: str, backend: str) -> Connection:
+    from crmtui.backends.registry import Connection
+
+    match = _START_LINE.search(line)
+    assert match is not None  # _start and _running only pass a matching line
+    if backend == "crust" and match["jwt"]:
+        from crmtui.config import jwt_subject
+
+        return Connection(backend="crust", base_url=match["base_url"], user_id=jwt_subject(match["jwt"]), api_key=match["jwt"])
+    if backend == "pipedrive" and match["api_token"]:
+        return Connection(backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"])
+    if backend == "onepagecrm" and match["user_id"]:
+        return Connection(backend="onepagecrm", base_url=match["base_url"], user_id=match["user_id"], api_key=match["api_key"])
+    raise DemoError(f"the demo sandbox serves another backend than {backend}")
+
+
+class _Started:
+    """The sandbox child this window started, and its start line."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], line: str, drain: threading.Thread, data: Path) -> None:
+        self.proc, self.line, self.drain, self.data = proc, line, drain, data
+
+    def leave(self) -> None:
+        """This window is done (its lock given back): stop the sandbox unless another window uses it."""
+        if _unused(self.data):
+            self.stop()
+            _server_file(self.data).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self.drain.join(1.0)
+        if self.proc.stdout is not None and not self.drain.is_alive():
+            self.proc.stdout.close()
+
+
+def _unused(data: Path) -> bool:
+    """True when no window holds the demo's lock on `data` (it is taken and given back at once)."""
+    try:
+        fd = os.open(f"{data}.users", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _terminate(pid: int) -> None:
+    """Ask the sandbox another window started to stop (it would within seconds by itself)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def _start(
+    data: Path, *, reset: bool, timeout: float | None, env: Mapping[str, str], backend: str
+) -> _Started:
+    command = sandbox_command(data, reset=reset, env=env, backend=backend, while_held=Path(f"{data}.users"))
     with tempfile.TemporaryFile() as stderr_file:
         try:
             proc = subprocess.Popen(
@@ -186,7 +337,8 @@ def demo_sandbox(
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=stderr_file,
-                env=child_env,
+                env=sandbox_environment(env),
+                start_new_session=True,  # it serves the other windows after this one's terminal goes
             )
         except OSError as exc:
             raise DemoError(f"cannot start the demo sandbox: {exc.strerror or exc}") from None
@@ -208,29 +360,27 @@ def demo_sandbox(
                         code = None
                 why = f"exited with code {code}" if code is not None else "printed an unexpected first line"
                 raise DemoError(f"the demo sandbox {why}" + _tail_suffix(stderr_file))
-            if backend == "crust" and match["jwt"]:
-                from crmtui.config import jwt_subject
-
-                yield Connection(
-                    backend="crust", base_url=match["base_url"], user_id=jwt_subject(match["jwt"]), api_key=match["jwt"]
-                )
-            elif backend == "pipedrive" and match["api_token"]:
-                yield Connection(backend="pipedrive", base_url=match["base_url"], user_id="", api_key=match["api_token"])
-            elif backend == "onepagecrm" and match["user_id"]:
-                yield Connection(
-                    backend="onepagecrm",
-                    base_url=match["base_url"],
-                    user_id=match["user_id"],
-                    api_key=match["api_key"],
-                )
-            else:
-                raise DemoError(f"the demo sandbox serves another backend than {backend}")
-        finally:
+            started = _Started(proc, line.strip(), drain, data)
+            _connection(started.line, backend)  # another backend's sandbox: refused before it is shared
+            _write_private(_server_file(data), json.dumps({"pid": proc.pid, "line": started.line}))
+            return started
+        except BaseException:
             _stop(proc)
             if drain is not None:
                 drain.join(1.0)
             if proc.stdout is not None and (drain is None or not drain.is_alive()):
                 proc.stdout.close()
+            raise
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` whole (a reader sees the old or the new), readable by the user only: it
+    holds the demo user's key."""
+    part = path.with_name(path.name + ".part")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(part, path)
 
 
 def _say_still_starting() -> None:

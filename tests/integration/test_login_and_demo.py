@@ -19,7 +19,7 @@ from crmtui.config import load_config, resolve_connection
 from crmtui import demo
 from crmtui.demo import DemoError, demo_sandbox
 from crmtui.login import LoginFailed, check_credentials, check_server, run_login
-from tests.support.waits import HANG_GUARD
+from tests.support.waits import HANG_GUARD, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -337,3 +337,71 @@ def test_a_sandbox_that_exits_before_starting_ends_the_wait() -> None:
         child.wait()
     assert line == ""
     drain.join(HANG_GUARD)
+
+
+def _answers(connection) -> bool:
+    try:
+        httpx.get(connection.base_url + "/bootstrap", auth=(connection.user_id, connection.api_key), timeout=HANG_GUARD)
+    except httpx.TransportError:
+        return False
+    return True
+
+
+def test_two_demo_windows_share_one_sandbox_and_the_last_to_leave_stops_it(tmp_path: Path) -> None:
+    """Two windows (SSH sessions) on the demo: one sandbox, so a change made in one is the other's too;
+    it serves while either window runs."""
+    env = demo_env(tmp_path)
+    first = demo_sandbox(env=env)
+    one = first.__enter__()
+    try:
+        with demo_sandbox(env=env) as two:
+            assert two.base_url == one.base_url and two.api_key == one.api_key
+            assert len(_children_with(str(tmp_path / "demo-data" / "demo.sqlite3"))) == 1
+            with pytest.raises(DemoError, match="quit it before"):
+                with demo_sandbox(reset=True, env=env):
+                    pytest.fail("a reset under another window's feet")
+        assert _answers(one)  # the second window left: the first's sandbox still serves
+        with demo_sandbox(env=env) as three:  # a third joins the first's, then the first leaves
+            first.__exit__(None, None, None)
+            first = None
+            assert _answers(three)
+        # Ended (a zombie until this test process, which started it for the first window, reaps it).
+        data = str(tmp_path / "demo-data" / "demo.sqlite3")
+        wait_until(
+            lambda: all(b"zombie" in _state(pid) for pid in _children_with(data)),
+            what="the last window to leave to stop the sandbox",
+        )
+        assert not _answers(three)
+    finally:
+        if first is not None:
+            first.__exit__(None, None, None)
+
+
+def test_a_demo_sandbox_stops_by_itself_once_no_window_holds_it(tmp_path: Path) -> None:
+    """A window killed outright never stops the sandbox it started: the sandbox notices no window
+    holds the demo's lock and stops."""
+    env = demo_env(tmp_path)
+    data = tmp_path / "demo-data" / "demo.sqlite3"
+    window = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, os; from crmtui.demo import demo_sandbox\n"
+            "with demo_sandbox() as c:\n"
+            "    print(c.base_url, flush=True); sys.stdin.read()\n"
+        )],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert window.stdout is not None
+    base_url = window.stdout.readline().strip()
+    assert base_url.startswith("http://127.0.0.1:")
+    [sandbox] = _children_with(str(data))
+    window.kill()  # no clean-up runs: its lock goes with it
+    window.wait(HANG_GUARD)
+    wait_until(lambda: not Path(f"/proc/{sandbox}").exists() or b"zombie" in _state(sandbox), what="the sandbox to stop by itself")
+
+
+def _state(pid: int) -> bytes:
+    try:
+        status = Path(f"/proc/{pid}/status").read_bytes()
+    except OSError:
+        return b"zombie"
+    return status.lower()

@@ -9,7 +9,9 @@ steps every request takes around its handling (the gate, chaos latency, drops an
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import selectors
 import signal
 import socket
@@ -17,6 +19,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from collections.abc import Callable
 from types import FrameType
 from urllib.parse import urlsplit
@@ -238,11 +241,32 @@ class ClockedSandbox(RunningSandbox):
         self.state.clock.advance(seconds)
 
 
+HELD_CHECK_SECONDS = 2.0
+"""How often a sandbox started with --while-held looks whether any window still holds the lock."""
+
+
+def held(path: Path) -> bool:
+    """True while some process holds a lock on `path` (the demo's windows each hold a shared one)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False  # the folder is gone: nobody can be using it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def serve_until_stopped(
-    start: Callable[[], R], start_line: Callable[[R], str], address: str, refused: tuple[type[Exception], ...] = ()
+    start: Callable[[], R], start_line: Callable[[R], str], address: str, refused: tuple[type[Exception], ...] = (),
+    while_held: Path | None = None,
 ) -> int:
-    """`crmtui sandbox`: start, print the start line, serve until SIGINT or SIGTERM; 1 (with a
-    one-line reason) when it cannot listen on `address` or `start` raises one of `refused`."""
+    """`crmtui sandbox`: start, print the start line, serve until SIGINT or SIGTERM (or, with
+    `while_held`, until no process holds a lock on that file); 1 (with a one-line reason) when it
+    cannot listen on `address` or `start` raises one of `refused`."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -260,8 +284,12 @@ def serve_until_stopped(
             return 1
         with handle:
             print(start_line(handle), flush=True)
+            checked = time.monotonic()
             while not stop.wait(0.5):
-                pass
+                if while_held is not None and time.monotonic() - checked >= HELD_CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not held(while_held):
+                        break
         return 0
     finally:
         for sig, handler in previous.items():

@@ -8,6 +8,7 @@ gives the address and a JWT for the first seeded user.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from crmtui.sandbox.common import share
 from crmtui.sandbox.crust.server import DEFAULT_JWT_MINUTES, ForeignDataError, SandboxOptions, start_sandbox
@@ -45,14 +46,15 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     )
 
 
-def serve(options: SandboxOptions) -> int:
+def serve(options: SandboxOptions, while_held: Path | None = None) -> int:
     return serve_until_stopped(
         lambda: start_sandbox(options),
         lambda handle: f"crmtui crust sandbox listening on {handle.base_url} jwt={handle.token}",
         f"{options.host}:{options.port}",
         refused=(ForeignDataError,),
+        while_held=while_held,
     )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    return serve(options_from_args(args))
+    return serve(options_from_args(args), args.while_held)

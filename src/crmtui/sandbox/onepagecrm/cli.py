@@ -30,6 +30,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--retry-after", type=int, default=1, metavar="SECONDS", help="Retry-After on 429 answers")
     parser.add_argument("--reset", action="store_true", help="throw away the data in --data and seed again")
+    parser.add_argument(
+        "--while-held", type=Path, metavar="PATH",
+        help="serve while some process holds a lock on PATH, then stop (crmtui --demo's windows each hold one)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -50,16 +54,17 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     )
 
 
-def serve(options: SandboxOptions) -> int:
+def serve(options: SandboxOptions, while_held: Path | None = None) -> int:
     return serve_until_stopped(
         lambda: start_sandbox(options),
         lambda handle: f"crmtui sandbox listening on {handle.base_url} user_id={handle.user_id} api_key={handle.api_key}",
         f"{options.host}:{options.port}",
+        while_held=while_held,
     )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    return serve(options_from_args(args))
+    return serve(options_from_args(args), args.while_held)
 
 
 def run_sandbox_from_demo(reset: bool) -> int:

@@ -7,6 +7,7 @@ The shared options (--host, --port, --data, --seed, --today, --latency, --fail-r
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from crmtui.sandbox.common import share
 from crmtui.sandbox.pipedrive.limits import PLANS
@@ -55,14 +56,15 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
     )
 
 
-def serve(options: SandboxOptions) -> int:
+def serve(options: SandboxOptions, while_held: Path | None = None) -> int:
     return serve_until_stopped(
         lambda: start_sandbox(options),
         lambda handle: f"crmtui pipedrive sandbox listening on {handle.base_url} api_token={handle.api_token}",
         f"{options.host}:{options.port}",
         refused=(ForeignDataError,),
+        while_held=while_held,
     )
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    return serve(options_from_args(args))
+    return serve(options_from_args(args), args.while_held)
