@@ -1,7 +1,7 @@
 """Snapshot tests: what the app looks like, at 80x24 and 160x45, on the seeded sandbox.
 
 Deterministic by construction: the sandbox is seeded (42) with `today` fixed at 2026-03-10, the app
-runs on a frozen clock (so the header always says "updated 0s ago"), with no cursor blink and no
+runs on a frozen clock (so the header always says "updated just now"), with no cursor blink and no
 periodic refresh, and every capture waits until the stream has loaded and no worker is running.
 No scenario leaves a notification toast on screen, and no sandbox-generated id is ever shown.
 
@@ -43,7 +43,7 @@ async def ready(pilot: Pilot) -> None:
     await settled(pilot)
     app = pilot.app
     assert isinstance(app.screen, ActionStreamScreen), f"expected the action stream, got {app.screen!r}"
-    assert app.sync_status == "updated 0s ago"
+    assert app.sync_status == "updated just now"
     await pilot.pause()
 
 

@@ -47,7 +47,7 @@ async def on_board(pilot: Pilot) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PipelineScreen), what="the pipeline screen")
     await wait_for(pilot, lambda: board(pilot).board is not None, what="the board")
     await quiet(pilot)
-    assert pilot.app.sync_status == "updated 0s ago"
+    assert pilot.app.sync_status == "updated just now"
 
 
 def shot(snap_compare, sandbox: SandboxHandle, size: tuple[int, int], run_before: RunBefore) -> bool:

@@ -466,7 +466,7 @@ async def test_r_refreshes_from_the_server_and_keeps_the_cursor(make_app, api) -
         assert section_of(app, mover.contact.id) is Section.ASAP
         assert selected_id(app) == target.contact.id and lst.cursor == cursor + 1
         assert (await row_line(pilot, target.contact.id)).startswith("▌ ★")
-        assert app.sync_status == "updated 0s ago" and not app.sync_error
+        assert app.sync_status == "updated just now" and not app.sync_error
 
 
 async def test_until_the_person_moves_it_the_cursor_stays_on_the_first_row_when_its_contact_moves(make_app, api) -> None:

@@ -108,6 +108,16 @@ def contact_screen() -> type[Screen[None]]:
     return ContactDetailScreen
 
 
+def sync_age(seconds: int) -> str:
+    """How long ago the last sync was, in words that change at most once a minute: the header is
+    repainted only when its text changes, and over SSH a clock ticking seconds costs bytes every second."""
+    if seconds < 60:
+        return "updated just now"
+    if seconds < 3600:
+        return f"updated {seconds // 60}m ago"
+    return f"updated {seconds // 3600}h ago"
+
+
 class CrmApp(App[int]):
     """Keyboard-driven CRM client over one backend."""
 
@@ -126,7 +136,7 @@ class CrmApp(App[int]):
     account_label: reactive[str] = reactive("")
     """Signed-in user's name, shown in the header."""
     sync_status: reactive[str] = reactive("connecting…")
-    """"loading 200/900", "updated 12s ago"."""
+    """"loading 200/900", "updated just now", "updated 3m ago"."""
     sync_error: reactive[str] = reactive("")
     """The last sync failure, shown in red until the next successful refresh."""
     load_progress: reactive[tuple[int, int]] = reactive((0, 0))
@@ -614,14 +624,7 @@ class CrmApp(App[int]):
         if self.offline_since is not None:
             self.sync_status = "offline"  # the header says since when; the clock ticking does not make it fresh
             return
-        seconds = max(int((self.clock() - self.last_synced).total_seconds()), 0)
-        if seconds < 60:
-            ago = f"{seconds}s"
-        elif seconds < 3600:
-            ago = f"{seconds // 60}m"
-        else:
-            ago = f"{seconds // 3600}h"
-        self.sync_status = f"updated {ago} ago"
+        self.sync_status = sync_age(max(int((self.clock() - self.last_synced).total_seconds()), 0))
 
     def _try_reconnect(self) -> None:
         """Offline: refresh the stream every RECONNECT_SECONDS, so the connection's return is noticed
