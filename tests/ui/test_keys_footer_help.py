@@ -238,3 +238,28 @@ def test_help_search_matching_rules() -> None:
     assert matches(("Esc / Backspace", "Back"), "backspace") and matches(("ctrl+p", "Commands"), "ctrl")
     assert matches(("x", "Close/reopen sales cycle"), "sales") and matches(("u", "Undo"), " ")
     assert filtered([("A", [("u", "Undo")]), ("B", [("d", "Done")])], "undo") == [("A", [("u", "Undo")])]
+
+
+def test_help_names_every_key_as_it_is_typed() -> None:
+    """Help shows `!` and `[`, never Textual's names for them (`exclamation_mark`)."""
+    import importlib
+    import pkgutil
+
+    import crmtui.ui as ui
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    for info in pkgutil.walk_packages(ui.__path__, "crmtui.ui."):
+        importlib.import_module(info.name)
+    seen: set[str] = set()
+    stack: list[type] = [DOMNode]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("crmtui."):
+            for binding in cls.__dict__.get("BINDINGS", []):
+                if isinstance(binding, Binding):
+                    seen.update(k.strip() for k in binding.key.split(","))
+    assert "exclamation_mark" in seen  # the walk reached the stream's keys
+    unnamed = sorted(k for k in seen if "_" in key_label(k))
+    assert not unnamed, f"help would show these keys by Textual's name: {unnamed}"

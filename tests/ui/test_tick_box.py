@@ -4,8 +4,9 @@ does not see it, would read Textual's X as ticked either way)."""
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.widgets import RadioSet
 
-from crmtui.ui.widgets.inputs import TickBox
+from crmtui.ui.widgets.inputs import RadioChoice, TickBox
 
 
 class _Form(App[None]):
@@ -26,3 +27,25 @@ async def test_the_mark_is_blank_unticked_and_an_x_ticked() -> None:
         await pilot.pause()
         assert app.query_one(TickBox).value is True
         assert "▐X▌" in _mark(app)
+
+
+class _Choices(App[None]):
+    def compose(self) -> ComposeResult:
+        with RadioSet(id="set"):
+            yield RadioChoice("ASAP", True, id="asap")
+            yield RadioChoice("Date", False, id="date")
+
+
+def _choice(app: _Choices, which: str) -> str:
+    return str(app.query_one(f"#{which}", RadioChoice).render().plain)
+
+
+async def test_a_radio_choice_says_which_is_chosen_without_colour() -> None:
+    app = _Choices()
+    async with app.run_test() as pilot:
+        assert "▐●▌" in _choice(app, "asap") and "▐○▌" in _choice(app, "date")
+        app.query_one(RadioSet).focus()
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert app.query_one("#date", RadioChoice).value is True
+        assert "▐○▌" in _choice(app, "asap") and "▐●▌" in _choice(app, "date")

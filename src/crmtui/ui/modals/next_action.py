@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
 from textual.containers import Horizontal, Vertical
-from crmtui.ui.widgets.inputs import TextInput
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from crmtui.ui.widgets.inputs import RadioChoice, TextInput
+from textual.widgets import Button, Input, Label, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from crmtui.domain.formatting import format_date, format_time
@@ -113,7 +113,7 @@ class NextActionModal(FormModal[ActionDraft]):
             yield TextInput(text, placeholder="What's next? (Enter saves, due today)", id="action-text", max_length=140, compact=True)
             with RadioSet(id="action-status", compact=True):
                 for value, label in STATUS_CHOICES:
-                    yield RadioButton(label, value=value is status, name=value.value, compact=True)
+                    yield RadioChoice(label, value=value is status, name=value.value, compact=True)
             with Horizontal(id="action-when"):
                 yield Label("Date", classes="field-label")
                 yield TextInput(day, placeholder=format_date(self.today, self.account.date_format), id="action-date", compact=True)
@@ -170,7 +170,7 @@ class NextActionModal(FormModal[ActionDraft]):
         return ActionStatus(pressed.name) if pressed is not None and pressed.name else ActionStatus.DATE
 
     def _set_status(self, status: ActionStatus) -> None:
-        for button in self.query("#action-status RadioButton").results(RadioButton):
+        for button in self.query("#action-status RadioChoice").results(RadioChoice):
             if button.name == status.value:
                 button.value = True
 

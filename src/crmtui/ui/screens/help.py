@@ -19,6 +19,9 @@ from crmtui.ui.widgets.inputs import TextInput
 
 KEY_NAMES = {
     "asterisk": "*",
+    "exclamation_mark": "!",
+    "equals_sign": "=",
+    "full_stop": ".",
     "plus": "+",
     "minus": "-",
     "left_square_bracket": "[",

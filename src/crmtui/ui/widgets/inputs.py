@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from textual.content import Content
-from textual.widgets import Checkbox, Input, TextArea
+from textual.widgets import Checkbox, Input, RadioButton, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -59,4 +59,13 @@ class TickBox(Checkbox):
 
     def render(self) -> Content:
         self.BUTTON_INNER = "X" if self.value else " "
+        return super().render()
+
+
+class RadioChoice(RadioButton):
+    """A radio button whose mark says its state without colour: `●` chosen, `○` not (Textual's draws
+    `●` for every choice of a set and tells the chosen one by colour alone)."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else "○"
         return super().render()
