@@ -304,18 +304,8 @@ class _Started:
 
 
 def _unused(data: Path) -> bool:
-    """True when no window holds the demo's lock on `data` (it is taken and given back at once)."""
-    try:
-        fd = os.open(f"{data}.users", os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
+    """True when no window holds the demo's lock on `data`."""
+    return not paths.lock_held(Path(f"{data}.users"))
 
 
 def _terminate(pid: int) -> None:

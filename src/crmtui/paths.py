@@ -5,6 +5,7 @@ Environment overrides: CRMTUI_CONFIG_DIR, CRMTUI_DATA_DIR, CRMTUI_CACHE_DIR.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,3 +44,19 @@ def ensure_dir(path: Path, mode: int = 0o700) -> Path:
     """Create `path` (and parents) if missing; private to the user by default."""
     path.mkdir(parents=True, exist_ok=True, mode=mode)
     return path
+
+
+def lock_held(path: Path) -> bool:
+    """True while some process holds a lock (flock) on `path`: it is tried and given back at once.
+    The demo's windows each hold a shared one on the demo's `.users` file while they run."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False  # the folder is gone: nobody can be using it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -9,9 +9,7 @@ steps every request takes around its handling (the gate, chaos latency, drops an
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import selectors
 import signal
 import socket
@@ -25,6 +23,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
+from crmtui.paths import lock_held
 from crmtui.sandbox.gate import RequestGate
 
 Incoming = socket.socket | tuple[bytes, socket.socket]
@@ -245,21 +244,6 @@ HELD_CHECK_SECONDS = 2.0
 """How often a sandbox started with --while-held looks whether any window still holds the lock."""
 
 
-def held(path: Path) -> bool:
-    """True while some process holds a lock on `path` (the demo's windows each hold a shared one)."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return False  # the folder is gone: nobody can be using it
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def serve_until_stopped(
     start: Callable[[], R], start_line: Callable[[R], str], address: str, refused: tuple[type[Exception], ...] = (),
     while_held: Path | None = None,
@@ -288,7 +272,7 @@ def serve_until_stopped(
             while not stop.wait(0.5):
                 if while_held is not None and time.monotonic() - checked >= HELD_CHECK_SECONDS:
                     checked = time.monotonic()
-                    if not held(while_held):
+                    if not lock_held(while_held):
                         break
         return 0
     finally:
