@@ -7,6 +7,7 @@ traceback: 2 for settings/usage problems, 1 for server or demo problems, 130 for
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -84,6 +85,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _collect_again() -> None:
+    """The start's imports are done: what they made lives as long as the process, so the collector
+    leaves it out of every later pass (gc.freeze) and runs again (`main` turns it off while a start imports)."""
+    gc.freeze()
+    gc.enable()
+
+
 def _theme_saver(config_path: Path | None = None) -> Callable[[str], None]:
     def persist(theme: str) -> None:
         from crmtui.config import ConfigError, load_config, save_config
@@ -104,7 +112,7 @@ def _run_ui(
     demo: bool = False, offline: bool = False, resync: bool = False, forget_local: bool = False,
 ) -> int:
     from crmtui.backends.address import unencrypted
-    from crmtui.backends.registry import create_backend
+    from crmtui.backends.registry import deferred_backend
     from crmtui.service.compose import compose
     from crmtui.service.local import local_files
     from crmtui.ui.app import run_app
@@ -120,7 +128,7 @@ def _run_ui(
         files.forget()  # the demo was seeded afresh: its cache and unsent changes no longer apply
     from crmtui.store.db import StoreUnavailable
 
-    inner = create_backend(connection)
+    inner = deferred_backend(connection)  # the HTTP client and the wire models load after the first paint
     cache = None
     try:
         cache = files.open_cache()
@@ -133,6 +141,7 @@ def _run_ui(
     session.filters.memory = files.view_state()
     session.filters.restore()  # the filter this profile had on last time
     outbox = session.outbox
+    _collect_again()
     try:
         result = run_app(
             session,
@@ -153,6 +162,8 @@ def _run_ui(
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command is not None:  # login and the sandboxes: no start to hurry
+        _collect_again()
     if args.command == "sandbox" and getattr(args, "backend", "onepagecrm") == "crust":
         from crmtui.sandbox.crust.cli import run_sandbox as run_crust_sandbox
 
@@ -218,6 +229,16 @@ def _fail(message: str, code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A start imports some 600 modules and makes their classes: the cyclic collector would walk
+    # them again and again (about 40 ms of a warm start); it runs again once they are made.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     from crmtui.backends.address import InsecureAddress

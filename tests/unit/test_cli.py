@@ -113,7 +113,8 @@ def fake_ui(monkeypatch: pytest.MonkeyPatch):
 
     def run_app(session, *, theme, on_theme_change, refresh_seconds, **options):
         calls.update(
-            backend=session.backend.inner, cached=session.backend, outbox=session.outbox, local=session.local,
+            deferred=session.backend.inner, backend=session.backend.inner.built,  # built when first used
+            cached=session.backend, outbox=session.outbox, local=session.local,
             offline=session.offline, theme=theme, refresh_seconds=refresh_seconds, **options,
         )
         on_theme_change("dracula")
@@ -145,7 +146,7 @@ def test_normal_run_resolves_the_connection_and_persists_theme_changes(
     assert load_config().theme == "dracula"
     assert fake_ui["offline"] is False and fake_ui["cached"].cache is not None  # reads go through the cache
     assert fake_ui["local"] is fake_ui["cached"]  # what the app knows of the cache: session.local
-    assert fake_ui["outbox"].backend is fake_ui["backend"]  # the outbox talks to the server itself
+    assert fake_ui["outbox"].backend is fake_ui["deferred"]  # the outbox talks to the server itself
 
 
 def test_offline_flag_reaches_the_app(fake_ui: dict, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -25,21 +26,20 @@ from crmtui.domain.text import inert_line, inert_text
 from crmtui.service import Session
 from crmtui.service.commands import is_local_id
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, OutboxEvent
-from crmtui.service.outbox_review import start_notices
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
 from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
-from crmtui.service.find import finder_for
-from crmtui.ui.commands import ContactCommands, CrmCommands
-from crmtui.ui.modals.find_contact import FindContactModal
-from crmtui.ui.modals.next_action import NextActionModal
-from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
-from crmtui.ui.screens.connection_error import ConnectionErrorScreen
-from crmtui.ui.screens.help import HelpScreen, HelpSections, binding_rows, class_bindings, node_bindings, without_keys
 from crmtui.ui.styles import stylesheets
-from crmtui.ui.widgets.stream_list import StreamList
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from crmtui.ui.screens.help import HelpSections
+
+# What the first paint does not need (the help, the dialogs, the palette's commands, the connection
+# error screen) is imported where it is first used: a start shows the cached rows sooner.
 
 Clock = Callable[[], dt.datetime]
 FIRST_ROWS = 200
@@ -102,6 +102,25 @@ UNSCREENED = frozenset({Capability.MODULES})
 """Capabilities a backend may serve that have a screen only on some backends: at start the app says which have none there (none today: Crust's modules have screen 2)."""
 
 
+def crm_commands() -> type[Provider]:
+    """The palette's commands (Textual takes a callable in COMMANDS: imported when the palette opens)."""
+    from crmtui.ui.commands import CrmCommands
+
+    return CrmCommands
+
+
+def contact_commands() -> type[Provider]:
+    from crmtui.ui.commands import ContactCommands
+
+    return ContactCommands
+
+
+def connection_error_screen() -> type[Screen[None]]:
+    from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+
+    return ConnectionErrorScreen
+
+
 def contact_screen() -> type[Screen[None]]:
     from crmtui.ui.screens.contact import ContactDetailScreen
 
@@ -123,7 +142,7 @@ class CrmApp(App[int]):
 
     TITLE = "crmtui"
     CSS_PATH = stylesheets()
-    COMMANDS = App.COMMANDS | {CrmCommands, ContactCommands}
+    COMMANDS = App.COMMANDS | {crm_commands, contact_commands}
     BINDINGS = [
         *(Binding(top.key, f"go('{top.mode}')", top.title, show=False) for top in TOP_LEVEL),
         Binding("question_mark", "help", "Help"),
@@ -229,6 +248,8 @@ class CrmApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - an unreadable outbox must not stop the app
             self.notify(f"The unsent changes could not be read: {exc}", title="Outbox", severity="error", timeout=30)
             return
+        from crmtui.service.outbox_review import start_notices
+
         for notice in start_notices(outbox, self.session.account):  # losses, set-aside files, unreadable rows
             timeout = 30 if notice.severity == "error" else 15
             self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=timeout)
@@ -382,6 +403,9 @@ class CrmApp(App[int]):
 
     def action_find(self) -> None:
         """f: find anyone, loaded here or not (the finder opens the contact picked)."""
+        from crmtui.service.find import finder_for
+        from crmtui.ui.modals.find_contact import FindContactModal
+
         if not isinstance(self.screen, FindContactModal):
             self.push_screen(FindContactModal(finder_for(self.session)))
 
@@ -438,6 +462,7 @@ class CrmApp(App[int]):
             await session.outbox.open()  # what is still unsent shows over what the server says
             if initial and not self.connected:
                 await self._paint_from_cache()
+                await self._cached_rows_drawn()
             if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
                 self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
             if session.account is None or not self.connected:
@@ -483,7 +508,7 @@ class CrmApp(App[int]):
             self.last_synced = self.clock()
         self._tick()
         self.poll_unread()  # offline, the last count known
-        if isinstance(self.screen, ConnectionErrorScreen):
+        if isinstance(self.screen, connection_error_screen()):
             self.pop_screen()
 
     async def _load_first_screen(self) -> None:
@@ -554,6 +579,19 @@ class CrmApp(App[int]):
             self._tick()
             if len(entries) < FIRST_ROWS:
                 break
+            if limit is not None:
+                await self._drawn()  # the first screenful drawn before the rest is read (its decoding holds the GIL)
+
+    async def _cached_rows_drawn(self) -> None:
+        """Rows from the cache are shown: on the terminal before the backend's client is built and connects."""
+        if self.connected:
+            await self._drawn()
+
+    async def _drawn(self) -> None:
+        """Wait until the screen has been drawn with what was just shown."""
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
 
     def resync(self) -> None:
         """R: fetch the whole stream again, not only what changed (the cache is replaced once it is in)."""
@@ -584,6 +622,8 @@ class CrmApp(App[int]):
         """The first connection failed: the connection error screen (r retries); a refresh: header and toast."""
         if initial:
             self.sync_status = "not connected"
+            from crmtui.ui.screens.connection_error import ConnectionErrorScreen
+
             if isinstance(self.screen, ConnectionErrorScreen):
                 self.screen.show_error(exc)
             else:
@@ -670,9 +710,14 @@ class CrmApp(App[int]):
         current one by default) with the keys of the widgets on it, then the keys that work
         everywhere (but those the screen binds itself), then the other screens' and the dialogs'.
         One row per key in a section, each section once."""
+        from crmtui.ui.modals.next_action import NextActionModal
+        from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
+        from crmtui.ui.screens.help import binding_rows, class_bindings, node_bindings, without_keys
+        from crmtui.ui.widgets.stream_list import StreamList
+
         screen = self.screen if screen is None else screen
         places: list[tuple[str, type[Screen[Any]]]] = [(top.title, top.screen) for top in self.top_level]
-        places += [("Contact detail", contact_screen()), ("Connection error", ConnectionErrorScreen)]
+        places += [("Contact detail", contact_screen()), ("Connection error", connection_error_screen())]
         numbers = {top.key for top in TOP_LEVEL}
         everywhere = [(top.key, top.title) for top in self.top_level]
         everywhere += [row for row in binding_rows(type(self).BINDINGS) if row[0] not in numbers]
@@ -701,6 +746,8 @@ class CrmApp(App[int]):
                 yield command
 
     def action_help(self) -> None:
+        from crmtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections(self.screen)))
 
