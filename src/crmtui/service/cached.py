@@ -81,6 +81,7 @@ from crmtui.domain.records import FieldKind, Module, ModuleField, Record, Record
 from crmtui.domain.search import SearchPage
 from crmtui.domain.teams import Team
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
+from crmtui.service.heap import large_read
 from crmtui.store.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -366,7 +367,8 @@ class CachedBackend:
             record = cache.synced(STREAM, scope)
             return entries, record.synced_at if record else None
 
-        found = await self._cache(read)
+        with large_read():  # thousands of rows made at once (see service/heap.py)
+            found = await self._cache(read)
         if found is not None and limit is None:
             self._known[scope] = list(found[0])
         return found

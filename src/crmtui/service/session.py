@@ -41,6 +41,7 @@ from crmtui.service.signals import Signal
 from crmtui.service.undo import undo_last
 from crmtui.service.stream_filters import StreamFilters
 from crmtui.service.features import contacts_api, deals_api, notifications_api, stream_api
+from crmtui.service.heap import large_read
 
 if TYPE_CHECKING:
     from crmtui.service.leads import LeadsInbox
@@ -273,14 +274,15 @@ class Session:
             self.overlay.forget()
         first_page = self._show_first_page if not self.entries else None
         started = self.overlay.mark()
-        entries = await stream_api(self.backend).action_stream_all(
-            user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
-        )
-        if self.entries and self.local is not None and self.local.stale:
-            # Offline: the cache's copy is as old as the last fetch, older than what is shown (changes
-            # confirmed since are in it): keep what is shown rather than take those changes back.
-            return self.entries
-        self.show_server_stream(entries, started=started)
+        with large_read():  # the collector off while thousands of rows are made (see service/heap.py)
+            entries = await stream_api(self.backend).action_stream_all(
+                user_id=self.stream_user_id, search=search, on_progress=on_progress, on_first_page=first_page
+            )
+            if self.entries and self.local is not None and self.local.stale:
+                # Offline: the cache's copy is as old as the last fetch, older than what is shown (changes
+                # confirmed since are in it): keep what is shown rather than take those changes back.
+                return self.entries
+            self.show_server_stream(entries, started=started)
         await self.filters.refresh()  # a saved filter's members may have changed too
         return self.entries
 
