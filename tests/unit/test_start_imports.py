@@ -87,7 +87,7 @@ def test_a_deferred_backend_is_built_at_first_use_and_then_answers_as_it() -> No
     features = deferred.features  # anything but name, address and capabilities builds it
     built = deferred._built
     assert built is not None and features is built.features
-    assert deferred.governor is getattr(built, "governor") is not None  # the header's gauge from now on
+    assert deferred.governor is built.governor is not None  # the header's gauge from now on
     built.capabilities = frozenset()
     assert deferred.capabilities == frozenset()  # settled at connect: the built backend's from then on
 
