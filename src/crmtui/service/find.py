@@ -13,14 +13,31 @@ stays and the result says why the server's is missing.
 from __future__ import annotations
 
 import enum
+import heapq
 import weakref
-from operator import attrgetter
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter, is_not
 
 from crmtui.backends.errors import BackendError, Offline, TooSlow
 from crmtui.domain.models import StreamEntry
 from crmtui.service.features import contacts_api
-from crmtui.service.find_match import SERVER_MIN_CHARS, Found, Haystack, Query, Tier, match, rank
+from crmtui.service.find_match import (
+    SERVER_MIN_CHARS,
+    ContactIndex,
+    Found,
+    Haystack,
+    Pool,
+    Query,
+    Tier,
+    best,
+    best_of_phone,
+    candidates,
+    match,
+    narrows,
+    rank,
+)
 from crmtui.service.session import Changed, Session
 
 __all__ = ["SERVER_MIN_CHARS", "ContactFinder", "FindResult", "Found", "ServerState", "Tier", "finder_for"]
@@ -59,22 +76,41 @@ def _short(error: BackendError) -> str:
 # -- the finder --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Local:
+    """What the loaded contacts answer: the best `found` (best first; all of them without a limit), how
+    many matched in all, and which (for merging the server's answer)."""
+
+    found: list[Found]
+    total: int
+    ids: Callable[[], set[str]]
+
+
 class ContactFinder:
     """Finds contacts for one session: `find` answers from the stream loaded, `ask_server` adds the server's.
 
-    It does not keep the session alive (the session's signal holds the finder, `finder_for` keeps one
-    per session while the session lives)."""
+    The loaded contacts are kept in a `ContactIndex` (each folded once, again only when the session says
+    it changed, or its row was replaced); a keystroke that extends the last query looks only among the
+    last one's candidates, and only the `limit` best are ranked. It does not keep the session alive (the
+    session's signal holds the finder, `finder_for` keeps one per session while the session lives)."""
 
     def __init__(self, session: Session) -> None:
         self._session = weakref.ref(session)
-        self._index: dict[str, Haystack] = {}
-        self._hays: list[Haystack] = []
-        """The haystacks of `session.entries`, in its order, while `_hays_of` is that list."""
-        self._hays_of: list[StreamEntry] | None = None
+        self._index = ContactIndex()
+        self._of: list[StreamEntry] | None = None
+        """The session's list the index was last made from."""
+        self._everything = True
+        """The session said anything may have changed (or nothing was indexed yet)."""
+        self._dirty: set[str] = set()
+        self._last: tuple[Query, int, Pool] | None = None
+        """The last query, the index version it was narrowed on, and its candidates."""
         self._generation = 0
         self._unsubscribe = session.changes.subscribe(self._forget)
-        self.built = 0
+
+    @property
+    def built(self) -> int:
         """Haystacks built (a measure of work: each entry once until it changes)."""
+        return self._index.built
 
     @property
     def session(self) -> Session:
@@ -85,41 +121,93 @@ class ContactFinder:
 
     def close(self) -> None:
         self._unsubscribe()
-        self._index.clear()
+        self._index = ContactIndex()
+        self._last = None
 
     def _forget(self, changed: Changed) -> None:
-        self._hays_of = None
         if changed is None:
-            self._index.clear()
-        else:
-            for contact_id in changed:
-                self._index.pop(contact_id, None)
+            self._everything = True
+            self._dirty.clear()
+        elif not self._everything:
+            self._dirty.update(changed)
 
-    def haystack(self, entry: StreamEntry) -> Haystack:
-        contact_id = entry.contact.id
-        hay = self._index.get(contact_id)
-        if hay is None or hay.entry is not entry:  # also a row replaced without a signal
-            hay = Haystack.of(entry)
-            self._index[contact_id] = hay
-            self.built += 1
-        return hay
+    def _sync(self) -> ContactIndex:
+        """The index as the session's entries are now: the contacts the session said changed made again,
+        and those whose row is another object than before (a list replaced, with or without a word);
+        every haystack made again when the session said anything may have changed."""
+        session, index = self.session, self._index
+        entries = session.entries
+        if self._everything:
+            index.rebuild(entries, keep=False)
+        else:
+            changed: dict[str, StreamEntry | None] = {}
+            before = self._of
+            if entries is not before and before is not None and len(before) == len(entries):
+                moved = list(compress(range(len(entries)), map(is_not, entries, before)))
+                if len(moved) > max(64, len(entries) // 16):
+                    before = None  # re-sorted or reloaded: look at every row
+                else:
+                    for at in moved:
+                        changed.setdefault(before[at].contact.id, None)
+                        changed[entries[at].contact.id] = entries[at]
+            if entries is not before and (before is None or len(before) != len(entries)):
+                index.rebuild(entries)
+            else:
+                for contact_id in self._dirty:
+                    changed.setdefault(contact_id, None)
+                for contact_id, entry in changed.items():
+                    index.update(contact_id, entry if entry is not None else session.entry(contact_id))
+                if len(index) != len(entries):  # rows came or went without a word: look at them all
+                    index.rebuild(entries)
+        self._everything, self._of = False, entries
+        self._dirty.clear()
+        return index
 
     def haystacks(self) -> list[Haystack]:
-        """The stream's haystacks, kept until the session says something changed (or the list is replaced):
-        a keystroke then costs one pass over them, not a look-up per entry."""
-        entries = self.session.entries
-        if self._hays_of is not entries or len(self._hays) != len(entries):
-            self._hays = [self.haystack(e) for e in entries]
-            self._hays_of = entries
-        return self._hays
+        """The loaded contacts' haystacks in `Haystack.key` order, made or brought up to date now (the
+        finder's dialog calls this once drawn, so that its first keystroke does not)."""
+        return self._sync().order
 
-    def _loaded(self, query: Query) -> list[Found]:
-        return rank(query, self.haystacks(), loaded=True)
+    def haystack(self, entry: StreamEntry) -> Haystack:
+        hay = self._sync().by_id.get(entry.contact.id)
+        return hay if hay is not None and hay.entry is entry else Haystack.of(entry)
+
+    def _candidates(self, index: ContactIndex, q: Query) -> Pool:
+        last = self._last
+        if last is not None and last[1] == index.version and (last[0].folded, last[0].phone) == (q.folded, q.phone):
+            return last[2]  # the same query (a space typed, or asked again)
+        if last is not None and last[1] == index.version and narrows(last[0], q):
+            pool = candidates(q, last[2])
+        else:
+            pool = candidates(q, index.pool())
+        self._last = (q, index.version, pool)
+        return pool
+
+    def _loaded(self, q: Query, limit: int | None) -> _Local:
+        if not q.folded:
+            return _Local([], 0, set)
+        index = self._sync()
+        pool = self._candidates(index, q)
+        hays = pool.hays
+        if limit is not None and len(q.words) == 1 and not q.phone:
+            exact = index.named(q.folded)
+            return _Local(
+                best(q, hays, limit, loaded=True, exact=exact), len(hays), lambda: {h.contact_id for h in hays}
+            )
+        if limit is not None and q.phone:
+            top, ids = best_of_phone(q, pool, limit, loaded=True)
+            return _Local(top, len(ids), lambda: set(ids))
+        found = rank(q, hays, loaded=True)
+        if limit is not None and limit < len(found):
+            top = heapq.nsmallest(limit, found, key=attrgetter("sort_key"))
+        else:
+            top = sorted(found, key=attrgetter("sort_key"))
+        return _Local(top, len(found), lambda: {f.contact_id for f in found})
 
     def local(self, query: str, *, limit: int | None = None) -> FindResult:
         """Matches among the contacts loaded here only (the command palette), the server not asked."""
         q = Query.of(query)
-        return self._result(q, self._loaded(q), ServerState.NOT_ASKED, limit=limit)
+        return self._result(q, self._loaded(q, limit), [], ServerState.NOT_ASKED, limit=limit)
 
     def find(self, query: str, *, limit: int | None = None) -> FindResult:
         """The answer from what is loaded, at once; says whether `ask_server(query)` will add to it.
@@ -127,7 +215,7 @@ class ContactFinder:
         Starts a new query: whatever the server still has to answer for an earlier one is void."""
         self._generation += 1
         q = Query.of(query)
-        return self._result(q, self._loaded(q), self._server_state(q), limit=limit)
+        return self._result(q, self._loaded(q, limit), [], self._server_state(q), limit=limit)
 
     def _server_state(self, q: Query) -> ServerState:
         if not q.for_server:
@@ -141,7 +229,7 @@ class ContactFinder:
         q = Query.of(query)
         state = self._server_state(q)
         if state is not ServerState.ASKING:
-            return self._result(q, self._loaded(q), state, limit=limit)
+            return self._result(q, self._loaded(q, limit), [], state, limit=limit)
         try:
             entries = await contacts_api(self.session.backend).find_contacts(**q.server_filter)
         except BackendError as exc:
@@ -149,35 +237,48 @@ class ContactFinder:
                 return None
             offline = isinstance(exc, Offline) and not isinstance(exc, TooSlow)
             state = ServerState.OFFLINE if offline else ServerState.FAILED
-            return self._result(q, self._loaded(q), state, problem="" if offline else _short(exc), limit=limit)
+            return self._result(
+                q, self._loaded(q, limit), [], state, problem="" if offline else _short(exc), limit=limit
+            )
         if generation != self._generation:
             return None
-        found = self._loaded(q)  # the stream as it is now, not as it was when the server was asked
-        loaded = {e.contact.id for e in self.session.entries}
-        have = {f.contact_id for f in found}
+        local = self._loaded(q, limit)  # the stream as it is now, not as it was when the server was asked
+        loaded = self._index.by_id
+        have = local.ids()
+        added: list[Found] = []
         for entry in entries:
             contact_id = entry.contact.id
             if contact_id in have:
                 continue
             have.add(contact_id)
             if contact_id in loaded:  # found by the server on something not matched here: the loaded copy
-                local = self.session.entry(contact_id)
-                hay = self.haystack(local) if local is not None else Haystack.of(entry)
-                found.append(Found.of(hay, Tier.SERVER, "", loaded=True))
+                added.append(Found.of(loaded[contact_id], Tier.SERVER, "", loaded=True))
                 continue
             hay = Haystack.of(entry)
             hit = match(q, hay)
             tier, detail = hit if hit is not None else (Tier.SERVER, "")
-            found.append(Found.of(hay, tier, detail, loaded=False))
-        return self._result(q, found, ServerState.ANSWERED, limit=limit)
+            added.append(Found.of(hay, tier, detail, loaded=False))
+        return self._result(q, local, added, ServerState.ANSWERED, limit=limit)
 
     def _result(
-        self, q: Query, found: list[Found], state: ServerState, *, problem: str = "", limit: int | None = None
+        self,
+        q: Query,
+        local: _Local,
+        added: list[Found],
+        state: ServerState,
+        *,
+        problem: str = "",
+        limit: int | None = None,
     ) -> FindResult:
-        found.sort(key=attrgetter("sort_key"))
-        from_server = sum(1 for f in found if not f.loaded)
+        """`local`'s best with `added` (the server's) merged in, cut to `limit`. The counts: everything
+        that matched, though only the best were ranked."""
+        found = local.found
+        if added:
+            found = sorted([*found, *added], key=attrgetter("sort_key"))
+        from_server = sum(1 for f in added if not f.loaded)
+        total = local.total + len(added)
         shown = found if limit is None else found[:limit]
-        return FindResult(q.text, shown, len(found), len(found) - from_server, from_server, state, problem)
+        return FindResult(q.text, shown, total, total - from_server, from_server, state, problem)
 
 
 _FINDERS: weakref.WeakKeyDictionary[Session, ContactFinder] = weakref.WeakKeyDictionary()

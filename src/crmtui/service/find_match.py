@@ -9,13 +9,20 @@ spaces, dashes, brackets and + are ignored (only digits are compared). Ties go b
 
 from __future__ import annotations
 
+import bisect
 import enum
+import heapq
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
+from typing import Generic, TypeVar
 
 from crmtui.domain.models import StreamEntry
+
+T = TypeVar("T")
 
 SERVER_MIN_CHARS = 2
 """The server is asked from this many characters on (one letter would list most of the account)."""
@@ -88,22 +95,36 @@ def _words(folded: str) -> frozenset[str]:
     return frozenset(folded.split()) | frozenset(_WORD.findall(folded))
 
 
-@dataclass(frozen=True)
+def heads(texts: Iterable[str]) -> str:
+    """`texts` each after a line break, in one string: "\n" + a query is in it when the query starts one
+    of them (a test in C, not a loop over the words)."""
+    return "".join("\n" + t for t in texts)
+
+
+@dataclass(frozen=True, slots=True)
 class Haystack:
-    """An entry's searchable text, normalised once (rebuilt when the entry changes)."""
+    """An entry's searchable text, normalised once (made again only when the entry changes)."""
 
     entry: StreamEntry
     contact_id: str
     sort_name: str
     """The folded name (or company, for a company-only contact): ties in a tier go by it."""
+    key: tuple[str, str]
+    """(sort_name, contact_id): the order of a tier, and of the finder's index."""
     name: str
     first: str
     last: str
-    name_words: frozenset[str]
+    name_heads: str
+    """The whole name, the first and the last name, each after a line break (`heads`): "\n" + a query
+    is in it when the query starts one of them."""
+    name_word_heads: str
+    """The words of the name (as typed, "o'brien", and their parts, "o", "brien"), each after a line break."""
     company: str
-    company_words: frozenset[str]
+    company_word_heads: str
     emails: tuple[tuple[str, str], ...]
     """(folded, as the contact has it)."""
+    email_lines: str
+    """The folded emails, each after a line break and the last one followed by one."""
     phones: tuple[tuple[str, str], ...]
     """(digits only, as the contact has it)."""
     text: str
@@ -114,20 +135,25 @@ class Haystack:
     def of(cls, entry: StreamEntry) -> Haystack:
         contact = entry.contact
         name = fold(f"{contact.first_name} {contact.last_name}")
+        first, last = fold(contact.first_name), fold(contact.last_name)
         company = fold(contact.company_name or (entry.company.name if entry.company else ""))
         emails = tuple((fold(e.value), e.value) for e in contact.emails if e.value.strip())
         phones = tuple((digits(p.value), p.value) for p in contact.phones if digits(p.value))
+        sort_name = name or company
         return cls(
             entry=entry,
             contact_id=contact.id,
-            sort_name=name or company,
+            sort_name=sort_name,
+            key=(sort_name, contact.id),
             name=name,
-            first=fold(contact.first_name),
-            last=fold(contact.last_name),
-            name_words=_words(name),
+            first=first,
+            last=last,
+            name_heads=heads(s for s in (name, first, last) if s),
+            name_word_heads=heads(sorted(_words(name))),
             company=company,
-            company_words=_words(company),
+            company_word_heads=heads(sorted(_words(company))),
             emails=emails,
+            email_lines=heads(e for e, _ in emails) + ("\n" if emails else ""),
             phones=phones,
             text="\n".join([name, company, *(e for e, _ in emails)]),
             phone_digits="\n".join(d for d, _ in phones),
@@ -165,20 +191,21 @@ class Query:
         return len(self.folded) >= SERVER_MIN_CHARS
 
 
-def _starts_words(words: tuple[str, ...], own_words: frozenset[str]) -> bool:
+def _starts_words(words: tuple[str, ...], word_heads: str) -> bool:
     """Every query word starts a word of the text ("quin zo" in "zoe quinlan")."""
-    return all(any(w.startswith(qw) for w in own_words) for qw in words)
+    return all("\n" + qw in word_heads for qw in words)
 
 
-def _text_tier(q: str, words: tuple[str, ...], whole: str, starts: Iterable[str], own_words: frozenset[str]) -> int:
-    """0 exact, 1 start, 2 word starts, 3 part, -1 no match (of a name or a company)."""
+def _text_tier(q: str, words: tuple[str, ...], whole: str, starts: str, word_heads: str) -> int:
+    """0 exact, 1 start (of one of `starts`, see `heads`), 2 word starts, 3 part, -1 no match (of a name
+    or a company)."""
     if not whole:
         return -1
     if q == whole:
         return 0
-    if any(s.startswith(q) for s in starts if s):
+    if "\n" + q in starts:
         return 1
-    if _starts_words(words, own_words):
+    if _starts_words(words, word_heads):
         return 2
     return 3 if q in whole else -1
 
@@ -193,13 +220,13 @@ def match(query: Query, hay: Haystack) -> tuple[Tier, str] | None:
         return Tier.PHONE, found
     if any(word not in hay.text for word in query.words):
         return None  # the common case for a large stream: one scan of one string
-    named = _text_tier(q, query.words, hay.name, (hay.name, hay.first, hay.last), hay.name_words)
+    named = _text_tier(q, query.words, hay.name, hay.name_heads, hay.name_word_heads)
     if named >= 0:
         return Tier(Tier.NAME_EXACT + named), ""
-    company = _text_tier(q, query.words, hay.company, (hay.company,), hay.company_words)
+    company = _text_tier(q, query.words, hay.company, "\n" + hay.company, hay.company_word_heads)
     if company >= 0:
         return Tier(Tier.COMPANY_START + max(company - 1, 0)), ""
-    if len(query.words) > 1 and _starts_words(query.words, hay.name_words | hay.company_words):
+    if len(query.words) > 1 and _starts_words(query.words, hay.name_word_heads + hay.company_word_heads):
         return Tier.NAME_AND_COMPANY, ""
     for folded, shown in hay.emails:
         if folded == q:
@@ -260,3 +287,317 @@ def rank(query: Query, hays: Iterable[Haystack], *, loaded: bool) -> list[Found]
         if hit is not None:
             found.append(Found.of(hay, hit[0], hit[1], loaded=loaded))
     return found
+
+
+# -- at scale: an index kept one contact at a time, narrowing as the query grows, only the best ranked --
+
+
+class ContactIndex:
+    """The haystacks of a list of entries in `Haystack.key` order (the order ties go in), each made once
+    and again only when its entry changes: one changed contact costs one haystack and a place found by
+    bisection, not a pass over the list."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Haystack] = {}
+        self.order: list[Haystack] = []
+        self.texts: list[str] = []
+        self.digits: list[str] = []
+        """Each haystack's `text` and `phone_digits`, in `order`: a scan of the whole index reads only these."""
+        self._keys: list[tuple[str, str]] = []
+        self.built = 0
+        """Haystacks made (a measure of work)."""
+        self.version = 0
+        """Changes with every haystack added or dropped: what was narrowed from an older version is void."""
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def _make(self, entry: StreamEntry) -> Haystack:
+        self.built += 1
+        return Haystack.of(entry)
+
+    def _drop(self, hay: Haystack) -> None:
+        at = bisect.bisect_left(self._keys, hay.key)
+        while self.order[at] is not hay:  # equal keys (the same contact twice): look among them
+            at += 1
+        del self.order[at], self._keys[at], self.texts[at], self.digits[at]
+
+    def _add(self, hay: Haystack) -> None:
+        at = bisect.bisect_right(self._keys, hay.key)
+        self.order.insert(at, hay)
+        self._keys.insert(at, hay.key)
+        self.texts.insert(at, hay.text)
+        self.digits.insert(at, hay.phone_digits)
+
+    def rebuild(self, entries: Iterable[StreamEntry], *, keep: bool = True) -> None:
+        """Every entry of `entries`: its haystack kept while the entry is the same object (`keep`), made
+        again otherwise; contacts no longer there are dropped."""
+        old = self.by_id if keep else {}
+        by_id: dict[str, Haystack] = {}
+        made: list[Haystack] = []
+        for entry in entries:
+            contact_id = entry.contact.id
+            hay = old.get(contact_id)
+            if hay is None or hay.entry is not entry:
+                hay = self._make(entry)
+                made.append(hay)
+            by_id[contact_id] = hay
+        gone = [hay for contact_id, hay in self.by_id.items() if by_id.get(contact_id) is not hay]
+        if not made and not gone:
+            return
+        if keep and len(made) + len(gone) <= max(64, len(by_id) // 16):
+            for hay in gone:
+                self._drop(hay)
+            for hay in made:
+                self._add(hay)
+        else:
+            self.order = sorted(by_id.values(), key=attrgetter("key"))
+            self._keys = [hay.key for hay in self.order]
+            self.texts = [hay.text for hay in self.order]
+            self.digits = [hay.phone_digits for hay in self.order]
+        self.by_id = by_id
+        self.version += 1
+
+    def pool(self) -> Pool:
+        return Pool(self.order, self.texts, self.digits)
+
+    def named(self, folded: str) -> list[Haystack]:
+        """The haystacks whose whole name is `folded`, in order (found by bisection: a name sorts them)."""
+        found = []
+        at = bisect.bisect_left(self._keys, (folded, ""))
+        while at < len(self.order) and self._keys[at][0] == folded:
+            if self.order[at].name == folded:
+                found.append(self.order[at])
+            at += 1
+        return found
+
+    def update(self, contact_id: str, entry: StreamEntry | None) -> None:
+        """One contact changed (None: it is gone)."""
+        old = self.by_id.pop(contact_id, None)
+        if old is not None:
+            if entry is old.entry:
+                self.by_id[contact_id] = old
+                return
+            self._drop(old)
+        if entry is not None:
+            hay = self.by_id[contact_id] = self._make(entry)
+            self._add(hay)
+        self.version += 1
+
+
+def narrows(earlier: Query, later: Query) -> bool:
+    """Whether every contact `later` matches was among those `earlier` matched (`candidates`), so the
+    next keystroke looks only among the last one's: `later` goes on from `earlier` as typed, and a phone
+    number in it contains the earlier one."""
+    if not earlier.folded or not later.folded.startswith(earlier.folded):
+        return False
+    return not later.phone or (bool(earlier.phone) and earlier.phone in later.phone)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """Haystacks in `Haystack.key` order with their texts and phone digits beside them, so that a scan
+    reads only the strings (not every haystack)."""
+
+    hays: list[Haystack]
+    texts: list[str]
+    digits: list[str]
+
+    @classmethod
+    def of(cls, hays: list[Haystack]) -> Pool:
+        return cls(hays, [hay.text for hay in hays], [hay.phone_digits for hay in hays])
+
+    def __len__(self) -> int:
+        return len(self.hays)
+
+    def where(self, keep: list[bool]) -> Pool:
+        return Pool(
+            list(compress(self.hays, keep)), list(compress(self.texts, keep)), list(compress(self.digits, keep))
+        )
+
+
+def _words_match(query: Query, pool: Pool) -> list[bool]:
+    """For each of `pool`, whether a query of several words matches it by its text: all of them together
+    anywhere, or each starting a word of the name or of the company."""
+    whole, words = query.folded, [(word, "\n" + word) for word in query.words]
+    first = words[0][0]
+    maybe = [first in text for text in pool.texts]  # the quick no, in C
+    if sum(maybe) < len(maybe):
+        some = iter(_words_match(query, pool.where(maybe)))
+        return [hit and next(some) for hit in maybe]
+    keep = []
+    for hay, text in zip(pool.hays, pool.texts):
+        if whole in text:
+            keep.append(True)
+            continue
+        for word, start in words:  # a word not in the text at all is the quick no
+            if word not in text or (start not in hay.name_word_heads and start not in hay.company_word_heads):
+                keep.append(False)
+                break
+        else:
+            keep.append(True)
+    return keep
+
+
+def candidates(query: Query, pool: Pool) -> Pool:
+    """The haystacks of `pool` that match `query`, in order, found with tests in C on the strings: its
+    phone number among the phones; one word anywhere in the text; several words together anywhere in
+    the text, or each starting a word of the name or the company (as `match` has it)."""
+    words, phone = query.words, query.phone
+    if not words:
+        return Pool([], [], [])
+    first, more = words[0], words[1:]
+    texts = pool.texts
+    if not phone:
+        return pool.where([first in text for text in texts] if not more else _words_match(query, pool))
+    hits = [phone in digits for digits in pool.digits]
+    if not more:
+        return pool.where([hit or first in text for hit, text in zip(hits, texts)])
+    by_words = iter(_words_match(query, pool.where([not hit for hit in hits])))  # the loop only where the phone missed
+    return pool.where([hit or next(by_words) for hit in hits])
+
+
+def best(
+    query: Query, pool: list[Haystack], limit: int, *, loaded: bool, exact: list[Haystack] | None = None
+) -> list[Found]:
+    """The first `limit` of `pool` in the order of a result, best first, for a one-word query without a
+    phone number (every haystack of `pool` matches it, in `Haystack.key` order: `candidates`). `exact`:
+    those whose whole name is the query, when known (`ContactIndex.named`).
+
+    The tiers are taken in turn, each by a walk that stops once `limit` are chosen, so a common letter
+    over 100,000 contacts ranks about `limit` of them, not all; `match` then says the tier and detail of
+    only those chosen."""
+    if limit <= 0:
+        return []
+    q = query.folded
+    head = "\n" + q
+    chosen: list[Haystack] = []
+    taken: set[int] = set()
+
+    def take(tier: Iterable[Haystack]) -> bool:
+        """The tier's haystacks not taken yet, in order, until `limit` are chosen (then True)."""
+        for hay in tier:
+            if id(hay) not in taken:
+                taken.add(id(hay))
+                chosen.append(hay)
+                if len(chosen) == limit:
+                    return True
+        return False
+
+    def found() -> list[Found]:
+        hits = ((hay, match(query, hay)) for hay in chosen)
+        return [Found.of(hay, hit[0], hit[1], loaded=loaded) for hay, hit in hits if hit is not None]
+
+    if take(exact if exact is not None else (hay for hay in pool if hay.name == q)):
+        return found()
+    if take(hay for hay in pool if head in hay.name_heads):  # a dense tier (a common letter) ends here
+        return found()
+    named = [hay for hay in pool if q in hay.name]
+    if take(hay for hay in named if head in hay.name_word_heads) or take(named):
+        return found()
+    others = [hay for hay in pool if q not in hay.name]
+    at_company = [hay for hay in others if q in hay.company]
+    if (
+        take(hay for hay in at_company if hay.company.startswith(q))
+        or take(hay for hay in at_company if head in hay.company_word_heads)
+        or take(at_company)
+        or take(hay for hay in others if head + "\n" in hay.email_lines)
+        or take(hay for hay in others if head in hay.email_lines)
+    ):
+        return found()
+    take(others)
+    return found()
+
+
+def best_of_phone(query: Query, pool: Pool, limit: int, *, loaded: bool) -> tuple[list[Found], list[str]]:
+    """The first `limit` of `pool` (`candidates` of a query with a phone number) best first, and the ids
+    of every one that matches. A phone number's match is the last tier but goes before any other test,
+    so the contacts matched by their text come first, ranked, then the phones' in order; only those
+    shown are given their detail."""
+    phone = query.phone
+    by_digits = [phone in digits for digits in pool.digits]
+    by_phone = list(compress(pool.hays, by_digits))
+    rest = list(compress(pool.hays, [not hit for hit in by_digits])) if len(by_phone) < len(pool) else []
+    by_text = rank(query, rest, loaded=loaded)
+    top = heapq.nsmallest(limit, by_text, key=attrgetter("sort_key"))
+    for hay in by_phone[: max(limit - len(top), 0)]:
+        hit = match(query, hay)
+        if hit is not None:
+            top.append(Found.of(hay, hit[0], hit[1], loaded=loaded))
+    return top, [f.contact_id for f in by_text] + [hay.contact_id for hay in by_phone]
+
+
+# -- narrowing a list as you type (the leads inbox's and the records list's /) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Narrowed(Generic[T]):
+    items: list[T]
+    """The list narrowed (the same object and length means the same items)."""
+    length: int
+    context: object
+    query: str
+    """Folded, its words separated by one space."""
+    found: list[T]
+    texts: list[str]
+    """The folded texts of `found`."""
+
+
+class Narrower(Generic[T]):
+    """Narrows a list to the items whose text holds every word of a query, case and accents ignored
+    (`fold`). Each item's text is folded once and kept while the item is the same object and its text
+    the same (`context` names what else the text is made from: when it changes, each text is made again
+    and only those that differ are folded again). A query that goes on from the last one, as typed, looks
+    only among the last one's matches; the same query again costs nothing."""
+
+    def __init__(self) -> None:
+        self._folded: dict[int, tuple[T, str, str]] = {}
+        """id(item) -> (the item, its text, folded)."""
+        self._context: object = None
+        self._all: _Narrowed[T] | None = None
+        """The whole list with every text, for a query that does not go on from the last one."""
+        self._last: _Narrowed[T] | None = None
+
+    def narrow(self, items: list[T], query: str, text_of: Callable[[T], str], *, context: object = None) -> list[T]:
+        words = fold(query).split()
+        if not words:
+            return items
+        folded = " ".join(words)
+        last = self._last
+        if last is not None and last.items is items and last.length == len(items) and last.context == context:
+            if last.query == folded:
+                return last.found
+            if folded.startswith(last.query):
+                return self._keep(last, folded, words)
+        whole = self._all
+        if whole is None or whole.items is not items or whole.length != len(items) or whole.context != context:
+            whole = self._all = _Narrowed(items, len(items), context, "", items, self._texts(items, text_of, context))
+        return self._keep(whole, folded, words)
+
+    def _keep(self, pool: _Narrowed[T], folded: str, words: list[str]) -> list[T]:
+        if len(words) == 1:
+            keep = [folded in text for text in pool.texts]
+        else:
+            keep = [all(word in text for word in words) for text in pool.texts]
+        found = list(compress(pool.found, keep))
+        self._last = _Narrowed(pool.items, pool.length, pool.context, folded, found, list(compress(pool.texts, keep)))
+        return found
+
+    def _texts(self, items: list[T], text_of: Callable[[T], str], context: object) -> list[str]:
+        check = context != self._context
+        self._context = context
+        known = self._folded
+        texts = []
+        for item in items:
+            had = known.get(id(item))
+            if had is None or had[0] is not item:
+                text = text_of(item)
+                had = known[id(item)] = (item, text, fold(text))
+            elif check:
+                text = text_of(item)
+                if text != had[1]:
+                    had = known[id(item)] = (item, text, fold(text))
+            texts.append(had[2])
+        if len(known) > 2 * len(items) + 64:  # items long gone: keep only those of this list
+            self._folded = {id(item): known[id(item)] for item in items}
+        return texts

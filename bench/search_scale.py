@@ -1,0 +1,332 @@
+"""Search at scale (issue 13): what one keystroke costs when typing into the finder (`f`) over 10,000,
+50,000 and 100,000 contacts, and into `/` on the Pipedrive leads inbox and the Crust records list at
+20,000 items.
+
+Each query is typed letter by letter, as the finder's dialog asks (`find(text, limit=100)`, the server
+left out: it is asked only after a pause); a query typed again starts from an empty box. The
+reference, timed in the same run over the same rows: a plain scan, `[t for t in texts if q in t]` over
+each row's text casefolded beforehand (the floor of any Python pass over every row).
+
+The contacts come from the OnePageCRM sandbox's seeding (`seed_account`), mapped to the domain
+models the finder reads; a share of them get accents (Zoë, López, Ó Briain), found by typing plain.
+The leads come from the Pipedrive sandbox through the real client (the inbox's `load`); the records
+are the Crust sandbox's contacts read through the real client, copied up to 20,000 with their names
+shuffled.
+
+`--src PATH` runs the code of another checkout (e.g. the commit before, exported with `git archive`),
+so that before and after can be run one after the other on the same data:
+
+    .venv/bin/python bench/search_scale.py --repeats 5
+    git archive HEAD~3 src | tar -x -C /tmp/before && .venv/bin/python bench/search_scale.py --src /tmp/before/src
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = str(ROOT / "src")
+for i, arg in enumerate(sys.argv):  # before anything of crmtui is imported
+    if arg == "--src" and i + 1 < len(sys.argv):
+        SRC = sys.argv[i + 1]
+sys.path.insert(0, SRC)
+sys.path.insert(0, str(ROOT / "bench"))
+
+CONTACT_QUERIES = {
+    "a name, letter by letter": "kowalski",
+    "first and last name": "liam mur",
+    "an accented name typed plain": "zoe lopez",
+    "an email fragment": "quinn.adams",
+    "a phone fragment": "+353 86 9",
+    "a company": "nova travel",
+    "one common letter": "a",
+}
+LEAD_QUERIES = {"a title word": "renewal", "an organization": "nova", "two words": "acme office"}
+RECORD_QUERIES = {
+    "a last name": "murphy",
+    "an email fragment": "kelly@example",
+    "an accented name typed plain": "zoe",
+    "a phone fragment": "+353 1 55",
+}
+SIZES = (10_000, 50_000, 100_000)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def typed(text: str) -> list[str]:
+    return [text[: n + 1] for n in range(len(text))]
+
+
+def per_key(run: Callable[[str], object], text: str, repeats: int, reset: Callable[[], object]) -> list[float]:
+    """The time of each keystroke of `text`, typed `repeats` times from an empty box."""
+    times: list[float] = []
+    for _ in range(repeats):
+        reset()
+        for prefix in typed(text):
+            began = time.perf_counter()
+            run(prefix)
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def reference(texts: Sequence[str], text: str, repeats: int) -> list[float]:
+    times: list[float] = []
+    for _ in range(repeats):
+        for prefix in typed(text):
+            q = prefix.casefold()
+            began = time.perf_counter()
+            [t for t in texts if q in t]
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def row(what: str, query: str, found: int, mine: list[float], ref: list[float]) -> str:
+    return (
+        f"| {what} | `{query}` | {found:,} | {ms(statistics.median(mine))} | {ms(max(mine))} "
+        f"| {ms(statistics.median(ref))} | {ms(max(ref))} |"
+    )
+
+
+HEAD = "| what | typed | found | median ms/key | max ms/key | reference median | reference max |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+
+
+# -- OnePageCRM: the finder ----------------------------------------------------------------------------
+
+
+def accented(first: str, last: str, n: int) -> tuple[str, str]:
+    if n % 2:
+        first = {"Zoe": "Zoë", "Chloe": "Chloë"}.get(first, first)
+        last = {"Lopez": "López", "O'Brien": "Ó Briain", "Garcia": "García", "Dubois": "Dubóis"}.get(last, last)
+    return first, last
+
+
+def contacts(count: int) -> list[Any]:
+    from crmtui.domain.models import Contact, Email, Phone, StreamEntry
+    from crmtui.sandbox.onepagecrm.seed import seed_account
+
+    tables, _facts = seed_account(seed=42, contacts=count, today=dt.date(2026, 3, 10))
+    entries = []
+    for n, doc in enumerate(tables["contacts"].values()):
+        first, last = accented(doc["first_name"], doc["last_name"], n)
+        contact = Contact(
+            id=doc["id"],
+            first_name=first,
+            last_name=last,
+            company_name=doc.get("company_name", ""),
+            emails=[Email(type=e["type"], value=e["value"]) for e in doc.get("emails", [])],
+            phones=[Phone(type=p["type"], value=p["value"]) for p in doc.get("phones", [])],
+        )
+        entries.append(StreamEntry(contact=contact))
+    return entries
+
+
+def finder_over(entries: list[Any]) -> tuple[Any, Any]:
+    from crmtui.backends.registry import Connection, create_backend
+    from crmtui.service.find import ContactFinder
+    from crmtui.service.session import Session
+
+    session = Session(create_backend(Connection("onepagecrm", "http://127.0.0.1:9/api/v3", "u", "k")))  # never asked
+    session.entries = entries
+    return session, ContactFinder(session)
+
+
+def contact_text(entry: Any) -> str:
+    c = entry.contact
+    return "\n".join(
+        [c.first_name, c.last_name, c.company_name, *(e.value for e in c.emails), *(p.value for p in c.phones)]
+    ).casefold()
+
+
+def bench_finder(repeats: int, sizes: Sequence[int]) -> None:
+    began = time.perf_counter()
+    everyone = contacts(max(sizes))
+    print(f"{len(everyone):,} contacts seeded and mapped in {time.perf_counter() - began:.1f} s")
+    for size in sizes:
+        entries = everyone[:size]
+        session, finder = finder_over(entries)
+        texts = [contact_text(e) for e in entries]
+        began = time.perf_counter()
+        finder.find("x", limit=100)
+        first = time.perf_counter() - began
+        print(
+            f"\n### {size:,} contacts: the finder (`find(text, limit=100)`), first query (folds every contact) {ms(first)} ms\n"
+        )
+        print(HEAD)
+        for what, text in CONTACT_QUERIES.items():
+            mine = per_key(lambda q: finder.find(q, limit=100), text, repeats, lambda: finder.find("", limit=100))
+            found = finder.find(text, limit=100).total
+            print(row(what, text, found, mine, reference(texts, text, repeats)))
+        palette = per_key(lambda q: finder.local(q, limit=10), "kowalski", repeats, lambda: finder.local("", limit=10))
+        print(
+            row(
+                "the palette (at most 10)",
+                "kowalski",
+                finder.local("kowalski").total,
+                palette,
+                reference(texts, "kowalski", repeats),
+            )
+        )
+        changed = []
+        for n in range(repeats):
+            old = session.entries[n * 7]
+            renamed = old.model_copy(update={"contact": old.contact.model_copy(update={"last_name": f"Zwicky{n}"})})
+            session.entries = [renamed if e is old else e for e in session.entries]
+            session.changes.emit(frozenset({old.contact.id}))
+            began = time.perf_counter()
+            result = finder.find(f"zwicky{n}", limit=100)
+            changed.append(time.perf_counter() - began)
+            assert [f.contact_id for f in result.found] == [old.contact.id], (
+                "a renamed contact must be found by its new name"
+            )
+        print(
+            f"\none contact renamed (the list replaced, one signal), then a query: median {ms(statistics.median(changed))} ms, max {ms(max(changed))} ms"
+        )
+        finder.close()
+
+
+# -- Pipedrive: the leads inbox's / -----------------------------------------------------------------
+
+
+def narrowed(owner: Any, items: list[Any], query: str, matches: Callable[[Any, str], bool]) -> list[Any]:
+    """What the screen lists for `query`: the service's narrowing where it has one, else (before) a
+    test of every item."""
+    narrow = getattr(owner, "narrow", None)
+    if narrow is not None:
+        return list(narrow(query))
+    return [item for item in items if matches(item, query)]
+
+
+async def bench_leads(leads: int, repeats: int) -> None:
+    from pipedrive_inbox import start_sandbox
+
+    from crmtui.backends.pipedrive.adapter import PipedriveBackend
+    from crmtui.backends.pipedrive.client import PipedriveClient
+    from crmtui.service.compose import compose
+
+    with tempfile.TemporaryDirectory() as folder:
+        process, base_url, token = start_sandbox(leads, 0, Path(folder) / "pd.sqlite3")
+        try:
+            session = compose(PipedriveBackend(PipedriveClient(token, base_url=base_url)), local_copy=False)
+            await session.connect()
+            inbox = session.leads
+            inbox.everyone = True
+            began = time.perf_counter()
+            await inbox.load()
+            print(
+                f"\n### Pipedrive: {len(inbox.items):,} leads in the inbox (read in {time.perf_counter() - began:.1f} s), `/` narrowing\n"
+            )
+            names = {label.id: label.name for label in inbox.labels()}
+            texts = [
+                " ".join([lead.title, inbox.who(lead), *(names.get(i, "") for i in lead.label_ids)]).casefold()
+                for lead in inbox.items
+            ]
+            print(HEAD)
+            for what, text in LEAD_QUERIES.items():
+                mine = per_key(
+                    lambda q: narrowed(inbox, inbox.items, q, inbox.matches),
+                    text,
+                    repeats,
+                    lambda: narrowed(inbox, inbox.items, "", inbox.matches),
+                )
+                found = len(narrowed(inbox, inbox.items, text, inbox.matches))
+                print(row(what, text, found, mine, reference(texts, text, repeats)))
+            await session.close()
+        finally:
+            process.terminate()
+            process.wait()
+
+
+# -- Crust: the records list's / --------------------------------------------------------------------
+
+
+async def bench_records(count: int, repeats: int) -> None:
+    from crmtui.backends.crust.adapter import CrustBackend
+    from crmtui.backends.crust.client import CrustClient
+    from crmtui.domain.record_values import shown_value
+    from crmtui.sandbox.crust.server import SandboxOptions, start_sandbox
+    from crmtui.service.session import Session
+
+    sandbox = start_sandbox(SandboxOptions(today=dt.date(2026, 3, 10), seed=42))
+    try:
+        backend = CrustBackend(CrustClient(sandbox.token, base_url=sandbox.base_url), sandbox.token)
+        session = Session(backend)
+        await session.connect()
+        records = session.records
+        await records.load_modules()
+        records.choose_module(next(m.id for m in records.modules if m.name == "Contact"))
+        await records.load()
+        read = list(records.items)
+        rng = random.Random(13)
+        made = []
+        for n in range(count):
+            base, other = read[n % len(read)], rng.choice(read)
+            values = dict(base.values)
+            for name in ("lastName", "email"):
+                if name in other.values:
+                    values[name] = other.values[name]
+            if n % 3 == 0 and "firstName" in values:
+                values["firstName"] = values["firstName"].model_copy(update={"value": "Zoë" if n % 2 else "Zoe"})
+            made.append(base.model_copy(update={"id": f"{base.id}{n:06d}", "values": values}))
+        records.items = made
+        module = records.module
+        texts = [
+            " ".join(
+                shown_value(module.field(k) if module else None, v, records.names) for k, v in r.values.items()
+            ).casefold()
+            for r in made
+        ]
+        print(f"\n### Crust: {len(made):,} records of the Contact module ({len(read)} read, copied), `/` narrowing\n")
+        print(HEAD)
+        for what, text in RECORD_QUERIES.items():
+            mine = per_key(
+                lambda q: narrowed(records, records.items, q, records.matches),
+                text,
+                repeats,
+                lambda: narrowed(records, records.items, "", records.matches),
+            )
+            found = len(narrowed(records, records.items, text, records.matches))
+            print(row(what, text, found, mine, reference(texts, text, repeats)))
+        await session.close()
+    finally:
+        sandbox.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5, help="each query typed this many times")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="contacts for the finder")
+    parser.add_argument("--items", type=int, default=20_000, help="records for / narrowing")
+    parser.add_argument(
+        "--leads", type=int, default=22_700, help="leads in the Pipedrive sandbox (about 88%% are in the inbox)"
+    )
+    parser.add_argument("--only", choices=("finder", "leads", "records"), action="append")
+    parser.add_argument("--src", default=SRC, help="the crmtui source tree to measure (default: this checkout's)")
+    args = parser.parse_args()
+    commit = subprocess.run(
+        ["git", "-C", str(Path(args.src).parent), "log", "-1", "--format=%h"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"code: {args.src} ({commit or 'not a git checkout'}), Python {sys.version.split()[0]}")
+    only = set(args.only or ("finder", "leads", "records"))
+    if "finder" in only:
+        bench_finder(args.repeats, args.sizes)
+    if "leads" in only:
+        asyncio.run(bench_leads(args.leads, args.repeats))
+    if "records" in only:
+        asyncio.run(bench_records(args.items, args.repeats))
+
+
+if __name__ == "__main__":
+    main()

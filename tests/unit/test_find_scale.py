@@ -1,0 +1,139 @@
+"""Find anyone at scale: the finder's index (each contact folded once, again only when it changed), the
+narrowing of a query from the last keystroke's candidates, and the ranking of only the best must give
+what a full ranking of every contact gives: the same contacts, in the same order, with the same counts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from crmtui.domain.models import StreamEntry
+from crmtui.service.find import ContactFinder
+from crmtui.service.find_match import Haystack, Query, narrows
+from tests.unit.test_find_match import entry, session_with
+
+FIRST = ["Zoë", "Zoe", "Ann", "Anna", "Quinn", "Seán", "Liam", "Ana", "Mary-Ann", "", "Ivan", "Lía"]
+LAST = ["Ó Briain", "O'Brien", "Quinn", "McQuinn", "Adams", "López", "Lopez", "Murphy", "", "Anand", "Kowalski"]
+COMPANY = ["Nova Travel", "Café Crème Ltd", "Acme Labs", "Quinn Partners", "", "Annex Foods", "Murphy & Sons"]
+
+
+def crowd(count: int, seed: int = 7) -> list[StreamEntry]:
+    rng = random.Random(seed)
+    made = []
+    for n in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANY)
+        slug = f"{first}.{last}".lower().replace(" ", "").replace("'", "") or "info"
+        emails = (f"{slug}{n % 7}@{company.split(' ')[0].lower() or 'mail'}.example",) if rng.random() < 0.8 else ()
+        phones = (f"+353 8{rng.randint(3, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",) if rng.random() < 0.7 else ()
+        made.append(entry(f"c{n:03d}", first, last, company, emails, phones))
+    return made
+
+
+QUERIES = ["zoe", "zoe o", "ann", "an", "a", "quinn", "o'b", "ó b", "lopez", "nova t", "cafe", "mcq", "+353 8", "353 85",
+           "obrien", "anna.quinn", "acme", ".example", "mary ann", "lia", "e", "zz", "kowalski0@", "murphy &"]
+
+
+def fresh(entries: list[StreamEntry], query: str, limit: int | None) -> tuple[int, list[tuple[str, str, str]]]:
+    """The answer of a new finder asked once, ranked over every contact (no index carried over)."""
+    session = session_with(entries)  # held: the finder does not keep its session alive
+    result = ContactFinder(session).find(query)
+    found = result.found if limit is None else result.found[:limit]
+    return result.total, [(f.contact_id, f.field, f.detail) for f in found]
+
+
+def answer(finder: ContactFinder, query: str, limit: int | None) -> tuple[int, list[tuple[str, str, str]]]:
+    result = finder.find(query, limit=limit)
+    return result.total, [(f.contact_id, f.field, f.detail) for f in result.found]
+
+
+@pytest.mark.parametrize("limit", [1, 5, 100, None])
+def test_typing_letter_by_letter_then_back_gives_what_a_fresh_finder_gives(limit: int | None) -> None:
+    entries = crowd(250)
+    session = session_with(entries)
+    finder = ContactFinder(session)
+    for query in QUERIES:
+        typed = [query[: n + 1] for n in range(len(query))]
+        for text in typed + typed[-2::-1]:  # on to the whole query, then back to its first letter
+            assert answer(finder, text, limit) == fresh(entries, text, limit), (text, limit)
+
+
+def test_a_limit_ranks_only_the_best_but_counts_them_all() -> None:
+    session = session_with(crowd(400))
+    finder = ContactFinder(session)
+    every = finder.find("a")
+    best = finder.find("a", limit=3)
+    assert best.total == every.total > 300
+    assert [f.contact_id for f in best.found] == [f.contact_id for f in every.found[:3]]
+
+
+def test_a_contact_changed_after_indexing_is_found_by_its_new_name_only() -> None:
+    entries = crowd(200)
+    session = session_with(entries)
+    finder = ContactFinder(session)
+    assert finder.find("kowalski", limit=100).total > 0
+    built = finder.built
+    target = next(e for e in session.entries if e.contact.last_name == "Kowalski")
+    renamed = entry(target.contact.id, "Wanda", "Zwicky", "Oak Foods")
+    at = session.entries.index(target)
+    session.entries[at] = renamed  # in place, as the session moves one row, with its signal
+    session.changes.emit(frozenset({target.contact.id}))
+    found = finder.find("zwicky", limit=100)
+    assert [f.contact_id for f in found.found] == [target.contact.id]
+    assert finder.built == built + 1  # only the changed contact was folded again
+    old = finder.find(f"{target.contact.first_name} kowalski".strip(), limit=100)
+    assert target.contact.id not in {f.contact_id for f in old.found}
+    assert answer(finder, "w", 100) == fresh(session.entries, "w", 100)
+
+
+def test_a_row_replaced_in_a_new_list_without_a_signal_is_found_by_its_new_text() -> None:
+    entries = crowd(200)
+    session = session_with(entries)
+    finder = ContactFinder(session)
+    finder.find("zo", limit=100)
+    built = finder.built
+    gone = session.entries[10]
+    session.entries = [entry(gone.contact.id, "Xena", "Yarrow") if e is gone else e for e in session.entries]
+    assert [f.contact_id for f in finder.find("yarrow", limit=100).found] == [gone.contact.id]
+    assert finder.built == built + 1
+    assert answer(finder, "zo", 100) == fresh(session.entries, "zo", 100)
+
+
+def test_contacts_that_come_and_go_are_found_and_then_not() -> None:
+    entries = crowd(120)
+    session = session_with(entries)
+    finder = ContactFinder(session)
+    assert finder.find("quentin", limit=10).total == 0
+    newcomer = entry("new", "Quentin", "Blake")
+    session.entries.append(newcomer)
+    session.changes.emit(frozenset({"new"}))
+    assert [f.contact_id for f in finder.find("quentin", limit=10).found] == ["new"]
+    session.entries.remove(newcomer)
+    session.changes.emit(frozenset({"new"}))
+    assert finder.find("quentin", limit=10).total == 0
+    assert finder.find("quent", limit=10).total == 0  # not narrowed from a stale answer
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "narrower"),
+    [
+        ("zo", "zoe", True),
+        ("zoe", "zoe o", True),
+        ("zoe ", "zoe o", True),
+        ("zoe", "zo", False),  # shorter: more may match
+        ("oe", "zoe", False),  # typed before what was there
+        ("+353", "+353 8", True),
+        ("35", "353", False),  # a phone number from here on: its contacts were not among the earlier's
+        ("", "a", False),
+    ],
+)
+def test_which_query_narrows_from_the_last(earlier: str, later: str, narrower: bool) -> None:
+    assert narrows(Query.of(earlier), Query.of(later)) is narrower
+
+
+def test_folding_is_made_once_per_contact_and_ignores_accents() -> None:
+    hay = Haystack.of(entry("z", "Zoë", "Ó Briain", "Café Crème", ("Zoe.OBriain@Cafe.example",)))
+    assert (hay.name, hay.company) == ("zoe o briain", "cafe creme")
+    assert "\nbriain" in hay.name_word_heads and "\no briain" in hay.name_heads
+    assert hay.email_lines == "\nzoe.obriain@cafe.example\n"
