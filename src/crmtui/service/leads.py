@@ -36,7 +36,7 @@ from crmtui.domain.stream_filter import SavedFilter
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import activities_api, leads_api
-from crmtui.service.find_match import fold
+from crmtui.service.find_match import Narrower, fold
 from crmtui.service.lead_commands import LEADS, CreateLead, DeleteLead, LeadCommand, UpdateLead, fields_of, wire_value
 from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
@@ -93,6 +93,7 @@ class LeadsInbox:
         """Emitted after the leads shown change, with the lead ids that changed (None: any)."""
         self.names: dict[str, str] = {}
         """"person:<id>" / "organization:<id>" -> name, as looked up."""
+        self._narrower: Narrower[Lead] = Narrower()
         self._lookups: dict[str, asyncio.Task[bool]] = {}
         """Name lookups on their way, by key (shared by whoever asks meanwhile)."""
         self._name_gate = asyncio.Semaphore(NAME_LOOKUPS)
@@ -443,9 +444,18 @@ class LeadsInbox:
         words = fold(query).split()
         if not words:
             return True
-        names = {label.id: label.name for label in self.labels()}
-        text = fold(" ".join([lead.title, self.who(lead), *(names.get(i, "") for i in lead.label_ids)]))
+        text = fold(self._search_text({label.id: label.name for label in self.labels()})(lead))
         return all(word in text for word in words)
+
+    def _search_text(self, labels: dict[str, str]) -> Callable[[Lead], str]:
+        return lambda lead: " ".join([lead.title, self.who(lead), *(labels.get(i, "") for i in lead.label_ids)])
+
+    def narrow(self, query: str) -> list[Lead]:
+        """The leads shown that `matches` `query`, in order: each lead's text folded once (again when its
+        names or the labels change), a query typed on from the last one narrowed from its matches."""
+        labels = {label.id: label.name for label in self.labels()}
+        context = (tuple(labels.items()), len(self.names))  # names only ever come in
+        return self._narrower.narrow(self.items, query, self._search_text(labels), context=context)
 
     async def search_server(self, term: str) -> list[Lead]:
         """The server's search of leads for `term` (title, notes, custom fields; scored, best first)."""

@@ -20,7 +20,7 @@ from crmtui.domain.records import Module, Record, RecordValue
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
 from crmtui.service.features import modules_api, records_api
-from crmtui.service.find_match import fold
+from crmtui.service.find_match import Narrower, fold
 from crmtui.service.module_commands import ModuleCommand
 from crmtui.service.outbox import SENT, OutboxEvent
 from crmtui.service.overlay import SHOWN_CHANGES, Overlay
@@ -63,6 +63,9 @@ class RecordsBrowser:
         """How many records the server holds for the query (as the whole list read said)."""
         self.names: dict[str, str] = {}
         """Record id -> its name (records of every module read so far), for link fields."""
+        self._narrower: Narrower[Record] = Narrower()
+        self._names_changed = 0
+        """Counts the changes of `names` (what `/` reads of a link field)."""
         self.undo_stack: list[Command] = []
         self._server: dict[str, Record] = {}
         self._named_modules: set[str] = set()
@@ -232,7 +235,10 @@ class RecordsBrowser:
             if account is not None and record.owner_name:
                 account.learn_name(record.owner_id, record.owner_name)  # no request: the signed-in user by name
             module = self.module_by_id(record.module_id)
-            self.names[record.id] = record_title(module, record)
+            title = record_title(module, record)
+            if self.names.get(record.id) != title:
+                self.names[record.id] = title
+                self._names_changed += 1
             known = self._by_module.setdefault(record.module_id, [])
             if record.id not in known:
                 known.append(record.id)
@@ -352,13 +358,22 @@ class RecordsBrowser:
         words = fold(query).split()
         if not words:
             return True
+        text = fold(self._search_text(record))
+        return all(word in text for word in words)
+
+    def _search_text(self, record: Record) -> str:
         module = self.module
         parts = []
         for name, value in record.values.items():
             field = module.field(name) if module is not None else None
             parts.append(shown_value(field, value, self.names))
-        text = fold(" ".join(parts))
-        return all(word in text for word in words)
+        return " ".join(parts)
+
+    def narrow(self, query: str) -> list[Record]:
+        """The records shown that `matches` `query`, in order: each record's text folded once (again when
+        the module or the names of linked records change), a query typed on from the last one narrowed
+        from its matches."""
+        return self._narrower.narrow(self.items, query, self._search_text, context=(self.module, self._names_changed))
 
     # -- changes -------------------------------------------------------------------------------
     def _require(self, record_id: str) -> Record:

@@ -248,7 +248,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         inbox = self.inbox
         if not self.narrowing:
             return inbox.items
-        return [lead for lead in inbox.items if inbox.matches(lead, self.narrowing)]
+        return inbox.narrow(self.narrowing)
 
     @on(RowList.Highlighted)
     def _highlighted(self, event: RowList.Highlighted) -> None:

@@ -219,7 +219,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         records = self.records
         if not self.narrowing:
             return records.items
-        return [r for r in records.items if records.matches(r, self.narrowing)]
+        return records.narrow(self.narrowing)
 
     # -- loading -------------------------------------------------------------------------------
     @work(exclusive=True, group="records-load", exit_on_error=False)
