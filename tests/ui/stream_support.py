@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from crmtui.backends.base import Backend
 from crmtui.domain.models import StreamEntry
@@ -198,9 +197,8 @@ async def server_stream_ids(api: Backend) -> list[str]:
 def preview_text(app: CrmApp, selector: str = "#stream-preview") -> str:
     """The plain text a contact preview shows (the pane beside the list, or the modal's)."""
     preview = app.screen.query_one(selector, ContactPreview)
-    body = preview.query_one("#preview-body", Static)
-    console = Console(width=max(body.content_region.width, 40), record=True, file=io.StringIO(), color_system=None)
-    console.print(body.content)
+    console = Console(width=max(preview.content_region.width, 40), record=True, file=io.StringIO(), color_system=None)
+    console.print(preview.content)
     return console.export_text()
 
 

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.formatting import activity_when, format_date
@@ -36,6 +36,7 @@ from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.preview import LinePane
 from crmtui.ui.label_colours import label_role
 from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
@@ -167,7 +168,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             yield RowList[Lead](
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
-            yield Static("", id="lead-detail", markup=False)
+            yield LinePane(id="lead-detail", clip=True)  # a step repaints only the cells that changed
         yield ProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
         yield KeyFooter(compact=True, show_command_palette=False)
@@ -256,7 +257,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         self.load_names()
 
     def _detail(self, lead: Lead | None) -> None:
-        pane = self.query_one("#lead-detail", Static)
+        pane = self.query_one("#lead-detail", LinePane)
         if lead is None:
             pane.update("")
             return
@@ -459,7 +460,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     def action_open(self) -> None:
         lead = self.lead_list.selected
         if lead is not None:
-            self.query_one("#lead-detail", Static).display = True
+            self.query_one("#lead-detail", LinePane).display = True
             self._detail(lead)
             from crmtui.ui.screens.lead_detail import LeadDetailScreen
 

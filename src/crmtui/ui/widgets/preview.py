@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widget import Widget
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 
 from crmtui.domain.formatting import contact_name, format_date, format_due, format_money
 from crmtui.domain.models import Account, Action, Deal, DealStatus, StreamEntry
@@ -126,19 +132,152 @@ def render_preview(
     return Group(*parts)
 
 
-class ContactPreview(VerticalScroll, can_focus=False):
+def _cells(strip: Strip) -> list[tuple[str, Style | None]]:
+    cells: list[tuple[str, Style | None]] = []
+    for text, style, _control in strip:
+        for char in text:
+            cells.append((char, style))
+            if cell_len(char) == 2:
+                cells.append(("", style))  # the right half of a wide character
+    return cells
+
+
+def changed_cells(before: Strip, after: Strip) -> tuple[int, int]:
+    """The columns [start, end) where two lines differ (what must be written to turn one into the other)."""
+    old, new = _cells(before), _cells(after)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    end = max(end_old, end_new)
+    if start > 0 and any(start < len(cells) and cells[start][0] == "" for cells in (old, new)):
+        start -= 1  # never from the right half of a wide character
+    return start, max(end, start + 1)
+
+
+class PreviewLines(ScrollView, can_focus=False):
+    """The preview's lines, scrolled when they are more than the pane holds.
+
+    Textual writes every line of a refreshed region to the terminal, from the left edge of the
+    widget to the end of what changed; over SSH, redrawing the whole pane for each cursor step cost
+    more than the rest of the screen. `show` renders the new preview to lines and refreshes only the
+    cells that differ from those on screen (a heading, a blank line or a date the next contact shares
+    is not sent again), and the widget's size never changes, so no layout is redone either. It is its
+    own widget inside the pane so that a changed line starts at the text, not at the pane's border.
+    """
+
+    DEFAULT_CSS = """
+    PreviewLines { height: 1fr; overflow-x: hidden; overflow-y: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.content: RenderableType = Text("")
+        """What the pane shows (the tests read its text)."""
+        self._lines: list[Strip] = []
+        self._lines_width = -1
+        """The width `_lines` were rendered at (-1: not rendered yet)."""
+
+    def show(self, content: RenderableType, scroll_home: bool) -> None:
+        self.content = content
+        old, old_width = self._lines, self._lines_width
+        self._render_lines()
+        if scroll_home:
+            self.scroll_home(animate=False)
+        if self._lines_width != old_width:
+            self.refresh()
+            return
+        top = round(self.scroll_y)
+        blank = self._blank(self._lines_width)
+        for y in range(top, top + self.scrollable_content_region.height):
+            before = old[y] if y < len(old) else blank
+            after = self._lines[y] if y < len(self._lines) else blank
+            if before != after:
+                start, end = changed_cells(before, after)
+                self.refresh(Region(start, y - top, end - start, 1))
+
+    def _render_lines(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or not self.is_mounted:
+            self._lines, self._lines_width = [], -1
+            return
+        visual = visualize(self, self.content, markup=False)
+        self._lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        self._lines_width = width
+        # At least the pane's height: a shorter preview than the last one changes no size (a changed
+        # virtual size is a layout, and a layout repaints the whole pane).
+        self.virtual_size = Size(width, max(len(self._lines), self.scrollable_content_region.height))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines_width = -1  # a theme change: the lines' colours
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._render_lines()  # now, so that the scrollbar follows the new height
+        self._refresh_scrollbars()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if width != self._lines_width:  # resized, restyled, or a scrollbar came or went
+            self._render_lines()
+        index = round(self.scroll_y) + y
+        if index < len(self._lines):
+            return self._lines[index]
+        return self._blank(width)
+
+    def _blank(self, width: int) -> Strip:
+        """A line below the text: as a Static's own empty lines are drawn (a clipped pane, in place of
+        one), else as a scrolling container's empty room is: the background alone."""
+        style = self.visual_style.rich_style
+        return Strip.blank(width, style if self.has_class("-clip") else Style(bgcolor=style.bgcolor))
+
+
+class LinePane(Widget, can_focus=False):
+    """A pane of text whose changes repaint only the cells that changed (`PreviewLines` inside it).
+
+    Its border and padding belong to the pane, outside the lines, so a changed line is written from
+    the start of its text; `overflow-y: hidden` on the pane's lines (`-clip`) cuts off what does not
+    fit instead of scrolling it, as a Static of fixed height does.
+    """
+
+    DEFAULT_CSS = """
+    LinePane > PreviewLines.-clip { overflow-y: hidden; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None, clip: bool = False, lines_id: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._clip = clip
+        self._lines_id = lines_id
+
+    def compose(self) -> ComposeResult:
+        yield PreviewLines(id=self._lines_id, classes="-clip" if self._clip else None)
+
+    @property
+    def content(self) -> RenderableType:
+        """What the pane shows."""
+        return self.query_one(PreviewLines).content
+
+    def update(self, content: RenderableType, scroll_home: bool = False) -> None:
+        self.query_one(PreviewLines).show(content, scroll_home)
+
+
+class ContactPreview(LinePane):
     """A scrollable panel showing one stream entry."""
 
     DEFAULT_CSS = """
-    ContactPreview { padding: 0 1; }
-    ContactPreview > Static { width: 1fr; }
+    ContactPreview { padding: 0 0 0 1; }
+    ContactPreview > PreviewLines { padding: 0 1 0 0; }
     """
 
     contact_id: str | None = None
     """The contact shown."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="preview-body")
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, lines_id="preview-body")
 
     def show(
         self,
@@ -149,7 +288,6 @@ class ContactPreview(VerticalScroll, can_focus=False):
         deals: list[Deal] | None = None,
     ) -> None:
         contact_id = entry.contact.id if entry is not None else None
-        self.query_one("#preview-body", Static).update(render_preview(entry, account, today, now, deals))
-        if contact_id != self.contact_id:
-            self.scroll_home(animate=False)  # same contact (deals arrived, a refresh): keep the scroll
+        # Same contact (deals arrived, a refresh): keep the scroll.
+        self.update(render_preview(entry, account, today, now, deals), scroll_home=contact_id != self.contact_id)
         self.contact_id = contact_id

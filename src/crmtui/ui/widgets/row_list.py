@@ -138,7 +138,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     RowList > .row-list--empty { color: $text-muted; text-style: italic; }
     """ + label_css("RowList", "row-list--label-")  # labels in Pipedrive's colours, on dark and light themes
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
+    """The row under the cursor; its watcher repaints the two rows involved, not the whole list."""
     empty_text: reactive[str] = reactive("Loading…")
 
     class Highlighted(Message):
@@ -275,9 +276,15 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         return [r for r in self._rows[top:bottom] if not isinstance(r, Header)]
 
     def redraw(self) -> None:
-        """Draw again (what the cells show changed, not the rows: names looked up, the day turned)."""
+        """Draw again (what the cells show changed, not the rows: names looked up, the day turned):
+        only the lines on screen that come out different are repainted (and so sent to the terminal)."""
+        height = self.scrollable_content_region.height
+        before = [self.render_line(y) for y in range(height)]
         self._cache.clear()
-        self.refresh()
+        top = self.scroll_offset.y
+        for y, old in enumerate(before):
+            if self.render_line(y) != old:
+                self._refresh_row(top + y)
 
     def _item_row(self, index: int, step: int) -> int:
         rows = self._rows
@@ -296,7 +303,10 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         if not self._placing:
             self._chosen = True
-        self.refresh()
+        # Only the two rows the cursor left and reached: Textual writes every line of a refreshed
+        # region to the terminal (over SSH, the whole list per key). A scroll repaints the rest.
+        self._refresh_row(old)
+        self._refresh_row(new)
         if self._rows:
             top = new - 1 if new > 0 and isinstance(self._rows[new - 1], Header) else new
             if top == 0:
@@ -308,6 +318,10 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         if key != self._last_highlighted:
             self._last_highlighted = key
             self.post_message(self.Highlighted(item))
+
+    def _refresh_row(self, row: int) -> None:
+        """Repaint one row's text, not the scrollbar beside it."""
+        self.refresh(Region(0, row - self.scroll_offset.y, self.scrollable_content_region.width, 1))
 
     def action_cursor_down(self) -> None:
         nxt = self.cursor + 1

@@ -1,0 +1,95 @@
+"""What the app writes to the terminal: a cursor step repaints the two list rows and the preview's
+changed cells, and an idle app repaints nothing (over SSH every repainted cell is bytes on the wire).
+
+The updates are read where Textual hands them to the terminal (`App._display`): the screen rows and
+columns each one writes. `bench/tmux_wire.py` counts the bytes in a real terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from textual._compositor import ChopsUpdate
+from textual.geometry import Region
+
+from crmtui.ui.app import CrmApp
+from crmtui.ui.widgets.preview import PreviewLines
+from crmtui.ui.widgets.stream_list import StreamList
+from tests.ui.conftest import NOW, WIDE, loaded, settled
+
+Written = list[tuple[int, int, int]]
+"""(screen row, first column, end column) of every span written."""
+
+
+@contextmanager
+def written(app: CrmApp) -> Iterator[Written]:
+    """The spans the app writes to the terminal while the block runs (a whole-screen update: every
+    cell of every row)."""
+    spans: Written = []
+    display = app._display
+
+    def record(screen, update) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(update, ChopsUpdate):
+            spans.extend(update.spans)
+        elif update is not None:
+            spans.extend((y, 0, app.size.width) for y in range(app.size.height))
+        display(screen, update)
+
+    app._display = record  # type: ignore[method-assign]
+    try:
+        yield spans
+    finally:
+        app._display = display  # type: ignore[method-assign]
+
+
+def rows_in(spans: Written, region: Region) -> set[int]:
+    """The rows (relative to `region`) of the spans that write into `region`."""
+    return {
+        y - region.y for y, x1, x2 in spans
+        if region.y <= y < region.bottom and x1 < region.right and x2 > region.x
+    }
+
+
+async def test_a_cursor_step_repaints_two_rows_and_the_changed_preview_lines(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("down")  # off the first row, so the next step is an ordinary one
+        await settled(pilot)
+        lst = app.screen.query_one(StreamList)
+        lines = app.screen.query_one(PreviewLines)
+        before = list(lines._lines)
+        row = lst.cursor - round(lst.scroll_y)
+        with written(app) as spans:
+            await pilot.press("down")
+            await settled(pilot)
+        after = list(lines._lines)
+        assert app.screen.query_one(StreamList).cursor - round(lst.scroll_y) == row + 1  # no scroll: a plain step
+
+        assert rows_in(spans, lst.content_region) == {row, row + 1}  # the row left and the row reached
+
+        height = lines.scrollable_content_region.height
+        changed = {
+            y for y in range(height)
+            if (before[y] if y < len(before) else None) != (after[y] if y < len(after) else None)
+        }
+        assert changed, "the next contact's preview should differ from this one's"
+        assert len(changed) < len(after), "some lines (headings, blank lines) are the same for both contacts"
+        assert rows_in(spans, lines.content_region) == changed  # those lines, not the whole pane
+
+
+async def test_an_idle_app_repaints_nothing(make_app) -> None:
+    now = [NOW]
+    app: CrmApp = make_app(clock=lambda: now[0])
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        with written(app) as spans:
+            for _ in range(30):  # half a minute of the app's once-a-second tick, nothing changing
+                now[0] += dt.timedelta(seconds=1)
+                app._tick()
+                await pilot.pause()
+            await settled(pilot)
+        assert spans == []
