@@ -177,9 +177,14 @@ def test_haystacks_are_made_once_and_again_only_for_changed_contacts() -> None:
     session.changes.emit(frozenset({"3"}))
     assert [f.contact_id for f in finder.find("zoller").found] == ["3"]
     assert finder.built == len(STREAM) + 1
-    session.changes.emit(None)  # a new load: everything again
-    finder.find("zoller")
-    assert finder.built == 2 * len(STREAM) + 1
+    reloaded = [e.model_copy(deep=True) for e in session.entries]  # a new load: new rows, the same text...
+    reloaded[0] = entry(reloaded[0].contact.id, "Annika", "Quinn", "Zenith Media")  # ...but for one contact
+    session.entries = reloaded
+    session.changes.emit(None)
+    found = finder.find("quinn").found
+    assert finder.built == len(STREAM) + 2  # only the one whose text changed is folded again
+    assert {id(f.entry) for f in found} <= {id(e) for e in reloaded}  # the rows found are the new ones
+    assert [f.contact_id for f in finder.find("annika").found] == [reloaded[0].contact.id]
 
 
 def test_a_row_replaced_without_a_signal_is_not_matched_on_its_old_text() -> None:

@@ -137,3 +137,16 @@ def test_folding_is_made_once_per_contact_and_ignores_accents() -> None:
     assert (hay.name, hay.company) == ("zoe o briain", "cafe creme")
     assert "\nbriain" in hay.name_word_heads and "\no briain" in hay.name_heads
     assert hay.email_lines == "\nzoe.obriain@cafe.example\n"
+
+
+def test_a_reload_with_the_same_text_folds_nothing_and_finds_the_new_rows() -> None:
+    session = session_with(crowd(150))
+    finder = ContactFinder(session)
+    finder.find("an", limit=100)
+    built = finder.built
+    session.entries = [e.model_copy(deep=True) for e in session.entries]
+    session.changes.emit(None)
+    found = finder.find("ann", limit=100).found  # typed on from "an": not from the rows before the reload
+    assert finder.built == built
+    rows = {id(e) for e in session.entries}
+    assert found and all(id(f.entry) in rows for f in found)

@@ -134,11 +134,12 @@ class ContactFinder:
     def _sync(self) -> ContactIndex:
         """The index as the session's entries are now: the contacts the session said changed made again,
         and those whose row is another object than before (a list replaced, with or without a word);
-        every haystack made again when the session said anything may have changed."""
+        when the session said anything may have changed (a reload), every row looked at and only those
+        whose text changed made again."""
         session, index = self.session, self._index
         entries = session.entries
         if self._everything:
-            index.rebuild(entries, keep=False)
+            index.rebuild(entries)
         else:
             changed: dict[str, StreamEntry | None] = {}
             before = self._of

@@ -15,7 +15,7 @@ import heapq
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import attrgetter
 from typing import Generic, TypeVar
@@ -292,6 +292,19 @@ def rank(query: Query, hays: Iterable[Haystack], *, loaded: bool) -> list[Found]
 # -- at scale: an index kept one contact at a time, narrowing as the query grows, only the best ranked --
 
 
+def same_text(a: StreamEntry, b: StreamEntry) -> bool:
+    """Whether two rows of a contact have the same searchable text (what `Haystack.of` reads)."""
+    one, two = a.contact, b.contact
+    return (
+        one.first_name == two.first_name
+        and one.last_name == two.last_name
+        and one.company_name == two.company_name
+        and (a.company.name if a.company else "") == (b.company.name if b.company else "")
+        and [e.value for e in one.emails] == [e.value for e in two.emails]
+        and [p.value for p in one.phones] == [p.value for p in two.phones]
+    )
+
+
 class ContactIndex:
     """The haystacks of a list of entries in `Haystack.key` order (the order ties go in), each made once
     and again only when its entry changes: one changed contact costs one haystack and a place found by
@@ -329,23 +342,34 @@ class ContactIndex:
         self.texts.insert(at, hay.text)
         self.digits.insert(at, hay.phone_digits)
 
-    def rebuild(self, entries: Iterable[StreamEntry], *, keep: bool = True) -> None:
-        """Every entry of `entries`: its haystack kept while the entry is the same object (`keep`), made
-        again otherwise; contacts no longer there are dropped."""
-        old = self.by_id if keep else {}
+    def rebuild(self, entries: Iterable[StreamEntry]) -> None:
+        """Every entry of `entries`: its haystack kept while the entry is the same object, or another
+        with the same text (a reload: the new entry put in, nothing folded), made again otherwise;
+        contacts no longer there are dropped. (Entries are replaced when they change, never edited in
+        place: a command predicts on a copy.)"""
+        old = self.by_id
         by_id: dict[str, Haystack] = {}
         made: list[Haystack] = []
+        swapped: dict[int, Haystack] = {}
         for entry in entries:
             contact_id = entry.contact.id
             hay = old.get(contact_id)
-            if hay is None or hay.entry is not entry:
+            if hay is None:
                 hay = self._make(entry)
                 made.append(hay)
+            elif hay.entry is not entry:
+                if same_text(hay.entry, entry):
+                    swapped[id(hay)] = hay = replace(hay, entry=entry)
+                else:
+                    hay = self._make(entry)
+                    made.append(hay)
             by_id[contact_id] = hay
-        gone = [hay for contact_id, hay in self.by_id.items() if by_id.get(contact_id) is not hay]
-        if not made and not gone:
+        gone = [hay for contact_id, hay in old.items() if by_id.get(contact_id) is not hay and id(hay) not in swapped]
+        if not made and not gone and not swapped:
             return
-        if keep and len(made) + len(gone) <= max(64, len(by_id) // 16):
+        if len(made) + len(gone) <= max(64, len(by_id) // 16):
+            if swapped:
+                self.order = [swapped.get(id(hay), hay) for hay in self.order]
             for hay in gone:
                 self._drop(hay)
             for hay in made:
