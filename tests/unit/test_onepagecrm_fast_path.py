@@ -17,7 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 from crmtui.backends.onepagecrm import wire
-from crmtui.backends.onepagecrm.adapter_map import map_stream_item
+from crmtui.backends.onepagecrm.adapter_map import _map_stream_item, map_stream_item
 from tests.support.waits import HANG_GUARD
 
 LISTINGS = ("action_stream", "contacts", "deals")
@@ -95,7 +95,8 @@ ODDITIES: list[tuple[str, Any]] = [
     ("contact.address_list", [None, "x"]), ("contact.total_pendings", "1,200.50"),
     ("contact.total_pendings", float("nan")), ("contact.total_pendings", 1200), ("company.total_won_amount", 5), ("contact.company_size", 12.0), ("contact.company_size", "12"),
     ("contact.custom_fields", [{"custom_field": "Industry", "value": 3}]), ("contact.custom_fields", [{"value": {}}]),
-    ("contact.closed_sales", [{"user_id": 7, "comment": None}]), ("contact.sales_closed_for", [3]),
+    ("contact.closed_sales", [{"user_id": 7, "comment": None}]),
+    ("contact.closed_sales", [{"user_id": "u-other", "comment": "Lost to a rival"}]), ("contact.sales_closed_for", [3]),
     ("contact.urls", [{"type": "web", "value": "https://x.example"}]), ("contact.new_field", {"nested": True}),
     ("contact", "not an object"), ("next_action", {"action": {"id": "a1", "status": "asap"}}),
     ("next_action.status", "ASAP "), ("next_action.status", "someday"), ("next_action.status", ""),
@@ -125,7 +126,21 @@ def poke(row: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("path", "value"), ODDITIES, ids=[f"{p}={v!r}"[:40] for p, v in ODDITIES])
 def test_an_odd_row_gives_what_the_tolerant_path_gives(served: dict[str, list[dict[str, Any]]], path: str, value: Any) -> None:
     for row in served["action_stream"][:5]:
-        agree(wire.StreamItem, poke(row, path, value))
+        odd = poke(row, path, value)
+        agree(wire.StreamItem, odd)
+        maps_alike(wire.StreamItem.model_validate(odd))
+
+
+def maps_alike(item: wire.StreamItem) -> None:
+    """The stream row's fast mapping (from the wire model's typed fields) equals the general one."""
+    for viewer in (item.contact.owner_id, None, "someone-else"):
+        assert shape(map_stream_item(item, viewer)) == shape(_map_stream_item(item, viewer))
+
+
+def test_every_served_stream_row_maps_alike(served: dict[str, list[dict[str, Any]]]) -> None:
+    for listing in ("action_stream", "contacts"):
+        for row in served[listing]:
+            maps_alike(wire.validate_row(wire.StreamItem, row))
 
 
 def test_odd_rows_are_refused_by_the_fast_path(served: dict[str, list[dict[str, Any]]]) -> None:
@@ -145,6 +160,7 @@ def test_random_oddities_agree(served: dict[str, list[dict[str, Any]]]) -> None:
         for path, value in rng.sample(ODDITIES, rng.randint(1, 4)):
             row = poke(row, path, value)
         agree(wire.StreamItem, row)
+        maps_alike(wire.validate_row(wire.StreamItem, row))
 
 
 def test_a_page_with_an_odd_row_maps_every_row(served: dict[str, list[dict[str, Any]]]) -> None:

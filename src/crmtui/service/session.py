@@ -226,7 +226,9 @@ class Session:
     def sort(self) -> None:
         """Sort the whole stream (a new load, or a new day: everything may move)."""
         self.full_sorts += 1
-        keyed = sorted(((self.order_key(e), e) for e in self.entries), key=lambda pair: pair[0])
+        now = self.now()  # once, not per row (the account's zone each time: a tenth of a second at 8,000 rows)
+        today, user_id = now.date(), self.order_user_id
+        keyed = sorted(((sort_key(e, today, user_id=user_id, now=now), e) for e in self.entries), key=lambda pair: pair[0])
         self.entries = [e for _k, e in keyed]
         self._order = [k for k, _e in keyed]
         self._order_of = {e.contact.id: k for k, e in keyed}
