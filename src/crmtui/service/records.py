@@ -69,7 +69,8 @@ class RecordsBrowser:
         self.undo_stack: list[Command] = []
         self._server: dict[str, Record] = {}
         self._named_modules: set[str] = set()
-        self._by_module: dict[str, list[str]] = {}
+        self._by_module: dict[str, dict[str, None]] = {}
+        """The ids of each module's records read so far, in the order first read (a dict: a set kept in order)."""
         """Module id -> the ids of its records read so far (the choices of a link field)."""
         self.overlay: Overlay[str, Record | None] = Overlay(session.outbox, key=self._record_key, predict=_predict)
         self.changes: Signal[Changed] = Signal()
@@ -239,9 +240,7 @@ class RecordsBrowser:
             if self.names.get(record.id) != title:
                 self.names[record.id] = title
                 self._names_changed += 1
-            known = self._by_module.setdefault(record.module_id, [])
-            if record.id not in known:
-                known.append(record.id)
+            self._by_module.setdefault(record.module_id, {})[record.id] = None  # a list's `in` was 3 s at 20,000
 
     async def load_names(self) -> bool:
         """Read the records of the modules the shown module links to (once each), to name its links;
@@ -274,7 +273,7 @@ class RecordsBrowser:
         target = linked_module(field) if field is not None else ""
         if not target:
             return []
-        ids = [r.id for r in self.items] if module is not None and target == module.id else self._by_module.get(target, [])
+        ids = [r.id for r in self.items] if module is not None and target == module.id else list(self._by_module.get(target, {}))
         return sorted(((self.names.get(i, f"#{i}"), i) for i in ids), key=lambda p: (p[0].casefold(), p[1]))
 
     def _rebuild(self) -> None:
