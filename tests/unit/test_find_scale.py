@@ -150,3 +150,10 @@ def test_a_reload_with_the_same_text_folds_nothing_and_finds_the_new_rows() -> N
     assert finder.built == built
     rows = {id(e) for e in session.entries}
     assert found and all(id(f.entry) in rows for f in found)
+
+
+def test_only_ascii_digits_count_in_a_phone_number() -> None:
+    from crmtui.service.find_match import digits
+
+    assert digits("+353 (87) 555-0101") == "353875550101"
+    assert digits("٣٤ 12 １２") == "12"  # Arabic-Indic and full-width digits are not compared

@@ -76,7 +76,9 @@ def fold(text: str) -> str:
 
 
 def digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    """The ASCII digits of `text`, in order."""
+    found = "".join(filter(str.isdigit, text))
+    return found if found.isascii() else "".join(ch for ch in found if ch.isascii())
 
 
 def looks_like_email(query: str) -> bool:
@@ -138,7 +140,7 @@ class Haystack:
         first, last = fold(contact.first_name), fold(contact.last_name)
         company = fold(contact.company_name or (entry.company.name if entry.company else ""))
         emails = tuple((fold(e.value), e.value) for e in contact.emails if e.value.strip())
-        phones = tuple((digits(p.value), p.value) for p in contact.phones if digits(p.value))
+        phones = tuple((found, p.value) for p in contact.phones if (found := digits(p.value)))
         sort_name = name or company
         return cls(
             entry=entry,
