@@ -156,4 +156,4 @@ def test_only_ascii_digits_count_in_a_phone_number() -> None:
     from crmtui.service.find_match import digits
 
     assert digits("+353 (87) 555-0101") == "353875550101"
-    assert digits("٣٤ 12 １２") == "12"  # Arabic-Indic and full-width digits are not compared
+    assert digits("\u0663\u0664 12 \uff11\uff12") == "12"  # Arabic-Indic and full-width digits are not compared
