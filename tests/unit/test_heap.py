@@ -8,7 +8,7 @@ import weakref
 import pytest
 
 from crmtui.domain.models import Action, Contact, StreamEntry
-from crmtui.service.heap import large_read
+from crmtui.service.heap import SWEEP_EVERY, large_read
 
 
 class Node:
@@ -56,6 +56,20 @@ def test_what_was_made_is_frozen_and_cyclic_garbage_of_the_read_is_freed() -> No
         del garbage
     assert gone() is None, "the read's cyclic garbage is collected, not frozen"
     assert gc.get_freeze_count() >= frozen + len(kept)
+
+
+def test_cyclic_garbage_frozen_by_one_read_is_freed_within_a_sweep() -> None:
+    with large_read():
+        pass
+    alive = Node()  # alive while the next read freezes it: a screen open then, say
+    gone = weakref.ref(alive)
+    with large_read():
+        pass
+    del alive  # now garbage, frozen
+    for _ in range(SWEEP_EVERY):
+        with large_read():
+            pass
+    assert gone() is None
 
 
 def test_stream_models_share_one_set_of_fields_and_still_take_changes() -> None:
