@@ -600,6 +600,13 @@ class Narrower(Generic[T]):
             whole = self._all = _Narrowed(items, len(items), context, "", items, self._texts(items, text_of, context))
         return self._keep(whole, folded, words)
 
+    def forget(self, items: Iterable[T]) -> None:
+        """`items`' texts changed (what they are made from, not the items): made and folded again when next
+        narrowed, the others kept."""
+        for item in items:
+            self._folded.pop(id(item), None)
+        self._all = self._last = None
+
     def _keep(self, pool: _Narrowed[T], folded: str, words: list[str]) -> list[T]:
         if len(words) == 1:
             keep = [folded in text for text in pool.texts]

@@ -94,6 +94,8 @@ class LeadsInbox:
         self.names: dict[str, str] = {}
         """"person:<id>" / "organization:<id>" -> name, as looked up."""
         self._narrower: Narrower[Lead] = Narrower()
+        self._names_seen = 0
+        """How many of `names` the narrower's texts were made with."""
         self._lookups: dict[str, asyncio.Task[bool]] = {}
         """Name lookups on their way, by key (shared by whoever asks meanwhile)."""
         self._name_gate = asyncio.Semaphore(NAME_LOOKUPS)
@@ -454,8 +456,17 @@ class LeadsInbox:
         """The leads shown that `matches` `query`, in order: each lead's text folded once (again when its
         names or the labels change), a query typed on from the last one narrowed from its matches."""
         labels = {label.id: label.name for label in self.labels()}
-        context = (tuple(labels.items()), len(self.names))  # names only ever come in
-        return self._narrower.narrow(self.items, query, self._search_text(labels), context=context)
+        if len(self.names) < self._names_seen:  # never so far: names are only ever added
+            self._narrower, self._names_seen = Narrower(), 0
+        if len(self.names) != self._names_seen:  # names came in: their leads' texts made again
+            came = set(list(self.names)[self._names_seen :])
+            self._names_seen = len(self.names)
+            self._narrower.forget(
+                lead
+                for lead in self.items
+                if f"person:{lead.person_id}" in came or f"organization:{lead.organization_id}" in came
+            )
+        return self._narrower.narrow(self.items, query, self._search_text(labels), context=tuple(labels.items()))
 
     async def search_server(self, term: str) -> list[Lead]:
         """The server's search of leads for `term` (title, notes, custom fields; scored, best first)."""

@@ -357,22 +357,20 @@ class RecordsBrowser:
         words = fold(query).split()
         if not words:
             return True
-        text = fold(self._search_text(record))
+        text = fold(self._search_text()(record))
         return all(word in text for word in words)
 
-    def _search_text(self, record: Record) -> str:
-        module = self.module
-        parts = []
-        for name, value in record.values.items():
-            field = module.field(name) if module is not None else None
-            parts.append(shown_value(field, value, self.names))
-        return " ".join(parts)
+    def _search_text(self) -> Callable[[Record], str]:
+        """A record's values as shown, in one line (the module's fields looked up once, not per value)."""
+        fields = {f.name: f for f in reversed(self.module.fields)} if self.module is not None else {}  # the first of a name wins
+        names = self.names
+        return lambda record: " ".join(shown_value(fields.get(name), value, names) for name, value in record.values.items())
 
     def narrow(self, query: str) -> list[Record]:
         """The records shown that `matches` `query`, in order: each record's text folded once (again when
         the module or the names of linked records change), a query typed on from the last one narrowed
         from its matches."""
-        return self._narrower.narrow(self.items, query, self._search_text, context=(self.module, self._names_changed))
+        return self._narrower.narrow(self.items, query, self._search_text(), context=(self.module, self._names_changed))
 
     # -- changes -------------------------------------------------------------------------------
     def _require(self, record_id: str) -> Record:
