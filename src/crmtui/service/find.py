@@ -138,28 +138,30 @@ class ContactFinder:
         whose text changed made again."""
         session, index = self.session, self._index
         entries = session.entries
-        if self._everything:
-            index.rebuild(entries)
-        else:
-            changed: dict[str, StreamEntry | None] = {}
-            before = self._of
-            if entries is not before and before is not None and len(before) == len(entries):
+        before = None if self._everything else self._of
+        changed: dict[str, StreamEntry | None] = {}
+        """Contact id -> its row now (None: gone)."""
+        if before is not None and entries is not before:
+            if len(before) == len(entries):  # the usual replacement: a few rows are other objects
                 moved = list(compress(range(len(entries)), map(is_not, entries, before)))
                 if len(moved) > max(64, len(entries) // 16):
                     before = None  # re-sorted or reloaded: look at every row
-                else:
+                else:  # the other rows are the same objects, so an id seen only at a moved place is gone
+                    changed = {entries[at].contact.id: entries[at] for at in moved}
                     for at in moved:
                         changed.setdefault(before[at].contact.id, None)
-                        changed[entries[at].contact.id] = entries[at]
-            if entries is not before and (before is None or len(before) != len(entries)):
-                index.rebuild(entries)
             else:
-                for contact_id in self._dirty:
-                    changed.setdefault(contact_id, None)
-                for contact_id, entry in changed.items():
-                    index.update(contact_id, entry if entry is not None else session.entry(contact_id))
-                if len(index) != len(entries):  # rows came or went without a word: look at them all
-                    index.rebuild(entries)
+                before = None
+        asked = self._dirty - changed.keys()
+        if before is None or len(asked) > 8:  # each would be looked for in the session's list
+            index.rebuild(entries)
+        else:
+            for contact_id in asked:
+                changed[contact_id] = session.entry(contact_id)
+            for contact_id, entry in changed.items():
+                index.update(contact_id, entry)
+            if len(index) != len(entries):  # rows came or went without a word: look at them all
+                index.rebuild(entries)
         self._everything, self._of = False, entries
         self._dirty.clear()
         return index
