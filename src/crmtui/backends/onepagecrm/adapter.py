@@ -179,11 +179,7 @@ class OnePageCRMBackend:
             items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
         else:
             items = await self.client.action_stream_all(on_progress=on_progress, on_first=first, **params)
-        entries: dict[str, StreamEntry] = {}
-        for item in items:
-            entry = m.map_stream_item(item, viewer)
-            entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
-        return list(entries.values())
+        return _mapped(items, viewer)
 
     async def saved_filters(self) -> list[SavedFilter]:
         found = await self.client.filters()
@@ -271,11 +267,7 @@ class OnePageCRMBackend:
         if on_first_page is not None:
             first = lambda items: on_first_page([m.map_stream_item(i, None) for i in items])  # noqa: E731
         items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
-        entries = {}
-        for item in items:
-            entry = m.map_stream_item(item, None)
-            entries[entry.contact.id] = entry
-        return list(entries.values())
+        return _mapped(items, None)
 
     async def team_stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         if user_id is not None:
@@ -529,6 +521,18 @@ class OnePageCRMBackend:
 
     async def mark_all_notifications_read(self) -> None:
         await self.client.mark_all_notifications_read()
+
+
+def _mapped(items: list[StreamItem], viewer: str | None) -> list[StreamEntry]:
+    """A whole stream's wire rows as domain rows, in order (concurrent pages may overlap when data
+    moves: the last copy of a contact wins, in the first one's place). Each wire row is let go as soon
+    as it is mapped, so the peak holds about one copy of the stream, not the wire and the domain ones."""
+    entries: dict[str, StreamEntry] = {}
+    items.reverse()
+    while items:
+        entry = m.map_stream_item(items.pop(), viewer)
+        entries[entry.contact.id] = entry
+    return list(entries.values())
 
 
 def _urgency_key(action: Action) -> tuple[int, int, float, int, str]:
