@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,17 @@ import crmtui.ui.app as ui
 
 def run_app(session, **options):  # where the app would run: what has been imported by now
     first = ui.CrmApp(session).top_level[0].screen  # the first screen's module, imported as switch_mode does
-    print(json.dumps({"first": first.__name__, "modules": sorted(sys.modules)}))
+    from pydantic import BaseModel
+
+    built, todo, seen = [], [BaseModel], set()
+    while todo:  # crmtui's pydantic models whose validator is built by now
+        for model in todo.pop().__subclasses__():
+            if model not in seen:
+                seen.add(model)
+                todo.append(model)
+                if model.__module__.startswith("crmtui.") and model.__dict__.get("__pydantic_complete__"):
+                    built.append(model.__module__ + "." + model.__qualname__)
+    print(json.dumps({"first": first.__name__, "modules": sorted(sys.modules), "built": sorted(built)}))
     return 0
 
 
@@ -42,6 +53,18 @@ CREDENTIALS = {"onepagecrm": {"ONEPAGECRM_USER_ID": "u1", "ONEPAGECRM_API_KEY": 
 NOT_BEFORE_THE_FIRST_PAINT = ("httpx", "httpcore", "h11", "plotext", "textual_plotext", "crmtui.sandbox")
 
 
+def _start(tmp_path, backend: str) -> dict[str, Any]:
+    """crmtui's own start (crmtui.cli.main, credentials in the environment), stopped where the app would run."""
+    env = {"CRMTUI_CONFIG_DIR": str(tmp_path / "c"), "CRMTUI_DATA_DIR": str(tmp_path / "d"), "CRMTUI_CACHE_DIR": str(tmp_path / "k")}
+    out = subprocess.run(
+        [sys.executable, "-c", START_PATH, "--backend", backend, "--base-url", "http://127.0.0.1:9/api"],
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", **env, **CREDENTIALS[backend]},
+    )
+    assert out.returncode == 0, out.stderr
+    found: dict[str, Any] = json.loads(out.stdout)
+    return found
+
+
 def _wire_or_client(module: str) -> bool:
     parts = module.split(".")
     return len(parts) >= 4 and parts[:2] == ["crmtui", "backends"] and parts[3] in ("wire", "client", "adapter")
@@ -52,18 +75,36 @@ def _wire_or_client(module: str) -> bool:
 )
 def test_the_start_path_imports_no_http_client_wire_models_plotting_or_sandbox(tmp_path, backend: str, first: str) -> None:
     """crmtui's own start (crmtui.cli.main, credentials in the environment), stopped where the app would run."""
-    env = {"CRMTUI_CONFIG_DIR": str(tmp_path / "c"), "CRMTUI_DATA_DIR": str(tmp_path / "d"), "CRMTUI_CACHE_DIR": str(tmp_path / "k")}
-    out = subprocess.run(
-        [sys.executable, "-c", START_PATH, "--backend", backend, "--base-url", "http://127.0.0.1:9/api"],
-        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", **env, **CREDENTIALS[backend]},
-    )
-    assert out.returncode == 0, out.stderr
-    found = json.loads(out.stdout)
+    found = _start(tmp_path, backend)
     assert found["first"] == first
     modules = found["modules"]
     assert "crmtui.ui.app" in modules and "crmtui.service.session" in modules  # the path was taken
     early = [m for m in modules if m.split(".")[0] in NOT_BEFORE_THE_FIRST_PAINT or m.startswith("crmtui.sandbox")]
     early += [m for m in modules if _wire_or_client(m)]
+    assert early == []
+
+
+OTHER_AREAS_COMMANDS = {
+    # The command modules of screens other than the first (the outbox's registry imports them all
+    # when it first reads a stored change back, not at start).
+    "onepagecrm": ("lead", "deal", "record", "module"),
+    "pipedrive": ("record", "module"),
+    "crust": ("lead", "deal"),
+}
+
+
+@pytest.mark.parametrize(("backend", "first"), [("onepagecrm", "ActionStreamScreen"), ("pipedrive", "LeadsScreen"), ("crust", "RecordsScreen")])
+def test_the_start_path_builds_no_validator_and_imports_no_other_area_s_commands(tmp_path, backend: str, first: str) -> None:
+    """The domain models and the commands build their validators when first used (defer_build), not
+    at import; the command modules of other screens stay out (the registry loads them when first used)."""
+    found = _start(tmp_path, backend)
+    assert found["first"] == first
+    assert [m for m in found["built"] if not m.startswith("crmtui.config.")] == []
+    modules = set(found["modules"])
+    assert "crmtui.service.commands" in modules and "crmtui.service.command_registry" in modules  # the path was taken
+    others = ("goal", "team", "file", "filter", "company", *OTHER_AREAS_COMMANDS[backend])
+    early = sorted(m for m in modules if m in {f"crmtui.service.{area}_commands" for area in others})
+    early += sorted(m for m in modules if m in {"crmtui.service.contact_history", "crmtui.service.history_edits"})
     assert early == []
 
 

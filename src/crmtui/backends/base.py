@@ -24,38 +24,40 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from crmtui.backends.errors import Unsupported
-from crmtui.domain.activities import Activity
-from crmtui.domain.charts import ChartData, ChartQuery
 from crmtui.domain.capabilities import Capability
-from crmtui.domain.files import FileItem, FilesPage
-from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
-from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
-from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
-from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
-from crmtui.domain.pages import Page
-from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
-from crmtui.domain.search import SearchPage
-from crmtui.domain.teams import Team
-from crmtui.domain.models import (
-    Account,
-    Action,
-    ActionStatus,
-    Call,
-    Company,
-    Contact,
-    Deal,
-    Meeting,
-    Note,
-    Notification,
-    Pipeline,
-    StreamEntry,
-    StreamPage,
-    TeamCounts,
-)
-from crmtui.domain.stream_filter import SavedFilter, StreamFilter
+
+if TYPE_CHECKING:  # annotations only: a backend's domain models load with the code that uses them
+    from crmtui.domain.activities import Activity
+    from crmtui.domain.charts import ChartData, ChartQuery
+    from crmtui.domain.files import FileItem, FilesPage
+    from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
+    from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
+    from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
+    from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
+    from crmtui.domain.pages import Page
+    from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
+    from crmtui.domain.search import SearchPage
+    from crmtui.domain.teams import Team
+    from crmtui.domain.models import (
+        Account,
+        Action,
+        ActionStatus,
+        Call,
+        Company,
+        Contact,
+        Deal,
+        Meeting,
+        Note,
+        Notification,
+        Pipeline,
+        StreamEntry,
+        StreamPage,
+        TeamCounts,
+    )
+    from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 
 T = TypeVar("T")
 

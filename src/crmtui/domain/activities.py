@@ -28,7 +28,7 @@ show their key, capitalised."""
 
 
 class Activity(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
     id: str
     subject: Line = ""

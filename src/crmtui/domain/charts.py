@@ -34,7 +34,7 @@ SUM = "sum"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class ChartQuery(_Model):

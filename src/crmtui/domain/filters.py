@@ -40,7 +40,7 @@ _TYPES: dict[str, str] = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 def operator_type(field_type: str, key: str = "") -> str:

@@ -39,7 +39,7 @@ GOAL_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class Goal(_Model):

@@ -26,7 +26,7 @@ SOON = dt.timedelta(minutes=1)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class WorkflowTask(_Model):

@@ -24,7 +24,7 @@ from crmtui.domain.text import Line, Paragraph
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class Money(_Model):

@@ -14,7 +14,10 @@ from crmtui.domain.text import Line, Paragraph, inert_line
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    # defer_build (every domain model does so): a class's validator is built when the class is first
+    # validated, not when its module is imported, so a start builds only those of the cached rows it
+    # draws (issue 13: warm start).
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class _Row(_Model):

@@ -27,7 +27,7 @@ CHART_PARAMETERS = ("kind", "xAxis", "xMin", "xMax", "yAxis", "groupBy", "sum", 
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class PageBlock(_Model):

@@ -23,7 +23,7 @@ KIND_TITLES = {
 
 
 class SearchHit(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     kind: str
     """lead, deal, person, organization, product, project, file, mail_attachment (or what a server sends)."""
@@ -41,7 +41,7 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     """One page of a search: the hits (best first), the related records, and where the next page starts."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     hits: list[SearchHit] = Field(default_factory=list)
     related: list[SearchHit] = Field(default_factory=list)

@@ -32,7 +32,7 @@ KIND_WORDS: dict[str, str] = {
 class SavedFilter(BaseModel):
     """A custom filter of the account (made in the web app; the API only lists and runs them)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     id: str
     name: Line = ""
@@ -43,7 +43,7 @@ class StreamFilter(BaseModel):
     """One filter of the stream; `value` is the saved filter's id, the tag, the status or lead
     source id (empty for starred and waiting); `label` is what the header says."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     kind: FilterKind
     value: str = ""

@@ -14,7 +14,7 @@ from crmtui.domain.text import Line, Paragraph
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="ignore")
+    model_config = ConfigDict(frozen=False, extra="ignore", defer_build=True)
 
 
 class Team(_Model):

@@ -125,7 +125,9 @@ def made_after(moment: dt.datetime | None, since: dt.datetime | None) -> bool:
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a command class's validator is built when the first such command is made or
+    # read back, not at import (about 100 ms of a start for the ~60 command classes, issue 13).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str
     """Names the class in the outbox file; each concrete command fixes it with a `Literal`."""
@@ -406,7 +408,7 @@ class DeleteAction(Command):
 class FieldChanges(BaseModel):
     """Fields of a record to change; only the fields explicitly set are sent (None clears one)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}

@@ -23,7 +23,6 @@ from crmtui.backends.errors import BackendError, Offline, TooSlow
 from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.text import inert_line, inert_text
-from crmtui.service import Session
 from crmtui.service.commands import is_local_id
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, OutboxEvent
 from crmtui.service.notification_commands import NOTIFICATIONS
@@ -31,10 +30,12 @@ from crmtui.store.db import StoreUnavailable
 from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
-from crmtui.ui.styles import stylesheets
+from crmtui.ui.styles import ParsedOnce, stylesheets
 
 if TYPE_CHECKING:
     from textual.command import Provider
+
+    from crmtui.service.session import Session
 
     from crmtui.ui.screens.help import HelpSections
 
@@ -191,6 +192,7 @@ class CrmApp(App[int]):
     ) -> None:
         """`session`: the finished service from the composition root (`crmtui.service.compose`)."""
         super().__init__()
+        self.stylesheet = ParsedOnce(variables=self.get_css_variables())  # each source parsed once per theme
         self.unencrypted = unencrypted
         """The person allowed plain http to another machine: the header warns on every screen."""
         self._drop_controls = DropControlCharacters()
