@@ -174,6 +174,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._placing = False
         """The rows are placing the cursor (not the person)."""
         self._last_highlighted: Hashable | None = None
+        self._painted: dict[int, tuple[tuple[int, int], Strip]] = {}
+        """Each screen line's strip as last painted, with the scroll offset and width then."""
 
     # -- data ----------------------------------------------------------------------------------
     @property
@@ -233,7 +235,18 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._placing = True
         self.cursor = target
         self._placing = False
-        self.refresh()
+        self._repaint_changed()
+
+    def _repaint_changed(self) -> None:
+        """Repaint the lines on screen that would now be drawn differently from how they were painted
+        (`_painted`): Textual writes every repainted line to the terminal, and new data (names looked
+        up, a change from the server) mostly leaves the rows on screen as they were."""
+        top = self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        for y in range(self.scrollable_content_region.height):
+            painted = self._painted.get(y)
+            if painted is None or painted[0] != (top, width) or painted[1] != self._line(y, keep=False):
+                self._refresh_row(top + y)
 
     def _rows_changed(self) -> None:
         """The rows were changed in place: draw them again."""
@@ -278,13 +291,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     def redraw(self) -> None:
         """Draw again (what the cells show changed, not the rows: names looked up, the day turned):
         only the lines on screen that come out different are repainted (and so sent to the terminal)."""
-        height = self.scrollable_content_region.height
-        before = [self.render_line(y) for y in range(height)]
         self._cache.clear()
-        top = self.scroll_offset.y
-        for y, old in enumerate(before):
-            if self.render_line(y) != old:
-                self._refresh_row(top + y)
+        self._repaint_changed()
 
     def _item_row(self, index: int, step: int) -> int:
         rows = self._rows
@@ -304,9 +312,11 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         if not self._placing:
             self._chosen = True
         # Only the two rows the cursor left and reached: Textual writes every line of a refreshed
-        # region to the terminal (over SSH, the whole list per key). A scroll repaints the rest.
-        self._refresh_row(old)
-        self._refresh_row(new)
+        # region to the terminal (over SSH, the whole list per key). A scroll repaints the rest;
+        # placing the cursor after the rows changed repaints what changed (`_place`).
+        if not self._placing:
+            self._refresh_row(old)
+            self._refresh_row(new)
         if self._rows:
             top = new - 1 if new > 0 and isinstance(self._rows[new - 1], Header) else new
             if top == 0:
@@ -395,6 +405,14 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         return line + self._fg(role)
 
     def render_line(self, y: int) -> Strip:
+        """Line `y` on screen, as Textual paints it (and so as the terminal has it, `_painted`)."""
+        strip = self._line(y)
+        self._painted[y] = ((self.scroll_offset.y, self.scrollable_content_region.width), strip)
+        return strip
+
+    def _line(self, y: int, keep: bool = True) -> Strip:
+        """Line `y` on screen as it would be drawn now (`keep`: cached for the next paint; not when only
+        compared, as what the cells read may still change before the paint)."""
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
         base = self.rich_style
@@ -410,7 +428,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         cached = self._cache.get(key)
         if cached is None:
             cached = self._render_row(row, width, selected)
-            self._cache[key] = cached
+            if keep:
+                self._cache[key] = cached
         return cached
 
     def header_label(self, header: Header) -> str:
