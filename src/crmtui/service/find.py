@@ -198,8 +198,8 @@ class ContactFinder:
                 best(q, hays, limit, loaded=True, exact=exact), len(hays), lambda: {h.contact_id for h in hays}
             )
         if limit is not None and q.phone:
-            top, ids = best_of_phone(q, pool, limit, loaded=True)
-            return _Local(top, len(ids), lambda: set(ids))
+            top, total, ids = best_of_phone(q, pool, limit, loaded=True)
+            return _Local(top, total, ids)
         found = rank(q, hays, loaded=True)
         if limit is not None and limit < len(found):
             top = heapq.nsmallest(limit, found, key=attrgetter("sort_key"))

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from itertools import compress
+from itertools import compress, islice
 from operator import attrgetter
 from typing import Generic, TypeVar
 
@@ -535,22 +535,29 @@ def best(
     return found()
 
 
-def best_of_phone(query: Query, pool: Pool, limit: int, *, loaded: bool) -> tuple[list[Found], list[str]]:
-    """The first `limit` of `pool` (`candidates` of a query with a phone number) best first, and the ids
-    of every one that matches. A phone number's match is the last tier but goes before any other test,
-    so the contacts matched by their text come first, ranked, then the phones' in order; only those
-    shown are given their detail."""
+def best_of_phone(
+    query: Query, pool: Pool, limit: int, *, loaded: bool
+) -> tuple[list[Found], int, Callable[[], set[str]]]:
+    """The first `limit` of `pool` (`candidates` of a query with a phone number) best first, how many
+    match, and (when asked) which. A phone number's match is the last tier but goes before any other
+    test, so the contacts matched by their text come first, ranked, then the phones' in order: only as
+    many of those are taken as there is room for (a common prefix, +353, matches every contact)."""
     phone = query.phone
-    by_digits = [phone in digits for digits in pool.digits]
-    by_phone = list(compress(pool.hays, by_digits))
-    rest = list(compress(pool.hays, [not hit for hit in by_digits])) if len(by_phone) < len(pool) else []
-    by_text = rank(query, rest, loaded=loaded)
+    hits = [phone in digits for digits in pool.digits]
+    by_phone = sum(hits)
+    by_text = (
+        rank(query, list(compress(pool.hays, [not hit for hit in hits])), loaded=loaded) if by_phone < len(hits) else []
+    )
     top = heapq.nsmallest(limit, by_text, key=attrgetter("sort_key"))
-    for hay in by_phone[: max(limit - len(top), 0)]:
+    for hay in islice(compress(pool.hays, hits), max(limit - len(top), 0)):
         hit = match(query, hay)
         if hit is not None:
             top.append(Found.of(hay, hit[0], hit[1], loaded=loaded))
-    return top, [f.contact_id for f in by_text] + [hay.contact_id for hay in by_phone]
+
+    def ids() -> set[str]:
+        return {f.contact_id for f in by_text} | {hay.contact_id for hay in compress(pool.hays, hits)}
+
+    return top, len(by_text) + by_phone, ids
 
 
 # -- narrowing a list as you type (the leads inbox's and the records list's /) -------------------------
