@@ -141,7 +141,8 @@ def _run_ui(
     session.filters.memory = files.view_state()
     session.filters.restore()  # the filter this profile had on last time
     outbox = session.outbox
-    _collect_again()
+    # The collector stays off until the app has drawn its first rows (it turns it back on then):
+    # the first screen's imports, widgets and styles are made in that time too.
     try:
         result = run_app(
             session,
@@ -230,7 +231,8 @@ def _fail(message: str, code: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # A start imports some 600 modules and makes their classes: the cyclic collector would walk
-    # them again and again (about 40 ms of a warm start); it runs again once they are made.
+    # them again and again (about 40 ms of a warm start); it runs again once they are made (the
+    # app's: once its first rows are drawn, `crmtui.ui.app.collect_again`).
     gc.disable()
     try:
         return _main(argv)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import importlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -30,7 +32,7 @@ from crmtui.store.db import StoreUnavailable
 from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
-from crmtui.ui.styles import ParsedOnce, stylesheets
+from crmtui.ui.styles import ParsedOnce, first_stylesheets, stylesheets
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -128,6 +130,15 @@ def contact_screen() -> type[Screen[None]]:
     return ContactDetailScreen
 
 
+def collect_again() -> None:
+    """The first rows are drawn: the cyclic collector, which `crmtui.cli` keeps off while a start
+    imports and builds its first screen, runs again, leaving out what the start made (it lives as
+    long as the app: `gc.freeze`). Nothing when the collector is on (the app started otherwise)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def sync_age(seconds: int) -> str:
     """How long ago the last sync was, in words that change at most once a minute: the header is
     repainted only when its text changes, and over SSH a clock ticking seconds costs bytes every second."""
@@ -191,8 +202,13 @@ class CrmApp(App[int]):
         unencrypted: bool = False,
     ) -> None:
         """`session`: the finished service from the composition root (`crmtui.service.compose`)."""
-        super().__init__()
-        self.stylesheet = ParsedOnce(variables=self.get_css_variables())  # each source parsed once per theme
+        capabilities = session.backend.capabilities
+        top_level = [top for top in TOP_LEVEL if top.needs is None or top.needs in capabilities]
+        # The first screen's stylesheets only: the others are read once its first rows are drawn.
+        super().__init__(css_path=first_stylesheets(top_level[0].mode))
+        self._styles = ParsedOnce(variables=self.get_css_variables())
+        self.stylesheet = self._styles  # each source parsed once per theme
+        self._all_styles = False
         self.unencrypted = unencrypted
         """The person allowed plain http to another machine: the header warns on every screen."""
         self._drop_controls = DropControlCharacters()
@@ -215,8 +231,7 @@ class CrmApp(App[int]):
         self.connected = False
         self._said_connected = False
         self._loading = False
-        capabilities = session.backend.capabilities
-        self.top_level = [top for top in TOP_LEVEL if top.needs is None or top.needs in capabilities]
+        self.top_level = top_level
         """The top-level screens this backend supports, in key order."""
         self.mode_titles = {top.mode: top.title for top in self.top_level}
         for top in self.top_level:
@@ -461,10 +476,15 @@ class CrmApp(App[int]):
         local = session.local
         self._loading = True
         try:
-            await session.outbox.open()  # what is still unsent shows over what the server says
-            if initial and not self.connected:
-                await self._paint_from_cache()
-                await self._cached_rows_drawn()
+            try:
+                await session.outbox.open()  # what is still unsent shows over what the server says
+                if initial and not self.connected:
+                    await self._paint_from_cache()
+                    await self._cached_rows_drawn()
+            finally:
+                if initial:
+                    collect_again()
+                    self.read_all_styles()
             if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
                 self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
             if session.account is None or not self.connected:
@@ -583,6 +603,17 @@ class CrmApp(App[int]):
                 break
             if limit is not None:
                 await self._drawn()  # the first screenful drawn before the rest is read (its decoding holds the GIL)
+
+    def read_all_styles(self) -> None:
+        """Every stylesheet (the start read the first screen's): the other screens' and the
+        dialogs' rules, in the order they would have had, had all been read at the start."""
+        if self._all_styles:
+            return
+        self._all_styles = True
+        every = stylesheets()
+        self._styles.read_in_order(every)
+        self.css_path = [Path(path) for path in every]
+        self.refresh_css(animate=False)
 
     async def _cached_rows_drawn(self) -> None:
         """Rows from the cache are shown: on the terminal before the backend's client is built and connects."""

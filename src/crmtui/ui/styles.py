@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from textual.cache import LRUCache
@@ -23,6 +25,16 @@ def stylesheets() -> list[str | PurePath]:
     folder = styles_dir()
     rest = sorted(p for p in folder.glob("*.tcss") if p.name != "app.tcss")
     return [folder / "app.tcss", *rest]
+
+
+def first_stylesheets(mode: str) -> list[str | PurePath]:
+    """The stylesheets a start reads before its first paint: app.tcss and the first screen's own
+    (`<mode>.tcss`: leads.tcss for the leads inbox; the action stream's rules are in app.tcss). The
+    others are read once the first rows are drawn (`ParsedOnce.read_in_order`): every rule of a
+    stylesheet costs time for every widget styled (Textual looks through all of them), and the
+    other screens' and dialogs' sheets held nearly half the rules."""
+    every = stylesheets()
+    return [path for path in every if PurePath(path).name in ("app.tcss", f"{mode}.tcss")]
 
 
 class ParsedOnce(Stylesheet):
@@ -51,6 +63,23 @@ class ParsedOnce(Stylesheet):
         # Textual's reparse parses into a new stylesheet so that an error leaves this one as it was;
         # parse() does the same (its rules are kept only when every source parsed), from the cache.
         self.parse()
+
+    def read_in_order(self, paths: Sequence[str | PurePath]) -> None:
+        """Read the stylesheets of `paths` not read yet, in `paths`' order and before every other
+        source, where Textual puts the app's CSS_PATH (before the widgets' default CSS): the rules
+        come out in the order they would have had, had all been read at the start."""
+        for path in paths:
+            if not self.has_source(_source_path(path)):
+                self.read(path)
+        ordered = {(_source_path(path), ""): self.source[_source_path(path), ""] for path in paths}
+        ordered.update((where, source) for where, source in self.source.items() if where not in ordered)
+        self.source = ordered
+        self._require_parse = True
+
+
+def _source_path(path: str | PurePath) -> str:
+    """The name Textual's Stylesheet.read keeps a file's CSS under."""
+    return os.path.abspath(os.path.expanduser(path))
 
 
 PARSED_SOURCES = 256
