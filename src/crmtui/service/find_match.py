@@ -477,8 +477,12 @@ def candidates(query: Query, pool: Pool) -> Pool:
     if not phone:
         return pool.where([first in text for text in texts] if not more else _words_match(query, pool))
     hits = [phone in digits for digits in pool.digits]
+    if all(hits):  # a common prefix (+353): every one has it
+        return pool
     if not more:
         return pool.where([hit or first in text for hit, text in zip(hits, texts)])
+    if not any(first in text for text in compress(texts, [not hit for hit in hits])):
+        return pool.where(hits)  # the usual case: "+353 86" is in no name, company or email
     by_words = iter(_words_match(query, pool.where([not hit for hit in hits])))  # the loop only where the phone missed
     return pool.where([hit or next(by_words) for hit in hits])
 
