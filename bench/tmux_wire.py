@@ -1,0 +1,172 @@
+"""Bytes crmtui writes to the terminal: per cursor step and while idle, counted in tmux.
+
+Runs the real `crmtui --demo` (OnePageCRM, Pipedrive, Crust) in a tmux server of its own at 160x45
+(and OnePageCRM at 119x45, where the preview pane is hidden), with its config, data and cache in a
+temporary directory, and two reference apps from `wire_refs.py` the same way: a bare Textual app
+(one static line) and a Textual DataTable holding rows like the stream's. For each it waits until
+the screen is drawn and nothing more is written, then counts with `tmux pipe-pane` what the program
+writes:
+
+- per cursor step: `Down` sent N times, one at a time, each once the previous step's output has
+  settled (no byte for --settle seconds): the bytes of each step, median and max;
+- idle: --idle seconds (10) of wall-clock time with no key pressed.
+
+    .venv/bin/python bench/tmux_wire.py                  # all targets, 20 steps, 10 s idle
+    .venv/bin/python bench/tmux_wire.py --only crmtui    # the targets whose name has "crmtui"
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.tmux import TmuxSession  # the e2e tests' driver: a tmux server per session
+
+from wire_refs import READY
+
+BIN = Path(sys.executable).parent
+CRMTUI = BIN / "crmtui"
+
+
+@dataclass
+class Target:
+    name: str
+    command: list[str]
+    ready: str
+    """Text on the screen once the program has drawn what it is measured on."""
+    size: tuple[int, int] = (160, 45)
+    steps: bool = True
+    """Whether cursor steps mean anything to it (not to the bare app's one line)."""
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    steps: list[int] = field(default_factory=list)
+    idle: int = 0
+
+
+def targets(rows: int, trees: list[tuple[str, Path | None]]) -> list[Target]:
+    """The crmtui targets once per source tree (None: the installed crmtui), then the references."""
+    refs = [sys.executable, str(ROOT / "bench" / "wire_refs.py")]
+    chosen = []
+    for label, tree in trees:
+        demo = [str(CRMTUI), "--demo"] if tree is None else [sys.executable, "-m", "crmtui", "--demo"]
+        env = {} if tree is None else {"PYTHONPATH": str(tree / "src")}  # before the installed copy on sys.path
+        tag = f" [{label}]" if label else ""
+        chosen += [
+            Target(f"crmtui onepagecrm, preview open{tag}", demo, "updated", env=env),
+            Target(f"crmtui onepagecrm, no preview (119 cols){tag}", demo, "updated", (119, 45), env=env),
+            Target(f"crmtui pipedrive, lead pane open{tag}", [*demo, "--backend", "pipedrive"], "My leads · ", env=env),
+            Target(f"crmtui crust, records{tag}", [*demo, "--backend", "crust"], "Account · ", env=env),
+        ]
+    return [
+        *chosen,
+        Target("bare Textual app", [*refs, "bare"], READY, steps=False),
+        Target(f"Textual DataTable, {rows} rows", [*refs, "datatable", "--rows", str(rows)], READY),
+    ]
+
+
+class Wire(TmuxSession):
+    def pipe_to(self, path: Path) -> None:
+        """Append everything the pane's program writes to `path` from now on."""
+        self._tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(path))}")
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def settle(path: Path, quiet: float, grown_from: int | None = None, timeout: float = 10.0) -> int:
+    """The file's size once it has grown past `grown_from` (if given) and then not grown for `quiet` s."""
+    deadline = time.monotonic() + timeout
+    if grown_from is not None:
+        while _size(path) <= grown_from and time.monotonic() < deadline:
+            time.sleep(0.01)
+    size, since = _size(path), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline + quiet:
+        time.sleep(0.02)
+        now = _size(path)
+        if now != size:
+            size, since = now, time.monotonic()
+    return size
+
+
+def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float) -> Result:
+    home = tmp / "".join(c if c.isalnum() else "_" for c in target.name)
+    home.mkdir(parents=True)  # pipe-pane's `cat >>` needs the directory
+    env = {
+        "CRMTUI_DATA_DIR": str(home / "data"),
+        "CRMTUI_CONFIG_DIR": str(home / "config"),
+        "CRMTUI_CACHE_DIR": str(home / "cache"),
+        "CRMTUI_DEMO_TODAY": "2026-03-10",
+        "CRMTUI_DEMO_SEED": "42",
+        "TERM": os.environ.get("TERM", "xterm-256color"),
+        **target.env,
+    }
+    width, height = target.size
+    session = Wire(target.command, width=width, height=height, env=env, cwd=ROOT)
+    out = home / "wire.bin"
+    try:
+        session.wait_for(target.ready, timeout=120)
+        session.pipe_to(out)
+        settle(out, max(quiet, 1.0))  # the first sync's last answers, the preview's deals
+        result = Result()
+        for _ in range(steps if target.steps else 0):
+            before = _size(out)
+            session.send("Down")
+            result.steps.append(settle(out, quiet, grown_from=before, timeout=3.0) - before)
+        before = settle(out, max(quiet, 1.0))
+        time.sleep(idle)  # a real idle spell: what the program writes with nothing happening
+        result.idle = _size(out) - before
+        return result
+    finally:
+        session.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--settle", type=float, default=0.5, help="seconds without output that end a step")
+    parser.add_argument("--rows", type=int, default=200, help="rows in the DataTable reference")
+    parser.add_argument("--only", default="", help="measure only the targets whose name contains this")
+    parser.add_argument("--repeats", type=int, default=1, help="measure every target this many times, interleaved")
+    parser.add_argument(
+        "--tree", action="append", default=[], metavar="LABEL=DIR",
+        help="also run crmtui from the source tree DIR (e.g. `git archive` of an earlier commit), labelled LABEL",
+    )
+    args = parser.parse_args()
+    trees: list[tuple[str, Path | None]] = [("now" if args.tree else "", None)]
+    for spec in args.tree:
+        label, _, folder = spec.partition("=")
+        trees.append((label, Path(folder).resolve()))
+    chosen = [t for t in targets(args.rows, trees) if args.only in t.name]
+    results: dict[str, list[Result]] = {t.name: [] for t in chosen}
+    with tempfile.TemporaryDirectory(prefix="crmtui-wire-") as tmp:
+        for run in range(args.repeats):
+            for target in chosen:
+                result = measure(target, Path(tmp) / str(run), args.steps, args.idle, args.settle)
+                results[target.name].append(result)
+                print(f"  {target.name}: steps {result.steps}, idle {result.idle}", file=sys.stderr, flush=True)
+    print(f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, runs in results.items():
+        steps = [s for r in runs for s in r.steps]
+        idle = statistics.median(r.idle for r in runs)
+        median, most = (f"{statistics.median(steps):,.0f}", f"{max(steps):,}") if steps else ("", "")
+        print(f"| {name} | {median} | {most} | {idle:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
