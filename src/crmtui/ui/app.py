@@ -164,25 +164,27 @@ class CrmApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
-    account_label: reactive[str] = reactive("")
+    # repaint=False: the header and the screens that show these watch them and repaint what they draw;
+    # Textual's default repaints the whole screen on any change (~17 KB over SSH for a gauge tick).
+    account_label: reactive[str] = reactive("", repaint=False)
     """Signed-in user's name, shown in the header."""
-    sync_status: reactive[str] = reactive("connecting…")
+    sync_status: reactive[str] = reactive("connecting…", repaint=False)
     """"loading 200/900", "updated just now", "updated 3m ago"."""
-    sync_error: reactive[str] = reactive("")
+    sync_error: reactive[str] = reactive("", repaint=False)
     """The last sync failure, shown in red until the next successful refresh."""
-    load_progress: reactive[tuple[int, int]] = reactive((0, 0))
+    load_progress: reactive[tuple[int, int]] = reactive((0, 0), repaint=False)
     """(fetched, total) while the stream loads; the stream screen shows it while empty."""
-    pending_changes: reactive[int] = reactive(0)
+    pending_changes: reactive[int] = reactive(0, repaint=False)
     """Changes shown as made that the server has not confirmed yet ("saving…" in the header)."""
-    review_changes: reactive[int] = reactive(0)
+    review_changes: reactive[int] = reactive(0, repaint=False)
     """Changes the server refused or that clash with a change made there (screen 5)."""
-    offline_since: reactive[dt.datetime | None] = reactive(None)
+    offline_since: reactive[dt.datetime | None] = reactive(None, repaint=False)
+    """When the server stopped answering (None: it answers)."""
     _answered_once = False
     """Whether the server has answered in this run (the first answer sends what waits at once)."""
-    """When the server stopped answering (None: it answers)."""
-    rate_gauge: reactive[str] = reactive("")
+    rate_gauge: reactive[str] = reactive("", repaint=False)
     """The API budget and rate window, for backends that have them ("API 1,240/30,000 · 3/20 per 2s")."""
-    unread_count: reactive[int | None] = reactive(None)
+    unread_count: reactive[int | None] = reactive(None, repaint=False)
     """Unread notifications, polled with every refresh (and set by the notifications screen); None
     until the server has told (the header shows "?", never a 0 nobody counted)."""
     unread_seconds: float = 30
@@ -485,8 +487,7 @@ class CrmApp(App[int]):
                 if initial:
                     collect_again()
                     self.read_all_styles()
-            if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
-                self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
+            self._say_loading()
             if session.account is None or not self.connected:
                 account = await session.connect()
                 self.account_label = account.label
@@ -546,6 +547,13 @@ class CrmApp(App[int]):
             await session.records.load(on_progress=self._progress)
             await session.records.load_names()
 
+    def _say_loading(self) -> None:
+        """The header while the server is asked (after the cached rows are painted, before they are
+        drawn: a frame in between must not say "updated" of rows still being refreshed)."""
+        session = self.session
+        if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
+            self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
+
     async def _paint_from_cache(self) -> None:
         """The last known account and stream, before any network call (when there is a cache)."""
         local = self.session.local
@@ -567,7 +575,7 @@ class CrmApp(App[int]):
                 self.account_label = account.label
             self.connected = True
             self.last_synced = await local.last_synced()
-            self._tick()
+            self._say_loading()
             return
         if Capability.LEADS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
             # The list the inbox shows first: a remembered saved filter's own (none kept: nothing
@@ -583,7 +591,7 @@ class CrmApp(App[int]):
             session.leads.show_server(cached)
             self.connected = True
             self.last_synced = synced_at
-            self._tick()
+            self._say_loading()
             return
         # The most urgent screenful first (a large stream takes a second to read whole), then all.
         for limit in (FIRST_ROWS, None):
@@ -598,7 +606,7 @@ class CrmApp(App[int]):
             session.show_server_stream(entries)
             self.connected = True  # there is something to work on: no error screen if the network is gone
             self.last_synced = synced_at
-            self._tick()
+            self._say_loading()
             if len(entries) < FIRST_ROWS:
                 break
             if limit is not None:
