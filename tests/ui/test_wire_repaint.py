@@ -15,7 +15,7 @@ from textual._compositor import ChopsUpdate
 from textual.geometry import Region
 
 from crmtui.ui.app import CrmApp
-from crmtui.ui.widgets.preview import PreviewLines
+from crmtui.ui.widgets.preview import PreviewLines, changed_cells
 from crmtui.ui.widgets.stream_list import StreamList
 from tests.ui.conftest import NOW, WIDE, loaded, settled
 
@@ -71,10 +71,16 @@ async def test_a_cursor_step_repaints_two_rows_and_the_changed_preview_lines(mak
         assert rows_in(spans, lst.content_region) == {row, row + 1}  # the row left and the row reached
 
         height = lines.scrollable_content_region.height
-        changed = {
-            y for y in range(height)
-            if (before[y] if y < len(before) else None) != (after[y] if y < len(after) else None)
-        }
+        width = lines.scrollable_content_region.width
+        blank = lines._blank(width)  # what the pane draws below its text
+
+        def differ(y: int) -> bool:  # in their cells (the same cells may come cut into other segments)
+            if y >= len(before) and y >= len(after):
+                return False
+            old, new = (before[y] if y < len(before) else blank), (after[y] if y < len(after) else blank)
+            return changed_cells(old, new)[0] < width
+
+        changed = {y for y in range(height) if differ(y)}
         assert changed, "the next contact's preview should differ from this one's"
         assert len(changed) < len(after), "some lines (headings, blank lines) are the same for both contacts"
         assert rows_in(spans, lines.content_region) == changed  # those lines, not the whole pane
@@ -93,3 +99,17 @@ async def test_an_idle_app_repaints_nothing(make_app) -> None:
                 await pilot.pause()
             await settled(pilot)
         assert spans == []
+
+
+async def test_a_shorter_preview_line_overwrites_the_longer_one_it_replaces(make_app) -> None:
+    """Only the changed cells are written, so each preview line is drawn the pane's whole width: else
+    the end of a longer line of the contact before stays on the terminal ("Status: General   e.com")."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        lines = app.screen.query_one(PreviewLines)
+        width = lines.scrollable_content_region.width
+        for _ in range(6):
+            assert lines._lines and {line.cell_length for line in lines._lines} == {width}
+            await pilot.press("down")
+            await settled(pilot)

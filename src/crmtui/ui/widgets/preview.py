@@ -205,7 +205,10 @@ class PreviewLines(ScrollView, can_focus=False):
             self._lines, self._lines_width = [], -1
             return
         visual = visualize(self, self.content, markup=False)
-        self._lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        # Each line the pane's whole width: a line shorter than the one it replaces must overwrite the
+        # rest of it (a changed line is written only where it differs from the one on screen).
+        fill = Style(bgcolor=self.visual_style.rich_style.bgcolor)  # as Textual pads a short line
+        self._lines = [line.extend_cell_length(width, fill) for line in Visual.to_strips(self, visual, width, None, self.visual_style)]
         self._lines_width = width
         # At least the pane's height: a shorter preview than the last one changes no size (a changed
         # virtual size is a layout, and a layout repaints the whole pane).
