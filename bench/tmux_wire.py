@@ -9,7 +9,13 @@ writes:
 
 - per cursor step: `Down` sent N times, one at a time, each once the previous step's output has
   settled (no byte for --settle seconds): the bytes of each step, median and max;
-- idle: --idle seconds (10) of wall-clock time with no key pressed.
+- idle: --idle seconds (10) of wall-clock time with no key pressed;
+- CPU per cursor step: the program's own CPU time (user + system, /proc) over the steps, divided by
+  their number (the wait for output to settle included: an idle program spends nothing in it).
+
+`--size N` seeds the demo account with N contacts (OnePageCRM) or leads (Pipedrive) instead of the
+demo's 300 (CRMTUI_DEMO_SIZE); `--rows` sizes the DataTable reference to match (e.g. 8174, the
+stream of a 20,000-contact account).
 
     .venv/bin/python bench/tmux_wire.py                  # all targets, 20 steps, 10 s idle
     .venv/bin/python bench/tmux_wire.py --only crmtui    # the targets whose name has "crmtui"
@@ -54,6 +60,8 @@ class Target:
 class Result:
     steps: list[int] = field(default_factory=list)
     idle: int = 0
+    cpu_ms: float | None = None
+    """CPU per cursor step, in ms."""
 
 
 def targets(rows: int, trees: list[tuple[str, Path | None]]) -> list[Target]:
@@ -82,6 +90,12 @@ class Wire(TmuxSession):
         """Append everything the pane's program writes to `path` from now on."""
         self._tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(path))}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the pane's program has spent so far (Linux /proc)."""
+        pid = self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
@@ -102,7 +116,7 @@ def settle(path: Path, quiet: float, grown_from: int | None = None, timeout: flo
     return size
 
 
-def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float) -> Result:
+def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float, size: int = 0) -> Result:
     home = tmp / "".join(c if c.isalnum() else "_" for c in target.name)
     home.mkdir(parents=True)  # pipe-pane's `cat >>` needs the directory
     env = {
@@ -111,6 +125,7 @@ def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float) ->
         "CRMTUI_CACHE_DIR": str(home / "cache"),
         "CRMTUI_DEMO_TODAY": "2026-03-10",
         "CRMTUI_DEMO_SEED": "42",
+        **({"CRMTUI_DEMO_SIZE": str(size)} if size else {}),
         "TERM": os.environ.get("TERM", "xterm-256color"),
         **target.env,
     }
@@ -118,14 +133,17 @@ def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float) ->
     session = Wire(target.command, width=width, height=height, env=env, cwd=ROOT)
     out = home / "wire.bin"
     try:
-        session.wait_for(target.ready, timeout=120)
+        session.wait_for(target.ready, timeout=600)
         session.pipe_to(out)
         settle(out, max(quiet, 1.0))  # the first sync's last answers, the preview's deals
         result = Result()
+        cpu = session.cpu_seconds()
         for _ in range(steps if target.steps else 0):
             before = _size(out)
             session.send("Down")
             result.steps.append(settle(out, quiet, grown_from=before, timeout=3.0) - before)
+        if result.steps:
+            result.cpu_ms = (session.cpu_seconds() - cpu) * 1000 / len(result.steps)
         before = settle(out, max(quiet, 1.0))
         time.sleep(idle)  # a real idle spell: what the program writes with nothing happening
         result.idle = _size(out) - before
@@ -140,6 +158,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=0.5, help="seconds without output that end a step")
     parser.add_argument("--rows", type=int, default=200, help="rows in the DataTable reference")
+    parser.add_argument("--size", type=int, default=0, help="contacts (OnePageCRM) or leads (Pipedrive) in the demo account")
     parser.add_argument("--only", default="", help="measure only the targets whose name contains this")
     parser.add_argument("--repeats", type=int, default=1, help="measure every target this many times, interleaved")
     parser.add_argument(
@@ -156,16 +175,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="crmtui-wire-") as tmp:
         for run in range(args.repeats):
             for target in chosen:
-                result = measure(target, Path(tmp) / str(run), args.steps, args.idle, args.settle)
+                result = measure(target, Path(tmp) / str(run), args.steps, args.idle, args.settle, args.size)
                 results[target.name].append(result)
-                print(f"  {target.name}: steps {result.steps}, idle {result.idle}", file=sys.stderr, flush=True)
-    print(f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes |")
-    print("| --- | ---: | ---: | ---: |")
+                print(f"  {target.name}: steps {result.steps}, idle {result.idle}, cpu/step {result.cpu_ms}", file=sys.stderr, flush=True)
+    print(f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes | CPU per step |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, runs in results.items():
         steps = [s for r in runs for s in r.steps]
         idle = statistics.median(r.idle for r in runs)
         median, most = (f"{statistics.median(steps):,.0f}", f"{max(steps):,}") if steps else ("", "")
-        print(f"| {name} | {median} | {most} | {idle:,.0f} |")
+        cpus = [r.cpu_ms for r in runs if r.cpu_ms is not None]
+        cpu = f"{statistics.median(cpus):.1f} ms" if cpus else ""
+        print(f"| {name} | {median} | {most} | {idle:,.0f} | {cpu} |")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ def sandbox_command(
         command += ["--today", env["CRMTUI_DEMO_TODAY"]]
     if env.get("CRMTUI_DEMO_SEED"):
         command += ["--seed", env["CRMTUI_DEMO_SEED"]]
+    if env.get("CRMTUI_DEMO_SIZE") and backend in ("onepagecrm", "pipedrive"):  # benches: a large account
+        command += ["--contacts" if backend == "onepagecrm" else "--leads", env["CRMTUI_DEMO_SIZE"]]
     return command
 
 
