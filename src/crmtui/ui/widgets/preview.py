@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from os.path import commonprefix
 from textual.visual import Visual, visualize
 
 from crmtui.domain.formatting import contact_name, format_date, format_due, format_money
@@ -142,8 +143,64 @@ def _cells(strip: Strip) -> list[tuple[str, Style | None]]:
     return cells
 
 
+def _runs(strip: Strip) -> list[tuple[int, int, Style | None]]:
+    """[start, end) and style of each segment of a line of one-cell characters."""
+    runs, x = [], 0
+    for text, style, _control in strip:
+        if text:
+            runs.append((x, x + len(text), style))
+            x += len(text)
+    return runs
+
+
+def _same_style_from_start(old: list[tuple[int, int, Style | None]], new: list[tuple[int, int, Style | None]], limit: int) -> int:
+    """How many leading cells (at most `limit`) have the same style in both lines' runs."""
+    i = j = x = 0
+    while x < limit and i < len(old) and j < len(new):
+        if old[i][2] != new[j][2]:
+            return x
+        x = min(old[i][1], new[j][1])
+        i += old[i][1] == x
+        j += new[j][1] == x
+    return min(x, limit)
+
+
+def _same_style_from_end(
+    old: list[tuple[int, int, Style | None]], new: list[tuple[int, int, Style | None]], limit: int
+) -> int:
+    """How many trailing cells (at most `limit`) have the same style in both lines' runs."""
+    old_len, new_len = (old[-1][1] if old else 0), (new[-1][1] if new else 0)
+    i, j, back = len(old) - 1, len(new) - 1, 0
+    while back < limit and i >= 0 and j >= 0:
+        if old[i][2] != new[j][2]:
+            return back
+        back = min(old_len - old[i][0], new_len - new[j][0])
+        i -= old_len - old[i][0] == back
+        j -= new_len - new[j][0] == back
+    return min(back, limit)
+
+
 def changed_cells(before: Strip, after: Strip) -> tuple[int, int]:
     """The columns [start, end) where two lines differ (what must be written to turn one into the other)."""
+    old_text, new_text = before.text, after.text
+    if len(old_text) == before.cell_length and len(new_text) == after.cell_length:
+        # One cell per character (the usual preview line): the first and last difference in text or
+        # style, found by string and segment comparisons rather than cell by cell (each cursor step
+        # compares every line of the pane).
+        old_runs, new_runs = _runs(before), _runs(after)
+        shorter = min(len(old_text), len(new_text))
+        head = len(commonprefix((old_text, new_text)))  # noqa: RUF071 - characters, not paths
+        start = _same_style_from_start(old_runs, new_runs, head)
+        if start == len(old_text) == len(new_text):
+            return start, start + 1  # the same cells, cut into other segments
+        tail = len(commonprefix((old_text[::-1], new_text[::-1])))  # noqa: RUF071
+        tail = _same_style_from_end(old_runs, new_runs, min(tail, shorter - start))
+        return start, max(max(len(old_text), len(new_text)) - tail, start + 1)
+    return changed_by_cell(before, after)
+
+
+def changed_by_cell(before: Strip, after: Strip) -> tuple[int, int]:
+    """`changed_cells` cell by cell: any line (wide characters too), and the measure of the fast way."""
     old, new = _cells(before), _cells(after)
     start = 0
     while start < min(len(old), len(new)) and old[start] == new[start]:
