@@ -184,3 +184,17 @@ async def test_a_server_without_jobs_says_so_on_the_key(crust_sandbox) -> None:
         assert "does not implement workflows and jobs" in str(screen.query_one("#jobs-note", Static).render())
         assert screen.unsupported and not screen.following and not screen.job_list.items
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_jobs_that_could_not_be_read_say_so_in_both_lists(crust_sandbox) -> None:
+    """Offline on key 6: neither the workflows nor the jobs stay at "Loading…" once the read failed."""
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        crust_sandbox.stop()
+        await pilot.press("6")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobsScreen), what="the jobs screen")
+        screen = pilot.app.screen
+        assert isinstance(screen, JobsScreen)
+        await wait_for(pilot, lambda: screen.job_list.empty_text.startswith("Not loaded"), what="the read to fail")
+        assert screen.workflow_list.empty_text.startswith("Not loaded (r retries)")

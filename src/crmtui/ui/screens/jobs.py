@@ -206,8 +206,11 @@ class JobsScreen(CrmScreen[None]):
             return
         except BackendError as exc:
             self._follow(False)
-            self.job_list.empty_text = f"Not loaded (r retries): {exc.user_message}"
-            self.job_list.refresh()
+            said = f"Not loaded (r retries): {exc.user_message}"
+            lists = [self.job_list] if self.workflows else [self.workflow_list, self.job_list]
+            for lst in lists:  # no list left saying "Loading…" for a read that has failed
+                lst.empty_text = said
+                lst.refresh()
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             return
         self.jobs, self.total = page.items, page.total
