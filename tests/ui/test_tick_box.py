@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import RadioSet
 
-from crmtui.ui.widgets.inputs import RadioChoice, TickBox
+from crmtui.ui.widgets.inputs import RadioChoice, TickBox, TickList
 
 
 class _Form(App[None]):
@@ -49,3 +49,25 @@ async def test_a_radio_choice_says_which_is_chosen_without_colour() -> None:
         await pilot.pause()
         assert app.query_one("#date", RadioChoice).value is True
         assert "▐○▌" in _choice(app, "asap") and "▐●▌" in _choice(app, "date")
+
+
+class _Ticks(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TickList(("Hot", "hot", True), ("Cold", "cold", False), id="ticks")
+
+
+def _tick_lines(app: _Ticks) -> list[str]:
+    ticks = app.query_one(TickList)
+    return [ticks.render_line(y).text for y in range(2)]
+
+
+async def test_a_tick_list_says_which_are_ticked_without_colour() -> None:
+    app = _Ticks()
+    async with app.run_test() as pilot:
+        first, second = _tick_lines(app)
+        assert "▐X▌ Hot" in first and "▐ ▌ Cold" in second
+        app.query_one(TickList).focus()
+        await pilot.press("down", "space")
+        await pilot.pause()
+        assert app.query_one(TickList).selected == ["hot", "cold"]
+        assert "▐X▌ Cold" in _tick_lines(app)[1]

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets import Input, Label, Select, Static
 
 from crmtui.domain.formatting import format_date
 from crmtui.domain.leads import Lead, LeadDraft, LeadLabel, Money
@@ -29,7 +29,7 @@ from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.modals.deal_edit import parse_amount
 from crmtui.ui.modals.form import FieldState, FormModal
-from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.inputs import TextInput, TickList
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "NZD", "JPY", "INR", "BRL", "ZAR")
 """Common currencies offered for a lead's value (the account's own comes first)."""
@@ -45,7 +45,7 @@ class LeadFormResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
-class LabelTicks(SelectionList[str]):
+class LabelTicks(TickList):
     """The labels: Space ticks one, Enter saves the form (as in its one-line fields)."""
 
     BINDINGS = [Binding("enter", "screen.save", "Save", show=False)]

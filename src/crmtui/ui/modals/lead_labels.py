@@ -10,6 +10,7 @@ from textual.widgets import Label, SelectionList, Static
 
 from crmtui.domain.leads import LeadLabel
 from crmtui.ui.inert import plain
+from crmtui.ui.widgets.inputs import TickList
 
 
 class LabelsModal(ModalScreen[list[str] | None]):
@@ -31,7 +32,7 @@ class LabelsModal(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog labels-dialog"):
             yield Label(plain(f"Labels of “{self.title_text}”"), classes="dialog-title")
-            yield SelectionList[str](
+            yield TickList(
                 *((plain(label.name), label.id, label.id in self.chosen) for label in self.labels), id="lead-labels"
             )
             yield Static("Space ticks · Enter saves · Esc cancels", classes="dialog-hint")

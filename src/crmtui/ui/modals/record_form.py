@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from crmtui.domain.models import Account
 from crmtui.domain.record_values import LINK_KINDS, linked_ids, only_date, parse_stamp, problems, shown_value, stamp_text
@@ -29,7 +29,7 @@ from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import FormError
 from crmtui.ui.modals.dates import parse_date, parse_time
 from crmtui.ui.modals.form import FieldState, FormModal
-from crmtui.ui.widgets.inputs import TextInput, TickBox
+from crmtui.ui.widgets.inputs import TextInput, TickBox, TickList
 
 HIDDEN_KINDS = frozenset({"hidden"})
 """Kinds the form leaves out (their values stay as they are)."""
@@ -42,7 +42,7 @@ class RecordFormResult:
     values: dict[str, RecordValue]
 
 
-class LinkTicks(SelectionList[str]):
+class LinkTicks(TickList):
     """Several linked records: Space ticks one, Enter saves the form."""
 
     BINDINGS = [Binding("enter", "screen.save", "Save", show=False)]

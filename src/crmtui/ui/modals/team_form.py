@@ -10,7 +10,7 @@ from textual.widgets import Checkbox
 
 from crmtui.domain.teams import Team
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
-from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.inputs import TextInput, TickBox
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TeamFormModal(ContactFormModal[TeamFormResult]):
             TextInput(team.description if team else "", placeholder="Description (optional)", id="team-about", compact=True),
         )
         if team is not None:
-            yield Checkbox("Active (an inactive team is kept, listed last)", team.active, id="team-active", compact=True)
+            yield TickBox("Active (an inactive team is kept, listed last)", team.active, id="team-active", compact=True)
 
     def result(self) -> TeamFormResult:
         name = self.value("team-name")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 
 from textual.content import Content
-from textual.widgets import Checkbox, Input, RadioButton, TextArea
+from rich.segment import Segment
+from textual.strip import Strip
+from textual.widgets import Checkbox, Input, RadioButton, SelectionList, TextArea
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.text_area import Edit, EditResult
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -69,3 +72,22 @@ class RadioChoice(RadioButton):
     def render(self) -> Content:
         self.BUTTON_INNER = "●" if self.value else "○"
         return super().render()
+
+
+class TickList(SelectionList[str]):
+    """A list of ticks whose marks say their state without colour, as `TickBox`'s: `X` ticked, blank
+    not (Textual's draws an X on every line)."""
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        try:
+            option = self.get_option_at_index(round(self.scroll_offset.y) + y)
+        except OptionDoesNotExist:
+            return line
+        if option.value in self.selected:
+            return line
+        segments = list(line)
+        if len(segments) > 1 and segments[1].text == "X":  # the mark between the box's two sides
+            segments[1] = Segment(" ", segments[1].style)
+            return Strip(segments, line.cell_length)
+        return line
