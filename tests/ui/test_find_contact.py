@@ -267,23 +267,3 @@ async def test_names_and_companies_are_drawn_as_they_are_never_as_markup(make_ap
             "Mal [/b] [@click=app.quit]Ory", "open the contact · [b]Bold[/] Ltd",
         ]
         assert app.is_running
-
-
-async def test_the_loaded_stream_is_folded_for_the_finder_in_a_thread_before_it_opens(make_app) -> None:
-    """The first fold of a large stream takes a second or more: the app does it in a worker thread
-    once the stream is in, so neither `f`'s first keystroke nor the screen waits for it."""
-    from crmtui.service.find import finder_for
-
-    app: CrmApp = make_app()
-    async with app.run_test(size=NARROW) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        finder = finder_for(app.session)
-        await wait_for(pilot, lambda: finder.built >= len(app.session.entries) > 0, what="the index built")
-        assert not isinstance(app.screen, FindContactModal)  # nobody opened the finder
-        built = finder.built
-        modal = await open_finder(pilot)
-        await pilot.press(*"zoe")
-        await settled(pilot)
-        assert modal.query_one(FoundList).option_count
-        assert finder.built == built  # the dialog folded nothing again

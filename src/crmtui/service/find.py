@@ -13,7 +13,6 @@ stays and the result says why the server's is missing.
 from __future__ import annotations
 
 import enum
-import threading
 import heapq
 import weakref
 from collections.abc import Callable
@@ -106,7 +105,6 @@ class ContactFinder:
         self._last: tuple[Query, int, Pool] | None = None
         """The last query, the index version it was narrowed on, and its candidates."""
         self._generation = 0
-        self._lock = threading.Lock()
         self._unsubscribe = session.changes.subscribe(self._forget)
 
     @property
@@ -138,16 +136,9 @@ class ContactFinder:
         and those whose row is another object than before (a list replaced, with or without a word);
         when the session said anything may have changed (a reload), every row looked at and only those
         whose text changed made again."""
-        with self._lock:  # the app builds the index in a thread after a load; a keystroke waits for it
-            return self._sync_now()
-
-    def _sync_now(self) -> ContactIndex:
         session, index = self.session, self._index
-        # What the session said changed, taken now: what it says meanwhile is for the next time.
-        everything, self._everything = self._everything, False
-        dirty, self._dirty = self._dirty, set()
         entries = session.entries
-        before = None if everything else self._of
+        before = None if self._everything else self._of
         changed: dict[str, StreamEntry | None] = {}
         """Contact id -> its row now (None: gone)."""
         if before is not None and entries is not before:
@@ -161,7 +152,7 @@ class ContactFinder:
                         changed.setdefault(before[at].contact.id, None)
             else:
                 before = None
-        asked = dirty - changed.keys()
+        asked = self._dirty - changed.keys()
         if before is None or len(asked) > 8:  # each would be looked for in the session's list
             index.rebuild(entries)
         else:
@@ -171,7 +162,8 @@ class ContactFinder:
                 index.update(contact_id, entry)
             if len(index) != len(entries):  # rows came or went without a word: look at them all
                 index.rebuild(entries)
-        self._of = entries
+        self._everything, self._of = False, entries
+        self._dirty.clear()
         return index
 
     def haystacks(self) -> list[Haystack]:

@@ -531,19 +531,8 @@ class CrmApp(App[int]):
             self.last_synced = self.clock()
         self._tick()
         self.poll_unread()  # offline, the last count known
-        self._index_for_find()
         if isinstance(self.screen, connection_error_screen()):
             self.pop_screen()
-
-    def _index_for_find(self) -> None:
-        """Fold the loaded contacts for `f` in a thread now (the first fold of a large stream takes
-        a second or more; it would otherwise hold up the finder's first keystroke, or the screen)."""
-        if not self.session.supports(Capability.ACTION_STREAM):
-            return
-        from crmtui.service.find import finder_for
-
-        finder = finder_for(self.session)
-        self.run_worker(finder.haystacks, thread=True, group="find-index", exclusive=True, exit_on_error=False)
 
     async def _load_first_screen(self) -> None:
         """Load what the first screen shows: the action stream, or (a backend without one) the leads, or
