@@ -206,13 +206,16 @@ def demo_sandbox(
         try:
             yield _connection(line, backend)
         finally:
-            if users is not None:
-                os.close(users)
-                users = None
-                if started is not None:
-                    started.leave()
-                elif _unused(data):
-                    _terminate(joined)  # the window that started it has gone: the last one stops it
+            # Under the start lock: a window starting meanwhile either joins before this one looks
+            # (and keeps it) or looks after it is stopped (and starts another), never joins one going.
+            with _locked_file(Path(f"{data}.start"), fcntl.LOCK_EX):
+                if users is not None:
+                    os.close(users)
+                    users = None
+                    if started is not None:
+                        started.leave()
+                    elif _unused(data):
+                        _terminate(joined)  # the window that started it has gone: the last one stops it
     finally:
         if users is not None:
             os.close(users)  # the sandbox stops by itself once no window holds the lock

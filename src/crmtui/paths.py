@@ -5,7 +5,6 @@ Environment overrides: CRMTUI_CONFIG_DIR, CRMTUI_DATA_DIR, CRMTUI_CACHE_DIR.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,6 +48,10 @@ def ensure_dir(path: Path, mode: int = 0o700) -> Path:
 def lock_held(path: Path) -> bool:
     """True while some process holds a lock (flock) on `path`: it is tried and given back at once.
     The demo's windows each hold a shared one on the demo's `.users` file while they run."""
+    try:
+        import fcntl  # POSIX; every start imports this module, so not at its top
+    except ImportError:
+        return False
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
