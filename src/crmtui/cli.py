@@ -85,13 +85,6 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _collect_again() -> None:
-    """The start's imports are done: what they made lives as long as the process, so the collector
-    leaves it out of every later pass (gc.freeze) and runs again (`main` turns it off while a start imports)."""
-    gc.freeze()
-    gc.enable()
-
-
 def _theme_saver(config_path: Path | None = None) -> Callable[[str], None]:
     def persist(theme: str) -> None:
         from crmtui.config import ConfigError, load_config, save_config
@@ -164,7 +157,9 @@ def _run_ui(
 
 def _run(args: argparse.Namespace) -> int:
     if args.command is not None:  # login and the sandboxes: no start to hurry
-        _collect_again()
+        from crmtui.service.heap import resume_collector
+
+        resume_collector()
     if args.command == "sandbox" and getattr(args, "backend", "onepagecrm") == "crust":
         from crmtui.sandbox.crust.cli import run_sandbox as run_crust_sandbox
 
@@ -232,7 +227,7 @@ def _fail(message: str, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     # A start imports some 600 modules and makes their classes: the cyclic collector would walk
     # them again and again (about 40 ms of a warm start); it runs again once they are made (the
-    # app's: once its first rows are drawn, `crmtui.ui.app.collect_again`).
+    # app's: once its first rows are drawn, `crmtui.service.heap.resume_collector`).
     gc.disable()
     try:
         return _main(argv)

@@ -49,3 +49,12 @@ def large_read() -> Iterator[None]:
             gc.freeze()
             if _was_enabled:
                 gc.enable()
+
+
+def resume_collector() -> None:
+    """A start is done (`crmtui.cli` keeps the collector off while a start imports and, for the app,
+    builds its first screen): what it made lives as long as the process, so the collector leaves it
+    out of every later pass (`gc.freeze`) and runs again. Nothing when the collector is on."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

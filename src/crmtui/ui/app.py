@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import importlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from crmtui.domain.capabilities import Capability
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.text import inert_line, inert_text
 from crmtui.service.commands import is_local_id
+from crmtui.service.heap import resume_collector
 from crmtui.service.outbox import CONFLICT, FAILED, PAUSED, RETRYING, SENT, OutboxEvent
 from crmtui.service.notification_commands import NOTIFICATIONS
 from crmtui.store.db import StoreUnavailable
@@ -130,15 +130,6 @@ def contact_screen() -> type[Screen[None]]:
     return ContactDetailScreen
 
 
-def collect_again() -> None:
-    """The first rows are drawn: the cyclic collector, which `crmtui.cli` keeps off while a start
-    imports and builds its first screen, runs again, leaving out what the start made (it lives as
-    long as the app: `gc.freeze`). Nothing when the collector is on (the app started otherwise)."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
 def sync_age(seconds: int) -> str:
     """How long ago the last sync was, in words that change at most once a minute: the header is
     repainted only when its text changes, and over SSH a clock ticking seconds costs bytes every second."""
@@ -153,7 +144,6 @@ class CrmApp(App[int]):
     """Keyboard-driven CRM client over one backend."""
 
     TITLE = "crmtui"
-    CSS_PATH = stylesheets()
     COMMANDS = App.COMMANDS | {crm_commands, contact_commands}
     BINDINGS = [
         *(Binding(top.key, f"go('{top.mode}')", top.title, show=False) for top in TOP_LEVEL),
@@ -485,7 +475,7 @@ class CrmApp(App[int]):
                     await self._cached_rows_drawn()
             finally:
                 if initial:
-                    collect_again()
+                    resume_collector()  # the first rows are drawn
                     self.read_all_styles()
             self._say_loading()
             if session.account is None or not self.connected:
