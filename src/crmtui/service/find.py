@@ -171,10 +171,6 @@ class ContactFinder:
         finder's dialog calls this once drawn, so that its first keystroke does not)."""
         return self._sync().order
 
-    def haystack(self, entry: StreamEntry) -> Haystack:
-        hay = self._sync().by_id.get(entry.contact.id)
-        return hay if hay is not None and hay.entry is entry else Haystack.of(entry)
-
     def _candidates(self, index: ContactIndex, q: Query) -> Pool:
         last = self._last
         if last is not None and last[1] == index.version and (last[0].folded, last[0].phone) == (q.folded, q.phone):

@@ -70,8 +70,8 @@ class RecordsBrowser:
         self._server: dict[str, Record] = {}
         self._named_modules: set[str] = set()
         self._by_module: dict[str, dict[str, None]] = {}
-        """The ids of each module's records read so far, in the order first read (a dict: a set kept in order)."""
-        """Module id -> the ids of its records read so far (the choices of a link field)."""
+        """Module id -> the ids of its records read so far, in the order first read (the choices of a link
+        field; a dict: a set kept in order)."""
         self.overlay: Overlay[str, Record | None] = Overlay(session.outbox, key=self._record_key, predict=_predict)
         self.changes: Signal[Changed] = Signal()
         """Emitted after the records shown change, with the record ids that changed (None: any)."""
