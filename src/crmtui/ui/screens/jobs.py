@@ -207,10 +207,11 @@ class JobsScreen(CrmScreen[None]):
         except BackendError as exc:
             self._follow(False)
             said = f"Not loaded (r retries): {exc.user_message}"
-            lists = [self.job_list] if self.workflows else [self.workflow_list, self.job_list]
-            for lst in lists:  # no list left saying "Loading…" for a read that has failed
-                lst.empty_text = said
-                lst.refresh()
+            self.job_list.empty_text = said
+            self.job_list.refresh()
+            if not self.workflows:  # no list left saying "Loading…" for a read that has failed
+                self.workflow_list.empty_text = said
+                self.workflow_list.refresh()
             self.notify(exc.user_message, title=failure_title(exc), severity="error", timeout=6)
             return
         self.jobs, self.total = page.items, page.total
