@@ -143,3 +143,15 @@ def test_plain_http_to_another_machine_is_refused_before_the_app_starts() -> Non
 def test_an_unknown_backend_is_refused_at_once() -> None:
     with pytest.raises(ValueError, match="unknown backend"):
         deferred_backend(Connection(backend="nope", base_url="https://x.example", user_id="u", api_key="k"))
+
+
+KEY_DIALOGS = ("crmtui.ui.modals.new_contact", "crmtui.ui.modals.next_action", "crmtui.ui.modals.contact_forms")
+
+
+def test_the_stream_s_key_dialogs_are_imported_when_a_key_opens_one_not_at_start(tmp_path) -> None:
+    """The action stream's triage keys (C, n, d, e, a, p) open their dialogs' modules on first use."""
+    found = _start(tmp_path, "onepagecrm")
+    assert found["first"] == "ActionStreamScreen"
+    modules = set(found["modules"])
+    assert "crmtui.ui.screens.triage" in modules  # the path was taken
+    assert sorted(m for m in KEY_DIALOGS if m in modules) == []

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from crmtui.backends.errors import Offline
-from crmtui.domain.leads import Lead
-from crmtui.domain.models import Account, StreamEntry
-from crmtui.domain.records import Module, Record
+if TYPE_CHECKING:  # for the annotations only: a start imports the domain of the backend it shows
+    from crmtui.backends.errors import Offline
+    from crmtui.domain.leads import Lead
+    from crmtui.domain.models import Account, StreamEntry
+    from crmtui.domain.records import Module, Record
 
 
 class LocalCopy(Protocol):

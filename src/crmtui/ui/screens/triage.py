@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -20,12 +21,13 @@ from crmtui.domain.formatting import contact_name, format_due
 from crmtui.domain.models import Account, Action, ActionStatus, StreamEntry, User
 from crmtui.service import CommandRefused, NothingToUndo, Session
 from crmtui.service.commands import ALREADY_HAS_NEXT, ActionChanges
-from crmtui.ui.modals.new_contact import ContactDraft, NewContactModal
-from crmtui.ui.modals.next_action import ActionDraft, NextActionModal
-from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices
+
+if TYPE_CHECKING:  # the dialogs are imported when a key opens one, not at the app's start
+    from crmtui.ui.modals.new_contact import ContactDraft
+    from crmtui.ui.modals.next_action import ActionDraft
 
 
 class TriageMixin(FollowsServices, CrmScreen[None]):
@@ -87,6 +89,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- d: done, then ask for the next one ----------------------------------------------------
     def action_done(self) -> None:
+        from crmtui.ui.modals.next_action import NextActionModal
+
         entry = self._target(need_next=True)
         if entry is None or entry.next_action is None:
             return
@@ -129,6 +133,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- n: add --------------------------------------------------------------------------------
     def action_add(self) -> None:
+        from crmtui.ui.modals.next_action import NextActionModal
+
         entry = self._target()
         account, today = self._account_today()
         if entry is None or account is None:
@@ -152,6 +158,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- C: a new contact ----------------------------------------------------------------------
     def action_new_contact(self) -> None:
+        from crmtui.ui.modals.new_contact import NewContactModal
+
         account, today = self._account_today()
         if account is None:
             self.notify("Still connecting: try again in a moment", severity="warning", timeout=3)
@@ -202,6 +210,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- e: edit -------------------------------------------------------------------------------
     def action_edit(self) -> None:
+        from crmtui.ui.modals.next_action import NextActionModal
+
         entry = self._target(need_next=True)
         account, today = self._account_today()
         if entry is None or account is None or entry.next_action is None:
@@ -228,6 +238,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- a: reassign ---------------------------------------------------------------------------
     def action_reassign(self) -> None:
+        from crmtui.ui.modals.pickers import TeamPickerModal
+
         entry = self._target()
         account, _ = self._account_today()
         if entry is None or account is None:
@@ -261,6 +273,8 @@ class TriageMixin(FollowsServices, CrmScreen[None]):
 
     # -- p: promote ----------------------------------------------------------------------------
     def action_promote(self) -> None:
+        from crmtui.ui.modals.pickers import ConfirmModal
+
         entry = self._target()
         if entry is None:
             return
