@@ -159,3 +159,29 @@ def test_first_queued_action_by_position_decides_section() -> None:
     theirs_first = act(ActionStatus.QUEUED, "t", assignee=TEAMMATE, position=1)
     e = entry("a", queued=[mine_second, theirs_first])
     assert section(e, TODAY, user_id=ME) is Section.QUEUED_FOR_TEAM
+
+
+def test_the_direct_key_is_the_general_one() -> None:
+    """`sort_key` works out most rows' keys directly: the same key as the general way, for every
+    status, date (none, past, today, future), time, done flag, queue and closed contact."""
+    from crmtui.domain.stream import _general_sort_key
+
+    rng = random.Random(13)
+    dates: list[int | None] = [None, -3, 0, 4]
+    hours: list[int | None] = [None, 9, 15]
+    cases = 0
+    for status in ActionStatus:
+        for days in dates:
+            for hour in hours:
+                for done in (False, True):
+                    queued = rng.choice([[], [act(ActionStatus.QUEUED, "q", assignee=rng.choice([ME, TEAMMATE]))]])
+                    for e in (
+                        entry(rng.choice(["Ann", "bob", ""]), act(status, rng.choice(["Call", " email "]), days=days,
+                              hour=hour, done=done), last=rng.choice(["", "Zed"]), queued=queued,
+                              closed=rng.random() < 0.3, company_name="Acme"),
+                        entry("Cy", None, queued=queued, closed=done),
+                    ):
+                        for user in (ME, TEAMMATE, None):
+                            assert sort_key(e, TODAY, user_id=user, now=NOW) == _general_sort_key(e, TODAY, user_id=user)
+                            cases += 1
+    assert cases > 500

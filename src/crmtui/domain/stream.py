@@ -141,6 +141,9 @@ def _name_key(entry: StreamEntry) -> tuple[str, str, str]:
     return (first, last, c.id)
 
 
+_BY_DATE = frozenset({ActionStatus.DATE, ActionStatus.DATE_TIME, ActionStatus.WAITING})
+
+
 def sort_key(
     entry: StreamEntry, today: dt.date, *, user_id: str | None = None, now: dt.datetime | None = None
 ) -> tuple[int, float, float, str, str, str, str]:
@@ -149,7 +152,31 @@ def sort_key(
     Sections here are by date only: a timed action whose time passed today is coloured overdue
     (see `urgency(..., now)`) but stays in Today, so rows do not jump as the clock moves. `now`
     is accepted for symmetry with `urgency` and ignored.
+
+    Most rows have an open next action that is ASAP, waiting or dated: their key is worked out
+    here directly (the same key as `_general_sort_key`'s, in half the time: a whole stream is keyed
+    at every load); every other row goes the general way.
     """
+    action = entry.next_action
+    if action is not None and not action.done:
+        status = action.status
+        if status is ActionStatus.ASAP:
+            return (0, math.inf, math.inf, action.text.strip().casefold(), *_name_key(entry))
+        if status in _BY_DATE:
+            date = action.date
+            if status is ActionStatus.WAITING:
+                sec = 4
+            elif date is None or date == today:
+                sec = 2  # a dated action without a date counts as due today (`action_urgency`)
+            else:
+                sec = 1 if date < today else 3
+            return (sec, _date_key(action), _time_key(action), action.text.strip().casefold(), *_name_key(entry))
+    return _general_sort_key(entry, today, user_id=user_id)
+
+
+def _general_sort_key(
+    entry: StreamEntry, today: dt.date, *, user_id: str | None = None
+) -> tuple[int, float, float, str, str, str, str]:
     sec = section(entry, today, user_id=user_id)
     action: Action | None = None
     if sec in (Section.QUEUED_FOR_ME, Section.QUEUED_FOR_TEAM):
