@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.widgets import Footer
 
 from crmtui.domain.formatting import contact_name, format_money
@@ -12,6 +14,7 @@ from crmtui.ui.screens.contact import ContactDetailScreen
 from crmtui.ui.rows import SECTION_LABELS, haystack
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import Header
+from crmtui.ui.widgets.stream_list import StreamList
 
 from .conftest import NARROW, WIDE, loaded, settled, wait_for
 from .stream_support import (
@@ -89,6 +92,34 @@ async def test_one_row_per_contact_in_the_servers_order_grouped_by_section(make_
         assert lines[0].strip() == "ASAP · 11"
         first = app.session.entries[0]
         assert contact_name(first.contact) in lines[1] and first.next_action.text in lines[1]
+
+
+async def test_the_list_takes_the_sessions_order_keys_rather_than_working_them_out_again(make_app, monkeypatch) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        session, lst = app.session, stream_list(app)
+        today, user_id = session.today(), session.stream_user_id
+        keys = session.order_keys(today, user_id)
+        assert keys is not None and keys == [session.order_key(e) for e in session.entries]
+        assert session.order_keys(today, "someone else") is None
+        assert session.order_keys(today + dt.timedelta(days=1), user_id) is None
+        rows = list(lst._rows)
+        worked_out: list[str] = []
+        original = StreamList._sort_key
+
+        def counted(self: StreamList, entry: StreamEntry):
+            worked_out.append(entry.contact.id)
+            return original(self, entry)
+
+        monkeypatch.setattr(StreamList, "_sort_key", counted)
+        stream_screen(app)._stream_changed(None)  # a whole new stream: the list rebuilt
+        assert worked_out == [] and lst._rows == rows
+        lst.set_entries(session.entries)  # no keys given: the list works them out, to the same rows
+        assert len(worked_out) == len(session.entries) and lst._rows == rows
+        session.entries = list(session.entries)  # changed behind the order's back: no keys
+        assert session.order_keys(today, user_id) is None
 
 
 async def test_rows_show_star_conflict_marker_and_pending_value(make_app, api) -> None:

@@ -118,6 +118,9 @@ class Session:
         """The sort key of each entry, in the order of `entries` (kept so one row moves without a sort)."""
         self._order_of: dict[str, tuple[Any, ...]] = {}
         self._order_day: dt.date | None = None
+        self._order_user: str | None = None
+        self._order_for: list[StreamEntry] | None = None
+        """The list `_order` was made for (`_place` changes it in place; any other change makes a new one)."""
         self.full_sorts = 0
         """How often the whole stream was sorted (a measure of work: bench/triage_cost.py)."""
         self._unanswered: set[str] = set()
@@ -232,10 +235,21 @@ class Session:
         self.entries = [e for _k, e in keyed]
         self._order = [k for k, _e in keyed]
         self._order_of = {e.contact.id: k for k, e in keyed}
-        self._order_day = self.today()
+        self._order_day, self._order_user, self._order_for = today, user_id, self.entries
 
     def _in_order(self) -> bool:
         return self._order_day == self.today() and len(self._order) == len(self.entries)
+
+    def order_keys(self, today: dt.date, user_id: str | None) -> list[tuple[Any, ...]] | None:
+        """The sort key of each entry, in the order of `entries`, when they were worked out for
+        `today` and `user_id` (a view shows the stream in this order: it need not work them out
+        again); None when they were not, or `entries` changed since."""
+        if (
+            self._order_for is not self.entries or len(self._order) != len(self.entries)
+            or self._order_day != today or self._order_user != user_id
+        ):
+            return None
+        return self._order
 
     def _place(self, contact_id: str, new: StreamEntry | None) -> None:
         """Put the contact's row where the order wants it (None: take it out), without a sort."""

@@ -122,9 +122,10 @@ class ActionStreamScreen(TriageMixin):
         """The stream changed: only the rows of `changed` contacts move (None: all may have)."""
         session = self.session
         lst = self.stream_list
-        lst.set_context(session.account, session.today(), session.now(), session.stream_user_id)
+        today, user_id = session.today(), session.stream_user_id
+        lst.set_context(session.account, today, session.now(), user_id)
         lst.empty_text = self._empty_text()
-        lst.update_entries(session.entries, changed, session.renamed)
+        lst.update_entries(session.entries, changed, session.renamed, keys=session.order_keys(today, user_id))
         self._update_title()
         self._show_preview(lst.selected_entry)
 
