@@ -75,3 +75,16 @@ def test_a_plain_json_row_is_still_read_and_a_garbled_one_dropped(tmp_path) -> N
     assert [e.contact.id for e in cache.get_rows("stream", StreamEntry, "me") or []] == ["c1"]
     assert cache.get_rows("stream", StreamEntry, "me") is None  # the salvage marked it for a full sync
     cache.close()
+
+
+def test_a_collection_is_decoded_a_batch_at_a_time_and_a_bad_row_in_a_later_batch_salvaged(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("crmtui.store.cache.DECODE_BATCH", 7)
+    cache = Cache(tmp_path / "cache.sqlite3", owner=OWNER).open()
+    rows = {f"c{i}": entry(f"c{i}") for i in range(30)}
+    cache.put_rows("stream", "me", rows, synced_at=NOW)
+    assert cache.get_rows("stream", StreamEntry, "me") == list(rows.values())  # every batch, in order
+    assert cache.get_rows("stream", StreamEntry, "me", limit=10) == list(rows.values())[:10]
+    cache.db.call(lambda c: c.execute("UPDATE rows SET data=? WHERE id='c23'", (b'{"contact": 5}',)))
+    assert [e.contact.id for e in cache.get_rows("stream", StreamEntry, "me") or []] == [k for k in rows if k != "c23"]
+    assert cache.get_rows("stream", StreamEntry, "me") is None  # the salvage marked it for a full sync
+    cache.close()

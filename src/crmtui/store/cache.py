@@ -126,6 +126,9 @@ def _unpack(data: bytes) -> bytes:
 
 _adapters: dict[type, TypeAdapter[Any]] = {}
 
+DECODE_BATCH = 500
+"""Rows of a collection decoded at once (`Cache.get_rows`)."""
+
 
 def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
     adapter = _adapters.get(model)
@@ -307,10 +310,17 @@ class Cache:
         rows = self.db.call(read)
         if rows is None:
             return None
+        adapter = _list_adapter(model)
+        found: list[M] = []
         try:
-            return _list_adapter(model).validate_json(b"[" + b",".join(_unpack(r) for r in rows) + b"]")
+            # A batch at a time: the JSON of one batch in memory beside the models, not the whole
+            # collection's twice (its rows, then joined: 35 MB at 8,000 stream rows, at the peak).
+            for at in range(0, len(rows), DECODE_BATCH):
+                found += adapter.validate_json(b"[" + b",".join([_unpack(r) for r in rows[at:at + DECODE_BATCH]]) + b"]")
         except ValidationError:
+            del found
             return self._salvage(kind, scope, model, rows)
+        return found
 
     def _salvage(self, kind: str, scope: str, model: type[M], rows: list[bytes]) -> list[M] | None:
         """Rows one by one when the batch failed: bad rows are dropped and the collection marked stale."""
