@@ -201,6 +201,130 @@ def bench_finder(repeats: int, sizes: Sequence[int]) -> None:
         finder.close()
 
 
+# -- OnePageCRM: opening the finder's dialog (the UI thread's longest stall) ----------------------------
+
+
+class LoopLag:
+    """The event loop's lag: a task that asks to wake every `tick` seconds and records how late it was
+    woken (the longest stall of the loop, and so of the screen and the keyboard)."""
+
+    def __init__(self, tick: float = 0.002) -> None:
+        self.tick = tick
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        while True:
+            began = time.perf_counter()
+            await asyncio.sleep(self.tick)
+            self.lags.append(time.perf_counter() - began - self.tick)
+
+    def start(self) -> None:
+        self.lags.clear()
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> float:
+        """The longest stall since `start`."""
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        return max(self.lags, default=0.0)
+
+
+async def typed_into(modal: Any, text: str, answered: Callable[[str], bool]) -> list[float]:
+    """Type `text` letter by letter into the dialog's input (as a keystroke sets it) and, for each
+    letter, the time until the dialog answered it (polled every millisecond on the loop). Textual's
+    `pilot.press` is not used: it waits until the process is idle, which a fold in a thread is not."""
+    from textual.widgets import Input
+
+    box = modal.query_one(Input)
+    times = []
+    for prefix in typed(text):
+        began = time.perf_counter()
+        box.value = prefix
+        while not answered(prefix):  # polled: the code measured (an earlier tree too) signals nothing  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+async def open_finder(entries: list[Any], typed_text: str) -> tuple[float, float, float, float]:
+    """Push the finder's dialog over a session holding `entries`, type `typed_text` at once, and wait
+    until every contact is indexed: the loop's longest stall from the push until then, the time the
+    first letter's answer took, the slowest letter, and the time from the push to the index."""
+    from textual.app import App
+
+    from crmtui.ui.modals.find_contact import FindContactModal
+
+    session, finder = finder_over(entries)
+    lag = LoopLag()
+    async with App().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lag.start()
+        began = time.perf_counter()
+        modal = FindContactModal(finder)
+        await pilot.app.push_screen(modal)
+        keys = await typed_into(modal, typed_text, lambda prefix: modal.result.query == prefix)
+        while finder.built < len(entries):  # polled: an earlier tree's finder has no `indexed`  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        ready = time.perf_counter() - began
+        stall = await lag.stop()
+        assert finder.find(typed_text, limit=100).total > 0
+    finder.close()
+    del session
+    return stall, keys[0], max(keys), ready
+
+
+async def open_bare(typed_text: str) -> tuple[float, float, float]:
+    """The reference: a bare Textual modal with an input, pushed and typed into the same way (answered
+    once its input says the letter)."""
+    from textual.app import App, ComposeResult
+    from textual.screen import ModalScreen
+    from textual.widgets import Input
+
+    class Bare(ModalScreen[None]):
+        said = ""
+
+        def compose(self) -> ComposeResult:
+            yield Input()
+
+        def on_input_changed(self, event: Input.Changed) -> None:
+            self.said = event.value
+
+    lag = LoopLag()
+    async with App().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lag.start()
+        modal = Bare()
+        await pilot.app.push_screen(modal)
+        keys = await typed_into(modal, typed_text, lambda prefix: modal.said == prefix)
+        return await lag.stop(), keys[0], max(keys)
+
+
+def bench_open(repeats: int, sizes: Sequence[int]) -> None:
+    everyone = contacts(max(sizes))
+    typed_text = "kowalski"
+    print(
+        f"\n### Opening the finder (`f`) and typing `{typed_text}` at once, until every contact is indexed: "
+        "the event loop's longest stall (a 2 ms tick's lateness), ms; median / max over the repeats\n"
+    )
+    print(
+        "| contacts | longest stall | first letter | slowest letter | index ready | reference: bare modal, stall | first letter |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in sizes:
+        runs = [asyncio.run(open_finder(everyone[:size], typed_text)) for _ in range(repeats)]
+        refs = [asyncio.run(open_bare(typed_text)) for _ in range(repeats)]
+
+        def both(values: list[float]) -> str:
+            return f"{ms(statistics.median(values))} / {ms(max(values))}"
+
+        print(
+            f"| {size:,} | {both([r[0] for r in runs])} | {both([r[1] for r in runs])} | {both([r[2] for r in runs])} "
+            f"| {both([r[3] for r in runs])} | {both([r[0] for r in refs])} | {both([r[1] for r in refs])} |"
+        )
+
+
 # -- Pipedrive: the leads inbox's / -----------------------------------------------------------------
 
 
@@ -335,16 +459,18 @@ def main() -> None:
     parser.add_argument(
         "--leads", type=int, default=22_700, help="leads in the Pipedrive sandbox (about 88%% are in the inbox)"
     )
-    parser.add_argument("--only", choices=("finder", "leads", "records"), action="append")
+    parser.add_argument("--only", choices=("finder", "open", "leads", "records"), action="append")
     parser.add_argument("--src", default=SRC, help="the crmtui source tree to measure (default: this checkout's)")
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "-C", str(Path(args.src).parent), "log", "-1", "--format=%h"], capture_output=True, text=True
     ).stdout.strip()
     print(f"code: {args.src} ({commit or 'not a git checkout'}), Python {sys.version.split()[0]}")
-    only = set(args.only or ("finder", "leads", "records"))
+    only = set(args.only or ("finder", "open", "leads", "records"))
     if "finder" in only:
         bench_finder(args.repeats, args.sizes)
+    if "open" in only:
+        bench_open(args.repeats, args.sizes)
     if "leads" in only:
         asyncio.run(bench_leads(args.leads, args.repeats))
     if "records" in only:

@@ -267,3 +267,34 @@ async def test_names_and_companies_are_drawn_as_they_are_never_as_markup(make_ap
             "Mal [/b] [@click=app.quit]Ory", "open the contact · [b]Bold[/] Ltd",
         ]
         assert app.is_running
+
+
+async def test_a_long_stream_is_indexed_in_a_thread_while_the_finder_answers(make_app, api, monkeypatch) -> None:
+    """The dialog opens at once over a stream still being indexed (the fold held here by a gate): the
+    line says so, the server's answers come meanwhile, and once the index is in what is typed is answered
+    from it, the server's contacts kept."""
+    from crmtui.service.find import ContactFinder, finder_for
+    from tests.unit.test_find_scale import Gate
+
+    zoe = await add_accented(api)
+    gate = Gate(monkeypatch)
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        finder = finder_for(app.session)
+        finder.background_from = 1  # the sandbox's stream is short: as a long one
+        modal = await open_finder(pilot)
+        count = f"{len(app.session.entries):,}"
+        await wait_for(pilot, lambda: f"indexing {count} contacts…" in status(modal), what="indexing said")
+        await pilot.press(*"zoe")
+        await wait_for(pilot, lambda: "from the server" in status(modal), what="the server's answer")
+        assert status(modal).startswith(f"indexing {count} contacts… · 0 from the stream, ")
+        served = listed_ids(modal)
+        assert zoe in served  # the server's, while nothing is indexed here
+        gate.open()
+        await wait_for(pilot, lambda: "indexing" not in status(modal), what="the index in")
+        local = [f.contact_id for f in ContactFinder(app.session).find("zoe").found]
+        assert local and zoe in local
+        assert set(listed_ids(modal)) == set(served) | set(local)
+        assert status(modal).startswith(f"{len(local)} from the stream, ")

@@ -11,6 +11,7 @@ import pytest
 from crmtui.domain.models import StreamEntry
 from crmtui.service.find import ContactFinder
 from crmtui.service.find_match import Haystack, Query, narrows
+from tests.support.waits import HANG_GUARD, until
 from tests.unit.test_find_match import entry, session_with
 
 FIRST = ["Zoë", "Zoe", "Ann", "Anna", "Quinn", "Seán", "Liam", "Ana", "Mary-Ann", "", "Ivan", "Lía"]
@@ -157,3 +158,147 @@ def test_only_ascii_digits_count_in_a_phone_number() -> None:
 
     assert digits("+353 (87) 555-0101") == "353875550101"
     assert digits("\u0663\u0664 12 \uff11\uff12") == "12"  # Arabic-Indic and full-width digits are not compared
+
+
+# -- a long list indexed in a thread: the older index answers meanwhile, the new one swapped in whole --
+
+
+class Gate:
+    """Holds `ContactIndex.made_from` (the fold in the thread) until `open()`; says when it was entered."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import threading
+
+        from crmtui.service import find_match
+
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+        made_from = find_match.ContactIndex.made_from.__func__  # type: ignore[attr-defined]
+
+        def held(cls: type, *args: object, **kwargs: object) -> object:
+            self.calls += 1
+            self.entered.set()
+            if not self.release.wait(HANG_GUARD):
+                raise AssertionError("the gate was never opened")
+            return made_from(cls, *args, **kwargs)
+
+        monkeypatch.setattr(find_match.ContactIndex, "made_from", classmethod(held))
+
+    def open(self) -> None:
+        self.release.set()
+
+
+def threaded(session) -> ContactFinder:  # type: ignore[no-untyped-def]
+    finder = ContactFinder(session)
+    finder.background_from = 1  # every list is "long" here
+    return finder
+
+
+async def test_a_long_list_is_indexed_in_a_thread_and_then_answers_as_a_fresh_finder(monkeypatch) -> None:
+    gate = Gate(monkeypatch)
+    entries = crowd(300)
+    session = session_with(entries)
+    finder = threaded(session)
+    first = finder.find("ann", limit=100)  # starts the fold; nothing indexed yet: the old (empty) index answers
+    assert (first.total, first.indexing) == (0, 300)
+    await until(gate.entered.is_set, "the fold in its thread")
+    assert finder.find("anna", limit=100).indexing == 300  # a keystroke meanwhile does not wait for it
+    gate.open()
+    await finder.indexed()
+    assert finder.indexing == 0 and gate.calls == 1
+    for query in QUERIES:
+        typed = [query[: n + 1] for n in range(len(query))]
+        for text in typed:
+            assert answer(finder, text, 100) == fresh(entries, text, 100), text
+    assert finder.find("a", limit=100).indexing == 0
+
+
+async def test_a_contact_changed_while_the_index_is_made_is_found_by_its_new_name(monkeypatch) -> None:
+    gate = Gate(monkeypatch)
+    session = session_with(crowd(300))
+    finder = threaded(session)
+    finder.haystacks()  # what the dialog does once drawn: the fold begins
+    await until(gate.entered.is_set, "the fold in its thread")
+    target = next(e for e in session.entries if e.contact.last_name == "Kowalski")
+    renamed = entry(target.contact.id, "Wanda", "Zwicky", "Oak Foods")
+    at = session.entries.index(target)
+    session.entries[at] = renamed  # in place, as the session moves one row, with its signal
+    session.changes.emit(frozenset({target.contact.id}))
+    newcomer = entry("new", "Quentin", "Blake")
+    session.entries = [*session.entries, newcomer]  # a new list, with its signal
+    session.changes.emit(frozenset({"new"}))
+    gate.open()
+    await finder.indexed()
+    assert [f.contact_id for f in finder.find("zwicky", limit=100).found] == [target.contact.id]
+    assert [f.contact_id for f in finder.find("quentin", limit=100).found] == ["new"]
+    assert answer(finder, "kowalski", 100) == fresh(session.entries, "kowalski", 100)
+    assert target.contact.id not in {f.contact_id for f in finder.find("kowalski").found}
+    assert finder.built == 300 + 2  # only the two changed contacts were folded again
+
+
+async def test_a_reload_while_the_index_is_made_makes_another_from_the_new_rows(monkeypatch) -> None:
+    gate = Gate(monkeypatch)
+    session = session_with(crowd(300))
+    finder = threaded(session)
+    finder.haystacks()
+    await until(gate.entered.is_set, "the fold in its thread")
+    session.entries = [entry(e.contact.id, "Xena", "Yarrow") if n == 5 else e for n, e in enumerate(session.entries)][:250]
+    session.changes.emit(None)  # anything may have changed
+    gate.open()
+    await finder.indexed()
+    assert gate.calls == 2  # the snapshot's index, then the reloaded list's
+    for text in ("yarrow", "an", "+353 8", "zoe o"):
+        assert answer(finder, text, 100) == fresh(session.entries, text, 100), text
+
+
+async def test_the_older_index_answers_while_a_reload_is_indexed_and_the_server_part_is_kept(monkeypatch) -> None:
+    session = session_with(crowd(300))
+    finder = threaded(session)
+    finder.haystacks()
+    await finder.indexed()
+    gate = Gate(monkeypatch)
+    before = answer(finder, "quinn", 100)
+    session.entries = [e.model_copy(deep=True) for e in session.entries]
+    session.changes.emit(None)
+    during = finder.find("quinn", limit=100)
+    assert during.indexing == 300 and (during.total, [(f.contact_id, f.field, f.detail) for f in during.found]) == before
+    gate.open()
+    await finder.indexed()
+    again = finder.again(during, limit=100)
+    assert again.indexing == 0 and (again.total, [(f.contact_id, f.field, f.detail) for f in again.found]) == before
+    rows = {id(e) for e in session.entries}
+    assert all(id(f.entry) in rows for f in again.found)  # the reloaded rows, not the older ones
+
+
+async def test_closing_the_finder_while_it_indexes_stops_waiting_for_the_fold(monkeypatch) -> None:
+    gate = Gate(monkeypatch)
+    session = session_with(crowd(50))
+    finder = threaded(session)
+    finder.haystacks()
+    await until(gate.entered.is_set, "the fold in its thread")
+    finder.close()
+    await finder.indexed()
+    assert finder.indexing == 0
+    gate.open()
+
+
+def test_without_an_event_loop_a_long_list_is_folded_at_once() -> None:
+    session = session_with(crowd(50))
+    finder = threaded(session)
+    assert finder.find("an", limit=100).indexing == 0
+    assert answer(finder, "an", 100) == fresh(session.entries, "an", 100)
+
+
+def test_an_index_made_in_runs_for_a_thread_has_the_order_of_one_made_at_once(monkeypatch) -> None:
+    from crmtui.service import find_match
+
+    monkeypatch.setattr(find_match, "_RUN", 7)  # many runs merged
+    entries = crowd(500)
+    whole = find_match.ContactIndex()
+    whole.rebuild(entries)
+    made = find_match.ContactIndex.made_from(entries, {}, share=16)
+    assert [h.key for h in made.order] == [h.key for h in whole.order] and made.built == 500
+    assert (made.texts, made.digits) == (whole.texts, whole.digits)
+    again = find_match.ContactIndex.made_from(entries, dict(made.by_id), built=made.built, share=3)
+    assert again.built == 500 and all(a is b for a, b in zip(again.order, made.order, strict=True))

@@ -8,14 +8,23 @@ which searches the whole account (`find_contacts`: `email=` for a query shaped l
 the loaded ones (one row per contact, the loaded copy kept) and ranked by the same rules. A later
 query makes an earlier one's late answer void. Offline, or when the server fails, the loaded answer
 stays and the result says why the server's is missing.
+
+A long list indexed as a whole (the first query, or after a reload) is folded in a thread when an event
+loop runs (`BACKGROUND_FROM`): a new index made from a copy of the list and the old index's haystacks
+(which are never changed), swapped in whole on the loop's thread when it is done, then brought up to
+date with what the session said meanwhile. Until then the index there was answers, and the result says
+how many contacts are being indexed. Nothing is read by two threads while another changes it, and
+nothing on the loop's thread waits for the fold.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import heapq
+import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, is_not
@@ -40,7 +49,24 @@ from crmtui.service.find_match import (
 )
 from crmtui.service.session import Changed, Session
 
-__all__ = ["SERVER_MIN_CHARS", "ContactFinder", "FindResult", "Found", "ServerState", "Tier", "finder_for"]
+__all__ = [
+    "BACKGROUND_FROM",
+    "SERVER_MIN_CHARS",
+    "ContactFinder",
+    "FindResult",
+    "Found",
+    "ServerState",
+    "Tier",
+    "finder_for",
+]
+
+log = logging.getLogger(__name__)
+
+BACKGROUND_FROM = 2_000
+"""A list of this many contacts or more is indexed as a whole in a thread (when an event loop runs):
+folding takes about 20 µs a contact, so 100,000 would hold the screen for two seconds."""
+SHARE = 16
+"""The thread that folds lets the event loop's have the interpreter every this many contacts (~0.3 ms)."""
 
 
 class ServerState(enum.Enum):
@@ -65,6 +91,8 @@ class FindResult:
     server: ServerState
     problem: str = ""
     """Why the server could not answer (FAILED): short, fit to show."""
+    indexing: int = 0
+    """Contacts being indexed in a thread: until they are, the answer is the older index's."""
 
 
 def _short(error: BackendError) -> str:
@@ -97,20 +125,38 @@ class ContactFinder:
     def __init__(self, session: Session) -> None:
         self._session = weakref.ref(session)
         self._index = ContactIndex()
-        self._of: list[StreamEntry] | None = None
-        """The session's list the index was last made from."""
+        self._of: Sequence[StreamEntry] | None = None
+        """The session's list the index was last made from (or the copy of it an index was made from in a
+        thread)."""
         self._everything = True
         """The session said anything may have changed (or nothing was indexed yet)."""
         self._dirty: set[str] = set()
         self._last: tuple[Query, int, Pool] | None = None
         """The last query, the index version it was narrowed on, and its candidates."""
         self._generation = 0
+        self._answer: tuple[str, list[StreamEntry]] | None = None
+        """The server's last answer: the query as typed, the contacts it found."""
+        self.background_from = BACKGROUND_FROM
+        """Lists at least this long are indexed as a whole in a thread (when an event loop runs)."""
+        self._building: asyncio.Task[None] | None = None
+        self._indexing = 0
         self._unsubscribe = session.changes.subscribe(self._forget)
 
     @property
     def built(self) -> int:
         """Haystacks built (a measure of work: each entry once until it changes)."""
         return self._index.built
+
+    @property
+    def indexing(self) -> int:
+        """Contacts being indexed in a thread now (0: none)."""
+        return self._indexing if self._building is not None else 0
+
+    async def indexed(self) -> None:
+        """Returns once no index is being made in a thread (at once when none is). Cancelling the
+        caller does not cancel the fold."""
+        while (task := self._building) is not None:
+            await asyncio.wait({task})
 
     @property
     def session(self) -> Session:
@@ -121,6 +167,8 @@ class ContactFinder:
 
     def close(self) -> None:
         self._unsubscribe()
+        if self._building is not None:
+            self._building.cancel()
         self._index = ContactIndex()
         self._last = None
 
@@ -135,7 +183,12 @@ class ContactFinder:
         """The index as the session's entries are now: the contacts the session said changed made again,
         and those whose row is another object than before (a list replaced, with or without a word);
         when the session said anything may have changed (a reload), every row looked at and only those
-        whose text changed made again."""
+        whose text changed made again.
+
+        While an index is made in a thread, the older one answers as it is (what the session says
+        meanwhile is kept for the new one)."""
+        if self._building is not None:
+            return self._index
         session, index = self.session, self._index
         entries = session.entries
         before = None if self._everything else self._of
@@ -154,17 +207,61 @@ class ContactFinder:
                 before = None
         asked = self._dirty - changed.keys()
         if before is None or len(asked) > 8:  # each would be looked for in the session's list
-            index.rebuild(entries)
+            return self._rebuild(entries)
         else:
             for contact_id in asked:
                 changed[contact_id] = session.entry(contact_id)
             for contact_id, entry in changed.items():
                 index.update(contact_id, entry)
             if len(index) != len(entries):  # rows came or went without a word: look at them all
-                index.rebuild(entries)
+                return self._rebuild(entries)
         self._everything, self._of = False, entries
         self._dirty.clear()
         return index
+
+    def _rebuild(self, entries: list[StreamEntry]) -> ContactIndex:
+        """The index made again from every row: here for a short list, in a thread for a long one
+        (the older index answering meanwhile)."""
+        if len(entries) >= self.background_from and self._build_in_thread(entries):
+            return self._index
+        self._index.rebuild(entries)
+        self._everything, self._of = False, entries
+        self._dirty.clear()
+        return self._index
+
+    def _build_in_thread(self, entries: list[StreamEntry]) -> bool:
+        """Start making a new index of `entries` in a thread; False when no event loop runs here (a
+        script: the caller folds them itself)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        snapshot = tuple(entries)  # the rows as they are now: the session may change its list meanwhile
+        known = dict(self._index.by_id)  # the older index's haystacks, which are never changed in place
+        # What the session says from now on is for after the swap; what it said before is in the snapshot.
+        self._everything, self._dirty = False, set()
+        self._indexing = len(snapshot)
+        self._building = loop.create_task(self._build(snapshot, known, self._index.built))
+        return True
+
+    async def _build(self, snapshot: tuple[StreamEntry, ...], known: dict[str, Haystack], built: int) -> None:
+        """Fold in a thread, then (on the loop's thread) swap the new index in whole and apply what the
+        session said since the snapshot."""
+        try:
+            index = await asyncio.to_thread(ContactIndex.made_from, snapshot, known, built=built, share=SHARE)
+        except BaseException as exc:
+            self._building = None
+            self._everything = True  # the snapshot was not indexed: look at every row next time
+            if not isinstance(exc, Exception):
+                raise
+            log.exception("indexing the contacts for the finder failed; folding them here next time")
+            self.background_from = max(self.background_from, len(snapshot) + 1)
+            return
+        self._building = None
+        index.version = self._index.version + 1  # what was narrowed on the older index is void
+        self._index, self._of, self._last = index, snapshot, None
+        if self._session() is not None:
+            self._sync()  # the changes noted since the snapshot (or, after a reload meanwhile, another build)
 
     def haystacks(self) -> list[Haystack]:
         """The loaded contacts' haystacks in `Haystack.key` order, made or brought up to date now (the
@@ -241,7 +338,23 @@ class ContactFinder:
             )
         if generation != self._generation:
             return None
+        self._answer = (q.text, entries)
         local = self._loaded(q, limit)  # the stream as it is now, not as it was when the server was asked
+        return self._merged(q, local, entries, limit)
+
+    def again(self, result: FindResult, *, limit: int | None = None) -> FindResult:
+        """`result` answered again from the index as it is now (the dialog asks once an index made in a
+        thread is in), with the server's contacts it held and its state: no new request, and an answer
+        still on its way for the same query stays valid."""
+        q = Query.of(result.query)
+        local = self._loaded(q, limit)
+        answer = self._answer
+        if result.server is ServerState.ANSWERED and answer is not None and answer[0] == q.text:
+            return self._merged(q, local, answer[1], limit)
+        return self._result(q, local, [], result.server, problem=result.problem, limit=limit)
+
+    def _merged(self, q: Query, local: _Local, entries: Sequence[StreamEntry], limit: int | None) -> FindResult:
+        """`local` with the server's `entries` merged in: one row per contact, the loaded copy kept."""
         loaded = self._index.by_id
         have = local.ids()
         added: list[Found] = []
@@ -277,7 +390,7 @@ class ContactFinder:
         from_server = sum(1 for f in added if not f.loaded)
         total = local.total + len(added)
         shown = found if limit is None else found[:limit]
-        return FindResult(q.text, shown, total, total - from_server, from_server, state, problem)
+        return FindResult(q.text, shown, total, total - from_server, from_server, state, problem, self.indexing)
 
 
 _FINDERS: weakref.WeakKeyDictionary[Session, ContactFinder] = weakref.WeakKeyDictionary()

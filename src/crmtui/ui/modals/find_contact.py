@@ -4,6 +4,9 @@ server's (the whole account) join them when it answers; Enter opens the highligh
 The server is asked once typing pauses (a timer on this modal's own message loop, restarted by each
 keystroke), in one exclusive worker: a newer query cancels the request still on its way, and the
 finder voids any answer that comes back for an older query.
+
+A long stream is indexed in a thread the first time (or after a reload): meanwhile the line says so and
+the server's answers still come; once the index is in, what is typed is answered again from it.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ SHOWN = 100
 PAUSE = 0.25
 """Seconds of no typing before the server is asked."""
 GROUP = "find-server"
+INDEXING = "find-index"
 
 
 def status_line(result: FindResult) -> str:
     """Where the rows come from: "3 from the stream, 2 from the server", "searching the server…", offline."""
+    indexing = f"indexing {result.indexing:,} contacts…" if result.indexing else ""
     if not result.query:
-        return "Type a name, company, email or phone number"
+        return "Type a name, company, email or phone number" + (f" ({indexing})" if indexing else "")
     stream = f"{result.from_stream} from the stream"
     state = result.server
     if state is ServerState.ASKING:
@@ -58,7 +63,7 @@ def status_line(result: FindResult) -> str:
         line = f"{stream} · the server is searched from {SERVER_MIN_CHARS} characters"
     if result.total > len(result.found):
         line += f" · the first {len(result.found)} shown"
-    return line
+    return f"{indexing} · {line}" if indexing else line
 
 
 def matched(found: Found) -> str:
@@ -128,6 +133,8 @@ class FindContactModal(ModalScreen[None]):
         self.result: FindResult = finder.find("")
         """What the list shows now."""
         self._pause: Timer | None = None
+        self._waiting = False
+        """A worker waits for the finder's index made in a thread."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog find-dialog"):
@@ -139,7 +146,28 @@ class FindContactModal(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#find-query", Input).focus()
-        self.call_after_refresh(self.finder.haystacks)  # made once drawn, not on the first keystroke
+        self.call_after_refresh(self._index)
+
+    def _index(self) -> None:
+        """Index the stream once drawn, not on the first keystroke (a long one in a thread)."""
+        self.finder.haystacks()
+        self._when_indexed()
+
+    def _when_indexed(self) -> None:
+        """While the finder indexes in a thread: say so, and answer again once it is done."""
+        if not self.finder.indexing or self._waiting:
+            return
+        self._waiting = True
+        if not self.result.indexing:
+            self.show(self.finder.again(self.result, limit=SHOWN))
+        self.run_worker(self._indexed(), group=INDEXING, exit_on_error=False)
+
+    async def _indexed(self) -> None:
+        try:
+            await self.finder.indexed()
+        finally:
+            self._waiting = False
+        self.show(self.finder.again(self.result, limit=SHOWN))
 
     @property
     def results(self) -> FoundList:
@@ -158,6 +186,7 @@ class FindContactModal(ModalScreen[None]):
         self.workers.cancel_group(self, GROUP)  # an answer for what was typed before is no use now
         result = self.finder.find(event.value, limit=SHOWN)
         self.show(result)
+        self._when_indexed()
         if result.server is ServerState.ASKING:
             self._pause = self.set_timer(PAUSE, lambda: self.ask_server(event.value))
 
