@@ -893,6 +893,8 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     await call("filters")
     await call("action_stream", per_page=5, starred=False, sort_by="first_name", order="asc")
     stream = await call("action_stream_all", tag="VIP")
+    rows = await call("stream_rows_all", "action_stream", dict, lambda row: row["contact"]["id"], tag="VIP")
+    assert [row["contact"]["id"] for row in rows] == [item.contact.id for item in stream]
     await call("team_stream", user_id=other, per_page=5)
     await call("team_stream_all", user_id=other)
     await call("team_stream_counts")

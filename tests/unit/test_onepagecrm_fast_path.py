@@ -1,8 +1,10 @@
-"""The fast path of OnePageCRM listings (`wire.validate_row`) agrees with the tolerant validation.
+"""The fast paths of OnePageCRM listings agree with the tolerant validation and the general mapping.
 
-A clean row is built without validating field by field; anything else is refused by the fast path
-and validated as before. Whichever path a row takes, the models must be the same: checked here over
-every row the seeded sandbox serves and over rows made odd on purpose, one oddity at a time.
+Two fast paths: `wire.validate_row` builds a clean row's wire model without validating field by
+field; `adapter_map.stream_row` maps a clean stream row's JSON straight to its domain row, with no
+wire model at all. Anything else is refused by either and goes the tolerant way. Whichever path a
+row takes, the models must be the same: checked here over every row the seeded sandbox serves and
+over rows made odd on purpose, one oddity at a time and several at once.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pytest
 from pydantic import BaseModel
 
 from crmtui.backends.onepagecrm import wire
-from crmtui.backends.onepagecrm.adapter_map import _map_stream_item, map_stream_item
+from crmtui.backends.onepagecrm import adapter_map
+from crmtui.backends.onepagecrm.adapter_map import map_stream_item, stream_row, stream_rows
 from tests.support.waits import HANG_GUARD
 
 LISTINGS = ("action_stream", "contacts", "deals")
@@ -128,19 +131,30 @@ def test_an_odd_row_gives_what_the_tolerant_path_gives(served: dict[str, list[di
     for row in served["action_stream"][:5]:
         odd = poke(row, path, value)
         agree(wire.StreamItem, odd)
-        maps_alike(wire.StreamItem.model_validate(odd))
+        maps_alike(odd)
 
 
-def maps_alike(item: wire.StreamItem) -> None:
-    """The stream row's fast mapping (from the wire model's typed fields) equals the general one."""
-    for viewer in (item.contact.owner_id, None, "someone-else"):
-        assert shape(map_stream_item(item, viewer)) == shape(_map_stream_item(item, viewer))
+def maps_alike(row: Any) -> bool:
+    """A stream row's JSON mapped the fast way (`stream_row`) equals its tolerant wire model mapped the
+    general way, for the owner, no viewer and someone else; whether the JSON path took the row."""
+    taken = True
+    owner = row.get("contact", {}).get("owner_id") if isinstance(row.get("contact"), dict) else None
+    for viewer in (owner if isinstance(owner, str) else "u-1", None, "someone-else"):
+        general = map_stream_item(wire.StreamItem.model_validate(copy.deepcopy(row)), viewer)
+        assert shape(stream_row(copy.deepcopy(row), viewer)) == shape(general)
+        try:
+            fast = adapter_map._json_stream_row(copy.deepcopy(row), viewer)
+        except wire._Odd:
+            taken = False
+            continue
+        assert shape(fast) == shape(general)
+    return taken
 
 
-def test_every_served_stream_row_maps_alike(served: dict[str, list[dict[str, Any]]]) -> None:
+def test_every_served_stream_row_maps_alike_the_fast_way(served: dict[str, list[dict[str, Any]]]) -> None:
     for listing in ("action_stream", "contacts"):
-        for row in served[listing]:
-            maps_alike(wire.validate_row(wire.StreamItem, row))
+        refused = [row["contact"]["id"] for row in served[listing] if not maps_alike(row)]
+        assert not refused, f"clean rows refused by the JSON path: {refused[:5]}"
 
 
 def test_odd_rows_are_refused_by_the_fast_path(served: dict[str, list[dict[str, Any]]]) -> None:
@@ -160,7 +174,7 @@ def test_random_oddities_agree(served: dict[str, list[dict[str, Any]]]) -> None:
         for path, value in rng.sample(ODDITIES, rng.randint(1, 4)):
             row = poke(row, path, value)
         agree(wire.StreamItem, row)
-        maps_alike(wire.validate_row(wire.StreamItem, row))
+        maps_alike(row)
 
 
 def test_a_page_with_an_odd_row_maps_every_row(served: dict[str, list[dict[str, Any]]]) -> None:
@@ -175,6 +189,23 @@ def test_a_page_with_an_odd_row_maps_every_row(served: dict[str, list[dict[str, 
     assert entries[7].contact.first_name == "1234"
     assert entries[8].next_action is not None and entries[8].next_action.raw_status == "Someday"
     assert entries == [map_stream_item(i, viewer) for i in tolerant]
+    mapped = wire.parse_listing(
+        wire.StreamItem, {"contacts": copy.deepcopy(rows), "total_count": 20}, "contacts", paged=True,
+        build=stream_rows(viewer),
+    )
+    assert [shape(e) for e in mapped.items] == [shape(e) for e in entries]
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("contact.first_name", "Ann\x1b]0;x\x07"), ("contact.background", "a\r\nb\tc"), ("next_action.text", "\x9b2J"),
+    ("contact.tags", ["\x1b[2J"]), ("company.description", "x\u2028y"), ("contact.emails", [{"type": "\n", "value": "a"}]),
+])
+def test_the_fast_way_makes_text_inert_as_the_general_one(
+    served: dict[str, list[dict[str, Any]]], path: str, value: Any
+) -> None:
+    """Control characters from the server reach the domain rows made inert whichever way they come."""
+    row = poke(served["action_stream"][0], path, value)
+    assert maps_alike(row)
 
 
 def test_the_fast_path_keeps_nothing_of_the_json_it_may_not(served: dict[str, list[dict[str, Any]]]) -> None:

@@ -171,15 +171,26 @@ class OnePageCRMBackend:
         on_first_page: Callable[[list[StreamEntry]], None] | None = None,
     ) -> list[StreamEntry]:
         params = self._stream_params(user_id, search, modified_since)
-        viewer = self._viewer(user_id)
+        listing = "team_stream" if "user_id" in params else "action_stream"
+        return await self._stream_rows(listing, self._viewer(user_id), on_progress, on_first_page, params)
+
+    async def _stream_rows(
+        self,
+        listing: str,
+        viewer: str | None,
+        on_progress: ProgressCallback | None,
+        on_first_page: Callable[[list[StreamEntry]], None] | None,
+        params: dict[str, Any],
+    ) -> list[StreamEntry]:
+        """A whole listing of stream rows, each mapped from its JSON as its page lands."""
         first = None
         if on_first_page is not None:
-            first = lambda items: on_first_page([m.map_stream_item(i, viewer) for i in items])  # noqa: E731
-        if "user_id" in params:
-            items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
-        else:
-            items = await self.client.action_stream_all(on_progress=on_progress, on_first=first, **params)
-        return _mapped(items, viewer)
+            # Copies: what the first page shows meanwhile is not the rows the whole stream answers.
+            first = lambda items: on_first_page([e.model_copy(deep=True) for e in items])  # noqa: E731
+        items = await self.client.stream_rows_all(
+            listing, m.stream_rows(viewer), m.entry_id, on_progress=on_progress, on_first=first, **params
+        )
+        return _deduped(items)
 
     async def saved_filters(self) -> list[SavedFilter]:
         found = await self.client.filters()
@@ -192,13 +203,8 @@ class OnePageCRMBackend:
         """The stream's contacts that `where` keeps, filtered by the server (the spec's parameters)."""
         params = self._stream_params(user_id, None, None)
         params.update(filter_query(where))
-        viewer = self._viewer(user_id)
-        if "user_id" in params:
-            items = await self.client.team_stream_all(**params)
-        else:
-            items = await self.client.action_stream_all(**params)
-        entries = {e.contact.id: e for e in (m.map_stream_item(item, viewer) for item in items)}
-        return list(entries.values())
+        listing = "team_stream" if "user_id" in params else "action_stream"
+        return await self._stream_rows(listing, self._viewer(user_id), None, None, params)
 
     async def stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         """The contact as a row of `user_id`'s stream; None when it is no longer in that stream."""
@@ -263,11 +269,7 @@ class OnePageCRMBackend:
             )
         # GET /team_stream without user_id: the whole account, seen by no one in particular.
         params: dict[str, Any] = {"search": search} if search else {}
-        first = None
-        if on_first_page is not None:
-            first = lambda items: on_first_page([m.map_stream_item(i, None) for i in items])  # noqa: E731
-        items = await self.client.team_stream_all(on_progress=on_progress, on_first=first, **params)
-        return _mapped(items, None)
+        return await self._stream_rows("team_stream", None, on_progress, on_first_page, params)
 
     async def team_stream_entry(self, contact_id: str, *, user_id: str | None = None) -> StreamEntry | None:
         if user_id is not None:
@@ -413,13 +415,10 @@ class OnePageCRMBackend:
         """Contacts of the whole account (anyone's) the server finds by search text, email and phone."""
         given = (("search", search), ("email", email), ("phone", phone))
         filters: dict[str, Any] = {name: value.strip() for name, value in given if value.strip()}
-        items = await self.client.list_contacts_all(team=True, **filters)
-        entries: dict[str, StreamEntry] = {}
-        for item in items:
-            entry = m.map_stream_item(item, self._me)
+        entries = await self._stream_rows("contacts", self._me, None, None, {"team": True, **filters})
+        for entry in entries:
             entry.in_stream = in_stream(entry, self._me)
-            entries[entry.contact.id] = entry  # concurrent pages may overlap when data moves
-        return list(entries.values())
+        return entries
 
     # -- deals ---------------------------------------------------------------------------------
     async def pipelines(self) -> list[Pipeline]:
@@ -523,16 +522,13 @@ class OnePageCRMBackend:
         await self.client.mark_all_notifications_read()
 
 
-def _mapped(items: list[StreamItem], viewer: str | None) -> list[StreamEntry]:
-    """A whole stream's wire rows as domain rows, in order (concurrent pages may overlap when data
-    moves: the last copy of a contact wins, in the first one's place). Each wire row is let go as soon
-    as it is mapped, so the peak holds about one copy of the stream, not the wire and the domain ones."""
+def _deduped(items: list[StreamEntry]) -> list[StreamEntry]:
+    """A whole stream's rows in order, each contact once (concurrent pages may overlap when data
+    moves: the last copy of a contact wins, in the first one's place)."""
     entries: dict[str, StreamEntry] = {}
-    items.reverse()
-    while items:
-        entry = m.map_stream_item(items.pop(), viewer)
+    for entry in items:
         entries[entry.contact.id] = entry
-    return list(entries.values())
+    return items if len(entries) == len(items) else list(entries.values())
 
 
 def _urgency_key(action: Action) -> tuple[int, int, float, int, str]:

@@ -291,18 +291,11 @@ def _field_values(items: list[Any], ref: str) -> list[CustomValue]:
     return values
 
 
-def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
-    """One element of `data.contacts` of /action_stream (contact + its actions + company)."""
-    if type(item) is wire.StreamItem:
-        try:
-            return _fast_stream_item(item, viewer_id)
-        except DATA_ERRORS:
-            pass  # the general mapping says what is wrong, or copes
-    return _map_stream_item(item, viewer_id)
-
-
 @reading("contact")
-def _map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
+def map_stream_item(item: Any, viewer_id: str | None = None) -> StreamEntry:
+    """One element of `data.contacts` of /action_stream (contact + its actions + company).
+
+    A listing's rows come the faster way, straight from their JSON (`stream_row`)."""
     contact = map_contact(_get(item, "contact"), viewer_id)
     next_wire = _get(item, "next_action")
     next_action: Action | None
@@ -498,86 +491,208 @@ def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: l
 
 
 # -- the fast path of a stream row ------------------------------------------------------------------
-# The functions above read any object (wire model, dict, older shapes) field by field through `_get`,
-# about half of a large stream's mapping time. A wire model's fields always hold their declared
-# types (the wire layer makes sure, fast path or tolerant), so a stream row's wire model is read
-# directly here; the result is the same (tests/unit/test_onepagecrm_fast_path.py compares them).
+# A large listing's rows are mapped straight from their JSON objects as each page lands, with no wire
+# model between (`stream_row`): building 8,000 rows of wire models and then reading them field by
+# field cost about as much again as the mapping itself, and held every page's models until the last
+# page was in. Only a clean row goes this way: every value the mapping reads already of the type its
+# wire field holds (a string for a string, a list of objects for a list, a known status...). Anything
+# else (a null is fine: it reads as the field's default) raises `_Odd`, and that row goes through the
+# tolerant wire model and the general mapping above, which gives what this gives for a clean row
+# (tests/unit/test_onepagecrm_fast_path.py holds the two to identical models over every row the
+# seeded sandbox serves and over dozens of oddities).
+
+_Odd = wire._Odd
+_ACTION_VALUES = frozenset(wire.ActionStatus._value2member_map_)
 
 
-def _fast_action(a: wire.Action) -> Action:
-    status_value = a.status
-    raw = str(getattr(status_value, "value", status_value))
+def _s(d: dict[str, Any], key: str) -> str:
+    value = d.get(key)
+    if value.__class__ is str:
+        return value
+    if value is None:
+        return ""
+    raise _Odd
+
+
+def _b(d: dict[str, Any], key: str) -> bool:
+    value = d.get(key)
+    if value is True or value is False:
+        return value
+    if value is None:
+        return False
+    raise _Odd
+
+
+def _n(d: dict[str, Any], key: str) -> int | None:
+    value = d.get(key)
+    if value is None or value.__class__ is int:
+        return value
+    raise _Odd
+
+
+def _f(d: dict[str, Any], key: str) -> float:
+    value = d.get(key)
+    if value.__class__ is float:
+        if value - value != 0:  # NaN or infinite
+            raise _Odd
+        return value
+    if value.__class__ is int:
+        return float(value)
+    if value is None:
+        return 0.0
+    raise _Odd
+
+
+def _strs(d: dict[str, Any], key: str) -> list[str]:
+    value = d.get(key)
+    if value is None:
+        return []
+    if value.__class__ is not list or any(v.__class__ is not str for v in value):
+        raise _Odd
+    return value
+
+
+def _objs(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = d.get(key)
+    if value is None:
+        return []
+    if value.__class__ is not list or any(v.__class__ is not dict for v in value):
+        raise _Odd
+    return value
+
+
+def _obj(d: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = d.get(key)
+    if value is None or value.__class__ is dict:
+        return value
+    raise _Odd
+
+
+def _json_action(a: dict[str, Any]) -> Action:
+    if "action" in a:
+        raise _Odd  # wrapped: the tolerant model unwraps it
+    raw = _s(a, "status")
+    if raw and raw not in _ACTION_VALUES:
+        raise _Odd  # unknown, or to be stripped and lower-cased: the tolerant model decides
     status = action_status(raw)
     return Action(
-        id=a.id, contact_id=a.contact_id, assignee_id=a.assignee_id, text=a.text, status=status, raw_status=raw,
-        date=to_date(a.date), exact_time=to_datetime(a.exact_time), done=a.done or status is ActionStatus.DONE,
-        done_at=to_datetime(a.done_at), position=a.position, modified_at=to_datetime(a.modified_at),
-        created_at=to_datetime(a.created_at),
+        id=_s(a, "id"), contact_id=_s(a, "contact_id"), assignee_id=_s(a, "assignee_id"), text=_s(a, "text"),
+        status=status, raw_status=raw, date=to_date(_s(a, "date")), exact_time=to_datetime(_n(a, "exact_time")),
+        done=_b(a, "done") or status is ActionStatus.DONE, done_at=to_datetime(_s(a, "done_at")),
+        position=_n(a, "position"), modified_at=to_datetime(_s(a, "modified_at")),
+        created_at=to_datetime(_s(a, "created_at")),
     )
 
 
-def _fast_contact(c: wire.Contact, viewer_id: str | None) -> Contact:
-    closed_for = c.sales_closed_for
+def _json_address(a: dict[str, Any]) -> Address:
+    return Address(
+        address=_s(a, "address"), city=_s(a, "city"), state=_s(a, "state"), zip_code=_s(a, "zip_code"),
+        country_code=_s(a, "country_code"), type=_s(a, "type"),
+    )
+
+
+def _typed(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(_s(item, "type"), _s(item, "value")) for item in items]
+
+
+def _json_values(items: list[dict[str, Any]], ref: str) -> list[CustomValue]:
+    values = []
+    for item in items:
+        field = item.get(ref)
+        if field.__class__ is not dict:
+            raise _Odd  # the tolerant model drops a reference that is not an object
+        values.append(CustomValue(field_id=_s(field, "id"), name=_s(field, "name"), value=wire._to_str(item.get("value"))))
+    return values
+
+
+def _json_contact(c: dict[str, Any], viewer_id: str | None) -> Contact:
+    if "urls" in c:
+        raise _Odd  # requests say urls, answers url: the tolerant model takes either
+    closed_for = _strs(c, "sales_closed_for")
     comment = ""
-    for sale in c.closed_sales:
-        if viewer_id is None or sale.user_id == viewer_id:
-            comment = sale.comment
-            break
+    found = False
+    for sale in _objs(c, "closed_sales"):
+        user, said = _s(sale, "user_id"), _s(sale, "comment")
+        if not found and (viewer_id is None or user == viewer_id):
+            comment, found = said, True
     closed = bool(closed_for) if viewer_id is None else viewer_id in closed_for
-    urls = c.url
-    if not urls and c.model_extra and c.model_extra.get("urls") is not None:
-        raise ValueError("urls beside an empty url: the general mapping reads them")
     return Contact(
-        id=c.id, title=c.title, first_name=c.first_name, last_name=c.last_name, job_title=c.job_title,
-        company_id=c.company_id, company_name=c.company_name, starred=c.starred, status=c.status,
-        status_id=c.status_id, lead_source=c.lead_source, lead_source_id=c.lead_source_id, owner_id=c.owner_id,
-        tags=list(c.tags),
-        phones=[Phone(type=p.type, value=p.value) for p in c.phones],
-        emails=[Email(type=e.type, value=e.value) for e in c.emails],
-        urls=[u.value for u in urls],
-        addresses=[_fast_address(a) for a in c.address_list],
-        custom_fields=[CustomValue(field_id=f.custom_field.id, name=f.custom_field.name, value=f.text) for f in c.custom_fields],
-        background=c.background, pending_deal=c.pending_deal, total_pending=c.total_pendings or 0.0,
+        id=_s(c, "id"), title=_s(c, "title"), first_name=_s(c, "first_name"), last_name=_s(c, "last_name"),
+        job_title=_s(c, "job_title"), company_id=_s(c, "company_id"), company_name=_s(c, "company_name"),
+        starred=_b(c, "starred"), status=_s(c, "status"), status_id=_s(c, "status_id"),
+        lead_source=_s(c, "lead_source"), lead_source_id=_s(c, "lead_source_id"), owner_id=_s(c, "owner_id"),
+        tags=_strs(c, "tags"),
+        phones=[Phone(type=kind, value=value) for kind, value in _typed(_objs(c, "phones"))],
+        emails=[Email(type=kind, value=value) for kind, value in _typed(_objs(c, "emails"))],
+        urls=[value for _, value in _typed(_objs(c, "url"))],
+        addresses=[_json_address(a) for a in _objs(c, "address_list")],
+        custom_fields=_json_values(_objs(c, "custom_fields"), "custom_field"),
+        background=_s(c, "background"), pending_deal=_b(c, "pending_deal"), total_pending=_f(c, "total_pendings"),
         sales_closed=closed, sales_closed_comment=comment if closed else "",
-        modified_at=to_datetime(c.modified_at), created_at=to_datetime(c.created_at),
+        modified_at=to_datetime(_s(c, "modified_at")), created_at=to_datetime(_s(c, "created_at")),
     )
 
 
-def _fast_address(a: wire.Address) -> Address:
-    return Address(address=a.address, city=a.city, state=a.state, zip_code=a.zip_code, country_code=a.country_code, type=a.type)
-
-
-def _fast_company(c: wire.Company | None) -> Company | None:
-    if c is None or not c.id:
+def _json_company(c: dict[str, Any] | None) -> Company | None:
+    if c is None:
         return None
+    if "company" in c:
+        raise _Odd  # wrapped: the tolerant model unwraps it
+    ident = _s(c, "id")
+    if not ident:
+        return None
+    address = _obj(c, "address")
     return Company(
-        id=c.id, name=c.name, phone=c.phone, url=c.url, description=c.description,
-        address=_fast_address(c.address) if c.address is not None else Address(),
-        custom_fields=[
-            CustomValue(field_id=f.company_field.id, name=f.company_field.name, value=f.text) for f in c.company_fields
-        ],
-        modified_at=to_datetime(c.modified_at),
+        id=ident, name=_s(c, "name"), phone=_s(c, "phone"), url=_s(c, "url"), description=_s(c, "description"),
+        address=_json_address(address) if address is not None else Address(),
+        custom_fields=_json_values(_objs(c, "company_fields"), "company_field"),
+        modified_at=to_datetime(_s(c, "modified_at")),
     )
 
 
-def _fast_stream_item(item: wire.StreamItem, viewer_id: str | None) -> StreamEntry:
-    contact = _fast_contact(item.contact, viewer_id)
+def _json_stream_row(row: Any, viewer_id: str | None) -> StreamEntry:
+    if row.__class__ is not dict:
+        raise _Odd
+    contact_json = row.get("contact")
+    if contact_json.__class__ is not dict:
+        raise _Odd  # a bare contact, or none: the tolerant model decides
+    contact = _json_contact(contact_json, viewer_id)
+    next_json = _obj(row, "next_action")
     next_action: Action | None
-    if item.next_action is None:
-        candidates = [_fast_action(a) for a in item.next_actions]
-        mine = [a for a in candidates if viewer_id is None or a.assignee_id == viewer_id]
+    if next_json is None:
+        mine = [a for a in map(_json_action, _objs(row, "next_actions")) if viewer_id is None or a.assignee_id == viewer_id]
         next_action = mine[0] if mine else None
     else:
-        next_action = _fast_action(item.next_action)
+        next_action = _json_action(next_json)
     if next_action is not None and not next_action.id:
         next_action = None
-    queued = [_fast_action(a) for a in item.queued_actions]
-    wire_conflicts = [_fast_action(a) for a in item.next_action_conflicts if a.id]
+    queued = [_json_action(a) for a in _objs(row, "queued_actions")]
+    wire_conflicts = [a for a in map(_json_action, _objs(row, "next_action_conflicts")) if a.id]
     return StreamEntry(
         contact=contact,
         next_action=next_action,
         queued_actions=queued,
         conflicts=wire_conflicts or conflicting_actions(next_action, queued),
-        deals=[map_deal(d) for d in item.deals],
-        company=_fast_company(item.company),
+        deals=[map_deal(wire.validate_row(wire.Deal, d)) for d in _objs(row, "deals")],
+        company=_json_company(_obj(row, "company")),
     )
+
+
+def stream_row(row: Any, viewer_id: str | None = None) -> StreamEntry:
+    """A stream row (/action_stream, /team_stream, /contacts) from its JSON object: the fast way for a
+    clean row, the tolerant wire model and the general mapping for any other."""
+    try:
+        return _json_stream_row(row, viewer_id)
+    except (_Odd, *DATA_ERRORS):
+        pass  # the general mapping says what is wrong, or copes
+    return map_stream_item(wire.validate_row(wire.StreamItem, row), viewer_id)
+
+
+def stream_rows(viewer_id: str | None) -> Callable[[Any], StreamEntry]:
+    """`stream_row` for one viewer: what the client builds each row of a listing's pages with."""
+    return functools.partial(stream_row, viewer_id=viewer_id)
+
+
+def entry_id(entry: StreamEntry) -> str:
+    """The id a stream row is known by (its contact's)."""
+    return entry.contact.id

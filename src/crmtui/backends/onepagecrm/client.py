@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -41,7 +41,7 @@ from crmtui.backends.http import (
     parse_retry_after,
 )
 from crmtui.backends.onepagecrm import wire
-from crmtui.backends.paging import ProgressCallback, check_ids, fetch_all_pages
+from crmtui.backends.paging import KeyOf, ProgressCallback, check_ids, fetch_all_pages
 
 DEFAULT_BASE_URL = "https://app.onepagecrm.com/api/v3"
 MAX_PER_PAGE = 100
@@ -69,6 +69,7 @@ COMPANY_FILTERS = frozenset({"name", "phone", "letter", "sort_by", "order"})
 """GET /companies's parameters besides page and per_page (no date filters there)."""
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -445,15 +446,15 @@ class OnePageCRMClient(HttpClient):
 
     async def _page(
         self, model: type[M], path: str, list_key: str, filters: dict[str, Any], allowed: frozenset[str],
-        page: int, per_page: int,
+        page: int, per_page: int, build: Callable[[Any], Any] | None = None, key: KeyOf = wire.record_id,
     ) -> wire.Page[M]:
         params = query(filters, allowed)
         params["page"] = str(max(1, page))
         params["per_page"] = str(min(MAX_PER_PAGE, max(1, per_page)))
         data, others = await self._call("GET", path, params=params)
         with reading(f"The server's {list_key}"):
-            result = wire.parse_listing(model, data, list_key, page=page, paged=True)
-            check_ids(result.items, wire.record_id, list_key)
+            result = wire.parse_listing(model, data, list_key, page=page, paged=True, build=build)
+            check_ids(result.items, key, list_key)
         result.extra.update(others)
         return result
 
@@ -462,12 +463,21 @@ class OnePageCRMClient(HttpClient):
         on_progress: ProgressCallback | None = None,
         on_first: Callable[[Sequence[M]], None] | None = None,
     ) -> list[M]:
-        async def fetch(number: int) -> wire.Page[M]:
-            return await self._page(model, path, list_key, filters, allowed, number, MAX_PER_PAGE)
+        return await self._every(model, path, list_key, filters, allowed, on_progress, on_first, None, wire.record_id)
+
+    async def _every(
+        self, model: type[BaseModel], path: str, list_key: str, filters: dict[str, Any], allowed: frozenset[str],
+        on_progress: ProgressCallback | None, on_first: Callable[[Sequence[Any]], None] | None,
+        build: Callable[[Any], Any] | None, key: KeyOf,
+    ) -> list[Any]:
+        """Every page's rows; each page's JSON (and, with `build`, its rows' JSON) let go as it lands."""
+
+        async def fetch(number: int) -> wire.Page[Any]:
+            return await self._page(model, path, list_key, filters, allowed, number, MAX_PER_PAGE, build, key)
 
         pages = await fetch_all_pages(
             fetch, per_page=MAX_PER_PAGE, concurrency=self.max_concurrency, on_progress=on_progress, on_first=on_first,
-            key=wire.record_id, what=list_key,
+            key=key, what=list_key,
         )
         return pages.items
 
@@ -545,6 +555,28 @@ class OnePageCRMClient(HttpClient):
         **filters: Any,
     ) -> list[wire.StreamItem]:
         return await self._all(wire.StreamItem, "team_stream", "contacts", filters, TEAM_STREAM_FILTERS, on_progress, on_first)
+
+    async def stream_rows_all(
+        self,
+        listing: str,
+        build: Callable[[Any], R],
+        key: Callable[[R], Hashable],
+        *,
+        on_progress: ProgressCallback | None = None,
+        on_first: Callable[[Sequence[R]], None] | None = None,
+        **filters: Any,
+    ) -> list[R]:
+        """Every row of a listing of stream rows ("action_stream", "team_stream" or "contacts"), each
+        made by `build` from its JSON object as its page lands (`key`: the id a row is known by), so
+        that a large listing never holds more than a page of JSON or wire models: what
+        `action_stream_all` and the others answer, in the caller's models."""
+        allowed = {"action_stream": STREAM_FILTERS, "team_stream": TEAM_STREAM_FILTERS, "contacts": CONTACTS_LIST_FILTERS}
+        if listing not in allowed:
+            raise ValueError(f"not a listing of stream rows: {listing}")
+        items: list[R] = await self._every(
+            wire.StreamItem, listing, "contacts", filters, allowed[listing], on_progress, on_first, build, key
+        )
+        return items
 
     async def team_stream_counts(self) -> wire.TeamStreamCounts:
         """Per-user and whole-account counters (from one small /team_stream page)."""

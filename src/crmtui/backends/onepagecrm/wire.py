@@ -729,8 +729,13 @@ class Page(BaseModel, Generic[T]):
     """The listing's other members of `data` (e.g. team_stream counters)."""
 
 
-def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Page[T]:
-    """A page from `data` of a listing answer: {list_key: [...], total_count, page, per_page, max_page}."""
+def parse_page(
+    model: type[T], data: Any, list_key: str, *, page: int = 1, build: Callable[[Any], Any] | None = None
+) -> Page[T]:
+    """A page from `data` of a listing answer: {list_key: [...], total_count, page, per_page, max_page}.
+
+    `build` makes each row from its JSON object instead of `validate_row(model, row)` (the adapter's
+    domain rows straight from the JSON: no wire model kept); its page is then of whatever it makes."""
     if isinstance(data, list):  # some listings answer with a bare array
         raw_items: Any = data
         data = {}
@@ -738,7 +743,11 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
         raw_items = data.get(list_key)
     else:
         raw_items, data = [], {}
-    items = [validate_row(model, item) for item in _to_objects(raw_items)]
+    if build is None:
+        items = [validate_row(model, item) for item in _to_objects(raw_items)]
+    else:
+        items = [build(item) for item in _to_objects(raw_items)]
+        model = cast(type[T], Any)  # the rows are the builder's: not checked again
     meta = {k: v for k, v in data.items() if k not in (list_key, "total_count", "page", "per_page", "max_page")}
     return Page[model](  # type: ignore[valid-type]  # parametrised by a class in a variable, at run time
         items=items,
@@ -750,7 +759,9 @@ def parse_page(model: type[T], data: Any, list_key: str, *, page: int = 1) -> Pa
     )
 
 
-def parse_listing(model: type[T], data: Any, list_key: str, *, page: int = 1, paged: bool) -> Page[T]:
+def parse_listing(
+    model: type[T], data: Any, list_key: str, *, page: int = 1, paged: bool, build: Callable[[Any], Any] | None = None
+) -> Page[T]:
     """A listing's page, refusing shapes that would read as an empty or shorter listing.
 
     A paged listing's `data` is {list_key: [...], total_count, ...}; an unpaged one (users, statuses)
@@ -768,7 +779,7 @@ def parse_listing(model: type[T], data: Any, list_key: str, *, page: int = 1, pa
     junk = sum(1 for row in rows if not _is_obj(row))
     if junk:
         raise MalformedResponse(f"The server's {list_key} include {junk} row(s) that are not records")
-    return parse_page(model, data, list_key, page=page)
+    return parse_page(model, data, list_key, page=page, build=build)
 
 
 def record_id(item: BaseModel) -> str:
