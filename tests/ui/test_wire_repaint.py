@@ -113,3 +113,41 @@ async def test_a_shorter_preview_line_overwrites_the_longer_one_it_replaces(make
             assert lines._lines and {line.cell_length for line in lines._lines} == {width}
             await pilot.press("down")
             await settled(pilot)
+
+
+async def test_a_whole_repaint_asked_of_the_list_writes_only_the_rows_that_changed(make_app) -> None:
+    """A screen asks the list to repaint whole (its loading text changed, a sync ended): with its rows
+    and styles as they were, nothing is written again (it was the whole list, ~16 KB, at the first
+    cursor step after a large account's first sync); a changed row is, alone."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        lst = app.screen.query_one(StreamList)
+        with written(app) as spans:
+            lst.refresh()
+            app.load_progress = (10, 10)  # the last page of a sync: the stream screen refreshes the list
+            app.load_progress = (0, 0)  # and its end
+            await settled(pilot)
+        assert rows_in(spans, lst.region) == set()
+
+        row = lst.cursor - round(lst.scroll_y)
+        lst._rows[lst.cursor] = lst._rows[lst.cursor + 1]  # what the cursor row shows changed
+        with written(app) as spans:
+            lst.refresh()
+            await settled(pilot)
+        assert rows_in(spans, lst.region) == {row}
+
+
+async def test_the_list_losing_focus_is_still_repainted(make_app) -> None:
+    """A change of the list's styles (here its cursor's colour without focus) repaints it as Textual does."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        lst = app.screen.query_one(StreamList)
+        row = lst.cursor - round(lst.scroll_y)
+        with written(app) as spans:
+            app.screen.set_focus(None)
+            await settled(pilot)
+        assert row in rows_in(spans, lst.region)

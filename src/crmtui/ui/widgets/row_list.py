@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -176,6 +176,11 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._last_highlighted: Hashable | None = None
         self._painted: dict[int, tuple[tuple[int, int], Strip]] = {}
         """Each screen line's strip as last painted, with the scroll offset and width then."""
+        self._fresh: dict[int, tuple[tuple[int, int, int], Strip]] = {}
+        """Lines `_repaint_changed` rendered to compare and then asked to repaint, with the scroll offset,
+        width and cursor then: the paint draws them as they are unless any of those moved since."""
+        self._painted_styles: object = None
+        """What the list's styles were at its last whole repaint (`refresh`)."""
 
     # -- data ----------------------------------------------------------------------------------
     @property
@@ -245,13 +250,19 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         width = self.scrollable_content_region.width
         for y in range(self.scrollable_content_region.height):
             painted = self._painted.get(y)
-            if painted is None or painted[0] != (top, width) or painted[1] != self._line(y, keep=False):
+            if painted is None or painted[0] != (top, width):
+                self._refresh_row(top + y)
+                continue
+            line = self._line(y, keep=False)
+            if painted[1] != line:
+                self._fresh[y] = ((top, width, self.cursor), line)  # the paint uses it: one render a line
                 self._refresh_row(top + y)
 
     def _rows_changed(self) -> None:
         """The rows were changed in place: draw them again."""
         self._items = None
         self._cache.clear()
+        self._fresh.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
 
     def row_of_key(self, key: Hashable) -> int | None:
@@ -292,6 +303,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         """Draw again (what the cells show changed, not the rows: names looked up, the day turned):
         only the lines on screen that come out different are repainted (and so sent to the terminal)."""
         self._cache.clear()
+        self._fresh.clear()
         self._repaint_changed()
 
     def _item_row(self, index: int, step: int) -> int:
@@ -382,9 +394,35 @@ class RowList(ScrollView, Generic[T], can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._fresh.clear()
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """As Textual's, except that a whole repaint asked of a list whose styles are as they were at its
+        last one (a screen saying its loading text changed, the end of a sync) repaints only the lines on
+        screen that come out different from how they were painted: Textual writes every line of a
+        repainted widget to the terminal, ~4 KB for a list's 42 lines at 94 columns."""
+        if regions or layout or recompose or not repaint or not self._painted or not self.is_mounted:
+            return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        styles = self._style_rules()
+        if styles != self._painted_styles:  # focus, theme, classes: the scrollbar and the padding too
+            self._painted_styles = styles
+            return super().refresh()
+        self._cache.clear()
+        self._fresh.clear()
+        self._repaint_changed()
+        return self
+
+    def _style_rules(self) -> object:
+        """The list's own and its roles' style rules, to tell whether they changed."""
+        return (
+            self.has_focus,
+            self.styles.get_rules(),
+            {name: styles.get_rules() for name, styles in self._component_styles.items()},
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
+        self._fresh.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
 
     def _style(self, name: str) -> Style:
@@ -406,8 +444,12 @@ class RowList(ScrollView, Generic[T], can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         """Line `y` on screen, as Textual paints it (and so as the terminal has it, `_painted`)."""
-        strip = self._line(y)
-        self._painted[y] = ((self.scroll_offset.y, self.scrollable_content_region.width), strip)
+        if self._painted_styles is None:
+            self._painted_styles = self._style_rules()  # as the first paint draws them
+        top, width = self.scroll_offset.y, self.scrollable_content_region.width
+        fresh = self._fresh.pop(y, None)
+        strip = fresh[1] if fresh is not None and fresh[0] == (top, width, self.cursor) else self._line(y)
+        self._painted[y] = ((top, width), strip)
         return strip
 
     def _line(self, y: int, keep: bool = True) -> Strip:
