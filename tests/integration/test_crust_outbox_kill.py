@@ -95,4 +95,7 @@ def test_sigkill_mid_send_loses_nothing_and_makes_nothing_twice(crust_sandbox, t
         assert row["columns"] == {**columns, "description": f"kill edit {i}"}, i  # the edit, and no field changed
         assert {c["name"] for c in row["json"]} >= names and row["links"] == links, i  # every field and link sent
     assert all(n == 1 for n in made.values()), made
-    assert states(outbox) == Counter({"done": len(shown)})
+    # Every change shown as made was sent once. The kill may land between a change written to the
+    # outbox and the worker saying so: that one (the next after the last shown) is sent too, once.
+    final = states(outbox)
+    assert set(final) == {"done"} and final["done"] in (len(shown), len(shown) + 1), (final, len(shown))

@@ -63,8 +63,9 @@ def title_fields(module: Module) -> list[str]:
     return [first]
 
 
-def record_title(module: Module | None, record: Record) -> str:
-    names = title_fields(module) if module is not None else []
+def record_title(module: Module | None, record: Record, fields: list[str] | None = None) -> str:
+    """What a record is called; `fields`: `module`'s title fields, when the caller looked them up once for many records."""
+    names = fields if fields is not None else title_fields(module) if module is not None else []
     title = " ".join(t for t in (record.text(n).strip() for n in names) if t)
     return title or f"#{record.id}"
 

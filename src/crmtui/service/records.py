@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from crmtui.backends.base import ProgressCallback
-from crmtui.domain.record_values import CREATED, LINK_KINDS, linked_module, problems, record_title, shown_value, sort_key
+from crmtui.domain.record_values import CREATED, LINK_KINDS, linked_module, problems, record_title, shown_value, sort_key, title_fields
 from crmtui.domain.records import Module, Record, RecordValue
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
@@ -232,15 +232,22 @@ class RecordsBrowser:
 
     def _learn_names(self, records: Iterable[Record]) -> None:
         account = self.session.account
+        learning = account is not None  # until the signed-in user has a name
+        titled: dict[str, list[str]] = {}  # module id -> its title fields: looked up once, not per record
+        names, by_module, changed = self.names, self._by_module, 0
         for record in records:
-            if account is not None and record.owner_name:
-                account.learn_name(record.owner_id, record.owner_name)  # no request: the signed-in user by name
-            module = self.module_by_id(record.module_id)
-            title = record_title(module, record)
-            if self.names.get(record.id) != title:
-                self.names[record.id] = title
-                self._names_changed += 1
-            self._by_module.setdefault(record.module_id, {})[record.id] = None  # a list's `in` was 3 s at 20,000
+            if learning and account is not None and record.owner_name and record.owner_id == account.user.id:
+                learning = not account.learn_name(record.owner_id, record.owner_name)  # no request: the user by name
+            fields = titled.get(record.module_id)
+            if fields is None:
+                module = self.module_by_id(record.module_id)
+                fields = titled[record.module_id] = title_fields(module) if module is not None else []
+            title = record_title(None, record, fields)
+            if names.get(record.id) != title:
+                names[record.id] = title
+                changed += 1
+            by_module.setdefault(record.module_id, {})[record.id] = None  # a list's `in` was 3 s at 20,000
+        self._names_changed += changed
 
     async def load_names(self) -> bool:
         """Read the records of the modules the shown module links to (once each), to name its links;
@@ -289,13 +296,11 @@ class RecordsBrowser:
                     shown.append(made)
         module, names = self.module, self.names
 
-        def key(record: Record) -> tuple[Any, ...]:
-            return sort_key(module, self.sort_field, record, names)
-
-        ordered = sorted(shown, key=key)
-        if self.descending:
-            ordered = [r for r in reversed(ordered) if not key(r)[0]] + [r for r in ordered if key(r)[0]]
-        self.items = ordered
+        field = self.sort_field
+        keyed = sorted(((sort_key(module, field, r, names), r) for r in shown), key=lambda pair: pair[0])
+        if self.descending:  # empty values stay last (a key's first item says empty)
+            keyed = [p for p in reversed(keyed) if not p[0][0]] + [p for p in keyed if p[0][0]]
+        self.items = [record for _key, record in keyed]
 
     def _module_sent(self, command: ModuleCommand) -> None:
         """A module change the server confirmed: the modules (and the shown one's columns) follow it."""
