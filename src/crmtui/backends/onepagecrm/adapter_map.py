@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar, cast, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+from pydantic.fields import FieldInfo
 
 from crmtui.backends.errors import MalformedResponse
 from crmtui.backends.onepagecrm import wire
@@ -43,6 +44,7 @@ from crmtui.domain.models import (
     User,
 )
 from crmtui.domain.stream import conflicting_actions
+from crmtui.domain.text import inert_line, inert_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -503,6 +505,83 @@ def map_account(boot: Any, *, statuses: list[Any] | None = None, lead_sources: l
 
 _Odd = wire._Odd
 _ACTION_VALUES = frozenset(wire.ActionStatus._value2member_map_)
+_INERT = (inert_line, inert_text)
+RowT = TypeVar("RowT", bound=BaseModel)
+
+
+def _inert_of(field: FieldInfo) -> Callable[[Any], Any] | None:
+    """How a field's value is made what validation would make it, for a value already of the field's
+    type: its text made inert (a Line, a Paragraph, a list of Lines), or nothing to do (None); raises
+    TypeError for a field with any other validation (the model then has no fast maker)."""
+    funcs = [meta.func for meta in field.metadata if isinstance(meta, AfterValidator)]
+    if len(funcs) != len(field.metadata) or any(func not in _INERT for func in funcs):
+        raise TypeError("a field validated otherwise")
+    if len(funcs) > 1:
+        raise TypeError("a field validated twice")
+    if funcs:
+        return cast(Callable[[Any], Any], funcs[0])
+    inner = [arg for arg in get_args(field.annotation) if get_origin(arg) is Annotated]
+    if not inner:
+        return None
+    metadata = get_args(inner[0])[1:]
+    if get_origin(field.annotation) is not list or len(metadata) != 1 or not isinstance(metadata[0], AfterValidator):
+        raise TypeError("a field validated inside otherwise")
+    one = metadata[0].func
+    if one not in _INERT:
+        raise TypeError("a field validated inside otherwise")
+    return lambda values: [one(value) for value in values]
+
+
+def _maker(cls: type[RowT]) -> Callable[..., RowT]:
+    """`cls(**values)` for values already of their fields' types, without pydantic's validation (a
+    Python call per text field, and the instance's checks): the instance validation would make, its
+    text made inert as the domain's Line and Paragraph types make it. A model this cannot make so
+    (a validator, a private attribute, a constraint) is made by validation, as before."""
+    decorators = cls.__pydantic_decorators__
+    if (decorators.field_validators or decorators.model_validators or decorators.validators
+            or decorators.root_validators or cls.__private_attributes__ or cls.model_config.get("extra") == "allow"
+            or cls.model_post_init.__qualname__ != "_Row.model_post_init"):
+        return cls
+    try:
+        plan = [
+            (name, _inert_of(field), field.default, field.default_factory)
+            for name, field in cls.model_fields.items()
+        ]
+    except TypeError:
+        return cls
+    every = set(cls.model_fields)
+    template: dict[str, Any] = {name: None if factory is not None else default for name, _, default, factory in plan}
+    texts: list[tuple[str, Callable[[Any], Any]]] = [(name, inert) for name, inert, _, _ in plan if inert in _INERT]
+    lists: list[tuple[str, Callable[[Any], Any]]] = [
+        (name, inert) for name, inert, _, _ in plan if inert is not None and inert not in _INERT
+    ]
+    factories = [(name, factory) for name, _, _, factory in plan if factory is not None]
+    size = len(template)
+    new = cls.__new__
+    set_attr = object.__setattr__
+
+    def make(**given: Any) -> RowT:
+        values = template.copy()  # every field, in the model's order
+        values.update(given)
+        if len(values) != size:
+            raise TypeError(f"not a field of {cls.__name__}: {sorted(set(given) - every)}")
+        for name, inert in texts:
+            text = values[name]
+            if not text.isprintable():  # printable (the usual case): no call
+                values[name] = inert(text)
+        for name, inert in lists:
+            values[name] = inert(values[name])
+        for name, factory in factories:
+            if name not in given:
+                values[name] = factory()  # type: ignore[call-arg]
+        model = new(cls)
+        set_attr(model, "__dict__", values)
+        set_attr(model, "__pydantic_fields_set__", every)  # one set of all its fields, as the domain's rows share
+        set_attr(model, "__pydantic_extra__", None)
+        set_attr(model, "__pydantic_private__", None)
+        return model
+
+    return make
 
 
 def _s(d: dict[str, Any], key: str) -> str:
@@ -568,6 +647,16 @@ def _obj(d: dict[str, Any], key: str) -> dict[str, Any] | None:
     raise _Odd
 
 
+_new_action = _maker(Action)
+_new_address = _maker(Address)
+_new_phone = _maker(Phone)
+_new_email = _maker(Email)
+_new_value = _maker(CustomValue)
+_new_contact = _maker(Contact)
+_new_company = _maker(Company)
+_new_entry = _maker(StreamEntry)
+
+
 def _json_action(a: dict[str, Any]) -> Action:
     if "action" in a:
         raise _Odd  # wrapped: the tolerant model unwraps it
@@ -575,7 +664,7 @@ def _json_action(a: dict[str, Any]) -> Action:
     if raw and raw not in _ACTION_VALUES:
         raise _Odd  # unknown, or to be stripped and lower-cased: the tolerant model decides
     status = action_status(raw)
-    return Action(
+    return _new_action(
         id=_s(a, "id"), contact_id=_s(a, "contact_id"), assignee_id=_s(a, "assignee_id"), text=_s(a, "text"),
         status=status, raw_status=raw, date=to_date(_s(a, "date")), exact_time=to_datetime(_n(a, "exact_time")),
         done=_b(a, "done") or status is ActionStatus.DONE, done_at=to_datetime(_s(a, "done_at")),
@@ -585,7 +674,7 @@ def _json_action(a: dict[str, Any]) -> Action:
 
 
 def _json_address(a: dict[str, Any]) -> Address:
-    return Address(
+    return _new_address(
         address=_s(a, "address"), city=_s(a, "city"), state=_s(a, "state"), zip_code=_s(a, "zip_code"),
         country_code=_s(a, "country_code"), type=_s(a, "type"),
     )
@@ -601,7 +690,7 @@ def _json_values(items: list[dict[str, Any]], ref: str) -> list[CustomValue]:
         field = item.get(ref)
         if field.__class__ is not dict:
             raise _Odd  # the tolerant model drops a reference that is not an object
-        values.append(CustomValue(field_id=_s(field, "id"), name=_s(field, "name"), value=wire._to_str(item.get("value"))))
+        values.append(_new_value(field_id=_s(field, "id"), name=_s(field, "name"), value=wire._to_str(item.get("value"))))
     return values
 
 
@@ -616,14 +705,14 @@ def _json_contact(c: dict[str, Any], viewer_id: str | None) -> Contact:
         if not found and (viewer_id is None or user == viewer_id):
             comment, found = said, True
     closed = bool(closed_for) if viewer_id is None else viewer_id in closed_for
-    return Contact(
+    return _new_contact(
         id=_s(c, "id"), title=_s(c, "title"), first_name=_s(c, "first_name"), last_name=_s(c, "last_name"),
         job_title=_s(c, "job_title"), company_id=_s(c, "company_id"), company_name=_s(c, "company_name"),
         starred=_b(c, "starred"), status=_s(c, "status"), status_id=_s(c, "status_id"),
         lead_source=_s(c, "lead_source"), lead_source_id=_s(c, "lead_source_id"), owner_id=_s(c, "owner_id"),
         tags=_strs(c, "tags"),
-        phones=[Phone(type=kind, value=value) for kind, value in _typed(_objs(c, "phones"))],
-        emails=[Email(type=kind, value=value) for kind, value in _typed(_objs(c, "emails"))],
+        phones=[_new_phone(type=kind, value=value) for kind, value in _typed(_objs(c, "phones"))],
+        emails=[_new_email(type=kind, value=value) for kind, value in _typed(_objs(c, "emails"))],
         urls=[value for _, value in _typed(_objs(c, "url"))],
         addresses=[_json_address(a) for a in _objs(c, "address_list")],
         custom_fields=_json_values(_objs(c, "custom_fields"), "custom_field"),
@@ -642,9 +731,9 @@ def _json_company(c: dict[str, Any] | None) -> Company | None:
     if not ident:
         return None
     address = _obj(c, "address")
-    return Company(
+    return _new_company(
         id=ident, name=_s(c, "name"), phone=_s(c, "phone"), url=_s(c, "url"), description=_s(c, "description"),
-        address=_json_address(address) if address is not None else Address(),
+        address=_json_address(address) if address is not None else _new_address(),
         custom_fields=_json_values(_objs(c, "company_fields"), "company_field"),
         modified_at=to_datetime(_s(c, "modified_at")),
     )
@@ -668,7 +757,7 @@ def _json_stream_row(row: Any, viewer_id: str | None) -> StreamEntry:
         next_action = None
     queued = [_json_action(a) for a in _objs(row, "queued_actions")]
     wire_conflicts = [a for a in map(_json_action, _objs(row, "next_action_conflicts")) if a.id]
-    return StreamEntry(
+    return _new_entry(
         contact=contact,
         next_action=next_action,
         queued_actions=queued,
