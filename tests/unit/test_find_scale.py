@@ -173,7 +173,9 @@ class Gate:
 
         self.entered = threading.Event()
         self.release = threading.Event()
+        self.done = threading.Event()
         self.calls = 0
+        self.raised: BaseException | None = None
         made_from = find_match.ContactIndex.made_from.__func__  # type: ignore[attr-defined]
 
         def held(cls: type, *args: object, **kwargs: object) -> object:
@@ -181,7 +183,13 @@ class Gate:
             self.entered.set()
             if not self.release.wait(HANG_GUARD):
                 raise AssertionError("the gate was never opened")
-            return made_from(cls, *args, **kwargs)
+            try:
+                return made_from(cls, *args, **kwargs)
+            except BaseException as exc:
+                self.raised = exc
+                raise
+            finally:
+                self.done.set()
 
         monkeypatch.setattr(find_match.ContactIndex, "made_from", classmethod(held))
 
@@ -281,6 +289,10 @@ async def test_closing_the_finder_while_it_indexes_stops_waiting_for_the_fold(mo
     await finder.indexed()
     assert finder.indexing == 0
     gate.open()
+    await until(gate.done.is_set, "the thread to end")
+    from crmtui.service.find_match import Abandoned
+
+    assert isinstance(gate.raised, Abandoned)  # it gave up at once (an app quitting does not wait for it)
 
 
 def test_without_an_event_loop_a_long_list_is_folded_at_once() -> None:

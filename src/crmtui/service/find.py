@@ -24,6 +24,7 @@ import enum
 import gc
 import heapq
 import logging
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -275,8 +276,14 @@ class ContactFinder:
         paused = gc.isenabled()
         if paused:
             gc.disable()
+        stop = threading.Event()  # set when this is cancelled (the app quits): the thread gives up soon
         try:
-            return await asyncio.to_thread(ContactIndex.made_from, snapshot, known, built=built, share=SHARE)
+            return await asyncio.to_thread(
+                ContactIndex.made_from, snapshot, known, built=built, share=SHARE, stop=stop.is_set
+            )
+        except asyncio.CancelledError:
+            stop.set()
+            raise
         finally:
             if paused:
                 gc.freeze()

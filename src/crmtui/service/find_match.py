@@ -308,6 +308,10 @@ def same_text(a: StreamEntry, b: StreamEntry) -> bool:
     )
 
 
+class Abandoned(Exception):
+    """An index made in a thread was given up before it was done (`ContactIndex.made_from`'s `stop`)."""
+
+
 _RUN = 4096
 """Haystacks sorted in one call when an index is made in a thread (a few milliseconds each)."""
 
@@ -391,19 +395,28 @@ class ContactIndex:
 
     @classmethod
     def made_from(
-        cls, entries: Iterable[StreamEntry], known: dict[str, Haystack], *, built: int = 0, share: int = 0
+        cls,
+        entries: Iterable[StreamEntry],
+        known: dict[str, Haystack],
+        *,
+        built: int = 0,
+        share: int = 0,
+        stop: Callable[[], bool] | None = None,
     ) -> ContactIndex:
         """A new index of `entries`, taking from `known` (contact id -> haystack, e.g. an older index's)
         the haystacks whose entry is the same object or has the same text: only the others are folded.
         Reads only its arguments and writes only the new index, so it may run in a thread while the
         older index answers (`built`: the older index's count, carried on). `share`: in a thread, let
         the others have the interpreter every this many entries (else the event loop's thread, back from
-        each wait for I/O, waits up to the switch interval, 5 ms, for it: a keystroke takes many)."""
+        each wait for I/O, waits up to the switch interval, 5 ms, for it: a keystroke takes many);
+        `stop`, asked as often: True gives up (`Abandoned`), e.g. when the app quits meanwhile."""
         index = cls()
         index.built = built
         by_id = index.by_id
         for n, entry in enumerate(entries):
             if share and not n % share:
+                if stop is not None and stop():
+                    raise Abandoned
                 time.sleep(0)
             contact_id = entry.contact.id
             hay = known.get(contact_id)
