@@ -1,11 +1,13 @@
-"""The cache's rows as stored since schema v3: compressed, in a rowid table; a v2 file is emptied cleanly."""
+"""The cache's rows as stored since schema v3: compressed, in a rowid table; a v2 file is emptied cleanly;
+since v4 a stream row's company is stored once for all its rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import zlib
 
-from crmtui.domain.models import Action, Contact, StreamEntry
+from crmtui.domain.models import Action, Address, Company, Contact, CustomValue, StreamEntry
 from crmtui.store import Cache, identity
 from crmtui.store.cache import MIGRATIONS
 
@@ -42,7 +44,7 @@ def test_a_v2_cache_is_emptied_and_refilled_by_a_full_sync(tmp_path) -> None:
     cache.put_rows("stream", "me", {"c2": entry("c2")}, synced_at=NOW)
     assert [e.contact.id for e in cache.get_rows("stream", StreamEntry, "me") or []] == ["c2"]
     cache.close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
 
 
 def test_rows_are_stored_compressed_and_read_back_whole(tmp_path) -> None:
@@ -87,4 +89,76 @@ def test_a_collection_is_decoded_a_batch_at_a_time_and_a_bad_row_in_a_later_batc
     cache.db.call(lambda c: c.execute("UPDATE rows SET data=? WHERE id='c23'", (b'{"contact": 5}',)))
     assert [e.contact.id for e in cache.get_rows("stream", StreamEntry, "me") or []] == [k for k in rows if k != "c23"]
     assert cache.get_rows("stream", StreamEntry, "me") is None  # the salvage marked it for a full sync
+    cache.close()
+
+
+def company(cid: str, name: str = "") -> Company:
+    return Company(
+        id=cid, name=name or f"Company {cid}", address=Address(city="Cork"),
+        custom_fields=[CustomValue(field_id="f1", name="Size", value="Small")],
+    )
+
+
+def with_company(cid: str, co: Company | None) -> StreamEntry:
+    return entry(cid).model_copy(update={"company": co, "contact": entry(cid).contact.model_copy(update={"company_id": co.id if co else ""})})
+
+
+def stored_kinds(cache: Cache) -> dict[str, int]:
+    return dict(cache.db.call(lambda c: c.execute("SELECT kind, count(*) FROM rows GROUP BY kind").fetchall()))
+
+
+def test_a_company_is_stored_once_for_all_its_rows_and_read_back_shared(tmp_path) -> None:
+    cache = Cache(tmp_path / "cache.sqlite3", owner=OWNER).open()
+    companies = [company("k0"), company("k1"), company("k2")]
+    rows = {f"c{i}": with_company(f"c{i}", companies[i % 3] if i % 4 else None) for i in range(12)}
+    cache.put_rows("stream", "me", rows, synced_at=NOW)
+    assert stored_kinds(cache) == {"stream": 12, "stream/company": 3}
+    read = cache.get_rows("stream", StreamEntry, "me") or []
+    assert read == list(rows.values())  # every field, the companies' included
+    by_company: dict[str, set[int]] = {}
+    for e in read:
+        if e.company is not None:
+            by_company.setdefault(e.company.id, set()).add(id(e.company))
+    assert len(by_company) == 3 and all(len(copies) == 1 for copies in by_company.values())  # one copy each
+    assert cache.get_rows("stream", StreamEntry, "me", limit=3) == list(rows.values())[:3]
+    assert cache.get_row("stream", StreamEntry, "c1", "me") == rows["c1"]
+    # A change to one contact brings its company's latest copy: every row of that company has it.
+    renamed = company("k1", "Renamed Ltd")
+    cache.merge_rows("stream", "me", {"c1": with_company("c1", renamed)})
+    after = {e.contact.id: e for e in cache.get_rows("stream", StreamEntry, "me") or []}
+    assert [cid for cid, e in after.items() if e.company is not None and e.company.name == "Renamed Ltd"] == ["c1", "c7", "c10"]
+    assert after["c4"].company is None and after["c2"].company == companies[2]
+    cache.drop("stream", "me")
+    assert stored_kinds(cache) == {}
+    cache.close()
+
+
+def test_a_row_whose_company_is_missing_is_shown_without_it_and_the_stream_refetched(tmp_path) -> None:
+    cache = Cache(tmp_path / "cache.sqlite3", owner=OWNER).open()
+    cache.put_rows("stream", "me", {"c1": with_company("c1", company("k1")), "c2": with_company("c2", company("k2"))}, synced_at=NOW)
+    cache.db.call(lambda c: c.execute("DELETE FROM rows WHERE kind='stream/company' AND id='k2'"))
+    read = cache.get_rows("stream", StreamEntry, "me") or []
+    assert [(e.contact.id, e.company.id if e.company else None) for e in read] == [("c1", "k1"), ("c2", None)]
+    assert cache.get_rows("stream", StreamEntry, "me") is None  # marked for a full sync
+    cache.close()
+
+
+def test_a_v3_cache_keeps_its_rows_whole_and_stores_companies_once_from_the_next_write(tmp_path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    old = Cache(path, owner=OWNER)
+    old.db.migrations = MIGRATIONS[:3]
+    old.open()
+    rows = {"c1": with_company("c1", company("k1")), "c2": with_company("c2", company("k1"))}
+    for pos, (key, row) in enumerate(rows.items()):  # as v3 wrote them: every row whole
+        data = zlib.compress(row.model_dump_json().encode(), 1)
+        old.db.call(lambda c: c.execute("INSERT INTO rows (kind, scope, id, pos, data) VALUES ('stream', 'me', ?, ?, ?)", (key, pos, data)))
+    old.db.call(lambda c: c.execute("INSERT INTO synced (kind, scope, synced_at) VALUES ('stream', 'me', ?)", (NOW.isoformat(),)))
+    old.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    cache = Cache(path, owner=OWNER).open()
+    assert cache.needs_full_sync and cache.notice is None  # a new format, not damage
+    assert cache.get_rows("stream", StreamEntry, "me") == list(rows.values())
+    cache.put_rows("stream", "me", rows, synced_at=NOW)
+    assert stored_kinds(cache) == {"stream": 2, "stream/company": 1}
+    assert cache.get_rows("stream", StreamEntry, "me") == list(rows.values())
     cache.close()

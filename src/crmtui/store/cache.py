@@ -73,7 +73,13 @@ def _v3_packed_rows(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX rows_order ON rows (kind, scope, pos)")
 
 
-MIGRATIONS = [_create_v1, _v2_row_order, _v3_packed_rows]
+def _v4_shared_parts(conn: sqlite3.Connection) -> None:
+    """A row may hold its shared part by reference (`ref`: see `SHARED`). Rows stored before hold
+    theirs in full (ref ''), and are read as they are."""
+    conn.execute("ALTER TABLE rows ADD COLUMN ref TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = [_create_v1, _v2_row_order, _v3_packed_rows, _v4_shared_parts]
 """Schema versions of the cache. A cache is only a copy: a new version may drop and recreate."""
 
 
@@ -107,10 +113,48 @@ def _moment(text: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _pack(item: BaseModel) -> bytes:
+def _pack(item: BaseModel, exclude: set[str] | None = None) -> bytes:
     """One stored row: the model's JSON, compressed (zlib's fastest level: about 1 kB for a stream row
     of 2 kB; written off the event loop)."""
-    return zlib.compress(item.model_dump_json().encode(), 1)
+    return zlib.compress(item.model_dump_json(exclude=exclude).encode(), 1)
+
+
+SHARED = "company"
+"""A field of a keyed collection's rows whose value many rows hold a copy of (the stream's contacts of
+one company: 8,174 rows, 4,709 companies at 20,000 contacts; a third of a row's JSON). It is stored
+once per collection (kind `<kind>/company`, id: its own), each row naming it (`ref`), and the rows
+read back share one copy: a warm start decodes ~30% less, and holds one copy of each company."""
+
+
+def _shared_kind(kind: str) -> str:
+    return f"{kind}/{SHARED}"
+
+
+def _shared_part(item: BaseModel) -> tuple[BaseModel, str] | None:
+    """The row's shared part and its id, when it has one with an id (else the row is stored whole)."""
+    if SHARED not in type(item).model_fields:
+        return None
+    part = getattr(item, SHARED)
+    ref = getattr(part, "id", None)
+    return (part, ref) if isinstance(part, BaseModel) and isinstance(ref, str) and ref else None
+
+
+def _split(items: Iterable[tuple[str, BaseModel]]) -> tuple[list[tuple[str, bytes, str]], dict[str, bytes]]:
+    """Rows to store (key, data, ref) and the shared parts they name (ref -> data)."""
+    rows: list[tuple[str, bytes, str]] = []
+    shared: dict[str, bytes] = {}
+    for key, item in items:
+        if not key:
+            continue
+        found = _shared_part(item)
+        if found is None:
+            rows.append((key, _pack(item), ""))
+            continue
+        part, ref = found
+        if ref not in shared:
+            shared[ref] = _pack(part)
+        rows.append((key, _pack(item, {SHARED}), ref))
+    return rows, shared
 
 
 def _unpack(data: bytes) -> bytes:
@@ -128,6 +172,15 @@ _adapters: dict[type, TypeAdapter[Any]] = {}
 
 DECODE_BATCH = 500
 """Rows of a collection decoded at once (`Cache.get_rows`)."""
+
+
+def _shared_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    """Reads a list of `model`'s shared parts (the field's own type: `Company | None`)."""
+    annotation = model.model_fields[SHARED].annotation
+    adapter = _adapters.get(annotation)  # type: ignore[arg-type]  # a type as a key
+    if adapter is None:
+        adapter = _adapters[annotation] = TypeAdapter(list[annotation])  # type: ignore[index, valid-type]
+    return adapter
 
 
 def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
@@ -251,14 +304,14 @@ class Cache:
         server_time: dt.datetime | None = None,
     ) -> None:
         """Replace the whole collection (kept in the order of `items`)."""
-        rows = [
-            (kind, scope, key, pos, _pack(item))
-            for pos, (key, item) in enumerate(items.items()) if key
-        ]
+        packed, shared = _split(items.items())
+        rows = [(kind, scope, key, pos, data, ref) for pos, (key, data, ref) in enumerate(packed)]
+        parts = [(_shared_kind(kind), scope, ref, data) for ref, data in shared.items()]
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM rows WHERE kind=? AND scope=?", (kind, scope))
-            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, ?, ?)", rows)
+            conn.execute("DELETE FROM rows WHERE kind IN (?, ?) AND scope=?", (kind, _shared_kind(kind), scope))
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data, ref) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, 0, ?)", parts)
             self._mark(conn, kind, scope, synced_at, server_time)
 
         self.db.call(lambda c: transaction(c, write))
@@ -271,7 +324,8 @@ class Cache:
 
         A changed row keeps its place; a new one goes first (a change is usually what matters now).
         """
-        payload = [(key, _pack(item)) for key, item in upserts.items() if key]
+        payload, shared = _split(upserts.items())
+        parts = [(_shared_kind(kind), scope, ref, data) for ref, data in shared.items()]
         gone = [(kind, scope, key) for key in removals if key not in upserts]
 
         def write(conn: sqlite3.Connection) -> None:
@@ -279,15 +333,18 @@ class Cache:
                 if synced_at is None:
                     return  # never fully fetched: a piece alone would pass for the whole
             first = conn.execute("SELECT min(pos) FROM rows WHERE kind=? AND scope=?", (kind, scope)).fetchone()[0] or 0
-            for key, data in payload:
+            for key, data, ref in payload:
                 updated = conn.execute(
-                    "UPDATE rows SET data=? WHERE kind=? AND scope=? AND id=?", (data, kind, scope, key)
+                    "UPDATE rows SET data=?, ref=? WHERE kind=? AND scope=? AND id=?", (data, ref, kind, scope, key)
                 ).rowcount
                 if not updated:
                     first -= 1
                     conn.execute(
-                        "INSERT INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, ?, ?)", (kind, scope, key, first, data)
+                        "INSERT INTO rows (kind, scope, id, pos, data, ref) VALUES (?, ?, ?, ?, ?, ?)",
+                        (kind, scope, key, first, data, ref),
                     )
+            # The latest copy of a shared part is every row's that names it (a company is one company).
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, 0, ?)", parts)
             conn.executemany("DELETE FROM rows WHERE kind=? AND scope=? AND id=?", gone)
             if synced_at is not None:
                 self._mark(conn, kind, scope, synced_at, server_time)
@@ -297,15 +354,15 @@ class Cache:
     def get_rows(self, kind: str, model: type[M], scope: str = "", *, limit: int | None = None) -> list[M] | None:
         """The collection in its stored order (the first `limit` only, when given); None when never fetched whole."""
 
-        def read(conn: sqlite3.Connection) -> list[bytes] | None:
+        def read(conn: sqlite3.Connection) -> list[tuple[bytes, str]] | None:
             if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
                 return None
-            query = "SELECT data FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
+            query = "SELECT data, ref FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
             params: tuple[str | int, ...] = (kind, scope)
             if limit is not None:
                 query += " LIMIT ?"
                 params = (kind, scope, limit)
-            return [r[0] for r in conn.execute(query, params)]
+            return conn.execute(query, params).fetchall()
 
         rows = self.db.call(read)
         if rows is None:
@@ -316,43 +373,90 @@ class Cache:
             # A batch at a time: the JSON of one batch in memory beside the models, not the whole
             # collection's twice (its rows, then joined: 35 MB at 8,000 stream rows, at the peak).
             for at in range(0, len(rows), DECODE_BATCH):
-                found += adapter.validate_json(b"[" + b",".join([_unpack(r) for r in rows[at:at + DECODE_BATCH]]) + b"]")
+                found += adapter.validate_json(b"[" + b",".join([_unpack(r[0]) for r in rows[at:at + DECODE_BATCH]]) + b"]")
         except ValidationError:
             del found
             return self._salvage(kind, scope, model, rows)
+        if not self._attach(kind, scope, model, found, [r[1] for r in rows]):
+            self.drop(kind, scope)  # a row's shared part is missing or bad: shown without it, a full sync next
         return found
 
-    def _salvage(self, kind: str, scope: str, model: type[M], rows: list[bytes]) -> list[M] | None:
+    def _shared(self, kind: str, scope: str, model: type[BaseModel], refs: set[str]) -> dict[str, Any]:
+        """The shared parts named `refs` (those that are stored and readable), each read once."""
+        if not refs:
+            return {}
+        shared_kind = _shared_kind(kind)
+
+        def read(conn: sqlite3.Connection) -> list[tuple[str, bytes]]:
+            if len(refs) > DECODE_BATCH:  # most of the collection's: all of them in one pass
+                found = conn.execute("SELECT id, data FROM rows WHERE kind=? AND scope=?", (shared_kind, scope)).fetchall()
+                return [(ref, data) for ref, data in found if ref in refs]
+            marks = ",".join("?" * len(refs))
+            query = f"SELECT id, data FROM rows WHERE kind=? AND scope=? AND id IN ({marks})"
+            return conn.execute(query, (shared_kind, scope, *refs)).fetchall()
+
+        stored = self.db.call(read)
+        adapter = _shared_adapter(model)
+        parts: dict[str, Any] = {}
+        try:
+            for at in range(0, len(stored), DECODE_BATCH):
+                batch = stored[at:at + DECODE_BATCH]
+                values = adapter.validate_json(b"[" + b",".join([_unpack(data) for _ref, data in batch]) + b"]")
+                parts.update(zip([ref for ref, _data in batch], values))
+        except ValidationError:
+            for ref, data in stored:  # one by one: the bad ones left out
+                try:
+                    parts[ref] = adapter.validate_json(b"[" + _unpack(data) + b"]")[0]
+                except ValidationError:
+                    continue
+        return parts
+
+    def _attach(self, kind: str, scope: str, model: type[BaseModel], items: Sequence[BaseModel], refs: Sequence[str]) -> bool:
+        """Give each row the shared part its `ref` names (one copy for all its rows); False when one is missing."""
+        wanted = {ref for ref in refs if ref}
+        if not wanted:
+            return True
+        parts = self._shared(kind, scope, model, wanted)
+        for item, ref in zip(items, refs):
+            if ref:
+                vars(item)[SHARED] = parts.get(ref)  # as validation sets a field (no copy, nothing checked again)
+        return len(parts) == len(wanted)
+
+    def _salvage(self, kind: str, scope: str, model: type[M], rows: list[tuple[bytes, str]]) -> list[M] | None:
         """Rows one by one when the batch failed: bad rows are dropped and the collection marked stale."""
         good: list[M] = []
-        for raw in rows:
+        refs: list[str] = []
+        for raw, ref in rows:
             try:
                 good.append(model.model_validate_json(_unpack(raw)))
+                refs.append(ref)
             except ValidationError:
                 continue
+        self._attach(kind, scope, model, good, refs)
         self.drop(kind, scope)  # partial: the next start does a full sync of it
         return good
 
     def get_row(self, kind: str, model: type[M], key: str, scope: str = "") -> M | None:
         row = self.db.call(
-            lambda c: c.execute("SELECT data FROM rows WHERE kind=? AND scope=? AND id=?", (kind, scope, key)).fetchone()
+            lambda c: c.execute("SELECT data, ref FROM rows WHERE kind=? AND scope=? AND id=?", (kind, scope, key)).fetchone()
         )
         if row is None:
             return None
         try:
-            return model.model_validate_json(_unpack(row[0]))
+            item = model.model_validate_json(_unpack(row[0]))
         except ValidationError:
             return None
+        return item if self._attach(kind, scope, model, [item], [row[1]]) else None
 
     def drop(self, kind: str, scope: str | None = None) -> None:
         """Forget a collection (every scope of `kind` when scope is None)."""
 
         def write(conn: sqlite3.Connection) -> None:
             if scope is None:
-                conn.execute("DELETE FROM rows WHERE kind=?", (kind,))
+                conn.execute("DELETE FROM rows WHERE kind IN (?, ?)", (kind, _shared_kind(kind)))
                 conn.execute("DELETE FROM synced WHERE kind=?", (kind,))
             else:
-                conn.execute("DELETE FROM rows WHERE kind=? AND scope=?", (kind, scope))
+                conn.execute("DELETE FROM rows WHERE kind IN (?, ?) AND scope=?", (kind, _shared_kind(kind), scope))
                 conn.execute("DELETE FROM synced WHERE kind=? AND scope=?", (kind, scope))
 
         self.db.call(lambda c: transaction(c, write))
