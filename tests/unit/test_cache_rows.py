@@ -149,9 +149,9 @@ def test_a_v3_cache_keeps_its_rows_whole_and_stores_companies_once_from_the_next
     old.db.migrations = MIGRATIONS[:3]
     old.open()
     rows = {"c1": with_company("c1", company("k1")), "c2": with_company("c2", company("k1"))}
-    for pos, (key, row) in enumerate(rows.items()):  # as v3 wrote them: every row whole
-        data = zlib.compress(row.model_dump_json().encode(), 1)
-        old.db.call(lambda c: c.execute("INSERT INTO rows (kind, scope, id, pos, data) VALUES ('stream', 'me', ?, ?, ?)", (key, pos, data)))
+    # as v3 wrote them: every row whole
+    whole = [(key, pos, zlib.compress(row.model_dump_json().encode(), 1)) for pos, (key, row) in enumerate(rows.items())]
+    old.db.call(lambda c: c.executemany("INSERT INTO rows (kind, scope, id, pos, data) VALUES ('stream', 'me', ?, ?, ?)", whole))
     old.db.call(lambda c: c.execute("INSERT INTO synced (kind, scope, synced_at) VALUES ('stream', 'me', ?)", (NOW.isoformat(),)))
     old.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
