@@ -243,12 +243,14 @@ class ContactFinder:
         # What the session says from now on is for after the swap; what it said before is in the snapshot.
         self._everything, self._dirty = False, set()
         self._indexing = len(snapshot)
-        self._building = loop.create_task(self._build(snapshot, known, self._index.built))
+        self._building = loop.create_task(self._build(entries, snapshot, known, self._index.built))
         return True
 
-    async def _build(self, snapshot: tuple[StreamEntry, ...], known: dict[str, Haystack], built: int) -> None:
-        """Fold in a thread, then (on the loop's thread) swap the new index in whole and apply what the
-        session said since the snapshot."""
+    async def _build(
+        self, entries: list[StreamEntry], snapshot: tuple[StreamEntry, ...], known: dict[str, Haystack], built: int
+    ) -> None:
+        """Fold `snapshot` (a copy of `entries`) in a thread, then (on the loop's thread) swap the new
+        index in whole and apply what the session said since the snapshot."""
         try:
             index = await self._fold(snapshot, known, built)
         except BaseException as exc:
@@ -261,7 +263,10 @@ class ContactFinder:
             return
         self._building = None
         index.version = self._index.version + 1  # what was narrowed on the older index is void
-        self._index, self._of, self._last = index, snapshot, None
+        # The session's list itself when it is still the one copied (what changed in it since was said, as
+        # for any list the index was made from: no pass over its rows to find out), else the copy.
+        same = self._session() is not None and self.session.entries is entries and len(entries) == len(snapshot)
+        self._index, self._of, self._last = index, entries if same else snapshot, None
         if self._session() is not None:
             self._sync()  # the changes noted since the snapshot (or, after a reload meanwhile, another build)
 
