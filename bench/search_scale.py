@@ -13,6 +13,12 @@ The leads come from the Pipedrive sandbox through the real client (the inbox's `
 are the Crust sandbox's contacts read through the real client, copied up to 20,000 with their names
 shuffled.
 
+`--only open`: the finder's dialog pushed over 10,000-100,000 contacts in a headless Textual app and
+`kowalski` typed at once (each letter set into the input, its answer polled; Textual's `pilot.press`
+waits until the process is idle, which a fold in a thread is not): the event loop's longest stall (how
+late a 2 ms tick woke) from the push until every contact is indexed, each letter's answer time, the
+time to the index. The reference, the same run: a bare modal with an input, pushed and typed into alike.
+
 `--src PATH` runs the code of another checkout (e.g. the commit before, exported with `git archive`),
 so that before and after can be run one after the other on the same data:
 
