@@ -154,6 +154,9 @@ READS: dict[str, dict[str, Read]] = {
     "charts": {  # Crust's
         "chart": lambda api, ids: api.chart(ids["module"], ChartQuery(kind="bar", dimension="country")),
     },
+    "directory": {  # OnePageCRM's: every contact of the account, a page at a time
+        "directory_page": lambda api, ids: api.directory_page(1, per_page=5),
+    },
 }
 
 

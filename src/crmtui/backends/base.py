@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # annotations only: a backend's domain models load with the c
     from crmtui.domain.activities import Activity
     from crmtui.domain.charts import ChartData, ChartQuery
     from crmtui.domain.files import FileItem, FilesPage
+    from crmtui.domain.directory import DirectoryPage
     from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
     from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
     from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
@@ -626,6 +627,17 @@ class ChartsApi(Protocol):
         ...
 
 
+class ContactDirectoryApi(Protocol):
+    """Every contact of the account, a page at a time, in small rows (the finder's directory)."""
+
+    async def directory_page(
+        self, page: int, *, per_page: int = 100, modified_since: dt.datetime | None = None
+    ) -> DirectoryPage:
+        """One page of every contact of the account (anyone's), oldest pages first; `modified_since`:
+        only those changed since then."""
+        ...
+
+
 @dataclass(frozen=True)
 class Features:
     """The feature families a backend provides (None: not provided). A new family is a new field
@@ -650,6 +662,7 @@ class Features:
     modules: ModulesApi | None = None
     records: RecordsApi | None = None
     charts: ChartsApi | None = None
+    directory: ContactDirectoryApi | None = None
 
     def present(self) -> frozenset[str]:
         """The names of the families provided."""
@@ -746,6 +759,7 @@ FAMILIES: tuple[Family, ...] = (
         frozenset({"create_record", "replace_record", "update_record", "delete_record"}),
     ),
     Family("charts", ChartsApi, frozenset({Capability.CHARTS}), frozenset()),
+    Family("directory", ContactDirectoryApi, frozenset({Capability.DIRECTORY}), frozenset()),
 )
 """Every feature family, in `Features` order."""
 

@@ -43,5 +43,8 @@ class Capability(str, Enum):
     WORKFLOWS = "workflows"
     """Workflows (Crust): the lists of tasks a job runs. The real server of the spec's date answers them
     "Not implemented": then the backend does not claim them."""
+    DIRECTORY = "directory"
+    """Every contact of the account read page by page (and again by what changed since), kept here so
+    that find anyone (`f`) searches the whole account offline."""
     JOBS = "jobs"
     """Jobs (Crust): runs of a workflow, followed while they run, cancelled: the workflows and jobs screen."""

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from crmtui.backends.base import (
     ActivitiesApi,
     ChartsApi,
+    ContactDirectoryApi,
     FilesApi,
     FiltersApi,
     GoalsApi,
@@ -69,6 +70,7 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
+from crmtui.domain.directory import DirectoryPage
 from crmtui.domain.files import FileItem, FilesPage
 from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
 from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
@@ -176,6 +178,7 @@ class CachedBackend:
             modules=_Modules(self, inner.modules) if inner.modules else None,
             records=_Records(self, inner.records) if inner.records else None,
             charts=_Charts(self, inner.charts) if inner.charts else None,
+            directory=_Directory(self, inner.directory) if inner.directory else None,
         )
 
     async def server_time(self) -> dt.datetime:
@@ -1464,6 +1467,30 @@ class _Charts:
         )
 
 
+class _Directory:
+    """Every contact's directory page: the server's alone (the directory service keeps the rows)."""
+
+    CACHED: ClassVar[frozenset[str]] = frozenset()
+    NETWORK_ONLY: ClassVar[frozenset[str]] = frozenset({"directory_page"})
+
+    def __init__(self, local: CachedBackend, inner: ContactDirectoryApi) -> None:
+        self.local = local
+        self.inner = inner
+
+    async def directory_page(
+        self, page: int, *, per_page: int = 100, modified_since: dt.datetime | None = None
+    ) -> DirectoryPage:
+        local = self.local
+        local._network_only("reading the directory")
+        try:
+            found = await self.inner.directory_page(page, per_page=per_page, modified_since=modified_since)
+        except Offline:
+            local._went_offline()
+            raise
+        local.mark_online()
+        return found
+
+
 WRAPPERS: dict[str, type] = {
     "action_stream": _ActionStream,
     "team_stream": _TeamStream,
@@ -1484,6 +1511,7 @@ WRAPPERS: dict[str, type] = {
     "modules": _Modules,
     "records": _Records,
     "charts": _Charts,
+    "directory": _Directory,
 }
 """The cache's wrapper of each feature family (by `Features` field): the declarative table the test reads."""
 

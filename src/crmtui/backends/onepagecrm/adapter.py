@@ -18,6 +18,7 @@ from crmtui.backends.onepagecrm.adapter_body import company_body, new_contact_bo
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
+from crmtui.domain.directory import DirectoryPage, DirectoryRow
 from crmtui.domain.stream import in_stream
 from crmtui.domain.models import (
     Account,
@@ -82,7 +83,8 @@ class OnePageCRMBackend:
         self.address = client.base_url
         self.account: Account | None = None
         self.features = Features(
-            action_stream=self, team_stream=self, contacts=self, deals=self, history=self, notifications=self
+            action_stream=self, team_stream=self, contacts=self, deals=self, history=self, notifications=self,
+            directory=self,
         )
         self.capabilities = settled_capabilities(self.features, _FLAGS)
         """Every OnePageCRM account has the same; `connect()` settles them all the same (and says so in
@@ -419,6 +421,14 @@ class OnePageCRMBackend:
         for entry in entries:
             entry.in_stream = in_stream(entry, self._me)
         return entries
+
+    async def directory_page(
+        self, page: int, *, per_page: int = 100, modified_since: dt.datetime | None = None
+    ) -> DirectoryPage:
+        """A page of every contact of the account (GET /contacts?team=true), in small rows."""
+        found = await self.client.list_contacts(page=page, per_page=per_page, team=True, modified_since=modified_since)
+        rows = [DirectoryRow.of(c) for c in (self._contact(item) for item in found.items) if c.id]
+        return DirectoryPage(rows=rows, total_count=found.total_count, max_page=found.max_page)
 
     # -- deals ---------------------------------------------------------------------------------
     async def pipelines(self) -> list[Pipeline]:
