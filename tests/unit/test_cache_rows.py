@@ -140,6 +140,12 @@ def test_a_row_whose_company_is_missing_is_shown_without_it_and_the_stream_refet
     read = cache.get_rows("stream", StreamEntry, "me") or []
     assert [(e.contact.id, e.company.id if e.company else None) for e in read] == [("c1", "k1"), ("c2", None)]
     assert cache.get_rows("stream", StreamEntry, "me") is None  # marked for a full sync
+    # A garbled company reads as null: the same.
+    cache.put_rows("stream", "me", {"c1": with_company("c1", company("k1")), "c2": with_company("c2", company("k2"))}, synced_at=NOW)
+    cache.db.call(lambda c: c.execute("UPDATE rows SET data=? WHERE kind='stream/company' AND id='k1'", (b"x\x9cgarbled",)))
+    read = cache.get_rows("stream", StreamEntry, "me") or []
+    assert [(e.contact.id, e.company.id if e.company else None) for e in read] == [("c1", None), ("c2", "k2")]
+    assert cache.get_rows("stream", StreamEntry, "me") is None
     cache.close()
 
 

@@ -420,7 +420,7 @@ class Cache:
         for item, ref in zip(items, refs):
             if ref:
                 vars(item)[SHARED] = parts.get(ref)  # as validation sets a field (no copy, nothing checked again)
-        return len(parts) == len(wanted)
+        return all(parts.get(ref) is not None for ref in wanted)  # an unreadable one reads as null
 
     def _salvage(self, kind: str, scope: str, model: type[M], rows: list[tuple[bytes, str]]) -> list[M] | None:
         """Rows one by one when the batch failed: bad rows are dropped and the collection marked stale."""
