@@ -151,3 +151,18 @@ async def test_the_list_losing_focus_is_still_repainted(make_app) -> None:
             app.screen.set_focus(None)
             await settled(pilot)
         assert row in rows_in(spans, lst.region)
+
+
+async def test_the_first_cursor_step_after_the_start_repaints_two_rows_too(make_app) -> None:
+    """The start lays the list out (its size, its rows' number): that repaints it then, not again at the
+    first cursor step (the whole list, ~16 KB in tmux after a 20,000-contact sync)."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        lst = app.screen.query_one(StreamList)
+        row = lst.cursor - round(lst.scroll_y)
+        with written(app) as spans:
+            await pilot.press("down")
+            await settled(pilot)
+        assert rows_in(spans, lst.content_region) == {row, row + 1}

@@ -263,7 +263,15 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._items = None
         self._cache.clear()
         self._fresh.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+        size = Size(self.scrollable_content_region.width, len(self._rows))
+        if self.is_mounted and size != self.virtual_size and size.width == self.virtual_size.width:
+            # Only the number of rows changed: no layout, which repaints the whole list (~4 KB over SSH
+            # at the end of a large sync, or when a triaged contact leaves); the caller repaints the
+            # lines that changed, and the scrollbar follows (one that appears or goes lays out itself).
+            self.set_reactive(RowList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def row_of_key(self, key: Hashable) -> int | None:
         """The row of the item keyed `key` (None: not shown)."""
@@ -419,6 +427,16 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             self.styles.get_rules(),
             {name: styles.get_rules() for name, styles in self._component_styles.items()},
         )
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """As Textual's, without the mark it leaves to repaint the whole list when its size changed: the
+        layout that changed it repaints it then, and the mark stayed, to repaint the whole list once more
+        at its next repaint: the first cursor step after the start (~4-16 KB over SSH)."""
+        pending = set(self._repaint_regions)
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        self._repaint_regions.clear()
+        self._repaint_regions.update(pending)
+        return resized
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
