@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
@@ -10,6 +11,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.cache import LRUCache
+from textual.style import Style as VisualStyle
 from textual.widget import Widget
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
@@ -68,25 +71,25 @@ def render_preview(
     sub = " · ".join(p for p in (c.job_title, c.company_name) if p)
     if sub:
         parts.append(Text(sub, style="italic"))
-    details = Text()
+    # One Text a line (not one for all, split by newlines: drawn the same), so that the lines two
+    # contacts share ("Status: General", "Tags: smb") are drawn once for both (`PreviewLines`).
+    details: list[str] = []
     for phone in c.phones:
-        details.append(f"☎ {phone.value}" + (f" ({phone.type})" if phone.type else "") + "\n")
-    for email in c.emails:
-        details.append(f"✉ {email.value}\n")
+        details.append(f"☎ {phone.value}" + (f" ({phone.type})" if phone.type else ""))
+    details.extend(f"✉ {email.value}" for email in c.emails)
     if c.status:
-        details.append(f"Status: {c.status}\n")
+        details.append(f"Status: {c.status}")
     if c.lead_source:
-        details.append(f"Lead source: {c.lead_source}\n")
+        details.append(f"Lead source: {c.lead_source}")
     if c.owner_id:
-        details.append(f"Owner: {account.user_name(c.owner_id)}\n")
+        details.append(f"Owner: {account.user_name(c.owner_id)}")
     if c.tags:
-        details.append("Tags: " + ", ".join(c.shown_tags) + "\n")
-    for address in c.addresses:
-        if address.one_line():
-            details.append(f"⌂ {address.one_line()}\n")
-    details.rstrip()
-    if details.plain:
-        parts.append(details)
+        details.append("Tags: " + ", ".join(c.shown_tags))
+    details.extend(f"⌂ {address.one_line()}" for address in c.addresses if address.one_line())
+    text = Text("\n".join(details))
+    text.rstrip()
+    if text.plain:
+        parts.extend(text.split("\n"))
 
     parts.append(Text(""))
     parts.append(_heading("Next action"))
@@ -215,6 +218,17 @@ def changed_by_cell(before: Strip, after: Strip) -> tuple[int, int]:
     return start, max(end, start + 1)
 
 
+def _part_key(part: RenderableType) -> Hashable | None:
+    """What a part of the preview is drawn from, to find it drawn already (None: not known)."""
+    if isinstance(part, str):
+        return part
+    if type(part) is Text:
+        return (
+            part.plain, tuple(part.spans), part.style, part.justify, part.overflow, part.no_wrap, part.end, part.tab_size,
+        )
+    return None
+
+
 class PreviewLines(ScrollView, can_focus=False):
     """The preview's lines, scrolled when they are more than the pane holds.
 
@@ -237,6 +251,8 @@ class PreviewLines(ScrollView, can_focus=False):
         self._lines: list[Strip] = []
         self._lines_width = -1
         """The width `_lines` were rendered at (-1: not rendered yet)."""
+        self._drawn: LRUCache[tuple[Hashable, int, VisualStyle], list[Strip]] = LRUCache(256)
+        """The lines of each part drawn lately, by its text and styles, width and the pane's style."""
 
     def show(self, content: RenderableType, scroll_home: bool) -> None:
         self.content = content
@@ -261,19 +277,37 @@ class PreviewLines(ScrollView, can_focus=False):
         if width <= 0 or not self.is_mounted:
             self._lines, self._lines_width = [], -1
             return
-        visual = visualize(self, self.content, markup=False)
-        # Each line the pane's whole width: a line shorter than the one it replaces must overwrite the
-        # rest of it (a changed line is written only where it differs from the one on screen).
-        fill = Style(bgcolor=self.visual_style.rich_style.bgcolor)  # as Textual pads a short line
-        self._lines = [line.extend_cell_length(width, fill) for line in Visual.to_strips(self, visual, width, None, self.visual_style)]
+        # Each part of a Group (a Text a line or paragraph) is drawn on its own, as the Group draws it,
+        # and kept: the headings, blank lines and details two contacts share are not drawn again.
+        content = self.content
+        parts = content.renderables if isinstance(content, Group) else [content]
+        style = self.visual_style
+        lines: list[Strip] = []
+        for part in parts:
+            key = _part_key(part)
+            drawn = None if key is None else self._drawn.get((key, width, style))
+            if drawn is None:
+                drawn = self._draw(Group(part) if isinstance(content, Group) else part, width)  # as in the Group
+                if key is not None:
+                    self._drawn[(key, width, style)] = drawn
+            lines.extend(drawn)
+        self._lines = lines
         self._lines_width = width
         # At least the pane's height: a shorter preview than the last one changes no size (a changed
         # virtual size is a layout, and a layout repaints the whole pane).
         self.virtual_size = Size(width, max(len(self._lines), self.scrollable_content_region.height))
 
+    def _draw(self, content: RenderableType, width: int) -> list[Strip]:
+        visual = visualize(self, content, markup=False)
+        # Each line the pane's whole width: a line shorter than the one it replaces must overwrite the
+        # rest of it (a changed line is written only where it differs from the one on screen).
+        fill = Style(bgcolor=self.visual_style.rich_style.bgcolor)  # as Textual pads a short line
+        return [line.extend_cell_length(width, fill) for line in Visual.to_strips(self, visual, width, None, self.visual_style)]
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines_width = -1  # a theme change: the lines' colours
+        self._drawn.clear()
 
     def on_resize(self, _event: events.Resize) -> None:
         self._render_lines()  # now, so that the scrollbar follows the new height
