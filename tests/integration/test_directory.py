@@ -144,3 +144,49 @@ async def test_offline_what_is_kept_answers_and_nothing_is_asked(sandbox, tmp_pa
     assert offline.kept == PER_PAGE and not offline.complete and offline.requests == 0
     await closed(backend, offline)
     cache.close()
+
+
+async def test_offline_the_finder_finds_someone_outside_the_stream_and_says_how_complete_it_is(sandbox, tmp_path) -> None:
+    from crmtui.sandbox.onepagecrm import rules
+    from crmtui.service.compose import compose
+    from crmtui.service.directory import directory_for
+    from crmtui.service.find import ContactFinder, ServerState
+    from crmtui.ui.modals.find_contact import status_line
+
+    cache = open_cache(sandbox, tmp_path)
+    online = compose(onepagecrm(sandbox), cache=cache)
+    await online.connect()
+    await online.load_stream()
+    kept = directory_for(online)
+    assert kept is not None
+    kept.per_page = PER_PAGE
+    with sandbox.gate.hold("GET", CONTACTS, query={"page": "4", "team": "true"}) as held:
+        task = kept.start()
+        await held.parked()
+        kept.stop()
+        await asyncio.wait({task})
+    await kept.flushed()
+    await flush_cache_writes()
+    members = set(rules.stream_members(sandbox.state, sandbox.user_id))
+    outsider = next(row for row in kept.rows.values() if row.id not in members and row.last_name)
+    await online.close()
+
+    session = compose(onepagecrm(sandbox), cache=cache, offline=True)
+    await session.connect()
+    await session.load_stream()
+    assert outsider.id not in {e.contact.id for e in session.entries}
+    directory = directory_for(session)
+    assert directory is not None
+    await directory.load()
+    finder = ContactFinder(session)
+    result = finder.find(f"{outsider.first_name} {outsider.last_name}")
+    assert outsider.id in [f.contact_id for f in result.found]
+    hit = next(f for f in result.found if f.contact_id == outsider.id)
+    assert not hit.loaded and hit.entry.contact.last_name == outsider.last_name
+    assert result.from_directory >= 1 and result.server is ServerState.OFFLINE
+    assert not result.complete and result.kept == 3 * PER_PAGE and result.expected == len(on_server(sandbox))
+    assert f"{3 * PER_PAGE:,} of ~{len(on_server(sandbox)):,} contacts kept here" in status_line(result)
+    assert "kept here" in status_line(finder.find(""))
+    finder.close()
+    await session.close()
+    cache.close()

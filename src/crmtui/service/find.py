@@ -32,6 +32,7 @@ from itertools import compress
 from operator import attrgetter, is_not
 
 from crmtui.backends.errors import BackendError, Offline, TooSlow
+from crmtui.domain.directory import DirectoryRow
 from crmtui.domain.models import StreamEntry
 from crmtui.service.features import contacts_api
 from crmtui.service.find_match import (
@@ -49,6 +50,7 @@ from crmtui.service.find_match import (
     narrows,
     rank,
 )
+from crmtui.service.directory import ContactDirectory, directory_for
 from crmtui.service.session import Changed, Session
 
 __all__ = [
@@ -95,6 +97,14 @@ class FindResult:
     """Why the server could not answer (FAILED): short, fit to show."""
     indexing: int = 0
     """Contacts being indexed in a thread: until they are, the answer is the older index's."""
+    from_directory: int = 0
+    """Found among the contacts kept here (the directory) and not in the loaded stream."""
+    kept: int = 0
+    """Contacts of the whole account kept here (the directory; 0: none)."""
+    expected: int = 0
+    """The account's contacts as the server last counted them."""
+    complete: bool = False
+    """The directory holds every contact of the account (the server is not asked then)."""
 
 
 def _short(error: BackendError) -> str:
@@ -114,6 +124,8 @@ class _Local:
     found: list[Found]
     total: int
     ids: Callable[[], set[str]]
+    outside: int = 0
+    """Of `total`, found among the directory's contacts (those not in the stream)."""
 
 
 class ContactFinder:
@@ -142,6 +154,14 @@ class ContactFinder:
         """Lists at least this long are indexed as a whole in a thread (when an event loop runs)."""
         self._building: asyncio.Task[None] | None = None
         self._indexing = 0
+        self._directory: ContactDirectory | bool | None = False
+        """The session's directory (None: its backend has none; False: not looked for yet)."""
+        self._kept = ContactIndex()
+        """The directory's rows but the stream's, indexed (made whole in a thread when they change)."""
+        self._kept_version = -1
+        self._kept_building: asyncio.Task[None] | None = None
+        self._kept_indexing = 0
+        self._kept_last: tuple[Query, int, Pool] | None = None
         self._unsubscribe = session.changes.subscribe(self._forget)
 
     @property
@@ -152,13 +172,61 @@ class ContactFinder:
     @property
     def indexing(self) -> int:
         """Contacts being indexed in a thread now (0: none)."""
-        return self._indexing if self._building is not None else 0
+        stream = self._indexing if self._building is not None else 0
+        return stream + (self._kept_indexing if self._kept_building is not None else 0)
 
     async def indexed(self) -> None:
         """Returns once no index is being made in a thread (at once when none is). Cancelling the
         caller does not cancel the fold."""
-        while (task := self._building) is not None:
+        while (task := self._building or self._kept_building) is not None:
             await asyncio.wait({task})
+
+    @property
+    def directory(self) -> ContactDirectory | None:
+        if self._directory is False:
+            self._directory = directory_for(self.session)
+        return self._directory if isinstance(self._directory, ContactDirectory) else None
+
+    def _directory_index(self) -> ContactIndex | None:
+        """The directory's index as its rows are now (the older one while a new one is made in a thread)."""
+        directory = self.directory
+        if directory is None:
+            return None
+        if directory.version != self._kept_version and self._kept_building is None:
+            version, rows = directory.version, tuple(directory.rows.values())
+            skip = frozenset(self._index.by_id)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is None or len(rows) < self.background_from:
+                self._kept, self._kept_version, self._kept_last = ContactIndex.made_from_rows(rows, skip), version, None
+            else:
+                self._kept_indexing = len(rows)
+                self._kept_building = loop.create_task(self._build_kept(version, rows, skip))
+        return self._kept
+
+    async def _build_kept(self, version: int, rows: tuple[DirectoryRow, ...], skip: frozenset[str]) -> None:
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        stop = threading.Event()
+        try:
+            index = await asyncio.to_thread(ContactIndex.made_from_rows, rows, skip, share=SHARE, stop=stop.is_set)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
+        except Exception:
+            log.exception("indexing the directory for the finder failed")
+            self._kept_version = version  # not again until it changes
+            return
+        finally:
+            self._kept_building = None
+            if paused:
+                gc.freeze()
+                gc.enable()
+        index.version = self._kept.version + 1
+        self._kept, self._kept_version, self._kept_last = index, version, None
 
     @property
     def session(self) -> Session:
@@ -171,6 +239,9 @@ class ContactFinder:
         self._unsubscribe()
         if self._building is not None:
             self._building.cancel()
+        if self._kept_building is not None:
+            self._kept_building.cancel()
+        self._kept = ContactIndex()
         self._index = ContactIndex()
         self._last = None
 
@@ -296,35 +367,56 @@ class ContactFinder:
 
     def haystacks(self) -> list[Haystack]:
         """The loaded contacts' haystacks in `Haystack.key` order, made or brought up to date now (the
-        finder's dialog calls this once drawn, so that its first keystroke does not)."""
-        return self._sync().order
+        finder's dialog calls this once drawn, so that its first keystroke does not); the directory's
+        index is started too."""
+        order = self._sync().order
+        self._directory_index()
+        return order
 
-    def _candidates(self, index: ContactIndex, q: Query) -> Pool:
-        last = self._last
+    def _candidates(self, index: ContactIndex, q: Query, *, kept: bool = False) -> Pool:
+        last = self._kept_last if kept else self._last
         if last is not None and last[1] == index.version and (last[0].folded, last[0].phone) == (q.folded, q.phone):
             return last[2]  # the same query (a space typed, or asked again)
         if last is not None and last[1] == index.version and narrows(last[0], q):
             pool = candidates(q, last[2])
         else:
             pool = candidates(q, index.pool())
-        self._last = (q, index.version, pool)
+        if kept:
+            self._kept_last = (q, index.version, pool)
+        else:
+            self._last = (q, index.version, pool)
         return pool
 
     def _loaded(self, q: Query, limit: int | None) -> _Local:
         if not q.folded:
             return _Local([], 0, set)
-        index = self._sync()
-        pool = self._candidates(index, q)
+        stream = self._index_answer(self._sync(), q, limit, loaded=True)
+        kept = self._directory_index()
+        if kept is None or not len(kept):
+            return stream
+        outside = self._index_answer(kept, q, limit, loaded=False, kept=True)
+        mine = self._index.by_id
+        extra = [f for f in outside.found if f.contact_id not in mine]  # in the stream since: its copy wins
+        found = sorted([*stream.found, *extra], key=attrgetter("sort_key")) if extra else stream.found
+        if limit is not None:
+            found = found[:limit]
+        total = stream.total + outside.total
+        return _Local(found, total, lambda: stream.ids() | outside.ids(), outside.total)
+
+    def _index_answer(
+        self, index: ContactIndex, q: Query, limit: int | None, *, loaded: bool, kept: bool = False
+    ) -> _Local:
+        pool = self._candidates(index, q, kept=kept)
         hays = pool.hays
         if limit is not None and len(q.words) == 1 and not q.phone:
             exact = index.named(q.folded)
             return _Local(
-                best(q, hays, limit, loaded=True, exact=exact), len(hays), lambda: {h.contact_id for h in hays}
+                best(q, hays, limit, loaded=loaded, exact=exact), len(hays), lambda: {h.contact_id for h in hays}
             )
         if limit is not None and q.phone:
-            top, total, ids = best_of_phone(q, pool, limit, loaded=True)
+            top, total, ids = best_of_phone(q, pool, limit, loaded=loaded)
             return _Local(top, total, ids)
-        found = rank(q, hays, loaded=True)
+        found = rank(q, hays, loaded=loaded)
         if limit is not None and limit < len(found):
             top = heapq.nsmallest(limit, found, key=attrgetter("sort_key"))
         else:
@@ -345,8 +437,9 @@ class ContactFinder:
         return self._result(q, self._loaded(q, limit), [], self._server_state(q), limit=limit)
 
     def _server_state(self, q: Query) -> ServerState:
-        if not q.for_server:
-            return ServerState.NOT_ASKED
+        directory = self.directory
+        if not q.for_server or (directory is not None and directory.complete):
+            return ServerState.NOT_ASKED  # too short, or every contact is kept here
         return ServerState.OFFLINE if self.session.offline else ServerState.ASKING  # crmtui --offline
 
     async def ask_server(self, query: str, *, limit: int | None = None) -> FindResult | None:
@@ -421,7 +514,14 @@ class ContactFinder:
         from_server = sum(1 for f in added if not f.loaded)
         total = local.total + len(added)
         shown = found if limit is None else found[:limit]
-        return FindResult(q.text, shown, total, total - from_server, from_server, state, problem, self.indexing)
+        directory = self.directory
+        if directory is None:
+            return FindResult(q.text, shown, total, total - from_server, from_server, state, problem, self.indexing)
+        from_directory = local.outside
+        return FindResult(
+            q.text, shown, total, total - from_server - from_directory, from_server, state, problem, self.indexing,
+            from_directory, directory.kept, directory.expected, directory.complete,
+        )
 
 
 _FINDERS: weakref.WeakKeyDictionary[Session, ContactFinder] = weakref.WeakKeyDictionary()

@@ -21,7 +21,8 @@ from itertools import compress, islice
 from operator import attrgetter
 from typing import Generic, TypeVar
 
-from crmtui.domain.models import StreamEntry
+from crmtui.domain.directory import DirectoryRow
+from crmtui.domain.models import Contact, StreamEntry
 
 T = TypeVar("T")
 
@@ -133,21 +134,44 @@ class Haystack:
     text: str
     """Everything above but the phones, in one string: a query word not in it matches nothing here."""
     phone_digits: str
+    row: DirectoryRow | None = None
+    """The directory's row this was made from (`entry` is then a placeholder: `Found.of` makes the entry)."""
 
     @classmethod
     def of(cls, entry: StreamEntry) -> Haystack:
         contact = entry.contact
-        name = fold(f"{contact.first_name} {contact.last_name}")
-        first, last = fold(contact.first_name), fold(contact.last_name)
-        company = fold(contact.company_name or (entry.company.name if entry.company else ""))
-        emails = tuple((fold(e.value), e.value) for e in contact.emails if e.value.strip())
-        phones = tuple((found, p.value) for p in contact.phones if (found := digits(p.value)))
+        return cls._made(
+            entry,
+            contact.id,
+            contact.first_name,
+            contact.last_name,
+            contact.company_name or (entry.company.name if entry.company else ""),
+            [e.value for e in contact.emails],
+            [p.value for p in contact.phones],
+        )
+
+    @classmethod
+    def of_row(cls, row: DirectoryRow) -> Haystack:
+        """A directory row's haystack (a contact kept here, maybe outside the stream)."""
+        return cls._made(_OUTSIDE, row.id, row.first_name, row.last_name, row.company_name, row.emails, row.phones, row)
+
+    @classmethod
+    def _made(
+        cls, entry: StreamEntry, contact_id: str, first_name: str, last_name: str, company_name: str,
+        email_values: list[str], phone_values: list[str], row: DirectoryRow | None = None,
+    ) -> Haystack:
+        name = fold(f"{first_name} {last_name}")
+        first, last = fold(first_name), fold(last_name)
+        company = fold(company_name)
+        emails = tuple((fold(value), value) for value in email_values if value.strip())
+        phones = tuple((found, value) for value in phone_values if (found := digits(value)))
         sort_name = name or company
         return cls(
+            row=row,
             entry=entry,
-            contact_id=contact.id,
+            contact_id=contact_id,
             sort_name=sort_name,
-            key=(sort_name, contact.id),
+            key=(sort_name, contact_id),
             name=name,
             first=first,
             last=last,
@@ -161,6 +185,10 @@ class Haystack:
             text="\n".join([name, company, *(e for e, _ in emails)]),
             phone_digits="\n".join(d for d, _ in phones),
         )
+
+
+_OUTSIDE = StreamEntry.model_construct(contact=Contact.model_construct(id=""), in_stream=False)
+"""The `entry` of a directory row's haystack (never shown: `Found.of` makes the row's own)."""
 
 
 @dataclass(frozen=True)
@@ -262,7 +290,8 @@ class Found:
 
     @classmethod
     def of(cls, hay: Haystack, tier: Tier, detail: str, *, loaded: bool) -> Found:
-        return cls(hay.entry, tier, detail, loaded, hay.contact_id, (tier, hay.sort_name, hay.contact_id))
+        entry = hay.entry if hay.row is None else hay.row.as_entry()
+        return cls(entry, tier, detail, loaded, hay.contact_id, (tier, hay.sort_name, hay.contact_id))
 
     @property
     def field(self) -> str:
@@ -425,6 +454,35 @@ class ContactIndex:
             elif hay.entry is not entry:
                 hay = replace(hay, entry=entry)
             by_id[contact_id] = hay
+        index._order(share)
+        return index
+
+    @classmethod
+    def made_from_rows(
+        cls, rows: Iterable[DirectoryRow], skip: frozenset[str] | set[str], *, share: int = 0,
+        stop: Callable[[], bool] | None = None,
+    ) -> ContactIndex:
+        """A new index of the directory's `rows` but those of `skip` (the stream's: its copy wins), made
+        as `made_from` makes one (in a thread: `share`, `stop`)."""
+        index = cls()
+        by_id = index.by_id
+        for n, row in enumerate(rows):
+            if share and not n % share:
+                if stop is not None and stop():
+                    raise Abandoned
+                time.sleep(0)
+            if row.id and row.id not in skip:
+                by_id[row.id] = index._make_row(row)
+        index._order(share)
+        return index
+
+    def _make_row(self, row: DirectoryRow) -> Haystack:
+        self.built += 1
+        return Haystack.of_row(row)
+
+    def _order(self, share: int) -> None:
+        """`order` and the lists beside it made from `by_id` (in runs when `share`: see `made_from`)."""
+        index, by_id = self, self.by_id
         by_key = attrgetter("key")
         if share:  # one sort of 100,000 is one call in C that holds the interpreter for 0.1-0.4 s: in runs
             hays = list(by_id.values())
@@ -438,7 +496,6 @@ class ContactIndex:
         index._keys = [hay.key for hay in index.order]
         index.texts = [hay.text for hay in index.order]
         index.digits = [hay.phone_digits for hay in index.order]
-        return index
 
     def pool(self) -> Pool:
         return Pool(self.order, self.texts, self.digits)

@@ -48,22 +48,35 @@ def status_line(result: FindResult) -> str:
     """Where the rows come from: "3 from the stream, 2 from the server", "searching the server…", offline."""
     indexing = f"indexing {result.indexing:,} contacts…" if result.indexing else ""
     if not result.query:
-        return "Type a name, company, email or phone number" + (f" ({indexing})" if indexing else "")
+        return "Type a name, company, email or phone number" + (f" ({indexing})" if indexing else "") + kept_line(result)
     stream = f"{result.from_stream} from the stream"
+    if result.from_directory:
+        stream += f", {result.from_directory} kept here"
+    here = result.from_stream + result.from_directory
     state = result.server
     if state is ServerState.ASKING:
         line = f"{stream} · searching the server…"
     elif state is ServerState.ANSWERED:
         line = f"{stream}, {result.from_server} from the server"
     elif state is ServerState.OFFLINE:
-        line = f"offline: only contacts loaded here ({result.from_stream})"
+        line = f"offline: only contacts loaded here ({here})"
     elif state is ServerState.FAILED:
-        line = f"the server could not search ({result.problem}): only contacts loaded here ({result.from_stream})"
+        line = f"the server could not search ({result.problem}): only contacts loaded here ({here})"
+    elif result.complete and result.query and len(result.query) >= SERVER_MIN_CHARS:
+        line = f"{stream} · every contact is kept here"
     else:
         line = f"{stream} · the server is searched from {SERVER_MIN_CHARS} characters"
     if result.total > len(result.found):
         line += f" · the first {len(result.found)} shown"
+    line += kept_line(result)
     return f"{indexing} · {line}" if indexing else line
+
+
+def kept_line(result: FindResult) -> str:
+    """How much of the account is kept here, while the directory is being read: " · 12,300 of ~20,000 contacts kept here"."""
+    if not result.kept or result.complete:
+        return ""
+    return f" · {result.kept:,} of ~{result.expected:,} contacts kept here"
 
 
 def matched(found: Found) -> str:
