@@ -190,3 +190,25 @@ async def test_offline_the_finder_finds_someone_outside_the_stream_and_says_how_
     finder.close()
     await session.close()
     cache.close()
+
+
+async def test_the_sessions_own_delete_drops_the_row_at_once(sandbox, tmp_path) -> None:
+    from crmtui.service.compose import compose
+    from crmtui.service.directory import directory_for
+
+    cache = open_cache(sandbox, tmp_path)
+    session = compose(onepagecrm(sandbox), cache=cache)
+    await session.connect()
+    await session.load_stream()
+    directory = directory_for(session)
+    assert directory is not None
+    await directory.sync()
+    doomed = session.entries[0].contact.id
+    assert doomed in directory.rows
+    await session.delete_contact(doomed)
+    assert doomed not in directory.rows  # at once, before the server has answered
+    await session.undo()
+    assert doomed in directory.rows  # the undo brings it back
+    await directory.flushed()
+    await session.close()
+    cache.close()

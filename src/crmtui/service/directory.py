@@ -257,6 +257,21 @@ class ContactDirectory:
         self.state.total = total
         self._save(changed, gone, first=False)
 
+    def changed_here(self, event: Any) -> None:
+        """The outbox's events (`Outbox.subscribe`): a contact deleted here goes at once, one whose
+        deletion is undone (taken back before it left, or restored) comes back."""
+        command = getattr(event, "command", None)
+        kind, happened = getattr(command, "kind", ""), getattr(event, "kind", "")
+        if kind == "delete_contact" and happened == "queued":
+            self.drop(command.contact_id)  # type: ignore[union-attr]  # a command has a contact id
+        elif (kind, happened) in {("restore_contact", "queued"), ("delete_contact", "discarded")}:
+            entry = getattr(command, "entry", None)  # the contact as it was shown
+            if entry is not None:
+                row = DirectoryRow.of(entry.contact)
+                self.rows[row.id] = row
+                self.version += 1
+                self._save({row.id: row}, [], first=False)
+
     def drop(self, contact_id: str) -> None:
         """A contact deleted here: its row goes at once (and from the cache)."""
         if self.rows.pop(contact_id, None) is not None:
@@ -278,4 +293,7 @@ def directory_for(session: Any) -> ContactDirectory | None:
         return None
     cache = getattr(backend, "cache", None)
     found = _DIRECTORIES[session] = ContactDirectory(backend, api, cache if isinstance(cache, Cache) else None)
+    outbox = getattr(session, "outbox", None)
+    if outbox is not None:
+        outbox.subscribe(found.changed_here)
     return found

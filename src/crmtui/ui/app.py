@@ -521,8 +521,22 @@ class CrmApp(App[int]):
             self.last_synced = self.clock()
         self._tick()
         self.poll_unread()  # offline, the last count known
+        self._sync_directory()
         if isinstance(self.screen, connection_error_screen()):
             self.pop_screen()
+
+    def _sync_directory(self) -> None:
+        """Every contact of the account kept here for find anyone (a backend with a directory): read in
+        the background once the first screen is loaded, brought up to date at each refresh (offline, it
+        waits for the next). An app that refreshes nothing (refresh_seconds 0: the tests') reads none."""
+        if not self.refresh_seconds or self.refresh_seconds <= 0:
+            return
+        from crmtui.service.directory import directory_for
+
+        directory = directory_for(self.session)
+        if directory is not None:
+            self._directory = directory
+            directory.start()
 
     async def _load_first_screen(self) -> None:
         """Load what the first screen shows: the action stream, or (a backend without one) the leads, or
@@ -786,6 +800,9 @@ class CrmApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        directory = getattr(self, "_directory", None)
+        if directory is not None:
+            directory.stop()
         try:
             await self.session.close()
         except Exception:  # noqa: BLE001 - closing must never turn a clean exit into a traceback
