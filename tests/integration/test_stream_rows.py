@@ -6,6 +6,7 @@ as before; an answer's JSON reads as the standard parser reads it.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from crmtui.backends.onepagecrm import wire
 from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
-from crmtui.backends.onepagecrm.adapter_map import _maker, map_stream_item
+from crmtui.backends.onepagecrm.adapter_map import _maker, map_stream_item, stream_rows
 from crmtui.backends.onepagecrm.client import OnePageCRMClient, loads
 from crmtui.domain.models import Action, ActionStatus, Contact, Phone, StreamEntry, User
 from tests.support.waits import HANG_GUARD
@@ -110,3 +111,17 @@ def test_a_row_made_without_validation_is_the_validated_one() -> None:
     with pytest.raises(TypeError):
         _maker(Contact)(id="c1", no_such_field=1)
     assert _maker(User) is User  # not a row of the stream's kind (no shared field set): validated as before
+
+
+def test_rows_naming_the_same_company_share_one_copy(sandbox: Any) -> None:
+    rows = [row for row in pages(sandbox, "action_stream") if isinstance(row.get("company"), dict) and row["company"].get("id")]
+    row = rows[0]
+    same, changed = copy.deepcopy(row), copy.deepcopy(row)
+    same["contact"]["id"], changed["contact"]["id"] = "c-same", "c-changed"
+    changed["company"]["name"] = "Renamed meanwhile"
+    build = stream_rows(sandbox.user_id)
+    first, second, third = build(copy.deepcopy(row)), build(same), build(changed)
+    assert first.company is not None and second.company is first.company
+    assert third.company is not None and third.company is not first.company and third.company.name == "Renamed meanwhile"
+    assert first.company.name == row["company"]["name"]
+    assert [build(r) for r in copy.deepcopy(rows)] == general(rows, sandbox.user_id)

