@@ -278,20 +278,31 @@ def match(query: Query, hay: Haystack) -> tuple[Tier, str] | None:
 class Found:
     """One contact found (made for every match of every keystroke: a plain slotted class, quick to make)."""
 
-    entry: StreamEntry
+    hay: Haystack
     tier: Tier
     detail: str
     """What matched as the contact has it: an email or a phone number ("" for a name or a company)."""
     loaded: bool
-    """In the stream loaded here (else only the server knows it)."""
+    """In the stream loaded here (else only the server knows it, or the directory kept here)."""
     contact_id: str
     sort_key: tuple[int, str, str]
     """Tier, then name, then id: the order of a result."""
+    made: StreamEntry | None = None
 
     @classmethod
     def of(cls, hay: Haystack, tier: Tier, detail: str, *, loaded: bool) -> Found:
-        entry = hay.entry if hay.row is None else hay.row.as_entry()
-        return cls(entry, tier, detail, loaded, hay.contact_id, (tier, hay.sort_name, hay.contact_id))
+        return cls(hay, tier, detail, loaded, hay.contact_id, (tier, hay.sort_name, hay.contact_id))
+
+    @property
+    def entry(self) -> StreamEntry:
+        """The contact's row: the stream's, or one made (once, when first asked: only for the rows shown)
+        from the directory's row."""
+        row = self.hay.row
+        if row is None:
+            return self.hay.entry
+        if self.made is None:
+            self.made = row.as_entry()
+        return self.made
 
     @property
     def field(self) -> str:
