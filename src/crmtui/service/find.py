@@ -159,6 +159,8 @@ class ContactFinder:
         self._kept = ContactIndex()
         """The directory's rows but the stream's, indexed (made whole in a thread when they change)."""
         self._kept_version = -1
+        self._kept_stream = -1
+        """How many contacts the stream's index held when the directory's was made."""
         self._kept_building: asyncio.Task[None] | None = None
         self._kept_indexing = 0
         self._kept_last: tuple[Query, int, Pool] | None = None
@@ -192,9 +194,12 @@ class ContactFinder:
         directory = self.directory
         if directory is None:
             return None
-        if directory.version != self._kept_version and self._kept_building is None:
+        if self._kept_building is not None or self._building is not None:
+            return self._kept  # the stream's index first: the directory's leaves the stream's contacts out
+        if directory.version != self._kept_version or len(self._index) != self._kept_stream:
             version, rows = directory.version, tuple(directory.rows.values())
             skip = frozenset(self._index.by_id)
+            self._kept_stream = len(skip)  # contacts joining or leaving the stream: made again
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -340,6 +345,7 @@ class ContactFinder:
         self._index, self._of, self._last = index, entries if same else snapshot, None
         if self._session() is not None:
             self._sync()  # the changes noted since the snapshot (or, after a reload meanwhile, another build)
+            self._directory_index()  # the directory's next, without the stream's contacts (`indexed` waits)
 
     @staticmethod
     async def _fold(snapshot: tuple[StreamEntry, ...], known: dict[str, Haystack], built: int) -> ContactIndex:
