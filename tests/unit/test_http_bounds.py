@@ -452,3 +452,25 @@ async def test_an_unwrap_that_breaks_is_malformed_and_one_that_refuses_is_retrie
     with pytest.raises(MalformedResponse, match="could not be read"):
         await http.send("GET", "records", unwrap=lambda response: {}["missing"])
     await http.aclose()
+
+
+async def test_an_answer_read_lets_its_body_go() -> None:
+    """httpx's response sits in a reference cycle that only the collector frees, and the collector is
+    off while a large listing is read: once `unwrap` has read an answer, its body is let go, so a
+    listing's pages do not all stay in memory until the end (what unwrap made is kept)."""
+    seen: list[httpx.Response] = []
+
+    def read(response: httpx.Response) -> bytes:
+        seen.append(response)
+        return response.content
+
+    body = b'{"rows": "' + b"x" * 100_000 + b'"}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    http = generic_http("http://127.0.0.1:9", deadline=HANG_GUARD, transport=transport)
+    try:
+        assert await http.send("GET", "rows", unwrap=read) == body
+        assert len(seen) == 1 and seen[0].content == b""
+        kept = await http.send("GET", "rows")  # no unwrap: the caller reads the answer itself
+        assert kept.content == body
+    finally:
+        await http.aclose()

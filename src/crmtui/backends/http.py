@@ -333,7 +333,14 @@ class ApiHttp:
                     if unwrap is None:
                         return response
                     try:
-                        return unwrap(response)
+                        answer = unwrap(response)
+                        if answer is not response:
+                            # Read: its body is let go now. httpx's response sits in a reference cycle
+                            # (its stream and request), freed only by a pass of the collector, which is
+                            # off while a large listing is read (service/heap.py): a cold sync of 8,000
+                            # stream rows kept every page's body, some 20 MB, until the end.
+                            response._content = b""
+                        return answer
                     except BackendError as exc:
                         error = cause = exc
                     except Exception as exc:  # noqa: BLE001 - an answer nobody can use is a typed error
