@@ -67,8 +67,8 @@ def create_backend(connection: Connection) -> Backend:
 
 BEFORE_CONNECT: dict[str, frozenset[Capability]] = {
     "onepagecrm": frozenset({
-        Capability.ACTION_STREAM, Capability.CALLS, Capability.CONTACT_DETAIL, Capability.MEETINGS, Capability.NOTES,
-        Capability.NOTIFICATIONS, Capability.PIPELINES, Capability.PROMOTE_SWAP, Capability.SALES_CYCLE,
+        Capability.ACTION_STREAM, Capability.CALLS, Capability.CONTACT_DETAIL, Capability.DIRECTORY, Capability.MEETINGS,
+        Capability.NOTES, Capability.NOTIFICATIONS, Capability.PIPELINES, Capability.PROMOTE_SWAP, Capability.SALES_CYCLE,
         Capability.TEAM_STREAM, Capability.UNDO_COMPLETION,
     }),
     "pipedrive": frozenset({
