@@ -331,6 +331,157 @@ def bench_open(repeats: int, sizes: Sequence[int]) -> None:
         )
 
 
+# -- OnePageCRM: the directory (every contact kept here) ------------------------------------------------
+
+
+STREAM_SHARE = 0.41
+"""The share of the account in the user's stream (8,174 of 20,000 in the sandbox)."""
+
+
+def directory_over(everyone: list[Any], cache_dir: Path) -> tuple[Any, Any, Any, float]:
+    """A session whose stream holds the first `STREAM_SHARE` of `everyone` and whose directory holds all
+    of them, put in a cache file and read back through the directory service (its `load`, in the
+    cache's thread): the session, its finder, the directory and the load's time."""
+    from crmtui.domain.directory import DirectoryRow
+    from crmtui.service.directory import KIND, META, ContactDirectory
+    from crmtui.store import Cache
+
+    cache = Cache(cache_dir / "cache.sqlite3", owner="bench").open()
+    rows = {e.contact.id: DirectoryRow.of(e.contact) for e in everyone}
+    cache.put_rows(KIND, "", rows, synced_at=dt.datetime.now(dt.timezone.utc))
+    cache.set_meta(META, {"page": len(rows) // 100, "complete": True, "total": len(rows)})
+    session, finder = finder_over(everyone[: int(len(everyone) * STREAM_SHARE)])
+    directory = ContactDirectory(session.backend, session.backend.features.directory, cache)
+
+    async def load() -> float:
+        began = time.perf_counter()
+        await directory.load()
+        return time.perf_counter() - began
+
+    took = asyncio.run(load())
+    finder._directory = directory
+    return session, finder, directory, took
+
+
+def bench_directory(repeats: int, size: int) -> None:
+    everyone = contacts(size)
+    with tempfile.TemporaryDirectory() as tmp:
+        session, finder, directory, took = directory_over(everyone, Path(tmp))
+        find = finder.find
+        began = time.perf_counter()
+        finder.haystacks()  # no event loop here: both indexes made now
+        first = time.perf_counter() - began
+        print(
+            f"\n### {size:,} contacts kept in the directory, {len(session.entries):,} of them in the stream: "
+            f"the directory read from the cache in {ms(took)} ms (the cache's thread), indexed in {ms(first)} ms "
+            "(in a thread in the app)\n"
+        )
+        texts = [contact_text(e) for e in everyone]
+        print(HEAD)
+        for what, text in CONTACT_QUERIES.items():
+            mine = per_key(lambda q: find(q, limit=100), text, repeats, lambda: find(RESET, limit=100))
+            result = finder.find(text, limit=100)
+            print(row(what, text, result.total, mine, reference(texts, text, repeats)))
+        outside = everyone[-1].contact
+        result = finder.find(f"{outside.first_name} {outside.last_name}", limit=100)
+        assert outside.id in [f.contact_id for f in result.found] and result.server.value == "not asked"
+        finder.close()
+        directory.cache.close()
+
+
+async def open_with_directory(everyone: list[Any], typed_text: str, cache_dir: Path) -> tuple[float, float, float, float]:
+    """As `open_finder`, the directory holding every contact: the loop's longest stall from the push
+    until both indexes are in."""
+    from textual.app import App
+
+    from crmtui.ui.modals.find_contact import FindContactModal
+
+    session, finder, directory, _took = await asyncio.to_thread(directory_over, everyone, cache_dir)
+    lag = LoopLag()
+    async with App().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        lag.start()
+        began = time.perf_counter()
+        modal = FindContactModal(finder)
+        await pilot.app.push_screen(modal)
+        keys = await typed_into(modal, typed_text, lambda prefix: modal.result.query == prefix)
+        await finder.indexed()
+        ready = time.perf_counter() - began
+        stall = await lag.stop()
+        assert finder.find(typed_text, limit=100).total > 0
+    finder.close()
+    directory.cache.close()
+    del session
+    return stall, keys[0], max(keys), ready
+
+
+def bench_directory_open(repeats: int, size: int) -> None:
+    everyone = contacts(size)
+    typed_text = "kowalski"
+    print(
+        f"\n### Opening the finder over {size:,} contacts kept in the directory and typing `{typed_text}` at once, "
+        "until both indexes are in: the event loop's longest stall, ms; median / max over the repeats\n"
+    )
+    print("| longest stall | first letter | slowest letter | indexes ready | reference: bare modal, stall | first letter |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    runs, refs = [], []
+    for _ in range(repeats):  # interleaved with the reference
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(asyncio.run(open_with_directory(everyone, typed_text, Path(tmp))))
+        refs.append(asyncio.run(open_bare(typed_text)))
+
+    def both(values: list[float]) -> str:
+        return f"{ms(statistics.median(values))} / {ms(max(values))}"
+
+    print(
+        f"| {both([r[0] for r in runs])} | {both([r[1] for r in runs])} | {both([r[2] for r in runs])} "
+        f"| {both([r[3] for r in runs])} | {both([r[0] for r in refs])} | {both([r[1] for r in refs])} |"
+    )
+
+
+async def first_read(contacts_count: int, latency: float) -> None:
+    """The directory's first full read from the sandbox over loopback HTTP (one page at a time), into a
+    cache file: requests, wall time, this process's CPU; then a refresh with nothing changed. The
+    reference, the same run: the client's `list_contacts_all(team=True)` (pages fetched concurrently,
+    wire models kept, nothing stored)."""
+    from paging import page_through, start_sandbox
+
+    from crmtui.backends.onepagecrm.adapter import OnePageCRMBackend
+    from crmtui.backends.onepagecrm.client import OnePageCRMClient
+    from crmtui.service.directory import ContactDirectory
+    from crmtui.store import Cache
+
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, user, key = start_sandbox(contacts_count, latency, Path(tmp) / "data")
+        try:
+            backend = OnePageCRMBackend(OnePageCRMClient(user, key, base_url=url))
+            await backend.connect()
+            api = backend.features.directory
+            assert api is not None
+            cache = Cache(Path(tmp) / "cache.sqlite3", owner="bench").open()
+            directory = ContactDirectory(backend, api, cache)
+            wall, cpu = time.perf_counter(), time.process_time()
+            await directory.sync()
+            await directory.flushed()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            asked = directory.requests
+            again = time.perf_counter()
+            await directory.sync()
+            again = time.perf_counter() - again
+            ref_wall, ref_count, ref_requests = await page_through(url, user, key, 4, "contacts")
+            print(f"\n### The directory's first full read, {contacts_count:,} contacts, sandbox latency {latency * 1000:.0f} ms\n")
+            print("| what | contacts | requests | wall s | CPU s (this process) |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            print(f"| the directory's first read (one page at a time, into the cache) | {directory.kept:,} | {asked} | {wall:.2f} | {cpu:.2f} |")
+            print(f"| a refresh after it, nothing changed (`modified_since`) | | {directory.requests - asked} | {again:.2f} | |")
+            print(f"| reference: `list_contacts_all(team=True)`, 4 at a time, nothing stored | {ref_count:,} | {ref_requests} | {ref_wall:.2f} | |")
+            await backend.close()
+            cache.close()
+        finally:
+            process.terminate()
+            process.wait()
+
+
 # -- Pipedrive: the leads inbox's / -----------------------------------------------------------------
 
 
@@ -465,14 +616,20 @@ def main() -> None:
     parser.add_argument(
         "--leads", type=int, default=22_700, help="leads in the Pipedrive sandbox (about 88%% are in the inbox)"
     )
-    parser.add_argument("--only", choices=("finder", "open", "leads", "records"), action="append")
+    parser.add_argument("--directory-size", type=int, default=100_000, help="contacts kept in the directory")
+    parser.add_argument("--read-contacts", type=int, default=20_000, help="contacts in the sandbox for the first read")
+    parser.add_argument("--latency", type=float, default=0.0, help="the sandbox's latency per request, seconds")
+    parser.add_argument(
+        "--only", choices=("finder", "open", "leads", "records", "directory", "directory-open", "first-read"),
+        action="append",
+    )
     parser.add_argument("--src", default=SRC, help="the crmtui source tree to measure (default: this checkout's)")
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "-C", str(Path(args.src).parent), "log", "-1", "--format=%h"], capture_output=True, text=True
     ).stdout.strip()
     print(f"code: {args.src} ({commit or 'not a git checkout'}), Python {sys.version.split()[0]}")
-    only = set(args.only or ("finder", "open", "leads", "records"))
+    only = set(args.only or ("finder", "open", "leads", "records", "directory", "directory-open", "first-read"))
     if "finder" in only:
         bench_finder(args.repeats, args.sizes)
     if "open" in only:
@@ -481,6 +638,12 @@ def main() -> None:
         asyncio.run(bench_leads(args.leads, args.repeats))
     if "records" in only:
         asyncio.run(bench_records(args.items, args.repeats))
+    if "directory" in only:
+        bench_directory(args.repeats, args.directory_size)
+    if "directory-open" in only:
+        bench_directory_open(args.repeats, args.directory_size)
+    if "first-read" in only:
+        asyncio.run(first_read(args.read_contacts, args.latency))
 
 
 if __name__ == "__main__":
