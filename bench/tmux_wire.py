@@ -14,8 +14,16 @@ writes:
   their number (the wait for output to settle included: an idle program spends nothing in it).
 
 `--size N` seeds the demo account with N contacts (OnePageCRM) or leads (Pipedrive) instead of the
-demo's 300 (CRMTUI_DEMO_SIZE); `--rows` sizes the DataTable reference to match (e.g. 8174, the
-stream of a 20,000-contact account).
+demo's 300 (CRMTUI_DEMO_SIZE), and gives Crust's demo N more records in its Account module, the one
+shown first (bench/start.py's `grow_crust_accounts`, written into the demo's data file before it
+starts); `--rows` sizes the DataTable reference to match (e.g. 8174, the stream of a 20,000-contact
+account).
+
+Each program is measured once it is idle, by what its screen says: OnePageCRM's and Crust's header
+"updated", and Pipedrive's also its API gauge at "0/20 per 2s" (no request in the last two seconds:
+the inbox's pages and the people's names on screen are read); then until it spends no CPU (under
+--quiet-cpu of a core over a second, /proc: OnePageCRM reads the whole contact directory after the
+first screen without a word on it), not after a fixed wait.
 
     .venv/bin/python bench/tmux_wire.py                  # all targets, 20 steps, 10 s idle
     .venv/bin/python bench/tmux_wire.py --only crmtui    # the targets whose name has "crmtui"
@@ -50,6 +58,8 @@ class Target:
     command: list[str]
     ready: str
     """Text on the screen once the program has drawn what it is measured on."""
+    idle: tuple[str, ...] = ()
+    """More text on the screen once it is also idle (nothing being read)."""
     size: tuple[int, int] = (160, 45)
     steps: bool = True
     """Whether cursor steps mean anything to it (not to the bare app's one line)."""
@@ -74,9 +84,12 @@ def targets(rows: int, trees: list[tuple[str, Path | None]]) -> list[Target]:
         tag = f" [{label}]" if label else ""
         chosen += [
             Target(f"crmtui onepagecrm, preview open{tag}", demo, "updated", env=env),
-            Target(f"crmtui onepagecrm, no preview (119 cols){tag}", demo, "updated", (119, 45), env=env),
-            Target(f"crmtui pipedrive, lead pane open{tag}", [*demo, "--backend", "pipedrive"], "My leads · ", env=env),
-            Target(f"crmtui crust, records{tag}", [*demo, "--backend", "crust"], "Account · ", env=env),
+            Target(f"crmtui onepagecrm, no preview (119 cols){tag}", demo, "updated", size=(119, 45), env=env),
+            Target(
+                f"crmtui pipedrive, lead pane open{tag}", [*demo, "--backend", "pipedrive"], "My leads · ",
+                ("updated", " 0/20 per 2s"), env=env,
+            ),
+            Target(f"crmtui crust, records{tag}", [*demo, "--backend", "crust"], "Account · ", ("updated",), env=env),
         ]
     return [
         *chosen,
@@ -90,11 +103,37 @@ class Wire(TmuxSession):
         """Append everything the pane's program writes to `path` from now on."""
         self._tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(path))}")
 
+    def settle_cpu(self, share: float, timeout: float = 600.0) -> float:
+        """Wait until the program spends less than `share` of a core over a second; the seconds it took."""
+        started = time.monotonic()
+        before, since = self.cpu_seconds(), started
+        while time.monotonic() - started < timeout:
+            time.sleep(0.25)
+            now, at = self.cpu_seconds(), time.monotonic()
+            if at - since >= 1.0:
+                if now - before < share * (at - since):
+                    break
+                before, since = now, at
+        return time.monotonic() - started
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the pane's program has spent so far (Linux /proc)."""
         pid = self._tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip()
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def seed_crust(data_dir: Path, size: int) -> None:
+    """The Crust demo's data file seeded as the demo seeds it, then `size` more Account records in it
+    (bench/start.py's helpers), before the demo starts on it."""
+    from start import grow_crust_accounts, start_crust
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data = data_dir / "demo-crust.sqlite3"  # crmtui.demo.demo_database's name for Crust's
+    process, _url, _jwt = start_crust(data)
+    process.terminate()
+    process.wait(10)
+    grow_crust_accounts(data, size)
 
 
 def _size(path: Path) -> int:
@@ -116,7 +155,9 @@ def settle(path: Path, quiet: float, grown_from: int | None = None, timeout: flo
     return size
 
 
-def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float, size: int = 0) -> Result:
+def measure(
+    target: Target, tmp: Path, steps: int, idle: float, quiet: float, size: int = 0, quiet_cpu: float = 0.03
+) -> Result:
     home = tmp / "".join(c if c.isalnum() else "_" for c in target.name)
     home.mkdir(parents=True)  # pipe-pane's `cat >>` needs the directory
     env = {
@@ -129,11 +170,16 @@ def measure(target: Target, tmp: Path, steps: int, idle: float, quiet: float, si
         "TERM": os.environ.get("TERM", "xterm-256color"),
         **target.env,
     }
+    if size and "crust" in target.command:
+        seed_crust(home / "data", size)
     width, height = target.size
     session = Wire(target.command, width=width, height=height, env=env, cwd=ROOT)
     out = home / "wire.bin"
     try:
-        session.wait_for(target.ready, timeout=600)
+        session.wait_for(target.ready, *target.idle, timeout=600)
+        busy = session.settle_cpu(quiet_cpu)
+        if busy > 2:
+            print(f"  {target.name}: busy {busy:.0f} s after it said it was ready", file=sys.stderr, flush=True)
         session.pipe_to(out)
         settle(out, max(quiet, 1.0))  # the first sync's last answers, the preview's deals
         result = Result()
@@ -159,6 +205,10 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=0.5, help="seconds without output that end a step")
     parser.add_argument("--rows", type=int, default=200, help="rows in the DataTable reference")
     parser.add_argument("--size", type=int, default=0, help="contacts (OnePageCRM) or leads (Pipedrive) in the demo account")
+    parser.add_argument(
+        "--quiet-cpu", type=float, default=0.03,
+        help="share of a core under which the program counts as idle before it is measured (0.03: 30 ms a second)",
+    )
     parser.add_argument("--only", default="", help="measure only the targets whose name contains this")
     parser.add_argument("--repeats", type=int, default=1, help="measure every target this many times, interleaved")
     parser.add_argument(
@@ -175,7 +225,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="crmtui-wire-") as tmp:
         for run in range(args.repeats):
             for target in chosen:
-                result = measure(target, Path(tmp) / str(run), args.steps, args.idle, args.settle, args.size)
+                result = measure(
+                    target, Path(tmp) / str(run), args.steps, args.idle, args.settle, args.size, args.quiet_cpu
+                )
                 results[target.name].append(result)
                 print(f"  {target.name}: steps {result.steps}, idle {result.idle}, cpu/step {result.cpu_ms}", file=sys.stderr, flush=True)
     print(f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes | CPU per step |")
