@@ -163,7 +163,6 @@ class ActionStreamScreen(TriageMixin):
     def _progress_changed(self, progress: tuple[int, int]) -> None:
         done, total = progress
         self.stream_list.empty_text = f"Loading stream… {done:,} / {total:,}" if total else "Loading stream…"
-        self.stream_list.refresh()
         bar = self.query_one("#sync-progress", ProgressBar)
         syncing = bool(total) and done < total
         bar.display = syncing  # a whole-stream fetch (the first of an account, or a resync): how far

@@ -140,7 +140,13 @@ class RowList(ScrollView, Generic[T], can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False, repaint=False)
     """The row under the cursor; its watcher repaints the two rows involved, not the whole list."""
-    empty_text: reactive[str] = reactive("Loading…")
+    empty_text: reactive[str] = reactive("Loading…", repaint=False)
+    """What an empty list says ("Loading stream… 1,200 / 8,174"): drawn only while the list has no rows
+    (a sync's progress changes it a hundred times while the first page's rows are shown)."""
+
+    def watch_empty_text(self) -> None:
+        if not self._rows:
+            self.refresh()
 
     class Highlighted(Message):
         def __init__(self, item: object | None) -> None:
