@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from crmtui.backends.onepagecrm import wire
 from crmtui.backends.onepagecrm import adapter_map
 from crmtui.backends.onepagecrm.adapter_map import map_stream_item, stream_row, stream_rows
+from crmtui.domain.directory import DirectoryRow
 from tests.support.waits import HANG_GUARD
 
 LISTINGS = ("action_stream", "contacts", "deals")
@@ -218,3 +219,23 @@ def test_the_fast_path_keeps_nothing_of_the_json_it_may_not(served: dict[str, li
     built = wire.trusted(wire.Deal, deal)
     assert built.contact_info == deal["contact_info"] and built.contact_info is not deal["contact_info"]
     assert json.loads(json.dumps(deal)) == deal  # untouched
+
+
+def directory_alike(row: Any) -> None:
+    """The directory's row of a contacts listing row, made from the JSON, equals the one the tolerant
+    wire model and the general mapping give."""
+    general = DirectoryRow.of(map_stream_item(wire.StreamItem.model_validate(copy.deepcopy(row)), None).contact)
+    assert shape(adapter_map.directory_row(copy.deepcopy(row))) == shape(general)
+
+
+def test_every_served_contact_makes_the_directory_s_row_alike(served: dict[str, list[dict[str, Any]]]) -> None:
+    for row in served["contacts"]:
+        directory_alike(row)
+
+
+@pytest.mark.parametrize(("path", "value"), ODDITIES, ids=[f"{p}={v!r}"[:40] for p, v in ODDITIES])
+def test_an_odd_contact_makes_the_directory_s_row_the_tolerant_path_makes(
+    served: dict[str, list[dict[str, Any]]], path: str, value: Any
+) -> None:
+    for row in served["contacts"][:3]:
+        directory_alike(poke(row, path, value))

@@ -18,7 +18,7 @@ from crmtui.backends.onepagecrm.adapter_body import company_body, new_contact_bo
 from crmtui.backends.onepagecrm.client import OnePageCRMClient
 from crmtui.backends.onepagecrm.wire import Page, StreamItem
 from crmtui.domain.capabilities import Capability
-from crmtui.domain.directory import DirectoryPage, DirectoryRow
+from crmtui.domain.directory import DirectoryPage
 from crmtui.domain.stream import in_stream
 from crmtui.domain.models import (
     Account,
@@ -426,9 +426,11 @@ class OnePageCRMBackend:
         self, page: int, *, per_page: int = 100, modified_since: dt.datetime | None = None
     ) -> DirectoryPage:
         """A page of every contact of the account (GET /contacts?team=true), in small rows."""
-        found = await self.client.list_contacts(page=page, per_page=per_page, team=True, modified_since=modified_since)
-        rows = [DirectoryRow.of(c) for c in (self._contact(item) for item in found.items) if c.id]
-        return DirectoryPage(rows=rows, total_count=found.total_count, max_page=found.max_page)
+        found = await self.client.stream_rows_page(
+            "contacts", m.directory_row, m.directory_row_id, page=page, per_page=per_page, team=True,
+            modified_since=modified_since,
+        )
+        return DirectoryPage(rows=list(found.items), total_count=found.total_count, max_page=found.max_page)
 
     # -- deals ---------------------------------------------------------------------------------
     async def pipelines(self) -> list[Pipeline]:

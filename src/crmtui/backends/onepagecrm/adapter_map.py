@@ -43,6 +43,7 @@ from crmtui.domain.models import (
     StreamEntry,
     User,
 )
+from crmtui.domain.directory import DirectoryRow
 from crmtui.domain.stream import conflicting_actions
 from crmtui.domain.text import inert_line, inert_text
 
@@ -775,6 +776,23 @@ def stream_row(row: Any, viewer_id: str | None = None) -> StreamEntry:
     except (_Odd, *DATA_ERRORS):
         pass  # the general mapping says what is wrong, or copes
     return map_stream_item(wire.validate_row(wire.StreamItem, row), viewer_id)
+
+
+def directory_row(row: Any) -> DirectoryRow:
+    """A row of the contacts listing as the directory keeps it (names, company, emails, phones): its
+    contact made from the JSON for a clean row, by the tolerant wire model and the general mapping
+    for any other (as `stream_row` does, without the actions, deals and company it does not keep)."""
+    contact = row.get("contact") if row.__class__ is dict else None
+    if contact.__class__ is dict:
+        try:
+            return DirectoryRow.of(_json_contact(contact, None))
+        except (_Odd, *DATA_ERRORS):
+            pass  # the general mapping says what is wrong, or copes
+    return DirectoryRow.of(map_stream_item(wire.validate_row(wire.StreamItem, row), None).contact)
+
+
+def directory_row_id(row: DirectoryRow) -> str:
+    return row.id
 
 
 def stream_rows(viewer_id: str | None) -> Callable[[Any], StreamEntry]:

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 from pydantic import BaseModel
@@ -583,13 +583,25 @@ class OnePageCRMClient(HttpClient):
         made by `build` from its JSON object as its page lands (`key`: the id a row is known by), so
         that a large listing never holds more than a page of JSON or wire models: what
         `action_stream_all` and the others answer, in the caller's models."""
-        allowed = {"action_stream": STREAM_FILTERS, "team_stream": TEAM_STREAM_FILTERS, "contacts": CONTACTS_LIST_FILTERS}
-        if listing not in allowed:
-            raise ValueError(f"not a listing of stream rows: {listing}")
         items: list[R] = await self._every(
-            wire.StreamItem, listing, "contacts", filters, allowed[listing], on_progress, on_first, build, key
+            wire.StreamItem, listing, "contacts", filters, _stream_listing(listing), on_progress, on_first, build, key
         )
         return items
+
+    async def stream_rows_page(
+        self,
+        listing: str,
+        build: Callable[[Any], M],
+        key: Callable[[M], Hashable],
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        **filters: Any,
+    ) -> wire.Page[M]:
+        """One page of a listing of stream rows, each made by `build` from its JSON object (as
+        `stream_rows_all` makes every page's)."""
+        found = await self._page(wire.StreamItem, listing, "contacts", filters, _stream_listing(listing), page, per_page, build, key)
+        return cast("wire.Page[M]", found)
 
     async def team_stream_counts(self) -> wire.TeamStreamCounts:
         """Per-user and whole-account counters (from one small /team_stream page)."""
@@ -853,3 +865,11 @@ class OnePageCRMClient(HttpClient):
 
     async def mark_all_notifications_read(self) -> None:
         await self._call("POST", "notifications/mark_all_as_read")
+
+
+def _stream_listing(listing: str) -> frozenset[str]:
+    """The filters a listing of stream rows takes ("action_stream", "team_stream" or "contacts")."""
+    allowed = {"action_stream": STREAM_FILTERS, "team_stream": TEAM_STREAM_FILTERS, "contacts": CONTACTS_LIST_FILTERS}
+    if listing not in allowed:
+        raise ValueError(f"not a listing of stream rows: {listing}")
+    return allowed[listing]
