@@ -895,6 +895,8 @@ async def test_every_client_operation_is_in_the_spec(client: OnePageCRMClient, s
     stream = await call("action_stream_all", tag="VIP")
     rows = await call("stream_rows_all", "action_stream", dict, lambda row: row["contact"]["id"], tag="VIP")
     assert [row["contact"]["id"] for row in rows] == [item.contact.id for item in stream]
+    one = await call("stream_rows_page", "contacts", dict, lambda row: row["contact"]["id"], page=2, per_page=5, team=True)
+    assert len(one.items) == 5 and all(isinstance(row, dict) and row["contact"]["id"] for row in one.items)
     await call("team_stream", user_id=other, per_page=5)
     await call("team_stream_all", user_id=other)
     await call("team_stream_counts")
