@@ -192,3 +192,31 @@ async def test_a_sync_s_progress_renders_no_row_while_the_list_shows_rows(make_a
             await settled(pilot)
         assert rendered == []
         assert lst.empty_text.startswith("Loading stream")  # the text did change (shown once the list is empty)
+
+
+async def test_a_cursor_step_and_its_preview_are_written_in_one_frame(make_app) -> None:
+    """The preview follows the cursor in the frame that moves it (through the Highlighted message
+    alone it came a frame later: two writes to the terminal per step, each with its own cost)."""
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("down")
+        await settled(pilot)
+        frames: list[object] = []
+        display = app._display
+
+        def record(screen, update) -> None:  # type: ignore[no-untyped-def]
+            frames.append(update)
+            display(screen, update)
+
+        app._display = record  # type: ignore[method-assign]
+        try:
+            for _ in range(3):
+                frames.clear()
+                before = app.screen.query_one(StreamList).selected_entry
+                await pilot.press("down")
+                await settled(pilot)
+                assert app.screen.query_one(StreamList).selected_entry is not before
+                assert len(frames) == 1, frames
+        finally:
+            app._display = display  # type: ignore[method-assign]

@@ -185,6 +185,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         reload_when_online(self, lambda: self.load_failed, self.load)
         self.query_one("#leads-narrow", Input).display = False
         self.lead_list.focus()
+        self.lead_list.on_highlight = self._highlight_now
         self._show()
 
     def on_unmount(self) -> None:
@@ -251,9 +252,12 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             return inbox.items
         return inbox.narrow(self.narrowing)
 
+    def _highlight_now(self, item: object) -> None:
+        """The cursor reached another lead: its pane follows in the same frame."""
+        self._detail(item if isinstance(item, Lead) else None)
+
     @on(RowList.Highlighted)
-    def _highlighted(self, event: RowList.Highlighted) -> None:
-        self._detail(event.item if isinstance(event.item, Lead) else None)
+    def _highlighted(self, _event: RowList.Highlighted) -> None:
         self.load_names()
 
     def _detail(self, lead: Lead | None) -> None:

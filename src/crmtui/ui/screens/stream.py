@@ -98,6 +98,7 @@ class ActionStreamScreen(TriageMixin):
         self.query_one("#filter", Input).display = False
         self.query_one("#sync-progress", ProgressBar).display = False
         self.stream_list.focus()
+        self.stream_list.on_highlight = self._highlight_now
         self.watch(self.app, "load_progress", self._progress_changed, init=False)
         if self.session.account is not None:
             self._stream_changed(None)
@@ -191,9 +192,9 @@ class ActionStreamScreen(TriageMixin):
         if entry is not None and entry.contact.id == contact_id and self.is_wide:
             self._show_preview(entry)
 
-    @on(StreamList.Highlighted)
-    def _highlighted(self, event: StreamList.Highlighted) -> None:
-        self._show_preview(event.entry)
+    def _highlight_now(self, entry: StreamEntry | None) -> None:
+        """The cursor reached another contact: the preview follows in the same frame."""
+        self._show_preview(entry)
 
     @on(StreamList.Selected)
     def _selected(self, event: StreamList.Selected) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -180,6 +180,10 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._placing = False
         """The rows are placing the cursor (not the person)."""
         self._last_highlighted: Hashable | None = None
+        self.on_highlight: Callable[[Any], None] | None = None
+        """Called at once when the cursor reaches another item, before the Highlighted message: a
+        screen's pane beside the list then changes in the frame that moves the cursor (through the
+        message alone, the pane's change came a frame later: two frames written per cursor step)."""
         self._painted: dict[int, tuple[tuple[int, int], Strip]] = {}
         """Each screen line's strip as last painted, with the scroll offset and width then."""
         self._fresh: dict[int, tuple[tuple[int, int, int], Strip]] = {}
@@ -353,6 +357,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         key = None if item is None else (self._item_key(item), id(item))
         if key != self._last_highlighted:
             self._last_highlighted = key
+            if self.on_highlight is not None:
+                self.on_highlight(item)  # a pane beside the list drawn in the same frame as the cursor
             self.post_message(self.Highlighted(item))
 
     def _refresh_row(self, row: int) -> None:
