@@ -248,3 +248,30 @@ async def test_number_keys_keep_their_meaning_and_a_missing_screen_says_so(make_
         await pilot.press("9")
         await settled(pilot)
         assert app.current_mode == "files"
+
+
+async def test_a_cursor_step_among_named_leads_starts_no_name_lookup(make_pipedrive_app, pipedrive) -> None:
+    """Once the leads on screen have their people's and organizations' names, moving the cursor starts
+    no lookup worker (one per step cost ~1 ms of the step's CPU, and its messages)."""
+    app: CrmApp = make_pipedrive_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        inbox = app.session.leads
+        await wait_for(pilot, lambda: not inbox.names_wanted(lead_list(app).visible_items(20)), what="names")
+        await settled(pilot)
+        started: list[object] = []
+        screen = app.screen
+        original = type(screen).load_names
+
+        def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            started.append(1)
+            return original(self, *args, **kwargs)
+
+        type(screen).load_names = counting  # type: ignore[method-assign]
+        try:
+            for _ in range(3):
+                await pilot.press("down")
+                await settled(pilot)
+        finally:
+            type(screen).load_names = original  # type: ignore[method-assign]
+        assert started == []

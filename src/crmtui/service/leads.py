@@ -480,18 +480,26 @@ class LeadsInbox:
         org = self.names.get(f"organization:{lead.organization_id}", "") if lead.organization_id else ""
         return " · ".join(n for n in (person or lead.person_name, org or lead.organization_name) if n)
 
-    async def load_names(self, leads: Iterable[Lead]) -> bool:
-        """Look up the person and organization names of `leads` not known yet; True when any was added.
-
-        A lookup already on its way is shared, not sent again, and goes on when the caller stops
-        waiting (the rows scrolled away): each costs a request of the company's budget, paid once.
-        """
+    def _unnamed(self, leads: Iterable[Lead]) -> list[str]:
         wanted: list[str] = []
         for lead in leads:
             for kind, item_id in (("person", lead.person_id), ("organization", lead.organization_id)):
                 key = f"{kind}:{item_id}"
                 if item_id and key not in self.names and key not in wanted:
                     wanted.append(key)
+        return wanted
+
+    def names_wanted(self, leads: Iterable[Lead]) -> bool:
+        """Whether any person or organization of `leads` has no name here yet (`load_names` would ask)."""
+        return bool(self._unnamed(leads))
+
+    async def load_names(self, leads: Iterable[Lead]) -> bool:
+        """Look up the person and organization names of `leads` not known yet; True when any was added.
+
+        A lookup already on its way is shared, not sent again, and goes on when the caller stops
+        waiting (the rows scrolled away): each costs a request of the company's budget, paid once.
+        """
+        wanted = self._unnamed(leads)
         if not wanted:
             return False
         tasks = [self._lookups.get(key) or self._look_up(key) for key in wanted]

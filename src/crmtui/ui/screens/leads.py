@@ -258,7 +258,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     @on(RowList.Highlighted)
     def _highlighted(self, _event: RowList.Highlighted) -> None:
-        self.load_names()
+        if self.inbox.names_wanted(self.lead_list.visible_items(NAME_MARGIN)):  # a worker per step costs ~1 ms
+            self.load_names()
 
     def _detail(self, lead: Lead | None) -> None:
         pane = self.query_one("#lead-detail", LinePane)
