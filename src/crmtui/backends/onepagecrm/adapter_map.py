@@ -612,15 +612,7 @@ def _n(d: dict[str, Any], key: str) -> int | None:
 
 def _f(d: dict[str, Any], key: str) -> float:
     value = d.get(key)
-    if value.__class__ is float:
-        if value - value != 0:  # NaN or infinite
-            raise _Odd
-        return value
-    if value.__class__ is int:
-        return float(value)
-    if value is None:
-        return 0.0
-    raise _Odd
+    return 0.0 if value is None else wire._finite_float(value)
 
 
 def _strs(d: dict[str, Any], key: str) -> list[str]:
