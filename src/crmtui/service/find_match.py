@@ -15,7 +15,7 @@ import heapq
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import compress, islice
 from operator import attrgetter
@@ -453,11 +453,7 @@ class ContactIndex:
         index = cls()
         index.built = built
         by_id = index.by_id
-        for n, entry in enumerate(entries):
-            if share and not n % share:
-                if stop is not None and stop():
-                    raise Abandoned
-                time.sleep(0)
+        for entry in _yielding(entries, share, stop):
             contact_id = entry.contact.id
             hay = known.get(contact_id)
             if hay is None or (hay.entry is not entry and not same_text(hay.entry, entry)):
@@ -477,11 +473,7 @@ class ContactIndex:
         as `made_from` makes one (in a thread: `share`, `stop`)."""
         index = cls()
         by_id = index.by_id
-        for n, row in enumerate(rows):
-            if share and not n % share:
-                if stop is not None and stop():
-                    raise Abandoned
-                time.sleep(0)
+        for row in _yielding(rows, share, stop):
             if row.id and row.id not in skip:
                 by_id[row.id] = index._make_row(row)
         index._order(share)
@@ -769,3 +761,14 @@ class Narrower(Generic[T]):
         if len(known) > 2 * len(items) + 64:  # items long gone: keep only those of this list
             self._folded = {id(item): known[id(item)] for item in items}
         return texts
+
+
+def _yielding(items: Iterable[T], share: int, stop: Callable[[], bool] | None) -> Iterator[T]:
+    """`items`, letting the other threads have the interpreter every `share` of them (0: never) and
+    giving up (`Abandoned`) when `stop` says so, asked as often."""
+    for n, item in enumerate(items):
+        if share and not n % share:
+            if stop is not None and stop():
+                raise Abandoned
+            time.sleep(0)
+        yield item
