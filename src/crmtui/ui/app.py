@@ -35,6 +35,7 @@ from crmtui.ui.inert import DropControlCharacters
 from crmtui.ui.styles import ParsedOnce, first_stylesheets, stylesheets
 
 if TYPE_CHECKING:
+    from crmtui.service.directory import ContactDirectory
     from textual.command import Provider
 
     from crmtui.service.session import Session
@@ -142,6 +143,9 @@ def sync_age(seconds: int) -> str:
 
 class CrmApp(App[int]):
     """Keyboard-driven CRM client over one backend."""
+
+    _directory: ContactDirectory | None = None
+    """The directory of every contact, once its reading started (`_sync_directory`)."""
 
     TITLE = "crmtui"
     COMMANDS = App.COMMANDS | {crm_commands, contact_commands}
@@ -800,9 +804,8 @@ class CrmApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
-        directory = getattr(self, "_directory", None)
-        if directory is not None:
-            directory.stop()
+        if self._directory is not None:
+            self._directory.stop()
         try:
             await self.session.close()
         except Exception:  # noqa: BLE001 - closing must never turn a clean exit into a traceback
