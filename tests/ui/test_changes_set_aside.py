@@ -6,8 +6,8 @@ changes in their order; another account's is shown but only discarded. The sandb
 
 from __future__ import annotations
 
-from textual.widgets._footer import FooterKey
 
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.screens.changes import ChangesScreen
 
@@ -35,7 +35,7 @@ async def test_set_aside_changes_are_listed_and_sent_in_order_with_r_once_asked(
         assert [cells(app, i)[2] for i in range(2)] == ["set aside", "set aside"]
         assert [cells(app, i)[4] for i in range(2)] == ["Note: ui: first", "Note: ui: second"]
         assert "r sends them, in the order they were made" in detail(app)
-        footer = {(key.key, key.description) for key in app.screen.query(FooterKey)}
+        footer = {(key.key, key.description) for key in app.screen.query_one(KeyFooter).shown_keys()}
         assert {("r", "Send"), ("x", "Discard")} <= footer  # the keys, where the person looks
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.domain.formatting import contact_name
 from crmtui.domain.models import ActionStatus
 from crmtui.ui.app import CrmApp
@@ -399,11 +400,11 @@ async def test_help_lists_the_contact_keys_and_the_footer_fits_80_columns(make_a
     async with app.run_test(size=NARROW) as pilot:
         await start(pilot)
         screen = await open_contact(pilot, plain_with_next(app).contact.id)
-        footer = screen.query_one(Footer)
-        labels = " ".join(f"{k.key_display} {k.description}" for k in footer.query("FooterKey"))
+        footer = screen.query_one(KeyFooter)
+        labels = " ".join(f"{k.key_display} {k.description}" for k in footer.shown_keys())
         for wanted in ("esc Back", "d Done", "n Add", "u Undo", "N Note", "c Call", "y Copy", "q Quit", "? more"):
             assert wanted in labels, labels
-        assert max(k.region.right for k in footer.query("FooterKey")) <= 80
+        assert max(k.region.right for k in footer.shown_keys()) <= 80
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         sections = dict(app.screen.sections)

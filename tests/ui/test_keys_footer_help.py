@@ -11,7 +11,6 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from crmtui.ui.app import CrmApp
 from crmtui.ui.screens.changes import ChangesScreen
@@ -22,7 +21,7 @@ from crmtui.ui.screens.notifications import NotificationsScreen
 from crmtui.ui.screens.pipeline import PipelineScreen
 from crmtui.ui.screens.stream import ActionStreamScreen
 from crmtui.ui.screens.team import TeamStreamScreen
-from crmtui.ui.widgets.footer import FooterEntry, KeyFooter
+from crmtui.ui.widgets.footer import FooterEntry, KeyFooter, ShownKey
 
 from .conftest import NARROW, WIDE, loaded, settled, wait_for
 from .contact_support import open_contact
@@ -31,8 +30,8 @@ from .stream_support import plain_with_next
 TOP = [("1", ActionStreamScreen), ("2", TeamStreamScreen), ("3", PipelineScreen), ("4", NotificationsScreen), ("5", ChangesScreen)]
 
 
-def footer_keys(screen: Screen) -> list[FooterKey]:
-    return list(screen.query_one(KeyFooter).query(FooterKey))
+def footer_keys(screen: Screen) -> list[ShownKey]:
+    return screen.query_one(KeyFooter).shown_keys()
 
 
 def labels(screen: Screen) -> list[str]:
@@ -104,6 +103,26 @@ async def test_a_wider_terminal_shows_more_keys_and_a_resize_refits_them(make_ap
         check_footer(screen, WIDE[0])
         await pilot.resize_terminal(*NARROW)
         await wait_for(pilot, lambda: labels(screen) == narrow, what="the footer to shrink back")
+
+
+async def test_the_mouse_on_the_bar_highlights_a_key_shows_its_tooltip_and_a_click_presses_it(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        keys = {k.key_display: k for k in footer.shown_keys()}
+        filter_key, more = keys["/"], keys["?"]
+        plain = footer.render_line(0)
+        await pilot.hover(KeyFooter, offset=(filter_key.region.x - footer.region.x + 2, 0))
+        await wait_for(pilot, lambda: footer.tooltip is not None, what="the key's tooltip")
+        assert footer.render_line(0) != plain, "the key under the mouse is not highlighted"
+        between = filter_key.region.right - footer.region.x  # the gap after "/ Filter": no key
+        await pilot.click(KeyFooter, offset=(between, 0))
+        await settled(pilot)
+        assert isinstance(app.screen, ActionStreamScreen), "a click between keys did something"
+        await pilot.click(KeyFooter, offset=(more.region.x - footer.region.x + 1, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help from a click on ? more")
 
 
 async def test_on_the_connection_error_screen_too(sandbox, make_app) -> None:

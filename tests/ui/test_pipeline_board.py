@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.domain.formatting import format_money
 from crmtui.domain.models import DealStatus
 from crmtui.service.pipeline_board import CLOSED_DAYS
@@ -349,7 +350,7 @@ async def test_r_reloads_with_the_header_footer_and_keys_still_there(sandbox, ma
             await reload.parked(1)  # on its way, and stays so until released
             await pilot.pause()
             # Textual's own loading spinner would cover the whole screen: no header, footer or keys
-            header, footer = screen.query_one("#header", AppHeader), screen.query_one(Footer)
+            header, footer = screen.query_one("#header", AppHeader), screen.query_one(KeyFooter)
             assert header.region.height > 0 and footer.region.height > 0
             assert board_widget(app).size.width == WIDE[0] and board_text(app)[0].startswith(" Lead in 10%")
             await pilot.press("l")  # keys still work while it loads
@@ -381,7 +382,7 @@ async def test_o_shows_one_persons_deals_and_the_totals_follow_then_esc_shows_ev
         t = shown(app).open_totals
         assert (t.count, t.amount) == (len(server), sum(d.value for d in server)) and t.count < all_pending
         assert f"{t.count} open · {euros(t.amount)}" in bar_text(app) and "owner: Tom Byrne" in bar_text(app)
-        keys = list(pipeline_screen(app).query_one(Footer).query("FooterKey"))
+        keys = pipeline_screen(app).query_one(KeyFooter).shown_keys()
         assert [k.description for k in keys][-2:] == ["Quit", "more"] and max(k.region.right for k in keys) <= 80
 
         await pilot.press("escape")
@@ -463,12 +464,12 @@ async def test_footer_at_80_columns_keeps_the_main_keys_help_and_quit(make_app) 
     app: CrmApp = make_app()
     async with app.run_test(size=NARROW) as pilot:
         await open_board(pilot)
-        footer = pipeline_screen(app).query_one(Footer)
-        keys = [(k.key_display, k.description) for k in footer.query("FooterKey")]
+        footer = pipeline_screen(app).query_one(KeyFooter)
+        keys = [(k.key_display, k.description) for k in footer.shown_keys()]
         labels = " ".join(f"{k} {d}" for k, d in keys)
         for wanted in ("w Won", "x Lost", "e Edit", "o Owner", "q Quit", "? more"):
             assert wanted in labels
-        right = max(k.region.right for k in footer.query("FooterKey"))
+        right = max(k.region.right for k in footer.shown_keys())
         assert right <= 80
 
 

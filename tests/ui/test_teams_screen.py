@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from textual.widgets._footer import FooterKey
 
 from crmtui.ui.app import CrmApp
 from crmtui.ui.modals.pickers import TeamPickerModal
@@ -38,7 +37,7 @@ async def open_teams(pilot) -> TeamsScreen:
 
 
 def footer(screen) -> list[str]:
-    return [f"{k.key_display} {k.description}" for k in screen.query_one(KeyFooter).query(FooterKey)]
+    return [f"{k.key_display} {k.description}" for k in screen.query_one(KeyFooter).shown_keys()]
 
 
 def open_leads_by_owner(sandbox) -> Counter[str]:

@@ -1,4 +1,10 @@
-"""The key bar: the screen's keys, most used first, as many as fit the width, then `q Quit` and `? more`."""
+"""The key bar: the screen's keys, most used first, as many as fit the width, then `q Quit` and `? more`.
+
+One widget drawing one line: Textual's Footer is a container of a widget per key, thrown away and
+composed again when the bindings change, each key styled on its own (at a start, ~17 keys composed
+twice were a fifth of the time to the first frame). This one looks the same (Textual's footer
+colours, its compact spacing) and acts the same: a click presses the key, a disabled key rings the
+bell, the key under the mouse is highlighted and its tooltip shown."""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 
 TRAILER = ("quit", "help")
 """Always at the end of the bar, in this order: how to leave and where every other key is."""
@@ -49,7 +57,19 @@ def fit(entries: list[FooterEntry], trailer: list[FooterEntry], width: int) -> l
     return shown
 
 
-class KeyFooter(Footer):
+@dataclass(frozen=True)
+class ShownKey:
+    """A key as drawn on the bar: its entry and where it is on the screen."""
+
+    key: str
+    key_display: str
+    description: str
+    action: str
+    enabled: bool
+    region: Region
+
+
+class KeyFooter(Widget, can_focus=False):
     """Every key that applies on the screen, the most used first, as many as fit; then `q Quit` and
     `? more` (help: all of them, this screen's first), or `? Help` when every key is on the bar.
 
@@ -57,15 +77,62 @@ class KeyFooter(Footer):
     `FOOTER_ORDER`; the order is that tuple's, then the other shown keys in the order Textual finds
     them (the focused widget's, the screen's, the app's). One entry per action, one per key.
 
-    Textual's footer throws its keys away and composes them again on every change of the screen's
-    bindings, and one change often comes as several signals: here a rebuild happens only when what
-    the footer shows differs from what it shows now (the calls queued in one burst are one rebuild).
+    What is on the bar is worked out again when the screen's bindings change (one change often comes
+    as several signals) and when the width changes; the line is drawn again only when it differs.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["show_command_palette"] = False  # ctrl+p is in help; docked right it takes a key's room
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description", "footer-key--hover"}
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .footer-key--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+    }
+    """
+
+    def __init__(self, *, compact: bool = True, show_command_palette: bool = False, **kwargs: Any) -> None:
+        # Always compact (a key, a space, its description, a space); ctrl+p is in help: docked right
+        # it would take a key's room. The arguments stay so screens read like Textual's Footer.
         super().__init__(**kwargs)
-        self._shown: tuple[bool, bool, tuple[FooterEntry, ...]] | None = None
+        self._shown: tuple[FooterEntry, ...] | None = None
+        self._hover: int | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: object) -> None:
+        if self.is_attached and screen is self.screen:
+            self._update()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update()  # a wider terminal has room for more keys
+
+    def _update(self) -> None:
+        """Work out the bar again; draw it again only if it changed."""
+        shown = tuple(self.entries())
+        if shown != self._shown:
+            self._shown = shown
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
 
     # -- what goes on the bar ---------------------------------------------------------------------
     def candidates(self) -> tuple[list[FooterEntry], list[FooterEntry], bool]:
@@ -128,25 +195,82 @@ class KeyFooter(Footer):
         ]
 
     # -- drawing ----------------------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        ready, compact, entries = self._showing()
-        self._shown = (ready, compact, entries)
-        for entry in entries:
-            yield FooterKey(
-                entry.key, entry.display, entry.description, entry.action,
-                disabled=not entry.enabled, tooltip=entry.tooltip or entry.description,
-            ).data_bind(compact=Footer.compact)
+    @property
+    def showing(self) -> tuple[FooterEntry, ...]:
+        """The entries on the bar now, left to right."""
+        if self._shown is None:
+            self._shown = tuple(self.entries())
+        return self._shown
 
-    def _showing(self) -> tuple[bool, bool, tuple[FooterEntry, ...]]:
-        """Everything `compose` draws from: the same value means the same keys on the bar."""
-        ready = bool(getattr(self, "_bindings_ready", True))
-        return (ready, self.compact, tuple(self.entries()) if ready else ())
+    def _spans(self) -> list[tuple[int, FooterEntry]]:
+        """Each entry on the bar with the cell it starts at (one cell between entries)."""
+        spans: list[tuple[int, FooterEntry]] = []
+        x = 0
+        for entry in self.showing:
+            spans.append((x, entry))
+            x += entry.width + 1
+        return spans
 
-    async def recompose(self) -> None:
-        if self._shown is not None and self._showing() == self._shown:
-            return  # the same keys: nothing to rebuild
-        await super().recompose()
+    def shown_keys(self) -> list[ShownKey]:
+        """The keys as drawn, with their place on the screen (what the tests and a click go by)."""
+        left, top = self.region.x, self.region.y
+        return [
+            ShownKey(e.key, e.display, e.description, e.action, e.enabled, Region(left + x, top, e.width, 1))
+            for x, e in self._spans()
+        ]
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self.recompose)  # a wider terminal has room for more keys
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y != 0 or width <= 0:
+            return Strip.blank(width, Style.from_color(bgcolor=base.bgcolor))
+        component = self.get_component_rich_style
+        dim = Style(dim=True)
+        blank = Style.from_color(bgcolor=base.bgcolor)  # between keys and after them: the bar's background alone
+        segments: list[Segment] = []
+        used = 0
+        for index, (_x, entry) in enumerate(self._spans()):
+            if used:
+                segments.append(Segment(" ", blank))
+                used += 1
+            hovered = index == self._hover  # the key's own colours over the highlight, not its background
+            item = base + component("footer-key--hover") if hovered else base
+            if not entry.enabled:
+                item = item + dim
+            segments.append(Segment(entry.display, item + component("footer-key--key", partial=hovered)))
+            if entry.description:
+                description = component("footer-key--description", partial=hovered)
+                segments.append(Segment(" " + entry.description, item + description))
+            used += entry.width
+        return Strip(segments).adjust_cell_length(width, blank)
 
+    # -- the mouse --------------------------------------------------------------------------------
+    def _entry_at(self, x: int) -> int | None:
+        for index, (start, entry) in enumerate(self._spans()):
+            if start <= x < start + entry.width:
+                return index
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = self._entry_at(event.x)
+        if index != self._hover:
+            self._hover = index
+            entry = self.showing[index] if index is not None else None
+            self.tooltip = (entry.tooltip or entry.description) if entry is not None else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        index = self._entry_at(event.x)
+        if index is None:
+            return
+        entry = self.showing[index]
+        if entry.enabled:
+            self.app.simulate_key(entry.key)
+        else:
+            self.app.bell()
