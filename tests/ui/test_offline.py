@@ -87,6 +87,32 @@ async def test_a_warm_start_paints_the_cached_stream_before_any_request(sandbox,
         assert not any(path.endswith("/bootstrap") for path in requests[1:])
 
 
+@pytest.mark.parametrize("first_rows", [3, 200], ids=["first-screenful-then-the-rest", "all-at-once"])
+async def test_a_warm_start_composes_the_stream_screen_with_its_cached_rows(sandbox, files, monkeypatch, first_rows) -> None:
+    """The cache's first screenful is read before the first screen is composed, so its first frame
+    shows rows (not an empty list then rows); the rest of the stream follows, in order."""
+    import crmtui.ui.app as app_module
+    from crmtui.ui.screens.stream import ActionStreamScreen
+
+    ids = await warm_up(sandbox, files)
+    assert len(ids) > 3
+    monkeypatch.setattr(app_module, "FIRST_ROWS", first_rows)
+    at_mount: list[list[str]] = []
+    mount = ActionStreamScreen.on_mount
+
+    def mounted(screen: ActionStreamScreen) -> None:
+        mount(screen)
+        at_mount.append([e.contact.id for e in screen.stream_list.entries])
+
+    monkeypatch.setattr(ActionStreamScreen, "on_mount", mounted)
+    app = cached_app(sandbox, files)
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        expected = ids[:first_rows]
+        assert at_mount and len(at_mount[0]) == len(expected) and set(at_mount[0]) <= set(ids)
+        assert [e.contact.id for e in app.session.entries] == ids
+
+
 async def test_with_no_network_the_cached_stream_stays_and_the_header_says_since_when(sandbox, files) -> None:
     ids = await warm_up(sandbox, files)
     app = cached_app(sandbox, files, base_url=DEAD)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from crmtui.service.directory import ContactDirectory
     from textual.command import Provider
 
+    from crmtui.domain.models import Account
     from crmtui.service.session import Session
 
     from crmtui.ui.screens.help import HelpSections
@@ -185,6 +186,8 @@ class CrmApp(App[int]):
     """How often the unread count is polled on its own, so it stays current when refresh is off or slow."""
     _unread_sets = 0
     _reconnect_tried = 0.0
+    _rest_of_stream: Account | None = None
+    """The account whose cached stream was painted only in part (its first screenful) at the start."""
 
     def __init__(
         self,
@@ -234,10 +237,11 @@ class CrmApp(App[int]):
             self.add_mode(top.mode, top.make)
 
     # -- startup -------------------------------------------------------------------------------
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self._initial_theme and self._initial_theme in self.available_themes:
             self.theme = self._initial_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        await self._paint_first()  # the first screen is composed with its cached rows: its first frame shows them
         self.switch_mode(self.top_level[0].mode)
         self.set_interval(1, self._tick)
         if self.refresh_seconds and self.refresh_seconds > 0:
@@ -474,9 +478,12 @@ class CrmApp(App[int]):
         try:
             try:
                 await session.outbox.open()  # what is still unsent shows over what the server says
-                if initial and not self.connected:
+                if initial and not self.connected:  # nothing painted yet (or the start's paint failed): say why now
                     await self._paint_from_cache()
                     await self._cached_rows_drawn()
+                elif initial and self._rest_of_stream is not None:
+                    await self._drawn()  # the first screenful on the terminal before the rest is decoded (it holds the GIL)
+                    await self._paint_rest()
             finally:
                 if initial:
                     resume_collector()  # the first rows are drawn
@@ -562,8 +569,9 @@ class CrmApp(App[int]):
         if self.offline_since is None or session.account is None:  # trying the server while offline: still "offline"
             self.sync_status = "offline mode" if self.offline_mode else "connecting…" if session.account is None else "refreshing…"
 
-    async def _paint_from_cache(self) -> None:
-        """The last known account and stream, before any network call (when there is a cache)."""
+    async def _paint_from_cache(self, *, first: bool = False) -> None:
+        """The last known account and stream, before any network call (when there is a cache).
+        `first`: the stream's first screenful only (`_paint_rest` reads the rest)."""
         local = self.session.local
         if local is None:
             return
@@ -602,23 +610,47 @@ class CrmApp(App[int]):
             self._say_loading()
             return
         # The most urgent screenful first (a large stream takes a second to read whole), then all.
-        for limit in (FIRST_ROWS, None):
-            found = await local.cached_stream(account.user.id, limit=limit)
-            if found is None:
-                return
-            entries, synced_at = found
-            if session.account is None:
-                session.account = account
-                session.stream_user_id = session.stream_user_id or account.user.id
-                self.account_label = account.label
-            session.show_server_stream(entries)
-            self.connected = True  # there is something to work on: no error screen if the network is gone
-            self.last_synced = synced_at
-            self._say_loading()
-            if len(entries) < FIRST_ROWS:
-                break
-            if limit is not None:
-                await self._drawn()  # the first screenful drawn before the rest is read (its decoding holds the GIL)
+        if await self._paint_stream(account, FIRST_ROWS) and not first:
+            await self._drawn()  # the first screenful drawn before the rest is read (its decoding holds the GIL)
+            await self._paint_rest()
+
+    async def _paint_stream(self, account: Account, limit: int | None) -> bool:
+        """The cached stream's first `limit` rows (None: all) shown; True when there are more to read."""
+        local = self.session.local
+        assert local is not None
+        found = await local.cached_stream(account.user.id, limit=limit)
+        if found is None:
+            return False
+        entries, synced_at = found
+        session = self.session
+        if session.account is None:
+            session.account = account
+            session.stream_user_id = session.stream_user_id or account.user.id
+            self.account_label = account.label
+        session.show_server_stream(entries)
+        self.connected = True  # there is something to work on: no error screen if the network is gone
+        self.last_synced = synced_at
+        self._say_loading()
+        more = limit is not None and len(entries) >= limit
+        self._rest_of_stream = account if more else None
+        return more
+
+    async def _paint_rest(self) -> None:
+        """The rest of the cached stream, after its first screenful (nothing if the server's came first)."""
+        account, self._rest_of_stream = self._rest_of_stream, None
+        if account is not None and self.session.local is not None:
+            await self._paint_stream(account, None)
+
+    async def _paint_first(self) -> None:
+        """Before the first screen is composed: what is unsent, then the cache's account and first
+        screenful, so that the screen's first frame shows rows. A failure here is left to the start's
+        load, which tries again and says what went wrong."""
+        try:
+            await self.session.outbox.open()
+            await self._paint_from_cache(first=True)
+        except Exception:  # noqa: BLE001 - load_stream reads again and reports it
+            self.connected = False
+            self._rest_of_stream = None
 
     def read_all_styles(self) -> None:
         """Every stylesheet (the start read the first screen's): the other screens' and the
