@@ -229,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     # them again and again (about 40 ms of a warm start); it runs again once they are made (the
     # app's: once its first rows are drawn, `crmtui.service.heap.resume_collector`).
     gc.disable()
+    # pydantic looks for plugins (observability hooks) among every installed package's entry points
+    # when it builds its first validator: a scan of every package's metadata at each start, for
+    # plugins crmtui does not use and would not want in the path of its data. A person who sets the
+    # variable keeps their setting.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         return _main(argv)
     finally:
