@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import RadioSet
 
-from crmtui.ui.widgets.inputs import RadioChoice, TickBox, TickList
+from crmtui.ui.widgets.boxes import RadioChoice, TickBox, TickList
 
 
 class _Form(App[None]):

@@ -26,7 +26,8 @@ from crmtui.domain.formatting import format_date, zone
 from crmtui.domain.models import Account, Call, Meeting, Phone
 from crmtui.ui.modals.dates import exact_time, parse_date, parse_time
 from crmtui.ui.modals.form import FormModal
-from crmtui.ui.widgets.inputs import TextBox, TextInput
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import TextBox
 from crmtui.ui.inert import plain
 
 T = TypeVar("T")

@@ -29,7 +29,8 @@ from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.modals.deal_edit import parse_amount
 from crmtui.ui.modals.form import FieldState, FormModal
-from crmtui.ui.widgets.inputs import TextInput, TickList
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import TickList
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "NZD", "JPY", "INR", "BRL", "ZAR")
 """Common currencies offered for a lead's value (the account's own comes first)."""

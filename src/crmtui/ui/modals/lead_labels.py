@@ -10,7 +10,7 @@ from textual.widgets import Label, SelectionList, Static
 
 from crmtui.domain.leads import LeadLabel
 from crmtui.ui.inert import plain
-from crmtui.ui.widgets.inputs import TickList
+from crmtui.ui.widgets.boxes import TickList
 
 
 class LabelsModal(ModalScreen[list[str] | None]):

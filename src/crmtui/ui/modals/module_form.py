@@ -27,7 +27,8 @@ from crmtui.domain.records import Module, ModuleField
 from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
 from crmtui.ui.modals.form import FormModal
-from crmtui.ui.widgets.inputs import TextInput, TickBox
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import TickBox
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList, T
 
 

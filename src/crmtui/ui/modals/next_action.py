@@ -19,7 +19,8 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
 from textual.containers import Horizontal, Vertical
-from crmtui.ui.widgets.inputs import RadioChoice, TextInput
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import RadioChoice
 from textual.widgets import Button, Input, Label, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 

@@ -29,7 +29,8 @@ from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import FormError
 from crmtui.ui.modals.dates import parse_date, parse_time
 from crmtui.ui.modals.form import FieldState, FormModal
-from crmtui.ui.widgets.inputs import TextInput, TickBox, TickList
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import TickBox, TickList
 
 HIDDEN_KINDS = frozenset({"hidden"})
 """Kinds the form leaves out (their values stay as they are)."""

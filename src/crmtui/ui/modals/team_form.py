@@ -10,7 +10,8 @@ from textual.widgets import Checkbox
 
 from crmtui.domain.teams import Team
 from crmtui.ui.modals.contact_forms import ContactFormModal, FormError, form_row
-from crmtui.ui.widgets.inputs import TextInput, TickBox
+from crmtui.ui.widgets.inputs import TextInput
+from crmtui.ui.widgets.boxes import TickBox
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ for the rows on screen only (each lookup costs a request of the company's API bu
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,9 +29,6 @@ from crmtui.service.leads import LeadsInbox
 from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
-from crmtui.ui.modals.lead_form import LeadFormModal, LeadFormResult
-from crmtui.ui.modals.lead_filter import NONE, LeadFilterModal
-from crmtui.ui.modals.lead_labels import LabelsModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
@@ -38,6 +36,9 @@ from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.preview import LinePane
 from crmtui.ui.label_colours import label_role
+
+if TYPE_CHECKING:  # the dialogs are imported when a key opens one: a start need not import their fields' widgets
+    from crmtui.ui.modals.lead_form import LeadFormModal, LeadFormResult
 from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
 NAME_MARGIN = 5
@@ -408,12 +409,16 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             if label_ids is not None:
                 self._change("labelled", self.inbox.set_labels(lead.id, label_ids))
 
+        from crmtui.ui.modals.lead_labels import LabelsModal
+
         self.app.push_screen(LabelsModal(lead.title, labels, lead.label_ids), chosen)
 
     def _lead_form(self, lead: Lead | None) -> LeadFormModal | None:
         account = self.app.session.account
         if account is None:
             return None
+        from crmtui.ui.modals.lead_form import LeadFormModal
+
         inbox = self.inbox
         return LeadFormModal(
             account, inbox.today, inbox.labels(), persons=inbox.known("person"),
@@ -566,6 +571,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         self.notify(f"The server found {len(found)}" + (f": {', '.join(words)}" if words else ""), timeout=4)
 
     def action_saved_filter(self) -> None:
+        from crmtui.ui.modals.lead_filter import NONE, LeadFilterModal
+
         inbox = self.inbox
 
         def chosen(choice: SavedFilter | str | None) -> None:

@@ -12,6 +12,7 @@ outbox and shows at once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,7 +28,6 @@ from crmtui.ui.failures import failure_title
 from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.pickers import ConfirmModal
-from crmtui.ui.modals.record_form import RecordFormModal, RecordFormResult
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
@@ -36,6 +36,9 @@ from crmtui.ui.widgets.inputs import TextInput
 from textual.strip import Strip
 
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList
+
+if TYPE_CHECKING:  # the form is imported when n or e opens it: a start need not import every field's widget
+    from crmtui.ui.modals.record_form import RecordFormModal, RecordFormResult
 
 MAX_COLUMNS = 7
 """The module's first visible fields shown as columns (the record's detail has them all)."""
@@ -370,6 +373,8 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         if module is None:
             self.notify("No module is shown", severity="warning", timeout=3)
             return None
+        from crmtui.ui.modals.record_form import RecordFormModal
+
         session = self.app.session
         return RecordFormModal(
             module, session.account, session.today(), record=record, choices=records.linked_choices, names=records.names

@@ -1,17 +1,15 @@
 """An Input that follows the app's cursor-blink setting (tests switch blinking off) and takes no
 control characters: a paste from a web page can carry hidden escape sequences, which would go to
-the server in a note or an action and reach every other client that draws it."""
+the server in a note or an action and reach every other client that draws it.
+
+The dialogs' other fields (a text area, ticks and radio buttons) are in `crmtui.ui.widgets.boxes`:
+the first screen has only this one, and a start need not import Textual's text area and toggles."""
 
 from __future__ import annotations
 
 import re
 
-from textual.content import Content
-from rich.segment import Segment
-from textual.strip import Strip
-from textual.widgets import Checkbox, Input, RadioButton, SelectionList, TextArea
-from textual.widgets.option_list import OptionDoesNotExist
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets import Input
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SPACES = re.compile("\r\n|[\t\n\r]")
@@ -30,64 +28,3 @@ class TextInput(Input):
     def replace(self, text: str, start: int, end: int) -> None:
         """Every way text gets in (typing, paste, insert) comes through here."""
         super().replace(typeable(text), start, end)
-
-
-_LINE_BREAKS = re.compile("\r\n|\r")
-_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-def writable(text: str) -> str:
-    """`text` as a person could have typed it over several lines: line breaks kept (as \\n), a tab is
-    a space, other control characters are gone."""
-    return _CONTROL_BUT_NEWLINE.sub("", _LINE_BREAKS.sub("\n", text).replace("\t", " "))
-
-
-class TextBox(TextArea):
-    """A soft-wrapped text area for several lines (a note), taking no control characters but the
-    line break; follows the app's cursor-blink setting like TextInput."""
-
-    def on_mount(self) -> None:
-        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
-
-    def edit(self, edit: Edit) -> EditResult:
-        """Every way text gets in (typing, paste, insert, undo) comes through here."""
-        edit.text = writable(edit.text)
-        return super().edit(edit)
-
-
-class TickBox(Checkbox):
-    """A checkbox whose mark says its state without colour: `X` ticked, blank when not (Textual's
-    draws an X either way and tells them apart by colour alone, which a terminal without colour, or
-    a person who does not see it, loses)."""
-
-    def render(self) -> Content:
-        self.BUTTON_INNER = "X" if self.value else " "
-        return super().render()
-
-
-class RadioChoice(RadioButton):
-    """A radio button whose mark says its state without colour: `●` chosen, `○` not (Textual's draws
-    `●` for every choice of a set and tells the chosen one by colour alone)."""
-
-    def render(self) -> Content:
-        self.BUTTON_INNER = "●" if self.value else "○"
-        return super().render()
-
-
-class TickList(SelectionList[str]):
-    """A list of ticks whose marks say their state without colour, as `TickBox`'s: `X` ticked, blank
-    not (Textual's draws an X on every line)."""
-
-    def render_line(self, y: int) -> Strip:
-        line = super().render_line(y)
-        try:
-            option = self.get_option_at_index(round(self.scroll_offset.y) + y)
-        except OptionDoesNotExist:
-            return line
-        if option.value in self.selected:
-            return line
-        segments = list(line)
-        if len(segments) > 1 and segments[1].text == "X":  # the mark between the box's two sides
-            segments[1] = Segment(" ", segments[1].style)
-            return Strip(segments, line.cell_length)
-        return line
