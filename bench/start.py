@@ -8,6 +8,9 @@ SSH is to the app), the runs of the apps interleaved so the machine's load falls
 
 - the bare reference: `python -c` of a Textual app showing one Static line, to the line's text on the
   terminal;
+- the screen reference: the same first screen written plainly with Textual's own widgets (a header
+  line, a DataTable of 200 rows read from a JSON file, a 20-line pane, Textual's Footer with 17 keys),
+  to its first row on the terminal: what showing this screen costs any Textual app;
 - `crmtui` (the console script, as a person starts it: credentials in the environment, --base-url the
   sandbox's), its cache warm, to the first rows on the terminal: a section header with its count
   (OnePageCRM's action stream: "ASAP · 11"; Pipedrive's leads inbox: "Overdue · 6"), or (Crust) a
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import fcntl
+import json
 import os
 import pty
 import re
@@ -64,6 +68,38 @@ class Bare(App):
 Bare().run()
 """
 BARE_SHOWN = re.compile(rb"bare textual app ready")
+
+# The same first screen written plainly with Textual's own widgets, no crmtui: a header line, a
+# DataTable of the first 200 rows (six columns), a preview pane of 20 lines and Textual's Footer
+# with 17 keys, its rows read from a JSON file (sqlite's or crmtui's models would only add to it).
+# What any Textual app pays to show this screen: the floor under crmtui's first rows.
+SCREEN_APP = """
+import json, sys
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Static
+
+KEYS = "d n e u slash a enter f C asterisk s p r R F q question_mark".split()
+
+class Screen(App):
+    CSS = "#body { height: 1fr; } DataTable { width: 2fr; } #pane { width: 1fr; }"
+    BINDINGS = [Binding(key, f"k{i}", f"Key {i}") for i, key in enumerate(KEYS)]
+
+    def compose(self):
+        rows = json.load(open(sys.argv[1]))
+        yield Static(f"plain · Action stream · {len(rows):,}")
+        with Horizontal(id="body"):
+            table = DataTable(cursor_type="row")
+            table.add_columns("", "Name", "Company", "Next action", "When", "Value")
+            table.add_rows(rows)
+            yield table
+            yield Static("\\n".join(f"pane line {i}" for i in range(20)), id="pane")
+        yield Footer()
+
+Screen().run()
+"""
+SCREEN_SHOWN = re.compile(rb"Plain Person 00\d")
 
 FIRST_ROWS = {
     # A section header of the list, with its count: drawn only with rows under it.
@@ -322,9 +358,17 @@ def main() -> None:
                           file=sys.stderr)
                 print(f"  {backend}: ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             bare_env = files_env(tmp, "bare")
-            times: dict[str, list[float]] = {"bare": []}
+            rows_file = tmp / "plain_rows.json"
+            rows_file.write_text(json.dumps([
+                ["☆", f"Plain Person {i:03d}", f"Company {i % 97}", "Ask for referral", "ASAP", f"€{i * 100:,}"]
+                for i in range(200)
+            ]))
+            times: dict[str, list[float]] = {"bare": [], "screen": []}
             for run in range(args.runs):
                 times["bare"].append(on_terminal([sys.executable, "-c", BARE_APP], bare_env, BARE_SHOWN, 60, b"\x11").seconds)
+                times["screen"].append(on_terminal(
+                    [sys.executable, "-c", SCREEN_APP, str(rows_file)], bare_env, SCREEN_SHOWN, 60, b"\x11",
+                ).seconds)
                 for account in accounts:
                     for label, _extra in trees:
                         shown = on_terminal(
@@ -336,7 +380,10 @@ def main() -> None:
             print("\n| process start to | median | min | max | / bare |")
             print("| --- | ---: | ---: | ---: | ---: |")
             for what, values in times.items():
-                label = "bare Textual app: its one line" if what == "bare" else f"crmtui, {what}: first rows (warm cache)"
+                label = {
+                    "bare": "bare Textual app: its one line",
+                    "screen": "the same screen in plain Textual (DataTable, 200 rows; Footer, 17 keys): its first rows",
+                }.get(what, f"crmtui, {what}: first rows (warm cache)")
                 median = statistics.median(values)
                 print(f"| {label} | {median * 1000:,.0f} ms | {min(values) * 1000:,.0f} ms | {max(values) * 1000:,.0f} ms "
                       f"| {median / bare:.2f}x |")
