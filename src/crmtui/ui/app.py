@@ -481,8 +481,10 @@ class CrmApp(App[int]):
                 if initial and not self.connected:  # nothing painted yet (or the start's paint failed): say why now
                     await self._paint_from_cache()
                     await self._cached_rows_drawn()
-                elif initial and self._rest_of_stream is not None:
-                    await self._drawn()  # the first screenful on the terminal before the rest is decoded (it holds the GIL)
+                elif initial:  # painted before the screen was composed (on_mount)
+                    # On the terminal before the rest is decoded (it holds the GIL) or the backend's
+                    # client is built and connects.
+                    await self._drawn()
                     await self._paint_rest()
             finally:
                 if initial:
