@@ -1,6 +1,6 @@
 """The local cache: the last known API data of one profile, so the app paints before the network.
 
-It holds API data only (domain models as JSON, each row compressed), never credentials. Two shapes:
+It holds API data only (domain models as JSON), never credentials. Two shapes:
 
 - lists replaced whole (a contact's notes, the pipelines, the notifications): one row each;
 - keyed collections updated piece by piece (a stream: one row per contact), so an incremental
@@ -21,7 +21,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,7 +60,7 @@ def _v2_row_order(conn: sqlite3.Connection) -> None:
 
 
 def _v3_packed_rows(conn: sqlite3.Connection) -> None:
-    """Rows compressed (`_pack`), in a rowid table. In v2's WITHOUT ROWID table a row over about
+    """Rows compressed (as `_pack` did until stored rows went back to plain JSON), in a rowid table. In v2's WITHOUT ROWID table a row over about
     1 kB (most stream rows: 2 kB of JSON) spilled into an overflow page of its own, 4 kB for each
     row: 39 MB for 17 MB of JSON at 20,000 contacts. A rowid table keeps rows up to 4 kB in its
     pages. The old rows go, a full sync refills them."""
@@ -114,9 +114,16 @@ def _moment(text: str | None) -> dt.datetime | None:
 
 
 def _pack(item: BaseModel, exclude: set[str] | None = None) -> bytes:
-    """One stored row: the model's JSON, compressed (zlib's fastest level: about 1 kB for a stream row
-    of 2 kB; written off the event loop)."""
-    return zlib.compress(item.model_dump_json(exclude=exclude).encode(), 1)
+    """One stored row of a keyed collection: the model's JSON, as it is.
+
+    Rows were zlib-compressed (schema v3, level 1: a stream row's 1.5 kB of JSON in 0.8 kB), but
+    inflating each row is a C call per row: 60-100 ms of a warm start's reading of 8,174 stream
+    rows, a tenth of the start, for a file of 12 MB instead of 21 MB at 20,000 contacts (a rowid
+    table keeps rows up to 4 kB in its own pages: no overflow page per row). Rows stored compressed
+    are still read (`_unpack`), and a crmtui that stored them reads these. Whole lists
+    (`put_list`: one row each) stay compressed: one call inflates a whole list.
+    """
+    return item.model_dump_json(exclude=exclude).encode()
 
 
 SHARED = "company"
@@ -137,6 +144,32 @@ def _shared_part(item: BaseModel) -> tuple[BaseModel, str] | None:
     part = getattr(item, SHARED)
     ref = getattr(part, "id", None)
     return (part, ref) if isinstance(part, BaseModel) and isinstance(ref, str) and ref else None
+
+
+def _packed(
+    kind: str, scope: str, items: Iterable[tuple[str, BaseModel]], parts: dict[str, BaseModel]
+) -> Iterator[tuple[str, str, str, int, bytes, str]]:
+    """The rows of a whole collection to insert (kind, scope, key, position, data, ref), made one at a
+    time as they are written (not all held at once beside the models: the JSON of 8,000 stream rows
+    is 12 MB); the shared parts they name are collected in `parts` (ref -> part), for `_parts`."""
+    pos = 0
+    for key, item in items:
+        if not key:
+            continue
+        found = _shared_part(item)
+        if found is None:
+            yield kind, scope, key, pos, _pack(item), ""
+        else:
+            part, ref = found
+            parts.setdefault(ref, part)
+            yield kind, scope, key, pos, _pack(item, {SHARED}), ref
+        pos += 1
+
+
+def _parts(kind: str, scope: str, parts: dict[str, BaseModel]) -> Iterator[tuple[str, str, str, bytes]]:
+    """The shared parts collected by `_packed`, to insert (kind, scope, ref, data)."""
+    for ref, part in parts.items():
+        yield _shared_kind(kind), scope, ref, _pack(part)
 
 
 def _split(items: Iterable[tuple[str, BaseModel]]) -> tuple[list[tuple[str, bytes, str]], dict[str, bytes]]:
@@ -304,14 +337,15 @@ class Cache:
         server_time: dt.datetime | None = None,
     ) -> None:
         """Replace the whole collection (kept in the order of `items`)."""
-        packed, shared = _split(items.items())
-        rows = [(kind, scope, key, pos, data, ref) for pos, (key, data, ref) in enumerate(packed)]
-        parts = [(_shared_kind(kind), scope, ref, data) for ref, data in shared.items()]
 
         def write(conn: sqlite3.Connection) -> None:
+            parts: dict[str, BaseModel] = {}
             conn.execute("DELETE FROM rows WHERE kind IN (?, ?) AND scope=?", (kind, _shared_kind(kind), scope))
-            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data, ref) VALUES (?, ?, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, 0, ?)", parts)
+            conn.executemany(
+                "INSERT OR REPLACE INTO rows (kind, scope, id, pos, data, ref) VALUES (?, ?, ?, ?, ?, ?)",
+                _packed(kind, scope, items.items(), parts),
+            )
+            conn.executemany("INSERT OR REPLACE INTO rows (kind, scope, id, pos, data) VALUES (?, ?, ?, 0, ?)", _parts(kind, scope, parts))
             self._mark(conn, kind, scope, synced_at, server_time)
 
         self.db.call(lambda c: transaction(c, write))
@@ -353,31 +387,40 @@ class Cache:
 
     def get_rows(self, kind: str, model: type[M], scope: str = "", *, limit: int | None = None) -> list[M] | None:
         """The collection in its stored order (the first `limit` only, when given); None when never fetched whole."""
+        query = "SELECT data, ref FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
+        params: tuple[str | int, ...] = (kind, scope)
+        if limit is not None:
+            query += " LIMIT ?"
+            params = (kind, scope, limit)
+        adapter = _list_adapter(model)
 
-        def read(conn: sqlite3.Connection) -> list[tuple[bytes, str]] | None:
+        def read(conn: sqlite3.Connection) -> tuple[list[M], list[str]] | None:
             if conn.execute("SELECT 1 FROM synced WHERE kind=? AND scope=?", (kind, scope)).fetchone() is None:
                 return None
-            query = "SELECT data, ref FROM rows WHERE kind=? AND scope=? AND id!='' ORDER BY pos"
-            params: tuple[str | int, ...] = (kind, scope)
-            if limit is not None:
-                query += " LIMIT ?"
-                params = (kind, scope, limit)
-            return conn.execute(query, params).fetchall()
+            found: list[M] = []
+            refs: list[str] = []
+            rows = conn.execute(query, params)
+            try:
+                # A batch at a time, fetched and decoded: the JSON of one batch in memory beside the
+                # models, not the whole collection's (12 MB at 8,000 stream rows, at the peak).
+                while batch := rows.fetchmany(DECODE_BATCH):
+                    found += adapter.validate_json(b"[" + b",".join([_unpack(data) for data, _ref in batch]) + b"]")
+                    refs += [ref for _data, ref in batch]
+            except ValidationError:
+                found.clear()  # the error's frames hold this list while the rows are salvaged
+                raise
+            finally:
+                rows.close()
+            return found, refs
 
-        rows = self.db.call(read)
-        if rows is None:
-            return None
-        adapter = _list_adapter(model)
-        found: list[M] = []
         try:
-            # A batch at a time: the JSON of one batch in memory beside the models, not the whole
-            # collection's twice (its rows, then joined: 35 MB at 8,000 stream rows, at the peak).
-            for at in range(0, len(rows), DECODE_BATCH):
-                found += adapter.validate_json(b"[" + b",".join([_unpack(r[0]) for r in rows[at:at + DECODE_BATCH]]) + b"]")
+            read_back = self.db.call(read)
         except ValidationError:
-            del found
-            return self._salvage(kind, scope, model, rows)
-        if not self._attach(kind, scope, model, found, [r[1] for r in rows]):
+            return self._salvage(kind, scope, model, self.db.call(lambda c: c.execute(query, params).fetchall()))
+        if read_back is None:
+            return None
+        found, refs = read_back
+        if not self._attach(kind, scope, model, found, refs):
             self.drop(kind, scope)  # a row's shared part is missing or bad: shown without it, a full sync next
         return found
 
