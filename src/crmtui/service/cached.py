@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,14 +70,8 @@ from crmtui.domain.models import (
     StreamPage,
     TeamCounts,
 )
-from crmtui.domain.directory import DirectoryPage
-from crmtui.domain.files import FileItem, FilesPage
-from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
-from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.backends.base import JobsApi, PagesApi, WorkflowsApi
-from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
-from crmtui.domain.pages import Page
 from crmtui.domain.charts import ChartData, ChartQuery
 from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
 from crmtui.domain.search import SearchPage
@@ -85,6 +79,14 @@ from crmtui.domain.teams import Team
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.service.heap import large_read
 from crmtui.store.cache import Cache
+
+if TYPE_CHECKING:  # other backends' areas: imported where first read, not at every start
+    from crmtui.domain.directory import DirectoryPage
+    from crmtui.domain.files import FileItem, FilesPage
+    from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
+    from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
+    from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
+    from crmtui.domain.pages import Page
 
 log = logging.getLogger(__name__)
 
@@ -1117,17 +1119,23 @@ class _Files:
         self.inner = inner
 
     async def files(self, *, start: int = 0, limit: int = 100, sort: str = "id DESC") -> FilesPage:
+        from crmtui.domain.files import FilesPage
+
         return await self.local._one(
             "files_page", f"{sort}:{start}:{limit}", FilesPage,
             lambda: self.inner.files(start=start, limit=limit, sort=sort), "the files",
         )
 
     async def files_of_lead(self, lead_id: str) -> list[FileItem]:
+        from crmtui.domain.files import FileItem
+
         return await self.local._list(
             "lead_files", lead_id, FileItem, lambda: self.inner.files_of_lead(lead_id), "the lead's files"
         )
 
     async def file(self, file_id: str) -> FileItem:
+        from crmtui.domain.files import FileItem
+
         return await self.local._one("file", file_id, FileItem, lambda: self.inner.file(file_id), "the file")
 
     async def download(self, file_id: str, dest: Path, *, on_progress: ProgressCallback | None = None) -> Path:
@@ -1191,10 +1199,14 @@ class _Goals:
         self.inner = inner
 
     async def goals(self, *, everyone: bool = False) -> list[Goal]:
+        from crmtui.domain.goals import Goal
+
         scope = "everyone" if everyone else "mine"
         return await self.local._list("goals", scope, Goal, lambda: self.inner.goals(everyone=everyone), "the goals")
 
     async def results(self, goal_id: str, start: dt.date, end: dt.date) -> GoalProgress:
+        from crmtui.domain.goals import GoalProgress
+
         return await self.local._one(
             "goal_results", f"{goal_id}:{start.isoformat()}:{end.isoformat()}", GoalProgress,
             lambda: self.inner.results(goal_id, start, end), "the goal's progress",
@@ -1222,12 +1234,18 @@ class _Filters:
         self.inner = inner
 
     async def filters(self, *, type: str | None = None) -> list[Filter]:
+        from crmtui.domain.filters import Filter
+
         return await self.local._list("saved_filter_list", type or "", Filter, lambda: self.inner.filters(type=type), "the filters")
 
     async def filter(self, filter_id: str) -> Filter:
+        from crmtui.domain.filters import Filter
+
         return await self.local._one("saved_filter", filter_id, Filter, lambda: self.inner.filter(filter_id), "the filter")
 
     async def helpers(self) -> FilterHelpers:
+        from crmtui.domain.filters import FilterHelpers
+
         return await self.local._one("filter_helpers", "", FilterHelpers, self.inner.helpers, "the filter operators")
 
     async def create_filter(self, name: str, type: str, conditions: FilterConditions) -> Filter:
@@ -1306,9 +1324,13 @@ class _Pages:
         self.inner = inner
 
     async def tree(self) -> list[Page]:
+        from crmtui.domain.pages import Page
+
         return await self.local._list("page_tree", "", Page, self.inner.tree, "the pages")
 
     async def page(self, page_id: str) -> Page:
+        from crmtui.domain.pages import Page
+
         return await self.local._one("page", page_id, Page, lambda: self.inner.page(page_id), "the page")
 
 
@@ -1323,9 +1345,13 @@ class _Workflows:
         self.inner = inner
 
     async def workflows(self) -> list[Workflow]:
+        from crmtui.domain.jobs import Workflow
+
         return await self.local._list("workflows", "", Workflow, self.inner.workflows, "the workflows")
 
     async def workflow(self, workflow_id: str) -> Workflow:
+        from crmtui.domain.jobs import Workflow
+
         return await self.local._one(
             "workflow", workflow_id, Workflow, lambda: self.inner.workflow(workflow_id), "the workflow"
         )
@@ -1344,6 +1370,8 @@ class _Jobs:
         self.inner = inner
 
     async def jobs(self, *, status: str | None = None, page: int = 0, per_page: int = 50) -> JobsPage:
+        from crmtui.domain.jobs import JobsPage
+
         return await self.local._one(
             "jobs", f"{status or ''}|{page}|{per_page}", JobsPage,
             lambda: self.inner.jobs(status=status, page=page, per_page=per_page), "the jobs",
