@@ -154,11 +154,11 @@ def test_an_unknown_backend_is_refused_at_once() -> None:
         deferred_backend(Connection(backend="nope", base_url="https://x.example", user_id="u", api_key="k"))
 
 
-KEY_DIALOGS = ("crmtui.ui.modals.new_contact", "crmtui.ui.modals.next_action", "crmtui.ui.modals.contact_forms")
+KEY_DIALOGS = ("crmtui.ui.modals.new_contact", "crmtui.ui.modals.next_action", "crmtui.ui.modals.contact_forms", "crmtui.ui.modals.stream_filter")
 
 
 def test_the_stream_s_key_dialogs_are_imported_when_a_key_opens_one_not_at_start(tmp_path) -> None:
-    """The action stream's triage keys (C, n, d, e, a, p) open their dialogs' modules on first use."""
+    """The action stream's keys (C, n, d, e, a, p, F) open their dialogs' modules on first use."""
     found = _start(tmp_path, "onepagecrm")
     assert found["first"] == "ActionStreamScreen"
     modules = set(found["modules"])

@@ -18,7 +18,6 @@ from crmtui.domain.models import StreamEntry
 from crmtui.domain.stream_filter import StreamFilter
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.triage import TriageMixin
-from crmtui.ui.modals.stream_filter import CLEAR, FilterPickerModal
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList
@@ -260,6 +259,8 @@ class ActionStreamScreen(TriageMixin):
 
     # -- the stream filter (F) ------------------------------------------------------------------
     def action_filter_stream(self) -> None:
+        from crmtui.ui.modals.stream_filter import CLEAR, FilterPickerModal  # when F opens it, not at start
+
         session = self.session
         modal = FilterPickerModal(
             session.account, session.known_tags(), current=session.filters.active, load_saved=session.filters.saved
