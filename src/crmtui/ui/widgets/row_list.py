@@ -191,6 +191,10 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         width and cursor then: the paint draws them as they are unless any of those moved since."""
         self._painted_styles: object = None
         """What the list's styles were at its last whole repaint (`refresh`)."""
+        self._styles_now: dict[tuple[str, bool], Style] = {}
+        """The list's own style ("", False) and each role's (`_style`; colour only: `_fg`) since its
+        styles last changed: Textual drops its own copy of them at every refresh, a cursor step's too,
+        and a row's roles worked out again were half the cost of drawing it."""
 
     # -- data ----------------------------------------------------------------------------------
     @property
@@ -415,12 +419,15 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         super().notify_style_update()
         self._cache.clear()
         self._fresh.clear()
+        self._styles_now.clear()
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
         """As Textual's, except that a whole repaint asked of a list whose styles are as they were at its
         last one (a screen saying its loading text changed, the end of a sync) repaints only the lines on
         screen that come out different from how they were painted: Textual writes every line of a
         repainted widget to the terminal, ~4 KB for a list's 42 lines at 94 columns."""
+        if not regions:
+            self._styles_now.clear()  # a whole repaint: the styles may be why (component classes, Textual's own)
         if regions or layout or recompose or not repaint or not self._painted or not self.is_mounted:
             return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
         styles = self._style_rules()
@@ -455,15 +462,30 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._fresh.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
 
+    @property
+    def _base(self) -> Style:
+        """The list's own style (`rich_style`, kept until its styles change: `_styles_now`)."""
+        style = self._styles_now.get(("", False))
+        if style is None:
+            style = self._styles_now[("", False)] = self.rich_style
+        return style
+
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(self.ROLE_PREFIX + name)
+        style = self._styles_now.get((name, False))
+        if style is None:
+            style = self._styles_now[(name, False)] = self.get_component_rich_style(self.ROLE_PREFIX + name)
+        return style
 
     def _fg(self, name: str) -> Style:
         """Only the colour and text style of a role, so the row's (cursor) background shows; a role
         that sets no colour (bold alone) keeps the row's."""
-        style = self._style(name)
-        own = self.get_component_rich_style(self.ROLE_PREFIX + name, partial=True)
-        return Style(color=style.color if own.color is not None else None, bold=style.bold, italic=style.italic)
+        fg = self._styles_now.get((name, True))
+        if fg is None:
+            style = self._style(name)
+            own = self.get_component_rich_style(self.ROLE_PREFIX + name, partial=True)
+            fg = Style(color=style.color if own.color is not None else None, bold=style.bold, italic=style.italic)
+            self._styles_now[(name, True)] = fg
+        return fg
 
     def _part_style(self, line: Style, role: str, selected: bool) -> Style:
         """The row's style with `role`'s colour; the cursor row keeps its own for dim text and labels
@@ -487,13 +509,12 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         compared, as what the cells read may still change before the paint)."""
         width = self.scrollable_content_region.width
         index = self.scroll_offset.y + y
-        base = self.rich_style
         if not self._rows:
             if y == 1:
                 return Strip([Segment(fit("  " + self.empty_text, width), self._style("empty"))], width)
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base)
         if index >= len(self._rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._base)
         row = self._rows[index]
         selected = index == self.cursor
         key = (index, id(row), selected, width)
@@ -514,7 +535,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         return layout(self.columns, width)
 
     def _render_row(self, row: T | Header, width: int, selected: bool) -> Strip:
-        base = self.rich_style
+        base = self._base
         if isinstance(row, Header):
             return Strip([Segment(fit(self.header_label(row), width), base + self._style("header"))], width)
         line = base + self._style("cursor") if selected else base
