@@ -7,6 +7,7 @@ from collections.abc import Hashable
 
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -287,7 +288,10 @@ class PreviewLines(ScrollView, can_focus=False):
             key = _part_key(part)
             drawn = None if key is None else self._drawn.get((key, width, style))
             if drawn is None:
-                drawn = self._draw(Group(part) if isinstance(content, Group) else part, width)  # as in the Group
+                grouped = isinstance(content, Group)
+                drawn = (self._draw_line(part, width) if grouped else None) or self._draw(
+                    Group(part) if grouped else part, width  # as in the Group
+                )
                 if key is not None:
                     self._drawn[(key, width, style)] = drawn
             lines.extend(drawn)
@@ -303,6 +307,30 @@ class PreviewLines(ScrollView, can_focus=False):
         # rest of it (a changed line is written only where it differs from the one on screen).
         fill = Style(bgcolor=self.visual_style.rich_style.bgcolor)  # as Textual pads a short line
         return [line.extend_cell_length(width, fill) for line in Visual.to_strips(self, visual, width, None, self.visual_style)]
+
+    def _draw_line(self, part: RenderableType, width: int) -> list[Strip] | None:
+        """`_draw` of a one-line Text that fits the width (most of the preview's lines), without Rich's
+        console and wrapping (two thirds of a cursor step's drawing); None for any other part.
+
+        Wrapping such a line leaves it as it is, and Rich renders the wrapped lines joined by newlines,
+        the line's own style becoming a span (`Text.__rich_console__`): that is rendered here, and the
+        pane's style put under it as Textual does (`_Styled`). A test holds it to `_draw`.
+        """
+        if type(part) is not Text or self.text_selection is not None:
+            return None
+        plain = part.plain
+        if not plain or "\n" in plain or "\t" in plain or part.justify not in (None, "default") or cell_len(plain) > width:
+            return None
+        if any(isinstance(style, Style) and style.meta for style in (part.style, *(span.style for span in part.spans))):
+            return None  # links: Textual styles them
+        base = self.visual_style.rich_style
+        segments = [
+            Segment(text, base + style if base else style)
+            for text, style, _control in Text("\n").join([part]).render(self.app.console)
+            if text
+        ]
+        fill = Style(bgcolor=base.bgcolor)
+        return [Strip(segments).extend_cell_length(width, fill)]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
