@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.inputs import TextInput
 from textual.widgets import Input, ProgressBar
+from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.models import StreamEntry
@@ -57,6 +58,11 @@ class ActionStreamScreen(TriageMixin):
         super().__init__()
         self._unsubscribe: Callable[[], None] | None = None
         self._unfilter: Callable[[], None] | None = None
+        self._deals_wanted: str | None = None
+        """The contact whose pending deals the preview waits for (`load_deals`)."""
+        self._deals_since = 0.0
+        """When the cursor reached it (the event loop's clock)."""
+        self._deals_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -176,20 +182,39 @@ class ActionStreamScreen(TriageMixin):
         deals = session.cached_pending_deals(entry.contact.id) if entry is not None else None
         preview = self.query_one("#stream-preview", ContactPreview)
         preview.show(entry, session.account, session.today(), session.now(), deals)
-        if entry is not None and deals is None and entry.contact.pending_deal and self.is_wide:
-            self.load_deals(entry.contact.id)
+        wanted = entry is not None and deals is None and entry.contact.pending_deal and self.is_wide
+        self._want_deals(entry.contact.id if wanted and entry is not None else None)
 
-    @work(exclusive=True, group="preview-deals", exit_on_error=False)
-    async def load_deals(self, contact_id: str) -> None:
-        """Fetch the previewed contact's pending deals; moving on cancels the fetch."""
-        await asyncio.sleep(DEALS_DELAY)  # holding j/k should not send a request per row
-        try:
-            await self.session.pending_deals(contact_id)  # cached: _show_preview reads them
-        except BackendError:
-            return  # the preview keeps showing the contact's pending total
-        entry = self.selected_entry()
-        if entry is not None and entry.contact.id == contact_id and self.is_wide:
-            self._show_preview(entry)
+    def _want_deals(self, contact_id: str | None) -> None:
+        """Fetch `contact_id`'s pending deals once the cursor rests on it (None: none wanted now): the
+        worker fetching them is fed the latest contact while the cursor moves, not started per step."""
+        self._deals_wanted = contact_id
+        if contact_id is None:
+            return
+        self._deals_since = asyncio.get_running_loop().time()
+        if self._deals_worker is None or self._deals_worker.is_finished:
+            self._deals_worker = self.load_deals()
+
+    @work(group="preview-deals", exit_on_error=False)
+    async def load_deals(self) -> None:
+        """Fetch the previewed contact's pending deals once the cursor has rested on it DEALS_DELAY s
+        (holding j/k should not send a request per row, nor start a worker per row)."""
+        loop = asyncio.get_running_loop()
+        while (contact_id := self._deals_wanted) is not None:
+            rest = self._deals_since + DEALS_DELAY - loop.time()
+            if rest > 0:  # moved on meanwhile: wait for the cursor to rest
+                await asyncio.sleep(rest)
+                continue
+            try:
+                await self.session.pending_deals(contact_id)  # cached: _show_preview reads them
+            except BackendError:
+                pass  # the preview keeps showing the contact's pending total
+            else:
+                entry = self.selected_entry()
+                if entry is not None and entry.contact.id == contact_id and self.is_wide:
+                    self._show_preview(entry)  # with the deals (and none wanted any more)
+            if self._deals_wanted == contact_id:
+                self._deals_wanted = None
 
     def _highlight_now(self, entry: StreamEntry | None) -> None:
         """The cursor reached another contact: the preview follows in the same frame."""
