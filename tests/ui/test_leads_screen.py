@@ -275,3 +275,46 @@ async def test_a_cursor_step_among_named_leads_starts_no_name_lookup(make_pipedr
         finally:
             type(screen).load_names = original  # type: ignore[method-assign]
         assert started == []
+
+
+async def test_a_warm_start_looks_up_names_only_once_its_first_rows_are_drawn(pipedrive, tmp_path, monkeypatch) -> None:
+    """The cached inbox is drawn first; the person and organization names not kept are looked up
+    after (a lookup builds the backend's client, whose imports held the first frame back)."""
+    from crmtui.service.cached import flush_cache_writes
+    from crmtui.service.compose import compose
+    from crmtui.service.leads import LeadsInbox
+    from crmtui.service.outbox import Outbox
+    from crmtui.store import Cache
+
+    from .conftest import frozen_clock
+    from .pipedrive_support import pipedrive_backend
+
+    def app_on_files() -> CrmApp:
+        backend = pipedrive_backend(pipedrive)
+        cache = Cache(tmp_path / "cache.sqlite3", owner="pipedrive-test").open()
+        outbox = Outbox(backend, base_delay=0.05, max_delay=0.5)
+        session = compose(backend, cache=cache, outbox=outbox, local_copy=True, clock=frozen_clock)
+        return CrmApp(session, refresh_seconds=0, cursor_blink=False)
+
+    first = app_on_files()
+    async with first.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)  # its name lookups answered
+        await flush_cache_writes()
+    first.session.backend.cache.close()
+
+    asked: list[bool] = []  # at each lookup: was the first frame drawn?
+    look_up = LeadsInbox.load_names
+
+    async def recorded(inbox: LeadsInbox, leads) -> bool:
+        asked.append(app._after_first_frame is None)
+        return await look_up(inbox, leads)
+
+    monkeypatch.setattr(LeadsInbox, "load_names", recorded)
+    app = app_on_files()
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: bool(asked), what="a name lookup")
+        await loaded(pilot)
+        assert lead_list(app).items, "the cached inbox was not shown"
+        assert all(asked), "names were looked up before the first rows were drawn"
+        await settled(pilot)

@@ -187,6 +187,8 @@ class CrmApp(App[int]):
     _unread_sets = 0
     _reconnect_tried = 0.0
     _rest_of_stream: Account | None = None
+    _after_first_frame: list[Callable[[], None]] | None
+    """What waits for the start's first frame (None once it is drawn)."""
     """The account whose cached stream was painted only in part (its first screenful) at the start."""
 
     def __init__(
@@ -217,6 +219,7 @@ class CrmApp(App[int]):
         self.clock: Clock = clock or session.clock
         self.session = session
         self.session.outbox.clock = self.clock
+        self._after_first_frame = []
         # Through the message loop: a bug in what the app does with an event is a crash the person
         # sees (one line and crash.log), not a line in a log nobody reads.
         self.session.outbox.subscribe(self._heard)
@@ -490,6 +493,7 @@ class CrmApp(App[int]):
                 if initial:
                     resume_collector()  # the first rows are drawn
                     self.read_all_styles()
+                    self._first_frame_drawn()
             self._say_loading()
             if session.account is None or not self.connected:
                 account = await session.connect()
@@ -669,6 +673,19 @@ class CrmApp(App[int]):
         """Rows from the cache are shown: on the terminal before the backend's client is built and connects."""
         if self.connected:
             await self._drawn()
+
+    def after_first_frame(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the start's first frame is drawn (at once after that): work the first
+        rows need not wait for, such as building the backend's client, comes after them."""
+        if self._after_first_frame is None:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
+
+    def _first_frame_drawn(self) -> None:
+        callbacks, self._after_first_frame = self._after_first_frame or [], None
+        for callback in callbacks:
+            callback()
 
     async def _drawn(self) -> None:
         """Wait until the screen has been drawn with what was just shown."""

@@ -235,7 +235,13 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         self._title()
         self._detail(lst.selected)
         self.app.update_gauge()  # what was shown was just read: the requests it took count
-        self.load_names()
+        # Names are looked up once a start's first rows are drawn: a lookup builds the backend's
+        # client (its imports held the first frame back) and asks the server for what is not kept.
+        self.app.after_first_frame(self._names_for_shown)
+
+    def _names_for_shown(self) -> None:
+        if self.is_attached and self.inbox.names_wanted(self.lead_list.visible_items(NAME_MARGIN)):  # a worker per step costs ~1 ms
+            self.load_names()
 
     def _title(self) -> None:
         inbox = self.inbox
@@ -259,8 +265,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     @on(RowList.Highlighted)
     def _highlighted(self, _event: RowList.Highlighted) -> None:
-        if self.inbox.names_wanted(self.lead_list.visible_items(NAME_MARGIN)):  # a worker per step costs ~1 ms
-            self.load_names()
+        self.app.after_first_frame(self._names_for_shown)
 
     def _detail(self, lead: Lead | None) -> None:
         pane = self.query_one("#lead-detail", LinePane)

@@ -111,6 +111,7 @@ class KeyFooter(Widget, can_focus=False):
         super().__init__(**kwargs)
         self._shown: tuple[FooterEntry, ...] | None = None
         self._hover: int | None = None
+        self._update_pending = False
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -120,13 +121,20 @@ class KeyFooter(Widget, can_focus=False):
 
     def _bindings_changed(self, screen: object) -> None:
         if self.is_attached and screen is self.screen:
-            self._update()
+            self._update_soon()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._update()  # a wider terminal has room for more keys
+        self._update_soon()  # a wider terminal has room for more keys
+
+    def _update_soon(self) -> None:
+        """One change of the bindings often comes as several signals: the bar is worked out once, after them."""
+        if not self._update_pending:
+            self._update_pending = True
+            self.call_later(self._update)
 
     def _update(self) -> None:
         """Work out the bar again; draw it again only if it changed."""
+        self._update_pending = False
         shown = tuple(self.entries())
         if shown != self._shown:
             self._shown = shown
