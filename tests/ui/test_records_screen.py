@@ -325,3 +325,35 @@ async def test_the_records_last_read_show_at_once_before_the_server_answers(crus
         held.release()
         await ready(pilot)
         assert [r.id for r in screen(again).record_list.items] == shown
+
+
+async def test_a_start_draws_the_first_screenful_kept_apart_then_the_whole_cached_list(crust_sandbox, tmp_path, monkeypatch) -> None:
+    """The first screenful of the module's list is kept beside it and read first (decoding 20,000
+    records takes the best part of a second): the screen is composed with it, the title counts no
+    records until the whole list is read, then the whole cached list follows before the server answers."""
+    import crmtui.service.cached as cached
+
+    monkeypatch.setattr(cached, "RECORDS_HEAD", 5)
+    cache = tmp_path / "cache.sqlite3"
+    app = cached_crust_app(crust_sandbox, cache)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        shown = [r.id for r in screen(app).record_list.items]
+    at_mount: list[tuple[list[str], str]] = []
+    mount = RecordsScreen.on_mount
+
+    def mounted(records_screen: RecordsScreen) -> None:
+        mount(records_screen)
+        title = str(records_screen.query_one(AppHeader).title)
+        at_mount.append(([r.id for r in records_screen.record_list.items], title))
+
+    monkeypatch.setattr(RecordsScreen, "on_mount", mounted)
+    held = crust_sandbox.gate.hold("GET", "/module/*/content")
+    again = cached_crust_app(crust_sandbox, cache)
+    async with again.run_test(size=WIDE) as pilot:
+        await held.parked()  # the server is asked for them, and has not answered
+        assert at_mount and at_mount[0][0] == shown[:5] and "records" not in at_mount[0][1]
+        await wait_for(pilot, lambda: [r.id for r in screen(again).record_list.items] == shown, what="the whole cached list")
+        held.release()
+        await ready(pilot)
+        assert [r.id for r in screen(again).record_list.items] == shown

@@ -93,6 +93,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+RECORDS_HEAD = 200
+"""Records of a module's list kept apart as its first screenful, read before the whole list at a start."""
 OFFLINE_GRACE = 20.0
 """Seconds after a failed request during which reads come from the cache without trying the network."""
 SINCE_MARGIN = dt.timedelta(minutes=2)
@@ -404,12 +406,17 @@ class CachedBackend:
             return None
         return await self._cache(lambda: cache.get_list("modules", Module, ""))
 
-    async def cached_records(self, module_id: str, *, sort: str, query: str = "") -> list[Record] | None:
-        """A module's records (for that order and query) as last read whole; no network. None when never read."""
+    async def cached_records(
+        self, module_id: str, *, sort: str, query: str = "", first: bool = False
+    ) -> list[Record] | None:
+        """A module's records (for that order and query) as last read whole; no network. None when never read.
+        `first`: only the first RECORDS_HEAD of them (a screenful, kept beside the whole list: decoding
+        20,000 records takes the best part of a second); None when no such head is kept."""
         cache = self.cache
         if cache is None:
             return None
-        return await self._cache(lambda: cache.get_list("records", Record, f"{module_id}|{sort}|{query}"))
+        kind = "records_head" if first else "records"
+        return await self._cache(lambda: cache.get_list(kind, Record, f"{module_id}|{sort}|{query}"))
 
     def keep_lead(self, owner_id: str | None, archived: bool, lead_id: str, lead: Lead | None) -> None:
         """A lead as a change the server confirmed left it, in the list of that scope (None: it left
@@ -1453,13 +1460,26 @@ class _Records:
         on_progress: ProgressCallback | None = None,
         on_first_page: Callable[[list[Record]], None] | None = None,
     ) -> list[Record]:
-        return await self.local._list(
-            "records", f"{module_id}|{sort}|{query}", Record,
-            lambda: self.inner.records_all(
-                module_id, query=query, sort=sort, on_progress=on_progress, on_first_page=on_first_page
-            ),
-            "the module's records",
+        local, scope = self.local, f"{module_id}|{sort}|{query}"
+        cache = local.cache
+
+        def cached() -> list[Record] | None:
+            return cache.get_list("records", Record, scope) if cache is not None else None
+
+        def save(records: list[Record]) -> Callable[[], object]:
+            stamp, items = local._stamp(), list(records)
+
+            def write() -> None:
+                if cache is not None:  # the whole list, and its first screenful for the next start
+                    cache.put_list("records", scope, items, **stamp)
+                    cache.put_list("records_head", scope, items[:RECORDS_HEAD], **stamp)
+
+            return write
+
+        fetch = lambda: self.inner.records_all(  # noqa: E731 - read as the other families' fetches
+            module_id, query=query, sort=sort, on_progress=on_progress, on_first_page=on_first_page
         )
+        return await local._read(fetch, cached, save, "the module's records")
 
     async def record(self, module_id: str, record_id: str) -> Record:
         return await self.local._one(

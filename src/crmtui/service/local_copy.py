@@ -40,8 +40,11 @@ class LocalCopy(Protocol):
     async def cached_modules(self) -> list[Module] | None:
         """Crust's modules as last read (None: none kept)."""
 
-    async def cached_records(self, module_id: str, *, sort: str, query: str = "") -> list[Record] | None:
-        """A module's records as last read for that order and query (None: none kept)."""
+    async def cached_records(
+        self, module_id: str, *, sort: str, query: str = "", first: bool = False
+    ) -> list[Record] | None:
+        """A module's records as last read for that order and query (None: none kept); `first`: only
+        their first screenful (None: none kept apart)."""
 
     async def last_synced(self) -> dt.datetime | None: ...
 

@@ -168,8 +168,10 @@ class RecordsBrowser:
         module = self.module_by_id(record.module_id) or self.module
         return record_title(module, record)
 
-    async def paint_cached(self) -> bool:
-        """The module's records as last read (no network), shown at once; False when none are kept."""
+    async def paint_cached(self, *, first: bool = False) -> bool:
+        """The module's records as last read (no network), shown at once; False when none are kept.
+        `first`: their first screenful when one is kept (the list is not `loaded` then: a second call
+        reads the whole list), else the whole list."""
         local = self.session.local
         if local is None or self.loaded:
             return False
@@ -182,10 +184,13 @@ class RecordsBrowser:
             self._switch(next((m for m in self.modules if m.id == wanted), self.modules[0]))
         module = self.module
         assert module is not None
-        found = await local.cached_records(module.id, sort=self.sort, query=self.query)
+        head = await local.cached_records(module.id, sort=self.sort, query=self.query, first=True) if first else None
+        found = head if head is not None else await local.cached_records(module.id, sort=self.sort, query=self.query)
         if found is None or module is not self.module or self.loaded:
             return False
         self.show_server(found)
+        if head is not None:
+            self.loaded = False  # a screenful, not the whole list yet
         return True
 
     async def load(

@@ -187,6 +187,8 @@ class CrmApp(App[int]):
     _unread_sets = 0
     _reconnect_tried = 0.0
     _rest_of_stream: Account | None = None
+    _rest_of_records = False
+    """Only the first screenful of the cached records was painted at the start."""
     _after_first_frame: list[Callable[[], None]] | None
     """What waits for the start's first frame (None once it is drawn)."""
     """The account whose cached stream was painted only in part (its first screenful) at the start."""
@@ -577,7 +579,7 @@ class CrmApp(App[int]):
 
     async def _paint_from_cache(self, *, first: bool = False) -> None:
         """The last known account and stream, before any network call (when there is a cache).
-        `first`: the stream's first screenful only (`_paint_rest` reads the rest)."""
+        `first`: the stream's or a module's records' first screenful only (`_paint_rest` reads the rest)."""
         local = self.session.local
         if local is None:
             return
@@ -590,8 +592,10 @@ class CrmApp(App[int]):
             return
         session = self.session
         if Capability.RECORDS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
-            if not await session.records.paint_cached():  # the module shown last time, as last read
+            # The module shown last time, as last read: its first screenful first when one is kept.
+            if not await session.records.paint_cached(first=first):
                 return
+            self._rest_of_records = first and not session.records.loaded
             if session.account is None:
                 session.account = account
                 self.account_label = account.label
@@ -642,10 +646,14 @@ class CrmApp(App[int]):
         return more
 
     async def _paint_rest(self) -> None:
-        """The rest of the cached stream, after its first screenful (nothing if the server's came first)."""
+        """The rest of the cached stream or records, after their first screenful (nothing if the
+        server's came first)."""
         account, self._rest_of_stream = self._rest_of_stream, None
         if account is not None and self.session.local is not None:
             await self._paint_stream(account, None)
+        records, self._rest_of_records = self._rest_of_records, False
+        if records and not self.session.records.loaded:
+            await self.session.records.paint_cached()
 
     async def _paint_first(self) -> None:
         """Before the first screen is composed: what is unsent, then the cache's account and first
@@ -657,6 +665,7 @@ class CrmApp(App[int]):
         except Exception:  # noqa: BLE001 - load_stream reads again and reports it
             self.connected = False
             self._rest_of_stream = None
+            self._rest_of_records = False
 
     def read_all_styles(self) -> None:
         """Every stylesheet (the start read the first screen's): the other screens' and the
