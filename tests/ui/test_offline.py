@@ -100,9 +100,12 @@ async def test_a_warm_start_composes_the_stream_screen_with_its_cached_rows(sand
     at_mount: list[list[str]] = []
     mount = ActionStreamScreen.on_mount
 
+    titles: list[str] = []
+
     def mounted(screen: ActionStreamScreen) -> None:
         mount(screen)
         at_mount.append([e.contact.id for e in screen.stream_list.entries])
+        titles.append(str(screen.query_one(AppHeader).title))
 
     monkeypatch.setattr(ActionStreamScreen, "on_mount", mounted)
     app = cached_app(sandbox, files)
@@ -111,6 +114,12 @@ async def test_a_warm_start_composes_the_stream_screen_with_its_cached_rows(sand
         expected = ids[:first_rows]
         assert at_mount and len(at_mount[0]) == len(expected) and set(at_mount[0]) <= set(ids)
         assert [e.contact.id for e in app.session.entries] == ids
+        whole = f"Action stream · {len(ids):,}"
+        if first_rows < len(ids):  # no count for a part: the whole stream's, once read
+            assert titles[0] == "Action stream", titles
+            await wait_for(pilot, lambda: header_text(app).find(whole) >= 0, what="the whole stream's count")
+        else:
+            assert titles[0].startswith(whole), titles
 
 
 async def test_with_no_network_the_cached_stream_stays_and_the_header_says_since_when(sandbox, files) -> None:

@@ -645,6 +645,11 @@ class CrmApp(App[int]):
         self._rest_of_stream = account if more else None
         return more
 
+    @property
+    def stream_partly_read(self) -> bool:
+        """Only the cached stream's first screenful is shown yet (the start reads the rest next)."""
+        return self._rest_of_stream is not None
+
     async def _paint_rest(self) -> None:
         """The rest of the cached stream or records, after their first screenful (nothing if the
         server's came first)."""

@@ -155,6 +155,8 @@ class ActionStreamScreen(TriageMixin):
         syncing = bool(expected) and done < expected
         if syncing:  # rows painted mid-sync are not the whole stream yet
             title = "Action stream · syncing…"  # the counts: the header's "loading N/M" and the bar
+        elif self.app.stream_partly_read:
+            title, syncing = "Action stream", True  # the cache's first screenful: no count until the rest is read
         filters = self.session.filters
         if filters.active is not None:  # the filter first: at 80 columns the end of the title may not show
             title = f"Filter: {filters.describe()} · {len(lst.entries):,} of {total:,}"
