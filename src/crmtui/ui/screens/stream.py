@@ -65,6 +65,8 @@ class ActionStreamScreen(TriageMixin):
         self._deals_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
+        # Wide or narrow from the start: set on the first resize, the class restyled every widget again.
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         yield AppHeader(id="header")
         with Horizontal(id="stream-body"):
             yield StreamList(id="stream-list")
