@@ -165,7 +165,8 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
-        with Horizontal(id="leads-body"):
+        # Its shape from the start: set at the first resize, the classes restyled every widget again.
+        with Horizontal(id="leads-body", classes=" ".join(self._body_classes(self.app.size.width, self.app.size.height))):
             yield RowList[Lead](
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
@@ -193,10 +194,16 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         if self._unfollow is not None:
             self._unfollow()
 
+    @staticmethod
+    def _body_classes(width: int, height: int) -> list[str]:
+        """The pane beside the list (wide) or under it, shorter on a short terminal."""
+        return ["-wide"] if width >= WIDE else ["-short"] if height < TALL else []
+
     def on_resize(self) -> None:
         body = self.query_one("#leads-body")
-        body.set_class(self.size.width >= WIDE, "-wide")
-        body.set_class(self.size.width < WIDE and self.size.height < TALL, "-short")
+        shape = self._body_classes(self.size.width, self.size.height)
+        body.set_class("-wide" in shape, "-wide")
+        body.set_class("-short" in shape, "-short")
         self._title()
         self._detail(self.lead_list.selected)
 
