@@ -266,12 +266,15 @@ class PreviewLines(ScrollView, can_focus=False):
             return
         top = round(self.scroll_y)
         blank = self._blank(self._lines_width)
+        changed: list[Region] = []
         for y in range(top, top + self.scrollable_content_region.height):
             before = old[y] if y < len(old) else blank
             after = self._lines[y] if y < len(self._lines) else blank
             if before != after:
                 start, end = changed_cells(before, after)
-                self.refresh(Region(start, y - top, end - start, 1))
+                changed.append(Region(start, y - top, end - start, 1))
+        if changed:
+            self.refresh(*changed)  # at once: each refresh also drops the widget's caches
 
     def _render_lines(self) -> None:
         width = self.scrollable_content_region.width
@@ -324,10 +327,9 @@ class PreviewLines(ScrollView, can_focus=False):
         if any(isinstance(style, Style) and style.meta for style in (part.style, *(span.style for span in part.spans))):
             return None  # links: Textual styles them
         base = self.visual_style.rich_style
+        joined = Text("\n").join([part]) if part.style else part  # no style: the same Text
         segments = [
-            Segment(text, base + style if base else style)
-            for text, style, _control in Text("\n").join([part]).render(self.app.console)
-            if text
+            Segment(text, base + style if base else style) for text, style, _control in joined.render(self.app.console) if text
         ]
         fill = Style(bgcolor=base.bgcolor)
         return [Strip(segments).extend_cell_length(width, fill)]
