@@ -71,8 +71,11 @@ class ActionStreamScreen(TriageMixin):
         with Horizontal(id="stream-body"):
             yield StreamList(id="stream-list")
             yield ContactPreview(id="stream-preview")
-        yield ProgressBar(id="sync-progress", show_eta=False)
-        yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
+        bar = ProgressBar(id="sync-progress", show_eta=False)
+        box = TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
+        bar.display = box.display = False  # hidden from the start: hidden once mounted, they were laid out again
+        yield bar
+        yield box
         # The palette (ctrl+p) is in help; its footer label would push "? Help" off 80 columns.
         yield KeyFooter(compact=True, show_command_palette=False)
 
@@ -102,8 +105,6 @@ class ActionStreamScreen(TriageMixin):
         self._unsubscribe = follow(self, self.session.changes, self._stream_changed)
         self._unfilter = follow(self, self.session.filters.changes, self._stream_filter_changed)
         self._apply_stream_filter()
-        self.query_one("#filter", Input).display = False
-        self.query_one("#sync-progress", ProgressBar).display = False
         self.stream_list.focus()
         self.stream_list.on_highlight = self._highlight_now
         self.watch(self.app, "load_progress", self._progress_changed, init=False)
