@@ -593,6 +593,7 @@ class CrmApp(App[int]):
         session = self.session
         if Capability.RECORDS in account.capabilities and Capability.ACTION_STREAM not in account.capabilities:
             # The module shown last time, as last read: its first screenful first when one is kept.
+            await session.outbox.open()  # (read once: this waits for the read under way)
             if not await session.records.paint_cached(first=first):
                 return
             self._rest_of_records = first and not session.records.loaded
@@ -614,6 +615,7 @@ class CrmApp(App[int]):
             if session.account is None:
                 session.account = account
                 self.account_label = account.label
+            await session.outbox.open()
             session.leads.show_server(cached)
             self.connected = True
             self.last_synced = synced_at
@@ -637,6 +639,7 @@ class CrmApp(App[int]):
             session.account = account
             session.stream_user_id = session.stream_user_id or account.user.id
             self.account_label = account.label
+        await session.outbox.open()
         session.show_server_stream(entries)
         self.connected = True  # there is something to work on: no error screen if the network is gone
         self.last_synced = synced_at
@@ -664,9 +667,12 @@ class CrmApp(App[int]):
         """Before the first screen is composed: what is unsent, then the cache's account and first
         screenful, so that the screen's first frame shows rows. A failure here is left to the start's
         load, which tries again and says what went wrong."""
+        # The outbox's file is read on its own thread while the cache's rows are read on theirs; the
+        # rows are shown once both are in (what is unsent shows over what the cache kept).
+        opening = asyncio.ensure_future(self.session.outbox.open())
         try:
-            await self.session.outbox.open()
             await self._paint_from_cache(first=True)
+            await opening
         except Exception:  # noqa: BLE001 - load_stream reads again and reports it
             self.connected = False
             self._rest_of_stream = None
