@@ -15,7 +15,9 @@ SSH is to the app), the runs of the apps interleaved so the machine's load falls
   sandbox's), its cache warm, to the first rows on the terminal: a section header with its count
   (OnePageCRM's action stream: "ASAP · 11"; Pipedrive's leads inbox: "Overdue · 6"), or (Crust) a
   record of the module shown first. Nothing in the app is told it is measured: the bench reads the
-  bytes the app writes to the terminal and stops the clock at the first that show a row.
+  bytes the app writes to the terminal and stops the clock at the first that show a row;
+- the same start to its whole list: the title's count, which each screen shows only once its whole
+  list is read ("Action stream · 8,174", "My leads · 1,716", "Account · 20,040 records").
 
 Each source tree is compiled to bytecode first (`compileall`, as pip does when it installs): where
 PYTHONDONTWRITEBYTECODE is set, a tree from `git archive` would otherwise be compiled from source at
@@ -108,6 +110,22 @@ FIRST_ROWS = {
     "crust": re.compile(rb"Bench Account \d{5}"),
 }
 UPDATED = re.compile(rb"updated just now")
+WHOLE_LIST = {
+    # The title's count, which each screen shows only once its whole list is read (the count itself
+    # is the one the cold start ended with: `whole_list`).
+    "onepagecrm": rb"Action stream \xc2\xb7 (?P<count>[\d,]+)",
+    "pipedrive": rb"leads \xc2\xb7 (?P<count>[\d,]+)",
+    "crust": rb"\xc2\xb7 (?P<count>[\d,]+) records",
+}
+
+
+def whole_list(backend: str, cold_output: bytes) -> re.Pattern[bytes]:
+    """The title with the whole list's count, as the cold start (which read the whole list) last drew it."""
+    found = list(re.finditer(WHOLE_LIST[backend], cold_output))
+    if not found:
+        raise SystemExit(f"{backend}: the cold start never showed its list's count")
+    count = found[-1]["count"]
+    return re.compile(WHOLE_LIST[backend].replace(rb"(?P<count>[\d,]+)", re.escape(count)))
 
 
 # -- a process on a pseudo-terminal ------------------------------------------------------------------
@@ -118,11 +136,16 @@ class Shown:
     seconds: float
     """Process start (just before the fork) to the first output matching the pattern."""
     output: bytes
+    then: float | None = None
+    """Process start to the first output matching the `then` pattern (which is looked for after `pattern`)."""
 
 
-def on_terminal(command: list[str], env: dict[str, str], pattern: re.Pattern[bytes], timeout: float, quit_key: bytes) -> Shown:
-    """Run `command` on a new pseudo-terminal, reading all it writes, until `pattern` shows; then
-    press `quit_key` (and kill it if it does not go)."""
+def on_terminal(
+    command: list[str], env: dict[str, str], pattern: re.Pattern[bytes], timeout: float, quit_key: bytes,
+    then: re.Pattern[bytes] | None = None,
+) -> Shown:
+    """Run `command` on a new pseudo-terminal, reading all it writes, until `pattern` shows (and then
+    `then`, when given); then press `quit_key` (and kill it if it does not go)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     started = time.perf_counter()
@@ -132,8 +155,9 @@ def on_terminal(command: list[str], env: dict[str, str], pattern: re.Pattern[byt
     os.close(slave)
     output = bytearray()
     found: float | None = None
+    later: float | None = None
     try:
-        while found is None:
+        while found is None or (then is not None and later is None):
             left = timeout - (time.perf_counter() - started)
             if left <= 0:
                 raise SystemExit(f"{command[:3]}: nothing matched {pattern.pattern!r} in {timeout:.0f} s; it wrote:\n"
@@ -149,8 +173,11 @@ def on_terminal(command: list[str], env: dict[str, str], pattern: re.Pattern[byt
                 raise SystemExit(f"{command[:3]} ended before {pattern.pattern!r}:\n{bytes(output[-3000:])!r}")
             output += chunk
             # A match may straddle two reads: search the tail that may hold it.
-            if pattern.search(output, max(0, len(output) - len(chunk) - 200)):
+            tail = max(0, len(output) - len(chunk) - 200)
+            if found is None and pattern.search(output, tail):
                 found = time.perf_counter() - started
+            if found is not None and then is not None and later is None and then.search(output, tail):
+                later = time.perf_counter() - started
         os.write(master, quit_key)
         deadline = time.perf_counter() + 30
         while process.poll() is None and time.perf_counter() < deadline:
@@ -169,7 +196,7 @@ def on_terminal(command: list[str], env: dict[str, str], pattern: re.Pattern[byt
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         os.close(master)
-    return Shown(found, bytes(output))
+    return Shown(found, bytes(output), later)
 
 
 # -- the accounts ----------------------------------------------------------------------------------
@@ -344,6 +371,7 @@ def main() -> None:
         # format differs would otherwise find the other's cache unreadable and start cold.
         trees = [("", {})] + ([(" (before)", {"PYTHONPATH": str(args.before.resolve())})] if args.before else [])
         envs: dict[tuple[str, str], dict[str, str]] = {}
+        wholes: dict[tuple[str, str], re.Pattern[bytes]] = {}
         try:
             for backend in backends:
                 started = time.perf_counter()
@@ -354,6 +382,7 @@ def main() -> None:
                     compiled = compile_tree(envs[backend, label])
                     print(f"  {backend}{label}: crmtui from {compiled} (compiled to bytecode)", file=sys.stderr)
                     cold = on_terminal([CRMTUI, *account.args], envs[backend, label], UPDATED, 900, b"q")
+                    wholes[backend, label] = whole_list(backend, cold.output)
                     print(f"  {backend}{label}: cold start to the first screen read whole, cache warmed: {cold.seconds:.1f} s",
                           file=sys.stderr)
                 print(f"  {backend}: ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -364,6 +393,7 @@ def main() -> None:
                 for i in range(200)
             ]))
             times: dict[str, list[float]] = {"bare": [], "screen": []}
+            whole: dict[str, list[float]] = {}
             for run in range(args.runs):
                 times["bare"].append(on_terminal([sys.executable, "-c", BARE_APP], bare_env, BARE_SHOWN, 60, b"\x11").seconds)
                 times["screen"].append(on_terminal(
@@ -372,9 +402,12 @@ def main() -> None:
                 for account in accounts:
                     for label, _extra in trees:
                         shown = on_terminal(
-                            [CRMTUI, *account.args], envs[account.backend, label], FIRST_ROWS[account.backend], 120, b"q"
+                            [CRMTUI, *account.args], envs[account.backend, label], FIRST_ROWS[account.backend], 120, b"q",
+                            then=wholes[account.backend, label],
                         )
                         times.setdefault(account.backend + label, []).append(shown.seconds)
+                        assert shown.then is not None
+                        whole.setdefault(account.backend + label, []).append(shown.then)
                 print(f"  run {run + 1}: " + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items()), file=sys.stderr)
             bare = statistics.median(times["bare"])
             print("\n| process start to | median | min | max | / bare |")
@@ -387,6 +420,11 @@ def main() -> None:
                 median = statistics.median(values)
                 print(f"| {label} | {median * 1000:,.0f} ms | {min(values) * 1000:,.0f} ms | {max(values) * 1000:,.0f} ms "
                       f"| {median / bare:.2f}x |")
+            print("\n| process start to the whole list (the title's count), warm cache | median | min | max |")
+            print("| --- | ---: | ---: | ---: |")
+            for what, values in whole.items():
+                print(f"| crmtui, {what} | {statistics.median(values) * 1000:,.0f} ms | {min(values) * 1000:,.0f} ms "
+                      f"| {max(values) * 1000:,.0f} ms |")
             if args.imports:
                 for account in accounts:
                     for label, _extra in trees:
