@@ -16,7 +16,7 @@ from crmtui.backends.registry import Connection, create_backend
 from crmtui.ui.app import CrmApp
 from crmtui.ui.styles import ParsedOnce, first_stylesheets, stylesheets
 
-from .conftest import NARROW, loaded, on_backend
+from .conftest import NARROW, loaded, on_backend, wait_for
 
 
 def _shown(widget: Widget) -> bool:
@@ -82,3 +82,20 @@ def test_read_in_order_puts_the_sheets_before_other_sources_in_their_order(tmp_p
     sheet.read_in_order(sheets)
     assert [where for where, _ in sheet.source] == [str(path) for path in sheets] + ["widget.py"]
     assert [rule.selectors for rule in sheet.rules] == ["#a", "#b", "#c", "#w"]
+
+
+async def test_a_screen_shown_before_the_other_stylesheets_are_read_reads_them_first(make_app) -> None:
+    """The other screens' stylesheets are read once the start's rows are drawn; a screen opened before
+    that (a key typed ahead of the start) reads them as it is shown, the first screen does not."""
+    from crmtui.ui.screens.help import HelpScreen
+
+    app: CrmApp = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        first = app.screen
+        app._all_styles = False  # as before the read after the first rows
+        app._load_screen_css(first)
+        assert app._all_styles is False, "the first screen read every stylesheet"
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        assert app._all_styles is True

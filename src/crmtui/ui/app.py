@@ -494,7 +494,9 @@ class CrmApp(App[int]):
             finally:
                 if initial:
                     resume_collector()  # the first rows are drawn
-                    self.read_all_styles()
+                    # The other screens' stylesheets once what was just shown is drawn (a screen
+                    # opened before that reads them first: `_load_screen_css`).
+                    self.call_after_refresh(self.read_all_styles)
                     self._first_frame_drawn()
             self._say_loading()
             if session.account is None or not self.connected:
@@ -677,6 +679,14 @@ class CrmApp(App[int]):
             self.connected = False
             self._rest_of_stream = None
             self._rest_of_records = False
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        """Textual (8.2.8) reads a screen's own stylesheets here as it is shown: any screen but the
+        first (a key typed ahead of the start, a dialog) reads every stylesheet first, as its rules
+        are there."""
+        if not self._all_styles and type(screen) is not Screen and not isinstance(screen, self.top_level[0].screen):
+            self.read_all_styles()
+        super()._load_screen_css(screen)
 
     def read_all_styles(self) -> None:
         """Every stylesheet (the start read the first screen's): the other screens' and the
