@@ -348,12 +348,22 @@ async def test_a_start_draws_the_first_screenful_kept_apart_then_the_whole_cache
         at_mount.append(([r.id for r in records_screen.record_list.items], title))
 
     monkeypatch.setattr(RecordsScreen, "on_mount", mounted)
+    whole_reads: list[str] = []
+    read = cached.CachedBackend.cached_records
+
+    async def counted(local: cached.CachedBackend, module_id: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        if not kwargs.get("first"):
+            whole_reads.append(module_id)
+        return await read(local, module_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cached.CachedBackend, "cached_records", counted)
     held = crust_sandbox.gate.hold("GET", "/module/*/content")
     again = cached_crust_app(crust_sandbox, cache)
     async with again.run_test(size=WIDE) as pilot:
         await held.parked()  # the server is asked for them, and has not answered
         assert at_mount and at_mount[0][0] == shown[:5] and "records" not in at_mount[0][1]
         await wait_for(pilot, lambda: [r.id for r in screen(again).record_list.items] == shown, what="the whole cached list")
+        assert len(whole_reads) == 1, f"the whole cached list was read {len(whole_reads)} times"
         held.release()
         await ready(pilot)
         assert [r.id for r in screen(again).record_list.items] == shown

@@ -11,6 +11,7 @@ records are read.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from crmtui.service.signals import Signal
 from crmtui.service.undo import undo_last
 
 if TYPE_CHECKING:
+    from crmtui.service.local_copy import LocalCopy
     from crmtui.service.session import Session
 
 MODULE_MEMORY = "crust_module"
@@ -67,6 +69,8 @@ class RecordsBrowser:
         self._names_changed = 0
         """Counts the changes of `names` (what `/` reads of a link field)."""
         self.undo_stack: list[Command] = []
+        self._painting: asyncio.Future[bool] | None = None
+        """The cached whole list's read under way (shared by whoever asks meanwhile)."""
         self._server: dict[str, Record] = {}
         self._named_modules: set[str] = set()
         self._by_module: dict[str, dict[str, None]] = {}
@@ -175,6 +179,13 @@ class RecordsBrowser:
         local = self.session.local
         if local is None or self.loaded:
             return False
+        if not first:  # the whole list: one read, shared by whoever asks while it is under way
+            if self._painting is None or self._painting.done():
+                self._painting = asyncio.ensure_future(self._paint_cached(local, first=False))
+            return await asyncio.shield(self._painting)
+        return await self._paint_cached(local, first=True)
+
+    async def _paint_cached(self, local: LocalCopy, *, first: bool) -> bool:
         if self.module is None:
             modules = await local.cached_modules()
             if not modules or self.module is not None:

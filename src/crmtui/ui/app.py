@@ -18,6 +18,7 @@ from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.theme import Theme
 
 from crmtui.backends.errors import BackendError, Offline, TooSlow
@@ -188,6 +189,9 @@ class CrmApp(App[int]):
     _reconnect_tried = 0.0
     _rest_of_stream: Account | None = None
     _rest_of_records = False
+    _first_screen: AwaitMount | None = None
+    _first_switch = False
+    """The start's first screen being mounted (until a wait for its first frame has seen it mounted)."""
     """Only the first screenful of the cached records was painted at the start."""
     _after_first_frame: list[Callable[[], None]] | None
     """What waits for the start's first frame (None once it is drawn)."""
@@ -247,7 +251,11 @@ class CrmApp(App[int]):
             self.theme = self._initial_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         await self._paint_first()  # the first screen is composed with its cached rows: its first frame shows them
-        self.switch_mode(self.top_level[0].mode)
+        self._first_switch = True
+        try:
+            self._first_screen = self.switch_mode(self.top_level[0].mode)
+        finally:
+            self._first_switch = False
         self.set_interval(1, self._tick)
         if self.refresh_seconds and self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self._periodic_refresh)
@@ -655,6 +663,11 @@ class CrmApp(App[int]):
         """Only the cached stream's first screenful is shown yet (the start reads the rest next)."""
         return self._rest_of_stream is not None
 
+    @property
+    def records_partly_read(self) -> bool:
+        """Only the first screenful of the cached records is shown yet (the start reads the rest, then loads)."""
+        return self._rest_of_records
+
     async def _paint_rest(self) -> None:
         """The rest of the cached stream or records, after their first screenful (nothing if the
         server's came first)."""
@@ -679,6 +692,12 @@ class CrmApp(App[int]):
             self.connected = False
             self._rest_of_stream = None
             self._rest_of_records = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds the screen back for `delay` when a mode is switched to, to mask the switch;
+        the start's first screen has nothing before it to mask: its first frame is not held back."""
+        if not self._first_switch:
+            super().delay_update(delay)
 
     def _load_screen_css(self, screen: Screen[Any]) -> None:
         """Textual (8.2.8) reads a screen's own stylesheets here as it is shown: any screen but the
@@ -719,6 +738,11 @@ class CrmApp(App[int]):
 
     async def _drawn(self) -> None:
         """Wait until the screen has been drawn with what was just shown."""
+        mounting, self._first_screen = self._first_screen, None
+        if mounting is not None:
+            # Until the start's screen is mounted, Textual runs a callback "after the refresh" at
+            # once (nothing to lay out yet): the first frame would come after what waits for it.
+            await mounting
         drawn = asyncio.Event()
         self.call_after_refresh(drawn.set)
         await drawn.wait()
