@@ -349,8 +349,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         # region to the terminal (over SSH, the whole list per key). A scroll repaints the rest;
         # placing the cursor after the rows changed repaints what changed (`_place`).
         if not self._placing:
-            self._refresh_row(old)
-            self._refresh_row(new)
+            self._refresh_rows(old, new)
         if self._rows:
             top = new - 1 if new > 0 and isinstance(self._rows[new - 1], Header) else new
             if top == 0:
@@ -367,7 +366,13 @@ class RowList(ScrollView, Generic[T], can_focus=True):
 
     def _refresh_row(self, row: int) -> None:
         """Repaint one row's text, not the scrollbar beside it."""
-        self.refresh(Region(0, row - self.scroll_offset.y, self.scrollable_content_region.width, 1))
+        self._refresh_rows(row)
+
+    def _refresh_rows(self, *rows: int) -> None:
+        """Repaint these rows' text, not the scrollbar beside them (in one refresh: each also drops the
+        widget's caches)."""
+        top, width = self.scroll_offset.y, self.scrollable_content_region.width
+        self.refresh(*(Region(0, row - top, width, 1) for row in rows))
 
     def action_cursor_down(self) -> None:
         nxt = self.cursor + 1
