@@ -209,7 +209,10 @@ def main() -> None:
         "--quiet-cpu", type=float, default=0.03,
         help="share of a core under which the program counts as idle before it is measured (0.03: 30 ms a second)",
     )
-    parser.add_argument("--only", default="", help="measure only the targets whose name contains this")
+    parser.add_argument(
+        "--only", action="append", default=[],
+        help="measure only the targets whose name contains this (again: or that, e.g. --only 'preview open' --only DataTable)",
+    )
     parser.add_argument("--repeats", type=int, default=1, help="measure every target this many times, interleaved")
     parser.add_argument(
         "--tree", action="append", default=[], metavar="LABEL=DIR",
@@ -220,7 +223,7 @@ def main() -> None:
     for spec in args.tree:
         label, _, folder = spec.partition("=")
         trees.append((label, Path(folder).resolve()))
-    chosen = [t for t in targets(args.rows, trees) if args.only in t.name]
+    chosen = [t for t in targets(args.rows, trees) if not args.only or any(part in t.name for part in args.only)]
     results: dict[str, list[Result]] = {t.name: [] for t in chosen}
     with tempfile.TemporaryDirectory(prefix="crmtui-wire-") as tmp:
         for run in range(args.repeats):
