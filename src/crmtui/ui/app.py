@@ -496,9 +496,11 @@ class CrmApp(App[int]):
                     await self._cached_rows_drawn()
                 elif initial:  # painted before the screen was composed (on_mount)
                     # On the terminal before the rest is decoded (it holds the GIL) or the backend's
-                    # client is built and connects.
+                    # client is built and connects (its imports hold the loop), and so is the rest.
                     await self._drawn()
-                    await self._paint_rest()
+                    if self._rest_of_stream is not None or self._rest_of_records:
+                        await self._paint_rest()
+                        await self._drawn()
             finally:
                 if initial:
                     resume_collector()  # the first rows are drawn
