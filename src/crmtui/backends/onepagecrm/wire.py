@@ -729,6 +729,18 @@ class Page(BaseModel, Generic[T]):
     """The listing's other members of `data` (e.g. team_stream counters)."""
 
 
+_PAGE_CLASSES: dict[Any, Any] = {}
+"""Page[model] for each model: pydantic keeps its parametrised classes only weakly, so once the
+collector had run each page of deals built its class (and validator) again, ~2-3 ms a fetch."""
+
+
+def _page_class(model: type[T]) -> type[Page[T]]:
+    found = _PAGE_CLASSES.get(model)
+    if found is None:
+        found = _PAGE_CLASSES[model] = Page[model]  # type: ignore[valid-type]  # parametrised by a class in a variable, at run time
+    return cast(type[Page[T]], found)
+
+
 def parse_page(
     model: type[T], data: Any, list_key: str, *, page: int = 1, build: Callable[[Any], Any] | None = None
 ) -> Page[T]:
@@ -749,7 +761,7 @@ def parse_page(
         items = [build(item) for item in _to_objects(raw_items)]
         model = cast(type[T], Any)  # the rows are the builder's: not checked again
     meta = {k: v for k, v in data.items() if k not in (list_key, "total_count", "page", "per_page", "max_page")}
-    return Page[model](  # type: ignore[valid-type]  # parametrised by a class in a variable, at run time
+    return _page_class(model)(
         items=items,
         total_count=_to_int_or_none(data.get("total_count")) or len(items),
         page=_to_int_or_none(data.get("page")) or page,
