@@ -146,6 +146,15 @@ def _shared_part(item: BaseModel) -> tuple[BaseModel, str] | None:
     return (part, ref) if isinstance(part, BaseModel) and isinstance(ref, str) and ref else None
 
 
+def _row(item: BaseModel) -> tuple[bytes, str, BaseModel | None]:
+    """One item as its stored row: its data, and the ref and shared part it names ('' and None: none)."""
+    found = _shared_part(item)
+    if found is None:
+        return _pack(item), "", None
+    part, ref = found
+    return _pack(item, {SHARED}), ref, part
+
+
 def _packed(
     kind: str, scope: str, items: Iterable[tuple[str, BaseModel]], parts: dict[str, BaseModel]
 ) -> Iterator[tuple[str, str, str, int, bytes, str]]:
@@ -156,13 +165,10 @@ def _packed(
     for key, item in items:
         if not key:
             continue
-        found = _shared_part(item)
-        if found is None:
-            yield kind, scope, key, pos, _pack(item), ""
-        else:
-            part, ref = found
+        data, ref, part = _row(item)
+        if part is not None:
             parts.setdefault(ref, part)
-            yield kind, scope, key, pos, _pack(item, {SHARED}), ref
+        yield kind, scope, key, pos, data, ref
         pos += 1
 
 
@@ -179,14 +185,10 @@ def _split(items: Iterable[tuple[str, BaseModel]]) -> tuple[list[tuple[str, byte
     for key, item in items:
         if not key:
             continue
-        found = _shared_part(item)
-        if found is None:
-            rows.append((key, _pack(item), ""))
-            continue
-        part, ref = found
-        if ref not in shared:
+        data, ref, part = _row(item)
+        if part is not None and ref not in shared:
             shared[ref] = _pack(part)
-        rows.append((key, _pack(item, {SHARED}), ref))
+        rows.append((key, data, ref))
     return rows, shared
 
 
