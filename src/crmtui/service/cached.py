@@ -563,8 +563,11 @@ class CachedBackend:
 
     # -- lists and single records ----------------------------------------------------------------------
     async def _list(
-        self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[list[M]]], what: str
+        self, kind: str, scope: str, model: type[M], fetch: Callable[[], Awaitable[list[M]]], what: str,
+        *, head: str | None = None,
     ) -> list[M]:
+        """`head`: also keep the list's first RECORDS_HEAD items under that kind (a screenful a start
+        reads before the whole list)."""
         cache = self.cache
 
         def cached() -> list[M] | None:
@@ -572,7 +575,14 @@ class CachedBackend:
 
         def save(value: list[M]) -> Callable[[], object]:
             stamp, items = self._stamp(), list(value)
-            return lambda: cache.put_list(kind, scope, items, **stamp) if cache is not None else None
+
+            def write() -> None:
+                if cache is not None:
+                    cache.put_list(kind, scope, items, **stamp)
+                    if head is not None:
+                        cache.put_list(head, scope, items[:RECORDS_HEAD], **stamp)
+
+            return write
 
         return await self._read(fetch, cached, save, what)
 
@@ -1460,26 +1470,13 @@ class _Records:
         on_progress: ProgressCallback | None = None,
         on_first_page: Callable[[list[Record]], None] | None = None,
     ) -> list[Record]:
-        local, scope = self.local, f"{module_id}|{sort}|{query}"
-        cache = local.cache
-
-        def cached() -> list[Record] | None:
-            return cache.get_list("records", Record, scope) if cache is not None else None
-
-        def save(records: list[Record]) -> Callable[[], object]:
-            stamp, items = local._stamp(), list(records)
-
-            def write() -> None:
-                if cache is not None:  # the whole list, and its first screenful for the next start
-                    cache.put_list("records", scope, items, **stamp)
-                    cache.put_list("records_head", scope, items[:RECORDS_HEAD], **stamp)
-
-            return write
-
-        fetch = lambda: self.inner.records_all(  # noqa: E731 - read as the other families' fetches
-            module_id, query=query, sort=sort, on_progress=on_progress, on_first_page=on_first_page
+        return await self.local._list(  # with its first screenful kept apart, for the next start
+            "records", f"{module_id}|{sort}|{query}", Record,
+            lambda: self.inner.records_all(
+                module_id, query=query, sort=sort, on_progress=on_progress, on_first_page=on_first_page
+            ),
+            "the module's records", head="records_head",
         )
-        return await local._read(fetch, cached, save, "the module's records")
 
     async def record(self, module_id: str, record_id: str) -> Record:
         return await self.local._one(

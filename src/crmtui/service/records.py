@@ -61,6 +61,9 @@ class RecordsBrowser:
         self.items: list[Record] = []
         """As shown: the server's records with the changes on their way, in order."""
         self.loaded = False
+        self.partial = False
+        """Only the cache's first screenful of the list is shown (`paint_cached(first=True)`): the
+        whole cached list is to be read next (`paint_cached()`)."""
         self.total = 0
         """How many records the server holds for the query (as the whole list read said)."""
         self.names: dict[str, str] = {}
@@ -201,7 +204,7 @@ class RecordsBrowser:
             return False
         self.show_server(found)
         if head is not None:
-            self.loaded = False  # a screenful, not the whole list yet
+            self.loaded, self.partial = False, True  # a screenful, not the whole list yet
         return True
 
     async def load(
@@ -241,7 +244,7 @@ class RecordsBrowser:
                 self.overlay.server[record_id] = record
         self._server = fresh
         self.total = len(fresh)
-        self.loaded = True
+        self.loaded, self.partial = True, False
         self._learn_names(fresh.values())
         self._rebuild()
         self.changes.emit(None)

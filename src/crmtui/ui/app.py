@@ -188,14 +188,13 @@ class CrmApp(App[int]):
     _unread_sets = 0
     _reconnect_tried = 0.0
     _rest_of_stream: Account | None = None
-    _rest_of_records = False
+    """The account whose cached stream was painted only in part (its first screenful) at the start."""
     _first_screen: AwaitMount | None = None
-    _first_switch = False
     """The start's first screen being mounted (until a wait for its first frame has seen it mounted)."""
-    """Only the first screenful of the cached records was painted at the start."""
+    _first_switch = False
+    """The start's switch to its first screen is under way (`delay_update`)."""
     _after_first_frame: list[Callable[[], None]] | None
     """What waits for the start's first frame (None once it is drawn)."""
-    """The account whose cached stream was painted only in part (its first screenful) at the start."""
 
     def __init__(
         self,
@@ -498,7 +497,7 @@ class CrmApp(App[int]):
                     # On the terminal before the rest is decoded (it holds the GIL) or the backend's
                     # client is built and connects (its imports hold the loop), and so is the rest.
                     await self._drawn()
-                    if self._rest_of_stream is not None or self._rest_of_records:
+                    if self._partly_painted():
                         await self._paint_rest()
                         await self._drawn()
             finally:
@@ -608,7 +607,6 @@ class CrmApp(App[int]):
             await session.outbox.open()  # (read once: this waits for the read under way)
             if not await session.records.paint_cached(first=first):
                 return
-            self._rest_of_records = first and not session.records.loaded
             if session.account is None:
                 session.account = account
                 self.account_label = account.label
@@ -665,10 +663,10 @@ class CrmApp(App[int]):
         """Only the cached stream's first screenful is shown yet (the start reads the rest next)."""
         return self._rest_of_stream is not None
 
-    @property
-    def records_partly_read(self) -> bool:
-        """Only the first screenful of the cached records is shown yet (the start reads the rest, then loads)."""
-        return self._rest_of_records
+    def _partly_painted(self) -> bool:
+        """Only the first screenful of the cached stream or records is shown (`_paint_rest` reads the rest)."""
+        session = self.session
+        return self._rest_of_stream is not None or (session.supports(Capability.RECORDS) and session.records.partial)
 
     async def _paint_rest(self) -> None:
         """The rest of the cached stream or records, after their first screenful (nothing if the
@@ -676,8 +674,7 @@ class CrmApp(App[int]):
         account, self._rest_of_stream = self._rest_of_stream, None
         if account is not None and self.session.local is not None:
             await self._paint_stream(account, None)
-        records, self._rest_of_records = self._rest_of_records, False
-        if records and not self.session.records.loaded:
+        if self.session.supports(Capability.RECORDS) and self.session.records.partial:
             await self.session.records.paint_cached()
 
     async def _paint_first(self) -> None:
@@ -693,7 +690,6 @@ class CrmApp(App[int]):
         except Exception:  # noqa: BLE001 - load_stream reads again and reports it
             self.connected = False
             self._rest_of_stream = None
-            self._rest_of_records = False
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds the screen back for `delay` when a mode is switched to, to mask the switch;

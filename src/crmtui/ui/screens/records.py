@@ -157,7 +157,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         reload_when_online(self, lambda: self.load_failed, self.load)
         self.record_list.focus()
         self._show()
-        if self.app.connected and not self.records.loaded and not self.app.records_partly_read:  # else the app's start loads it
+        if self.app.connected and not self.records.loaded and not self.records.partial:  # else the app's start loads it
             self.load()
 
     def on_unmount(self) -> None:
@@ -166,7 +166,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
 
     def on_screen_resume(self) -> None:
         # A module deleted on the modules screen (2) switches to another, not read yet: read it now.
-        if self.app.connected and not self.records.loaded and not self.load_failed and not self.app.records_partly_read:
+        if self.app.connected and not self.records.loaded and not self.load_failed and not self.records.partial:
             self.load()
 
     def on_resize(self) -> None:
