@@ -110,7 +110,7 @@ class ChangesScreen(FollowsServices, SetAsideActions):
         yield Static("", id="changes-notice", markup=False)
         yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="change-detail", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._layout(self.size.width)

@@ -115,7 +115,7 @@ class ChartsScreen(LoadsWhenConnected):
         yield Static("", id="chart-head", markup=False)
         yield ChartRows(id="chart-rows")
         yield LinePlot(id="chart-line")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def rows(self) -> ChartRows:

@@ -89,7 +89,7 @@ class ConnectionErrorScreen(CrmScreen[None]):
                 yield Static(message, id="error-message", markup=False)
                 yield Static(hint, id="error-hint", markup=False)
                 yield Static("r retry · q quit", classes="dialog-hint")
-        yield KeyFooter(compact=True)
+        yield KeyFooter()
 
     def show_error(self, error: BaseException) -> None:
         self.error = error

@@ -121,7 +121,7 @@ class ContactDetailScreen(CompanyEditsMixin, ContactItemEditsMixin):
                             yield SectionList(id=f"list-{key}")
                         else:  # Enter or e edits the highlighted item, Delete deletes it
                             yield HistoryList(id=f"list-{key}")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     # -- triage hooks ------------------------------------------------------------------------------
     def selected_entry(self) -> StreamEntry | None:

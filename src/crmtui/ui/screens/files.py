@@ -107,7 +107,7 @@ class FilesScreen(FollowsServices, FileActions, LoadsWhenConnected):
         with Vertical(id="files-busy-pane"):
             yield Static("", id="files-busy", markup=False)
             yield ProgressBar(id="files-progress", show_eta=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def file_list(self) -> FileList:

@@ -80,7 +80,7 @@ class FiltersScreen(BoardScreen[FiltersBoard]):
             with VerticalScroll(id="filter-pane"):
                 yield Static("", id="filter-detail", markup=False)
         yield Static("", id="filters-note", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def filter_list(self) -> RowList[Filter]:

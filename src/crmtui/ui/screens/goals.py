@@ -78,7 +78,7 @@ class GoalsScreen(BoardScreen[GoalsBoard]):
         yield Static("", id="goals-bar", markup=False)
         yield GoalList(id="goals-list")
         yield RowList[Goal](self._columns(), key=lambda goal: goal.id, id="goals-table")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def goal_list(self) -> GoalList:

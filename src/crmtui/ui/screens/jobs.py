@@ -94,7 +94,7 @@ class JobsScreen(CrmScreen[None]):
                 yield RowList[Job](self._job_columns(), key=lambda j: j.id, id="jobs")
             with VerticalScroll(id="job-log-pane"):
                 yield Static("", id="job-log", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def workflow_list(self) -> RowList[Workflow]:

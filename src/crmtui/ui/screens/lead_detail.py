@@ -167,7 +167,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
                 yield RowList[FileItem](self._columns(), key=lambda item: item.id, id="lead-files")
                 yield Static("", id="file-busy", markup=False)
                 yield ProgressBar(id="file-progress", show_eta=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def file_list(self) -> RowList[FileItem]:

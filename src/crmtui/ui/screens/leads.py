@@ -36,10 +36,10 @@ from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.preview import LinePane
 from crmtui.ui.label_colours import label_role
+from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
 if TYPE_CHECKING:  # the dialogs are imported when a key opens one: a start need not import their fields' widgets
     from crmtui.ui.modals.lead_form import LeadFormModal, LeadFormResult
-from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
 NAME_MARGIN = 5
 """Rows above and below the screen whose names are looked up ahead of scrolling to them."""
@@ -173,7 +173,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             yield LinePane(id="lead-detail", clip=True)  # a step repaints only the cells that changed
         yield ProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def lead_list(self) -> RowList[Lead]:

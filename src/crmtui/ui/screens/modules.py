@@ -98,7 +98,7 @@ class ModulesScreen(FollowsServices, CrmScreen[None]):
             with Vertical(id="module-fields-pane"):
                 yield Static("", id="module-fields-title", markup=False)
                 yield TitledRows[ModuleField](field_columns({}), key=lambda f: f.name, id="module-fields-list")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def module_list(self) -> RowList[Module]:

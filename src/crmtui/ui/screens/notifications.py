@@ -52,7 +52,7 @@ class NotificationsScreen(FollowsServices, CrmScreen[None]):
         yield Static("", id="notifications-heading")
         yield NotificationList(id="notifications-list")
         yield Static("", id="notification-detail", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def notification_list(self) -> NotificationList:

@@ -153,7 +153,7 @@ class PagesScreen(CrmScreen[None]):
                 [Column("Pages", _tree_cell, share=1, min_width=10, priority=9)], key=lambda r: r.page.id, id="pages-tree"
             )
             yield VerticalScroll(id="page-view")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def page_tree(self) -> RowList[TreeRow]:

@@ -94,7 +94,7 @@ class PipelineScreen(FollowsServices, DealChangesMixin):
         yield AppHeader(id="header")
         yield Static("", id="pipeline-bar", markup=False)
         yield PipelineBoard(id="pipeline-board")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:

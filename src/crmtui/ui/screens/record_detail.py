@@ -52,7 +52,7 @@ class RecordDetailScreen(FollowsServices, CrmScreen[None]):
         yield AppHeader(id="header")
         with VerticalScroll(id="record-facts-scroll"):
             yield Static("", id="record-facts")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._unfollow = follow(self, self.records.changes, lambda _changed: self._show())

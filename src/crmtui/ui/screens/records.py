@@ -142,7 +142,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         yield RecordRows(record_columns(None, lambda: {}), key=lambda record: record.id, id="records-list")
         yield ProgressBar(id="records-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter asks the server, Esc clears", id="records-narrow")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def record_list(self) -> RecordRows:

@@ -80,7 +80,7 @@ class SearchScreen(CrmScreen[None]):
             yield HitList(id="search-results")
             yield Static("", id="search-detail", markup=False)
         yield Static("", id="search-status", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(AppHeader).title = "Search"

@@ -76,8 +76,7 @@ class ActionStreamScreen(TriageMixin):
         bar.display = box.display = False  # hidden from the start: hidden once mounted, they were laid out again
         yield bar
         yield box
-        # The palette (ctrl+p) is in help; its footer label would push "? Help" off 80 columns.
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def stream_list(self) -> StreamList:

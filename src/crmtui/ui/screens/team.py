@@ -78,7 +78,7 @@ class TeamStreamScreen(TeamKeysMixin):
                 yield TeamMemberList(id="team-members")
                 yield ContactPreview(id="team-preview")
         yield TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="team-filter")
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def stream_list(self) -> TeamStreamList:

@@ -118,7 +118,7 @@ class TeamsScreen(FollowsServices, CrmScreen[None]):
                 yield Static("", id="members-title", markup=False)
                 yield RowList[MemberRow](self._member_columns(), key=lambda m: m.user_id, id="members-list")
                 yield Static("", id="teams-note", markup=False)
-        yield KeyFooter(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def team_list(self) -> RowList[Team]:

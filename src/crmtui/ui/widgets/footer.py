@@ -105,9 +105,9 @@ class KeyFooter(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, *, compact: bool = True, show_command_palette: bool = False, **kwargs: Any) -> None:
-        # Always compact (a key, a space, its description, a space); ctrl+p is in help: docked right
-        # it would take a key's room. The arguments stay so screens read like Textual's Footer.
+    def __init__(self, **kwargs: Any) -> None:
+        # Compact, as Textual's `Footer(compact=True)` (a key, a space, its description, a space);
+        # ctrl+p is in help, not on the bar: docked right it would take a key's room.
         super().__init__(**kwargs)
         self._shown: tuple[FooterEntry, ...] | None = None
         self._hover: int | None = None
@@ -230,17 +230,15 @@ class KeyFooter(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
+        blank = Style.from_color(bgcolor=base.bgcolor)  # between keys and after them: the bar's background alone
         if y != 0 or width <= 0:
-            return Strip.blank(width, Style.from_color(bgcolor=base.bgcolor))
+            return Strip.blank(width, blank)
         component = self.get_component_rich_style
         dim = Style(dim=True)
-        blank = Style.from_color(bgcolor=base.bgcolor)  # between keys and after them: the bar's background alone
         segments: list[Segment] = []
-        used = 0
         for index, (_x, entry) in enumerate(self._spans()):
-            if used:
+            if index:
                 segments.append(Segment(" ", blank))
-                used += 1
             hovered = index == self._hover  # the key's own colours over the highlight, not its background
             item = base + component("footer-key--hover") if hovered else base
             if not entry.enabled:
@@ -249,7 +247,6 @@ class KeyFooter(Widget, can_focus=False):
             if entry.description:
                 description = component("footer-key--description", partial=hovered)
                 segments.append(Segment(" " + entry.description, item + description))
-            used += entry.width
         return Strip(segments).adjust_cell_length(width, blank)
 
     # -- the mouse --------------------------------------------------------------------------------
