@@ -133,6 +133,10 @@ def test_names() -> None:
     assert display_name(company_only, with_company=True) == "Acme"
     assert contact_name(Contact(id="3")) == "(no name)"
     assert contact_name(Contact(id="4", last_name=" Solo ")) == "Solo"
+    assert contact_name(Contact(id="5", first_name=" Ann ", last_name="  ")) == "Ann"
+    assert contact_name(Contact(id="6", first_name=" Ann  Marie ", last_name=" Lee ")) == "Ann  Marie Lee"
+    assert contact_name(Contact(id="7", first_name=" ", company_name=" Acme ")) == "Acme"
+    assert contact_name(Contact(id="8", first_name=" ", company_name=" ")) == "(no name)"
     assert user_initials(User(id="u", first_name="ann", last_name="lee")) == "AL"
     assert user_initials(User(id="u", email="zed@example.com")) == "ZE"
 

@@ -172,8 +172,9 @@ def format_money(
 
 def contact_name(contact: Contact) -> str:
     """"Jane Doe"; the company for a company-only contact; "(no name)" otherwise."""
-    full = " ".join(p for p in (contact.first_name.strip(), contact.last_name.strip()) if p)
-    return full or contact.company_name.strip() or "(no name)"
+    # (The two parts joined by a space, with no space where one is empty: a whole stream's names
+    # are made at each rebuild of its list.)
+    return f"{contact.first_name.strip()} {contact.last_name.strip()}".strip() or contact.company_name.strip() or "(no name)"
 
 
 def display_name(contact: Contact, *, with_company: bool = False) -> str:

@@ -260,6 +260,8 @@ class StreamEntry(_Row):
 
     @property
     def pending_value(self) -> float:
+        if not self.deals:  # most rows (read for each row of a whole stream at each rebuild)
+            return self.contact.total_pending
         pending = [d.total_amount or d.amount for d in self.deals if d.status is DealStatus.PENDING]
         return sum(pending) if pending else self.contact.total_pending
 
