@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crmtui.domain.records import Module, ModuleField, Record, RecordValue
+from crmtui.domain.text import inert_line
 
 LINK_KINDS = frozenset({"related", "related_multi"})
 TEXT_KINDS = frozenset({"text", "email", "url"})
@@ -111,6 +113,8 @@ def shown_value(field: ModuleField | None, value: RecordValue | None, names: Map
         if isinstance(moment, dt.datetime):
             return moment.strftime("%Y-%m-%d %H:%M") if (moment.hour, moment.minute) != (0, 0) else moment.strftime("%Y-%m-%d")
         return moment.isoformat() if moment is not None else text
+    if kind == "number":
+        return shown_number(field, text)
     if kind in LINK_KINDS:
         ids = linked_ids(value)
         if not ids:
@@ -118,6 +122,53 @@ def shown_value(field: ModuleField | None, value: RecordValue | None, names: Map
         known = names or {}
         return ", ".join(known.get(i, f"#{i}") for i in ids)
     return text.replace("\n", " ⏎ ") if kind == "textarea" else text
+
+
+MAX_PRECISION = 10
+"""More decimals than a number field's `precision` option may ask for (a larger one is ignored)."""
+
+
+def shown_number(field: ModuleField | None, text: str) -> str:
+    """A number field's value as a person reads it: "6,400,000.00", its digits grouped, with the
+    decimals its `precision` option asks for, and the option's `prefix` and `suffix` ("€", " %")
+    when it has them. Text that is no number is shown as it is."""
+    if not _NUMBER.match(text.strip()):
+        return text
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:  # (the pattern lets only numbers through)
+        return text
+    precision = _precision(field)
+    shown = f"{number:,f}" if precision is None else f"{number:,.{precision}f}"  # (None: the decimals it has)
+    options = field.options if field is not None and isinstance(field.options, Mapping) else {}
+    prefix, suffix = options.get("prefix"), options.get("suffix")
+    return f"{inert_line(prefix) if isinstance(prefix, str) else ''}{shown}{inert_line(suffix) if isinstance(suffix, str) else ''}"
+
+
+def number_width(field: ModuleField) -> int:
+    """Cells a number field's values take up to 99,999,999 (with the decimals it shows, two when
+    its options do not say, and its prefix and suffix)."""
+    precision = _precision(field)
+    decimals = 2 if precision is None else precision
+    options = field.options if isinstance(field.options, Mapping) else {}
+    affixes = sum(len(inert_line(options[name])) for name in ("prefix", "suffix") if isinstance(options.get(name), str))
+    return 10 + (decimals + 1 if decimals else 0) + affixes
+
+
+def _precision(field: ModuleField | None) -> int | None:
+    """The decimals a number field's `precision` option asks for (None: it does not say, or says nonsense)."""
+    options = field.options if field is not None and isinstance(field.options, Mapping) else {}
+    precision = options.get("precision")
+    if isinstance(precision, int) and not isinstance(precision, bool) and 0 <= precision <= MAX_PRECISION:
+        return precision
+    return None
+
+
+def searchable_text(field: ModuleField | None, value: RecordValue, names: Mapping[str, str] | None = None) -> str:
+    """What narrowing a list matches a value against: the value as shown, and a number's digits
+    as stored too (6400000 finds "6,400,000.00")."""
+    shown = shown_value(field, value, names)
+    return f"{shown} {value.value}" if field is not None and field.kind == "number" and shown != value.value else shown
 
 
 def is_empty(value: RecordValue | None) -> bool:

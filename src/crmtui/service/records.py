@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from crmtui.backends.base import ProgressCallback
-from crmtui.domain.record_values import CREATED, LINK_KINDS, linked_module, problems, record_title, shown_value, sort_key, title_fields
+from crmtui.domain.record_values import CREATED, LINK_KINDS, linked_module, problems, record_title, searchable_text, sort_key, title_fields
 from crmtui.domain.records import Module, Record, RecordValue
 from crmtui.service.commands import Command, new_local_id
 from crmtui.service.errors import CommandRefused
@@ -388,7 +388,7 @@ class RecordsBrowser:
         """A record's values as shown, in one line (the module's fields looked up once, not per value)."""
         fields = {f.name: f for f in reversed(self.module.fields)} if self.module is not None else {}  # the first of a name wins
         names = self.names
-        return lambda record: " ".join(shown_value(fields.get(name), value, names) for name, value in record.values.items())
+        return lambda record: " ".join(searchable_text(fields.get(name), value, names) for name, value in record.values.items())
 
     def narrow(self, query: str) -> list[Record]:
         """The records shown that `matches` `query`, in order: each record's text folded once (again when

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Input, ProgressBar
 
 from crmtui.backends.errors import BackendError
-from crmtui.domain.record_values import CREATED, LINK_KINDS, shown_value
+from crmtui.domain.record_values import CREATED, LINK_KINDS, number_width, shown_value
 from crmtui.domain.records import Module, ModuleField, Record
 from crmtui.service.errors import CommandRefused
 from crmtui.service.records import RecordsBrowser
@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # the form is imported when n or e opens it: a start need not
 
 MAX_COLUMNS = 7
 """The module's first visible fields shown as columns (the record's detail has them all)."""
+BOOL_TITLE = 12
+"""A yes/no column is its title's width (its cells are a ✓), up to so many cells."""
 SKIPPED_KINDS = frozenset({"textarea", "hidden"})
 """Kinds never made a column (long text: the detail shows it)."""
 
@@ -60,10 +62,11 @@ def field_column(field: ModuleField, place: int, names: Callable[[], dict[str, s
 
     title = field.title
     kind = field.kind
-    if kind == "bool":
-        return Column(title[:4], cell, width=max(1, min(len(title), 4)), priority=priority)
-    if kind == "number":
-        return Column(title, cell, width=max(min(len(title), 14), 9), right=True, priority=priority)
+    if kind == "bool":  # a ✓ under its title, cut short only when long
+        shown = title if len(title) <= BOOL_TITLE else title[:BOOL_TITLE - 1] + "…"
+        return Column(shown, cell, width=max(1, len(shown)), priority=priority)
+    if kind == "number":  # room for tens of millions with the decimals the field shows ("12,500,000.00")
+        return Column(title, cell, width=max(min(len(title), 14), number_width(field)), right=True, priority=priority)
     if kind in ("stamp", "date", "datetime"):
         return Column(title, cell, width=16, priority=priority)
     if kind == "enum":
