@@ -296,3 +296,31 @@ async def test_a_change_left_waiting_by_an_earlier_run_goes_as_soon_as_the_serve
             pilot, lambda: sandbox.state.tables["contacts"][cid].get("starred", False) is (not was),
             what="the waiting change to go on the first answer",
         )
+
+
+async def test_a_warm_start_s_first_frame_is_the_whole_screen_and_not_drawn_again(sandbox, files, monkeypatch) -> None:
+    """Textual drops what it draws during its start's batch of updates, though its compositor counts
+    it as drawn: the first frame on the terminal lacked the parts that did not change again (the key
+    bar, the preview pane's border), and a second whole frame followed. The first frame on the
+    terminal is the whole screen, rows and key bar, and no whole frame repeats it at the start."""
+    from textual._compositor import LayoutUpdate
+
+    from crmtui.ui.screens.stream import ActionStreamScreen
+
+    await warm_up(sandbox, files)
+    frames: list[str] = []
+    display = CrmApp._display
+
+    def displayed(app: CrmApp, screen, renderable) -> None:
+        if renderable is not None and isinstance(screen, ActionStreamScreen) and not app._batch_count:
+            whole = isinstance(renderable, LayoutUpdate) and renderable.region == screen.size.region
+            frames.append("whole" if whole else "part")
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(CrmApp, "_display", displayed)
+    app = cached_app(sandbox, files)
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.pause()
+        assert frames[0] == "whole", frames
+        assert frames.count("whole") == 1, frames

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from textual import work
+from textual._compositor import LayoutUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
@@ -690,6 +692,25 @@ class CrmApp(App[int]):
         except Exception:  # noqa: BLE001 - load_stream reads again and reports it
             self.connected = False
             self._rest_of_stream = None
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Each frame on the terminal once, and whole when it must be (Textual 8.2.8).
+
+        Textual drops what it draws during a batch of updates (a start's first layout) while its
+        compositor counts it as on the terminal: the parts that did not change again (the key bar,
+        the preview pane's border) stayed off it, and the first frame came without them. The next
+        frame after such a batch is drawn whole instead.
+
+        A screen shown (the start's, one a dialog uncovers) is laid out, drawn from the layout, and
+        then asked to repaint whole: a second whole frame, the same as the first (30 KB at 160x45,
+        at every warm start). A whole frame on the terminal is that repaint done.
+        """
+        if renderable is not None:
+            if self._batch_count:
+                screen._compositor._dirty_regions.add(screen.size.region)  # the next frame: the whole screen
+            elif isinstance(renderable, LayoutUpdate) and renderable.region == screen.size.region:
+                screen._repaint_required = False
+        super()._display(screen, renderable)
 
     def delay_update(self, delay: float = 0.05) -> None:
         """Textual holds the screen back for `delay` when a mode is switched to, to mask the switch;
