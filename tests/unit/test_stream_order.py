@@ -139,6 +139,17 @@ def test_sort_key_is_stable_type() -> None:
     sorted(keys)  # all comparable, no TypeError
 
 
+def test_every_sort_key_ends_with_its_contact_s_id() -> None:
+    """The session finds a row's key by the key's last part (`Session.sort`): every way a key is
+    made ends with the contact's id, the last tie-break."""
+    kinds = [act(s, days=d, hour=h) for s in ActionStatus for d, h in ((None, None), (-1, None), (0, 9), (3, None))]
+    rows = [entry(f"p{i}", action) for i, action in enumerate(kinds)]
+    rows += [entry("", company_name="Acme"), entry("q", act(ActionStatus.ASAP, done=True)), entry("c", closed=True),
+             entry("w", queued=[act(ActionStatus.QUEUED, assignee=TEAMMATE)])]
+    for row in rows:
+        assert sort_key(row, TODAY, user_id=ME, now=NOW)[-1] == row.contact.id
+
+
 def test_passed_timed_action_is_coloured_overdue_but_stays_in_today() -> None:
     passed = entry("a", act(ActionStatus.DATE_TIME, "x", days=0, hour=8))
     yesterday = entry("b", act(ActionStatus.DATE, "x", days=-1))

@@ -234,7 +234,7 @@ class Session:
         keyed = sorted(((sort_key(e, today, user_id=user_id, now=now), e) for e in self.entries), key=lambda pair: pair[0])
         self.entries = [e for _k, e in keyed]
         self._order = [k for k, _e in keyed]
-        self._order_of = {e.contact.id: k for k, e in keyed}
+        self._order_of = {key[-1]: key for key in self._order}  # a key ends with its contact's id (`sort_key`): no row read again
         self._order_day, self._order_user, self._order_for = today, user_id, self.entries
 
     def _in_order(self) -> bool:
