@@ -191,6 +191,8 @@ def test_the_direct_key_is_the_general_one() -> None:
                               hour=hour, done=done), last=rng.choice(["", "Zed"]), queued=queued,
                               closed=rng.random() < 0.3, company_name="Acme"),
                         entry("Cy", None, queued=queued, closed=done),
+                        entry("Di", None, closed=True, sales_closed_comment=rng.choice(["Won", "  ", ""])),
+                        entry("Ed", act(status, done=True), closed=rng.random() < 0.5, sales_closed_comment="Lost"),
                     ):
                         for user in (ME, TEAMMATE, None):
                             assert sort_key(e, TODAY, user_id=user, now=NOW) == _general_sort_key(e, TODAY, user_id=user)
