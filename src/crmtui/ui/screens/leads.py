@@ -33,6 +33,7 @@ from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.preview import LinePane
 from crmtui.ui.label_colours import label_role
@@ -92,6 +93,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        keep_lines(self)
         self.load_failed = False
         self._unfollow: Callable[[], None] | None = None
         self.narrowing = ""
@@ -164,16 +166,20 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         ]
 
     def compose(self) -> ComposeResult:
-        yield AppHeader(id="header")
+        header = AppHeader(id="header")
         # Its shape from the start: set at the first resize, the classes restyled every widget again.
-        with Horizontal(id="leads-body", classes=" ".join(self._body_classes(self.app.size.width, self.app.size.height))):
+        body = Horizontal(id="leads-body", classes=" ".join(self._body_classes(self.app.size.width, self.app.size.height)))
+        footer = KeyFooter()
+        keep_lines(header, body, footer)  # a cursor step draws none of their lines again
+        yield header
+        with body:
             yield RowList[Lead](
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
             yield LinePane(id="lead-detail", clip=True)  # a step repaints only the cells that changed
         yield ProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
-        yield KeyFooter()
+        yield footer
 
     @property
     def lead_list(self) -> RowList[Lead]:

@@ -20,6 +20,7 @@ from crmtui.domain.stream_filter import StreamFilter
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.triage import TriageMixin
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.ui.widgets.preview import ContactPreview
 from crmtui.ui.widgets.stream_list import StreamList
 
@@ -56,6 +57,7 @@ class ActionStreamScreen(TriageMixin):
 
     def __init__(self) -> None:
         super().__init__()
+        keep_lines(self)
         self._unsubscribe: Callable[[], None] | None = None
         self._unfilter: Callable[[], None] | None = None
         self._deals_wanted: str | None = None
@@ -67,8 +69,10 @@ class ActionStreamScreen(TriageMixin):
     def compose(self) -> ComposeResult:
         # Wide or narrow from the start: set on the first resize, the class restyled every widget again.
         self.set_class(self.app.size.width >= WIDE, "-wide")
-        yield AppHeader(id="header")
-        with Horizontal(id="stream-body"):
+        header, body, footer = AppHeader(id="header"), Horizontal(id="stream-body"), KeyFooter()
+        keep_lines(header, body, footer)  # a cursor step draws none of their lines again
+        yield header
+        with body:
             yield StreamList(id="stream-list")
             yield ContactPreview(id="stream-preview")
         bar = ProgressBar(id="sync-progress", show_eta=False)
@@ -76,7 +80,7 @@ class ActionStreamScreen(TriageMixin):
         bar.display = box.display = False  # hidden from the start: hidden once mounted, they were laid out again
         yield bar
         yield box
-        yield KeyFooter()
+        yield footer
 
     @property
     def stream_list(self) -> StreamList:

@@ -24,6 +24,7 @@ from textual.visual import Visual, visualize
 from crmtui.domain.formatting import contact_name, format_date, format_due, format_money
 from crmtui.domain.models import Account, Action, Deal, DealStatus, StreamEntry
 from crmtui.ui.rows import ROLE_BY_URGENCY
+from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.domain.stream import urgency
 
 _ROLE_COLOURS = {
@@ -247,6 +248,7 @@ class PreviewLines(ScrollView, can_focus=False):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        keep_lines(self)  # a step redraws the lines that changed, each drawn before not styled again
         self.content: RenderableType = Text("")
         """What the pane shows (the tests read its text)."""
         self._lines: list[Strip] = []
@@ -374,6 +376,7 @@ class LinePane(Widget, can_focus=False):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None, clip: bool = False, lines_id: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        keep_lines(self)  # its border and padding: the same lines every frame
         self._clip = clip
         self._lines_id = lines_id
 

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from crmtui.ui.cells import fit, fit_parts
+from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.ui.label_colours import LABEL_COLOURS, label_css
 
 T = TypeVar("T")
@@ -169,6 +170,7 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        keep_lines(self)  # a cursor step redraws two rows, not the whole list
         self.columns = list(columns)
         self._item_key = key
         self._bold = bold
