@@ -59,7 +59,7 @@ class KeptStylesCache(StylesCache):
         if self._dirty_lines:
             self._last = None
 
-    def render(  # noqa: PLR0913 - Textual's signature
+    def render(  # Textual's signature
         self,
         styles: Any,
         size: Size,
