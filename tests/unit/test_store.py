@@ -116,6 +116,31 @@ def test_a_damaged_cache_is_set_aside_and_rebuilt_with_a_notice(tmp_path, damage
     assert list(tmp_path.glob("cache.sqlite3.damaged-*")), "the damaged file is kept for a bug report"
 
 
+def test_damage_inside_the_cache_is_left_to_its_check_which_sets_it_aside(tmp_path) -> None:
+    """Opening reads a few pages of the cache (a start's first rows need no more); SQLite's quick
+    check, which reads all of it, is `check`'s: it finds damaged pages and rebuilds the file."""
+    path = tmp_path / "cache.sqlite3"
+    c = Cache(path, owner=OWNER).open()
+    c.put_rows("stream", "me", {f"c{i}": entry(f"c{i}", "x" * 500) for i in range(200)}, synced_at=NOW)
+    c.db.call(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+    c.close()
+    data = bytearray(path.read_bytes())
+    page = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    middle = len(data) // page // 2
+    data[middle * page:(middle + 2) * page] = bytes(2 * page)  # two pages of rows zeroed
+    path.write_bytes(bytes(data))
+    again = Cache(path, owner=OWNER).open()
+    assert again.notice is None and not again.needs_full_sync  # opened as it is: not read whole
+    assert again.check() is True
+    assert again.notice and "damaged" in again.notice and again.needs_full_sync
+    assert again.get_rows("stream", StreamEntry, "me") is None
+    again.put_rows("stream", "me", {"a": entry("a")}, synced_at=NOW)  # works as a fresh cache
+    assert len(again.get_rows("stream", StreamEntry, "me") or []) == 1
+    assert again.check() is False  # a sound file: nothing to do
+    again.close()
+    assert list(tmp_path.glob("cache.sqlite3.damaged-*")), "the damaged file is kept for a bug report"
+
+
 def test_a_schema_from_a_newer_crmtui_is_not_misread(tmp_path) -> None:
     path = tmp_path / "cache.sqlite3"
     conn = sqlite3.connect(path)

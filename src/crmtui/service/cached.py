@@ -198,6 +198,15 @@ class CachedBackend:
         """Said once on start: the cache file was damaged and has been rebuilt."""
         return self.cache.notice if self.cache is not None else None
 
+    async def check(self) -> bool:
+        """SQLite's check of the cache file, after a start has read its first rows (see `Cache.check`);
+        True when it was damaged and has been rebuilt (empty: what it holds is read again)."""
+        cache = self.cache
+        if cache is None or not await self._cache(cache.check):
+            return False
+        self._known.clear()  # read from the damaged file: the next read is a full one
+        return True
+
     async def last_synced(self) -> dt.datetime | None:
         """When the stream was last read whole from the server (None: never, or no cache)."""
         cache = self.cache

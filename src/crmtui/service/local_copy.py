@@ -24,6 +24,10 @@ class LocalCopy(Protocol):
     def notice(self) -> str | None:
         """Said once on start: the cache file was damaged and has been rebuilt."""
 
+    async def check(self) -> bool:
+        """Check the local copy's file for damage (a start reads its first rows before: the check
+        reads the whole file); True when it was damaged and has been rebuilt (`notice` says so)."""
+
     async def cached_account(self) -> Account | None: ...
 
     async def cached_stream(

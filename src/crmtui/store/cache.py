@@ -229,7 +229,9 @@ class Cache:
     """One profile's cache file. Methods are synchronous; call them through `Database.run`."""
 
     def __init__(self, path: Path | None, *, owner: str) -> None:
-        self.db = Database(path, MIGRATIONS, checked=True)  # wrong tables: rebuilt, as a damaged file is
+        # Wrong tables: rebuilt, as a damaged file is. SQLite's quick check reads the whole file: it
+        # is left to `check`, once a start has drawn what it reads (a few pages of it).
+        self.db = Database(path, MIGRATIONS, checked=True, check_later=True)
         self.owner = owner
         self.notice: str | None = None
         """A message for the user about the cache itself (rebuilt after damage), once."""
@@ -258,6 +260,18 @@ class Cache:
                 self.needs_full_sync = True
             self.db.call(lambda c: transaction(c, self._reset))
         return self
+
+    def check(self) -> bool:
+        """SQLite's quick check of the file, which `open` leaves out (it reads all of it: 14 ms at
+        20,000 contacts with the file in memory, 300 ms from disk, before a start's first rows). A
+        damaged file is set aside and replaced by an empty one, as `open` does (`notice` says so, a
+        full sync follows); True then."""
+        if not self.db.check():
+            return False
+        self.notice = f"The local cache was damaged and has been rebuilt: {self.db.rebuilt}"
+        self.needs_full_sync = True
+        self.db.call(lambda c: transaction(c, self._reset))
+        return True
 
     def _reset(self, conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM rows")

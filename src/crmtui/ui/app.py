@@ -509,6 +509,8 @@ class CrmApp(App[int]):
                     # opened before that reads them first: `_load_screen_css`).
                     self.call_after_refresh(self.read_all_styles)
                     self._first_frame_drawn()
+            if initial and local is not None and await local.check():  # (it reads the whole file: after the rows)
+                self._say_cache_notice()
             self._say_loading()
             if session.account is None or not self.connected:
                 account = await session.connect()
@@ -596,10 +598,7 @@ class CrmApp(App[int]):
         local = self.session.local
         if local is None:
             return
-        notice = local.notice
-        if notice and self.cache_notice is None:
-            self.cache_notice = notice
-            self.notify(notice, title="Local cache", severity="warning", timeout=12)
+        self._say_cache_notice()
         account = await local.cached_account()
         if account is None:
             return
@@ -637,6 +636,14 @@ class CrmApp(App[int]):
         if await self._paint_stream(account, FIRST_ROWS) and not first:
             await self._drawn()  # the first screenful drawn before the rest is read (its decoding holds the GIL)
             await self._paint_rest()
+
+    def _say_cache_notice(self) -> None:
+        """Once: the cache file was damaged and has been rebuilt (found on opening it, or by its check)."""
+        local = self.session.local
+        notice = local.notice if local is not None else None
+        if notice and self.cache_notice is None:
+            self.cache_notice = notice
+            self.notify(notice, title="Local cache", severity="warning", timeout=12)
 
     async def _paint_stream(self, account: Account, limit: int | None) -> bool:
         """The cached stream's first `limit` rows (None: all) shown; True when there are more to read."""
