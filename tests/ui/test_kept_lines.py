@@ -140,6 +140,15 @@ async def test_a_cursor_step_styles_only_the_lines_not_drawn_before(make_app) ->
             await settled(pilot)
         assert list_lines(styled) == 0, "both rows were drawn before: neither is styled again"
         assert header.render_lines(Region(0, 0, *header.region.size)) is header_lines  # nothing changed: as it was
+        renders: list[object] = []
+        render = KeptStylesCache.render
+        KeptStylesCache.render = lambda self, *args, **kwargs: renders.append(self) or render(self, *args, **kwargs)  # type: ignore[method-assign]
+        try:
+            assert header.render_lines(Region(0, 0, *header.region.size)) is header_lines
+        finally:
+            KeptStylesCache.render = render  # type: ignore[method-assign]
+        assert renders == [], "a widget with no line changed is not styled again, nor its styles read"
+        assert isinstance(lst.vertical_scrollbar._styles_cache, KeptStylesCache)  # the list's scrollbar too
         with styled_lines() as styled:
             await pilot.press("down")
             await settled(pilot)

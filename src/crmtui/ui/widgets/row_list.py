@@ -27,10 +27,11 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from crmtui.ui.cells import fit, fit_parts
-from crmtui.ui.widgets.kept_lines import keep_lines
+from crmtui.ui.widgets.kept_lines import KeptStylesCache, keep_lines
 from crmtui.ui.label_colours import LABEL_COLOURS, label_css
 
 T = TypeVar("T")
@@ -463,6 +464,14 @@ class RowList(ScrollView, Generic[T], can_focus=True):
         self._repaint_regions.clear()
         self._repaint_regions.update(pending)
         return resized
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's, keeping its lines too (`keep_lines`): a cursor step that does not scroll leaves it as it was."""
+        bar = super().vertical_scrollbar
+        if not isinstance(bar._styles_cache, KeptStylesCache):
+            keep_lines(bar)
+        return bar
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
