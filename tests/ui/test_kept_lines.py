@@ -156,3 +156,29 @@ async def test_a_cursor_step_styles_only_the_lines_not_drawn_before(make_app) ->
         for widget in screen.query("*"):
             if widget.region and widget.display:
                 assert drawn(widget) == drawn_by_textual(widget), widget
+
+
+async def test_a_row_painted_after_a_redraw_is_not_drawn_again_when_the_cursor_leaves_it(make_app) -> None:
+    app: CrmApp = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("down")
+        await settled(pilot)
+        lst = app.screen.query_one(StreamList)
+        lst.redraw()  # names looked up, the day turned: the rows on screen compared and repainted
+        await settled(pilot)
+        drawn_rows: list[int] = []
+        render_row = lst._render_row
+
+        def counted(row, width, selected):  # type: ignore[no-untyped-def]
+            drawn_rows.append(selected)
+            return render_row(row, width, selected)
+
+        lst._render_row = counted  # type: ignore[method-assign]
+        await pilot.press("down")  # the row left is new unselected; the row reached was painted after the redraw
+        await settled(pilot)
+        assert drawn_rows == [False, True]
+        drawn_rows.clear()
+        await pilot.press("down")
+        await settled(pilot)
+        assert drawn_rows == [True], "only the row reached is drawn: the row left is as the redraw painted it"

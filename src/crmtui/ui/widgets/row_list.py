@@ -274,6 +274,8 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             if painted[1] != line:
                 self._fresh[y] = ((top, width, self.cursor), line)  # the paint uses it: one render a line
                 self._refresh_row(top + y)
+            else:
+                self._keep_painted(top + y, width, painted[1])
 
     def _rows_changed(self) -> None:
         """The rows were changed in place: draw them again."""
@@ -516,9 +518,19 @@ class RowList(ScrollView, Generic[T], can_focus=True):
             self._painted_styles = self._style_rules()  # as the first paint draws them
         top, width = self.scroll_offset.y, self.scrollable_content_region.width
         fresh = self._fresh.pop(y, None)
-        strip = fresh[1] if fresh is not None and fresh[0] == (top, width, self.cursor) else self._line(y)
+        if fresh is not None and fresh[0] == (top, width, self.cursor):
+            strip = fresh[1]
+            self._keep_painted(top + y, width, strip)
+        else:
+            strip = self._line(y)
         self._painted[y] = ((top, width), strip)
         return strip
+
+    def _keep_painted(self, index: int, width: int, strip: Strip) -> None:
+        """Keep row `index` as it is painted: a cursor step that leaves it later does not draw it again
+        (and, the same line as the one on screen, Textual's styling of it is kept too: `KeptStylesCache`)."""
+        if index < len(self._rows):
+            self._cache[(index, id(self._rows[index]), index == self.cursor, width)] = strip
 
     def _line(self, y: int, keep: bool = True) -> Strip:
         """Line `y` on screen as it would be drawn now (`keep`: cached for the next paint; not when only
