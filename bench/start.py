@@ -29,6 +29,10 @@ Pipedrive's with --items leads (bench/pipedrive_inbox.py's), Crust's seeded as u
 it starts. The cache is warmed by one crmtui run (a cold start, to its "updated" after the whole first
 screen is read), quit with q.
 
+Each start is also split where its app starts to run: its first byte on the terminal (a Textual
+app's driver taking the terminal, 1-2 ms after `App.run`: its imports done, its settings read, the
+app made), and from there to its first rows.
+
 Then `python -X importtime` of what a start imports before the first paint (crmtui.cli.main run up to
 where the app would run, the first screen's module imported), the import time summed by package.
 """
@@ -138,6 +142,9 @@ class Shown:
     output: bytes
     then: float | None = None
     """Process start to the first output matching the `then` pattern (which is looked for after `pattern`)."""
+    first_byte: float | None = None
+    """Process start to the first byte on the terminal: a Textual app's driver taking the terminal,
+    as the app starts to run (its imports done, its settings read, the app made)."""
 
 
 def on_terminal(
@@ -156,6 +163,7 @@ def on_terminal(
     output = bytearray()
     found: float | None = None
     later: float | None = None
+    first_byte: float | None = None
     try:
         while found is None or (then is not None and later is None):
             left = timeout - (time.perf_counter() - started)
@@ -171,6 +179,8 @@ def on_terminal(
                 chunk = b""
             if not chunk:
                 raise SystemExit(f"{command[:3]} ended before {pattern.pattern!r}:\n{bytes(output[-3000:])!r}")
+            if not output:
+                first_byte = time.perf_counter() - started
             output += chunk
             # A match may straddle two reads: search the tail that may hold it.
             tail = max(0, len(output) - len(chunk) - 200)
@@ -196,7 +206,7 @@ def on_terminal(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         os.close(master)
-    return Shown(found, bytes(output), later)
+    return Shown(found, bytes(output), later, first_byte)
 
 
 # -- the accounts ----------------------------------------------------------------------------------
@@ -393,19 +403,24 @@ def main() -> None:
                 for i in range(200)
             ]))
             times: dict[str, list[float]] = {"bare": [], "screen": []}
+            running: dict[str, list[float]] = {"bare": [], "screen": []}
             whole: dict[str, list[float]] = {}
+
+            def seen(what: str, shown: Shown) -> None:
+                times.setdefault(what, []).append(shown.seconds)
+                assert shown.first_byte is not None
+                running.setdefault(what, []).append(shown.first_byte)
+
             for run in range(args.runs):
-                times["bare"].append(on_terminal([sys.executable, "-c", BARE_APP], bare_env, BARE_SHOWN, 60, b"\x11").seconds)
-                times["screen"].append(on_terminal(
-                    [sys.executable, "-c", SCREEN_APP, str(rows_file)], bare_env, SCREEN_SHOWN, 60, b"\x11",
-                ).seconds)
+                seen("bare", on_terminal([sys.executable, "-c", BARE_APP], bare_env, BARE_SHOWN, 60, b"\x11"))
+                seen("screen", on_terminal([sys.executable, "-c", SCREEN_APP, str(rows_file)], bare_env, SCREEN_SHOWN, 60, b"\x11"))
                 for account in accounts:
                     for label, _extra in trees:
                         shown = on_terminal(
                             [CRMTUI, *account.args], envs[account.backend, label], FIRST_ROWS[account.backend], 120, b"q",
                             then=wholes[account.backend, label],
                         )
-                        times.setdefault(account.backend + label, []).append(shown.seconds)
+                        seen(account.backend + label, shown)
                         assert shown.then is not None
                         whole.setdefault(account.backend + label, []).append(shown.then)
                 print(f"  run {run + 1}: " + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items()), file=sys.stderr)
@@ -420,6 +435,12 @@ def main() -> None:
                 median = statistics.median(values)
                 print(f"| {label} | {median * 1000:,.0f} ms | {min(values) * 1000:,.0f} ms | {max(values) * 1000:,.0f} ms "
                       f"| {median / bare:.2f}x |")
+            print("\n| where the time goes (medians) | process start to the app running: imports, settings, the app made "
+                  "(its first byte on the terminal) | from there to the first rows |")
+            print("| --- | ---: | ---: |")
+            for what, values in times.items():
+                to_run = statistics.median(running[what])
+                print(f"| {what} | {to_run * 1000:,.0f} ms | {(statistics.median(values) - to_run) * 1000:,.0f} ms |")
             print("\n| process start to the whole list (the title's count), warm cache | median | min | max |")
             print("| --- | ---: | ---: | ---: |")
             for what, values in whole.items():
