@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from textual import events
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker
 
 from crmtui.backends.errors import BackendError
@@ -33,6 +35,21 @@ class CrmScreen(Screen[ResultT]):
 
     if TYPE_CHECKING:  # at run time Textual's own `app` property answers, unchanged
         app = getters.app(CrmApp)
+
+    def open_text_box(self, box: Input, key: str, character: str) -> None:
+        """Show and focus `box` for the key (`key`, `character`) that opens it, bound with priority.
+
+        Textual routes each key to the widget focused when the app takes it, and a screen's own
+        binding acts only once the key has come back up from that widget: the keys typed in the same
+        burst as "/" (a fast typist, an SSH link that delivers a burst at once) were already on their
+        way to the list, and lost. A priority binding acts as the app takes the key, so the box has
+        the focus for the next. In a text box, the key is text: it goes to the box as typed."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.post_message(events.Key(key, character))
+            return
+        box.display = True
+        self.set_focus(box)
 
     def _change(self, what: str, change: Awaitable[object], done: str = "") -> Worker[None]:
         """Run a change (written to the outbox, shown at once) in a worker; say `done`, or why it was

@@ -86,7 +86,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
         Binding("r", "refresh", "Refresh", tooltip="Read what changed since the list was read whole"),
         Binding("R", "resync", "Read all", show=False, tooltip="Read the whole list again, not only what changed"),
         Binding("delete", "delete", "Delete", tooltip="Delete the lead (asks first; Pipedrive has no undelete)"),
-        Binding("slash", "narrow", "Find", tooltip="Type to narrow the list; Enter also searches the server"),
+        Binding("slash", "narrow", "Find", priority=True, tooltip="Type to narrow the list; Enter also searches the server"),
         Binding("F", "saved_filter", "Filter", tooltip="Show the leads of a saved filter (or none)"),
         Binding("escape", "clear", "Clear", tooltip="Clear the typed words, then the saved filter"),
     ]
@@ -523,9 +523,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
 
     # -- narrowing (/) and saved filters (F) -------------------------------------------------------
     def action_narrow(self) -> None:
-        box = self.query_one("#leads-narrow", Input)
-        box.display = True
-        self.set_focus(box)  # now, so the keys typed after / land in the box
+        self.open_text_box(self.query_one("#leads-narrow", Input), "slash", "/")  # the keys typed after / land in it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear":  # in the footer (and active) only while there is something to clear

@@ -122,7 +122,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         Binding("left_square_bracket", "step(-1)", "Prev module", show=False),
         Binding("right_square_bracket", "step(1)", "Next module", show=False),
         Binding("s", "sort", "Sort", tooltip="Order by any field (the same one again: the other way round)"),
-        Binding("slash", "narrow", "Find", tooltip="Type to narrow the list; Enter asks the server"),
+        Binding("slash", "narrow", "Find", priority=True, tooltip="Type to narrow the list; Enter asks the server"),
         Binding("r", "refresh", "Refresh", tooltip="Read the module's records again"),
         Binding("escape", "clear", "Clear", tooltip="Clear the typed words and the server's query"),
     ]
@@ -305,9 +305,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
 
     # -- narrowing (/) and the server's query ----------------------------------------------------
     def action_narrow(self) -> None:
-        box = self.query_one("#records-narrow", Input)
-        box.display = True
-        self.set_focus(box)
+        self.open_text_box(self.query_one("#records-narrow", Input), "slash", "/")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear":

@@ -44,10 +44,10 @@ class ActionStreamScreen(TriageMixin):
         Binding("s", "swap", "Swap"),
         Binding("u", "undo", "Undo"),
         Binding("asterisk", "star", "Star", show=False),  # the ★ column says it; listed in help
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", priority=True),
         # While a filter is on, "esc Clear" takes the footer's "/ Filter" place: both with "? Help
         # q Quit" do not fit 80 columns. / still changes the filter (this binding, not in the footer).
-        Binding("slash", "filter('again')", "Filter", show=False, tooltip="Change the filter"),
+        Binding("slash", "filter('again')", "Filter", show=False, priority=True, tooltip="Change the filter"),
         Binding("r", "refresh", "Refresh", show=False),  # also refreshes by itself; listed in help
         Binding("R", "resync", "Full resync", show=False, tooltip="Fetch the whole stream again, not only what changed"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the typed filter, then the stream filter"),
@@ -234,9 +234,7 @@ class ActionStreamScreen(TriageMixin):
 
     # -- filter --------------------------------------------------------------------------------
     def action_filter(self, _again: str = "") -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        self.set_focus(box)  # now, not after the keys already typed behind "/" (they belong in the box)
+        self.open_text_box(self.query_one("#filter", Input), "slash", "/")  # the keys typed behind "/" belong in it
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -54,7 +54,7 @@ class TeamStreamScreen(TeamKeysMixin):
         Binding("s", "swap", "Swap", show=False),
         Binding("u", "undo", "Undo"),
         Binding("asterisk", "star", "Star", show=False),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("]", "step_member(1)", "Next member", show=False),
         Binding("[", "step_member(-1)", "Previous member", show=False),
         Binding("r", "refresh", "Refresh", show=False),

@@ -46,9 +46,7 @@ class TeamKeysMixin(TriageMixin):
 
     # -- filter and Esc ------------------------------------------------------------------------
     def action_filter(self) -> None:
-        box = self.query_one("#team-filter", Input)
-        box.display = True
-        self.screen.set_focus(box)  # now: keys typed right behind "/" belong in the box
+        self.open_text_box(self.query_one("#team-filter", Input), "slash", "/")  # keys typed right behind "/" belong in it
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
