@@ -23,24 +23,24 @@ def burst(app: CrmApp, text: str) -> None:
         app.post_message(events.Key("slash" if char == "/" else char, char))
 
 
-async def typed_ahead(pilot, box_id: str, words: str) -> Input:
-    """Type "/" and `words` in one burst; the box once it holds them (a failure says what it holds)."""
+async def typed_ahead(pilot, box_id: str, words: str, then: str = "") -> None:
+    """Type "/" and `words` in one burst: they land in the box; then `then`, typed in the box, is text."""
     app = pilot.app
+    await loaded(pilot)
+    await settled(pilot)
     burst(app, "/" + words)
     box = app.screen.query_one(f"#{box_id}", Input)
     await wait_for(pilot, lambda: box.value == words or len(box.value) >= len(words), what=f"{words!r} in the box")
     assert box.value == words and app.screen.focused is box
-    return box
+    if then:
+        burst(app, then)
+        await wait_for(pilot, lambda: box.value == words + then, what=f"{then!r} typed in the box")
 
 
 async def test_the_stream_s_filter_takes_the_keys_typed_with_the_slash(make_app) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        box = await typed_ahead(pilot, "filter", "noah")
-        burst(app, "/x")  # in the box, "/" is text
-        await wait_for(pilot, lambda: box.value == "noah/x", what="'/' typed in the box")
+        await typed_ahead(pilot, "filter", "noah", then="/x")
 
 
 async def test_the_team_stream_s_filter_takes_the_keys_typed_with_the_slash(make_app) -> None:
@@ -49,23 +49,16 @@ async def test_the_team_stream_s_filter_takes_the_keys_typed_with_the_slash(make
         await loaded(pilot)
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, TeamStreamScreen) and app.screen.stream.loaded, what="the team stream")
-        await settled(pilot)
         await typed_ahead(pilot, "team-filter", "ann")
 
 
 async def test_the_leads_inbox_s_find_box_takes_the_keys_typed_with_the_slash(make_pipedrive_app) -> None:
     app = make_pipedrive_app()
     async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        box = await typed_ahead(pilot, "leads-narrow", "fleet")
-        burst(app, "/")
-        await wait_for(pilot, lambda: box.value == "fleet/", what="'/' typed in the box")
+        await typed_ahead(pilot, "leads-narrow", "fleet", then="/")
 
 
 async def test_a_module_s_find_box_takes_the_keys_typed_with_the_slash(crust_sandbox) -> None:
     app = crust_app(crust_sandbox)
     async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
         await typed_ahead(pilot, "records-narrow", "Fern")
