@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from crmtui.domain.records import Module, ModuleField, Record, RecordValue
@@ -134,15 +134,11 @@ def shown_number(field: ModuleField | None, text: str) -> str:
     when it has them. Text that is no number is shown as it is."""
     if not _NUMBER.match(text.strip()):
         return text
-    try:
-        number = Decimal(text.strip())
-    except InvalidOperation:  # (the pattern lets only numbers through)
-        return text
+    number = Decimal(text.strip())  # (the pattern lets only what Decimal reads through)
     precision = _precision(field)
     shown = f"{number:,f}" if precision is None else f"{number:,.{precision}f}"  # (None: the decimals it has)
-    options = field.options if field is not None and isinstance(field.options, Mapping) else {}
-    prefix, suffix = options.get("prefix"), options.get("suffix")
-    return f"{inert_line(prefix) if isinstance(prefix, str) else ''}{shown}{inert_line(suffix) if isinstance(suffix, str) else ''}"
+    prefix, suffix = _affixes(field)
+    return f"{prefix}{shown}{suffix}"
 
 
 def number_width(field: ModuleField) -> int:
@@ -150,15 +146,28 @@ def number_width(field: ModuleField) -> int:
     its options do not say, and its prefix and suffix)."""
     precision = _precision(field)
     decimals = 2 if precision is None else precision
-    options = field.options if isinstance(field.options, Mapping) else {}
-    affixes = sum(len(inert_line(options[name])) for name in ("prefix", "suffix") if isinstance(options.get(name), str))
-    return 10 + (decimals + 1 if decimals else 0) + affixes
+    return 10 + (decimals + 1 if decimals else 0) + sum(map(len, _affixes(field)))
+
+
+def _options(field: ModuleField | None) -> Mapping[str, Any]:
+    """A field's options when they are a mapping (the server keeps what it likes there)."""
+    return field.options if field is not None and isinstance(field.options, Mapping) else {}
+
+
+def _affixes(field: ModuleField | None) -> tuple[str, str]:
+    """A number field's `prefix` and `suffix` options, drawn never obeyed ('' for none)."""
+    options = _options(field)
+
+    def affix(name: str) -> str:
+        part = options.get(name)
+        return inert_line(part) if isinstance(part, str) else ""
+
+    return affix("prefix"), affix("suffix")
 
 
 def _precision(field: ModuleField | None) -> int | None:
     """The decimals a number field's `precision` option asks for (None: it does not say, or says nonsense)."""
-    options = field.options if field is not None and isinstance(field.options, Mapping) else {}
-    precision = options.get("precision")
+    precision = _options(field).get("precision")
     if isinstance(precision, int) and not isinstance(precision, bool) and 0 <= precision <= MAX_PRECISION:
         return precision
     return None

@@ -246,8 +246,7 @@ class Cache:
         """Open the file, rebuilding a damaged one and emptying one of another account or schema."""
         self.db.open()
         if self.db.rebuilt:
-            self.notice = f"The local cache was damaged and has been rebuilt: {self.db.rebuilt}"
-            self.needs_full_sync = True
+            self._rebuilt()
         if self.db.migrated_from is not None:
             self.needs_full_sync = True
         try:
@@ -268,10 +267,14 @@ class Cache:
         full sync follows); True then."""
         if not self.db.check():
             return False
-        self.notice = f"The local cache was damaged and has been rebuilt: {self.db.rebuilt}"
-        self.needs_full_sync = True
+        self._rebuilt()
         self.db.call(lambda c: transaction(c, self._reset))
         return True
+
+    def _rebuilt(self) -> None:
+        """The file was damaged and replaced by an empty one: said once, and everything read again."""
+        self.notice = f"The local cache was damaged and has been rebuilt: {self.db.rebuilt}"
+        self.needs_full_sync = True
 
     def _reset(self, conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM rows")

@@ -199,8 +199,7 @@ class Database:
         with self._lock:
             if self._closed or self.path is None:
                 return False
-            conn = self._conn if self._conn is not None else self._open()
-            self._conn = conn
+            conn = self.conn  # (opened here when it is not yet)
             try:
                 _quick_check(conn)
                 return False
