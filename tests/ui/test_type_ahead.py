@@ -1,5 +1,6 @@
 """Keys typed in one burst with "/" (a fast typist; an SSH link that delivers a burst at once) land in
-the box "/" opens, on every screen that has one; and "/" typed in a box is text.
+the box "/" opens, on every screen that has one; and "/" typed in a box is text. Within a box, the
+keys a binding takes (backspace, the arrows, escape) act in their turn among the typed ones.
 
 The burst is posted to the app in one go, as the terminal's reader does with what arrives together:
 Textual routes each key to the widget focused when the app takes it, so "/" must move the focus
@@ -9,18 +10,47 @@ before the next key is taken (a priority binding), not once it has come back up 
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from crmtui.ui.app import CrmApp
+from crmtui.ui.modals.contact_forms import NoteModal
+from crmtui.ui.modals.record_form import RecordFormModal
+from crmtui.ui.widgets.boxes import TextBox
 from crmtui.ui.screens.team import TeamStreamScreen
 
 from .conftest import WIDE, loaded, settled, wait_for
-from .test_records_screen import crust_app
+from .test_records_screen import crust_app, go_to, ready
 
 
-def burst(app: CrmApp, text: str) -> None:
+def burst(app: CrmApp, text: str | list[str]) -> None:
+    """Post `text` to the app in one go; in a list, a name longer than one character is a key's name."""
     for char in text:
-        app.post_message(events.Key("slash" if char == "/" else char, char))
+        if len(char) > 1:
+            app.post_message(events.Key(char, None))
+        else:
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+
+
+async def edited(pilot, box: Input | TextBox, keys: list[str], expected: str, edits: int) -> None:
+    """Send `keys` in one burst to `box`, which has the focus: its text ends as `expected`. The test
+    waits for the burst's `edits` changes to the text (in whatever order they come), then looks."""
+    seen: list[str] = []
+    if isinstance(box, Input):
+        pilot.app.screen.watch(box, "value", lambda value: seen.append(value), init=False)
+    else:
+        edit = box.edit
+
+        def counted(change):  # every change to a text box comes through its edit()
+            result = edit(change)
+            seen.append(box.text)
+            return result
+
+        box.edit = counted  # type: ignore[method-assign]
+    burst(pilot.app, keys)
+    await wait_for(pilot, lambda: len(seen) >= edits, what=f"{edits} edits")
+    await settled(pilot)
+    text = box.value if isinstance(box, Input) else box.text
+    assert (text, len(seen)) == (expected, edits), seen
 
 
 async def typed_ahead(pilot, box_id: str, words: str, then: str = "") -> None:
@@ -62,3 +92,85 @@ async def test_a_module_s_find_box_takes_the_keys_typed_with_the_slash(crust_san
     app = crust_app(crust_sandbox)
     async with app.run_test(size=WIDE) as pilot:
         await typed_ahead(pilot, "records-narrow", "Fern")
+
+
+BACK_AND_RETYPE = ["backspace", "backspace", "backspace", "n", "o", "a", "h"]
+
+
+async def test_backspaces_typed_ahead_in_a_filter_act_before_the_letters_after_them(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await typed_ahead(pilot, "filter", "ann")
+        box = app.screen.query_one("#filter", Input)
+        await edited(pilot, box, BACK_AND_RETYPE, expected="noah", edits=7)
+        await edited(pilot, box, ["home", "j", "end", "!"], expected="jnoah!", edits=2)
+
+
+async def test_a_key_that_reaches_a_box_after_the_focus_left_it_goes_where_the_focus_is(make_app) -> None:
+    """The app routes a key to the widget focused when it takes it: a key behind an escape that closes
+    the filter can be on its way to the filter when the focus moves to the list."""
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await typed_ahead(pilot, "filter", "ann")
+        box = app.screen.query_one("#filter", Input)
+        rows = app.screen.stream_list
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is rows and not box.display, what="the filter closed")
+        start = rows.cursor
+        box.post_message(events.Key("j", "j"))  # on its way to the box when the focus moved on
+        await wait_for(pilot, lambda: rows.cursor != start or box.value != "", what="j taken")
+        await settled(pilot)
+        assert (box.value, app.focused) == ("", rows) and rows.cursor > start
+
+
+async def test_keys_typed_after_enter_in_a_filter_go_to_the_list_it_hands_the_focus_to(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        rows = app.screen.stream_list
+        box = app.screen.query_one("#filter", Input)
+        burst(app, ["/", "n", "o", "a", "h", "enter", "j", "j"])
+        await wait_for(pilot, lambda: app.focused is rows and box.value != "", what="Enter to hand the focus on")
+        await settled(pilot)
+        assert (box.value, app.focused) == ("noah", rows)
+        # the list took both j's, once it was narrowed to what was typed before Enter
+        assert len(rows.items) > 2 and rows.items.index(rows.selected) == 2
+        assert all(entry.contact.first_name == "Noah" for entry in rows.items[:3])
+        burst(app, ["escape"])
+        await wait_for(pilot, lambda: not box.display, what="the filter closed")
+        burst(app, ["/", "a", "enter", "j", "/", "o"])
+        await wait_for(pilot, lambda: box.value not in ("", "a"), what="the keys after Enter")
+        await settled(pilot)
+        assert (box.value, app.focused) == ("ao", box)  # j went to the list, and "/" opened the box again
+
+
+async def test_a_note_s_editing_keys_typed_ahead_act_in_their_turn(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        app.push_screen(NoteModal("Note"))
+        await wait_for(pilot, lambda: isinstance(app.screen.focused, TextBox), what="the note's text box")
+        area = app.screen.focused
+        keys = ["C", "a", "l", "l", "e", "d", "backspace", "backspace", "enter", "O", "K", "up", "end", "s"]
+        await edited(pilot, area, keys, expected="Calls\nOK", edits=12)
+
+
+async def test_a_form_s_problem_stays_shown_after_a_burst_of_a_letter_and_save(crust_sandbox) -> None:
+    """The news that the letter changed the field can arrive after the save that it came before: the
+    problem the save found stays shown until a field changes after it."""
+    app = crust_app(crust_sandbox)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await go_to(pilot, "Lead")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen.focused, Input), what="the form's first field")
+        form = app.screen
+        assert isinstance(form, RecordFormModal)
+        error = form.query_one(".form-error", Static)
+        burst(app, ["H", "ctrl+s"])
+        await wait_for(pilot, lambda: error.display, what="the form's problem")
+        await settled(pilot)
+        assert error.display and str(error.render()).endswith(" is required")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: not error.display, what="the problem gone once the field changed")

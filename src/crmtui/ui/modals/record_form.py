@@ -30,7 +30,7 @@ from crmtui.ui.modals.contact_forms import FormError
 from crmtui.ui.modals.dates import parse_date, parse_time
 from crmtui.ui.modals.form import FieldState, FormModal
 from crmtui.ui.widgets.inputs import TextInput
-from crmtui.ui.widgets.boxes import TickBox, TickList
+from crmtui.ui.widgets.boxes import TextBox, TickBox, TickList
 
 HIDDEN_KINDS = frozenset({"hidden"})
 """Kinds the form leaves out (their values stay as they are)."""
@@ -77,6 +77,8 @@ class RecordFormModal(FormModal[RecordFormResult]):
         self.fields = form_fields(module)
         self.names = names or {}
         self._choices = {f.name: list(choices(f.name)) for f in self.fields if f.kind in LINK_KINDS}
+        self._fields_at_error: FieldState | None = None
+        """Every field as it was when the last problem was shown (`_clear_error`)."""
         self._at_open: dict[str, object] = {}
         """What each field showed when the form opened (unchanged: the record's own value is kept)."""
 
@@ -118,7 +120,7 @@ class RecordFormModal(FormModal[RecordFormResult]):
                 prompt="(none)", id=widget_id, compact=True,
             )
         if kind == "textarea":
-            area = TextArea(value.value, id=widget_id, compact=True, soft_wrap=True, show_line_numbers=False)
+            area = TextBox(value.value, id=widget_id, compact=True, soft_wrap=True, show_line_numbers=False)
             return area
         if kind == "related":
             known = self._choices.get(field.name, [])
@@ -233,6 +235,7 @@ class RecordFormModal(FormModal[RecordFormResult]):
         return RecordFormResult(changed)
 
     def show_error(self, message: str, field: str | None = None) -> None:
+        self._fields_at_error = self.field_state()
         self.show_error_in_long_form(message, field)
 
     def on_input_changed(self) -> None:
@@ -242,7 +245,9 @@ class RecordFormModal(FormModal[RecordFormResult]):
         self._clear_error()
 
     def _clear_error(self) -> None:
+        """The problem goes once a field changes after it was shown: the news of a change typed just
+        before the save (a burst of a letter and ctrl+s) can arrive after it, and leaves it shown."""
         error = self.query_one(".form-error", Static)
-        if error.display:
+        if error.display and self.field_state() != self._fields_at_error:
             error.update("")
             error.display = False

@@ -538,7 +538,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             box.value = ""
             box.display = False
             self._narrow("")
-            self.lead_list.focus()
+            self.set_focus(self.lead_list)
         elif self.inbox.filter is not None:
             self._choose_filter(None)
         self.refresh_bindings()
@@ -557,7 +557,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
     @on(Input.Submitted, "#leads-narrow")
     def _narrow_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.lead_list.focus()
+        self.set_focus(self.lead_list)
         if self.narrowing:
             self.search_server(self.narrowing)
 

@@ -324,7 +324,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         if box.display or self.narrowing:
             self._clear_narrowing()
             self._show()
-            self.record_list.focus()
+            self.set_focus(self.record_list)
         elif self.records.query:
             self.records.query = ""
             self.notify("Server query cleared", timeout=2)
@@ -342,7 +342,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
         event.stop()
         words = self.narrowing
         self._clear_narrowing()
-        self.record_list.focus()
+        self.set_focus(self.record_list)
         if words:
             self.records.query = words
             self.notify(f"Asking the server for “{words}”", timeout=2)

@@ -257,7 +257,7 @@ class ActionStreamScreen(TriageMixin):
         box.display = False
         self.stream_list.set_filter("")
         self._update_title()
-        self.stream_list.focus()
+        self.set_focus(self.stream_list)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -268,7 +268,7 @@ class ActionStreamScreen(TriageMixin):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         query = event.value.strip()
-        self.stream_list.focus()
+        self.set_focus(self.stream_list)
         if query:
             self.search_server(query)
 

@@ -63,7 +63,7 @@ class TeamKeysMixin(TriageMixin):
             box.display = False
             self.stream_list.set_filter("")
             self._update_title()
-        self.stream_list.focus()
+        self.set_focus(self.stream_list)
 
     @on(Input.Changed, "#team-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -74,7 +74,7 @@ class TeamKeysMixin(TriageMixin):
     @on(Input.Submitted, "#team-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         query = event.value.strip()
-        self.stream_list.focus()
+        self.set_focus(self.stream_list)
         if query:
             self.search_server(query)
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 
 from rich.segment import Segment
+from textual import events
 from textual.content import Content
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, SelectionList, TextArea
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.text_area import Edit, EditResult
+
+from crmtui.ui.widgets.inputs import bound_key_in_turn
 
 _LINE_BREAKS = re.compile("\r\n|\r")
 _CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -27,8 +30,18 @@ class TextBox(TextArea):
     """A soft-wrapped text area for several lines (a note), taking no control characters but the
     line break; follows the app's cursor-blink setting like TextInput."""
 
+    TYPES_KEYS = True
+    """As TextInput's: keys are typed here, or act in their turn (`bound_key_in_turn`)."""
+
     def on_mount(self) -> None:
         self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Bound keys act in their turn among the typed ones (see `bound_key_in_turn`); enter, and tab
+        when it indents, are typed text here, as the text area has them."""
+        if event.key == "enter" or (event.key == "tab" and self.tab_behavior == "indent"):
+            return
+        await bound_key_in_turn(self, event)
 
     def edit(self, edit: Edit) -> EditResult:
         """Every way text gets in (typing, paste, insert, undo) comes through here."""
