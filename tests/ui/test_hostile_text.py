@@ -159,6 +159,27 @@ async def test_a_paste_carries_no_control_characters_to_the_server() -> None:
         assert field.value.endswith("soonx")
 
 
+async def test_a_paste_into_a_form_s_text_area_carries_no_control_characters(make_app) -> None:
+    """The forms' several-line fields (a new contact's background here) take no control characters
+    either: each is a TextBox, as the note's is."""
+    from textual import events
+    from textual.widgets import TextArea
+
+    from crmtui.ui.modals.new_contact import NewContactModal
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewContactModal), what="the new-contact form")
+        area = app.screen.query_one("#new-background", TextArea)
+        area.focus()
+        await pilot.pause()
+        app.post_message(events.Paste("Met\x1b]52;c;ZXZpbA==\x07 at\tthe fair"))
+        await wait_for(pilot, lambda: "fair" in area.text, what="the paste")
+        assert area.text == "Met]52;c;ZXZpbA== at the fair"
+
+
 MARKUP_NAME = ("Ann [/x]", "[@click=app.quit]Quit[/] [b]")
 MARKUP_TAG = "[red]alarm[/red] [/oops]"
 

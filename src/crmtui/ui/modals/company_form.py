@@ -20,6 +20,7 @@ from crmtui.ui.inert import plain
 from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.form import FormModal
 from crmtui.ui.modals.new_contact import custom_input, custom_text
+from crmtui.ui.widgets.boxes import TextBox
 from crmtui.ui.widgets.inputs import TextInput
 
 PARTIAL = "Offline: the company's other fields could not be read. What you leave as it is stays as it is on the server."
@@ -71,7 +72,7 @@ class CompanyModal(FormModal[Company]):
                 widget.value = known.get(field.id, "")
                 yield form_row(plain(field.name)[:14] or "Custom", widget)
             yield Label("Description", classes="field-label")
-            yield TextArea(c.description, id="company-description", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield TextBox(c.description, id="company-description", compact=True, soft_wrap=True, tab_behavior="focus")
             yield Static("", classes="form-error", markup=False)
             yield Static(self.HINT, classes="dialog-hint")
 

@@ -29,6 +29,7 @@ from crmtui.ui.modals.contact_forms import FormError, form_row
 from crmtui.ui.modals.dates import parse_date
 from crmtui.ui.modals.form import FormModal
 from crmtui.ui.modals.next_action import ActionDraft
+from crmtui.ui.widgets.boxes import TextBox
 from crmtui.ui.widgets.inputs import TextInput
 
 PHONE_TYPES = ("work", "mobile", "home", "direct", "fax", "skype", "company", "other")
@@ -179,7 +180,7 @@ class NewContactModal(FormModal[ContactDraft]):
                 yield form_row("Source", Select(sources, prompt="(none)", id="new-source", compact=True))
             yield form_row("Owner", Select(team, value=account.user.id, allow_blank=False, id="new-owner", compact=True))
             yield Label("Background", classes="field-label")
-            yield TextArea(id="new-background", compact=True, soft_wrap=True, tab_behavior="focus")
+            yield TextBox(id="new-background", compact=True, soft_wrap=True, tab_behavior="focus")
             for index, field in enumerate(self.custom):
                 yield form_row(plain(field.name)[:14] or "Custom", custom_input(_field_id(index), field, self.account, self.today))
             yield Static("", classes="form-error", markup=False)
