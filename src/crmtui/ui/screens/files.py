@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.files import FileItem, human_size
@@ -38,6 +38,7 @@ from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.reconnect import load_failed
 from crmtui.ui.screens.file_actions import FileActions
 from crmtui.ui.screens.loading import LoadsWhenConnected
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, RowList, layout
@@ -106,7 +107,7 @@ class FilesScreen(FollowsServices, FileActions, LoadsWhenConnected):
                 yield Static("", id="file-detail")
         with Vertical(id="files-busy-pane"):
             yield Static("", id="files-busy", markup=False)
-            yield ProgressBar(id="files-progress", show_eta=False)
+            yield StillProgressBar(id="files-progress", show_eta=False)
         yield KeyFooter()
 
     @property

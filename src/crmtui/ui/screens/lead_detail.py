@@ -24,7 +24,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from crmtui.backends.errors import BackendError
 from crmtui.domain.activities import Activity, Due, due_state, duration_text
@@ -38,6 +38,7 @@ from crmtui.ui.label_colours import chip_style
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.screens.file_actions import FileActions
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
@@ -166,7 +167,7 @@ class LeadDetailScreen(FollowsServices, FileActions):
             with Vertical(id="lead-files-pane"):
                 yield RowList[FileItem](self._columns(), key=lambda item: item.id, id="lead-files")
                 yield Static("", id="file-busy", markup=False)
-                yield ProgressBar(id="file-progress", show_eta=False)
+                yield StillProgressBar(id="file-progress", show_eta=False)
         yield KeyFooter()
 
     @property

@@ -30,6 +30,7 @@ from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
@@ -143,7 +144,7 @@ class RecordsScreen(FollowsServices, CrmScreen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
         yield RecordRows(record_columns(None, lambda: {}), key=lambda record: record.id, id="records-list")
-        yield ProgressBar(id="records-progress", show_eta=False, show_percentage=False)
+        yield StillProgressBar(id="records-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter asks the server, Esc clears", id="records-narrow")
         yield KeyFooter()
 

@@ -9,6 +9,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.inputs import TextInput
 from textual.widgets import Input, ProgressBar
@@ -75,7 +76,7 @@ class ActionStreamScreen(TriageMixin):
         with body:
             yield StreamList(id="stream-list")
             yield ContactPreview(id="stream-preview")
-        bar = ProgressBar(id="sync-progress", show_eta=False)
+        bar = StillProgressBar(id="sync-progress", show_eta=False)
         box = TextInput(placeholder="Filter: type to narrow, Enter also searches the server, Esc clears", id="filter")
         bar.display = box.display = False  # hidden from the start: hidden once mounted, they were laid out again
         yield bar
