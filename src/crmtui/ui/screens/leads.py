@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.console import Group
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +33,7 @@ from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.kept_lines import keep_lines
@@ -177,7 +180,7 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
                 self._columns(), key=lambda lead: lead.id, bold=lambda lead: not lead.was_seen, id="leads-list"
             )
             yield LinePane(id="lead-detail", clip=True)  # a step repaints only the cells that changed
-        yield ProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
+        yield StillProgressBar(id="sync-progress", show_eta=False, show_percentage=False)
         yield TextInput(placeholder="Find: type to narrow, Enter also searches the server, Esc clears", id="leads-narrow")
         yield footer
 
@@ -311,7 +314,9 @@ class LeadsScreen(FollowsServices, CrmScreen[None]):
             lines += [" · ".join(f"{name} {value}" for name, value in part) for part in (facts[:half], facts[half:])]
         else:
             lines += [f"{name}: {value}" for name, value in facts]
-        pane.update("\n".join(lines))
+        # A line a part: the pane draws a one-line part that fits without wrapping it and keeps it
+        # drawn, so the lines two leads share ("Seen: no (new)", the owner) are not drawn again.
+        pane.update(Group(*(Text(line) for line in lines)))
 
     @work(exclusive=True, group="lead-names", exit_on_error=False)
     async def load_names(self) -> None:
