@@ -11,7 +11,9 @@ writes:
   settled (no byte for --settle seconds): the bytes of each step, median and max;
 - idle: --idle seconds (10) of wall-clock time with no key pressed;
 - CPU per cursor step: the program's own CPU time (user + system, /proc) over the steps, divided by
-  their number (the wait for output to settle included: an idle program spends nothing in it).
+  their number (the wait for output to settle included: an idle program spends nothing in it);
+- CPU a second while idle: the same over the idle spell (/proc counts in 10 ms ticks: over 10 s,
+  1 ms a second).
 
 `--size N` seeds the demo account with N contacts (OnePageCRM) or leads (Pipedrive) instead of the
 demo's 300 (CRMTUI_DEMO_SIZE), and gives Crust's demo N more records in its Account module, the one
@@ -72,6 +74,8 @@ class Result:
     idle: int = 0
     cpu_ms: float | None = None
     """CPU per cursor step, in ms."""
+    idle_cpu_ms: float = 0.0
+    """CPU per second of the idle spell, in ms (timers, polls: what wakes a program with nothing to do)."""
 
 
 def targets(rows: int, trees: list[tuple[str, Path | None]]) -> list[Target]:
@@ -191,8 +195,10 @@ def measure(
         if result.steps:
             result.cpu_ms = (session.cpu_seconds() - cpu) * 1000 / len(result.steps)
         before = settle(out, max(quiet, 1.0))
+        cpu = session.cpu_seconds()
         time.sleep(idle)  # a real idle spell: what the program writes with nothing happening
         result.idle = _size(out) - before
+        result.idle_cpu_ms = (session.cpu_seconds() - cpu) * 1000 / idle
         return result
     finally:
         session.close()
@@ -232,16 +238,23 @@ def main() -> None:
                     target, Path(tmp) / str(run), args.steps, args.idle, args.settle, args.size, args.quiet_cpu
                 )
                 results[target.name].append(result)
-                print(f"  {target.name}: steps {result.steps}, idle {result.idle}, cpu/step {result.cpu_ms}", file=sys.stderr, flush=True)
-    print(f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes | CPU per step |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+                print(
+                    f"  {target.name}: steps {result.steps}, idle {result.idle}, cpu/step {result.cpu_ms}, "
+                    f"idle cpu/s {result.idle_cpu_ms:.1f}", file=sys.stderr, flush=True,
+                )
+    print(
+        f"\n| what ({args.steps} Down steps, {args.idle:g} s idle) | bytes per step, median | max | idle bytes | CPU per step "
+        "| CPU a second, idle |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, runs in results.items():
         steps = [s for r in runs for s in r.steps]
         idle = statistics.median(r.idle for r in runs)
         median, most = (f"{statistics.median(steps):,.0f}", f"{max(steps):,}") if steps else ("", "")
         cpus = [r.cpu_ms for r in runs if r.cpu_ms is not None]
         cpu = f"{statistics.median(cpus):.1f} ms" if cpus else ""
-        print(f"| {name} | {median} | {most} | {idle:,.0f} | {cpu} |")
+        idle_cpu = statistics.median(r.idle_cpu_ms for r in runs)
+        print(f"| {name} | {median} | {most} | {idle:,.0f} | {cpu} | {idle_cpu:.1f} ms |")
 
 
 if __name__ == "__main__":
