@@ -3,13 +3,14 @@ Textual's own keeps its timer while hidden, which woke an idle app 15 times a se
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets._progress_bar import Bar
 
 from crmtui.ui.widgets.progress import StillProgressBar
 
 from .conftest import WIDE, loaded, settled, wait_for
-from .test_offline import cached_app, files, warm_up  # noqa: F401  # files: the fixture
+from .test_offline import Files, cached_app, warm_up
 from .test_records_screen import crust_app, ready
 
 
@@ -40,6 +41,11 @@ async def test_a_bar_without_a_total_moves_only_while_shown() -> None:
         await wait_for(pilot, lambda: moving(app), what="the bar to move again")
         bar.display = False
         await wait_for(pilot, lambda: not moving(app), what="the hidden bar to stop")
+
+
+@pytest.fixture
+def files(tmp_path, sandbox) -> Files:
+    return Files(tmp_path, sandbox)
 
 
 def animated(app: App[object]) -> list[str]:
