@@ -114,7 +114,9 @@ def test_pipeline_renewals(snap_compare, sandbox, size) -> None:
     async def run_before(pilot: Pilot) -> None:
         await on_board(pilot)
         await pilot.press("]")
-        await wait_for(pilot, lambda: board(pilot).board.pipeline.name == "Renewals", what="the Renewals board")
+        # The board is None while the next pipeline's deals load (a loaded machine catches that moment).
+        await wait_for(pilot, lambda: getattr(board(pilot).board, "pipeline", None) is not None
+                       and board(pilot).board.pipeline.name == "Renewals", what="the Renewals board")
         await quiet(pilot)
 
     assert shot(snap_compare, sandbox, size, run_before)
