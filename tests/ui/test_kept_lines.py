@@ -143,8 +143,16 @@ async def test_a_cursor_step_styles_only_the_lines_not_drawn_before(make_app, mo
         def list_lines(styled: list[Strip]) -> int:
             return len([line for line in styled if line.cell_length == lst.region.width])
 
-        with styled_lines() as styled:
-            await pilot.press("down")  # onto row 3, drawn selected before; row 2 drawn unselected before
+        # On a busy machine something the start left (a late redraw of the list) can land inside the
+        # measured step once: then the step is taken again, up and down, both rows drawn before. A
+        # cache that kept nothing styles the rows at every try.
+        for _attempt in range(3):
+            with styled_lines() as styled:
+                await pilot.press("down")  # onto row 3, drawn selected before; row 2 drawn unselected before
+                await settled(pilot)
+            if list_lines(styled) == 0:
+                break
+            await pilot.press("up")
             await settled(pilot)
         assert lst.rebuilds == rebuilds
         assert list_lines(styled) == 0, "both rows were drawn before: neither is styled again"
