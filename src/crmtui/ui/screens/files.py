@@ -38,9 +38,9 @@ from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.reconnect import load_failed
 from crmtui.ui.screens.file_actions import FileActions
 from crmtui.ui.screens.loading import LoadsWhenConnected
-from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, RowList, layout
 
 WIDE = 120

@@ -38,9 +38,9 @@ from crmtui.ui.label_colours import chip_style
 from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.text_prompt import TextPromptModal
 from crmtui.ui.screens.file_actions import FileActions
-from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.row_list import Cell, Column, RowList
 
 WIDE = 140

@@ -33,13 +33,13 @@ from crmtui.ui.follow import FollowsServices, follow
 from crmtui.ui.modals.pickers import ConfirmModal, TeamPickerModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
-from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.preview import LinePane
 from crmtui.ui.label_colours import label_role
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.row_list import Cell, Column, Part, RowList
 
 if TYPE_CHECKING:  # the dialogs are imported when a key opens one: a start need not import their fields' widgets

@@ -30,12 +30,12 @@ from crmtui.ui.modals.contact_pickers import Choice, ChoiceModal
 from crmtui.ui.modals.pickers import ConfirmModal
 from crmtui.ui.reconnect import load_failed, reload_when_online
 from crmtui.ui.screens.base import CrmScreen
-from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
 from crmtui.ui.widgets.inputs import TextInput
 from textual.strip import Strip
 
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.row_list import TITLES, Cell, Column, Header, RowList
 
 if TYPE_CHECKING:  # the form is imported when n or e opens it: a start need not import every field's widget

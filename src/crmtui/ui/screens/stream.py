@@ -9,9 +9,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from crmtui.ui.widgets.progress import StillProgressBar
-from crmtui.ui.widgets.footer import KeyFooter
-from crmtui.ui.widgets.inputs import TextInput
 from textual.widgets import Input, ProgressBar
 from textual.worker import Worker
 
@@ -20,9 +17,12 @@ from crmtui.domain.models import StreamEntry
 from crmtui.domain.stream_filter import StreamFilter
 from crmtui.ui.follow import follow
 from crmtui.ui.screens.triage import TriageMixin
+from crmtui.ui.widgets.footer import KeyFooter
 from crmtui.ui.widgets.header import AppHeader
+from crmtui.ui.widgets.inputs import TextInput
 from crmtui.ui.widgets.kept_lines import keep_lines
 from crmtui.ui.widgets.preview import ContactPreview
+from crmtui.ui.widgets.progress import StillProgressBar
 from crmtui.ui.widgets.stream_list import StreamList
 
 DEALS_DELAY = 0.15
