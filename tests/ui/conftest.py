@@ -98,12 +98,16 @@ async def loaded(pilot: Pilot) -> None:
 
 
 async def settled(pilot: Pilot) -> None:
-    """Wait until no worker runs, the outbox has sent what it can now, and the views re-read after it."""
+    """Wait until no worker runs, no key waits for a screen to show, the outbox has sent what it can
+    now, and the views re-read after it."""
     app = pilot.app
 
     def quiet() -> bool:
         outbox = app.session.outbox  # type: ignore[attr-defined]
-        return not any(w.is_running for w in app.workers) and outbox.quiet and not app.session.rereading()
+        return (
+            not any(w.is_running for w in app.workers) and not app._key_order.holding  # type: ignore[attr-defined]
+            and outbox.quiet and not app.session.rereading()  # type: ignore[attr-defined]
+        )
 
     await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")
     await wait_for(pilot, quiet, what="workers, the outbox and re-reads to finish")  # and what they started

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
-from textual import work
+from textual import events, work
 from textual._compositor import LayoutUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -35,6 +35,7 @@ from crmtui.store.db import StoreUnavailable
 from crmtui.ui.follow import OutboxHeard
 from crmtui.ui.failures import failure_title, refresh_failure
 from crmtui.ui.inert import DropControlCharacters
+from crmtui.ui.key_order import KeyOrder
 from crmtui.ui.styles import ParsedOnce, first_stylesheets, stylesheets
 
 if TYPE_CHECKING:
@@ -220,6 +221,7 @@ class CrmApp(App[int]):
         self.unencrypted = unencrypted
         """The person allowed plain http to another machine: the header warns on every screen."""
         self._drop_controls = DropControlCharacters()
+        self._key_order = KeyOrder(self)
         self.offline_mode = session.offline
         """crmtui --offline (the composition root's): the cache only; changes wait in the outbox."""
         self.cursor_blink = cursor_blink
@@ -245,6 +247,12 @@ class CrmApp(App[int]):
         self.mode_titles = {top.mode: top.title for top in self.top_level}
         for top in self.top_level:
             self.add_mode(top.mode, top.make)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes are taken in the order typed (`crmtui.ui.key_order`)."""
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and await self._key_order.take(event):
+            return
+        await super().on_event(event)
 
     # -- startup -------------------------------------------------------------------------------
     async def on_mount(self) -> None:
