@@ -105,6 +105,20 @@ def test_done_and_next_action_persist_across_restarts(demo_env: dict[str, str], 
     wait_until(lambda: not processes_mentioning(str(database)), "the demo sandbox process to end")
 
 
+def test_done_and_the_next_action_typed_in_one_burst(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
+    """d, the next action's text and Enter in one send-keys (a fast typist; an SSH link delivers what
+    arrives together): the text lands in the dialog d opens, and Enter saves it."""
+    demo = start_demo(sessions, demo_env, tmp_path, (80, 24))
+    app = demo.session
+    typed = "E2E burst call"
+    app.send("d", typed, "Enter")
+    app.wait_until_gone("Next action for ")  # without the words, Enter would have asked for them
+    row = list_row(find_with_filter(app, typed), typed)
+    assert "Today" in row, row
+    close_filter(app)
+    quit_app(demo)
+
+
 def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
     demo = start_demo(sessions, demo_env, tmp_path, (160, 45))
     app = demo.session

@@ -121,6 +121,9 @@ class KeyOrder:
         screen now shown has mounted (its fields made, its on_mount run) and had a turn of the app
         after it (its first field's focus comes as a callback)."""
         app = self._app
+        if not app._screen_stack:  # the app is closing
+            self._held = None
+            return
         screen = app.screen
         if screen not in self._settled:
             if screen.is_mounted:
