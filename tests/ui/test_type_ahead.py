@@ -178,21 +178,28 @@ async def test_a_form_s_problem_stays_shown_after_a_burst_of_a_letter_and_save(c
         await wait_for(pilot, lambda: not error.display, what="the problem gone once the field changed")
 
 
+async def lands_in_the_dialog(pilot, keys: str, dialog: type, field: str, words: str) -> None:
+    """`keys` (the dialog's key, then `words`) in one burst: the dialog opens with `words` in `field`,
+    which has the focus."""
+    app = pilot.app
+    burst(app, keys)
+    await wait_for(pilot, lambda: isinstance(app.screen, dialog), what=f"the {dialog.__name__}")
+    box = app.screen.query_one(f"#{field}", Input)
+    await wait_for(pilot, lambda: len(box.value) >= len(words), what="the words")
+    await settled(pilot)
+    assert (box.value, app.focused) == (words, box)
+
+
 async def test_the_words_typed_with_the_key_that_opens_a_dialog_land_in_its_first_field(make_app) -> None:
     """n (add an action) and the action typed in one burst: the dialog is not there when the app takes
-    the letters; they should wait for it and land in its first field."""
+    the letters; they wait for it and land in its first field."""
     from crmtui.ui.modals.next_action import NextActionModal
 
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
         await settled(pilot)
-        burst(app, ["n", "C", "a", "l", "l", " ", "A", "n", "n"])
-        await wait_for(pilot, lambda: isinstance(app.screen, NextActionModal), what="the next-action dialog")
-        box = app.screen.query_one("#action-text", Input)
-        await wait_for(pilot, lambda: len(box.value) >= 8, what="the words")
-        await settled(pilot)
-        assert box.value == "Call Ann"
+        await lands_in_the_dialog(pilot, "nCall Ann", NextActionModal, "action-text", "Call Ann")
 
 
 async def test_the_title_typed_with_n_lands_in_the_new_lead_s_first_field(make_pipedrive_app) -> None:
@@ -202,12 +209,7 @@ async def test_the_title_typed_with_n_lands_in_the_new_lead_s_first_field(make_p
     async with app.run_test(size=WIDE) as pilot:
         await loaded(pilot)
         await settled(pilot)
-        burst(app, "nFleet deal")
-        await wait_for(pilot, lambda: isinstance(app.screen, LeadFormModal), what="the new lead's form")
-        box = app.screen.query_one("#lead-title", Input)
-        await wait_for(pilot, lambda: len(box.value) >= 10, what="the words")
-        await settled(pilot)
-        assert (box.value, app.focused) == ("Fleet deal", box)
+        await lands_in_the_dialog(pilot, "nFleet deal", LeadFormModal, "lead-title", "Fleet deal")
 
 
 async def test_the_words_typed_with_n_land_in_a_new_record_s_first_field(crust_sandbox) -> None:
@@ -215,12 +217,7 @@ async def test_the_words_typed_with_n_land_in_a_new_record_s_first_field(crust_s
     async with app.run_test(size=WIDE) as pilot:
         await ready(pilot)
         await go_to(pilot, "Lead")
-        burst(app, "nHarbor")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordFormModal), what="the new record's form")
-        box = app.screen.query_one("#rf-0", Input)
-        await wait_for(pilot, lambda: len(box.value) >= 6, what="the words")
-        await settled(pilot)
-        assert (box.value, app.focused) == ("Harbor", box)
+        await lands_in_the_dialog(pilot, "nHarbor", RecordFormModal, "rf-0", "Harbor")
 
 
 async def test_keys_typed_with_the_key_of_another_screen_act_on_that_screen(make_app) -> None:
