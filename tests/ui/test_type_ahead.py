@@ -142,9 +142,11 @@ async def test_keys_typed_after_enter_in_a_filter_go_to_the_list_it_hands_the_fo
         burst(app, ["escape"])
         await wait_for(pilot, lambda: not box.display, what="the filter closed")
         burst(app, ["/", "a", "enter", "j", "/", "o"])
-        await wait_for(pilot, lambda: box.value not in ("", "a"), what="the keys after Enter")
+        await wait_for(pilot, lambda: box.value not in ("", "a") and not app._key_order.holding, what="the keys after Enter")
         await settled(pilot)
-        assert (box.value, app.focused) == ("ao", box)  # j went to the list, and "/" opened the box again
+        # j went to the list, and "/" opened the box again, its words selected as when typed one key at
+        # a time: "o" replaced them
+        assert (box.value, app.focused) == ("o", box)
 
 
 async def test_a_note_s_editing_keys_typed_ahead_act_in_their_turn(make_app) -> None:
@@ -178,7 +180,7 @@ async def test_a_form_s_problem_stays_shown_after_a_burst_of_a_letter_and_save(c
         await wait_for(pilot, lambda: not error.display, what="the problem gone once the field changed")
 
 
-async def lands_in_the_dialog(pilot, keys: str, dialog: type, field: str, words: str) -> None:
+async def lands_in_the_dialog(pilot, keys: str | list[str], dialog: type, field: str, words: str) -> None:
     """`keys` (the dialog's key, then `words`) in one burst: the dialog opens with `words` in `field`,
     which has the focus."""
     app = pilot.app
@@ -268,6 +270,38 @@ def test_which_widgets_take_keys_only_through_bindings() -> None:
     from crmtui.ui.widgets.pipeline_board import PipelineBoard
     from crmtui.ui.widgets.stream_list import StreamList
 
-    assert all(by_bindings_only(cls) for cls in (StreamList, PipelineBoard, OptionList, DataTable))
+    from crmtui.ui.screens.stream import ActionStreamScreen
+
+    # a screen too: Textual's own escape handler (clearing a mouse selection) is done by the app's walk
+    assert all(by_bindings_only(cls) for cls in (StreamList, PipelineBoard, OptionList, DataTable, ActionStreamScreen))
     # their own key handlers (typing, an open Select's type-to-find) would be skipped
     assert not any(by_bindings_only(cls) for cls in (Input, TextBox, SelectOverlay))
+
+
+async def test_keys_typed_after_enter_on_a_row_go_to_the_contact_it_opens(make_app) -> None:
+    """Enter on a row posts the row's Selected, which the screen answers by opening the contact: the
+    j behind it waits for that, and does not move the stream's cursor underneath."""
+    from crmtui.ui.screens.contact import ContactDetailScreen
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        rows = app.screen.stream_list
+        start = rows.cursor
+        burst(app, ["enter", "j", "j"])
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactDetailScreen), what="the contact")
+        await settled(pilot)
+        assert rows.cursor == start
+
+
+async def test_keys_a_filter_hands_on_after_enter_keep_their_place_before_a_dialog_s_words(make_app) -> None:
+    """/a Enter, then x (no binding on the list), n and "Call": x is taken before n opens the dialog
+    and does not land among the dialog's words."""
+    from crmtui.ui.modals.next_action import NextActionModal
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        await lands_in_the_dialog(pilot, ["/", "a", "enter", "x", "n", "C", "a", "l", "l"], NextActionModal, "action-text", "Call")

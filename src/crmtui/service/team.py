@@ -56,8 +56,9 @@ class TeamStream(Session):
         """Everyone first, then the signed-in user and the team, with their counters when known."""
         counts = self.counts
         rows = [TeamMember(None, "Everyone", counts.all if counts else None)]
-        if self.account is not None:
-            for user in [self.account.user, *self.account.team]:
+        account = self.account or self.main.account  # the action stream's, until this one connects: the picker is whole at once
+        if account is not None:
+            for user in [account.user, *account.team]:
                 if all(r.user_id != user.id for r in rows):
                     rows.append(TeamMember(user.id, user.name, counts.per_user.get(user.id, 0) if counts else None))
         return rows

@@ -254,6 +254,10 @@ class CrmApp(App[int]):
             return
         await super().on_event(event)
 
+    async def take_in_turn(self, keys: list[events.Key]) -> None:
+        """Keys a text box hands on, ahead of those the app takes after them (`crmtui.ui.key_order`)."""
+        await self._key_order.take_in_turn(list(keys))
+
     # -- startup -------------------------------------------------------------------------------
     async def on_mount(self) -> None:
         if self._initial_theme and self._initial_theme in self.available_themes:
@@ -842,6 +846,7 @@ class CrmApp(App[int]):
             self.rate_gauge = gauge
 
     def _tick(self) -> None:
+        self._key_order.unstick()
         self._try_reconnect()
         self.update_gauge()
         if self.last_synced is None or self._loading:

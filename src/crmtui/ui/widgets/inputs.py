@@ -61,13 +61,22 @@ async def _take_now(app: App[object], focused: Widget | None, event: events.Key)
     """What the app does with a key it takes, for the widget now focused, done now and in order: its
     priority bindings; for a widget that does not type, the bindings from it up to the screen (the
     app would look them up only once the key came back up, by which time a later key may have moved
-    the focus again); else the key goes to that widget."""
+    the focus again); else the key goes to that widget.
+
+    crmtui's app takes it as one it had just taken, ahead of those it takes after it or holds
+    (`crmtui.ui.key_order`): a key behind it may have opened a dialog meanwhile."""
+    take_in_turn = getattr(app, "take_in_turn", None)
+    if take_in_turn is not None:
+        await take_in_turn([events.Key(event.key, event.character)])
+        return
     if await app._check_bindings(event.key, priority=True):
         return
     target = focused or app.screen
     if not getattr(target, "TYPES_KEYS", False) and await app._check_bindings(event.key):
         return
-    target.post_message(events.Key(event.key, event.character))
+    key = events.Key(event.key, event.character)
+    key._set_forwarded()  # the app has taken it: when it comes back up, its bindings, not taken anew
+    target.post_message(key)
 
 
 class _SubmitNow(Message, bubble=False):
