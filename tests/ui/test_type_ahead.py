@@ -180,16 +180,20 @@ async def test_a_form_s_problem_stays_shown_after_a_burst_of_a_letter_and_save(c
         await wait_for(pilot, lambda: not error.display, what="the problem gone once the field changed")
 
 
-async def lands_in_the_dialog(pilot, keys: str | list[str], dialog: type, field: str, words: str) -> None:
-    """`keys` (the dialog's key, then `words`) in one burst: the dialog opens with `words` in `field`,
-    which has the focus."""
-    app = pilot.app
-    burst(app, keys)
-    await wait_for(pilot, lambda: isinstance(app.screen, dialog), what=f"the {dialog.__name__}")
-    box = app.screen.query_one(f"#{field}", Input)
-    await wait_for(pilot, lambda: len(box.value) >= len(words), what="the words")
-    await settled(pilot)
-    assert (box.value, app.focused) == (words, box)
+async def lands_in_the_dialog(app: CrmApp, keys: str | list[str], dialog: type, field: str, words: str, module: str = "") -> None:
+    """Once `app` has loaded (and shows `module`, on Crust), `keys` (the dialog's key, then `words`)
+    in one burst: the dialog opens with `words` in `field`, which has the focus."""
+    async with app.run_test(size=WIDE) as pilot:
+        await loaded(pilot)
+        await settled(pilot)
+        if module:
+            await go_to(pilot, module)
+        burst(app, keys)
+        await wait_for(pilot, lambda: isinstance(app.screen, dialog), what=f"the {dialog.__name__}")
+        box = app.screen.query_one(f"#{field}", Input)
+        await wait_for(pilot, lambda: len(box.value) >= len(words), what="the words")
+        await settled(pilot)
+        assert (box.value, app.focused) == (words, box)
 
 
 async def test_the_words_typed_with_the_key_that_opens_a_dialog_land_in_its_first_field(make_app) -> None:
@@ -197,29 +201,17 @@ async def test_the_words_typed_with_the_key_that_opens_a_dialog_land_in_its_firs
     the letters; they wait for it and land in its first field."""
     from crmtui.ui.modals.next_action import NextActionModal
 
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        await lands_in_the_dialog(pilot, "nCall Ann", NextActionModal, "action-text", "Call Ann")
+    await lands_in_the_dialog(make_app(), "nCall Ann", NextActionModal, "action-text", "Call Ann")
 
 
 async def test_the_title_typed_with_n_lands_in_the_new_lead_s_first_field(make_pipedrive_app) -> None:
     from crmtui.ui.modals.lead_form import LeadFormModal
 
-    app = make_pipedrive_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        await lands_in_the_dialog(pilot, "nFleet deal", LeadFormModal, "lead-title", "Fleet deal")
+    await lands_in_the_dialog(make_pipedrive_app(), "nFleet deal", LeadFormModal, "lead-title", "Fleet deal")
 
 
 async def test_the_words_typed_with_n_land_in_a_new_record_s_first_field(crust_sandbox) -> None:
-    app = crust_app(crust_sandbox)
-    async with app.run_test(size=WIDE) as pilot:
-        await ready(pilot)
-        await go_to(pilot, "Lead")
-        await lands_in_the_dialog(pilot, "nHarbor", RecordFormModal, "rf-0", "Harbor")
+    await lands_in_the_dialog(crust_app(crust_sandbox), "nHarbor", RecordFormModal, "rf-0", "Harbor", module="Lead")
 
 
 async def test_keys_typed_with_the_key_of_another_screen_act_on_that_screen(make_app) -> None:
@@ -300,8 +292,4 @@ async def test_keys_a_filter_hands_on_after_enter_keep_their_place_before_a_dial
     and does not land among the dialog's words."""
     from crmtui.ui.modals.next_action import NextActionModal
 
-    app = make_app()
-    async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        await lands_in_the_dialog(pilot, ["/", "a", "enter", "x", "n", "C", "a", "l", "l"], NextActionModal, "action-text", "Call")
+    await lands_in_the_dialog(make_app(), ["/", "a", "enter", "x", "n", "C", "a", "l", "l"], NextActionModal, "action-text", "Call")
