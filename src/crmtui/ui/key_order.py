@@ -122,11 +122,6 @@ class KeyOrder:
         self._hold_id = 0
         self._settled: WeakSet[Screen[Any]] = WeakSet()
         self._waiting: asyncio.Task[None] | None = None
-        self._app_handles_keys = any(
-            name == "on_key" or name.startswith(("key_", "_key_"))
-            for klass in type(app).__mro__ if issubclass(klass, App) and klass is not App
-            for name in vars(klass)
-        )
 
     @property
     def holding(self) -> bool:
@@ -166,10 +161,7 @@ class KeyOrder:
             posted = next((n for n, widget in enumerate(path) if _acts(widget, queued[n])), len(path))
             self._hold(via=path[posted:])
             return True
-        # No binding takes it, and nothing on its way up would (no key handlers): sent on, it would
-        # only come back to the app, maybe after the keys behind it had shown a dialog with a
-        # binding for it.
-        return not self._app_handles_keys
+        return False  # no binding takes it: on its way as Textual sends it (a handler added later may want it)
 
     async def take_in_turn(self, keys: list[Held]) -> None:
         """Keys a text box hands on, in order (typed after Enter, or reaching it after the focus
