@@ -256,7 +256,7 @@ class CrmApp(App[int]):
 
     async def take_in_turn(self, keys: list[events.Key]) -> None:
         """Keys a text box hands on, ahead of those the app takes after them (`crmtui.ui.key_order`)."""
-        await self._key_order.take_in_turn(list(keys))
+        await self._key_order.take_in_turn(keys)
 
     # -- startup -------------------------------------------------------------------------------
     async def on_mount(self) -> None:

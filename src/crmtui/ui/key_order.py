@@ -30,6 +30,7 @@ import asyncio
 import functools
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 from weakref import WeakSet
 
@@ -103,12 +104,6 @@ def _acts(widget: Widget, before: int) -> bool:
     )
 
 
-def takes_keys_by_bindings(widget: Widget) -> bool:
-    """Whether every widget a key for `widget` bubbles through before the app (itself, its parents,
-    its screen) leaves it to the bindings."""
-    return _up_to_screen(widget) is not None
-
-
 class KeyOrder:
     """The keys an app takes, in the order typed (see the module's text). The app calls `take` for
     each key and paste it has not forwarded yet; False: the app handles it as Textual does."""
@@ -163,7 +158,7 @@ class KeyOrder:
             return True
         return False  # no binding takes it: on its way as Textual sends it (a handler added later may want it)
 
-    async def take_in_turn(self, keys: list[Held]) -> None:
+    async def take_in_turn(self, keys: Sequence[Held]) -> None:
         """Keys a text box hands on, in order (typed after Enter, or reaching it after the focus
         left): typed before any key the app takes after them, and before those it holds."""
         if self._held is not None:
@@ -171,11 +166,7 @@ class KeyOrder:
                 self._held.insert(self._front, key)
                 self._front += 1
             return
-        batch = deque(keys)
-        while batch:
-            await self._app.on_event(batch.popleft())
-            if self._again(batch):
-                return
+        await self._take_in_order(deque(keys))
 
     def _hold(self, *first: Held, via: list[Widget] | None = None) -> None:
         self._held = deque(first)
@@ -218,9 +209,13 @@ class KeyOrder:
     async def _take_held(self) -> None:
         held, self._held = self._held or deque(), None
         self._hold_id += 1
-        while held:
-            await self._app.on_event(held.popleft())
-            if self._again(held):
+        await self._take_in_order(held)
+
+    async def _take_in_order(self, keys: deque[Held]) -> None:
+        """Take `keys` one by one, until one holds those behind it again (they go first then)."""
+        while keys:
+            await self._app.on_event(keys.popleft())
+            if self._again(keys):
                 return
 
     def _again(self, rest: deque[Held]) -> bool:
