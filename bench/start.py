@@ -11,6 +11,9 @@ SSH is to the app), the runs of the apps interleaved so the machine's load falls
 - the screen reference: the same first screen written plainly with Textual's own widgets (a header
   line, a DataTable of 200 rows read from a JSON file, a 20-line pane, Textual's Footer with 17 keys),
   to its first row on the terminal: what showing this screen costs any Textual app;
+- the stack reference: that screen with its rows read through a pydantic model (pydantic imported,
+  a TypeAdapter of a six-field model built and run over the file): what the design card's two
+  packages (Textual, pydantic) cost any app that shows this screen from typed rows;
 - `crmtui` (the console script, as a person starts it: credentials in the environment, --base-url the
   sandbox's), its cache warm, to the first rows on the terminal: a section header with its count
   (OnePageCRM's action stream: "ASAP · 11"; Pipedrive's leads inbox: "Overdue · 6"), or (Crust) a
@@ -106,6 +109,29 @@ class Screen(App):
 Screen().run()
 """
 SCREEN_SHOWN = re.compile(rb"Plain Person 00\d")
+
+# The same screen, its rows read through a pydantic model (a TypeAdapter of a six-field model over
+# the file, as crmtui's cache reads its rows through its models), plugins off as crmtui has them:
+# what the design card's stack (Textual and pydantic) pays to show it.
+PYDANTIC_SCREEN_APP = SCREEN_APP.replace(
+    "import json, sys\n",
+    "import json, os, sys\n"
+    "os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__')\n"
+    "from pydantic import BaseModel, TypeAdapter\n"
+    "\n"
+    "class Row(BaseModel):\n"
+    "    star: str\n"
+    "    name: str\n"
+    "    company: str\n"
+    "    action: str\n"
+    "    when: str\n"
+    "    value: str\n",
+).replace(
+    "        rows = json.load(open(sys.argv[1]))\n",
+    "        read = TypeAdapter(list[Row]).validate_json(open(sys.argv[1], 'rb').read())\n"
+    "        rows = [[getattr(row, name) for name in Row.model_fields] for row in read]\n",
+)
+assert PYDANTIC_SCREEN_APP != SCREEN_APP
 
 FIRST_ROWS = {
     # A section header of the list, with its count: drawn only with rows under it.
@@ -402,8 +428,11 @@ def main() -> None:
                 ["☆", f"Plain Person {i:03d}", f"Company {i % 97}", "Ask for referral", "ASAP", f"€{i * 100:,}"]
                 for i in range(200)
             ]))
-            times: dict[str, list[float]] = {"bare": [], "screen": []}
-            running: dict[str, list[float]] = {"bare": [], "screen": []}
+            models_file = tmp / "plain_models.json"  # the same rows as objects, for the pydantic screen
+            names = ("star", "name", "company", "action", "when", "value")
+            models_file.write_text(json.dumps([dict(zip(names, row)) for row in json.loads(rows_file.read_text())]))
+            times: dict[str, list[float]] = {"bare": [], "screen": [], "pydantic screen": []}
+            running: dict[str, list[float]] = {"bare": [], "screen": [], "pydantic screen": []}
             whole: dict[str, list[float]] = {}
 
             def seen(what: str, shown: Shown) -> None:
@@ -414,6 +443,9 @@ def main() -> None:
             for run in range(args.runs):
                 seen("bare", on_terminal([sys.executable, "-c", BARE_APP], bare_env, BARE_SHOWN, 60, b"\x11"))
                 seen("screen", on_terminal([sys.executable, "-c", SCREEN_APP, str(rows_file)], bare_env, SCREEN_SHOWN, 60, b"\x11"))
+                seen("pydantic screen", on_terminal(
+                    [sys.executable, "-c", PYDANTIC_SCREEN_APP, str(models_file)], bare_env, SCREEN_SHOWN, 60, b"\x11",
+                ))
                 for account in accounts:
                     for label, _extra in trees:
                         shown = on_terminal(
@@ -425,16 +457,18 @@ def main() -> None:
                         whole.setdefault(account.backend + label, []).append(shown.then)
                 print(f"  run {run + 1}: " + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items()), file=sys.stderr)
             bare = statistics.median(times["bare"])
-            print("\n| process start to | median | min | max | / bare |")
-            print("| --- | ---: | ---: | ---: | ---: |")
+            stack = statistics.median(times["pydantic screen"])
+            print("\n| process start to | median | min | max | / bare | / the pydantic screen |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
             for what, values in times.items():
                 label = {
                     "bare": "bare Textual app: its one line",
                     "screen": "the same screen in plain Textual (DataTable, 200 rows; Footer, 17 keys): its first rows",
+                    "pydantic screen": "the same, its rows read through a pydantic model: its first rows",
                 }.get(what, f"crmtui, {what}: first rows (warm cache)")
                 median = statistics.median(values)
                 print(f"| {label} | {median * 1000:,.0f} ms | {min(values) * 1000:,.0f} ms | {max(values) * 1000:,.0f} ms "
-                      f"| {median / bare:.2f}x |")
+                      f"| {median / bare:.2f}x | {median / stack:.2f}x |")
             print("\n| where the time goes (medians) | process start to the app running: imports, settings, the app made "
                   "(its first byte on the terminal) | from there to the first rows |")
             print("| --- | ---: | ---: |")

@@ -72,10 +72,6 @@ from crmtui.domain.models import (
 )
 from crmtui.domain.leads import Lead, LeadDraft, LeadsPage
 from crmtui.backends.base import JobsApi, PagesApi, WorkflowsApi
-from crmtui.domain.charts import ChartData, ChartQuery
-from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
-from crmtui.domain.search import SearchPage
-from crmtui.domain.teams import Team
 from crmtui.domain.stream_filter import SavedFilter, StreamFilter
 from crmtui.service.heap import large_read
 from crmtui.store.cache import Cache
@@ -86,7 +82,11 @@ if TYPE_CHECKING:  # other backends' areas: imported where first read, not at ev
     from crmtui.domain.filters import Filter, FilterConditions, FilterHelpers
     from crmtui.domain.goals import Goal, GoalDraft, GoalProgress
     from crmtui.domain.jobs import Job, JobLogsPage, JobsPage, Workflow
+    from crmtui.domain.charts import ChartData, ChartQuery
     from crmtui.domain.pages import Page
+    from crmtui.domain.records import FieldKind, Module, ModuleField, Record, RecordsPage, RecordValue
+    from crmtui.domain.search import SearchPage
+    from crmtui.domain.teams import Team
 
 log = logging.getLogger(__name__)
 
@@ -413,6 +413,8 @@ class CachedBackend:
         cache = self.cache
         if cache is None:
             return None
+        from crmtui.domain.records import Module
+
         return await self._cache(lambda: cache.get_list("modules", Module, ""))
 
     async def cached_records(
@@ -424,6 +426,8 @@ class CachedBackend:
         cache = self.cache
         if cache is None:
             return None
+        from crmtui.domain.records import Record
+
         kind = "records_head" if first else "records"
         return await self._cache(lambda: cache.get_list(kind, Record, f"{module_id}|{sort}|{query}"))
 
@@ -1190,12 +1194,18 @@ class _Teams:
         self.inner = inner
 
     async def teams(self) -> list[Team]:
+        from crmtui.domain.teams import Team
+
         return await self.local._list("teams", "", Team, self.inner.teams, "the teams")
 
     async def team(self, team_id: str) -> Team:
+        from crmtui.domain.teams import Team
+
         return await self.local._one("team", team_id, Team, lambda: self.inner.team(team_id), "the team")
 
     async def teams_of(self, user_id: str) -> list[Team]:
+        from crmtui.domain.teams import Team
+
         return await self.local._list("user_teams", user_id, Team, lambda: self.inner.teams_of(user_id), "the user's teams")
 
     async def create_team(
@@ -1434,12 +1444,18 @@ class _Modules:
         self.inner = inner
 
     async def modules(self) -> list[Module]:
+        from crmtui.domain.records import Module
+
         return await self.local._list("modules", "", Module, self.inner.modules, "the modules")
 
     async def module(self, module_id: str) -> Module:
+        from crmtui.domain.records import Module
+
         return await self.local._one("module", module_id, Module, lambda: self.inner.module(module_id), "the module")
 
     async def field_kinds(self) -> list[FieldKind]:
+        from crmtui.domain.records import FieldKind
+
         return await self.local._list("field_kinds", "", FieldKind, self.inner.field_kinds, "the field kinds")
 
     async def create_module(self, name: str, fields: list[ModuleField]) -> Module:
@@ -1479,6 +1495,8 @@ class _Records:
         on_progress: ProgressCallback | None = None,
         on_first_page: Callable[[list[Record]], None] | None = None,
     ) -> list[Record]:
+        from crmtui.domain.records import Record
+
         return await self.local._list(  # with its first screenful kept apart, for the next start
             "records", f"{module_id}|{sort}|{query}", Record,
             lambda: self.inner.records_all(
@@ -1488,6 +1506,8 @@ class _Records:
         )
 
     async def record(self, module_id: str, record_id: str) -> Record:
+        from crmtui.domain.records import Record
+
         return await self.local._one(
             "record", f"{module_id}/{record_id}", Record, lambda: self.inner.record(module_id, record_id), "the record"
         )
@@ -1516,6 +1536,8 @@ class _Charts:
         self.inner = inner
 
     async def chart(self, module_id: str, query: ChartQuery) -> ChartData:
+        from crmtui.domain.charts import ChartData
+
         return await self.local._one(
             "chart", f"{module_id}|{query.key()}", ChartData, lambda: self.inner.chart(module_id, query), "the chart"
         )
