@@ -119,6 +119,25 @@ def test_done_and_the_next_action_typed_in_one_burst(demo_env: dict[str, str], t
     quit_app(demo)
 
 
+def test_esc_and_the_key_after_it_typed_in_one_burst(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
+    """Esc and the next key in one send-keys (keys typed a moment apart arrive in one read over SSH):
+    both act. Textual read Esc 3 as "£" and Esc / as a bare "/" (crmtui.ui.escape_keys)."""
+    demo = start_demo(sessions, demo_env, tmp_path, (80, 24))
+    app = demo.session
+    app.send("Enter")
+    app.wait_for("Contact · ")
+    app.send("Escape", "3")  # back from the contact, then the Pipeline
+    app.wait_for("Pipeline · ")
+    app.send("1")
+    app.wait_for(LOADED)
+    app.send("Enter")
+    app.wait_for("Contact · ")
+    app.send("Escape", "/")  # back, then the stream's filter
+    app.wait_for("Filter: type to narrow")
+    close_filter(app)
+    quit_app(demo)
+
+
 def test_wide_terminal_shows_preview_and_help(demo_env: dict[str, str], tmp_path: Path, sessions) -> None:
     demo = start_demo(sessions, demo_env, tmp_path, (160, 45))
     app = demo.session

@@ -16,6 +16,7 @@ from textual import events, work
 from textual._compositor import LayoutUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -247,6 +248,16 @@ class CrmApp(App[int]):
         self.mode_titles = {top.mode: top.title for top in self.top_level}
         for top in self.top_level:
             self.add_mode(top.mode, top.make)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS one that reads Esc and the key typed
+        after it as two keys when they arrive together (`crmtui.ui.escape_keys`)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver" and driver.__module__ == "textual.drivers.linux_driver":
+            from crmtui.ui.escape_keys import CrmDriver
+
+            return CrmDriver
+        return driver
 
     async def on_event(self, event: events.Event) -> None:
         """Keys and pastes are taken in the order typed (`crmtui.ui.key_order`)."""
