@@ -33,6 +33,8 @@ def keys(parser_class: type[XTermParser], data: str) -> list[str]:
         (ESC + "-", ["en_dash"], ["escape", "minus"]),
         (ESC + "3j" + ESC + "d", ["pound_sign", "j", "alt+d"], ["escape", "3", "j", "escape", "d"]),
         ("x" + ESC + "n", ["x", "alt+n"], ["x", "escape", "n"]),
+        (ESC + "O", ["alt+shift+o"], ["escape", "O"]),  # could have begun a function key's sequence; none came
+        (ESC + "[", ["left_square_bracket"], ["escape", "left_square_bracket"]),
     ],
 )
 def test_esc_and_a_key_read_together_are_both_keys(data: str, textual_reads: list[str], crmtui_reads: list[str]) -> None:

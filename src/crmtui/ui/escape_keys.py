@@ -13,9 +13,10 @@ tmux's `send-keys` always sends them so), and then Textual read Esc followed by:
 crmtui binds no Alt+key, so its parser (`EscapeFirstParser`) reads ESC and a printable character (or
 Enter) in one read as Esc and that key, in that order. Kept as Textual reads them: ESC with Tab (shift+tab),
 ESC with Backspace (delete a word), and ESC `b` / ESC `f`, which macOS terminals send for Option+Left
-and Option+Right (a word left and right in a text box); ESC followed by `[`, `O`, `P`, `]`, `^`, `_`
-or a backslash, which start the terminal's own sequences (arrows, function keys, its reports), is
-left to Textual too.
+and Option+Right (a word left and right in a text box). ESC followed by `[`, `O`, `P`, `]`, `^`, `_`
+or a backslash starts one of the terminal's own sequences (arrows, function keys, mouse, its
+reports): the parser waits for the rest, as Textual's does, and reads Esc and that key only when no
+sequence comes of it.
 
 `CrmDriver` is Textual's Linux driver reading its input with that parser; the app uses it where it
 would use Textual's (`CrmApp.get_driver_class`).
@@ -37,16 +38,14 @@ TEXTUAL_KEEPS = frozenset("bf")
 """After ESC: macOS's Option+Left and Option+Right, which Textual reads as a word left and right."""
 
 
+def a_key(character: str) -> bool:
+    """Whether `character` is a key of its own: printable, or Enter."""
+    return character == "\r" or (len(character) == 1 and " " <= character <= "~")
+
+
 def escape_first(character: str) -> bool:
-    """Whether ESC followed by `character` in one read is Esc and then that key."""
-    if character == "\r":  # Enter
-        return True
-    return (
-        len(character) == 1
-        and " " <= character <= "~"
-        and character not in SEQUENCE_STARTS
-        and character not in TEXTUAL_KEEPS
-    )
+    """Whether ESC followed by `character` in one read is Esc and then that key, at once."""
+    return a_key(character) and character not in SEQUENCE_STARTS and character not in TEXTUAL_KEEPS
 
 
 class EscapeFirstParser(XTermParser):
@@ -58,8 +57,8 @@ class EscapeFirstParser(XTermParser):
             yield events.Key("escape", ESC)
             yield from super()._sequence_to_key_events(sequence[1])
             return
-        if alt and escape_first(sequence):
-            # An ESC nothing else followed in time, then this key (Textual: alt+key).
+        if alt and a_key(sequence):
+            # ESC and this key, held in case a sequence followed, and none did (Textual: alt+key).
             yield events.Key("escape", ESC)
             yield from super()._sequence_to_key_events(sequence)
             return
