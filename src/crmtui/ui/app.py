@@ -254,9 +254,9 @@ class CrmApp(App[int]):
         after it as two keys when they arrive together (`crmtui.ui.escape_keys`)."""
         driver = super().get_driver_class()
         if driver.__name__ == "LinuxDriver" and driver.__module__ == "textual.drivers.linux_driver":
-            from crmtui.ui.escape_keys import CrmDriver
+            from crmtui.ui.escape_keys import crm_driver
 
-            return CrmDriver
+            return crm_driver()
         return driver
 
     async def on_event(self, event: events.Event) -> None:

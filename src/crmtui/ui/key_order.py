@@ -17,7 +17,9 @@ its first field yet. The words were dropped.
   a row: the row's `Selected`, which the screen answers by opening the contact) on its way up to the
   screen, a callback of the app's (a widget's focus() moves the focus in one), and a screen shown for
   the first time, until it has mounted and focused its first field; they are then taken in the order
-  typed, where the focus then is.
+  typed, where the focus then is;
+- Esc and the key typed after it, when they arrive as one key (`crmtui.ui.escape_keys`), are taken
+  as the two keys where the focus leaves keys to the bindings.
 
 A key for a text box goes to it as Textual sends it; the box acts on it in its turn, and the keys it
 hands on (those typed after Enter, those that reached it after the focus left) come back here ahead
@@ -38,6 +40,8 @@ from textual import events, messages
 from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
+
+from crmtui.ui.escape_keys import after_escape
 
 SCREEN_HOLD = 2.0
 """Seconds at most that keys wait (a safety net: what they wait for takes milliseconds; a screen whose
@@ -141,6 +145,12 @@ class KeyOrder:
         path = _up_to_screen(focused or screen)
         if path is None:
             return False
+        follows = after_escape(event)
+        if follows is not None:
+            # Esc and the key typed after it, read together, where no box takes the keys itself: both
+            # keys, in turn (`crmtui.ui.escape_keys`; in a text box the key stays as Textual read it).
+            await self._take_in_order(deque([events.Key("escape", "\x1b"), follows]))
+            return True
         app.app_focus = True
         if focused is not None:
             screen._clear_tooltip()
