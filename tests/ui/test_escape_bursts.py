@@ -8,6 +8,7 @@ form is never cancelled and its "Discard?" answered by what may have been Alt+y.
 
 from __future__ import annotations
 
+from textual.screen import Screen
 from textual.widgets import Input
 
 from crmtui.ui.app import CrmApp
@@ -24,38 +25,42 @@ def read_together(app: CrmApp, data: str) -> None:
         app.post_message(event)
 
 
-async def test_esc_and_a_digit_together_leave_a_contact_for_that_screen(make_app) -> None:
+async def on_a_contact(pilot) -> Screen[None]:
+    """Once the stream has loaded, Enter on its first row: the contact shown. Returns the stream's screen."""
     from crmtui.ui.screens.contact import ContactDetailScreen
+
+    await loaded(pilot)
+    await settled(pilot)
+    stream: Screen[None] = pilot.app.screen
+    burst(pilot.app, ["enter"])
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ContactDetailScreen), what="the contact")
+    await settled(pilot)
+    return stream
+
+
+async def test_esc_and_a_digit_together_leave_a_contact_for_that_screen(make_app) -> None:
     from crmtui.ui.screens.pipeline import PipelineScreen
 
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        burst(app, ["enter"])
-        await wait_for(pilot, lambda: isinstance(app.screen, ContactDetailScreen), what="the contact")
-        await settled(pilot)
+        await on_a_contact(pilot)
         read_together(app, "\x1b3")  # Textual alone: "£", which nothing takes
         await wait_for(pilot, lambda: isinstance(app.screen, PipelineScreen), what="the pipeline")
 
 
 async def test_esc_and_a_letter_together_close_the_contact_and_move_the_stream_s_cursor(make_app) -> None:
-    from crmtui.ui.screens.contact import ContactDetailScreen
     from crmtui.ui.screens.stream import ActionStreamScreen
 
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
-        await loaded(pilot)
-        await settled(pilot)
-        rows = app.screen.stream_list
+        stream = await on_a_contact(pilot)
+        assert isinstance(stream, ActionStreamScreen)
+        rows = stream.stream_list
         start = rows.cursor
-        burst(app, ["enter"])
-        await wait_for(pilot, lambda: isinstance(app.screen, ContactDetailScreen), what="the contact")
-        await settled(pilot)
         read_together(app, "\x1bj")  # Textual alone: alt+j, which nothing takes
-        await wait_for(pilot, lambda: isinstance(app.screen, ActionStreamScreen) and rows.cursor != start, what="the next row")
+        await wait_for(pilot, lambda: app.screen is stream and rows.cursor != start, what="the next row")
         await settled(pilot)
-        assert isinstance(app.screen, ActionStreamScreen) and rows.cursor > start
+        assert app.screen is stream and rows.cursor > start
 
 
 async def test_in_a_text_box_esc_and_a_key_together_stay_the_key_textual_reads(make_app) -> None:
