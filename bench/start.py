@@ -131,7 +131,7 @@ PYDANTIC_SCREEN_APP = SCREEN_APP.replace(
     "        read = TypeAdapter(list[Row]).validate_json(open(sys.argv[1], 'rb').read())\n"
     "        rows = [[getattr(row, name) for name in Row.model_fields] for row in read]\n",
 )
-assert PYDANTIC_SCREEN_APP != SCREEN_APP
+assert "TypeAdapter(list[Row])" in PYDANTIC_SCREEN_APP and "json.load(" not in PYDANTIC_SCREEN_APP  # both parts replaced
 
 FIRST_ROWS = {
     # A section header of the list, with its count: drawn only with rows under it.

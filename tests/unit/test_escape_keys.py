@@ -1,7 +1,7 @@
 """Esc and the key typed after it, read together from the terminal (crmtui.ui.escape_keys).
 
 crmtui's parser reads every byte string as Textual's does, and marks a key read from ESC and another
-key with that other key (`after_escape`), for the app to take as Esc and that key where the focus
+key with that other key (`as_typed`), for the app to take as Esc and that key where the focus
 leaves keys to the bindings. The parser is fed the bytes a terminal sends, in one read, then the end
 of input (which flushes an ESC still waiting for more, as the escape delay does in a running app).
 """
@@ -12,7 +12,7 @@ import pytest
 from textual._xterm_parser import XTermParser
 from textual.drivers import linux_driver
 
-from crmtui.ui.escape_keys import EscapeFirstParser, after_escape, crm_driver
+from crmtui.ui.escape_keys import EscapeFirstParser, as_typed, crm_driver
 
 ESC = "\x1b"
 
@@ -28,7 +28,7 @@ def names(events: list) -> list[str]:
 
 def marks(events: list) -> list[str | None]:
     """For each key, the key said to follow an Esc (None: not read from ESC and a key)."""
-    return [follows.key if (follows := after_escape(event)) is not None else None for event in events if hasattr(event, "key")]
+    return [typed[1].key if (typed := as_typed(event)) is not None else None for event in events if hasattr(event, "key")]
 
 
 @pytest.mark.parametrize(

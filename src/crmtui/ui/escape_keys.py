@@ -17,7 +17,7 @@ reads, as typing there always was: Alt+`y` types "y", and never cancels the form
 answers its "Discard what you typed?" with the y.
 
 `EscapeFirstParser` is Textual's parser; the key it reads from ESC and a printable character (or
-Enter) says which key followed the ESC (`after_escape`). Not marked, read only as Textual reads
+Enter) says which key followed the ESC (`as_typed`). Not marked, read only as Textual reads
 them: ESC `b` and ESC `f` (macOS terminals' Option+Left and Option+Right, a word left and right in a
 text box), ESC with Tab or Backspace, and ESC followed by `[`, `O`, `P`, `]`, `^`, `_` or a backslash,
 which start the terminal's own sequences (arrows, function keys, mouse, its replies) and, when one
@@ -58,11 +58,11 @@ def escape_first(character: str) -> bool:
     )
 
 
-def after_escape(key: events.Key) -> events.Key | None:
-    """The key typed after Esc, when `key` is what Textual read from ESC and that key arriving
+def as_typed(key: events.Key) -> tuple[events.Key, events.Key] | None:
+    """Esc and the key typed after it, when `key` is what Textual read from ESC and that key arriving
     together (None for any other key)."""
     follows = getattr(key, _AFTER_ESCAPE, None)
-    return follows if isinstance(follows, events.Key) else None
+    return (events.Key("escape", ESC), follows) if isinstance(follows, events.Key) else None
 
 
 class EscapeFirstParser(XTermParser):
@@ -78,8 +78,9 @@ class EscapeFirstParser(XTermParser):
         else:
             yield from super()._sequence_to_key_events(sequence, alt)
             return
-        alone = list(super()._sequence_to_key_events(follows))
-        for key in super()._sequence_to_key_events(sequence, alt):
+        read = list(super()._sequence_to_key_events(sequence, alt))
+        alone = list(super()._sequence_to_key_events(follows)) if read else []
+        for key in read:
             if len(alone) == 1:
                 setattr(key, _AFTER_ESCAPE, alone[0])
             yield key

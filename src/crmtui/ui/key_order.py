@@ -41,7 +41,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widget import Widget
 
-from crmtui.ui.escape_keys import after_escape
+from crmtui.ui.escape_keys import as_typed
 
 SCREEN_HOLD = 2.0
 """Seconds at most that keys wait (a safety net: what they wait for takes milliseconds; a screen whose
@@ -145,11 +145,11 @@ class KeyOrder:
         path = _up_to_screen(focused or screen)
         if path is None:
             return False
-        follows = after_escape(event)
-        if follows is not None:
+        typed = as_typed(event)
+        if typed is not None:
             # Esc and the key typed after it, read together, where no box takes the keys itself: both
             # keys, in turn (`crmtui.ui.escape_keys`; in a text box the key stays as Textual read it).
-            await self._take_in_order(deque([events.Key("escape", "\x1b"), follows]))
+            await self._take_in_order(deque(typed))
             return True
         app.app_focus = True
         if focused is not None:
