@@ -279,8 +279,9 @@ class CachedBackend:
             if isinstance(self.offline_error, TooSlow) and not self.offline:
                 raise self.offline_error  # "too slow" says more than "not in the cache"
             if self.offline:
-                raise OfflineMode(f"Offline mode: {what} is not in the local cache")
-            raise OfflineMode(f"Offline: {what} could not be fetched and is not in the local cache")
+                # `what` may be plural ("the pipelines"): the words around it do not agree with it
+                raise OfflineMode(f"Offline mode: {what} (not in the local cache)")
+            raise OfflineMode(f"Offline: could not fetch {what} (not in the local cache)")
         self.stale = True
         return found
 
